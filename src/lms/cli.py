@@ -1,0 +1,80 @@
+"""The `lms` command line: one entry point for every command of the product.
+
+Guarantee: bad input prints a message naming the field and the reason to stderr and exits with
+code 2, writing nothing; output goes to stdout in the format asked for.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lms.core.schedule import generate_schedule
+from lms.core.validation import ScheduleError
+from lms.loans.render import render_csv, render_json, render_table
+from lms.loans.spec import SpecError, load_spec
+
+app = typer.Typer(
+    name="lms",
+    help="Open-source loan management system.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+USAGE_ERROR = 2
+
+
+class OutputFormat(StrEnum):
+    TABLE = "table"
+    JSON = "json"
+    CSV = "csv"
+
+
+@app.callback()
+def _root() -> None:
+    """Open-source loan management system."""
+
+
+@app.command()
+def schedule(
+    spec: Annotated[
+        Path, typer.Argument(help="Loan terms as JSON (see docs/schedule-spec.md); - reads stdin.")
+    ],
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="Output format.")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """Print the repayment schedule and KFS figures of the loan terms in SPEC."""
+    try:
+        text = sys.stdin.read() if str(spec) == "-" else spec.read_text(encoding="utf-8")
+    except OSError as exc:
+        _fail([("SPEC", f"cannot read {spec}: {exc.strerror}")])
+    try:
+        terms = load_spec(text)
+        result = generate_schedule(terms)
+    except SpecError as exc:
+        _fail(exc.problems)
+    except ScheduleError as exc:
+        _fail([(p.field, p.message) for p in exc.problems])
+    renderers = {
+        OutputFormat.TABLE: render_table,
+        OutputFormat.JSON: render_json,
+        OutputFormat.CSV: render_csv,
+    }
+    sys.stdout.write(renderers[output](result))
+
+
+def _fail(problems: list[tuple[str, str]]) -> typer.Exit:
+    for field, reason in problems:
+        typer.echo(f"error: {field}: {reason}", err=True)
+    raise typer.Exit(USAGE_ERROR)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

@@ -1,0 +1,82 @@
+"""Installment amounts: level EMI (with balloon and step-up/step-down), equal principal, flat.
+
+All arithmetic is in the exact context; the only rounding is the installment-amount policy
+(`LoanTerms.rounding`) applied to each amount this module returns.
+
+Guarantee: for a positive rate, the unrounded amounts returned by `level_amounts` repay the
+balance (less the balloon's present value) exactly at the periodic rate; the last installment of
+a schedule absorbs whatever rounding leaves over, so callers never need the inverse.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from lms.core.money import ONE, ZERO, Rounding, exact
+from lms.core.terms import StepPolicy
+
+
+def level_amounts(
+    balance: Decimal,
+    rate: Decimal,
+    count: int,
+    *,
+    balloon: Decimal,
+    step: StepPolicy | None,
+    rounding: Rounding,
+) -> tuple[Decimal, ...]:
+    """Installment amounts for `count` periods at periodic `rate`, each rounded by `rounding`.
+
+    Without a step all amounts are equal (the EMI); with one, the amount changes every
+    `step.every` installments by `step.percent` of the base or by `step.amount`.
+    """
+    if step is None:
+        return (rounding.apply(emi(balance, rate, count, balloon=balloon)),) * count
+    ctx = exact()
+    discount = _discount_factors(rate, count)
+    target = ctx.subtract(balance, ctx.multiply(balloon, discount[-1]))
+    levels = [j // step.every for j in range(count)]
+    if step.percent is not None:
+        growth = ctx.add(ONE, ctx.divide(step.percent, 100))
+        weights = [ctx.power(growth, level) for level in levels]
+        base = ctx.divide(target, _dot(weights, discount))
+        return tuple(rounding.apply(ctx.multiply(base, w)) for w in weights)
+    increment = step.amount if step.amount is not None else ZERO
+    shifted = _dot([Decimal(level) for level in levels], discount)
+    base = ctx.divide(ctx.subtract(target, ctx.multiply(increment, shifted)), sum(discount, ZERO))
+    return tuple(rounding.apply(ctx.add(base, increment * level)) for level in levels)
+
+
+def emi(balance: Decimal, rate: Decimal, count: int, *, balloon: Decimal = ZERO) -> Decimal:
+    """The unrounded level installment that repays `balance` in `count` periods at `rate`,
+    leaving `balloon` to be paid on top of the last one."""
+    ctx = exact()
+    if rate == ZERO:
+        return ctx.divide(balance - balloon, count)
+    factor = ctx.power(ctx.add(ONE, rate), count)
+    future = ctx.subtract(ctx.multiply(balance, factor), balloon)
+    return ctx.divide(ctx.multiply(future, rate), ctx.subtract(factor, ONE))
+
+
+def _discount_factors(rate: Decimal, count: int) -> list[Decimal]:
+    ctx = exact()
+    v = ctx.divide(ONE, ctx.add(ONE, rate))
+    factors = [v]
+    for _ in range(count - 1):
+        factors.append(ctx.multiply(factors[-1], v))
+    return factors
+
+
+def _dot(left: list[Decimal], right: list[Decimal]) -> Decimal:
+    ctx = exact()
+    total = ZERO
+    for a, b in zip(left, right, strict=True):
+        total = ctx.add(total, ctx.multiply(a, b))
+    return total
+
+
+def equal_principal_part(
+    balance: Decimal, count: int, *, balloon: Decimal, rounding: Rounding
+) -> Decimal:
+    """The principal part of each equal-principal installment (the last takes the residue)."""
+    return rounding.apply(exact().divide(balance - balloon, count))

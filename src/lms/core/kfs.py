@@ -1,0 +1,107 @@
+"""Key Facts Statement figures: upfront fees, net disbursed amount, totals and the APR.
+
+The APR follows the RBI method: the periodic internal rate of return of the actual cash flows
+(net disbursed amount out at disbursement, each installment in on its due date) times the number
+of regular periods per year, shown to two decimals. Installment k is at time f + (k - 1) periods,
+where f is the first period's length in regular periods (days to the first due date over the
+days of a full period), so a long or short first period is timed as it really is.
+
+Guarantee: net_disbursed = principal - upfront fees (and their tax, when the APR includes tax)
+- BPI deducted; total_payable = principal + total_interest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+from typing import TYPE_CHECKING
+
+from lms.core.irr import periodic_irr
+from lms.core.money import HUNDRED, PAISA, ZERO, Rounding, RoundingMode, exact
+from lms.core.periods import Timeline
+from lms.core.terms import BPITreatment, Fee, LoanTerms
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from lms.core.schedule import Installment
+
+
+@dataclass(frozen=True, slots=True)
+class AprBasis:
+    """What the APR needs besides the installments and the net disbursed amount."""
+
+    first_offset: Fraction  # time of installment k is first_offset + k periods
+    periods_per_year: Fraction
+    guess: Decimal  # starting periodic rate for the solver (the contract's)
+    single_at: int | None  # a one-row bullet schedule: the period its payment falls in
+
+
+_APR_ROUNDING = Rounding(PAISA, RoundingMode.HALF_UP)
+
+
+def fee_amount(fee: Fee, principal: Decimal, precision: Rounding) -> tuple[Decimal, Decimal]:
+    """(fee, tax on the fee), each rounded to the component precision."""
+    if fee.amount is not None:
+        base = precision.apply(fee.amount)
+    else:
+        assert fee.percent is not None
+        base = precision.apply(exact().divide(principal * fee.percent, HUNDRED))
+    return base, precision.apply(exact().divide(base * fee.tax_percent, HUNDRED))
+
+
+def key_figures(
+    terms: LoanTerms,
+    timeline: Timeline,
+    rows: tuple[Installment, ...],
+    *,
+    emi: Decimal,
+    bpi: Decimal,
+    capitalised: Decimal,
+) -> dict[str, object]:
+    """The totals of a schedule: fees, net disbursed amount, interest, payable, APR basis."""
+    fees = [fee_amount(fee, terms.principal, terms.precision) for fee in terms.fees]
+    fees_total = sum((base for base, _ in fees), ZERO)
+    tax_total = sum((tax for _, tax in fees), ZERO)
+    deducted_bpi = bpi if terms.bpi is BPITreatment.DEDUCT else ZERO
+    net = (
+        terms.principal
+        - fees_total
+        - deducted_bpi
+        - (tax_total if terms.apr_includes_tax else ZERO)
+    )
+    total_interest = sum((row.interest for row in rows), ZERO) + deducted_bpi + capitalised
+    return {
+        "installments": rows,
+        "emi": emi,
+        "bpi": bpi,
+        "capitalised_interest": capitalised,
+        "total_interest": total_interest,
+        "total_payable": terms.principal + total_interest,
+        "upfront_fees": fees_total + tax_total,
+        "net_disbursed": net,
+        "apr_basis": apr_basis(terms, timeline, len(rows)),
+    }
+
+
+def apr_basis(terms: LoanTerms, timeline: Timeline, row_count: int) -> AprBasis:
+    days_first, days_full = timeline.periods_elapsed_at_first_due()
+    ppy = terms.cycle.periods_per_year
+    guess = exact().divide(terms.annual_rate * ppy.denominator, HUNDRED * ppy.numerator)
+    single = terms.installments if row_count == 1 and terms.installments else None
+    return AprBasis(Fraction(days_first, days_full) - 1, ppy, guess or Decimal("0.01"), single)
+
+
+def annual_percentage_rate(basis: AprBasis, rows: Sequence[Installment], net: Decimal) -> Decimal:
+    """APR in percent, two decimals: periodic IRR of the cash flows x periods per year."""
+    offset = basis.first_offset
+    flows: list[tuple[Fraction, Decimal]] = [(Fraction(0), -net)]
+    if basis.single_at is not None:
+        flows.append((offset + basis.single_at, rows[0].total))
+    else:
+        flows.extend((offset + row.number, row.total) for row in rows if row.total != ZERO)
+    ppy = basis.periods_per_year
+    rate = periodic_irr(flows, basis.guess)
+    annual = _APR_ROUNDING.apply(exact().divide(rate * ppy.numerator * HUNDRED, ppy.denominator))
+    return annual if annual != ZERO else abs(annual)  # never show "-0.00"

@@ -1,0 +1,73 @@
+"""Due dates and interest periods of a schedule.
+
+The first due date is given, or follows from the disbursement date: one period later, or, with a
+fixed cycle day, the first cycle date at least one full period after disbursement (the gap before
+it is the broken period). Every later due date is the first due date plus k periods (no drift);
+a date on a holiday moves by the business-day rule. Under the actual-days basis interest runs
+between the moved dates, because that is when the borrower pays; under the periodic basis a full
+period keeps its periodic interest whatever the move.
+
+Guarantee: interest periods are contiguous: installment k's runs from installment k-1's due date
+(installment 1's from disbursement, or from the start of the first full period when broken-period
+interest is charged separately) to its own due date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from lms.core.calendar import BusinessDayRule
+from lms.core.frequency import first_cycle_date_after
+from lms.core.terms import BPITreatment, LoanTerms
+
+
+@dataclass(frozen=True, slots=True)
+class Timeline:
+    """Due dates of a schedule, with the broken period before the first."""
+
+    disbursement: date
+    first_due: date  # unadjusted
+    first_period_start: date  # where installment 1's interest starts
+    bpi_start: date | None  # broken period [bpi_start, first_period_start), if any
+    terms: LoanTerms
+
+    def unadjusted(self, index: int) -> date:
+        return self.terms.cycle.add(self.first_due, index, self.terms.due_day)
+
+    def due_date(self, index: int) -> date:
+        return self.terms.calendar.adjust(self.unadjusted(index), self.terms.business_day_rule)
+
+    def due_dates(self, start: int, stop: int) -> list[date]:
+        """Due dates of installments `start` to `stop - 1` (0-based), after holiday moves."""
+        terms = self.terms
+        dates = terms.cycle.dates(self.first_due, start, stop, terms.due_day)
+        if terms.business_day_rule is BusinessDayRule.UNCHANGED:
+            return dates
+        adjust, rule = terms.calendar.adjust, terms.business_day_rule
+        return [adjust(d, rule) for d in dates]
+
+    def first_period_regular(self) -> bool:
+        """Whether installment 1's interest period is one full period."""
+        full_start = self.terms.cycle.add(self.first_due, -1, self.terms.due_day)
+        return self.first_period_start == full_start
+
+    def periods_elapsed_at_first_due(self) -> tuple[int, int]:
+        """(days from disbursement to the first due date, days of one regular period before it)."""
+        full_start = self.terms.cycle.add(self.first_due, -1, self.terms.due_day)
+        return (self.first_due - self.disbursement).days, (self.first_due - full_start).days
+
+
+def build_timeline(terms: LoanTerms) -> Timeline:
+    """Work out the first due date and the broken period for `terms`."""
+    disbursement = terms.disbursement_date
+    first_due = terms.first_due_date
+    if first_due is None:
+        if terms.due_day is not None:
+            first_due = first_cycle_date_after(disbursement, terms.cycle, terms.due_day)
+        else:
+            first_due = terms.cycle.add(disbursement, 1)
+    full_start = terms.cycle.add(first_due, -1, terms.due_day)
+    if terms.bpi is not BPITreatment.NONE and full_start > disbursement:
+        return Timeline(disbursement, first_due, full_start, disbursement, terms)
+    return Timeline(disbursement, first_due, disbursement, None, terms)

@@ -1,0 +1,131 @@
+"""Checks on LoanTerms before a schedule is generated: problems as values, then one error.
+
+Guarantee: `terms_problems` is pure and lists every problem it finds, each naming the field in
+the terms of the JSON spec (e.g. `moratorium.periods`), so an API or CLI can show them all at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from lms.core.terms import MAX_INSTALLMENTS, BulletInterest, LoanTerms, Method, MoratoriumInterest
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    field: str
+    message: str
+
+
+class ScheduleError(ValueError):
+    """Terms that cannot produce a schedule; carries every problem found."""
+
+    def __init__(self, field: str, message: str, *, problems: tuple[Problem, ...] = ()) -> None:
+        self.problems = problems or (Problem(field, message),)
+        super().__init__("; ".join(f"{p.field}: {p.message}" for p in self.problems))
+
+
+def check_terms(terms: LoanTerms) -> None:
+    """Raise `ScheduleError` with every problem in `terms`, or return None."""
+    problems = terms_problems(terms)
+    if problems:
+        raise ScheduleError(problems[0].field, problems[0].message, problems=tuple(problems))
+
+
+def terms_problems(terms: LoanTerms) -> list[Problem]:
+    """Every problem in `terms` (empty when they can produce a schedule)."""
+    return [
+        *_amount_problems(terms),
+        *_tenure_problems(terms),
+        *_holiday_problems(terms),
+        *_structure_problems(terms),
+    ]
+
+
+def _amount_problems(t: LoanTerms) -> list[Problem]:
+    out = []
+    if t.principal <= 0:
+        out.append(Problem("principal", "must be greater than zero"))
+    if t.annual_rate < 0:
+        out.append(Problem("annual_rate", "must not be negative"))
+    if t.first_due_date is not None and t.first_due_date <= t.disbursement_date:
+        out.append(Problem("first_due_date", "must be after disbursement_date"))
+    if t.due_day is not None and not 0 <= t.due_day <= 31:
+        out.append(Problem("due_day", "must be 1 to 31, or 'last'"))
+    for i, fee in enumerate(t.fees):
+        if (fee.amount is None) == (fee.percent is None):
+            out.append(Problem(f"fees[{i}]", "give exactly one of amount or percent"))
+        if (fee.amount or 0) < 0 or (fee.percent or 0) < 0 or fee.tax_percent < 0:
+            out.append(Problem(f"fees[{i}]", "amounts, percentages and tax must not be negative"))
+    return out
+
+
+def _tenure_problems(t: LoanTerms) -> list[Problem]:
+    if t.fixed_installment is not None:
+        out = []
+        if t.installments is not None:
+            out.append(
+                Problem("fixed_installment", "give either installments or fixed_installment")
+            )
+        if t.fixed_installment <= 0:
+            out.append(Problem("fixed_installment", "must be greater than zero"))
+        if t.method is not Method.EMI or t.step or t.balloon:
+            out.append(
+                Problem("fixed_installment", "only for method 'emi' without step or balloon")
+            )
+        return out
+    if t.installments is None:
+        return [Problem("installments", "required (or give fixed_installment)")]
+    if not 1 <= t.installments <= MAX_INSTALLMENTS:
+        return [Problem("installments", f"must be 1 to {MAX_INSTALLMENTS}")]
+    return []
+
+
+def _holiday_problems(t: LoanTerms) -> list[Problem]:
+    n = t.installments if t.installments is not None else MAX_INSTALLMENTS
+    out = []
+    counts = {
+        "moratorium.periods": t.moratorium.periods,
+        "grace_principal": t.grace_principal,
+        "grace_interest": t.grace_interest,
+        "interest_free_periods": t.interest_free_periods,
+    }
+    for name, value in counts.items():
+        if value < 0:
+            out.append(Problem(name, "must not be negative"))
+        elif value >= n and value > 0:
+            out.append(Problem(name, "must leave at least one installment after it"))
+    return out
+
+
+def _structure_problems(t: LoanTerms) -> list[Problem]:
+    out = []
+    if t.bullet_interest is BulletInterest.END and t.method is not Method.BULLET:
+        out.append(Problem("bullet_interest", "'end' applies to method 'bullet' only"))
+    if t.moratorium.interest is MoratoriumInterest.CAPITALISED and t.method is Method.FLAT:
+        out.append(Problem("moratorium.interest", "flat-rate loans cannot capitalise interest"))
+    if t.step is not None:
+        if t.step.every < 1:
+            out.append(Problem("step.every", "must be at least 1"))
+        if (t.step.percent is None) == (t.step.amount is None):
+            out.append(Problem("step", "give exactly one of percent or amount"))
+        if t.method is not Method.EMI:
+            out.append(Problem("step", "step-up and step-down apply to method 'emi' only"))
+    if t.balloon is not None:
+        out.extend(_balloon_problems(t))
+    return out
+
+
+def _balloon_problems(t: LoanTerms) -> list[Problem]:
+    b = t.balloon
+    assert b is not None
+    if (b.amount is None) == (b.percent is None):
+        return [Problem("balloon", "give exactly one of amount or percent")]
+    if t.method not in (Method.EMI, Method.EQUAL_PRINCIPAL):
+        return [Problem("balloon", "applies to methods 'emi' and 'equal_principal' only")]
+    value = b.amount if b.amount is not None else b.percent
+    limit = t.principal if b.amount is not None else Decimal(100)
+    if value is None or not 0 <= value < limit:
+        return [Problem("balloon", "must be at least zero and less than the principal")]
+    return []

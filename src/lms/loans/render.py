@@ -1,0 +1,81 @@
+"""Renderings of a Schedule: a text table for people, JSON and CSV for programs.
+
+Guarantee: amounts are written as exact decimal strings (never floats), and the JSON carries
+every installment with number, due_date, principal, interest, total, balance plus the totals.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from lms.core.schedule import Schedule
+
+COLUMNS = ("number", "due_date", "principal", "interest", "total", "balance")
+FIGURES = ("emi", "bpi", "total_interest", "total_payable", "upfront_fees", "net_disbursed", "apr")
+
+
+def schedule_document(schedule: Schedule) -> dict[str, Any]:
+    """The schedule as a JSON-ready dict, amounts as strings."""
+    figures = {name: str(getattr(schedule, name)) for name in FIGURES}
+    figures["capitalised_interest"] = str(schedule.capitalised_interest)
+    rows = [
+        {
+            "number": row.number,
+            "due_date": row.due_date.isoformat(),
+            "principal": str(row.principal),
+            "interest": str(row.interest),
+            "total": str(row.total),
+            "balance": str(row.balance),
+        }
+        for row in schedule.installments
+    ]
+    return {**figures, "installments": rows}
+
+
+def render_json(schedule: Schedule) -> str:
+    return json.dumps(schedule_document(schedule), indent=2) + "\n"
+
+
+def render_csv(schedule: Schedule) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow(COLUMNS)
+    for row in schedule.installments:
+        writer.writerow(
+            [
+                row.number,
+                row.due_date.isoformat(),
+                row.principal,
+                row.interest,
+                row.total,
+                row.balance,
+            ]
+        )
+    return buffer.getvalue()
+
+
+def render_table(schedule: Schedule) -> str:
+    document = schedule_document(schedule)
+    lines = [[str(row[c]) for c in COLUMNS] for row in document["installments"]]
+    header = ["#", "Due date", "Principal", "Interest", "Installment", "Balance"]
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    out = ["  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
+    out.append("  ".join("-" * w for w in widths))
+    out.extend("  ".join(v.rjust(w) for v, w in zip(line, widths, strict=True)) for line in lines)
+    out.append("")
+    labels = {
+        "emi": "EMI",
+        "bpi": "Broken-period interest",
+        "capitalised_interest": "Capitalised interest",
+        "total_interest": "Total interest",
+        "total_payable": "Total payable",
+        "upfront_fees": "Upfront fees (with tax)",
+        "net_disbursed": "Net disbursed",
+        "apr": "APR (%)",
+    }
+    width = max(len(label) for label in labels.values())
+    out.extend(f"{label.ljust(width)}  {document[key]}" for key, label in labels.items())
+    return "\n".join(out) + "\n"
