@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from lms.core.money import HUNDRED, Rounding, exact
+from lms.core.money import HUNDRED, Rounding, exact, spread
 from lms.core.periods import Timeline
 from lms.core.terms import InterestBasis, LoanTerms
 
@@ -69,6 +69,7 @@ class FlatInterest:
 
     total: Decimal  # rounded to the component precision
     per_row: Decimal
+    last_row: Decimal
     count: int
 
     @classmethod
@@ -83,11 +84,11 @@ class FlatInterest:
             maturity = timeline.due_date(count - 1)
             raw = rates.interest_between(terms.principal, timeline.first_period_start, maturity)
         total = terms.precision.apply(raw)
-        return cls(total, terms.precision.apply(exact().divide(total, count)), count)
+        return cls(total, *spread(total, count, terms.precision), count)
 
     def row(self, index: int, last: bool) -> Decimal:
         """Interest of installment `index`; the last takes what rounding left over."""
-        return self.total - self.per_row * (self.count - 1) if last else self.per_row
+        return self.last_row if last else self.per_row
 
     def installment(
         self, balance: Decimal, start: int, remaining: int, rounding: Rounding

@@ -66,7 +66,7 @@ def key_figures(
     tax_total = sum((tax for _, tax in fees), ZERO)
     deducted_bpi = bpi if terms.bpi is BPITreatment.DEDUCT else ZERO
     net = (
-        terms.principal
+        terms.precision.apply(terms.principal)
         - fees_total
         - deducted_bpi
         - (tax_total if terms.apr_includes_tax else ZERO)
@@ -78,7 +78,7 @@ def key_figures(
         "bpi": bpi,
         "capitalised_interest": capitalised,
         "total_interest": total_interest,
-        "total_payable": terms.principal + total_interest,
+        "total_payable": terms.precision.apply(terms.principal) + total_interest,
         "upfront_fees": fees_total + tax_total,
         "net_disbursed": net,
         "apr_basis": apr_basis(terms, timeline, len(rows)),

@@ -120,3 +120,15 @@ def round_to(amount: Decimal, step: Decimal, mode: RoundingMode) -> Decimal:
         return amount.quantize(step, rounding, ctx)
     units = ctx.divide(amount, step).quantize(ONE, rounding, ctx)
     return ctx.multiply(units, step).quantize(exponent, context=ctx)
+
+
+def spread(total: Decimal, count: int, precision: Rounding) -> tuple[Decimal, Decimal]:
+    """Split `total` into `count` parts: (each of the first count - 1, the last).
+
+    Each part is total / count rounded by `precision`; the last takes what is left, and is never
+    negative: when rounding up would overdraw the total, the parts are rounded down instead.
+    """
+    share = precision.apply(_EXACT.divide(total, count))
+    if share * (count - 1) > total:
+        share = Rounding(precision.step, RoundingMode.DOWN).apply(_EXACT.divide(total, count))
+    return share, total - share * (count - 1)

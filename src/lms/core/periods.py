@@ -15,11 +15,13 @@ interest is charged separately) to its own due date.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from lms.core.calendar import BusinessDayRule
 from lms.core.frequency import first_cycle_date_after
 from lms.core.terms import BPITreatment, LoanTerms
+
+ONE_DAY = timedelta(days=1)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,16 +38,28 @@ class Timeline:
         return self.terms.cycle.add(self.first_due, index, self.terms.due_day)
 
     def due_date(self, index: int) -> date:
-        return self.terms.calendar.adjust(self.unadjusted(index), self.terms.business_day_rule)
+        return self.due_dates(0, index + 1)[-1]
 
     def due_dates(self, start: int, stop: int) -> list[date]:
-        """Due dates of installments `start` to `stop - 1` (0-based), after holiday moves."""
+        """Due dates of installments `start` to `stop - 1` (0-based), after holiday moves.
+
+        A moved date must stay strictly after the previous due date (and after disbursement);
+        where the rule would break that (daily or weekly loans around a holiday), the date
+        moves to the next business day after the previous due date, and later dates follow.
+        """
         terms = self.terms
-        dates = terms.cycle.dates(self.first_due, start, stop, terms.due_day)
         if terms.business_day_rule is BusinessDayRule.UNCHANGED:
-            return dates
-        adjust, rule = terms.calendar.adjust, terms.business_day_rule
-        return [adjust(d, rule) for d in dates]
+            return terms.cycle.dates(self.first_due, start, stop, terms.due_day)
+        calendar, rule = terms.calendar, terms.business_day_rule
+        out: list[date] = []
+        floor = self.disbursement
+        for day in terms.cycle.dates(self.first_due, 0, stop, terms.due_day):
+            moved = calendar.adjust(day, rule)
+            if moved <= floor:
+                moved = calendar.adjust(floor + ONE_DAY, BusinessDayRule.FOLLOWING)
+            out.append(moved)
+            floor = moved
+        return out[start:]
 
     def first_period_regular(self) -> bool:
         """Whether installment 1's interest period is one full period."""

@@ -22,7 +22,7 @@ from typing import NamedTuple
 from lms.core.amortization import equal_principal_part, level_amounts
 from lms.core.interest import Factor, FlatInterest, Rates, apply_factor
 from lms.core.kfs import AprBasis, annual_percentage_rate, key_figures
-from lms.core.money import ZERO, exact
+from lms.core.money import ZERO, exact, spread
 from lms.core.periods import Timeline, build_timeline
 from lms.core.terms import (
     MAX_INSTALLMENTS,
@@ -169,6 +169,7 @@ class _Walk:
                 for i, (due, f) in enumerate(zip(dates, factors, strict=True))
             )
         quantum, mode = self.t.precision.quantum_and_mode()
+        assert quantum is not None
         ctx = exact()
         multiply, divide = ctx.multiply, ctx.divide
         plan, rows, balance, floor = self.plan, self.rows, self.balance, self.floor
@@ -272,7 +273,7 @@ def _routes(terms: LoanTerms) -> list[_Route]:
     if _is_bullet_at_end(terms):
         return [_Route.DEFER] * ((terms.installments or 1) - 1)
     count = max(moratorium.periods, terms.grace_interest, terms.interest_free_periods)
-    routes = []
+    routes: list[_Route] = []
     for index in range(count):
         if index < moratorium.periods and held is not _Route.PAY:
             routes.append(held)
@@ -343,11 +344,10 @@ def _apply_bpi(terms: LoanTerms, rows: list[Installment], bpi: Decimal) -> list[
     elif terms.bpi is BPITreatment.LAST:
         extra[-1] = bpi
     else:
-        paying = len(rows) - first_paying
-        share = terms.precision.apply(exact().divide(bpi, paying))
+        share, last = spread(bpi, len(rows) - first_paying, terms.precision)
         for i in range(first_paying, len(rows) - 1):
             extra[i] = share
-        extra[-1] = bpi - share * (paying - 1)
+        extra[-1] = last
     return [
         _with_extra_interest(row, add) if add else row for row, add in zip(rows, extra, strict=True)
     ]

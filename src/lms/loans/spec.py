@@ -194,7 +194,7 @@ def _to_terms(spec: ScheduleSpec) -> LoanTerms:
         installments=spec.installments,
         first_due_date=spec.first_due_date,
         cycle=Cycle(spec.frequency, spec.every),
-        due_day=LAST_DAY if spec.due_day == "last" else spec.due_day,  # type: ignore[arg-type]
+        due_day=LAST_DAY if spec.due_day == "last" else spec.due_day,
         method=spec.method,
         interest_basis=spec.interest_basis,
         day_count=_day_count(spec),
