@@ -46,8 +46,10 @@ def loan_terms(draw: st.DrawFn) -> LoanTerms:
     count = draw(st.integers(min_value=1, max_value=72))
     holiday = st.integers(min_value=0, max_value=max(0, count - 1))
     level = method is Method.EMI
+    precision = draw(st.sampled_from([Rounding(), Rounding(), Rounding(D(1))]))
     terms = LoanTerms(
-        principal=draw(amounts),
+        principal=precision.apply(draw(amounts)),
+        precision=precision,
         annual_rate=draw(rates),
         disbursement_date=draw(dates),
         installments=count,
@@ -65,7 +67,6 @@ def loan_terms(draw: st.DrawFn) -> LoanTerms:
         if method in (Method.EMI, Method.EQUAL_PRINCIPAL)
         else None,
         bpi=draw(st.sampled_from(list(BPITreatment))),
-        precision=draw(st.sampled_from([Rounding(), Rounding(), Rounding(D(1))])),
         calendar=draw(st.sampled_from([NO_HOLIDAYS, SUNDAYS_AND_FESTIVALS])),
         business_day_rule=draw(st.sampled_from(list(BusinessDayRule))),
     )

@@ -47,6 +47,8 @@ def _amount_problems(t: LoanTerms) -> list[Problem]:
     out = []
     if t.principal <= 0:
         out.append(Problem("principal", "must be greater than zero"))
+    elif t.precision.apply(t.principal) != t.principal:
+        out.append(Problem("principal", f"must be a multiple of the precision {t.precision.step}"))
     if t.annual_rate < 0:
         out.append(Problem("annual_rate", "must not be negative"))
     if t.first_due_date is not None and t.first_due_date <= t.disbursement_date:
