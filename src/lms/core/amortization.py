@@ -11,6 +11,7 @@ a schedule absorbs whatever rounding leaves over, so callers never need the inve
 from __future__ import annotations
 
 from decimal import Decimal
+from functools import lru_cache
 
 from lms.core.money import ONE, ZERO, Rounding, exact
 from lms.core.terms import StepPolicy
@@ -18,22 +19,23 @@ from lms.core.terms import StepPolicy
 
 def level_amounts(
     balance: Decimal,
-    rate: Decimal,
+    rate: tuple[int, int],
     count: int,
     *,
     balloon: Decimal,
     step: StepPolicy | None,
     rounding: Rounding,
 ) -> tuple[Decimal, ...]:
-    """Installment amounts for `count` periods at periodic `rate`, each rounded by `rounding`.
+    """Installment amounts for `count` periods at periodic `rate` (numerator, denominator), each
+    rounded by `rounding`.
 
     Without a step all amounts are equal (the EMI); with one, the amount changes every
     `step.every` installments by `step.percent` of the base or by `step.amount`.
     """
     if step is None:
-        return (rounding.apply(emi(balance, rate, count, balloon=balloon)),) * count
+        return (rounding.apply_ratio(*level_installment(balance, rate, count, balloon)),) * count
     ctx = exact()
-    discount = _discount_factors(rate, count)
+    discount = _discount_factors(ctx.divide(Decimal(rate[0]), rate[1]), count)
     target = ctx.subtract(balance, ctx.multiply(balloon, discount[-1]))
     levels = [j // step.every for j in range(count)]
     if step.percent is not None:
@@ -47,15 +49,27 @@ def level_amounts(
     return tuple(rounding.apply(ctx.add(base, increment * level)) for level in levels)
 
 
-def emi(balance: Decimal, rate: Decimal, count: int, *, balloon: Decimal = ZERO) -> Decimal:
-    """The unrounded level installment that repays `balance` in `count` periods at `rate`,
-    leaving `balloon` to be paid on top of the last one."""
-    ctx = exact()
-    if rate == ZERO:
-        return ctx.divide(balance - balloon, count)
-    factor = ctx.power(ctx.add(ONE, rate), count)
-    future = ctx.subtract(ctx.multiply(balance, factor), balloon)
-    return ctx.divide(ctx.multiply(future, rate), ctx.subtract(factor, ONE))
+def level_installment(
+    balance: Decimal, rate: tuple[int, int], count: int, balloon: Decimal = ZERO
+) -> tuple[int, int]:
+    """The exact level installment that repays `balance` in `count` periods at periodic `rate`,
+    leaving `balloon` to be paid on top of the last one, as (numerator, denominator) integers:
+    (B (1+r)^n - F) r / ((1+r)^n - 1), so that rounding it is exact."""
+    b_num, b_den = balance.as_integer_ratio()
+    f_num, f_den = balloon.as_integer_ratio()
+    a, b = rate
+    if a == 0:
+        return b_num * f_den - f_num * b_den, b_den * f_den * count
+    grown, base = compound_powers(a, b, count)  # (a+b)^n, b^n
+    future = (b_num * f_den * grown - f_num * b_den * base) * a
+    return future, b_den * f_den * b * (grown - base)
+
+
+@lru_cache(maxsize=4096)
+def compound_powers(a: int, b: int, count: int) -> tuple[int, int]:
+    """((a + b) ** count, b ** count): (1 + a/b) ** count as a ratio of integers. Cached: a
+    book holds few distinct (rate, tenure) pairs, and the powers are the costly part."""
+    return (a + b) ** count, b**count
 
 
 def _discount_factors(rate: Decimal, count: int) -> list[Decimal]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from math import gcd
 
 from lms.core.money import HUNDRED, Rounding, exact, spread
 from lms.core.periods import Timeline
@@ -23,14 +24,18 @@ class Rates:
     operands, so a result that lies exactly on a rounding tie is seen as one."""
 
     terms: LoanTerms
-    periodic: Decimal  # annual / periods per year, to 60 digits (for EMI formulas only)
+    periodic: tuple[int, int]  # annual / periods per year as a reduced ratio (for EMI formulas)
     periodic_factor: Factor
 
     @classmethod
     def of(cls, terms: LoanTerms) -> Rates:
         ppy = terms.cycle.periods_per_year
         factor = (terms.annual_rate * ppy.denominator, HUNDRED * ppy.numerator)
-        return cls(terms, exact().divide(*factor), factor)
+        rate_numerator, rate_denominator = terms.annual_rate.as_integer_ratio()
+        numerator = rate_numerator * ppy.denominator
+        denominator = rate_denominator * 100 * ppy.numerator
+        common = gcd(numerator, denominator)
+        return cls(terms, (numerator // common, denominator // common), factor)
 
     def factors(self, timeline: Timeline, dates: list[date], start: int) -> list[Factor]:
         """Interest factors of installments `start` ... for their due `dates` (0-based)."""

@@ -32,10 +32,16 @@ if TYPE_CHECKING:
 class AprBasis:
     """What the APR needs besides the installments and the net disbursed amount."""
 
-    first_offset: Fraction  # time of installment k is first_offset + k periods
+    days_to_first_due: int  # from disbursement
+    days_of_first_full_period: int  # the regular period that ends on the first due date
     periods_per_year: Fraction
-    guess: Decimal  # starting periodic rate for the solver (the contract's)
+    annual_rate: Decimal  # the contract rate, percent: the solver's starting point
     single_at: int | None  # a one-row bullet schedule: the period its payment falls in
+
+    @property
+    def first_offset(self) -> Fraction:
+        """Installment k falls first_offset + k regular periods after disbursement."""
+        return Fraction(self.days_to_first_due, self.days_of_first_full_period) - 1
 
 
 _APR_ROUNDING = Rounding(PAISA, RoundingMode.HALF_UP)
@@ -87,10 +93,8 @@ def key_figures(
 
 def apr_basis(terms: LoanTerms, timeline: Timeline, row_count: int) -> AprBasis:
     days_first, days_full = timeline.periods_elapsed_at_first_due()
-    ppy = terms.cycle.periods_per_year
-    guess = exact().divide(terms.annual_rate * ppy.denominator, HUNDRED * ppy.numerator)
     single = terms.installments if row_count == 1 and terms.installments else None
-    return AprBasis(Fraction(days_first, days_full) - 1, ppy, guess or Decimal("0.01"), single)
+    return AprBasis(days_first, days_full, terms.cycle.periods_per_year, terms.annual_rate, single)
 
 
 def annual_percentage_rate(basis: AprBasis, rows: Sequence[Installment], net: Decimal) -> Decimal:
@@ -102,6 +106,7 @@ def annual_percentage_rate(basis: AprBasis, rows: Sequence[Installment], net: De
     else:
         flows.extend((offset + row.number, row.total) for row in rows if row.total != ZERO)
     ppy = basis.periods_per_year
-    rate = periodic_irr(flows, basis.guess)
+    guess = exact().divide(basis.annual_rate * ppy.denominator, HUNDRED * ppy.numerator)
+    rate = periodic_irr(flows, guess or Decimal("0.01"))
     annual = _APR_ROUNDING.apply(exact().divide(rate * ppy.numerator * HUNDRED, ppy.denominator))
     return annual if annual != ZERO else abs(annual)  # never show "-0.00"

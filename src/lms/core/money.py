@@ -98,11 +98,38 @@ class Rounding:
         below one, so `amount.quantize(quantum, rounding)` equals `apply`; else (None, mode)."""
         return self._quantum, self._decimal_mode
 
+    def apply_ratio(self, numerator: int, denominator: int) -> Decimal:
+        """Round the exact ratio numerator / denominator to a multiple of the step."""
+        step_numerator, step_denominator = self.step.as_integer_ratio()
+        units = round_ratio(numerator * step_denominator, denominator * step_numerator, self.mode)
+        exponent = min(_exponent(self.step), 0)
+        return (Decimal(units) * self.step).quantize(ONE.scaleb(exponent), context=_EXACT)
+
     def apply(self, amount: Decimal) -> Decimal:
         """Round `amount` to a multiple of the step; the result has the step's exponent."""
         if self._quantum is not None:
             return amount.quantize(self._quantum, self._decimal_mode, _EXACT)
         return round_to(amount, self.step, self.mode)
+
+
+def round_ratio(numerator: int, denominator: int, mode: RoundingMode) -> int:
+    """numerator / denominator rounded to a whole number by `mode`, in exact integers."""
+    if denominator <= 0:
+        raise MoneyError("the denominator must be positive")
+    negative = numerator < 0
+    quotient, remainder = divmod(abs(numerator), denominator)
+    if remainder:
+        twice = 2 * remainder
+        if (
+            mode is RoundingMode.UP
+            or (mode is RoundingMode.HALF_UP and twice >= denominator)
+            or (
+                mode is RoundingMode.HALF_EVEN
+                and (twice > denominator or (twice == denominator and quotient % 2))
+            )
+        ):
+            quotient += 1
+    return -quotient if negative else quotient
 
 
 def _exponent(value: Decimal) -> int:

@@ -174,11 +174,12 @@ class _Walk:
         multiply, divide = ctx.multiply, ctx.divide
         plan, rows, balance, floor = self.plan, self.rows, self.balance, self.floor
         assert plan is not None
-        amounts, part, fixed = plan.amounts, plan.part, self.count is None
+        amounts, part = plan.amounts, plan.part
         last_index = self.count - 1 if self.count is not None else -1
-        for offset, due in enumerate(dates):
-            index = start + offset
-            numerator, denominator = factors[offset]
+        new_row = tuple.__new__  # Installment(...) without the keyword-handling __new__
+        for index, due, (numerator, denominator) in zip(
+            range(start, start + len(dates)), dates, factors, strict=True
+        ):
             interest = divide(multiply(balance, numerator), denominator).quantize(
                 quantum, mode, ctx
             )
@@ -190,17 +191,18 @@ class _Walk:
                 else:
                     j = index - plan.start
                     principal = (amounts[j] if j < len(amounts) else amounts[-1]) - interest
-                if fixed and principal >= balance:
-                    principal = balance
-                elif principal > balance - floor:
+                if principal > balance - floor if floor else principal >= balance:
                     principal = balance - floor
                 elif principal < ZERO:
                     principal = self.zero
             balance -= principal
             rows.append(
-                Installment(index + 1, due, principal, interest, principal + interest, balance)
+                new_row(
+                    Installment,
+                    (index + 1, due, principal, interest, principal + interest, balance),
+                )
             )
-            if balance == ZERO:
+            if not balance:
                 break
         self.balance = balance
         return balance == ZERO
