@@ -1,0 +1,101 @@
+"""Engines, built on demand: URL normalisation and the per-backend connection settings.
+
+Guarantees:
+- Nothing happens at import time: no engine, no connection, no directory is created until
+  `make_engine` / `default_sqlite_url` are called.
+- ``postgresql://`` and ``postgres://`` URLs are rewritten to the psycopg 3 driver
+  (``postgresql+psycopg://``); every other URL is used as given.
+- SQLite connections enforce foreign keys (``PRAGMA foreign_keys = ON``), wait up to
+  `SQLITE_BUSY_TIMEOUT_MS` for a lock instead of failing at once, and have real transactions:
+  the driver's implicit transaction handling is switched off and every SQLAlchemy transaction
+  starts with ``BEGIN IMMEDIATE``. So DDL (migrations) is transactional, a rollback undoes
+  everything since the transaction began, and two concurrent writers queue on the busy timeout
+  instead of one failing on a read-to-write lock upgrade. A connection with
+  ``isolation_level="AUTOCOMMIT"`` gets no BEGIN (each statement commits by itself).
+- `default_sqlite_url` puts the database under the user's data directory:
+  ``$XDG_DATA_HOME/lms/lms.sqlite3`` (when that variable holds an absolute path) or
+  ``~/.local/share/lms/lms.sqlite3``.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import URL, Connection, make_url
+from sqlalchemy.pool import ConnectionPoolEntry
+
+DATABASE_URL_ENV: Final = "LMS_DATABASE_URL"
+SQLITE_BUSY_TIMEOUT_MS: Final = 5000
+_POSTGRES_ALIASES: Final = frozenset({"postgresql", "postgres"})
+_POSTGRES_DRIVER: Final = "postgresql+psycopg"
+
+
+def normalize_url(url: str | URL) -> URL:
+    """Parse `url`, pointing bare PostgreSQL URLs at the psycopg 3 driver."""
+    parsed = make_url(url)
+    if parsed.drivername in _POSTGRES_ALIASES:
+        parsed = parsed.set(drivername=_POSTGRES_DRIVER)
+    return parsed
+
+
+def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
+    """Build an engine for `url` with the lms settings for its backend."""
+    parsed = normalize_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(parsed, echo=echo)
+        _configure_sqlite(engine)
+        return engine
+    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    """Install the per-connection pragmas and explicit transaction control for SQLite."""
+    event.listen(engine, "connect", _on_sqlite_connect)
+    event.listen(engine, "checkout", _on_sqlite_checkout)
+    event.listen(engine, "begin", _on_sqlite_begin)
+
+
+def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    """Per new DBAPI connection: foreign keys on and the busy timeout (outside a transaction)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS:d}")
+    finally:
+        cursor.close()
+
+
+def _on_sqlite_checkout(dbapi_connection: Any, _record: ConnectionPoolEntry, _proxy: Any) -> None:
+    """Per checkout: stop the driver from issuing its own BEGIN; `_on_sqlite_begin` does it.
+
+    Done on every checkout, not once per connection, because SQLAlchemy resets the driver's
+    ``isolation_level`` when a connection that used ``AUTOCOMMIT`` goes back to the pool.
+    """
+    dbapi_connection.isolation_level = None
+
+
+def _on_sqlite_begin(connection: Connection) -> None:
+    """Start every SQLAlchemy transaction with a write lock, so writers queue, never deadlock."""
+    if connection.get_execution_options().get("isolation_level") == "AUTOCOMMIT":
+        return
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def default_sqlite_url() -> str:
+    """URL of the per-user SQLite database; creates its folder (only) when called."""
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    data_home = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    folder = data_home / "lms"
+    folder.mkdir(parents=True, exist_ok=True)
+    return URL.create("sqlite", database=str(folder / "lms.sqlite3")).render_as_string()
+
+
+def resolve_database_url(explicit: str | None = None) -> str:
+    """The database to use: `explicit`, else ``$LMS_DATABASE_URL``, else the default SQLite."""
+    if explicit:
+        return explicit
+    from_env = os.environ.get(DATABASE_URL_ENV, "")
+    return from_env or default_sqlite_url()

@@ -1,0 +1,1 @@
+"""Alembic migration scripts for the lms schema (run through Alembic, never imported)."""

@@ -1,0 +1,67 @@
+"""Unit of work: the one place where a database transaction begins and is committed.
+
+Guarantees:
+- A `UnitOfWork` owns one `Session` for the duration of its ``with`` block; services receive
+  the unit of work, use ``uow.session`` and never commit on their own.
+- `UnitOfWork.commit` is the only way to make changes durable. Leaving the block (normally or
+  by an exception) rolls back whatever was not committed, then closes the session.
+- A unit of work is not re-entrant and its session is unavailable outside its block; both
+  mistakes raise `RuntimeError` instead of silently opening a second transaction.
+- Sessions come from `make_session_factory` with ``expire_on_commit=False``, so objects loaded
+  in a unit of work stay readable after it commits and closes (they are not refreshed).
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+
+def make_session_factory(engine: Engine) -> sessionmaker[Session]:
+    """The session factory units of work draw from, bound to `engine`."""
+    return sessionmaker(bind=engine, expire_on_commit=False)
+
+
+class UnitOfWork:
+    """Context manager owning one session; commit explicitly, everything else rolls back."""
+
+    def __init__(self, session_factory: sessionmaker[Session]) -> None:
+        self._session_factory = session_factory
+        self._session: Session | None = None
+
+    @property
+    def session(self) -> Session:
+        """The session of the active block; raises outside ``with``."""
+        if self._session is None:
+            raise RuntimeError("UnitOfWork.session is only available inside its `with` block")
+        return self._session
+
+    def __enter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("UnitOfWork is not re-entrant; create a new one")
+        self._session = self._session_factory()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        session = self.session
+        self._session = None
+        try:
+            session.rollback()
+        finally:
+            session.close()
+
+    def commit(self) -> None:
+        """Make every change since the last commit durable."""
+        self.session.commit()
+
+    def rollback(self) -> None:
+        """Discard every change since the last commit."""
+        self.session.rollback()

@@ -1,0 +1,118 @@
+"""Shared pytest fixtures: the databases that every `db` test runs against.
+
+Guarantees:
+- `db_url` is parametrized over every configured database: ``sqlite`` always (a fresh file in
+  the test's own tmp_path) and ``postgresql`` when ``$LMS_TEST_POSTGRES_URL`` is set (a fresh
+  schema per test, named ``lms_test_<random>``, made the connection's ``search_path`` and
+  dropped with everything in it afterwards), so parallel (xdist) and retried runs never share
+  tables.
+- The PostgreSQL leg is never silently lost in CI: with ``CI=true`` (or 1/yes) a missing URL or
+  an unreachable server FAILS every PostgreSQL test; outside CI those tests are skipped with the
+  reason. The server is probed once per session.
+- Tests that use `db_url` (directly or through `engine` / `session_factory`) are marked ``db``,
+  so ``-m "not db"`` runs only the pure tests.
+- Importing this file creates no engine and opens no connection.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import NoReturn
+
+import pytest
+from sqlalchemy import Engine
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session, sessionmaker
+
+from lms.db import make_engine, make_session_factory
+
+POSTGRES_URL_ENV = "LMS_TEST_POSTGRES_URL"
+POSTGRES_CONNECT_TIMEOUT_S = "5"
+
+
+def _in_ci() -> bool:
+    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
+
+
+def _postgres_unavailable(reason: str) -> NoReturn:
+    """Fail in CI (the PostgreSQL leg is mandatory there), skip elsewhere."""
+    if _in_ci():
+        pytest.fail(f"CI requires the PostgreSQL leg, but {reason}", pytrace=False)
+    pytest.skip(f"PostgreSQL leg not run: {reason}")
+
+
+def _with_query(url: str, **params: str) -> str:
+    """`url` with extra query parameters (libpq options are passed through by psycopg)."""
+    parsed = make_url(url)
+    query = dict(parsed.query)
+    for key, value in params.items():
+        existing = query.get(key)
+        query[key] = f"{existing} {value}" if key == "options" and existing else value
+    return parsed.set(query=query).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def postgres_admin_engine() -> Iterator[Engine]:
+    """Engine on the server in ``$LMS_TEST_POSTGRES_URL``, probed once per session."""
+    url = os.environ.get(POSTGRES_URL_ENV, "").strip()
+    if not url:
+        _postgres_unavailable(f"${POSTGRES_URL_ENV} is not set")
+    engine = make_engine(_with_query(url, connect_timeout=POSTGRES_CONNECT_TIMEOUT_S))
+    try:
+        with engine.connect() as connection:
+            connection.exec_driver_sql("SELECT 1")
+    except OperationalError as exc:
+        engine.dispose()
+        shown = make_url(url).render_as_string(hide_password=True)
+        _postgres_unavailable(f"the server at {shown} is unreachable: {exc.orig}")
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def postgres_url(postgres_admin_engine: Engine) -> Iterator[str]:
+    """URL of a fresh, empty schema on the test server, dropped after the test."""
+    schema = f"lms_test_{uuid.uuid4().hex[:16]}"
+    with postgres_admin_engine.begin() as connection:
+        connection.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
+    base = postgres_admin_engine.url.render_as_string(hide_password=False)
+    try:
+        yield _with_query(base, options=f"-csearch_path={schema}")
+    finally:
+        with postgres_admin_engine.begin() as connection:
+            connection.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """URL of an empty database on each configured backend."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'lms-test.sqlite3'}"
+    url = request.getfixturevalue("postgres_url")
+    assert isinstance(url, str)
+    return url
+
+
+@pytest.fixture
+def engine(db_url: str) -> Iterator[Engine]:
+    """An lms engine on `db_url`, disposed after the test (before its schema is dropped)."""
+    built = make_engine(db_url)
+    yield built
+    built.dispose()
+
+
+@pytest.fixture
+def session_factory(engine: Engine) -> sessionmaker[Session]:
+    """The lms session factory bound to `engine`."""
+    return make_session_factory(engine)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that runs against the configured databases with ``db``."""
+    for item in items:
+        if "db_url" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.db)
