@@ -13,6 +13,7 @@ same terms always give the same schedule; no clock, no I/O.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -322,7 +323,7 @@ def generate_schedule(terms: LoanTerms) -> Schedule:
     rows = _apply_bpi(terms, rows, bpi)
     if terms.method is Method.BULLET and terms.bullet_interest is BulletInterest.END:
         rows = [_renumbered(rows[-1], 1)]
-    emi = walk.emi if walk.emi != ZERO else _first_amortizing_total(terms, rows)
+    emi = reported_emi(terms, rows, walk.emi)
     figures = key_figures(
         terms, timeline, tuple(rows), emi=emi, bpi=bpi, capitalised=walk.capitalised
     )
@@ -377,9 +378,13 @@ def _renumbered(row: Installment, number: int) -> Installment:
     return Installment(number, row.due_date, row.principal, row.interest, row.total, row.balance)
 
 
-def _first_amortizing_total(terms: LoanTerms, rows: list[Installment]) -> Decimal:
-    """The regular installment of methods without a level amount: the first row that pays
-    principal (equal principal), or the first that pays interest (bullet, interest-only)."""
+def reported_emi(terms: LoanTerms, rows: Sequence[Installment], level: Decimal) -> Decimal:
+    """The EMI a schedule reports: the level installment amount where the plan has one (and
+    more than one installment uses it); otherwise the regular installment: the first row that
+    pays principal (equal principal), or the first that pays interest (bullet, interest-only),
+    or the only row of a one-installment loan."""
+    if level != ZERO and len(rows) > 1:
+        return level
     if terms.method is Method.EQUAL_PRINCIPAL:
         index = max(terms.moratorium.periods, terms.grace_principal)
     else:

@@ -1,0 +1,183 @@
+"""Bulk schedule generation: many loans of one product at once, for bulk import.
+
+A loan book imported from another system arrives as columns: principal, rate, disbursement date,
+tenure (and sometimes a first due date or cycle day) per loan, with the product's settings shared.
+`generate_schedules` computes every loan's schedule together, one installment number at a time
+across all loans, in exact int64 minor units (paisa) with numpy: no float touches an amount.
+
+The fast lane covers the shape of most books: level EMI on a month-based cycle, periodic or
+actual-days interest with a fixed-length year, no moratorium, grace, step or balloon, BPI none or
+deducted, holiday moves or not. Any other product, and any loan whose integers could leave int64
+or whose moved due dates would collide, goes through `lms.core.schedule.generate_schedule`.
+
+Guarantee: `batch.schedule(i) == generate_schedule(batch.terms(i))` for every loan, value for
+value and digit for digit (a property test holds the two paths together).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+
+import numpy as np
+
+from lms.core.daycount import DaysInMonth, DaysInYear
+from lms.core.kfs import key_figures
+from lms.core.money import ONE
+from lms.core.periods import build_timeline
+from lms.core.schedule import Installment, Schedule, generate_schedule, reported_emi
+from lms.core.terms import BPITreatment, LoanTerms, Method
+from lms.core.validation import ScheduleError, check_terms
+from lms.loans.bulk_lane import MONTHS_PER_PERIOD, Lane, run_lane
+
+
+@dataclass(frozen=True)
+class LoanColumns:
+    """The per-loan fields of a bulk import; everything else comes from the product."""
+
+    principal: Sequence[Decimal]
+    annual_rate: Sequence[Decimal]
+    disbursement_date: Sequence[date]
+    installments: Sequence[int]
+    first_due_date: Sequence[date | None] | None = None
+    due_day: Sequence[int | None] | None = None
+
+    def __len__(self) -> int:
+        return len(self.principal)
+
+    def terms(self, product: LoanTerms, index: int) -> LoanTerms:
+        """The full LoanTerms of loan `index`: the product with this loan's own fields."""
+        return replace(
+            product,
+            principal=self.principal[index],
+            annual_rate=self.annual_rate[index],
+            disbursement_date=self.disbursement_date[index],
+            installments=self.installments[index],
+            first_due_date=self.first_due_date[index] if self.first_due_date else None,
+            due_day=self.due_day[index] if self.due_day else product.due_day,
+        )
+
+
+class ScheduleBatch:
+    """Schedules of many loans of one product; rows stay in integer columns until asked for."""
+
+    def __init__(self, product: LoanTerms, loans: LoanColumns, lane: Lane | None) -> None:
+        self.product = product
+        self.loans = loans
+        self._lane = lane
+        self._position = {int(i): k for k, i in enumerate(lane.loans)} if lane else {}
+        self._exponent = _exponent(product.precision.step)
+        self._slow: dict[int, Schedule] = {}
+
+    def __len__(self) -> int:
+        return len(self.loans)
+
+    @property
+    def fast_count(self) -> int:
+        """How many loans the vectorised lane computed (the rest went through the core)."""
+        return len(self._position)
+
+    def terms(self, index: int) -> LoanTerms:
+        return self.loans.terms(self.product, index)
+
+    def rows(self, index: int) -> list[tuple[int, date, int, int, int, int]]:
+        """Loan `index`'s installments in minor units: (number, due date, principal, interest,
+        total, balance), ready for a bulk insert."""
+        column = self._position.get(index)
+        if column is None:
+            scale = Decimal(1).scaleb(-self._exponent)
+            return [
+                (r.number, r.due_date, *(int(v * scale) for v in r[2:]))  # type: ignore[misc]
+                for r in self.schedule(index).installments
+            ]
+        lane = self._lane
+        assert lane is not None
+        count = int(lane.counts[column])
+        principal = lane.principal[:count, column].tolist()
+        interest = lane.interest[:count, column].tolist()
+        balance = lane.balance[:count, column].tolist()
+        dates = lane.due_dates[:count, column].astype(date).tolist()
+        return [
+            (k + 1, dates[k], principal[k], interest[k], principal[k] + interest[k], balance[k])
+            for k in range(count)
+        ]
+
+    def schedule(self, index: int) -> Schedule:
+        """Loan `index`'s schedule as the core's Schedule value, with Decimal amounts."""
+        column = self._position.get(index)
+        terms = self.terms(index)
+        if column is None:
+            if index not in self._slow:
+                self._slow[index] = generate_schedule(terms)
+            return self._slow[index]
+        lane = self._lane
+        assert lane is not None
+        e = self._exponent
+        rows = tuple(
+            Installment(n, due, *(Decimal(v).scaleb(e) for v in amounts))
+            for n, due, *amounts in self.rows(index)
+        )
+        level = (
+            Decimal(int(lane.emi[column]))
+            .scaleb(e)
+            .quantize(ONE.scaleb(min(_exponent(terms.rounding.step), 0)))
+        )
+        emi = reported_emi(terms, rows, level)
+        figures = key_figures(
+            terms,
+            build_timeline(terms),
+            rows,
+            emi=emi,
+            bpi=Decimal(int(lane.bpi[column])).scaleb(e),
+            capitalised=terms.precision.apply(Decimal(0)),
+        )
+        return Schedule(**figures)  # type: ignore[arg-type]
+
+
+def generate_schedules(product: LoanTerms, loans: LoanColumns) -> ScheduleBatch:
+    """Schedules of every loan in `loans` under `product`. Raises ScheduleError naming every
+    problem of the first loan (by index) whose terms cannot produce a schedule."""
+    if not is_fast_product(product):
+        _check_each(product, loans, range(len(loans)))
+        return ScheduleBatch(product, loans, None)
+    lane = run_lane(product, loans)
+    slow = np.setdiff1d(np.arange(len(loans)), lane.loans)
+    _check_each(product, loans, slow.tolist())
+    return ScheduleBatch(product, loans, lane)
+
+
+def is_fast_product(product: LoanTerms) -> bool:
+    """Whether the vectorised lane can take loans of this product."""
+    t = product
+    precision_step, rounding_step = t.precision.step, t.rounding.step
+    return (
+        t.method is Method.EMI
+        and t.step is None
+        and t.balloon is None
+        and t.fixed_installment is None
+        and t.moratorium.periods == 0
+        and t.grace_principal == t.grace_interest == t.interest_free_periods == 0
+        and t.bpi in (BPITreatment.NONE, BPITreatment.DEDUCT)
+        and t.cycle.frequency in MONTHS_PER_PERIOD
+        and t.precision.quantum_and_mode()[0] is not None
+        and (rounding_step / precision_step) == (rounding_step / precision_step).to_integral_value()
+        and t.day_count.days_in_month is DaysInMonth.ACTUAL
+        and t.day_count.days_in_year is not DaysInYear.ACTUAL
+    )
+
+
+def _check_each(product: LoanTerms, loans: LoanColumns, indices: Sequence[int]) -> None:
+    for index in indices:
+        try:
+            check_terms(loans.terms(product, index))
+        except ScheduleError as exc:
+            problems = tuple(replace(p, field=f"loans[{index}].{p.field}") for p in exc.problems)
+            raise ScheduleError(problems[0].field, problems[0].message, problems=problems) from None
+
+
+def _exponent(step: Decimal) -> int:
+    exponent = step.as_tuple().exponent
+    assert isinstance(exponent, int)
+    return exponent
