@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 from fractions import Fraction
+from functools import lru_cache
 
 LAST_DAY = 0  # `due_day` value meaning "the last day of the month"
 
@@ -69,7 +70,7 @@ class Cycle:
     @property
     def periods_per_year(self) -> Fraction:
         """Regular periods in a year (52 weeks, 12 months, 365/N for every N days)."""
-        return Fraction(_PERIODS_PER_YEAR[self.frequency], self.every)
+        return _periods_per_year(self.frequency, self.every)
 
     def dates(self, anchor: date, start: int, stop: int, due_day: int | None = None) -> list[date]:
         """`add(anchor, k, due_day)` for k in range(start, stop), computed in one pass."""
@@ -98,6 +99,11 @@ class Cycle:
         return add_months(
             anchor, length * self.every * k, due_day if due_day is not None else anchor.day
         )
+
+
+@lru_cache(maxsize=64)
+def _periods_per_year(frequency: Frequency, every: int) -> Fraction:
+    return Fraction(_PERIODS_PER_YEAR[frequency], every)
 
 
 def add_months(anchor: date, months: int, day: int) -> date:

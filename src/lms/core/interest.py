@@ -39,20 +39,14 @@ class Rates:
 
     def factors(self, timeline: Timeline, dates: list[date], start: int) -> list[Factor]:
         """Interest factors of installments `start` ... for their due `dates` (0-based)."""
-        periodic = self.terms.interest_basis is InterestBasis.PERIODIC
-        out: list[Factor] = []
-        for offset, end in enumerate(dates):
-            index = start + offset
-            if periodic and (index > 0 or timeline.first_period_regular()):
-                out.append(self.periodic_factor)
-                continue
-            begin = (
-                timeline.first_period_start
-                if index == 0
-                else (dates[offset - 1] if offset else timeline.due_date(index - 1))
-            )
-            out.append(self.factor_between(begin, end))
-        return out
+        if self.terms.interest_basis is InterestBasis.PERIODIC:
+            out = [self.periodic_factor] * len(dates)
+            if start == 0 and dates and not timeline.first_period_regular():
+                out[0] = self.factor_between(timeline.first_period_start, dates[0])
+            return out
+        begins = [timeline.first_period_start if start == 0 else timeline.due_date(start - 1)]
+        begins.extend(dates[:-1])
+        return [self.factor_between(b, e) for b, e in zip(begins, dates, strict=True)]
 
     def factor_between(self, start: date, end: date) -> Factor:
         fraction = self.terms.day_count.year_fraction(start, end)

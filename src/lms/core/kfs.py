@@ -15,6 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
+from operator import itemgetter
 from typing import TYPE_CHECKING
 
 from lms.core.irr import periodic_irr
@@ -77,7 +78,7 @@ def key_figures(
         - deducted_bpi
         - (tax_total if terms.apr_includes_tax else ZERO)
     )
-    total_interest = sum((row.interest for row in rows), ZERO) + deducted_bpi + capitalised
+    total_interest = sum(map(itemgetter(3), rows), ZERO) + deducted_bpi + capitalised
     return {
         "installments": rows,
         "emi": emi,

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 
-from lms.core.calendar import BusinessDayRule
-from lms.core.frequency import first_cycle_date_after
+from lms.core.calendar import BusinessCalendar, BusinessDayRule
+from lms.core.frequency import Cycle, first_cycle_date_after
 from lms.core.terms import BPITreatment, LoanTerms
 
 ONE_DAY = timedelta(days=1)
@@ -48,18 +49,16 @@ class Timeline:
         moves to the next business day after the previous due date, and later dates follow.
         """
         terms = self.terms
-        if terms.business_day_rule is BusinessDayRule.UNCHANGED:
-            return terms.cycle.dates(self.first_due, start, stop, terms.due_day)
-        calendar, rule = terms.calendar, terms.business_day_rule
-        out: list[date] = []
-        floor = self.disbursement
-        for day in terms.cycle.dates(self.first_due, 0, stop, terms.due_day):
-            moved = calendar.adjust(day, rule)
-            if moved <= floor:
-                moved = calendar.adjust(floor + ONE_DAY, BusinessDayRule.FOLLOWING)
-            out.append(moved)
-            floor = moved
-        return out[start:]
+        dates = _due_dates(
+            terms.cycle,
+            self.first_due,
+            stop,
+            terms.due_day,
+            terms.calendar,
+            terms.business_day_rule,
+            self.disbursement,
+        )
+        return list(dates[start:])
 
     def first_period_regular(self) -> bool:
         """Whether installment 1's interest period is one full period."""
@@ -85,3 +84,29 @@ def build_timeline(terms: LoanTerms) -> Timeline:
     if terms.bpi is not BPITreatment.NONE and full_start > disbursement:
         return Timeline(disbursement, first_due, full_start, disbursement, terms)
     return Timeline(disbursement, first_due, disbursement, None, terms)
+
+
+@lru_cache(maxsize=4096)
+def _due_dates(
+    cycle: Cycle,
+    first_due: date,
+    stop: int,
+    due_day: int | None,
+    calendar: BusinessCalendar,
+    rule: BusinessDayRule,
+    disbursement: date,
+) -> tuple[date, ...]:
+    """The first `stop` due dates (see `Timeline.due_dates`). Cached: loans disbursed on the
+    same day with the same cycle share their dates, and a book has many such cohorts."""
+    unadjusted = cycle.dates(first_due, 0, stop, due_day)
+    if rule is BusinessDayRule.UNCHANGED:
+        return tuple(unadjusted)
+    out: list[date] = []
+    floor = disbursement
+    for day in unadjusted:
+        moved = calendar.adjust(day, rule)
+        if moved <= floor:
+            moved = calendar.adjust(floor + ONE_DAY, BusinessDayRule.FOLLOWING)
+        out.append(moved)
+        floor = moved
+    return tuple(out)

@@ -13,11 +13,12 @@ same terms always give the same schedule; no clock, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from enum import Enum
+from itertools import chain, repeat
 from typing import NamedTuple
 
 from lms.core.amortization import equal_principal_part, level_amounts
@@ -132,8 +133,11 @@ class _Walk:
         """Append the rows of installments `start` ...; True when the loan is repaid."""
         for offset, due in enumerate(dates):
             index = start + offset
-            if index >= len(self.routes) and self.plan is not None and not self.deferred:
-                return self._pay(index, dates[offset:], factors[offset:])
+            if index >= len(self.routes) and not self.deferred:
+                if self.plan is None and index >= _principal_free(self.t):
+                    self.plan = self._make_plan(index, self.balance)
+                if self.plan is not None:
+                    return self._pay(index, dates[offset:], factors[offset:])
             if self._row(index, due, factors[offset]):
                 return True
         return False
@@ -173,13 +177,14 @@ class _Walk:
         assert quantum is not None
         ctx = exact()
         multiply, divide = ctx.multiply, ctx.divide
-        plan, rows, balance, floor = self.plan, self.rows, self.balance, self.floor
+        plan, rows, balance, floor, zero = self.plan, self.rows, self.balance, self.floor, self.zero
         assert plan is not None
-        amounts, part = plan.amounts, plan.part
+        level = plan.amounts is not None  # principal = amount - interest; else a fixed part
+        targets = _targets(plan, start, len(dates))
         last_index = self.count - 1 if self.count is not None else -1
         new_row = tuple.__new__  # Installment(...) without the keyword-handling __new__
-        for index, due, (numerator, denominator) in zip(
-            range(start, start + len(dates)), dates, factors, strict=True
+        for index, due, (numerator, denominator), target in zip(
+            range(start, start + len(dates)), dates, factors, targets, strict=True
         ):
             interest = divide(multiply(balance, numerator), denominator).quantize(
                 quantum, mode, ctx
@@ -187,15 +192,11 @@ class _Walk:
             if index == last_index:
                 principal = balance
             else:
-                if amounts is None:
-                    principal = part
-                else:
-                    j = index - plan.start
-                    principal = (amounts[j] if j < len(amounts) else amounts[-1]) - interest
+                principal = target - interest if level else target
                 if principal > balance - floor if floor else principal >= balance:
                     principal = balance - floor
                 elif principal < ZERO:
-                    principal = self.zero
+                    principal = zero
             balance -= principal
             rows.append(
                 new_row(
@@ -287,6 +288,17 @@ def _routes(terms: LoanTerms) -> list[_Route]:
         else:
             routes.append(_Route.PAY)
     return routes
+
+
+def _targets(plan: _Plan, start: int, count: int) -> Iterable[Decimal]:
+    """Per installment from `start`: the amount (level plans) or the principal part."""
+    if plan.amounts is None:
+        return repeat(plan.part, count)
+    offset = start - plan.start
+    amounts = plan.amounts[offset : offset + count]
+    if len(amounts) < count:  # a fixed installment: the one amount repeats
+        return chain(amounts, repeat(plan.amounts[-1], count - len(amounts)))
+    return amounts
 
 
 def _is_bullet_at_end(terms: LoanTerms) -> bool:
