@@ -16,12 +16,14 @@ Run: .venv/bin/python bench/schedule.py [--loans 20000] [--repeat 5]
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import random
 import time
 from collections.abc import Callable
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 from amortization.schedule import amortization_schedule
 
@@ -40,6 +42,16 @@ def workload(count: int, seed: int = 2026) -> LoanColumns:
         disbursement_date=[date(2026, 1, 1) + timedelta(rnd.randrange(365)) for _ in range(count)],
         installments=[TENURE] * count,
     )
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.machine()
 
 
 def best_of(repeat: int, run: Callable[[], object]) -> float:
@@ -80,9 +92,7 @@ def main() -> None:
         name: args.loans / best_of(args.repeat, run)
         for name, run in (("peer", peer), ("single", single), ("batch", batch))
     }
-    print(
-        f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}"
-    )
+    print(f"machine: {cpu_model()}, {os.cpu_count()} cores, python {platform.python_version()}")
     print(f"{args.loans} loans x {TENURE} installments, best of {args.repeat}")
     print(f"amortization (peer, float, undated): {results['peer']:>10,.0f} schedules/s")
     print(
