@@ -72,8 +72,9 @@ def key_figures(
     fees_total = sum((base for base, _ in fees), ZERO)
     tax_total = sum((tax for _, tax in fees), ZERO)
     deducted_bpi = bpi if terms.bpi is BPITreatment.DEDUCT else ZERO
+    principal = terms.precision.apply(terms.principal)
     net = (
-        terms.precision.apply(terms.principal)
+        principal
         - fees_total
         - deducted_bpi
         - (tax_total if terms.apr_includes_tax else ZERO)
@@ -85,7 +86,7 @@ def key_figures(
         "bpi": bpi,
         "capitalised_interest": capitalised,
         "total_interest": total_interest,
-        "total_payable": terms.precision.apply(terms.principal) + total_interest,
+        "total_payable": principal + total_interest,
         "upfront_fees": fees_total + tax_total,
         "net_disbursed": net,
         "apr_basis": apr_basis(terms, timeline, len(rows)),

@@ -33,10 +33,8 @@ class Timeline:
     first_due: date  # unadjusted
     first_period_start: date  # where installment 1's interest starts
     bpi_start: date | None  # broken period [bpi_start, first_period_start), if any
+    full_start: date  # start of the full regular period that ends on the first due date
     terms: LoanTerms
-
-    def unadjusted(self, index: int) -> date:
-        return self.terms.cycle.add(self.first_due, index, self.terms.due_day)
 
     def due_date(self, index: int) -> date:
         return self.due_dates(0, index + 1)[-1]
@@ -62,13 +60,11 @@ class Timeline:
 
     def first_period_regular(self) -> bool:
         """Whether installment 1's interest period is one full period."""
-        full_start = self.terms.cycle.add(self.first_due, -1, self.terms.due_day)
-        return self.first_period_start == full_start
+        return self.first_period_start == self.full_start
 
     def periods_elapsed_at_first_due(self) -> tuple[int, int]:
         """(days from disbursement to the first due date, days of one regular period before it)."""
-        full_start = self.terms.cycle.add(self.first_due, -1, self.terms.due_day)
-        return (self.first_due - self.disbursement).days, (self.first_due - full_start).days
+        return (self.first_due - self.disbursement).days, (self.first_due - self.full_start).days
 
 
 def build_timeline(terms: LoanTerms) -> Timeline:
@@ -82,8 +78,8 @@ def build_timeline(terms: LoanTerms) -> Timeline:
             first_due = terms.cycle.add(disbursement, 1)
     full_start = terms.cycle.add(first_due, -1, terms.due_day)
     if terms.bpi is not BPITreatment.NONE and full_start > disbursement:
-        return Timeline(disbursement, first_due, full_start, disbursement, terms)
-    return Timeline(disbursement, first_due, disbursement, None, terms)
+        return Timeline(disbursement, first_due, full_start, disbursement, full_start, terms)
+    return Timeline(disbursement, first_due, disbursement, None, full_start, terms)
 
 
 @lru_cache(maxsize=4096)
