@@ -73,12 +73,7 @@ def key_figures(
     tax_total = sum((tax for _, tax in fees), ZERO)
     deducted_bpi = bpi if terms.bpi is BPITreatment.DEDUCT else ZERO
     principal = terms.precision.apply(terms.principal)
-    net = (
-        principal
-        - fees_total
-        - deducted_bpi
-        - (tax_total if terms.apr_includes_tax else ZERO)
-    )
+    net = principal - fees_total - deducted_bpi - (tax_total if terms.apr_includes_tax else ZERO)
     total_interest = sum(map(itemgetter(3), rows), ZERO) + deducted_bpi + capitalised
     return {
         "installments": rows,

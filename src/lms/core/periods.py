@@ -34,6 +34,7 @@ class Timeline:
     first_period_start: date  # where installment 1's interest starts
     bpi_start: date | None  # broken period [bpi_start, first_period_start), if any
     full_start: date  # start of the full regular period that ends on the first due date
+    cycle_day: int | None  # day of month of every due date (None: the first due date's day)
     terms: LoanTerms
 
     def due_date(self, index: int) -> date:
@@ -51,7 +52,7 @@ class Timeline:
             terms.cycle,
             self.first_due,
             stop,
-            terms.due_day,
+            self.cycle_day,
             terms.calendar,
             terms.business_day_rule,
             self.disbursement,
@@ -68,18 +69,27 @@ class Timeline:
 
 
 def build_timeline(terms: LoanTerms) -> Timeline:
-    """Work out the first due date and the broken period for `terms`."""
+    """Work out the first due date, the cycle day and the broken period for `terms`.
+
+    The cycle day is the product's `due_day`; without one, the day of disbursement when the
+    first due date follows from it (a loan disbursed on the 31st falls due on the 31st, or the
+    month's last day), else the given first due date's day.
+    """
     disbursement = terms.disbursement_date
     first_due = terms.first_due_date
+    cycle_day = terms.due_day
     if first_due is None:
-        if terms.due_day is not None:
-            first_due = first_cycle_date_after(disbursement, terms.cycle, terms.due_day)
+        if cycle_day is not None:
+            first_due = first_cycle_date_after(disbursement, terms.cycle, cycle_day)
         else:
-            first_due = terms.cycle.add(disbursement, 1)
-    full_start = terms.cycle.add(first_due, -1, terms.due_day)
+            cycle_day = disbursement.day
+            first_due = terms.cycle.add(disbursement, 1, cycle_day)
+    full_start = terms.cycle.add(first_due, -1, cycle_day)
     if terms.bpi is not BPITreatment.NONE and full_start > disbursement:
-        return Timeline(disbursement, first_due, full_start, disbursement, full_start, terms)
-    return Timeline(disbursement, first_due, disbursement, None, full_start, terms)
+        start, bpi_start = full_start, disbursement
+    else:
+        start, bpi_start = disbursement, None
+    return Timeline(disbursement, first_due, start, bpi_start, full_start, cycle_day, terms)
 
 
 @lru_cache(maxsize=4096)

@@ -200,7 +200,10 @@ def _due_dates(product: LoanTerms, loans: _Loans, months: int) -> tuple[Days, Da
     first_due = np.where(np.isnat(loans.first_due), derived, loans.first_due)
     first_month = first_due.astype("M8[M]")
     first_day = (first_due - first_month.astype("M8[D]")).astype(np.int64) + 1
-    anchor_day = np.where(loans.due_day >= 0, loans.due_day, first_day)
+    # the cycle day: the product's, else the disbursement day when the first due date follows
+    # from it, else the given first due date's day (as lms.core.periods.build_timeline)
+    implied_day = np.where(np.isnat(loans.first_due), disbursed_day, first_day)
+    anchor_day = np.where(loans.due_day >= 0, loans.due_day, implied_day)
     steps = np.arange(int(loans.count.max(initial=1)), dtype=np.int64)[:, None] * months
     unadjusted = month_day(first_month[None, :] + steps, anchor_day[None, :])
     full_start = month_day(first_month - months, anchor_day)
