@@ -1,5 +1,6 @@
 """Bulk schedule generation: the vectorised lane gives exactly the core's schedules."""
 
+from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal as D
 
@@ -77,6 +78,8 @@ def loan_columns(draw: st.DrawFn) -> LoanColumns:
 @settings(max_examples=150, deadline=None)
 @given(products, loan_columns())
 def test_every_loan_equals_the_core_schedule(product: LoanTerms, loans: LoanColumns) -> None:
+    if product.due_day is not None:  # a given first due date must fall on the due day
+        loans = replace(loans, first_due_date=None)
     batch = generate_schedules(product, loans)
     assert is_fast_product(product)
     for i in range(len(loans)):
@@ -145,6 +148,13 @@ def test_colliding_moved_dates_and_huge_amounts_go_through_the_core() -> None:
     for i in range(3):
         assert batch.schedule(i) == generate_schedule(batch.terms(i))
     assert batch.schedule(0).installments[0].due_date == date(2026, 2, 2)
+
+
+def test_a_first_due_date_off_the_due_day_is_refused() -> None:
+    product = LoanTerms(D(1), D(1), date(2026, 1, 1), 1, due_day=5)
+    loans = replace(_columns(1), first_due_date=[date(2026, 2, 6)])
+    with pytest.raises(ScheduleError, match=r"loans\[0\].first_due_date: must fall on the due_day"):
+        generate_schedules(product, loans)
 
 
 def test_a_bad_loan_is_named() -> None:

@@ -68,6 +68,11 @@ class Cycle:
             raise ValueError("every must be at least 1")
 
     @property
+    def is_month_based(self) -> bool:
+        """Monthly, quarterly, half-yearly or yearly: the cycles a due day of month applies to."""
+        return _STEP[self.frequency][0] == "m"
+
+    @property
     def periods_per_year(self) -> Fraction:
         """Regular periods in a year (52 weeks, 12 months, 365/N for every N days)."""
         return _periods_per_year(self.frequency, self.every)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from lms.core.frequency import add_months
 from lms.core.terms import MAX_INSTALLMENTS, BulletInterest, LoanTerms, Method, MoratoriumInterest
 
 
@@ -53,14 +54,26 @@ def _amount_problems(t: LoanTerms) -> list[Problem]:
         out.append(Problem("annual_rate", "must not be negative"))
     if t.first_due_date is not None and t.first_due_date <= t.disbursement_date:
         out.append(Problem("first_due_date", "must be after disbursement_date"))
-    if t.due_day is not None and not 0 <= t.due_day <= 31:
-        out.append(Problem("due_day", "must be 1 to 31, or 'last'"))
+    out.extend(_due_day_problems(t))
     for i, fee in enumerate(t.fees):
         if (fee.amount is None) == (fee.percent is None):
             out.append(Problem(f"fees[{i}]", "give exactly one of amount or percent"))
         if (fee.amount or 0) < 0 or (fee.percent or 0) < 0 or fee.tax_percent < 0:
             out.append(Problem(f"fees[{i}]", "amounts, percentages and tax must not be negative"))
     return out
+
+
+def _due_day_problems(t: LoanTerms) -> list[Problem]:
+    if t.due_day is None:
+        return []
+    if not 0 <= t.due_day <= 31:
+        return [Problem("due_day", "must be 1 to 31, or 'last'")]
+    if not t.cycle.is_month_based:
+        return [Problem("due_day", "applies to monthly, quarterly, half-yearly and yearly cycles")]
+    first = t.first_due_date
+    if first is not None and add_months(first, 0, t.due_day) != first:
+        return [Problem("first_due_date", "must fall on the due_day")]
+    return []
 
 
 def _tenure_problems(t: LoanTerms) -> list[Problem]:

@@ -113,6 +113,9 @@ def _loans(product: LoanTerms, columns: LoanColumns) -> _Loans:
     fit &= (principal > 0) & (rates[:, 0] >= 0) & (count >= 1) & (count <= 1200)
     fit &= (due_day >= -1) & (due_day <= 31)
     fit &= np.isnat(first_due) | (first_due > disbursed)
+    given = ~np.isnat(first_due) & (due_day >= 0)  # a given first due date must be on the due day
+    on_day = month_day(first_due[given].astype("M8[M]"), due_day[given]) == first_due[given]
+    fit[given] &= on_day
     index = np.flatnonzero(fit)
     return _Loans(
         index,
