@@ -112,6 +112,11 @@ def test_json_numbers_are_read_exactly() -> None:
             {"first_due_date": "2026-01-01"},
             "error: first_due_date: must be after disbursement_date",
         ),
+        ({"frequency": "weekly", "due_day": 5}, "error: due_day: applies to monthly, quarterly"),
+        (
+            {"due_day": 5, "first_due_date": "2026-02-06"},
+            "error: first_due_date: must fall on the due_day",
+        ),
     ],
 )
 def test_bad_input_names_the_field_and_exits_2(change: dict[str, object], message: str) -> None:
