@@ -13,6 +13,7 @@ from typing import Annotated
 
 import typer
 
+from lms.core.irr import IRRError
 from lms.core.schedule import generate_schedule
 from lms.core.validation import ScheduleError
 from lms.loans.render import render_csv, render_json, render_table
@@ -57,10 +58,13 @@ def schedule(
     try:
         terms = load_spec(text)
         result = generate_schedule(terms)
+        result.apr  # noqa: B018  (solved here so that a failure is reported, not a traceback)
     except SpecError as exc:
         _fail(exc.problems)
     except ScheduleError as exc:
         _fail([(p.field, p.message) for p in exc.problems])
+    except IRRError as exc:
+        _fail([("apr", f"cannot be computed: {exc}")])
     renderers = {
         OutputFormat.TABLE: render_table,
         OutputFormat.JSON: render_json,

@@ -71,24 +71,34 @@ def test_tax_can_be_left_out_of_the_apr() -> None:
     assert (with_tax.apr, without.apr) == (D("24.15"), D("23.66"))
 
 
-def test_deducted_bpi_reduces_the_net_amount_and_raises_the_apr() -> None:
+def test_deducted_bpi_reduces_the_net_amount_and_is_timed_as_a_stub() -> None:
     # Disbursed 10 Jan, EMI on the 5th: BPI for 10 Jan - 5 Feb (26 days) is deducted upfront and
-    # installment 1 falls on 5 Mar. For the APR, the first period (10 Jan - 5 Mar, 54 days) is
-    # 54/28 regular periods long (5 Feb - 5 Mar has 28 days); installment k is at 54/28 + k - 1.
+    # installment 1 falls on 5 Mar. For the APR the first period is one whole period (5 Feb -
+    # 5 Mar) plus the stub 10 Jan - 5 Feb as a fraction of its period 5 Jan - 5 Feb: 26/31.
+    # With no fees the APR is the contract rate nudged up only because BPI is charged on
+    # actual/365 days (0.8548 % of principal) where the periodic rate would give 26/31 %.
     terms = LoanTerms(D(100000), D(12), date(2026, 1, 10), 6, due_day=5, bpi=BPITreatment.DEDUCT)
     schedule = generate_schedule(terms)
     assert schedule.bpi == D("854.79")  # 100000 x 12 % x 26 / 365
     assert schedule.net_disbursed == D("99145.21")
-    assert schedule.apr == D("11.82")
-    # check: at the unrounded periodic IRR the cash flows' present value is zero
-    offset = Fraction(54, 28) - 1
-    flows = [(Fraction(0), -schedule.net_disbursed)] + [
-        (offset + row.number, row.total) for row in schedule.installments
+    assert schedule.apr == D("12.07")
+    # independent check: a float bisection on the same flows gives 12.0673 %
+    offset = 1 + 26 / 31
+    flows = [(0.0, -float(schedule.net_disbursed))] + [
+        (offset + row.number - 1, float(row.total)) for row in schedule.installments
     ]
-    rate = periodic_irr(flows, D("0.01"))
-    npv = sum(float(a) * (1 + float(rate)) ** -float(t) for t, a in flows)
-    assert abs(npv) < 1e-6
-    assert (rate * 1200).quantize(D("0.01")) == D("11.82")
+    low, high = 0.0, 0.1
+    for _ in range(100):
+        middle = (low + high) / 2
+        npv = sum(amount * (1 + middle) ** -time for time, amount in flows)
+        low, high = (middle, high) if npv > 0 else (low, middle)
+    assert round(low * 1200, 2) == 12.07
+    rate = periodic_irr(
+        [(Fraction(0), -schedule.net_disbursed)]
+        + [(Fraction(57, 31) + row.number - 1, row.total) for row in schedule.installments],
+        D("0.01"),
+    )
+    assert abs(float(rate) - low) < 1e-12
 
 
 def test_emi_rounded_up_to_the_rupee() -> None:

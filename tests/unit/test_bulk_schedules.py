@@ -137,8 +137,9 @@ def test_colliding_moved_dates_and_huge_amounts_go_through_the_core() -> None:
         business_day_rule=BusinessDayRule.PRECEDING,
     )
     loans = LoanColumns(
-        principal=[D(100000), D("90000000000000000"), D(5000)],
-        annual_rate=[D(12), D(12), D(12)],
+        # the largest amount at 999.99 %: 4 x principal x rate numerator leaves int64
+        principal=[D(100000), D("99999999999999.99"), D(5000)],
+        annual_rate=[D(12), D("999.99"), D(12)],
         disbursement_date=[date(2026, 1, 31), date(2026, 1, 15), date(2026, 1, 15)],
         installments=[12, 12, 12],
         first_due_date=[date(2026, 2, 1), None, None],

@@ -113,6 +113,12 @@ def test_json_numbers_are_read_exactly() -> None:
             "error: first_due_date: must be after disbursement_date",
         ),
         ({"frequency": "weekly", "due_day": 5}, "error: due_day: applies to monthly, quarterly"),
+        ({"principal": "1e400"}, "error: principal: Input should be less than or equal to"),
+        ({"installments": "12"}, "error: installments: Input should be a valid integer"),
+        ({"installments": True}, "error: installments: Input should be a valid integer"),
+        ({"holidays": {"subdiv": "MH"}}, "error: holidays: Value error, subdiv (a state) needs"),
+        ({"fees": [{"amount": "x"}]}, "error: fees[0].amount: Input should be a valid decimal"),
+        ({"fees": [{"percent": "90", "tax": "18"}]}, "error: fees: upfront fees and their tax"),
         (
             {"due_day": 5, "first_due_date": "2026-02-06"},
             "error: first_due_date: must fall on the due_day",
@@ -124,6 +130,26 @@ def test_bad_input_names_the_field_and_exits_2(change: dict[str, object], messag
     assert code == 2
     assert out == ""
     assert message in err
+
+
+def test_fee_lines_are_listed_with_payee_and_tax() -> None:
+    spec = {
+        **PERSONAL_LOAN,
+        "due_day": "LAST",
+        "fees": [
+            {"name": "processing", "percent": "2", "tax": "18"},
+            {"name": "insurance", "amount": "1500", "payee": "third_party"},
+        ],
+    }
+    code, out, _ = run(spec, "--format", "json")
+    assert code == 0
+    doc = json.loads(out)
+    assert doc["fees"] == [
+        {"name": "processing", "payee": "lender", "amount": "2000.00", "tax": "360.00"},
+        {"name": "insurance", "payee": "third_party", "amount": "1500.00", "tax": "0.00"},
+    ]
+    assert (doc["upfront_fees"], doc["net_disbursed"]) == ("3860.00", "96140.00")
+    assert doc["installments"][0]["due_date"] == "2026-02-28"  # due_day "LAST": month end
 
 
 def test_several_problems_are_all_reported() -> None:

@@ -92,5 +92,6 @@ def _dot(left: list[Decimal], right: list[Decimal]) -> Decimal:
 def equal_principal_part(
     balance: Decimal, count: int, *, balloon: Decimal, rounding: Rounding
 ) -> Decimal:
-    """The principal part of each equal-principal installment (the last takes the residue)."""
-    return rounding.apply(exact().divide(balance - balloon, count))
+    """The principal part of each equal-principal installment (the last takes the residue),
+    with at least the balance's decimal places (a part rounded to 1000 reads 1000.00)."""
+    return rounding.apply(exact().divide(balance - balloon, count)) + balance * ZERO

@@ -100,7 +100,7 @@ class Cycle:
         if unit == "d":
             return anchor + timedelta(days=length * self.every * k)
         if unit == "s":
-            return _semi_monthly(anchor, k * self.every)
+            return _semi_monthly(anchor, k * self.every, due_day or anchor.day)
         return add_months(
             anchor, length * self.every * k, due_day if due_day is not None else anchor.day
         )
@@ -123,10 +123,11 @@ def add_months(anchor: date, months: int, day: int) -> date:
 _MONTH_DAYS = (31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)
 
 
-def _semi_monthly(anchor: date, k: int) -> date:
-    # Two dates a month, 15 days apart: the anchor's day d and d+15 (or d-15 and d when d > 15).
-    first_day = anchor.day if anchor.day <= 15 else anchor.day - 15
-    second = anchor.day > 15
+def _semi_monthly(anchor: date, k: int, day: int) -> date:
+    # Two dates a month, 15 days apart: day d and d+15 (or d-15 and d when d > 15), the later
+    # clamped to the month's end (a cycle on the 31st gives the 16th and the month's last day).
+    first_day = day if day <= 15 else day - 15
+    second = anchor.day != first_day  # the anchor is the month's later date
     slot = k + (1 if second else 0)
     months, half = divmod(slot, 2)
     return add_months(anchor, months, first_day + 15 * half)

@@ -3,8 +3,9 @@
 The APR follows the RBI method: the periodic internal rate of return of the actual cash flows
 (net disbursed amount out at disbursement, each installment in on its due date) times the number
 of regular periods per year, shown to two decimals. Installment k is at time f + (k - 1) periods,
-where f is the first period's length in regular periods (days to the first due date over the
-days of a full period), so a long or short first period is timed as it really is.
+where f is the first period's length in regular periods: the whole periods counted back from the
+first due date, plus the stub before them as a fraction of the period that contains it (the
+convention for irregular first coupons), so a long or short first period is timed as it is.
 
 Guarantee: net_disbursed = principal - upfront fees (and their tax, when the APR includes tax)
 - BPI deducted; total_payable = principal + total_interest.
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING
 from lms.core.irr import periodic_irr
 from lms.core.money import HUNDRED, PAISA, ZERO, Rounding, RoundingMode, exact
 from lms.core.periods import Timeline
-from lms.core.terms import BPITreatment, Fee, LoanTerms
+from lms.core.terms import BPITreatment, Fee, FeePayee, LoanTerms
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -33,8 +34,7 @@ if TYPE_CHECKING:
 class AprBasis:
     """What the APR needs besides the installments and the net disbursed amount."""
 
-    days_to_first_due: int  # from disbursement
-    days_of_first_full_period: int  # the regular period that ends on the first due date
+    timeline: Timeline  # the first period's length in regular periods comes from it
     periods_per_year: Fraction
     annual_rate: Decimal  # the contract rate, percent: the solver's starting point
     single_at: int | None  # a one-row bullet schedule: the period its payment falls in
@@ -42,10 +42,20 @@ class AprBasis:
     @property
     def first_offset(self) -> Fraction:
         """Installment k falls first_offset + k regular periods after disbursement."""
-        return Fraction(self.days_to_first_due, self.days_of_first_full_period) - 1
+        return self.timeline.first_period_length() - 1
 
 
 _APR_ROUNDING = Rounding(PAISA, RoundingMode.HALF_UP)
+
+
+@dataclass(frozen=True, slots=True)
+class FeeCharge:
+    """One upfront fee as charged: the KFS lists fees by payee (lender or third party)."""
+
+    name: str
+    payee: FeePayee
+    amount: Decimal
+    tax: Decimal
 
 
 def fee_amount(fee: Fee, principal: Decimal, precision: Rounding) -> tuple[Decimal, Decimal]:
@@ -69,8 +79,13 @@ def key_figures(
 ) -> dict[str, object]:
     """The totals of a schedule: fees, net disbursed amount, interest, payable, APR basis."""
     fees = [fee_amount(fee, terms.principal, terms.precision) for fee in terms.fees]
-    fees_total = sum((base for base, _ in fees), ZERO)
-    tax_total = sum((tax for _, tax in fees), ZERO)
+    charges = tuple(
+        FeeCharge(fee.name, fee.payee, base, tax)
+        for fee, (base, tax) in zip(terms.fees, fees, strict=True)
+    )
+    zero = terms.precision.apply(ZERO)
+    fees_total = sum((base for base, _ in fees), zero)
+    tax_total = sum((tax for _, tax in fees), zero)
     deducted_bpi = bpi if terms.bpi is BPITreatment.DEDUCT else ZERO
     principal = terms.precision.apply(terms.principal)
     net = principal - fees_total - deducted_bpi - (tax_total if terms.apr_includes_tax else ZERO)
@@ -83,15 +98,15 @@ def key_figures(
         "total_interest": total_interest,
         "total_payable": principal + total_interest,
         "upfront_fees": fees_total + tax_total,
+        "fee_charges": charges,
         "net_disbursed": net,
         "apr_basis": apr_basis(terms, timeline, len(rows)),
     }
 
 
 def apr_basis(terms: LoanTerms, timeline: Timeline, row_count: int) -> AprBasis:
-    days_first, days_full = timeline.periods_elapsed_at_first_due()
     single = terms.installments if row_count == 1 and terms.installments else None
-    return AprBasis(days_first, days_full, terms.cycle.periods_per_year, terms.annual_rate, single)
+    return AprBasis(timeline, terms.cycle.periods_per_year, terms.annual_rate, single)
 
 
 def annual_percentage_rate(basis: AprBasis, rows: Sequence[Installment], net: Decimal) -> Decimal:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
+from fractions import Fraction
 from functools import lru_cache
 
 from lms.core.calendar import BusinessCalendar, BusinessDayRule
@@ -63,9 +64,16 @@ class Timeline:
         """Whether installment 1's interest period is one full period."""
         return self.first_period_start == self.full_start
 
-    def periods_elapsed_at_first_due(self) -> tuple[int, int]:
-        """(days from disbursement to the first due date, days of one regular period before it)."""
-        return (self.first_due - self.disbursement).days, (self.first_due - self.full_start).days
+    def first_period_length(self) -> Fraction:
+        """Disbursement to the first due date in regular periods: whole periods counted back
+        from the first due date, plus the stub before them as a fraction of its period."""
+        cycle, day = self.terms.cycle, self.cycle_day
+        whole, end = 0, self.first_due
+        start = self.full_start
+        while start > self.disbursement:
+            whole += 1
+            end, start = start, cycle.add(self.first_due, -(whole + 1), day)
+        return whole + Fraction((end - self.disbursement).days, (end - start).days)
 
 
 def build_timeline(terms: LoanTerms) -> Timeline:

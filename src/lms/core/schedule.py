@@ -14,7 +14,7 @@ same terms always give the same schedule; no clock, no I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from enum import Enum
@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 from lms.core.amortization import equal_principal_part, level_amounts
 from lms.core.interest import Factor, FlatInterest, Rates, apply_factor
-from lms.core.kfs import AprBasis, annual_percentage_rate, key_figures
+from lms.core.kfs import AprBasis, FeeCharge, annual_percentage_rate, key_figures
 from lms.core.money import ZERO, exact, spread
 from lms.core.periods import Timeline, build_timeline
 from lms.core.terms import (
@@ -59,10 +59,11 @@ class Schedule:
     total_interest: Decimal  # every rupee of interest the borrower pays, BPI included
     total_payable: Decimal  # principal + total interest
     upfront_fees: Decimal  # fees and their tax, paid at disbursement
+    fee_charges: tuple[FeeCharge, ...]  # each upfront fee with its payee and tax
     net_disbursed: (
         Decimal  # principal - upfront fees (with tax, if the APR includes it) - BPI deducted
     )
-    apr_basis: AprBasis  # what the APR needs beyond the rows; see `apr`
+    apr_basis: AprBasis = field(repr=False)  # what the APR needs beyond the rows; see `apr`
 
     @property
     def apr(self) -> Decimal:
@@ -261,8 +262,26 @@ class _Walk:
             step=t.step,
             rounding=t.rounding,
         )
+        if t.step is not None:
+            _check_steps(amounts, balance, self.rates.periodic)
         self.emi = amounts[0]
         return _Plan(start, amounts, self.zero)
+
+
+def _check_steps(amounts: tuple[Decimal, ...], balance: Decimal, rate: tuple[int, int]) -> None:
+    """A stepped plan must keep every installment positive and start by covering the interest
+    (otherwise the loan would pay interest only, or grow, before the steps catch up)."""
+    if min(amounts) <= ZERO:
+        raise ScheduleError(
+            "step", "an installment would fall to zero or below; use a smaller step"
+        )
+    numerator, denominator = rate
+    if amounts[0] * denominator <= balance * numerator:
+        raise ScheduleError(
+            "step",
+            f"the first installment ({amounts[0]}) would not cover a period's interest; "
+            "use a smaller step",
+        )
 
 
 def _routes(terms: LoanTerms) -> list[_Route]:
@@ -331,10 +350,10 @@ def generate_schedule(terms: LoanTerms) -> Schedule:
     timeline = build_timeline(terms)
     walk = _Walk(terms, timeline)
     rows = walk.run()
+    if terms.method is Method.BULLET and terms.bullet_interest is BulletInterest.END:
+        rows = [_renumbered(rows[-1], 1)]  # one installment at maturity
     bpi = _bpi(terms, timeline, walk.rates)
     rows = _apply_bpi(terms, rows, bpi)
-    if terms.method is Method.BULLET and terms.bullet_interest is BulletInterest.END:
-        rows = [_renumbered(rows[-1], 1)]
     emi = reported_emi(terms, rows, walk.emi)
     figures = key_figures(
         terms, timeline, tuple(rows), emi=emi, bpi=bpi, capitalised=walk.capitalised

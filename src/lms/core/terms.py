@@ -135,3 +135,4 @@ class LoanTerms:
 PAISA_HALF_UP = Rounding(PAISA, RoundingMode.HALF_UP)
 
 MAX_INSTALLMENTS = 1200
+MAX_AMOUNT = Decimal("99999999999999.99")  # the largest amount storage holds (NUMERIC(18, 4))

@@ -10,7 +10,15 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from lms.core.frequency import add_months
-from lms.core.terms import MAX_INSTALLMENTS, BulletInterest, LoanTerms, Method, MoratoriumInterest
+from lms.core.kfs import fee_amount
+from lms.core.terms import (
+    MAX_AMOUNT,
+    MAX_INSTALLMENTS,
+    BulletInterest,
+    LoanTerms,
+    Method,
+    MoratoriumInterest,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +56,8 @@ def _amount_problems(t: LoanTerms) -> list[Problem]:
     out = []
     if t.principal <= 0:
         out.append(Problem("principal", "must be greater than zero"))
+    elif t.principal > MAX_AMOUNT:
+        out.append(Problem("principal", f"must be at most {MAX_AMOUNT}"))
     elif t.precision.apply(t.principal) != t.principal:
         out.append(Problem("principal", f"must be a multiple of the precision {t.precision.step}"))
     if t.annual_rate < 0:
@@ -55,11 +65,22 @@ def _amount_problems(t: LoanTerms) -> list[Problem]:
     if t.first_due_date is not None and t.first_due_date <= t.disbursement_date:
         out.append(Problem("first_due_date", "must be after disbursement_date"))
     out.extend(_due_day_problems(t))
+    out.extend(_fee_problems(t))
+    return out
+
+
+def _fee_problems(t: LoanTerms) -> list[Problem]:
+    out = []
     for i, fee in enumerate(t.fees):
         if (fee.amount is None) == (fee.percent is None):
             out.append(Problem(f"fees[{i}]", "give exactly one of amount or percent"))
-        if (fee.amount or 0) < 0 or (fee.percent or 0) < 0 or fee.tax_percent < 0:
+        elif (fee.amount or 0) < 0 or (fee.percent or 0) < 0 or fee.tax_percent < 0:
             out.append(Problem(f"fees[{i}]", "amounts, percentages and tax must not be negative"))
+    if out or not t.fees or t.principal <= 0:
+        return out
+    charged = sum(sum(fee_amount(fee, t.principal, t.precision)) for fee in t.fees)
+    if charged >= t.principal:
+        out.append(Problem("fees", "upfront fees and their tax must be less than the principal"))
     return out
 
 
@@ -127,6 +148,8 @@ def _structure_problems(t: LoanTerms) -> list[Problem]:
             out.append(Problem("step", "give exactly one of percent or amount"))
         if t.method is not Method.EMI:
             out.append(Problem("step", "step-up and step-down apply to method 'emi' only"))
+        if t.step.percent is not None and t.step.percent <= -100:
+            out.append(Problem("step.percent", "must be greater than -100"))
     if t.balloon is not None:
         out.extend(_balloon_problems(t))
     return out

@@ -20,8 +20,9 @@ def public_holidays(country: str, subdivision: str | None, years: Iterable[int])
     """Public holidays of `country` (ISO code, e.g. IN) and optional state (e.g. MH)."""
     try:
         with warnings.catch_warnings():
-            # The package warns when asked for years outside its data (e.g. India beyond 2035);
-            # those years simply have no public holidays here, as docs/schedule-spec.md says.
+            # The package warns when asked for years beyond its lunar-calendar tables (India:
+            # after 2035); it still gives fixed-date and rule-based holidays for those years, and
+            # the lender's own dates fill the rest (docs/schedule-spec.md).
             warnings.simplefilter("ignore", UserWarning)
             table = holidays.country_holidays(country, subdiv=subdivision, years=list(years))
     except NotImplementedError as exc:  # the package's word for an unknown country or state

@@ -32,7 +32,11 @@ def schedule_document(schedule: Schedule) -> dict[str, Any]:
         }
         for row in schedule.installments
     ]
-    return {**figures, "installments": rows}
+    fees = [
+        {"name": f.name, "payee": f.payee.value, "amount": str(f.amount), "tax": str(f.tax)}
+        for f in schedule.fee_charges
+    ]
+    return {**figures, "fees": fees, "installments": rows}
 
 
 def render_json(schedule: Schedule) -> str:
@@ -76,6 +80,14 @@ def render_table(schedule: Schedule) -> str:
         "net_disbursed": "Net disbursed",
         "apr": "APR (%)",
     }
-    width = max(len(label) for label in labels.values())
+    fee_lines = [
+        (
+            f"  {fee['name']} ({fee['payee'].replace('_', ' ')})",
+            f"{fee['amount']} + tax {fee['tax']}",
+        )
+        for fee in document["fees"]
+    ]
+    width = max(len(label) for label in [*labels.values(), *(line for line, _ in fee_lines)])
     out.extend(f"{label.ljust(width)}  {document[key]}" for key, label in labels.items())
+    out.extend(f"{label.ljust(width)}  {value}" for label, value in fee_lines)
     return "\n".join(out) + "\n"

@@ -14,13 +14,21 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from lms.core.calendar import NO_HOLIDAYS, BusinessCalendar, BusinessDayRule, Weekday
 from lms.core.daycount import DayCount, DaysInMonth, DaysInYear, day_count
 from lms.core.frequency import LAST_DAY, Cycle, Frequency
 from lms.core.money import Rounding, RoundingMode
 from lms.core.terms import (
+    MAX_AMOUNT,
     Balloon,
     BPITreatment,
     BulletInterest,
@@ -45,7 +53,12 @@ class SpecError(ValueError):
         super().__init__("; ".join(f"{field}: {reason}" for field, reason in problems))
 
 
-Amount = Annotated[Decimal, Field(allow_inf_nan=False)]
+# Amounts and rates are exact decimals (JSON numbers or strings) and finite; an amount is never
+# above what storage holds (lms.core.terms.MAX_AMOUNT). Counts are JSON integers only ("12" and
+# true are refused). Each field adds its own lower bound.
+Amount = Annotated[Decimal, Field(allow_inf_nan=False, le=MAX_AMOUNT)]
+Rate = Annotated[Decimal, Field(allow_inf_nan=False)]
+Count = Annotated[int, Field(strict=True)]
 
 
 class _Strict(BaseModel):
@@ -53,7 +66,7 @@ class _Strict(BaseModel):
 
 
 class RoundingSpec(_Strict):
-    step: Amount = Decimal("0.01")
+    step: Rate = Decimal("0.01")
     mode: RoundingMode = RoundingMode.HALF_UP
 
     @field_validator("step")
@@ -65,20 +78,20 @@ class RoundingSpec(_Strict):
 
 
 class MoratoriumSpec(_Strict):
-    periods: int = Field(ge=0)
+    periods: Count = Field(ge=0)
     type: Literal["principal", "full"] = "full"
     interest: MoratoriumInterest | None = None
 
 
 class StepSpec(_Strict):
-    every: int = Field(ge=1)
-    percent: Amount | None = None
-    amount: Amount | None = None
+    every: Count = Field(ge=1)
+    percent: Rate | None = None
+    amount: Amount | None = Field(default=None, ge=-MAX_AMOUNT)
 
 
 class BalloonSpec(_Strict):
     amount: Amount | None = Field(default=None, ge=0)
-    percent: Amount | None = Field(default=None, ge=0, lt=100)
+    percent: Rate | None = Field(default=None, ge=0, lt=100)
 
 
 class HolidaySpec(_Strict):
@@ -89,36 +102,42 @@ class HolidaySpec(_Strict):
         Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"], ...
     ] = ()
 
+    @model_validator(mode="after")
+    def _state_needs_country(self) -> HolidaySpec:
+        if self.subdiv is not None and self.country is None:
+            raise ValueError("subdiv (a state) needs country")
+        return self
+
 
 class FeeSpec(_Strict):
     name: str = "fee"
     amount: Amount | None = Field(default=None, ge=0)
-    percent: Amount | None = Field(default=None, ge=0)
+    percent: Rate | None = Field(default=None, ge=0, le=100)
     payee: FeePayee = FeePayee.LENDER
-    tax: Amount = Field(default=Decimal(0), ge=0)  # tax rate on the fee, percent (GST: 18)
+    tax: Rate = Field(default=Decimal(0), ge=0, le=100)  # tax rate on the fee, percent (GST: 18)
 
 
 class ScheduleSpec(_Strict):
     principal: Amount = Field(gt=0)
-    annual_rate: Amount = Field(ge=0, le=1000)
+    annual_rate: Rate = Field(ge=0, le=1000)
     disbursement_date: date
     first_due_date: date | None = None
-    installments: int | None = Field(default=None, ge=1, le=1200)
+    installments: Count | None = Field(default=None, ge=1, le=1200)
     frequency: Frequency = Frequency.MONTHLY
-    every: int = Field(default=1, ge=1, le=366)
+    every: Count = Field(default=1, ge=1, le=366)
     method: Method = Method.EMI
     interest_basis: InterestBasis = InterestBasis.PERIODIC
     day_count: str | None = None
     days_in_year: DaysInYear | None = None
     days_in_month: DaysInMonth | None = None
     rounding: RoundingSpec = RoundingSpec()
-    precision: Amount | RoundingSpec = Decimal("0.01")
+    precision: Rate | RoundingSpec = Decimal("0.01")
     fixed_installment: Amount | None = Field(default=None, gt=0)
-    due_day: int | Literal["last"] | None = None
+    due_day: Count | Literal["last"] | None = None
     moratorium: MoratoriumSpec | None = None
-    grace_principal: int = Field(default=0, ge=0)
-    grace_interest: int = Field(default=0, ge=0)
-    interest_free_periods: int = Field(default=0, ge=0)
+    grace_principal: Count = Field(default=0, ge=0)
+    grace_interest: Count = Field(default=0, ge=0)
+    interest_free_periods: Count = Field(default=0, ge=0)
     step: StepSpec | None = None
     balloon: BalloonSpec | None = None
     bullet_interest: BulletInterest = BulletInterest.PERIODIC
@@ -139,6 +158,11 @@ class ScheduleSpec(_Strict):
                     "unknown; use act/365f, act/360, act/364, act/act, 30/360 or 30e/360"
                 ) from None
         return value
+
+    @field_validator("due_day", mode="before")
+    @classmethod
+    def _last_in_any_case(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
 
     @field_validator("due_day")
     @classmethod
@@ -174,11 +198,22 @@ def parse_spec(data: dict[str, Any]) -> LoanTerms:
 
 
 def _problem(error: Any) -> tuple[str, str]:
-    location = ".".join(str(part) for part in error["loc"]) or "(spec)"
+    location = ""
+    for part in error["loc"]:
+        if isinstance(part, int):
+            location += f"[{part}]"  # fees[0].amount, as the cross-field checks name it
+        elif part not in _UNION_TAGS and not str(part).startswith(("literal[", "function-")):
+            location += f".{part}" if location else str(part)
+    location = location or "(spec)"
     message = str(error["msg"])
     if error["type"] == "extra_forbidden":
         message = "unknown field"
     return location, message
+
+
+# Names pydantic adds to a location for the member of a union that failed (e.g. precision given
+# as a number or as an object); they mean nothing to the person who wrote the spec.
+_UNION_TAGS = frozenset({"decimal", "RoundingSpec", "int", "str", "constrained-decimal"})
 
 
 def _to_terms(spec: ScheduleSpec) -> LoanTerms:
@@ -272,8 +307,11 @@ def _calendar(spec: ScheduleSpec) -> BusinessCalendar:
 
 
 def _span_years(spec: ScheduleSpec) -> int:
-    """Years of holiday data to load: the tenure plus a margin (generous for fixed installments)."""
+    """Years of holiday data to load after the disbursement year: to the first due date, then
+    the tenure, plus a margin (generous when a fixed installment leaves the tenure open)."""
+    start = spec.first_due_date or spec.disbursement_date
+    lead = start.year - spec.disbursement_date.year
     if spec.installments is None:
-        return 40
+        return lead + 40
     per_year = Cycle(spec.frequency, spec.every).periods_per_year
-    return int(spec.installments / per_year) + 2
+    return lead + int(spec.installments / per_year) + 2
