@@ -52,7 +52,7 @@ def schedule(
 ) -> None:
     """Print the repayment schedule and KFS figures of the loan terms in SPEC."""
     try:
-        text = sys.stdin.read() if str(spec) == "-" else spec.read_text(encoding="utf-8")
+        text = sys.stdin.buffer.read() if str(spec) == "-" else spec.read_bytes()
     except OSError as exc:
         _fail([("SPEC", f"cannot read {spec}: {exc.strerror}")])
     try:

@@ -4,6 +4,7 @@ from dataclasses import replace
 from datetime import date, timedelta
 from decimal import Decimal as D
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -13,7 +14,15 @@ from lms.core.daycount import day_count
 from lms.core.frequency import Cycle, Frequency
 from lms.core.money import Rounding, RoundingMode
 from lms.core.schedule import generate_schedule
-from lms.core.terms import BPITreatment, InterestBasis, LoanTerms, Method, Moratorium
+from lms.core.terms import (
+    BPITreatment,
+    Fee,
+    FeePayee,
+    InterestBasis,
+    LoanTerms,
+    Method,
+    Moratorium,
+)
 from lms.core.validation import ScheduleError
 from lms.loans.bulk import LoanColumns, generate_schedules, is_fast_product
 
@@ -21,8 +30,14 @@ INDIA_2026 = BusinessCalendar.of(
     [Weekday.SUNDAY], [date(2026, 1, 26), date(2026, 8, 15), date(2026, 10, 2), date(2027, 1, 26)]
 )
 
+FEES = [
+    (),
+    (Fee("processing", percent=D("2.5"), tax_percent=D(18)),),
+    (Fee("stamp", amount=D(500), payee=FeePayee.THIRD_PARTY), Fee("pf", percent=D(1))),
+]
+
 products = st.builds(
-    lambda basis, frequency, every, rounding, bpi, rule, calendar, dc, due_day: LoanTerms(
+    lambda basis, frequency, every, rounding, bpi, rule, calendar, dc, due_day, fees: LoanTerms(
         D(1),
         D(1),
         date(2026, 1, 1),
@@ -35,6 +50,7 @@ products = st.builds(
         calendar=calendar,
         day_count=day_count(dc),
         due_day=due_day,
+        fees=fees,
     ),
     st.sampled_from(list(InterestBasis)),
     st.sampled_from([Frequency.MONTHLY, Frequency.MONTHLY, Frequency.QUARTERLY, Frequency.YEARLY]),
@@ -52,6 +68,7 @@ products = st.builds(
     st.sampled_from([NO_HOLIDAYS, INDIA_2026]),
     st.sampled_from(["act/365f", "act/360", "act/364"]),
     st.sampled_from([None, None, 0, 1, 5, 15, 28, 31]),
+    st.sampled_from(FEES),
 )
 
 
@@ -83,7 +100,10 @@ def test_every_loan_equals_the_core_schedule(product: LoanTerms, loans: LoanColu
     batch = generate_schedules(product, loans)
     assert is_fast_product(product)
     for i in range(len(loans)):
-        expected = generate_schedule(batch.terms(i))
+        try:
+            expected = generate_schedule(batch.terms(i))
+        except ScheduleError:  # the batch refused the loans as a whole: it must have said so
+            raise AssertionError("the core refuses a loan the batch accepted") from None
         got = batch.schedule(i)
         assert got == expected
         assert [tuple(map(str, row)) for row in got.installments] == [
@@ -171,3 +191,34 @@ def test_a_bad_loan_is_named() -> None:
     assert [(p.field, p.message) for p in caught.value.problems] == [
         ("loans[1].principal", "must be greater than zero")
     ]
+
+
+def test_loans_the_core_refuses_are_refused_by_the_batch() -> None:
+    product = LoanTerms(
+        D(1), D(1), date(2026, 1, 1), 1, fees=(Fee("pf", amount=D(500), tax_percent=D(18)),)
+    )
+    small = replace(_columns(1), principal=[D(400)])  # fees 500 + 90 tax exceed the principal
+    with pytest.raises(ScheduleError, match=r"loans\[0\]\.fees: upfront fees and their tax"):
+        generate_schedules(product, small)
+    huge = replace(_columns(1), principal=[D("200000000000000.00")])
+    with pytest.raises(ScheduleError, match=r"loans\[0\]\.principal: must be at most"):
+        generate_schedules(LoanTerms(D(1), D(1), date(2026, 1, 1), 1), huge)
+
+
+def test_odd_rates_numpy_columns_and_the_product_due_day() -> None:
+    product = LoanTerms(D(1), D(1), date(2026, 1, 1), 1, due_day=5)
+    loans = LoanColumns(
+        principal=[D(100000), D(100000)],
+        annual_rate=[D("12.0000000000000000001"), D(12)],
+        disbursement_date=[date(2026, 1, 10), date(2026, 1, 10)],
+        installments=[12, 12],
+        first_due_date=np.array([None, None], dtype=object),
+        due_day=np.array([None, 10], dtype=object),
+    )
+    batch = generate_schedules(product, loans)
+    assert batch.fast_count == 1  # the 19-decimal rate goes through the core
+    assert [batch.terms(i).due_day for i in range(2)] == [5, 10]  # None: the product's day
+    for i in range(2):
+        assert batch.schedule(i) == generate_schedule(batch.terms(i))
+    assert batch.schedule(0).installments[0].due_date == date(2026, 3, 5)
+    assert batch.schedule(1).installments[0].due_date == date(2026, 2, 10)

@@ -162,6 +162,24 @@ def test_several_problems_are_all_reported() -> None:
     ]
 
 
+@pytest.mark.parametrize(
+    ("raw", "message"),
+    [
+        (b'{"principal": "100\xff"}', "error: (file): not UTF-8 text"),
+        (
+            b'{"principal": ' + b"9" * 5000 + b"}",
+            "error: (file): not usable JSON: Exceeds the limit",
+        ),
+        (b"[" * 100000 + b"]" * 100000, "error: (file): not usable JSON: maximum recursion depth"),
+        (b"[1, 2]", "error: (file): must be a JSON object of loan terms"),
+    ],
+)
+def test_unusable_input_is_an_error_not_a_traceback(raw: bytes, message: str) -> None:
+    result = runner.invoke(app, ["schedule", "-"], input=raw)
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
 def test_unreadable_and_malformed_files(tmp_path: Path) -> None:
     result = runner.invoke(app, ["schedule", str(tmp_path / "missing.json")])
     assert result.exit_code == 2

@@ -20,6 +20,10 @@ from functools import lru_cache
 LAST_DAY = 0  # `due_day` value meaning "the last day of the month"
 
 
+class DateRangeError(ValueError):
+    """A due date would fall outside the calendar (after 31 December 9999)."""
+
+
 class Frequency(StrEnum):
     DAILY = "daily"
     WEEKLY = "weekly"
@@ -86,6 +90,8 @@ class Cycle:
         step = length * self.every
         base = anchor.year * 12 + anchor.month - 1
         out = []
+        if not 1 <= (base + step * max(stop - 1, start)) // 12 <= 9999:
+            raise DateRangeError("a due date would fall after the year 9999")
         for k in range(start, stop):
             year, month = divmod(base + step * k, 12)
             last = _MONTH_DAYS[month]
@@ -98,7 +104,10 @@ class Cycle:
         """The date k periods after `anchor` (k may be negative), on `due_day` if given."""
         unit, length = _STEP[self.frequency]
         if unit == "d":
-            return anchor + timedelta(days=length * self.every * k)
+            try:
+                return anchor + timedelta(days=length * self.every * k)
+            except OverflowError:
+                raise DateRangeError("a due date would fall after the year 9999") from None
         if unit == "s":
             return _semi_monthly(anchor, k * self.every, due_day or anchor.day)
         return add_months(
@@ -114,6 +123,8 @@ def _periods_per_year(frequency: Frequency, every: int) -> Fraction:
 def add_months(anchor: date, months: int, day: int) -> date:
     """`anchor` moved by `months`, on `day` (LAST_DAY or a day clamped to the month's length)."""
     year, month = divmod(anchor.year * 12 + anchor.month - 1 + months, 12)
+    if not 1 <= year <= 9999:
+        raise DateRangeError("a due date would fall after the year 9999")
     last = _MONTH_DAYS[month]
     if month == 1 and calendar.isleap(year):
         last = 29

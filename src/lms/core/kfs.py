@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 from lms.core.irr import periodic_irr
 from lms.core.money import HUNDRED, PAISA, ZERO, Rounding, RoundingMode, exact
 from lms.core.periods import Timeline
-from lms.core.terms import BPITreatment, Fee, FeePayee, LoanTerms
+from lms.core.terms import BPITreatment, BulletInterest, Fee, FeePayee, LoanTerms, Method
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -37,7 +37,7 @@ class AprBasis:
     timeline: Timeline  # the first period's length in regular periods comes from it
     periods_per_year: Fraction
     annual_rate: Decimal  # the contract rate, percent: the solver's starting point
-    single_at: int | None  # a one-row bullet schedule: the period its payment falls in
+    single_at: int | None  # bullet paid at maturity: the period of its one payment
 
     @property
     def first_offset(self) -> Fraction:
@@ -105,7 +105,8 @@ def key_figures(
 
 
 def apr_basis(terms: LoanTerms, timeline: Timeline, row_count: int) -> AprBasis:
-    single = terms.installments if row_count == 1 and terms.installments else None
+    at_end = terms.method is Method.BULLET and terms.bullet_interest is BulletInterest.END
+    single = terms.installments if at_end else None
     return AprBasis(timeline, terms.cycle.periods_per_year, terms.annual_rate, single)
 
 

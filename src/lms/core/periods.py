@@ -93,8 +93,14 @@ def build_timeline(terms: LoanTerms) -> Timeline:
             cycle_day = disbursement.day
             first_due = terms.cycle.add(disbursement, 1, cycle_day)
     full_start = terms.cycle.add(first_due, -1, cycle_day)
-    if terms.bpi is not BPITreatment.NONE and full_start > disbursement:
-        start, bpi_start = full_start, disbursement
+    # a holiday can move the first due date back before the full period starts (daily loans):
+    # the broken period then ends at the moved date, so no period runs backwards
+    moved_first_due = _due_dates(
+        terms.cycle, first_due, 1, cycle_day, terms.calendar, terms.business_day_rule, disbursement
+    )[0]
+    bpi_end = min(full_start, moved_first_due)
+    if terms.bpi is not BPITreatment.NONE and bpi_end > disbursement:
+        start, bpi_start = bpi_end, disbursement
     else:
         start, bpi_start = disbursement, None
     return Timeline(disbursement, first_due, start, bpi_start, full_start, cycle_day, terms)

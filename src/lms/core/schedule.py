@@ -22,6 +22,7 @@ from itertools import chain, repeat
 from typing import NamedTuple
 
 from lms.core.amortization import equal_principal_part, level_amounts
+from lms.core.frequency import DateRangeError
 from lms.core.interest import Factor, FlatInterest, Rates, apply_factor
 from lms.core.kfs import AprBasis, FeeCharge, annual_percentage_rate, key_figures
 from lms.core.money import ZERO, exact, spread
@@ -241,16 +242,18 @@ class _Walk:
     def _make_plan(self, start: int, balance: Decimal) -> _Plan:
         t = self.t
         if t.fixed_installment is not None:
-            self.emi = t.fixed_installment
+            self.emi = t.fixed_installment + self.zero  # 40000 reads 40000.00
             return _Plan(start, (t.fixed_installment,), self.zero)
         assert self.count is not None
         remaining = self.count - start
         if t.method is Method.EQUAL_PRINCIPAL:
             part = equal_principal_part(balance, remaining, balloon=self.floor, rounding=t.rounding)
+            _check_not_zero(part, balance - self.floor)
             return _Plan(start, None, part)
         if t.method is Method.FLAT:
             assert self.flat is not None
             self.emi = self.flat.installment(balance, start, remaining, t.rounding)
+            _check_not_zero(self.emi, balance)
             return _Plan(start, (self.emi,), self.zero)
         if t.method in (Method.BULLET, Method.INTEREST_ONLY):
             return _Plan(start, None, self.zero)
@@ -264,8 +267,15 @@ class _Walk:
         )
         if t.step is not None:
             _check_steps(amounts, balance, self.rates.periodic)
+        else:
+            _check_not_zero(amounts[0], balance)
         self.emi = amounts[0]
         return _Plan(start, amounts, self.zero)
+
+
+def _check_not_zero(amount: Decimal, to_repay: Decimal) -> None:
+    if amount <= ZERO < to_repay:
+        raise ScheduleError("rounding.step", "rounds the installment to zero; use a smaller step")
 
 
 def _check_steps(amounts: tuple[Decimal, ...], balance: Decimal, rate: tuple[int, int]) -> None:
@@ -285,7 +295,12 @@ def _check_steps(amounts: tuple[Decimal, ...], balance: Decimal, rate: tuple[int
 
 
 def _routes(terms: LoanTerms) -> list[_Route]:
-    """Where the interest of each of the first installments goes (the rest: PAY)."""
+    """Where the interest of each of the first installments goes (the rest: PAY).
+
+    An interest-free period wins over everything (the borrower was promised no interest), then
+    a full moratorium's rule, then grace on interest. A bullet paid at maturity defers every
+    installment's interest that would otherwise be paid to the last installment.
+    """
     moratorium = terms.moratorium
     held = {
         MoratoriumInterest.CAPITALISED: _Route.CAPITALISE,
@@ -293,19 +308,21 @@ def _routes(terms: LoanTerms) -> list[_Route]:
         MoratoriumInterest.WAIVED: _Route.NONE,
         MoratoriumInterest.COLLECTED: _Route.PAY,
     }[moratorium.interest]
-    if _is_bullet_at_end(terms):
-        return [_Route.DEFER] * ((terms.installments or 1) - 1)
+    at_end = _is_bullet_at_end(terms)
     count = max(moratorium.periods, terms.grace_interest, terms.interest_free_periods)
+    if at_end:
+        count = (terms.installments or 1) - 1
     routes: list[_Route] = []
     for index in range(count):
-        if index < moratorium.periods and held is not _Route.PAY:
-            routes.append(held)
-        elif index < terms.interest_free_periods:
-            routes.append(_Route.NONE)
+        if index < terms.interest_free_periods:
+            route = _Route.NONE
+        elif index < moratorium.periods and held is not _Route.PAY:
+            route = held
         elif index < terms.grace_interest:
-            routes.append(_Route.DEFER)
+            route = _Route.DEFER
         else:
-            routes.append(_Route.PAY)
+            route = _Route.PAY
+        routes.append(_Route.DEFER if at_end and route is _Route.PAY else route)
     return routes
 
 
@@ -347,9 +364,12 @@ def _principal_free(terms: LoanTerms) -> int:
 def generate_schedule(terms: LoanTerms) -> Schedule:
     """The repayment schedule of `terms`. Raises `ScheduleError` naming the offending field."""
     check_terms(terms)
-    timeline = build_timeline(terms)
-    walk = _Walk(terms, timeline)
-    rows = walk.run()
+    try:
+        timeline = build_timeline(terms)
+        walk = _Walk(terms, timeline)
+        rows = walk.run()
+    except DateRangeError as exc:
+        raise ScheduleError("installments", str(exc)) from None
     if terms.method is Method.BULLET and terms.bullet_interest is BulletInterest.END:
         rows = [_renumbered(rows[-1], 1)]  # one installment at maturity
     bpi = _bpi(terms, timeline, walk.rates)

@@ -20,6 +20,8 @@ from lms.core.terms import (
     MoratoriumInterest,
 )
 
+MIN_STEP = Decimal("0.00000001")  # the finest rounding step (amounts stay within 60 digits)
+
 
 @dataclass(frozen=True, slots=True)
 class Problem:
@@ -44,6 +46,9 @@ def check_terms(terms: LoanTerms) -> None:
 
 def terms_problems(terms: LoanTerms) -> list[Problem]:
     """Every problem in `terms` (empty when they can produce a schedule)."""
+    unusable = _rounding_problems(terms)
+    if unusable:  # the other checks round with these steps
+        return unusable
     return [
         *_amount_problems(terms),
         *_tenure_problems(terms),
@@ -81,6 +86,25 @@ def _fee_problems(t: LoanTerms) -> list[Problem]:
     charged = sum(sum(fee_amount(fee, t.principal, t.precision)) for fee in t.fees)
     if charged >= t.principal:
         out.append(Problem("fees", "upfront fees and their tax must be less than the principal"))
+    return out
+
+
+def _rounding_problems(t: LoanTerms) -> list[Problem]:
+    """Steps must be usable: not finer than 1e-8, and the installment rounding a whole multiple
+    of the component precision (so principal = installment - interest stays on that grid)."""
+    out = []
+    for name, step in (("rounding.step", t.rounding.step), ("precision", t.precision.step)):
+        if step < MIN_STEP:
+            out.append(Problem(name, f"must be at least {MIN_STEP:f}"))
+    if out:
+        return out
+    if (t.rounding.step / t.precision.step) % 1 != 0:
+        out.append(Problem("rounding.step", "must be a whole multiple of the precision step"))
+    fixed = t.fixed_installment
+    if fixed is not None and fixed > 0 and t.precision.apply(fixed) != fixed:
+        out.append(
+            Problem("fixed_installment", f"must be a multiple of the precision {t.precision.step}")
+        )
     return out
 
 

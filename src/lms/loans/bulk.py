@@ -41,8 +41,8 @@ class LoanColumns:
     annual_rate: Sequence[Decimal]
     disbursement_date: Sequence[date]
     installments: Sequence[int]
-    first_due_date: Sequence[date | None] | None = None
-    due_day: Sequence[int | None] | None = None
+    first_due_date: Sequence[date | None] | None = None  # None: follows from the disbursement
+    due_day: Sequence[int | None] | None = None  # None (or a None entry): the product's due day
 
     def __len__(self) -> int:
         return len(self.principal)
@@ -55,8 +55,10 @@ class LoanColumns:
             annual_rate=self.annual_rate[index],
             disbursement_date=self.disbursement_date[index],
             installments=self.installments[index],
-            first_due_date=self.first_due_date[index] if self.first_due_date else None,
-            due_day=self.due_day[index] if self.due_day else product.due_day,
+            first_due_date=None if self.first_due_date is None else self.first_due_date[index],
+            due_day=_first_given(
+                None if self.due_day is None else self.due_day[index], product.due_day
+            ),
         )
 
 
@@ -87,9 +89,8 @@ class ScheduleBatch:
         total, balance), ready for a bulk insert."""
         column = self._position.get(index)
         if column is None:
-            scale = Decimal(1).scaleb(-self._exponent)
             return [
-                (r.number, r.due_date, *(int(v * scale) for v in r[2:]))  # type: ignore[misc]
+                (r.number, r.due_date, *(self._units(v) for v in r[2:]))  # type: ignore[misc]
                 for r in self.schedule(index).installments
             ]
         lane = self._lane
@@ -103,6 +104,13 @@ class ScheduleBatch:
             (k + 1, dates[k], principal[k], interest[k], principal[k] + interest[k], balance[k])
             for k in range(count)
         ]
+
+    def _units(self, amount: Decimal) -> int:
+        """An amount in minor units; components are always on the precision's grid."""
+        units = amount.scaleb(-self._exponent)
+        if units != units.to_integral_value():
+            raise ValueError(f"{amount} is not a multiple of the precision")
+        return int(units)
 
     def schedule(self, index: int) -> Schedule:
         """Loan `index`'s schedule as the core's Schedule value, with Decimal amounts."""
@@ -166,6 +174,11 @@ def is_fast_product(product: LoanTerms) -> bool:
         and t.day_count.days_in_month is DaysInMonth.ACTUAL
         and t.day_count.days_in_year is not DaysInYear.ACTUAL
     )
+
+
+def _first_given(value: int | None, fallback: int | None) -> int | None:
+    """A loan's own due day, else the product's."""
+    return fallback if value is None else int(value)
 
 
 def _check_each(product: LoanTerms, loans: LoanColumns, indices: Sequence[int]) -> None:

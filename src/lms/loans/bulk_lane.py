@@ -27,7 +27,7 @@ from lms.core.amortization import compound_powers
 from lms.core.calendar import BusinessDayRule, Weekday
 from lms.core.frequency import Frequency
 from lms.core.money import RoundingMode, round_ratio
-from lms.core.terms import BPITreatment, InterestBasis, LoanTerms
+from lms.core.terms import MAX_AMOUNT, BPITreatment, InterestBasis, LoanTerms
 
 if TYPE_CHECKING:
     from lms.loans.bulk import LoanColumns
@@ -96,26 +96,29 @@ def run_lane(product: LoanTerms, columns: LoanColumns) -> Lane:
 
 
 def _loans(product: LoanTerms, columns: LoanColumns) -> _Loans:
+    """The loans as arrays, keeping only those the lane computes exactly; the others (including
+    every loan the core would refuse) are left to the core, which reports or computes them."""
     exponent = product.precision.step.as_tuple().exponent
     assert isinstance(exponent, int)
     principal, fit = _minor_units(columns.principal, -exponent)
-    rates = _rate_ratios(columns.annual_rate)
-    fit &= rates[:, 1] <= _MAX_RATE_DENOMINATOR
+    rates, fit_rates = _rate_ratios(columns.annual_rate)
+    fit &= fit_rates
     count = np.asarray(columns.installments, dtype=np.int64)
-    first_due = _days(columns.first_due_date or [None] * len(columns))
-    due_day = np.array(
-        [(-1 if d is None else d) for d in columns.due_day]
-        if columns.due_day
-        else [-1 if product.due_day is None else product.due_day] * len(columns),
-        dtype=np.int64,
+    first_due = _days(
+        columns.first_due_date if columns.first_due_date is not None else [None] * len(columns)
     )
+    product_day = -1 if product.due_day is None else product.due_day
+    days = columns.due_day if columns.due_day is not None else [None] * len(columns)
+    due_day = np.array([product_day if d is None else d for d in days], dtype=np.int64)
     disbursed = _days(columns.disbursement_date)
-    fit &= (principal > 0) & (rates[:, 0] >= 0) & (count >= 1) & (count <= 1200)
+    largest = int(MAX_AMOUNT.scaleb(-exponent))
+    fit &= (principal > 0) & (principal <= largest) & (count >= 1) & (count <= 1200)
     fit &= (due_day >= -1) & (due_day <= 31)
     fit &= np.isnat(first_due) | (first_due > disbursed)
     given = ~np.isnat(first_due) & (due_day >= 0)  # a given first due date must be on the due day
     on_day = month_day(first_due[given].astype("M8[M]"), due_day[given]) == first_due[given]
     fit[given] &= on_day
+    fit &= _fees_leave_something(product, principal)
     index = np.flatnonzero(fit)
     return _Loans(
         index,
@@ -127,6 +130,31 @@ def _loans(product: LoanTerms, columns: LoanColumns) -> _Loans:
         first_due[index],
         due_day[index],
     )
+
+
+def _fees_leave_something(product: LoanTerms, principal: Ints) -> Bools:
+    """Whether the upfront fees and their tax stay below each principal (as the core requires),
+    computed with the core's rounding in integers; loans beyond int64 here are left unfit."""
+    charged = np.zeros(len(principal), dtype=np.int64)
+    fit = np.ones(len(principal), dtype=np.bool_)
+    mode, unit = product.precision.mode, product.precision.step
+    for fee in product.fees:
+        tax_numerator, tax_denominator = fee.tax_percent.as_integer_ratio()
+        if fee.amount is not None:
+            base = int(product.precision.apply(fee.amount) / unit)
+            charged += base + round_ratio(base * tax_numerator, tax_denominator * 100, mode)
+            continue
+        assert fee.percent is not None
+        numerator, denominator = fee.percent.as_integer_ratio()
+        fit &= principal < _SAFE // max(numerator, 1) // 4
+        base_units = divide_rounded(
+            np.where(fit, principal, 0) * numerator, denominator * 100, mode
+        )
+        charged += base_units + divide_rounded(
+            base_units * tax_numerator, tax_denominator * 100, mode
+        )
+    result: Bools = fit & (charged < principal)
+    return result
 
 
 _EPOCH = date(1970, 1, 1).toordinal()
@@ -144,12 +172,14 @@ def _days(dates: Sequence[date | None]) -> Days:
 def _minor_units(amounts: Sequence[Decimal], scale: int) -> tuple[Ints, Bools]:
     """Amounts as integers of 10**-scale, and whether each was exactly such a multiple."""
     unit = 10**scale
-    multiplier = {d: unit // d for d in range(1, unit + 1) if unit % d == 0}  # exact divisors
+    multiplier: dict[int, int | None] = {}  # denominator -> unit // denominator, if exact
     units: list[int] = []
     exact: list[bool] = []
     for amount in amounts:
         numerator, denominator = amount.as_integer_ratio()
-        factor = multiplier.get(denominator)
+        if denominator not in multiplier:
+            multiplier[denominator] = unit // denominator if unit % denominator == 0 else None
+        factor = multiplier[denominator]
         whole = 0 if factor is None else numerator * factor
         fits = factor is not None and -_SAFE < whole < _SAFE
         units.append(whole if fits else 0)
@@ -157,16 +187,22 @@ def _minor_units(amounts: Sequence[Decimal], scale: int) -> tuple[Ints, Bools]:
     return np.array(units, dtype=np.int64), np.array(exact, dtype=np.bool_)
 
 
-def _rate_ratios(rates: object) -> Ints:
-    """Each annual rate as (numerator, denominator); the book has few distinct rates."""
+def _rate_ratios(rates: Sequence[Decimal]) -> tuple[Ints, Bools]:
+    """Each annual rate as (numerator, denominator), and whether the lane can take it (a small
+    denominator, a non-negative rate); the book has few distinct rates."""
     seen: dict[Decimal, tuple[int, int]] = {}
     out = []
-    for rate in rates:  # type: ignore[attr-defined]
+    for rate in rates:
         ratio = seen.get(rate)
         if ratio is None:
-            ratio = seen[rate] = rate.as_integer_ratio()
+            numerator, denominator = rate.as_integer_ratio()
+            usable = 0 <= numerator < _SAFE and denominator <= _MAX_RATE_DENOMINATOR
+            ratio = seen[rate] = (numerator, denominator) if usable else (0, 0)
         out.append(ratio)
-    return np.array(out, dtype=np.int64).reshape(-1, 2)
+    ratios = np.array(out, dtype=np.int64).reshape(-1, 2)
+    fit: Bools = ratios[:, 1] > 0
+    ratios[~fit, 1] = 1
+    return ratios, fit
 
 
 def _select(loans: _Loans, fit: Bools, *dates: Days) -> tuple[_Loans, Days, Days, Days]:
@@ -210,9 +246,10 @@ def _due_dates(product: LoanTerms, loans: _Loans, months: int) -> tuple[Days, Da
     steps = np.arange(int(loans.count.max(initial=1)), dtype=np.int64)[:, None] * months
     unadjusted = month_day(first_month[None, :] + steps, anchor_day[None, :])
     full_start = month_day(first_month - months, anchor_day)
-    separate_bpi = product.bpi is not BPITreatment.NONE
-    start = np.where(separate_bpi & (full_start > disbursed), full_start, disbursed)
     due, fit = _moved(product, unadjusted, disbursed, loans.count)
+    separate_bpi = product.bpi is not BPITreatment.NONE
+    bpi_end = np.minimum(full_start, due[0])  # as build_timeline: never past the moved first date
+    start = np.where(separate_bpi & (bpi_end > disbursed), bpi_end, disbursed)
     return due, start, full_start, fit
 
 
@@ -275,7 +312,7 @@ def _broken_period_interest(
 ) -> Ints:
     if product.bpi is BPITreatment.NONE:
         return np.zeros(len(loans.index), dtype=np.int64)
-    days = np.where(full_start > loans.disbursed, (start - loans.disbursed).astype(np.int64), 0)
+    days = (start - loans.disbursed).astype(np.int64)  # zero unless a broken period is charged
     numerator = loans.principal * loans.rate_numerator * days
     return divide_rounded(
         numerator, loans.rate_denominator * 100 * _year(product), product.precision.mode

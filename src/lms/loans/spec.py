@@ -147,6 +147,13 @@ class ScheduleSpec(_Strict):
     fees: tuple[FeeSpec, ...] = ()
     apr_includes_tax: bool = True
 
+    @field_validator("disbursement_date", "first_due_date", mode="before")
+    @classmethod
+    def _iso_date(cls, value: object) -> object:
+        if value is not None and not isinstance(value, str):
+            raise ValueError("must be a date written YYYY-MM-DD")
+        return value
+
     @field_validator("day_count")
     @classmethod
     def _known_day_count(cls, value: str | None) -> str | None:
@@ -172,12 +179,17 @@ class ScheduleSpec(_Strict):
         return value
 
 
-def load_spec(text: str) -> LoanTerms:
-    """Parse JSON text (numbers read as exact decimals) into LoanTerms."""
+def load_spec(text: str | bytes) -> LoanTerms:
+    """Parse JSON (text, or UTF-8 bytes; numbers read as exact decimals) into LoanTerms."""
     try:
-        data = json.loads(text, parse_float=Decimal)
+        decoded = text.decode("utf-8") if isinstance(text, bytes) else text
+        data = json.loads(decoded, parse_float=Decimal)
+    except UnicodeDecodeError as exc:
+        raise SpecError([("(file)", f"not UTF-8 text (byte {exc.start})")]) from None
     except json.JSONDecodeError as exc:
         raise SpecError([("(file)", f"not valid JSON: {exc.msg} at line {exc.lineno}")]) from None
+    except (ValueError, RecursionError) as exc:  # e.g. a 5000-digit integer, nesting too deep
+        raise SpecError([("(file)", f"not usable JSON: {exc}")]) from None
     if not isinstance(data, dict):
         raise SpecError([("(file)", "must be a JSON object of loan terms")])
     return parse_spec(data)
