@@ -100,11 +100,11 @@ def key_figures(
         "upfront_fees": fees_total + tax_total,
         "fee_charges": charges,
         "net_disbursed": net,
-        "apr_basis": apr_basis(terms, timeline, len(rows)),
+        "apr_basis": apr_basis(terms, timeline),
     }
 
 
-def apr_basis(terms: LoanTerms, timeline: Timeline, row_count: int) -> AprBasis:
+def apr_basis(terms: LoanTerms, timeline: Timeline) -> AprBasis:
     at_end = terms.method is Method.BULLET and terms.bullet_interest is BulletInterest.END
     single = terms.installments if at_end else None
     return AprBasis(timeline, terms.cycle.periods_per_year, terms.annual_rate, single)
