@@ -182,7 +182,7 @@ class _Walk:
         plan, rows, balance, floor, zero = self.plan, self.rows, self.balance, self.floor, self.zero
         assert plan is not None
         level = plan.amounts is not None  # principal = amount - interest; else a fixed part
-        targets = _targets(plan, start, len(dates))
+        targets = _targets(plan, start, len(dates), zero)
         last_index = self.count - 1 if self.count is not None else -1
         new_row = tuple.__new__  # Installment(...) without the keyword-handling __new__
         for index, due, (numerator, denominator), target in zip(
@@ -191,22 +191,25 @@ class _Walk:
             interest = divide(multiply(balance, numerator), denominator).quantize(
                 quantum, mode, ctx
             )
-            if index == last_index:
+            repaid = index == last_index
+            if repaid:
                 principal = balance
+                total = principal + interest
             else:
-                principal = target - interest if level else target
+                if level:  # the installment is the target itself unless clamped below
+                    principal, total = target - interest, target
+                else:
+                    principal = target
+                    total = principal + interest
                 if principal > balance - floor if floor else principal >= balance:
                     principal = balance - floor
+                    total = principal + interest
+                    repaid = not floor
                 elif principal < ZERO:
-                    principal = zero
+                    principal, total = zero, interest
             balance -= principal
-            rows.append(
-                new_row(
-                    Installment,
-                    (index + 1, due, principal, interest, principal + interest, balance),
-                )
-            )
-            if not balance:
+            rows.append(new_row(Installment, (index + 1, due, principal, interest, total, balance)))
+            if repaid:
                 break
         self.balance = balance
         return balance == ZERO
@@ -326,14 +329,15 @@ def _routes(terms: LoanTerms) -> list[_Route]:
     return routes
 
 
-def _targets(plan: _Plan, start: int, count: int) -> Iterable[Decimal]:
-    """Per installment from `start`: the amount (level plans) or the principal part."""
+def _targets(plan: _Plan, start: int, count: int, zero: Decimal) -> Iterable[Decimal]:
+    """Per installment from `start`: the amount (level plans, with the precision's decimals so
+    that it reads as principal + interest would) or the principal part."""
     if plan.amounts is None:
         return repeat(plan.part, count)
     offset = start - plan.start
-    amounts = plan.amounts[offset : offset + count]
+    amounts = [amount + zero for amount in plan.amounts[offset : offset + count]]
     if len(amounts) < count:  # a fixed installment: the one amount repeats
-        return chain(amounts, repeat(plan.amounts[-1], count - len(amounts)))
+        return chain(amounts, repeat(plan.amounts[-1] + zero, count - len(amounts)))
     return amounts
 
 
