@@ -27,7 +27,7 @@ from lms.core.terms import BPITreatment, BulletInterest, Fee, FeePayee, LoanTerm
 if TYPE_CHECKING:
     from collections.abc import Sequence
 
-    from lms.core.schedule import Installment
+    from lms.core.rows import Installment
 
 
 @dataclass(frozen=True, slots=True)

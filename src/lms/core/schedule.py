@@ -13,40 +13,34 @@ same terms always give the same schedule; no clock, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
-from enum import Enum
-from itertools import chain, repeat
-from typing import NamedTuple
 
 from lms.core.amortization import equal_principal_part, level_amounts
+from lms.core.bpi import apply_bpi, broken_period_interest
 from lms.core.frequency import DateRangeError
 from lms.core.interest import Factor, FlatInterest, Rates, apply_factor
 from lms.core.kfs import AprBasis, FeeCharge, annual_percentage_rate, key_figures
-from lms.core.money import ZERO, exact, spread
+from lms.core.money import ZERO, exact
 from lms.core.periods import Timeline, build_timeline
-from lms.core.terms import (
-    MAX_INSTALLMENTS,
-    BPITreatment,
-    BulletInterest,
-    LoanTerms,
-    Method,
-    MoratoriumInterest,
+from lms.core.plan import (
+    Plan,
+    Route,
+    balloon_left,
+    check_not_zero,
+    check_steps,
+    estimate_count,
+    principal_free,
+    routes,
+    targets,
 )
+from lms.core.rows import Installment
+from lms.core.terms import MAX_INSTALLMENTS, BulletInterest, LoanTerms, Method
 from lms.core.validation import ScheduleError, check_terms
 
-
-class Installment(NamedTuple):
-    """One row of a schedule. `balance` is the principal outstanding after this installment."""
-
-    number: int
-    due_date: date
-    principal: Decimal
-    interest: Decimal
-    total: Decimal
-    balance: Decimal
+__all__ = ["Installment", "Schedule", "generate_schedule", "reported_emi"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,24 +66,6 @@ class Schedule:
         return annual_percentage_rate(self.apr_basis, self.installments, self.net_disbursed)
 
 
-class _Route(Enum):
-    """Where an installment's interest goes."""
-
-    PAY = 1  # paid in this installment (with any interest deferred before it)
-    DEFER = 2  # paid in the next installment that pays (grace on interest, moratorium)
-    CAPITALISE = 3  # added to the principal (moratorium)
-    NONE = 4  # not charged (interest-free period, waived moratorium interest)
-
-
-@dataclass(slots=True)
-class _Plan:
-    """The principal rule for the amortizing installments (from `start` on)."""
-
-    start: int
-    amounts: tuple[Decimal, ...] | None  # EMI-like: principal = amount - interest
-    part: Decimal  # equal principal part (zero for bullet and interest-only)
-
-
 class _Walk:
     """Mutable state of one schedule generation; `run` returns the rows.
 
@@ -108,15 +84,15 @@ class _Walk:
         self.balance = terms.principal + self.zero
         self.deferred = ZERO
         self.capitalised = self.zero
-        self.plan: _Plan | None = None
-        self.routes = _routes(terms)
+        self.plan: Plan | None = None
+        self.routes = routes(terms)
         self.flat = FlatInterest.of(terms, timeline) if terms.method is Method.FLAT else None
-        self.floor = _balloon_left(terms)
+        self.floor = balloon_left(terms)
         self.emi = ZERO
         self.rows: list[Installment] = []
 
     def run(self) -> list[Installment]:
-        start, stop = 0, self.count if self.count is not None else _estimate_count(self.t)
+        start, stop = 0, self.count if self.count is not None else estimate_count(self.t)
         while True:
             dates = self.timeline.due_dates(start, stop)
             if self._walk(start, dates, self.rates.factors(self.timeline, dates, start)):
@@ -136,7 +112,7 @@ class _Walk:
         for offset, due in enumerate(dates):
             index = start + offset
             if index >= len(self.routes) and not self.deferred:
-                if self.plan is None and index >= _principal_free(self.t):
+                if self.plan is None and index >= principal_free(self.t):
                     self.plan = self._make_plan(index, self.balance)
                 if self.plan is not None:
                     return self._pay(index, dates[offset:], factors[offset:])
@@ -147,10 +123,10 @@ class _Walk:
     def _row(self, index: int, due: date, factor: Factor) -> bool:
         """Append installment `index` under any route; True when the loan is repaid."""
         last = index == self.count - 1 if self.count is not None else False
-        route = self.routes[index] if index < len(self.routes) else _Route.PAY
-        interest = self.zero if route is _Route.NONE else self._interest(index, factor, last)
+        route = self.routes[index] if index < len(self.routes) else Route.PAY
+        interest = self.zero if route is Route.NONE else self._interest(index, factor, last)
         balance = self.balance
-        if route is _Route.PAY or route is _Route.NONE:
+        if route is Route.PAY or route is Route.NONE:
             paid, self.deferred = interest + self.deferred, ZERO
         else:
             paid, balance = self._hold(route, interest, balance)
@@ -182,11 +158,11 @@ class _Walk:
         plan, rows, balance, floor, zero = self.plan, self.rows, self.balance, self.floor, self.zero
         assert plan is not None
         level = plan.amounts is not None  # principal = amount - interest; else a fixed part
-        targets = _targets(plan, start, len(dates), zero)
+        amounts = targets(plan, start, len(dates), zero)
         last_index = self.count - 1 if self.count is not None else -1
         new_row = tuple.__new__  # Installment(...) without the keyword-handling __new__
         for index, due, (numerator, denominator), target in zip(
-            range(start, start + len(dates)), dates, factors, targets, strict=True
+            range(start, start + len(dates)), dates, factors, amounts, strict=True
         ):
             interest = divide(multiply(balance, numerator), denominator).quantize(
                 quantum, mode, ctx
@@ -214,9 +190,9 @@ class _Walk:
         self.balance = balance
         return balance == ZERO
 
-    def _hold(self, route: _Route, interest: Decimal, balance: Decimal) -> tuple[Decimal, Decimal]:
+    def _hold(self, route: Route, interest: Decimal, balance: Decimal) -> tuple[Decimal, Decimal]:
         """Defer or capitalise `interest`; returns (interest paid now, new balance)."""
-        if route is _Route.CAPITALISE:
+        if route is Route.CAPITALISE:
             self.capitalised += interest
             return self.zero, balance + interest
         self.deferred += interest
@@ -227,7 +203,7 @@ class _Walk:
             return balance
         plan = self.plan
         if plan is None:
-            if index < _principal_free(self.t):
+            if index < principal_free(self.t):
                 return self.zero
             plan = self.plan = self._make_plan(index, balance)
         j = index - plan.start
@@ -242,24 +218,24 @@ class _Walk:
             return balance - self.floor
         return principal if principal > ZERO else self.zero
 
-    def _make_plan(self, start: int, balance: Decimal) -> _Plan:
+    def _make_plan(self, start: int, balance: Decimal) -> Plan:
         t = self.t
         if t.fixed_installment is not None:
             self.emi = t.fixed_installment + self.zero  # 40000 reads 40000.00
-            return _Plan(start, (t.fixed_installment,), self.zero)
+            return Plan(start, (t.fixed_installment,), self.zero)
         assert self.count is not None
         remaining = self.count - start
         if t.method is Method.EQUAL_PRINCIPAL:
             part = equal_principal_part(balance, remaining, balloon=self.floor, rounding=t.rounding)
-            _check_not_zero(part, balance - self.floor)
-            return _Plan(start, None, part)
+            check_not_zero(part, balance - self.floor)
+            return Plan(start, None, part)
         if t.method is Method.FLAT:
             assert self.flat is not None
             self.emi = self.flat.installment(balance, start, remaining, t.rounding)
-            _check_not_zero(self.emi, balance)
-            return _Plan(start, (self.emi,), self.zero)
+            check_not_zero(self.emi, balance)
+            return Plan(start, (self.emi,), self.zero)
         if t.method in (Method.BULLET, Method.INTEREST_ONLY):
-            return _Plan(start, None, self.zero)
+            return Plan(start, None, self.zero)
         amounts = level_amounts(
             balance,
             self.rates.periodic,
@@ -269,100 +245,11 @@ class _Walk:
             rounding=t.rounding,
         )
         if t.step is not None:
-            _check_steps(amounts, balance, self.rates.periodic)
+            check_steps(amounts, balance, self.rates.periodic)
         else:
-            _check_not_zero(amounts[0], balance)
+            check_not_zero(amounts[0], balance)
         self.emi = amounts[0]
-        return _Plan(start, amounts, self.zero)
-
-
-def _check_not_zero(amount: Decimal, to_repay: Decimal) -> None:
-    if amount <= ZERO < to_repay:
-        raise ScheduleError("rounding.step", "rounds the installment to zero; use a smaller step")
-
-
-def _check_steps(amounts: tuple[Decimal, ...], balance: Decimal, rate: tuple[int, int]) -> None:
-    """A stepped plan must keep every installment positive and start by covering the interest
-    (otherwise the loan would pay interest only, or grow, before the steps catch up)."""
-    if min(amounts) <= ZERO:
-        raise ScheduleError(
-            "step", "an installment would fall to zero or below; use a smaller step"
-        )
-    numerator, denominator = rate
-    if amounts[0] * denominator <= balance * numerator:
-        raise ScheduleError(
-            "step",
-            f"the first installment ({amounts[0]}) would not cover a period's interest; "
-            "use a smaller step",
-        )
-
-
-def _routes(terms: LoanTerms) -> list[_Route]:
-    """Where the interest of each of the first installments goes (the rest: PAY).
-
-    An interest-free period wins over everything (the borrower was promised no interest), then
-    a full moratorium's rule, then grace on interest. A bullet paid at maturity defers every
-    installment's interest that would otherwise be paid to the last installment.
-    """
-    moratorium = terms.moratorium
-    held = {
-        MoratoriumInterest.CAPITALISED: _Route.CAPITALISE,
-        MoratoriumInterest.FIRST_INSTALLMENT: _Route.DEFER,
-        MoratoriumInterest.WAIVED: _Route.NONE,
-        MoratoriumInterest.COLLECTED: _Route.PAY,
-    }[moratorium.interest]
-    at_end = _is_bullet_at_end(terms)
-    count = max(moratorium.periods, terms.grace_interest, terms.interest_free_periods)
-    if at_end:
-        count = (terms.installments or 1) - 1
-    routes: list[_Route] = []
-    for index in range(count):
-        if index < terms.interest_free_periods:
-            route = _Route.NONE
-        elif index < moratorium.periods and held is not _Route.PAY:
-            route = held
-        elif index < terms.grace_interest:
-            route = _Route.DEFER
-        else:
-            route = _Route.PAY
-        routes.append(_Route.DEFER if at_end and route is _Route.PAY else route)
-    return routes
-
-
-def _targets(plan: _Plan, start: int, count: int, zero: Decimal) -> Iterable[Decimal]:
-    """Per installment from `start`: the amount (level plans, with the precision's decimals so
-    that it reads as principal + interest would) or the principal part."""
-    if plan.amounts is None:
-        return repeat(plan.part, count)
-    offset = start - plan.start
-    amounts = [amount + zero for amount in plan.amounts[offset : offset + count]]
-    if len(amounts) < count:  # a fixed installment: the one amount repeats
-        return chain(amounts, repeat(plan.amounts[-1] + zero, count - len(amounts)))
-    return amounts
-
-
-def _is_bullet_at_end(terms: LoanTerms) -> bool:
-    return terms.method is Method.BULLET and terms.bullet_interest is BulletInterest.END
-
-
-def _balloon_left(terms: LoanTerms) -> Decimal:
-    if terms.balloon is None:
-        return ZERO
-    return terms.balloon.principal_left(terms.principal, terms.precision)
-
-
-def _estimate_count(terms: LoanTerms) -> int:
-    """A first guess at the number of installments a fixed installment needs (may be short)."""
-    assert terms.fixed_installment is not None
-    guess = exact().divide(terms.principal, terms.fixed_installment)
-    return min(MAX_INSTALLMENTS, int(guess) * 2 + 2 + len(_routes(terms)))
-
-
-def _principal_free(terms: LoanTerms) -> int:
-    if terms.method in (Method.BULLET, Method.INTEREST_ONLY):
-        assert terms.installments is not None
-        return terms.installments - 1
-    return max(terms.moratorium.periods, terms.grace_principal)
+        return Plan(start, amounts, self.zero)
 
 
 def generate_schedule(terms: LoanTerms) -> Schedule:
@@ -376,61 +263,13 @@ def generate_schedule(terms: LoanTerms) -> Schedule:
         raise ScheduleError("installments", str(exc)) from None
     if terms.method is Method.BULLET and terms.bullet_interest is BulletInterest.END:
         rows = [_renumbered(rows[-1], 1)]  # one installment at maturity
-    bpi = _bpi(terms, timeline, walk.rates)
-    rows = _apply_bpi(terms, rows, bpi)
+    bpi = broken_period_interest(terms, timeline, walk.rates)
+    rows = apply_bpi(terms, rows, bpi)
     emi = reported_emi(terms, rows, walk.emi)
     figures = key_figures(
         terms, timeline, tuple(rows), emi=emi, bpi=bpi, capitalised=walk.capitalised
     )
     return Schedule(**figures)  # type: ignore[arg-type]
-
-
-def _bpi(terms: LoanTerms, timeline: Timeline, rates: Rates) -> Decimal:
-    if timeline.bpi_start is None:
-        return terms.precision.apply(ZERO)
-    raw = rates.interest_between(terms.principal, timeline.bpi_start, timeline.first_period_start)
-    return terms.precision.apply(raw)
-
-
-def _apply_bpi(terms: LoanTerms, rows: list[Installment], bpi: Decimal) -> list[Installment]:
-    if bpi == ZERO or terms.bpi in (BPITreatment.NONE, BPITreatment.DEDUCT):
-        return rows
-    first_paying = _first_paying_index(terms, len(rows))
-    extra = [ZERO] * len(rows)
-    if terms.bpi is BPITreatment.FIRST:
-        extra[first_paying] = bpi
-    elif terms.bpi is BPITreatment.LAST:
-        extra[-1] = bpi
-    else:
-        share, last = spread(bpi, len(rows) - first_paying, terms.precision)
-        for i in range(first_paying, len(rows) - 1):
-            extra[i] = share
-        extra[-1] = last
-    return [
-        _with_extra_interest(row, add) if add else row for row, add in zip(rows, extra, strict=True)
-    ]
-
-
-def _first_paying_index(terms: LoanTerms, count: int) -> int:
-    """The first installment after a full moratorium (where the borrower pays anything)."""
-    if terms.moratorium.interest is MoratoriumInterest.COLLECTED:
-        return 0
-    return min(terms.moratorium.periods, count - 1)
-
-
-def _with_extra_interest(row: Installment, extra: Decimal) -> Installment:
-    return Installment(
-        row.number,
-        row.due_date,
-        row.principal,
-        row.interest + extra,
-        row.total + extra,
-        row.balance,
-    )
-
-
-def _renumbered(row: Installment, number: int) -> Installment:
-    return Installment(number, row.due_date, row.principal, row.interest, row.total, row.balance)
 
 
 def reported_emi(terms: LoanTerms, rows: Sequence[Installment], level: Decimal) -> Decimal:
@@ -445,3 +284,7 @@ def reported_emi(terms: LoanTerms, rows: Sequence[Installment], level: Decimal) 
     else:
         index = max(terms.moratorium.periods, terms.grace_interest, terms.interest_free_periods)
     return rows[min(index, len(rows) - 1)].total
+
+
+def _renumbered(row: Installment, number: int) -> Installment:
+    return Installment(number, row.due_date, row.principal, row.interest, row.total, row.balance)
