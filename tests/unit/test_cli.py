@@ -119,6 +119,16 @@ def test_json_numbers_are_read_exactly() -> None:
         ({"holidays": {"subdiv": "MH"}}, "error: holidays: Value error, subdiv (a state) needs"),
         ({"fees": [{"amount": "x"}]}, "error: fees[0].amount: Input should be a valid decimal"),
         ({"fees": [{"percent": "90", "tax": "18"}]}, "error: fees: upfront fees and their tax"),
+        ({"precision": 0}, "error: precision: Value error, must be greater than zero"),
+        (
+            {"disbursement_date": "2026-01-15T00:00:00"},
+            "error: disbursement_date: Value error, must be a date",
+        ),
+        (
+            {"holidays": {"dates": [1771113600]}},
+            "error: holidays.dates[0]: Value error, must be a date",
+        ),
+        ({"apr_includes_tax": "yes"}, "error: apr_includes_tax: Input should be a valid boolean"),
         (
             {"due_day": 5, "first_due_date": "2026-02-06"},
             "error: first_due_date: must fall on the due_day",
@@ -160,6 +170,13 @@ def test_several_problems_are_all_reported() -> None:
         "annual_rate",
         "disbursement_date",
     ]
+
+
+def test_a_byte_order_mark_is_accepted() -> None:
+    raw = b"\xef\xbb\xbf" + json.dumps(PERSONAL_LOAN).encode()
+    result = runner.invoke(app, ["schedule", "-", "--format", "json"], input=raw)
+    assert result.exit_code == 0
+    assert json.loads(result.stdout)["emi"] == "8884.88"
 
 
 @pytest.mark.parametrize(

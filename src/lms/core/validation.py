@@ -98,7 +98,7 @@ def _rounding_problems(t: LoanTerms) -> list[Problem]:
             out.append(Problem(name, f"must be at least {MIN_STEP:f}"))
     if out:
         return out
-    if (t.rounding.step / t.precision.step) % 1 != 0:
+    if t.fixed_installment is None and (t.rounding.step / t.precision.step) % 1 != 0:
         out.append(Problem("rounding.step", "must be a whole multiple of the precision step"))
     fixed = t.fixed_installment
     if fixed is not None and fixed > 0 and t.precision.apply(fixed) != fixed:

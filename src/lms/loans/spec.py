@@ -10,12 +10,15 @@ listing every problem as (field path, reason); it writes nothing and reads no cl
 from __future__ import annotations
 
 import json
+import re
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -59,6 +62,26 @@ class SpecError(ValueError):
 Amount = Annotated[Decimal, Field(allow_inf_nan=False, le=MAX_AMOUNT)]
 Rate = Annotated[Decimal, Field(allow_inf_nan=False)]
 Count = Annotated[int, Field(strict=True)]
+Flag = Annotated[bool, Field(strict=True)]
+
+
+def _iso_date_text(value: object) -> object:
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("must be a date written YYYY-MM-DD")
+    return value
+
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+IsoDate = Annotated[date, BeforeValidator(_iso_date_text)]
+
+
+def _positive_step(value: Decimal) -> Decimal:
+    if value <= 0:
+        raise ValueError("must be greater than zero")
+    return value
+
+
+Step = Annotated[Decimal, Field(allow_inf_nan=False), AfterValidator(_positive_step)]
 
 
 class _Strict(BaseModel):
@@ -66,15 +89,8 @@ class _Strict(BaseModel):
 
 
 class RoundingSpec(_Strict):
-    step: Rate = Decimal("0.01")
+    step: Step = Decimal("0.01")
     mode: RoundingMode = RoundingMode.HALF_UP
-
-    @field_validator("step")
-    @classmethod
-    def _positive(cls, value: Decimal) -> Decimal:
-        if value <= 0:
-            raise ValueError("must be greater than zero")
-        return value
 
 
 class MoratoriumSpec(_Strict):
@@ -97,7 +113,7 @@ class BalloonSpec(_Strict):
 class HolidaySpec(_Strict):
     country: str | None = None  # ISO 3166 code of the `holidays` package, e.g. "IN"
     subdiv: str | None = None  # state, e.g. "MH"
-    dates: tuple[date, ...] = ()  # lender-defined holidays
+    dates: tuple[IsoDate, ...] = ()  # lender-defined holidays
     weekly_off: tuple[
         Literal["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"], ...
     ] = ()
@@ -120,8 +136,8 @@ class FeeSpec(_Strict):
 class ScheduleSpec(_Strict):
     principal: Amount = Field(gt=0)
     annual_rate: Rate = Field(ge=0, le=1000)
-    disbursement_date: date
-    first_due_date: date | None = None
+    disbursement_date: IsoDate
+    first_due_date: IsoDate | None = None
     installments: Count | None = Field(default=None, ge=1, le=1200)
     frequency: Frequency = Frequency.MONTHLY
     every: Count = Field(default=1, ge=1, le=366)
@@ -131,7 +147,7 @@ class ScheduleSpec(_Strict):
     days_in_year: DaysInYear | None = None
     days_in_month: DaysInMonth | None = None
     rounding: RoundingSpec = RoundingSpec()
-    precision: Rate | RoundingSpec = Decimal("0.01")
+    precision: Step | RoundingSpec = Decimal("0.01")
     fixed_installment: Amount | None = Field(default=None, gt=0)
     due_day: Count | Literal["last"] | None = None
     moratorium: MoratoriumSpec | None = None
@@ -145,14 +161,7 @@ class ScheduleSpec(_Strict):
     holidays: HolidaySpec | None = None
     business_day_rule: BusinessDayRule = BusinessDayRule.UNCHANGED
     fees: tuple[FeeSpec, ...] = ()
-    apr_includes_tax: bool = True
-
-    @field_validator("disbursement_date", "first_due_date", mode="before")
-    @classmethod
-    def _iso_date(cls, value: object) -> object:
-        if value is not None and not isinstance(value, str):
-            raise ValueError("must be a date written YYYY-MM-DD")
-        return value
+    apr_includes_tax: Flag = True
 
     @field_validator("day_count")
     @classmethod
@@ -182,7 +191,9 @@ class ScheduleSpec(_Strict):
 def load_spec(text: str | bytes) -> LoanTerms:
     """Parse JSON (text, or UTF-8 bytes; numbers read as exact decimals) into LoanTerms."""
     try:
-        decoded = text.decode("utf-8") if isinstance(text, bytes) else text
+        decoded = (
+            text.decode("utf-8-sig") if isinstance(text, bytes) else text.removeprefix("\ufeff")
+        )
         data = json.loads(decoded, parse_float=Decimal)
     except UnicodeDecodeError as exc:
         raise SpecError([("(file)", f"not UTF-8 text (byte {exc.start})")]) from None
