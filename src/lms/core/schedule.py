@@ -88,6 +88,9 @@ class _Walk:
         self.routes = routes(terms)
         self.flat = FlatInterest.of(terms, timeline) if terms.method is Method.FLAT else None
         self.floor = balloon_left(terms)
+        # the hot loop serves level and fixed-part plans whose interest is balance-based and
+        # rounds to a power of ten; flat-rate interest and other steps take the general path
+        self.fast = self.flat is None and terms.precision.quantum_and_mode()[0] is not None
         self.emi = ZERO
         self.rows: list[Installment] = []
 
@@ -114,7 +117,7 @@ class _Walk:
             if index >= len(self.routes) and not self.deferred:
                 if self.plan is None and index >= principal_free(self.t):
                     self.plan = self._make_plan(index, self.balance)
-                if self.plan is not None:
+                if self.plan is not None and self.fast:
                     return self._pay(index, dates[offset:], factors[offset:])
             if self._row(index, due, factors[offset]):
                 return True
@@ -146,11 +149,6 @@ class _Walk:
         Same rules as `_row` + `_principal` for the PAY route, with everything in local names;
         the equality of both paths is covered by the property tests on every method.
         """
-        if self.flat is not None or self.t.precision.quantum_and_mode()[0] is None:
-            return any(
-                self._row(start + i, due, f)
-                for i, (due, f) in enumerate(zip(dates, factors, strict=True))
-            )
         quantum, mode = self.t.precision.quantum_and_mode()
         assert quantum is not None
         ctx = exact()
