@@ -14,6 +14,7 @@ the same loan; no float is involved.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from math import gcd
 from typing import TYPE_CHECKING, Literal
 
@@ -128,36 +129,41 @@ def _moved(product: LoanTerms, dates: Days, disbursed: Days, count: Ints) -> tup
 
 
 def _emis(product: LoanTerms, loans: Loans, months: int) -> Ints:
-    """Each loan's EMI in minor units, exact: the core's formula in integers."""
+    """Each loan's EMI in minor units, exact: the core's formula in integers.
+
+    Loans sharing a rate and a tenure share the ratio EMI / principal = n / d (big integers);
+    each loan's EMI is then principal x n / d rounded by the product's mode.
+    """
     step_units = int(product.rounding.step / product.precision.step)
     mode = product.rounding.mode
-    half_up = mode is RoundingMode.HALF_UP
-    periodic: dict[tuple[int, int], tuple[int, int]] = {}
-    out = []
-    for principal, numerator, denominator, count in zip(
-        loans.principal.tolist(),
-        loans.rate_numerator.tolist(),
-        loans.rate_denominator.tolist(),
-        loans.count.tolist(),
-        strict=True,
-    ):
-        ratio = periodic.get((numerator, denominator))
-        if ratio is None:  # the periodic rate a / b, reduced, once per distinct annual rate
-            a, b = numerator * months, denominator * 1200
-            common = gcd(a, b)
-            ratio = periodic[numerator, denominator] = (a // common, b // common)
-        a, b = ratio
-        if a == 0:
-            units = round_ratio(principal, count * step_units, mode)
+    order = np.lexsort((loans.count, loans.rate_denominator, loans.rate_numerator))
+    keys = np.stack([loans.rate_numerator, loans.rate_denominator, loans.count])[:, order]
+    starts = np.flatnonzero(np.any(np.diff(keys, axis=1) != 0, axis=0)) + 1
+    bounds = [0, *starts.tolist(), len(order)] if len(order) else []
+    principal = loans.principal[order].tolist()
+    out = np.empty(len(principal), dtype=np.int64)
+    for low, high in pairwise(bounds):
+        numerator, denominator, count = keys[:, low].tolist()
+        ratio_n, ratio_d = _emi_ratio(numerator * months, denominator * 1200, count)
+        ratio_d *= step_units
+        if mode is RoundingMode.HALF_UP:  # inlined round_ratio for non-negative values
+            twice_n, twice_d = 2 * ratio_n, 2 * ratio_d
+            units = [(p * twice_n + ratio_d) // twice_d for p in principal[low:high]]
         else:
-            grown, base = compound_powers(a, b, count)
-            numerator, denominator = principal * grown * a, b * (grown - base) * step_units
-            if half_up:  # the common case, inlined: the same as round_ratio for numerator >= 0
-                units = (2 * numerator + denominator) // (2 * denominator)
-            else:
-                units = round_ratio(numerator, denominator, mode)
-        out.append(units * step_units)
-    return np.array(out, dtype=np.int64)
+            units = [round_ratio(p * ratio_n, ratio_d, mode) for p in principal[low:high]]
+        out[order[low:high]] = units
+    result: Ints = out * step_units
+    return result
+
+
+def _emi_ratio(a: int, b: int, count: int) -> tuple[int, int]:
+    """EMI / principal for periodic rate a / b over `count` installments, as integers."""
+    common = gcd(a, b)
+    a, b = a // common, b // common
+    if a == 0:
+        return 1, count
+    grown, base = compound_powers(a, b, count)
+    return grown * a, b * (grown - base)
 
 
 def _year(product: LoanTerms) -> int:
