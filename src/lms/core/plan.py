@@ -92,15 +92,14 @@ def routes(terms: LoanTerms) -> list[Route]:
     return routes
 
 
-def targets(plan: Plan, start: int, count: int, zero: Decimal) -> Iterable[Decimal]:
-    """Per installment from `start`: the amount (level plans, with the precision's decimals so
-    that it reads as principal + interest would) or the principal part."""
+def targets(plan: Plan, start: int, count: int) -> Iterable[Decimal]:
+    """Per installment from `start`: the amount (level plans) or the principal part."""
     if plan.amounts is None:
         return repeat(plan.part, count)
     offset = start - plan.start
-    amounts = [amount + zero for amount in plan.amounts[offset : offset + count]]
+    amounts = plan.amounts[offset : offset + count]
     if len(amounts) < count:  # a fixed installment: the one amount repeats
-        return chain(amounts, repeat(plan.amounts[-1] + zero, count - len(amounts)))
+        return chain(amounts, repeat(plan.amounts[-1], count - len(amounts)))
     return amounts
 
 

@@ -156,7 +156,7 @@ class _Walk:
         plan, rows, balance, floor, zero = self.plan, self.rows, self.balance, self.floor, self.zero
         assert plan is not None
         level = plan.amounts is not None  # principal = amount - interest; else a fixed part
-        amounts = targets(plan, start, len(dates), zero)
+        amounts = targets(plan, start, len(dates))
         last_index = self.count - 1 if self.count is not None else -1
         new_row = tuple.__new__  # Installment(...) without the keyword-handling __new__
         for index, due, (numerator, denominator), target in zip(
@@ -220,7 +220,7 @@ class _Walk:
         t = self.t
         if t.fixed_installment is not None:
             self.emi = t.fixed_installment + self.zero  # 40000 reads 40000.00
-            return Plan(start, (t.fixed_installment,), self.zero)
+            return Plan(start, (self.emi,), self.zero)
         assert self.count is not None
         remaining = self.count - start
         if t.method is Method.EQUAL_PRINCIPAL:
@@ -231,7 +231,7 @@ class _Walk:
             assert self.flat is not None
             self.emi = self.flat.installment(balance, start, remaining, t.rounding)
             check_not_zero(self.emi, balance)
-            return Plan(start, (self.emi,), self.zero)
+            return Plan(start, (self.emi + self.zero,), self.zero)
         if t.method in (Method.BULLET, Method.INTEREST_ONLY):
             return Plan(start, None, self.zero)
         amounts = level_amounts(
@@ -247,7 +247,10 @@ class _Walk:
         else:
             check_not_zero(amounts[0], balance)
         self.emi = amounts[0]
-        return Plan(start, amounts, self.zero)
+        # with the precision's decimals, an amount reads as principal + interest would
+        if t.step is None:
+            return Plan(start, (amounts[0] + self.zero,) * remaining, self.zero)
+        return Plan(start, tuple(amount + self.zero for amount in amounts), self.zero)
 
 
 def generate_schedule(terms: LoanTerms) -> Schedule:
