@@ -16,7 +16,14 @@ import typer
 from lms.core.irr import IRRError
 from lms.core.schedule import generate_schedule
 from lms.core.validation import ScheduleError
-from lms.loans.render import render_csv, render_json, render_table
+from lms.loans.render import (
+    render_csv,
+    render_json,
+    render_states_json,
+    render_states_table,
+    render_table,
+)
+from lms.loans.scenario import load_scenario
 from lms.loans.spec import SpecError, load_spec
 
 app = typer.Typer(
@@ -71,6 +78,36 @@ def schedule(
         OutputFormat.CSV: render_csv,
     }
     sys.stdout.write(renderers[output](result))
+
+
+@app.command()
+def simulate(
+    scenario: Annotated[
+        Path,
+        typer.Argument(
+            help="Terms, events and dates as JSON (see docs/simulate-spec.md); - reads stdin."
+        ),
+    ],
+    output: Annotated[
+        OutputFormat, typer.Option("--format", "-f", help="table or json.")
+    ] = OutputFormat.TABLE,
+) -> None:
+    """Replay a loan's payments and reversals and print its state on each observation date."""
+    try:
+        text = sys.stdin.buffer.read() if str(scenario) == "-" else scenario.read_bytes()
+    except OSError as exc:
+        _fail([("SCENARIO", f"cannot read {scenario}: {exc.strerror}")])
+    try:
+        states = load_scenario(text).states()
+    except SpecError as exc:
+        _fail(exc.problems)
+    except ScheduleError as exc:
+        _fail([(f"terms.{p.field}", p.message) for p in exc.problems])
+    if output is OutputFormat.CSV:
+        _fail([("--format", "simulate prints table or json")])
+    sys.stdout.write(
+        render_states_json(states) if output is OutputFormat.JSON else render_states_table(states)
+    )
 
 
 def _fail(problems: list[tuple[str, str]]) -> typer.Exit:

@@ -11,6 +11,7 @@ import io
 import json
 from typing import Any
 
+from lms.core.replay import LoanState
 from lms.core.schedule import Schedule
 
 COLUMNS = ("number", "due_date", "principal", "interest", "total", "balance")
@@ -65,10 +66,7 @@ def render_table(schedule: Schedule) -> str:
     document = schedule_document(schedule)
     lines = [[str(row[c]) for c in COLUMNS] for row in document["installments"]]
     header = ["#", "Due date", "Principal", "Interest", "Installment", "Balance"]
-    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
-    out = ["  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True))]
-    out.append("  ".join("-" * w for w in widths))
-    out.extend("  ".join(v.rjust(w) for v, w in zip(line, widths, strict=True)) for line in lines)
+    out = _table(header, lines)
     out.append("")
     labels = {
         "emi": "EMI",
@@ -91,3 +89,76 @@ def render_table(schedule: Schedule) -> str:
     out.extend(f"{label.ljust(width)}  {document[key]}" for key, label in labels.items())
     out.extend(f"{label.ljust(width)}  {value}" for label, value in fee_lines)
     return "\n".join(out) + "\n"
+
+
+def state_document(state: LoanState) -> dict[str, Any]:
+    """A loan state as a JSON-ready dict, amounts as strings."""
+    return {
+        "as_of": state.as_of.isoformat(),
+        "principal_outstanding": str(state.principal_outstanding),
+        "principal_due": str(state.principal_due),
+        "interest_due": str(state.interest_due),
+        "total_due": str(state.principal_due + state.interest_due),
+        "excess": str(state.excess),
+        "dpd": state.dpd,
+        "closed_on": state.closed_on.isoformat() if state.closed_on else None,
+        "installments": [
+            {
+                "number": i.number,
+                "due_date": i.due_date.isoformat(),
+                "principal": str(i.principal),
+                "interest": str(i.interest),
+                "principal_paid": str(i.principal_paid),
+                "interest_paid": str(i.interest_paid),
+                "unpaid": str(i.unpaid),
+            }
+            for i in state.installments
+        ],
+    }
+
+
+def render_states_json(states: list[LoanState]) -> str:
+    return json.dumps([state_document(state) for state in states], indent=2) + "\n"
+
+
+def render_states_table(states: list[LoanState]) -> str:
+    out = []
+    for state in states:
+        doc = state_document(state)
+        closed = f", closed on {doc['closed_on']}" if doc["closed_on"] else ""
+        out.append(
+            f"As of {doc['as_of']}: principal outstanding {doc['principal_outstanding']}, "
+            f"due {doc['total_due']} (principal {doc['principal_due']}, interest "
+            f"{doc['interest_due']}), excess {doc['excess']}, DPD {doc['dpd']}{closed}"
+        )
+        header = [
+            "#",
+            "Due date",
+            "Principal",
+            "Interest",
+            "Principal paid",
+            "Interest paid",
+            "Unpaid",
+        ]
+        keys = [
+            "number",
+            "due_date",
+            "principal",
+            "interest",
+            "principal_paid",
+            "interest_paid",
+            "unpaid",
+        ]
+        lines = [[str(row[k]) for k in keys] for row in doc["installments"]]
+        out.extend(_table(header, lines))
+        out.append("")
+    return "\n".join(out)
+
+
+def _table(header: list[str], lines: list[list[str]]) -> list[str]:
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(header)]
+    return [
+        "  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)),
+        "  ".join("-" * w for w in widths),
+        *("  ".join(v.rjust(w) for v, w in zip(line, widths, strict=True)) for line in lines),
+    ]

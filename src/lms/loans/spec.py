@@ -211,7 +211,7 @@ def parse_spec(data: dict[str, Any]) -> LoanTerms:
     try:
         spec = ScheduleSpec.model_validate(data)
     except ValidationError as exc:
-        raise SpecError([_problem(error) for error in exc.errors()]) from None
+        raise SpecError([problem_of(error) for error in exc.errors()]) from None
     terms = _to_terms(spec)
     try:
         check_terms(terms)
@@ -220,7 +220,8 @@ def parse_spec(data: dict[str, Any]) -> LoanTerms:
     return terms
 
 
-def _problem(error: Any) -> tuple[str, str]:
+def problem_of(error: Any) -> tuple[str, str]:
+    """A pydantic error as (field path like fees[0].amount, reason)."""
     location = ""
     for part in error["loc"]:
         if isinstance(part, int):

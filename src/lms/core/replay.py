@@ -1,0 +1,206 @@
+"""A loan's state on any date, as a pure function of its schedule and its events.
+
+`replay(schedule, events, as_of)` walks the days on which something happens up to `as_of`: a
+payment is split by the waterfall over what is owed on its value date, and what it cannot place
+is held as unapplied funds (excess), which pays the next installment on its due date. A reversal
+(a returned cheque or NACH debit) voids its payment from the payment's own value date once the
+reversal is known, so a backdated payment or a reversal is just another replay.
+
+Days past due follow the IRACP rule: an amount is overdue if unpaid at the day-end of its due
+date; DPD counts from the oldest unpaid due date, the due date itself being day 1.
+
+Guarantees: pure and deterministic (the same schedule, events and date give the same state);
+paid parts never exceed what was owed; every rupee paid is either applied or in the excess.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from lms.core.allocation import STANDARD, Component, Owed, Part, Waterfall, allocate
+from lms.core.money import ZERO
+from lms.core.rows import Installment
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """Money received for the loan, effective on `value_date`."""
+
+    value_date: date
+    amount: Decimal
+    reference: str  # UTR, UMRN debit id, receipt number: unique within the loan
+
+
+@dataclass(frozen=True, slots=True)
+class Reversal:
+    """The payment `reference` returned, known on `known_on`; it is void from its value date."""
+
+    known_on: date
+    reference: str
+
+
+Event = Payment | Reversal
+
+
+@dataclass(frozen=True, slots=True)
+class InstallmentState:
+    """One installment as scheduled and how much of it is paid."""
+
+    number: int
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+    principal_paid: Decimal
+    interest_paid: Decimal
+
+    @property
+    def unpaid(self) -> Decimal:
+        return self.principal + self.interest - self.principal_paid - self.interest_paid
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """How one payment was applied (for statements)."""
+
+    payment: Payment
+    parts: tuple[Part, ...]
+    held: Decimal  # left as unapplied funds
+
+
+@dataclass(frozen=True, slots=True)
+class LoanState:
+    """Everything about a loan's repayment position at the day-end of `as_of`."""
+
+    as_of: date
+    installments: tuple[InstallmentState, ...]
+    excess: Decimal  # unapplied funds held for the next due date (or a refund)
+    principal_outstanding: Decimal  # principal not yet repaid, due or not
+    principal_due: Decimal  # unpaid principal of installments due on or before `as_of`
+    interest_due: Decimal  # unpaid interest of installments due on or before `as_of`
+    dpd: int  # days past due at the day-end of `as_of`
+    closed_on: date | None  # the day the last installment was fully paid
+    applied: tuple[Applied, ...]
+
+
+class ReplayError(ValueError):
+    """Events that cannot belong to the loan (a duplicate reference, a reversal of nothing)."""
+
+
+def replay(
+    rows: Sequence[Installment],
+    events: Sequence[Event],
+    as_of: date,
+    waterfall: Waterfall = STANDARD,
+) -> LoanState:
+    """The loan's state at the day-end of `as_of`, from its schedule rows and its events."""
+    payments = _live_payments(events, as_of)
+    book = _Book(rows)
+    applied: list[Applied] = []
+    for day in sorted(
+        {p.value_date for p in payments} | {r.due_date for r in rows if r.due_date <= as_of}
+    ):
+        if book.excess and any(r.due_date == day for r in rows):
+            book.apply(book.take_excess(), day, waterfall)
+        for payment in (p for p in payments if p.value_date == day):
+            parts, held = book.apply(payment.amount, day, waterfall)
+            applied.append(Applied(payment, parts, held))
+    return book.state(as_of, tuple(applied))
+
+
+def _live_payments(events: Sequence[Event], as_of: date) -> list[Payment]:
+    """Payments known by `as_of` and not reversed by then, by value date (then reference: the
+    same-day order cannot change what is paid, only the order of the statement lines)."""
+    payments: dict[str, Payment] = {}
+    for event in events:
+        if isinstance(event, Payment):
+            if event.reference in payments:
+                raise ReplayError(f"payment reference {event.reference!r} is used twice")
+            if event.amount <= ZERO:
+                raise ReplayError(f"payment {event.reference!r} must be positive")
+            payments[event.reference] = event
+    voided = set()
+    for event in events:
+        if isinstance(event, Reversal):
+            if event.reference not in payments:
+                raise ReplayError(f"reversal of unknown payment {event.reference!r}")
+            if event.known_on <= as_of:
+                voided.add(event.reference)
+    live = [p for p in payments.values() if p.value_date <= as_of and p.reference not in voided]
+    return sorted(live, key=lambda p: (p.value_date, p.reference))
+
+
+class _Book:
+    """Paid parts per installment and component, and the excess, while replaying."""
+
+    def __init__(self, rows: Sequence[Installment]) -> None:
+        self.rows = rows
+        zero = rows[0].principal * 0 if rows else ZERO
+        self.paid = {
+            (r.number, c): zero for r in rows for c in (Component.INTEREST, Component.PRINCIPAL)
+        }
+        self.excess = zero
+        self.closed_on: date | None = None
+
+    def take_excess(self) -> Decimal:
+        amount, self.excess = self.excess, self.excess * 0
+        return amount
+
+    def apply(
+        self, amount: Decimal, day: date, waterfall: Waterfall
+    ) -> tuple[tuple[Part, ...], Decimal]:
+        parts, left = allocate(amount, self._owed(), day, waterfall)
+        for part in parts:
+            self.paid[part.installment, part.component] += part.amount
+        self.excess += left
+        if self.closed_on is None and all(self._unpaid(r) == ZERO for r in self.rows):
+            self.closed_on = day
+        return parts, left
+
+    def _owed(self) -> list[Owed]:
+        owed = []
+        for row in self.rows:
+            for component, scheduled in (
+                (Component.INTEREST, row.interest),
+                (Component.PRINCIPAL, row.principal),
+            ):
+                left = scheduled - self.paid[row.number, component]
+                if left > ZERO:
+                    owed.append(Owed(row.number, row.due_date, component, left))
+        return owed
+
+    def _unpaid(self, row: Installment) -> Decimal:
+        return (
+            row.total
+            - self.paid[row.number, Component.INTEREST]
+            - self.paid[row.number, Component.PRINCIPAL]
+        )
+
+    def state(self, as_of: date, applied: tuple[Applied, ...]) -> LoanState:
+        installments = tuple(
+            InstallmentState(
+                r.number,
+                r.due_date,
+                r.principal,
+                r.interest,
+                self.paid[r.number, Component.PRINCIPAL],
+                self.paid[r.number, Component.INTEREST],
+            )
+            for r in self.rows
+        )
+        due = [i for i in installments if i.due_date <= as_of]
+        oldest = next((i.due_date for i in due if i.unpaid > ZERO), None)
+        zero = self.excess * 0
+        return LoanState(
+            as_of=as_of,
+            installments=installments,
+            excess=self.excess,
+            principal_outstanding=sum((i.principal - i.principal_paid for i in installments), zero),
+            principal_due=sum((i.principal - i.principal_paid for i in due), zero),
+            interest_due=sum((i.interest - i.interest_paid for i in due), zero),
+            dpd=(as_of - oldest).days + 1 if oldest is not None else 0,
+            closed_on=self.closed_on,
+            applied=applied,
+        )

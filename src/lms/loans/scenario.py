@@ -1,0 +1,100 @@
+"""Simulation scenarios: loan terms, dated events and observation dates, as JSON.
+
+Documented in docs/simulate-spec.md. The terms are a schedule spec (docs/schedule-spec.md);
+events are payments (`pay`) and reversals of payments (`reverse`); each observation date gets
+the loan's state at its day-end from `lms.core.replay`.
+
+Guarantee: `load_scenario` either returns a `Scenario` whose events fit the loan, or raises
+`SpecError` naming every problem by its path (`events[2].amount`).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from lms.core.replay import Event, LoanState, Payment, Reversal, replay
+from lms.core.schedule import Schedule, generate_schedule
+from lms.core.terms import MAX_AMOUNT, LoanTerms
+from lms.loans.spec import IsoDate, SpecError, parse_spec, problem_of
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PayEvent(_Strict):
+    type: Literal["pay"]
+    date: IsoDate
+    amount: Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+    reference: str = Field(min_length=1, max_length=64)
+
+
+class ReverseEvent(_Strict):
+    type: Literal["reverse"]
+    date: IsoDate
+    reference: str = Field(min_length=1, max_length=64)
+
+
+class ScenarioSpec(_Strict):
+    terms: dict[str, Any]
+    events: tuple[Annotated[PayEvent | ReverseEvent, Field(discriminator="type")], ...] = ()
+    observe: tuple[IsoDate, ...] = Field(min_length=1)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    terms: LoanTerms
+    schedule: Schedule
+    events: tuple[Event, ...]
+    observe: tuple[date, ...]
+
+    def states(self) -> list[LoanState]:
+        """The loan's state at the day-end of each observation date."""
+        return [replay(self.schedule.installments, self.events, day) for day in self.observe]
+
+
+def load_scenario(text: str | bytes) -> Scenario:
+    """Parse a scenario; raises SpecError with every problem found."""
+    try:
+        raw = text.decode("utf-8-sig") if isinstance(text, bytes) else text
+        data = json.loads(raw, parse_float=Decimal)
+    except (ValueError, RecursionError) as exc:
+        raise SpecError([("(file)", f"not usable JSON: {exc}")]) from None
+    try:
+        spec = ScenarioSpec.model_validate(data)
+    except ValidationError as exc:
+        raise SpecError([problem_of(error) for error in exc.errors()]) from None
+    try:
+        terms = parse_spec(spec.terms)
+    except SpecError as exc:
+        raise SpecError([(f"terms.{field}", reason) for field, reason in exc.problems]) from None
+    events = tuple(_event(e) for e in spec.events)
+    _check_references(events)
+    return Scenario(terms, generate_schedule(terms), events, spec.observe)
+
+
+def _event(spec: PayEvent | ReverseEvent) -> Event:
+    if isinstance(spec, PayEvent):
+        return Payment(spec.date, spec.amount, spec.reference)
+    return Reversal(spec.date, spec.reference)
+
+
+def _check_references(events: tuple[Event, ...]) -> None:
+    problems = []
+    paid: set[str] = set()
+    for index, event in enumerate(events):
+        if isinstance(event, Payment):
+            if event.reference in paid:
+                problems.append((f"events[{index}].reference", "already used by another payment"))
+            paid.add(event.reference)
+    for index, event in enumerate(events):
+        if isinstance(event, Reversal) and event.reference not in paid:
+            problems.append((f"events[{index}].reference", "reverses no payment of the scenario"))
+    if problems:
+        raise SpecError(problems)

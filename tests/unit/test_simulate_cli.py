@@ -1,0 +1,96 @@
+"""`lms simulate`: a scenario's states on its observation dates, and clear errors."""
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from lms.cli import app
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "simulate-late-payer.json"
+runner = CliRunner()
+
+
+def test_the_late_payer_example() -> None:
+    result = runner.invoke(app, ["simulate", str(EXAMPLE), "--format", "json"])
+    assert result.exit_code == 0
+    states = json.loads(result.stdout)
+    summary = [
+        (
+            s["as_of"],
+            s["principal_outstanding"],
+            s["principal_due"],
+            s["interest_due"],
+            s["excess"],
+            s["dpd"],
+        )
+        for s in states
+    ]
+    # 16 Mar: both EMIs paid. 31 Mar: the 15 Mar NACH debit returned on 18 Mar; 5,000 on 25 Mar
+    # pays installment 2's interest (921.15) and 4,078.85 of its principal: 3,884.88 left,
+    # overdue since 15 Mar (day 1) = 17 days. 15 Apr: 15,000 clears installment 2 (3,884.88) and
+    # installment 3 (8,884.88); 2,230.24 is held for installment 4.
+    assert summary == [
+        ("2026-03-16", "84151.39", "0.00", "0.00", "0.00", 0),
+        ("2026-03-31", "88036.27", "3884.88", "0.00", "0.00", 17),
+        ("2026-04-15", "76108.02", "0.00", "0.00", "2230.24", 0),
+    ]
+    assert states[2]["installments"][2] == {
+        "number": 3,
+        "due_date": "2026-04-15",
+        "principal": "8043.37",
+        "interest": "841.51",
+        "principal_paid": "8043.37",
+        "interest_paid": "841.51",
+        "unpaid": "0.00",
+    }
+
+
+def test_table_output() -> None:
+    result = runner.invoke(app, ["simulate", str(EXAMPLE)])
+    assert result.exit_code == 0
+    assert result.stdout.splitlines()[0] == (
+        "As of 2026-03-16: principal outstanding 84151.39, due 0.00 (principal 0.00, "
+        "interest 0.00), excess 0.00, DPD 0"
+    )
+
+
+BASE = json.loads(EXAMPLE.read_text())
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"observe": []}, "error: observe: Tuple should have at least 1 item"),
+        (
+            {"terms": {**BASE["terms"], "principal": 0}},
+            "error: terms.principal: Input should be greater",
+        ),
+        (
+            {"events": [{"type": "pay", "date": "2026-02-15", "amount": "-1", "reference": "A"}]},
+            "error: events[0].pay.amount: Input should be greater than 0",
+        ),
+        (
+            {"events": [{"type": "prepay", "date": "2026-02-15"}]},
+            "error: events[0]: Input tag 'prepay' found using 'type' does not match",
+        ),
+        (
+            {"events": [{"type": "reverse", "date": "2026-02-15", "reference": "X"}]},
+            "error: events[0].reference: reverses no payment of the scenario",
+        ),
+        (
+            {
+                "events": [
+                    {"type": "pay", "date": "2026-02-15", "amount": "1", "reference": "A"},
+                    {"type": "pay", "date": "2026-03-15", "amount": "1", "reference": "A"},
+                ]
+            },
+            "error: events[1].reference: already used by another payment",
+        ),
+    ],
+)
+def test_bad_scenarios_name_the_field(change: dict[str, object], message: str) -> None:
+    result = runner.invoke(app, ["simulate", "-"], input=json.dumps({**BASE, **change}))
+    assert result.exit_code == 2
+    assert message in result.stderr
