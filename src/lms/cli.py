@@ -110,6 +110,63 @@ def simulate(
     )
 
 
+ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
+app.add_typer(ledger_app, name="ledger")
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database-url", help="Database URL (default: $LMS_DATABASE_URL, else SQLite)."),
+]
+
+
+@db_app.command("upgrade")
+def db_upgrade(database_url: DatabaseOption = None) -> None:
+    """Create or migrate the database schema to the latest version."""
+    from lms.db import resolve_database_url
+    from lms.db.migrate import upgrade
+
+    url = resolve_database_url(database_url)
+    upgrade(url)
+    typer.echo(f"database at the latest schema: {_shown(url)}")
+
+
+@ledger_app.command("check")
+def ledger_check(database_url: DatabaseOption = None) -> None:
+    """Prove the book: every entry balances, reversals mirror, the trial balance nets to zero.
+    Exits 1 naming each entry and loan at fault."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from lms.db import UnitOfWork, make_engine, make_session_factory, resolve_database_url
+    from lms.ledger.check import ledger_problems
+
+    url = resolve_database_url(database_url)
+    engine = make_engine(url)
+    try:
+        with UnitOfWork(make_session_factory(engine)) as uow:
+            problems = ledger_problems(uow.session)
+    except SQLAlchemyError as exc:
+        _fail(
+            [("--database-url", f"cannot read the ledger at {_shown(url)}: {type(exc).__name__}")]
+        )
+    finally:
+        engine.dispose()
+    for problem in problems:
+        where = f"entry {problem.entry_id}" if problem.entry_id is not None else "ledger"
+        loan = f" (loan {problem.loan_id})" if problem.loan_id else ""
+        typer.echo(f"problem: {where}{loan}: {problem.message}", err=True)
+    if problems:
+        raise typer.Exit(1)
+    typer.echo(f"ledger sound: {_shown(url)}")
+
+
+def _shown(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
 def _fail(problems: list[tuple[str, str]]) -> typer.Exit:
     for field, reason in problems:
         typer.echo(f"error: {field}: {reason}", err=True)

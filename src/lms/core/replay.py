@@ -71,6 +71,14 @@ class Applied:
 
 
 @dataclass(frozen=True, slots=True)
+class ExcessApplied:
+    """Unapplied funds used on a due date (for the ledger: from unapplied funds to dues)."""
+
+    day: date
+    parts: tuple[Part, ...]
+
+
+@dataclass(frozen=True, slots=True)
 class LoanState:
     """Everything about a loan's repayment position at the day-end of `as_of`."""
 
@@ -83,6 +91,7 @@ class LoanState:
     dpd: int  # days past due at the day-end of `as_of`
     closed_on: date | None  # the day the last installment was fully paid
     applied: tuple[Applied, ...]
+    excess_applied: tuple[ExcessApplied, ...]
 
 
 class ReplayError(ValueError):
@@ -99,15 +108,18 @@ def replay(
     payments = _live_payments(events, as_of)
     book = _Book(rows)
     applied: list[Applied] = []
+    from_excess: list[ExcessApplied] = []
     for day in sorted(
         {p.value_date for p in payments} | {r.due_date for r in rows if r.due_date <= as_of}
     ):
         if book.excess and any(r.due_date == day for r in rows):
-            book.apply(book.take_excess(), day, waterfall)
+            parts, _ = book.apply(book.take_excess(), day, waterfall)
+            if parts:
+                from_excess.append(ExcessApplied(day, parts))
         for payment in (p for p in payments if p.value_date == day):
             parts, held = book.apply(payment.amount, day, waterfall)
             applied.append(Applied(payment, parts, held))
-    return book.state(as_of, tuple(applied))
+    return book.state(as_of, tuple(applied), tuple(from_excess))
 
 
 def _live_payments(events: Sequence[Event], as_of: date) -> list[Payment]:
@@ -178,7 +190,9 @@ class _Book:
             - self.paid[row.number, Component.PRINCIPAL]
         )
 
-    def state(self, as_of: date, applied: tuple[Applied, ...]) -> LoanState:
+    def state(
+        self, as_of: date, applied: tuple[Applied, ...], from_excess: tuple[ExcessApplied, ...]
+    ) -> LoanState:
         installments = tuple(
             InstallmentState(
                 r.number,
@@ -203,4 +217,5 @@ class _Book:
             dpd=(as_of - oldest).days + 1 if oldest is not None else 0,
             closed_on=self.closed_on,
             applied=applied,
+            excess_applied=from_excess,
         )

@@ -29,6 +29,7 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
+import lms.ledger.models  # noqa: F401  (registers the ledger tables on Base.metadata)
 from lms.db.base import Base
 from lms.db.engine import make_engine, normalize_url, resolve_database_url
 from lms.db.migrate import URL_ATTRIBUTE

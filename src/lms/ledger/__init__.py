@@ -1,0 +1,1 @@
+"""The ledger: business events as balanced, append-only journal entries."""

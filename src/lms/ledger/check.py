@@ -1,0 +1,99 @@
+"""Proving the book: checks over the stored ledger that return problems as values.
+
+Guarantee: `ledger_problems` reads only; it lists every entry whose debits and credits differ,
+every reversal that does not mirror its entry, and a trial balance that does not net to zero,
+each naming the entry (and loan) concerned. An empty list means the book is sound.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from lms.ledger.models import JournalEntryRow, JournalLineRow
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerProblem:
+    entry_id: int | None
+    loan_id: str | None
+    message: str
+
+
+def ledger_problems(session: Session) -> list[LedgerProblem]:
+    """Every problem found in the stored ledger."""
+    return [*_unbalanced_entries(session), *_bad_reversals(session), *_trial_balance(session)]
+
+
+def _unbalanced_entries(session: Session) -> list[LedgerProblem]:
+    rows = session.execute(
+        select(
+            JournalLineRow.entry_id,
+            JournalLineRow.loan_id,
+            func.sum(JournalLineRow.debit),
+            func.sum(JournalLineRow.credit),
+        )
+        .group_by(JournalLineRow.entry_id, JournalLineRow.loan_id)
+        .order_by(JournalLineRow.entry_id)
+    )
+    return [
+        LedgerProblem(entry, loan, f"debits {debits} differ from credits {credits}")
+        for entry, loan, debits, credits in rows
+        if debits != credits
+    ]
+
+
+def _bad_reversals(session: Session) -> list[LedgerProblem]:
+    lines: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
+    for entry, account, debit, credit in session.execute(
+        select(
+            JournalLineRow.entry_id,
+            JournalLineRow.account,
+            JournalLineRow.debit,
+            JournalLineRow.credit,
+        )
+    ):
+        lines[entry][account] += debit - credit
+    problems = []
+    for reversal, original, loan in session.execute(
+        select(JournalEntryRow.id, JournalEntryRow.reverses_id, JournalEntryRow.loan_id).where(
+            JournalEntryRow.reverses_id.is_not(None)
+        )
+    ):
+        assert original is not None
+        mirrored = {account: -amount for account, amount in lines[original].items()}
+        if {a: v for a, v in lines[reversal].items() if v} != {
+            a: v for a, v in mirrored.items() if v
+        }:
+            problems.append(LedgerProblem(reversal, loan, f"does not mirror entry {original}"))
+    return problems
+
+
+def _trial_balance(session: Session) -> list[LedgerProblem]:
+    debits, credits = session.execute(
+        select(
+            func.coalesce(func.sum(JournalLineRow.debit), 0),
+            func.coalesce(func.sum(JournalLineRow.credit), 0),
+        )
+    ).one()
+    if debits != credits:
+        return [
+            LedgerProblem(
+                None, None, f"trial balance: debits {debits} differ from credits {credits}"
+            )
+        ]
+    return []
+
+
+def account_balances(session: Session, loan_id: str | None = None) -> dict[str, Decimal]:
+    """Debit-minus-credit balance of every account (of one loan, if given)."""
+    query = select(
+        JournalLineRow.account, func.sum(JournalLineRow.debit), func.sum(JournalLineRow.credit)
+    ).group_by(JournalLineRow.account)
+    if loan_id is not None:
+        query = query.where(JournalLineRow.loan_id == loan_id)
+    return {account: debit - credit for account, debit, credit in session.execute(query)}

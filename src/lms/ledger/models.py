@@ -1,0 +1,46 @@
+"""Ledger tables: journal entries and their lines, append-only.
+
+Guarantees: a line is a debit or a credit of a non-negative exact amount (check constraints);
+rows are never updated or deleted (triggers refuse it, on PostgreSQL and SQLite, see migration
+0002); on PostgreSQL a deferred constraint trigger refuses, at commit, any entry whose debits
+and credits differ, even if Python has a bug.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.db import Base, Money
+
+
+class JournalEntryRow(Base):
+    __tablename__ = "journal_entries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    event: Mapped[str] = mapped_column(String(32))
+    value_date: Mapped[date] = mapped_column(Date)
+    posting_date: Mapped[date] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    reverses_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+
+
+class JournalLineRow(Base):
+    __tablename__ = "journal_lines"
+    __table_args__ = (
+        CheckConstraint("debit >= 0 AND credit >= 0", name="not_negative"),
+        CheckConstraint(
+            "(debit > 0 AND credit = 0) OR (credit > 0 AND debit = 0)", name="one_side"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
+    loan_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    account: Mapped[str] = mapped_column(String(32))
+    debit: Mapped[Decimal] = mapped_column(Money)
+    credit: Mapped[Decimal] = mapped_column(Money)

@@ -1,0 +1,155 @@
+"""Posting rules: business events in, balanced journal entries out. Pure: no database.
+
+Guarantees: every `JournalEntry` balances (total debits equal total credits) and has no
+negative or empty line, or it cannot be built (`LedgerError`); a reversal is the exact mirror of
+its entry, so the two together leave every account as it was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from lms.core.allocation import Component, Part
+from lms.core.kfs import FeeCharge
+from lms.core.money import ZERO
+from lms.core.terms import FeePayee
+from lms.ledger.accounts import Account
+
+
+class LedgerError(ValueError):
+    """An entry that would not balance, or a line that makes no sense."""
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    account: Account
+    debit: Decimal
+    credit: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One business event's effect on the ledger: balanced lines on a value date."""
+
+    event: str  # e.g. "disbursement", "repayment", "interest_due", "reversal"
+    value_date: date
+    loan_id: str | None
+    lines: tuple[Line, ...]
+
+    def __post_init__(self) -> None:
+        problems = entry_problems(self)
+        if problems:
+            raise LedgerError("; ".join(problems))
+
+    @property
+    def total(self) -> Decimal:
+        return sum((line.debit for line in self.lines), ZERO)
+
+
+def entry_problems(entry: JournalEntry) -> list[str]:
+    """What is wrong with an entry (empty when it balances and every line is sound)."""
+    problems = []
+    if not entry.lines:
+        problems.append("an entry needs lines")
+    for line in entry.lines:
+        if line.debit < 0 or line.credit < 0:
+            problems.append(f"{line.account}: negative amount")
+        if (line.debit > 0) == (line.credit > 0):
+            problems.append(f"{line.account}: a line is either a debit or a credit")
+    debits = sum((line.debit for line in entry.lines), ZERO)
+    credits = sum((line.credit for line in entry.lines), ZERO)
+    if debits != credits:
+        problems.append(f"debits {debits} do not equal credits {credits}")
+    return problems
+
+
+def debit(account: Account, amount: Decimal) -> Line:
+    return Line(account, amount, ZERO)
+
+
+def credit(account: Account, amount: Decimal) -> Line:
+    return Line(account, ZERO, amount)
+
+
+def _entry(
+    event: str, value_date: date, loan_id: str | None, lines: Iterable[Line]
+) -> JournalEntry:
+    kept = tuple(line for line in lines if line.debit or line.credit)  # zero lines say nothing
+    return JournalEntry(event, value_date, loan_id, kept)
+
+
+def disbursement(
+    loan_id: str,
+    value_date: date,
+    principal: Decimal,
+    fees: Sequence[FeeCharge] = (),
+    bpi_deducted: Decimal = ZERO,
+) -> JournalEntry:
+    """The loan is paid out: principal lent, less fees, their tax and BPI deducted from it."""
+    lender_fees = sum((f.amount for f in fees if f.payee is FeePayee.LENDER), ZERO)
+    others = sum((f.amount for f in fees if f.payee is FeePayee.THIRD_PARTY), ZERO)
+    tax = sum((f.tax for f in fees), ZERO)
+    paid_out = principal - lender_fees - others - tax - bpi_deducted
+    return _entry(
+        "disbursement",
+        value_date,
+        loan_id,
+        [
+            debit(Account.LOAN_PRINCIPAL, principal),
+            credit(Account.DISBURSEMENT_BANK, paid_out),
+            credit(Account.FEE_INCOME, lender_fees),
+            credit(Account.THIRD_PARTY_PAYABLE, others),
+            credit(Account.TAX_PAYABLE, tax),
+            credit(Account.INTEREST_INCOME, bpi_deducted),
+        ],
+    )
+
+
+def interest_due(loan_id: str, due_date: date, interest: Decimal) -> JournalEntry:
+    """An installment's interest falls due: it becomes receivable and is recognised as income."""
+    return _entry(
+        "interest_due",
+        due_date,
+        loan_id,
+        [debit(Account.INTEREST_RECEIVABLE, interest), credit(Account.INTEREST_INCOME, interest)],
+    )
+
+
+_COMPONENT_ACCOUNT = {
+    Component.PRINCIPAL: Account.LOAN_PRINCIPAL,
+    Component.INTEREST: Account.INTEREST_RECEIVABLE,
+    Component.FEE: Account.FEE_RECEIVABLE,
+    Component.PENAL: Account.PENAL_RECEIVABLE,
+}
+
+
+def repayment(
+    loan_id: str,
+    value_date: date,
+    parts: Sequence[Part],
+    held: Decimal,
+    *,
+    from_excess: bool = False,
+) -> JournalEntry:
+    """Money received (or excess held earlier) applied to what is owed; the rest held."""
+    applied = sum((part.amount for part in parts), ZERO)
+    totals: dict[Account, Decimal] = {}
+    for part in parts:
+        account = _COMPONENT_ACCOUNT[part.component]
+        totals[account] = totals.get(account, ZERO) + part.amount
+    credits = [credit(a, amount) for a, amount in totals.items()]
+    if from_excess:  # held money moves from unapplied funds to what it pays; the rest stays
+        lines = [debit(Account.UNAPPLIED_FUNDS, applied), *credits]
+    else:
+        lines = [debit(Account.COLLECTION_BANK, applied + held), *credits]
+        lines.append(credit(Account.UNAPPLIED_FUNDS, held))
+    return _entry("excess_applied" if from_excess else "repayment", value_date, loan_id, lines)
+
+
+def reversal_of(entry: JournalEntry, value_date: date) -> JournalEntry:
+    """The mirror of `entry`: every debit becomes a credit and the reverse."""
+    lines = [Line(line.account, line.credit, line.debit) for line in entry.lines]
+    return _entry("reversal", value_date, entry.loan_id, lines)

@@ -1,0 +1,79 @@
+"""Storing journal entries: post, reverse, read back. Services take a unit of work and never
+commit; the caller does.
+
+Guarantees: only balanced entries are written (the pure rules refuse the others, and on
+PostgreSQL the database does too); an entry is reversed at most once (a unique key); nothing is
+updated or deleted.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from lms.db import UnitOfWork
+from lms.ledger.accounts import Account
+from lms.ledger.models import JournalEntryRow, JournalLineRow
+from lms.ledger.rules import JournalEntry, LedgerError, Line, reversal_of
+
+
+def post_entry(uow: UnitOfWork, entry: JournalEntry, *, posting_date: date) -> int:
+    """Write `entry`; returns its id."""
+    return _write(uow, entry, posting_date, reverses=None)
+
+
+def reverse_entry(uow: UnitOfWork, entry_id: int, *, posting_date: date, value_date: date) -> int:
+    """Post the mirror of entry `entry_id`; returns the reversal's id."""
+    session = uow.session
+    original = load_entry(uow, entry_id)
+    already = session.scalar(
+        select(JournalEntryRow.id).where(JournalEntryRow.reverses_id == entry_id)
+    )
+    if already is not None:
+        raise LedgerError(f"journal entry {entry_id} is already reversed by entry {already}")
+    return _write(uow, reversal_of(original, value_date), posting_date, reverses=entry_id)
+
+
+def load_entry(uow: UnitOfWork, entry_id: int) -> JournalEntry:
+    session = uow.session
+    row = session.get(JournalEntryRow, entry_id)
+    if row is None:
+        raise LedgerError(f"no journal entry {entry_id}")
+    lines = session.scalars(
+        select(JournalLineRow)
+        .where(JournalLineRow.entry_id == entry_id)
+        .order_by(JournalLineRow.id)
+    )
+    return JournalEntry(
+        row.event,
+        row.value_date,
+        row.loan_id,
+        tuple(Line(Account(line.account), line.debit, line.credit) for line in lines),
+    )
+
+
+def _write(uow: UnitOfWork, entry: JournalEntry, posting_date: date, reverses: int | None) -> int:
+    session = uow.session
+    row = JournalEntryRow(
+        loan_id=entry.loan_id,
+        event=entry.event,
+        value_date=entry.value_date,
+        posting_date=posting_date,
+        created_at=datetime.now(UTC),
+        reverses_id=reverses,
+    )
+    session.add(row)
+    session.flush()
+    session.add_all(
+        JournalLineRow(
+            entry_id=row.id,
+            loan_id=entry.loan_id,
+            account=line.account.value,
+            debit=line.debit,
+            credit=line.credit,
+        )
+        for line in entry.lines
+    )
+    session.flush()
+    return row.id

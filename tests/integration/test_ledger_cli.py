@@ -1,0 +1,46 @@
+"""`lms db upgrade` and `lms ledger check` on a SQLite file."""
+
+from pathlib import Path
+
+from sqlalchemy import text
+from typer.testing import CliRunner
+
+from lms.cli import app
+from lms.db import make_engine
+
+runner = CliRunner()
+
+
+def test_ledger_check_passes_a_sound_book_and_names_a_broken_entry(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'book.sqlite3'}"
+    assert runner.invoke(app, ["db", "upgrade", "--database-url", url]).exit_code == 0
+    sound = runner.invoke(app, ["ledger", "check", "--database-url", url])
+    assert (sound.exit_code, sound.stdout) == (0, f"ledger sound: {url}\n")
+    engine = make_engine(url)
+    with engine.begin() as connection:  # written behind the service's back
+        connection.execute(
+            text(
+                "INSERT INTO journal_entries (loan_id, event, value_date, posting_date, created_at)"
+                " VALUES ('L9', 'bad', '2026-01-15', '2026-01-15', '2026-01-15 00:00:00')"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO journal_lines (entry_id, loan_id, account, debit, credit)"
+                " VALUES (1, 'L9', 'collection_bank', 1000000, 0)"
+            )
+        )
+    engine.dispose()
+    broken = runner.invoke(app, ["ledger", "check", "--database-url", url])
+    assert broken.exit_code == 1
+    assert broken.stderr.splitlines() == [
+        "problem: entry 1 (loan L9): debits 100.0000 differ from credits 0.0000",
+        "problem: ledger: trial balance: debits 100.0000 differ from credits 0.0000",
+    ]
+
+
+def test_ledger_check_without_a_ledger_is_a_usage_error(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+    result = runner.invoke(app, ["ledger", "check", "--database-url", url])
+    assert result.exit_code == 2
+    assert "error: --database-url: cannot read the ledger" in result.stderr

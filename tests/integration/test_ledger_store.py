@@ -1,0 +1,122 @@
+"""The stored ledger on every configured database: append-only, balanced, provable."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, sessionmaker
+
+from lms.core.replay import Payment, replay
+from lms.core.schedule import generate_schedule
+from lms.core.terms import LoanTerms
+from lms.db import UnitOfWork, make_session_factory
+from lms.db.migrate import upgrade
+from lms.ledger.check import account_balances, ledger_problems
+from lms.ledger.rules import LedgerError, disbursement, interest_due, repayment
+from lms.ledger.service import load_entry, post_entry, reverse_entry
+
+DAY = date(2026, 1, 15)
+
+
+@pytest.fixture
+def sessions(db_url: str, engine: Engine) -> sessionmaker[Session]:
+    upgrade(db_url)
+    return make_session_factory(engine)
+
+
+def _post_loan(sessions: sessionmaker[Session]) -> int:
+    with UnitOfWork(sessions) as uow:
+        entry_id = post_entry(uow, disbursement("L1", DAY, D("100000.00")), posting_date=DAY)
+        uow.commit()
+    return entry_id
+
+
+def test_a_loan_s_ledger_equals_its_replayed_state(sessions: sessionmaker[Session]) -> None:
+    rows = generate_schedule(LoanTerms(D(100000), D(12), DAY, 12)).installments
+    payments = [
+        Payment(date(2026, 2, 15), D(10000), "R1"),
+        Payment(date(2026, 3, 20), D(5000), "R2"),
+    ]
+    as_of = date(2026, 3, 31)
+    state = replay(rows, payments, as_of)
+    with UnitOfWork(sessions) as uow:
+        post_entry(uow, disbursement("L1", DAY, D("100000.00")), posting_date=DAY)
+        for row in rows:
+            if row.due_date <= as_of:
+                post_entry(
+                    uow, interest_due("L1", row.due_date, row.interest), posting_date=row.due_date
+                )
+        for applied in state.applied:
+            entry = repayment("L1", applied.payment.value_date, applied.parts, applied.held)
+            post_entry(uow, entry, posting_date=applied.payment.value_date)
+        for used in state.excess_applied:  # the excess held on 15 Feb paid installment 2
+            entry = repayment("L1", used.day, used.parts, D("0.00"), from_excess=True)
+            post_entry(uow, entry, posting_date=used.day)
+        uow.commit()
+    with UnitOfWork(sessions) as uow:
+        balances = account_balances(uow.session, "L1")
+        assert ledger_problems(uow.session) == []
+    # 1,00,000 - 7,884.88 (15 Feb) - 193.97 (excess on 15 Mar) - 5,000 (20 Mar) = 86,921.15
+    assert [(u.day, sum(p.amount for p in u.parts)) for u in state.excess_applied] == [
+        (date(2026, 3, 15), D("1115.12"))
+    ]
+    assert balances["loan_principal"] == state.principal_outstanding == D("86921.15")
+    assert balances["interest_receivable"] == state.interest_due == D("0.00")
+    assert -balances["unapplied_funds"] == state.excess == D("0.00")
+    assert balances["collection_bank"] == D("15000.00")
+
+
+def test_reversal_restores_every_account_and_happens_once(sessions: sessionmaker[Session]) -> None:
+    entry_id = _post_loan(sessions)
+    with UnitOfWork(sessions) as uow:
+        reversal = reverse_entry(uow, entry_id, posting_date=DAY, value_date=DAY)
+        uow.commit()
+    with UnitOfWork(sessions) as uow:
+        assert {a: v for a, v in account_balances(uow.session).items() if v} == {}
+        assert load_entry(uow, reversal).event == "reversal"
+        assert ledger_problems(uow.session) == []
+        with pytest.raises(LedgerError, match=f"already reversed by entry {reversal}"):
+            reverse_entry(uow, entry_id, posting_date=DAY, value_date=DAY)
+
+
+@pytest.mark.parametrize(
+    "statement", ["UPDATE journal_lines SET debit = 1", "DELETE FROM journal_entries"]
+)
+def test_the_ledger_is_append_only(sessions: sessionmaker[Session], statement: str) -> None:
+    _post_loan(sessions)
+    with UnitOfWork(sessions) as uow, pytest.raises(DBAPIError, match="append-only"):
+        uow.session.execute(text(statement))
+        uow.session.flush()
+
+
+def test_an_unbalanced_entry_written_behind_python_s_back(
+    sessions: sessionmaker[Session], db_url: str
+) -> None:
+    _post_loan(sessions)
+    insert = (
+        "INSERT INTO journal_entries (loan_id, event, value_date, posting_date, created_at)"
+        " VALUES ('L9', 'bad', '2026-01-15', '2026-01-15', '2026-01-15 00:00:00+00:00');"
+    )
+    with UnitOfWork(sessions) as uow:
+        uow.session.execute(text(insert))
+        entry = uow.session.execute(text("SELECT max(id) FROM journal_entries")).scalar_one()
+        amount = "1000000" if db_url.startswith("sqlite") else "100.0000"  # SQLite stores 1/10000s
+        uow.session.execute(
+            text(
+                "INSERT INTO journal_lines (entry_id, loan_id, account, debit, credit)"
+                f" VALUES ({entry}, 'L9', 'collection_bank', {amount}, 0)"
+            )
+        )
+        if db_url.startswith("postgresql"):  # the database itself refuses it at commit
+            with pytest.raises(DBAPIError, match=f"journal entry {entry} does not balance"):
+                uow.commit()
+            return
+        uow.commit()
+    with UnitOfWork(sessions) as uow:  # SQLite has no deferred triggers: the check finds it
+        problems = ledger_problems(uow.session)
+    assert [(p.entry_id, p.loan_id) for p in problems] == [(entry, "L9"), (None, None)]
+    assert problems[0].message == "debits 100.0000 differ from credits 0.0000"
