@@ -9,7 +9,7 @@ Guarantees:
 
 from lms.db.base import NAMING_CONVENTION, Base
 from lms.db.engine import default_sqlite_url, make_engine, resolve_database_url
-from lms.db.types import MONEY_PRECISION, MONEY_SCALE, Money, MoneyColumnError
+from lms.db.types import MONEY_PRECISION, MONEY_SCALE, DecimalText, Money, MoneyColumnError
 from lms.db.uow import UnitOfWork, make_session_factory
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "MONEY_SCALE",
     "NAMING_CONVENTION",
     "Base",
+    "DecimalText",
     "Money",
     "MoneyColumnError",
     "UnitOfWork",

@@ -40,7 +40,7 @@ import operator
 from decimal import Decimal
 from typing import Any, Final
 
-from sqlalchemy import BigInteger, Numeric
+from sqlalchemy import BigInteger, Numeric, String
 from sqlalchemy.engine import Dialect
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.operators import OperatorType
@@ -173,3 +173,21 @@ def _refuse_scaling(op: OperatorType) -> None:
             f"SQL-side {getattr(op, '__name__', op)} on a Money column is not supported "
             "(it would be wrong on SQLite's scaled integers); do the arithmetic in Python"
         )
+
+
+class DecimalText(TypeDecorator[Decimal]):
+    """An exact decimal stored as its canonical text (rates, percentages): exact on every
+    backend, compared as text, so never use it for amounts (use `Money`)."""
+
+    impl = String(40)
+    cache_ok = True
+
+    def process_bind_param(self, value: Decimal | None, dialect: Dialect) -> str | None:
+        if value is None:
+            return None
+        if not isinstance(value, Decimal) or not value.is_finite():
+            raise MoneyColumnError(f"DecimalText takes a finite Decimal, not {value!r}")
+        return str(value)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> Decimal | None:
+        return None if value is None else Decimal(value)

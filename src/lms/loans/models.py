@@ -1,0 +1,110 @@
+"""Tables of loan servicing: branches, customers, products (versioned), loans, their events
+and their installments (the stored state, kept equal to the replay of the events).
+
+Guarantees: amounts are `Money` and rates `DecimalText` (exact on every backend); a loan keeps
+the product version it was booked under; an event's idempotency key and a payment's reference
+are unique within the loan; identity numbers are stored masked (only what outputs may show).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.db import Base, DecimalText, Money
+
+
+class Branch(Base):
+    __tablename__ = "branches"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    branch_code: Mapped[str] = mapped_column(ForeignKey("branches.code"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    pan_masked: Mapped[str | None] = mapped_column(String(10))  # e.g. XXXXX1234X
+    aadhaar_last4: Mapped[str | None] = mapped_column(String(4))  # never the full number
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)  # schedule spec keys of the product
+    min_amount: Mapped[Decimal] = mapped_column(Money)
+    max_amount: Mapped[Decimal] = mapped_column(Money)
+    min_rate: Mapped[Decimal] = mapped_column(DecimalText)
+    max_rate: Mapped[Decimal] = mapped_column(DecimalText)
+    min_tenure: Mapped[int] = mapped_column(Integer)
+    max_tenure: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Loan(Base):
+    __tablename__ = "loans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)  # the LOS application id
+    branch_code: Mapped[str] = mapped_column(ForeignKey("branches.code"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    principal: Mapped[Decimal] = mapped_column(Money)
+    annual_rate: Mapped[Decimal] = mapped_column(DecimalText)
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON)  # the full schedule spec of the loan
+    status: Mapped[str] = mapped_column(String(16), index=True)  # approved, active, closed
+    emi: Mapped[Decimal] = mapped_column(Money)
+    apr: Mapped[Decimal] = mapped_column(DecimalText)
+    net_disbursed: Mapped[Decimal] = mapped_column(Money)
+    excess: Mapped[Decimal] = mapped_column(Money)
+    disbursed_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    interest_posted_through: Mapped[date | None] = mapped_column(Date)  # ledger: dues raised
+    last_event_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoanEvent(Base):
+    __tablename__ = "loan_events"
+    __table_args__ = (
+        UniqueConstraint("loan_id", "idempotency_key"),
+        UniqueConstraint("loan_id", "kind", "reference"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # disbursement, payment, reversal
+    value_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    reference: Mapped[str | None] = mapped_column(String(64))  # UTR, NACH debit id, receipt
+    channel: Mapped[str | None] = mapped_column(String(16))  # upi, nach, neft, cash ...
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoanInstallment(Base):
+    __tablename__ = "loan_installments"
+
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    principal: Mapped[Decimal] = mapped_column(Money)
+    interest: Mapped[Decimal] = mapped_column(Money)
+    principal_paid: Mapped[Decimal] = mapped_column(Money)
+    interest_paid: Mapped[Decimal] = mapped_column(Money)
