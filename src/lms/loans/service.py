@@ -1,0 +1,201 @@
+"""Loan use cases: onboard (from an origination system), disburse, take a repayment, read the
+state. Keyword-only functions that work in the unit of work they are given and never commit.
+
+Guarantees:
+- Onboarding is idempotent on the external application id: the same id with the same request
+  returns the same loan; with a different request it is a conflict, and nothing is written.
+- Every money movement posts one balanced journal entry in the same transaction as the change
+  to the loan, so the loan and its ledger never disagree.
+- The stored installments always equal the replay of the loan's events (lms.core.replay).
+- A repayment is idempotent on its idempotency key; concurrent repayments on one loan are
+  serialised by a row lock on the loan (SQLite serialises every writer).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import select
+
+from lms.core.replay import Event, LoanState, Payment, replay
+from lms.core.schedule import Schedule, generate_schedule
+from lms.core.terms import BPITreatment, LoanTerms
+from lms.db import UnitOfWork
+from lms.ledger import rules
+from lms.ledger.service import post_entry
+from lms.loans.catalog import latest_product
+from lms.loans.errors import ConflictError, InvalidError, NotFoundError
+from lms.loans.models import Customer, Loan, LoanEvent, LoanInstallment, Product
+from lms.loans.spec import SpecError, parse_spec
+
+
+@dataclass(frozen=True)
+class LoanRequest:
+    """What an origination system sends to book a loan."""
+
+    external_id: str
+    branch_code: str
+    customer_id: int
+    product_code: str
+    principal: Decimal
+    annual_rate: Decimal
+    installments: int
+    disbursement_date: date
+    first_due_date: date | None = None
+
+
+def onboard_loan(uow: UnitOfWork, *, request: LoanRequest) -> Loan:
+    """Book a loan under the latest version of its product, with its schedule and KFS figures."""
+    session = uow.session
+    existing = session.scalar(select(Loan).where(Loan.external_id == request.external_id))
+    if existing is not None:
+        if existing.terms != _terms_of(request, session.get(Product, existing.product_id)):
+            raise ConflictError(f"application {request.external_id!r} was booked with other terms")
+        return existing
+    product = latest_product(uow, request.product_code)
+    customer = session.get(Customer, request.customer_id)
+    if customer is None:
+        raise NotFoundError("customer", request.customer_id)
+    _check_ranges(product, request)
+    spec = _terms_of(request, product)
+    schedule = generate_schedule(_parsed(spec))
+    loan = Loan(
+        external_id=request.external_id,
+        branch_code=request.branch_code,
+        product_id=product.id,
+        customer_id=customer.id,
+        principal=request.principal,
+        annual_rate=request.annual_rate,
+        terms=spec,
+        status="approved",
+        emi=schedule.emi,
+        apr=schedule.apr,
+        net_disbursed=schedule.net_disbursed,
+        excess=Decimal("0.00"),
+        created_at=datetime.now(UTC),
+    )
+    session.add(loan)
+    session.flush()
+    return loan
+
+
+def disburse_loan(uow: UnitOfWork, *, loan_id: int, posting_date: date) -> Loan:
+    """Pay the loan out in full on its disbursement date; fees and deducted BPI are kept back."""
+    loan = locked_loan(uow, loan_id)
+    if loan.status != "approved":
+        raise ConflictError(f"loan {loan_id} is {loan.status}, not approved")
+    terms = loan_terms(loan)
+    schedule = generate_schedule(terms)
+    bpi = schedule.bpi if terms.bpi is BPITreatment.DEDUCT else Decimal(0)
+    entry = rules.disbursement(
+        str(loan.id), terms.disbursement_date, loan.principal, schedule.fee_charges, bpi
+    )
+    post_entry(uow, entry, posting_date=posting_date)
+    uow.session.add(
+        LoanEvent(
+            loan_id=loan.id,
+            kind="disbursement",
+            value_date=terms.disbursement_date,
+            amount=loan.principal,
+            created_at=datetime.now(UTC),
+        )
+    )
+    uow.session.add_all(
+        LoanInstallment(
+            loan_id=loan.id,
+            number=row.number,
+            due_date=row.due_date,
+            principal=row.principal,
+            interest=row.interest,
+            principal_paid=row.principal * 0,
+            interest_paid=row.interest * 0,
+        )
+        for row in schedule.installments
+    )
+    loan.status, loan.disbursed_on, loan.last_event_on = (
+        "active",
+        terms.disbursement_date,
+        terms.disbursement_date,
+    )
+    uow.session.flush()
+    return loan
+
+
+def loan_terms(loan: Loan) -> LoanTerms:
+    return _parsed(loan.terms)
+
+
+def loan_schedule(loan: Loan) -> Schedule:
+    return generate_schedule(loan_terms(loan))
+
+
+def loan_state(uow: UnitOfWork, *, loan_id: int, as_of: date) -> LoanState:
+    """The loan's state at the day-end of `as_of`, replayed from its stored events."""
+    loan = uow.session.get(Loan, loan_id)
+    if loan is None:
+        raise NotFoundError("loan", loan_id)
+    return replay(loan_schedule(loan).installments, stored_events(uow, loan.id), as_of)
+
+
+def stored_events(uow: UnitOfWork, loan_id: int) -> list[Event]:
+    rows = uow.session.scalars(
+        select(LoanEvent)
+        .where(LoanEvent.loan_id == loan_id, LoanEvent.kind == "payment")
+        .order_by(LoanEvent.id)
+    )
+    return [Payment(r.value_date, r.amount or Decimal(0), r.reference or str(r.id)) for r in rows]
+
+
+def locked_loan(uow: UnitOfWork, loan_id: int) -> Loan:
+    loan = uow.session.scalar(select(Loan).where(Loan.id == loan_id).with_for_update())
+    if loan is None:
+        raise NotFoundError("loan", loan_id)
+    return loan
+
+
+def _terms_of(request: LoanRequest, product: Product | None) -> dict[str, Any]:
+    settings = dict(product.settings) if product is not None else {}
+    spec: dict[str, Any] = {
+        **settings,
+        "principal": str(request.principal),
+        "annual_rate": str(request.annual_rate),
+        "disbursement_date": request.disbursement_date.isoformat(),
+        "installments": request.installments,
+    }
+    if request.first_due_date is not None:
+        spec["first_due_date"] = request.first_due_date.isoformat()
+    return spec
+
+
+def _parsed(spec: dict[str, Any]) -> LoanTerms:
+    try:
+        return parse_spec(spec)
+    except SpecError as exc:
+        raise InvalidError(exc.problems) from None
+
+
+def _check_ranges(product: Product, request: LoanRequest) -> None:
+    problems = []
+    if not product.min_amount <= request.principal <= product.max_amount:
+        problems.append(
+            (
+                "principal",
+                f"must be {product.min_amount} to {product.max_amount} for {product.code}",
+            )
+        )
+    if not product.min_rate <= request.annual_rate <= product.max_rate:
+        problems.append(
+            ("annual_rate", f"must be {product.min_rate} to {product.max_rate} for {product.code}")
+        )
+    if not product.min_tenure <= request.installments <= product.max_tenure:
+        problems.append(
+            (
+                "installments",
+                f"must be {product.min_tenure} to {product.max_tenure} for {product.code}",
+            )
+        )
+    if problems:
+        raise InvalidError(problems)
