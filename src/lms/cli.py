@@ -132,6 +132,25 @@ def db_upgrade(database_url: DatabaseOption = None) -> None:
     typer.echo(f"database at the latest schema: {_shown(url)}")
 
 
+@app.command()
+def serve(
+    database_url: DatabaseOption = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+) -> None:
+    """Migrate the database to the latest schema and serve the REST API (docs at /docs)."""
+    import uvicorn
+
+    from lms.db import resolve_database_url
+    from lms.db.migrate import upgrade
+    from lms.web.app import create_app
+
+    url = resolve_database_url(database_url)
+    upgrade(url)
+    typer.echo(f"lms serving {_shown(url)} on http://{host}:{port} (API docs at /docs)")
+    uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+
+
 @ledger_app.command("check")
 def ledger_check(database_url: DatabaseOption = None) -> None:
     """Prove the book: every entry balances, reversals mirror, the trial balance nets to zero.

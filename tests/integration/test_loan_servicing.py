@@ -65,7 +65,7 @@ def _booked(sessions: sessionmaker[Session]) -> int:
 def _pay(sessions: sessionmaker[Session], loan_id: int, **fields: object) -> int:
     request = PaymentRequest(**{"channel": "upi", **fields})  # type: ignore[arg-type]
     with UnitOfWork(sessions) as uow:
-        event = record_payment(
+        event, _ = record_payment(
             uow, loan_id=loan_id, request=request, posting_date=request.value_date
         )
         uow.commit()

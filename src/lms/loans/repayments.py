@@ -22,7 +22,7 @@ from lms.ledger import rules
 from lms.ledger.service import post_entry
 from lms.loans.errors import ConflictError, InvalidError
 from lms.loans.models import Loan, LoanEvent, LoanInstallment
-from lms.loans.service import loan_schedule, locked_loan, stored_events
+from lms.loans.service import loan_schedule, loan_terms, locked_loan, stored_events
 
 
 @dataclass(frozen=True)
@@ -36,12 +36,12 @@ class PaymentRequest:
 
 def record_payment(
     uow: UnitOfWork, *, loan_id: int, request: PaymentRequest, posting_date: date
-) -> LoanEvent:
-    """Apply a repayment to loan `loan_id`; returns the stored payment event."""
+) -> tuple[LoanEvent, bool]:
+    """Apply a repayment to loan `loan_id`; returns (the payment event, whether it is new)."""
     loan = locked_loan(uow, loan_id)
     repeated = _repeated(uow, loan, request)
     if repeated is not None:
-        return repeated
+        return repeated, False
     _check(uow, loan, request)
     event = LoanEvent(
         loan_id=loan.id,
@@ -56,11 +56,11 @@ def record_payment(
     uow.session.add(event)
     uow.session.flush()
     rows = loan_schedule(loan).installments
-    state = replay(rows, stored_events(uow, loan.id), request.value_date)
+    state = replay(rows, stored_events(uow, loan), request.value_date)
     _post(uow, loan, state, request, posting_date)
     _store(uow, loan, state)
     uow.session.flush()
-    return event
+    return event, True
 
 
 def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent | None:
@@ -90,6 +90,11 @@ def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> None:
         raise ConflictError(f"loan {loan.id} is {loan.status}; payments need an active loan")
     if request.amount <= 0:
         raise InvalidError([("amount", "must be greater than zero")])
+    precision = loan_terms(loan).precision
+    if precision.apply(request.amount) != request.amount:
+        raise InvalidError(
+            [("amount", f"must be a multiple of the loan's precision {precision.step}")]
+        )
     taken = uow.session.scalar(
         select(LoanEvent.id).where(
             LoanEvent.loan_id == loan.id,

@@ -137,16 +137,22 @@ def loan_state(uow: UnitOfWork, *, loan_id: int, as_of: date) -> LoanState:
     loan = uow.session.get(Loan, loan_id)
     if loan is None:
         raise NotFoundError("loan", loan_id)
-    return replay(loan_schedule(loan).installments, stored_events(uow, loan.id), as_of)
+    return replay(loan_schedule(loan).installments, stored_events(uow, loan), as_of)
 
 
-def stored_events(uow: UnitOfWork, loan_id: int) -> list[Event]:
+def stored_events(uow: UnitOfWork, loan: Loan) -> list[Event]:
+    """The loan's payments as replay events, amounts at the loan's precision (storage keeps
+    four decimal places)."""
+    precision = loan_terms(loan).precision
     rows = uow.session.scalars(
         select(LoanEvent)
-        .where(LoanEvent.loan_id == loan_id, LoanEvent.kind == "payment")
+        .where(LoanEvent.loan_id == loan.id, LoanEvent.kind == "payment")
         .order_by(LoanEvent.id)
     )
-    return [Payment(r.value_date, r.amount or Decimal(0), r.reference or str(r.id)) for r in rows]
+    return [
+        Payment(r.value_date, precision.apply(r.amount or Decimal(0)), r.reference or str(r.id))
+        for r in rows
+    ]
 
 
 def locked_loan(uow: UnitOfWork, loan_id: int) -> Loan:

@@ -1,0 +1,151 @@
+"""API shapes of loan servicing: requests validated field by field, responses with amounts as
+exact decimal strings and identity numbers masked.
+
+Guarantee: request models refuse unknown fields and floats are never needed (amounts are
+strings or JSON numbers read as decimals); response models carry no unmasked identity number.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+
+from lms.core.terms import MAX_AMOUNT
+
+
+def shown(amount: Decimal) -> str:
+    """An amount as text without the storage's extra places: 8884.8800 reads 8884.88."""
+    cents = amount.quantize(Decimal("0.01"))
+    return str(cents) if cents == amount else f"{amount.normalize():f}"
+
+
+Amount = Annotated[
+    Decimal,
+    Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False),
+    PlainSerializer(shown, return_type=str, when_used="json"),
+]
+Shown = Annotated[Decimal, PlainSerializer(shown, return_type=str, when_used="json")]
+
+
+class _Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class BranchIn(_Request):
+    code: str = Field(min_length=1, max_length=16)
+    name: str = Field(min_length=1, max_length=120)
+
+
+class CustomerIn(_Request):
+    branch_code: str
+    name: str = Field(min_length=1, max_length=200)
+    date_of_birth: date | None = None
+    phone: str | None = Field(default=None, max_length=20)
+    email: str | None = Field(default=None, max_length=254)
+    pan: str | None = None
+    aadhaar: str | None = None
+
+
+class CustomerOut(BaseModel):
+    id: int
+    branch_code: str
+    name: str
+    pan: str | None  # masked: XXXXX1234X
+    aadhaar: str | None  # masked: XXXX XXXX 1234
+
+
+class RangeIn(_Request):
+    min: Decimal
+    max: Decimal
+
+
+class ProductIn(_Request):
+    code: str = Field(min_length=1, max_length=32)
+    name: str = Field(min_length=1, max_length=120)
+    settings: dict[str, Any] = {}
+    amount: RangeIn
+    rate: RangeIn
+    tenure: RangeIn
+
+
+class ProductOut(BaseModel):
+    id: int
+    code: str
+    version: int
+    name: str
+
+
+class LoanIn(_Request):
+    external_id: str = Field(min_length=1, max_length=64)
+    branch_code: str
+    customer_id: int
+    product_code: str
+    principal: Amount
+    annual_rate: Decimal = Field(ge=0, le=1000, allow_inf_nan=False)
+    installments: int = Field(ge=1, le=1200, strict=True)
+    disbursement_date: date
+    first_due_date: date | None = None
+
+
+class LoanOut(BaseModel):
+    id: int
+    external_id: str
+    branch_code: str
+    product_id: int
+    customer_id: int
+    status: str
+    principal: Shown
+    annual_rate: Shown
+    emi: Shown
+    apr: Shown
+    net_disbursed: Shown
+    excess: Shown
+    disbursed_on: date | None
+    closed_on: date | None
+
+
+class LoanPage(BaseModel):
+    items: list[LoanOut]
+    total: int
+    limit: int
+    offset: int
+
+
+class RepaymentIn(_Request):
+    amount: Amount
+    value_date: date
+    reference: str = Field(min_length=1, max_length=64)
+    channel: str = Field(pattern="^(upi|nach|enach|neft|rtgs|imps|cash|cheque|gateway|card)$")
+
+
+class RepaymentOut(BaseModel):
+    id: int
+    loan_id: int
+    amount: Shown
+    value_date: date
+    reference: str
+    channel: str
+
+
+class InstallmentOut(BaseModel):
+    number: int
+    due_date: date
+    principal: Shown
+    interest: Shown
+    principal_paid: Shown
+    interest_paid: Shown
+    unpaid: Shown
+
+
+class LoanStateOut(BaseModel):
+    loan: LoanOut
+    as_of: date
+    principal_outstanding: Shown
+    principal_due: Shown
+    interest_due: Shown
+    excess: Shown
+    dpd: int
+    installments: list[InstallmentOut]

@@ -1,0 +1,1 @@
+"""The web layer: the FastAPI application, thin over the services."""

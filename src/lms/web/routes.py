@@ -1,0 +1,175 @@
+"""REST routes of loan servicing: thin: parse, call one service, commit, shape the answer.
+
+Guarantee: a route commits only after its service returned; the posting date of money
+movements is today's date until the daily close keeps a business date (issue 4).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+from sqlalchemy import func, select
+
+from lms.loans import catalog, service
+from lms.loans.errors import NotFoundError
+from lms.loans.models import Customer, Loan
+from lms.loans.repayments import PaymentRequest, record_payment
+from lms.loans.schemas import (
+    BranchIn,
+    CustomerIn,
+    CustomerOut,
+    InstallmentOut,
+    LoanIn,
+    LoanOut,
+    LoanPage,
+    LoanStateOut,
+    ProductIn,
+    ProductOut,
+    RepaymentIn,
+    RepaymentOut,
+)
+from lms.web.app import UnitOfWorkDep, business_date
+
+router = APIRouter()
+
+
+@router.post("/branches", status_code=status.HTTP_201_CREATED)
+def create_branch(body: BranchIn, uow: UnitOfWorkDep) -> dict[str, str]:
+    branch = catalog.create_branch(uow, code=body.code, name=body.name)
+    uow.commit()
+    return {"code": branch.code, "name": branch.name}
+
+
+@router.post("/customers", status_code=status.HTTP_201_CREATED)
+def create_customer(body: CustomerIn, uow: UnitOfWorkDep) -> CustomerOut:
+    customer = catalog.create_customer(uow, **body.model_dump())
+    uow.commit()
+    return _customer_out(customer)
+
+
+@router.post("/products", status_code=status.HTTP_201_CREATED)
+def create_product(body: ProductIn, uow: UnitOfWorkDep) -> ProductOut:
+    product = catalog.create_product(
+        uow,
+        code=body.code,
+        name=body.name,
+        settings=body.settings,
+        amount=(body.amount.min, body.amount.max),
+        rate=(body.rate.min, body.rate.max),
+        tenure=(int(body.tenure.min), int(body.tenure.max)),
+    )
+    uow.commit()
+    return ProductOut(id=product.id, code=product.code, version=product.version, name=product.name)
+
+
+@router.post("/loans", status_code=status.HTTP_201_CREATED)
+def onboard_loan(body: LoanIn, uow: UnitOfWorkDep, response: Response) -> LoanOut:
+    """Book a loan; the same `external_id` with the same terms returns the same loan (200)."""
+    known = uow.session.scalar(select(Loan.id).where(Loan.external_id == body.external_id))
+    loan = service.onboard_loan(uow, request=service.LoanRequest(**body.model_dump()))
+    uow.commit()
+    if known is not None:
+        response.status_code = status.HTTP_200_OK
+    return _loan_out(loan)
+
+
+@router.post("/loans/{loan_id}/disbursement")
+def disburse(loan_id: int, uow: UnitOfWorkDep) -> LoanOut:
+    loan = service.disburse_loan(uow, loan_id=loan_id, posting_date=business_date())
+    uow.commit()
+    return _loan_out(loan)
+
+
+@router.post("/loans/{loan_id}/repayments", status_code=status.HTTP_201_CREATED)
+def repay(
+    loan_id: int,
+    body: RepaymentIn,
+    uow: UnitOfWorkDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> RepaymentOut:
+    """Take a repayment; a retry with the same Idempotency-Key returns the first result (200)."""
+    request = PaymentRequest(**body.model_dump(), idempotency_key=idempotency_key)
+    event, created = record_payment(
+        uow, loan_id=loan_id, request=request, posting_date=business_date()
+    )
+    uow.commit()
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return RepaymentOut(
+        id=event.id,
+        loan_id=event.loan_id,
+        amount=event.amount or 0,
+        value_date=event.value_date,
+        reference=event.reference or "",
+        channel=event.channel or "",
+    )
+
+
+@router.get("/loans/{loan_id}")
+def get_loan(loan_id: int, uow: UnitOfWorkDep, as_of: date | None = None) -> LoanStateOut:
+    loan = uow.session.get(Loan, loan_id)
+    if loan is None:
+        raise NotFoundError("loan", loan_id)
+    state = service.loan_state(uow, loan_id=loan_id, as_of=as_of or business_date())
+    return LoanStateOut(
+        loan=_loan_out(loan),
+        as_of=state.as_of,
+        principal_outstanding=state.principal_outstanding,
+        principal_due=state.principal_due,
+        interest_due=state.interest_due,
+        excess=state.excess,
+        dpd=state.dpd,
+        installments=[
+            InstallmentOut(
+                number=i.number,
+                due_date=i.due_date,
+                principal=i.principal,
+                interest=i.interest,
+                principal_paid=i.principal_paid,
+                interest_paid=i.interest_paid,
+                unpaid=i.unpaid,
+            )
+            for i in state.installments
+        ],
+    )
+
+
+@router.get("/loans")
+def list_loans(
+    uow: UnitOfWorkDep,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+    branch: str | None = None,
+    product_id: int | None = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> LoanPage:
+    query = select(Loan)
+    if status_:
+        query = query.where(Loan.status == status_)
+    if branch:
+        query = query.where(Loan.branch_code == branch)
+    if product_id is not None:
+        query = query.where(Loan.product_id == product_id)
+    total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    loans = uow.session.scalars(query.order_by(Loan.id).limit(limit).offset(offset))
+    return LoanPage(
+        items=[_loan_out(loan) for loan in loans], total=total, limit=limit, offset=offset
+    )
+
+
+def _loan_out(loan: Loan) -> LoanOut:
+    return LoanOut.model_validate(loan, from_attributes=True)
+
+
+def _customer_out(customer: Customer) -> CustomerOut:
+    aadhaar = None if customer.aadhaar_last4 is None else f"XXXX XXXX {customer.aadhaar_last4}"
+    return CustomerOut(
+        id=customer.id,
+        branch_code=customer.branch_code,
+        name=customer.name,
+        pan=customer.pan_masked,
+        aadhaar=aadhaar,
+    )

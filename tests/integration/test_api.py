@@ -1,0 +1,134 @@
+"""The REST API over every configured database: booking to repayment, and problem+json errors."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from fastapi.testclient import TestClient
+
+from lms.db.migrate import upgrade
+from lms.web.app import create_app
+
+PROBLEM = "application/problem+json"
+LOAN = {
+    "external_id": "LOS-77",
+    "branch_code": "BLR01",
+    "customer_id": 1,
+    "product_code": "TW",
+    "principal": "100000",
+    "annual_rate": "12",
+    "installments": 12,
+    "disbursement_date": "2026-01-15",
+}
+
+
+@pytest.fixture
+def client(db_url: str) -> Iterator[TestClient]:
+    upgrade(db_url)
+    with TestClient(create_app(db_url)) as test_client:
+        assert (
+            test_client.post(
+                "/api/v1/branches", json={"code": "BLR01", "name": "Bengaluru"}
+            ).status_code
+            == 201
+        )
+        customer = test_client.post(
+            "/api/v1/customers",
+            json={
+                "branch_code": "BLR01",
+                "name": "Ravi Kumar",
+                "pan": "ABCDE1234F",
+                "aadhaar": "123412341234",
+            },
+        )
+        assert customer.json() == {
+            "id": 1,
+            "branch_code": "BLR01",
+            "name": "Ravi Kumar",
+            "pan": "XXXXX1234X",
+            "aadhaar": "XXXX XXXX 1234",
+        }
+        product = {
+            "code": "TW",
+            "name": "Two-wheeler",
+            "settings": {},
+            "amount": {"min": "10000", "max": "300000"},
+            "rate": {"min": "9", "max": "26"},
+            "tenure": {"min": "6", "max": "48"},
+        }
+        assert test_client.post("/api/v1/products", json=product).status_code == 201
+        yield test_client
+
+
+def test_book_disburse_repay_and_read(client: TestClient) -> None:
+    booked = client.post("/api/v1/loans", json=LOAN)
+    assert booked.status_code == 201
+    loan = booked.json()
+    assert (loan["status"], loan["emi"], loan["apr"]) == ("approved", "8884.88", "12.00")
+    assert client.post("/api/v1/loans", json=LOAN).status_code == 200  # the same application again
+    assert client.post(f"/api/v1/loans/{loan['id']}/disbursement").json()["status"] == "active"
+    payment = {"amount": "10000", "value_date": "2026-02-15", "reference": "UTR9", "channel": "upi"}
+    first = client.post(
+        f"/api/v1/loans/{loan['id']}/repayments", json=payment, headers={"Idempotency-Key": "p1"}
+    )
+    retry = client.post(
+        f"/api/v1/loans/{loan['id']}/repayments", json=payment, headers={"Idempotency-Key": "p1"}
+    )
+    assert (first.status_code, retry.status_code, retry.json()["id"]) == (
+        201,
+        200,
+        first.json()["id"],
+    )
+    state = client.get(f"/api/v1/loans/{loan['id']}", params={"as_of": "2026-02-15"}).json()
+    assert (state["principal_outstanding"], state["excess"], state["dpd"]) == (
+        "92115.12",
+        "1115.12",
+        0,
+    )
+    assert state["installments"][0]["unpaid"] == "0.00"
+    page = client.get("/api/v1/loans", params={"status": "active", "branch": "BLR01"}).json()
+    assert (page["total"], [item["external_id"] for item in page["items"]]) == (1, ["LOS-77"])
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "status", "field"),
+    [
+        ("/api/v1/loans", {**LOAN, "principal": "-5"}, 422, "principal"),
+        ("/api/v1/loans", {**LOAN, "colour": "red"}, 422, "colour"),
+        ("/api/v1/loans", {**LOAN, "external_id": "X", "principal": "500000"}, 422, "principal"),
+        ("/api/v1/loans", {**LOAN, "product_code": "NOPE"}, 404, None),
+    ],
+)
+def test_errors_are_problem_json(
+    client: TestClient, path: str, body: dict[str, object], status: int, field: str | None
+) -> None:
+    response = client.post(path, json=body)
+    assert response.status_code == status
+    assert response.headers["content-type"] == PROBLEM
+    problem = response.json()
+    assert problem["status"] == status
+    if field is not None:
+        assert field in [error["field"] for error in problem["errors"]]
+    assert client.get("/api/v1/loans").json()["total"] == 0  # nothing was written
+
+
+def test_conflicts(client: TestClient) -> None:
+    loan = client.post("/api/v1/loans", json=LOAN).json()
+    other = client.post("/api/v1/loans", json={**LOAN, "principal": "90000"})
+    assert (other.status_code, other.json()["title"]) == (409, "Conflict")
+    early = client.post(
+        f"/api/v1/loans/{loan['id']}/repayments",
+        json={"amount": "100", "value_date": "2026-02-15", "reference": "U1", "channel": "upi"},
+    )
+    assert early.status_code == 409
+    assert early.json()["detail"] == f"loan {loan['id']} is approved; payments need an active loan"
+    assert client.get("/api/v1/loans/999").status_code == 404
+
+
+def test_api_docs_load_nothing_from_the_internet(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "http://" not in page.text and "https://" not in page.text
+    assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
+    assert "/api/v1/loans/{loan_id}/repayments" in client.get("/openapi.json").json()["paths"]
