@@ -153,18 +153,19 @@ def serve(
 
 @ledger_app.command("check")
 def ledger_check(database_url: DatabaseOption = None) -> None:
-    """Prove the book: every entry balances, reversals mirror, the trial balance nets to zero.
-    Exits 1 naming each entry and loan at fault."""
+    """Prove the book: every entry balances, reversals mirror, the trial balance nets to zero,
+    and each loan's ledger balances equal its replayed state. Exits 1 naming each fault."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from lms.db import UnitOfWork, make_engine, make_session_factory, resolve_database_url
     from lms.ledger.check import ledger_problems
+    from lms.loans.balances import loan_ledger_problems
 
     url = resolve_database_url(database_url)
     engine = make_engine(url)
     try:
         with UnitOfWork(make_session_factory(engine)) as uow:
-            problems = ledger_problems(uow.session)
+            problems = ledger_problems(uow.session) + loan_ledger_problems(uow)
     except SQLAlchemyError as exc:
         _fail(
             [("--database-url", f"cannot read the ledger at {_shown(url)}: {type(exc).__name__}")]

@@ -87,6 +87,17 @@ def test_book_disburse_repay_and_read(client: TestClient) -> None:
         0,
     )
     assert state["installments"][0]["unpaid"] == "0.00"
+    reversal = client.post(
+        f"/api/v1/loans/{loan['id']}/repayments/{first.json()['id']}/reversal",
+        json={"known_on": "2026-02-18"},
+    )
+    assert reversal.status_code == 201
+    state = client.get(f"/api/v1/loans/{loan['id']}", params={"as_of": "2026-02-18"}).json()
+    assert (state["principal_outstanding"], state["excess"], state["dpd"]) == (
+        "100000.00",
+        "0.00",
+        4,
+    )
     page = client.get("/api/v1/loans", params={"status": "active", "branch": "BLR01"}).json()
     assert (page["total"], [item["external_id"] for item in page["items"]]) == (1, ["LOS-77"])
 

@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.db import UnitOfWork, make_session_factory
+from lms.db import UnitOfWork, make_engine, make_session_factory
 from lms.db.migrate import upgrade
 from lms.ledger.check import account_balances, ledger_problems
+from lms.loans.balances import loan_ledger_problems
 from lms.loans.catalog import create_branch, create_customer, create_product
 from lms.loans.errors import ConflictError, InvalidError
-from lms.loans.models import Customer, LoanInstallment
-from lms.loans.repayments import PaymentRequest, record_payment
+from lms.loans.models import Customer, Loan, LoanInstallment
+from lms.loans.repayments import PaymentRequest, record_payment, reverse_payment
 from lms.loans.service import LoanRequest, disburse_loan, loan_state, onboard_loan
 
 DAY = date(2026, 1, 15)
@@ -153,8 +156,8 @@ def test_a_retried_payment_posts_once_and_a_changed_retry_is_refused(
     assert _pay(sessions, loan_id, **fields) == first
     with pytest.raises(ConflictError, match="idempotency key 'k1' was used for another payment"):
         _pay(sessions, loan_id, **{**fields, "amount": D(1)})
-    with pytest.raises(ConflictError, match="backdated payments are not supported yet"):
-        _pay(sessions, loan_id, amount=D(1), value_date=date(2026, 2, 1), reference="UTR0")
+    with pytest.raises(InvalidError, match="value_date: is before the disbursement"):
+        _pay(sessions, loan_id, amount=D(1), value_date=date(2026, 1, 1), reference="UTR0")
     with UnitOfWork(sessions) as uow:
         assert account_balances(uow.session, str(loan_id))["collection_bank"] == D("8884.88")
 
@@ -181,3 +184,103 @@ def test_concurrent_payments_on_one_loan_both_land(sessions: sessionmaker[Sessio
         assert ledger_problems(uow.session) == []
     first = state.installments[0]
     assert (first.interest_paid, first.principal_paid) == (D("1000.00"), D("5000.00"))
+
+
+def _reverse(sessions: sessionmaker[Session], loan_id: int, event_id: int, known_on: date) -> None:
+    with UnitOfWork(sessions) as uow:
+        reverse_payment(
+            uow, loan_id=loan_id, event_id=event_id, known_on=known_on, posting_date=known_on
+        )
+        uow.commit()
+
+
+def _sound(sessions: sessionmaker[Session], loan_id: int) -> dict[str, D]:
+    with UnitOfWork(sessions) as uow:
+        assert ledger_problems(uow.session) == []
+        assert loan_ledger_problems(uow) == []
+        return account_balances(uow.session, str(loan_id))
+
+
+def test_a_returned_nach_debit_and_a_backdated_payment(sessions: sessionmaker[Session]) -> None:
+    loan_id = _booked(sessions)
+    _pay(sessions, loan_id, amount=D("8884.88"), value_date=date(2026, 2, 15), reference="NACH1")
+    second = _pay(
+        sessions, loan_id, amount=D("8884.88"), value_date=date(2026, 3, 15), reference="NACH2"
+    )
+    _reverse(sessions, loan_id, second, date(2026, 3, 18))
+    with UnitOfWork(sessions) as uow:
+        state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 3, 18))
+    assert (state.dpd, state.principal_due, state.interest_due) == (4, D("7963.73"), D("921.15"))
+    assert _sound(sessions, loan_id)["collection_bank"] == D("8884.88")
+    # a cash receipt dated 16 Mar, entered on 20 Mar: before the loan's last event (18 Mar)
+    _pay(sessions, loan_id, amount=D("8884.88"), value_date=date(2026, 3, 16), reference="CASH1")
+    with UnitOfWork(sessions) as uow:
+        state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 3, 20))
+    assert (state.dpd, state.principal_outstanding) == (0, D("84151.39"))
+    balances = _sound(sessions, loan_id)
+    assert balances["collection_bank"] == D("17769.76")
+    assert balances["loan_principal"] == D("84151.39")
+    with pytest.raises(ConflictError, match="already reversed"):
+        _reverse(sessions, loan_id, second, date(2026, 3, 25))
+
+
+events = st.lists(
+    st.tuples(
+        st.integers(min_value=0, max_value=120),
+        st.integers(min_value=1, max_value=1500000),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(sequence=events)
+def test_random_payments_reversals_and_backdating_keep_state_and_ledger_equal(
+    tmp_path_factory: pytest.TempPathFactory, sequence: list[tuple[int, int, bool]]
+) -> None:
+    url = f"sqlite:///{tmp_path_factory.mktemp('book') / 'book.sqlite3'}"
+    upgrade(url)
+    engine = make_engine(url)
+    factory = make_session_factory(engine)
+    with UnitOfWork(factory) as uow:
+        create_branch(uow, code="PUN01", name="Pune Camp")
+        create_customer(uow, branch_code="PUN01", name="Asha Patil")
+        create_product(
+            uow,
+            code="PL",
+            name="PL",
+            settings={},
+            amount=(D(1), D(10**7)),
+            rate=(D(0), D(36)),
+            tenure=(1, 60),
+        )
+        uow.commit()
+    loan_id = _booked(factory)
+    for k, (offset, paise, reverse_it) in enumerate(sequence):
+        value_date = DAY + timedelta(days=offset + 1)
+        event = _pay(
+            factory, loan_id, amount=D(paise) / 100, value_date=value_date, reference=f"R{k}"
+        )
+        if reverse_it:
+            _reverse(factory, loan_id, event, value_date + timedelta(days=2))
+    with UnitOfWork(factory) as uow:
+        loan = uow.session.get(Loan, loan_id)
+        assert loan is not None and loan.last_event_on is not None
+        state = loan_state(uow, loan_id=loan_id, as_of=loan.last_event_on)
+        stored = [
+            (row.principal_paid, row.interest_paid)
+            for row in uow.session.scalars(
+                select(LoanInstallment)
+                .where(LoanInstallment.loan_id == loan_id)
+                .order_by(LoanInstallment.number)
+            )
+        ]
+        assert stored == [(i.principal_paid, i.interest_paid) for i in state.installments]
+        assert loan.excess == state.excess
+        assert ledger_problems(uow.session) == []
+        assert loan_ledger_problems(uow) == []
+    engine.dispose()

@@ -4,8 +4,8 @@ Guarantees: in one transaction the payment event, the journal entries it causes 
 stored installments change together; the same idempotency key never posts twice; two payments
 on one loan are serialised by the loan's row lock.
 
-Not yet here (and refused with a clear conflict): a payment dated before the loan's last event.
-Backdating needs the ledger difference of a replay, which comes with reversals.
+A payment dated before the loan's last event, and a reversal, are replayed from the start and
+the ledger is moved to the replayed state by one adjustment entry (lms.loans.balances).
 """
 
 from __future__ import annotations
@@ -20,7 +20,8 @@ from lms.core.replay import LoanState, replay
 from lms.db import UnitOfWork
 from lms.ledger import rules
 from lms.ledger.service import post_entry
-from lms.loans.errors import ConflictError, InvalidError
+from lms.loans.balances import post_difference
+from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import Loan, LoanEvent, LoanInstallment
 from lms.loans.service import loan_schedule, loan_terms, locked_loan, stored_events
 
@@ -56,11 +57,56 @@ def record_payment(
     uow.session.add(event)
     uow.session.flush()
     rows = loan_schedule(loan).installments
-    state = replay(rows, stored_events(uow, loan), request.value_date)
-    _post(uow, loan, state, request, posting_date)
-    _store(uow, loan, state)
+    assert loan.last_event_on is not None
+    if request.value_date >= loan.last_event_on:
+        state = replay(rows, stored_events(uow, loan), request.value_date)
+        _post(uow, loan, state, request, posting_date)
+        _store(uow, loan, state)
+    else:  # backdated: replay to the loan's last event and post the ledger difference
+        state = replay(rows, stored_events(uow, loan), loan.last_event_on)
+        _store(uow, loan, state)
+        post_difference(uow, loan, value_date=request.value_date, posting_date=posting_date)
     uow.session.flush()
     return event, True
+
+
+def reverse_payment(
+    uow: UnitOfWork, *, loan_id: int, event_id: int, known_on: date, posting_date: date
+) -> LoanEvent:
+    """Void payment `event_id` (a returned cheque or NACH debit) as known on `known_on`."""
+    loan = locked_loan(uow, loan_id)
+    payment = uow.session.get(LoanEvent, event_id)
+    if payment is None or payment.loan_id != loan.id or payment.kind != "payment":
+        raise NotFoundError("payment", event_id)
+    if known_on < payment.value_date:
+        raise InvalidError(
+            [("known_on", f"is before the payment's value date {payment.value_date}")]
+        )
+    taken = uow.session.scalar(
+        select(LoanEvent.id).where(
+            LoanEvent.loan_id == loan.id,
+            LoanEvent.kind == "reversal",
+            LoanEvent.reference == payment.reference,
+        )
+    )
+    if taken is not None:
+        raise ConflictError(f"payment {event_id} is already reversed")
+    reversal = LoanEvent(
+        loan_id=loan.id,
+        kind="reversal",
+        value_date=known_on,
+        reference=payment.reference,
+        created_at=datetime.now(UTC),
+    )
+    uow.session.add(reversal)
+    uow.session.flush()
+    assert loan.last_event_on is not None
+    as_of = max(loan.last_event_on, known_on)
+    state = replay(loan_schedule(loan).installments, stored_events(uow, loan), as_of)
+    _store(uow, loan, state)
+    post_difference(uow, loan, value_date=known_on, posting_date=posting_date)
+    uow.session.flush()
+    return reversal
 
 
 def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent | None:
@@ -106,12 +152,9 @@ def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> None:
         raise ConflictError(
             f"reference {request.reference!r} is already a payment of loan {loan.id}"
         )
-    assert loan.last_event_on is not None
-    if request.value_date < loan.last_event_on:
-        raise ConflictError(
-            f"value date {request.value_date} is before the loan's last event on {loan.last_event_on}; "
-            "backdated payments are not supported yet"
-        )
+    assert loan.disbursed_on is not None
+    if request.value_date < loan.disbursed_on:
+        raise InvalidError([("value_date", f"is before the disbursement on {loan.disbursed_on}")])
 
 
 def _post(
@@ -152,5 +195,6 @@ def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
         row.principal_paid, row.interest_paid = item.principal_paid, item.interest_paid
     loan.excess = state.excess
     loan.last_event_on = state.as_of
-    if state.closed_on is not None:
-        loan.status, loan.closed_on = "closed", state.closed_on
+    loan.status, loan.closed_on = (
+        ("closed", state.closed_on) if state.closed_on else ("active", None)
+    )

@@ -121,6 +121,10 @@ class RepaymentIn(_Request):
     channel: str = Field(pattern="^(upi|nach|enach|neft|rtgs|imps|cash|cheque|gateway|card)$")
 
 
+class ReversalIn(_Request):
+    known_on: date
+
+
 class RepaymentOut(BaseModel):
     id: int
     loan_id: int

@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from lms.core.replay import Event, LoanState, Payment, replay
+from lms.core.replay import Event, LoanState, Payment, Reversal, replay
 from lms.core.schedule import Schedule, generate_schedule
 from lms.core.terms import BPITreatment, LoanTerms
 from lms.db import UnitOfWork
@@ -141,18 +141,23 @@ def loan_state(uow: UnitOfWork, *, loan_id: int, as_of: date) -> LoanState:
 
 
 def stored_events(uow: UnitOfWork, loan: Loan) -> list[Event]:
-    """The loan's payments as replay events, amounts at the loan's precision (storage keeps
-    four decimal places)."""
+    """The loan's payments and reversals as replay events, amounts at the loan's precision
+    (storage keeps four decimal places)."""
     precision = loan_terms(loan).precision
     rows = uow.session.scalars(
         select(LoanEvent)
-        .where(LoanEvent.loan_id == loan.id, LoanEvent.kind == "payment")
+        .where(LoanEvent.loan_id == loan.id, LoanEvent.kind.in_(("payment", "reversal")))
         .order_by(LoanEvent.id)
     )
-    return [
-        Payment(r.value_date, precision.apply(r.amount or Decimal(0)), r.reference or str(r.id))
-        for r in rows
-    ]
+    events: list[Event] = []
+    for r in rows:
+        if r.kind == "payment":
+            events.append(
+                Payment(r.value_date, precision.apply(r.amount or Decimal(0)), r.reference or "")
+            )
+        else:
+            events.append(Reversal(r.value_date, r.reference or ""))
+    return events
 
 
 def locked_loan(uow: UnitOfWork, loan_id: int) -> Loan:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 from lms.loans import catalog, service
 from lms.loans.errors import NotFoundError
 from lms.loans.models import Customer, Loan
-from lms.loans.repayments import PaymentRequest, record_payment
+from lms.loans.repayments import PaymentRequest, record_payment, reverse_payment
 from lms.loans.schemas import (
     BranchIn,
     CustomerIn,
@@ -29,6 +29,7 @@ from lms.loans.schemas import (
     ProductOut,
     RepaymentIn,
     RepaymentOut,
+    ReversalIn,
 )
 from lms.web.app import UnitOfWorkDep, business_date
 
@@ -106,6 +107,20 @@ def repay(
         reference=event.reference or "",
         channel=event.channel or "",
     )
+
+
+@router.post("/loans/{loan_id}/repayments/{event_id}/reversal", status_code=status.HTTP_201_CREATED)
+def reverse(loan_id: int, event_id: int, body: ReversalIn, uow: UnitOfWorkDep) -> dict[str, object]:
+    """Void a repayment (a returned cheque or NACH debit) as known on `known_on`."""
+    event = reverse_payment(
+        uow,
+        loan_id=loan_id,
+        event_id=event_id,
+        known_on=body.known_on,
+        posting_date=business_date(),
+    )
+    uow.commit()
+    return {"id": event.id, "loan_id": loan_id, "reverses": event_id, "known_on": event.value_date}
 
 
 @router.get("/loans/{loan_id}")

@@ -1,0 +1,102 @@
+"""What a loan's ledger accounts must hold, derived from its replayed state; and the entry that
+brings the ledger there after a backdated event or a reversal.
+
+Guarantees: `expected_balances` is a pure function of the loan's terms, its replayed state and
+how far interest has been raised; `loan_ledger_problems` names every loan whose ledger balances
+differ from it; `post_difference` posts one balanced entry (or none) that closes the gap.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from lms.core.replay import LoanState, replay
+from lms.core.schedule import Schedule
+from lms.core.terms import BPITreatment, FeePayee
+from lms.db import UnitOfWork
+from lms.ledger.accounts import Account
+from lms.ledger.check import LedgerProblem, account_balances
+from lms.ledger.rules import JournalEntry, credit, debit
+from lms.ledger.service import post_entry
+from lms.loans.models import Loan
+from lms.loans.service import loan_schedule, loan_terms, stored_events
+
+ZERO = Decimal(0)
+
+
+def expected_balances(
+    schedule: Schedule, bpi_deducted: bool, state: LoanState, interest_through: date | None
+) -> dict[Account, Decimal]:
+    """Debit-minus-credit balance each account must hold for this loan."""
+    fees = schedule.fee_charges
+    lender = sum((f.amount for f in fees if f.payee is FeePayee.LENDER), ZERO)
+    others = sum((f.amount for f in fees if f.payee is FeePayee.THIRD_PARTY), ZERO)
+    tax = sum((f.tax for f in fees), ZERO)
+    bpi = schedule.bpi if bpi_deducted else ZERO
+    principal = sum((row.principal for row in schedule.installments), ZERO)
+    raised = sum(
+        (
+            i.interest
+            for i in state.installments
+            if interest_through and i.due_date <= interest_through
+        ),
+        ZERO,
+    )
+    received = sum((a.payment.amount for a in state.applied), ZERO)
+    balances = {
+        Account.LOAN_PRINCIPAL: principal
+        - sum((i.principal_paid for i in state.installments), ZERO),
+        Account.DISBURSEMENT_BANK: -(principal - lender - others - tax - bpi),
+        Account.FEE_INCOME: -lender,
+        Account.THIRD_PARTY_PAYABLE: -others,
+        Account.TAX_PAYABLE: -tax,
+        Account.INTEREST_INCOME: -(raised + bpi),
+        Account.INTEREST_RECEIVABLE: raised
+        - sum((i.interest_paid for i in state.installments), ZERO),
+        Account.COLLECTION_BANK: received,
+        Account.UNAPPLIED_FUNDS: -state.excess,
+    }
+    return {account: amount for account, amount in balances.items() if amount}
+
+
+def loan_expected(uow: UnitOfWork, loan: Loan) -> dict[Account, Decimal]:
+    """The expected balances of a disbursed loan, from its stored events."""
+    schedule = loan_schedule(loan)
+    assert loan.last_event_on is not None
+    state = replay(schedule.installments, stored_events(uow, loan), loan.last_event_on)
+    deducted = loan_terms(loan).bpi is BPITreatment.DEDUCT
+    return expected_balances(schedule, deducted, state, loan.interest_posted_through)
+
+
+def loan_ledger_problems(uow: UnitOfWork) -> list[LedgerProblem]:
+    """Every disbursed loan whose ledger balances differ from its replayed state."""
+    problems = []
+    loans = uow.session.scalars(select(Loan).where(Loan.status != "approved").order_by(Loan.id))
+    for loan in loans:
+        expected = {a.value: v for a, v in loan_expected(uow, loan).items()}
+        actual = {a: v for a, v in account_balances(uow.session, str(loan.id)).items() if v}
+        for account in sorted(set(expected) | set(actual)):
+            want, have = expected.get(account, ZERO), actual.get(account, ZERO)
+            if want != have:
+                message = f"{account} holds {have}, the loan's state says {want}"
+                problems.append(LedgerProblem(None, str(loan.id), message))
+    return problems
+
+
+def post_difference(uow: UnitOfWork, loan: Loan, *, value_date: date, posting_date: date) -> None:
+    """Post one entry moving the loan's ledger to its expected balances (none if equal)."""
+    expected = loan_expected(uow, loan)
+    actual = account_balances(uow.session, str(loan.id))
+    lines = []
+    for account in Account:
+        gap = expected.get(account, ZERO) - actual.get(account.value, ZERO)
+        if gap > 0:
+            lines.append(debit(account, gap))
+        elif gap < 0:
+            lines.append(credit(account, -gap))
+    if lines:
+        entry = JournalEntry("replay_adjustment", value_date, str(loan.id), tuple(lines))
+        post_entry(uow, entry, posting_date=posting_date)
