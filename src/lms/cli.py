@@ -16,6 +16,7 @@ import typer
 from lms.core.irr import IRRError
 from lms.core.schedule import generate_schedule
 from lms.core.validation import ScheduleError
+from lms.db import UnitOfWork
 from lms.loans.render import (
     render_csv,
     render_json,
@@ -133,6 +134,53 @@ def db_upgrade(database_url: DatabaseOption = None) -> None:
 
 
 @app.command()
+def demo(
+    database_url: DatabaseOption = None,
+    loans: Annotated[int, typer.Option(min=1, help="How many loans to create.")] = 300,
+    serve_after: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Serve the API after.")
+    ] = True,
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+) -> None:
+    """Build a demo book (branches, five products, loans with up to two years of history) in a
+    fresh database, check its ledger, then serve the API."""
+    from lms.db import make_engine, make_session_factory
+    from lms.db.migrate import upgrade
+    from lms.ledger.check import ledger_problems
+    from lms.loans.balances import loan_ledger_problems
+    from lms.loans.demo import build_demo
+    from lms.web.app import business_date
+
+    url = database_url or _fresh_demo_url()
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    typer.echo(f"building {loans} demo loans in {_shown(url)} ...")
+    summary = build_demo(sessions, loans=loans, as_of=business_date())
+    with UnitOfWork(sessions) as uow:
+        problems = ledger_problems(uow.session) + loan_ledger_problems(uow)
+    engine.dispose()
+    typer.echo(
+        f"{summary.loans} loans, {summary.payments} payments, {summary.reversals} returned debits; "
+        f"ledger {'sound' if not problems else f'has {len(problems)} problems'}"
+    )
+    if problems:
+        raise typer.Exit(1)
+    if serve_after:
+        serve(database_url=url, host="127.0.0.1", port=port)
+
+
+def _fresh_demo_url() -> str:
+    from sqlalchemy.engine import make_url
+
+    from lms.db import default_sqlite_url
+
+    path = Path(make_url(default_sqlite_url()).database or "lms.sqlite3").with_name("demo.sqlite3")
+    path.unlink(missing_ok=True)
+    return f"sqlite:///{path}"
+
+
+@app.command()
 def serve(
     database_url: DatabaseOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
@@ -157,7 +205,7 @@ def ledger_check(database_url: DatabaseOption = None) -> None:
     and each loan's ledger balances equal its replayed state. Exits 1 naming each fault."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from lms.db import UnitOfWork, make_engine, make_session_factory, resolve_database_url
+    from lms.db import make_engine, make_session_factory, resolve_database_url
     from lms.ledger.check import ledger_problems
     from lms.loans.balances import loan_ledger_problems
 
