@@ -143,3 +143,50 @@ def test_api_docs_load_nothing_from_the_internet(client: TestClient) -> None:
     assert "http://" not in page.text and "https://" not in page.text
     assert client.get("/static-offline-docs/swagger-ui-bundle.js").status_code == 200
     assert "/api/v1/loans/{loan_id}/repayments" in client.get("/openapi.json").json()["paths"]
+
+
+def test_statement_and_kfs_documents(client: TestClient) -> None:
+    import io
+
+    from pypdf import PdfReader
+
+    loan = client.post("/api/v1/loans", json=LOAN).json()
+    assert client.get(f"/api/v1/loans/{loan['id']}/statement").status_code == 409  # not disbursed
+    client.post(f"/api/v1/loans/{loan['id']}/disbursement")
+    payment = {
+        "amount": "8884.88",
+        "value_date": "2026-02-15",
+        "reference": "UTR9",
+        "channel": "upi",
+    }
+    client.post(f"/api/v1/loans/{loan['id']}/repayments", json=payment)
+    lines = client.get(
+        f"/api/v1/loans/{loan['id']}/statement", params={"as_of": "2026-02-28"}
+    ).json()
+    assert [(line["kind"], line["amount"], line["balance"]) for line in lines] == [
+        ("disbursement", "-100000.00", "100000.00"),
+        ("payment", "8884.88", "92115.12"),
+    ]
+    csv_text = client.get(
+        f"/api/v1/loans/{loan['id']}/statement", params={"as_of": "2026-02-28", "format": "csv"}
+    )
+    assert csv_text.headers["content-type"].startswith("text/csv")
+    assert (
+        csv_text.text.splitlines()[2]
+        == "2026-02-15,payment,UTR9,8884.88,7884.88,1000.00,0.00,92115.12"
+    )
+    pdf = client.get(
+        f"/api/v1/loans/{loan['id']}/statement", params={"as_of": "2026-02-28", "format": "pdf"}
+    )
+    text = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "Loan statement: LOS-77" in text and "92115.12" in text
+    kfs = client.get(f"/api/v1/loans/{loan['id']}/kfs.pdf")
+    assert kfs.headers["content-type"] == "application/pdf"
+    kfs_text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(kfs.content)).pages)
+    for fact in (
+        "KFS-LOS-77",
+        "8884.88",
+        "Annual percentage rate (APR, %)\n12.00",
+        "APR computation sheet",
+    ):
+        assert fact in kfs_text

@@ -12,6 +12,9 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy import func, select
 
+from lms.documents.pdf import statement_pdf
+from lms.documents.service import loan_kfs, loan_statement
+from lms.documents.statement import statement_csv
 from lms.loans import catalog, service
 from lms.loans.errors import NotFoundError
 from lms.loans.models import Customer, Loan
@@ -30,6 +33,7 @@ from lms.loans.schemas import (
     RepaymentIn,
     RepaymentOut,
     ReversalIn,
+    shown,
 )
 from lms.web.app import UnitOfWorkDep, business_date
 
@@ -121,6 +125,41 @@ def reverse(loan_id: int, event_id: int, body: ReversalIn, uow: UnitOfWorkDep) -
     )
     uow.commit()
     return {"id": event.id, "loan_id": loan_id, "reverses": event_id, "known_on": event.value_date}
+
+
+@router.get("/loans/{loan_id}/statement", response_model=None)
+def statement(
+    loan_id: int,
+    uow: UnitOfWorkDep,
+    as_of: date | None = None,
+    format_: Annotated[str, Query(alias="format", pattern="^(json|csv|pdf)$")] = "json",
+) -> Response | list[dict[str, object]]:
+    """Every transaction with its split and the running principal balance."""
+    day = as_of or business_date()
+    label, lines = loan_statement(uow, loan_id=loan_id, as_of=day)
+    if format_ == "csv":
+        return Response(statement_csv(lines), media_type="text/csv")
+    if format_ == "pdf":
+        return Response(statement_pdf(label, day, lines), media_type="application/pdf")
+    return [
+        {
+            "date": line.day,
+            "kind": line.kind,
+            "reference": line.reference,
+            "amount": shown(line.amount),
+            "principal": shown(line.principal),
+            "interest": shown(line.interest),
+            "held": shown(line.held),
+            "balance": shown(line.balance),
+        }
+        for line in lines
+    ]
+
+
+@router.get("/loans/{loan_id}/kfs.pdf", response_class=Response)
+def kfs(loan_id: int, uow: UnitOfWorkDep) -> Response:
+    """The Key Facts Statement (RBI format) with the schedule and the APR computation sheet."""
+    return Response(loan_kfs(uow, loan_id=loan_id), media_type="application/pdf")
 
 
 @router.get("/loans/{loan_id}")

@@ -1,0 +1,1 @@
+"""Documents: loan statements and Key Facts Statements, as data, CSV and PDF."""

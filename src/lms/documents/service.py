@@ -1,0 +1,50 @@
+"""Document use cases: a loan's statement and its Key Facts Statement, from stored data.
+
+Guarantee: read-only; documents are derived from the loan's terms and events exactly as its
+state is (same schedule, same replay), so they cannot disagree with it.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from lms.db import UnitOfWork
+from lms.documents.pdf import kfs_pdf
+from lms.documents.statement import StatementLine, statement_lines
+from lms.loans.errors import ConflictError, NotFoundError
+from lms.loans.models import Loan
+from lms.loans.service import loan_schedule, loan_terms, stored_events
+
+
+def _loan(uow: UnitOfWork, loan_id: int) -> Loan:
+    loan = uow.session.get(Loan, loan_id)
+    if loan is None:
+        raise NotFoundError("loan", loan_id)
+    return loan
+
+
+def loan_statement(
+    uow: UnitOfWork, *, loan_id: int, as_of: date
+) -> tuple[str, list[StatementLine]]:
+    """(a label for the loan, its statement lines up to `as_of`)."""
+    loan = _loan(uow, loan_id)
+    if loan.disbursed_on is None:
+        raise ConflictError(f"loan {loan_id} is not disbursed; it has no statement yet")
+    rows = loan_schedule(loan).installments
+    lines = statement_lines(
+        rows, stored_events(uow, loan), loan.principal, loan.disbursed_on, as_of
+    )
+    return f"{loan.external_id} (loan {loan.id})", lines
+
+
+def loan_kfs(uow: UnitOfWork, *, loan_id: int) -> bytes:
+    """The Key Facts Statement of the loan as booked, as PDF bytes."""
+    loan = _loan(uow, loan_id)
+    label = f"{loan.external_id} (loan {loan.id})"
+    return kfs_pdf(
+        label,
+        f"KFS-{loan.external_id}",
+        loan.created_at.date(),
+        loan_terms(loan),
+        loan_schedule(loan),
+    )
