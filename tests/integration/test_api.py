@@ -100,6 +100,22 @@ def test_book_disburse_repay_and_read(client: TestClient) -> None:
     )
     page = client.get("/api/v1/loans", params={"status": "active", "branch": "BLR01"}).json()
     assert (page["total"], [item["external_id"] for item in page["items"]]) == (1, ["LOS-77"])
+    quote = client.get(
+        f"/api/v1/loans/{loan['id']}/foreclosure-quote", params={"on": "2026-02-28"}
+    ).json()
+    # nothing paid (the payment was returned): 1,00,000 + installment 1's 1,000.00 + 13 days'
+    # interest on 92,115.12 (0 + 393.70)
+    assert (quote["principal"], quote["interest"], quote["payable"]) == (
+        "100000.00",
+        "1393.70",
+        "101393.70",
+    )
+    closed = client.post(
+        f"/api/v1/loans/{loan['id']}/foreclosure",
+        json={"on": "2026-02-28", "reference": "FC1", "channel": "neft"},
+    )
+    assert (closed.status_code, closed.json()["paid"]) == (201, "101393.70")
+    assert client.get(f"/api/v1/loans/{loan['id']}").json()["loan"]["status"] == "closed"
 
 
 @pytest.mark.parametrize(

@@ -9,7 +9,7 @@ from decimal import Decimal as D
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.db import UnitOfWork, make_engine, make_session_factory
@@ -18,6 +18,7 @@ from lms.ledger.check import account_balances, ledger_problems
 from lms.loans.balances import loan_ledger_problems
 from lms.loans.catalog import create_branch, create_customer, create_product
 from lms.loans.errors import ConflictError, InvalidError
+from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
 from lms.loans.models import Customer, Loan, LoanInstallment
 from lms.loans.repayments import PaymentRequest, record_payment, reverse_payment
 from lms.loans.service import LoanRequest, disburse_loan, loan_state, onboard_loan
@@ -283,4 +284,65 @@ def test_random_payments_reversals_and_backdating_keep_state_and_ledger_equal(
         assert loan.excess == state.excess
         assert ledger_problems(uow.session) == []
         assert loan_ledger_problems(uow) == []
+        closing = loan.last_event_on + timedelta(days=5) if loan.status == "active" else None
+    if (
+        closing is not None
+    ):  # whatever happened, the loan can be foreclosed and the book stays sound
+        with UnitOfWork(factory) as uow:
+            foreclose_loan(
+                uow,
+                loan_id=loan_id,
+                on=closing,
+                reference="FC",
+                channel="neft",
+                posting_date=closing,
+            )
+            uow.commit()
+        with UnitOfWork(factory) as uow:
+            closed = uow.session.get(Loan, loan_id)
+            assert closed is not None and closed.status == "closed"
+            assert ledger_problems(uow.session) == []
+            assert loan_ledger_problems(uow) == []
+            assert account_balances(uow.session, str(loan_id)).get("loan_principal", D(0)) == 0
     engine.dispose()
+
+
+def test_foreclosure_quote_and_closure(sessions: sessionmaker[Session]) -> None:
+    loan_id = _booked(sessions)
+    _pay(sessions, loan_id, amount=D("8884.88"), value_date=date(2026, 2, 15), reference="NACH1")
+    with UnitOfWork(sessions) as uow:
+        quote = foreclosure_quote(uow, loan_id=loan_id, on=date(2026, 3, 1))
+    # 92,115.12 outstanding; interest 15 Feb - 1 Mar (14 days): 92,115.12 x 12 % x 14 / 365
+    assert (quote.principal, quote.interest, quote.payable) == (
+        D("92115.12"),
+        D("423.98"),
+        D("92539.10"),
+    )
+    with UnitOfWork(sessions) as uow:
+        foreclose_loan(
+            uow,
+            loan_id=loan_id,
+            on=date(2026, 3, 1),
+            reference="NEFT-FC",
+            channel="neft",
+            posting_date=date(2026, 3, 1),
+        )
+        uow.commit()
+    with UnitOfWork(sessions) as uow:
+        loan = uow.session.get(Loan, loan_id)
+        assert loan is not None
+        assert (loan.status, loan.closed_on) == ("closed", date(2026, 3, 1))
+        assert (
+            uow.session.scalar(
+                select(func.count())
+                .select_from(LoanInstallment)
+                .where(LoanInstallment.loan_id == loan_id)
+            )
+            == 2
+        )
+        with pytest.raises(ConflictError, match="only an active loan can be foreclosed"):
+            foreclosure_quote(uow, loan_id=loan_id, on=date(2026, 3, 2))
+    balances = _sound(sessions, loan_id)
+    assert balances.get("loan_principal", D(0)) == 0
+    assert balances["interest_income"] == D("-1423.98")
+    assert balances["collection_bank"] == D("101423.98")

@@ -22,7 +22,7 @@ from lms.ledger.check import LedgerProblem, account_balances
 from lms.ledger.rules import JournalEntry, credit, debit
 from lms.ledger.service import post_entry
 from lms.loans.models import Loan
-from lms.loans.service import loan_schedule, loan_terms, stored_events
+from lms.loans.service import loan_rows, loan_schedule, loan_terms, stored_events
 
 ZERO = Decimal(0)
 
@@ -66,7 +66,7 @@ def loan_expected(uow: UnitOfWork, loan: Loan) -> dict[Account, Decimal]:
     """The expected balances of a disbursed loan, from its stored events."""
     schedule = loan_schedule(loan)
     assert loan.last_event_on is not None
-    state = replay(schedule.installments, stored_events(uow, loan), loan.last_event_on)
+    state = replay(loan_rows(uow, loan), stored_events(uow, loan), loan.last_event_on)
     deducted = loan_terms(loan).bpi is BPITreatment.DEDUCT
     return expected_balances(schedule, deducted, state, loan.interest_posted_through)
 

@@ -23,7 +23,7 @@ from lms.ledger.service import post_entry
 from lms.loans.balances import post_difference
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import Loan, LoanEvent, LoanInstallment
-from lms.loans.service import loan_schedule, loan_terms, locked_loan, stored_events
+from lms.loans.service import loan_rows, loan_terms, locked_loan, stored_events
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ def record_payment(
     )
     uow.session.add(event)
     uow.session.flush()
-    rows = loan_schedule(loan).installments
+    rows = loan_rows(uow, loan)
     assert loan.last_event_on is not None
     if request.value_date >= loan.last_event_on:
         state = replay(rows, stored_events(uow, loan), request.value_date)
@@ -102,7 +102,7 @@ def reverse_payment(
     uow.session.flush()
     assert loan.last_event_on is not None
     as_of = max(loan.last_event_on, known_on)
-    state = replay(loan_schedule(loan).installments, stored_events(uow, loan), as_of)
+    state = replay(loan_rows(uow, loan), stored_events(uow, loan), as_of)
     _store(uow, loan, state)
     post_difference(uow, loan, value_date=known_on, posting_date=posting_date)
     uow.session.flush()
@@ -167,11 +167,9 @@ def _post(
     used = {u.day: u for u in state.excess_applied if since < u.day <= request.value_date}
     for item in state.installments:
         if raised < item.due_date <= request.value_date:
-            post_entry(
-                uow,
-                rules.interest_due(lid, item.due_date, item.interest),
-                posting_date=posting_date,
-            )
+            if item.interest:  # an installment without interest raises nothing
+                entry = rules.interest_due(lid, item.due_date, item.interest)
+                post_entry(uow, entry, posting_date=posting_date)
             loan.interest_posted_through = item.due_date
         if item.due_date in used:
             entry = rules.repayment(
@@ -184,6 +182,8 @@ def _post(
 
 
 def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
+    """Make the stored installments and the loan's figures equal the replayed state (a
+    foreclosure replaces the installments not yet due by one; the stored rows follow)."""
     stored = {
         row.number: row
         for row in uow.session.scalars(
@@ -191,8 +191,14 @@ def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
         )
     }
     for item in state.installments:
-        row = stored[item.number]
+        row = stored.pop(item.number, None)
+        if row is None:
+            row = LoanInstallment(loan_id=loan.id, number=item.number)
+            uow.session.add(row)
+        row.due_date, row.principal, row.interest = item.due_date, item.principal, item.interest
         row.principal_paid, row.interest_paid = item.principal_paid, item.interest_paid
+    for gone in stored.values():  # derived rows of the schedule a foreclosure replaced
+        uow.session.delete(gone)
     loan.excess = state.excess
     loan.last_event_on = state.as_of
     loan.status, loan.closed_on = (

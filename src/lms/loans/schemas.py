@@ -121,6 +121,12 @@ class RepaymentIn(_Request):
     channel: str = Field(pattern="^(upi|nach|enach|neft|rtgs|imps|cash|cheque|gateway|card)$")
 
 
+class ForeclosureIn(_Request):
+    on: date
+    reference: str = Field(min_length=1, max_length=64)
+    channel: str = Field(pattern="^(upi|nach|enach|neft|rtgs|imps|cash|cheque|gateway|card)$")
+
+
 class ReversalIn(_Request):
     known_on: date
 

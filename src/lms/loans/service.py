@@ -20,7 +20,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lms.core.foreclosure import foreclosed_rows
 from lms.core.replay import Event, LoanState, Payment, Reversal, replay
+from lms.core.rows import Installment
 from lms.core.schedule import Schedule, generate_schedule
 from lms.core.terms import BPITreatment, LoanTerms
 from lms.db import UnitOfWork
@@ -132,12 +134,23 @@ def loan_schedule(loan: Loan) -> Schedule:
     return generate_schedule(loan_terms(loan))
 
 
+def loan_rows(uow: UnitOfWork, loan: Loan) -> tuple[Installment, ...]:
+    """The loan's installments: its schedule, foreclosed on the day of a foreclosure event."""
+    rows = loan_schedule(loan).installments
+    foreclosed_on = uow.session.scalar(
+        select(LoanEvent.value_date).where(
+            LoanEvent.loan_id == loan.id, LoanEvent.kind == "foreclosure"
+        )
+    )
+    return rows if foreclosed_on is None else foreclosed_rows(loan_terms(loan), rows, foreclosed_on)
+
+
 def loan_state(uow: UnitOfWork, *, loan_id: int, as_of: date) -> LoanState:
     """The loan's state at the day-end of `as_of`, replayed from its stored events."""
     loan = uow.session.get(Loan, loan_id)
     if loan is None:
         raise NotFoundError("loan", loan_id)
-    return replay(loan_schedule(loan).installments, stored_events(uow, loan), as_of)
+    return replay(loan_rows(uow, loan), stored_events(uow, loan), as_of)
 
 
 def stored_events(uow: UnitOfWork, loan: Loan) -> list[Event]:

@@ -17,12 +17,14 @@ from lms.documents.service import loan_kfs, loan_statement
 from lms.documents.statement import statement_csv
 from lms.loans import catalog, service
 from lms.loans.errors import NotFoundError
+from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
 from lms.loans.models import Customer, Loan
 from lms.loans.repayments import PaymentRequest, record_payment, reverse_payment
 from lms.loans.schemas import (
     BranchIn,
     CustomerIn,
     CustomerOut,
+    ForeclosureIn,
     InstallmentOut,
     LoanIn,
     LoanOut,
@@ -125,6 +127,35 @@ def reverse(loan_id: int, event_id: int, body: ReversalIn, uow: UnitOfWorkDep) -
     )
     uow.commit()
     return {"id": event.id, "loan_id": loan_id, "reverses": event_id, "known_on": event.value_date}
+
+
+@router.get("/loans/{loan_id}/foreclosure-quote")
+def quote(loan_id: int, uow: UnitOfWorkDep, on: date | None = None) -> dict[str, object]:
+    """What closes the loan on `on` (default: today): principal, interest to date, charges."""
+    q = foreclosure_quote(uow, loan_id=loan_id, on=on or business_date())
+    return {
+        "on": q.on,
+        "principal": shown(q.principal),
+        "interest": shown(q.interest),
+        "charges": shown(q.charges),
+        "excess": shown(q.excess),
+        "payable": shown(q.payable),
+    }
+
+
+@router.post("/loans/{loan_id}/foreclosure", status_code=status.HTTP_201_CREATED)
+def foreclose(loan_id: int, body: ForeclosureIn, uow: UnitOfWorkDep) -> dict[str, object]:
+    """Close the loan on `on` with a payment of the quoted amount."""
+    q = foreclose_loan(
+        uow,
+        loan_id=loan_id,
+        on=body.on,
+        reference=body.reference,
+        channel=body.channel,
+        posting_date=business_date(),
+    )
+    uow.commit()
+    return {"loan_id": loan_id, "on": q.on, "paid": shown(q.payable), "status": "closed"}
 
 
 @router.get("/loans/{loan_id}/statement", response_model=None)
