@@ -6,6 +6,7 @@ code 2, writing nothing; output goes to stdout in the format asked for.
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -167,7 +168,7 @@ def demo(
     if problems:
         raise typer.Exit(1)
     if serve_after:
-        serve(database_url=url, host="127.0.0.1", port=port)
+        serve(database_url=url, host="127.0.0.1", port=port, workers=1)
 
 
 def _fresh_demo_url() -> str:
@@ -185,6 +186,7 @@ def serve(
     database_url: DatabaseOption = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
 ) -> None:
     """Migrate the database to the latest schema and serve the REST API (docs at /docs)."""
     import uvicorn
@@ -196,7 +198,18 @@ def serve(
     url = resolve_database_url(database_url)
     upgrade(url)
     typer.echo(f"lms serving {_shown(url)} on http://{host}:{port} (API docs at /docs)")
-    uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+    if workers == 1:
+        uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+        return
+    os.environ["LMS_DATABASE_URL"] = url  # each worker process builds its app from it
+    uvicorn.run(
+        "lms.web.app:app_from_environment",
+        factory=True,
+        workers=workers,
+        host=host,
+        port=port,
+        log_level="warning",
+    )
 
 
 @ledger_app.command("check")

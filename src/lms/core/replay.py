@@ -15,12 +15,13 @@ paid parts never exceed what was owed; every rupee paid is either applied or in 
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from lms.core.allocation import STANDARD, Component, Owed, Part, Waterfall, allocate
+from lms.core.allocation import STANDARD, Bucket, Component, Owed, Part, Waterfall, allocate
 from lms.core.money import ZERO
 from lms.core.rows import Installment
 
@@ -145,7 +146,11 @@ def _live_payments(events: Sequence[Event], as_of: date) -> list[Payment]:
 
 
 class _Book:
-    """Paid parts per installment and component, and the excess, while replaying."""
+    """Paid parts per installment and component, and the excess, while replaying.
+
+    Rows are in due-date order, so what is owed on a day is a slice: from the first row not yet
+    fully paid to the last row due that day (all rows, if the waterfall pays in advance).
+    """
 
     def __init__(self, rows: Sequence[Installment]) -> None:
         self.rows = rows
@@ -153,6 +158,9 @@ class _Book:
         self.paid = {
             (r.number, c): zero for r in rows for c in (Component.INTEREST, Component.PRINCIPAL)
         }
+        self.due_dates = [r.due_date for r in rows]
+        self.first_open = 0  # rows before this one are fully paid
+        self.left = sum((r.total for r in rows), zero)  # everything still owed
         self.excess = zero
         self.closed_on: date | None = None
 
@@ -163,17 +171,22 @@ class _Book:
     def apply(
         self, amount: Decimal, day: date, waterfall: Waterfall
     ) -> tuple[tuple[Part, ...], Decimal]:
-        parts, left = allocate(amount, self._owed(), day, waterfall)
+        ahead = any(bucket is Bucket.IN_ADVANCE for bucket, _ in waterfall.order)
+        parts, left = allocate(amount, self._owed(day, ahead), day, waterfall)
         for part in parts:
             self.paid[part.installment, part.component] += part.amount
+            self.left -= part.amount
         self.excess += left
-        if self.closed_on is None and all(self._unpaid(r) == ZERO for r in self.rows):
+        while self.first_open < len(self.rows) and not self._unpaid(self.rows[self.first_open]):
+            self.first_open += 1
+        if self.closed_on is None and self.left == ZERO:
             self.closed_on = day
         return parts, left
 
-    def _owed(self) -> list[Owed]:
+    def _owed(self, day: date, ahead: bool) -> list[Owed]:
+        stop = len(self.rows) if ahead else bisect_right(self.due_dates, day)
         owed = []
-        for row in self.rows:
+        for row in self.rows[self.first_open : stop]:
             for component, scheduled in (
                 (Component.INTEREST, row.interest),
                 (Component.PRINCIPAL, row.principal),

@@ -38,6 +38,11 @@ def create_app(database_url: str) -> FastAPI:
     return app
 
 
+def app_from_environment() -> FastAPI:
+    """The app over $LMS_DATABASE_URL: the factory uvicorn calls in each worker process."""
+    return create_app(os.environ["LMS_DATABASE_URL"])
+
+
 def unit_of_work(request: Request) -> Iterator[UnitOfWork]:
     """A unit of work for one request; the route commits it when the service succeeded."""
     sessions: sessionmaker[Session] = request.app.state.sessions

@@ -1,0 +1,187 @@
+"""Repayments per second through the HTTP API on PostgreSQL, beside pgbench's TPC-B TPS.
+
+Setup: a fresh database `lms_bench` with LOANS disbursed loans (booked through the services);
+`lms serve` in separate processes (WORKERS uvicorn workers); THREADS client threads post repayments
+(unique references, Idempotency-Key set) to random loans for SECONDS seconds over HTTP on
+loopback. Then pgbench (TPC-B-like, scale 1, 8 clients) runs for the same time on a fresh
+database `lms_bench_pgbench` on the same server. Prints payments/s, p50 and p99 latency,
+pgbench's TPS and the ratio.
+
+Run: .venv/bin/python bench/posting.py [--loans 200] [--threads 8] [--seconds 15]
+Needs: PostgreSQL at postgresql://root@127.0.0.1:5432 (trust auth), pgbench on PATH.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import httpx
+import psycopg
+
+from lms.db import UnitOfWork, make_engine, make_session_factory
+from lms.db.migrate import upgrade
+from lms.loans.catalog import create_branch, create_customer, create_product
+from lms.loans.service import LoanRequest, disburse_loan, onboard_loan
+
+SERVER = "postgresql://root@127.0.0.1:5432"
+PORT = 8791
+
+
+def fresh_database(name: str) -> str:
+    with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
+        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        connection.execute(f'CREATE DATABASE "{name}"')
+    return f"{SERVER}/{name}"
+
+
+def book(url: str, loans: int) -> list[int]:
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    with UnitOfWork(sessions) as uow:
+        create_branch(uow, code="B1", name="Bench")
+        customer = create_customer(uow, branch_code="B1", name="Bench Borrower")
+        create_product(
+            uow,
+            code="PL",
+            name="PL",
+            settings={},
+            amount=(Decimal(1), Decimal(10**8)),
+            rate=(Decimal(0), Decimal(36)),
+            tenure=(1, 360),
+        )
+        uow.commit()
+        customer_id = customer.id
+    ids = []
+    for k in range(loans):
+        with UnitOfWork(sessions) as uow:
+            request = LoanRequest(
+                f"BENCH-{k}",
+                "B1",
+                customer_id,
+                "PL",
+                Decimal(500000),
+                Decimal(12),
+                36,
+                date(2026, 1, 15),
+            )
+            loan = onboard_loan(uow, request=request)
+            disburse_loan(uow, loan_id=loan.id, posting_date=date(2026, 1, 15))
+            uow.commit()
+            ids.append(loan.id)
+    engine.dispose()
+    return ids
+
+
+def load(loan_ids: list[int], threads: int, seconds: float) -> tuple[int, list[float], int]:
+    latencies: list[float] = []
+    failures = [0]
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+    day = (date(2026, 1, 15) + timedelta(days=31)).isoformat()
+
+    def worker(seed: int) -> None:
+        rnd = random.Random(seed)
+        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=30) as client:
+            n = 0
+            while time.monotonic() < stop:
+                loan = rnd.choice(loan_ids)
+                reference = f"T{seed}-{n}"
+                body = {
+                    "amount": "100.00",
+                    "value_date": day,
+                    "reference": reference,
+                    "channel": "upi",
+                }
+                started = time.perf_counter()
+                response = client.post(
+                    f"/api/v1/loans/{loan}/repayments",
+                    json=body,
+                    headers={"Idempotency-Key": reference},
+                )
+                elapsed = time.perf_counter() - started
+                with lock:
+                    if response.status_code == 201:
+                        latencies.append(elapsed)
+                    else:
+                        failures[0] += 1
+                n += 1
+
+    pool = [threading.Thread(target=worker, args=(seed,)) for seed in range(threads)]
+    for thread in pool:
+        thread.start()
+    for thread in pool:
+        thread.join()
+    return len(latencies), latencies, failures[0]
+
+
+def pgbench_tps(seconds: int) -> float:
+    url = fresh_database("lms_bench_pgbench")
+    subprocess.run(["pgbench", "-i", "-q", "-s", "1", url], check=True, capture_output=True)
+    result = subprocess.run(
+        ["pgbench", "-c", "8", "-j", "2", "-T", str(seconds), url],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    match = re.search(r"tps = ([0-9.]+)", result.stdout)
+    assert match, result.stdout
+    return float(match.group(1))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loans", type=int, default=200)
+    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--workers", type=int, default=2)
+    args = parser.parse_args()
+    url = fresh_database("lms_bench")
+    loan_ids = book(url, args.loans)
+    lms = str(Path(sys.executable).with_name("lms"))
+    server = subprocess.Popen(
+        [lms, "serve", "--database-url", url, "--port", str(PORT), "--workers", str(args.workers)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"http://127.0.0.1:{PORT}/api/v1/loans?limit=1", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        count, latencies, failures = load(loan_ids, args.threads, args.seconds)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+    if not latencies:
+        raise SystemExit(f"no repayment succeeded ({failures} failed): is the server up?")
+    rate = count / args.seconds
+    ordered = sorted(latencies)
+    p50 = statistics.median(ordered) * 1000
+    p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000
+    tps = pgbench_tps(args.seconds)
+    print(
+        f"{args.loans} loans, {args.threads} client threads, {args.seconds} s, {args.workers} uvicorn workers"
+    )
+    print(
+        f"lms repayments over HTTP: {rate:,.0f}/s  p50 {p50:.1f} ms  p99 {p99:.1f} ms  failures {failures}"
+    )
+    print(
+        f"pgbench TPC-B (scale 1, 8 clients): {tps:,.0f} TPS   ratio lms/pgbench {rate / tps:.2f}"
+    )
+
+
+if __name__ == "__main__":
+    main()
