@@ -23,7 +23,7 @@ from lms.ledger.service import post_entry
 from lms.loans.balances import post_difference
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import Loan, LoanEvent, LoanInstallment
-from lms.loans.service import loan_rows, loan_terms, locked_loan, stored_events
+from lms.loans.service import loan_history, loan_terms, locked_loan
 
 
 @dataclass(frozen=True)
@@ -56,14 +56,14 @@ def record_payment(
     )
     uow.session.add(event)
     uow.session.flush()
-    rows = loan_rows(uow, loan)
+    rows, events = loan_history(uow, loan)
     assert loan.last_event_on is not None
     if request.value_date >= loan.last_event_on:
-        state = replay(rows, stored_events(uow, loan), request.value_date)
+        state = replay(rows, events, request.value_date)
         _post(uow, loan, state, request, posting_date)
         _store(uow, loan, state)
     else:  # backdated: replay to the loan's last event and post the ledger difference
-        state = replay(rows, stored_events(uow, loan), loan.last_event_on)
+        state = replay(rows, events, loan.last_event_on)
         _store(uow, loan, state)
         post_difference(uow, loan, value_date=request.value_date, posting_date=posting_date)
     uow.session.flush()
@@ -102,7 +102,7 @@ def reverse_payment(
     uow.session.flush()
     assert loan.last_event_on is not None
     as_of = max(loan.last_event_on, known_on)
-    state = replay(loan_rows(uow, loan), stored_events(uow, loan), as_of)
+    state = replay(*loan_history(uow, loan), as_of)
     _store(uow, loan, state)
     post_difference(uow, loan, value_date=known_on, posting_date=posting_date)
     uow.session.flush()
@@ -110,25 +110,38 @@ def reverse_payment(
 
 
 def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent | None:
-    if request.idempotency_key is None:
-        return None
-    earlier = uow.session.scalar(
-        select(LoanEvent).where(
-            LoanEvent.loan_id == loan.id, LoanEvent.idempotency_key == request.idempotency_key
+    """The earlier payment with this idempotency key (a retry), or None. A different payment
+    with the key, or another payment with the reference, is a conflict. One query for both."""
+    same_key = LoanEvent.idempotency_key == request.idempotency_key
+    same_reference = (LoanEvent.kind == "payment") & (LoanEvent.reference == request.reference)
+    condition = same_reference if request.idempotency_key is None else same_key | same_reference
+    earlier = uow.session.scalars(
+        select(LoanEvent).where(LoanEvent.loan_id == loan.id, condition)
+    ).all()
+    retried = next(
+        (
+            e
+            for e in earlier
+            if request.idempotency_key and e.idempotency_key == request.idempotency_key
+        ),
+        None,
+    )
+    if retried is not None:
+        same = (retried.amount, retried.value_date, retried.reference) == (
+            request.amount,
+            request.value_date,
+            request.reference,
         )
-    )
-    if earlier is None:
-        return None
-    same = (earlier.amount, earlier.value_date, earlier.reference) == (
-        request.amount,
-        request.value_date,
-        request.reference,
-    )
-    if not same:
+        if not same:
+            raise ConflictError(
+                f"idempotency key {request.idempotency_key!r} was used for another payment"
+            )
+        return retried
+    if earlier:
         raise ConflictError(
-            f"idempotency key {request.idempotency_key!r} was used for another payment"
+            f"reference {request.reference!r} is already a payment of loan {loan.id}"
         )
-    return earlier
+    return None
 
 
 def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> None:
@@ -140,17 +153,6 @@ def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> None:
     if precision.apply(request.amount) != request.amount:
         raise InvalidError(
             [("amount", f"must be a multiple of the loan's precision {precision.step}")]
-        )
-    taken = uow.session.scalar(
-        select(LoanEvent.id).where(
-            LoanEvent.loan_id == loan.id,
-            LoanEvent.kind == "payment",
-            LoanEvent.reference == request.reference,
-        )
-    )
-    if taken is not None:
-        raise ConflictError(
-            f"reference {request.reference!r} is already a payment of loan {loan.id}"
         )
     assert loan.disbursed_on is not None
     if request.value_date < loan.disbursed_on:
@@ -183,7 +185,8 @@ def _post(
 
 def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
     """Make the stored installments and the loan's figures equal the replayed state (a
-    foreclosure replaces the installments not yet due by one; the stored rows follow)."""
+    foreclosure replaces the installments not yet due by one; the stored rows follow). Only
+    what changed is written."""
     stored = {
         row.number: row
         for row in uow.session.scalars(
@@ -195,8 +198,23 @@ def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
         if row is None:
             row = LoanInstallment(loan_id=loan.id, number=item.number)
             uow.session.add(row)
-        row.due_date, row.principal, row.interest = item.due_date, item.principal, item.interest
-        row.principal_paid, row.interest_paid = item.principal_paid, item.interest_paid
+        wanted = (
+            item.due_date,
+            item.principal,
+            item.interest,
+            item.principal_paid,
+            item.interest_paid,
+        )
+        if (
+            row.due_date,
+            row.principal,
+            row.interest,
+            row.principal_paid,
+            row.interest_paid,
+        ) != wanted:
+            row.due_date, row.principal, row.interest, row.principal_paid, row.interest_paid = (
+                wanted
+            )
     for gone in stored.values():  # derived rows of the schedule a foreclosure replaced
         uow.session.delete(gone)
     loan.excess = state.excess

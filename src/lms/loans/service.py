@@ -13,9 +13,11 @@ Guarantees:
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -127,22 +129,58 @@ def disburse_loan(uow: UnitOfWork, *, loan_id: int, posting_date: date) -> Loan:
 
 
 def loan_terms(loan: Loan) -> LoanTerms:
-    return _parsed(loan.terms)
+    """The loan's LoanTerms (parsed once per distinct terms: they never change)."""
+    return _terms_cached(json.dumps(loan.terms, sort_keys=True))
 
 
 def loan_schedule(loan: Loan) -> Schedule:
-    return generate_schedule(loan_terms(loan))
+    """The loan's schedule (generated once per distinct terms)."""
+    return _schedule_cached(loan_terms(loan))
+
+
+@lru_cache(maxsize=4096)
+def _terms_cached(spec: str) -> LoanTerms:
+    return _parsed(json.loads(spec))
+
+
+@lru_cache(maxsize=4096)
+def _schedule_cached(terms: LoanTerms) -> Schedule:
+    return generate_schedule(terms)
+
+
+def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], list[Event]]:
+    """The loan's installments (its schedule, foreclosed on the day of a foreclosure event) and
+    its payments and reversals as replay events, in one query. Amounts are put back to the
+    loan's precision (storage keeps four decimal places)."""
+    terms = loan_terms(loan)
+    stored = uow.session.execute(
+        select(LoanEvent.kind, LoanEvent.value_date, LoanEvent.amount, LoanEvent.reference)
+        .where(LoanEvent.loan_id == loan.id, LoanEvent.kind != "disbursement")
+        .order_by(LoanEvent.id)
+    )
+    events: list[Event] = []
+    foreclosed_on = None
+    for kind, value_date, amount, reference in stored:
+        if kind == "payment":
+            events.append(
+                Payment(value_date, terms.precision.apply(amount or Decimal(0)), reference or "")
+            )
+        elif kind == "reversal":
+            events.append(Reversal(value_date, reference or ""))
+        elif kind == "foreclosure":
+            foreclosed_on = value_date
+    rows = loan_schedule(loan).installments
+    if foreclosed_on is not None:
+        rows = foreclosed_rows(terms, rows, foreclosed_on)
+    return rows, events
 
 
 def loan_rows(uow: UnitOfWork, loan: Loan) -> tuple[Installment, ...]:
-    """The loan's installments: its schedule, foreclosed on the day of a foreclosure event."""
-    rows = loan_schedule(loan).installments
-    foreclosed_on = uow.session.scalar(
-        select(LoanEvent.value_date).where(
-            LoanEvent.loan_id == loan.id, LoanEvent.kind == "foreclosure"
-        )
-    )
-    return rows if foreclosed_on is None else foreclosed_rows(loan_terms(loan), rows, foreclosed_on)
+    return loan_history(uow, loan)[0]
+
+
+def stored_events(uow: UnitOfWork, loan: Loan) -> list[Event]:
+    return loan_history(uow, loan)[1]
 
 
 def loan_state(uow: UnitOfWork, *, loan_id: int, as_of: date) -> LoanState:
@@ -150,27 +188,7 @@ def loan_state(uow: UnitOfWork, *, loan_id: int, as_of: date) -> LoanState:
     loan = uow.session.get(Loan, loan_id)
     if loan is None:
         raise NotFoundError("loan", loan_id)
-    return replay(loan_rows(uow, loan), stored_events(uow, loan), as_of)
-
-
-def stored_events(uow: UnitOfWork, loan: Loan) -> list[Event]:
-    """The loan's payments and reversals as replay events, amounts at the loan's precision
-    (storage keeps four decimal places)."""
-    precision = loan_terms(loan).precision
-    rows = uow.session.scalars(
-        select(LoanEvent)
-        .where(LoanEvent.loan_id == loan.id, LoanEvent.kind.in_(("payment", "reversal")))
-        .order_by(LoanEvent.id)
-    )
-    events: list[Event] = []
-    for r in rows:
-        if r.kind == "payment":
-            events.append(
-                Payment(r.value_date, precision.apply(r.amount or Decimal(0)), r.reference or "")
-            )
-        else:
-            events.append(Reversal(r.value_date, r.reference or ""))
-    return events
+    return replay(*loan_history(uow, loan), as_of)
 
 
 def locked_loan(uow: UnitOfWork, loan_id: int) -> Loan:
