@@ -49,19 +49,7 @@ def _table(rows: Sequence[Sequence[object]]) -> Table:
 
 def statement_pdf(loan_label: str, as_of: date, lines: list[StatementLine]) -> bytes:
     styles = getSampleStyleSheet()
-    rows = [COLUMNS] + [
-        (
-            line.day.isoformat(),
-            line.kind,
-            line.reference,
-            line.amount,
-            line.principal,
-            line.interest,
-            line.held,
-            line.balance,
-        )
-        for line in lines
-    ]
+    rows = [COLUMNS, *(line.cells() for line in lines)]
     parts: list[object] = [
         Paragraph(f"Loan statement: {loan_label}", styles["Title"]),
         Paragraph(

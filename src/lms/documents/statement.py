@@ -31,6 +31,11 @@ class StatementLine:
     held: Decimal  # put into (positive) or taken from (negative) unapplied funds
     balance: Decimal  # principal outstanding after the line
 
+    def cells(self) -> tuple[str, ...]:
+        """The line as text cells in the order of COLUMNS."""
+        amounts = (self.amount, self.principal, self.interest, self.held, self.balance)
+        return (self.day.isoformat(), self.kind, self.reference, *(str(a) for a in amounts))
+
 
 def statement_lines(
     rows: tuple[Installment, ...],
@@ -120,17 +125,5 @@ def statement_csv(lines: list[StatementLine]) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(COLUMNS)
-    for line in lines:
-        writer.writerow(
-            [
-                line.day.isoformat(),
-                line.kind,
-                line.reference,
-                line.amount,
-                line.principal,
-                line.interest,
-                line.held,
-                line.balance,
-            ]
-        )
+    writer.writerows(line.cells() for line in lines)
     return buffer.getvalue()
