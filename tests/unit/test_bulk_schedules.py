@@ -110,6 +110,7 @@ def test_every_loan_equals_the_core_schedule(product: LoanTerms, loans: LoanColu
             tuple(map(str, row)) for row in expected.installments
         ]
         assert (str(got.emi), str(got.bpi)) == (str(expected.emi), str(expected.bpi))
+        assert tuple(map(str, batch.emi_and_bpi(i))) == (str(expected.emi), str(expected.bpi))
         units = [
             (r.number, r.due_date, *(int(v * 100) for v in r[2:])) for r in expected.installments
         ]

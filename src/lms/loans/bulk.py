@@ -77,6 +77,11 @@ class ScheduleBatch:
         return len(self.loans)
 
     @property
+    def exponent(self) -> int:
+        """The exponent of the minor unit of amounts in `rows` (-2: paisa)."""
+        return self._exponent
+
+    @property
     def fast_count(self) -> int:
         """How many loans the vectorised lane computed (the rest went through the core)."""
         return len(self._position)
@@ -111,6 +116,24 @@ class ScheduleBatch:
         if units != units.to_integral_value():
             raise ValueError(f"{amount} is not a multiple of the precision")
         return int(units)
+
+    def emi_and_bpi(self, index: int) -> tuple[Decimal, Decimal]:
+        """Loan `index`'s reported EMI and broken-period interest, without building its rows."""
+        column = self._position.get(index)
+        if column is None:
+            schedule = self.schedule(index)
+            return schedule.emi, schedule.bpi
+        lane = self._lane
+        assert lane is not None
+        if int(lane.counts[column]) == 1:  # the EMI of a one-row schedule is that row's total
+            return self.schedule(index).emi, Decimal(int(lane.bpi[column])).scaleb(self._exponent)
+        step_exponent = min(_exponent(self.product.rounding.step), 0)
+        level = (
+            Decimal(int(lane.emi[column]))
+            .scaleb(self._exponent)
+            .quantize(ONE.scaleb(step_exponent))
+        )
+        return level, Decimal(int(lane.bpi[column])).scaleb(self._exponent)
 
     def schedule(self, index: int) -> Schedule:
         """Loan `index`'s schedule as the core's Schedule value, with Decimal amounts."""

@@ -70,7 +70,7 @@ class Loan(Base):
     terms: Mapped[dict[str, Any]] = mapped_column(JSON)  # the full schedule spec of the loan
     status: Mapped[str] = mapped_column(String(16), index=True)  # approved, active, closed
     emi: Mapped[Decimal] = mapped_column(Money)
-    apr: Mapped[Decimal] = mapped_column(DecimalText)
+    apr: Mapped[Decimal | None] = mapped_column(DecimalText)  # None: imported in bulk
     net_disbursed: Mapped[Decimal] = mapped_column(Money)
     excess: Mapped[Decimal] = mapped_column(Money)
     disbursed_on: Mapped[date | None] = mapped_column(Date)

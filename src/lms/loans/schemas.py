@@ -100,7 +100,7 @@ class LoanOut(BaseModel):
     principal: Shown
     annual_rate: Shown
     emi: Shown
-    apr: Shown
+    apr: Shown | None
     net_disbursed: Shown
     excess: Shown
     disbursed_on: date | None

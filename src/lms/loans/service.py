@@ -212,6 +212,12 @@ def _terms_of(request: LoanRequest, product: Product | None) -> dict[str, Any]:
     return spec
 
 
+def product_template(settings: dict[str, Any]) -> LoanTerms:
+    """The product's settings as LoanTerms with placeholder loan fields (for bulk work)."""
+    sample = {**settings, "principal": "1", "annual_rate": "1", "disbursement_date": "2026-01-15"}
+    return _parsed({**sample, "installments": 1})
+
+
 def _parsed(spec: dict[str, Any]) -> LoanTerms:
     try:
         return parse_spec(spec)

@@ -75,7 +75,7 @@ def upgrade() -> None:
         sa.Column("terms", sa.JSON(), nullable=False),
         sa.Column("status", sa.String(length=16), nullable=False),
         sa.Column("emi", Money(), nullable=False),
-        sa.Column("apr", DecimalText(), nullable=False),
+        sa.Column("apr", DecimalText(), nullable=True),
         sa.Column("net_disbursed", Money(), nullable=False),
         sa.Column("excess", Money(), nullable=False),
         sa.Column("disbursed_on", sa.Date(), nullable=True),
