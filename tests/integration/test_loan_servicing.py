@@ -14,13 +14,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lms.db import UnitOfWork, make_engine, make_session_factory
 from lms.db.migrate import upgrade
+from lms.documents.service import loan_statement
 from lms.ledger.check import account_balances, ledger_problems
 from lms.loans.balances import loan_ledger_problems
 from lms.loans.catalog import create_branch, create_customer, create_product
 from lms.loans.errors import ConflictError, InvalidError
 from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
 from lms.loans.models import Customer, Loan, LoanInstallment
-from lms.loans.repayments import PaymentRequest, record_payment, reverse_payment
+from lms.loans.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
 from lms.loans.service import LoanRequest, disburse_loan, loan_state, onboard_loan
 
 DAY = date(2026, 1, 15)
@@ -346,3 +347,42 @@ def test_foreclosure_quote_and_closure(sessions: sessionmaker[Session]) -> None:
     assert balances.get("loan_principal", D(0)) == 0
     assert balances["interest_income"] == D("-1423.98")
     assert balances["collection_bank"] == D("101423.98")
+
+
+def test_an_overpayment_is_refunded(sessions: sessionmaker[Session]) -> None:
+    loan_id = _booked(sessions)
+    _pay(sessions, loan_id, amount=D(10000), value_date=date(2026, 2, 15), reference="UTR1")
+    with UnitOfWork(sessions) as uow:
+        with pytest.raises(InvalidError, match=r"at most the unapplied funds 1115\.12"):
+            refund_excess(
+                uow,
+                loan_id=loan_id,
+                amount=D(2000),
+                value_date=date(2026, 2, 20),
+                reference="RF0",
+                posting_date=date(2026, 2, 20),
+            )
+        refund_excess(
+            uow,
+            loan_id=loan_id,
+            amount=D("1115.12"),
+            value_date=date(2026, 2, 20),
+            reference="RF1",
+            posting_date=date(2026, 2, 20),
+        )
+        uow.commit()
+    with UnitOfWork(sessions) as uow:
+        state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 3, 15))
+        _label, lines = loan_statement(uow, loan_id=loan_id, as_of=date(2026, 3, 15))
+    assert (state.excess, state.installments[1].interest_paid) == (
+        D("0.00"),
+        D("0.00"),
+    )  # nothing left to apply
+    assert [(line.kind, line.amount, line.held) for line in lines][-1] == (
+        "refund",
+        D("-1115.12"),
+        D("-1115.12"),
+    )
+    balances = _sound(sessions, loan_id)
+    assert balances["collection_bank"] == D("8884.88")
+    assert balances.get("unapplied_funds", D(0)) == 0

@@ -4,7 +4,8 @@
 payment is split by the waterfall over what is owed on its value date, and what it cannot place
 is held as unapplied funds (excess), which pays the next installment on its due date. A reversal
 (a returned cheque or NACH debit) voids its payment from the payment's own value date once the
-reversal is known, so a backdated payment or a reversal is just another replay.
+reversal is known, so a backdated payment or a reversal is just another replay. A refund pays
+unapplied funds back (never more than is held on its date).
 
 Days past due follow the IRACP rule: an amount is overdue if unpaid at the day-end of its due
 date; DPD counts from the oldest unpaid due date, the due date itself being day 1.
@@ -43,7 +44,16 @@ class Reversal:
     reference: str
 
 
-Event = Payment | Reversal
+@dataclass(frozen=True, slots=True)
+class Refund:
+    """Unapplied funds paid back to the borrower on `value_date`."""
+
+    value_date: date
+    amount: Decimal
+    reference: str
+
+
+Event = Payment | Reversal | Refund
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +117,14 @@ def replay(
 ) -> LoanState:
     """The loan's state at the day-end of `as_of`, from its schedule rows and its events."""
     payments = _live_payments(events, as_of)
+    refunds = sorted(
+        (e for e in events if isinstance(e, Refund) and e.value_date <= as_of), key=_by_day
+    )
     book = _Book(rows)
     applied: list[Applied] = []
     from_excess: list[ExcessApplied] = []
-    for day in sorted(
-        {p.value_date for p in payments} | {r.due_date for r in rows if r.due_date <= as_of}
-    ):
+    days = {p.value_date for p in payments} | {r.value_date for r in refunds}
+    for day in sorted(days | {r.due_date for r in rows if r.due_date <= as_of}):
         if book.excess and any(r.due_date == day for r in rows):
             parts, _ = book.apply(book.take_excess(), day, waterfall)
             if parts:
@@ -120,7 +132,17 @@ def replay(
         for payment in (p for p in payments if p.value_date == day):
             parts, held = book.apply(payment.amount, day, waterfall)
             applied.append(Applied(payment, parts, held))
+        for refund in (r for r in refunds if r.value_date == day):
+            if refund.amount > book.excess:
+                raise ReplayError(
+                    f"refund {refund.reference!r} exceeds the unapplied funds {book.excess}"
+                )
+            book.excess -= refund.amount
     return book.state(as_of, tuple(applied), tuple(from_excess))
+
+
+def _by_day(refund: Refund) -> tuple[date, str]:
+    return refund.value_date, refund.reference
 
 
 def _live_payments(events: Sequence[Event], as_of: date) -> list[Payment]:

@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from lms.core.allocation import Component, Part
-from lms.core.replay import Event, Payment, Reversal, replay
+from lms.core.replay import Event, Payment, Refund, Reversal, replay
 from lms.core.rows import Installment
 
 ZERO = Decimal(0)
@@ -48,10 +48,12 @@ def statement_lines(
     lines = [
         StatementLine(disbursed_on, "disbursement", "", -disbursed, ZERO, ZERO, ZERO, disbursed)
     ]
+    refunds = [e for e in events if isinstance(e, Refund) and e.value_date <= as_of]
     known = sorted(
         {e.value_date for e in events if isinstance(e, Payment) and e.value_date <= as_of}
         | {e.known_on for e in events if isinstance(e, Reversal) and e.known_on <= as_of}
         | {r.due_date for r in rows if r.due_date <= as_of}
+        | {r.value_date for r in refunds}
     )
     payments = {e.reference: e for e in events if isinstance(e, Payment)}
     for day in known:
@@ -95,6 +97,19 @@ def statement_lines(
                         state.principal_outstanding,
                     )
                 )
+        for refund in (r for r in refunds if r.value_date == day):
+            lines.append(
+                StatementLine(
+                    day,
+                    "refund",
+                    refund.reference,
+                    -refund.amount,
+                    ZERO,
+                    ZERO,
+                    -refund.amount,
+                    state.principal_outstanding,
+                )
+            )
     return [
         line for line in lines if line.kind != "excess applied" or line.principal or line.interest
     ]

@@ -149,6 +149,16 @@ def repayment(
     return _entry("excess_applied" if from_excess else "repayment", value_date, loan_id, lines)
 
 
+def refund(loan_id: str, value_date: date, amount: Decimal) -> JournalEntry:
+    """Unapplied funds paid back to the borrower from the collection account."""
+    return _entry(
+        "refund",
+        value_date,
+        loan_id,
+        [debit(Account.UNAPPLIED_FUNDS, amount), credit(Account.COLLECTION_BANK, amount)],
+    )
+
+
 def reversal_of(entry: JournalEntry, value_date: date) -> JournalEntry:
     """The mirror of `entry`: every debit becomes a credit and the reverse."""
     lines = [Line(line.account, line.credit, line.debit) for line in entry.lines]

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.core.replay import LoanState, replay
+from lms.core.replay import LoanState, Refund, replay
 from lms.core.schedule import Schedule
 from lms.core.terms import BPITreatment, FeePayee
 from lms.db import UnitOfWork
@@ -22,13 +22,17 @@ from lms.ledger.check import LedgerProblem, account_balances
 from lms.ledger.rules import JournalEntry, credit, debit
 from lms.ledger.service import post_entry
 from lms.loans.models import Loan
-from lms.loans.service import loan_rows, loan_schedule, loan_terms, stored_events
+from lms.loans.service import loan_history, loan_schedule, loan_terms
 
 ZERO = Decimal(0)
 
 
 def expected_balances(
-    schedule: Schedule, bpi_deducted: bool, state: LoanState, interest_through: date | None
+    schedule: Schedule,
+    bpi_deducted: bool,
+    state: LoanState,
+    interest_through: date | None,
+    refunded: Decimal = ZERO,
 ) -> dict[Account, Decimal]:
     """Debit-minus-credit balance each account must hold for this loan."""
     fees = schedule.fee_charges
@@ -56,7 +60,7 @@ def expected_balances(
         Account.INTEREST_INCOME: -(raised + bpi),
         Account.INTEREST_RECEIVABLE: raised
         - sum((i.interest_paid for i in state.installments), ZERO),
-        Account.COLLECTION_BANK: received,
+        Account.COLLECTION_BANK: received - refunded,
         Account.UNAPPLIED_FUNDS: -state.excess,
     }
     return {account: amount for account, amount in balances.items() if amount}
@@ -66,9 +70,14 @@ def loan_expected(uow: UnitOfWork, loan: Loan) -> dict[Account, Decimal]:
     """The expected balances of a disbursed loan, from its stored events."""
     schedule = loan_schedule(loan)
     assert loan.last_event_on is not None
-    state = replay(loan_rows(uow, loan), stored_events(uow, loan), loan.last_event_on)
+    rows, events = loan_history(uow, loan)
+    state = replay(rows, events, loan.last_event_on)
     deducted = loan_terms(loan).bpi is BPITreatment.DEDUCT
-    return expected_balances(schedule, deducted, state, loan.interest_posted_through)
+    refunded = sum(
+        (e.amount for e in events if isinstance(e, Refund) and e.value_date <= loan.last_event_on),
+        ZERO,
+    )
+    return expected_balances(schedule, deducted, state, loan.interest_posted_through, refunded)
 
 
 def loan_ledger_problems(uow: UnitOfWork) -> list[LedgerProblem]:

@@ -109,6 +109,45 @@ def reverse_payment(
     return reversal
 
 
+def refund_excess(
+    uow: UnitOfWork,
+    *,
+    loan_id: int,
+    amount: Decimal,
+    value_date: date,
+    reference: str,
+    posting_date: date,
+) -> LoanEvent:
+    """Pay unapplied funds back to the borrower (an overpayment, or money left at closure)."""
+    loan = locked_loan(uow, loan_id)
+    assert loan.last_event_on is not None
+    if value_date < loan.last_event_on:
+        raise ConflictError(
+            f"refund date {value_date} is before the loan's last event on {loan.last_event_on}"
+        )
+    rows, events = loan_history(uow, loan)
+    held = replay(rows, events, value_date).excess
+    if not 0 < amount <= held:
+        raise InvalidError(
+            [("amount", f"must be more than 0 and at most the unapplied funds {held}")]
+        )
+    event = LoanEvent(
+        loan_id=loan.id,
+        kind="refund",
+        value_date=value_date,
+        amount=amount,
+        reference=reference,
+        created_at=datetime.now(UTC),
+    )
+    uow.session.add(event)
+    uow.session.flush()
+    rows, events = loan_history(uow, loan)
+    _store(uow, loan, replay(rows, events, value_date))
+    post_entry(uow, rules.refund(str(loan.id), value_date, amount), posting_date=posting_date)
+    uow.session.flush()
+    return event
+
+
 def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent | None:
     """The earlier payment with this idempotency key (a retry), or None. A different payment
     with the key, or another payment with the reference, is a conflict. One query for both."""

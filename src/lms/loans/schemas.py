@@ -127,6 +127,12 @@ class ForeclosureIn(_Request):
     channel: str = Field(pattern="^(upi|nach|enach|neft|rtgs|imps|cash|cheque|gateway|card)$")
 
 
+class RefundIn(_Request):
+    amount: Amount
+    value_date: date
+    reference: str = Field(min_length=1, max_length=64)
+
+
 class ReversalIn(_Request):
     known_on: date
 

@@ -23,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 
 from lms.core.foreclosure import foreclosed_rows
-from lms.core.replay import Event, LoanState, Payment, Reversal, replay
+from lms.core.replay import Event, LoanState, Payment, Refund, Reversal, replay
 from lms.core.rows import Installment
 from lms.core.schedule import Schedule, generate_schedule
 from lms.core.terms import BPITreatment, LoanTerms
@@ -167,6 +167,10 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             )
         elif kind == "reversal":
             events.append(Reversal(value_date, reference or ""))
+        elif kind == "refund":
+            events.append(
+                Refund(value_date, terms.precision.apply(amount or Decimal(0)), reference or "")
+            )
         elif kind == "foreclosure":
             foreclosed_on = value_date
     rows = loan_schedule(loan).installments

@@ -19,7 +19,7 @@ from lms.loans import catalog, service
 from lms.loans.errors import NotFoundError
 from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
 from lms.loans.models import Customer, Loan
-from lms.loans.repayments import PaymentRequest, record_payment, reverse_payment
+from lms.loans.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
 from lms.loans.schemas import (
     BranchIn,
     CustomerIn,
@@ -32,6 +32,7 @@ from lms.loans.schemas import (
     LoanStateOut,
     ProductIn,
     ProductOut,
+    RefundIn,
     RepaymentIn,
     RepaymentOut,
     ReversalIn,
@@ -127,6 +128,26 @@ def reverse(loan_id: int, event_id: int, body: ReversalIn, uow: UnitOfWorkDep) -
     )
     uow.commit()
     return {"id": event.id, "loan_id": loan_id, "reverses": event_id, "known_on": event.value_date}
+
+
+@router.post("/loans/{loan_id}/refunds", status_code=status.HTTP_201_CREATED)
+def refund(loan_id: int, body: RefundIn, uow: UnitOfWorkDep) -> dict[str, object]:
+    """Pay unapplied funds back to the borrower."""
+    event = refund_excess(
+        uow,
+        loan_id=loan_id,
+        amount=body.amount,
+        value_date=body.value_date,
+        reference=body.reference,
+        posting_date=business_date(),
+    )
+    uow.commit()
+    return {
+        "id": event.id,
+        "loan_id": loan_id,
+        "amount": shown(body.amount),
+        "value_date": body.value_date,
+    }
 
 
 @router.get("/loans/{loan_id}/foreclosure-quote")
