@@ -28,22 +28,28 @@ def broken_period_interest(terms: LoanTerms, timeline: Timeline, rates: Rates) -
 
 
 def apply_bpi(terms: LoanTerms, rows: list[Installment], bpi: Decimal) -> list[Installment]:
-    if bpi == ZERO or terms.bpi in (BPITreatment.NONE, BPITreatment.DEDUCT):
-        return rows
-    first_paying = _first_paying_index(terms, len(rows))
-    extra = [ZERO] * len(rows)
+    extra = bpi_shares(terms, len(rows), bpi)
+    return [
+        _with_extra_interest(row, add) if add else row for row, add in zip(rows, extra, strict=True)
+    ]
+
+
+def bpi_shares(terms: LoanTerms, count: int, bpi: Decimal) -> list[Decimal]:
+    """The part of `bpi` each of `count` installments carries (all zero when it is deducted)."""
+    extra = [ZERO] * count
+    if bpi == ZERO or terms.bpi in (BPITreatment.NONE, BPITreatment.DEDUCT) or not count:
+        return extra
+    first_paying = _first_paying_index(terms, count)
     if terms.bpi is BPITreatment.FIRST:
         extra[first_paying] = bpi
     elif terms.bpi is BPITreatment.LAST:
         extra[-1] = bpi
     else:
-        share, last = spread(bpi, len(rows) - first_paying, terms.precision)
-        for i in range(first_paying, len(rows) - 1):
+        share, last = spread(bpi, count - first_paying, terms.precision)
+        for i in range(first_paying, count - 1):
             extra[i] = share
         extra[-1] = last
-    return [
-        _with_extra_interest(row, add) if add else row for row, add in zip(rows, extra, strict=True)
-    ]
+    return extra
 
 
 def _first_paying_index(terms: LoanTerms, count: int) -> int:

@@ -164,7 +164,7 @@ def _spec(settings: dict[str, Any], terms: LoanTerms) -> dict[str, Any]:
     }
     if terms.first_due_date is not None:
         spec["first_due_date"] = terms.first_due_date.isoformat()
-    if terms.due_day is not None and "due_day" not in settings:
+    if terms.due_day is not None:  # the loan's own cycle day, or the product's
         spec["due_day"] = "last" if terms.due_day == 0 else terms.due_day
     return spec
 

@@ -44,6 +44,10 @@ def record_payment(
     if repeated is not None:
         return repeated, False
     _check(uow, loan, request)
+    if request.value_date > posting_date:
+        raise InvalidError(
+            [("value_date", f"is after the posting date {posting_date}: money not yet received")]
+        )
     event = LoanEvent(
         loan_id=loan.id,
         kind="payment",
@@ -58,14 +62,18 @@ def record_payment(
     uow.session.flush()
     rows, events = loan_history(uow, loan)
     assert loan.last_event_on is not None
-    if request.value_date >= loan.last_event_on:
+    if request.value_date > loan.last_event_on:  # a new day: entries event by event
         state = replay(rows, events, request.value_date)
-        _post(uow, loan, state, request, posting_date)
-        _store(uow, loan, state)
-    else:  # backdated: replay to the loan's last event and post the ledger difference
+        _post_dues_and_excess(uow, loan, state, request.value_date, posting_date)
+        applied = next(a for a in state.applied if a.payment.reference == request.reference)
+        entry = rules.repayment(str(loan.id), request.value_date, applied.parts, applied.held)
+        post_entry(uow, entry, posting_date=posting_date)
+    else:  # on or before the last event's day: the allocations of that day may change
         state = replay(rows, events, loan.last_event_on)
-        _store(uow, loan, state)
-        post_difference(uow, loan, value_date=request.value_date, posting_date=posting_date)
+    _store(uow, loan, state)
+    # the ledger must equal the replayed loan: for a new day this posts nothing; for a backdated
+    # or same-day payment it posts the one adjustment that the replay implies
+    post_difference(uow, loan, value_date=request.value_date, posting_date=posting_date)
     uow.session.flush()
     return event, True
 
@@ -120,17 +128,33 @@ def refund_excess(
 ) -> LoanEvent:
     """Pay unapplied funds back to the borrower (an overpayment, or money left at closure)."""
     loan = locked_loan(uow, loan_id)
-    assert loan.last_event_on is not None
+    if loan.last_event_on is None:
+        raise ConflictError(f"loan {loan_id} is not disbursed; it holds no funds")
     if value_date < loan.last_event_on:
         raise ConflictError(
             f"refund date {value_date} is before the loan's last event on {loan.last_event_on}"
         )
-    rows, events = loan_history(uow, loan)
-    held = replay(rows, events, value_date).excess
-    if not 0 < amount <= held:
+    precision = loan_terms(loan).precision
+    if precision.apply(amount) != amount:
         raise InvalidError(
-            [("amount", f"must be more than 0 and at most the unapplied funds {held}")]
+            [("amount", f"must be a multiple of the loan's precision {precision.step}")]
         )
+    taken = uow.session.scalar(
+        select(LoanEvent.id).where(
+            LoanEvent.loan_id == loan.id,
+            LoanEvent.kind == "refund",
+            LoanEvent.reference == reference,
+        )
+    )
+    if taken is not None:
+        raise ConflictError(f"reference {reference!r} is already a refund of loan {loan.id}")
+    rows, events = loan_history(uow, loan)
+    before = replay(rows, events, value_date)
+    if not 0 < amount <= before.excess:
+        raise InvalidError(
+            [("amount", f"must be more than 0 and at most the unapplied funds {before.excess}")]
+        )
+    _post_dues_and_excess(uow, loan, before, value_date, posting_date)
     event = LoanEvent(
         loan_id=loan.id,
         kind="refund",
@@ -141,9 +165,10 @@ def refund_excess(
     )
     uow.session.add(event)
     uow.session.flush()
+    post_entry(uow, rules.refund(str(loan.id), value_date, amount), posting_date=posting_date)
     rows, events = loan_history(uow, loan)
     _store(uow, loan, replay(rows, events, value_date))
-    post_entry(uow, rules.refund(str(loan.id), value_date, amount), posting_date=posting_date)
+    post_difference(uow, loan, value_date=value_date, posting_date=posting_date)
     uow.session.flush()
     return event
 
@@ -198,28 +223,26 @@ def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> None:
         raise InvalidError([("value_date", f"is before the disbursement on {loan.disbursed_on}")])
 
 
-def _post(
-    uow: UnitOfWork, loan: Loan, state: LoanState, request: PaymentRequest, posting_date: date
+def _post_dues_and_excess(
+    uow: UnitOfWork, loan: Loan, state: LoanState, upto: date, posting_date: date
 ) -> None:
-    """Raise interest dues up to the value date, move excess used on due dates, post the payment."""
+    """Raise the interest of installments falling due after the last raised date up to `upto`,
+    and move unapplied funds used on due dates since the loan's last event, day by day."""
     lid = str(loan.id)
     raised = loan.interest_posted_through or date.min
     since = loan.last_event_on or date.min
-    used = {u.day: u for u in state.excess_applied if since < u.day <= request.value_date}
-    for item in state.installments:
-        if raised < item.due_date <= request.value_date:
+    used = {u.day: u for u in state.excess_applied if since < u.day <= upto}
+    due = [item for item in state.installments if raised < item.due_date <= upto]
+    for day in sorted({item.due_date for item in due} | set(used)):
+        for item in (i for i in due if i.due_date == day):
             if item.interest:  # an installment without interest raises nothing
-                entry = rules.interest_due(lid, item.due_date, item.interest)
-                post_entry(uow, entry, posting_date=posting_date)
-            loan.interest_posted_through = item.due_date
-        if item.due_date in used:
-            entry = rules.repayment(
-                lid, item.due_date, used[item.due_date].parts, Decimal(0), from_excess=True
-            )
+                post_entry(
+                    uow, rules.interest_due(lid, day, item.interest), posting_date=posting_date
+                )
+            loan.interest_posted_through = day
+        if day in used:
+            entry = rules.repayment(lid, day, used[day].parts, Decimal(0), from_excess=True)
             post_entry(uow, entry, posting_date=posting_date)
-    applied = next(a for a in state.applied if a.payment.reference == request.reference)
-    entry = rules.repayment(lid, request.value_date, applied.parts, applied.held)
-    post_entry(uow, entry, posting_date=posting_date)
 
 
 def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:

@@ -56,7 +56,15 @@ def onboard_loan(uow: UnitOfWork, *, request: LoanRequest) -> Loan:
     session = uow.session
     existing = session.scalar(select(Loan).where(Loan.external_id == request.external_id))
     if existing is not None:
-        if existing.terms != _terms_of(request, session.get(Product, existing.product_id)):
+        product = session.get(Product, existing.product_id)
+        same = (
+            existing.terms == _terms_of(request, product)
+            and existing.customer_id == request.customer_id
+            and existing.branch_code == request.branch_code
+            and product is not None
+            and product.code == request.product_code
+        )
+        if not same:
             raise ConflictError(f"application {request.external_id!r} was booked with other terms")
         return existing
     product = latest_product(uow, request.product_code)
@@ -218,7 +226,13 @@ def _terms_of(request: LoanRequest, product: Product | None) -> dict[str, Any]:
 
 def product_template(settings: dict[str, Any]) -> LoanTerms:
     """The product's settings as LoanTerms with placeholder loan fields (for bulk work)."""
-    sample = {**settings, "principal": "1", "annual_rate": "1", "disbursement_date": "2026-01-15"}
+    # placeholder loan fields large enough for any fixed fee; each loan brings its own
+    sample = {
+        **settings,
+        "principal": "100000000",
+        "annual_rate": "1",
+        "disbursement_date": "2026-01-15",
+    }
     return _parsed({**sample, "installments": 1})
 
 

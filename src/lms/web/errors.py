@@ -11,7 +11,9 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
 
+from lms.core.replay import ReplayError
 from lms.ledger.rules import LedgerError
 from lms.loans.errors import ConflictError, DomainError, InvalidError, NotFoundError
 
@@ -63,3 +65,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(LedgerError)
     async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
         return problem(409, "Ledger conflict", str(exc))
+
+    @app.exception_handler(ReplayError)
+    async def replay_error(_: Request, exc: ReplayError) -> JSONResponse:
+        return problem(409, "Conflict with the loan's history", str(exc))
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
+        # a concurrent request wrote the same unique key first; nothing of this one was kept
+        return problem(
+            409, "Conflict", "a concurrent request made the same change; retry to see it"
+        )

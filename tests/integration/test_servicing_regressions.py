@@ -1,0 +1,208 @@
+"""Cases a review found, each pinned: the loan's ledger must always equal its replayed state."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from lms.db import UnitOfWork, make_session_factory
+from lms.db.migrate import upgrade
+from lms.ledger.check import account_balances, ledger_problems
+from lms.loans.balances import loan_ledger_problems
+from lms.loans.bulk import LoanColumns
+from lms.loans.bulk_onboarding import BulkBook, onboard_bulk
+from lms.loans.catalog import create_branch, create_customer, create_product
+from lms.loans.errors import ConflictError, InvalidError
+from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
+from lms.loans.models import Loan
+from lms.loans.repayments import PaymentRequest, record_payment, refund_excess
+from lms.loans.service import LoanRequest, disburse_loan, loan_schedule, onboard_loan
+
+FEES = {"fees": [{"name": "processing", "percent": "2", "tax": "18"}]}
+
+
+def _setup(
+    db_url: str, engine: Engine, settings: dict[str, object] = FEES
+) -> sessionmaker[Session]:
+    upgrade(db_url)
+    sessions = make_session_factory(engine)
+    with UnitOfWork(sessions) as uow:
+        create_branch(uow, code="PUN01", name="Pune")
+        create_customer(uow, branch_code="PUN01", name="A")
+        create_customer(uow, branch_code="PUN01", name="B")
+        create_product(
+            uow,
+            code="PL",
+            name="PL",
+            settings=settings,
+            amount=(D(10000), D(2500000)),
+            rate=(D(10), D(24)),
+            tenure=(6, 60),
+        )
+        uow.commit()
+    return sessions
+
+
+def _book(sessions: sessionmaker[Session], **fields: object) -> int:
+    with UnitOfWork(sessions) as uow:
+        request = LoanRequest(
+            "APP-1", "PUN01", 1, "PL", D("100000.00"), D(12), 12, date(2026, 1, 15), **fields
+        )  # type: ignore[arg-type]
+        loan = onboard_loan(uow, request=request)
+        disburse_loan(uow, loan_id=loan.id, posting_date=date(2026, 1, 15))
+        uow.commit()
+        return loan.id
+
+
+def _pay(
+    sessions: sessionmaker[Session], loan_id: int, amount: str, day: date, reference: str
+) -> None:
+    with UnitOfWork(sessions) as uow:
+        record_payment(
+            uow,
+            loan_id=loan_id,
+            request=PaymentRequest(D(amount), day, reference, "upi"),
+            posting_date=day,
+        )
+        uow.commit()
+
+
+def _sound(sessions: sessionmaker[Session]) -> None:
+    with UnitOfWork(sessions) as uow:
+        assert ledger_problems(uow.session) == []
+        assert loan_ledger_problems(uow) == []
+
+
+def test_two_payments_on_one_day_in_any_reference_order(db_url: str, engine: Engine) -> None:
+    sessions = _setup(db_url, engine)
+    loan_id = _book(sessions)
+    _pay(sessions, loan_id, "5000", date(2026, 2, 15), "B-UTR")
+    _pay(sessions, loan_id, "5000", date(2026, 2, 15), "A-UTR")
+    _sound(sessions)
+    with UnitOfWork(sessions) as uow:
+        assert account_balances(uow.session, str(loan_id))["unapplied_funds"] == D("-1115.12")
+
+
+def test_a_refund_after_a_due_date_keeps_the_excess_used_on_it(db_url: str, engine: Engine) -> None:
+    sessions = _setup(db_url, engine)
+    loan_id = _book(sessions)
+    _pay(sessions, loan_id, "20000", date(2026, 2, 15), "P1")
+    with UnitOfWork(sessions) as uow:
+        refund_excess(
+            uow,
+            loan_id=loan_id,
+            amount=D(1000),
+            value_date=date(2026, 3, 20),
+            reference="R1",
+            posting_date=date(2026, 3, 20),
+        )
+        with pytest.raises(ConflictError, match="already a refund"):
+            refund_excess(
+                uow,
+                loan_id=loan_id,
+                amount=D(1),
+                value_date=date(2026, 3, 20),
+                reference="R1",
+                posting_date=date(2026, 3, 20),
+            )
+        with pytest.raises(InvalidError, match="multiple of the loan's precision"):
+            refund_excess(
+                uow,
+                loan_id=loan_id,
+                amount=D("0.005"),
+                value_date=date(2026, 3, 20),
+                reference="R2",
+                posting_date=date(2026, 3, 20),
+            )
+        uow.commit()
+    _sound(sessions)
+
+
+@pytest.mark.parametrize(
+    ("paid_on", "foreclosed_on"),
+    [(date(2026, 2, 15), date(2026, 3, 15)), (date(2026, 2, 20), date(2026, 2, 20))],
+)
+def test_foreclosing_with_excess_held(
+    db_url: str, engine: Engine, paid_on: date, foreclosed_on: date
+) -> None:
+    sessions = _setup(db_url, engine)
+    loan_id = _book(sessions)
+    _pay(sessions, loan_id, "8884.88", date(2026, 2, 15), "P0")
+    _pay(sessions, loan_id, "5000", paid_on, "P1")
+    with UnitOfWork(sessions) as uow:
+        foreclose_loan(
+            uow,
+            loan_id=loan_id,
+            on=foreclosed_on,
+            reference="FC",
+            channel="neft",
+            posting_date=foreclosed_on,
+        )
+        uow.commit()
+    _sound(sessions)
+    with UnitOfWork(sessions) as uow:
+        balances = {a: v for a, v in account_balances(uow.session, str(loan_id)).items() if v}
+        assert "loan_principal" not in balances and "unapplied_funds" not in balances
+
+
+@pytest.mark.parametrize(
+    ("treatment", "on", "interest"),
+    [
+        ("first", date(2026, 2, 20), D("1183.56")),  # 15 days from 5 Feb (493.15) + BPI 690.41
+        (
+            "last",
+            date(2026, 3, 5),
+            D("1690.41"),
+        ),  # installment 1's 1,000.00 + the BPI kept for the last
+        ("spread", date(2026, 3, 5), D("1690.41")),
+    ],
+)
+def test_foreclosure_collects_broken_period_interest(
+    db_url: str, engine: Engine, treatment: str, on: date, interest: D
+) -> None:
+    sessions = _setup(db_url, engine, {"bpi": treatment})
+    loan_id = _book(sessions, first_due_date=date(2026, 3, 5))
+    with UnitOfWork(sessions) as uow:
+        assert foreclosure_quote(uow, loan_id=loan_id, on=on).interest == interest
+
+
+def test_onboarding_retry_with_another_customer_and_a_future_payment(
+    db_url: str, engine: Engine
+) -> None:
+    sessions = _setup(db_url, engine)
+    loan_id = _book(sessions)
+    with UnitOfWork(sessions) as uow:
+        other = LoanRequest("APP-1", "PUN01", 2, "PL", D("100000.00"), D(12), 12, date(2026, 1, 15))
+        with pytest.raises(ConflictError, match="booked with other terms"):
+            onboard_loan(uow, request=other)
+        with pytest.raises(InvalidError, match="value_date: is after the posting date"):
+            record_payment(
+                uow,
+                loan_id=loan_id,
+                request=PaymentRequest(D(1), date(2026, 3, 1), "F", "upi"),
+                posting_date=date(2026, 2, 1),
+            )
+
+
+def test_bulk_onboarding_keeps_a_loan_s_own_cycle_day_and_fixed_fees(
+    db_url: str, engine: Engine
+) -> None:
+    sessions = _setup(
+        db_url,
+        engine,
+        {"bpi": "deduct", "due_day": 5, "fees": [{"name": "stamp", "amount": "500"}]},
+    )
+    book = BulkBook(
+        ["M1"], [1], LoanColumns([D("100000.00")], [D(12)], [date(2026, 1, 15)], [12], due_day=[10])
+    )
+    with UnitOfWork(sessions) as uow:
+        onboard_bulk(uow, product_code="PL", branch_code="PUN01", book=book)
+        uow.commit()
+    _sound(sessions)
+    with UnitOfWork(sessions) as uow:
+        loan = uow.session.scalars(select(Loan)).one()
+        assert loan_schedule(loan).installments[0].due_date == date(2026, 3, 10)
