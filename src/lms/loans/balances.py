@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.core.replay import LoanState, Refund, replay
+from lms.core.replay import Event, LoanState, Refund, replay
 from lms.core.schedule import Schedule
 from lms.core.terms import BPITreatment, FeePayee
 from lms.db import UnitOfWork
@@ -66,12 +66,19 @@ def expected_balances(
     return {account: amount for account, amount in balances.items() if amount}
 
 
-def loan_expected(uow: UnitOfWork, loan: Loan) -> dict[Account, Decimal]:
-    """The expected balances of a disbursed loan, from its stored events."""
+def loan_expected(
+    uow: UnitOfWork, loan: Loan, known: tuple[LoanState, list[Event]] | None = None
+) -> dict[Account, Decimal]:
+    """The expected balances of a disbursed loan, from its stored events (or from `known`: its
+    state as of its last event and its events, when the caller has just replayed them)."""
     schedule = loan_schedule(loan)
     assert loan.last_event_on is not None
-    rows, events = loan_history(uow, loan)
-    state = replay(rows, events, loan.last_event_on)
+    if known is None:
+        rows, events = loan_history(uow, loan)
+        state = replay(rows, events, loan.last_event_on)
+    else:
+        state, events = known
+        assert state.as_of == loan.last_event_on
     deducted = loan_terms(loan).bpi is BPITreatment.DEDUCT
     refunded = sum(
         (e.amount for e in events if isinstance(e, Refund) and e.value_date <= loan.last_event_on),
@@ -95,9 +102,16 @@ def loan_ledger_problems(uow: UnitOfWork) -> list[LedgerProblem]:
     return problems
 
 
-def post_difference(uow: UnitOfWork, loan: Loan, *, value_date: date, posting_date: date) -> None:
+def post_difference(
+    uow: UnitOfWork,
+    loan: Loan,
+    *,
+    value_date: date,
+    posting_date: date,
+    known: tuple[LoanState, list[Event]] | None = None,
+) -> None:
     """Post one entry moving the loan's ledger to its expected balances (none if equal)."""
-    expected = loan_expected(uow, loan)
+    expected = loan_expected(uow, loan, known)
     actual = account_balances(uow.session, str(loan.id))
     lines = []
     for account in Account:

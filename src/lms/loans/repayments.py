@@ -73,7 +73,10 @@ def record_payment(
     _store(uow, loan, state)
     # the ledger must equal the replayed loan: for a new day this posts nothing; for a backdated
     # or same-day payment it posts the one adjustment that the replay implies
-    post_difference(uow, loan, value_date=request.value_date, posting_date=posting_date)
+    known = (state, events)
+    post_difference(
+        uow, loan, value_date=request.value_date, posting_date=posting_date, known=known
+    )
     uow.session.flush()
     return event, True
 
