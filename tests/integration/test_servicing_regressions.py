@@ -206,3 +206,55 @@ def test_bulk_onboarding_keeps_a_loan_s_own_cycle_day_and_fixed_fees(
     with UnitOfWork(sessions) as uow:
         loan = uow.session.scalars(select(Loan)).one()
         assert loan_schedule(loan).installments[0].due_date == date(2026, 3, 10)
+
+
+def test_a_product_waterfall_that_pays_the_last_installments_first(
+    db_url: str, engine: Engine
+) -> None:
+    upgrade(db_url)
+    sessions = make_session_factory(engine)
+    order = [
+        ("past_due", "interest"),
+        ("past_due", "principal"),
+        ("due", "interest"),
+        ("due", "principal"),
+        ("in_advance", "principal"),
+    ]
+    with UnitOfWork(sessions) as uow:
+        create_branch(uow, code="PUN01", name="Pune")
+        create_customer(uow, branch_code="PUN01", name="A")
+        create_product(
+            uow,
+            code="PL",
+            name="PL",
+            settings={},
+            amount=(D(1), D(10**7)),
+            rate=(D(0), D(36)),
+            tenure=(1, 60),
+            waterfall=order,
+            future_rule="last",
+        )
+        with pytest.raises(InvalidError, match=r"waterfall\[0\]: must be \[bucket, component\]"):
+            create_product(
+                uow,
+                code="X",
+                name="X",
+                settings={},
+                amount=(D(1), D(2)),
+                rate=(D(0), D(1)),
+                tenure=(1, 2),
+                waterfall=[("soon", "interest")],
+            )
+        uow.commit()
+    loan_id = _book(sessions)
+    # 20,000 on 15 Feb: installment 1 (8,884.88), then 11,115.12 of principal from the last
+    # installments backwards: installment 12's 8,796.88, then 2,318.24 of installment 11's
+    _pay(sessions, loan_id, "20000", date(2026, 2, 15), "P1")
+    with UnitOfWork(sessions) as uow:
+        from lms.loans.service import loan_state
+
+        state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 2, 15))
+    assert state.excess == D("0.00")
+    assert [i.principal_paid for i in state.installments[-2:]] == [D("2318.24"), D("8796.88")]
+    assert state.principal_outstanding == D("81000.00")  # 7,884.88 + 8,796.88 + 2,318.24 repaid
+    _sound(sessions)

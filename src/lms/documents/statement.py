@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from lms.core.allocation import Component, Part
+from lms.core.allocation import STANDARD, Component, Part, Waterfall
 from lms.core.replay import Event, Payment, Refund, Reversal, replay
 from lms.core.rows import Installment
 
@@ -43,6 +43,7 @@ def statement_lines(
     disbursed: Decimal,
     disbursed_on: date,
     as_of: date,
+    waterfall: Waterfall = STANDARD,
 ) -> list[StatementLine]:
     """The statement of a loan disbursed on `disbursed_on`, up to the day-end of `as_of`."""
     lines = [
@@ -57,7 +58,7 @@ def statement_lines(
     )
     payments = {e.reference: e for e in events if isinstance(e, Payment)}
     for day in known:
-        state = replay(rows, events, day)
+        state = replay(rows, events, day, waterfall)
         for used in (u for u in state.excess_applied if u.day == day):
             lines.append(
                 _line(

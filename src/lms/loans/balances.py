@@ -22,7 +22,7 @@ from lms.ledger.check import LedgerProblem, account_balances
 from lms.ledger.rules import JournalEntry, credit, debit
 from lms.ledger.service import post_entry
 from lms.loans.models import Loan
-from lms.loans.service import loan_history, loan_schedule, loan_terms
+from lms.loans.service import loan_history, loan_schedule, loan_terms, loan_waterfall
 
 ZERO = Decimal(0)
 
@@ -75,7 +75,7 @@ def loan_expected(
     assert loan.last_event_on is not None
     if known is None:
         rows, events = loan_history(uow, loan)
-        state = replay(rows, events, loan.last_event_on)
+        state = replay(rows, events, loan.last_event_on, loan_waterfall(uow, loan))
     else:
         state, events = known
         assert state.as_of == loan.last_event_on

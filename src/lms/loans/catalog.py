@@ -8,12 +8,14 @@ only the last four digits kept); a product is never changed in place: a new vers
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
 
+from lms.core.allocation import Bucket, Component, FutureRule
 from lms.db import UnitOfWork
 from lms.loans.errors import InvalidError, NotFoundError
 from lms.loans.models import Branch, Customer, Product
@@ -80,8 +82,11 @@ def create_product(
     amount: tuple[Decimal, Decimal],
     rate: tuple[Decimal, Decimal],
     tenure: tuple[int, int],
+    waterfall: Sequence[tuple[str, str]] | None = None,
+    future_rule: str = "next",
 ) -> Product:
-    """Add a product, or a new version of product `code`; `settings` are schedule spec keys."""
+    """Add a product, or a new version of product `code`; `settings` are schedule spec keys;
+    `waterfall` is the allocation order as (bucket, component) pairs (default: the standard)."""
     problems = [
         (f"settings.{key}", "belongs to each loan, not to the product")
         for key in settings
@@ -92,6 +97,7 @@ def create_product(
             problems.append((name_, "needs 0 <= minimum <= maximum"))
     if not problems:
         problems.extend(_settings_problems(settings, amount[0], rate[0], tenure[0]))
+    problems.extend(_waterfall_problems(waterfall, future_rule))
     if problems:
         raise InvalidError(problems)
     latest = uow.session.scalar(select(func.max(Product.version)).where(Product.code == code))
@@ -106,6 +112,8 @@ def create_product(
         max_rate=rate[1],
         min_tenure=tenure[0],
         max_tenure=tenure[1],
+        waterfall=None if waterfall is None else [list(pair) for pair in waterfall],
+        future_rule=future_rule,
         created_at=datetime.now(UTC),
     )
     uow.session.add(product)
@@ -120,6 +128,28 @@ def latest_product(uow: UnitOfWork, code: str) -> Product:
     if product is None:
         raise NotFoundError("product", code)
     return product
+
+
+def _waterfall_problems(
+    waterfall: Sequence[tuple[str, str]] | None, future_rule: str
+) -> list[tuple[str, str]]:
+    problems = []
+    if future_rule not in {rule.value for rule in FutureRule}:
+        problems.append(("future_rule", "must be 'next' or 'last'"))
+    if waterfall is None:
+        return problems
+    buckets, components = {b.value for b in Bucket}, {c.value for c in Component}
+    for index, pair in enumerate(waterfall):
+        if len(pair) != 2 or pair[0] not in buckets or pair[1] not in components:
+            problems.append(
+                (
+                    f"waterfall[{index}]",
+                    f"must be [bucket, component] with a bucket of {sorted(buckets)} and a component of {sorted(components)}",
+                )
+            )
+    if len({tuple(pair) for pair in waterfall}) != len(waterfall):
+        problems.append(("waterfall", "lists a pair twice"))
+    return problems
 
 
 def _settings_problems(

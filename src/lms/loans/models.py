@@ -54,6 +54,10 @@ class Product(Base):
     max_rate: Mapped[Decimal] = mapped_column(DecimalText)
     min_tenure: Mapped[int] = mapped_column(Integer)
     max_tenure: Mapped[int] = mapped_column(Integer)
+    # the allocation waterfall: [[bucket, component], ...] and the rule for future installments;
+    # None: lms.core.allocation.STANDARD
+    waterfall: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    future_rule: Mapped[str | None] = mapped_column(String(8))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

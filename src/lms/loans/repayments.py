@@ -23,7 +23,7 @@ from lms.ledger.service import post_entry
 from lms.loans.balances import post_difference
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import Loan, LoanEvent, LoanInstallment
-from lms.loans.service import loan_history, loan_terms, locked_loan
+from lms.loans.service import loan_history, loan_terms, loan_waterfall, locked_loan
 
 
 @dataclass(frozen=True)
@@ -63,13 +63,13 @@ def record_payment(
     rows, events = loan_history(uow, loan)
     assert loan.last_event_on is not None
     if request.value_date > loan.last_event_on:  # a new day: entries event by event
-        state = replay(rows, events, request.value_date)
+        state = replay(rows, events, request.value_date, loan_waterfall(uow, loan))
         _post_dues_and_excess(uow, loan, state, request.value_date, posting_date)
         applied = next(a for a in state.applied if a.payment.reference == request.reference)
         entry = rules.repayment(str(loan.id), request.value_date, applied.parts, applied.held)
         post_entry(uow, entry, posting_date=posting_date)
     else:  # on or before the last event's day: the allocations of that day may change
-        state = replay(rows, events, loan.last_event_on)
+        state = replay(rows, events, loan.last_event_on, loan_waterfall(uow, loan))
     _store(uow, loan, state)
     # the ledger must equal the replayed loan: for a new day this posts nothing; for a backdated
     # or same-day payment it posts the one adjustment that the replay implies
@@ -113,7 +113,7 @@ def reverse_payment(
     uow.session.flush()
     assert loan.last_event_on is not None
     as_of = max(loan.last_event_on, known_on)
-    state = replay(*loan_history(uow, loan), as_of)
+    state = replay(*loan_history(uow, loan), as_of, loan_waterfall(uow, loan))
     _store(uow, loan, state)
     post_difference(uow, loan, value_date=known_on, posting_date=posting_date)
     uow.session.flush()
@@ -152,7 +152,7 @@ def refund_excess(
     if taken is not None:
         raise ConflictError(f"reference {reference!r} is already a refund of loan {loan.id}")
     rows, events = loan_history(uow, loan)
-    before = replay(rows, events, value_date)
+    before = replay(rows, events, value_date, loan_waterfall(uow, loan))
     if not 0 < amount <= before.excess:
         raise InvalidError(
             [("amount", f"must be more than 0 and at most the unapplied funds {before.excess}")]
@@ -170,7 +170,7 @@ def refund_excess(
     uow.session.flush()
     post_entry(uow, rules.refund(str(loan.id), value_date, amount), posting_date=posting_date)
     rows, events = loan_history(uow, loan)
-    _store(uow, loan, replay(rows, events, value_date))
+    _store(uow, loan, replay(rows, events, value_date, loan_waterfall(uow, loan)))
     post_difference(uow, loan, value_date=value_date, posting_date=posting_date)
     uow.session.flush()
     return event

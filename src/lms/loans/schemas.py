@@ -69,6 +69,8 @@ class ProductIn(_Request):
     amount: RangeIn
     rate: RangeIn
     tenure: RangeIn
+    waterfall: list[tuple[str, str]] | None = None  # [[bucket, component], ...] in order
+    future_rule: str = "next"  # in-advance amounts go to the next or the last installment
 
 
 class ProductOut(BaseModel):

@@ -22,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lms.core.allocation import STANDARD, Bucket, Component, FutureRule, Waterfall
 from lms.core.foreclosure import foreclosed_rows
 from lms.core.replay import Event, LoanState, Payment, Refund, Reversal, replay
 from lms.core.rows import Installment
@@ -187,6 +188,15 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
     return rows, events
 
 
+def loan_waterfall(uow: UnitOfWork, loan: Loan) -> Waterfall:
+    """The allocation waterfall of the loan's product version."""
+    product = uow.session.get(Product, loan.product_id)
+    if product is None or product.waterfall is None:
+        return STANDARD
+    order = tuple((Bucket(b), Component(c)) for b, c in product.waterfall)
+    return Waterfall(order, FutureRule(product.future_rule or "next"))
+
+
 def loan_rows(uow: UnitOfWork, loan: Loan) -> tuple[Installment, ...]:
     return loan_history(uow, loan)[0]
 
@@ -200,7 +210,7 @@ def loan_state(uow: UnitOfWork, *, loan_id: int, as_of: date) -> LoanState:
     loan = uow.session.get(Loan, loan_id)
     if loan is None:
         raise NotFoundError("loan", loan_id)
-    return replay(*loan_history(uow, loan), as_of)
+    return replay(*loan_history(uow, loan), as_of, loan_waterfall(uow, loan))
 
 
 def locked_loan(uow: UnitOfWork, loan_id: int) -> Loan:

@@ -67,6 +67,8 @@ def create_product(body: ProductIn, uow: UnitOfWorkDep) -> ProductOut:
         amount=(body.amount.min, body.amount.max),
         rate=(body.rate.min, body.rate.max),
         tenure=(int(body.tenure.min), int(body.tenure.max)),
+        waterfall=body.waterfall,
+        future_rule=body.future_rule,
     )
     uow.commit()
     return ProductOut(id=product.id, code=product.code, version=product.version, name=product.name)

@@ -40,6 +40,8 @@ def upgrade() -> None:
         sa.Column("max_rate", DecimalText(), nullable=False),
         sa.Column("min_tenure", sa.Integer(), nullable=False),
         sa.Column("max_tenure", sa.Integer(), nullable=False),
+        sa.Column("waterfall", sa.JSON(), nullable=True),
+        sa.Column("future_rule", sa.String(length=8), nullable=True),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_products")),
         sa.UniqueConstraint("code", "version", name=op.f("uq_products_code_version")),
