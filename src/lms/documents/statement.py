@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from lms.core.allocation import STANDARD, Component, Part, Waterfall
-from lms.core.replay import Event, Payment, Refund, Reversal, replay
+from lms.core.replay import Event, LoanState, Payment, Refund, Reversal, replay
 from lms.core.rows import Installment
 
 ZERO = Decimal(0)
@@ -46,74 +46,48 @@ def statement_lines(
     waterfall: Waterfall = STANDARD,
 ) -> list[StatementLine]:
     """The statement of a loan disbursed on `disbursed_on`, up to the day-end of `as_of`."""
-    lines = [
-        StatementLine(disbursed_on, "disbursement", "", -disbursed, ZERO, ZERO, ZERO, disbursed)
-    ]
-    refunds = [e for e in events if isinstance(e, Refund) and e.value_date <= as_of]
-    known = sorted(
-        {e.value_date for e in events if isinstance(e, Payment) and e.value_date <= as_of}
+    opening = StatementLine(
+        disbursed_on, "disbursement", "", -disbursed, ZERO, ZERO, ZERO, disbursed
+    )
+    days = sorted(
+        {e.value_date for e in events if isinstance(e, Payment | Refund) and e.value_date <= as_of}
         | {e.known_on for e in events if isinstance(e, Reversal) and e.known_on <= as_of}
         | {r.due_date for r in rows if r.due_date <= as_of}
-        | {r.value_date for r in refunds}
+    )
+    lines = [opening]
+    for day in days:
+        lines.extend(_lines_of(day, replay(rows, events, day, waterfall), events))
+    return lines
+
+
+def _lines_of(day: date, state: LoanState, events: list[Event]) -> list[StatementLine]:
+    """The lines of one day: excess used, payments, returned payments, refunds."""
+    balance = state.principal_outstanding
+    lines = [
+        _line(day, "excess applied", "", ZERO, used.parts, -_sum(used.parts), balance)
+        for used in state.excess_applied
+        if used.day == day and used.parts
+    ]
+    lines.extend(
+        _line(day, "payment", a.payment.reference, a.payment.amount, a.parts, a.held, balance)
+        for a in state.applied
+        if a.payment.value_date == day
     )
     payments = {e.reference: e for e in events if isinstance(e, Payment)}
-    for day in known:
-        state = replay(rows, events, day, waterfall)
-        for used in (u for u in state.excess_applied if u.day == day):
-            lines.append(
-                _line(
-                    day,
-                    "excess applied",
-                    "",
-                    ZERO,
-                    used.parts,
-                    -_sum(used.parts),
-                    state.principal_outstanding,
-                )
-            )
-        for applied in (a for a in state.applied if a.payment.value_date == day):
-            lines.append(
-                _line(
-                    day,
-                    "payment",
-                    applied.payment.reference,
-                    applied.payment.amount,
-                    applied.parts,
-                    applied.held,
-                    state.principal_outstanding,
-                )
-            )
-        for event in events:
-            if isinstance(event, Reversal) and event.known_on == day:
-                voided = payments[event.reference]
-                lines.append(
-                    StatementLine(
-                        day,
-                        "returned payment",
-                        event.reference,
-                        -voided.amount,
-                        ZERO,
-                        ZERO,
-                        ZERO,
-                        state.principal_outstanding,
-                    )
-                )
-        for refund in (r for r in refunds if r.value_date == day):
+    for event in events:
+        if isinstance(event, Reversal) and event.known_on == day:
+            amount = -payments[event.reference].amount
             lines.append(
                 StatementLine(
-                    day,
-                    "refund",
-                    refund.reference,
-                    -refund.amount,
-                    ZERO,
-                    ZERO,
-                    -refund.amount,
-                    state.principal_outstanding,
+                    day, "returned payment", event.reference, amount, ZERO, ZERO, ZERO, balance
                 )
             )
-    return [
-        line for line in lines if line.kind != "excess applied" or line.principal or line.interest
-    ]
+        elif isinstance(event, Refund) and event.value_date == day:
+            amount = -event.amount
+            lines.append(
+                StatementLine(day, "refund", event.reference, amount, ZERO, ZERO, amount, balance)
+            )
+    return lines
 
 
 def _line(
