@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from operator import itemgetter
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypedDict
 
 from lms.core.irr import periodic_irr
 from lms.core.money import HUNDRED, PAISA, ZERO, Rounding, RoundingMode, exact
@@ -48,6 +48,21 @@ class AprBasis:
 _APR_ROUNDING = Rounding(PAISA, RoundingMode.HALF_UP)
 
 
+class Figures(TypedDict):
+    """Every field of a Schedule, as `key_figures` computes them."""
+
+    installments: tuple[Installment, ...]
+    emi: Decimal
+    bpi: Decimal
+    capitalised_interest: Decimal
+    total_interest: Decimal
+    total_payable: Decimal
+    upfront_fees: Decimal
+    fee_charges: tuple[FeeCharge, ...]
+    net_disbursed: Decimal
+    apr_basis: AprBasis
+
+
 @dataclass(frozen=True, slots=True)
 class FeeCharge:
     """One upfront fee as charged: the KFS lists fees by payee (lender or third party)."""
@@ -76,7 +91,7 @@ def key_figures(
     emi: Decimal,
     bpi: Decimal,
     capitalised: Decimal,
-) -> dict[str, object]:
+) -> Figures:
     """The totals of a schedule: fees, net disbursed amount, interest, payable, APR basis."""
     fees = [fee_amount(fee, terms.principal, terms.precision) for fee in terms.fees]
     charges = tuple(

@@ -270,7 +270,7 @@ def generate_schedule(terms: LoanTerms) -> Schedule:
     figures = key_figures(
         terms, timeline, tuple(rows), emi=emi, bpi=bpi, capitalised=walk.capitalised
     )
-    return Schedule(**figures)  # type: ignore[arg-type]
+    return Schedule(**figures)
 
 
 def reported_emi(terms: LoanTerms, rows: Sequence[Installment], level: Decimal) -> Decimal:

@@ -164,7 +164,7 @@ class ScheduleBatch:
             bpi=Decimal(int(lane.bpi[column])).scaleb(e),
             capitalised=terms.precision.apply(Decimal(0)),
         )
-        return Schedule(**figures)  # type: ignore[arg-type]
+        return Schedule(**figures)
 
 
 def generate_schedules(product: LoanTerms, loans: LoanColumns) -> ScheduleBatch:

@@ -54,11 +54,11 @@ def onboard_bulk(uow: UnitOfWork, *, product_code: str, branch_code: str, book: 
     for k in range(len(book.loans)):
         _one(tables, first + k, k, book, batch, product.id, product.settings, branch_code, now)
     writer = _copy if uow.session.get_bind().dialect.name == "postgresql" else _insert
-    writer(uow, Loan.__table__, _LOAN_COLUMNS, tables["loans"])  # type: ignore[arg-type]
-    writer(uow, LoanEvent.__table__, _EVENT_COLUMNS, tables["events"])  # type: ignore[arg-type]
-    writer(uow, LoanInstallment.__table__, _ROW_COLUMNS, _installments(batch, first))  # type: ignore[arg-type]
-    writer(uow, JournalEntryRow.__table__, _ENTRY_COLUMNS, tables["entries"])  # type: ignore[arg-type]
-    writer(uow, JournalLineRow.__table__, _LINE_COLUMNS, tables["lines"])  # type: ignore[arg-type]
+    writer(uow, _table(Loan), _LOAN_COLUMNS, tables["loans"])
+    writer(uow, _table(LoanEvent), _EVENT_COLUMNS, tables["events"])
+    writer(uow, _table(LoanInstallment), _ROW_COLUMNS, _installments(batch, first))
+    writer(uow, _table(JournalEntryRow), _ENTRY_COLUMNS, tables["entries"])
+    writer(uow, _table(JournalLineRow), _LINE_COLUMNS, tables["lines"])
     _advance_sequences(uow)
     return len(book.loans)
 
@@ -182,6 +182,12 @@ def _installments(batch: ScheduleBatch, first: int) -> Iterator[Row]:
                 Decimal(0),
                 Decimal(0),
             )
+
+
+def _table(model: type[Any]) -> Table:
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table
 
 
 def _first_free_id(uow: UnitOfWork) -> int:
