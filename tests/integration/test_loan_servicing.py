@@ -259,6 +259,7 @@ def test_random_payments_reversals_and_backdating_keep_state_and_ledger_equal(
             amount=(D(1), D(10**7)),
             rate=(D(0), D(36)),
             tenure=(1, 60),
+            bounce_charge=(D(500), D(18)),
         )
         uow.commit()
     loan_id = _booked(factory)

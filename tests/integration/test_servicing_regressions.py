@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lms.db import UnitOfWork, make_session_factory
 from lms.db.migrate import upgrade
+from lms.documents.service import loan_statement
 from lms.ledger.check import account_balances, ledger_problems
 from lms.loans.balances import loan_ledger_problems
 from lms.loans.bulk import LoanColumns
@@ -18,9 +19,9 @@ from lms.loans.bulk_onboarding import BulkBook, onboard_bulk
 from lms.loans.catalog import create_branch, create_customer, create_product
 from lms.loans.errors import ConflictError, InvalidError
 from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
-from lms.loans.models import Loan
-from lms.loans.repayments import PaymentRequest, record_payment, refund_excess
-from lms.loans.service import LoanRequest, disburse_loan, loan_schedule, onboard_loan
+from lms.loans.models import Loan, LoanEvent
+from lms.loans.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
+from lms.loans.service import LoanRequest, disburse_loan, loan_schedule, loan_state, onboard_loan
 
 FEES = {"fees": [{"name": "processing", "percent": "2", "tax": "18"}]}
 
@@ -257,4 +258,53 @@ def test_a_product_waterfall_that_pays_the_last_installments_first(
     assert state.excess == D("0.00")
     assert [i.principal_paid for i in state.installments[-2:]] == [D("2318.24"), D("8796.88")]
     assert state.principal_outstanding == D("81000.00")  # 7,884.88 + 8,796.88 + 2,318.24 repaid
+    _sound(sessions)
+
+
+def test_a_returned_nach_debit_levies_the_bounce_charge(db_url: str, engine: Engine) -> None:
+    upgrade(db_url)
+    sessions = make_session_factory(engine)
+    with UnitOfWork(sessions) as uow:
+        create_branch(uow, code="PUN01", name="Pune")
+        create_customer(uow, branch_code="PUN01", name="A")
+        create_product(
+            uow,
+            code="PL",
+            name="PL",
+            settings=FEES,
+            amount=(D(1), D(10**7)),
+            rate=(D(0), D(36)),
+            tenure=(1, 60),
+            bounce_charge=(D(500), D(18)),
+        )
+        uow.commit()
+    loan_id = _book(sessions)
+    _pay(sessions, loan_id, "8884.88", date(2026, 2, 15), "NACH1")
+    with UnitOfWork(sessions) as uow:
+        event = uow.session.scalars(select(LoanEvent).where(LoanEvent.reference == "NACH1")).one()
+        reverse_payment(
+            uow,
+            loan_id=loan_id,
+            event_id=event.id,
+            known_on=date(2026, 2, 18),
+            posting_date=date(2026, 2, 18),
+        )
+        uow.commit()
+    with UnitOfWork(sessions) as uow:
+        state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 2, 18))
+        assert (state.charges_due, state.dpd) == (D("590.00"), 4)  # 500 + 18 % GST
+        assert foreclosure_quote(uow, loan_id=loan_id, on=date(2026, 2, 18)).charges == D("590.00")
+    _sound(sessions)
+    # 9,474.88 on 20 Feb: the overdue charge (590.00) first, then installment 1 (8,884.88)
+    _pay(sessions, loan_id, "9474.88", date(2026, 2, 20), "UPI2")
+    with UnitOfWork(sessions) as uow:
+        state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 2, 20))
+        balances = account_balances(uow.session, str(loan_id))
+        lines = loan_statement(uow, loan_id=loan_id, as_of=date(2026, 2, 20))[1]
+    assert (state.charges_due, state.dpd, state.excess) == (D("0.00"), 0, D("0.00"))
+    assert (balances["fee_income"], balances["tax_payable"]) == (D("-2500.00"), D("-450.00"))
+    assert balances.get("fee_receivable", D(0)) == 0
+    assert [(line.kind, line.amount) for line in lines if line.kind == "charge"] == [
+        ("charge", D("-590.00"))
+    ]
     _sound(sessions)

@@ -115,4 +115,7 @@ def _ordered(
         if item.component is component and bucket_of(item.due_date, value_date) is bucket
     ]
     newest_first = bucket is Bucket.IN_ADVANCE and future is FutureRule.LAST
-    return sorted(chosen, key=lambda item: item.installment, reverse=newest_first)
+    # oldest due first; charges (numbered -1, -2, ... in the order levied) by their day
+    return sorted(
+        chosen, key=lambda item: (item.due_date, abs(item.installment)), reverse=newest_first
+    )

@@ -53,7 +53,18 @@ class Refund:
     reference: str
 
 
-Event = Payment | Reversal | Refund
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """A charge levied on the loan on `day` (a bounce charge, later penal charges): owed from
+    that day as a fee, `amount` plus `tax` (GST)."""
+
+    day: date
+    amount: Decimal
+    tax: Decimal
+    reference: str
+
+
+Event = Payment | Reversal | Refund | Charge
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,9 +111,10 @@ class LoanState:
     principal_due: Decimal  # unpaid principal of installments due on or before `as_of`
     interest_due: Decimal  # unpaid interest of installments due on or before `as_of`
     dpd: int  # days past due at the day-end of `as_of`
-    closed_on: date | None  # the day the last installment was fully paid
+    closed_on: date | None  # the day everything owed was paid
     applied: tuple[Applied, ...]
     excess_applied: tuple[ExcessApplied, ...]
+    charges_due: Decimal  # charges (with their tax) levied by `as_of` and not yet paid
 
 
 class ReplayError(ValueError):
@@ -123,9 +135,20 @@ def replay(
     book = _Book(rows)
     applied: list[Applied] = []
     from_excess: list[ExcessApplied] = []
-    days = {p.value_date for p in payments} | {r.value_date for r in refunds}
+    charges = sorted(
+        (e for e in events if isinstance(e, Charge) and e.day <= as_of), key=_by_charge
+    )
+    days = (
+        {p.value_date for p in payments}
+        | {r.value_date for r in refunds}
+        | {c.day for c in charges}
+    )
     for day in sorted(days | {r.due_date for r in rows if r.due_date <= as_of}):
-        if book.excess and any(r.due_date == day for r in rows):
+        for charge in (c for c in charges if c.day == day):
+            book.levy(charge)
+        if book.excess and (
+            any(r.due_date == day for r in rows) or any(c.day == day for c in charges)
+        ):
             parts, _ = book.apply(book.take_excess(), day, waterfall)
             if parts:
                 from_excess.append(ExcessApplied(day, parts))
@@ -139,6 +162,10 @@ def replay(
                 )
             book.excess -= refund.amount
     return book.state(as_of, tuple(applied), tuple(from_excess))
+
+
+def _by_charge(charge: Charge) -> tuple[date, str]:
+    return charge.day, charge.reference
 
 
 def _by_day(refund: Refund) -> tuple[date, str]:
@@ -185,6 +212,13 @@ class _Book:
         self.left = sum((r.total for r in rows), zero)  # everything still owed
         self.excess = zero
         self.closed_on: date | None = None
+        self.charges: list[Charge] = []  # charge k (1-based) is "installment" -k in parts
+
+    def levy(self, charge: Charge) -> None:
+        self.charges.append(charge)
+        self.paid[-len(self.charges), Component.FEE] = charge.amount * 0
+        self.left += charge.amount + charge.tax
+        self.closed_on = None  # owing again
 
     def take_excess(self) -> Decimal:
         amount, self.excess = self.excess, self.excess * 0
@@ -216,7 +250,17 @@ class _Book:
                 left = scheduled - self.paid[row.number, component]
                 if left > ZERO:
                     owed.append(Owed(row.number, row.due_date, component, left))
+        for k, charge in enumerate(self.charges, start=1):
+            left = charge.amount + charge.tax - self.paid[-k, Component.FEE]
+            if left > ZERO and charge.day <= day:
+                owed.append(Owed(-k, charge.day, Component.FEE, left))
         return owed
+
+    def charges_due(self) -> Decimal:
+        owed = (
+            c.amount + c.tax - self.paid[-k, Component.FEE] for k, c in enumerate(self.charges, 1)
+        )
+        return sum(owed, self.excess * 0)
 
     def _unpaid(self, row: Installment) -> Decimal:
         return (
@@ -253,4 +297,5 @@ class _Book:
             closed_on=self.closed_on,
             applied=applied,
             excess_applied=from_excess,
+            charges_due=self.charges_due(),
         )

@@ -63,7 +63,12 @@ def statement_pdf(loan_label: str, as_of: date, lines: list[StatementLine]) -> b
 
 
 def kfs_pdf(
-    loan_label: str, kfs_number: str, issued_on: date, terms: LoanTerms, schedule: Schedule
+    loan_label: str,
+    kfs_number: str,
+    issued_on: date,
+    terms: LoanTerms,
+    schedule: Schedule,
+    contingent: str = "none defined for this product",
 ) -> bytes:
     styles = getSampleStyleSheet()
     first = schedule.installments[0]
@@ -82,7 +87,7 @@ def kfs_pdf(
         ("Net disbursed amount (Rs)", schedule.net_disbursed),
         ("Total amount payable (Rs)", schedule.total_payable),
         ("Annual percentage rate (APR, %)", schedule.apr),
-        ("Contingent charges", "none defined for this product"),
+        ("Contingent charges", contingent),
     ]
     fees = [("Fee", "Payable to", "Amount (Rs)", "Tax (Rs)")] + [
         (f.name, "the lender" if f.payee.value == "lender" else "a third party", f.amount, f.tax)

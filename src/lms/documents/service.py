@@ -12,7 +12,7 @@ from lms.db import UnitOfWork
 from lms.documents.pdf import kfs_pdf
 from lms.documents.statement import StatementLine, statement_lines
 from lms.loans.errors import ConflictError, NotFoundError
-from lms.loans.models import Loan
+from lms.loans.models import Loan, Product
 from lms.loans.service import loan_rows, loan_schedule, loan_terms, loan_waterfall, stored_events
 
 
@@ -41,10 +41,15 @@ def loan_kfs(uow: UnitOfWork, *, loan_id: int) -> bytes:
     """The Key Facts Statement of the loan as booked, as PDF bytes."""
     loan = _loan(uow, loan_id)
     label = f"{loan.external_id} (loan {loan.id})"
+    product = uow.session.get(Product, loan.product_id)
+    contingent = "none defined for this product"
+    if product is not None and product.bounce_charge:
+        contingent = f"bounce charge Rs {product.bounce_charge:f} + {product.bounce_charge_tax or 0}% GST per returned payment"
     return kfs_pdf(
         label,
         f"KFS-{loan.external_id}",
         loan.created_at.date(),
         loan_terms(loan),
         loan_schedule(loan),
+        contingent,
     )

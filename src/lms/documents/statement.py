@@ -14,7 +14,7 @@ from datetime import date
 from decimal import Decimal
 
 from lms.core.allocation import STANDARD, Component, Part, Waterfall
-from lms.core.replay import Event, LoanState, Payment, Refund, Reversal, replay
+from lms.core.replay import Charge, Event, LoanState, Payment, Refund, Reversal, replay
 from lms.core.rows import Installment
 
 ZERO = Decimal(0)
@@ -23,7 +23,7 @@ ZERO = Decimal(0)
 @dataclass(frozen=True, slots=True)
 class StatementLine:
     day: date
-    kind: str  # disbursement, payment, returned payment, excess applied
+    kind: str  # disbursement, payment, returned payment, charge, excess applied, refund
     reference: str
     amount: Decimal  # money moved: disbursed (negative: paid out), received, returned
     principal: Decimal  # principal repaid by this line
@@ -51,6 +51,7 @@ def statement_lines(
     )
     days = sorted(
         {e.value_date for e in events if isinstance(e, Payment | Refund) and e.value_date <= as_of}
+        | {e.day for e in events if isinstance(e, Charge) and e.day <= as_of}
         | {e.known_on for e in events if isinstance(e, Reversal) and e.known_on <= as_of}
         | {r.due_date for r in rows if r.due_date <= as_of}
     )
@@ -81,6 +82,11 @@ def _lines_of(day: date, state: LoanState, events: list[Event]) -> list[Statemen
                 StatementLine(
                     day, "returned payment", event.reference, amount, ZERO, ZERO, ZERO, balance
                 )
+            )
+        elif isinstance(event, Charge) and event.day == day:
+            amount = -(event.amount + event.tax)
+            lines.append(
+                StatementLine(day, "charge", event.reference, amount, ZERO, ZERO, ZERO, balance)
             )
         elif isinstance(event, Refund) and event.value_date == day:
             amount = -event.amount

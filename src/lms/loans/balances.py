@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.core.replay import Event, LoanState, Refund, replay
+from lms.core.replay import Charge, Event, LoanState, Refund, replay
 from lms.core.schedule import Schedule
 from lms.core.terms import BPITreatment, FeePayee
 from lms.db import UnitOfWork
@@ -33,6 +33,7 @@ def expected_balances(
     state: LoanState,
     interest_through: date | None,
     refunded: Decimal = ZERO,
+    charges: tuple[Charge, ...] = (),
 ) -> dict[Account, Decimal]:
     """Debit-minus-credit balance each account must hold for this loan."""
     fees = schedule.fee_charges
@@ -50,13 +51,16 @@ def expected_balances(
         ZERO,
     )
     received = sum((a.payment.amount for a in state.applied), ZERO)
+    levied = sum((c.amount for c in charges), ZERO)
+    levied_tax = sum((c.tax for c in charges), ZERO)
     balances = {
         Account.LOAN_PRINCIPAL: principal
         - sum((i.principal_paid for i in state.installments), ZERO),
         Account.DISBURSEMENT_BANK: -(principal - lender - others - tax - bpi),
-        Account.FEE_INCOME: -lender,
+        Account.FEE_INCOME: -lender - levied,
+        Account.FEE_RECEIVABLE: state.charges_due,
         Account.THIRD_PARTY_PAYABLE: -others,
-        Account.TAX_PAYABLE: -tax,
+        Account.TAX_PAYABLE: -tax - levied_tax,
         Account.INTEREST_INCOME: -(raised + bpi),
         Account.INTEREST_RECEIVABLE: raised
         - sum((i.interest_paid for i in state.installments), ZERO),
@@ -84,7 +88,9 @@ def loan_expected(
         (e.amount for e in events if isinstance(e, Refund) and e.value_date <= loan.last_event_on),
         ZERO,
     )
-    return expected_balances(schedule, deducted, state, loan.interest_posted_through, refunded)
+    charges = tuple(e for e in events if isinstance(e, Charge) and e.day <= loan.last_event_on)
+    through = loan.interest_posted_through
+    return expected_balances(schedule, deducted, state, through, refunded, charges)
 
 
 def loan_ledger_problems(uow: UnitOfWork) -> list[LedgerProblem]:

@@ -84,9 +84,11 @@ def create_product(
     tenure: tuple[int, int],
     waterfall: Sequence[tuple[str, str]] | None = None,
     future_rule: str = "next",
+    bounce_charge: tuple[Decimal, Decimal] | None = None,
 ) -> Product:
     """Add a product, or a new version of product `code`; `settings` are schedule spec keys;
-    `waterfall` is the allocation order as (bucket, component) pairs (default: the standard)."""
+    `waterfall` is the allocation order as (bucket, component) pairs (default: the standard);
+    `bounce_charge` is (amount, tax percent) levied when a payment is returned."""
     problems = [
         (f"settings.{key}", "belongs to each loan, not to the product")
         for key in settings
@@ -98,6 +100,10 @@ def create_product(
     if not problems:
         problems.extend(_settings_problems(settings, amount[0], rate[0], tenure[0]))
     problems.extend(_waterfall_problems(waterfall, future_rule))
+    if bounce_charge is not None and not (bounce_charge[0] > 0 and 0 <= bounce_charge[1] <= 100):
+        problems.append(
+            ("bounce_charge", "needs an amount above 0 and a tax percent from 0 to 100")
+        )
     if problems:
         raise InvalidError(problems)
     latest = uow.session.scalar(select(func.max(Product.version)).where(Product.code == code))
@@ -114,6 +120,8 @@ def create_product(
         max_tenure=tenure[1],
         waterfall=None if waterfall is None else [list(pair) for pair in waterfall],
         future_rule=future_rule,
+        bounce_charge=None if bounce_charge is None else bounce_charge[0],
+        bounce_charge_tax=None if bounce_charge is None else bounce_charge[1],
         created_at=datetime.now(UTC),
     )
     uow.session.add(product)

@@ -141,6 +141,7 @@ def build_demo(
                 amount=(Decimal(amount[0]), Decimal(amount[1])),
                 rate=(Decimal(rate[0]), Decimal(rate[1])),
                 tenure=tenure,
+                bounce_charge=(Decimal(500), Decimal(18)),
             )
         uow.commit()
     payments = reversals = 0

@@ -28,7 +28,7 @@ class ForeclosureQuote:
     on: date
     principal: Decimal  # principal not yet repaid
     interest: Decimal  # unpaid interest: of past installments and accrued to `on`
-    charges: Decimal  # foreclosure and other charges (none yet)
+    charges: Decimal  # charges levied and unpaid (bounce charges); no foreclosure charge yet
     excess: Decimal  # unapplied funds already held, set off
     payable: Decimal  # what the borrower pays to close the loan on `on`
 
@@ -42,7 +42,7 @@ def foreclosure_quote(uow: UnitOfWork, *, loan_id: int, on: date) -> Foreclosure
     state = replay(rows, stored_events(uow, loan), on, loan_waterfall(uow, loan))
     principal = sum((i.principal - i.principal_paid for i in state.installments), Decimal(0))
     interest = sum((i.interest - i.interest_paid for i in state.installments), Decimal(0))
-    charges = principal * 0
+    charges = state.charges_due
     return ForeclosureQuote(
         on,
         principal,

@@ -58,6 +58,9 @@ class Product(Base):
     # None: lms.core.allocation.STANDARD
     waterfall: Mapped[list[list[str]] | None] = mapped_column(JSON)
     future_rule: Mapped[str | None] = mapped_column(String(8))
+    # levied when a payment is returned (NACH/cheque bounce); disclosed in the KFS
+    bounce_charge: Mapped[Decimal | None] = mapped_column(Money)
+    bounce_charge_tax: Mapped[Decimal | None] = mapped_column(DecimalText)  # percent (GST)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -96,6 +99,7 @@ class LoanEvent(Base):
     kind: Mapped[str] = mapped_column(String(16))  # disbursement, payment, reversal
     value_date: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal | None] = mapped_column(Money)
+    tax: Mapped[Decimal | None] = mapped_column(Money)  # a charge's tax (GST)
     reference: Mapped[str | None] = mapped_column(String(64))  # UTR, NACH debit id, receipt
     channel: Mapped[str | None] = mapped_column(String(16))  # upi, nach, neft, cash ...
     idempotency_key: Mapped[str | None] = mapped_column(String(128))

@@ -22,7 +22,7 @@ from lms.ledger import rules
 from lms.ledger.service import post_entry
 from lms.loans.balances import post_difference
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
-from lms.loans.models import Loan, LoanEvent, LoanInstallment
+from lms.loans.models import Loan, LoanEvent, LoanInstallment, Product
 from lms.loans.service import loan_history, loan_terms, loan_waterfall, locked_loan
 
 
@@ -110,6 +110,7 @@ def reverse_payment(
         created_at=datetime.now(UTC),
     )
     uow.session.add(reversal)
+    _levy_bounce_charge(uow, loan, payment, known_on)
     uow.session.flush()
     assert loan.last_event_on is not None
     as_of = max(loan.last_event_on, known_on)
@@ -174,6 +175,27 @@ def refund_excess(
     post_difference(uow, loan, value_date=value_date, posting_date=posting_date)
     uow.session.flush()
     return event
+
+
+def _levy_bounce_charge(uow: UnitOfWork, loan: Loan, payment: LoanEvent, known_on: date) -> None:
+    """The product's bounce charge (with its tax) on a returned payment, owed from `known_on`."""
+    product = uow.session.get(Product, loan.product_id)
+    if product is None or not product.bounce_charge:
+        return
+    precision = loan_terms(loan).precision
+    amount = precision.apply(product.bounce_charge)
+    tax = precision.apply(amount * (product.bounce_charge_tax or Decimal(0)) / 100)
+    uow.session.add(
+        LoanEvent(
+            loan_id=loan.id,
+            kind="charge",
+            value_date=known_on,
+            amount=amount,
+            tax=tax,
+            reference=f"bounce:{payment.reference}",
+            created_at=datetime.now(UTC),
+        )
+    )
 
 
 def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent | None:

@@ -71,6 +71,8 @@ class ProductIn(_Request):
     tenure: RangeIn
     waterfall: list[tuple[str, str]] | None = None  # [[bucket, component], ...] in order
     future_rule: str = "next"  # in-advance amounts go to the next or the last installment
+    bounce_charge: Decimal | None = Field(default=None, gt=0, allow_inf_nan=False)
+    bounce_charge_tax: Decimal = Field(default=Decimal(0), ge=0, le=100, allow_inf_nan=False)
 
 
 class ProductOut(BaseModel):

@@ -24,7 +24,7 @@ from sqlalchemy import select
 
 from lms.core.allocation import STANDARD, Bucket, Component, FutureRule, Waterfall
 from lms.core.foreclosure import foreclosed_rows
-from lms.core.replay import Event, LoanState, Payment, Refund, Reversal, replay
+from lms.core.replay import Charge, Event, LoanState, Payment, Refund, Reversal, replay
 from lms.core.rows import Installment
 from lms.core.schedule import Schedule, generate_schedule
 from lms.core.terms import BPITreatment, LoanTerms
@@ -163,14 +163,23 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
     loan's precision (storage keeps four decimal places)."""
     terms = loan_terms(loan)
     stored = uow.session.execute(
-        select(LoanEvent.kind, LoanEvent.value_date, LoanEvent.amount, LoanEvent.reference)
+        select(
+            LoanEvent.kind,
+            LoanEvent.value_date,
+            LoanEvent.amount,
+            LoanEvent.reference,
+            LoanEvent.tax,
+        )
         .where(LoanEvent.loan_id == loan.id, LoanEvent.kind != "disbursement")
         .order_by(LoanEvent.id)
     )
     events: list[Event] = []
     foreclosed_on = None
-    for kind, value_date, amount, reference in stored:
-        if kind == "payment":
+    for kind, value_date, amount, reference, tax in stored:
+        if kind == "charge":
+            base, levy = (terms.precision.apply(v or Decimal(0)) for v in (amount, tax))
+            events.append(Charge(value_date, base, levy, reference or ""))
+        elif kind == "payment":
             events.append(
                 Payment(value_date, terms.precision.apply(amount or Decimal(0)), reference or "")
             )

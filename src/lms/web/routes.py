@@ -69,6 +69,9 @@ def create_product(body: ProductIn, uow: UnitOfWorkDep) -> ProductOut:
         tenure=(int(body.tenure.min), int(body.tenure.max)),
         waterfall=body.waterfall,
         future_rule=body.future_rule,
+        bounce_charge=None
+        if body.bounce_charge is None
+        else (body.bounce_charge, body.bounce_charge_tax),
     )
     uow.commit()
     return ProductOut(id=product.id, code=product.code, version=product.version, name=product.name)
