@@ -13,7 +13,7 @@ from lms.documents.pdf import kfs_pdf
 from lms.documents.statement import StatementLine, statement_lines
 from lms.loans.errors import ConflictError, NotFoundError
 from lms.loans.models import Loan, Product
-from lms.loans.service import loan_rows, loan_schedule, loan_terms, loan_waterfall, stored_events
+from lms.loans.service import loan_history, loan_schedule, loan_terms, loan_waterfall
 
 
 def _loan(uow: UnitOfWork, loan_id: int) -> Loan:
@@ -30,9 +30,8 @@ def loan_statement(
     loan = _loan(uow, loan_id)
     if loan.disbursed_on is None:
         raise ConflictError(f"loan {loan_id} is not disbursed; it has no statement yet")
-    rows = loan_rows(uow, loan)
+    rows, events = loan_history(uow, loan)
     waterfall = loan_waterfall(uow, loan)
-    events = stored_events(uow, loan)
     lines = statement_lines(rows, events, loan.principal, loan.disbursed_on, as_of, waterfall)
     return f"{loan.external_id} (loan {loan.id})", lines
 

@@ -126,14 +126,21 @@ class ScheduleBatch:
         lane = self._lane
         assert lane is not None
         if int(lane.counts[column]) == 1:  # the EMI of a one-row schedule is that row's total
-            return self.schedule(index).emi, Decimal(int(lane.bpi[column])).scaleb(self._exponent)
+            return self.schedule(index).emi, self._lane_bpi(column)
+        return self._lane_level(column), self._lane_bpi(column)
+
+    def _lane_level(self, column: int) -> Decimal:
+        """The lane's level installment, with the rounding step's decimals."""
+        lane = self._lane
+        assert lane is not None
         step_exponent = min(_exponent(self.product.rounding.step), 0)
-        level = (
-            Decimal(int(lane.emi[column]))
-            .scaleb(self._exponent)
-            .quantize(ONE.scaleb(step_exponent))
-        )
-        return level, Decimal(int(lane.bpi[column])).scaleb(self._exponent)
+        units = Decimal(int(lane.emi[column])).scaleb(self._exponent)
+        return units.quantize(ONE.scaleb(step_exponent))
+
+    def _lane_bpi(self, column: int) -> Decimal:
+        lane = self._lane
+        assert lane is not None
+        return Decimal(int(lane.bpi[column])).scaleb(self._exponent)
 
     def schedule(self, index: int) -> Schedule:
         """Loan `index`'s schedule as the core's Schedule value, with Decimal amounts."""
@@ -150,18 +157,13 @@ class ScheduleBatch:
             Installment(n, due, *(Decimal(v).scaleb(e) for v in amounts))
             for n, due, *amounts in self.rows(index)
         )
-        level = (
-            Decimal(int(lane.emi[column]))
-            .scaleb(e)
-            .quantize(ONE.scaleb(min(_exponent(terms.rounding.step), 0)))
-        )
-        emi = reported_emi(terms, rows, level)
+        emi = reported_emi(terms, rows, self._lane_level(column))
         figures = key_figures(
             terms,
             build_timeline(terms),
             rows,
             emi=emi,
-            bpi=Decimal(int(lane.bpi[column])).scaleb(e),
+            bpi=self._lane_bpi(column),
             capitalised=terms.precision.apply(Decimal(0)),
         )
         return Schedule(**figures)

@@ -29,7 +29,7 @@ from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.loans.bulk import LoanColumns, ScheduleBatch, generate_schedules
 from lms.loans.catalog import latest_product
 from lms.loans.models import Loan, LoanEvent, LoanInstallment
-from lms.loans.service import product_template
+from lms.loans.service import loan_spec, product_template
 
 Row = tuple[Any, ...]
 
@@ -155,18 +155,15 @@ def _one(
 
 
 def _spec(settings: dict[str, Any], terms: LoanTerms) -> dict[str, Any]:
-    spec = {
-        **settings,
-        "principal": str(terms.principal),
-        "annual_rate": str(terms.annual_rate),
-        "disbursement_date": terms.disbursement_date.isoformat(),
-        "installments": terms.installments,
-    }
-    if terms.first_due_date is not None:
-        spec["first_due_date"] = terms.first_due_date.isoformat()
-    if terms.due_day is not None:  # the loan's own cycle day, or the product's
-        spec["due_day"] = "last" if terms.due_day == 0 else terms.due_day
-    return spec
+    return loan_spec(  # the loan's own cycle day, or the product's, always written
+        settings,
+        principal=terms.principal,
+        annual_rate=terms.annual_rate,
+        disbursement_date=terms.disbursement_date,
+        installments=terms.installments,
+        first_due_date=terms.first_due_date,
+        due_day=terms.due_day,
+    )
 
 
 def _installments(batch: ScheduleBatch, first: int) -> Iterator[Row]:

@@ -20,7 +20,7 @@ from lms.db import UnitOfWork
 from lms.loans.errors import ConflictError, NotFoundError
 from lms.loans.models import Loan, LoanEvent
 from lms.loans.repayments import PaymentRequest, record_payment
-from lms.loans.service import loan_rows, loan_terms, loan_waterfall, locked_loan, stored_events
+from lms.loans.service import loan_history, loan_terms, loan_waterfall, locked_loan
 
 
 @dataclass(frozen=True)
@@ -38,8 +38,10 @@ def foreclosure_quote(uow: UnitOfWork, *, loan_id: int, on: date) -> Foreclosure
     if loan is None:
         raise NotFoundError("loan", loan_id)
     _check(loan, on)
-    rows = foreclosed_rows(loan_terms(loan), loan_rows(uow, loan), on)
-    state = replay(rows, stored_events(uow, loan), on, loan_waterfall(uow, loan))
+    rows, events = loan_history(uow, loan)
+    state = replay(
+        foreclosed_rows(loan_terms(loan), rows, on), events, on, loan_waterfall(uow, loan)
+    )
     principal = sum((i.principal - i.principal_paid for i in state.installments), Decimal(0))
     interest = sum((i.interest - i.interest_paid for i in state.installments), Decimal(0))
     charges = state.charges_due

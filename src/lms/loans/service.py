@@ -206,14 +206,6 @@ def loan_waterfall(uow: UnitOfWork, loan: Loan) -> Waterfall:
     return Waterfall(order, FutureRule(product.future_rule or "next"))
 
 
-def loan_rows(uow: UnitOfWork, loan: Loan) -> tuple[Installment, ...]:
-    return loan_history(uow, loan)[0]
-
-
-def stored_events(uow: UnitOfWork, loan: Loan) -> list[Event]:
-    return loan_history(uow, loan)[1]
-
-
 def loan_state(uow: UnitOfWork, *, loan_id: int, as_of: date) -> LoanState:
     """The loan's state at the day-end of `as_of`, replayed from its stored events."""
     loan = uow.session.get(Loan, loan_id)
@@ -230,16 +222,38 @@ def locked_loan(uow: UnitOfWork, loan_id: int) -> Loan:
 
 
 def _terms_of(request: LoanRequest, product: Product | None) -> dict[str, Any]:
-    settings = dict(product.settings) if product is not None else {}
+    return loan_spec(
+        product.settings if product is not None else {},
+        principal=request.principal,
+        annual_rate=request.annual_rate,
+        disbursement_date=request.disbursement_date,
+        installments=request.installments,
+        first_due_date=request.first_due_date,
+    )
+
+
+def loan_spec(
+    settings: dict[str, Any],
+    *,
+    principal: Decimal,
+    annual_rate: Decimal,
+    disbursement_date: date,
+    installments: int | None,
+    first_due_date: date | None = None,
+    due_day: int | None = None,
+) -> dict[str, Any]:
+    """A loan's full schedule spec: its product's settings with its own fields."""
     spec: dict[str, Any] = {
         **settings,
-        "principal": str(request.principal),
-        "annual_rate": str(request.annual_rate),
-        "disbursement_date": request.disbursement_date.isoformat(),
-        "installments": request.installments,
+        "principal": str(principal),
+        "annual_rate": str(annual_rate),
+        "disbursement_date": disbursement_date.isoformat(),
+        "installments": installments,
     }
-    if request.first_due_date is not None:
-        spec["first_due_date"] = request.first_due_date.isoformat()
+    if first_due_date is not None:
+        spec["first_due_date"] = first_due_date.isoformat()
+    if due_day is not None:
+        spec["due_day"] = "last" if due_day == 0 else due_day
     return spec
 
 
