@@ -11,23 +11,22 @@ from datetime import date
 from lms.db import UnitOfWork
 from lms.documents.pdf import kfs_pdf
 from lms.documents.statement import StatementLine, statement_lines
-from lms.loans.errors import ConflictError, NotFoundError
-from lms.loans.models import Loan, Product
-from lms.loans.service import loan_history, loan_schedule, loan_terms, loan_waterfall
-
-
-def _loan(uow: UnitOfWork, loan_id: int) -> Loan:
-    loan = uow.session.get(Loan, loan_id)
-    if loan is None:
-        raise NotFoundError("loan", loan_id)
-    return loan
+from lms.loans.errors import ConflictError
+from lms.loans.models import Product
+from lms.loans.service import (
+    existing_loan,
+    loan_history,
+    loan_schedule,
+    loan_terms,
+    loan_waterfall,
+)
 
 
 def loan_statement(
     uow: UnitOfWork, *, loan_id: int, as_of: date
 ) -> tuple[str, list[StatementLine]]:
     """(a label for the loan, its statement lines up to `as_of`)."""
-    loan = _loan(uow, loan_id)
+    loan = existing_loan(uow, loan_id)
     if loan.disbursed_on is None:
         raise ConflictError(f"loan {loan_id} is not disbursed; it has no statement yet")
     rows, events = loan_history(uow, loan)
@@ -38,7 +37,7 @@ def loan_statement(
 
 def loan_kfs(uow: UnitOfWork, *, loan_id: int) -> bytes:
     """The Key Facts Statement of the loan as booked, as PDF bytes."""
-    loan = _loan(uow, loan_id)
+    loan = existing_loan(uow, loan_id)
     label = f"{loan.external_id} (loan {loan.id})"
     product = uow.session.get(Product, loan.product_id)
     contingent = "none defined for this product"

@@ -17,10 +17,16 @@ from decimal import Decimal
 from lms.core.foreclosure import foreclosed_rows
 from lms.core.replay import replay
 from lms.db import UnitOfWork
-from lms.loans.errors import ConflictError, NotFoundError
+from lms.loans.errors import ConflictError
 from lms.loans.models import Loan, LoanEvent
 from lms.loans.repayments import PaymentRequest, record_payment
-from lms.loans.service import loan_history, loan_terms, loan_waterfall, locked_loan
+from lms.loans.service import (
+    existing_loan,
+    loan_history,
+    loan_terms,
+    loan_waterfall,
+    locked_loan,
+)
 
 
 @dataclass(frozen=True)
@@ -34,9 +40,7 @@ class ForeclosureQuote:
 
 
 def foreclosure_quote(uow: UnitOfWork, *, loan_id: int, on: date) -> ForeclosureQuote:
-    loan = uow.session.get(Loan, loan_id)
-    if loan is None:
-        raise NotFoundError("loan", loan_id)
+    loan = existing_loan(uow, loan_id)
     _check(loan, on)
     rows, events = loan_history(uow, loan)
     state = replay(

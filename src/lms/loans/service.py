@@ -208,13 +208,20 @@ def loan_waterfall(uow: UnitOfWork, loan: Loan) -> Waterfall:
 
 def loan_state(uow: UnitOfWork, *, loan_id: int, as_of: date) -> LoanState:
     """The loan's state at the day-end of `as_of`, replayed from its stored events."""
-    loan = uow.session.get(Loan, loan_id)
-    if loan is None:
-        raise NotFoundError("loan", loan_id)
+    loan = existing_loan(uow, loan_id)
     return replay(*loan_history(uow, loan), as_of, loan_waterfall(uow, loan))
 
 
+def existing_loan(uow: UnitOfWork, loan_id: int) -> Loan:
+    """The loan, or a not-found error naming it."""
+    loan = uow.session.get(Loan, loan_id)
+    if loan is None:
+        raise NotFoundError("loan", loan_id)
+    return loan
+
+
 def locked_loan(uow: UnitOfWork, loan_id: int) -> Loan:
+    """The loan, row-locked until the unit of work ends (serialises writers on one loan)."""
     loan = uow.session.scalar(select(Loan).where(Loan.id == loan_id).with_for_update())
     if loan is None:
         raise NotFoundError("loan", loan_id)

@@ -16,7 +16,6 @@ from lms.documents.pdf import statement_pdf
 from lms.documents.service import loan_kfs, loan_statement
 from lms.documents.statement import statement_csv
 from lms.loans import catalog, service
-from lms.loans.errors import NotFoundError
 from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
 from lms.loans.models import Customer, Loan
 from lms.loans.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
@@ -221,9 +220,7 @@ def kfs(loan_id: int, uow: UnitOfWorkDep) -> Response:
 
 @router.get("/loans/{loan_id}")
 def get_loan(loan_id: int, uow: UnitOfWorkDep, as_of: date | None = None) -> LoanStateOut:
-    loan = uow.session.get(Loan, loan_id)
-    if loan is None:
-        raise NotFoundError("loan", loan_id)
+    loan = service.existing_loan(uow, loan_id)
     state = service.loan_state(uow, loan_id=loan_id, as_of=as_of or business_date())
     return LoanStateOut(
         loan=_loan_out(loan),
