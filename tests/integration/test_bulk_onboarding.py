@@ -6,16 +6,16 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from book_setup import open_book
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
 
 from lms.core.validation import ScheduleError
-from lms.db import UnitOfWork, make_session_factory
-from lms.db.migrate import upgrade
+from lms.db import UnitOfWork
 from lms.ledger.check import account_balances, ledger_problems
 from lms.loans.balances import loan_ledger_problems
 from lms.loans.bulk import LoanColumns
 from lms.loans.bulk_onboarding import BulkBook, onboard_bulk
-from lms.loans.catalog import create_branch, create_customer, create_product
 from lms.loans.models import Loan, LoanInstallment
 from lms.loans.repayments import PaymentRequest, record_payment
 from lms.loans.service import LoanRequest, disburse_loan, loan_state, onboard_loan
@@ -40,21 +40,23 @@ def _book(count: int, *, principal: D = D("250000.00")) -> BulkBook:
     )
 
 
+def _open(db_url: str, engine: Engine) -> sessionmaker[Session]:
+    return open_book(
+        db_url,
+        engine,
+        branch=("MUM01", "Mumbai"),
+        customers=({"name": "Nikhil Joshi"},),
+        code="TW",
+        name="TW",
+        settings=SETTINGS,
+        rate=(D(1), D(30)),
+        tenure=(6, 60),
+    )
+
+
 def test_a_bulk_book_equals_loans_booked_one_by_one(db_url: str, engine: Engine) -> None:
-    upgrade(db_url)
-    sessions = make_session_factory(engine)
+    sessions = _open(db_url, engine)
     with UnitOfWork(sessions) as uow:
-        create_branch(uow, code="MUM01", name="Mumbai")
-        create_customer(uow, branch_code="MUM01", name="Nikhil Joshi")
-        create_product(
-            uow,
-            code="TW",
-            name="TW",
-            settings=SETTINGS,
-            amount=(D(1), D(10**7)),
-            rate=(D(1), D(30)),
-            tenure=(6, 60),
-        )
         loan = onboard_loan(
             uow,
             request=LoanRequest(
@@ -88,21 +90,7 @@ def test_a_bulk_book_equals_loans_booked_one_by_one(db_url: str, engine: Engine)
 
 
 def test_a_refused_loan_is_named_and_nothing_is_written(db_url: str, engine: Engine) -> None:
-    upgrade(db_url)
-    sessions = make_session_factory(engine)
-    with UnitOfWork(sessions) as uow:
-        create_branch(uow, code="MUM01", name="Mumbai")
-        create_customer(uow, branch_code="MUM01", name="Nikhil Joshi")
-        create_product(
-            uow,
-            code="TW",
-            name="TW",
-            settings=SETTINGS,
-            amount=(D(1), D(10**7)),
-            rate=(D(1), D(30)),
-            tenure=(6, 60),
-        )
-        uow.commit()
+    sessions = _open(db_url, engine)
     book = _book(3)
     bad = BulkBook(
         book.external_ids,

@@ -7,17 +7,16 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
+from book_setup import open_book
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.db import UnitOfWork, make_engine, make_session_factory
-from lms.db.migrate import upgrade
+from lms.db import UnitOfWork, make_engine
 from lms.documents.service import loan_statement
 from lms.ledger.check import account_balances, ledger_problems
 from lms.loans.balances import loan_ledger_problems
-from lms.loans.catalog import create_branch, create_customer, create_product
 from lms.loans.errors import ConflictError, InvalidError
 from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
 from lms.loans.models import Customer, Loan, LoanInstallment
@@ -39,24 +38,17 @@ REQUEST = LoanRequest(
 
 @pytest.fixture
 def sessions(db_url: str, engine: Engine) -> sessionmaker[Session]:
-    upgrade(db_url)
-    factory = make_session_factory(engine)
-    with UnitOfWork(factory) as uow:
-        create_branch(uow, code="PUN01", name="Pune Camp")
-        create_customer(
-            uow, branch_code="PUN01", name="Asha Patil", pan="ABCDE1234F", aadhaar="123412341234"
-        )
-        create_product(
-            uow,
-            code="PL",
-            name="Personal loan",
-            settings={"fees": [{"name": "processing", "percent": "2", "tax": "18"}]},
-            amount=(D(10000), D(2500000)),
-            rate=(D(10), D(24)),
-            tenure=(6, 60),
-        )
-        uow.commit()
-    return factory
+    return open_book(
+        db_url,
+        engine,
+        branch=("PUN01", "Pune Camp"),
+        customers=({"name": "Asha Patil", "pan": "ABCDE1234F", "aadhaar": "123412341234"},),
+        name="Personal loan",
+        settings={"fees": [{"name": "processing", "percent": "2", "tax": "18"}]},
+        amount=(D(10000), D(2500000)),
+        rate=(D(10), D(24)),
+        tenure=(6, 60),
+    )
 
 
 def _booked(sessions: sessionmaker[Session]) -> int:
@@ -245,23 +237,14 @@ def test_random_payments_reversals_and_backdating_keep_state_and_ledger_equal(
     tmp_path_factory: pytest.TempPathFactory, sequence: list[tuple[int, int, bool]]
 ) -> None:
     url = f"sqlite:///{tmp_path_factory.mktemp('book') / 'book.sqlite3'}"
-    upgrade(url)
     engine = make_engine(url)
-    factory = make_session_factory(engine)
-    with UnitOfWork(factory) as uow:
-        create_branch(uow, code="PUN01", name="Pune Camp")
-        create_customer(uow, branch_code="PUN01", name="Asha Patil")
-        create_product(
-            uow,
-            code="PL",
-            name="PL",
-            settings={},
-            amount=(D(1), D(10**7)),
-            rate=(D(0), D(36)),
-            tenure=(1, 60),
-            bounce_charge=(D(500), D(18)),
-        )
-        uow.commit()
+    factory = open_book(
+        url,
+        engine,
+        branch=("PUN01", "Pune Camp"),
+        customers=({"name": "Asha Patil"},),
+        bounce_charge=(D(500), D(18)),
+    )
     loan_id = _booked(factory)
     for k, (offset, paise, reverse_it) in enumerate(sequence):
         value_date = DAY + timedelta(days=offset + 1)

@@ -6,17 +6,17 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from book_setup import open_book
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.db import UnitOfWork, make_session_factory
-from lms.db.migrate import upgrade
+from lms.db import UnitOfWork
 from lms.documents.service import loan_statement
 from lms.ledger.check import account_balances, ledger_problems
 from lms.loans.balances import loan_ledger_problems
 from lms.loans.bulk import LoanColumns
 from lms.loans.bulk_onboarding import BulkBook, onboard_bulk
-from lms.loans.catalog import create_branch, create_customer, create_product
+from lms.loans.catalog import create_product
 from lms.loans.errors import ConflictError, InvalidError
 from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
 from lms.loans.models import Loan, LoanEvent
@@ -29,23 +29,15 @@ FEES = {"fees": [{"name": "processing", "percent": "2", "tax": "18"}]}
 def _setup(
     db_url: str, engine: Engine, settings: dict[str, object] = FEES
 ) -> sessionmaker[Session]:
-    upgrade(db_url)
-    sessions = make_session_factory(engine)
-    with UnitOfWork(sessions) as uow:
-        create_branch(uow, code="PUN01", name="Pune")
-        create_customer(uow, branch_code="PUN01", name="A")
-        create_customer(uow, branch_code="PUN01", name="B")
-        create_product(
-            uow,
-            code="PL",
-            name="PL",
-            settings=settings,
-            amount=(D(10000), D(2500000)),
-            rate=(D(10), D(24)),
-            tenure=(6, 60),
-        )
-        uow.commit()
-    return sessions
+    return open_book(
+        db_url,
+        engine,
+        customers=({"name": "A"}, {"name": "B"}),
+        settings=settings,
+        amount=(D(10000), D(2500000)),
+        rate=(D(10), D(24)),
+        tenure=(6, 60),
+    )
 
 
 def _book(sessions: sessionmaker[Session], **fields: object) -> int:
@@ -212,8 +204,6 @@ def test_bulk_onboarding_keeps_a_loan_s_own_cycle_day_and_fixed_fees(
 def test_a_product_waterfall_that_pays_the_last_installments_first(
     db_url: str, engine: Engine
 ) -> None:
-    upgrade(db_url)
-    sessions = make_session_factory(engine)
     order = [
         ("past_due", "interest"),
         ("past_due", "principal"),
@@ -221,20 +211,8 @@ def test_a_product_waterfall_that_pays_the_last_installments_first(
         ("due", "principal"),
         ("in_advance", "principal"),
     ]
+    sessions = open_book(db_url, engine, waterfall=order, future_rule="last")
     with UnitOfWork(sessions) as uow:
-        create_branch(uow, code="PUN01", name="Pune")
-        create_customer(uow, branch_code="PUN01", name="A")
-        create_product(
-            uow,
-            code="PL",
-            name="PL",
-            settings={},
-            amount=(D(1), D(10**7)),
-            rate=(D(0), D(36)),
-            tenure=(1, 60),
-            waterfall=order,
-            future_rule="last",
-        )
         with pytest.raises(InvalidError, match=r"waterfall\[0\]: must be \[bucket, component\]"):
             create_product(
                 uow,
@@ -262,22 +240,7 @@ def test_a_product_waterfall_that_pays_the_last_installments_first(
 
 
 def test_a_returned_nach_debit_levies_the_bounce_charge(db_url: str, engine: Engine) -> None:
-    upgrade(db_url)
-    sessions = make_session_factory(engine)
-    with UnitOfWork(sessions) as uow:
-        create_branch(uow, code="PUN01", name="Pune")
-        create_customer(uow, branch_code="PUN01", name="A")
-        create_product(
-            uow,
-            code="PL",
-            name="PL",
-            settings=FEES,
-            amount=(D(1), D(10**7)),
-            rate=(D(0), D(36)),
-            tenure=(1, 60),
-            bounce_charge=(D(500), D(18)),
-        )
-        uow.commit()
+    sessions = open_book(db_url, engine, settings=FEES, bounce_charge=(D(500), D(18)))
     loan_id = _book(sessions)
     _pay(sessions, loan_id, "8884.88", date(2026, 2, 15), "NACH1")
     with UnitOfWork(sessions) as uow:
