@@ -7,6 +7,7 @@ interest 1,000.00, principal 7,884.88; installment 2 (15 Mar): interest 921.15, 
 
 from datetime import date, timedelta
 from decimal import Decimal as D
+from fractions import Fraction as F
 
 import pytest
 from hypothesis import given, settings
@@ -22,7 +23,16 @@ from lms.core.allocation import (
     Waterfall,
     allocate,
 )
-from lms.core.replay import Payment, ReplayError, Reversal, replay
+from lms.core.replay import (
+    Foreclosure,
+    Payment,
+    Prepayment,
+    RateChange,
+    ReplayError,
+    Reversal,
+    replay,
+)
+from lms.core.revision import Reschedule
 from lms.core.schedule import generate_schedule
 from lms.core.terms import LoanTerms
 
@@ -153,3 +163,63 @@ def test_every_rupee_is_applied_or_held(raw: list[tuple[int, D, bool]], day: int
     assert replay(ROWS, list(reversed(events)), as_of) == state  # entry order does not matter
     if paid == sum((r.total for r in ROWS), D(0)):
         assert state.closed_on is not None and state.principal_outstanding == 0
+
+
+# Part-prepayments, rate changes and foreclosure inside the replay (the rows are revised from
+# the event's day; lms.core.revision is tested on its own in test_revision.py).
+TERMS12 = LoanTerms(D(100000), D(12), date(2026, 1, 15), 12)
+ON_TIME = [Payment(FEB15, D("8884.88"), "I1"), Payment(MAR15, D("8884.88"), "I2")]
+APR10 = date(2026, 4, 10)
+
+
+def test_a_prepayment_reduces_the_principal_and_revises_what_is_not_yet_due() -> None:
+    prepay = Prepayment(APR10, D(20000), "P1", Reschedule.REDUCE_EMI)
+    state = replay(ROWS, [*ON_TIME, prepay], APR10, terms=TERMS12)
+    assert state.principal_prepaid == D(20000)
+    assert state.principal_outstanding == D("64151.39")  # 84,151.39 - 20,000
+    assert state.applied[-1].parts == (Part(0, Component.PRINCIPAL, D(20000)),)
+    third, fourth = state.installments[2], state.installments[3]
+    assert (third.interest, third.principal + third.interest) == (D("808.63"), D("6940.36"))
+    assert fourth.principal + fourth.interest == D("6773.24")
+    assert state.excess == 0 and state.dpd == 0
+
+
+def test_a_prepayment_pays_the_overdue_installment_first() -> None:
+    prepay = Prepayment(APR10, D(20000), "P1", Reschedule.REDUCE_TENURE)
+    state = replay(ROWS, [ON_TIME[0], prepay], APR10, terms=TERMS12)
+    assert state.principal_prepaid == D("11115.12")  # 20,000 - installment 2 (8,884.88)
+    assert state.dpd == 0 and state.principal_outstanding == D("84151.39") - D("11115.12")
+
+
+def test_a_returned_prepayment_gives_back_the_original_schedule() -> None:
+    prepay = Prepayment(APR10, D(20000), "P1", Reschedule.REDUCE_EMI)
+    events = [*ON_TIME, prepay, Reversal(date(2026, 4, 13), "P1")]
+    state = replay(ROWS, events, date(2026, 4, 13), terms=TERMS12)
+    assert state.principal_prepaid == 0
+    assert [(i.principal, i.interest) for i in state.installments] == [
+        (r.principal, r.interest) for r in ROWS
+    ]
+
+
+def test_foreclosure_after_a_prepayment_charges_each_stretch_at_its_balance() -> None:
+    prepay = Prepayment(APR10, D(20000), "P1", Reschedule.REDUCE_EMI)
+    events = [*ON_TIME, prepay, Foreclosure(date(2026, 4, 12))]
+    state = replay(ROWS, events, date(2026, 4, 12), terms=TERMS12)
+    final = state.installments[-1]
+    # 84,151.39 x 12 % x 26/365 (15 Mar - 10 Apr) + 64,151.39 x 12 % x 2/365, rounded once
+    accrued = (F("84151.39") * 26 + F("64151.39") * 2) * F(12, 100) / 365
+    assert final.interest == D(round(accrued * 100)) / 100 == D("761.50")
+    assert (final.number, final.principal) == (3, D("64151.39"))
+
+
+def test_a_rate_change_revises_from_its_day_and_is_reported() -> None:
+    change = RateChange(APR10, D(14), "REPO-2026-04", Reschedule.REDUCE_EMI)
+    state = replay(ROWS, [*ON_TIME, change], APR10, terms=TERMS12)
+    assert state.annual_rate == D(14)
+    assert state.installments[2].interest == D("864.57")  # 841.51 + 84,151.39 x 2 % x 5/365
+    assert len(state.installments) == 12
+
+
+def test_revising_events_need_the_terms() -> None:
+    with pytest.raises(ReplayError, match="terms"):
+        replay(ROWS, [Prepayment(APR10, D(30000), "P", Reschedule.REDUCE_EMI)], APR10)

@@ -31,7 +31,10 @@ def loan_statement(
         raise ConflictError(f"loan {loan_id} is not disbursed; it has no statement yet")
     rows, events = loan_history(uow, loan)
     waterfall = loan_waterfall(uow, loan)
-    lines = statement_lines(rows, events, loan.principal, loan.disbursed_on, as_of, waterfall)
+    terms = loan_terms(loan)
+    lines = statement_lines(
+        rows, events, loan.principal, loan.disbursed_on, as_of, waterfall, terms
+    )
     return f"{loan.external_id} (loan {loan.id})", lines
 
 

@@ -14,8 +14,19 @@ from datetime import date
 from decimal import Decimal
 
 from lms.core.allocation import STANDARD, Component, Part, Waterfall
-from lms.core.replay import Charge, Event, LoanState, Payment, Refund, Reversal, replay
+from lms.core.replay import (
+    Charge,
+    Event,
+    LoanState,
+    Payment,
+    Prepayment,
+    RateChange,
+    Refund,
+    Reversal,
+    replay,
+)
 from lms.core.rows import Installment
+from lms.core.terms import LoanTerms
 
 ZERO = Decimal(0)
 
@@ -23,7 +34,9 @@ ZERO = Decimal(0)
 @dataclass(frozen=True, slots=True)
 class StatementLine:
     day: date
-    kind: str  # disbursement, payment, returned payment, charge, excess applied, refund
+    # disbursement, payment, prepayment, returned payment, charge, excess applied, refund,
+    # rate change (the amount column then holds the new rate)
+    kind: str
     reference: str
     amount: Decimal  # money moved: disbursed (negative: paid out), received, returned
     principal: Decimal  # principal repaid by this line
@@ -44,37 +57,52 @@ def statement_lines(
     disbursed_on: date,
     as_of: date,
     waterfall: Waterfall = STANDARD,
+    terms: LoanTerms | None = None,
 ) -> list[StatementLine]:
     """The statement of a loan disbursed on `disbursed_on`, up to the day-end of `as_of`."""
     opening = StatementLine(
         disbursed_on, "disbursement", "", -disbursed, ZERO, ZERO, ZERO, disbursed
     )
+    final = replay(rows, events, as_of, waterfall, terms)
     days = sorted(
-        {e.value_date for e in events if isinstance(e, Payment | Refund) and e.value_date <= as_of}
-        | {e.day for e in events if isinstance(e, Charge) and e.day <= as_of}
-        | {e.known_on for e in events if isinstance(e, Reversal) and e.known_on <= as_of}
-        | {r.due_date for r in rows if r.due_date <= as_of}
+        {d for d in map(_day_of, events) if d <= as_of}
+        | {i.due_date for i in final.installments if i.due_date <= as_of}
     )
     lines = [opening]
     for day in days:
-        lines.extend(_lines_of(day, replay(rows, events, day, waterfall), events))
+        state = final if day == as_of else replay(rows, events, day, waterfall, terms)
+        lines.extend(_lines_of(day, state, events))
     return lines
 
 
+def _day_of(event: Event) -> date:
+    if isinstance(event, Payment | Prepayment | Refund):
+        return event.value_date
+    return event.known_on if isinstance(event, Reversal) else event.day
+
+
 def _lines_of(day: date, state: LoanState, events: list[Event]) -> list[StatementLine]:
-    """The lines of one day: excess used, payments, returned payments, refunds."""
+    """The lines of one day: rate changes, excess used, payments, returned payments, charges,
+    refunds."""
     balance = state.principal_outstanding
     lines = [
+        StatementLine(day, "rate change", e.reference, e.annual_rate, ZERO, ZERO, ZERO, balance)
+        for e in events
+        if isinstance(e, RateChange) and e.day == day
+    ]
+    lines.extend(
         _line(day, "excess applied", "", ZERO, used.parts, -_sum(used.parts), balance)
         for used in state.excess_applied
         if used.day == day and used.parts
-    ]
+    )
     lines.extend(
-        _line(day, "payment", a.payment.reference, a.payment.amount, a.parts, a.held, balance)
+        _line(
+            day, _kind(a.payment), a.payment.reference, a.payment.amount, a.parts, a.held, balance
+        )
         for a in state.applied
         if a.payment.value_date == day
     )
-    payments = {e.reference: e for e in events if isinstance(e, Payment)}
+    payments = {e.reference: e for e in events if isinstance(e, Payment | Prepayment)}
     for event in events:
         if isinstance(event, Reversal) and event.known_on == day:
             amount = -payments[event.reference].amount
@@ -94,6 +122,10 @@ def _lines_of(day: date, state: LoanState, events: list[Event]) -> list[Statemen
                 StatementLine(day, "refund", event.reference, amount, ZERO, ZERO, amount, balance)
             )
     return lines
+
+
+def _kind(money: Payment | Prepayment) -> str:
+    return "prepayment" if isinstance(money, Prepayment) else "payment"
 
 
 def _line(

@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.core.replay import Charge, Event, LoanState, Refund, replay
+from lms.core.replay import Charge, Event, LoanState, Refund
 from lms.core.schedule import Schedule
 from lms.core.terms import BPITreatment, FeePayee
 from lms.db import UnitOfWork
@@ -22,7 +22,7 @@ from lms.ledger.check import LedgerProblem, account_balances
 from lms.ledger.rules import JournalEntry, credit, debit
 from lms.ledger.service import post_entry
 from lms.loans.models import Loan
-from lms.loans.service import loan_history, loan_schedule, loan_terms, loan_waterfall
+from lms.loans.service import loan_history, loan_schedule, loan_terms, replayed
 
 ZERO = Decimal(0)
 
@@ -55,7 +55,8 @@ def expected_balances(
     levied_tax = sum((c.tax for c in charges), ZERO)
     balances = {
         Account.LOAN_PRINCIPAL: principal
-        - sum((i.principal_paid for i in state.installments), ZERO),
+        - sum((i.principal_paid for i in state.installments), ZERO)
+        - state.principal_prepaid,
         Account.DISBURSEMENT_BANK: -(principal - lender - others - tax - bpi),
         Account.FEE_INCOME: -lender - levied,
         Account.FEE_RECEIVABLE: state.charges_due,
@@ -79,7 +80,7 @@ def loan_expected(
     assert loan.last_event_on is not None
     if known is None:
         rows, events = loan_history(uow, loan)
-        state = replay(rows, events, loan.last_event_on, loan_waterfall(uow, loan))
+        state = replayed(uow, loan, loan.last_event_on, (rows, events))
     else:
         state, events = known
         assert state.as_of == loan.last_event_on

@@ -14,8 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from lms.core.foreclosure import foreclosed_rows
-from lms.core.replay import replay
+from lms.core.replay import Foreclosure
 from lms.db import UnitOfWork
 from lms.loans.errors import ConflictError
 from lms.loans.models import Loan, LoanEvent
@@ -23,9 +22,8 @@ from lms.loans.repayments import PaymentRequest, record_payment
 from lms.loans.service import (
     existing_loan,
     loan_history,
-    loan_terms,
-    loan_waterfall,
     locked_loan,
+    replayed,
 )
 
 
@@ -43,9 +41,7 @@ def foreclosure_quote(uow: UnitOfWork, *, loan_id: int, on: date) -> Foreclosure
     loan = existing_loan(uow, loan_id)
     _check(loan, on)
     rows, events = loan_history(uow, loan)
-    state = replay(
-        foreclosed_rows(loan_terms(loan), rows, on), events, on, loan_waterfall(uow, loan)
-    )
+    state = replayed(uow, loan, on, (rows, [*events, Foreclosure(on)]))
     principal = sum((i.principal - i.principal_paid for i in state.installments), Decimal(0))
     interest = sum((i.interest - i.interest_paid for i in state.installments), Decimal(0))
     charges = state.charges_due

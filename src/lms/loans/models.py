@@ -36,6 +36,8 @@ class Customer(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     pan_masked: Mapped[str | None] = mapped_column(String(10))  # e.g. XXXXX1234X
     aadhaar_last4: Mapped[str | None] = mapped_column(String(4))  # never the full number
+    kind: Mapped[str | None] = mapped_column(String(16))  # individual (None) or entity
+    addresses: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)  # [{kind, text, pin}]
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -61,6 +63,19 @@ class Product(Base):
     # levied when a payment is returned (NACH/cheque bounce); disclosed in the KFS
     bounce_charge: Mapped[Decimal | None] = mapped_column(Money)
     bounce_charge_tax: Mapped[Decimal | None] = mapped_column(DecimalText)  # percent (GST)
+    # fixed (None) or floating: the loan's rate is the benchmark's rate plus its own spread
+    rate_type: Mapped[str | None] = mapped_column(String(8))
+    benchmark: Mapped[str | None] = mapped_column(String(32))
+    # on a benchmark move (and the default choice on a prepayment): reduce_emi or reduce_tenure
+    reschedule: Mapped[str | None] = mapped_column(String(16))
+    # percent of the principal foreclosed (plus GST percent); never on a floating-rate loan to
+    # an individual (RBI)
+    foreclosure_charge: Mapped[Decimal | None] = mapped_column(DecimalText)
+    foreclosure_charge_tax: Mapped[Decimal | None] = mapped_column(DecimalText)
+    # penal charge: percent a year on the overdue amount (principal and interest), plus GST;
+    # levied by the daily close, never compounded, never on charges
+    penal_rate: Mapped[Decimal | None] = mapped_column(DecimalText)
+    penal_tax: Mapped[Decimal | None] = mapped_column(DecimalText)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -84,6 +99,9 @@ class Loan(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     interest_posted_through: Mapped[date | None] = mapped_column(Date)  # ledger: dues raised
     last_event_on: Mapped[date | None] = mapped_column(Date)
+    spread: Mapped[Decimal | None] = mapped_column(DecimalText)  # floating: rate = benchmark + this
+    # the oldest due date still unpaid (None: nothing overdue); DPD on any day follows from it
+    overdue_since: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -96,13 +114,52 @@ class LoanEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))  # disbursement, payment, reversal
+    # disbursement, tranche, payment, prepayment, reversal, refund, charge, rate_change,
+    # foreclosure
+    kind: Mapped[str] = mapped_column(String(16))
     value_date: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal | None] = mapped_column(Money)
     tax: Mapped[Decimal | None] = mapped_column(Money)  # a charge's tax (GST)
     reference: Mapped[str | None] = mapped_column(String(64))  # UTR, NACH debit id, receipt
     channel: Mapped[str | None] = mapped_column(String(16))  # upi, nach, neft, cash ...
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    rate: Mapped[Decimal | None] = mapped_column(DecimalText)  # a rate change's new rate
+    reschedule: Mapped[str | None] = mapped_column(String(16))  # reduce_emi / reduce_tenure
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoanParty(Base):
+    """A customer's part in a loan beside the borrower: co-borrower or guarantor."""
+
+    __tablename__ = "loan_parties"
+
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # co_borrower, guarantor
+
+
+class Consent(Base):
+    """A customer's recorded consent (credit bureau pull, e-mandate, data sharing ...)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(64))
+    given_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(32))  # branch, app, otp, e-sign
+    text_version: Mapped[str] = mapped_column(String(32))  # which wording the customer agreed to
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BenchmarkRate(Base):
+    """A published benchmark (repo rate, T-bill, the lender's EBLR/MCLR) from a date on."""
+
+    __tablename__ = "benchmark_rates"
+
+    benchmark: Mapped[str] = mapped_column(String(32), primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(DecimalText)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

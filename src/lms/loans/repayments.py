@@ -16,14 +16,14 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.core.replay import LoanState, replay
+from lms.core.replay import LoanState
 from lms.db import UnitOfWork
 from lms.ledger import rules
 from lms.ledger.service import post_entry
 from lms.loans.balances import post_difference
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import Loan, LoanEvent, LoanInstallment, Product
-from lms.loans.service import loan_history, loan_terms, loan_waterfall, locked_loan
+from lms.loans.service import loan_history, loan_terms, locked_loan, replayed
 
 
 @dataclass(frozen=True)
@@ -63,13 +63,13 @@ def record_payment(
     rows, events = loan_history(uow, loan)
     assert loan.last_event_on is not None
     if request.value_date > loan.last_event_on:  # a new day: entries event by event
-        state = replay(rows, events, request.value_date, loan_waterfall(uow, loan))
+        state = replayed(uow, loan, request.value_date, (rows, events))
         _post_dues_and_excess(uow, loan, state, request.value_date, posting_date)
         applied = next(a for a in state.applied if a.payment.reference == request.reference)
         entry = rules.repayment(str(loan.id), request.value_date, applied.parts, applied.held)
         post_entry(uow, entry, posting_date=posting_date)
     else:  # on or before the last event's day: the allocations of that day may change
-        state = replay(rows, events, loan.last_event_on, loan_waterfall(uow, loan))
+        state = replayed(uow, loan, loan.last_event_on, (rows, events))
     _store(uow, loan, state)
     # the ledger must equal the replayed loan: for a new day this posts nothing; for a backdated
     # or same-day payment it posts the one adjustment that the replay implies
@@ -114,7 +114,7 @@ def reverse_payment(
     uow.session.flush()
     assert loan.last_event_on is not None
     as_of = max(loan.last_event_on, known_on)
-    state = replay(*loan_history(uow, loan), as_of, loan_waterfall(uow, loan))
+    state = replayed(uow, loan, as_of)
     _store(uow, loan, state)
     post_difference(uow, loan, value_date=known_on, posting_date=posting_date)
     uow.session.flush()
@@ -152,8 +152,7 @@ def refund_excess(
     )
     if taken is not None:
         raise ConflictError(f"reference {reference!r} is already a refund of loan {loan.id}")
-    rows, events = loan_history(uow, loan)
-    before = replay(rows, events, value_date, loan_waterfall(uow, loan))
+    before = replayed(uow, loan, value_date)
     if not 0 < amount <= before.excess:
         raise InvalidError(
             [("amount", f"must be more than 0 and at most the unapplied funds {before.excess}")]
@@ -170,8 +169,7 @@ def refund_excess(
     uow.session.add(event)
     uow.session.flush()
     post_entry(uow, rules.refund(str(loan.id), value_date, amount), posting_date=posting_date)
-    rows, events = loan_history(uow, loan)
-    _store(uow, loan, replay(rows, events, value_date, loan_waterfall(uow, loan)))
+    _store(uow, loan, replayed(uow, loan, value_date))
     post_difference(uow, loan, value_date=value_date, posting_date=posting_date)
     uow.session.flush()
     return event
@@ -306,6 +304,10 @@ def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
         uow.session.delete(gone)
     loan.excess = state.excess
     loan.last_event_on = state.as_of
+    loan.overdue_since = next(
+        (i.due_date for i in state.installments if i.due_date <= state.as_of and i.unpaid > 0),
+        None,
+    )
     loan.status, loan.closed_on = (
         ("closed", state.closed_on) if state.closed_on else ("active", None)
     )

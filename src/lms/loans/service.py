@@ -23,8 +23,19 @@ from typing import Any
 from sqlalchemy import select
 
 from lms.core.allocation import STANDARD, Bucket, Component, FutureRule, Waterfall
-from lms.core.foreclosure import foreclosed_rows
-from lms.core.replay import Charge, Event, LoanState, Payment, Refund, Reversal, replay
+from lms.core.replay import (
+    Charge,
+    Event,
+    Foreclosure,
+    LoanState,
+    Payment,
+    Prepayment,
+    RateChange,
+    Refund,
+    Reversal,
+    replay,
+)
+from lms.core.revision import Reschedule
 from lms.core.rows import Installment
 from lms.core.schedule import Schedule, generate_schedule
 from lms.core.terms import BPITreatment, LoanTerms
@@ -158,9 +169,8 @@ def _schedule_cached(terms: LoanTerms) -> Schedule:
 
 
 def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], list[Event]]:
-    """The loan's installments (its schedule, foreclosed on the day of a foreclosure event) and
-    its payments and reversals as replay events, in one query. Amounts are put back to the
-    loan's precision (storage keeps four decimal places)."""
+    """The loan's schedule rows and its events after disbursement as replay events, in one
+    query. Amounts are put back to the loan's precision (storage keeps four decimal places)."""
     terms = loan_terms(loan)
     stored = uow.session.execute(
         select(
@@ -169,32 +179,44 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             LoanEvent.amount,
             LoanEvent.reference,
             LoanEvent.tax,
+            LoanEvent.rate,
+            LoanEvent.reschedule,
         )
         .where(LoanEvent.loan_id == loan.id, LoanEvent.kind != "disbursement")
         .order_by(LoanEvent.id)
     )
     events: list[Event] = []
-    foreclosed_on = None
-    for kind, value_date, amount, reference, tax in stored:
+    for kind, day, amount, reference, tax, rate, reschedule in stored:
+        money = terms.precision.apply(amount or Decimal(0))
+        ref = reference or ""
         if kind == "charge":
-            base, levy = (terms.precision.apply(v or Decimal(0)) for v in (amount, tax))
-            events.append(Charge(value_date, base, levy, reference or ""))
+            events.append(Charge(day, money, terms.precision.apply(tax or Decimal(0)), ref))
         elif kind == "payment":
+            events.append(Payment(day, money, ref))
+        elif kind == "prepayment":
+            events.append(Prepayment(day, money, ref, Reschedule(reschedule or "reduce_emi")))
+        elif kind == "rate_change":
             events.append(
-                Payment(value_date, terms.precision.apply(amount or Decimal(0)), reference or "")
+                RateChange(day, rate or Decimal(0), ref, Reschedule(reschedule or "reduce_emi"))
             )
         elif kind == "reversal":
-            events.append(Reversal(value_date, reference or ""))
+            events.append(Reversal(day, ref))
         elif kind == "refund":
-            events.append(
-                Refund(value_date, terms.precision.apply(amount or Decimal(0)), reference or "")
-            )
+            events.append(Refund(day, money, ref))
         elif kind == "foreclosure":
-            foreclosed_on = value_date
-    rows = loan_schedule(loan).installments
-    if foreclosed_on is not None:
-        rows = foreclosed_rows(terms, rows, foreclosed_on)
-    return rows, events
+            events.append(Foreclosure(day))
+    return loan_schedule(loan).installments, events
+
+
+def replayed(
+    uow: UnitOfWork,
+    loan: Loan,
+    as_of: date,
+    history: tuple[tuple[Installment, ...], list[Event]] | None = None,
+) -> LoanState:
+    """The loan's state at the day-end of `as_of` (from `history` if the caller has it)."""
+    rows, events = history if history is not None else loan_history(uow, loan)
+    return replay(rows, events, as_of, loan_waterfall(uow, loan), loan_terms(loan))
 
 
 def loan_waterfall(uow: UnitOfWork, loan: Loan) -> Waterfall:
@@ -208,8 +230,7 @@ def loan_waterfall(uow: UnitOfWork, loan: Loan) -> Waterfall:
 
 def loan_state(uow: UnitOfWork, *, loan_id: int, as_of: date) -> LoanState:
     """The loan's state at the day-end of `as_of`, replayed from its stored events."""
-    loan = existing_loan(uow, loan_id)
-    return replay(*loan_history(uow, loan), as_of, loan_waterfall(uow, loan))
+    return replayed(uow, existing_loan(uow, loan_id), as_of)
 
 
 def existing_loan(uow: UnitOfWork, loan_id: int) -> Loan:

@@ -1,0 +1,267 @@
+"""The replay's working book: paid parts per installment and component, charges, unapplied
+funds and the schedule as revised so far; and the state it reports.
+
+Guarantees: paid parts never exceed what was owed; installments due on or before a revision
+day are never changed by it; money paid ahead on installments that a revision or a foreclosure
+replaces goes back to unapplied funds, never lost.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left, bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from lms.core.allocation import Bucket, Component, Owed, Part, Waterfall, allocate
+from lms.core.events import Charge, Money, Prepayment
+from lms.core.foreclosure import foreclosed_rows
+from lms.core.money import ZERO
+from lms.core.revision import Reschedule, Revision, RevisionError, revised_rows
+from lms.core.rows import Installment
+from lms.core.terms import LoanTerms
+
+
+@dataclass(frozen=True, slots=True)
+class InstallmentState:
+    """One installment as scheduled and how much of it is paid."""
+
+    number: int
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+    principal_paid: Decimal
+    interest_paid: Decimal
+
+    @property
+    def unpaid(self) -> Decimal:
+        return self.principal + self.interest - self.principal_paid - self.interest_paid
+
+
+@dataclass(frozen=True, slots=True)
+class Applied:
+    """How one payment was applied (for statements)."""
+
+    payment: Money
+    parts: tuple[Part, ...]  # a prepayment's principal part is numbered 0 (no installment)
+    held: Decimal  # left as unapplied funds
+
+
+@dataclass(frozen=True, slots=True)
+class ExcessApplied:
+    """Unapplied funds used on a due date (for the ledger: from unapplied funds to dues)."""
+
+    day: date
+    parts: tuple[Part, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class LoanState:
+    """Everything about a loan's repayment position at the day-end of `as_of`."""
+
+    as_of: date
+    installments: tuple[InstallmentState, ...]
+    excess: Decimal  # unapplied funds held for the next due date (or a refund)
+    principal_outstanding: Decimal  # principal not yet repaid, due or not
+    principal_due: Decimal  # unpaid principal of installments due on or before `as_of`
+    interest_due: Decimal  # unpaid interest of installments due on or before `as_of`
+    dpd: int  # days past due at the day-end of `as_of`
+    closed_on: date | None  # the day everything owed was paid
+    applied: tuple[Applied, ...]
+    excess_applied: tuple[ExcessApplied, ...]
+    charges_due: Decimal  # charges (with their tax) levied by `as_of` and not yet paid
+    principal_prepaid: Decimal  # principal repaid by part-prepayments (outside installments)
+    annual_rate: Decimal | None  # the rate in force (None: the terms' own, not known here)
+
+
+class ReplayError(ValueError):
+    """Events that cannot belong to the loan (a duplicate reference, a reversal of nothing)."""
+
+
+class Book:
+    """Paid parts per installment and component, charges and the excess, while replaying.
+
+    Rows are in due-date order, so what is owed on a day is a slice: from the first row not yet
+    fully paid to the last row due that day (all rows, if the waterfall pays in advance).
+    Charge k (1-based) is "installment" -k in parts.
+    """
+
+    def __init__(self, rows: Sequence[Installment], terms: LoanTerms | None) -> None:
+        self.terms = terms
+        self.zero = rows[0].principal * 0 if rows else ZERO
+        self.rate = terms.annual_rate if terms is not None else None
+        self.paid: dict[tuple[int, Component], Decimal] = {}
+        self.rows: tuple[Installment, ...] = ()
+        self.due_dates: list[date] = []
+        self.excess = self.zero
+        self.prepaid = self.zero
+        self.closed_on: date | None = None
+        self.charges: list[Charge] = []
+        self.revisions: list[tuple[date, Decimal, Decimal]] = []  # day, balance and rate before
+        self.left = self.zero
+        self._set_rows(tuple(rows))
+
+    def _set_rows(self, rows: tuple[Installment, ...]) -> None:
+        numbers = {r.number for r in rows}
+        for key in [k for k in self.paid if k[0] > 0 and k[0] not in numbers]:
+            del self.paid[key]
+        for row in rows:
+            for component in (Component.INTEREST, Component.PRINCIPAL):
+                self.paid.setdefault((row.number, component), self.zero)
+        self.rows, self.due_dates = rows, [r.due_date for r in rows]
+        self.first_open = 0  # rows before this one are fully paid
+        while self.first_open < len(rows) and not self._unpaid(rows[self.first_open]):
+            self.first_open += 1
+        self.left = sum((self._unpaid(r) for r in rows), self.charges_due())
+        if self.left:
+            self.closed_on = None
+
+    def next_due_after(self, day: date | None) -> date | None:
+        index = bisect_right(self.due_dates, day) if day is not None else 0
+        return self.due_dates[index] if index < len(self.due_dates) else None
+
+    def due_on(self, day: date) -> bool:
+        index = bisect_left(self.due_dates, day)
+        return index < len(self.due_dates) and self.due_dates[index] == day
+
+    def levy(self, charge: Charge) -> None:
+        self.charges.append(charge)
+        self.paid[-len(self.charges), Component.FEE] = charge.amount * 0
+        self.left += charge.amount + charge.tax
+        self.closed_on = None  # owing again
+
+    def take_excess(self) -> Decimal:
+        amount, self.excess = self.excess, self.excess * 0
+        return amount
+
+    def apply(
+        self, amount: Decimal, day: date, waterfall: Waterfall, hold: bool = True
+    ) -> tuple[tuple[Part, ...], Decimal]:
+        ahead = any(bucket is Bucket.IN_ADVANCE for bucket, _ in waterfall.order)
+        parts, left = allocate(amount, self._owed(day, ahead), day, waterfall)
+        for part in parts:
+            self.paid[part.installment, part.component] += part.amount
+            self.left -= part.amount
+        if hold:
+            self.excess += left
+        while self.first_open < len(self.rows) and not self._unpaid(self.rows[self.first_open]):
+            self.first_open += 1
+        if self.closed_on is None and self.left == ZERO:
+            self.closed_on = day
+        return parts, left
+
+    def prepay(self, prepayment: Prepayment, waterfall: Waterfall) -> Applied:
+        """Pay what is due on the day (nothing in advance), then reduce the principal by the
+        rest and revise the installments not yet due."""
+        day = prepayment.value_date
+        dues_only = Waterfall(
+            tuple(pair for pair in waterfall.order if pair[0] is not Bucket.IN_ADVANCE),
+            waterfall.future,
+        )
+        parts, rest = self.apply(prepayment.amount, day, dues_only, hold=False)
+        if rest:
+            assert self.rate is not None or self.terms is None
+            self.revise(day, -rest, self.rate, prepayment.keep, prepayment.reference)
+            self.prepaid += rest
+            parts = (*parts, Part(0, Component.PRINCIPAL, rest))
+        return Applied(prepayment, parts, self.zero)
+
+    def revise(
+        self,
+        day: date,
+        change: Decimal,
+        rate: Decimal | None,
+        keep: Reschedule,
+        reference: str,
+    ) -> None:
+        if self.terms is None or self.rate is None or rate is None:
+            raise ReplayError(f"{reference!r} revises the schedule: the loan's terms are needed")
+        self._release_after(day)
+        balance = sum((r.principal for r in self.rows if r.due_date > day), self.zero)
+        try:
+            rows = revised_rows(self.terms, self.rows, Revision(day, change, self.rate, rate, keep))
+        except RevisionError as exc:
+            raise ReplayError(f"{reference!r} on {day}: {exc}") from None
+        self.revisions.append((day, balance, self.rate))
+        self.rate = rate
+        self._set_rows(rows)
+
+    def foreclose(self, day: date) -> None:
+        if self.terms is None or self.rate is None:
+            raise ReplayError("a foreclosure needs the loan's terms")
+        self._release_after(day)
+        self._set_rows(
+            foreclosed_rows(self.terms, self.rows, day, self.rate, tuple(self.revisions))
+        )
+
+    def _release_after(self, day: date) -> None:
+        """Money paid ahead on installments due after `day` goes back to unapplied funds."""
+        for row in self.rows:
+            if row.due_date > day:
+                for component in (Component.INTEREST, Component.PRINCIPAL):
+                    self.excess += self.paid[row.number, component]
+                    self.paid[row.number, component] = self.zero
+
+    def _owed(self, day: date, ahead: bool) -> list[Owed]:
+        stop = len(self.rows) if ahead else bisect_right(self.due_dates, day)
+        owed = []
+        for row in self.rows[self.first_open : stop]:
+            for component, scheduled in (
+                (Component.INTEREST, row.interest),
+                (Component.PRINCIPAL, row.principal),
+            ):
+                left = scheduled - self.paid[row.number, component]
+                if left > ZERO:
+                    owed.append(Owed(row.number, row.due_date, component, left))
+        for k, charge in enumerate(self.charges, start=1):
+            left = charge.amount + charge.tax - self.paid[-k, Component.FEE]
+            if left > ZERO and charge.day <= day:
+                owed.append(Owed(-k, charge.day, Component.FEE, left))
+        return owed
+
+    def charges_due(self) -> Decimal:
+        owed = (
+            c.amount + c.tax - self.paid[-k, Component.FEE] for k, c in enumerate(self.charges, 1)
+        )
+        return sum(owed, self.zero)
+
+    def _unpaid(self, row: Installment) -> Decimal:
+        return (
+            row.total
+            - self.paid[row.number, Component.INTEREST]
+            - self.paid[row.number, Component.PRINCIPAL]
+        )
+
+    def state(
+        self, as_of: date, applied: tuple[Applied, ...], from_excess: tuple[ExcessApplied, ...]
+    ) -> LoanState:
+        installments = tuple(
+            InstallmentState(
+                r.number,
+                r.due_date,
+                r.principal,
+                r.interest,
+                self.paid[r.number, Component.PRINCIPAL],
+                self.paid[r.number, Component.INTEREST],
+            )
+            for r in self.rows
+        )
+        due = [i for i in installments if i.due_date <= as_of]
+        oldest = next((i.due_date for i in due if i.unpaid > ZERO), None)
+        zero = self.zero
+        return LoanState(
+            as_of=as_of,
+            installments=installments,
+            excess=self.excess,
+            principal_outstanding=sum((i.principal - i.principal_paid for i in installments), zero),
+            principal_due=sum((i.principal - i.principal_paid for i in due), zero),
+            interest_due=sum((i.interest - i.interest_paid for i in due), zero),
+            dpd=(as_of - oldest).days + 1 if oldest is not None else 0,
+            closed_on=self.closed_on,
+            applied=applied,
+            excess_applied=from_excess,
+            charges_due=self.charges_due(),
+            principal_prepaid=self.prepaid,
+            annual_rate=self.rate,
+        )

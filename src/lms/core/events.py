@@ -1,0 +1,85 @@
+"""The events of a loan's life after disbursement, as the replay (lms.core.replay) reads them.
+
+Guarantee: plain frozen values; they carry no behaviour, so a list of them is the loan's whole
+history and replaying the same list always gives the same state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from lms.core.revision import Reschedule
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """Money received for the loan, effective on `value_date`."""
+
+    value_date: date
+    amount: Decimal
+    reference: str  # UTR, UMRN debit id, receipt number: unique within the loan
+
+
+@dataclass(frozen=True, slots=True)
+class Reversal:
+    """The payment `reference` returned, known on `known_on`; it is void from its value date."""
+
+    known_on: date
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class Refund:
+    """Unapplied funds paid back to the borrower on `value_date`."""
+
+    value_date: date
+    amount: Decimal
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class Charge:
+    """A charge levied on the loan on `day` (a bounce charge, later penal charges): owed from
+    that day as a fee, `amount` plus `tax` (GST)."""
+
+    day: date
+    amount: Decimal
+    tax: Decimal
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
+class Prepayment:
+    """A part-prepayment on `value_date`: it pays what is due (by the waterfall, nothing in
+    advance), the rest reduces the principal, and the installments not yet due are worked out
+    again keeping the tenure (lower EMI) or the EMI (shorter tenure), as the borrower chose."""
+
+    value_date: date
+    amount: Decimal
+    reference: str
+    keep: Reschedule
+
+
+@dataclass(frozen=True, slots=True)
+class RateChange:
+    """A new annual rate from `day` on (a floating-rate loan's benchmark moved); the
+    installments not yet due are worked out again by `keep`."""
+
+    day: date
+    annual_rate: Decimal
+    reference: str
+    keep: Reschedule
+
+
+@dataclass(frozen=True, slots=True)
+class Foreclosure:
+    """The loan is repaid in full on `day`: what is not yet due falls due that day
+    (lms.core.foreclosure)."""
+
+    day: date
+
+
+Event = Payment | Reversal | Refund | Charge | Prepayment | RateChange | Foreclosure
+Money = Payment | Prepayment  # money received, which a reversal can void

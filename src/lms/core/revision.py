@@ -1,0 +1,178 @@
+"""Revising a schedule part-way: a part-prepayment, a new rate (floating loans) or a new
+tranche changes the principal or the rate from a day on, and the installments not yet due are
+worked out again.
+
+The installment running on the day (the first one due after it) keeps what it had accrued
+until the day and takes the rest of its period at the new balance and rate: its interest moves
+by (new balance x new rate - old balance x old rate) for the days from the revision to its due
+date, under the loan's day count, rounded once to the component precision. From there the
+balance is amortised again with the due dates the loan already has, by the borrower's choice:
+
+- `reduce_emi`: the same number of installments, a new level EMI (lower after a prepayment,
+  higher after a tranche or a rate rise);
+- `reduce_tenure`: the same EMI, as many installments as it takes (fewer after a prepayment,
+  more after a rate rise; refused if the EMI no longer covers the interest). A stub no larger
+  than the rounding drift of the rows before it is paid with the last full row (so a revision
+  that changes nothing gives back the same schedule).
+
+The first installment's principal is the new EMI less its interest for a whole period, so what
+it carries on top (interest accrued before the day, broken-period interest) is paid on top.
+
+Guarantees: installments due on or before the day are unchanged; the new rows repay exactly the
+new balance; no interest is charged twice or lost for any day; pure and deterministic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+from datetime import date
+from decimal import Decimal
+from enum import StrEnum
+
+from lms.core.amortization import level_installment
+from lms.core.bpi import broken_period_interest
+from lms.core.interest import Rates, apply_factor
+from lms.core.periods import build_timeline
+from lms.core.rows import Installment
+from lms.core.terms import MAX_INSTALLMENTS, BPITreatment, InterestBasis, LoanTerms, Method
+
+
+class Reschedule(StrEnum):
+    """What a revision keeps: the number of installments, or the EMI."""
+
+    REDUCE_EMI = "reduce_emi"
+    REDUCE_TENURE = "reduce_tenure"
+
+
+@dataclass(frozen=True, slots=True)
+class Revision:
+    """From `day` on, the principal changes by `principal_change` (negative: prepaid; positive:
+    a new tranche) and the rate becomes `rate_after` (it was `rate_before`)."""
+
+    day: date
+    principal_change: Decimal
+    rate_before: Decimal
+    rate_after: Decimal
+    keep: Reschedule
+
+
+class RevisionError(ValueError):
+    """A revision the loan's schedule cannot take (the reason is the message)."""
+
+
+def revision_blocker(terms: LoanTerms, first_future: int) -> str | None:
+    """Why installments from number `first_future` on cannot be revised, or None."""
+    if terms.method is not Method.EMI or terms.step is not None or terms.balloon is not None:
+        return "only level-EMI schedules without steps or a balloon can be revised"
+    special = max(
+        terms.moratorium.periods,
+        terms.grace_principal,
+        terms.grace_interest,
+        terms.interest_free_periods,
+    )
+    if first_future <= special:
+        return "a moratorium, grace or interest-free period is still running"
+    if terms.bpi in (BPITreatment.LAST, BPITreatment.SPREAD):
+        timeline = build_timeline(terms)
+        if broken_period_interest(terms, timeline, Rates.of(terms)):
+            return "broken-period interest is still deferred to later installments"
+    return None
+
+
+def revised_rows(
+    terms: LoanTerms, rows: Sequence[Installment], revision: Revision
+) -> tuple[Installment, ...]:
+    """`rows` with the installments due after `revision.day` worked out again."""
+    kept = tuple(row for row in rows if row.due_date <= revision.day)
+    future = [row for row in rows if row.due_date > revision.day]
+    if not future:
+        raise RevisionError(f"no installment falls due after {revision.day}")
+    blocker = revision_blocker(terms, future[0].number)
+    if blocker is not None:
+        raise RevisionError(blocker)
+    before = sum((row.principal for row in future), Decimal(0))
+    balance = before + revision.principal_change
+    if balance <= 0:
+        raise RevisionError("it repays all the principal not yet due: foreclose the loan instead")
+    old = Rates.of(replace(terms, annual_rate=revision.rate_before))
+    new = Rates.of(replace(terms, annual_rate=revision.rate_after))
+    first = future[0]
+    tail = new.interest_between(balance, revision.day, first.due_date) - old.interest_between(
+        before, revision.day, first.due_date
+    )
+    walk = _Walk(terms, new, balance, kept[-1].due_date if kept else None)
+    first_interest = first.interest + terms.precision.apply(tail)
+    if revision.keep is Reschedule.REDUCE_EMI:
+        emi = terms.rounding.apply_ratio(*level_installment(balance, new.periodic, len(future)))
+        count = len(future)
+    else:
+        emi = _current_emi(future, old, before)
+        count = MAX_INSTALLMENTS - len(kept)
+        walk.fold = True
+    return (*kept, *walk.rows(future, first_interest, emi, count))
+
+
+def _current_emi(future: list[Installment], rates: Rates, balance: Decimal) -> Decimal:
+    """The level EMI the loan pays now: a row that is neither the next nor the last."""
+    if len(future) >= 3:
+        return future[1].total
+    return future[0].principal + apply_factor(balance, rates.periodic_factor)
+
+
+class _Walk:
+    """Amortises a balance over due dates at a level EMI; the last row takes the rest."""
+
+    def __init__(self, terms: LoanTerms, rates: Rates, balance: Decimal, start: date | None):
+        self.terms, self.rates, self.balance = terms, rates, balance
+        self.timeline = build_timeline(terms)
+        self.previous = start if start is not None else self.timeline.first_period_start
+        # keeping the EMI: a stub left after a row that is no more than the rounding drift of
+        # the rows so far is paid with that row, not as one installment more
+        self.fold = False
+
+    def rows(
+        self, future: list[Installment], first_interest: Decimal, emi: Decimal, count: int
+    ) -> list[Installment]:
+        out: list[Installment] = []
+        number = future[0].number
+        while self.balance > 0:
+            index = len(out)
+            if index == count:
+                raise RevisionError("the schedule would run past the longest tenure allowed")
+            due = (
+                future[index].due_date
+                if index < len(future)
+                else self.timeline.due_date(number + index - 1)
+            )
+            regular = self.terms.precision.apply(apply_factor(self.balance, self._factor(due)))
+            interest = first_interest if index == 0 else regular
+            principal = min(emi - regular, self.balance)
+            if index == count - 1 or (
+                self.fold and self.balance - principal <= self._drift(number + index)
+            ):
+                principal = self.balance
+            if principal <= 0:
+                raise RevisionError(
+                    "the EMI no longer covers the interest: choose reduce_emi (a higher EMI)"
+                )
+            self.balance -= principal
+            out.append(
+                Installment(
+                    number + index, due, principal, interest, principal + interest, self.balance
+                )
+            )
+            self.previous = due
+        return out
+
+    def _drift(self, rows: int) -> Decimal:
+        """A bound on what rounding the EMI leaves over after `rows` rows: under half a step
+        a row, each grown by the interest since: rows x step x (1 + periodic rate) ^ rows."""
+        numerator, denominator = self.rates.periodic
+        growth = (Decimal(numerator + denominator) / denominator) ** rows
+        return rows * self.terms.rounding.step * growth
+
+    def _factor(self, due: date) -> tuple[Decimal, Decimal]:
+        if self.terms.interest_basis is InterestBasis.PERIODIC:
+            return self.rates.periodic_factor
+        return self.rates.factor_between(self.previous, due)

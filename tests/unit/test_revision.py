@@ -1,0 +1,149 @@
+"""Revising a schedule part-way (lms.core.revision): part-prepayments and rate changes.
+
+The loan: 1,00,000 at 12 % for 12 months from 15 Jan 2026 (EMI 8,884.88); after installment 2
+(15 Mar) the balance is 84,151.39. Expected rows are worked by an independent Fraction
+computation below (`reference_rows`), written from the rule in the module's docstring: the
+running installment's interest moves by the change in balance x rate for the days left to its
+due date (ACT/365F), then a level EMI at 1 % a month (paisa, half up), the last row taking the
+rest.
+"""
+
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
+from fractions import Fraction as F
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lms.core.revision import Reschedule, Revision, RevisionError, revised_rows
+from lms.core.schedule import generate_schedule
+from lms.core.terms import LoanTerms, Method
+
+TERMS = LoanTerms(D(100000), D(12), date(2026, 1, 15), 12)
+ROWS = generate_schedule(TERMS).installments
+APR10 = date(2026, 4, 10)
+
+
+def paisa(value: F) -> D:
+    return (D(value.numerator) / D(value.denominator)).quantize(D("0.01"), ROUND_HALF_UP)
+
+
+def reference_rows(
+    before: D, change: D, old: F, new: F, days_left: int, first_interest: D, n: int, emi: D | None
+) -> list[tuple[D, D]]:
+    """(principal, interest) of each revised row, by Fractions; `emi` None: a new level EMI."""
+    balance = F(before + change)
+    tail = (balance * new - F(before) * old) * days_left / 365
+    monthly = new / 12
+    if emi is None:
+        emi = paisa(balance * monthly / (1 - (1 + monthly) ** -n))
+        count = n
+    else:
+        count = 10**6
+    out = []
+    for k in range(count):
+        regular = paisa(balance * monthly)
+        interest = first_interest + paisa(tail) if k == 0 else regular
+        principal = min(F(emi - regular), balance)
+        if k == count - 1:
+            principal = balance
+        balance -= principal
+        out.append((D(principal.numerator) / D(principal.denominator), interest))
+        if balance == 0:
+            break
+    return [(p.quantize(D("0.01")), i) for p, i in out]
+
+
+def pairs(rows: tuple) -> list[tuple[D, D]]:  # type: ignore[type-arg]
+    return [(r.principal, r.interest) for r in rows]
+
+
+def test_a_prepayment_with_reduce_emi_keeps_the_tenure_and_lowers_the_emi() -> None:
+    rows = revised_rows(
+        TERMS, ROWS, Revision(APR10, D(-20000), D(12), D(12), Reschedule.REDUCE_EMI)
+    )
+    assert rows[:2] == ROWS[:2]
+    assert len(rows) == 12
+    expected = reference_rows(
+        D("84151.39"), D(-20000), F(12, 100), F(12, 100), 5, D("841.51"), 10, None
+    )
+    assert pairs(rows[2:]) == expected
+    # by hand: 841.51 - 20,000 x 12 % x 5/365 (32.88) = 808.63; the new EMI 6,773.24
+    assert (rows[2].interest, rows[3].total, rows[-1].balance) == (D("808.63"), D("6773.24"), 0)
+    assert [r.due_date for r in rows] == [r.due_date for r in ROWS]
+
+
+def test_a_prepayment_with_reduce_tenure_keeps_the_emi_and_ends_sooner() -> None:
+    rows = revised_rows(
+        TERMS, ROWS, Revision(APR10, D(-20000), D(12), D(12), Reschedule.REDUCE_TENURE)
+    )
+    expected = reference_rows(
+        D("84151.39"), D(-20000), F(12, 100), F(12, 100), 5, D("841.51"), 10, D("8884.88")
+    )
+    assert pairs(rows[2:]) == expected
+    assert len(rows) == 10 and rows[-1].due_date == date(2026, 11, 15)
+    assert rows[-1].total == D("4734.45") and rows[3].total == D("8884.88")
+
+
+def test_a_rate_rise_with_reduce_tenure_adds_installments_on_the_loans_own_cycle() -> None:
+    rows = revised_rows(TERMS, ROWS, Revision(APR10, D(0), D(12), D(14), Reschedule.REDUCE_TENURE))
+    expected = reference_rows(
+        D("84151.39"), D(0), F(12, 100), F(14, 100), 5, D("841.51"), 10, D("8884.88")
+    )
+    assert pairs(rows[2:]) == expected
+    assert len(rows) == 13 and rows[-1].due_date == date(2027, 2, 15)
+    assert rows[2].interest == D("864.57")  # 841.51 + 84,151.39 x 2 % x 5/365
+
+
+def test_a_rate_rise_too_steep_for_the_emi_is_refused_with_reduce_tenure() -> None:
+    with pytest.raises(RevisionError, match="no longer covers the interest"):
+        revised_rows(TERMS, ROWS, Revision(APR10, D(0), D(12), D(140), Reschedule.REDUCE_TENURE))
+    rows = revised_rows(TERMS, ROWS, Revision(APR10, D(0), D(12), D(140), Reschedule.REDUCE_EMI))
+    assert sum(r.principal for r in rows) == D(100000)
+
+
+def test_prepaying_everything_not_yet_due_is_a_foreclosure_not_a_revision() -> None:
+    with pytest.raises(RevisionError, match="foreclose"):
+        revised_rows(
+            TERMS, ROWS, Revision(APR10, D("-84151.39"), D(12), D(12), Reschedule.REDUCE_EMI)
+        )
+
+
+def test_schedules_other_than_level_emi_are_refused() -> None:
+    flat = LoanTerms(D(100000), D(12), date(2026, 1, 15), 12, method=Method.FLAT)
+    rows = generate_schedule(flat).installments
+    with pytest.raises(RevisionError, match="level-EMI"):
+        revised_rows(flat, rows, Revision(APR10, D(-1000), D(12), D(12), Reschedule.REDUCE_EMI))
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    principal=st.integers(10_000, 5_000_000),
+    rate=st.decimals(D(0), D(30), places=2),
+    count=st.integers(3, 60),
+    offset=st.integers(1, 1500),
+    share=st.integers(0, 95),
+    keep=st.sampled_from(list(Reschedule)),
+)
+def test_revised_rows_repay_the_new_balance_exactly(
+    principal: int, rate: D, count: int, offset: int, share: int, keep: Reschedule
+) -> None:
+    terms = LoanTerms(D(principal), rate, date(2026, 1, 15), count)
+    rows = generate_schedule(terms).installments
+    day = date(2026, 1, 15) + timedelta(days=offset)
+    future = [r for r in rows if r.due_date > day]
+    if not future:
+        return
+    before = sum(r.principal for r in future)
+    change = -(before * share / 100).quantize(D("0.01"))
+    revised = revised_rows(terms, rows, Revision(day, change, rate, rate, keep))
+    assert revised[: len(rows) - len(future)] == rows[: len(rows) - len(future)]
+    new = revised[len(rows) - len(future) :]
+    assert sum(r.principal for r in new) == before + change
+    assert all(r.principal > 0 and r.interest >= 0 for r in new)
+    assert [r.number for r in revised] == list(range(1, len(revised) + 1))
+    assert revised[-1].balance == 0
+    if change == 0 and keep is Reschedule.REDUCE_TENURE and len(future) >= 3:
+        assert revised == rows  # nothing changed: the schedule is the same
