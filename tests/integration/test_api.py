@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 
 import pytest
 from fastapi.testclient import TestClient
@@ -206,3 +207,51 @@ def test_statement_and_kfs_documents(client: TestClient) -> None:
         "APR computation sheet",
     ):
         assert fact in kfs_text
+
+
+def test_prepayment_and_the_dpd_filter(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Business date 20 Apr 2026. Loan A pays its first two EMIs and prepays 20,000 (reduce
+    EMI): its oldest unpaid installment falls due 15 Apr, so 6 days past due. Loan B pays
+    nothing: 15 Feb to 20 Apr is 65 days past due."""
+    monkeypatch.setattr("lms.web.routes.business_date", lambda: date(2026, 4, 20))
+    ids = []
+    for external_id in ("LOS-A", "LOS-B"):
+        loan = client.post("/api/v1/loans", json={**LOAN, "external_id": external_id}).json()
+        client.post(f"/api/v1/loans/{loan['id']}/disbursement")
+        ids.append(loan["id"])
+    a, b = ids
+    for day, ref in (("2026-02-15", "E1"), ("2026-03-15", "E2")):
+        pay = {"amount": "8884.88", "value_date": day, "reference": ref, "channel": "nach"}
+        assert client.post(f"/api/v1/loans/{a}/repayments", json=pay).status_code == 201
+    prepay = {
+        "amount": "20000",
+        "value_date": "2026-04-10",
+        "reference": "PRE-1",
+        "channel": "neft",
+        "reschedule": "reduce_emi",
+    }
+    made = client.post(f"/api/v1/loans/{a}/prepayments", json=prepay)
+    assert (made.status_code, made.json()["kind"]) == (201, "prepayment")
+    state = client.get(f"/api/v1/loans/{a}", params={"as_of": "2026-04-20"}).json()
+    assert (state["principal_prepaid"], state["principal_outstanding"], state["dpd"]) == (
+        "20000.00",
+        "64151.39",
+        6,
+    )
+    assert state["installments"][3]["principal"] == "6193.04"  # EMI 6,773.24 - 580.20
+
+    def listed(**params: object) -> list[int]:
+        page = client.get("/api/v1/loans", params=params).json()
+        return [item["id"] for item in page["items"]]
+
+    assert listed(dpd_min=1, dpd_max=30) == [a]
+    assert listed(dpd_min=31) == [b]
+    assert listed(dpd_max=0) == []
+    assert listed(dpd_min=6, dpd_max=6) == [a]
+    bad = client.post(f"/api/v1/loans/{a}/prepayments", json={**prepay, "reschedule": "both"})
+    assert bad.status_code == 422 and bad.headers["content-type"] == PROBLEM
+    everything = {**prepay, "amount": "70000", "reference": "PRE-2"}
+    refused = client.post(f"/api/v1/loans/{a}/prepayments", json=everything)
+    assert refused.status_code == 409 and "foreclose" in refused.json()["detail"]

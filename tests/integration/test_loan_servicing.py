@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lms.core.replay import ReplayError
 from lms.db import UnitOfWork, make_engine
 from lms.documents.service import loan_statement
 from lms.ledger.check import account_balances, ledger_problems
@@ -223,6 +224,7 @@ events = st.lists(
         st.integers(min_value=0, max_value=120),
         st.integers(min_value=1, max_value=1500000),
         st.booleans(),
+        st.sampled_from([None, None, "reduce_emi", "reduce_tenure"]),
     ),
     min_size=1,
     max_size=6,
@@ -234,8 +236,9 @@ events = st.lists(
 )
 @given(sequence=events)
 def test_random_payments_reversals_and_backdating_keep_state_and_ledger_equal(
-    tmp_path_factory: pytest.TempPathFactory, sequence: list[tuple[int, int, bool]]
+    tmp_path_factory: pytest.TempPathFactory, sequence: list[tuple[int, int, bool, str | None]]
 ) -> None:
+    """Payments and part-prepayments (either choice), some returned, in any date order."""
     url = f"sqlite:///{tmp_path_factory.mktemp('book') / 'book.sqlite3'}"
     engine = make_engine(url)
     factory = open_book(
@@ -246,11 +249,20 @@ def test_random_payments_reversals_and_backdating_keep_state_and_ledger_equal(
         bounce_charge=(D(500), D(18)),
     )
     loan_id = _booked(factory)
-    for k, (offset, paise, reverse_it) in enumerate(sequence):
+    for k, (offset, paise, reverse_it, reschedule) in enumerate(sequence):
         value_date = DAY + timedelta(days=offset + 1)
-        event = _pay(
-            factory, loan_id, amount=D(paise) / 100, value_date=value_date, reference=f"R{k}"
-        )
+        try:
+            event = _pay(
+                factory,
+                loan_id,
+                amount=D(paise) / 100,
+                value_date=value_date,
+                reference=f"R{k}",
+                reschedule=reschedule,
+            )
+        except ReplayError as exc:  # a prepayment of all that is not yet due: refused, unwritten
+            assert reschedule is not None and "foreclose" in str(exc)
+            continue
         if reverse_it:
             _reverse(factory, loan_id, event, value_date + timedelta(days=2))
     with UnitOfWork(factory) as uow:
@@ -258,14 +270,18 @@ def test_random_payments_reversals_and_backdating_keep_state_and_ledger_equal(
         assert loan is not None and loan.last_event_on is not None
         state = loan_state(uow, loan_id=loan_id, as_of=loan.last_event_on)
         stored = [
-            (row.principal_paid, row.interest_paid)
+            (row.number, row.due_date, row.principal, row.interest)
+            + (row.principal_paid, row.interest_paid)
             for row in uow.session.scalars(
                 select(LoanInstallment)
                 .where(LoanInstallment.loan_id == loan_id)
                 .order_by(LoanInstallment.number)
             )
         ]
-        assert stored == [(i.principal_paid, i.interest_paid) for i in state.installments]
+        assert stored == [
+            (i.number, i.due_date, i.principal, i.interest, i.principal_paid, i.interest_paid)
+            for i in state.installments
+        ]
         assert loan.excess == state.excess
         assert ledger_problems(uow.session) == []
         assert loan_ledger_problems(uow) == []
@@ -370,3 +386,72 @@ def test_an_overpayment_is_refunded(sessions: sessionmaker[Session]) -> None:
     balances = _sound(sessions, loan_id)
     assert balances["collection_bank"] == D("8884.88")
     assert balances.get("unapplied_funds", D(0)) == 0
+
+
+def test_a_part_prepayment_revises_the_schedule_and_the_ledger(
+    sessions: sessionmaker[Session],
+) -> None:
+    """1,00,000 at 12 % for 12 months; after two EMIs, 20,000 prepaid on 10 Apr with reduce
+    EMI (figures as in tests/unit/test_revision.py: EMI 6,773.24, installment 3 interest
+    808.63)."""
+    loan_id = _booked(sessions)
+    _pay(sessions, loan_id, amount=D("8884.88"), value_date=date(2026, 2, 15), reference="I1")
+    _pay(sessions, loan_id, amount=D("8884.88"), value_date=date(2026, 3, 15), reference="I2")
+    prepaid = _pay(
+        sessions,
+        loan_id,
+        amount=D(20000),
+        value_date=date(2026, 4, 10),
+        reference="PRE1",
+        reschedule="reduce_emi",
+    )
+    with UnitOfWork(sessions) as uow:
+        state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 4, 10))
+        rows = [
+            (row.principal, row.interest)
+            for row in uow.session.scalars(
+                select(LoanInstallment)
+                .where(LoanInstallment.loan_id == loan_id)
+                .order_by(LoanInstallment.number)
+            )
+        ]
+        label, lines = loan_statement(uow, loan_id=loan_id, as_of=date(2026, 4, 10))
+    assert (state.principal_outstanding, state.principal_prepaid) == (D("64151.39"), D(20000))
+    assert (rows[2][1], sum(rows[3])) == (D("808.63"), D("6773.24"))
+    assert len(rows) == 12
+    assert (lines[-1].kind, lines[-1].principal, lines[-1].balance) == (
+        "prepayment",
+        D(20000),
+        D("64151.39"),
+    )
+    assert _sound(sessions, loan_id)["loan_principal"] == D("64151.39")
+    # the cheque for the prepayment bounces: the schedule and the ledger go back
+    _reverse(sessions, loan_id, prepaid, date(2026, 4, 14))
+    with UnitOfWork(sessions) as uow:
+        back = loan_state(uow, loan_id=loan_id, as_of=date(2026, 4, 14))
+    assert back.principal_prepaid == 0
+    assert back.installments[2].interest == D("841.51")
+    assert _sound(sessions, loan_id)["loan_principal"] == D("84151.39")
+
+
+def test_a_prepayment_with_reduce_tenure_ends_the_loan_sooner(
+    sessions: sessionmaker[Session],
+) -> None:
+    loan_id = _booked(sessions)
+    _pay(sessions, loan_id, amount=D("8884.88"), value_date=date(2026, 2, 15), reference="I1")
+    _pay(
+        sessions,
+        loan_id,
+        amount=D("28884.88"),  # installment 2 on its due date, and 20,000 more
+        value_date=date(2026, 3, 15),
+        reference="PRE1",
+        reschedule="reduce_tenure",
+    )
+    with UnitOfWork(sessions) as uow:
+        state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 3, 15))
+        loan = uow.session.get(Loan, loan_id)
+        assert loan is not None and loan.oldest_unpaid_due == date(2026, 4, 15)
+    assert state.principal_prepaid == D(20000)
+    assert state.installments[-1].due_date < date(2027, 1, 15)
+    assert {i.principal + i.interest for i in state.installments[3:-1]} == {D("8884.88")}
+    _sound(sessions, loan_id)

@@ -110,6 +110,15 @@ class ScheduleBatch:
             for k in range(count)
         ]
 
+    def first_due(self, index: int) -> date:
+        """Loan `index`'s first due date."""
+        column = self._position.get(index)
+        if column is None:
+            return self.schedule(index).installments[0].due_date
+        assert self._lane is not None
+        first: date = self._lane.due_dates[0, column].astype(date)
+        return first
+
     def _units(self, amount: Decimal) -> int:
         """An amount in minor units; components are always on the precision's grid."""
         units = amount.scaleb(-self._exponent)

@@ -81,6 +81,7 @@ _LOAN_COLUMNS = (
     "closed_on",
     "interest_posted_through",
     "last_event_on",
+    "oldest_unpaid_due",
     "created_at",
 )
 _EVENT_COLUMNS = ("loan_id", "kind", "value_date", "amount", "created_at")
@@ -137,6 +138,7 @@ def _one(
             None,
             None,
             day,
+            batch.first_due(k),
             now,
         )
     )

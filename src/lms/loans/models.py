@@ -100,8 +100,9 @@ class Loan(Base):
     interest_posted_through: Mapped[date | None] = mapped_column(Date)  # ledger: dues raised
     last_event_on: Mapped[date | None] = mapped_column(Date)
     spread: Mapped[Decimal | None] = mapped_column(DecimalText)  # floating: rate = benchmark + this
-    # the oldest due date still unpaid (None: nothing overdue); DPD on any day follows from it
-    overdue_since: Mapped[date | None] = mapped_column(Date, index=True)
+    # the due date of the oldest installment not fully paid (None: all paid); until the next
+    # event, DPD on any day D is D - this + 1 when this is on or before D
+    oldest_unpaid_due: Mapped[date | None] = mapped_column(Date, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

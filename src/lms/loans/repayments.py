@@ -25,6 +25,8 @@ from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import Loan, LoanEvent, LoanInstallment, Product
 from lms.loans.service import loan_history, loan_terms, locked_loan, replayed
 
+_MONEY_IN = ("payment", "prepayment")  # event kinds that bring money in (and can be returned)
+
 
 @dataclass(frozen=True)
 class PaymentRequest:
@@ -33,6 +35,13 @@ class PaymentRequest:
     reference: str  # UTR, NACH debit id, receipt number
     channel: str  # upi, nach, neft, rtgs, imps, cash, cheque, gateway
     idempotency_key: str | None = None
+    # a part-prepayment: after what is due, the rest reduces the principal and the schedule is
+    # revised (reduce_emi or reduce_tenure); None: an ordinary repayment
+    reschedule: str | None = None
+
+    @property
+    def kind(self) -> str:
+        return "payment" if self.reschedule is None else "prepayment"
 
 
 def record_payment(
@@ -50,12 +59,13 @@ def record_payment(
         )
     event = LoanEvent(
         loan_id=loan.id,
-        kind="payment",
+        kind=request.kind,
         value_date=request.value_date,
         amount=request.amount,
         reference=request.reference,
         channel=request.channel,
         idempotency_key=request.idempotency_key,
+        reschedule=request.reschedule,
         created_at=datetime.now(UTC),
     )
     uow.session.add(event)
@@ -87,7 +97,7 @@ def reverse_payment(
     """Void payment `event_id` (a returned cheque or NACH debit) as known on `known_on`."""
     loan = locked_loan(uow, loan_id)
     payment = uow.session.get(LoanEvent, event_id)
-    if payment is None or payment.loan_id != loan.id or payment.kind != "payment":
+    if payment is None or payment.loan_id != loan.id or payment.kind not in _MONEY_IN:
         raise NotFoundError("payment", event_id)
     if known_on < payment.value_date:
         raise InvalidError(
@@ -200,7 +210,7 @@ def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent
     """The earlier payment with this idempotency key (a retry), or None. A different payment
     with the key, or another payment with the reference, is a conflict. One query for both."""
     same_key = LoanEvent.idempotency_key == request.idempotency_key
-    same_reference = (LoanEvent.kind == "payment") & (LoanEvent.reference == request.reference)
+    same_reference = LoanEvent.kind.in_(_MONEY_IN) & (LoanEvent.reference == request.reference)
     condition = same_reference if request.idempotency_key is None else same_key | same_reference
     earlier = uow.session.scalars(
         select(LoanEvent).where(LoanEvent.loan_id == loan.id, condition)
@@ -214,10 +224,11 @@ def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent
         None,
     )
     if retried is not None:
-        same = (retried.amount, retried.value_date, retried.reference) == (
+        same = (retried.amount, retried.value_date, retried.reference, retried.kind) == (
             request.amount,
             request.value_date,
             request.reference,
+            request.kind,
         )
         if not same:
             raise ConflictError(
@@ -268,6 +279,21 @@ def _post_dues_and_excess(
             post_entry(uow, entry, posting_date=posting_date)
 
 
+def oldest_unpaid_due(state: LoanState) -> date | None:
+    """The due date of the oldest installment that will still be unpaid at its day-end if no
+    more money comes: unapplied funds pay the installments after `state.as_of` as they fall
+    due, so those they cover in full are skipped (DPD for any later day follows from this)."""
+    funds = state.excess
+    for item in state.installments:
+        if item.unpaid <= 0:
+            continue
+        if item.due_date > state.as_of and funds >= item.unpaid:
+            funds -= item.unpaid
+            continue
+        return item.due_date
+    return None
+
+
 def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
     """Make the stored installments and the loan's figures equal the replayed state (a
     foreclosure replaces the installments not yet due by one; the stored rows follow). Only
@@ -304,10 +330,7 @@ def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
         uow.session.delete(gone)
     loan.excess = state.excess
     loan.last_event_on = state.as_of
-    loan.overdue_since = next(
-        (i.due_date for i in state.installments if i.due_date <= state.as_of and i.unpaid > 0),
-        None,
-    )
+    loan.oldest_unpaid_due = oldest_unpaid_due(state)
     loan.status, loan.closed_on = (
         ("closed", state.closed_on) if state.closed_on else ("active", None)
     )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
 
@@ -125,6 +125,12 @@ class RepaymentIn(_Request):
     channel: str = Field(pattern="^(upi|nach|enach|neft|rtgs|imps|cash|cheque|gateway|card)$")
 
 
+class PrepaymentIn(RepaymentIn):
+    """A part-prepayment: what is due is paid first; the rest reduces the principal."""
+
+    reschedule: Literal["reduce_emi", "reduce_tenure"]
+
+
 class ForeclosureIn(_Request):
     on: date
     reference: str = Field(min_length=1, max_length=64)
@@ -143,6 +149,7 @@ class ReversalIn(_Request):
 
 class RepaymentOut(BaseModel):
     id: int
+    kind: str  # payment or prepayment
     loan_id: int
     amount: Shown
     value_date: date
@@ -167,5 +174,8 @@ class LoanStateOut(BaseModel):
     principal_due: Shown
     interest_due: Shown
     excess: Shown
+    charges_due: Shown
+    principal_prepaid: Shown
+    annual_rate: Shown  # the rate in force on `as_of` (a floating loan's moves with its benchmark)
     dpd: int
     installments: list[InstallmentOut]

@@ -15,12 +15,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import select
+from sqlalchemy import Select, or_, select
 
 from lms.core.allocation import STANDARD, Bucket, Component, FutureRule, Waterfall
 from lms.core.replay import (
@@ -46,6 +46,8 @@ from lms.loans.catalog import latest_product
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import Customer, Loan, LoanEvent, LoanInstallment, Product
 from lms.loans.spec import SpecError, parse_spec
+
+_Query = TypeVar("_Query", bound=Select[Any])
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,7 @@ def disburse_loan(uow: UnitOfWork, *, loan_id: int, posting_date: date) -> Loan:
         terms.disbursement_date,
         terms.disbursement_date,
     )
+    loan.oldest_unpaid_due = schedule.installments[0].due_date
     uow.session.flush()
     return loan
 
@@ -231,6 +234,22 @@ def loan_waterfall(uow: UnitOfWork, loan: Loan) -> Waterfall:
 def loan_state(uow: UnitOfWork, *, loan_id: int, as_of: date) -> LoanState:
     """The loan's state at the day-end of `as_of`, replayed from its stored events."""
     return replayed(uow, existing_loan(uow, loan_id), as_of)
+
+
+def where_dpd(query: _Query, today: date, low: int | None, high: int | None) -> _Query:
+    """`query` narrowed to loans whose days past due at the day-end of `today` are from `low`
+    to `high` (either may be None): DPD = today - oldest unpaid due date + 1, if that date has
+    come; loans with nothing unpaid (closed, not disbursed) have DPD 0."""
+    if low:
+        query = query.where(Loan.oldest_unpaid_due <= today - timedelta(days=low - 1))
+    if high is not None:
+        query = query.where(
+            or_(
+                Loan.oldest_unpaid_due.is_(None),
+                Loan.oldest_unpaid_due >= today - timedelta(days=high - 1),
+            )
+        )
+    return query
 
 
 def existing_loan(uow: UnitOfWork, loan_id: int) -> Loan:

@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy import func, select
 
+from lms.db import UnitOfWork
 from lms.documents.pdf import statement_pdf
 from lms.documents.service import loan_kfs, loan_statement
 from lms.documents.statement import statement_csv
@@ -29,6 +30,7 @@ from lms.loans.schemas import (
     LoanOut,
     LoanPage,
     LoanStateOut,
+    PrepaymentIn,
     ProductIn,
     ProductOut,
     RefundIn,
@@ -104,6 +106,27 @@ def repay(
 ) -> RepaymentOut:
     """Take a repayment; a retry with the same Idempotency-Key returns the first result (200)."""
     request = PaymentRequest(**body.model_dump(), idempotency_key=idempotency_key)
+    return _take_money(uow, loan_id, request, response)
+
+
+@router.post("/loans/{loan_id}/prepayments", status_code=status.HTTP_201_CREATED)
+def prepay(
+    loan_id: int,
+    body: PrepaymentIn,
+    uow: UnitOfWorkDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> RepaymentOut:
+    """Take a part-prepayment: it pays what is due, the rest reduces the principal, and the
+    installments not yet due are worked out again with a lower EMI (`reduce_emi`) or fewer
+    installments (`reduce_tenure`). Retries with the same Idempotency-Key return the first."""
+    request = PaymentRequest(**body.model_dump(), idempotency_key=idempotency_key)
+    return _take_money(uow, loan_id, request, response)
+
+
+def _take_money(
+    uow: UnitOfWork, loan_id: int, request: PaymentRequest, response: Response
+) -> RepaymentOut:
     event, created = record_payment(
         uow, loan_id=loan_id, request=request, posting_date=business_date()
     )
@@ -112,6 +135,7 @@ def repay(
         response.status_code = status.HTTP_200_OK
     return RepaymentOut(
         id=event.id,
+        kind=event.kind,
         loan_id=event.loan_id,
         amount=event.amount or 0,
         value_date=event.value_date,
@@ -229,6 +253,9 @@ def get_loan(loan_id: int, uow: UnitOfWorkDep, as_of: date | None = None) -> Loa
         principal_due=state.principal_due,
         interest_due=state.interest_due,
         excess=state.excess,
+        charges_due=state.charges_due,
+        principal_prepaid=state.principal_prepaid,
+        annual_rate=state.annual_rate if state.annual_rate is not None else loan.annual_rate,
         dpd=state.dpd,
         installments=[
             InstallmentOut(
@@ -251,6 +278,8 @@ def list_loans(
     status_: Annotated[str | None, Query(alias="status")] = None,
     branch: str | None = None,
     product_id: int | None = None,
+    dpd_min: Annotated[int | None, Query(ge=0)] = None,
+    dpd_max: Annotated[int | None, Query(ge=0)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
 ) -> LoanPage:
@@ -261,6 +290,7 @@ def list_loans(
         query = query.where(Loan.branch_code == branch)
     if product_id is not None:
         query = query.where(Loan.product_id == product_id)
+    query = service.where_dpd(query, business_date(), dpd_min, dpd_max)
     total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     loans = uow.session.scalars(query.order_by(Loan.id).limit(limit).offset(offset))
     return LoanPage(

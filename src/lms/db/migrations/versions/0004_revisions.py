@@ -36,7 +36,7 @@ _COLUMNS: dict[str, list[sa.Column[Any]]] = {
     ],
     "loans": [
         sa.Column("spread", DecimalText(), nullable=True),
-        sa.Column("overdue_since", sa.Date(), nullable=True),
+        sa.Column("oldest_unpaid_due", sa.Date(), nullable=True),
     ],
     "loan_events": [
         sa.Column("rate", DecimalText(), nullable=True),
@@ -51,7 +51,7 @@ def upgrade() -> None:
             for column in columns:
                 batch_op.add_column(column)
     with op.batch_alter_table("loans") as batch_op:
-        batch_op.create_index(batch_op.f("ix_loans_overdue_since"), ["overdue_since"])
+        batch_op.create_index(batch_op.f("ix_loans_oldest_unpaid_due"), ["oldest_unpaid_due"])
     _create_tables()
 
 
@@ -88,7 +88,7 @@ def downgrade() -> None:
     op.drop_table("consents")
     op.drop_table("loan_parties")
     with op.batch_alter_table("loans") as batch_op:
-        batch_op.drop_index(batch_op.f("ix_loans_overdue_since"))
+        batch_op.drop_index(batch_op.f("ix_loans_oldest_unpaid_due"))
     for table, columns in _COLUMNS.items():
         with op.batch_alter_table(table) as batch_op:
             for column in reversed(columns):
