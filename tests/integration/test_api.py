@@ -209,9 +209,7 @@ def test_statement_and_kfs_documents(client: TestClient) -> None:
         assert fact in kfs_text
 
 
-def test_prepayment_and_the_dpd_filter(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_prepayment_and_the_dpd_filter(client: TestClient, monkeypatch: pytest.MonkeyPatch) -> None:
     """Business date 20 Apr 2026. Loan A pays its first two EMIs and prepays 20,000 (reduce
     EMI): its oldest unpaid installment falls due 15 Apr, so 6 days past due. Loan B pays
     nothing: 15 Feb to 20 Apr is 65 days past due."""
