@@ -31,7 +31,8 @@ import psycopg
 from lms.db import UnitOfWork, make_engine, make_session_factory
 from lms.db.migrate import upgrade
 from lms.loans.catalog import create_branch, create_customer, create_product
-from lms.loans.service import LoanRequest, disburse_loan, onboard_loan
+from lms.loans.onboarding import LoanRequest, onboard_loan
+from lms.loans.service import disburse_loan
 
 SERVER = "postgresql://root@127.0.0.1:5432"
 PORT = 8791

@@ -49,6 +49,7 @@ def client(db_url: str) -> Iterator[TestClient]:
             "name": "Ravi Kumar",
             "pan": "XXXXX1234X",
             "aadhaar": "XXXX XXXX 1234",
+            "kind": "individual",
         }
         product = {
             "code": "TW",
@@ -253,3 +254,92 @@ def test_prepayment_and_the_dpd_filter(client: TestClient, monkeypatch: pytest.M
     everything = {**prepay, "amount": "70000", "reference": "PRE-2"}
     refused = client.post(f"/api/v1/loans/{a}/prepayments", json=everything)
     assert refused.status_code == 409 and "foreclose" in refused.json()["detail"]
+
+
+def test_floating_products_benchmarks_parties_and_consents(
+    client: TestClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("lms.web.routes.business_date", lambda: date(2026, 4, 20))
+    home = {
+        "code": "HL",
+        "name": "Home loan",
+        "amount": {"min": "100000", "max": "10000000"},
+        "rate": {"min": "7", "max": "14"},
+        "tenure": {"min": "12", "max": "360"},
+        "rate_type": "floating",
+        "benchmark": "REPO",
+        "foreclosure_charge": "2",
+        "foreclosure_charge_tax": "18",
+        "penal_charge": "24",
+    }
+    assert client.post("/api/v1/products", json=home).status_code == 201
+    unnamed = client.post("/api/v1/products", json={**home, "benchmark": None})
+    assert unnamed.status_code == 422
+    assert unnamed.json()["errors"][0]["field"] == "benchmark"
+    published = client.post(
+        "/api/v1/benchmarks/REPO/rates", json={"effective_from": "2025-12-01", "rate": "6.5"}
+    )
+    assert published.json()["loans"] == []
+    co = client.post(
+        "/api/v1/customers",
+        json={
+            "branch_code": "BLR01",
+            "name": "Anil Kumar",
+            "addresses": [{"kind": "current", "text": "12 MG Road, Bengaluru", "pin": "560001"}],
+        },
+    ).json()
+    consent = {
+        "purpose": "bureau_pull",
+        "given_on": "2026-01-10",
+        "channel": "otp",
+        "text_version": "v3",
+    }
+    assert client.post(f"/api/v1/customers/{co['id']}/consents", json=consent).status_code == 201
+    loan = {
+        **LOAN,
+        "external_id": "LOS-HL-1",
+        "product_code": "HL",
+        "principal": "500000",
+        "annual_rate": "9",
+        "parties": [{"customer_id": co["id"], "role": "co_borrower"}],
+        "disbursement_account": {
+            "ifsc": "HDFC0001234",
+            "account_number": "50100012345678",
+            "holder": "Ravi Kumar",
+        },
+        "documents": [{"kind": "agreement", "reference": "DMS-1"}],
+    }
+    booked = client.post("/api/v1/loans", json=loan).json()
+    assert booked["spread"] == "2.50"
+    assert booked["disbursement_account"]["account_number"] == "XXXXXXXXXX5678"
+    client.post(f"/api/v1/loans/{booked['id']}/disbursement")
+    moved = client.post(
+        "/api/v1/benchmarks/REPO/rates", json={"effective_from": "2026-04-10", "rate": "6.25"}
+    ).json()
+    assert moved["loans"] == [booked["id"]]
+    state = client.get(f"/api/v1/loans/{booked['id']}", params={"as_of": "2026-04-20"}).json()
+    assert state["annual_rate"] == "8.75"
+    quote = client.get(
+        f"/api/v1/loans/{booked['id']}/foreclosure-quote", params={"on": "2026-04-20"}
+    ).json()
+    assert quote["foreclosure_charge"] == "0.00"  # floating, to an individual: none (RBI)
+    switched = client.post(
+        f"/api/v1/loans/{booked['id']}/rate-changes",
+        json={
+            "day": "2026-04-15",
+            "annual_rate": "9.5",
+            "reschedule": "reduce_emi",
+            "reference": "SWITCH-1",
+        },
+    )
+    assert switched.status_code == 201
+    later = client.post(
+        f"/api/v1/loans/{booked['id']}/rate-changes",
+        json={
+            "day": "2026-05-01",
+            "annual_rate": "9",
+            "reschedule": "reduce_emi",
+            "reference": "X",
+        },
+    )
+    assert later.status_code == 422 and later.json()["errors"][0]["field"] == "day"

@@ -17,8 +17,9 @@ from lms.loans.balances import loan_ledger_problems
 from lms.loans.bulk import LoanColumns
 from lms.loans.bulk_onboarding import BulkBook, onboard_bulk
 from lms.loans.models import Loan, LoanInstallment
+from lms.loans.onboarding import LoanRequest, onboard_loan
 from lms.loans.repayments import PaymentRequest, record_payment
-from lms.loans.service import LoanRequest, disburse_loan, loan_state, onboard_loan
+from lms.loans.service import disburse_loan, loan_state
 
 SETTINGS = {
     "due_day": 5,

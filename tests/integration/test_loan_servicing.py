@@ -21,8 +21,9 @@ from lms.loans.balances import loan_ledger_problems
 from lms.loans.errors import ConflictError, InvalidError
 from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
 from lms.loans.models import Customer, Loan, LoanInstallment
+from lms.loans.onboarding import LoanRequest, onboard_loan
 from lms.loans.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
-from lms.loans.service import LoanRequest, disburse_loan, loan_state, onboard_loan
+from lms.loans.service import disburse_loan, loan_state
 
 DAY = date(2026, 1, 15)
 REQUEST = LoanRequest(

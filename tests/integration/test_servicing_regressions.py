@@ -20,8 +20,9 @@ from lms.loans.catalog import create_product
 from lms.loans.errors import ConflictError, InvalidError
 from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
 from lms.loans.models import Loan, LoanEvent
+from lms.loans.onboarding import LoanRequest, onboard_loan
 from lms.loans.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
-from lms.loans.service import LoanRequest, disburse_loan, loan_schedule, loan_state, onboard_loan
+from lms.loans.service import disburse_loan, loan_schedule, loan_state
 
 FEES = {"fees": [{"name": "processing", "percent": "2", "tax": "18"}]}
 

@@ -19,8 +19,9 @@ from sqlalchemy.orm import Session, sessionmaker
 from lms.core.rows import Installment
 from lms.db import UnitOfWork
 from lms.loans.catalog import create_branch, create_customer, create_product
+from lms.loans.onboarding import LoanRequest, onboard_loan
 from lms.loans.repayments import PaymentRequest, record_payment, reverse_payment
-from lms.loans.service import LoanRequest, disburse_loan, loan_schedule, onboard_loan
+from lms.loans.service import disburse_loan, loan_schedule
 
 BRANCHES = {
     "PUN01": "Pune Camp",

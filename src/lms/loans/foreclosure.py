@@ -3,9 +3,9 @@
 Guarantees: the quote is what the replay of the foreclosed loan says is owed on that date
 (unpaid installments already due, the principal not yet due, interest on it for the actual days
 since the last due date), less unapplied funds; foreclosing records the foreclosure and the
-payment in one transaction, posts the ledger and closes the loan. No foreclosure charge is
-levied: product charge rules (with the RBI exemption for floating-rate loans to individuals)
-come with products' charges.
+payment in one transaction, posts the ledger and closes the loan. The product's foreclosure
+charge (a percent of the principal foreclosed, plus GST) is quoted and levied, except on a
+floating-rate loan to an individual, where the RBI forbids it.
 """
 
 from __future__ import annotations
@@ -17,11 +17,12 @@ from decimal import Decimal
 from lms.core.replay import Foreclosure
 from lms.db import UnitOfWork
 from lms.loans.errors import ConflictError
-from lms.loans.models import Loan, LoanEvent
+from lms.loans.models import Customer, Loan, LoanEvent, Product
 from lms.loans.repayments import PaymentRequest, record_payment
 from lms.loans.service import (
     existing_loan,
     loan_history,
+    loan_terms,
     locked_loan,
     replayed,
 )
@@ -32,7 +33,9 @@ class ForeclosureQuote:
     on: date
     principal: Decimal  # principal not yet repaid
     interest: Decimal  # unpaid interest: of past installments and accrued to `on`
-    charges: Decimal  # charges levied and unpaid (bounce charges); no foreclosure charge yet
+    charges: Decimal  # charges levied and unpaid (bounce charges)
+    foreclosure_charge: Decimal  # the product's charge for foreclosing
+    foreclosure_tax: Decimal  # GST on it
     excess: Decimal  # unapplied funds already held, set off
     payable: Decimal  # what the borrower pays to close the loan on `on`
 
@@ -45,14 +48,33 @@ def foreclosure_quote(uow: UnitOfWork, *, loan_id: int, on: date) -> Foreclosure
     principal = sum((i.principal - i.principal_paid for i in state.installments), Decimal(0))
     interest = sum((i.interest - i.interest_paid for i in state.installments), Decimal(0))
     charges = state.charges_due
+    fee, tax = foreclosure_charge(uow, loan, principal)
     return ForeclosureQuote(
         on,
         principal,
         interest,
         charges,
+        fee,
+        tax,
         state.excess,
-        principal + interest + charges - state.excess,
+        principal + interest + charges + fee + tax - state.excess,
     )
+
+
+def foreclosure_charge(uow: UnitOfWork, loan: Loan, principal: Decimal) -> tuple[Decimal, Decimal]:
+    """(charge, GST) for foreclosing `principal` under the loan's product; none on a
+    floating-rate loan to an individual borrower (RBI)."""
+    zero = principal * 0
+    product = uow.session.get(Product, loan.product_id)
+    if product is None or not product.foreclosure_charge:
+        return zero, zero
+    borrower = uow.session.get(Customer, loan.customer_id)
+    individual = borrower is None or (borrower.kind or "individual") == "individual"
+    if product.rate_type == "floating" and individual:
+        return zero, zero
+    precision = loan_terms(loan).precision
+    fee = precision.apply(principal * product.foreclosure_charge / 100)
+    return fee, precision.apply(fee * (product.foreclosure_charge_tax or 0) / 100)
 
 
 def foreclose_loan(
@@ -63,9 +85,20 @@ def foreclose_loan(
     quote = foreclosure_quote(uow, loan_id=loan_id, on=on)
     if quote.payable <= 0:
         raise ConflictError(f"loan {loan_id} owes nothing to foreclose on {on}")
-    uow.session.add(
-        LoanEvent(loan_id=loan.id, kind="foreclosure", value_date=on, created_at=datetime.now(UTC))
-    )
+    now = datetime.now(UTC)
+    if quote.foreclosure_charge:
+        uow.session.add(
+            LoanEvent(
+                loan_id=loan.id,
+                kind="charge",
+                value_date=on,
+                amount=quote.foreclosure_charge,
+                tax=quote.foreclosure_tax,
+                reference=f"foreclosure:{reference}",
+                created_at=now,
+            )
+        )
+    uow.session.add(LoanEvent(loan_id=loan.id, kind="foreclosure", value_date=on, created_at=now))
     uow.session.flush()
     request = PaymentRequest(quote.payable, on, reference, channel)
     record_payment(uow, loan_id=loan_id, request=request, posting_date=posting_date)

@@ -99,6 +99,9 @@ class Loan(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     interest_posted_through: Mapped[date | None] = mapped_column(Date)  # ledger: dues raised
     last_event_on: Mapped[date | None] = mapped_column(Date)
+    # where the money goes: {"ifsc", "account_number", "holder"} (outputs show the last 4 digits)
+    disbursement_account: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    documents: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)  # [{kind, reference}]
     spread: Mapped[Decimal | None] = mapped_column(DecimalText)  # floating: rate = benchmark + this
     # the due date of the oldest installment not fully paid (None: all paid); until the next
     # event, DPD on any day D is D - this + 1 when this is on or before D

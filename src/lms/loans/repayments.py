@@ -122,13 +122,22 @@ def reverse_payment(
     uow.session.add(reversal)
     _levy_bounce_charge(uow, loan, payment, known_on)
     uow.session.flush()
-    assert loan.last_event_on is not None
-    as_of = max(loan.last_event_on, known_on)
-    state = replayed(uow, loan, as_of)
-    _store(uow, loan, state)
-    post_difference(uow, loan, value_date=known_on, posting_date=posting_date)
-    uow.session.flush()
+    resettle(uow, loan, day=known_on, posting_date=posting_date)
     return reversal
+
+
+def resettle(uow: UnitOfWork, loan: Loan, *, day: date, posting_date: date) -> LoanState:
+    """After an event on `day` was stored: replay the loan to its last event (or `day`, if
+    later), raise the dues and move the excess used up to then, store the state and post what
+    else the replay changed in one adjustment entry."""
+    assert loan.last_event_on is not None
+    as_of = max(loan.last_event_on, day)
+    state = replayed(uow, loan, as_of)
+    _post_dues_and_excess(uow, loan, state, as_of, posting_date)
+    _store(uow, loan, state)
+    post_difference(uow, loan, value_date=day, posting_date=posting_date)
+    uow.session.flush()
+    return state
 
 
 def refund_excess(

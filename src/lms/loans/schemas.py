@@ -11,9 +11,10 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
 
 from lms.core.terms import MAX_AMOUNT
+from lms.loans.onboarding import LoanRequest
 
 
 def shown(amount: Decimal) -> str:
@@ -47,6 +48,14 @@ class CustomerIn(_Request):
     email: str | None = Field(default=None, max_length=254)
     pan: str | None = None
     aadhaar: str | None = None
+    kind: Literal["individual", "entity"] = "individual"
+    addresses: list[AddressIn] = []
+
+
+class AddressIn(_Request):
+    kind: Literal["permanent", "current", "office", "other"]
+    text: str = Field(min_length=1, max_length=500)
+    pin: str = Field(pattern="^[1-9][0-9]{5}$")
 
 
 class CustomerOut(BaseModel):
@@ -55,6 +64,14 @@ class CustomerOut(BaseModel):
     name: str
     pan: str | None  # masked: XXXXX1234X
     aadhaar: str | None  # masked: XXXX XXXX 1234
+    kind: str = "individual"
+
+
+class ConsentIn(_Request):
+    purpose: str = Field(min_length=1, max_length=64)  # bureau_pull, emandate, data_sharing ...
+    given_on: date
+    channel: str = Field(min_length=1, max_length=32)  # branch, app, otp, esign
+    text_version: str = Field(min_length=1, max_length=32)
 
 
 class RangeIn(_Request):
@@ -73,6 +90,15 @@ class ProductIn(_Request):
     future_rule: str = "next"  # in-advance amounts go to the next or the last installment
     bounce_charge: Decimal | None = Field(default=None, gt=0, allow_inf_nan=False)
     bounce_charge_tax: Decimal = Field(default=Decimal(0), ge=0, le=100, allow_inf_nan=False)
+    # percent of the principal foreclosed; never levied on floating loans to individuals
+    foreclosure_charge: Decimal | None = Field(default=None, gt=0, le=100, allow_inf_nan=False)
+    foreclosure_charge_tax: Decimal = Field(default=Decimal(0), ge=0, le=100, allow_inf_nan=False)
+    # percent a year on overdue amounts, levied by the daily close
+    penal_charge: Decimal | None = Field(default=None, gt=0, le=100, allow_inf_nan=False)
+    penal_charge_tax: Decimal = Field(default=Decimal(0), ge=0, le=100, allow_inf_nan=False)
+    rate_type: Literal["fixed", "floating"] = "fixed"
+    benchmark: str | None = Field(default=None, min_length=1, max_length=32)
+    reschedule: Literal["reduce_emi", "reduce_tenure"] = "reduce_tenure"
 
 
 class ProductOut(BaseModel):
@@ -92,6 +118,48 @@ class LoanIn(_Request):
     installments: int = Field(ge=1, le=1200, strict=True)
     disbursement_date: date
     first_due_date: date | None = None
+    parties: list[PartyIn] = []
+    disbursement_account: AccountIn | None = None
+    documents: list[DocumentIn] = []
+
+    def request(self) -> LoanRequest:
+        fields = self.model_dump(exclude={"parties", "disbursement_account", "documents"})
+        return LoanRequest(
+            **fields,
+            parties=tuple((p.customer_id, p.role) for p in self.parties),
+            disbursement_account=None
+            if self.disbursement_account is None
+            else self.disbursement_account.model_dump(),
+            documents=tuple(d.model_dump() for d in self.documents),
+        )
+
+
+class PartyIn(_Request):
+    customer_id: int
+    role: Literal["co_borrower", "guarantor"]
+
+
+class AccountIn(_Request):
+    ifsc: str = Field(pattern="^[A-Z]{4}0[A-Z0-9]{6}$")
+    account_number: str = Field(pattern="^[0-9]{9,18}$")
+    holder: str = Field(min_length=1, max_length=200)
+
+
+class DocumentIn(_Request):
+    kind: str = Field(min_length=1, max_length=64)  # sanction_letter, agreement, kyc ...
+    reference: str = Field(min_length=1, max_length=200)  # DMS id, file name
+
+
+class RateChangeIn(_Request):
+    day: date
+    annual_rate: Decimal = Field(ge=0, le=100, allow_inf_nan=False)
+    reschedule: Literal["reduce_emi", "reduce_tenure"]
+    reference: str = Field(min_length=1, max_length=64)
+
+
+class BenchmarkRateIn(_Request):
+    effective_from: date
+    rate: Decimal = Field(ge=0, le=100, allow_inf_nan=False)
 
 
 class LoanOut(BaseModel):
@@ -109,6 +177,16 @@ class LoanOut(BaseModel):
     excess: Shown
     disbursed_on: date | None
     closed_on: date | None
+    spread: Shown | None = None  # floating: over the product's benchmark
+    disbursement_account: dict[str, str] | None = None  # account number masked
+
+    @field_validator("disbursement_account")
+    @classmethod
+    def _masked(cls, account: dict[str, str] | None) -> dict[str, str] | None:
+        if account is None:
+            return None
+        number = account.get("account_number", "")
+        return {**account, "account_number": "X" * max(len(number) - 4, 0) + number[-4:]}
 
 
 class LoanPage(BaseModel):

@@ -14,7 +14,6 @@ Guarantees:
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -42,70 +41,11 @@ from lms.core.terms import BPITreatment, LoanTerms
 from lms.db import UnitOfWork
 from lms.ledger import rules
 from lms.ledger.service import post_entry
-from lms.loans.catalog import latest_product
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
-from lms.loans.models import Customer, Loan, LoanEvent, LoanInstallment, Product
+from lms.loans.models import Loan, LoanEvent, LoanInstallment, Product
 from lms.loans.spec import SpecError, parse_spec
 
 _Query = TypeVar("_Query", bound=Select[Any])
-
-
-@dataclass(frozen=True)
-class LoanRequest:
-    """What an origination system sends to book a loan."""
-
-    external_id: str
-    branch_code: str
-    customer_id: int
-    product_code: str
-    principal: Decimal
-    annual_rate: Decimal
-    installments: int
-    disbursement_date: date
-    first_due_date: date | None = None
-
-
-def onboard_loan(uow: UnitOfWork, *, request: LoanRequest) -> Loan:
-    """Book a loan under the latest version of its product, with its schedule and KFS figures."""
-    session = uow.session
-    existing = session.scalar(select(Loan).where(Loan.external_id == request.external_id))
-    if existing is not None:
-        product = session.get(Product, existing.product_id)
-        same = (
-            existing.terms == _terms_of(request, product)
-            and existing.customer_id == request.customer_id
-            and existing.branch_code == request.branch_code
-            and product is not None
-            and product.code == request.product_code
-        )
-        if not same:
-            raise ConflictError(f"application {request.external_id!r} was booked with other terms")
-        return existing
-    product = latest_product(uow, request.product_code)
-    customer = session.get(Customer, request.customer_id)
-    if customer is None:
-        raise NotFoundError("customer", request.customer_id)
-    _check_ranges(product, request)
-    spec = _terms_of(request, product)
-    schedule = generate_schedule(_parsed(spec))
-    loan = Loan(
-        external_id=request.external_id,
-        branch_code=request.branch_code,
-        product_id=product.id,
-        customer_id=customer.id,
-        principal=request.principal,
-        annual_rate=request.annual_rate,
-        terms=spec,
-        status="approved",
-        emi=schedule.emi,
-        apr=schedule.apr,
-        net_disbursed=schedule.net_disbursed,
-        excess=Decimal("0.00"),
-        created_at=datetime.now(UTC),
-    )
-    session.add(loan)
-    session.flush()
-    return loan
 
 
 def disburse_loan(uow: UnitOfWork, *, loan_id: int, posting_date: date) -> Loan:
@@ -163,7 +103,7 @@ def loan_schedule(loan: Loan) -> Schedule:
 
 @lru_cache(maxsize=4096)
 def _terms_cached(spec: str) -> LoanTerms:
-    return _parsed(json.loads(spec))
+    return parsed_spec(json.loads(spec))
 
 
 @lru_cache(maxsize=4096)
@@ -268,17 +208,6 @@ def locked_loan(uow: UnitOfWork, loan_id: int) -> Loan:
     return loan
 
 
-def _terms_of(request: LoanRequest, product: Product | None) -> dict[str, Any]:
-    return loan_spec(
-        product.settings if product is not None else {},
-        principal=request.principal,
-        annual_rate=request.annual_rate,
-        disbursement_date=request.disbursement_date,
-        installments=request.installments,
-        first_due_date=request.first_due_date,
-    )
-
-
 def loan_spec(
     settings: dict[str, Any],
     *,
@@ -313,35 +242,11 @@ def product_template(settings: dict[str, Any]) -> LoanTerms:
         "annual_rate": "1",
         "disbursement_date": "2026-01-15",
     }
-    return _parsed({**sample, "installments": 1})
+    return parsed_spec({**sample, "installments": 1})
 
 
-def _parsed(spec: dict[str, Any]) -> LoanTerms:
+def parsed_spec(spec: dict[str, Any]) -> LoanTerms:
     try:
         return parse_spec(spec)
     except SpecError as exc:
         raise InvalidError(exc.problems) from None
-
-
-def _check_ranges(product: Product, request: LoanRequest) -> None:
-    problems = []
-    if not product.min_amount <= request.principal <= product.max_amount:
-        problems.append(
-            (
-                "principal",
-                f"must be {product.min_amount} to {product.max_amount} for {product.code}",
-            )
-        )
-    if not product.min_rate <= request.annual_rate <= product.max_rate:
-        problems.append(
-            ("annual_rate", f"must be {product.min_rate} to {product.max_rate} for {product.code}")
-        )
-    if not product.min_tenure <= request.installments <= product.max_tenure:
-        problems.append(
-            (
-                "installments",
-                f"must be {product.min_tenure} to {product.max_tenure} for {product.code}",
-            )
-        )
-    if problems:
-        raise InvalidError(problems)

@@ -7,6 +7,7 @@ movements is today's date until the daily close keeps a business date (issue 4).
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Response, status
@@ -16,12 +17,15 @@ from lms.db import UnitOfWork
 from lms.documents.pdf import statement_pdf
 from lms.documents.service import loan_kfs, loan_statement
 from lms.documents.statement import statement_csv
-from lms.loans import catalog, service
+from lms.loans import catalog, onboarding, rates, service
+from lms.loans.errors import NotFoundError
 from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
 from lms.loans.models import Customer, Loan
 from lms.loans.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
 from lms.loans.schemas import (
+    BenchmarkRateIn,
     BranchIn,
+    ConsentIn,
     CustomerIn,
     CustomerOut,
     ForeclosureIn,
@@ -33,6 +37,7 @@ from lms.loans.schemas import (
     PrepaymentIn,
     ProductIn,
     ProductOut,
+    RateChangeIn,
     RefundIn,
     RepaymentIn,
     RepaymentOut,
@@ -70,19 +75,66 @@ def create_product(body: ProductIn, uow: UnitOfWorkDep) -> ProductOut:
         tenure=(int(body.tenure.min), int(body.tenure.max)),
         waterfall=body.waterfall,
         future_rule=body.future_rule,
-        bounce_charge=None
-        if body.bounce_charge is None
-        else (body.bounce_charge, body.bounce_charge_tax),
+        rules=_rules_of(body),
     )
     uow.commit()
     return ProductOut(id=product.id, code=product.code, version=product.version, name=product.name)
+
+
+@router.get("/customers/{customer_id}")
+def get_customer(customer_id: int, uow: UnitOfWorkDep) -> CustomerOut:
+    customer = uow.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFoundError("customer", customer_id)
+    return _customer_out(customer)
+
+
+@router.post("/customers/{customer_id}/consents", status_code=status.HTTP_201_CREATED)
+def record_consent(customer_id: int, body: ConsentIn, uow: UnitOfWorkDep) -> dict[str, object]:
+    """Record a consent the customer gave (never edited; a withdrawal is a new record)."""
+    consent = catalog.record_consent(uow, customer_id=customer_id, **body.model_dump())
+    uow.commit()
+    return {"id": consent.id, "customer_id": customer_id, **body.model_dump()}
+
+
+@router.post("/benchmarks/{benchmark}/rates", status_code=status.HTTP_201_CREATED)
+def publish_benchmark(
+    benchmark: str, body: BenchmarkRateIn, uow: UnitOfWorkDep
+) -> dict[str, object]:
+    """Publish a benchmark's rate from a date: every active floating loan on it is re-priced
+    (benchmark + its spread) from that date, by its product's reschedule choice."""
+    changed = rates.publish_benchmark(
+        uow,
+        benchmark=benchmark,
+        effective_from=body.effective_from,
+        rate=body.rate,
+        posting_date=business_date(),
+    )
+    uow.commit()
+    return {"benchmark": benchmark, "effective_from": body.effective_from, "loans": changed}
+
+
+@router.post("/loans/{loan_id}/rate-changes", status_code=status.HTTP_201_CREATED)
+def change_rate(loan_id: int, body: RateChangeIn, uow: UnitOfWorkDep) -> dict[str, object]:
+    """A new rate for one loan from `day` (a switch, a re-pricing); the installments not yet
+    due are revised by `reschedule`."""
+    event = rates.change_rate(
+        uow, loan_id=loan_id, **body.model_dump(), posting_date=business_date()
+    )
+    uow.commit()
+    return {
+        "id": event.id,
+        "loan_id": loan_id,
+        "day": body.day,
+        "annual_rate": str(body.annual_rate),
+    }
 
 
 @router.post("/loans", status_code=status.HTTP_201_CREATED)
 def onboard_loan(body: LoanIn, uow: UnitOfWorkDep, response: Response) -> LoanOut:
     """Book a loan; the same `external_id` with the same terms returns the same loan (200)."""
     known = uow.session.scalar(select(Loan.id).where(Loan.external_id == body.external_id))
-    loan = service.onboard_loan(uow, request=service.LoanRequest(**body.model_dump()))
+    loan = onboarding.onboard_loan(uow, request=body.request())
     uow.commit()
     if known is not None:
         response.status_code = status.HTTP_200_OK
@@ -187,6 +239,8 @@ def quote(loan_id: int, uow: UnitOfWorkDep, on: date | None = None) -> dict[str,
         "principal": shown(q.principal),
         "interest": shown(q.interest),
         "charges": shown(q.charges),
+        "foreclosure_charge": shown(q.foreclosure_charge),
+        "foreclosure_tax": shown(q.foreclosure_tax),
         "excess": shown(q.excess),
         "payable": shown(q.payable),
     }
@@ -298,6 +352,20 @@ def list_loans(
     )
 
 
+def _rules_of(body: ProductIn) -> catalog.ProductRules:
+    def rule(value: Decimal | None, tax: Decimal) -> tuple[Decimal, Decimal] | None:
+        return None if value is None else (value, tax)
+
+    return catalog.ProductRules(
+        bounce_charge=rule(body.bounce_charge, body.bounce_charge_tax),
+        foreclosure_charge=rule(body.foreclosure_charge, body.foreclosure_charge_tax),
+        penal_charge=rule(body.penal_charge, body.penal_charge_tax),
+        rate_type=body.rate_type,
+        benchmark=body.benchmark,
+        reschedule=body.reschedule,
+    )
+
+
 def _loan_out(loan: Loan) -> LoanOut:
     return LoanOut.model_validate(loan, from_attributes=True)
 
@@ -310,4 +378,5 @@ def _customer_out(customer: Customer) -> CustomerOut:
         name=customer.name,
         pan=customer.pan_masked,
         aadhaar=aadhaar,
+        kind=customer.kind or "individual",
     )

@@ -1,6 +1,6 @@
 """Schedule revisions and product rules: prepayment and rate-change events, floating rates
 (benchmarks and spreads), foreclosure and penal charge rules, co-borrowers and guarantors,
-consents, customer kind and addresses, and each loan's oldest unpaid due date (for DPD).
+consents, customer kind and addresses, the loan's disbursement account and documents, and each loan's oldest unpaid due date (for DPD).
 
 Revision ID: 0004
 Revises: 0003
@@ -35,6 +35,8 @@ _COLUMNS: dict[str, list[sa.Column[Any]]] = {
         sa.Column("penal_tax", DecimalText(), nullable=True),
     ],
     "loans": [
+        sa.Column("disbursement_account", sa.JSON(), nullable=True),
+        sa.Column("documents", sa.JSON(), nullable=True),
         sa.Column("spread", DecimalText(), nullable=True),
         sa.Column("oldest_unpaid_due", sa.Date(), nullable=True),
     ],

@@ -1,0 +1,120 @@
+"""Floating rates: benchmark publications and rate changes on loans.
+
+A floating-rate product names a benchmark (the repo rate, a T-bill yield, the lender's EBLR or
+MCLR); each of its loans carries a spread fixed at booking. When a benchmark's new rate is
+published, every active loan on it disbursed before the effective date gets a rate change to
+benchmark + spread from that date, revised by the product's choice (keep the EMI and change the
+tenure, or keep the tenure and change the EMI; lms.core.revision). A single loan's rate can
+also be changed on its own (a switch of rate, a borrower's request).
+
+Guarantees: each change is a stored event replayed with the loan, so a backdated benchmark
+moves the schedule and the ledger from its effective date; publishing the same rate for the
+same date twice changes nothing; a different rate for a published date is refused.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from lms.core.revision import Reschedule
+from lms.db import UnitOfWork
+from lms.loans.errors import ConflictError, InvalidError
+from lms.loans.models import BenchmarkRate, Loan, LoanEvent, Product
+from lms.loans.repayments import resettle
+from lms.loans.service import locked_loan
+
+
+def publish_benchmark(
+    uow: UnitOfWork, *, benchmark: str, effective_from: date, rate: Decimal, posting_date: date
+) -> list[int]:
+    """Record the benchmark's `rate` from `effective_from` and re-price every active loan on it
+    disbursed before then; returns the ids of the loans changed."""
+    if not Decimal(0) <= rate <= Decimal(100):
+        raise InvalidError([("rate", "must be from 0 to 100 percent")])
+    if effective_from > posting_date:
+        raise InvalidError([("effective_from", f"is after the business date {posting_date}")])
+    known = uow.session.get(BenchmarkRate, (benchmark, effective_from))
+    if known is not None:
+        if known.rate != rate:
+            raise ConflictError(
+                f"{benchmark} from {effective_from} was published at {known.rate}, not {rate}"
+            )
+        return []
+    uow.session.add(
+        BenchmarkRate(
+            benchmark=benchmark,
+            effective_from=effective_from,
+            rate=rate,
+            created_at=datetime.now(UTC),
+        )
+    )
+    uow.session.flush()
+    loans = uow.session.execute(
+        select(Loan.id, Loan.spread, Product.reschedule)
+        .join(Product, Product.id == Loan.product_id)
+        .where(
+            Product.benchmark == benchmark,
+            Product.rate_type == "floating",
+            Loan.status == "active",
+            Loan.disbursed_on < effective_from,
+        )
+        .order_by(Loan.id)
+    ).all()
+    for loan_id, spread, reschedule in loans:
+        change_rate(
+            uow,
+            loan_id=loan_id,
+            day=effective_from,
+            annual_rate=rate + (spread or Decimal(0)),
+            reschedule=reschedule or Reschedule.REDUCE_TENURE.value,
+            reference=f"{benchmark}@{effective_from.isoformat()}",
+            posting_date=posting_date,
+        )
+    return [loan_id for loan_id, _, _ in loans]
+
+
+def change_rate(
+    uow: UnitOfWork,
+    *,
+    loan_id: int,
+    day: date,
+    annual_rate: Decimal,
+    reschedule: str,
+    reference: str,
+    posting_date: date,
+) -> LoanEvent:
+    """Loan `loan_id` carries `annual_rate` from `day` on; its installments not yet due are
+    revised by `reschedule` (reduce_emi: a new EMI; reduce_tenure: the EMI kept)."""
+    loan = locked_loan(uow, loan_id)
+    if loan.status != "active" or loan.disbursed_on is None:
+        raise ConflictError(f"loan {loan_id} is {loan.status}; only an active loan is re-priced")
+    problems = []
+    if not loan.disbursed_on < day <= posting_date:
+        problems.append(
+            (
+                "day",
+                f"must be after the disbursement and not after the business date {posting_date}",
+            )
+        )
+    if reschedule not in {r.value for r in Reschedule}:
+        problems.append(("reschedule", "must be 'reduce_emi' or 'reduce_tenure'"))
+    if not Decimal(0) <= annual_rate <= Decimal(100):
+        problems.append(("annual_rate", "must be from 0 to 100 percent"))
+    if problems:
+        raise InvalidError(problems)
+    event = LoanEvent(
+        loan_id=loan.id,
+        kind="rate_change",
+        value_date=day,
+        rate=annual_rate,
+        reschedule=reschedule,
+        reference=reference,
+        created_at=datetime.now(UTC),
+    )
+    uow.session.add(event)
+    uow.session.flush()
+    resettle(uow, loan, day=day, posting_date=posting_date)
+    return event
