@@ -259,7 +259,8 @@ def test_prepayment_and_the_dpd_filter(client: TestClient, monkeypatch: pytest.M
 def test_floating_products_benchmarks_parties_and_consents(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("lms.web.routes.business_date", lambda: date(2026, 4, 20))
+    for module in ("routes", "catalog_routes"):
+        monkeypatch.setattr(f"lms.web.{module}.business_date", lambda: date(2026, 4, 20))
     home = {
         "code": "HL",
         "name": "Home loan",

@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from lms.core.allocation import Bucket, Component, Owed, Part, Waterfall, allocate
-from lms.core.events import Charge, Money, Prepayment
+from lms.core.events import Charge, Money, Prepayment, Tranche
 from lms.core.foreclosure import foreclosed_rows
 from lms.core.money import ZERO
 from lms.core.revision import Reschedule, Revision, RevisionError, revised_rows
@@ -72,6 +72,7 @@ class LoanState:
     excess_applied: tuple[ExcessApplied, ...]
     charges_due: Decimal  # charges (with their tax) levied by `as_of` and not yet paid
     principal_prepaid: Decimal  # principal repaid by part-prepayments (outside installments)
+    principal_tranched: Decimal  # principal paid out in tranches after the first
     annual_rate: Decimal | None  # the rate in force (None: the terms' own, not known here)
 
 
@@ -96,6 +97,7 @@ class Book:
         self.due_dates: list[date] = []
         self.excess = self.zero
         self.prepaid = self.zero
+        self.tranched = self.zero
         self.closed_on: date | None = None
         self.charges: list[Charge] = []
         self.revisions: list[tuple[date, Decimal, Decimal]] = []  # day, balance and rate before
@@ -166,6 +168,13 @@ class Book:
             self.prepaid += rest
             parts = (*parts, Part(0, Component.PRINCIPAL, rest))
         return Applied(prepayment, parts, self.zero)
+
+    def disburse(self, tranche: Tranche) -> None:
+        """A further tranche: the principal grows and the tenure is kept (a new EMI)."""
+        self.revise(
+            tranche.day, tranche.amount, self.rate, Reschedule.REDUCE_EMI, tranche.reference
+        )
+        self.tranched += tranche.amount
 
     def revise(
         self,
@@ -263,5 +272,6 @@ class Book:
             excess_applied=from_excess,
             charges_due=self.charges_due(),
             principal_prepaid=self.prepaid,
+            principal_tranched=self.tranched,
             annual_rate=self.rate,
         )

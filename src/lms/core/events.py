@@ -74,6 +74,16 @@ class RateChange:
 
 
 @dataclass(frozen=True, slots=True)
+class Tranche:
+    """A further disbursement of `amount` on `day` (a loan paid out in tranches): the principal
+    grows and the installments not yet due are worked out again over the same tenure."""
+
+    day: date
+    amount: Decimal
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
 class Foreclosure:
     """The loan is repaid in full on `day`: what is not yet due falls due that day
     (lms.core.foreclosure)."""
@@ -81,5 +91,5 @@ class Foreclosure:
     day: date
 
 
-Event = Payment | Reversal | Refund | Charge | Prepayment | RateChange | Foreclosure
+Event = Payment | Reversal | Refund | Charge | Prepayment | RateChange | Tranche | Foreclosure
 Money = Payment | Prepayment  # money received, which a reversal can void

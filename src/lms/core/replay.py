@@ -1,7 +1,8 @@
 """A loan's state on any date, as a pure function of its schedule and its events.
 
 `replay(rows, events, as_of, waterfall, terms)` walks the days on which something happens up to
-`as_of`. Each day, in this order: a rate change revises the installments not yet due; charges
+`as_of`. Each day, in this order: a rate change or a further tranche revises the installments
+not yet due; charges
 are levied; a part-prepayment pays what is due and reduces the principal (the installments not
 yet due are worked out again, lms.core.revision); a foreclosure makes everything fall due that
 day; unapplied funds (excess) pay what falls due; payments are split by the waterfall over what
@@ -37,6 +38,7 @@ from lms.core.events import (
     RateChange,
     Refund,
     Reversal,
+    Tranche,
 )
 from lms.core.money import ZERO
 from lms.core.rows import Installment
@@ -56,6 +58,7 @@ __all__ = [
     "Refund",
     "ReplayError",
     "Reversal",
+    "Tranche",
     "replay",
 ]
 
@@ -65,6 +68,7 @@ class _Day:
     """What happens on one day, each list in a fixed order."""
 
     rate_changes: list[RateChange] = field(default_factory=list)
+    tranches: list[Tranche] = field(default_factory=list)
     charges: list[Charge] = field(default_factory=list)
     prepayments: list[Prepayment] = field(default_factory=list)
     foreclosure: bool = False
@@ -120,6 +124,8 @@ def _run_day(
 ) -> None:
     for change in today.rate_changes:
         book.revise(day, ZERO, change.annual_rate, change.keep, change.reference)
+    for tranche in today.tranches:
+        book.disburse(tranche)
     for charge in today.charges:
         book.levy(charge)
     for prepayment in today.prepayments:
@@ -157,6 +163,8 @@ def _calendar(events: Sequence[Event], as_of: date) -> dict[date, _Day]:
     for event in events:
         if isinstance(event, RateChange) and event.day <= as_of:
             on(event.day).rate_changes.append(event)
+        elif isinstance(event, Tranche) and event.day <= as_of:
+            on(event.day).tranches.append(event)
         elif isinstance(event, Charge) and event.day <= as_of:
             on(event.day).charges.append(event)
         elif isinstance(event, Refund) and event.value_date <= as_of:
@@ -165,6 +173,7 @@ def _calendar(events: Sequence[Event], as_of: date) -> dict[date, _Day]:
             on(event.day).foreclosure = True
     for today in calendar.values():
         today.rate_changes.sort(key=lambda e: e.reference)
+        today.tranches.sort(key=lambda e: e.reference)
         today.charges.sort(key=lambda e: e.reference)
         today.refunds.sort(key=lambda e: e.reference)
     return calendar

@@ -33,7 +33,7 @@ def loan_statement(
     waterfall = loan_waterfall(uow, loan)
     terms = loan_terms(loan)
     lines = statement_lines(
-        rows, events, loan.principal, loan.disbursed_on, as_of, waterfall, terms
+        rows, events, terms.principal, loan.disbursed_on, as_of, waterfall, terms
     )
     return f"{loan.external_id} (loan {loan.id})", lines
 

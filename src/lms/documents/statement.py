@@ -23,6 +23,7 @@ from lms.core.replay import (
     RateChange,
     Refund,
     Reversal,
+    Tranche,
     replay,
 )
 from lms.core.rows import Installment
@@ -34,7 +35,7 @@ ZERO = Decimal(0)
 @dataclass(frozen=True, slots=True)
 class StatementLine:
     day: date
-    # disbursement, payment, prepayment, returned payment, charge, excess applied, refund,
+    # disbursement, tranche, payment, prepayment, returned payment, charge, excess applied, refund,
     # rate change (the amount column then holds the new rate)
     kind: str
     reference: str
@@ -115,6 +116,12 @@ def _lines_of(day: date, state: LoanState, events: list[Event]) -> list[Statemen
             amount = -(event.amount + event.tax)
             lines.append(
                 StatementLine(day, "charge", event.reference, amount, ZERO, ZERO, ZERO, balance)
+            )
+        elif isinstance(event, Tranche) and event.day == day:
+            lines.append(
+                StatementLine(
+                    day, "tranche", event.reference, -event.amount, ZERO, ZERO, ZERO, balance
+                )
             )
         elif isinstance(event, Refund) and event.value_date == day:
             amount = -event.amount

@@ -55,9 +55,11 @@ def expected_balances(
     levied_tax = sum((c.tax for c in charges), ZERO)
     balances = {
         Account.LOAN_PRINCIPAL: principal
+        + state.principal_tranched
         - sum((i.principal_paid for i in state.installments), ZERO)
         - state.principal_prepaid,
-        Account.DISBURSEMENT_BANK: -(principal - lender - others - tax - bpi),
+        Account.DISBURSEMENT_BANK: -(principal - lender - others - tax - bpi)
+        - state.principal_tranched,
         Account.FEE_INCOME: -lender - levied,
         Account.FEE_RECEIVABLE: state.charges_due,
         Account.THIRD_PARTY_PAYABLE: -others,

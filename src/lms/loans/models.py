@@ -99,6 +99,9 @@ class Loan(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     interest_posted_through: Mapped[date | None] = mapped_column(Date)  # ledger: dues raised
     last_event_on: Mapped[date | None] = mapped_column(Date)
+    # paid out in tranches: the first one (the schedule starts from it; `principal` is the
+    # sanctioned amount); None: paid out in full
+    first_tranche: Mapped[Decimal | None] = mapped_column(Money)
     # where the money goes: {"ifsc", "account_number", "holder"} (outputs show the last 4 digits)
     disbursement_account: Mapped[dict[str, str] | None] = mapped_column(JSON)
     documents: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)  # [{kind, reference}]

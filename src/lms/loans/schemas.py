@@ -150,6 +150,16 @@ class DocumentIn(_Request):
     reference: str = Field(min_length=1, max_length=200)  # DMS id, file name
 
 
+class DisbursementIn(_Request):
+    amount: Amount | None = None  # a first tranche; None: the whole sanctioned amount
+
+
+class TrancheIn(_Request):
+    amount: Amount
+    value_date: date
+    reference: str = Field(min_length=1, max_length=64)
+
+
 class RateChangeIn(_Request):
     day: date
     annual_rate: Decimal = Field(ge=0, le=100, allow_inf_nan=False)
@@ -178,6 +188,7 @@ class LoanOut(BaseModel):
     disbursed_on: date | None
     closed_on: date | None
     spread: Shown | None = None  # floating: over the product's benchmark
+    first_tranche: Shown | None = None  # paid out in tranches: the first one
     disbursement_account: dict[str, str] | None = None  # account number masked
 
     @field_validator("disbursement_account")

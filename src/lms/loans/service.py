@@ -32,6 +32,7 @@ from lms.core.replay import (
     RateChange,
     Refund,
     Reversal,
+    Tranche,
     replay,
 )
 from lms.core.revision import Reschedule
@@ -48,16 +49,27 @@ from lms.loans.spec import SpecError, parse_spec
 _Query = TypeVar("_Query", bound=Select[Any])
 
 
-def disburse_loan(uow: UnitOfWork, *, loan_id: int, posting_date: date) -> Loan:
-    """Pay the loan out in full on its disbursement date; fees and deducted BPI are kept back."""
+def disburse_loan(
+    uow: UnitOfWork, *, loan_id: int, posting_date: date, amount: Decimal | None = None
+) -> Loan:
+    """Pay the loan out on its disbursement date, in full or (`amount`) its first tranche;
+    fees and deducted BPI are kept back. Later tranches: lms.loans.tranches."""
     loan = locked_loan(uow, loan_id)
     if loan.status != "approved":
         raise ConflictError(f"loan {loan_id} is {loan.status}, not approved")
+    if amount is not None and amount != loan.principal:
+        if not 0 < amount < loan.principal:
+            raise InvalidError(
+                [("amount", f"a first tranche must be above 0 and below {loan.principal}")]
+            )
+        loan.first_tranche = amount
     terms = loan_terms(loan)
+    if terms.precision.apply(terms.principal) != terms.principal:
+        raise InvalidError([("amount", f"must be a multiple of {terms.precision.step}")])
     schedule = generate_schedule(terms)
     bpi = schedule.bpi if terms.bpi is BPITreatment.DEDUCT else Decimal(0)
     entry = rules.disbursement(
-        str(loan.id), terms.disbursement_date, loan.principal, schedule.fee_charges, bpi
+        str(loan.id), terms.disbursement_date, terms.principal, schedule.fee_charges, bpi
     )
     post_entry(uow, entry, posting_date=posting_date)
     uow.session.add(
@@ -65,7 +77,7 @@ def disburse_loan(uow: UnitOfWork, *, loan_id: int, posting_date: date) -> Loan:
             loan_id=loan.id,
             kind="disbursement",
             value_date=terms.disbursement_date,
-            amount=loan.principal,
+            amount=terms.principal,
             created_at=datetime.now(UTC),
         )
     )
@@ -92,8 +104,12 @@ def disburse_loan(uow: UnitOfWork, *, loan_id: int, posting_date: date) -> Loan:
 
 
 def loan_terms(loan: Loan) -> LoanTerms:
-    """The loan's LoanTerms (parsed once per distinct terms: they never change)."""
-    return _terms_cached(json.dumps(loan.terms, sort_keys=True))
+    """The loan's LoanTerms (parsed once per distinct terms: they never change); a loan paid
+    out in tranches starts its schedule from the first tranche."""
+    spec = loan.terms
+    if loan.first_tranche is not None:
+        spec = {**spec, "principal": str(loan.first_tranche.normalize())}
+    return _terms_cached(json.dumps(spec, sort_keys=True))
 
 
 def loan_schedule(loan: Loan) -> Schedule:
@@ -146,6 +162,8 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             events.append(Reversal(day, ref))
         elif kind == "refund":
             events.append(Refund(day, money, ref))
+        elif kind == "tranche":
+            events.append(Tranche(day, money, ref))
         elif kind == "foreclosure":
             events.append(Foreclosure(day))
     return loan_schedule(loan).installments, events

@@ -24,7 +24,7 @@ from lms.web.errors import install_error_handlers
 
 def create_app(database_url: str) -> FastAPI:
     """The API over the database at `database_url` (already migrated: `lms db upgrade`)."""
-    from lms.web.routes import router
+    from lms.web import catalog_routes, routes
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets from its own package: the running
     # product never loads anything from the internet (FastAPI's default /docs uses a CDN).
@@ -34,7 +34,8 @@ def create_app(database_url: str) -> FastAPI:
     engine = make_engine(database_url)
     app.state.sessions = make_session_factory(engine)
     install_error_handlers(app)
-    app.include_router(router, prefix="/api/v1")
+    app.include_router(catalog_routes.router, prefix="/api/v1")
+    app.include_router(routes.router, prefix="/api/v1")
     return app
 
 

@@ -1,5 +1,5 @@
 """Schedule revisions and product rules: prepayment and rate-change events, floating rates
-(benchmarks and spreads), foreclosure and penal charge rules, co-borrowers and guarantors,
+(benchmarks and spreads), loans paid out in tranches, foreclosure and penal charge rules, co-borrowers and guarantors,
 consents, customer kind and addresses, the loan's disbursement account and documents, and each loan's oldest unpaid due date (for DPD).
 
 Revision ID: 0004
@@ -13,7 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
-from lms.db.types import DecimalText
+from lms.db.types import DecimalText, Money
 
 revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
@@ -35,6 +35,7 @@ _COLUMNS: dict[str, list[sa.Column[Any]]] = {
         sa.Column("penal_tax", DecimalText(), nullable=True),
     ],
     "loans": [
+        sa.Column("first_tranche", Money(), nullable=True),
         sa.Column("disbursement_account", sa.JSON(), nullable=True),
         sa.Column("documents", sa.JSON(), nullable=True),
         sa.Column("spread", DecimalText(), nullable=True),
