@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from lms.core.irr import IRRError
+from lms.core.replay import ReplayError
 from lms.core.schedule import generate_schedule
 from lms.core.validation import ScheduleError
 from lms.db import UnitOfWork
@@ -94,7 +95,8 @@ def simulate(
         OutputFormat, typer.Option("--format", "-f", help="table or json.")
     ] = OutputFormat.TABLE,
 ) -> None:
-    """Replay a loan's payments and reversals and print its state on each observation date."""
+    """Replay a loan's events (payments, prepayments, reversals, tranches, rate changes, charges,
+    refunds, foreclosure) and print its state on each observation date."""
     try:
         text = sys.stdin.buffer.read() if str(scenario) == "-" else scenario.read_bytes()
     except OSError as exc:
@@ -103,6 +105,8 @@ def simulate(
         states = load_scenario(text).states()
     except SpecError as exc:
         _fail(exc.problems)
+    except ReplayError as exc:
+        _fail([("events", str(exc))])
     except ScheduleError as exc:
         _fail([(f"terms.{p.field}", p.message) for p in exc.problems])
     if output is OutputFormat.CSV:

@@ -1,6 +1,7 @@
 """`lms simulate`: a scenario's states on its observation dates, and clear errors."""
 
 import json
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
@@ -52,7 +53,7 @@ def test_table_output() -> None:
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == (
         "As of 2026-03-16: principal outstanding 84151.39, due 0.00 (principal 0.00, "
-        "interest 0.00), excess 0.00, DPD 0"
+        "interest 0.00), charges due 0.00, excess 0.00, DPD 0, rate 12"
     )
 
 
@@ -72,8 +73,12 @@ BASE = json.loads(EXAMPLE.read_text())
             "error: events[0].pay.amount: Input should be greater than 0",
         ),
         (
+            {"events": [{"type": "writeoff", "date": "2026-02-15"}]},
+            "error: events[0]: Input tag 'writeoff' found using 'type' does not match",
+        ),
+        (
             {"events": [{"type": "prepay", "date": "2026-02-15"}]},
-            "error: events[0]: Input tag 'prepay' found using 'type' does not match",
+            "error: events[0].prepay.reschedule: Field required",
         ),
         (
             {"events": [{"type": "reverse", "date": "2026-02-15", "reference": "X"}]},
@@ -94,3 +99,26 @@ def test_bad_scenarios_name_the_field(change: dict[str, object], message: str) -
     result = runner.invoke(app, ["simulate", "-"], input=json.dumps({**BASE, **change}))
     assert result.exit_code == 2
     assert message in result.stderr
+
+
+def test_a_prepayment_then_a_foreclosure() -> None:
+    """examples/simulate-prepay.json: the figures of tests/unit/test_replay.py (EMI after the
+    prepayment 6,773.24; foreclosure interest 761.50 = 84,151.39 x 12 % x 26/365 + 64,151.39 x
+    12 % x 2/365)."""
+    example = EXAMPLE.parent / "simulate-prepay.json"
+    result = runner.invoke(app, ["simulate", str(example), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    after, closing = json.loads(result.stdout)
+    assert (after["principal_outstanding"], after["principal_prepaid"]) == ("64151.39", "20000.00")
+    assert after["installments"][3]["unpaid"] == "6773.24"
+    assert len(closing["installments"]) == 3
+    assert closing["installments"][2]["interest"] == "761.50"
+    assert closing["total_due"] == str(D("64151.39") + D("761.50"))
+
+
+def test_a_prepayment_of_everything_not_yet_due_is_an_error() -> None:
+    scenario = json.loads((EXAMPLE.parent / "simulate-prepay.json").read_text())
+    scenario["events"][2]["amount"] = "90000"
+    result = runner.invoke(app, ["simulate", "-"], input=json.dumps(scenario))
+    assert result.exit_code == 2
+    assert "foreclose" in result.output

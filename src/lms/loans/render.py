@@ -100,6 +100,10 @@ def state_document(state: LoanState) -> dict[str, Any]:
         "interest_due": str(state.interest_due),
         "total_due": str(state.principal_due + state.interest_due),
         "excess": str(state.excess),
+        "charges_due": str(state.charges_due),
+        "principal_prepaid": str(state.principal_prepaid),
+        "principal_tranched": str(state.principal_tranched),
+        "annual_rate": None if state.annual_rate is None else str(state.annual_rate),
         "dpd": state.dpd,
         "closed_on": state.closed_on.isoformat() if state.closed_on else None,
         "installments": [
@@ -129,7 +133,8 @@ def render_states_table(states: list[LoanState]) -> str:
         out.append(
             f"As of {doc['as_of']}: principal outstanding {doc['principal_outstanding']}, "
             f"due {doc['total_due']} (principal {doc['principal_due']}, interest "
-            f"{doc['interest_due']}), excess {doc['excess']}, DPD {doc['dpd']}{closed}"
+            f"{doc['interest_due']}), charges due {doc['charges_due']}, excess "
+            f"{doc['excess']}, DPD {doc['dpd']}, rate {doc['annual_rate']}{closed}"
         )
         header = [
             "#",

@@ -1,8 +1,10 @@
 """Simulation scenarios: loan terms, dated events and observation dates, as JSON.
 
 Documented in docs/simulate-spec.md. The terms are a schedule spec (docs/schedule-spec.md);
-events are payments (`pay`) and reversals of payments (`reverse`); each observation date gets
-the loan's state at its day-end from `lms.core.replay`.
+events are payments (`pay`), part-prepayments (`prepay`), reversals of either (`reverse`),
+further tranches (`disburse`), rate changes (`rate`), charges (`charge`), refunds of excess
+(`refund`) and a foreclosure (`foreclose`); each observation date gets the loan's state at its
+day-end from `lms.core.replay`.
 
 Guarantee: `load_scenario` either returns a `Scenario` whose events fit the loan, or raises
 `SpecError` naming every problem by its path (`events[2].amount`).
@@ -18,7 +20,20 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from lms.core.replay import Event, LoanState, Payment, Reversal, replay
+from lms.core.replay import (
+    Charge,
+    Event,
+    Foreclosure,
+    LoanState,
+    Payment,
+    Prepayment,
+    RateChange,
+    Refund,
+    Reversal,
+    Tranche,
+    replay,
+)
+from lms.core.revision import Reschedule
 from lms.core.schedule import Schedule, generate_schedule
 from lms.core.terms import MAX_AMOUNT, LoanTerms
 from lms.loans.spec import IsoDate, SpecError, parse_spec, problem_of
@@ -41,9 +56,55 @@ class ReverseEvent(_Strict):
     reference: str = Field(min_length=1, max_length=64)
 
 
+Reschedule_ = Literal["reduce_emi", "reduce_tenure"]
+
+
+class PrepayEvent(PayEvent):
+    type: Literal["prepay"]  # type: ignore[assignment]
+    reschedule: Reschedule_
+
+
+class DisburseEvent(PayEvent):
+    type: Literal["disburse"]  # type: ignore[assignment]
+
+
+class RefundEvent(PayEvent):
+    type: Literal["refund"]  # type: ignore[assignment]
+
+
+class ChargeEvent(PayEvent):
+    type: Literal["charge"]  # type: ignore[assignment]
+    tax: Annotated[Decimal, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)] = Decimal(0)
+
+
+class RateEvent(_Strict):
+    type: Literal["rate"]
+    date: IsoDate
+    annual_rate: Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)]
+    reschedule: Reschedule_
+    reference: str = Field(default="rate", min_length=1, max_length=64)
+
+
+class ForecloseEvent(_Strict):
+    type: Literal["foreclose"]
+    date: IsoDate
+
+
+AnyEvent = (
+    PayEvent
+    | PrepayEvent
+    | ReverseEvent
+    | DisburseEvent
+    | RefundEvent
+    | ChargeEvent
+    | RateEvent
+    | ForecloseEvent
+)
+
+
 class ScenarioSpec(_Strict):
     terms: dict[str, Any]
-    events: tuple[Annotated[PayEvent | ReverseEvent, Field(discriminator="type")], ...] = ()
+    events: tuple[Annotated[AnyEvent, Field(discriminator="type")], ...] = ()
     observe: tuple[IsoDate, ...] = Field(min_length=1)
 
 
@@ -56,7 +117,8 @@ class Scenario:
 
     def states(self) -> list[LoanState]:
         """The loan's state at the day-end of each observation date."""
-        return [replay(self.schedule.installments, self.events, day) for day in self.observe]
+        rows = self.schedule.installments
+        return [replay(rows, self.events, day, terms=self.terms) for day in self.observe]
 
 
 def load_scenario(text: str | bytes) -> Scenario:
@@ -79,9 +141,21 @@ def load_scenario(text: str | bytes) -> Scenario:
     return Scenario(terms, generate_schedule(terms), events, spec.observe)
 
 
-def _event(spec: PayEvent | ReverseEvent) -> Event:
+def _event(spec: AnyEvent) -> Event:
+    if isinstance(spec, PrepayEvent):
+        return Prepayment(spec.date, spec.amount, spec.reference, Reschedule(spec.reschedule))
+    if isinstance(spec, DisburseEvent):
+        return Tranche(spec.date, spec.amount, spec.reference)
+    if isinstance(spec, RefundEvent):
+        return Refund(spec.date, spec.amount, spec.reference)
+    if isinstance(spec, ChargeEvent):
+        return Charge(spec.date, spec.amount, spec.tax, spec.reference)
     if isinstance(spec, PayEvent):
         return Payment(spec.date, spec.amount, spec.reference)
+    if isinstance(spec, RateEvent):
+        return RateChange(spec.date, spec.annual_rate, spec.reference, Reschedule(spec.reschedule))
+    if isinstance(spec, ForecloseEvent):
+        return Foreclosure(spec.date)
     return Reversal(spec.date, spec.reference)
 
 
@@ -89,7 +163,7 @@ def _check_references(events: tuple[Event, ...]) -> None:
     problems = []
     paid: set[str] = set()
     for index, event in enumerate(events):
-        if isinstance(event, Payment):
+        if isinstance(event, Payment | Prepayment):
             if event.reference in paid:
                 problems.append((f"events[{index}].reference", "already used by another payment"))
             paid.add(event.reference)
