@@ -272,3 +272,69 @@ def test_a_returned_nach_debit_levies_the_bounce_charge(db_url: str, engine: Eng
         ("charge", D("-590.00"))
     ]
     _sound(sessions)
+
+
+def test_a_payment_returned_after_its_surplus_was_refunded(db_url: str, engine: Engine) -> None:
+    """A cheque of 10,000 (EMI 8,884.88): 1,115.12 refunded on 20 Feb, the cheque returned on 25
+    Feb. The borrower owes the EMI and the 1,115.12 back (a recovery, not income); the ledger
+    holds it as a receivable, and the next payment pays it first."""
+    sessions = _setup(db_url, engine, settings={})
+    loan_id = _book(sessions)
+    _pay(sessions, loan_id, "10000", date(2026, 2, 15), "CHQ1")
+    with UnitOfWork(sessions) as uow:
+        refund_excess(
+            uow,
+            loan_id=loan_id,
+            amount=D("1115.12"),
+            value_date=date(2026, 2, 20),
+            reference="RF1",
+            posting_date=date(2026, 2, 20),
+        )
+        cheque = uow.session.scalar(select(LoanEvent.id).where(LoanEvent.reference == "CHQ1"))
+        assert cheque is not None
+        reverse_payment(
+            uow,
+            loan_id=loan_id,
+            event_id=cheque,
+            known_on=date(2026, 2, 25),
+            posting_date=date(2026, 2, 25),
+        )
+        uow.commit()
+    _sound(sessions)
+    with UnitOfWork(sessions) as uow:
+        state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 2, 25))
+        balances = account_balances(uow.session, str(loan_id))
+    assert (state.charges_due, state.dpd) == (D("1115.12"), 11)
+    assert balances["fee_receivable"] == D("1115.12")
+    assert balances["collection_bank"] == -D("1115.12")
+    assert "fee_income" not in balances
+    _pay(sessions, loan_id, "10000", date(2026, 3, 1), "NEFT2")
+    _sound(sessions)
+    with UnitOfWork(sessions) as uow:
+        paid = loan_state(uow, loan_id=loan_id, as_of=date(2026, 3, 1))
+    assert (paid.charges_due, paid.dpd, paid.excess) == (0, 0, 0)
+
+
+def test_one_utr_may_pay_two_loans_of_one_borrower_but_not_anothers(
+    db_url: str, engine: Engine
+) -> None:
+    sessions = _setup(db_url, engine, settings={})
+    first = _book(sessions)
+    with UnitOfWork(sessions) as uow:
+        second = onboard_loan(
+            uow,
+            request=LoanRequest("APP-2", "PUN01", 1, "PL", D(50000), D(12), 12, date(2026, 1, 15)),
+        ).id
+        other = onboard_loan(
+            uow,
+            request=LoanRequest("APP-3", "PUN01", 2, "PL", D(50000), D(12), 12, date(2026, 1, 15)),
+        ).id
+        for loan_id in (second, other):
+            disburse_loan(uow, loan_id=loan_id, posting_date=date(2026, 1, 15))
+        uow.commit()
+    utr = "SBIN526046123456"
+    _pay(sessions, first, "8884.88", date(2026, 2, 15), utr)
+    _pay(sessions, second, "4442.44", date(2026, 2, 15), utr)  # the same transfer, split
+    with pytest.raises(ConflictError, match=f"already paid loan {first} of another borrower"):
+        _pay(sessions, other, "4442.44", date(2026, 2, 15), utr)
+    _sound(sessions)

@@ -28,6 +28,7 @@ from lms.core.replay import (
     Payment,
     Prepayment,
     RateChange,
+    Refund,
     ReplayError,
     Reversal,
     replay,
@@ -223,3 +224,25 @@ def test_a_rate_change_revises_from_its_day_and_is_reported() -> None:
 def test_revising_events_need_the_terms() -> None:
     with pytest.raises(ReplayError, match="terms"):
         replay(ROWS, [Prepayment(APR10, D(30000), "P", Reschedule.REDUCE_EMI)], APR10)
+
+
+def test_a_payment_returned_after_its_surplus_was_refunded_leaves_a_recovery() -> None:
+    """10,000 on 15 Feb (installment 1 is 8,884.88): 1,115.12 held and refunded on 20 Feb; the
+    payment is returned on 25 Feb, so the borrower owes installment 1 again and the 1,115.12
+    refunded; a payment of 10,000 on 1 Mar pays the recovery first (a fee, past due)."""
+    events = [
+        Payment(FEB15, D(10000), "CHQ1"),
+        Refund(date(2026, 2, 20), D("1115.12"), "RF1"),
+        Reversal(date(2026, 2, 25), "CHQ1"),
+    ]
+    state = replay(ROWS, events, date(2026, 2, 25))
+    assert (state.charges_due, state.excess, state.principal_due) == (
+        D("1115.12"),
+        D(0),
+        D("7884.88"),
+    )
+    assert state.dpd == 11
+    later = replay(ROWS, [*events, Payment(date(2026, 3, 1), D(10000), "NEFT2")], date(2026, 3, 1))
+    assert later.charges_due == 0 and later.dpd == 0
+    assert later.applied[-1].parts[0] == Part(-1, Component.FEE, D("1115.12"))
+    assert later.excess == D(0)  # 10,000 - 1,115.12 - 8,884.88

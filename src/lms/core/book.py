@@ -15,7 +15,7 @@ from datetime import date
 from decimal import Decimal
 
 from lms.core.allocation import Bucket, Component, Owed, Part, Waterfall, allocate
-from lms.core.events import Charge, Money, Prepayment, Tranche
+from lms.core.events import Charge, Money, Prepayment, Refund, Tranche
 from lms.core.foreclosure import foreclosed_rows
 from lms.core.money import ZERO
 from lms.core.revision import Reschedule, Revision, RevisionError, revised_rows
@@ -80,6 +80,9 @@ class ReplayError(ValueError):
     """Events that cannot belong to the loan (a duplicate reference, a reversal of nothing)."""
 
 
+RECOVERY = "recovery:"  # reference prefix of a refund owed back (not income, unlike charges)
+
+
 class Book:
     """Paid parts per installment and component, charges and the excess, while replaying.
 
@@ -132,6 +135,16 @@ class Book:
         self.paid[-len(self.charges), Component.FEE] = charge.amount * 0
         self.left += charge.amount + charge.tax
         self.closed_on = None  # owing again
+
+    def refund(self, refund: Refund) -> None:
+        """Pay excess back. A refund beyond the excess (its payment was returned after it) is
+        owed back by the borrower from the refund's day: a recovery, paid like a charge."""
+        short = refund.amount - self.excess
+        if short <= 0:
+            self.excess -= refund.amount
+            return
+        self.excess = self.zero
+        self.levy(Charge(refund.value_date, short, self.zero, f"{RECOVERY}{refund.reference}"))
 
     def take_excess(self) -> Decimal:
         amount, self.excess = self.excess, self.excess * 0

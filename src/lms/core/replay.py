@@ -6,8 +6,7 @@ not yet due; charges
 are levied; a part-prepayment pays what is due and reduces the principal (the installments not
 yet due are worked out again, lms.core.revision); a foreclosure makes everything fall due that
 day; unapplied funds (excess) pay what falls due; payments are split by the waterfall over what
-is owed, and what they cannot place is held as excess; refunds pay excess back (never more than
-is held). A reversal (a returned cheque or NACH debit) voids its payment from the payment's own
+is owed, and what they cannot place is held as excess; refunds pay excess back. A reversal (a returned cheque or NACH debit) voids its payment from the payment's own
 value date once the reversal is known, so a backdated payment or a reversal is just another
 replay.
 
@@ -140,11 +139,7 @@ def _run_day(
         parts, held = book.apply(payment.amount, day, waterfall)
         applied.append(Applied(payment, parts, held))
     for refund in today.refunds:
-        if refund.amount > book.excess:
-            raise ReplayError(
-                f"refund {refund.reference!r} exceeds the unapplied funds {book.excess}"
-            )
-        book.excess -= refund.amount
+        book.refund(refund)
 
 
 def _calendar(events: Sequence[Event], as_of: date) -> dict[date, _Day]:

@@ -127,7 +127,8 @@ class LoanEvent(Base):
     value_date: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal | None] = mapped_column(Money)
     tax: Mapped[Decimal | None] = mapped_column(Money)  # a charge's tax (GST)
-    reference: Mapped[str | None] = mapped_column(String(64))  # UTR, NACH debit id, receipt
+    # UTR, NACH debit id, receipt; one may be split over one borrower's loans, never two's
+    reference: Mapped[str | None] = mapped_column(String(64), index=True)
     channel: Mapped[str | None] = mapped_column(String(16))  # upi, nach, neft, cash ...
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     rate: Mapped[Decimal | None] = mapped_column(DecimalText)  # a rate change's new rate

@@ -248,7 +248,27 @@ def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent
         raise ConflictError(
             f"reference {request.reference!r} is already a payment of loan {loan.id}"
         )
+    _check_other_borrowers(uow, loan, request.reference)
     return None
+
+
+def _check_other_borrowers(uow: UnitOfWork, loan: Loan, reference: str) -> None:
+    """One transfer (a UTR, a receipt) may pay several loans of one borrower; on another
+    borrower's loan it is a posting error."""
+    other = uow.session.scalar(
+        select(LoanEvent.loan_id)
+        .join(Loan, Loan.id == LoanEvent.loan_id)
+        .where(
+            LoanEvent.reference == reference,
+            LoanEvent.kind.in_(_MONEY_IN),
+            Loan.customer_id != loan.customer_id,
+        )
+        .limit(1)
+    )
+    if other is not None:
+        raise ConflictError(
+            f"reference {reference!r} already paid loan {other} of another borrower"
+        )
 
 
 def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> None:

@@ -55,6 +55,8 @@ def upgrade() -> None:
                 batch_op.add_column(column)
     with op.batch_alter_table("loans") as batch_op:
         batch_op.create_index(batch_op.f("ix_loans_oldest_unpaid_due"), ["oldest_unpaid_due"])
+    with op.batch_alter_table("loan_events") as batch_op:
+        batch_op.create_index(batch_op.f("ix_loan_events_reference"), ["reference"])
     _create_tables()
 
 
@@ -90,6 +92,8 @@ def downgrade() -> None:
     op.drop_index(op.f("ix_consents_customer_id"), table_name="consents")
     op.drop_table("consents")
     op.drop_table("loan_parties")
+    with op.batch_alter_table("loan_events") as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loan_events_reference"))
     with op.batch_alter_table("loans") as batch_op:
         batch_op.drop_index(batch_op.f("ix_loans_oldest_unpaid_due"))
     for table, columns in _COLUMNS.items():
