@@ -5,7 +5,8 @@ Guarantees:
   `make_engine` / `default_sqlite_url` are called.
 - ``postgresql://`` and ``postgres://`` URLs are rewritten to the psycopg 3 driver
   (``postgresql+psycopg://``); every other URL is used as given.
-- SQLite connections enforce foreign keys (``PRAGMA foreign_keys = ON``), wait up to
+- SQLite connections enforce foreign keys (``PRAGMA foreign_keys = ON``), use the write-ahead
+  log (``journal_mode = WAL``), wait up to
   `SQLITE_BUSY_TIMEOUT_MS` for a lock instead of failing at once, and have real transactions:
   the driver's implicit transaction handling is switched off and every SQLAlchemy transaction
   starts with ``BEGIN IMMEDIATE``. So DDL (migrations) is transactional, a rollback undoes
@@ -64,6 +65,10 @@ def _on_sqlite_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> N
     try:
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.execute(f"PRAGMA busy_timeout = {SQLITE_BUSY_TIMEOUT_MS:d}")
+        # write-ahead log: readers never wait for the writer and a commit is one fsync (of the
+        # log) instead of two; still durable (synchronous stays FULL). In-memory databases
+        # answer "memory" and are left as they are.
+        cursor.execute("PRAGMA journal_mode = WAL")
     finally:
         cursor.close()
 

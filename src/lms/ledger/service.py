@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from lms.db import UnitOfWork
+from lms.db import Base, UnitOfWork
 from lms.ledger.accounts import Account
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.ledger.rules import JournalEntry, LedgerError, Line, reversal_of
@@ -53,27 +53,37 @@ def load_entry(uow: UnitOfWork, entry_id: int) -> JournalEntry:
     )
 
 
+_ENTRIES = Base.metadata.tables["journal_entries"]
+_INSERT_LINES = insert(Base.metadata.tables["journal_lines"])
+
+
 def _write(uow: UnitOfWork, entry: JournalEntry, posting_date: date, reverses: int | None) -> int:
+    """Two statements (the entry with RETURNING, its lines in one executemany), no ORM unit of
+    work: posting is on every payment's path."""
     session = uow.session
-    row = JournalEntryRow(
-        loan_id=entry.loan_id,
-        event=entry.event,
-        value_date=entry.value_date,
-        posting_date=posting_date,
-        created_at=datetime.now(UTC),
-        reverses_id=reverses,
-    )
-    session.add(row)
-    session.flush()
-    session.add_all(
-        JournalLineRow(
-            entry_id=row.id,
+    entry_id: int = session.execute(
+        insert(_ENTRIES)
+        .values(
             loan_id=entry.loan_id,
-            account=line.account.value,
-            debit=line.debit,
-            credit=line.credit,
+            event=entry.event,
+            value_date=entry.value_date,
+            posting_date=posting_date,
+            created_at=datetime.now(UTC),
+            reverses_id=reverses,
         )
-        for line in entry.lines
+        .returning(_ENTRIES.c.id)
+    ).scalar_one()
+    session.execute(
+        _INSERT_LINES,
+        [
+            {
+                "entry_id": entry_id,
+                "loan_id": entry.loan_id,
+                "account": line.account.value,
+                "debit": line.debit,
+                "credit": line.credit,
+            }
+            for line in entry.lines
+        ],
     )
-    session.flush()
-    return row.id
+    return entry_id

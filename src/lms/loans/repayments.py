@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from lms.core.replay import LoanState
 from lms.db import UnitOfWork
@@ -217,13 +217,20 @@ def _levy_bounce_charge(uow: UnitOfWork, loan: Loan, payment: LoanEvent, known_o
 
 def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent | None:
     """The earlier payment with this idempotency key (a retry), or None. A different payment
-    with the key, or another payment with the reference, is a conflict. One query for both."""
+    with the key, another payment of this loan with the reference, or the reference on another
+    borrower's loan, is a conflict (one transfer may pay several loans of one borrower). One
+    query for all."""
     same_key = LoanEvent.idempotency_key == request.idempotency_key
     same_reference = LoanEvent.kind.in_(_MONEY_IN) & (LoanEvent.reference == request.reference)
-    condition = same_reference if request.idempotency_key is None else same_key | same_reference
-    earlier = uow.session.scalars(
-        select(LoanEvent).where(LoanEvent.loan_id == loan.id, condition)
+    condition = same_reference
+    if request.idempotency_key is not None:
+        condition = condition | ((LoanEvent.loan_id == loan.id) & same_key)
+    found = uow.session.execute(
+        select(LoanEvent, Loan.customer_id)
+        .join(Loan, Loan.id == LoanEvent.loan_id)
+        .where(condition)
     ).all()
+    earlier = [event for event, _ in found if event.loan_id == loan.id]
     retried = next(
         (
             e
@@ -248,27 +255,12 @@ def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent
         raise ConflictError(
             f"reference {request.reference!r} is already a payment of loan {loan.id}"
         )
-    _check_other_borrowers(uow, loan, request.reference)
-    return None
-
-
-def _check_other_borrowers(uow: UnitOfWork, loan: Loan, reference: str) -> None:
-    """One transfer (a UTR, a receipt) may pay several loans of one borrower; on another
-    borrower's loan it is a posting error."""
-    other = uow.session.scalar(
-        select(LoanEvent.loan_id)
-        .join(Loan, Loan.id == LoanEvent.loan_id)
-        .where(
-            LoanEvent.reference == reference,
-            LoanEvent.kind.in_(_MONEY_IN),
-            Loan.customer_id != loan.customer_id,
-        )
-        .limit(1)
-    )
+    other = next((e for e, customer in found if customer != loan.customer_id), None)
     if other is not None:
         raise ConflictError(
-            f"reference {reference!r} already paid loan {other} of another borrower"
+            f"reference {request.reference!r} already paid loan {other.loan_id} of another borrower"
         )
+    return None
 
 
 def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> None:
@@ -323,21 +315,49 @@ def oldest_unpaid_due(state: LoanState) -> date | None:
     return None
 
 
+_INSTALLMENTS = LoanInstallment.metadata.tables["loan_installments"]
+_UPDATE_INSTALLMENT = (
+    update(_INSTALLMENTS)
+    .where(
+        _INSTALLMENTS.c.loan_id == bindparam("key_loan"),
+        _INSTALLMENTS.c.number == bindparam("key_number"),
+    )
+    .values(
+        {
+            name: bindparam(name)
+            for name in ("due_date", "principal", "interest", "principal_paid", "interest_paid")
+        }
+    )
+)
+
+
+def _keyed(values: dict[str, object]) -> dict[str, object]:
+    """Parameters of _UPDATE_INSTALLMENT (the key under names the SET clause does not use)."""
+    rest = {k: v for k, v in values.items() if k not in ("loan_id", "number")}
+    return {"key_loan": values["loan_id"], "key_number": values["number"], **rest}
+
+
 def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
     """Make the stored installments and the loan's figures equal the replayed state (a
     foreclosure replaces the installments not yet due by one; the stored rows follow). Only
     what changed is written."""
+    columns = (
+        LoanInstallment.due_date,
+        LoanInstallment.principal,
+        LoanInstallment.interest,
+        LoanInstallment.principal_paid,
+        LoanInstallment.interest_paid,
+    )
     stored = {
-        row.number: row
-        for row in uow.session.scalars(
-            select(LoanInstallment).where(LoanInstallment.loan_id == loan.id)
+        number: tuple(values)
+        for number, *values in uow.session.execute(
+            select(LoanInstallment.number, *columns).where(LoanInstallment.loan_id == loan.id)
         )
     }
+    names = [column.key for column in columns]
+    added: list[dict[str, object]] = []
+    changed: list[dict[str, object]] = []
     for item in state.installments:
-        row = stored.pop(item.number, None)
-        if row is None:
-            row = LoanInstallment(loan_id=loan.id, number=item.number)
-            uow.session.add(row)
         wanted = (
             item.due_date,
             item.principal,
@@ -345,18 +365,24 @@ def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
             item.principal_paid,
             item.interest_paid,
         )
-        if (
-            row.due_date,
-            row.principal,
-            row.interest,
-            row.principal_paid,
-            row.interest_paid,
-        ) != wanted:
-            row.due_date, row.principal, row.interest, row.principal_paid, row.interest_paid = (
-                wanted
+        have = stored.pop(item.number, None)
+        if have != wanted:
+            values = {
+                "loan_id": loan.id,
+                "number": item.number,
+                **dict(zip(names, wanted, strict=True)),
+            }
+            (added if have is None else changed).append(values)
+    if added:
+        uow.session.execute(insert(_INSTALLMENTS), added)
+    if changed:
+        uow.session.execute(_UPDATE_INSTALLMENT, [_keyed(values) for values in changed])
+    if stored:  # derived rows of a schedule that a revision or a foreclosure replaced
+        uow.session.execute(
+            delete(LoanInstallment).where(
+                LoanInstallment.loan_id == loan.id, LoanInstallment.number.in_(list(stored))
             )
-    for gone in stored.values():  # derived rows of the schedule a foreclosure replaced
-        uow.session.delete(gone)
+        )
     loan.excess = state.excess
     loan.last_event_on = state.as_of
     loan.oldest_unpaid_due = oldest_unpaid_due(state)
