@@ -6,8 +6,10 @@ code 2, writing nothing; output goes to stdout in the format asked for.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
+from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -141,27 +143,51 @@ def db_upgrade(database_url: DatabaseOption = None) -> None:
 @app.command()
 def demo(
     database_url: DatabaseOption = None,
-    loans: Annotated[int, typer.Option(min=1, help="How many loans to create.")] = 300,
+    loans: Annotated[int, typer.Option(min=1, help="How many loans to create.")] = 2000,
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the API after.")
     ] = True,
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    fresh: Annotated[
+        bool, typer.Option("--fresh", help="Rebuild the demo book even if today's is there.")
+    ] = False,
 ) -> None:
     """Build a demo book (branches, five products, loans with up to two years of history) in a
-    fresh database, check its ledger, then serve the API."""
+    fresh database, check its ledger, then serve the API. The default book (no
+    --database-url) is kept and reused the same day for the same number of loans."""
+    from lms.web.app import business_date
+
+    today = business_date()
+    url, reuse = (database_url, False) if database_url else _demo_book(loans, today, fresh)
+    if reuse:
+        typer.echo(
+            f"reusing today's demo book of {loans} loans in {_shown(url)} (--fresh rebuilds)"
+        )
+    else:
+        _build_demo_book(url, loans, today)
+        if not database_url:
+            _demo_stamp().write_text(_demo_stamp_text(loans, today))
+    if serve_after:
+        serve(database_url=url, host="127.0.0.1", port=port, workers=1)
+
+
+def _build_demo_book(url: str, loans: int, today: date) -> None:
     from lms.db import make_engine, make_session_factory
     from lms.db.migrate import upgrade
     from lms.ledger.check import ledger_problems
     from lms.loans.balances import loan_ledger_problems
     from lms.loans.demo import build_demo
-    from lms.web.app import business_date
 
-    url = database_url or _fresh_demo_url()
     upgrade(url)
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     typer.echo(f"building {loans} demo loans in {_shown(url)} ...")
-    summary = build_demo(sessions, loans=loans, as_of=business_date())
+
+    def progress(done: int) -> None:
+        if done % 250 == 0 and done < loans:
+            typer.echo(f"  {done} loans ...")
+
+    summary = build_demo(sessions, loans=loans, as_of=today, progress=progress)
     with UnitOfWork(sessions) as uow:
         problems = ledger_problems(uow.session) + loan_ledger_problems(uow)
     engine.dispose()
@@ -171,18 +197,51 @@ def demo(
     )
     if problems:
         raise typer.Exit(1)
-    if serve_after:
-        serve(database_url=url, host="127.0.0.1", port=port, workers=1)
 
 
-def _fresh_demo_url() -> str:
+def _demo_book(loans: int, today: date, fresh: bool) -> tuple[str, bool]:
+    """The default demo database's URL, and whether today's book of `loans` loans is there."""
     from sqlalchemy.engine import make_url
 
     from lms.db import default_sqlite_url
 
     path = Path(make_url(default_sqlite_url()).database or "lms.sqlite3").with_name("demo.sqlite3")
-    path.unlink(missing_ok=True)
-    return f"sqlite:///{path}"
+    stamp = _demo_stamp()
+    same = stamp.exists() and stamp.read_text() == _demo_stamp_text(loans, today)
+    if not fresh and path.exists() and same:
+        return f"sqlite:///{path}", True
+    for stale in (
+        path,
+        stamp,
+        path.with_name(path.name + "-wal"),
+        path.with_name(path.name + "-shm"),
+    ):
+        stale.unlink(missing_ok=True)
+    return f"sqlite:///{path}", False
+
+
+def _demo_stamp() -> Path:
+    """Beside the default demo database: what it was built from."""
+    from sqlalchemy.engine import make_url
+
+    from lms.db import default_sqlite_url
+
+    return Path(make_url(default_sqlite_url()).database or "lms.sqlite3").with_name("demo.json")
+
+
+def _demo_stamp_text(loans: int, today: date) -> str:
+    """What the default demo book was built from: reused only if all of it is the same."""
+    from lms import __version__
+    from lms.db.migrate import head_revision
+
+    return json.dumps(
+        {
+            "loans": loans,
+            "as_of": today.isoformat(),
+            "version": __version__,
+            "schema": head_revision(),
+        }
+    )
 
 
 @app.command()

@@ -143,6 +143,7 @@ def test_revised_rows_repay_the_new_balance_exactly(
     new = revised[len(rows) - len(future) :]
     assert sum(r.principal for r in new) == before + change
     assert all(r.principal > 0 and r.interest >= 0 for r in new)
+    assert all(r.principal == r.principal.quantize(D("0.01")) for r in new)  # on the grid
     assert [r.number for r in revised] == list(range(1, len(revised) + 1))
     assert revised[-1].balance == 0
     if change == 0 and keep is Reschedule.REDUCE_TENURE and len(future) >= 3:

@@ -107,17 +107,20 @@ def revised_rows(
         emi = terms.rounding.apply_ratio(*level_installment(balance, new.periodic, len(future)))
         count = len(future)
     else:
-        emi = _current_emi(future, old, before)
+        emi = _current_emi(terms, future, old, before)
         count = MAX_INSTALLMENTS - len(kept)
         walk.fold = True
     return (*kept, *walk.rows(future, first_interest, emi, count))
 
 
-def _current_emi(future: list[Installment], rates: Rates, balance: Decimal) -> Decimal:
-    """The level EMI the loan pays now: a row that is neither the next nor the last."""
+def _current_emi(
+    terms: LoanTerms, future: list[Installment], rates: Rates, balance: Decimal
+) -> Decimal:
+    """The level EMI the loan pays now: a row that is neither the next nor the last; with
+    fewer rows left, the level EMI of the balance over them (rounded as the loan rounds)."""
     if len(future) >= 3:
         return future[1].total
-    return future[0].principal + apply_factor(balance, rates.periodic_factor)
+    return terms.rounding.apply_ratio(*level_installment(balance, rates.periodic, len(future)))
 
 
 class _Walk:

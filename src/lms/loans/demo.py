@@ -1,6 +1,8 @@
 """A demo portfolio: branches, products, customers and loans with up to two years of realistic
-repayment history (on-time payers, late payers, partial payers, defaulters), built through the
-same services as real use, so the ledger and the loans agree exactly.
+repayment history (on-time payers, late payers, partial payers, defaulters, bounced debits,
+part-prepayers, foreclosures; home loans floating on the repo rate through its moves, some paid
+out in two tranches), built through the same services as real use, so the ledger and the loans
+agree exactly.
 
 Guarantee: the same seed, size and date always build the same book; every money movement goes
 through `lms.loans.repayments`, so `lms ledger check` passes on the result.
@@ -9,19 +11,23 @@ through `lms.loans.repayments`, so `lms ledger check` passes on the result.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
-from datetime import date, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.core.rows import Installment
 from lms.db import UnitOfWork
-from lms.loans.catalog import create_branch, create_customer, create_product
+from lms.loans.catalog import ProductRules, create_branch, create_customer, create_product
+from lms.loans.foreclosure import foreclose_loan
+from lms.loans.models import BenchmarkRate, Loan, LoanInstallment
 from lms.loans.onboarding import LoanRequest, onboard_loan
+from lms.loans.rates import change_rate
 from lms.loans.repayments import PaymentRequest, record_payment, reverse_payment
-from lms.loans.service import disburse_loan, loan_schedule
+from lms.loans.service import disburse_loan, replayed
+from lms.loans.tranches import disburse_tranche
 
 BRANCHES = {
     "PUN01": "Pune Camp",
@@ -115,7 +121,25 @@ LAST = [
     "Mehta",
     "Gill",
 ]
-BEHAVIOURS = [("on_time", 70), ("late", 15), ("partial", 7), ("defaulter", 5), ("bounced", 3)]
+BEHAVIOURS = [
+    ("on_time", 62),
+    ("late", 14),
+    ("partial", 6),
+    ("defaulter", 5),
+    ("bounced", 3),
+    ("prepayer", 6),
+    ("foreclosed", 4),
+]
+# charge and rate rules beside the schedule settings (the home loan floats on the repo rate)
+RULES = {
+    "PL": ProductRules(foreclosure_charge=(Decimal(4), Decimal(18))),
+    "TW": ProductRules(foreclosure_charge=(Decimal(3), Decimal(18))),
+    "HL": ProductRules(rate_type="floating", benchmark="REPO", reschedule="reduce_tenure"),
+    "GL": ProductRules(),
+    "MSME": ProductRules(foreclosure_charge=(Decimal(2), Decimal(18))),
+}
+# the RBI repo rate, as the demo's benchmark: (days before the demo date, rate)
+REPO_MOVES = [(800, "6.50"), (540, "6.25"), (420, "6.00"), (180, "5.50")]
 
 
 @dataclass(frozen=True)
@@ -126,9 +150,15 @@ class DemoSummary:
 
 
 def build_demo(
-    sessions: sessionmaker[Session], *, loans: int, as_of: date, seed: int = 7
+    sessions: sessionmaker[Session],
+    *,
+    loans: int,
+    as_of: date,
+    seed: int = 7,
+    progress: Callable[[int], None] | None = None,
 ) -> DemoSummary:
-    """Create the demo book in an empty, migrated database."""
+    """Create the demo book in an empty, migrated database; `progress` hears the number of
+    loans built after each one."""
     rnd = random.Random(seed)
     with UnitOfWork(sessions) as uow:
         for code, name in BRANCHES.items():
@@ -142,13 +172,24 @@ def build_demo(
                 amount=(Decimal(amount[0]), Decimal(amount[1])),
                 rate=(Decimal(rate[0]), Decimal(rate[1])),
                 tenure=tenure,
-                bounce_charge=(Decimal(500), Decimal(18)),
+                rules=replace(RULES[code], bounce_charge=(Decimal(500), Decimal(18))),
             )
+        uow.session.add_all(
+            BenchmarkRate(
+                benchmark="REPO",
+                effective_from=as_of - timedelta(days=days),
+                rate=Decimal(rate),
+                created_at=datetime.now(UTC),
+            )
+            for days, rate in REPO_MOVES
+        )
         uow.commit()
     payments = reversals = 0
     for number in range(1, loans + 1):
         made, returned = _one_loan(sessions, rnd, number, as_of)
         payments, reversals = payments + made, reversals + returned
+        if progress is not None:
+            progress(number)
     return DemoSummary(loans, payments, reversals)
 
 
@@ -163,15 +204,18 @@ def _one_loan(
         customer = create_customer(
             uow,
             branch_code=branch,
-            name=f"{rnd.choice(FIRST)} {rnd.choice(LAST)}",
+            name=f"{rnd.choice(FIRST)} {rnd.choice(LAST)}"
+            + (" Enterprises" if code == "MSME" else ""),
             phone=f"9{rnd.randrange(10**8, 10**9)}",
+            kind="entity" if code == "MSME" else "individual",
         )
+        principal = Decimal(rnd.randrange(amount[0], amount[1]) // 1000 * 1000)
         request = LoanRequest(
             external_id=f"LOS-{number:06d}",
             branch_code=branch,
             customer_id=customer.id,
             product_code=code,
-            principal=Decimal(rnd.randrange(amount[0], amount[1]) // 1000 * 1000),
+            principal=principal,
             annual_rate=Decimal(
                 rnd.randrange(int(Decimal(rate[0]) * 4), int(Decimal(rate[1]) * 4) + 1)
             )
@@ -182,58 +226,171 @@ def _one_loan(
             disbursement_date=disbursed,
         )
         loan = onboard_loan(uow, request=request)
-        disburse_loan(uow, loan_id=loan.id, posting_date=disbursed)
+        # a third of home loans are paid out in two tranches (a house being built)
+        tranche = principal * 6 // 10 if code == "HL" and rnd.random() < 0.33 else None
+        disburse_loan(uow, loan_id=loan.id, posting_date=disbursed, amount=tranche)
         uow.commit()
-        loan_id, rows = loan.id, loan_schedule(loan).installments
+        plan = _Plan(loan.id, disbursed, as_of, principal - (tranche or principal), code)
     behaviour = rnd.choices([b for b, _ in BEHAVIOURS], weights=[w for _, w in BEHAVIOURS])[0]
-    return _repay(sessions, rnd, loan_id, rows, behaviour, as_of)
+    if behaviour == "prepayer" and code not in ("PL", "TW", "HL"):
+        behaviour = "on_time"  # part-prepayments revise level-EMI schedules only
+    return _repay(sessions, rnd, plan, behaviour)
+
+
+@dataclass(frozen=True)
+class _Plan:
+    loan_id: int
+    disbursed: date
+    as_of: date
+    second_tranche: Decimal  # paid out 60 days after the first (0: paid out in full)
+    product: str
 
 
 def _repay(
-    sessions: sessionmaker[Session],
-    rnd: random.Random,
-    loan_id: int,
-    rows: tuple[Installment, ...],
-    behaviour: str,
-    as_of: date,
+    sessions: sessionmaker[Session], rnd: random.Random, plan: _Plan, behaviour: str
 ) -> tuple[int, int]:
+    """Pay installment after installment as the borrower's behaviour says, reading each
+    installment as the loan now has it (tranches, rate moves and prepayments change them)."""
     made = returned = 0
-    stop = rnd.randrange(1, 6) if behaviour == "defaulter" else len(rows)
-    for row in rows[:stop]:
+    stop = rnd.randrange(1, 6) if behaviour == "defaulter" else 10**6
+    special = rnd.randrange(3, 15)  # when a prepayer prepays, or a borrower forecloses
+    for number in range(1, stop + 1):
+        row = _installment(sessions, plan.loan_id, number)
+        if row is None:
+            break
         delay = rnd.randrange(5, 40) if behaviour == "late" and rnd.random() < 0.6 else 0
         paid_on = row.due_date + timedelta(days=delay)
-        if paid_on > as_of:
+        if paid_on > plan.as_of:
             break
-        amount = (
-            row.total
-            if behaviour != "partial"
-            else (row.total * Decimal("0.6")).quantize(Decimal("0.01"))
+        if plan.product == "HL" and _before_paying(sessions, plan, paid_on):
+            row = _installment(sessions, plan.loan_id, number)
+            assert row is not None
+        share = Decimal("0.6") if behaviour == "partial" else Decimal(1)
+        amount = ((row.principal + row.interest) * share).quantize(Decimal("0.01"))
+        returned += _pay(
+            sessions,
+            rnd,
+            plan,
+            f"NACH-{plan.loan_id}-{number}",
+            amount,
+            paid_on,
+            bounce=behaviour == "bounced",
         )
-        with UnitOfWork(sessions) as uow:
-            event, _ = record_payment(
-                uow,
-                loan_id=loan_id,
-                posting_date=paid_on,
-                request=PaymentRequest(
-                    amount=amount,
-                    value_date=paid_on,
-                    reference=f"NACH-{loan_id}-{row.number}",
-                    channel="nach",
-                ),
-            )
-            if (
-                behaviour == "bounced"
-                and rnd.random() < 0.2
-                and paid_on + timedelta(days=3) <= as_of
-            ):
-                reverse_payment(
-                    uow,
-                    loan_id=loan_id,
-                    event_id=event.id,
-                    known_on=paid_on + timedelta(days=3),
-                    posting_date=paid_on + timedelta(days=3),
-                )
-                returned += 1
-            uow.commit()
         made += 1
+        if number == special and behaviour in ("prepayer", "foreclosed"):
+            made += _special(sessions, rnd, plan, behaviour, paid_on + timedelta(days=12))
+            if behaviour == "foreclosed":
+                break
     return made, returned
+
+
+def _installment(
+    sessions: sessionmaker[Session], loan_id: int, number: int
+) -> LoanInstallment | None:
+    with UnitOfWork(sessions) as uow:
+        row = uow.session.get(LoanInstallment, (loan_id, number))
+        if row is not None:
+            uow.session.expunge(row)
+        return row
+
+
+def _before_paying(sessions: sessionmaker[Session], plan: _Plan, day: date) -> bool:
+    """What happens to a home loan up to `day` before the payment: its second tranche, and
+    the repo rate's moves (its rate is the repo rate plus its spread). True if anything did."""
+    done = False
+    with UnitOfWork(sessions) as uow:
+        loan = uow.session.get(Loan, plan.loan_id)
+        assert loan is not None and loan.last_event_on is not None
+        since = loan.last_event_on
+        second = plan.disbursed + timedelta(days=60)
+        if plan.second_tranche and since < second <= day:
+            disburse_tranche(
+                uow,
+                loan_id=loan.id,
+                amount=plan.second_tranche,
+                value_date=second,
+                reference=f"TR2-{loan.id}",
+                posting_date=second,
+            )
+            done = True
+        for days, rate in REPO_MOVES if plan.product == "HL" else ():
+            moved = plan.as_of - timedelta(days=days)
+            if plan.disbursed < moved and since < moved <= day and loan.status == "active":
+                change_rate(
+                    uow,
+                    loan_id=loan.id,
+                    day=moved,
+                    annual_rate=Decimal(rate) + (loan.spread or 0),
+                    reschedule="reduce_tenure",
+                    reference=f"REPO@{moved.isoformat()}",
+                    posting_date=moved,
+                )
+                done = True
+        uow.commit()
+    return done
+
+
+def _pay(
+    sessions: sessionmaker[Session],
+    rnd: random.Random,
+    plan: _Plan,
+    reference: str,
+    amount: Decimal,
+    paid_on: date,
+    *,
+    bounce: bool,
+) -> int:
+    """One NACH debit; a bouncer's is returned three days later one time in five."""
+    with UnitOfWork(sessions) as uow:
+        loan = uow.session.get(Loan, plan.loan_id)
+        if loan is None or loan.status != "active":
+            return 0
+        request = PaymentRequest(amount, paid_on, reference, "nach")
+        event, _ = record_payment(uow, loan_id=plan.loan_id, posting_date=paid_on, request=request)
+        returned = 0
+        known = paid_on + timedelta(days=3)
+        if bounce and rnd.random() < 0.2 and known <= plan.as_of:
+            reverse_payment(
+                uow, loan_id=plan.loan_id, event_id=event.id, known_on=known, posting_date=known
+            )
+            returned = 1
+        uow.commit()
+    return returned
+
+
+def _special(
+    sessions: sessionmaker[Session], rnd: random.Random, plan: _Plan, behaviour: str, day: date
+) -> int:
+    """A part-prepayment of about a quarter of the principal (either choice), or a
+    foreclosure; returns 1 if one was made."""
+    if day > plan.as_of:
+        return 0
+    with UnitOfWork(sessions) as uow:
+        loan = uow.session.get(Loan, plan.loan_id)
+        if loan is None or loan.status != "active" or loan.last_event_on is None:
+            return 0
+        day = max(day, loan.last_event_on)
+        if day > plan.as_of:
+            return 0
+        if behaviour == "foreclosed":
+            foreclose_loan(
+                uow,
+                loan_id=loan.id,
+                on=day,
+                reference=f"FC-{loan.id}",
+                channel="neft",
+                posting_date=day,
+            )
+        else:
+            state = replayed(uow, loan, day)
+            amount = (state.principal_outstanding / 4).quantize(Decimal("1"))
+            request = PaymentRequest(
+                amount + state.principal_due + state.interest_due + state.charges_due,
+                day,
+                f"PRE-{loan.id}",
+                "neft",
+                reschedule=rnd.choice(["reduce_emi", "reduce_tenure"]),
+            )
+            record_payment(uow, loan_id=loan.id, request=request, posting_date=day)
+        uow.commit()
+    return 1
