@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from datetime import date
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 
 from lms.db.migrate import upgrade
 from lms.web.app import create_app
@@ -165,9 +169,6 @@ def test_api_docs_load_nothing_from_the_internet(client: TestClient) -> None:
 
 
 def test_statement_and_kfs_documents(client: TestClient) -> None:
-    import io
-
-    from pypdf import PdfReader
 
     loan = client.post("/api/v1/loans", json=LOAN).json()
     assert client.get(f"/api/v1/loans/{loan['id']}/statement").status_code == 409  # not disbursed
@@ -315,6 +316,16 @@ def test_floating_products_benchmarks_parties_and_consents(
     assert booked["spread"] == "2.50"
     assert booked["disbursement_account"]["account_number"] == "XXXXXXXXXX5678"
     client.post(f"/api/v1/loans/{booked['id']}/disbursement")
+    kfs = client.get(f"/api/v1/loans/{booked['id']}/kfs.pdf")
+    text = " ".join(
+        page.extract_text() for page in PdfReader(io.BytesIO(kfs.content)).pages
+    ).replace("\n", " ")
+    monthly = Fraction(925, 120000)  # 9.25 % a year
+    emi = 500000 * monthly / (1 - (1 + monthly) ** -12)
+    emi_text = str((Decimal(emi.numerator) / emi.denominator).quantize(Decimal("0.01")))
+    assert f"9 floating: REPO + spread 2.50; a 0.25% rise: EMI Rs {emi_text}" in text
+    assert "foreclosure and part-prepayment: no charge (floating rate, individual)" in text
+    assert "penal charge 24% a year on the overdue amount" in text
     moved = client.post(
         "/api/v1/benchmarks/REPO/rates", json={"effective_from": "2026-04-10", "rate": "6.25"}
     ).json()

@@ -179,3 +179,21 @@ class _Walk:
         if self.terms.interest_basis is InterestBasis.PERIODIC:
             return self.rates.periodic_factor
         return self.rates.factor_between(self.previous, due)
+
+
+def rate_rise_effect(
+    terms: LoanTerms, rows: Sequence[Installment], rise: Decimal
+) -> tuple[Decimal, int]:
+    """What a rate `rise` (percentage points) from disbursement would do, as the KFS of a
+    floating-rate loan shows it: (the EMI if the tenure is kept, the number of installments
+    if the EMI is kept). Raises RevisionError if the schedule cannot be revised."""
+    day = terms.disbursement_date
+    higher = terms.annual_rate + rise
+    keep_tenure = revised_rows(
+        terms, rows, Revision(day, Decimal(0), terms.annual_rate, higher, Reschedule.REDUCE_EMI)
+    )
+    keep_emi = revised_rows(
+        terms, rows, Revision(day, Decimal(0), terms.annual_rate, higher, Reschedule.REDUCE_TENURE)
+    )
+    emi = keep_tenure[1].total if len(keep_tenure) > 2 else keep_tenure[0].total
+    return emi, len(keep_emi)

@@ -68,7 +68,8 @@ def kfs_pdf(
     issued_on: date,
     terms: LoanTerms,
     schedule: Schedule,
-    contingent: str = "none defined for this product",
+    contingent: Sequence[str] = ("none defined for this product",),
+    rate_type: str = "fixed",
 ) -> bytes:
     styles = getSampleStyleSheet()
     first = schedule.installments[0]
@@ -80,14 +81,14 @@ def kfs_pdf(
         ("Loan term (installments)", len(schedule.installments)),
         ("Installment (EMI) (Rs)", schedule.emi),
         ("Commencement of repayment", first.due_date.isoformat()),
-        ("Interest rate (% per year) and type", f"{terms.annual_rate} fixed"),
+        ("Interest rate (% per year) and type", f"{terms.annual_rate} {rate_type}"),
         ("Broken-period interest (Rs)", f"{schedule.bpi} ({terms.bpi.value})"),
         ("Total interest (Rs)", schedule.total_interest),
         ("Upfront fees and tax (Rs)", schedule.upfront_fees),
         ("Net disbursed amount (Rs)", schedule.net_disbursed),
         ("Total amount payable (Rs)", schedule.total_payable),
         ("Annual percentage rate (APR, %)", schedule.apr),
-        ("Contingent charges", contingent),
+        *(("Contingent charges" if k == 0 else "", text) for k, text in enumerate(contingent)),
     ]
     fees = [("Fee", "Payable to", "Amount (Rs)", "Tax (Rs)")] + [
         (f.name, "the lender" if f.payee.value == "lender" else "a third party", f.amount, f.tax)
@@ -102,7 +103,7 @@ def kfs_pdf(
         ("Cash flow", "Time (periods)", "Amount (Rs)"),
         ("net disbursed", "0", -schedule.net_disbursed),
     ] + [
-        (f"installment {r.number}", f"{float(offset + r.number):.4f}", r.total)
+        (f"installment {r.number}", _periods(offset + r.number), r.total)
         for r in schedule.installments
     ]
     parts: list[object] = [

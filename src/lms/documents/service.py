@@ -7,12 +7,17 @@ state is (same schedule, same replay), so they cannot disagree with it.
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
+from lms.core.revision import RevisionError, rate_rise_effect
+from lms.core.schedule import Schedule
+from lms.core.terms import LoanTerms
 from lms.db import UnitOfWork
 from lms.documents.pdf import kfs_pdf
 from lms.documents.statement import StatementLine, statement_lines
 from lms.loans.errors import ConflictError
-from lms.loans.models import Product
+from lms.loans.foreclosure import charge_exempt
+from lms.loans.models import Customer, Loan, Product
 from lms.loans.service import (
     existing_loan,
     loan_history,
@@ -43,14 +48,58 @@ def loan_kfs(uow: UnitOfWork, *, loan_id: int) -> bytes:
     loan = existing_loan(uow, loan_id)
     label = f"{loan.external_id} (loan {loan.id})"
     product = uow.session.get(Product, loan.product_id)
-    contingent = "none defined for this product"
-    if product is not None and product.bounce_charge:
-        contingent = f"bounce charge Rs {product.bounce_charge:f} + {product.bounce_charge_tax or 0}% GST per returned payment"
+    borrower = uow.session.get(Customer, loan.customer_id)
+    terms, schedule = loan_terms(loan), loan_schedule(loan)
     return kfs_pdf(
         label,
         f"KFS-{loan.external_id}",
         loan.created_at.date(),
-        loan_terms(loan),
-        loan_schedule(loan),
-        contingent,
+        terms,
+        schedule,
+        contingent_charges(product, charge_exempt(product, borrower)),
+        rate_description(loan, product, terms, schedule),
+    )
+
+
+def contingent_charges(product: Product | None, exempt: bool) -> list[str]:
+    """The product's charges that depend on what happens, as the KFS lists them."""
+    if product is None:
+        return ["none defined for this product"]
+    lines = []
+    if product.penal_rate:
+        lines.append(
+            f"penal charge {product.penal_rate:f}% a year on the overdue amount"
+            f" + {product.penal_tax or 0}% GST (not interest; never compounded)"
+        )
+    if product.bounce_charge:
+        lines.append(
+            f"bounce charge Rs {product.bounce_charge:f} + {product.bounce_charge_tax or 0}% GST"
+            " per returned payment"
+        )
+    if exempt:
+        lines.append("foreclosure and part-prepayment: no charge (floating rate, individual)")
+    elif product.foreclosure_charge:
+        lines.append(
+            f"foreclosure charge {product.foreclosure_charge:f}% of the principal foreclosed"
+            f" + {product.foreclosure_charge_tax or 0}% GST"
+        )
+    return lines or ["none defined for this product"]
+
+
+def rate_description(
+    loan: Loan, product: Product | None, terms: LoanTerms, schedule: Schedule
+) -> str:
+    """ "fixed", or the floating rate's benchmark, spread and the effect of a 0.25 % rise."""
+    if product is None or product.rate_type != "floating":
+        return "fixed"
+    spread = loan.spread or Decimal(0)
+    cents = spread.quantize(Decimal("0.01"))
+    text = f"floating: {product.benchmark} + spread {cents if cents == spread else spread}"
+    try:
+        emi, count = rate_rise_effect(terms, schedule.installments, Decimal("0.25"))
+    except RevisionError as exc:
+        return f"{text}; effect of a 0.25% rise not computed ({exc})"
+    return (
+        f"{text}; a 0.25% rise: EMI Rs {emi} for the same tenure, or"
+        f" {count - len(schedule.installments)} more installments at the same EMI"
     )

@@ -61,6 +61,12 @@ def foreclosure_quote(uow: UnitOfWork, *, loan_id: int, on: date) -> Foreclosure
     )
 
 
+def charge_exempt(product: Product | None, borrower: Customer | None) -> bool:
+    """A floating-rate loan to an individual: no foreclosure or prepayment charge (RBI)."""
+    individual = borrower is None or (borrower.kind or "individual") == "individual"
+    return product is not None and product.rate_type == "floating" and individual
+
+
 def foreclosure_charge(uow: UnitOfWork, loan: Loan, principal: Decimal) -> tuple[Decimal, Decimal]:
     """(charge, GST) for foreclosing `principal` under the loan's product; none on a
     floating-rate loan to an individual borrower (RBI)."""
@@ -68,9 +74,7 @@ def foreclosure_charge(uow: UnitOfWork, loan: Loan, principal: Decimal) -> tuple
     product = uow.session.get(Product, loan.product_id)
     if product is None or not product.foreclosure_charge:
         return zero, zero
-    borrower = uow.session.get(Customer, loan.customer_id)
-    individual = borrower is None or (borrower.kind or "individual") == "individual"
-    if product.rate_type == "floating" and individual:
+    if charge_exempt(product, uow.session.get(Customer, loan.customer_id)):
         return zero, zero
     precision = loan_terms(loan).precision
     fee = precision.apply(principal * product.foreclosure_charge / 100)
