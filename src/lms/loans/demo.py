@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.db import UnitOfWork
@@ -229,12 +230,13 @@ def _one_loan(
         # a third of home loans are paid out in two tranches (a house being built)
         tranche = principal * 6 // 10 if code == "HL" and rnd.random() < 0.33 else None
         disburse_loan(uow, loan_id=loan.id, posting_date=disbursed, amount=tranche)
-        uow.commit()
         plan = _Plan(loan.id, disbursed, as_of, principal - (tranche or principal), code)
-    behaviour = rnd.choices([b for b, _ in BEHAVIOURS], weights=[w for _, w in BEHAVIOURS])[0]
-    if behaviour == "prepayer" and code not in ("PL", "TW", "HL"):
-        behaviour = "on_time"  # part-prepayments revise level-EMI schedules only
-    return _repay(sessions, rnd, plan, behaviour)
+        behaviour = rnd.choices([b for b, _ in BEHAVIOURS], weights=[w for _, w in BEHAVIOURS])[0]
+        if behaviour == "prepayer" and code not in ("PL", "TW", "HL"):
+            behaviour = "on_time"  # part-prepayments revise level-EMI schedules only
+        done = _repay(uow, rnd, plan, behaviour)
+        uow.commit()  # one transaction per loan and its whole history
+    return done
 
 
 @dataclass(frozen=True)
@@ -246,29 +248,27 @@ class _Plan:
     product: str
 
 
-def _repay(
-    sessions: sessionmaker[Session], rnd: random.Random, plan: _Plan, behaviour: str
-) -> tuple[int, int]:
+def _repay(uow: UnitOfWork, rnd: random.Random, plan: _Plan, behaviour: str) -> tuple[int, int]:
     """Pay installment after installment as the borrower's behaviour says, reading each
     installment as the loan now has it (tranches, rate moves and prepayments change them)."""
     made = returned = 0
     stop = rnd.randrange(1, 6) if behaviour == "defaulter" else 10**6
     special = rnd.randrange(3, 15)  # when a prepayer prepays, or a borrower forecloses
     for number in range(1, stop + 1):
-        row = _installment(sessions, plan.loan_id, number)
+        row = _installment(uow, plan.loan_id, number)
         if row is None:
             break
         delay = rnd.randrange(5, 40) if behaviour == "late" and rnd.random() < 0.6 else 0
         paid_on = row.due_date + timedelta(days=delay)
         if paid_on > plan.as_of:
             break
-        if plan.product == "HL" and _before_paying(sessions, plan, paid_on):
-            row = _installment(sessions, plan.loan_id, number)
+        if plan.product == "HL" and _before_paying(uow, plan, paid_on):
+            row = _installment(uow, plan.loan_id, number)
             assert row is not None
         share = Decimal("0.6") if behaviour == "partial" else Decimal(1)
         amount = ((row.principal + row.interest) * share).quantize(Decimal("0.01"))
         returned += _pay(
-            sessions,
+            uow,
             rnd,
             plan,
             f"NACH-{plan.loan_id}-{number}",
@@ -278,60 +278,65 @@ def _repay(
         )
         made += 1
         if number == special and behaviour in ("prepayer", "foreclosed"):
-            made += _special(sessions, rnd, plan, behaviour, paid_on + timedelta(days=12))
+            made += _special(uow, rnd, plan, behaviour, paid_on + timedelta(days=12))
             if behaviour == "foreclosed":
                 break
     return made, returned
 
 
-def _installment(
-    sessions: sessionmaker[Session], loan_id: int, number: int
-) -> LoanInstallment | None:
-    with UnitOfWork(sessions) as uow:
-        row = uow.session.get(LoanInstallment, (loan_id, number))
-        if row is not None:
-            uow.session.expunge(row)
-        return row
+def _installment(uow: UnitOfWork, loan_id: int, number: int) -> _Row | None:
+    """Installment `number` as stored now (read afresh: services write it with Core)."""
+    found = uow.session.execute(
+        select(LoanInstallment.due_date, LoanInstallment.principal, LoanInstallment.interest).where(
+            LoanInstallment.loan_id == loan_id, LoanInstallment.number == number
+        )
+    ).one_or_none()
+    return None if found is None else _Row(*found)
 
 
-def _before_paying(sessions: sessionmaker[Session], plan: _Plan, day: date) -> bool:
+@dataclass(frozen=True)
+class _Row:
+    due_date: date
+    principal: Decimal
+    interest: Decimal
+
+
+def _before_paying(uow: UnitOfWork, plan: _Plan, day: date) -> bool:
     """What happens to a home loan up to `day` before the payment: its second tranche, and
     the repo rate's moves (its rate is the repo rate plus its spread). True if anything did."""
     done = False
-    with UnitOfWork(sessions) as uow:
-        loan = uow.session.get(Loan, plan.loan_id)
-        assert loan is not None and loan.last_event_on is not None
-        since = loan.last_event_on
-        second = plan.disbursed + timedelta(days=60)
-        if plan.second_tranche and since < second <= day:
-            disburse_tranche(
+    loan = uow.session.get(Loan, plan.loan_id)
+    assert loan is not None and loan.last_event_on is not None
+    since = loan.last_event_on
+    second = plan.disbursed + timedelta(days=60)
+    if plan.second_tranche and since < second <= day:
+        disburse_tranche(
+            uow,
+            loan_id=loan.id,
+            amount=plan.second_tranche,
+            value_date=second,
+            reference=f"TR2-{loan.id}",
+            posting_date=second,
+        )
+        done = True
+    for days, rate in REPO_MOVES if plan.product == "HL" else ():
+        moved = plan.as_of - timedelta(days=days)
+        if plan.disbursed < moved and since < moved <= day and loan.status == "active":
+            change_rate(
                 uow,
                 loan_id=loan.id,
-                amount=plan.second_tranche,
-                value_date=second,
-                reference=f"TR2-{loan.id}",
-                posting_date=second,
+                day=moved,
+                annual_rate=Decimal(rate) + (loan.spread or 0),
+                reschedule="reduce_tenure",
+                reference=f"REPO@{moved.isoformat()}",
+                posting_date=moved,
             )
             done = True
-        for days, rate in REPO_MOVES if plan.product == "HL" else ():
-            moved = plan.as_of - timedelta(days=days)
-            if plan.disbursed < moved and since < moved <= day and loan.status == "active":
-                change_rate(
-                    uow,
-                    loan_id=loan.id,
-                    day=moved,
-                    annual_rate=Decimal(rate) + (loan.spread or 0),
-                    reschedule="reduce_tenure",
-                    reference=f"REPO@{moved.isoformat()}",
-                    posting_date=moved,
-                )
-                done = True
-        uow.commit()
     return done
 
 
 def _pay(
-    sessions: sessionmaker[Session],
+    uow: UnitOfWork,
     rnd: random.Random,
     plan: _Plan,
     reference: str,
@@ -341,56 +346,50 @@ def _pay(
     bounce: bool,
 ) -> int:
     """One NACH debit; a bouncer's is returned three days later one time in five."""
-    with UnitOfWork(sessions) as uow:
-        loan = uow.session.get(Loan, plan.loan_id)
-        if loan is None or loan.status != "active":
-            return 0
-        request = PaymentRequest(amount, paid_on, reference, "nach")
-        event, _ = record_payment(uow, loan_id=plan.loan_id, posting_date=paid_on, request=request)
-        returned = 0
-        known = paid_on + timedelta(days=3)
-        if bounce and rnd.random() < 0.2 and known <= plan.as_of:
-            reverse_payment(
-                uow, loan_id=plan.loan_id, event_id=event.id, known_on=known, posting_date=known
-            )
-            returned = 1
-        uow.commit()
+    loan = uow.session.get(Loan, plan.loan_id)
+    if loan is None or loan.status != "active":
+        return 0
+    request = PaymentRequest(amount, paid_on, reference, "nach")
+    event, _ = record_payment(uow, loan_id=plan.loan_id, posting_date=paid_on, request=request)
+    returned = 0
+    known = paid_on + timedelta(days=3)
+    if bounce and rnd.random() < 0.2 and known <= plan.as_of:
+        reverse_payment(
+            uow, loan_id=plan.loan_id, event_id=event.id, known_on=known, posting_date=known
+        )
+        returned = 1
     return returned
 
 
-def _special(
-    sessions: sessionmaker[Session], rnd: random.Random, plan: _Plan, behaviour: str, day: date
-) -> int:
+def _special(uow: UnitOfWork, rnd: random.Random, plan: _Plan, behaviour: str, day: date) -> int:
     """A part-prepayment of about a quarter of the principal (either choice), or a
     foreclosure; returns 1 if one was made."""
     if day > plan.as_of:
         return 0
-    with UnitOfWork(sessions) as uow:
-        loan = uow.session.get(Loan, plan.loan_id)
-        if loan is None or loan.status != "active" or loan.last_event_on is None:
-            return 0
-        day = max(day, loan.last_event_on)
-        if day > plan.as_of:
-            return 0
-        if behaviour == "foreclosed":
-            foreclose_loan(
-                uow,
-                loan_id=loan.id,
-                on=day,
-                reference=f"FC-{loan.id}",
-                channel="neft",
-                posting_date=day,
-            )
-        else:
-            state = replayed(uow, loan, day)
-            amount = (state.principal_outstanding / 4).quantize(Decimal("1"))
-            request = PaymentRequest(
-                amount + state.principal_due + state.interest_due + state.charges_due,
-                day,
-                f"PRE-{loan.id}",
-                "neft",
-                reschedule=rnd.choice(["reduce_emi", "reduce_tenure"]),
-            )
-            record_payment(uow, loan_id=loan.id, request=request, posting_date=day)
-        uow.commit()
+    loan = uow.session.get(Loan, plan.loan_id)
+    if loan is None or loan.status != "active" or loan.last_event_on is None:
+        return 0
+    day = max(day, loan.last_event_on)
+    if day > plan.as_of:
+        return 0
+    if behaviour == "foreclosed":
+        foreclose_loan(
+            uow,
+            loan_id=loan.id,
+            on=day,
+            reference=f"FC-{loan.id}",
+            channel="neft",
+            posting_date=day,
+        )
+    else:
+        state = replayed(uow, loan, day)
+        amount = (state.principal_outstanding / 4).quantize(Decimal("1"))
+        request = PaymentRequest(
+            amount + state.principal_due + state.interest_due + state.charges_due,
+            day,
+            f"PRE-{loan.id}",
+            "neft",
+            reschedule=rnd.choice(["reduce_emi", "reduce_tenure"]),
+        )
+        record_payment(uow, loan_id=loan.id, request=request, posting_date=day)
     return 1
