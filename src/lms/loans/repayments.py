@@ -70,23 +70,22 @@ def record_payment(
     )
     uow.session.add(event)
     uow.session.flush()
-    rows, events = loan_history(uow, loan)
+    history = loan_history(uow, loan)
     assert loan.last_event_on is not None
-    if request.value_date > loan.last_event_on:  # a new day: entries event by event
-        state = replayed(uow, loan, request.value_date, (rows, events))
-        _post_dues_and_excess(uow, loan, state, request.value_date, posting_date)
-        applied = next(a for a in state.applied if a.payment.reference == request.reference)
-        entry = rules.repayment(str(loan.id), request.value_date, applied.parts, applied.held)
-        post_entry(uow, entry, posting_date=posting_date)
-    else:  # on or before the last event's day: the allocations of that day may change
-        state = replayed(uow, loan, loan.last_event_on, (rows, events))
+    day, last = request.value_date, loan.last_event_on
+    state = replayed(uow, loan, max(day, last), history)
+    if day > last:  # a new day: raise the dues and move the excess used since the last event
+        _post_dues_and_excess(uow, loan, state, day, posting_date)
+    # the payment's own entry, as it was applied on its day; for a backdated or same-day
+    # payment that changes how other money of those days was applied, post_difference below
+    # posts the one adjustment the replay implies (for a new day it posts nothing)
+    on_its_day = state if day >= last else replayed(uow, loan, day, history)
+    applied = next(a for a in on_its_day.applied if a.payment.reference == request.reference)
+    entry = rules.repayment(str(loan.id), day, applied.parts, applied.held)
+    post_entry(uow, entry, posting_date=posting_date)
     _store(uow, loan, state)
-    # the ledger must equal the replayed loan: for a new day this posts nothing; for a backdated
-    # or same-day payment it posts the one adjustment that the replay implies
-    known = (state, events)
-    post_difference(
-        uow, loan, value_date=request.value_date, posting_date=posting_date, known=known
-    )
+    known = (state, history[1])
+    post_difference(uow, loan, value_date=day, posting_date=posting_date, known=known)
     uow.session.flush()
     return event, True
 

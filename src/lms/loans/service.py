@@ -182,11 +182,20 @@ def replayed(
 
 def loan_waterfall(uow: UnitOfWork, loan: Loan) -> Waterfall:
     """The allocation waterfall of the loan's product version."""
-    product = uow.session.get(Product, loan.product_id)
-    if product is None or product.waterfall is None:
+    order, future = uow.session.execute(
+        select(Product.waterfall, Product.future_rule).where(Product.id == loan.product_id)
+    ).one()
+    return _waterfall(json.dumps(order), future)
+
+
+@lru_cache(maxsize=256)
+def _waterfall(order: str, future: str | None) -> Waterfall:
+    pairs = json.loads(order)
+    if pairs is None:
         return STANDARD
-    order = tuple((Bucket(b), Component(c)) for b, c in product.waterfall)
-    return Waterfall(order, FutureRule(product.future_rule or "next"))
+    return Waterfall(
+        tuple((Bucket(b), Component(c)) for b, c in pairs), FutureRule(future or "next")
+    )
 
 
 def loan_state(uow: UnitOfWork, *, loan_id: int, as_of: date) -> LoanState:
