@@ -200,3 +200,48 @@ def test_onboarding_keeps_parties_account_and_documents(
                     "HL-11", "PUN01", 1, "HL", D(500000), D(9), 12, date(2025, 11, 1)
                 ),
             )
+
+
+def test_fees_collected_apart_are_owed_by_the_borrower_not_deducted(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A product that collects its 2 % processing fee (+ 18 % GST) instead of deducting it:
+    5,00,000 is paid out in full and the borrower owes 10,000 + 1,800 from disbursement; the
+    first EMI payment pays that first. One loan's own fee (1 %) replaces the product's."""
+    with UnitOfWork(sessions) as uow:
+        create_product(
+            uow,
+            code="PLC",
+            name="Personal loan, fees collected",
+            settings={"fees": [{"name": "processing", "percent": "2", "tax": "18"}]},
+            rules=ProductRules(fee_collection="collect"),
+            **WIDE,  # type: ignore[arg-type]
+        )
+        request = LoanRequest("PLC-1", "PUN01", 1, "PLC", D(500000), D(9), 12, JAN15)
+        loan = onboard_loan(uow, request=request)
+        disburse_loan(uow, loan_id=loan.id, posting_date=JAN15)
+        own = LoanRequest(
+            "PLC-2",
+            "PUN01",
+            1,
+            "PLC",
+            D(500000),
+            D(9),
+            12,
+            JAN15,
+            fees=({"name": "processing", "percent": "1", "tax": "18"},),
+        )
+        assert onboard_loan(uow, request=own).net_disbursed == D(500000) - D(5000) - D(900)
+        uow.commit()
+        loan_id = loan.id
+    balances = _sound(sessions, loan_id)
+    assert balances["disbursement_bank"] == -D(500000)
+    assert balances["fee_receivable"] == D(11800)
+    assert (balances["fee_income"], balances["tax_payable"]) == (-D(10000), -D(1800))
+    with UnitOfWork(sessions) as uow:
+        payment = PaymentRequest(D(11800) + ROWS[0].total, date(2026, 2, 15), "P1", "upi")
+        record_payment(uow, loan_id=loan_id, request=payment, posting_date=date(2026, 2, 15))
+        uow.commit()
+        state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 2, 15))
+    assert (state.charges_due, state.dpd, state.excess) == (0, 0, 0)
+    assert _sound(sessions, loan_id)["fee_receivable"] == 0

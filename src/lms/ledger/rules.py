@@ -87,18 +87,23 @@ def disbursement(
     principal: Decimal,
     fees: Sequence[FeeCharge] = (),
     bpi_deducted: Decimal = ZERO,
+    *,
+    fees_collected: bool = False,
 ) -> JournalEntry:
-    """The loan is paid out: principal lent, less fees, their tax and BPI deducted from it."""
+    """The loan is paid out: principal lent, less fees, their tax and BPI deducted from it; or,
+    with `fees_collected`, less only the BPI, the fees and tax being owed by the borrower."""
     lender_fees = sum((f.amount for f in fees if f.payee is FeePayee.LENDER), ZERO)
     others = sum((f.amount for f in fees if f.payee is FeePayee.THIRD_PARTY), ZERO)
     tax = sum((f.tax for f in fees), ZERO)
-    paid_out = principal - lender_fees - others - tax - bpi_deducted
+    owed = lender_fees + others + tax if fees_collected else ZERO
+    paid_out = principal - lender_fees - others - tax - bpi_deducted + owed
     return _entry(
         "disbursement",
         value_date,
         loan_id,
         [
             debit(Account.LOAN_PRINCIPAL, principal),
+            debit(Account.FEE_RECEIVABLE, owed),
             credit(Account.DISBURSEMENT_BANK, paid_out),
             credit(Account.FEE_INCOME, lender_fees),
             credit(Account.THIRD_PARTY_PAYABLE, others),

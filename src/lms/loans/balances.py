@@ -22,7 +22,7 @@ from lms.ledger.check import LedgerProblem, account_balances
 from lms.ledger.rules import JournalEntry, credit, debit
 from lms.ledger.service import post_entry
 from lms.loans.models import Loan
-from lms.loans.service import loan_history, loan_schedule, loan_terms, replayed
+from lms.loans.service import FEES_COLLECTED, loan_history, loan_schedule, loan_terms, replayed
 
 ZERO = Decimal(0)
 
@@ -51,14 +51,17 @@ def expected_balances(
         ZERO,
     )
     received = sum((a.payment.amount for a in state.applied), ZERO)
-    levied = sum((c.amount for c in charges), ZERO)
-    levied_tax = sum((c.tax for c in charges), ZERO)
+    # upfront fees collected from the borrower instead of deducted: owed like a charge, but
+    # their income and tax are the schedule's fees, recognised at disbursement
+    collected = sum((c.amount + c.tax for c in charges if c.reference == FEES_COLLECTED), ZERO)
+    levied = sum((c.amount for c in charges if c.reference != FEES_COLLECTED), ZERO)
+    levied_tax = sum((c.tax for c in charges if c.reference != FEES_COLLECTED), ZERO)
     balances = {
         Account.LOAN_PRINCIPAL: principal
         + state.principal_tranched
         - sum((i.principal_paid for i in state.installments), ZERO)
         - state.principal_prepaid,
-        Account.DISBURSEMENT_BANK: -(principal - lender - others - tax - bpi)
+        Account.DISBURSEMENT_BANK: -(principal - lender - others - tax - bpi + collected)
         - state.principal_tranched,
         Account.FEE_INCOME: -lender - levied,
         Account.FEE_RECEIVABLE: state.charges_due,

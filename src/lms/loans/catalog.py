@@ -99,6 +99,7 @@ class ProductRules:
     rate_type: str = "fixed"  # or floating: benchmark + the loan's spread
     benchmark: str | None = None
     reschedule: str = "reduce_tenure"  # on a benchmark move: keep the EMI (or reduce_emi)
+    fee_collection: str = "deduct"  # upfront fees deducted from the payout, or collected
 
     def problems(self) -> list[tuple[str, str]]:
         found = []
@@ -118,6 +119,8 @@ class ProductRules:
             found.append(("rate_type", "must be 'fixed' or 'floating'"))
         if (self.rate_type == "floating") != (self.benchmark is not None):
             found.append(("benchmark", "is needed for a floating rate, and only for one"))
+        if self.fee_collection not in ("deduct", "collect"):
+            found.append(("fee_collection", "must be 'deduct' or 'collect'"))
         if self.reschedule not in {r.value for r in Reschedule}:
             found.append(("reschedule", "must be 'reduce_emi' or 'reduce_tenure'"))
         return found
@@ -197,6 +200,7 @@ def _rule_columns(rules: ProductRules) -> dict[str, Any]:
         "rate_type": rules.rate_type,
         "benchmark": rules.benchmark,
         "reschedule": rules.reschedule,
+        "fee_collection": rules.fee_collection,
     }
 
 

@@ -63,6 +63,8 @@ class Product(Base):
     # levied when a payment is returned (NACH/cheque bounce); disclosed in the KFS
     bounce_charge: Mapped[Decimal | None] = mapped_column(Money)
     bounce_charge_tax: Mapped[Decimal | None] = mapped_column(DecimalText)  # percent (GST)
+    # upfront fees deducted from the amount paid out (None) or collected from the borrower
+    fee_collection: Mapped[str | None] = mapped_column(String(8))
     # fixed (None) or floating: the loan's rate is the benchmark's rate plus its own spread
     rate_type: Mapped[str | None] = mapped_column(String(8))
     benchmark: Mapped[str | None] = mapped_column(String(32))

@@ -46,6 +46,9 @@ class LoanRequest:
     parties: Sequence[tuple[int, str]] = ()  # (customer id, co_borrower or guarantor)
     disbursement_account: dict[str, str] | None = None  # ifsc, account_number, holder
     documents: Sequence[dict[str, str]] = field(default_factory=tuple)  # [{kind, reference}]
+    # this loan's upfront fees instead of the product's (a negotiated processing fee):
+    # schedule-spec fee objects, [{name, amount | percent, payee, tax}]
+    fees: Sequence[dict[str, str]] | None = None
 
 
 def onboard_loan(uow: UnitOfWork, *, request: LoanRequest) -> Loan:
@@ -152,8 +155,11 @@ def _spread(uow: UnitOfWork, product: Product, request: LoanRequest) -> Decimal 
 
 
 def _terms_of(request: LoanRequest, product: Product | None) -> dict[str, Any]:
+    settings = dict(product.settings) if product is not None else {}
+    if request.fees is not None:
+        settings["fees"] = [dict(fee) for fee in request.fees]
     return loan_spec(
-        product.settings if product is not None else {},
+        settings,
         principal=request.principal,
         annual_rate=request.annual_rate,
         disbursement_date=request.disbursement_date,

@@ -99,6 +99,8 @@ class ProductIn(_Request):
     rate_type: Literal["fixed", "floating"] = "fixed"
     benchmark: str | None = Field(default=None, min_length=1, max_length=32)
     reschedule: Literal["reduce_emi", "reduce_tenure"] = "reduce_tenure"
+    # upfront fees deducted from the amount paid out, or collected from the borrower
+    fee_collection: Literal["deduct", "collect"] = "deduct"
 
 
 class ProductOut(BaseModel):
@@ -121,9 +123,11 @@ class LoanIn(_Request):
     parties: list[PartyIn] = []
     disbursement_account: AccountIn | None = None
     documents: list[DocumentIn] = []
+    # this loan's upfront fees instead of the product's: schedule-spec fee objects
+    fees: list[dict[str, Any]] | None = None
 
     def request(self) -> LoanRequest:
-        fields = self.model_dump(exclude={"parties", "disbursement_account", "documents"})
+        fields = self.model_dump(exclude={"parties", "disbursement_account", "documents", "fees"})
         return LoanRequest(
             **fields,
             parties=tuple((p.customer_id, p.role) for p in self.parties),
@@ -131,6 +135,7 @@ class LoanIn(_Request):
             if self.disbursement_account is None
             else self.disbursement_account.model_dump(),
             documents=tuple(d.model_dump() for d in self.documents),
+            fees=self.fees,
         )
 
 

@@ -47,6 +47,7 @@ from lms.loans.models import Loan, LoanEvent, LoanInstallment, Product
 from lms.loans.spec import SpecError, parse_spec
 
 _Query = TypeVar("_Query", bound=Select[Any])
+FEES_COLLECTED = "fees:collected"  # reference of the charge of upfront fees paid apart
 
 
 def disburse_loan(
@@ -68,10 +69,29 @@ def disburse_loan(
         raise InvalidError([("amount", f"must be a multiple of {terms.precision.step}")])
     schedule = generate_schedule(terms)
     bpi = schedule.bpi if terms.bpi is BPITreatment.DEDUCT else Decimal(0)
+    product = uow.session.get(Product, loan.product_id)
+    collected = product is not None and product.fee_collection == "collect"
     entry = rules.disbursement(
-        str(loan.id), terms.disbursement_date, terms.principal, schedule.fee_charges, bpi
+        str(loan.id),
+        terms.disbursement_date,
+        terms.principal,
+        schedule.fee_charges,
+        bpi,
+        fees_collected=collected,
     )
     post_entry(uow, entry, posting_date=posting_date)
+    if collected and schedule.fee_charges:  # the borrower owes the fees from disbursement
+        uow.session.add(
+            LoanEvent(
+                loan_id=loan.id,
+                kind="charge",
+                value_date=terms.disbursement_date,
+                amount=sum((f.amount for f in schedule.fee_charges), Decimal(0)),
+                tax=sum((f.tax for f in schedule.fee_charges), Decimal(0)),
+                reference=FEES_COLLECTED,
+                created_at=datetime.now(UTC),
+            )
+        )
     uow.session.add(
         LoanEvent(
             loan_id=loan.id,

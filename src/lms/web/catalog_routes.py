@@ -102,6 +102,7 @@ def _rules_of(body: ProductIn) -> catalog.ProductRules:
         rate_type=body.rate_type,
         benchmark=body.benchmark,
         reschedule=body.reschedule,
+        fee_collection=body.fee_collection,
     )
 
 

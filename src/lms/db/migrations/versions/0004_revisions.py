@@ -26,6 +26,7 @@ _COLUMNS: dict[str, list[sa.Column[Any]]] = {
         sa.Column("addresses", sa.JSON(), nullable=True),
     ],
     "products": [
+        sa.Column("fee_collection", sa.String(length=8), nullable=True),
         sa.Column("rate_type", sa.String(length=8), nullable=True),
         sa.Column("benchmark", sa.String(length=32), nullable=True),
         sa.Column("reschedule", sa.String(length=16), nullable=True),
