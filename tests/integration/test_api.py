@@ -54,6 +54,10 @@ def client(db_url: str) -> Iterator[TestClient]:
             "pan": "XXXXX1234X",
             "aadhaar": "XXXX XXXX 1234",
             "kind": "individual",
+            "phone": None,
+            "email": None,
+            "date_of_birth": None,
+            "addresses": [],
         }
         product = {
             "code": "TW",
@@ -298,6 +302,13 @@ def test_floating_products_benchmarks_parties_and_consents(
         "text_version": "v3",
     }
     assert client.post(f"/api/v1/customers/{co['id']}/consents", json=consent).status_code == 201
+    listed = client.get(f"/api/v1/customers/{co['id']}/consents").json()
+    assert [(c["purpose"], c["given_on"], c["text_version"]) for c in listed] == [
+        ("bureau_pull", "2026-01-10", "v3")
+    ]
+    assert client.get(f"/api/v1/customers/{co['id']}").json()["addresses"] == [
+        {"kind": "current", "text": "12 MG Road, Bengaluru", "pin": "560001"}
+    ]
     loan = {
         **LOAN,
         "external_id": "LOS-HL-1",

@@ -65,6 +65,10 @@ class CustomerOut(BaseModel):
     pan: str | None  # masked: XXXXX1234X
     aadhaar: str | None  # masked: XXXX XXXX 1234
     kind: str = "individual"
+    phone: str | None = None
+    email: str | None = None
+    date_of_birth: date | None = None
+    addresses: list[dict[str, str]] = []
 
 
 class ConsentIn(_Request):

@@ -8,10 +8,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 from fastapi import APIRouter, status
+from sqlalchemy import select
 
 from lms.loans import catalog, rates
 from lms.loans.errors import NotFoundError
-from lms.loans.models import Customer
+from lms.loans.models import Consent, Customer
 from lms.loans.schemas import (
     BenchmarkRateIn,
     BranchIn,
@@ -74,6 +75,26 @@ def record_consent(customer_id: int, body: ConsentIn, uow: UnitOfWorkDep) -> dic
     return {"id": consent.id, "customer_id": customer_id, **body.model_dump()}
 
 
+@router.get("/customers/{customer_id}/consents")
+def list_consents(customer_id: int, uow: UnitOfWorkDep) -> list[dict[str, object]]:
+    """The customer's consents, oldest first."""
+    if uow.session.get(Customer, customer_id) is None:
+        raise NotFoundError("customer", customer_id)
+    consents = uow.session.scalars(
+        select(Consent).where(Consent.customer_id == customer_id).order_by(Consent.id)
+    )
+    return [
+        {
+            "id": c.id,
+            "purpose": c.purpose,
+            "given_on": c.given_on,
+            "channel": c.channel,
+            "text_version": c.text_version,
+        }
+        for c in consents
+    ]
+
+
 @router.post("/benchmarks/{benchmark}/rates", status_code=status.HTTP_201_CREATED)
 def publish_benchmark(
     benchmark: str, body: BenchmarkRateIn, uow: UnitOfWorkDep
@@ -115,4 +136,8 @@ def _customer_out(customer: Customer) -> CustomerOut:
         pan=customer.pan_masked,
         aadhaar=aadhaar,
         kind=customer.kind or "individual",
+        phone=customer.phone,
+        email=customer.email,
+        date_of_birth=customer.date_of_birth,
+        addresses=customer.addresses or [],
     )
