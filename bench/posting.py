@@ -8,7 +8,9 @@ database `lms_bench_pgbench` on the same server. Prints payments/s, p50 and p99 
 pgbench's TPS and the ratio.
 
 Run: .venv/bin/python bench/posting.py [--loans 200] [--threads 8] [--seconds 15]
-Needs: PostgreSQL at postgresql://root@127.0.0.1:5432 (trust auth), pgbench on PATH.
+    [--client wrk|python]
+Needs: PostgreSQL at postgresql://root@127.0.0.1:5432 (trust auth), pgbench on PATH; wrk on
+PATH for the C client (Debian: apt-get install wrk; bench/posting_wrk.lua), else Python threads.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from __future__ import annotations
 import argparse
 import random
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -126,6 +129,45 @@ def load(loan_ids: list[int], threads: int, seconds: float) -> tuple[int, list[f
     return len(latencies), latencies, failures[0]
 
 
+def load_with_wrk(
+    loan_ids: list[int], threads: int, seconds: int
+) -> tuple[float, float, float, int]:
+    """(payments/s, p50 ms, p99 ms, failed requests) with wrk: a C client, so the server and
+    PostgreSQL get the cores the Python client would take."""
+    day = (date(2026, 1, 15) + timedelta(days=31)).isoformat()
+    script = Path(__file__).with_name("posting_wrk.lua")
+    result = subprocess.run(
+        [
+            "wrk",
+            "-t",
+            "2",
+            "-c",
+            str(threads),
+            "-d",
+            f"{seconds}s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://127.0.0.1:{PORT}",
+            "--",
+            day,
+            *map(str, loan_ids),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    out = result.stdout
+    rate = float(re.search(r"Requests/sec:\s+([0-9.]+)", out).group(1))  # type: ignore[union-attr]
+    failed = re.search(r"Non-2xx or 3xx responses: ([0-9]+)", out)
+    return rate, _ms(out, "50%"), _ms(out, "99%"), int(failed.group(1)) if failed else 0
+
+
+def _ms(out: str, percentile: str) -> float:
+    value, unit = re.search(rf"{percentile}\s+([0-9.]+)(us|ms|s)", out).groups()  # type: ignore[union-attr]
+    return float(value) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
+
+
 def pgbench_tps(seconds: int) -> float:
     url = fresh_database("lms_bench_pgbench")
     subprocess.run(["pgbench", "-i", "-q", "-s", "1", url], check=True, capture_output=True)
@@ -146,6 +188,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     parser.add_argument("--seconds", type=int, default=15)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--client",
+        choices=["wrk", "python"],
+        default="wrk" if shutil.which("wrk") else "python",
+        help="wrk (a C load generator, when installed) or Python threads with httpx",
+    )
     args = parser.parse_args()
     url = fresh_database("lms_bench")
     loan_ids = book(url, args.loans)
@@ -162,19 +210,23 @@ def main() -> None:
                 break
             except httpx.HTTPError:
                 time.sleep(0.2)
-        count, latencies, failures = load(loan_ids, args.threads, args.seconds)
+        if args.client == "wrk":
+            rate, p50, p99, failures = load_with_wrk(loan_ids, args.threads, args.seconds)
+        else:
+            count, latencies, failures = load(loan_ids, args.threads, args.seconds)
+            if not latencies:
+                raise SystemExit(f"no repayment succeeded ({failures} failed): is the server up?")
+            rate = count / args.seconds
+            ordered = sorted(latencies)
+            p50 = statistics.median(ordered) * 1000
+            p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000
     finally:
         server.terminate()
         server.wait(timeout=10)
-    if not latencies:
-        raise SystemExit(f"no repayment succeeded ({failures} failed): is the server up?")
-    rate = count / args.seconds
-    ordered = sorted(latencies)
-    p50 = statistics.median(ordered) * 1000
-    p99 = ordered[int(len(ordered) * 0.99) - 1] * 1000
     tps = pgbench_tps(args.seconds)
     print(
-        f"{args.loans} loans, {args.threads} client threads, {args.seconds} s, {args.workers} uvicorn workers"
+        f"{args.loans} loans, {args.threads} connections ({args.client} client), {args.seconds} s,"
+        f" {args.workers} uvicorn workers"
     )
     print(
         f"lms repayments over HTTP: {rate:,.0f}/s  p50 {p50:.1f} ms  p99 {p99:.1f} ms  failures {failures}"

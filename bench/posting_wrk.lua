@@ -1,0 +1,27 @@
+-- wrk script for bench/posting.py: POST repayments of 100.00 with a unique reference and
+-- Idempotency-Key to random loans. Arguments: the value date, then the loan ids.
+local counter = 0
+local next_thread = 0
+local day, loans
+
+function setup(thread)
+  thread:set("tag", next_thread)
+  next_thread = next_thread + 1
+end
+
+function init(args)
+  day = args[1]
+  loans = {}
+  for i = 2, #args do loans[#loans + 1] = args[i] end
+  math.randomseed(tag + 1)
+end
+
+function request()
+  counter = counter + 1
+  local reference = "W" .. tag .. "-" .. counter
+  local body = '{"amount":"100.00","value_date":"' .. day .. '","reference":"' .. reference ..
+    '","channel":"upi"}'
+  local loan = loans[math.random(#loans)]
+  return wrk.format("POST", "/api/v1/loans/" .. loan .. "/repayments",
+    {["Content-Type"] = "application/json", ["Idempotency-Key"] = reference}, body)
+end
