@@ -93,13 +93,14 @@ def test_a_benchmark_move_reprices_floating_loans_from_its_date(
             uow, benchmark="REPO", effective_from=APR10, rate=D("6.75"), posting_date=APR20
         )
         uow.commit()
-    assert changed == [person]  # the fixed-rate loan is not on the benchmark
+    assert (changed.changed, changed.skipped) == ([person], [])  # LAP-1 is at a fixed rate
     with UnitOfWork(sessions) as uow:
         state = loan_state(uow, loan_id=person, as_of=APR20)
         untouched = loan_state(uow, loan_id=fixed, as_of=APR20)
     balance = ROWS[1].balance
-    # installment 3: its interest at 9 % plus the balance x 0.25 % for 10-15 Apr (ACT/365F)
-    extra = (F(balance) * F(25, 10000) * 5 / 365).limit_denominator(10**12)
+    # installment 3 (15 Mar - 15 Apr): its interest at 9 % plus the balance x 0.25 %/12 for the
+    # 5 of its 31 days from 10 Apr (pro rata of the period under the periodic basis)
+    extra = F(balance) * F(25, 10000) / 12 * F(5, 31)  # 5 of the 31 days of 5 Apr - 5 May
     expected = ROWS[2].interest + D(extra.numerator / extra.denominator).quantize(
         D("0.01"), ROUND_HALF_UP
     )
@@ -113,7 +114,7 @@ def test_a_benchmark_move_reprices_floating_loans_from_its_date(
         again = publish_benchmark(
             uow, benchmark="REPO", effective_from=APR10, rate=D("6.75"), posting_date=APR20
         )
-        assert again == []
+        assert (again.changed, again.skipped) == ([], [])
         with pytest.raises(ConflictError, match=r"was published at 6\.75"):
             publish_benchmark(
                 uow, benchmark="REPO", effective_from=APR10, rate=D("7"), posting_date=APR20
@@ -245,3 +246,46 @@ def test_fees_collected_apart_are_owed_by_the_borrower_not_deducted(
         state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 2, 15))
     assert (state.charges_due, state.dpd, state.excess) == (0, 0, 0)
     assert _sound(sessions, loan_id)["fee_receivable"] == 0
+
+
+def test_a_benchmark_move_raises_the_emi_where_keeping_it_cannot_work_and_skips_the_rest(
+    sessions: sessionmaker[Session],
+) -> None:
+    """A 30-year home loan of 50 lakh at 8.50 % (REPO 6.50 + 2.00): REPO to 7.25 from 10 Apr
+    makes the EMI fall short of the interest, so its EMI is raised instead of the tenure
+    lengthened; a two-month loan whose both installments fell due before the move has nothing
+    left to revise and is skipped with the reason; the 12-month loan is re-priced keeping its
+    EMI. Nothing of one holds up the others."""
+    with UnitOfWork(sessions) as uow:
+        long_loan = onboard_loan(
+            uow,
+            request=LoanRequest("HL-30Y", "PUN01", 1, "HL", D(5000000), D("8.5"), 360, JAN15),
+        ).id
+        short_loan = onboard_loan(
+            uow, request=LoanRequest("HL-2M", "PUN01", 1, "HL", D(100000), D(9), 2, JAN15)
+        ).id
+        for loan_id in (long_loan, short_loan):
+            disburse_loan(uow, loan_id=loan_id, posting_date=JAN15)
+        uow.commit()
+    year = _book(sessions, "HL-1", 1, "HL")
+    with UnitOfWork(sessions) as uow:
+        before = loan_state(uow, loan_id=long_loan, as_of=APR10).installments[5]
+        done = publish_benchmark(
+            uow, benchmark="REPO", effective_from=APR10, rate=D("7.25"), posting_date=APR20
+        )
+        uow.commit()
+    assert done.changed == [long_loan, year]
+    assert [(loan, "no installment" in reason) for loan, reason in done.skipped] == [
+        (short_loan, True)
+    ]
+    with UnitOfWork(sessions) as uow:
+        after = loan_state(uow, loan_id=long_loan, as_of=APR20)
+        kept = loan_state(uow, loan_id=year, as_of=APR20)
+    assert len(after.installments) == 360  # the tenure kept ...
+    assert after.installments[5].principal + after.installments[5].interest > (
+        before.principal + before.interest
+    )  # ... and the EMI raised
+    assert (after.annual_rate, kept.annual_rate) == (D("9.25"), D("9.75"))  # each own spread
+    assert kept.installments[4].principal + kept.installments[4].interest == ROWS[0].total
+    for loan_id in (long_loan, short_loan, year):
+        _sound(sessions, loan_id)

@@ -3,7 +3,8 @@ from 15 Jan 2026; 4,00,000 paid out first, 3,00,000 more on 1 Mar 2026.
 
 Expected figures are worked with Fractions from the first tranche's schedule (rows of
 4,00,000 at 9 %): installment 2 (15 Mar) gains the new money's interest for 1-15 Mar
-(3,00,000 x 9 % x 14/365, ACT/365F), and the EMI from then on is the level EMI of the new
+(3,00,000 x 0.75 % x 14/28: the 14 of the period's 28 days still to run, pro rata under the
+periodic basis), and the EMI from then on is the level EMI of the new
 balance over the 11 installments left at 0.75 % a month.
 """
 
@@ -89,7 +90,7 @@ def test_a_second_tranche_revises_the_schedule_and_posts_a_disbursement(
         balances = account_balances(uow.session, str(loan_id))
     balance = FIRST[0].balance + 300000
     second = state.installments[1]
-    assert second.interest == FIRST[1].interest + paisa(F(300000) * F(9, 100) * 14 / 365)
+    assert second.interest == FIRST[1].interest + paisa(F(300000) * F(9, 1200) * F(14, 28))
     monthly = F(9, 1200)
     emi = paisa(F(balance) * monthly / (1 - (1 + monthly) ** -11))
     assert second.principal == emi - paisa(F(balance) * monthly)

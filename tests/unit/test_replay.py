@@ -31,11 +31,12 @@ from lms.core.replay import (
     Refund,
     ReplayError,
     Reversal,
+    Tranche,
     replay,
 )
 from lms.core.revision import Reschedule
 from lms.core.schedule import generate_schedule
-from lms.core.terms import LoanTerms
+from lms.core.terms import BPITreatment, LoanTerms
 
 ROWS = generate_schedule(LoanTerms(D(100000), D(12), date(2026, 1, 15), 12)).installments
 FEB15, MAR15 = date(2026, 2, 15), date(2026, 3, 15)
@@ -180,7 +181,7 @@ def test_a_prepayment_reduces_the_principal_and_revises_what_is_not_yet_due() ->
     assert state.principal_outstanding == D("64151.39")  # 84,151.39 - 20,000
     assert state.applied[-1].parts == (Part(0, Component.PRINCIPAL, D(20000)),)
     third, fourth = state.installments[2], state.installments[3]
-    assert (third.interest, third.principal + third.interest) == (D("808.63"), D("6940.36"))
+    assert (third.interest, third.principal + third.interest) == (D("809.25"), D("6940.98"))
     assert fourth.principal + fourth.interest == D("6773.24")
     assert state.excess == 0 and state.dpd == 0
 
@@ -217,7 +218,7 @@ def test_a_rate_change_revises_from_its_day_and_is_reported() -> None:
     change = RateChange(APR10, D(14), "REPO-2026-04", Reschedule.REDUCE_EMI)
     state = replay(ROWS, [*ON_TIME, change], APR10, terms=TERMS12)
     assert state.annual_rate == D(14)
-    assert state.installments[2].interest == D("864.57")  # 841.51 + 84,151.39 x 2 % x 5/365
+    assert state.installments[2].interest == D("864.13")  # 841.51 + 84,151.39 x 2 %/12 x 5/31
     assert len(state.installments) == 12
 
 
@@ -246,3 +247,79 @@ def test_a_payment_returned_after_its_surplus_was_refunded_leaves_a_recovery() -
     assert later.charges_due == 0 and later.dpd == 0
     assert later.applied[-1].parts[0] == Part(-1, Component.FEE, D("1115.12"))
     assert later.excess == D(0)  # 10,000 - 1,115.12 - 8,884.88
+
+
+# Cases from a review: revisions and foreclosure around the broken period and on due dates.
+JAN10 = date(2026, 1, 10)
+
+
+def _broken(bpi: BPITreatment) -> tuple[LoanTerms, tuple]:  # type: ignore[type-arg]
+    """1,00,000 at 12 % from 10 Jan with EMIs on the 5th: 10 Jan - 5 Feb is a broken period,
+    the first EMI falls due 5 Mar."""
+    terms = LoanTerms(D(100000), D(12), JAN10, 12, due_day=5, bpi=bpi)
+    return terms, generate_schedule(terms).installments
+
+
+@pytest.mark.parametrize(
+    ("bpi", "event", "expected"),
+    [
+        # 1,00,000 x 12 % x 41/365 (10 Jan - 20 Feb) + 50,000 x 12 % x 31/365 (20 Jan - 20 Feb)
+        (BPITreatment.FIRST, Tranche(date(2026, 1, 20), D(50000), "T"), "1857.53"),
+        # 1,00,000 x 12 % x 10/365 + 50,000 x 12 % x 31/365
+        (
+            BPITreatment.FIRST,
+            Prepayment(date(2026, 1, 20), D(50000), "P", Reschedule.REDUCE_EMI),
+            "838.36",
+        ),
+        # BPI on 1,00,000 deducted: 1,50,000 x 12 % x 15/365 (5 - 20 Feb) + the tranche's
+        # 16 days of the broken period, 50,000 x 12 % x 16/365
+        (BPITreatment.DEDUCT, Tranche(date(2026, 1, 20), D(50000), "T"), "1002.74"),
+    ],
+)
+def test_foreclosure_counts_revisions_inside_the_broken_period(
+    bpi: BPITreatment, event: Tranche | Prepayment, expected: str
+) -> None:
+    terms, rows = _broken(bpi)
+    events = [event, Foreclosure(date(2026, 2, 20))]
+    state = replay(rows, events, date(2026, 2, 20), terms=terms)
+    assert state.installments[-1].interest == D(expected)
+
+
+def test_foreclosure_inside_the_broken_period_charges_its_days_only() -> None:
+    terms, rows = _broken(BPITreatment.FIRST)
+    state = replay(rows, [Foreclosure(date(2026, 1, 12))], date(2026, 1, 12), terms=terms)
+    assert state.installments[-1].interest == D("65.75")  # 1,00,000 x 12 % x 2/365
+
+
+def test_periodic_interest_moves_pro_rata_of_the_period() -> None:
+    """Under the periodic basis a period's interest is balance x 1 %: a prepayment on 16 Feb
+    (27 of the 28 days to 15 Mar left) and a rate change on a due date (the next period whole
+    at the new rate) move it by exactly that rule."""
+    after_one = [Payment(FEB15, D("8884.88"), "I1")]
+    prepaid = Prepayment(date(2026, 2, 16), D(50000), "P", Reschedule.REDUCE_EMI)
+    state = replay(ROWS, [*after_one, prepaid], date(2026, 2, 16), terms=TERMS12)
+    # 92,115.12 x 1 % x 1/28 + 42,115.12 x 1 % x 27/28
+    expected = (F("92115.12") * 1 + F("42115.12") * 27) / 100 / 28
+    assert state.installments[1].interest == D(round(expected * 100)) / 100 == D("439.01")
+    change = RateChange(FEB15, D(14), "R", Reschedule.REDUCE_EMI)
+    repriced = replay(ROWS, [*after_one, change], FEB15, terms=TERMS12)
+    assert repriced.installments[1].interest == D("1074.68")  # 92,115.12 x 14 %/12
+    to_zero = RateChange(FEB15, D(0), "Z", Reschedule.REDUCE_EMI)
+    free = replay(ROWS, [*after_one, to_zero], FEB15, terms=TERMS12)
+    assert free.installments[1].interest == 0  # never negative
+
+
+def test_prepaying_almost_everything_on_disbursement_day_leaves_sound_interest() -> None:
+    prepaid = Prepayment(date(2026, 1, 15), D(99900), "P", Reschedule.REDUCE_EMI)
+    state = replay(ROWS, [prepaid], date(2026, 1, 15), terms=TERMS12)
+    assert state.installments[0].interest == D("1.00")  # 100 x 1 %
+    assert sum(i.principal for i in state.installments) == D(100)
+
+
+def test_a_prepayment_on_a_due_date_comes_after_that_days_emi() -> None:
+    events = [
+        Payment(FEB15, D("8884.88"), "NACH1"),
+        Prepayment(FEB15, D(20000), "A-PRE", Reschedule.REDUCE_EMI),  # sorts before NACH1
+    ]
+    state = replay(ROWS, events, FEB15, terms=TERMS12)
+    assert (state.principal_prepaid, state.excess) == (D(20000), 0)

@@ -4,7 +4,8 @@ The loan: 1,00,000 at 12 % for 12 months from 15 Jan 2026 (EMI 8,884.88); after 
 (15 Mar) the balance is 84,151.39. Expected rows are worked by an independent Fraction
 computation below (`reference_rows`), written from the rule in the module's docstring: the
 running installment's interest moves by the change in balance x rate for the days left to its
-due date (ACT/365F), then a level EMI at 1 % a month (paisa, half up), the last row taking the
+due date (pro rata of the period's days under the periodic basis: 5 of the 31 days from
+15 Mar to 15 Apr), then a level EMI at 1 % a month (paisa, half up), the last row taking the
 rest.
 """
 
@@ -17,9 +18,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from lms.core.daycount import DayCount, DaysInYear
+from lms.core.money import Rounding, RoundingMode
 from lms.core.revision import Reschedule, Revision, RevisionError, revised_rows
 from lms.core.schedule import generate_schedule
-from lms.core.terms import LoanTerms, Method
+from lms.core.terms import BPITreatment, InterestBasis, LoanTerms, Method
 
 TERMS = LoanTerms(D(100000), D(12), date(2026, 1, 15), 12)
 ROWS = generate_schedule(TERMS).installments
@@ -35,7 +38,7 @@ def reference_rows(
 ) -> list[tuple[D, D]]:
     """(principal, interest) of each revised row, by Fractions; `emi` None: a new level EMI."""
     balance = F(before + change)
-    tail = (balance * new - F(before) * old) * days_left / 365
+    tail = (balance * new - F(before) * old) / 12 * F(days_left, 31)
     monthly = new / 12
     if emi is None:
         emi = paisa(balance * monthly / (1 - (1 + monthly) ** -n))
@@ -70,8 +73,8 @@ def test_a_prepayment_with_reduce_emi_keeps_the_tenure_and_lowers_the_emi() -> N
         D("84151.39"), D(-20000), F(12, 100), F(12, 100), 5, D("841.51"), 10, None
     )
     assert pairs(rows[2:]) == expected
-    # by hand: 841.51 - 20,000 x 12 % x 5/365 (32.88) = 808.63; the new EMI 6,773.24
-    assert (rows[2].interest, rows[3].total, rows[-1].balance) == (D("808.63"), D("6773.24"), 0)
+    # by hand: 841.51 - 20,000 x 1 % x 5/31 (32.26) = 809.25; the new EMI 6,773.24
+    assert (rows[2].interest, rows[3].total, rows[-1].balance) == (D("809.25"), D("6773.24"), 0)
     assert [r.due_date for r in rows] == [r.due_date for r in ROWS]
 
 
@@ -94,7 +97,7 @@ def test_a_rate_rise_with_reduce_tenure_adds_installments_on_the_loans_own_cycle
     )
     assert pairs(rows[2:]) == expected
     assert len(rows) == 13 and rows[-1].due_date == date(2027, 2, 15)
-    assert rows[2].interest == D("864.57")  # 841.51 + 84,151.39 x 2 % x 5/365
+    assert rows[2].interest == D("864.13")  # 841.51 + 84,151.39 x 2 %/12 x 5/31
 
 
 def test_a_rate_rise_too_steep_for_the_emi_is_refused_with_reduce_tenure() -> None:
@@ -126,11 +129,39 @@ def test_schedules_other_than_level_emi_are_refused() -> None:
     offset=st.integers(1, 1500),
     share=st.integers(0, 95),
     keep=st.sampled_from(list(Reschedule)),
+    basis=st.sampled_from(list(InterestBasis)),
+    year=st.sampled_from([DaysInYear.D365, DaysInYear.D360]),
+    step=st.sampled_from(["0.01", "1", "10"]),
+    due_day=st.sampled_from([None, 5]),
 )
 def test_revised_rows_repay_the_new_balance_exactly(
-    principal: int, rate: D, count: int, offset: int, share: int, keep: Reschedule
+    principal: int,
+    rate: D,
+    count: int,
+    offset: int,
+    share: int,
+    keep: Reschedule,
+    basis: InterestBasis,
+    year: DaysInYear,
+    step: str,
+    due_day: int | None,
 ) -> None:
-    terms = LoanTerms(D(principal), rate, date(2026, 1, 15), count)
+    """Under either interest basis, ACT/365F or ACT/360, EMIs rounded to a paisa, a rupee or
+    ten rupees (up), with or without a broken period: the revised rows repay the new balance
+    on the paisa grid, never negative, numbered on; a zero revision keeping the EMI changes
+    nothing; keeping the EMI, the last installment never exceeds the EMI by more than the old
+    schedule's last did (plus rounding dust)."""
+    terms = LoanTerms(
+        D(principal),
+        rate,
+        date(2026, 1, 15),
+        count,
+        interest_basis=basis,
+        day_count=DayCount(days_in_year=year),
+        rounding=Rounding(D(step), RoundingMode.UP if step != "0.01" else RoundingMode.HALF_UP),
+        due_day=due_day,
+        bpi=BPITreatment.FIRST if due_day else BPITreatment.NONE,
+    )
     rows = generate_schedule(terms).installments
     day = date(2026, 1, 15) + timedelta(days=offset)
     future = [r for r in rows if r.due_date > day]
@@ -146,5 +177,9 @@ def test_revised_rows_repay_the_new_balance_exactly(
     assert all(r.principal == r.principal.quantize(D("0.01")) for r in new)  # on the grid
     assert [r.number for r in revised] == list(range(1, len(revised) + 1))
     assert revised[-1].balance == 0
-    if change == 0 and keep is Reschedule.REDUCE_TENURE and len(future) >= 3:
-        assert revised == rows  # nothing changed: the schedule is the same
+    if keep is Reschedule.REDUCE_TENURE and len(future) >= 3:
+        if change == 0:
+            assert revised == rows  # nothing changed: the schedule is the same
+        emi = future[1].total
+        extra = max(rows[-1].total - emi, D(0)) + D(step)
+        assert revised[-1].total <= emi + extra

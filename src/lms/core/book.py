@@ -103,7 +103,8 @@ class Book:
         self.tranched = self.zero
         self.closed_on: date | None = None
         self.charges: list[Charge] = []
-        self.revisions: list[tuple[date, Decimal, Decimal]] = []  # day, balance and rate before
+        # day, balance and rate before, balance and rate after (lms.core.foreclosure)
+        self.revisions: list[tuple[date, Decimal, Decimal, Decimal, Decimal]] = []
         self.left = self.zero
         self._set_rows(tuple(rows))
 
@@ -168,15 +169,20 @@ class Book:
 
     def prepay(self, prepayment: Prepayment, waterfall: Waterfall) -> Applied:
         """Pay what is due on the day (nothing in advance), then reduce the principal by the
-        rest and revise the installments not yet due."""
+        rest and revise the installments not yet due. A rest that would repay all the
+        principal not yet due (a backdated payment can make an earlier prepayment so) is held
+        as unapplied funds instead: that is a foreclosure, not a revision."""
         day = prepayment.value_date
         dues_only = Waterfall(
             tuple(pair for pair in waterfall.order if pair[0] is not Bucket.IN_ADVANCE),
             waterfall.future,
         )
         parts, rest = self.apply(prepayment.amount, day, dues_only, hold=False)
+        not_due = sum((r.principal for r in self.rows if r.due_date > day), self.zero)
+        if rest >= not_due:  # it would repay everything: held (a new one is refused upstream)
+            self.excess += rest
+            return Applied(prepayment, parts, rest)
         if rest:
-            assert self.rate is not None or self.terms is None
             self.revise(day, -rest, self.rate, prepayment.keep, prepayment.reference)
             self.prepaid += rest
             parts = (*parts, Part(0, Component.PRINCIPAL, rest))
@@ -205,7 +211,7 @@ class Book:
             rows = revised_rows(self.terms, self.rows, Revision(day, change, self.rate, rate, keep))
         except RevisionError as exc:
             raise ReplayError(f"{reference!r} on {day}: {exc}") from None
-        self.revisions.append((day, balance, self.rate))
+        self.revisions.append((day, balance, self.rate, balance + change, rate))
         self.rate = rate
         self._set_rows(rows)
 

@@ -2,20 +2,23 @@
 
 `replay(rows, events, as_of, waterfall, terms)` walks the days on which something happens up to
 `as_of`. Each day, in this order: a rate change or a further tranche revises the installments
-not yet due; charges
-are levied; a part-prepayment pays what is due and reduces the principal (the installments not
-yet due are worked out again, lms.core.revision); a foreclosure makes everything fall due that
-day; unapplied funds (excess) pay what falls due; payments are split by the waterfall over what
-is owed, and what they cannot place is held as excess; refunds pay excess back. A reversal (a returned cheque or NACH debit) voids its payment from the payment's own
-value date once the reversal is known, so a backdated payment or a reversal is just another
-replay.
+not yet due; charges are levied; unapplied funds (excess) pay what falls due; payments are
+split by the waterfall over what is owed, and what they cannot place is held as excess; a
+part-prepayment pays what is still due and reduces the principal by the rest (the installments
+not yet due are worked out again, lms.core.revision); refunds pay excess back. On the day of a
+foreclosure, prepayments come first, then everything falls due, then excess and payments.
+A reversal (a returned cheque or NACH debit) voids its payment from the payment's own value
+date once the reversal is known, so a backdated payment or a reversal is just another replay.
+If a returned payment's surplus had been refunded, what the excess no longer covers is owed
+back by the borrower (a recovery, owed like a charge but not income).
 
 Days past due follow the IRACP rule: an amount is overdue if unpaid at the day-end of its due
 date; DPD counts from the oldest unpaid due date, the due date itself being day 1.
 
 Guarantees: pure and deterministic (the same rows, events and date give the same state; the
-order events are listed in does not matter); paid parts never exceed what was owed; every rupee
-paid is either applied, prepaid principal, or in the excess.
+order events are listed in does not matter, except that of rate changes on one day: they apply
+in the order given, so the last recorded is in force); paid parts never exceed what was owed;
+every rupee paid is either applied, prepaid principal, or in the excess.
 """
 
 from __future__ import annotations
@@ -127,9 +130,8 @@ def _run_day(
         book.disburse(tranche)
     for charge in today.charges:
         book.levy(charge)
-    for prepayment in today.prepayments:
-        applied.append(book.prepay(prepayment, waterfall))
-    if today.foreclosure:
+    if today.foreclosure:  # what was prepaid that day counts before everything falls due
+        applied.extend(book.prepay(p, waterfall) for p in today.prepayments)
         book.foreclose(day)
     if book.excess and (book.due_on(day) or today.charges):
         parts, _ = book.apply(book.take_excess(), day, waterfall)
@@ -138,6 +140,8 @@ def _run_day(
     for payment in today.payments:
         parts, held = book.apply(payment.amount, day, waterfall)
         applied.append(Applied(payment, parts, held))
+    if not today.foreclosure:  # after the day's dues are met by its other money
+        applied.extend(book.prepay(p, waterfall) for p in today.prepayments)
     for refund in today.refunds:
         book.refund(refund)
 
@@ -167,7 +171,6 @@ def _calendar(events: Sequence[Event], as_of: date) -> dict[date, _Day]:
         elif isinstance(event, Foreclosure) and event.day <= as_of:
             on(event.day).foreclosure = True
     for today in calendar.values():
-        today.rate_changes.sort(key=lambda e: e.reference)
         today.tranches.sort(key=lambda e: e.reference)
         today.charges.sort(key=lambda e: e.reference)
         today.refunds.sort(key=lambda e: e.reference)

@@ -4,16 +4,20 @@ worked out again.
 
 The installment running on the day (the first one due after it) keeps what it had accrued
 until the day and takes the rest of its period at the new balance and rate: its interest moves
-by (new balance x new rate - old balance x old rate) for the days from the revision to its due
-date, under the loan's day count, rounded once to the component precision. From there the
+by the change in balance x rate for the days from the revision to its due date, rounded once
+to the component precision. Under the periodic basis that is the change in the period's
+interest (balance x periodic rate) pro rata of the period's days still to run, and days of a
+broken period before the first full period count by the day count; under the actual-days
+basis every day counts by the day count. From there the
 balance is amortised again with the due dates the loan already has, by the borrower's choice:
 
 - `reduce_emi`: the same number of installments, a new level EMI (lower after a prepayment,
   higher after a tranche or a rate rise);
 - `reduce_tenure`: the same EMI, as many installments as it takes (fewer after a prepayment,
-  more after a rate rise; refused if the EMI no longer covers the interest). A stub no larger
-  than the rounding drift of the rows before it is paid with the last full row (so a revision
-  that changes nothing gives back the same schedule).
+  more after a rate rise; refused if the EMI no longer covers the interest). A stub of one
+  rounding step is paid with the row before it, and at the schedule's own last installment up to
+  what that installment carried beyond the EMI (so a revision that changes nothing gives back
+  the same schedule).
 
 The first installment's principal is the new EMI less its interest for a whole period, so what
 it carries on top (interest accrued before the day, broken-period interest) is paid on top.
@@ -33,6 +37,7 @@ from enum import StrEnum
 from lms.core.amortization import level_installment
 from lms.core.bpi import broken_period_interest
 from lms.core.interest import Rates, apply_factor
+from lms.core.money import exact
 from lms.core.periods import build_timeline
 from lms.core.rows import Installment
 from lms.core.terms import MAX_INSTALLMENTS, BPITreatment, InterestBasis, LoanTerms, Method
@@ -97,20 +102,52 @@ def revised_rows(
         raise RevisionError("it repays all the principal not yet due: foreclose the loan instead")
     old = Rates.of(replace(terms, annual_rate=revision.rate_before))
     new = Rates.of(replace(terms, annual_rate=revision.rate_after))
-    first = future[0]
-    tail = new.interest_between(balance, revision.day, first.due_date) - old.interest_between(
-        before, revision.day, first.due_date
-    )
     walk = _Walk(terms, new, balance, kept[-1].due_date if kept else None)
-    first_interest = first.interest + terms.precision.apply(tail)
+    tail = _tail(walk, future[0], revision.day, (old, before), (new, balance))
+    first_interest = future[0].interest + terms.precision.apply(tail)
+    if first_interest < 0:
+        raise RevisionError("the installment running on the day would carry negative interest")
     if revision.keep is Reschedule.REDUCE_EMI:
         emi = terms.rounding.apply_ratio(*level_installment(balance, new.periodic, len(future)))
         count = len(future)
     else:
         emi = _current_emi(terms, future, old, before)
         count = MAX_INSTALLMENTS - len(kept)
-        walk.fold = True
+        walk.keep_emi(future, emi)
     return (*kept, *walk.rows(future, first_interest, emi, count))
+
+
+def _tail(
+    walk: _Walk,
+    first: Installment,
+    day: date,
+    old: tuple[Rates, Decimal],
+    new: tuple[Rates, Decimal],
+) -> Decimal:
+    """The unrounded change in the running installment's interest for its days from `day`.
+
+    Under the periodic basis a regular period's interest is balance x periodic rate, so the
+    change is that of balance x periodic rate, pro rata of the period's days still to run (a
+    change on the period's first day moves all of it, never more); days of a broken period
+    before it (BPI) count by the day count. Otherwise, every day counts by the day count.
+    """
+    (old_rates, before), (new_rates, balance) = old, new
+    terms, timeline, start = walk.terms, walk.timeline, walk.previous
+    due = first.due_date
+    irregular_first = first.number == 1 and not timeline.first_period_regular()
+    if terms.interest_basis is not InterestBasis.PERIODIC or irregular_first:
+        changed = new_rates.interest_between(balance, day, due)
+        return changed - old_rates.interest_between(before, day, due)
+    ctx = exact()
+    period = apply_factor(balance, new_rates.periodic_factor) - apply_factor(
+        before, old_rates.periodic_factor
+    )
+    left, days = (due - max(day, start)).days, (due - start).days
+    tail = ctx.divide(ctx.multiply(period, left), days)
+    if day < start:  # inside the broken period that comes before the first full period
+        broken = new_rates.interest_between(balance, day, start)
+        tail += broken - old_rates.interest_between(before, day, start)
+    return tail
 
 
 def _current_emi(
@@ -130,9 +167,17 @@ class _Walk:
         self.terms, self.rates, self.balance = terms, rates, balance
         self.timeline = build_timeline(terms)
         self.previous = start if start is not None else self.timeline.first_period_start
-        # keeping the EMI: a stub left after a row that is no more than the rounding drift of
-        # the rows so far is paid with that row, not as one installment more
-        self.fold = False
+        self.fold = False  # keeping the EMI: pay a small stub with the row before it
+        self.last_number, self.last_extra = 0, Decimal(0)
+
+    def keep_emi(self, future: list[Installment], emi: Decimal) -> None:
+        """Keep `emi`: the schedule's own last installment may carry more than the EMI (what
+        rounding and day counts left over), and a stub up to that much is paid with it, so a
+        revision that changes nothing gives the same schedule; elsewhere only a stub of one
+        rounding step is paid with the row before it."""
+        self.fold = True
+        self.last_number = future[-1].number
+        self.last_extra = max(future[-1].total - emi, Decimal(0))
 
     def rows(
         self, future: list[Installment], first_interest: Decimal, emi: Decimal, count: int
@@ -152,7 +197,7 @@ class _Walk:
             interest = first_interest if index == 0 else regular
             principal = min(emi - regular, self.balance)
             if index == count - 1 or (
-                self.fold and self.balance - principal <= self._drift(number + index)
+                self.fold and self.balance - principal <= self._stub_allowed(number + index)
             ):
                 principal = self.balance
             if principal <= 0:
@@ -168,12 +213,9 @@ class _Walk:
             self.previous = due
         return out
 
-    def _drift(self, rows: int) -> Decimal:
-        """A bound on what rounding the EMI leaves over after `rows` rows: under half a step
-        a row, each grown by the interest since: rows x step x (1 + periodic rate) ^ rows."""
-        numerator, denominator = self.rates.periodic
-        growth = (Decimal(numerator + denominator) / denominator) ** rows
-        return rows * self.terms.rounding.step * growth
+    def _stub_allowed(self, number: int) -> Decimal:
+        dust = self.terms.rounding.step
+        return dust + (self.last_extra if number == self.last_number else 0)
 
     def _factor(self, due: date) -> tuple[Decimal, Decimal]:
         if self.terms.interest_basis is InterestBasis.PERIODIC:

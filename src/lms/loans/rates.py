@@ -9,29 +9,34 @@ also be changed on its own (a switch of rate, a borrower's request).
 
 Guarantees: each change is a stored event replayed with the loan, so a backdated benchmark
 moves the schedule and the ledger from its effective date; publishing the same rate for the
-same date twice changes nothing; a different rate for a published date is refused.
+same date twice changes nothing; a different rate for a published date is refused; a loan that
+cannot be re-priced is left as it was and named with the reason, without holding up the rest;
+keeping the EMI never takes a loan past its product's longest tenure or into negative
+amortisation (the EMI is raised instead). Loans closed before a backdated move are not re-priced.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
+from lms.core.replay import ReplayError
 from lms.core.revision import Reschedule
 from lms.db import UnitOfWork
 from lms.loans.errors import ConflictError, InvalidError
-from lms.loans.models import BenchmarkRate, Loan, LoanEvent, Product
+from lms.loans.models import BenchmarkRate, Loan, LoanEvent, LoanInstallment, Product
 from lms.loans.repayments import resettle
 from lms.loans.service import locked_loan
 
 
 def publish_benchmark(
     uow: UnitOfWork, *, benchmark: str, effective_from: date, rate: Decimal, posting_date: date
-) -> list[int]:
+) -> Publication:
     """Record the benchmark's `rate` from `effective_from` and re-price every active loan on it
-    disbursed before then; returns the ids of the loans changed."""
+    disbursed before then."""
     if not Decimal(0) <= rate <= Decimal(100):
         raise InvalidError([("rate", "must be from 0 to 100 percent")])
     if effective_from > posting_date:
@@ -42,7 +47,7 @@ def publish_benchmark(
             raise ConflictError(
                 f"{benchmark} from {effective_from} was published at {known.rate}, not {rate}"
             )
-        return []
+        return Publication([], [])
     uow.session.add(
         BenchmarkRate(
             benchmark=benchmark,
@@ -53,7 +58,7 @@ def publish_benchmark(
     )
     uow.session.flush()
     loans = uow.session.execute(
-        select(Loan.id, Loan.spread, Product.reschedule)
+        select(Loan.id, Loan.spread, Product.reschedule, Product.max_tenure)
         .join(Product, Product.id == Loan.product_id)
         .where(
             Product.benchmark == benchmark,
@@ -63,17 +68,74 @@ def publish_benchmark(
         )
         .order_by(Loan.id)
     ).all()
-    for loan_id, spread, reschedule in loans:
-        change_rate(
+    changed, skipped = [], []
+    for loan_id, spread, reschedule, longest in loans:
+        reason = _reprice(
             uow,
-            loan_id=loan_id,
-            day=effective_from,
-            annual_rate=rate + (spread or Decimal(0)),
-            reschedule=reschedule or Reschedule.REDUCE_TENURE.value,
-            reference=f"{benchmark}@{effective_from.isoformat()}",
-            posting_date=posting_date,
+            loan_id,
+            effective_from,
+            rate + (spread or Decimal(0)),
+            (reschedule or Reschedule.REDUCE_TENURE.value, longest),
+            f"{benchmark}@{effective_from.isoformat()}",
+            posting_date,
         )
-    return [loan_id for loan_id, _, _ in loans]
+        if reason is None:
+            changed.append(loan_id)
+        else:
+            skipped.append((loan_id, reason))
+    return Publication(changed, skipped)
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What a benchmark publication did: the loans re-priced, and those it could not re-price
+    with the reason (no installment left to revise, a moratorium still running ...)."""
+
+    changed: list[int]
+    skipped: list[tuple[int, str]]
+
+
+def _reprice(
+    uow: UnitOfWork,
+    loan_id: int,
+    day: date,
+    annual_rate: Decimal,
+    choice: tuple[str, int],
+    reference: str,
+    posting_date: date,
+) -> str | None:
+    """Re-price one loan in a savepoint, so one loan that cannot be revised does not hold up
+    the others. Keeping the EMI that would take the loan past its product's longest tenure,
+    or that no longer covers the interest, raises the EMI instead (no negative amortisation).
+    Returns None, or why the loan was left as it was."""
+    reschedule, longest = choice
+    reason = None
+    for keep in dict.fromkeys([reschedule, Reschedule.REDUCE_EMI.value]):
+        savepoint = uow.session.begin_nested()
+        try:
+            change_rate(
+                uow,
+                loan_id=loan_id,
+                day=day,
+                annual_rate=annual_rate,
+                reschedule=keep,
+                reference=reference,
+                posting_date=posting_date,
+            )
+            count = uow.session.scalar(
+                select(func.max(LoanInstallment.number)).where(LoanInstallment.loan_id == loan_id)
+            )
+            if keep == Reschedule.REDUCE_TENURE.value and (count or 0) > longest:
+                raise ReplayError(
+                    f"keeping the EMI would take {count} installments (most {longest})"
+                )
+        except ReplayError as exc:
+            savepoint.rollback()
+            reason = str(exc)
+            continue
+        savepoint.commit()
+        return None
+    return reason
 
 
 def change_rate(
@@ -103,6 +165,15 @@ def change_rate(
         problems.append(("reschedule", "must be 'reduce_emi' or 'reduce_tenure'"))
     if not Decimal(0) <= annual_rate <= Decimal(100):
         problems.append(("annual_rate", "must be from 0 to 100 percent"))
+    taken = uow.session.scalar(
+        select(LoanEvent.id).where(
+            LoanEvent.loan_id == loan.id,
+            LoanEvent.kind == "rate_change",
+            LoanEvent.reference == reference,
+        )
+    )
+    if taken is not None:
+        problems.append(("reference", f"{reference!r} is already a rate change of loan {loan.id}"))
     if problems:
         raise InvalidError(problems)
     event = LoanEvent(

@@ -81,6 +81,11 @@ def record_payment(
     # posts the one adjustment the replay implies (for a new day it posts nothing)
     on_its_day = state if day >= last else replayed(uow, loan, day, history)
     applied = next(a for a in on_its_day.applied if a.payment.reference == request.reference)
+    if request.reschedule is not None and applied.held:
+        raise ConflictError(
+            f"prepayment {request.reference!r} would repay all the principal not yet due:"
+            " foreclose the loan instead"
+        )
     entry = rules.repayment(str(loan.id), day, applied.parts, applied.held)
     post_entry(uow, entry, posting_date=posting_date)
     _store(uow, loan, state)

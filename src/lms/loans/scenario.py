@@ -118,7 +118,20 @@ class Scenario:
     def states(self) -> list[LoanState]:
         """The loan's state at the day-end of each observation date."""
         rows = self.schedule.installments
-        return [replay(rows, self.events, day, terms=self.terms) for day in self.observe]
+        states = [replay(rows, self.events, day, terms=self.terms) for day in self.observe]
+        for state in states:
+            for applied in state.applied:
+                if isinstance(applied.payment, Prepayment) and applied.held:
+                    index = self.events.index(applied.payment)
+                    raise SpecError(
+                        [
+                            (
+                                f"events[{index}]",
+                                "prepays all the principal not yet due: use foreclose",
+                            )
+                        ]
+                    )
+        return states
 
 
 def load_scenario(text: str | bytes) -> Scenario:

@@ -101,7 +101,7 @@ def publish_benchmark(
 ) -> dict[str, object]:
     """Publish a benchmark's rate from a date: every active floating loan on it is re-priced
     (benchmark + its spread) from that date, by its product's reschedule choice."""
-    changed = rates.publish_benchmark(
+    done = rates.publish_benchmark(
         uow,
         benchmark=benchmark,
         effective_from=body.effective_from,
@@ -109,7 +109,12 @@ def publish_benchmark(
         posting_date=business_date(),
     )
     uow.commit()
-    return {"benchmark": benchmark, "effective_from": body.effective_from, "loans": changed}
+    return {
+        "benchmark": benchmark,
+        "effective_from": body.effective_from,
+        "loans": done.changed,
+        "skipped": [{"loan_id": loan, "reason": reason} for loan, reason in done.skipped],
+    }
 
 
 def _rules_of(body: ProductIn) -> catalog.ProductRules:
