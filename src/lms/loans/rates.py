@@ -29,7 +29,7 @@ from lms.db import UnitOfWork
 from lms.loans.errors import ConflictError, InvalidError
 from lms.loans.models import BenchmarkRate, Loan, LoanEvent, LoanInstallment, Product
 from lms.loans.repayments import resettle
-from lms.loans.service import locked_loan
+from lms.loans.service import locked_loan, reference_taken
 
 
 def publish_benchmark(
@@ -165,14 +165,7 @@ def change_rate(
         problems.append(("reschedule", "must be 'reduce_emi' or 'reduce_tenure'"))
     if not Decimal(0) <= annual_rate <= Decimal(100):
         problems.append(("annual_rate", "must be from 0 to 100 percent"))
-    taken = uow.session.scalar(
-        select(LoanEvent.id).where(
-            LoanEvent.loan_id == loan.id,
-            LoanEvent.kind == "rate_change",
-            LoanEvent.reference == reference,
-        )
-    )
-    if taken is not None:
+    if reference_taken(uow, loan.id, "rate_change", reference):
         problems.append(("reference", f"{reference!r} is already a rate change of loan {loan.id}"))
     if problems:
         raise InvalidError(problems)

@@ -23,7 +23,7 @@ from lms.ledger.service import post_entry
 from lms.loans.balances import post_difference
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import Loan, LoanEvent, LoanInstallment, Product
-from lms.loans.service import loan_history, loan_terms, locked_loan, replayed
+from lms.loans.service import loan_history, loan_terms, locked_loan, reference_taken, replayed
 
 _MONEY_IN = ("payment", "prepayment")  # event kinds that bring money in (and can be returned)
 
@@ -107,14 +107,7 @@ def reverse_payment(
         raise InvalidError(
             [("known_on", f"is before the payment's value date {payment.value_date}")]
         )
-    taken = uow.session.scalar(
-        select(LoanEvent.id).where(
-            LoanEvent.loan_id == loan.id,
-            LoanEvent.kind == "reversal",
-            LoanEvent.reference == payment.reference,
-        )
-    )
-    if taken is not None:
+    if reference_taken(uow, loan.id, "reversal", payment.reference):
         raise ConflictError(f"payment {event_id} is already reversed")
     reversal = LoanEvent(
         loan_id=loan.id,
@@ -166,14 +159,7 @@ def refund_excess(
         raise InvalidError(
             [("amount", f"must be a multiple of the loan's precision {precision.step}")]
         )
-    taken = uow.session.scalar(
-        select(LoanEvent.id).where(
-            LoanEvent.loan_id == loan.id,
-            LoanEvent.kind == "refund",
-            LoanEvent.reference == reference,
-        )
-    )
-    if taken is not None:
+    if reference_taken(uow, loan.id, "refund", reference):
         raise ConflictError(f"reference {reference!r} is already a refund of loan {loan.id}")
     before = replayed(uow, loan, value_date)
     if not 0 < amount <= before.excess:

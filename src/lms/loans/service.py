@@ -239,6 +239,16 @@ def where_dpd(query: _Query, today: date, low: int | None, high: int | None) -> 
     return query
 
 
+def reference_taken(uow: UnitOfWork, loan_id: int, kind: str, reference: str | None) -> bool:
+    """Whether loan `loan_id` already has a `kind` event with this reference."""
+    found = uow.session.scalar(
+        select(LoanEvent.id).where(
+            LoanEvent.loan_id == loan_id, LoanEvent.kind == kind, LoanEvent.reference == reference
+        )
+    )
+    return found is not None
+
+
 def existing_loan(uow: UnitOfWork, loan_id: int) -> Loan:
     """The loan, or a not-found error naming it."""
     loan = uow.session.get(Loan, loan_id)

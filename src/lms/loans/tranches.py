@@ -20,7 +20,7 @@ from lms.ledger.service import post_entry
 from lms.loans.errors import ConflictError, InvalidError
 from lms.loans.models import Loan, LoanEvent
 from lms.loans.repayments import resettle
-from lms.loans.service import loan_terms, locked_loan
+from lms.loans.service import loan_terms, locked_loan, reference_taken
 
 
 def disburse_tranche(
@@ -80,14 +80,7 @@ def _check(
         problems.append(
             ("value_date", f"must be after the first tranche and not after {posting_date}")
         )
-    taken = uow.session.scalar(
-        select(LoanEvent.id).where(
-            LoanEvent.loan_id == loan.id,
-            LoanEvent.kind == "tranche",
-            LoanEvent.reference == reference,
-        )
-    )
-    if taken is not None:
+    if reference_taken(uow, loan.id, "tranche", reference):
         problems.append(("reference", f"{reference!r} is already a tranche of loan {loan.id}"))
     if problems:
         raise InvalidError(problems)
