@@ -16,6 +16,7 @@ from typing import Annotated
 
 import typer
 
+from lms.batch.cli import eod_app
 from lms.core.irr import IRRError
 from lms.core.replay import ReplayError
 from lms.core.schedule import generate_schedule
@@ -122,6 +123,7 @@ ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(eod_app, name="eod")
 
 DatabaseOption = Annotated[
     str | None,

@@ -8,6 +8,7 @@ updated or deleted.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
 from sqlalchemy import insert, select
@@ -21,6 +22,41 @@ from lms.ledger.rules import JournalEntry, LedgerError, Line, reversal_of
 def post_entry(uow: UnitOfWork, entry: JournalEntry, *, posting_date: date) -> int:
     """Write `entry`; returns its id."""
     return _write(uow, entry, posting_date, reverses=None)
+
+
+def post_entries(uow: UnitOfWork, entries: Sequence[JournalEntry], *, posting_date: date) -> int:
+    """Write many entries in two statements (entries with RETURNING, then all their lines);
+    for set-based work such as the daily close. Returns how many were written."""
+    if not entries:
+        return 0
+    now = datetime.now(UTC)
+    rows = [
+        {
+            "loan_id": e.loan_id,
+            "event": e.event,
+            "value_date": e.value_date,
+            "posting_date": posting_date,
+            "created_at": now,
+            "reverses_id": None,
+        }
+        for e in entries
+    ]
+    ids = uow.session.execute(
+        insert(_ENTRIES).returning(_ENTRIES.c.id, sort_by_parameter_order=True), rows
+    ).scalars()
+    lines = [
+        {
+            "entry_id": entry_id,
+            "loan_id": entry.loan_id,
+            "account": line.account.value,
+            "debit": line.debit,
+            "credit": line.credit,
+        }
+        for entry_id, entry in zip(ids, entries, strict=True)
+        for line in entry.lines
+    ]
+    uow.session.execute(_INSERT_LINES, lines)
+    return len(entries)
 
 
 def reverse_entry(uow: UnitOfWork, entry_id: int, *, posting_date: date, value_date: date) -> int:

@@ -111,6 +111,12 @@ class Loan(Base):
     # the due date of the oldest installment not fully paid (None: all paid); until the next
     # event, DPD on any day D is D - this + 1 when this is on or before D
     oldest_unpaid_due: Mapped[date | None] = mapped_column(Date, index=True)
+    # stamped by the daily close: days past due, asset class (STD, SMA-0/1/2, NPA), the day it
+    # became NPA (borrower-level), and its category (standard, substandard, doubtful-1/2/3)
+    dpd: Mapped[int | None] = mapped_column(Integer)
+    asset_class: Mapped[str | None] = mapped_column(String(8), index=True)
+    npa_since: Mapped[date | None] = mapped_column(Date)
+    asset_category: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

@@ -29,8 +29,9 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
+import lms.batch.models
 import lms.ledger.models
-import lms.loans.models  # noqa: F401  (registers the loan tables)
+import lms.loans.models  # noqa: F401  (registers the loan and close tables)
 from lms.db.base import Base
 from lms.db.engine import make_engine, normalize_url, resolve_database_url
 from lms.db.migrate import URL_ATTRIBUTE

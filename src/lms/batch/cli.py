@@ -1,0 +1,134 @@
+"""`lms eod`: run the daily close, catch up several dates, show its progress, park failures.
+
+Guarantee: bad input prints `error: <field>: <reason>` and exits 2, writing nothing; a close
+that leaves open failures exits 1 naming them (the business date does not advance).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from lms.db import UnitOfWork
+
+eod_app = typer.Typer(help="The daily close (end of day).", no_args_is_help=True)
+
+DatabaseOption = Annotated[
+    str | None,
+    typer.Option("--database-url", help="Database URL (default: $LMS_DATABASE_URL, else SQLite)."),
+]
+DateOption = Annotated[
+    str | None, typer.Option("--date", help="A date, YYYY-MM-DD (default: the business date).")
+]
+
+
+def _sessions(database_url: str | None):  # type: ignore[no-untyped-def]
+    from lms.db import make_engine, make_session_factory, resolve_database_url
+    from lms.db.migrate import upgrade
+
+    url = resolve_database_url(database_url)
+    upgrade(url)
+    return make_session_factory(make_engine(url))
+
+
+def _day(text: str | None, field: str) -> date | None:
+    if text is None:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        typer.echo(f"error: {field}: {text!r} is not a date (YYYY-MM-DD)", err=True)
+        raise typer.Exit(2) from None
+
+
+@eod_app.command("run")
+def run(
+    database_url: DatabaseOption = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="The date to close (YYYY-MM-DD).")
+    ] = None,
+    until: Annotated[str | None, typer.Option(help="Close every date through this one.")] = None,
+    partition_size: Annotated[
+        int, typer.Option(min=1, help="Ids per partition (one transaction per step each).")
+    ] = 50_000,
+) -> None:
+    """Close the business date (or --date, which must be it), or every date --until."""
+    from lms.batch import calendar
+    from lms.batch.runner import CloseError, close_day, close_until
+
+    first, last = _day(day, "--date"), _day(until, "--until")
+    sessions = _sessions(database_url)
+    with UnitOfWork(sessions) as uow:
+        current = calendar.business_date(uow)
+        if current is None:  # the first close of this book starts at the given date
+            if first is None:
+                typer.echo("error: --date: the book has no business date yet; give one", err=True)
+                raise typer.Exit(2)
+            calendar.set_business_date(uow, first)
+            uow.commit()
+            current = first
+    try:
+        results = (
+            close_until(sessions, last, size=partition_size)
+            if last is not None
+            else [close_day(sessions, first or current, size=partition_size)]
+        )
+    except CloseError as exc:
+        typer.echo(f"error: --date: {exc}", err=True)
+        raise typer.Exit(2) from None
+    for result in results:
+        steps = ", ".join(f"{name} {n}" for name, n in result.loans.items())
+        typer.echo(f"{result.day}: {steps or 'nothing left to do'}")
+        if result.failures:
+            typer.echo(
+                f"{result.day}: {result.failures} loan failures; the date does not advance"
+                " (lms eod status; fix and run again, or lms eod park)",
+                err=True,
+            )
+            raise typer.Exit(1)
+
+
+@eod_app.command("status")
+def show_status(database_url: DatabaseOption = None, day: DateOption = None) -> None:
+    """Progress of a date's close per step (default: the business date) and its failures."""
+    from lms.batch import calendar
+    from lms.batch.failures import open_failures
+    from lms.batch.runner import status
+
+    sessions = _sessions(database_url)
+    with UnitOfWork(sessions) as uow:
+        current = calendar.business_date(uow)
+        target = _day(day, "--date") or current
+        if target is None:
+            typer.echo("no business date yet: no close has run")
+            return
+        failures = open_failures(uow, target)
+    typer.echo(f"business date {current}; close of {target}:")
+    for step, partitions, loans in status(sessions, target):
+        typer.echo(f"  {step:10} {partitions} partitions done, {loans} loans")
+    for failure in failures:
+        typer.echo(f"  failure: loan {failure.loan_id} in {failure.step}: {failure.error}")
+
+
+@eod_app.command("park")
+def park_failure(
+    loan: Annotated[int, typer.Argument(help="The loan whose failures to park.")],
+    by: Annotated[str, typer.Option(help="Who decides the close goes on without it.")],
+    database_url: DatabaseOption = None,
+    day: DateOption = None,
+) -> None:
+    """Park a loan's open failures of a date so the close can advance without it."""
+    from lms.batch import calendar
+    from lms.batch.failures import park
+
+    sessions = _sessions(database_url)
+    with UnitOfWork(sessions) as uow:
+        target = _day(day, "--date") or calendar.business_date(uow)
+        if target is None:
+            typer.echo("error: --date: no business date yet", err=True)
+            raise typer.Exit(2)
+        parked = park(uow, day=target, loan_id=loan, by=by)
+        uow.commit()
+    typer.echo(f"parked {parked} failures of loan {loan} on {target}")

@@ -1,0 +1,58 @@
+"""Per-loan failures of the daily close: recorded, never lost, blocking the date until parked.
+
+Guarantee: `per_loan` runs a loan's work in a savepoint; if it raises, the loan's changes are
+undone, the error is recorded (loan, step, message) and the close goes on with the others.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+
+from sqlalchemy import select
+
+from lms.batch.models import CloseFailure
+from lms.db import UnitOfWork
+
+
+@contextmanager
+def per_loan(uow: UnitOfWork, day: date, step: str, loan_id: int) -> Iterator[None]:
+    savepoint = uow.session.begin_nested()
+    try:
+        yield
+    except Exception as exc:
+        savepoint.rollback()
+        uow.session.add(
+            CloseFailure(
+                day=day,
+                step=step,
+                loan_id=loan_id,
+                error=f"{type(exc).__name__}: {exc}",
+                created_at=datetime.now(UTC),
+            )
+        )
+        uow.session.flush()
+        return
+    savepoint.commit()
+
+
+def open_failures(uow: UnitOfWork, day: date) -> list[CloseFailure]:
+    """Failures of `day` not parked: they keep the date from advancing."""
+    return list(
+        uow.session.scalars(
+            select(CloseFailure)
+            .where(CloseFailure.day == day, CloseFailure.parked_by.is_(None))
+            .order_by(CloseFailure.id)
+        )
+    )
+
+
+def park(uow: UnitOfWork, *, day: date, loan_id: int, by: str) -> int:
+    """Park `day`'s open failures of loan `loan_id` (a user with the right to decides the close
+    may go on without it); returns how many were parked."""
+    found = [f for f in open_failures(uow, day) if f.loan_id == loan_id]
+    for failure in found:
+        failure.parked_by, failure.parked_at = by, datetime.now(UTC)
+    uow.session.flush()
+    return len(found)

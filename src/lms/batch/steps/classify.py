@@ -1,0 +1,74 @@
+"""Step: stamp each loan's asset class at the day-end (STD, SMA-0/1/2, NPA), borrower-level
+(lms.core.classification): one NPA facility makes all the borrower's facilities NPA the same
+day, and they are upgraded only when nothing is overdue on any; and the NPA's age category.
+
+Partitioned by borrower (customer ids), so a borrower's loans are always classified together.
+Set-based: one query reads the partition's facilities, the pure rule stamps them, and only the
+loans whose stamp changed are written, in one statement.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import bindparam, select, update
+
+from lms.core.classification import Facility, classify
+from lms.db import UnitOfWork
+from lms.loans.models import Loan
+
+NAME = "classify"
+KEY = "customer"
+
+_LOANS = Loan.metadata.tables["loans"]
+_STAMP = (
+    update(_LOANS)
+    .where(_LOANS.c.id == bindparam("loan"))
+    .values(
+        asset_class=bindparam("cls"),
+        npa_since=bindparam("since"),
+        asset_category=bindparam("category"),
+    )
+)
+
+
+def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    rows = uow.session.execute(
+        select(
+            Loan.id,
+            Loan.customer_id,
+            Loan.dpd,
+            Loan.npa_since,
+            Loan.asset_class,
+            Loan.asset_category,
+        ).where(Loan.customer_id.between(low, high), Loan.status == "active")
+    ).all()
+    stamps = classify(
+        (Facility(loan, customer, dpd or 0, since) for loan, customer, dpd, since, _, _ in rows),
+        day,
+    )
+    changed = [
+        {
+            "loan": loan,
+            "cls": stamps[loan].asset_class.value,
+            "since": stamps[loan].npa_since,
+            "category": stamps[loan].category.value,
+        }
+        for loan, _, _, since, cls, category in rows
+        if (cls, since, category)
+        != (stamps[loan].asset_class.value, stamps[loan].npa_since, stamps[loan].category.value)
+    ]
+    if changed:
+        uow.session.execute(_STAMP, changed)
+    uow.session.execute(  # a loan closed since its last stamp is standard again
+        update(Loan)
+        .where(
+            Loan.customer_id.between(low, high),
+            Loan.status == "closed",
+            Loan.asset_class.is_not(None),
+            Loan.asset_class != "STD",
+        )
+        .values(asset_class="STD", npa_since=None, asset_category="standard")
+        .execution_options(synchronize_session=False)
+    )
+    return len(rows)

@@ -1,0 +1,39 @@
+"""Step: days past due at the day-end, from each loan's oldest unpaid due date (stored with
+every event, net of unapplied funds): DPD = day - that date + 1 once it has come, else 0.
+
+Set-based: one UPDATE per partition, with the day difference in the database's own date
+arithmetic. Guarantee: the same day always gives the same DPD (idempotent).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Integer, case, cast, func, literal, update
+from sqlalchemy.sql.elements import ColumnElement
+
+from lms.db import UnitOfWork
+from lms.loans.models import Loan
+
+NAME = "dpd"
+KEY = "loan"
+
+
+def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    dialect = uow.session.get_bind().dialect.name
+    overdue = Loan.oldest_unpaid_due.is_not(None) & (Loan.oldest_unpaid_due <= day)
+    result = uow.session.execute(
+        update(Loan)
+        .where(Loan.id.between(low, high), Loan.status != "approved")
+        .values(dpd=case((overdue, _days(dialect, day, Loan.oldest_unpaid_due) + 1), else_=0))
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def _days(dialect: str, day: date, since: Any) -> ColumnElement[int]:
+    """Whole days from `since` to `day` in SQL."""
+    if dialect == "sqlite":
+        return cast(func.julianday(literal(day.isoformat())) - func.julianday(since), Integer)
+    return cast(literal(day) - since, Integer)

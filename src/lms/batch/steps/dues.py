@@ -1,0 +1,62 @@
+"""Step: raise the interest of installments falling due (up to today, for loans whose dues
+were last raised before): each becomes receivable and is recognised as income, one entry per
+loan and due date, exactly as the servicing layer raises them when a payment comes first.
+
+Set-based: one query finds the partition's dues, the entries and their lines are written in
+two statements, and the loans' `interest_posted_through` in one. Guarantee: a due date is
+raised once (the loan's `interest_posted_through` moves past it in the same transaction).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import bindparam, func, or_, select, update
+
+from lms.db import UnitOfWork
+from lms.ledger import rules
+from lms.ledger.service import post_entries
+from lms.loans.models import Loan, LoanInstallment
+
+NAME = "dues"
+KEY = "loan"
+
+_LOANS = Loan.metadata.tables["loans"]
+_RAISED = (
+    update(_LOANS)
+    .where(_LOANS.c.id == bindparam("loan"))
+    .values(interest_posted_through=bindparam("through"))
+)
+
+
+def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    dues = uow.session.execute(
+        select(
+            LoanInstallment.loan_id, LoanInstallment.due_date, func.sum(LoanInstallment.interest)
+        )
+        .join(Loan, Loan.id == LoanInstallment.loan_id)
+        .where(
+            Loan.id.between(low, high),
+            Loan.status == "active",
+            LoanInstallment.due_date <= day,
+            or_(
+                Loan.interest_posted_through.is_(None),
+                LoanInstallment.due_date > Loan.interest_posted_through,
+            ),
+        )
+        .group_by(LoanInstallment.loan_id, LoanInstallment.due_date)
+        .order_by(LoanInstallment.loan_id, LoanInstallment.due_date)
+    ).all()
+    entries = [
+        rules.interest_due(str(loan_id), due, Decimal(interest))
+        for loan_id, due, interest in dues
+        if interest
+    ]
+    post_entries(uow, entries, posting_date=day)
+    latest: dict[int, date] = {}
+    for loan_id, due, _ in dues:
+        latest[loan_id] = max(due, latest.get(loan_id, due))
+    if latest:
+        uow.session.execute(_RAISED, [{"loan": k, "through": v} for k, v in latest.items()])
+    return len(latest)

@@ -1,0 +1,129 @@
+"""Asset classification under the RBI's IRACP norms, as pure functions of days past due and
+dates: SMA-0/1/2 and NPA for one facility, the borrower-level rule, and NPA ageing.
+
+- A facility is standard while nothing is overdue; SMA-0 when overdue up to 30 days, SMA-1 up
+  to 60, SMA-2 up to 90; NPA beyond 90 (the thresholds are a setting).
+- NPA is borrower-level: when one facility is NPA, all the borrower's facilities are NPA from
+  that date; they are upgraded only when nothing is overdue on any of them.
+- An NPA ages: sub-standard for 12 months, then doubtful (D1 for its first year, D2 up to three
+  years, D3 beyond); loss only when identified as such (not by age).
+
+Guarantee: pure and deterministic (no clock: every date is passed in).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date, timedelta
+from enum import StrEnum
+
+
+class AssetClass(StrEnum):
+    STANDARD = "STD"
+    SMA0 = "SMA-0"
+    SMA1 = "SMA-1"
+    SMA2 = "SMA-2"
+    NPA = "NPA"
+
+
+class AssetCategory(StrEnum):
+    STANDARD = "standard"
+    SUBSTANDARD = "substandard"
+    D1 = "doubtful-1"
+    D2 = "doubtful-2"
+    D3 = "doubtful-3"
+    LOSS = "loss"
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Days past due above which a facility is SMA-1, SMA-2 and NPA (RBI: 30, 60, 90)."""
+
+    sma1: int = 30
+    sma2: int = 60
+    npa: int = 90
+
+
+def facility_class(dpd: int, thresholds: Thresholds = Thresholds()) -> AssetClass:
+    """The class of one facility from its days past due."""
+    if dpd <= 0:
+        return AssetClass.STANDARD
+    if dpd > thresholds.npa:
+        return AssetClass.NPA
+    if dpd > thresholds.sma2:
+        return AssetClass.SMA2
+    return AssetClass.SMA1 if dpd > thresholds.sma1 else AssetClass.SMA0
+
+
+@dataclass(frozen=True, slots=True)
+class Facility:
+    """One loan as the classification sees it at a day-end."""
+
+    loan_id: int
+    borrower: int
+    dpd: int
+    npa_since: date | None  # the day it became NPA, as stamped the day before (None: not NPA)
+
+
+@dataclass(frozen=True, slots=True)
+class Stamp:
+    """A loan's classification at a day-end."""
+
+    asset_class: AssetClass
+    npa_since: date | None
+    category: AssetCategory
+
+
+def classify(
+    facilities: Iterable[Facility], day: date, thresholds: Thresholds = Thresholds()
+) -> dict[int, Stamp]:
+    """Each facility's stamp at the day-end of `day`, borrower by borrower."""
+    by_borrower: dict[int, list[Facility]] = {}
+    for facility in facilities:
+        by_borrower.setdefault(facility.borrower, []).append(facility)
+    stamps: dict[int, Stamp] = {}
+    for group in by_borrower.values():
+        stamps.update(_borrower(group, day, thresholds))
+    return stamps
+
+
+def _borrower(group: list[Facility], day: date, thresholds: Thresholds) -> Mapping[int, Stamp]:
+    own = {f.loan_id: facility_class(f.dpd, thresholds) for f in group}
+    was_npa = [f.npa_since for f in group if f.npa_since is not None]
+    any_overdue = any(f.dpd > 0 for f in group)
+    if was_npa and any_overdue:  # stays NPA until nothing is overdue anywhere
+        since: date | None = min(was_npa)
+    elif any(c is AssetClass.NPA for c in own.values()):
+        # becomes NPA, all facilities with it, from the day the first one went past the NPA
+        # threshold (today, closing daily; earlier when a book's first close catches up)
+        since = min(
+            day - timedelta(days=f.dpd - thresholds.npa - 1)
+            for f in group
+            if own[f.loan_id] is AssetClass.NPA
+        )
+    else:
+        since = None  # standard or SMA (an NPA with all arrears paid is upgraded)
+    return {
+        f.loan_id: Stamp(
+            AssetClass.NPA if since is not None else own[f.loan_id],
+            since,
+            npa_category(since, day),
+        )
+        for f in group
+    }
+
+
+def npa_category(npa_since: date | None, day: date) -> AssetCategory:
+    """Sub-standard for 12 months as NPA, then doubtful D1 (its first year), D2 (up to three
+    years), D3 (beyond). Calendar months and years from the NPA date."""
+    if npa_since is None:
+        return AssetCategory.STANDARD
+    months = (day.year - npa_since.year) * 12 + day.month - npa_since.month
+    if day.day < npa_since.day:
+        months -= 1
+    if months < 12:
+        return AssetCategory.SUBSTANDARD
+    if months < 24:
+        return AssetCategory.D1
+    return AssetCategory.D2 if months < 48 else AssetCategory.D3

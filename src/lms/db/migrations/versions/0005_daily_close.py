@@ -1,0 +1,80 @@
+"""The daily close: business date, steps done per date and partition, failures, snapshots,
+and each loan's stamped DPD and classification.
+
+Revision ID: 0005
+Revises: 0004
+Create Date: 2026-11-26 12:50:00+00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+from lms.db.types import Money
+
+revision: str = "0005"
+down_revision: str | Sequence[str] | None = "0004"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("loans") as batch_op:
+        batch_op.add_column(sa.Column("dpd", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("asset_class", sa.String(length=8), nullable=True))
+        batch_op.add_column(sa.Column("npa_since", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("asset_category", sa.String(length=16), nullable=True))
+        batch_op.create_index(batch_op.f("ix_loans_asset_class"), ["asset_class"])
+    op.create_table(
+        "business_date",
+        sa.Column("id", sa.Integer(), primary_key=True),
+        sa.Column("current", sa.Date(), nullable=False),
+    )
+    op.create_table(
+        "close_steps",
+        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("step", sa.String(length=32), primary_key=True),
+        sa.Column("partition", sa.Integer(), primary_key=True),
+        sa.Column("loans", sa.Integer(), nullable=False),
+        sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_table(
+        "close_failures",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("step", sa.String(length=32), nullable=False),
+        sa.Column("loan_id", sa.Integer(), nullable=False),
+        sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("parked_by", sa.String(length=64), nullable=True),
+        sa.Column("parked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+    )
+    op.create_index(op.f("ix_close_failures_day"), "close_failures", ["day"])
+    op.create_index(op.f("ix_close_failures_loan_id"), "close_failures", ["loan_id"])
+    op.create_table(
+        "loan_snapshots",
+        sa.Column("day", sa.Date(), primary_key=True),
+        sa.Column("loan_id", sa.Integer(), primary_key=True),
+        sa.Column("status", sa.String(length=16), nullable=False),
+        sa.Column("principal_outstanding", Money(), nullable=False),
+        sa.Column("principal_due", Money(), nullable=False),
+        sa.Column("interest_due", Money(), nullable=False),
+        sa.Column("excess", Money(), nullable=False),
+        sa.Column("dpd", sa.Integer(), nullable=False),
+        sa.Column("asset_class", sa.String(length=8), nullable=False),
+        sa.Column("category", sa.String(length=16), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("loan_snapshots")
+    op.drop_index(op.f("ix_close_failures_loan_id"), table_name="close_failures")
+    op.drop_index(op.f("ix_close_failures_day"), table_name="close_failures")
+    op.drop_table("close_failures")
+    op.drop_table("close_steps")
+    op.drop_table("business_date")
+    with op.batch_alter_table("loans") as batch_op:
+        batch_op.drop_index(batch_op.f("ix_loans_asset_class"))
+        for name in ("asset_category", "npa_since", "asset_class", "dpd"):
+            batch_op.drop_column(name)

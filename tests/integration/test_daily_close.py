@@ -1,0 +1,126 @@
+"""The daily close on every database: dues raised, DPD, SMA/NPA stamped borrower by borrower,
+upgrades, snapshots, the business date advanced; idempotent; the ledger stays sound.
+
+The book: three loans of 1,00,000 at 12 % for 12 months from 15 Jan 2026 (EMI 8,884.88, due
+on the 15th). Borrower 1 holds loan A (never paid) and loan B (paid on time); borrower 2 holds
+loan C, whose March EMI was paid only in part (4,000) and nothing after, so its oldest due
+stays 15 Mar.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from book_setup import open_book
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from lms.batch import calendar
+from lms.batch.models import LoanSnapshot
+from lms.batch.runner import CloseError, close_day
+from lms.db import UnitOfWork
+from lms.ledger.check import ledger_problems
+from lms.ledger.models import JournalLineRow
+from lms.loans.balances import loan_ledger_problems
+from lms.loans.models import Loan
+from lms.loans.onboarding import LoanRequest, onboard_loan
+from lms.loans.repayments import PaymentRequest, record_payment
+from lms.loans.service import disburse_loan
+
+JAN15 = date(2026, 1, 15)
+EMI = D("8884.88")
+
+
+def _pay(uow: UnitOfWork, loan_id: int, day: date, amount: D, ref: str) -> None:
+    record_payment(
+        uow, loan_id=loan_id, request=PaymentRequest(amount, day, ref, "nach"), posting_date=day
+    )
+
+
+@pytest.fixture
+def book(db_url: str, engine: Engine) -> tuple[sessionmaker[Session], dict[str, int]]:
+    sessions = open_book(db_url, engine, customers=({"name": "Ravi"}, {"name": "Sunita"}))
+    ids = {}
+    with UnitOfWork(sessions) as uow:
+        for name, customer in (("A", 1), ("B", 1), ("C", 2)):
+            request = LoanRequest(f"L-{name}", "PUN01", customer, "PL", D(100000), D(12), 12, JAN15)
+            ids[name] = onboard_loan(uow, request=request).id
+            disburse_loan(uow, loan_id=ids[name], posting_date=JAN15)
+        for month in (2, 3, 4, 5):
+            _pay(uow, ids["B"], date(2026, month, 15), EMI, f"B{month}")
+        _pay(uow, ids["C"], date(2026, 2, 15), EMI, "C2")
+        _pay(uow, ids["C"], date(2026, 3, 15), D(4000), "C3")
+        calendar.set_business_date(uow, date(2026, 5, 14))
+        uow.commit()
+    return sessions, ids
+
+
+def _stamps(sessions: sessionmaker[Session], day: date) -> dict[int, tuple[int, str, str]]:
+    with UnitOfWork(sessions) as uow:
+        rows = uow.session.execute(
+            select(LoanSnapshot.loan_id, LoanSnapshot.dpd, LoanSnapshot.asset_class)
+            .where(LoanSnapshot.day == day)
+            .order_by(LoanSnapshot.loan_id)
+        )
+        return {loan: (dpd, cls) for loan, dpd, cls in rows}  # type: ignore[misc]
+
+
+def _sound(sessions: sessionmaker[Session]) -> None:
+    with UnitOfWork(sessions) as uow:
+        assert ledger_problems(uow.session) == []
+        assert loan_ledger_problems(uow) == []
+
+
+def test_sma_npa_borrower_level_and_upgrade(
+    book: tuple[sessionmaker[Session], dict[str, int]],
+) -> None:
+    sessions, ids = book
+    a, b, c = ids["A"], ids["B"], ids["C"]
+    for day in (date(2026, 5, 14), date(2026, 5, 15), date(2026, 5, 16)):
+        result = close_day(sessions, day, size=2)
+        assert result.failures == 0
+    # 15 May: A unpaid since 15 Feb, day 1 = 15 Feb, so 90 days: SMA-2; C's oldest due is
+    # 15 Mar (62 days: SMA-2); B is current
+    assert _stamps(sessions, date(2026, 5, 15)) == {
+        a: (90, "SMA-2"),
+        b: (0, "STD"),
+        c: (62, "SMA-2"),
+    }
+    # 16 May: A is 91 days past due: NPA, and B with it (same borrower); C unaffected
+    assert _stamps(sessions, date(2026, 5, 16)) == {a: (91, "NPA"), b: (0, "NPA"), c: (63, "SMA-2")}
+    with UnitOfWork(sessions) as uow:
+        since = {
+            loan: (s, category)
+            for loan, s, category in uow.session.execute(
+                select(Loan.id, Loan.npa_since, Loan.asset_category).order_by(Loan.id)
+            )
+        }
+        assert since[a] == since[b] == (date(2026, 5, 16), "substandard")
+        # A's arrears (four EMIs) paid on 17 May: the borrower is upgraded, both loans
+        _pay(uow, a, date(2026, 5, 17), 4 * EMI, "A-ALL")
+        uow.commit()
+    close_day(sessions, date(2026, 5, 17), size=2)
+    assert _stamps(sessions, date(2026, 5, 17)) == {a: (0, "STD"), b: (0, "STD"), c: (64, "SMA-2")}
+    _sound(sessions)
+
+
+def test_a_date_closes_once_and_the_business_date_moves_on(
+    book: tuple[sessionmaker[Session], dict[str, int]],
+) -> None:
+    sessions, _ = book
+    close_day(sessions, date(2026, 5, 14), size=2)
+    with UnitOfWork(sessions) as uow:
+        assert calendar.business_date(uow) == date(2026, 5, 15)
+        lines = uow.session.scalar(select(func.count()).select_from(JournalLineRow))
+        # run the same date again: every partition of every step is marked done
+        calendar.set_business_date(uow, date(2026, 5, 14))
+        uow.commit()
+    again = close_day(sessions, date(2026, 5, 14), size=2)
+    assert again.loans == {}
+    with UnitOfWork(sessions) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(JournalLineRow)) == lines
+    with pytest.raises(CloseError, match="the business date is 2026-05-15"):
+        close_day(sessions, date(2026, 5, 20), size=2)
+    _sound(sessions)

@@ -1,0 +1,86 @@
+"""Asset classification (IRACP): facility classes at the thresholds, the borrower-level NPA
+rule, upgrades only when nothing is overdue, and NPA ageing. Dates and DPD are worked by hand."""
+
+from datetime import date
+
+import pytest
+
+from lms.core.classification import (
+    AssetCategory,
+    AssetClass,
+    Facility,
+    classify,
+    facility_class,
+    npa_category,
+)
+
+DAY = date(2026, 6, 30)
+
+
+@pytest.mark.parametrize(
+    ("dpd", "expected"),
+    [
+        (0, AssetClass.STANDARD),
+        (1, AssetClass.SMA0),
+        (30, AssetClass.SMA0),
+        (31, AssetClass.SMA1),
+        (60, AssetClass.SMA1),
+        (61, AssetClass.SMA2),
+        (90, AssetClass.SMA2),
+        (91, AssetClass.NPA),
+    ],
+)
+def test_facility_classes_at_the_thresholds(dpd: int, expected: AssetClass) -> None:
+    assert facility_class(dpd) is expected
+
+
+def test_one_npa_facility_makes_all_the_borrowers_facilities_npa_the_same_day() -> None:
+    """Borrower 7 has three loans: 91, 10 and 0 days past due; borrower 8 one loan at 45."""
+    stamps = classify(
+        [
+            Facility(1, 7, 91, None),
+            Facility(2, 7, 10, None),
+            Facility(3, 7, 0, None),
+            Facility(4, 8, 45, None),
+        ],
+        DAY,
+    )
+    assert {k: (s.asset_class, s.npa_since) for k, s in stamps.items()} == {
+        1: (AssetClass.NPA, DAY),
+        2: (AssetClass.NPA, DAY),
+        3: (AssetClass.NPA, DAY),
+        4: (AssetClass.SMA1, None),
+    }
+    assert stamps[3].category is AssetCategory.SUBSTANDARD
+
+
+def test_an_npa_stays_until_every_arrear_of_every_facility_is_paid() -> None:
+    since = date(2026, 5, 1)
+    # loan 1's arrears paid, but loan 2 still 5 days overdue (a partial payment did not
+    # clear its oldest due): all stay NPA from the same date
+    partly = classify([Facility(1, 7, 0, since), Facility(2, 7, 5, since)], DAY)
+    assert {s.asset_class for s in partly.values()} == {AssetClass.NPA}
+    assert {s.npa_since for s in partly.values()} == {since}
+    cleared = classify([Facility(1, 7, 0, since), Facility(2, 7, 0, since)], DAY)
+    assert {(s.asset_class, s.npa_since) for s in cleared.values()} == {(AssetClass.STANDARD, None)}
+
+
+def test_a_first_close_dates_an_npa_from_the_day_it_passed_90_days() -> None:
+    """120 days past due on 30 Jun: day 91 was 1 Jun (30 Jun less 29 days)."""
+    stamps = classify([Facility(1, 7, 120, None), Facility(2, 7, 95, None)], DAY)
+    assert {s.npa_since for s in stamps.values()} == {date(2026, 6, 1)}
+
+
+@pytest.mark.parametrize(
+    ("since", "expected"),
+    [
+        (date(2025, 7, 1), AssetCategory.SUBSTANDARD),  # 11 months 29 days
+        (date(2025, 6, 30), AssetCategory.D1),  # 12 months
+        (date(2024, 7, 1), AssetCategory.D1),  # 23 months 29 days
+        (date(2024, 6, 30), AssetCategory.D2),  # 2 years: doubtful for 1 year
+        (date(2022, 7, 1), AssetCategory.D2),  # doubtful for 2 years 11 months
+        (date(2022, 6, 30), AssetCategory.D3),  # doubtful for 3 years
+    ],
+)
+def test_npa_ageing(since: date, expected: AssetCategory) -> None:
+    assert npa_category(since, DAY) is expected
