@@ -1,0 +1,112 @@
+"""The daily close killed by SIGKILL at random moments and started again ends exactly where an
+uninterrupted close ends: the same journal, loan stamps, snapshots and business date.
+
+A real `lms eod run` process on a SQLite copy of a 40-loan demo book (all kinds of history),
+closing three dates with tiny partitions (hundreds of transactions), is killed at random
+points and rerun; the result is compared with an uninterrupted run on another copy.
+"""
+
+from __future__ import annotations
+
+import random
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from lms.db import make_engine, make_session_factory
+from lms.db.migrate import upgrade
+from lms.loans.demo import build_demo
+
+LMS = str(Path(sys.executable).with_name("lms"))
+QUERIES = {
+    "journal": "SELECT e.loan_id, e.event, e.value_date, e.posting_date, l.account, l.debit,"
+    " l.credit FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id",
+    "loans": "SELECT id, status, dpd, asset_class, npa_since, asset_category,"
+    " interest_posted_through, excess, last_event_on, oldest_unpaid_due FROM loans",
+    "installments": "SELECT * FROM loan_installments",
+    "snapshots": "SELECT * FROM loan_snapshots",
+    "steps": "SELECT day, step, partition, loans FROM close_steps",
+    "failures": "SELECT day, step, loan_id, error FROM close_failures",
+    "date": "SELECT current FROM business_date",
+}
+
+
+def _close(path: Path, kill_after: float | None = None) -> int | None:
+    command = [LMS, "eod", "run", "--database-url", f"sqlite:///{path}", "--until", "2026-11-28",
+               "--partition-size", "2"]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    if kill_after is None:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err.decode()
+        return process.returncode
+    time.sleep(kill_after)
+    process.send_signal(signal.SIGKILL)
+    process.wait(timeout=30)
+    return process.returncode
+
+
+def _contents(path: Path) -> dict[str, list[tuple[object, ...]]]:
+    engine = make_engine(f"sqlite:///{path}")
+    with engine.connect() as connection:
+        found = {
+            name: sorted(tuple(row) for row in connection.execute(text(query)))
+            for name, query in QUERIES.items()
+        }
+    engine.dispose()
+    return found
+
+
+@pytest.fixture(scope="module")
+def demo_book(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("close") / "book.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    engine = make_engine(url)
+    build_demo(make_session_factory(engine), loans=40, as_of=date(2026, 11, 26), seed=3)
+    with engine.begin() as connection:
+        connection.execute(text("INSERT INTO business_date (id, current) VALUES (1, '2026-11-26')"))
+    engine.dispose()
+    return path
+
+
+def test_a_killed_close_resumes_to_the_same_result(demo_book: Path, tmp_path: Path) -> None:
+    whole, killed = tmp_path / "whole.sqlite3", tmp_path / "killed.sqlite3"
+    shutil.copy(demo_book, whole)
+    shutil.copy(demo_book, killed)
+    started = time.monotonic()
+    _close(whole)
+    took = time.monotonic() - started
+    expected = _contents(whole)
+    assert expected["date"] == [("2026-11-29",)]
+    assert len(expected["steps"]) > 100 and expected["failures"] == []
+    rnd = random.Random()
+    kills = 0
+    for _ in range(4):  # kill at random moments of a run, each run getting further
+        if _close(killed, kill_after=rnd.uniform(0.3, 0.9) * took) == -signal.SIGKILL:
+            kills += 1
+    _close(killed)  # and finish
+    assert _contents(killed) == expected
+    assert kills >= 1  # at least one run was really cut short
+
+
+def test_the_ledger_stays_sound_through_30_closes(demo_book: Path, tmp_path: Path) -> None:
+    book = tmp_path / "month.sqlite3"
+    shutil.copy(demo_book, book)
+    command = [LMS, "eod", "run", "--database-url", f"sqlite:///{book}", "--until", "2026-12-25"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert len(done.stdout.splitlines()) == 30  # one line per date closed
+    check = subprocess.run(
+        [LMS, "ledger", "check", "--database-url", f"sqlite:///{book}"],
+        capture_output=True,
+        text=True,
+    )
+    assert check.returncode == 0, check.stdout + check.stderr
+    assert _contents(book)["date"] == [("2026-12-26",)]
