@@ -12,6 +12,8 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from lms.batch.calendar import set_business_date
+from lms.db import UnitOfWork, make_engine, make_session_factory
 from lms.db.migrate import upgrade
 from lms.web.app import create_app
 
@@ -220,7 +222,7 @@ def test_prepayment_and_the_dpd_filter(client: TestClient, monkeypatch: pytest.M
     """Business date 20 Apr 2026. Loan A pays its first two EMIs and prepays 20,000 (reduce
     EMI): its oldest unpaid installment falls due 15 Apr, so 6 days past due. Loan B pays
     nothing: 15 Feb to 20 Apr is 65 days past due."""
-    monkeypatch.setattr("lms.web.routes.business_date", lambda: date(2026, 4, 20))
+    monkeypatch.setattr("lms.web.app.business_date", lambda: date(2026, 4, 20))
     ids = []
     for external_id in ("LOS-A", "LOS-B"):
         loan = client.post("/api/v1/loans", json={**LOAN, "external_id": external_id}).json()
@@ -265,8 +267,7 @@ def test_prepayment_and_the_dpd_filter(client: TestClient, monkeypatch: pytest.M
 def test_floating_products_benchmarks_parties_and_consents(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    for module in ("routes", "catalog_routes"):
-        monkeypatch.setattr(f"lms.web.{module}.business_date", lambda: date(2026, 4, 20))
+    monkeypatch.setattr("lms.web.app.business_date", lambda: date(2026, 4, 20))
     home = {
         "code": "HL",
         "name": "Home loan",
@@ -367,3 +368,28 @@ def test_floating_products_benchmarks_parties_and_consents(
         },
     )
     assert later.status_code == 422 and later.json()["errors"][0]["field"] == "day"
+
+
+def test_the_business_date_in_the_book_bounds_value_dates(client: TestClient, db_url: str) -> None:
+    engine = make_engine(db_url)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        set_business_date(uow, date(2026, 2, 20))
+        uow.commit()
+    engine.dispose()
+    loan = client.post("/api/v1/loans", json=LOAN).json()
+    client.post(f"/api/v1/loans/{loan['id']}/disbursement")
+    pay = {"amount": "8884.88", "value_date": "2026-02-21", "reference": "U1", "channel": "upi"}
+    future = client.post(f"/api/v1/loans/{loan['id']}/repayments", json=pay)
+    assert future.status_code == 422 and future.headers["content-type"] == PROBLEM
+    assert future.json()["errors"] == [
+        {
+            "field": "value_date",
+            "reason": "is after the posting date 2026-02-20: money not yet received",
+        }
+    ]
+    today = client.post(
+        f"/api/v1/loans/{loan['id']}/repayments", json={**pay, "value_date": "2026-02-20"}
+    )
+    assert today.status_code == 201
+    state = client.get(f"/api/v1/loans/{loan['id']}").json()
+    assert state["as_of"] == "2026-02-20"  # read as of the business date, not the clock

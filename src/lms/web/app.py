@@ -54,7 +54,15 @@ def unit_of_work(request: Request) -> Iterator[UnitOfWork]:
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work)]
 
 
+def today(uow: UnitOfWork) -> date:
+    """The lender's business date (kept by the daily close), or, for a book that has not run a
+    close yet, the calendar date in the lender's time zone. Money movements are posted on it
+    and none may take effect after it."""
+    from lms.batch.calendar import business_date as stored
+
+    return stored(uow) or business_date()
+
+
 def business_date() -> date:
-    """Today in the lender's time zone ($LMS_TIMEZONE, default Asia/Kolkata). The posting date
-    of money movements until the daily close keeps the lender's business date."""
+    """Today in the lender's time zone ($LMS_TIMEZONE, default Asia/Kolkata)."""
     return datetime.now(ZoneInfo(os.environ.get("LMS_TIMEZONE", "Asia/Kolkata"))).date()

@@ -22,7 +22,7 @@ from lms.loans.schemas import (
     ProductIn,
     ProductOut,
 )
-from lms.web.app import UnitOfWorkDep, business_date
+from lms.web.app import UnitOfWorkDep, today
 
 router = APIRouter()
 
@@ -106,7 +106,7 @@ def publish_benchmark(
         benchmark=benchmark,
         effective_from=body.effective_from,
         rate=body.rate,
-        posting_date=business_date(),
+        posting_date=today(uow),
     )
     uow.commit()
     return {

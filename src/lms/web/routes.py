@@ -38,7 +38,7 @@ from lms.loans.schemas import (
     shown,
 )
 from lms.loans.tranches import disburse_tranche
-from lms.web.app import UnitOfWorkDep, business_date
+from lms.web.app import UnitOfWorkDep, today
 
 router = APIRouter()
 
@@ -47,9 +47,7 @@ router = APIRouter()
 def change_rate(loan_id: int, body: RateChangeIn, uow: UnitOfWorkDep) -> dict[str, object]:
     """A new rate for one loan from `day` (a switch, a re-pricing); the installments not yet
     due are revised by `reschedule`."""
-    event = rates.change_rate(
-        uow, loan_id=loan_id, **body.model_dump(), posting_date=business_date()
-    )
+    event = rates.change_rate(uow, loan_id=loan_id, **body.model_dump(), posting_date=today(uow))
     uow.commit()
     return {
         "id": event.id,
@@ -74,7 +72,7 @@ def onboard_loan(body: LoanIn, uow: UnitOfWorkDep, response: Response) -> LoanOu
 def disburse(loan_id: int, uow: UnitOfWorkDep, body: DisbursementIn | None = None) -> LoanOut:
     """Pay the loan out on its disbursement date: in full, or its first tranche (`amount`)."""
     amount = None if body is None else body.amount
-    loan = service.disburse_loan(uow, loan_id=loan_id, posting_date=business_date(), amount=amount)
+    loan = service.disburse_loan(uow, loan_id=loan_id, posting_date=today(uow), amount=amount)
     uow.commit()
     return _loan_out(loan)
 
@@ -82,9 +80,7 @@ def disburse(loan_id: int, uow: UnitOfWorkDep, body: DisbursementIn | None = Non
 @router.post("/loans/{loan_id}/tranches", status_code=status.HTTP_201_CREATED)
 def tranche(loan_id: int, body: TrancheIn, uow: UnitOfWorkDep) -> dict[str, object]:
     """Pay out a further tranche; the installments not yet due are worked out again."""
-    event = disburse_tranche(
-        uow, loan_id=loan_id, **body.model_dump(), posting_date=business_date()
-    )
+    event = disburse_tranche(uow, loan_id=loan_id, **body.model_dump(), posting_date=today(uow))
     uow.commit()
     return {
         "id": event.id,
@@ -125,9 +121,7 @@ def prepay(
 def _take_money(
     uow: UnitOfWork, loan_id: int, request: PaymentRequest, response: Response
 ) -> RepaymentOut:
-    event, created = record_payment(
-        uow, loan_id=loan_id, request=request, posting_date=business_date()
-    )
+    event, created = record_payment(uow, loan_id=loan_id, request=request, posting_date=today(uow))
     uow.commit()
     if not created:
         response.status_code = status.HTTP_200_OK
@@ -150,7 +144,7 @@ def reverse(loan_id: int, event_id: int, body: ReversalIn, uow: UnitOfWorkDep) -
         loan_id=loan_id,
         event_id=event_id,
         known_on=body.known_on,
-        posting_date=business_date(),
+        posting_date=today(uow),
     )
     uow.commit()
     return {"id": event.id, "loan_id": loan_id, "reverses": event_id, "known_on": event.value_date}
@@ -165,7 +159,7 @@ def refund(loan_id: int, body: RefundIn, uow: UnitOfWorkDep) -> dict[str, object
         amount=body.amount,
         value_date=body.value_date,
         reference=body.reference,
-        posting_date=business_date(),
+        posting_date=today(uow),
     )
     uow.commit()
     return {
@@ -179,7 +173,7 @@ def refund(loan_id: int, body: RefundIn, uow: UnitOfWorkDep) -> dict[str, object
 @router.get("/loans/{loan_id}/foreclosure-quote")
 def quote(loan_id: int, uow: UnitOfWorkDep, on: date | None = None) -> dict[str, object]:
     """What closes the loan on `on` (default: today): principal, interest to date, charges."""
-    q = foreclosure_quote(uow, loan_id=loan_id, on=on or business_date())
+    q = foreclosure_quote(uow, loan_id=loan_id, on=on or today(uow))
     return {
         "on": q.on,
         "principal": shown(q.principal),
@@ -201,7 +195,7 @@ def foreclose(loan_id: int, body: ForeclosureIn, uow: UnitOfWorkDep) -> dict[str
         on=body.on,
         reference=body.reference,
         channel=body.channel,
-        posting_date=business_date(),
+        posting_date=today(uow),
     )
     uow.commit()
     return {"loan_id": loan_id, "on": q.on, "paid": shown(q.payable), "status": "closed"}
@@ -215,7 +209,7 @@ def statement(
     format_: Annotated[str, Query(alias="format", pattern="^(json|csv|pdf)$")] = "json",
 ) -> Response | list[dict[str, object]]:
     """Every transaction with its split and the running principal balance."""
-    day = as_of or business_date()
+    day = as_of or today(uow)
     label, lines = loan_statement(uow, loan_id=loan_id, as_of=day)
     if format_ == "csv":
         return Response(statement_csv(lines), media_type="text/csv")
@@ -245,7 +239,7 @@ def kfs(loan_id: int, uow: UnitOfWorkDep) -> Response:
 @router.get("/loans/{loan_id}")
 def get_loan(loan_id: int, uow: UnitOfWorkDep, as_of: date | None = None) -> LoanStateOut:
     loan = service.existing_loan(uow, loan_id)
-    state = service.loan_state(uow, loan_id=loan_id, as_of=as_of or business_date())
+    state = service.loan_state(uow, loan_id=loan_id, as_of=as_of or today(uow))
     return LoanStateOut(
         loan=_loan_out(loan),
         as_of=state.as_of,
@@ -290,7 +284,7 @@ def list_loans(
         query = query.where(Loan.branch_code == branch)
     if product_id is not None:
         query = query.where(Loan.product_id == product_id)
-    query = service.where_dpd(query, business_date(), dpd_min, dpd_max)
+    query = service.where_dpd(query, today(uow), dpd_min, dpd_max)
     total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
     loans = uow.session.scalars(query.order_by(Loan.id).limit(limit).offset(offset))
     return LoanPage(
