@@ -53,7 +53,7 @@ def test_table_output() -> None:
     assert result.exit_code == 0
     assert result.stdout.splitlines()[0] == (
         "As of 2026-03-16: principal outstanding 84151.39, due 0.00 (principal 0.00, "
-        "interest 0.00), charges due 0.00, excess 0.00, DPD 0, rate 12"
+        "interest 0.00), charges due 0.00, excess 0.00, DPD 0 (STD), rate 12"
     )
 
 
@@ -122,3 +122,22 @@ def test_a_prepayment_of_everything_not_yet_due_is_an_error() -> None:
     result = runner.invoke(app, ["simulate", "-"], input=json.dumps(scenario))
     assert result.exit_code == 2
     assert "foreclose" in result.output
+
+
+def test_states_carry_the_asset_class_and_category() -> None:
+    """The late-payer example on 31 Mar is 17 days past due: SMA-0. Observed on 15 Jul with no
+    more payments, 2026-03-15 to 2026-07-15 is 122 days + 1 = 123 DPD: NPA since day 91
+    (13 Jun), sub-standard."""
+    scenario = json.loads(EXAMPLE.read_text())
+    scenario["events"] = scenario["events"][:4]
+    scenario["observe"] = ["2026-03-31", "2026-07-15"]
+    result = runner.invoke(app, ["simulate", "-", "--format", "json"], input=json.dumps(scenario))
+    assert result.exit_code == 0, result.output
+    march, july = json.loads(result.stdout)
+    assert (march["dpd"], march["asset_class"], march["npa_since"]) == (17, "SMA-0", None)
+    assert (july["dpd"], july["asset_class"], july["npa_since"], july["asset_category"]) == (
+        123,
+        "NPA",
+        "2026-06-13",
+        "substandard",
+    )

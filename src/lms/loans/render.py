@@ -11,6 +11,7 @@ import io
 import json
 from typing import Any
 
+from lms.core.classification import Facility, classify
 from lms.core.replay import LoanState
 from lms.core.schedule import Schedule
 
@@ -93,6 +94,7 @@ def render_table(schedule: Schedule) -> str:
 
 def state_document(state: LoanState) -> dict[str, Any]:
     """A loan state as a JSON-ready dict, amounts as strings."""
+    stamp = classify([Facility(0, 0, state.dpd, None)], state.as_of)[0]
     return {
         "as_of": state.as_of.isoformat(),
         "principal_outstanding": str(state.principal_outstanding),
@@ -105,6 +107,10 @@ def state_document(state: LoanState) -> dict[str, Any]:
         "principal_tranched": str(state.principal_tranched),
         "annual_rate": None if state.annual_rate is None else str(state.annual_rate),
         "dpd": state.dpd,
+        # the loan alone as a borrower's only facility (lms.core.classification)
+        "asset_class": stamp.asset_class.value,
+        "npa_since": stamp.npa_since.isoformat() if stamp.npa_since else None,
+        "asset_category": stamp.category.value,
         "closed_on": state.closed_on.isoformat() if state.closed_on else None,
         "installments": [
             {
@@ -134,7 +140,8 @@ def render_states_table(states: list[LoanState]) -> str:
             f"As of {doc['as_of']}: principal outstanding {doc['principal_outstanding']}, "
             f"due {doc['total_due']} (principal {doc['principal_due']}, interest "
             f"{doc['interest_due']}), charges due {doc['charges_due']}, excess "
-            f"{doc['excess']}, DPD {doc['dpd']}, rate {doc['annual_rate']}{closed}"
+            f"{doc['excess']}, DPD {doc['dpd']} ({doc['asset_class']}), rate"
+            f" {doc['annual_rate']}{closed}"
         )
         header = [
             "#",
