@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from lms.batch.cli import eod_app
+from lms.batch.cli import eod_app, worker, worker_help
 from lms.core.irr import IRRError
 from lms.core.replay import ReplayError
 from lms.core.schedule import generate_schedule
@@ -124,6 +124,7 @@ app.add_typer(ledger_app, name="ledger")
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(eod_app, name="eod")
+app.command("worker", help=worker_help)(worker)
 
 DatabaseOption = Annotated[
     str | None,

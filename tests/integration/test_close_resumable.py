@@ -110,3 +110,49 @@ def test_the_ledger_stays_sound_through_30_closes(demo_book: Path, tmp_path: Pat
     )
     assert check.returncode == 0, check.stdout + check.stderr
     assert _contents(book)["date"] == [("2026-12-26",)]
+
+
+def _redis_or_skip() -> None:
+    """The queue needs Redis: required in CI (it runs on the machine), skipped elsewhere."""
+    import os
+
+    import redis
+
+    try:
+        redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=2).ping()
+    except redis.exceptions.ConnectionError as exc:
+        if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
+            pytest.fail(f"CI requires Redis for the worker queue: {exc}", pytrace=False)
+        pytest.skip(f"Redis not reachable: {exc}")
+
+
+def test_two_worker_processes_close_as_the_process_alone_does(
+    demo_book: Path, tmp_path: Path
+) -> None:
+    """`lms worker --processes 2` takes the partitions from a Redis queue (Dramatiq) while
+    `lms eod run --queue` waits for each step; the book ends as an in-process close leaves it."""
+    import os
+    import uuid
+
+    _redis_or_skip()
+    here, queued = tmp_path / "here.sqlite3", tmp_path / "queued.sqlite3"
+    shutil.copy(demo_book, here)
+    shutil.copy(demo_book, queued)
+    _close(here)
+    env = {**os.environ, "LMS_CLOSE_QUEUE": f"lms-close-test-{uuid.uuid4().hex[:8]}"}
+    workers = subprocess.Popen(
+        [LMS, "worker", "--processes", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        command = [LMS, "eod", "run", "--database-url", f"sqlite:///{queued}", "--until",
+                   "2026-11-28", "--partition-size", "2", "--queue"]  # fmt: skip
+        done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+    finally:
+        os.killpg(workers.pid, signal.SIGTERM)
+        workers.wait(timeout=30)
+    assert _contents(queued) == _contents(here)

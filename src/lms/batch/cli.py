@@ -53,13 +53,22 @@ def run(
     partition_size: Annotated[
         int, typer.Option(min=1, help="Ids per partition (one transaction per step each).")
     ] = 50_000,
+    queue: Annotated[
+        bool, typer.Option("--queue", help="Run the partitions on `lms worker` processes.")
+    ] = False,
 ) -> None:
     """Close the business date (or --date, which must be it), or every date --until."""
     from lms.batch import calendar
     from lms.batch.runner import CloseError, close_day, close_until
+    from lms.db import resolve_database_url
 
     first, last = _day(day, "--date"), _day(until, "--until")
     sessions = _sessions(database_url)
+    dispatch = None
+    if queue:
+        from lms.batch.worker import queue_dispatch
+
+        dispatch = queue_dispatch(resolve_database_url(database_url))
     with UnitOfWork(sessions) as uow:
         current = calendar.business_date(uow)
         if current is None:  # the first close of this book starts at the given date
@@ -70,10 +79,11 @@ def run(
             uow.commit()
             current = first
     try:
+        options = {"size": partition_size, "dispatch": dispatch}
         results = (
-            close_until(sessions, last, size=partition_size)
+            close_until(sessions, last, **options)  # type: ignore[arg-type]
             if last is not None
-            else [close_day(sessions, first or current, size=partition_size)]
+            else [close_day(sessions, first or current, **options)]  # type: ignore[arg-type]
         )
     except CloseError as exc:
         typer.echo(f"error: --date: {exc}", err=True)
@@ -132,3 +142,21 @@ def park_failure(
         parked = park(uow, day=target, loan_id=loan, by=by)
         uow.commit()
     typer.echo(f"parked {parked} failures of loan {loan} on {target}")
+
+
+worker_help = "Run daily-close partitions from the queue (Dramatiq on Redis, $LMS_BROKER_URL)."
+
+
+def worker(
+    processes: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 2,
+    threads: Annotated[int, typer.Option(min=1, help="Threads per process.")] = 1,
+) -> None:
+    """Run daily-close partitions sent by `lms eod run --queue` (until stopped)."""
+    import os
+    import sys
+
+    from lms.batch.worker import QUEUE
+
+    arguments = [sys.executable, "-m", "dramatiq", "lms.batch.worker", "--processes",
+                 str(processes), "--threads", str(threads), "--queues", QUEUE]  # fmt: skip
+    os.execv(sys.executable, arguments)

@@ -9,7 +9,7 @@ Guarantees:
 - A loan's failure (close_failures) does not stop the others; an open failure keeps the date
   from advancing until it is fixed and the step run again, or parked.
 - Partitions are id ranges (loans, or customers for borrower-level steps) of `size` ids; they
-  run in this process one after another (`lms worker` runs them elsewhere).
+  run in this process one after another, or on `lms worker` processes (lms.batch.worker).
 """
 
 from __future__ import annotations
@@ -44,21 +44,32 @@ class DayResult:
     failures: int  # open failures: the date did not advance if any
 
 
+Dispatch = Callable[[sessionmaker[Session], str, date, range, int], None]
+
+
 def close_day(
     sessions: sessionmaker[Session],
     day: date,
     *,
     size: int = PARTITION_SIZE,
     progress: Callable[[str, int], None] | None = None,
+    dispatch: Dispatch | None = None,
 ) -> DayResult:
-    """Close `day` (the business date), step by step and partition by partition."""
+    """Close `day` (the business date), step by step and partition by partition: here, or
+    through `dispatch` (lms.batch.worker: on worker processes), which returns when all of a
+    step's partitions are done."""
     with UnitOfWork(sessions) as uow:
         current = calendar.business_date(uow)
         if current is not None and day != current:
             raise CloseError(f"the business date is {current}: close it first, not {day}")
     touched: dict[str, int] = {}
     for step in STEPS:
-        for partition in partitions(sessions, step.KEY, size):
+        parts = partitions(sessions, step.KEY, size)
+        if dispatch is not None:
+            dispatch(sessions, step.NAME, day, parts, size)
+            touched[step.NAME] = _touched(sessions, step.NAME, day)
+            continue
+        for partition in parts:
             done = run_partition(sessions, step, day, partition, size)
             if done is not None:
                 touched[step.NAME] = touched.get(step.NAME, 0) + done
@@ -70,6 +81,14 @@ def close_day(
             calendar.set_business_date(uow, day + timedelta(days=1))
             uow.commit()
     return DayResult(day, touched, failures)
+
+
+def _touched(sessions: sessionmaker[Session], step: str, day: date) -> int:
+    with UnitOfWork(sessions) as uow:
+        total = uow.session.scalar(
+            select(func.sum(CloseStep.loans)).where(CloseStep.day == day, CloseStep.step == step)
+        )
+    return int(total or 0)
 
 
 def partitions(sessions: sessionmaker[Session], key: str, size: int) -> range:
@@ -115,7 +134,11 @@ def status(sessions: sessionmaker[Session], day: date) -> list[tuple[str, int, i
 
 
 def close_until(
-    sessions: sessionmaker[Session], last: date, *, size: int = PARTITION_SIZE
+    sessions: sessionmaker[Session],
+    last: date,
+    *,
+    size: int = PARTITION_SIZE,
+    dispatch: Dispatch | None = None,
 ) -> Sequence[DayResult]:
     """Close every date from the business date through `last` (catching up)."""
     results: list[DayResult] = []
@@ -124,7 +147,7 @@ def close_until(
             current = calendar.business_date(uow)
         if current is None or current > last:
             return results
-        result = close_day(sessions, current, size=size)
+        result = close_day(sessions, current, size=size, dispatch=dispatch)
         results.append(result)
         if result.failures:
             return results
