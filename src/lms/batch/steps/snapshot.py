@@ -72,5 +72,8 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         "category",
     ]
     table = LoanSnapshot.metadata.tables["loan_snapshots"]
-    result = uow.session.execute(insert(table).from_select(columns, source))
-    return int(getattr(result, "rowcount", 0) or 0)
+    uow.session.execute(insert(table).from_select(columns, source))
+    written = select(func.count()).select_from(LoanSnapshot).where(
+        LoanSnapshot.day == day, LoanSnapshot.loan_id.between(low, high)
+    )
+    return int(uow.session.scalar(written) or 0)

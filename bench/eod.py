@@ -1,0 +1,152 @@
+"""The daily close of a loan book on PostgreSQL: loans per second, in one process and on two
+worker processes.
+
+Setup: a fresh database with LOANS two-wheeler loans (bench/onboarding.py's product and mix,
+disbursed over the year before the close date) booked by the bulk path, spread over LOANS/2
+borrowers; then a realistic mix of states written directly (a bench shortcut: no payment
+events, so the ledger is not the point here): 85 % of loans have paid every installment due
+before the close date, 10 % are one to three months behind, 5 % stopped paying after three
+months; dues before the close date count as raised. Then one close of the date in this process,
+and (with --workers) the next date on `lms worker --processes 2` through the Redis queue.
+
+Run: .venv/bin/python bench/eod.py [--loans 100000] [--workers]
+Needs: PostgreSQL at postgresql://root@127.0.0.1:5432; Redis at 127.0.0.1:6379 for --workers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from datetime import date, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import psycopg
+
+from lms.batch import calendar
+from lms.batch.runner import close_day
+from lms.db import UnitOfWork, make_engine, make_session_factory
+from lms.db.migrate import upgrade
+from lms.loans.bulk import LoanColumns
+from lms.loans.bulk_onboarding import BulkBook, onboard_bulk
+from lms.loans.catalog import create_branch, create_product
+from onboarding import SETTINGS, fresh
+
+DAY = date(2026, 11, 26)
+STATES = """
+UPDATE loan_installments i SET principal_paid = i.principal, interest_paid = i.interest
+FROM loans l
+WHERE l.id = i.loan_id AND i.due_date < CASE
+    WHEN l.id % 100 < 85 THEN DATE '{day}'
+    WHEN l.id % 100 < 95 THEN DATE '{day}' - ((l.id % 3 + 1) * INTERVAL '1 month')
+    ELSE l.disbursed_on + INTERVAL '3 months' END;
+UPDATE loans l SET oldest_unpaid_due = (
+    SELECT min(due_date) FROM loan_installments i
+    WHERE i.loan_id = l.id AND i.principal_paid + i.interest_paid < i.principal + i.interest),
+  interest_posted_through = (
+    SELECT max(due_date) FROM loan_installments i WHERE i.loan_id = l.id AND i.due_date < DATE '{day}');
+"""
+
+
+def book(url: str, loans: int, chunk: int = 50_000) -> None:
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    borrowers = max(loans // 2, 1)
+    with UnitOfWork(sessions) as uow:
+        create_branch(uow, code="B1", name="Bench")
+        create_product(
+            uow,
+            code="TW",
+            name="Two-wheeler",
+            settings=SETTINGS,
+            amount=(Decimal(1), Decimal(10**7)),
+            rate=(Decimal(1), Decimal(30)),
+            tenure=(6, 60),
+        )
+        uow.commit()
+    with psycopg.connect(url) as connection:
+        connection.execute(
+            "INSERT INTO customers (branch_code, name, created_at) SELECT 'B1',"
+            " 'Borrower ' || n, now() FROM generate_series(1, %s) AS n",
+            (borrowers,),
+        )
+    rnd = random.Random(2026)
+    for start in range(0, loans, chunk):
+        size = min(chunk, loans - start)
+        columns = LoanColumns(
+            principal=[Decimal(rnd.randrange(40, 200) * 1000) for _ in range(size)],
+            annual_rate=[Decimal(rnd.randrange(36, 105)) / 4 for _ in range(size)],
+            disbursement_date=[DAY - timedelta(rnd.randrange(30, 365)) for _ in range(size)],
+            installments=[rnd.choice((12, 18, 24, 36)) for _ in range(size)],
+        )
+        ids = [f"EOD-{start + k}" for k in range(size)]
+        customers = [rnd.randrange(1, borrowers + 1) for _ in range(size)]
+        with UnitOfWork(sessions) as uow:
+            onboard_bulk(
+                uow, product_code="TW", branch_code="B1", book=BulkBook(ids, customers, columns)
+            )
+            uow.commit()
+    with psycopg.connect(url) as connection:
+        connection.execute(STATES.format(day=DAY.isoformat()))
+        connection.execute("ANALYZE")
+    with UnitOfWork(sessions) as uow:
+        calendar.set_business_date(uow, DAY)
+        uow.commit()
+    engine.dispose()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--loans", type=int, default=100_000)
+    parser.add_argument("--workers", action="store_true", help="also close on 2 workers")
+    args = parser.parse_args()
+    url = fresh("lms_bench_eod")
+    started = time.perf_counter()
+    book(url, args.loans)
+    print(f"book of {args.loans:,} loans built in {time.perf_counter() - started:.0f} s")
+    sessions = make_session_factory(make_engine(url))
+    started = time.perf_counter()
+    result = close_day(sessions, DAY)
+    one = time.perf_counter() - started
+    print(f"one process: {DAY} closed in {one:.1f} s ({args.loans / one:,.0f} loans/s; "
+          f"1,000,000 loans: {1_000_000 / args.loans * one:.0f} s)  {result.loans}")  # fmt: skip
+    if args.workers:
+        two = _with_workers(url, DAY + timedelta(days=1))
+        print(f"two workers: {DAY + timedelta(days=1)} closed in {two:.1f} s "
+              f"({args.loans / two:,.0f} loans/s; 1,000,000 loans: "
+              f"{1_000_000 / args.loans * two:.0f} s)")  # fmt: skip
+
+
+def _with_workers(url: str, day: date) -> float:
+    lms = str(Path(sys.executable).with_name("lms"))
+    env = {**os.environ, "LMS_CLOSE_QUEUE": "lms-close-bench"}
+    workers = subprocess.Popen(
+        [lms, "worker", "--processes", "2"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        time.sleep(3)  # the workers start
+        started = time.perf_counter()
+        subprocess.run(
+            [lms, "eod", "run", "--database-url", url, "--date", day.isoformat(), "--queue"],
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        return time.perf_counter() - started
+    finally:
+        os.killpg(workers.pid, signal.SIGTERM)
+        workers.wait(timeout=60)
+
+
+if __name__ == "__main__":
+    main()
