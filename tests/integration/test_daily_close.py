@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal as D
+from fractions import Fraction as F
 
 import pytest
 from book_setup import open_book
@@ -19,15 +20,16 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lms.batch import calendar
 from lms.batch.models import LoanSnapshot
-from lms.batch.runner import CloseError, close_day
+from lms.batch.runner import CloseError, close_day, close_until
 from lms.db import UnitOfWork
 from lms.ledger.check import ledger_problems
 from lms.ledger.models import JournalLineRow
 from lms.loans.balances import loan_ledger_problems
+from lms.loans.catalog import ProductRules
 from lms.loans.models import Loan
 from lms.loans.onboarding import LoanRequest, onboard_loan
 from lms.loans.repayments import PaymentRequest, record_payment
-from lms.loans.service import disburse_loan
+from lms.loans.service import disburse_loan, loan_state
 
 JAN15 = date(2026, 1, 15)
 EMI = D("8884.88")
@@ -123,4 +125,33 @@ def test_a_date_closes_once_and_the_business_date_moves_on(
         assert uow.session.scalar(select(func.count()).select_from(JournalLineRow)) == lines
     with pytest.raises(CloseError, match="the business date is 2026-05-15"):
         close_day(sessions, date(2026, 5, 20), size=2)
+    _sound(sessions)
+
+
+def test_penal_charges_at_the_month_end_on_the_days_overdue(db_url: str, engine: Engine) -> None:
+    """A product charging 24 % a year (+ 18 % GST) on overdue amounts. Loan A, never paid,
+    closed daily from 14 May: at the day-end of 14 May three EMIs are overdue (26,654.64),
+    from 15 May four (35,539.52), so May's penal charge is (26,654.64 + 17 x 35,539.52) x 24 /
+    36,500, rounded once: 414.79, GST 74.66. A payment on 1 Jun pays it first."""
+    sessions = open_book(db_url, engine, rules=ProductRules(penal_charge=(D(24), D(18))))
+    with UnitOfWork(sessions) as uow:
+        request = LoanRequest("L-A", "PUN01", 1, "PL", D(100000), D(12), 12, JAN15)
+        loan_id = onboard_loan(uow, request=request).id
+        disburse_loan(uow, loan_id=loan_id, posting_date=JAN15)
+        calendar.set_business_date(uow, date(2026, 5, 14))
+        uow.commit()
+    results = close_until(sessions, date(2026, 5, 31), size=2)
+    assert [r.loans.get("penal", 0) for r in results][-1] == 1
+    overdue = F("26654.64") + 17 * F("35539.52")
+    expected = overdue * 24 / 36500
+    amount = D(round(expected * 100)) / 100
+    assert amount == D("414.79")
+    with UnitOfWork(sessions) as uow:
+        state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 5, 31))
+        assert state.penal_due == amount + D("74.66")
+        _pay(uow, loan_id, date(2026, 6, 1), D(1000), "P1")
+        uow.commit()
+        after = loan_state(uow, loan_id=loan_id, as_of=date(2026, 6, 1))
+        assert after.penal_due == 0
+        assert after.installments[0].interest_paid == D(1000) - amount - D("74.66")
     _sound(sessions)

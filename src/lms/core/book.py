@@ -71,6 +71,7 @@ class LoanState:
     applied: tuple[Applied, ...]
     excess_applied: tuple[ExcessApplied, ...]
     charges_due: Decimal  # charges (with their tax) levied by `as_of` and not yet paid
+    penal_due: Decimal  # of which penal charges
     principal_prepaid: Decimal  # principal repaid by part-prepayments (outside installments)
     principal_tranched: Decimal  # principal paid out in tranches after the first
     annual_rate: Decimal | None  # the rate in force (None: the terms' own, not known here)
@@ -133,7 +134,7 @@ class Book:
 
     def levy(self, charge: Charge) -> None:
         self.charges.append(charge)
-        self.paid[-len(self.charges), Component.FEE] = charge.amount * 0
+        self.paid[-len(self.charges), charge.component] = charge.amount * 0
         self.left += charge.amount + charge.tax
         self.closed_on = None  # owing again
 
@@ -243,14 +244,16 @@ class Book:
                 if left > ZERO:
                     owed.append(Owed(row.number, row.due_date, component, left))
         for k, charge in enumerate(self.charges, start=1):
-            left = charge.amount + charge.tax - self.paid[-k, Component.FEE]
+            left = charge.amount + charge.tax - self.paid[-k, charge.component]
             if left > ZERO and charge.day <= day:
-                owed.append(Owed(-k, charge.day, Component.FEE, left))
+                owed.append(Owed(-k, charge.day, charge.component, left))
         return owed
 
-    def charges_due(self) -> Decimal:
+    def charges_due(self, only: Component | None = None) -> Decimal:
         owed = (
-            c.amount + c.tax - self.paid[-k, Component.FEE] for k, c in enumerate(self.charges, 1)
+            c.amount + c.tax - self.paid[-k, c.component]
+            for k, c in enumerate(self.charges, 1)
+            if only is None or c.component is only
         )
         return sum(owed, self.zero)
 
@@ -290,6 +293,7 @@ class Book:
             applied=applied,
             excess_applied=from_excess,
             charges_due=self.charges_due(),
+            penal_due=self.charges_due(Component.PENAL),
             principal_prepaid=self.prepaid,
             principal_tranched=self.tranched,
             annual_rate=self.rate,

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from lms.core.allocation import Component
 from lms.core.revision import Reschedule
 
 
@@ -41,13 +42,15 @@ class Refund:
 
 @dataclass(frozen=True, slots=True)
 class Charge:
-    """A charge levied on the loan on `day` (a bounce charge, later penal charges): owed from
-    that day as a fee, `amount` plus `tax` (GST)."""
+    """A charge levied on the loan on `day`: owed from that day, `amount` plus `tax` (GST), as
+    a fee (a bounce charge, a foreclosure charge) or a penal charge (the waterfall may order
+    them apart)."""
 
     day: date
     amount: Decimal
     tax: Decimal
     reference: str
+    component: Component = Component.FEE
 
 
 @dataclass(frozen=True, slots=True)

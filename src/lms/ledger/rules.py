@@ -154,6 +154,20 @@ def repayment(
     return _entry("excess_applied" if from_excess else "repayment", value_date, loan_id, lines)
 
 
+def penal_charge(loan_id: str, day: date, amount: Decimal, tax: Decimal) -> JournalEntry:
+    """A penal charge levied: receivable with its GST, the charge as penal income."""
+    return _entry(
+        "penal_charge",
+        day,
+        loan_id,
+        [
+            debit(Account.PENAL_RECEIVABLE, amount + tax),
+            credit(Account.PENAL_INCOME, amount),
+            credit(Account.TAX_PAYABLE, tax),
+        ],
+    )
+
+
 def refund(loan_id: str, value_date: date, amount: Decimal) -> JournalEntry:
     """Unapplied funds paid back to the borrower from the collection account."""
     return _entry(

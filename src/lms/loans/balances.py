@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from lms.core.allocation import Component
 from lms.core.replay import Charge, Event, LoanState, Refund
 from lms.core.schedule import Schedule
 from lms.core.terms import BPITreatment, FeePayee
@@ -54,7 +55,11 @@ def expected_balances(
     # upfront fees collected from the borrower instead of deducted: owed like a charge, but
     # their income and tax are the schedule's fees, recognised at disbursement
     collected = sum((c.amount + c.tax for c in charges if c.reference == FEES_COLLECTED), ZERO)
-    levied = sum((c.amount for c in charges if c.reference != FEES_COLLECTED), ZERO)
+    fees_levied = [
+        c for c in charges if c.reference != FEES_COLLECTED and c.component is not Component.PENAL
+    ]
+    penal = sum((c.amount for c in charges if c.component is Component.PENAL), ZERO)
+    levied = sum((c.amount for c in fees_levied), ZERO)
     levied_tax = sum((c.tax for c in charges if c.reference != FEES_COLLECTED), ZERO)
     balances = {
         Account.LOAN_PRINCIPAL: principal
@@ -64,7 +69,9 @@ def expected_balances(
         Account.DISBURSEMENT_BANK: -(principal - lender - others - tax - bpi + collected)
         - state.principal_tranched,
         Account.FEE_INCOME: -lender - levied,
-        Account.FEE_RECEIVABLE: state.charges_due,
+        Account.FEE_RECEIVABLE: state.charges_due - state.penal_due,
+        Account.PENAL_INCOME: -penal,
+        Account.PENAL_RECEIVABLE: state.penal_due,
         Account.THIRD_PARTY_PAYABLE: -others,
         Account.TAX_PAYABLE: -tax - levied_tax,
         Account.INTEREST_INCOME: -(raised + bpi),

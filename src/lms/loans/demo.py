@@ -132,12 +132,13 @@ BEHAVIOURS = [
     ("foreclosed", 4),
 ]
 # charge and rate rules beside the schedule settings (the home loan floats on the repo rate)
+PENAL = (Decimal(24), Decimal(18))  # 24 % a year on overdue amounts, + GST
 RULES = {
-    "PL": ProductRules(foreclosure_charge=(Decimal(4), Decimal(18))),
-    "TW": ProductRules(foreclosure_charge=(Decimal(3), Decimal(18))),
+    "PL": ProductRules(foreclosure_charge=(Decimal(4), Decimal(18)), penal_charge=PENAL),
+    "TW": ProductRules(foreclosure_charge=(Decimal(3), Decimal(18)), penal_charge=PENAL),
     "HL": ProductRules(rate_type="floating", benchmark="REPO", reschedule="reduce_tenure"),
     "GL": ProductRules(),
-    "MSME": ProductRules(foreclosure_charge=(Decimal(2), Decimal(18))),
+    "MSME": ProductRules(foreclosure_charge=(Decimal(2), Decimal(18)), penal_charge=PENAL),
 }
 # the RBI repo rate, as the demo's benchmark: (days before the demo date, rate)
 REPO_MOVES = [(800, "6.50"), (540, "6.25"), (420, "6.00"), (180, "5.50")]

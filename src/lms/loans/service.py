@@ -168,8 +168,10 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
     for kind, day, amount, reference, tax, rate, reschedule in stored:
         money = terms.precision.apply(amount or Decimal(0))
         ref = reference or ""
-        if kind == "charge":
-            events.append(Charge(day, money, terms.precision.apply(tax or Decimal(0)), ref))
+        if kind in ("charge", "penal"):
+            levy = terms.precision.apply(tax or Decimal(0))
+            component = Component.PENAL if kind == "penal" else Component.FEE
+            events.append(Charge(day, money, levy, ref, component))
         elif kind == "payment":
             events.append(Payment(day, money, ref))
         elif kind == "prepayment":

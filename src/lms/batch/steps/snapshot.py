@@ -73,7 +73,9 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     ]
     table = LoanSnapshot.metadata.tables["loan_snapshots"]
     uow.session.execute(insert(table).from_select(columns, source))
-    written = select(func.count()).select_from(LoanSnapshot).where(
-        LoanSnapshot.day == day, LoanSnapshot.loan_id.between(low, high)
+    written = (
+        select(func.count())
+        .select_from(LoanSnapshot)
+        .where(LoanSnapshot.day == day, LoanSnapshot.loan_id.between(low, high))
     )
     return int(uow.session.scalar(written) or 0)
