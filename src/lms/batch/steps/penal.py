@@ -18,7 +18,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, update
 
 from lms.batch.failures import per_loan
 from lms.batch.models import LoanSnapshot
@@ -82,6 +82,14 @@ def _levy(uow: UnitOfWork, day: date, charges: list[tuple[int, Decimal, Decimal,
     )
     plain = [rules.penal_charge(str(k), day, a, t) for k, a, t, held in charges if not held]
     post_entries(uow, plain, posting_date=day)
+    # the charge is the loan's latest event: its stored state (installments untouched) is its
+    # state on the day, and the ledger check reads the charge from there
+    uow.session.execute(
+        update(Loan)
+        .where(Loan.id.in_([k for k, _, _, held in charges if not held]), Loan.last_event_on < day)
+        .values(last_event_on=day)
+        .execution_options(synchronize_session=False)
+    )
     for loan_id, _, _, held in charges:
         if held:  # its unapplied funds pay the charge at once: replay it
             with per_loan(uow, day, NAME, loan_id):
