@@ -22,7 +22,7 @@ from lms.batch import calendar
 from lms.batch.models import LoanSnapshot
 from lms.batch.runner import CloseError, close_day, close_until
 from lms.db import UnitOfWork
-from lms.ledger.check import ledger_problems
+from lms.ledger.check import account_balances, ledger_problems
 from lms.ledger.models import JournalLineRow
 from lms.loans.balances import loan_ledger_problems
 from lms.loans.catalog import ProductRules
@@ -154,4 +154,30 @@ def test_penal_charges_at_the_month_end_on_the_days_overdue(db_url: str, engine:
         after = loan_state(uow, loan_id=loan_id, as_of=date(2026, 6, 1))
         assert after.penal_due == 0
         assert after.installments[0].interest_paid == D(1000) - amount - D("74.66")
+    _sound(sessions)
+
+
+def test_provisions_at_the_month_end_by_category(
+    book: tuple[sessionmaker[Session], dict[str, int]],
+) -> None:
+    """NBFC rates, unsecured product. On 31 May: A and B are NPA since 16 May (sub-standard,
+    10 % of 1,00,000 and of B's 67,984.22 after four EMIs); C is SMA-2, standard (0.40 % of
+    89,036.27: 1,00,000 less 7,884.88 in February and 3,078.85 of the 4,000 in March). The
+    ledger's provisions equal their sum, 17,154.57."""
+    sessions, ids = book
+    close_until(sessions, date(2026, 5, 31), size=2)
+    with UnitOfWork(sessions) as uow:
+        held = dict(
+            uow.session.execute(
+                select(LoanSnapshot.loan_id, LoanSnapshot.provision).where(
+                    LoanSnapshot.day == date(2026, 5, 31)
+                )
+            ).all()
+        )
+        balances = account_balances(uow.session)
+    assert held == {ids["A"]: D("10000.00"), ids["B"]: D("6798.42"), ids["C"]: D("356.15")}
+    assert (balances["provisions"], balances["provision_expense"]) == (
+        -D("17154.57"),
+        D("17154.57"),
+    )
     _sound(sessions)

@@ -69,3 +69,4 @@ class LoanSnapshot(Base):
     dpd: Mapped[int] = mapped_column(Integer)
     asset_class: Mapped[str] = mapped_column(String(8))
     category: Mapped[str] = mapped_column(String(16))
+    provision: Mapped[Decimal | None] = mapped_column(Money)  # required, at month ends

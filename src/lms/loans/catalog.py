@@ -100,6 +100,7 @@ class ProductRules:
     benchmark: str | None = None
     reschedule: str = "reduce_tenure"  # on a benchmark move: keep the EMI (or reduce_emi)
     fee_collection: str = "deduct"  # upfront fees deducted from the payout, or collected
+    secured: bool = False  # loans backed by collateral (provisions for the secured part)
 
     def problems(self) -> list[tuple[str, str]]:
         found = []
@@ -201,6 +202,7 @@ def _rule_columns(rules: ProductRules) -> dict[str, Any]:
         "benchmark": rules.benchmark,
         "reschedule": rules.reschedule,
         "fee_collection": rules.fee_collection,
+        "secured": rules.secured,
     }
 
 

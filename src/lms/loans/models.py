@@ -12,7 +12,16 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.db import Base, DecimalText, Money
@@ -63,6 +72,7 @@ class Product(Base):
     # levied when a payment is returned (NACH/cheque bounce); disclosed in the KFS
     bounce_charge: Mapped[Decimal | None] = mapped_column(Money)
     bounce_charge_tax: Mapped[Decimal | None] = mapped_column(DecimalText)  # percent (GST)
+    secured: Mapped[bool | None] = mapped_column(Boolean)  # by collateral: lower provisions
     # upfront fees deducted from the amount paid out (None) or collected from the borrower
     fee_collection: Mapped[str | None] = mapped_column(String(8))
     # fixed (None) or floating: the loan's rate is the benchmark's rate plus its own spread

@@ -105,6 +105,7 @@ class ProductIn(_Request):
     reschedule: Literal["reduce_emi", "reduce_tenure"] = "reduce_tenure"
     # upfront fees deducted from the amount paid out, or collected from the borrower
     fee_collection: Literal["deduct", "collect"] = "deduct"
+    secured: bool = False  # backed by collateral (vehicle, property, gold)
 
 
 class ProductOut(BaseModel):

@@ -129,6 +129,7 @@ def _rules_of(body: ProductIn) -> catalog.ProductRules:
         benchmark=body.benchmark,
         reschedule=body.reschedule,
         fee_collection=body.fee_collection,
+        secured=body.secured,
     )
 
 

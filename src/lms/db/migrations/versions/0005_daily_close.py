@@ -1,5 +1,6 @@
-"""The daily close: business date, steps done per date and partition, failures, snapshots,
-and each loan's stamped DPD and classification.
+"""The daily close: business date, steps done per date and partition, failures, snapshots
+(with month-end provisions), each loan's stamped DPD and classification, and whether a
+product is secured.
 
 Revision ID: 0005
 Revises: 0004
@@ -64,10 +65,15 @@ def upgrade() -> None:
         sa.Column("dpd", sa.Integer(), nullable=False),
         sa.Column("asset_class", sa.String(length=8), nullable=False),
         sa.Column("category", sa.String(length=16), nullable=False),
+        sa.Column("provision", Money(), nullable=True),
     )
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.add_column(sa.Column("secured", sa.Boolean(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.drop_column("secured")
     op.drop_table("loan_snapshots")
     op.drop_index(op.f("ix_close_failures_loan_id"), table_name="close_failures")
     op.drop_index(op.f("ix_close_failures_day"), table_name="close_failures")
