@@ -100,11 +100,22 @@ def test_sma_npa_borrower_level_and_upgrade(
             )
         }
         assert since[a] == since[b] == (date(2026, 5, 16), "substandard")
+        # A's unpaid interest (1,000.00 + 921.15 + 841.51 + 761.08) left income for suspense
+        held = account_balances(uow.session, str(a))
+        assert (held["interest_suspense"], held["interest_receivable"]) == (
+            -D("3523.74"),
+            D("3523.74"),
+        )
+        assert held.get("interest_income", D(0)) == 0
         # A's arrears (four EMIs) paid on 17 May: the borrower is upgraded, both loans
         _pay(uow, a, date(2026, 5, 17), 4 * EMI, "A-ALL")
         uow.commit()
     close_day(sessions, date(2026, 5, 17), size=2)
     assert _stamps(sessions, date(2026, 5, 17)) == {a: (0, "STD"), b: (0, "STD"), c: (64, "SMA-2")}
+    with UnitOfWork(sessions) as uow:  # received: income again, nothing in suspense
+        held = account_balances(uow.session, str(a))
+        assert held.get("interest_suspense", D(0)) == 0
+        assert held["interest_income"] == -D("3523.74")
     _sound(sessions)
 
 

@@ -113,14 +113,29 @@ def disbursement(
     )
 
 
-def interest_due(loan_id: str, due_date: date, interest: Decimal) -> JournalEntry:
-    """An installment's interest falls due: it becomes receivable and is recognised as income."""
+def interest_due(
+    loan_id: str, due_date: date, interest: Decimal, *, npa: bool = False
+) -> JournalEntry:
+    """An installment's interest falls due: it becomes receivable and is recognised as income
+    (on an NPA, held in suspense until received)."""
+    held = Account.INTEREST_SUSPENSE if npa else Account.INTEREST_INCOME
     return _entry(
         "interest_due",
         due_date,
         loan_id,
-        [debit(Account.INTEREST_RECEIVABLE, interest), credit(Account.INTEREST_INCOME, interest)],
+        [debit(Account.INTEREST_RECEIVABLE, interest), credit(held, interest)],
     )
+
+
+def income_to_suspense(loan_id: str, day: date, amount: Decimal) -> JournalEntry:
+    """A loan becomes NPA: interest receivable is taken out of income into suspense (a negative
+    amount: an upgrade, from suspense back to income)."""
+    lines = (
+        [debit(Account.INTEREST_INCOME, amount), credit(Account.INTEREST_SUSPENSE, amount)]
+        if amount > 0
+        else [debit(Account.INTEREST_SUSPENSE, -amount), credit(Account.INTEREST_INCOME, -amount)]
+    )
+    return _entry("npa_income_reversal" if amount > 0 else "npa_upgrade", day, loan_id, lines)
 
 
 _COMPONENT_ACCOUNT = {

@@ -35,8 +35,10 @@ def expected_balances(
     interest_through: date | None,
     refunded: Decimal = ZERO,
     charges: tuple[Charge, ...] = (),
+    npa: bool = False,
 ) -> dict[Account, Decimal]:
-    """Debit-minus-credit balance each account must hold for this loan."""
+    """Debit-minus-credit balance each account must hold for this loan. While the loan is an
+    NPA, interest raised and not received is held in suspense, not income (RBI)."""
     fees = schedule.fee_charges
     lender = sum((f.amount for f in fees if f.payee is FeePayee.LENDER), ZERO)
     others = sum((f.amount for f in fees if f.payee is FeePayee.THIRD_PARTY), ZERO)
@@ -51,6 +53,7 @@ def expected_balances(
         ),
         ZERO,
     )
+    receivable = raised - sum((i.interest_paid for i in state.installments), ZERO)
     received = sum((a.payment.amount for a in state.applied), ZERO)
     # upfront fees collected from the borrower instead of deducted: owed like a charge, but
     # their income and tax are the schedule's fees, recognised at disbursement
@@ -74,9 +77,9 @@ def expected_balances(
         Account.PENAL_RECEIVABLE: state.penal_due,
         Account.THIRD_PARTY_PAYABLE: -others,
         Account.TAX_PAYABLE: -tax - levied_tax,
-        Account.INTEREST_INCOME: -(raised + bpi),
-        Account.INTEREST_RECEIVABLE: raised
-        - sum((i.interest_paid for i in state.installments), ZERO),
+        Account.INTEREST_INCOME: -(raised + bpi) + (receivable if npa else ZERO),
+        Account.INTEREST_SUSPENSE: -receivable if npa else ZERO,
+        Account.INTEREST_RECEIVABLE: receivable,
         Account.COLLECTION_BANK: received - refunded,
         Account.UNAPPLIED_FUNDS: -state.excess,
     }
@@ -103,7 +106,8 @@ def loan_expected(
     )
     charges = tuple(e for e in events if isinstance(e, Charge) and e.day <= loan.last_event_on)
     through = loan.interest_posted_through
-    return expected_balances(schedule, deducted, state, through, refunded, charges)
+    npa = loan.asset_class == "NPA"
+    return expected_balances(schedule, deducted, state, through, refunded, charges, npa)
 
 
 def loan_ledger_problems(uow: UnitOfWork) -> list[LedgerProblem]:

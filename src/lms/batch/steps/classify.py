@@ -4,18 +4,23 @@ day, and they are upgraded only when nothing is overdue on any; and the NPA's ag
 
 Partitioned by borrower (customer ids), so a borrower's loans are always classified together.
 Set-based: one query reads the partition's facilities, the pure rule stamps them, and only the
-loans whose stamp changed are written, in one statement.
+loans whose stamp changed are written, in one statement. A loan that becomes NPA has its
+interest receivable moved from income to suspense (and back on an upgrade), in one query and
+two statements.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import bindparam, select, update
 
-from lms.core.classification import Facility, classify
+from lms.core.classification import AssetClass, Facility, classify
 from lms.db import UnitOfWork
-from lms.loans.models import Loan
+from lms.ledger import rules
+from lms.ledger.service import post_entries
+from lms.loans.models import Loan, LoanInstallment
 
 NAME = "classify"
 KEY = "customer"
@@ -30,6 +35,32 @@ _STAMP = (
         asset_category=bindparam("category"),
     )
 )
+
+
+def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None:
+    """Interest raised and not received moves from income to suspense when a loan becomes NPA,
+    and back when it is upgraded (RBI income recognition)."""
+    if not flipped:
+        return
+    receivable: dict[int, Decimal] = dict.fromkeys(flipped, Decimal(0))
+    for loan, due, interest, paid, through in uow.session.execute(
+        select(
+            LoanInstallment.loan_id,
+            LoanInstallment.due_date,
+            LoanInstallment.interest,
+            LoanInstallment.interest_paid,
+            Loan.interest_posted_through,
+        )
+        .join(Loan, Loan.id == LoanInstallment.loan_id)
+        .where(LoanInstallment.loan_id.in_(list(flipped)))
+    ):  # the few loans that changed side: raised (due by the last raise) less received
+        receivable[loan] += (interest if through and due <= through else 0) - paid
+    entries = [
+        rules.income_to_suspense(str(loan), day, amount if flipped[loan] else -amount)
+        for loan, amount in receivable.items()
+        if amount
+    ]
+    post_entries(uow, entries, posting_date=day)
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
@@ -60,6 +91,12 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     ]
     if changed:
         uow.session.execute(_STAMP, changed)
+    flipped = {
+        loan: stamps[loan].asset_class is AssetClass.NPA
+        for loan, _, _, _, cls, _ in rows
+        if (cls == AssetClass.NPA.value) != (stamps[loan].asset_class is AssetClass.NPA)
+    }
+    _move_interest(uow, day, flipped)
     uow.session.execute(  # a loan closed since its last stamp is standard again
         update(Loan)
         .where(

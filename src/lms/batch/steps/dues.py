@@ -4,7 +4,8 @@ loan and due date, exactly as the servicing layer raises them when a payment com
 
 Set-based: one query finds the partition's dues, the entries and their lines are written in
 two statements, and the loans' `interest_posted_through` in one. Guarantee: a due date is
-raised once (the loan's `interest_posted_through` moves past it in the same transaction).
+raised once (the loan's `interest_posted_through` moves past it in the same transaction); on
+an NPA it is held in suspense, not income.
 """
 
 from __future__ import annotations
@@ -33,7 +34,10 @@ _RAISED = (
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     dues = uow.session.execute(
         select(
-            LoanInstallment.loan_id, LoanInstallment.due_date, func.sum(LoanInstallment.interest)
+            LoanInstallment.loan_id,
+            LoanInstallment.due_date,
+            func.sum(LoanInstallment.interest),
+            Loan.asset_class,
         )
         .join(Loan, Loan.id == LoanInstallment.loan_id)
         .where(
@@ -45,17 +49,17 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
                 LoanInstallment.due_date > Loan.interest_posted_through,
             ),
         )
-        .group_by(LoanInstallment.loan_id, LoanInstallment.due_date)
+        .group_by(LoanInstallment.loan_id, LoanInstallment.due_date, Loan.asset_class)
         .order_by(LoanInstallment.loan_id, LoanInstallment.due_date)
     ).all()
     entries = [
-        rules.interest_due(str(loan_id), due, Decimal(interest))
-        for loan_id, due, interest in dues
+        rules.interest_due(str(loan_id), due, Decimal(interest), npa=cls == "NPA")
+        for loan_id, due, interest, cls in dues
         if interest
     ]
     post_entries(uow, entries, posting_date=day)
     latest: dict[int, date] = {}
-    for loan_id, due, _ in dues:
+    for loan_id, due, _, _ in dues:
         latest[loan_id] = max(due, latest.get(loan_id, due))
     if latest:
         uow.session.execute(_RAISED, [{"loan": k, "through": v} for k, v in latest.items()])
