@@ -56,7 +56,7 @@ def _contents(path: Path) -> dict[str, list[tuple[object, ...]]]:
     engine = make_engine(f"sqlite:///{path}")
     with engine.connect() as connection:
         found = {
-            name: sorted(tuple(row) for row in connection.execute(text(query)))
+            name: sorted((tuple(row) for row in connection.execute(text(query))), key=repr)
             for name, query in QUERIES.items()
         }
     engine.dispose()
