@@ -135,9 +135,13 @@ BEHAVIOURS = [
 PENAL = (Decimal(24), Decimal(18))  # 24 % a year on overdue amounts, + GST
 RULES = {
     "PL": ProductRules(foreclosure_charge=(Decimal(4), Decimal(18)), penal_charge=PENAL),
-    "TW": ProductRules(foreclosure_charge=(Decimal(3), Decimal(18)), penal_charge=PENAL),
-    "HL": ProductRules(rate_type="floating", benchmark="REPO", reschedule="reduce_tenure"),
-    "GL": ProductRules(),
+    "TW": ProductRules(
+        foreclosure_charge=(Decimal(3), Decimal(18)), penal_charge=PENAL, secured=True
+    ),
+    "HL": ProductRules(
+        rate_type="floating", benchmark="REPO", reschedule="reduce_tenure", secured=True
+    ),
+    "GL": ProductRules(secured=True),
     "MSME": ProductRules(foreclosure_charge=(Decimal(2), Decimal(18)), penal_charge=PENAL),
 }
 # the RBI repo rate, as the demo's benchmark: (days before the demo date, rate)
