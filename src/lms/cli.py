@@ -105,7 +105,8 @@ def simulate(
     except OSError as exc:
         _fail([("SCENARIO", f"cannot read {scenario}: {exc.strerror}")])
     try:
-        states = load_scenario(text).states()
+        loaded = load_scenario(text)
+        states = loaded.states()
     except SpecError as exc:
         _fail(exc.problems)
     except ReplayError as exc:
@@ -115,7 +116,9 @@ def simulate(
     if output is OutputFormat.CSV:
         _fail([("--format", "simulate prints table or json")])
     sys.stdout.write(
-        render_states_json(states) if output is OutputFormat.JSON else render_states_table(states)
+        render_states_json(states, loaded.accrual_start)
+        if output is OutputFormat.JSON
+        else render_states_table(states, loaded.accrual_start)
     )
 
 

@@ -141,3 +141,22 @@ def test_states_carry_the_asset_class_and_category() -> None:
         "2026-06-13",
         "substandard",
     )
+
+
+def test_penal_charges_and_accrued_interest() -> None:
+    """Installment 2 (8,884.88, due 15 Mar) unpaid: overdue at the day-ends of 15-31 March, 17
+    days, so March's penal charge at 24 % a year is 17 x 8,884.88 x 24 / 36,500 = 99.32, GST
+    17.88 (117.20 owed from 31 Mar). Accrued on 31 Mar: installment 3's 841.51 for 16 of its
+    31 days = 434.33."""
+    scenario = {
+        "terms": json.loads(EXAMPLE.read_text())["terms"],
+        "events": [{"type": "pay", "date": "2026-02-15", "amount": "8884.88", "reference": "N1"}],
+        "penal": {"rate": "24", "tax": "18"},
+        "observe": ["2026-03-31"],
+    }
+    result = runner.invoke(app, ["simulate", "-", "--format", "json"], input=json.dumps(scenario))
+    assert result.exit_code == 0, result.output
+    (state,) = json.loads(result.stdout)
+    expected = (D(17) * D("8884.88") * 24 / 36500).quantize(D("0.01"))
+    assert expected == D("99.32")
+    assert (state["penal_due"], state["accrued_interest"]) == ("117.20", "434.33")

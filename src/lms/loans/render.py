@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from typing import Any
 
+from lms.core.accrual import accrued_interest
 from lms.core.classification import Facility, classify
 from lms.core.replay import LoanState
 from lms.core.schedule import Schedule
@@ -92,9 +94,15 @@ def render_table(schedule: Schedule) -> str:
     return "\n".join(out) + "\n"
 
 
-def state_document(state: LoanState) -> dict[str, Any]:
-    """A loan state as a JSON-ready dict, amounts as strings."""
+def state_document(state: LoanState, accrual_start: date | None = None) -> dict[str, Any]:
+    """A loan state as a JSON-ready dict, amounts as strings; with `accrual_start` (where
+    installment 1's interest starts), the interest accrued and not yet due."""
     stamp = classify([Facility(0, 0, state.dpd, None)], state.as_of)[0]
+    accrued = (
+        None
+        if accrual_start is None
+        else str(accrued_interest(state.installments, state.as_of, accrual_start))
+    )
     return {
         "as_of": state.as_of.isoformat(),
         "principal_outstanding": str(state.principal_outstanding),
@@ -103,6 +111,8 @@ def state_document(state: LoanState) -> dict[str, Any]:
         "total_due": str(state.principal_due + state.interest_due),
         "excess": str(state.excess),
         "charges_due": str(state.charges_due),
+        "penal_due": str(state.penal_due),
+        "accrued_interest": accrued,
         "principal_prepaid": str(state.principal_prepaid),
         "principal_tranched": str(state.principal_tranched),
         "annual_rate": None if state.annual_rate is None else str(state.annual_rate),
@@ -127,14 +137,15 @@ def state_document(state: LoanState) -> dict[str, Any]:
     }
 
 
-def render_states_json(states: list[LoanState]) -> str:
-    return json.dumps([state_document(state) for state in states], indent=2) + "\n"
+def render_states_json(states: list[LoanState], accrual_start: date | None = None) -> str:
+    documents = [state_document(state, accrual_start) for state in states]
+    return json.dumps(documents, indent=2) + "\n"
 
 
-def render_states_table(states: list[LoanState]) -> str:
+def render_states_table(states: list[LoanState], accrual_start: date | None = None) -> str:
     out = []
     for state in states:
-        doc = state_document(state)
+        doc = state_document(state, accrual_start)
         closed = f", closed on {doc['closed_on']}" if doc["closed_on"] else ""
         out.append(
             f"As of {doc['as_of']}: principal outstanding {doc['principal_outstanding']}, "

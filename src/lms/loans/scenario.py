@@ -14,12 +14,15 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from lms.core.accrual import penal_charge
+from lms.core.allocation import Component
+from lms.core.periods import build_timeline
 from lms.core.replay import (
     Charge,
     Event,
@@ -102,10 +105,18 @@ AnyEvent = (
 )
 
 
+class PenalSpec(_Strict):
+    """A penal charge rule: percent a year on overdue amounts, levied at each month end."""
+
+    rate: Annotated[Decimal, Field(gt=0, le=100, allow_inf_nan=False)]
+    tax: Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)] = Decimal(0)
+
+
 class ScenarioSpec(_Strict):
     terms: dict[str, Any]
     events: tuple[Annotated[AnyEvent, Field(discriminator="type")], ...] = ()
     observe: tuple[IsoDate, ...] = Field(min_length=1)
+    penal: PenalSpec | None = None
 
 
 @dataclass(frozen=True)
@@ -114,11 +125,19 @@ class Scenario:
     schedule: Schedule
     events: tuple[Event, ...]
     observe: tuple[date, ...]
+    penal: tuple[Decimal, Decimal] | None = None  # percent a year, GST percent
+
+    @property
+    def accrual_start(self) -> date:
+        """Where installment 1's interest starts (for accrued interest)."""
+        return build_timeline(self.terms).first_period_start
 
     def states(self) -> list[LoanState]:
-        """The loan's state at the day-end of each observation date."""
+        """The loan's state at the day-end of each observation date (with the penal charges
+        the daily close would have levied at each month end before it, if a rule is given)."""
         rows = self.schedule.installments
-        states = [replay(rows, self.events, day, terms=self.terms) for day in self.observe]
+        events = [*self.events, *self._penal_charges(max(self.observe))]
+        states = [replay(rows, events, day, terms=self.terms) for day in self.observe]
         for state in states:
             for applied in state.applied:
                 if isinstance(applied.payment, Prepayment) and applied.held:
@@ -132,6 +151,26 @@ class Scenario:
                         ]
                     )
         return states
+
+    def _penal_charges(self, last: date) -> list[Charge]:
+        """Month by month, as the close levies them: the day-end overdue amounts of the
+        month's days (after the penal charges of earlier months) at the rule's rate."""
+        if self.penal is None:
+            return []
+        rows, charges = self.schedule.installments, list[Charge]()
+        day = self.terms.disbursement_date
+        overdue = Decimal(0)
+        while day < last:
+            day += timedelta(days=1)
+            state = replay(rows, [*self.events, *charges], day, terms=self.terms)
+            overdue += state.principal_due + state.interest_due
+            if (day + timedelta(days=1)).month != day.month:  # a month end: levy, start again
+                amount, tax = penal_charge(overdue, *self.penal)
+                if amount:
+                    reference = f"penal:{day:%Y-%m}"
+                    charges.append(Charge(day, amount, tax, reference, Component.PENAL))
+                overdue = Decimal(0)
+        return charges
 
 
 def load_scenario(text: str | bytes) -> Scenario:
@@ -151,7 +190,8 @@ def load_scenario(text: str | bytes) -> Scenario:
         raise SpecError([(f"terms.{field}", reason) for field, reason in exc.problems]) from None
     events = tuple(_event(e) for e in spec.events)
     _check_references(events)
-    return Scenario(terms, generate_schedule(terms), events, spec.observe)
+    penal = None if spec.penal is None else (spec.penal.rate, spec.penal.tax)
+    return Scenario(terms, generate_schedule(terms), events, spec.observe, penal)
 
 
 def _event(spec: AnyEvent) -> Event:

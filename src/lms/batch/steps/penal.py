@@ -22,7 +22,7 @@ from sqlalchemy import func, insert, select, update
 
 from lms.batch.failures import per_loan
 from lms.batch.models import LoanSnapshot
-from lms.core.money import Rounding
+from lms.core.accrual import penal_charge
 from lms.db import UnitOfWork
 from lms.ledger import rules
 from lms.ledger.service import post_entries
@@ -32,7 +32,6 @@ from lms.loans.service import locked_loan
 
 NAME = "penal"
 KEY = "loan"
-PAISA = Rounding()
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
@@ -53,9 +52,10 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     ).all()
     charges = []
     for loan_id, days_overdue, rate, tax_rate, excess in rows:
-        amount = PAISA.apply(Decimal(days_overdue) * (rate or 0) / 36500)
+        amount, tax = penal_charge(
+            Decimal(days_overdue), rate or Decimal(0), tax_rate or Decimal(0)
+        )
         if amount > 0:
-            tax = PAISA.apply(amount * (tax_rate or 0) / 100)
             charges.append((loan_id, amount, tax, excess > 0))
     _levy(uow, day, charges)
     return len(charges)
