@@ -192,3 +192,44 @@ def test_provisions_at_the_month_end_by_category(
         D("17154.57"),
     )
     _sound(sessions)
+
+
+def test_a_backdated_payment_restates_past_days_and_the_borrower(
+    book: tuple[sessionmaker[Session], dict[str, int]],
+) -> None:
+    """After the closes of 14-16 May (A and B NPA from 16 May), a cheque of two EMIs for A
+    dated 14 May is booked on 17 May. The waterfall pays the interest of February to April
+    (2,762.66), then February's principal (7,884.88) and part of March's: A's oldest due
+    becomes 15 Mar, so it was 61, 62, 63 days past due on 14-16 May: SMA-2, never NPA, and B
+    with it was standard. The close of 17 May rewrites those days' snapshots and carries on."""
+    sessions, ids = book
+    a, b, c = ids["A"], ids["B"], ids["C"]
+    for day in (date(2026, 5, 14), date(2026, 5, 15), date(2026, 5, 16)):
+        close_day(sessions, day, size=2)
+    assert _stamps(sessions, date(2026, 5, 16))[b] == (0, "NPA")
+    with UnitOfWork(sessions) as uow:
+        record_payment(
+            uow,
+            loan_id=a,
+            request=PaymentRequest(2 * EMI, date(2026, 5, 14), "CHQ-FEB", "cheque"),
+            posting_date=date(2026, 5, 17),
+        )
+        uow.commit()
+    result = close_day(sessions, date(2026, 5, 17), size=2)
+    assert result.loans["restate"] == 1
+    assert _stamps(sessions, date(2026, 5, 14)) == {
+        a: (61, "SMA-2"),
+        b: (0, "STD"),
+        c: (61, "SMA-2"),
+    }
+    assert _stamps(sessions, date(2026, 5, 16)) == {
+        a: (63, "SMA-2"),
+        b: (0, "STD"),
+        c: (63, "SMA-2"),
+    }
+    assert _stamps(sessions, date(2026, 5, 17)) == {
+        a: (64, "SMA-2"),
+        b: (0, "STD"),
+        c: (64, "SMA-2"),
+    }
+    _sound(sessions)

@@ -69,4 +69,5 @@ class LoanSnapshot(Base):
     dpd: Mapped[int] = mapped_column(Integer)
     asset_class: Mapped[str] = mapped_column(String(8))
     category: Mapped[str] = mapped_column(String(16))
+    npa_since: Mapped[date | None] = mapped_column(Date)
     provision: Mapped[Decimal | None] = mapped_column(Money)  # required, at month ends

@@ -25,11 +25,29 @@ from sqlalchemy.orm import Session, sessionmaker
 from lms.batch import calendar
 from lms.batch.failures import open_failures
 from lms.batch.models import CloseStep
-from lms.batch.steps import classify, dpd, dues, excess, penal, provision, snapshot
+from lms.batch.steps import (
+    classify,
+    dpd,
+    dues,
+    excess,
+    penal,
+    provision,
+    restate,
+    snapshot,
+)
 from lms.db import UnitOfWork
 from lms.loans.models import Customer, Loan
 
-STEPS: tuple[ModuleType, ...] = (excess, dues, dpd, classify, snapshot, penal, provision)
+STEPS: tuple[ModuleType, ...] = (
+    restate,
+    excess,
+    dues,
+    dpd,
+    classify,
+    snapshot,
+    penal,
+    provision,
+)
 PARTITION_SIZE = 50_000
 
 

@@ -22,7 +22,7 @@ from lms.ledger.accounts import Account
 from lms.ledger.check import LedgerProblem, account_balances
 from lms.ledger.rules import JournalEntry, credit, debit
 from lms.ledger.service import post_entry
-from lms.loans.models import Loan
+from lms.loans.models import Loan, LoanRestatement
 from lms.loans.service import FEES_COLLECTED, loan_history, loan_schedule, loan_terms, replayed
 
 ZERO = Decimal(0)
@@ -146,3 +146,5 @@ def post_difference(
     if lines:
         entry = JournalEntry("replay_adjustment", value_date, str(loan.id), tuple(lines))
         post_entry(uow, entry, posting_date=posting_date)
+    if value_date < posting_date:  # past day-ends changed: the close restates them
+        uow.session.add(LoanRestatement(loan_id=loan.id, from_date=value_date))

@@ -189,6 +189,18 @@ class BenchmarkRate(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+class LoanRestatement(Base):
+    """A loan whose past day-ends changed (an event dated before the day it was booked): the
+    daily close restates its snapshots and classification from `from_date`."""
+
+    __tablename__ = "loan_restatements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    from_date: Mapped[date] = mapped_column(Date)
+    restated_on: Mapped[date | None] = mapped_column(Date)  # the close that did it
+
+
 class LoanInstallment(Base):
     __tablename__ = "loan_installments"
 

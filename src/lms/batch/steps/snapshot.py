@@ -52,6 +52,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             coalesce(Loan.dpd, literal(0, Integer)),
             coalesce(Loan.asset_class, literal("STD", String)),
             coalesce(Loan.asset_category, literal("standard", String)),
+            Loan.npa_since,
         )
         .outerjoin(sums, sums.c.loan_id == Loan.id)
         .where(
@@ -70,6 +71,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         "dpd",
         "asset_class",
         "category",
+        "npa_since",
     ]
     table = LoanSnapshot.metadata.tables["loan_snapshots"]
     uow.session.execute(insert(table).from_select(columns, source))

@@ -69,9 +69,23 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("products") as batch_op:
         batch_op.add_column(sa.Column("secured", sa.Boolean(), nullable=True))
+    with op.batch_alter_table("loan_snapshots") as batch_op:
+        batch_op.add_column(sa.Column("npa_since", sa.Date(), nullable=True))
+    op.create_table(
+        "loan_restatements",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("loan_id", sa.Integer(), sa.ForeignKey("loans.id"), nullable=False),
+        sa.Column("from_date", sa.Date(), nullable=False),
+        sa.Column("restated_on", sa.Date(), nullable=True),
+    )
+    op.create_index(op.f("ix_loan_restatements_loan_id"), "loan_restatements", ["loan_id"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_loan_restatements_loan_id"), table_name="loan_restatements")
+    op.drop_table("loan_restatements")
+    with op.batch_alter_table("loan_snapshots") as batch_op:
+        batch_op.drop_column("npa_since")
     with op.batch_alter_table("products") as batch_op:
         batch_op.drop_column("secured")
     op.drop_table("loan_snapshots")
