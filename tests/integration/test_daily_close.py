@@ -9,7 +9,7 @@ stays 15 Mar.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal as D
 from fractions import Fraction as F
 
@@ -21,6 +21,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from lms.batch import calendar
 from lms.batch.models import LoanSnapshot
 from lms.batch.runner import CloseError, close_day, close_until
+from lms.core.schedule import generate_schedule
+from lms.core.terms import LoanTerms
 from lms.db import UnitOfWork
 from lms.ledger.check import account_balances, ledger_problems
 from lms.ledger.models import JournalLineRow
@@ -232,4 +234,38 @@ def test_a_backdated_payment_restates_past_days_and_the_borrower(
         b: (0, "STD"),
         c: (64, "SMA-2"),
     }
+    _sound(sessions)
+
+
+@pytest.mark.parametrize(("posting", "last", "days"), [("daily", 20, 5), ("monthly", 31, 16)])
+def test_accrued_interest_is_booked_daily_or_at_month_ends(
+    book: tuple[sessionmaker[Session], dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+    posting: str,
+    last: int,
+    days: int,
+) -> None:
+    """C (SMA-2, not an NPA): its 5th installment (due 15 Jun) runs from 15 May, 31 days; by the
+    day-end of 20 May (daily booking) 5 of them have passed, by 31 May (month-end booking) 16:
+    its interest times that share, rounded once. A and B, NPAs since 16 May, accrue nothing
+    (what they had accrued was taken back from income)."""
+    monkeypatch.setenv("LMS_ACCRUAL_POSTING", posting)
+    sessions, ids = book
+    close_until(sessions, date(2026, 5, last), size=2)
+    fifth = generate_schedule(LoanTerms(D(100000), D(12), JAN15, 12)).installments[4]
+    expected = (fifth.interest * days / 31).quantize(D("0.01"))
+    with UnitOfWork(sessions) as uow:
+        c = account_balances(uow.session, str(ids["C"]))
+        npas = [account_balances(uow.session, str(ids[k])) for k in ("A", "B")]
+        npa = uow.session.get(Loan, ids["A"])
+        assert npa is not None and npa.accrued_through is None
+    assert c["interest_accrued"] == expected
+    assert [held.get("interest_accrued", D(0)) for held in npas] == [0, 0]
+    _sound(sessions)
+    # C pays its arrears the next day, and the close of that day goes on accruing
+    nxt = date(2026, 5, last) + timedelta(days=1)
+    with UnitOfWork(sessions) as uow:
+        _pay(uow, ids["C"], nxt, 3 * EMI, "C-CATCH-UP")
+        uow.commit()
+    close_day(sessions, nxt, size=2)
     _sound(sessions)

@@ -26,6 +26,7 @@ from lms.batch import calendar
 from lms.batch.failures import open_failures
 from lms.batch.models import CloseStep
 from lms.batch.steps import (
+    accrue,
     classify,
     dpd,
     dues,
@@ -42,6 +43,7 @@ STEPS: tuple[ModuleType, ...] = (
     restate,
     excess,
     dues,
+    accrue,
     dpd,
     classify,
     snapshot,

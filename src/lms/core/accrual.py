@@ -40,11 +40,20 @@ def accrued_interest(
     previous = start
     for row in rows:
         if row.due_date > day:
-            period = (row.due_date - previous).days
-            elapsed = max((day - previous).days, 0)
-            return precision.apply(row.interest * elapsed / period) if period > 0 else Decimal(0)
+            return accrued_for(row.interest, previous, row.due_date, day, precision)
         previous = row.due_date
     return Decimal(0)
+
+
+def accrued_for(
+    interest: Decimal, start: date, due: date, through: date | None, precision: Rounding = PAISA
+) -> Decimal:
+    """What of one installment's `interest` (its period from `start` to `due`) has accrued
+    by the day-end of `through` (nothing before its period, never more than all of it)."""
+    if through is None or through <= start or due <= start:
+        return precision.apply(Decimal(0))
+    elapsed = min((through - start).days, (due - start).days)
+    return precision.apply(interest * elapsed / (due - start).days)
 
 
 def penal_charge(

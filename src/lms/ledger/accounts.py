@@ -21,6 +21,7 @@ class Account(StrEnum):
 
     LOAN_PRINCIPAL = "loan_principal"  # principal lent and not yet repaid
     INTEREST_RECEIVABLE = "interest_receivable"  # interest due and not yet paid
+    INTEREST_ACCRUED = "interest_accrued"  # interest earned day by day, not yet due
     FEE_RECEIVABLE = "fee_receivable"
     PENAL_RECEIVABLE = "penal_receivable"
     DISBURSEMENT_BANK = "disbursement_bank"  # the lender's account money is paid out from
@@ -40,6 +41,7 @@ class Account(StrEnum):
 ACCOUNT_TYPES: dict[Account, AccountType] = {
     Account.LOAN_PRINCIPAL: AccountType.ASSET,
     Account.INTEREST_RECEIVABLE: AccountType.ASSET,
+    Account.INTEREST_ACCRUED: AccountType.ASSET,
     Account.FEE_RECEIVABLE: AccountType.ASSET,
     Account.PENAL_RECEIVABLE: AccountType.ASSET,
     Account.DISBURSEMENT_BANK: AccountType.ASSET,

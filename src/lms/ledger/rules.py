@@ -114,17 +114,36 @@ def disbursement(
 
 
 def interest_due(
-    loan_id: str, due_date: date, interest: Decimal, *, npa: bool = False
+    loan_id: str,
+    due_date: date,
+    interest: Decimal,
+    *,
+    npa: bool = False,
+    accrued: Decimal = ZERO,
 ) -> JournalEntry:
-    """An installment's interest falls due: it becomes receivable and is recognised as income
-    (on an NPA, held in suspense until received)."""
+    """An installment's interest falls due: it becomes receivable; what had accrued leaves the
+    accrued account, the rest is recognised as income (on an NPA, held in suspense)."""
     held = Account.INTEREST_SUSPENSE if npa else Account.INTEREST_INCOME
     return _entry(
         "interest_due",
         due_date,
         loan_id,
-        [debit(Account.INTEREST_RECEIVABLE, interest), credit(held, interest)],
+        [
+            debit(Account.INTEREST_RECEIVABLE, interest),
+            credit(Account.INTEREST_ACCRUED, accrued),
+            credit(held, interest - accrued),
+        ],
     )
+
+
+def accrual(loan_id: str, day: date, amount: Decimal) -> JournalEntry:
+    """Interest earned and not yet due, recognised as income (a negative amount takes back)."""
+    lines = (
+        [debit(Account.INTEREST_ACCRUED, amount), credit(Account.INTEREST_INCOME, amount)]
+        if amount > 0
+        else [debit(Account.INTEREST_INCOME, -amount), credit(Account.INTEREST_ACCRUED, -amount)]
+    )
+    return _entry("accrual", day, loan_id, lines)
 
 
 def income_to_suspense(loan_id: str, day: date, amount: Decimal) -> JournalEntry:

@@ -13,6 +13,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from lms.core.accrual import accrued_for
 from lms.core.allocation import Component
 from lms.core.replay import Charge, Event, LoanState, Refund
 from lms.core.schedule import Schedule
@@ -36,6 +37,7 @@ def expected_balances(
     refunded: Decimal = ZERO,
     charges: tuple[Charge, ...] = (),
     npa: bool = False,
+    accrued: Decimal = ZERO,
 ) -> dict[Account, Decimal]:
     """Debit-minus-credit balance each account must hold for this loan. While the loan is an
     NPA, interest raised and not received is held in suspense, not income (RBI)."""
@@ -77,7 +79,8 @@ def expected_balances(
         Account.PENAL_RECEIVABLE: state.penal_due,
         Account.THIRD_PARTY_PAYABLE: -others,
         Account.TAX_PAYABLE: -tax - levied_tax,
-        Account.INTEREST_INCOME: -(raised + bpi) + (receivable if npa else ZERO),
+        Account.INTEREST_INCOME: -(raised + bpi + accrued) + (receivable if npa else ZERO),
+        Account.INTEREST_ACCRUED: accrued,
         Account.INTEREST_SUSPENSE: -receivable if npa else ZERO,
         Account.INTEREST_RECEIVABLE: receivable,
         Account.COLLECTION_BANK: received - refunded,
@@ -107,7 +110,25 @@ def loan_expected(
     charges = tuple(e for e in events if isinstance(e, Charge) and e.day <= loan.last_event_on)
     through = loan.interest_posted_through
     npa = loan.asset_class == "NPA"
-    return expected_balances(schedule, deducted, state, through, refunded, charges, npa)
+    periods = [(i.due_date, i.interest) for i in state.installments]
+    accrued = ZERO if npa else booked_accrual(loan, periods)
+    return expected_balances(schedule, deducted, state, through, refunded, charges, npa, accrued)
+
+
+def booked_accrual(loan: Loan, rows: list[tuple[date, Decimal]]) -> Decimal:
+    """The interest accrued and booked by the daily close for the loan's running installment
+    (through `loan.accrued_through`; 0 if none, or if that installment has been raised)."""
+    if loan.accrued_through is None or loan.disbursed_on is None:
+        return ZERO
+    start = loan.disbursed_on
+    for due, interest in rows:
+        if due > loan.accrued_through:
+            posted = loan.interest_posted_through
+            if posted is not None and due <= posted:
+                return ZERO
+            return accrued_for(interest, start, due, loan.accrued_through)
+        start = due
+    return ZERO
 
 
 def loan_ledger_problems(uow: UnitOfWork) -> list[LedgerProblem]:

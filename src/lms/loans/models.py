@@ -124,6 +124,10 @@ class Loan(Base):
     # stamped by the daily close: days past due, asset class (STD, SMA-0/1/2, NPA), the day it
     # became NPA (borrower-level), and its category (standard, substandard, doubtful-1/2/3)
     dpd: Mapped[int | None] = mapped_column(Integer)
+    # interest accrued and not yet due: the figure of the last close (a memorandum) and the
+    # day-end through which it is booked in the ledger (None: nothing booked, e.g. an NPA)
+    accrued_interest: Mapped[Decimal | None] = mapped_column(Money)
+    accrued_through: Mapped[date | None] = mapped_column(Date)
     asset_class: Mapped[str | None] = mapped_column(String(8), index=True)
     npa_since: Mapped[date | None] = mapped_column(Date)
     asset_category: Mapped[str | None] = mapped_column(String(16))

@@ -20,6 +20,7 @@ from lms.core.classification import AssetClass, Facility, classify
 from lms.db import UnitOfWork
 from lms.ledger import rules
 from lms.ledger.service import post_entries
+from lms.loans.balances import booked_accrual
 from lms.loans.models import Loan, LoanInstallment
 
 NAME = "classify"
@@ -39,28 +40,43 @@ _STAMP = (
 
 def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None:
     """Interest raised and not received moves from income to suspense when a loan becomes NPA,
-    and back when it is upgraded (RBI income recognition)."""
+    and back when it is upgraded; interest accrued and not due is taken back from income at
+    the NPA and accrues no more (RBI income recognition)."""
     if not flipped:
         return
     receivable: dict[int, Decimal] = dict.fromkeys(flipped, Decimal(0))
-    for loan, due, interest, paid, through in uow.session.execute(
+    rows: dict[int, list[tuple[date, Decimal]]] = {k: [] for k in flipped}
+    loans = {
+        loan.id: loan
+        for loan in uow.session.scalars(select(Loan).where(Loan.id.in_(list(flipped))))
+    }
+    for loan_id, due, interest, paid in uow.session.execute(
         select(
             LoanInstallment.loan_id,
             LoanInstallment.due_date,
             LoanInstallment.interest,
             LoanInstallment.interest_paid,
-            Loan.interest_posted_through,
         )
-        .join(Loan, Loan.id == LoanInstallment.loan_id)
         .where(LoanInstallment.loan_id.in_(list(flipped)))
+        .order_by(LoanInstallment.loan_id, LoanInstallment.due_date)
     ):  # the few loans that changed side: raised (due by the last raise) less received
-        receivable[loan] += (interest if through and due <= through else 0) - paid
+        through = loans[loan_id].interest_posted_through
+        receivable[loan_id] += (interest if through and due <= through else 0) - paid
+        rows[loan_id].append((due, interest))
     entries = [
         rules.income_to_suspense(str(loan), day, amount if flipped[loan] else -amount)
         for loan, amount in receivable.items()
         if amount
     ]
+    for loan_id, to_npa in flipped.items():
+        loan = loans[loan_id]
+        accrued = booked_accrual(loan, rows[loan_id]) if to_npa else Decimal(0)
+        if accrued:
+            entries.append(rules.accrual(str(loan_id), day, -accrued))
+        if to_npa:
+            loan.accrued_through, loan.accrued_interest = None, None
     post_entries(uow, entries, posting_date=day)
+    uow.session.flush()
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:

@@ -5,7 +5,8 @@ loan and due date, exactly as the servicing layer raises them when a payment com
 Set-based: one query finds the partition's dues, the entries and their lines are written in
 two statements, and the loans' `interest_posted_through` in one. Guarantee: a due date is
 raised once (the loan's `interest_posted_through` moves past it in the same transaction); on
-an NPA it is held in suspense, not income.
+an NPA it is held in suspense, not income; what of it had accrued (lms.batch.steps.accrue)
+leaves the accrued account instead of being recognised twice.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import bindparam, func, or_, select, update
 
+from lms.core.accrual import accrued_for
 from lms.db import UnitOfWork
 from lms.ledger import rules
 from lms.ledger.service import post_entries
@@ -24,6 +26,7 @@ NAME = "dues"
 KEY = "loan"
 
 _LOANS = Loan.metadata.tables["loans"]
+_EARLIER = LoanInstallment.metadata.tables["loan_installments"].alias("earlier")
 _RAISED = (
     update(_LOANS)
     .where(_LOANS.c.id == bindparam("loan"))
@@ -32,12 +35,20 @@ _RAISED = (
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    previous = (
+        select(func.max(_EARLIER.c.due_date))
+        .where(_EARLIER.c.loan_id == LoanInstallment.loan_id)
+        .where(_EARLIER.c.due_date < LoanInstallment.due_date)
+        .scalar_subquery()
+    )
     dues = uow.session.execute(
         select(
             LoanInstallment.loan_id,
             LoanInstallment.due_date,
             func.sum(LoanInstallment.interest),
             Loan.asset_class,
+            func.coalesce(previous, Loan.disbursed_on),
+            Loan.accrued_through,
         )
         .join(Loan, Loan.id == LoanInstallment.loan_id)
         .where(
@@ -49,17 +60,29 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
                 LoanInstallment.due_date > Loan.interest_posted_through,
             ),
         )
-        .group_by(LoanInstallment.loan_id, LoanInstallment.due_date, Loan.asset_class)
+        .group_by(
+            LoanInstallment.loan_id,
+            LoanInstallment.due_date,
+            Loan.asset_class,
+            Loan.disbursed_on,
+            Loan.accrued_through,
+        )
         .order_by(LoanInstallment.loan_id, LoanInstallment.due_date)
     ).all()
     entries = [
-        rules.interest_due(str(loan_id), due, Decimal(interest), npa=cls == "NPA")
-        for loan_id, due, interest, cls in dues
+        rules.interest_due(
+            str(loan_id),
+            due,
+            Decimal(interest),
+            npa=cls == "NPA",
+            accrued=accrued_for(Decimal(interest), start, due, through),
+        )
+        for loan_id, due, interest, cls, start, through in dues
         if interest
     ]
     post_entries(uow, entries, posting_date=day)
     latest: dict[int, date] = {}
-    for loan_id, due, _, _ in dues:
+    for loan_id, due, *_ in dues:
         latest[loan_id] = max(due, latest.get(loan_id, due))
     if latest:
         uow.session.execute(_RAISED, [{"loan": k, "through": v} for k, v in latest.items()])

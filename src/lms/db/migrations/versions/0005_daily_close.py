@@ -23,6 +23,8 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("loans") as batch_op:
         batch_op.add_column(sa.Column("dpd", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("accrued_interest", Money(), nullable=True))
+        batch_op.add_column(sa.Column("accrued_through", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("asset_class", sa.String(length=8), nullable=True))
         batch_op.add_column(sa.Column("npa_since", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("asset_category", sa.String(length=16), nullable=True))
@@ -96,5 +98,12 @@ def downgrade() -> None:
     op.drop_table("business_date")
     with op.batch_alter_table("loans") as batch_op:
         batch_op.drop_index(batch_op.f("ix_loans_asset_class"))
-        for name in ("asset_category", "npa_since", "asset_class", "dpd"):
+        for name in (
+            "asset_category",
+            "npa_since",
+            "asset_class",
+            "accrued_through",
+            "accrued_interest",
+            "dpd",
+        ):
             batch_op.drop_column(name)

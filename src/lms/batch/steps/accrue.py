@@ -1,0 +1,86 @@
+"""Step: interest accrued and not yet due, at the day-end (lms.core.accrual): the running
+installment's interest pro rata of its period's days passed, cumulative, so the day's amount
+is the difference of two days' figures and no sub-paisa residue is ever lost.
+
+The figure is kept on the loan every day (a memorandum); it is booked in the ledger (accrued
+interest against income) every day or only at month ends, as $LMS_ACCRUAL_POSTING says
+(daily, monthly; default monthly, which keeps a million loans' close fast). An NPA accrues
+nothing (RBI: income on an NPA is recognised only when received).
+
+Set-based: one query finds each loan's running installment and the period it runs in; the
+figures and entries are written in three statements.
+"""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import bindparam, case, func, select, update
+
+from lms.core.accrual import accrued_for
+from lms.db import UnitOfWork
+from lms.ledger import rules
+from lms.ledger.service import post_entries
+from lms.loans.models import Loan, LoanInstallment
+
+NAME = "accrue"
+KEY = "loan"
+_LOANS = Loan.metadata.tables["loans"]
+_WRITE = (
+    update(_LOANS)
+    .where(_LOANS.c.id == bindparam("loan"))
+    .values(accrued_interest=bindparam("amount"), accrued_through=bindparam("through"))
+)
+
+
+def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    book_today = (
+        os.environ.get("LMS_ACCRUAL_POSTING", "monthly") == "daily"
+        or (day + timedelta(days=1)).month != day.month
+    )
+    periods = (
+        select(
+            LoanInstallment.loan_id.label("loan"),
+            func.min(case((LoanInstallment.due_date > day, LoanInstallment.due_date))).label("due"),
+            func.max(case((LoanInstallment.due_date <= day, LoanInstallment.due_date))).label(
+                "since"
+            ),
+        )
+        .where(LoanInstallment.loan_id.between(low, high))
+        .group_by(LoanInstallment.loan_id)
+        .subquery()
+    )
+    rows = uow.session.execute(
+        select(
+            Loan.id,
+            func.coalesce(periods.c.since, Loan.disbursed_on),
+            periods.c.due,
+            LoanInstallment.interest,
+            Loan.accrued_through,
+            Loan.interest_posted_through,
+        )
+        .join(periods, periods.c.loan == Loan.id)
+        .join(
+            LoanInstallment,
+            (LoanInstallment.loan_id == Loan.id) & (LoanInstallment.due_date == periods.c.due),
+        )
+        .where(Loan.status == "active", (Loan.asset_class.is_(None)) | (Loan.asset_class != "NPA"))
+    ).all()
+    figures, entries = [], []
+    for loan_id, start, due, interest, through, raised_to in rows:
+        raised = raised_to is not None and due <= raised_to  # a payment raised it already
+        amount = Decimal(0) if raised else accrued_for(interest, start, due, day)
+        booked = through
+        if book_today:
+            before = Decimal(0) if raised else accrued_for(interest, start, due, through)
+            change = amount - before
+            if change:
+                entries.append(rules.accrual(str(loan_id), day, change))
+            booked = day
+        figures.append({"loan": loan_id, "amount": amount, "through": booked})
+    if figures:
+        uow.session.execute(_WRITE, figures)
+    post_entries(uow, entries, posting_date=day)
+    return len(figures)
