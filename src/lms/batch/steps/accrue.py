@@ -2,10 +2,11 @@
 installment's interest pro rata of its period's days passed, cumulative, so the day's amount
 is the difference of two days' figures and no sub-paisa residue is ever lost.
 
-The figure is kept on the loan every day (a memorandum); it is booked in the ledger (accrued
-interest against income) every day or only at month ends, as $LMS_ACCRUAL_POSTING says
-(daily, monthly; default monthly, which keeps a million loans' close fast). An NPA accrues
-nothing (RBI: income on an NPA is recognised only when received).
+It is worked out and booked in the ledger (accrued interest against income), with the figure
+kept on the loan, every day or only at month ends, as $LMS_ACCRUAL_POSTING says (daily,
+monthly; default monthly, which keeps a million loans' daily close fast; `lms simulate` shows
+the figure for any day). An NPA accrues nothing (RBI: income on an NPA is recognised only when
+received).
 
 Set-based: one query finds each loan's running installment and the period it runs in; the
 figures and entries are written in three statements.
@@ -36,10 +37,11 @@ _WRITE = (
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
-    book_today = (
+    if not (
         os.environ.get("LMS_ACCRUAL_POSTING", "monthly") == "daily"
         or (day + timedelta(days=1)).month != day.month
-    )
+    ):
+        return 0  # booked at month ends only: nothing to do today
     periods = (
         select(
             LoanInstallment.loan_id.label("loan"),
@@ -72,14 +74,10 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     for loan_id, start, due, interest, through, raised_to in rows:
         raised = raised_to is not None and due <= raised_to  # a payment raised it already
         amount = Decimal(0) if raised else accrued_for(interest, start, due, day)
-        booked = through
-        if book_today:
-            before = Decimal(0) if raised else accrued_for(interest, start, due, through)
-            change = amount - before
-            if change:
-                entries.append(rules.accrual(str(loan_id), day, change))
-            booked = day
-        figures.append({"loan": loan_id, "amount": amount, "through": booked})
+        before = Decimal(0) if raised else accrued_for(interest, start, due, through)
+        if amount != before:
+            entries.append(rules.accrual(str(loan_id), day, amount - before))
+        figures.append({"loan": loan_id, "amount": amount, "through": day})
     if figures:
         uow.session.execute(_WRITE, figures)
     post_entries(uow, entries, posting_date=day)
