@@ -210,7 +210,7 @@ class LoanInstallment(Base):
 
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), primary_key=True)
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
-    due_date: Mapped[date] = mapped_column(Date)
+    due_date: Mapped[date] = mapped_column(Date, index=True)  # the close finds the day's dues
     principal: Mapped[Decimal] = mapped_column(Money)
     interest: Mapped[Decimal] = mapped_column(Money)
     principal_paid: Mapped[Decimal] = mapped_column(Money)

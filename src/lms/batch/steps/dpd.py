@@ -2,7 +2,8 @@
 every event, net of unapplied funds): DPD = day - that date + 1 once it has come, else 0.
 
 Set-based: one UPDATE per partition, with the day difference in the database's own date
-arithmetic. Guarantee: the same day always gives the same DPD (idempotent).
+arithmetic, writing only the loans whose DPD changes (those overdue, and those that stop or
+start being). Guarantee: the same day always gives the same DPD (idempotent).
 """
 
 from __future__ import annotations
@@ -23,10 +24,13 @@ KEY = "loan"
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     dialect = uow.session.get_bind().dialect.name
     overdue = Loan.oldest_unpaid_due.is_not(None) & (Loan.oldest_unpaid_due <= day)
-    result = uow.session.execute(
+    dpd = case((overdue, _days(dialect, day, Loan.oldest_unpaid_due) + 1), else_=0)
+    result = uow.session.execute(  # only the rows whose DPD changes are written
         update(Loan)
-        .where(Loan.id.between(low, high), Loan.status != "approved")
-        .values(dpd=case((overdue, _days(dialect, day, Loan.oldest_unpaid_due) + 1), else_=0))
+        .where(
+            Loan.id.between(low, high), Loan.status != "approved", Loan.dpd.is_distinct_from(dpd)
+        )
+        .values(dpd=dpd)
         .execution_options(synchronize_session=False)
     )
     return int(getattr(result, "rowcount", 0) or 0)

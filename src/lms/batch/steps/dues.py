@@ -35,6 +35,15 @@ _RAISED = (
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    # the earliest day any loan of the partition may still have dues from: lets the database
+    # read only the installments from then on (by the due-date index)
+    since = uow.session.scalar(
+        select(func.min(func.coalesce(Loan.interest_posted_through, Loan.disbursed_on))).where(
+            Loan.id.between(low, high), Loan.status == "active"
+        )
+    )
+    if since is None:
+        return 0
     previous = (
         select(func.max(_EARLIER.c.due_date))
         .where(_EARLIER.c.loan_id == LoanInstallment.loan_id)
@@ -55,6 +64,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             Loan.id.between(low, high),
             Loan.status == "active",
             LoanInstallment.due_date <= day,
+            LoanInstallment.due_date > since,
             or_(
                 Loan.interest_posted_through.is_(None),
                 LoanInstallment.due_date > Loan.interest_posted_through,

@@ -81,9 +81,11 @@ def upgrade() -> None:
         sa.Column("restated_on", sa.Date(), nullable=True),
     )
     op.create_index(op.f("ix_loan_restatements_loan_id"), "loan_restatements", ["loan_id"])
+    op.create_index(op.f("ix_loan_installments_due_date"), "loan_installments", ["due_date"])
 
 
 def downgrade() -> None:
+    op.drop_index(op.f("ix_loan_installments_due_date"), table_name="loan_installments")
     op.drop_index(op.f("ix_loan_restatements_loan_id"), table_name="loan_restatements")
     op.drop_table("loan_restatements")
     with op.batch_alter_table("loan_snapshots") as batch_op:
