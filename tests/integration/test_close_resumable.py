@@ -32,7 +32,7 @@ QUERIES = {
     " interest_posted_through, excess, last_event_on, oldest_unpaid_due FROM loans",
     "installments": "SELECT * FROM loan_installments",
     "snapshots": "SELECT * FROM loan_snapshots",
-    "steps": "SELECT day, step, partition, loans FROM close_steps",
+    "steps": "SELECT day, step, partition, size, loans FROM close_steps",
     "failures": "SELECT day, step, loan_id, error FROM close_failures",
     "date": "SELECT current FROM business_date",
 }

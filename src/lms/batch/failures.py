@@ -1,7 +1,8 @@
 """Per-loan failures of the daily close: recorded, never lost, blocking the date until parked.
 
 Guarantee: `per_loan` runs a loan's work in a savepoint; if it raises, the loan's changes are
-undone, the error is recorded (loan, step, message) and the close goes on with the others.
+undone, the error is recorded (loan, step, message) and the close goes on with the others; when
+the loan goes well on a later run, its open failures of that step are marked resolved.
 """
 
 from __future__ import annotations
@@ -35,17 +36,21 @@ def per_loan(uow: UnitOfWork, day: date, step: str, loan_id: int) -> Iterator[No
         uow.session.flush()
         return
     savepoint.commit()
+    for failure in open_failures(uow, day, step, (loan_id, loan_id)):  # fixed: it went well
+        failure.parked_by, failure.parked_at = "resolved", datetime.now(UTC)
 
 
-def open_failures(uow: UnitOfWork, day: date) -> list[CloseFailure]:
-    """Failures of `day` not parked: they keep the date from advancing."""
-    return list(
-        uow.session.scalars(
-            select(CloseFailure)
-            .where(CloseFailure.day == day, CloseFailure.parked_by.is_(None))
-            .order_by(CloseFailure.id)
-        )
-    )
+def open_failures(
+    uow: UnitOfWork, day: date, step: str | None = None, loans: tuple[int, int] | None = None
+) -> list[CloseFailure]:
+    """Failures of `day` (of one step, of loans in a range) neither parked nor resolved: they
+    keep the date from advancing."""
+    query = select(CloseFailure).where(CloseFailure.day == day, CloseFailure.parked_by.is_(None))
+    if step is not None:
+        query = query.where(CloseFailure.step == step)
+    if loans is not None:
+        query = query.where(CloseFailure.loan_id.between(*loans))
+    return list(uow.session.scalars(query.order_by(CloseFailure.id)))
 
 
 def park(uow: UnitOfWork, *, day: date, loan_id: int, by: str) -> int:

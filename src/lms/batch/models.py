@@ -35,6 +35,7 @@ class CloseStep(Base):
     day: Mapped[date] = mapped_column(Date, primary_key=True)
     step: Mapped[str] = mapped_column(String(32), primary_key=True)
     partition: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)  # ids per partition (a resume must use the same)
     loans: Mapped[int] = mapped_column(Integer)  # how many loans the step worked on
     finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 

@@ -82,6 +82,13 @@ def close_day(
         current = calendar.business_date(uow)
         if current is not None and day != current:
             raise CloseError(f"the business date is {current}: close it first, not {day}")
+        started = uow.session.scalar(
+            select(CloseStep.size).where(CloseStep.day == day, CloseStep.size != size).limit(1)
+        )
+        if started is not None:  # the same partition numbers would mean other loans
+            raise CloseError(
+                f"the close of {day} was started with partitions of {started}: resume with those"
+            )
     touched: dict[str, int] = {}
     for step in STEPS:
         parts = partitions(sessions, step.KEY, size)
@@ -128,11 +135,15 @@ def run_partition(
             return None
         low, high = partition * size, partition * size + size - 1
         count = int(step.run(uow, day, low, high))
+        if getattr(step, "RETRY", False) and open_failures(uow, day, step.NAME, (low, high)):
+            uow.commit()  # done for the loans that went well; run again for the others
+            return count
         uow.session.add(
             CloseStep(
                 day=day,
                 step=step.NAME,
                 partition=partition,
+                size=size,
                 loans=count,
                 finished_at=datetime.now(UTC),
             )

@@ -120,7 +120,7 @@ def booked_accrual(loan: Loan, rows: list[tuple[date, Decimal]]) -> Decimal:
     (through `loan.accrued_through`; 0 if none, or if that installment has been raised)."""
     if loan.accrued_through is None or loan.disbursed_on is None:
         return ZERO
-    start = loan.disbursed_on
+    start = loan.interest_from or loan.disbursed_on
     for due, interest in rows:
         if due > loan.accrued_through:
             posted = loan.interest_posted_through

@@ -29,7 +29,7 @@ from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.loans.bulk import LoanColumns, ScheduleBatch, generate_schedules
 from lms.loans.catalog import latest_product
 from lms.loans.models import Loan, LoanEvent, LoanInstallment
-from lms.loans.service import loan_spec, product_template
+from lms.loans.service import interest_from, loan_spec, product_template
 
 Row = tuple[Any, ...]
 
@@ -82,6 +82,7 @@ _LOAN_COLUMNS = (
     "interest_posted_through",
     "last_event_on",
     "oldest_unpaid_due",
+    "interest_from",
     "created_at",
 )
 _EVENT_COLUMNS = ("loan_id", "kind", "value_date", "amount", "created_at")
@@ -139,6 +140,7 @@ def _one(
             None,
             day,
             batch.first_due(k),
+            interest_from(terms),
             now,
         )
     )

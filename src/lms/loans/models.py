@@ -128,6 +128,8 @@ class Loan(Base):
     # day-end through which it is booked in the ledger (None: nothing booked, e.g. an NPA)
     accrued_interest: Mapped[Decimal | None] = mapped_column(Money)
     accrued_through: Mapped[date | None] = mapped_column(Date)
+    # where installment 1's interest starts when it is not the disbursement (a deducted BPI)
+    interest_from: Mapped[date | None] = mapped_column(Date)
     asset_class: Mapped[str | None] = mapped_column(String(8), index=True)
     npa_since: Mapped[date | None] = mapped_column(Date)
     asset_category: Mapped[str | None] = mapped_column(String(16))

@@ -22,6 +22,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, or_, select
 
 from lms.core.allocation import STANDARD, Bucket, Component, FutureRule, Waterfall
+from lms.core.periods import build_timeline
 from lms.core.replay import (
     Charge,
     Event,
@@ -119,8 +120,18 @@ def disburse_loan(
         terms.disbursement_date,
     )
     loan.oldest_unpaid_due = schedule.installments[0].due_date
+    loan.interest_from = interest_from(terms)
     uow.session.flush()
     return loan
+
+
+def interest_from(terms: LoanTerms) -> date | None:
+    """Where installment 1's interest starts, if not at disbursement (a deducted BPI covers
+    the days before): accrual starts there."""
+    if terms.bpi is not BPITreatment.DEDUCT:
+        return None
+    start = build_timeline(terms).first_period_start
+    return None if start == terms.disbursement_date else start
 
 
 def loan_terms(loan: Loan) -> LoanTerms:

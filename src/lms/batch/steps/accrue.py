@@ -57,7 +57,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     rows = uow.session.execute(
         select(
             Loan.id,
-            func.coalesce(periods.c.since, Loan.disbursed_on),
+            func.coalesce(periods.c.since, Loan.interest_from, Loan.disbursed_on),
             periods.c.due,
             LoanInstallment.interest,
             Loan.accrued_through,

@@ -56,7 +56,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             LoanInstallment.due_date,
             func.sum(LoanInstallment.interest),
             Loan.asset_class,
-            func.coalesce(previous, Loan.disbursed_on),
+            func.coalesce(previous, Loan.interest_from, Loan.disbursed_on),
             Loan.accrued_through,
         )
         .join(Loan, Loan.id == LoanInstallment.loan_id)
@@ -75,6 +75,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             LoanInstallment.due_date,
             Loan.asset_class,
             Loan.disbursed_on,
+            Loan.interest_from,
             Loan.accrued_through,
         )
         .order_by(LoanInstallment.loan_id, LoanInstallment.due_date)

@@ -1,4 +1,5 @@
-"""Step: unapplied funds pay installments falling due today (loans holding excess only).
+"""Step: unapplied funds pay installments falling due (loans holding excess only): today's, or
+any since the loan's last event (a payment booked after its value date leaves its state there).
 
 These are the few loans whose stored state changes without an event; each is replayed to the
 day through the servicing layer (`resettle`), which raises its dues, moves the excess and
@@ -20,10 +21,15 @@ from lms.loans.service import locked_loan
 
 NAME = "excess"
 KEY = "loan"
+RETRY = True  # a partition with failed loans is run again (the others are no-ops then)
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
-    due_today = exists().where(LoanInstallment.loan_id == Loan.id, LoanInstallment.due_date == day)
+    due_today = exists().where(  # today, or since its last event (a backdated payment's excess)
+        LoanInstallment.loan_id == Loan.id,
+        LoanInstallment.due_date <= day,
+        LoanInstallment.due_date > Loan.last_event_on,
+    )
     ids = uow.session.scalars(
         select(Loan.id)
         .where(

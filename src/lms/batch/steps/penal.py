@@ -39,7 +39,14 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         return 0  # only at a month end
     overdue = func.sum(LoanSnapshot.principal_due + LoanSnapshot.interest_due)
     rows = uow.session.execute(
-        select(LoanSnapshot.loan_id, overdue, Product.penal_rate, Product.penal_tax, Loan.excess)
+        select(
+            LoanSnapshot.loan_id,
+            overdue,
+            Product.penal_rate,
+            Product.penal_tax,
+            Loan.excess,
+            Loan.last_event_on,
+        )
         .join(Loan, Loan.id == LoanSnapshot.loan_id)
         .join(Product, Product.id == Loan.product_id)
         .where(
@@ -48,15 +55,22 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             Loan.status == "active",
             Product.penal_rate.is_not(None),
         )
-        .group_by(LoanSnapshot.loan_id, Product.penal_rate, Product.penal_tax, Loan.excess)
+        .group_by(
+            LoanSnapshot.loan_id,
+            Product.penal_rate,
+            Product.penal_tax,
+            Loan.excess,
+            Loan.last_event_on,
+        )
     ).all()
     charges = []
-    for loan_id, days_overdue, rate, tax_rate, excess in rows:
+    for loan_id, days_overdue, rate, tax_rate, excess, last in rows:
         amount, tax = penal_charge(
             Decimal(days_overdue), rate or Decimal(0), tax_rate or Decimal(0)
         )
-        if amount > 0:
-            charges.append((loan_id, amount, tax, excess > 0))
+        if amount > 0:  # money held, or received that day, pays the charge at once: replay
+            replay_it = excess > 0 or (last is not None and last >= day)
+            charges.append((loan_id, amount, tax, replay_it))
     _levy(uow, day, charges)
     return len(charges)
 
@@ -91,6 +105,6 @@ def _levy(uow: UnitOfWork, day: date, charges: list[tuple[int, Decimal, Decimal,
         .execution_options(synchronize_session=False)
     )
     for loan_id, _, _, held in charges:
-        if held:  # its unapplied funds pay the charge at once: replay it
+        if held:  # its unapplied funds (or that day's payments) pay the charge: replay it
             with per_loan(uow, day, NAME, loan_id):
                 resettle(uow, locked_loan(uow, loan_id), day=day, posting_date=day)

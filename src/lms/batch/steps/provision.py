@@ -78,19 +78,12 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
 
 
 def _held_before(uow: UnitOfWork, day: date, low: int, high: int) -> Decimal:
-    """The partition's provisions at the last month end before `day` (0 if none)."""
-    last = uow.session.scalar(
-        select(func.max(LoanSnapshot.day)).where(
-            LoanSnapshot.day < day,
-            LoanSnapshot.provision.is_not(None),
-            LoanSnapshot.loan_id.between(low, high),
-        )
-    )
-    if last is None:
-        return Decimal(0)
+    """The partition's provisions at the previous month end (0 if none were booked then: a
+    new book, or a partition whose loans had all closed)."""
+    previous = day.replace(day=1) - timedelta(days=1)
     held = uow.session.scalar(
         select(func.sum(LoanSnapshot.provision)).where(
-            LoanSnapshot.day == last, LoanSnapshot.loan_id.between(low, high)
+            LoanSnapshot.day == previous, LoanSnapshot.loan_id.between(low, high)
         )
     )
     return Decimal(held or 0)

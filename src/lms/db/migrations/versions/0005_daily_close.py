@@ -25,6 +25,7 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("dpd", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("accrued_interest", Money(), nullable=True))
         batch_op.add_column(sa.Column("accrued_through", sa.Date(), nullable=True))
+        batch_op.add_column(sa.Column("interest_from", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("asset_class", sa.String(length=8), nullable=True))
         batch_op.add_column(sa.Column("npa_since", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("asset_category", sa.String(length=16), nullable=True))
@@ -39,6 +40,7 @@ def upgrade() -> None:
         sa.Column("day", sa.Date(), primary_key=True),
         sa.Column("step", sa.String(length=32), primary_key=True),
         sa.Column("partition", sa.Integer(), primary_key=True),
+        sa.Column("size", sa.Integer(), nullable=False),
         sa.Column("loans", sa.Integer(), nullable=False),
         sa.Column("finished_at", sa.DateTime(timezone=True), nullable=False),
     )
@@ -104,6 +106,7 @@ def downgrade() -> None:
             "asset_category",
             "npa_since",
             "asset_class",
+            "interest_from",
             "accrued_through",
             "accrued_interest",
             "dpd",
