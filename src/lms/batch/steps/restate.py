@@ -99,6 +99,7 @@ def _restate_day(
             snapshot.principal_outstanding = state.principal_outstanding
             snapshot.principal_due, snapshot.interest_due = state.principal_due, state.interest_due
             snapshot.excess = state.excess
+            snapshot.status = "closed" if state.closed_on else "active"
         facilities.append(Facility(loan_id, loan.customer_id, snapshot.dpd, since.get(loan_id)))
     stamps = classify(facilities, current)
     for loan_id, stamp in stamps.items():
