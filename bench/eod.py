@@ -34,8 +34,7 @@ from lms.db import UnitOfWork, make_engine, make_session_factory
 from lms.db.migrate import upgrade
 from lms.loans.bulk import LoanColumns
 from lms.loans.bulk_onboarding import BulkBook, onboard_bulk
-from lms.loans.catalog import create_branch, create_product
-from onboarding import SETTINGS, fresh
+from onboarding import branch_and_product, fresh
 
 DAY = date(2026, 11, 26)
 STATES = """
@@ -59,16 +58,7 @@ def book(url: str, loans: int, chunk: int = 50_000) -> None:
     sessions = make_session_factory(engine)
     borrowers = max(loans // 2, 1)
     with UnitOfWork(sessions) as uow:
-        create_branch(uow, code="B1", name="Bench")
-        create_product(
-            uow,
-            code="TW",
-            name="Two-wheeler",
-            settings=SETTINGS,
-            amount=(Decimal(1), Decimal(10**7)),
-            rate=(Decimal(1), Decimal(30)),
-            tenure=(6, 60),
-        )
+        branch_and_product(uow)
         uow.commit()
     with psycopg.connect(url) as connection:
         connection.execute(
@@ -92,7 +82,8 @@ def book(url: str, loans: int, chunk: int = 50_000) -> None:
                 uow, product_code="TW", branch_code="B1", book=BulkBook(ids, customers, columns)
             )
             uow.commit()
-    with psycopg.connect(url) as connection:
+    with psycopg.connect(url, autocommit=True) as connection:
+        connection.execute("ANALYZE")  # fresh statistics, or the planner joins row by row
         connection.execute(STATES.format(day=DAY.isoformat()))
         connection.execute("ANALYZE")
     with UnitOfWork(sessions) as uow:

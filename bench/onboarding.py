@@ -40,6 +40,20 @@ def fresh(name: str) -> str:
     return f"{SERVER}/{name}"
 
 
+def branch_and_product(uow: UnitOfWork) -> None:
+    """Branch B1 and the two-wheeler product TW the bulk benches book into."""
+    create_branch(uow, code="B1", name="Bench")
+    create_product(
+        uow,
+        code="TW",
+        name="Two-wheeler",
+        settings=SETTINGS,
+        amount=(Decimal(1), Decimal(10**7)),
+        rate=(Decimal(1), Decimal(30)),
+        tenure=(6, 60),
+    )
+
+
 def chunk(rnd: random.Random, start: int, size: int) -> BulkBook:
     return BulkBook(
         external_ids=[f"MIG-{start + k}" for k in range(size)],
@@ -65,17 +79,8 @@ def main() -> None:
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     with UnitOfWork(sessions) as uow:
-        create_branch(uow, code="B1", name="Bench")
+        branch_and_product(uow)
         create_customer(uow, branch_code="B1", name="Bench Borrower")
-        create_product(
-            uow,
-            code="TW",
-            name="Two-wheeler",
-            settings=SETTINGS,
-            amount=(Decimal(1), Decimal(10**7)),
-            rate=(Decimal(1), Decimal(30)),
-            tenure=(6, 60),
-        )
         uow.commit()
     rnd = random.Random(2026)
     started = time.perf_counter()
