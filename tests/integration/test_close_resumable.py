@@ -156,3 +156,74 @@ def test_two_worker_processes_close_as_the_process_alone_does(
         os.killpg(workers.pid, signal.SIGTERM)
         workers.wait(timeout=30)
     assert _contents(queued) == _contents(here)
+
+
+def test_on_postgresql_two_workers_close_as_one_process_does(
+    postgres_url: str, postgres_admin_engine: object, tmp_path: Path
+) -> None:
+    """The same check on PostgreSQL, where the two workers really write at once: two schemas
+    hold the same 40-loan demo book; one is closed in process, the other on two workers."""
+    import os
+    import uuid
+
+    from sqlalchemy.engine import make_url
+
+    _redis_or_skip()
+    other = f"lms_test_{uuid.uuid4().hex[:16]}"
+    admin = postgres_admin_engine
+    with admin.begin() as connection:  # type: ignore[attr-defined]
+        connection.exec_driver_sql(f'CREATE SCHEMA "{other}"')
+    base = make_url(postgres_url)
+    query = dict(base.query)
+    query["options"] = f"-csearch_path={other}"
+    second = base.set(query=query).render_as_string(hide_password=False)
+    try:
+        for url in (postgres_url, second):
+            upgrade(url)
+            engine = make_engine(url)
+            build_demo(make_session_factory(engine), loans=40, as_of=date(2026, 11, 26), seed=3)
+            with engine.begin() as connection:
+                connection.execute(
+                    text("INSERT INTO business_date (id, current) VALUES (1, '2026-11-26')")
+                )
+            engine.dispose()
+        env = {**os.environ, "LMS_CLOSE_QUEUE": f"lms-close-test-{uuid.uuid4().hex[:8]}"}
+        run = [LMS, "eod", "run", "--until", "2026-11-28", "--partition-size", "2"]
+        done = subprocess.run(
+            [*run, "--database-url", postgres_url], capture_output=True, text=True
+        )
+        assert done.returncode == 0, done.stderr
+        workers = subprocess.Popen(
+            [LMS, "worker", "--processes", "2"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
+        try:
+            queued = subprocess.run(
+                [*run, "--database-url", second, "--queue"],
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=300,
+            )
+            assert queued.returncode == 0, queued.stderr
+        finally:
+            os.killpg(workers.pid, signal.SIGTERM)
+            workers.wait(timeout=30)
+        assert _contents_of(second) == _contents_of(postgres_url)
+    finally:
+        with admin.begin() as connection:  # type: ignore[attr-defined]
+            connection.exec_driver_sql(f'DROP SCHEMA "{other}" CASCADE')
+
+
+def _contents_of(url: str) -> dict[str, list[str]]:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        found = {
+            name: sorted(repr(tuple(row)) for row in connection.execute(text(query)))
+            for name, query in QUERIES.items()
+        }
+    engine.dispose()
+    return found
