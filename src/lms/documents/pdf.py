@@ -72,38 +72,13 @@ def kfs_pdf(
     rate_type: str = "fixed",
 ) -> bytes:
     styles = getSampleStyleSheet()
-    first = schedule.installments[0]
-    facts = [
-        ("Key fact", "Value"),
-        ("KFS number", kfs_number),
-        ("Issued on", issued_on.isoformat()),
-        ("Sanctioned loan amount (Rs)", terms.principal),
-        ("Loan term (installments)", len(schedule.installments)),
-        ("Installment (EMI) (Rs)", schedule.emi),
-        ("Commencement of repayment", first.due_date.isoformat()),
-        ("Interest rate (% per year) and type", f"{terms.annual_rate} {rate_type}"),
-        ("Broken-period interest (Rs)", f"{schedule.bpi} ({terms.bpi.value})"),
-        ("Total interest (Rs)", schedule.total_interest),
-        ("Upfront fees and tax (Rs)", schedule.upfront_fees),
-        ("Net disbursed amount (Rs)", schedule.net_disbursed),
-        ("Total amount payable (Rs)", schedule.total_payable),
-        ("Annual percentage rate (APR, %)", schedule.apr),
-        *(("Contingent charges" if k == 0 else "", text) for k, text in enumerate(contingent)),
-    ]
+    facts = _facts(kfs_number, issued_on, terms, schedule, contingent, rate_type)
     fees = [("Fee", "Payable to", "Amount (Rs)", "Tax (Rs)")] + [
         (f.name, "the lender" if f.payee.value == "lender" else "a third party", f.amount, f.tax)
         for f in schedule.fee_charges
     ]
     plan = [("#", "Due date", "Principal", "Interest", "Installment", "Balance")] + [
         (r.number, r.due_date.isoformat(), r.principal, r.interest, r.total, r.balance)
-        for r in schedule.installments
-    ]
-    offset = schedule.apr_basis.first_offset
-    flows = [
-        ("Cash flow", "Time (periods)", "Amount (Rs)"),
-        ("net disbursed", "0", -schedule.net_disbursed),
-    ] + [
-        (f"installment {r.number}", _periods(offset + r.number), r.total)
         for r in schedule.installments
     ]
     parts: list[object] = [
@@ -120,9 +95,50 @@ def kfs_pdf(
             f"{schedule.apr_basis.periods_per_year} periods a year = {schedule.apr} %.",
             styles["Normal"],
         ),
-        _table(flows),
+        _table(_cash_flows(schedule)),
     ]
     return _build(f"KFS {loan_label}", parts)
+
+
+def _facts(
+    kfs_number: str,
+    issued_on: date,
+    terms: LoanTerms,
+    schedule: Schedule,
+    contingent: Sequence[str],
+    rate_type: str,
+) -> list[tuple[str, object]]:
+    """The KFS's key facts, in the RBI format's order."""
+    return [
+        ("Key fact", "Value"),
+        ("KFS number", kfs_number),
+        ("Issued on", issued_on.isoformat()),
+        ("Sanctioned loan amount (Rs)", terms.principal),
+        ("Loan term (installments)", len(schedule.installments)),
+        ("Installment (EMI) (Rs)", schedule.emi),
+        ("Commencement of repayment", schedule.installments[0].due_date.isoformat()),
+        ("Interest rate (% per year) and type", f"{terms.annual_rate} {rate_type}"),
+        ("Broken-period interest (Rs)", f"{schedule.bpi} ({terms.bpi.value})"),
+        ("Total interest (Rs)", schedule.total_interest),
+        ("Upfront fees and tax (Rs)", schedule.upfront_fees),
+        ("Net disbursed amount (Rs)", schedule.net_disbursed),
+        ("Total amount payable (Rs)", schedule.total_payable),
+        ("Annual percentage rate (APR, %)", schedule.apr),
+        *(("Contingent charges" if k == 0 else "", text) for k, text in enumerate(contingent)),
+    ]
+
+
+def _cash_flows(schedule: Schedule) -> list[tuple[object, ...]]:
+    """The APR computation sheet: each cash flow with its time in periods."""
+    offset = schedule.apr_basis.first_offset
+    return [
+        ("Cash flow", "Time (periods)", "Amount (Rs)"),
+        ("net disbursed", "0", -schedule.net_disbursed),
+        *(
+            (f"installment {r.number}", _periods(offset + r.number), r.total)
+            for r in schedule.installments
+        ),
+    ]
 
 
 def _periods(time: Fraction) -> str:

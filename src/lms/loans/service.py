@@ -59,49 +59,12 @@ def disburse_loan(
     loan = locked_loan(uow, loan_id)
     if loan.status != "approved":
         raise ConflictError(f"loan {loan_id} is {loan.status}, not approved")
-    if amount is not None and amount != loan.principal:
-        if not 0 < amount < loan.principal:
-            raise InvalidError(
-                [("amount", f"a first tranche must be above 0 and below {loan.principal}")]
-            )
-        loan.first_tranche = amount
+    _first_tranche(loan, amount)
     terms = loan_terms(loan)
     if terms.precision.apply(terms.principal) != terms.principal:
         raise InvalidError([("amount", f"must be a multiple of {terms.precision.step}")])
     schedule = generate_schedule(terms)
-    bpi = schedule.bpi if terms.bpi is BPITreatment.DEDUCT else Decimal(0)
-    product = uow.session.get(Product, loan.product_id)
-    collected = product is not None and product.fee_collection == "collect"
-    entry = rules.disbursement(
-        str(loan.id),
-        terms.disbursement_date,
-        terms.principal,
-        schedule.fee_charges,
-        bpi,
-        fees_collected=collected,
-    )
-    post_entry(uow, entry, posting_date=posting_date)
-    if collected and schedule.fee_charges:  # the borrower owes the fees from disbursement
-        uow.session.add(
-            LoanEvent(
-                loan_id=loan.id,
-                kind="charge",
-                value_date=terms.disbursement_date,
-                amount=sum((f.amount for f in schedule.fee_charges), Decimal(0)),
-                tax=sum((f.tax for f in schedule.fee_charges), Decimal(0)),
-                reference=FEES_COLLECTED,
-                created_at=datetime.now(UTC),
-            )
-        )
-    uow.session.add(
-        LoanEvent(
-            loan_id=loan.id,
-            kind="disbursement",
-            value_date=terms.disbursement_date,
-            amount=terms.principal,
-            created_at=datetime.now(UTC),
-        )
-    )
+    _post_disbursement(uow, loan, terms, schedule, posting_date)
     uow.session.add_all(
         LoanInstallment(
             loan_id=loan.id,
@@ -123,6 +86,58 @@ def disburse_loan(
     loan.interest_from = interest_from(terms)
     uow.session.flush()
     return loan
+
+
+def _first_tranche(loan: Loan, amount: Decimal | None) -> None:
+    """A disbursement of less than the sanctioned amount pays out the first tranche."""
+    if amount is None or amount == loan.principal:
+        return
+    if not 0 < amount < loan.principal:
+        raise InvalidError(
+            [("amount", f"a first tranche must be above 0 and below {loan.principal}")]
+        )
+    loan.first_tranche = amount
+
+
+def _post_disbursement(
+    uow: UnitOfWork, loan: Loan, terms: LoanTerms, schedule: Schedule, posting_date: date
+) -> None:
+    """The disbursement's journal entry and event; fees the product collects apart become a
+    charge the borrower owes from disbursement."""
+    bpi = schedule.bpi if terms.bpi is BPITreatment.DEDUCT else Decimal(0)
+    product = uow.session.get(Product, loan.product_id)
+    collected = product is not None and product.fee_collection == "collect"
+    entry = rules.disbursement(
+        str(loan.id),
+        terms.disbursement_date,
+        terms.principal,
+        schedule.fee_charges,
+        bpi,
+        fees_collected=collected,
+    )
+    post_entry(uow, entry, posting_date=posting_date)
+    now = datetime.now(UTC)
+    if collected and schedule.fee_charges:
+        uow.session.add(
+            LoanEvent(
+                loan_id=loan.id,
+                kind="charge",
+                value_date=terms.disbursement_date,
+                amount=sum((f.amount for f in schedule.fee_charges), Decimal(0)),
+                tax=sum((f.tax for f in schedule.fee_charges), Decimal(0)),
+                reference=FEES_COLLECTED,
+                created_at=now,
+            )
+        )
+    uow.session.add(
+        LoanEvent(
+            loan_id=loan.id,
+            kind="disbursement",
+            value_date=terms.disbursement_date,
+            amount=terms.principal,
+            created_at=now,
+        )
+    )
 
 
 def interest_from(terms: LoanTerms) -> date | None:

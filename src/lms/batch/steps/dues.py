@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import bindparam, func, or_, select, update
 
@@ -35,6 +36,30 @@ _RAISED = (
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    dues = _dues(uow, day, low, high)
+    entries = [
+        rules.interest_due(
+            str(loan_id),
+            due,
+            Decimal(interest),
+            npa=cls == "NPA",
+            accrued=accrued_for(Decimal(interest), start, due, through),
+        )
+        for loan_id, due, interest, cls, start, through in dues
+        if interest
+    ]
+    post_entries(uow, entries, posting_date=day)
+    latest: dict[int, date] = {}
+    for loan_id, due, *_ in dues:
+        latest[loan_id] = max(due, latest.get(loan_id, due))
+    if latest:
+        uow.session.execute(_RAISED, [{"loan": k, "through": v} for k, v in latest.items()])
+    return len(latest)
+
+
+def _dues(uow: UnitOfWork, day: date, low: int, high: int) -> list[tuple[Any, ...]]:
+    """(loan, due date, interest, class, period start, accrued through) of every installment
+    of the partition due by `day` and not yet raised."""
     # the earliest day any loan of the partition may still have dues from: lets the database
     # read only the installments from then on (by the due-date index)
     since = uow.session.scalar(
@@ -43,14 +68,15 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         )
     )
     if since is None:
-        return 0
+        return []
     previous = (
         select(func.max(_EARLIER.c.due_date))
         .where(_EARLIER.c.loan_id == LoanInstallment.loan_id)
         .where(_EARLIER.c.due_date < LoanInstallment.due_date)
         .scalar_subquery()
     )
-    dues = uow.session.execute(
+    loan_columns = (Loan.asset_class, Loan.disbursed_on, Loan.interest_from, Loan.accrued_through)
+    found = uow.session.execute(
         select(
             LoanInstallment.loan_id,
             LoanInstallment.due_date,
@@ -70,31 +96,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
                 LoanInstallment.due_date > Loan.interest_posted_through,
             ),
         )
-        .group_by(
-            LoanInstallment.loan_id,
-            LoanInstallment.due_date,
-            Loan.asset_class,
-            Loan.disbursed_on,
-            Loan.interest_from,
-            Loan.accrued_through,
-        )
+        .group_by(LoanInstallment.loan_id, LoanInstallment.due_date, *loan_columns)
         .order_by(LoanInstallment.loan_id, LoanInstallment.due_date)
     ).all()
-    entries = [
-        rules.interest_due(
-            str(loan_id),
-            due,
-            Decimal(interest),
-            npa=cls == "NPA",
-            accrued=accrued_for(Decimal(interest), start, due, through),
-        )
-        for loan_id, due, interest, cls, start, through in dues
-        if interest
-    ]
-    post_entries(uow, entries, posting_date=day)
-    latest: dict[int, date] = {}
-    for loan_id, due, *_ in dues:
-        latest[loan_id] = max(due, latest.get(loan_id, due))
-    if latest:
-        uow.session.execute(_RAISED, [{"loan": k, "through": v} for k, v in latest.items()])
-    return len(latest)
+    return [tuple(row) for row in found]

@@ -21,6 +21,23 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    _loan_columns()
+    _close_tables()
+    _snapshots()
+    with op.batch_alter_table("products") as batch_op:
+        batch_op.add_column(sa.Column("secured", sa.Boolean(), nullable=True))
+    op.create_table(
+        "loan_restatements",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("loan_id", sa.Integer(), sa.ForeignKey("loans.id"), nullable=False),
+        sa.Column("from_date", sa.Date(), nullable=False),
+        sa.Column("restated_on", sa.Date(), nullable=True),
+    )
+    op.create_index(op.f("ix_loan_restatements_loan_id"), "loan_restatements", ["loan_id"])
+    op.create_index(op.f("ix_loan_installments_due_date"), "loan_installments", ["due_date"])
+
+
+def _loan_columns() -> None:
     with op.batch_alter_table("loans") as batch_op:
         batch_op.add_column(sa.Column("dpd", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("accrued_interest", Money(), nullable=True))
@@ -30,6 +47,9 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("npa_since", sa.Date(), nullable=True))
         batch_op.add_column(sa.Column("asset_category", sa.String(length=16), nullable=True))
         batch_op.create_index(batch_op.f("ix_loans_asset_class"), ["asset_class"])
+
+
+def _close_tables() -> None:
     op.create_table(
         "business_date",
         sa.Column("id", sa.Integer(), primary_key=True),
@@ -57,6 +77,9 @@ def upgrade() -> None:
     )
     op.create_index(op.f("ix_close_failures_day"), "close_failures", ["day"])
     op.create_index(op.f("ix_close_failures_loan_id"), "close_failures", ["loan_id"])
+
+
+def _snapshots() -> None:
     op.create_table(
         "loan_snapshots",
         sa.Column("day", sa.Date(), primary_key=True),
@@ -70,28 +93,14 @@ def upgrade() -> None:
         sa.Column("asset_class", sa.String(length=8), nullable=False),
         sa.Column("category", sa.String(length=16), nullable=False),
         sa.Column("provision", Money(), nullable=True),
+        sa.Column("npa_since", sa.Date(), nullable=True),
     )
-    with op.batch_alter_table("products") as batch_op:
-        batch_op.add_column(sa.Column("secured", sa.Boolean(), nullable=True))
-    with op.batch_alter_table("loan_snapshots") as batch_op:
-        batch_op.add_column(sa.Column("npa_since", sa.Date(), nullable=True))
-    op.create_table(
-        "loan_restatements",
-        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("loan_id", sa.Integer(), sa.ForeignKey("loans.id"), nullable=False),
-        sa.Column("from_date", sa.Date(), nullable=False),
-        sa.Column("restated_on", sa.Date(), nullable=True),
-    )
-    op.create_index(op.f("ix_loan_restatements_loan_id"), "loan_restatements", ["loan_id"])
-    op.create_index(op.f("ix_loan_installments_due_date"), "loan_installments", ["due_date"])
 
 
 def downgrade() -> None:
     op.drop_index(op.f("ix_loan_installments_due_date"), table_name="loan_installments")
     op.drop_index(op.f("ix_loan_restatements_loan_id"), table_name="loan_restatements")
     op.drop_table("loan_restatements")
-    with op.batch_alter_table("loan_snapshots") as batch_op:
-        batch_op.drop_column("npa_since")
     with op.batch_alter_table("products") as batch_op:
         batch_op.drop_column("secured")
     op.drop_table("loan_snapshots")
