@@ -13,15 +13,13 @@ from decimal import Decimal as D
 from fractions import Fraction as F
 
 import pytest
-from book_setup import open_book
+from book_setup import open_book, sound
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.core.schedule import generate_schedule
 from lms.core.terms import LoanTerms
 from lms.db import UnitOfWork
-from lms.ledger.check import account_balances, ledger_problems
-from lms.loans.balances import loan_ledger_problems
 from lms.loans.catalog import ProductRules, create_customer, create_product
 from lms.loans.errors import ConflictError, InvalidError
 from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
@@ -77,10 +75,7 @@ def _book(sessions: sessionmaker[Session], external_id: str, customer: int, prod
 
 
 def _sound(sessions: sessionmaker[Session], loan_id: int) -> dict[str, D]:
-    with UnitOfWork(sessions) as uow:
-        assert ledger_problems(uow.session) == []
-        assert loan_ledger_problems(uow) == []
-        return account_balances(uow.session, str(loan_id))
+    return sound(sessions, loan_id)
 
 
 def test_a_benchmark_move_reprices_floating_loans_from_its_date(

@@ -7,7 +7,7 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
-from book_setup import open_book
+from book_setup import open_book, sound
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
@@ -194,10 +194,7 @@ def row_paid(row: LoanInstallment) -> tuple[D, D]:
 
 
 def _sound(sessions: sessionmaker[Session], loan_id: int) -> dict[str, D]:
-    with UnitOfWork(sessions) as uow:
-        assert ledger_problems(uow.session) == []
-        assert loan_ledger_problems(uow) == []
-        return account_balances(uow.session, str(loan_id))
+    return sound(sessions, loan_id)
 
 
 def test_a_returned_nach_debit_and_a_backdated_payment(sessions: sessionmaker[Session]) -> None:
