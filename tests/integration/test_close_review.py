@@ -21,6 +21,7 @@ from lms.db import UnitOfWork
 from lms.ledger.check import account_balances
 from lms.loans.catalog import ProductRules
 from lms.loans.foreclosure import foreclose_loan
+from lms.loans.models import Loan, LoanEvent
 from lms.loans.onboarding import LoanRequest, onboard_loan
 from lms.loans.repayments import PaymentRequest, record_payment
 from lms.loans.service import disburse_loan, loan_state
@@ -70,7 +71,11 @@ def test_a_prepayment_on_a_month_end_with_a_penal_charge(db_url: str, engine: En
     close_day(sessions, date(2026, 3, 31), size=2)
     with UnitOfWork(sessions) as uow:
         state = loan_state(uow, loan_id=loan, as_of=date(2026, 3, 31))
+        snapshot = uow.session.get(LoanSnapshot, (date(2026, 3, 31), loan))
+        assert snapshot is not None  # the day's snapshot shows the charge paid from the money
+        seen = (snapshot.principal_outstanding, snapshot.excess, snapshot.dpd)
     assert state.penal_due == 0 and state.dpd == 0  # the prepayment paid the charge first
+    assert seen == (state.principal_outstanding, state.excess, 0)
     _sound(sessions)
 
 
@@ -156,4 +161,68 @@ def test_accrual_starts_where_a_deducted_bpi_ends(db_url: str, engine: Engine) -
     close_until(sessions, date(2026, 1, 31), size=2)
     with UnitOfWork(sessions) as uow:
         assert account_balances(uow.session, str(loan))["interest_accrued"] == D("516.13")
+    _sound(sessions)
+
+
+def test_penal_income_goes_to_suspense_at_the_npa_and_back_when_paid(
+    db_url: str, engine: Engine
+) -> None:
+    """Never paid: the penal charges of February to April are levied while the loan is
+    standard (income); it becomes an NPA on 16 May (DPD 91) and the unpaid charges leave
+    income for suspense; 40,000 on 20 May pays all arrears and the charges: income again."""
+    sessions, (loan,) = _book(db_url, engine, rules=ProductRules(penal_charge=(D(24), D(18))))
+    close_until(sessions, date(2026, 5, 15), size=2)
+    with UnitOfWork(sessions) as uow:
+        before = account_balances(uow.session)
+    close_day(sessions, date(2026, 5, 16), size=2)
+    with UnitOfWork(sessions) as uow:
+        charges = uow.session.scalars(
+            select(LoanEvent.amount).where(LoanEvent.loan_id == loan, LoanEvent.kind == "penal")
+        ).all()
+        at_npa = account_balances(uow.session)
+    levied = sum(charges, D(0))
+    assert len(charges) == 3 and levied > 0
+    assert (before["penal_income"], before.get("penal_suspense", 0)) == (-levied, 0)
+    assert (at_npa.get("penal_income", 0), at_npa["penal_suspense"]) == (0, -levied)
+    close_until(sessions, date(2026, 5, 19), size=2)
+    _pay(sessions, loan, date(2026, 5, 20), D(40000), "ARREARS")
+    close_day(sessions, date(2026, 5, 20), size=2)
+    with UnitOfWork(sessions) as uow:
+        paid = account_balances(uow.session)
+        assert uow.session.get(Loan, loan).asset_class == "STD"  # type: ignore[union-attr]
+    assert (paid["penal_income"], paid.get("penal_suspense", 0)) == (-levied, 0)
+    _sound(sessions)
+
+
+def test_a_backdated_payment_restates_past_months_penal_charges(
+    db_url: str, engine: Engine
+) -> None:
+    """24 % a year + 18 % GST on overdue amounts. Nothing paid by 1 Apr: February's charge is
+    14 days x 8,884.88 x 24 / 36,500 = 81.79 (GST 14.72), March's (14 x 8,884.88 + 17 x
+    17,769.76) x 24 / 36,500 = 280.42 (50.48). On 2 Apr an EMI paid on 20 Feb is booked: the
+    close reverses both and levies the right ones on the month ends: February 5 days, 29.21
+    (5.26); March 17 days of March's EMI, 99.32 (17.88). Closing on changes nothing more."""
+    sessions, (loan,) = _book(db_url, engine, rules=ProductRules(penal_charge=(D(24), D(18))))
+    close_until(sessions, date(2026, 4, 1), size=2)
+    _pay(sessions, loan, date(2026, 2, 20), EMI, "LATE-BOOKED")
+    close_until(sessions, date(2026, 4, 3), size=2)
+    with UnitOfWork(sessions) as uow:
+        events = uow.session.execute(
+            select(LoanEvent.kind, LoanEvent.value_date, LoanEvent.reference, LoanEvent.amount)
+            .where(LoanEvent.loan_id == loan, LoanEvent.kind.in_(("penal", "charge_reversal")))
+            .order_by(LoanEvent.id)
+        ).all()
+        state = loan_state(uow, loan_id=loan, as_of=date(2026, 4, 3))
+        balances = account_balances(uow.session, str(loan))
+    feb, mar = date(2026, 2, 28), date(2026, 3, 31)
+    assert [tuple(e) for e in events] == [
+        ("penal", feb, "penal:2026-02", D("81.79")),
+        ("penal", mar, "penal:2026-03", D("280.42")),
+        ("charge_reversal", date(2026, 4, 2), "penal:2026-02", None),
+        ("penal", feb, "penal:2026-02:2", D("29.21")),
+        ("charge_reversal", date(2026, 4, 2), "penal:2026-03", None),
+        ("penal", mar, "penal:2026-03:2", D("99.32")),
+    ]
+    assert state.penal_due == D("29.21") + D("5.26") + D("99.32") + D("17.88")
+    assert balances["penal_income"] == -(D("29.21") + D("99.32"))
     _sound(sessions)

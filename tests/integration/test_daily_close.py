@@ -142,7 +142,8 @@ def test_penal_charges_at_the_month_end_on_the_days_overdue(db_url: str, engine:
     """A product charging 24 % a year (+ 18 % GST) on overdue amounts. Loan A, never paid,
     closed daily from 14 May: at the day-end of 14 May three EMIs are overdue (26,654.64),
     from 15 May four (35,539.52), so May's penal charge is (26,654.64 + 17 x 35,539.52) x 24 /
-    36,500, rounded once: 414.79, GST 74.66. A payment on 1 Jun pays it first."""
+    36,500, rounded once: 414.79, GST 74.66. A is an NPA from 16 May, so the charge is held in
+    suspense, not income; a payment on 1 Jun pays it first, and it becomes income."""
     sessions = open_book(db_url, engine, rules=ProductRules(penal_charge=(D(24), D(18))))
     with UnitOfWork(sessions) as uow:
         request = LoanRequest("L-A", "PUN01", 1, "PL", D(100000), D(12), 12, JAN15)
@@ -159,8 +160,12 @@ def test_penal_charges_at_the_month_end_on_the_days_overdue(db_url: str, engine:
     with UnitOfWork(sessions) as uow:
         state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 5, 31))
         assert state.penal_due == amount + D("74.66")
+        held = account_balances(uow.session)
+        assert (held.get("penal_income", 0), held["penal_suspense"]) == (0, -amount)
         _pay(uow, loan_id, date(2026, 6, 1), D(1000), "P1")
         uow.commit()
+        paid = account_balances(uow.session)
+        assert (paid["penal_income"], paid.get("penal_suspense", 0)) == (-amount, 0)
         after = loan_state(uow, loan_id=loan_id, as_of=date(2026, 6, 1))
         assert after.penal_due == 0
         assert after.installments[0].interest_paid == D(1000) - amount - D("74.66")
@@ -190,6 +195,40 @@ def test_provisions_at_the_month_end_by_category(
         -D("17154.57"),
         D("17154.57"),
     )
+    _sound(sessions)
+
+
+@pytest.mark.parametrize(
+    ("overrides", "a_aged", "booked"),
+    [("{}", "3942.44", "3942.44"), ('{"substandard": "10"}', "788.49", "2570.20")],
+)
+def test_an_mfi_provides_on_overdue_instalments_with_a_portfolio_floor(
+    book: tuple[sessionmaker[Session], dict[str, int]],
+    monkeypatch: pytest.MonkeyPatch,
+    overrides: str,
+    a_aged: str,
+    booked: str,
+) -> None:
+    """NBFC-MFI on 31 May. Only A has an instalment 90 days past due: February's, 106 days,
+    principal 7,884.88 unpaid (C's oldest unpaid, March's, is 78 days): 50 % is 3,942.44, more
+    than the floor, 1 % of the book's 2,57,020.49 outstanding (1,00,000 + 67,984.22 +
+    89,036.27) = 2,570.20, so 3,942.44 is booked. With the 90-179 day rate set to 10 %, A's
+    part is 788.49 and the floor, 2,570.20, is booked."""
+    monkeypatch.setenv("LMS_LENDER_TYPE", "nbfc_mfi")
+    monkeypatch.setenv("LMS_PROVISION_RATES", overrides)
+    sessions, ids = book
+    close_until(sessions, date(2026, 5, 31), size=2)
+    with UnitOfWork(sessions) as uow:
+        held = dict(
+            uow.session.execute(
+                select(LoanSnapshot.loan_id, LoanSnapshot.provision).where(
+                    LoanSnapshot.day == date(2026, 5, 31)
+                )
+            ).all()
+        )
+        balances = account_balances(uow.session)
+    assert held == {ids["A"]: D(a_aged), ids["B"]: D("0.00"), ids["C"]: D("0.00")}
+    assert balances["provisions"] == -D(booked)
     _sound(sessions)
 
 

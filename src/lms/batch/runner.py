@@ -8,7 +8,8 @@ Guarantees:
   is redone, what was committed is not.
 - A loan's failure (close_failures) does not stop the others; an open failure keeps the date
   from advancing until it is fixed and the step run again, or parked.
-- Partitions are id ranges (loans, or customers for borrower-level steps) of `size` ids; they
+- Partitions are id ranges (loans, or customers for borrower-level steps) of `size` ids (or one
+  partition for a step on the whole book, such as booking the provisions); they
   run in this process one after another, or on `lms worker` processes (lms.batch.worker).
 """
 
@@ -33,6 +34,7 @@ from lms.batch.steps import (
     excess,
     penal,
     provision,
+    provision_entry,
     restate,
     snapshot,
 )
@@ -49,6 +51,7 @@ STEPS: tuple[ModuleType, ...] = (
     snapshot,
     penal,
     provision,
+    provision_entry,
 )
 PARTITION_SIZE = 50_000
 
@@ -121,6 +124,8 @@ def _touched(sessions: sessionmaker[Session], step: str, day: date) -> int:
 def partitions(sessions: sessionmaker[Session], key: str, size: int) -> range:
     """Partition numbers covering every loan (or customer) id."""
     with UnitOfWork(sessions) as uow:
+        if key == "book":  # one partition: the whole book
+            return range(1)
         column = Customer.id if key == "customer" else Loan.id
         top = uow.session.scalar(select(func.max(column))) or 0
     return range(top // size + 1)

@@ -54,6 +54,16 @@ class Charge:
 
 
 @dataclass(frozen=True, slots=True)
+class ChargeReversal:
+    """The charge `reference` was levied in error (a month's penal charge restated after a
+    backdated payment), found on `known_on`: it is void in every replay, as if never levied
+    (history is corrected, like a backdated payment; the right charge is a new event)."""
+
+    known_on: date
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
 class Prepayment:
     """A part-prepayment on `value_date`: it pays what is due (by the waterfall, nothing in
     advance), the rest reduces the principal, and the installments not yet due are worked out
@@ -94,5 +104,15 @@ class Foreclosure:
     day: date
 
 
-Event = Payment | Reversal | Refund | Charge | Prepayment | RateChange | Tranche | Foreclosure
+Event = (
+    Payment
+    | Reversal
+    | Refund
+    | Charge
+    | ChargeReversal
+    | Prepayment
+    | RateChange
+    | Tranche
+    | Foreclosure
+)
 Money = Payment | Prepayment  # money received, which a reversal can void

@@ -3,17 +3,24 @@
 
 Banks: standard 0.40 %, sub-standard 15 % (25 % unsecured), doubtful: the unsecured part 100 %,
 the secured part 25 % / 40 % / 100 % (D1 / D2 / D3), loss 100 %. NBFCs: standard 0.40 %,
-sub-standard 10 %, doubtful unsecured 100 %, secured 20 % / 30 % / 50 %, loss 100 %. NBFC-MFIs:
-the higher of 1 % of the portfolio or 50 % of what is 90-179 days overdue plus 100 % of what is
-180 days or more; here per loan, the higher of 1 % and that (never less than the rule).
+sub-standard 10 %, doubtful unsecured 100 %, secured 20 % / 30 % / 50 %, loss 100 %: per loan,
+the rate of its category times its principal outstanding.
 
-Guarantee: pure; the provision is the rate times the principal outstanding, rounded once to
-the paisa (collateral values are not tracked: a secured product's loan counts as secured in
-full).
+NBFC-MFIs (RBI): for the whole portfolio, the higher of 1 % of the loans outstanding and 50 % of
+the instalments overdue 90 to 179 days plus 100 % of those overdue 180 days or more. Each
+instalment is aged by its own days past due (DPD convention: day - due date + 1), and what counts
+of it is its unpaid principal (its unpaid interest is held in suspense, never income, so there is
+nothing to provide against). Per loan the aged part is `mfi_aged`; the portfolio's figure is
+`mfi_book`. For an MFI the rates read: standard = the floor on the portfolio, substandard = the
+rate for 90-179 days, doubtful_unsecured = the rate for 180 days or more.
+
+Guarantee: pure; each figure is rounded once to the paisa (collateral values are not tracked: a
+secured product's loan counts as secured in full).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, fields, replace
 from decimal import Decimal
 
@@ -33,7 +40,7 @@ class ProvisionRates:
     d2: Decimal
     d3: Decimal
     loss: Decimal
-    mfi: bool = False  # NBFC-MFI: by days overdue, at least the standard rate
+    mfi: bool = False  # NBFC-MFI: by instalments' days overdue, portfolio floor (see above)
 
 
 def _rates(*values: str, mfi: bool = False) -> ProvisionRates:
@@ -66,16 +73,34 @@ def provision(
     principal: Decimal,
     *,
     secured: bool,
-    dpd: int,
 ) -> Decimal:
-    """The provision required for a loan of this category and principal outstanding."""
-    return Rounding().apply(principal * percent(rates, category, secured=secured, dpd=dpd) / 100)
+    """The provision required for a bank's or an NBFC's loan of this category and principal
+    outstanding."""
+    return Rounding().apply(principal * percent(rates, category, secured=secured) / 100)
 
 
-def percent(rates: ProvisionRates, category: AssetCategory, *, secured: bool, dpd: int) -> Decimal:
+def mfi_aged(rates: ProvisionRates, overdue: Iterable[tuple[int, Decimal]]) -> Decimal:
+    """A loan's aged part of the NBFC-MFI provision: `overdue` holds (days past due, unpaid
+    principal) per overdue instalment."""
+    total = Decimal(0)
+    for dpd, principal in overdue:
+        if dpd >= 180:
+            total += principal * rates.doubtful_unsecured
+        elif dpd >= 90:
+            total += principal * rates.substandard
+    return Rounding().apply(total / 100)
+
+
+def mfi_book(rates: ProvisionRates, outstanding: Decimal, aged: Decimal) -> Decimal:
+    """The NBFC-MFI portfolio's provision: the floor rate of all principal outstanding, or the
+    sum of the loans' aged parts if that is more."""
+    return max(Rounding().apply(outstanding * rates.standard / 100), aged)
+
+
+def percent(rates: ProvisionRates, category: AssetCategory, *, secured: bool) -> Decimal:
+    """The rate of a bank's or an NBFC's loan (not an MFI's: see mfi_aged)."""
     if rates.mfi:
-        by_age = rates.doubtful_unsecured if dpd >= 180 else rates.substandard if dpd >= 90 else 0
-        return max(rates.standard, Decimal(by_age))
+        raise ValueError("an NBFC-MFI provides by instalment age: use mfi_aged and mfi_book")
     if category is AssetCategory.STANDARD:
         return rates.standard
     if category is AssetCategory.SUBSTANDARD:

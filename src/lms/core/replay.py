@@ -8,7 +8,8 @@ part-prepayment pays what is still due and reduces the principal by the rest (th
 not yet due are worked out again, lms.core.revision); refunds pay excess back. On the day of a
 foreclosure, prepayments come first, then everything falls due, then excess and payments.
 A reversal (a returned cheque or NACH debit) voids its payment from the payment's own value
-date once the reversal is known, so a backdated payment or a reversal is just another replay.
+date once the reversal is known, so a backdated payment or a reversal is just another replay;
+a charge reversal voids a charge levied in error in every replay (`live_charges`).
 If a returned payment's surplus had been refunded, what the excess no longer covers is owed
 back by the borrower (a recovery, owed like a charge but not income).
 
@@ -32,6 +33,7 @@ from lms.core.allocation import STANDARD, Waterfall
 from lms.core.book import Applied, Book, ExcessApplied, InstallmentState, LoanState, ReplayError
 from lms.core.events import (
     Charge,
+    ChargeReversal,
     Event,
     Foreclosure,
     Money,
@@ -49,6 +51,7 @@ from lms.core.terms import LoanTerms
 __all__ = [
     "Applied",
     "Charge",
+    "ChargeReversal",
     "Event",
     "ExcessApplied",
     "Foreclosure",
@@ -61,6 +64,7 @@ __all__ = [
     "ReplayError",
     "Reversal",
     "Tranche",
+    "live_charges",
     "replay",
 ]
 
@@ -164,17 +168,25 @@ def _calendar(events: Sequence[Event], as_of: date) -> dict[date, _Day]:
             on(event.day).rate_changes.append(event)
         elif isinstance(event, Tranche) and event.day <= as_of:
             on(event.day).tranches.append(event)
-        elif isinstance(event, Charge) and event.day <= as_of:
-            on(event.day).charges.append(event)
         elif isinstance(event, Refund) and event.value_date <= as_of:
             on(event.value_date).refunds.append(event)
         elif isinstance(event, Foreclosure) and event.day <= as_of:
             on(event.day).foreclosure = True
+    for charge in live_charges(events, as_of):
+        on(charge.day).charges.append(charge)
     for today in calendar.values():
         today.tranches.sort(key=lambda e: e.reference)
         today.charges.sort(key=lambda e: e.reference)
         today.refunds.sort(key=lambda e: e.reference)
     return calendar
+
+
+def live_charges(events: Sequence[Event], as_of: date) -> list[Charge]:
+    """The charges levied by `as_of` and not reversed (a reversed one never counts)."""
+    void = {e.reference for e in events if isinstance(e, ChargeReversal)}
+    return [
+        e for e in events if isinstance(e, Charge) and e.day <= as_of and e.reference not in void
+    ]
 
 
 def _live_money(events: Sequence[Event], as_of: date) -> list[Money]:

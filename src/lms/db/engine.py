@@ -13,6 +13,7 @@ Guarantees:
   everything since the transaction began, and two concurrent writers queue on the busy timeout
   instead of one failing on a read-to-write lock upgrade. A connection with
   ``isolation_level="AUTOCOMMIT"`` gets no BEGIN (each statement commits by itself).
+- PostgreSQL connections run without JIT compilation (``SET jit = off``).
 - `default_sqlite_url` puts the database under the user's data directory:
   ``$XDG_DATA_HOME/lms/lms.sqlite3`` (when that variable holds an absolute path) or
   ``~/.local/share/lms/lms.sqlite3``.
@@ -49,7 +50,21 @@ def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
         engine = create_engine(parsed, echo=echo)
         _configure_sqlite(engine)
         return engine
-    return create_engine(parsed, echo=echo, pool_pre_ping=True)
+    engine = create_engine(parsed, echo=echo, pool_pre_ping=True)
+    event.listen(engine, "connect", _on_postgres_connect)
+    return engine
+
+
+def _on_postgres_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+    """Per new PostgreSQL connection: no JIT compilation. The close's set-based queries are
+    costed high enough to trigger it, and compiling takes longer than the query saves (0.8 s of
+    a 1.3 s query measured on the daily close)."""
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET jit = off")
+    finally:
+        cursor.close()
+    dbapi_connection.commit()
 
 
 def _configure_sqlite(engine: Engine) -> None:

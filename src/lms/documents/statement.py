@@ -16,6 +16,7 @@ from decimal import Decimal
 from lms.core.allocation import STANDARD, Component, Part, Waterfall
 from lms.core.replay import (
     Charge,
+    ChargeReversal,
     Event,
     LoanState,
     Payment,
@@ -24,6 +25,7 @@ from lms.core.replay import (
     Refund,
     Reversal,
     Tranche,
+    live_charges,
     replay,
 )
 from lms.core.rows import Installment
@@ -79,7 +81,7 @@ def statement_lines(
 def _day_of(event: Event) -> date:
     if isinstance(event, Payment | Prepayment | Refund):
         return event.value_date
-    return event.known_on if isinstance(event, Reversal) else event.day
+    return event.known_on if isinstance(event, Reversal | ChargeReversal) else event.day
 
 
 def _lines_of(day: date, state: LoanState, events: list[Event]) -> list[StatementLine]:
@@ -104,6 +106,7 @@ def _lines_of(day: date, state: LoanState, events: list[Event]) -> list[Statemen
         if a.payment.value_date == day
     )
     payments = {e.reference: e for e in events if isinstance(e, Payment | Prepayment)}
+    live = live_charges(events, day)  # a charge reversed in a restatement was never levied
     for event in events:
         if isinstance(event, Reversal) and event.known_on == day:
             amount = -payments[event.reference].amount
@@ -112,7 +115,7 @@ def _lines_of(day: date, state: LoanState, events: list[Event]) -> list[Statemen
                     day, "returned payment", event.reference, amount, ZERO, ZERO, ZERO, balance
                 )
             )
-        elif isinstance(event, Charge) and event.day == day:
+        elif isinstance(event, Charge) and event.day == day and event in live:
             amount = -(event.amount + event.tax)
             lines.append(
                 StatementLine(day, "charge", event.reference, amount, ZERO, ZERO, ZERO, balance)

@@ -146,13 +146,20 @@ def accrual(loan_id: str, day: date, amount: Decimal) -> JournalEntry:
     return _entry("accrual", day, loan_id, lines)
 
 
-def income_to_suspense(loan_id: str, day: date, amount: Decimal) -> JournalEntry:
-    """A loan becomes NPA: interest receivable is taken out of income into suspense (a negative
-    amount: an upgrade, from suspense back to income)."""
+def income_to_suspense(
+    loan_id: str, day: date, amount: Decimal, *, penal: bool = False
+) -> JournalEntry:
+    """A loan becomes NPA: interest (or, with `penal`, penal charges) receivable is taken out
+    of income into suspense (a negative amount: an upgrade, from suspense back to income)."""
+    income, held = (
+        (Account.PENAL_INCOME, Account.PENAL_SUSPENSE)
+        if penal
+        else (Account.INTEREST_INCOME, Account.INTEREST_SUSPENSE)
+    )
     lines = (
-        [debit(Account.INTEREST_INCOME, amount), credit(Account.INTEREST_SUSPENSE, amount)]
+        [debit(income, amount), credit(held, amount)]
         if amount > 0
-        else [debit(Account.INTEREST_SUSPENSE, -amount), credit(Account.INTEREST_INCOME, -amount)]
+        else [debit(held, -amount), credit(income, -amount)]
     )
     return _entry("npa_income_reversal" if amount > 0 else "npa_upgrade", day, loan_id, lines)
 
@@ -188,15 +195,18 @@ def repayment(
     return _entry("excess_applied" if from_excess else "repayment", value_date, loan_id, lines)
 
 
-def penal_charge(loan_id: str, day: date, amount: Decimal, tax: Decimal) -> JournalEntry:
-    """A penal charge levied: receivable with its GST, the charge as penal income."""
+def penal_charge(
+    loan_id: str, day: date, amount: Decimal, tax: Decimal, *, npa: bool = False
+) -> JournalEntry:
+    """A penal charge levied: receivable with its GST, the charge as penal income (on an NPA,
+    held in suspense until received)."""
     return _entry(
         "penal_charge",
         day,
         loan_id,
         [
             debit(Account.PENAL_RECEIVABLE, amount + tax),
-            credit(Account.PENAL_INCOME, amount),
+            credit(Account.PENAL_SUSPENSE if npa else Account.PENAL_INCOME, amount),
             credit(Account.TAX_PAYABLE, tax),
         ],
     )

@@ -8,6 +8,7 @@ differ from it; `post_difference` posts one balanced entry (or none) that closes
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
@@ -15,7 +16,8 @@ from sqlalchemy import select
 
 from lms.core.accrual import accrued_for
 from lms.core.allocation import Component
-from lms.core.replay import Charge, Event, LoanState, Refund
+from lms.core.money import Rounding
+from lms.core.replay import Charge, Event, LoanState, Refund, live_charges
 from lms.core.schedule import Schedule
 from lms.core.terms import BPITreatment, FeePayee
 from lms.db import UnitOfWork
@@ -64,6 +66,7 @@ def expected_balances(
         c for c in charges if c.reference != FEES_COLLECTED and c.component is not Component.PENAL
     ]
     penal = sum((c.amount for c in charges if c.component is Component.PENAL), ZERO)
+    penal_held = penal_unrecognised(charges, state.penal_due) if npa else ZERO
     levied = sum((c.amount for c in fees_levied), ZERO)
     levied_tax = sum((c.tax for c in charges if c.reference != FEES_COLLECTED), ZERO)
     balances = {
@@ -75,7 +78,8 @@ def expected_balances(
         - state.principal_tranched,
         Account.FEE_INCOME: -lender - levied,
         Account.FEE_RECEIVABLE: state.charges_due - state.penal_due,
-        Account.PENAL_INCOME: -penal,
+        Account.PENAL_INCOME: -penal + penal_held,
+        Account.PENAL_SUSPENSE: -penal_held,
         Account.PENAL_RECEIVABLE: state.penal_due,
         Account.THIRD_PARTY_PAYABLE: -others,
         Account.TAX_PAYABLE: -tax - levied_tax,
@@ -107,12 +111,33 @@ def loan_expected(
         (e.amount for e in events if isinstance(e, Refund) and e.value_date <= loan.last_event_on),
         ZERO,
     )
-    charges = tuple(e for e in events if isinstance(e, Charge) and e.day <= loan.last_event_on)
+    charges = tuple(live_charges(events, loan.last_event_on))
     through = loan.interest_posted_through
     npa = loan.asset_class == "NPA"
     periods = [(i.due_date, i.interest) for i in state.installments]
     accrued = ZERO if npa else booked_accrual(loan, periods)
     return expected_balances(schedule, deducted, state, through, refunded, charges, npa, accrued)
+
+
+def penal_unrecognised(charges: Sequence[Charge], penal_due: Decimal) -> Decimal:
+    """The income part of the penal charges levied and not received, held in suspense while
+    the loan is an NPA: what is due times the charges' share of charges with their GST,
+    rounded once to the paisa (the GST part stays a tax payable)."""
+    penal = [c for c in charges if c.component is Component.PENAL]
+    gross = sum((c.amount + c.tax for c in penal), ZERO)
+    if not gross or not penal_due:
+        return ZERO
+    return Rounding().apply(penal_due * sum((c.amount for c in penal), ZERO) / gross)
+
+
+def loan_penal_unrecognised(uow: UnitOfWork, loan: Loan) -> Decimal:
+    """`penal_unrecognised` of a loan as of its last event (it is replayed)."""
+    if loan.last_event_on is None:
+        return ZERO
+    rows, events = loan_history(uow, loan)
+    state = replayed(uow, loan, loan.last_event_on, (rows, events))
+    charges = live_charges(events, loan.last_event_on)
+    return penal_unrecognised(charges, state.penal_due)
 
 
 def booked_accrual(loan: Loan, rows: list[tuple[date, Decimal]]) -> Decimal:

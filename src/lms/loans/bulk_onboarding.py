@@ -12,7 +12,6 @@ naming it and nothing is written; `lms ledger check` passes on the result.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -24,11 +23,12 @@ from sqlalchemy import Table, func, insert, select, text
 from lms.core.kfs import fee_amount
 from lms.core.terms import BPITreatment, FeePayee, LoanTerms
 from lms.db import UnitOfWork
+from lms.db.bulk import copy_rows
 from lms.ledger.accounts import Account
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.loans.bulk import LoanColumns, ScheduleBatch, generate_schedules
 from lms.loans.catalog import latest_product
-from lms.loans.models import Loan, LoanEvent, LoanInstallment
+from lms.loans.models import FIRST_STAMP, Loan, LoanEvent, LoanInstallment
 from lms.loans.service import interest_from, loan_spec, product_template
 
 Row = tuple[Any, ...]
@@ -84,6 +84,7 @@ _LOAN_COLUMNS = (
     "oldest_unpaid_due",
     "interest_from",
     "created_at",
+    *FIRST_STAMP,
 )
 _EVENT_COLUMNS = ("loan_id", "kind", "value_date", "amount", "created_at")
 _ROW_COLUMNS = (
@@ -142,6 +143,7 @@ def _one(
             batch.first_due(k),
             interest_from(terms),
             now,
+            *FIRST_STAMP.values(),
         )
     )
     tables["events"].append((loan_id, "disbursement", day, principal, now))
@@ -215,12 +217,7 @@ def _advance_sequences(uow: UnitOfWork) -> None:
 
 
 def _copy(uow: UnitOfWork, table: Table, columns: tuple[str, ...], rows: Any) -> None:
-    connection = uow.session.connection().connection.dbapi_connection
-    assert connection is not None
-    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
-    with connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
-        for row in rows:  # a dict is a JSON column's value: COPY takes its text
-            copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row])
+    copy_rows(uow, table.name, columns, rows)
 
 
 def _insert(uow: UnitOfWork, table: Table, columns: tuple[str, ...], rows: Any) -> None:

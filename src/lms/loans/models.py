@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     UniqueConstraint,
@@ -130,10 +131,15 @@ class Loan(Base):
     accrued_through: Mapped[date | None] = mapped_column(Date)
     # where installment 1's interest starts when it is not the disbursement (a deducted BPI)
     interest_from: Mapped[date | None] = mapped_column(Date)
-    asset_class: Mapped[str | None] = mapped_column(String(8), index=True)
+    asset_class: Mapped[str | None] = mapped_column(String(8))
     npa_since: Mapped[date | None] = mapped_column(Date)
     asset_category: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# what a loan is stamped with when it is paid out, until the daily close says otherwise:
+# nothing overdue, standard; so the first close writes only the loans that differ
+FIRST_STAMP = {"dpd": 0, "asset_class": "STD", "asset_category": "standard"}
 
 
 class LoanEvent(Base):
@@ -209,10 +215,12 @@ class LoanRestatement(Base):
 
 class LoanInstallment(Base):
     __tablename__ = "loan_installments"
+    # the close finds each loan's dues by it, a partition (a range of loans) at a time
+    __table_args__ = (Index("ix_loan_installments_loan_id_due_date", "loan_id", "due_date"),)
 
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), primary_key=True)
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
-    due_date: Mapped[date] = mapped_column(Date, index=True)  # the close finds the day's dues
+    due_date: Mapped[date] = mapped_column(Date)
     principal: Mapped[Decimal] = mapped_column(Money)
     interest: Mapped[Decimal] = mapped_column(Money)
     principal_paid: Mapped[Decimal] = mapped_column(Money)

@@ -25,6 +25,7 @@ from lms.core.allocation import STANDARD, Bucket, Component, FutureRule, Waterfa
 from lms.core.periods import build_timeline
 from lms.core.replay import (
     Charge,
+    ChargeReversal,
     Event,
     Foreclosure,
     LoanState,
@@ -44,7 +45,7 @@ from lms.db import UnitOfWork
 from lms.ledger import rules
 from lms.ledger.service import post_entry
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
-from lms.loans.models import Loan, LoanEvent, LoanInstallment, Product
+from lms.loans.models import FIRST_STAMP, Loan, LoanEvent, LoanInstallment, Product
 from lms.loans.spec import SpecError, parse_spec
 
 _Query = TypeVar("_Query", bound=Select[Any])
@@ -84,6 +85,8 @@ def disburse_loan(
     )
     loan.oldest_unpaid_due = schedule.installments[0].due_date
     loan.interest_from = interest_from(terms)
+    for column, value in FIRST_STAMP.items():
+        setattr(loan, column, value)
     uow.session.flush()
     return loan
 
@@ -208,6 +211,8 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             )
         elif kind == "reversal":
             events.append(Reversal(day, ref))
+        elif kind == "charge_reversal":
+            events.append(ChargeReversal(day, ref))
         elif kind == "refund":
             events.append(Refund(day, money, ref))
         elif kind == "tranche":

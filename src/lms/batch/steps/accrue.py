@@ -6,7 +6,9 @@ It is worked out and booked in the ledger (accrued interest against income), wit
 kept on the loan, every day or only at month ends, as $LMS_ACCRUAL_POSTING says (daily,
 monthly; default monthly, which keeps a million loans' daily close fast; `lms simulate` shows
 the figure for any day). An NPA accrues nothing (RBI: income on an NPA is recognised only when
-received).
+received). A loan upgraded in the middle of a period accrues the running installment from the
+period's start, days as an NPA included: that installment falls due on a standard account, when
+all of its interest is income anyway, so accrual only brings the same income to the month end.
 
 Set-based: one query finds each loan's running installment and the period it runs in; the
 figures and entries are written in three statements.
@@ -18,10 +20,11 @@ import os
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, case, func, select, update
+from sqlalchemy import case, func, select
 
 from lms.core.accrual import accrued_for
 from lms.db import UnitOfWork
+from lms.db.bulk import update_rows
 from lms.ledger import rules
 from lms.ledger.service import post_entries
 from lms.loans.models import Loan, LoanInstallment
@@ -29,11 +32,6 @@ from lms.loans.models import Loan, LoanInstallment
 NAME = "accrue"
 KEY = "loan"
 _LOANS = Loan.metadata.tables["loans"]
-_WRITE = (
-    update(_LOANS)
-    .where(_LOANS.c.id == bindparam("loan"))
-    .values(accrued_interest=bindparam("amount"), accrued_through=bindparam("through"))
-)
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
@@ -77,8 +75,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         before = Decimal(0) if raised else accrued_for(interest, start, due, through)
         if amount != before:
             entries.append(rules.accrual(str(loan_id), day, amount - before))
-        figures.append({"loan": loan_id, "amount": amount, "through": day})
-    if figures:
-        uow.session.execute(_WRITE, figures)
+        figures.append({"id": loan_id, "accrued_interest": amount, "accrued_through": day})
+    update_rows(uow, _LOANS, ("id",), figures)
     post_entries(uow, entries, posting_date=day)
     return len(figures)

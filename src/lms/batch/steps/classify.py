@@ -14,34 +14,27 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import select, update
 
 from lms.core.classification import AssetClass, Facility, classify
 from lms.db import UnitOfWork
+from lms.db.bulk import update_rows
 from lms.ledger import rules
 from lms.ledger.service import post_entries
-from lms.loans.balances import booked_accrual
-from lms.loans.models import Loan, LoanInstallment
+from lms.loans.balances import booked_accrual, loan_penal_unrecognised
+from lms.loans.models import Loan, LoanEvent, LoanInstallment
 
 NAME = "classify"
 KEY = "customer"
 
 _LOANS = Loan.metadata.tables["loans"]
-_STAMP = (
-    update(_LOANS)
-    .where(_LOANS.c.id == bindparam("loan"))
-    .values(
-        asset_class=bindparam("cls"),
-        npa_since=bindparam("since"),
-        asset_category=bindparam("category"),
-    )
-)
 
 
 def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None:
     """Interest raised and not received moves from income to suspense when a loan becomes NPA,
     and back when it is upgraded; interest accrued and not due is taken back from income at
-    the NPA and accrues no more (RBI income recognition)."""
+    the NPA and accrues no more (RBI income recognition); so are penal charges levied and not
+    received."""
     if not flipped:
         return
     receivable: dict[int, Decimal] = dict.fromkeys(flipped, Decimal(0))
@@ -68,6 +61,14 @@ def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None
         for loan, amount in receivable.items()
         if amount
     ]
+    for loan_id in _with_penal(uow, list(flipped)):  # penal charges levied and not received
+        held = loan_penal_unrecognised(uow, loans[loan_id])
+        if held:
+            entries.append(
+                rules.income_to_suspense(
+                    str(loan_id), day, held if flipped[loan_id] else -held, penal=True
+                )
+            )
     for loan_id, to_npa in flipped.items():
         loan = loans[loan_id]
         accrued = booked_accrual(loan, rows[loan_id]) if to_npa else Decimal(0)
@@ -77,6 +78,16 @@ def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None
             loan.accrued_through, loan.accrued_interest = None, None
     post_entries(uow, entries, posting_date=day)
     uow.session.flush()
+
+
+def _with_penal(uow: UnitOfWork, loans: list[int]) -> list[int]:
+    return list(
+        uow.session.scalars(
+            select(LoanEvent.loan_id)
+            .where(LoanEvent.loan_id.in_(loans), LoanEvent.kind == "penal")
+            .distinct()
+        )
+    )
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
@@ -96,17 +107,16 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     )
     changed = [
         {
-            "loan": loan,
-            "cls": stamps[loan].asset_class.value,
-            "since": stamps[loan].npa_since,
-            "category": stamps[loan].category.value,
+            "id": loan,
+            "asset_class": stamps[loan].asset_class.value,
+            "npa_since": stamps[loan].npa_since,
+            "asset_category": stamps[loan].category.value,
         }
         for loan, _, _, since, cls, category in rows
         if (cls, since, category)
         != (stamps[loan].asset_class.value, stamps[loan].npa_since, stamps[loan].category.value)
     ]
-    if changed:
-        uow.session.execute(_STAMP, changed)
+    update_rows(uow, _LOANS, ("id",), changed)
     flipped = {
         loan: stamps[loan].asset_class is AssetClass.NPA
         for loan, _, _, _, cls, _ in rows

@@ -15,10 +15,11 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, func, or_, select, update
+from sqlalchemy import func, select
 
 from lms.core.accrual import accrued_for
 from lms.db import UnitOfWork
+from lms.db.bulk import update_rows
 from lms.ledger import rules
 from lms.ledger.service import post_entries
 from lms.loans.models import Loan, LoanInstallment
@@ -28,11 +29,6 @@ KEY = "loan"
 
 _LOANS = Loan.metadata.tables["loans"]
 _EARLIER = LoanInstallment.metadata.tables["loan_installments"].alias("earlier")
-_RAISED = (
-    update(_LOANS)
-    .where(_LOANS.c.id == bindparam("loan"))
-    .values(interest_posted_through=bindparam("through"))
-)
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
@@ -52,23 +48,14 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     latest: dict[int, date] = {}
     for loan_id, due, *_ in dues:
         latest[loan_id] = max(due, latest.get(loan_id, due))
-    if latest:
-        uow.session.execute(_RAISED, [{"loan": k, "through": v} for k, v in latest.items()])
+    raised = [{"id": k, "interest_posted_through": v} for k, v in latest.items()]
+    update_rows(uow, _LOANS, ("id",), raised)
     return len(latest)
 
 
 def _dues(uow: UnitOfWork, day: date, low: int, high: int) -> list[tuple[Any, ...]]:
     """(loan, due date, interest, class, period start, accrued through) of every installment
     of the partition due by `day` and not yet raised."""
-    # the earliest day any loan of the partition may still have dues from: lets the database
-    # read only the installments from then on (by the due-date index)
-    since = uow.session.scalar(
-        select(func.min(func.coalesce(Loan.interest_posted_through, Loan.disbursed_on))).where(
-            Loan.id.between(low, high), Loan.status == "active"
-        )
-    )
-    if since is None:
-        return []
     previous = (
         select(func.max(_EARLIER.c.due_date))
         .where(_EARLIER.c.loan_id == LoanInstallment.loan_id)
@@ -86,15 +73,13 @@ def _dues(uow: UnitOfWork, day: date, low: int, high: int) -> list[tuple[Any, ..
             Loan.accrued_through,
         )
         .join(Loan, Loan.id == LoanInstallment.loan_id)
-        .where(
-            Loan.id.between(low, high),
+        .where(  # each loan's installments after its last raised due, by the (loan, due
+            Loan.id.between(low, high),  # date) index: the range is given for both tables so
+            LoanInstallment.loan_id.between(low, high),  # the database reads only the partition
             Loan.status == "active",
             LoanInstallment.due_date <= day,
-            LoanInstallment.due_date > since,
-            or_(
-                Loan.interest_posted_through.is_(None),
-                LoanInstallment.due_date > Loan.interest_posted_through,
-            ),
+            LoanInstallment.due_date
+            > func.coalesce(Loan.interest_posted_through, Loan.disbursed_on),
         )
         .group_by(LoanInstallment.loan_id, LoanInstallment.due_date, *loan_columns)
         .order_by(LoanInstallment.loan_id, LoanInstallment.due_date)

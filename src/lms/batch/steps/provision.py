@@ -1,13 +1,14 @@
-"""Step: provisions at each month end. Each loan's required provision (lms.core.provisioning:
-the rate of its asset category, secured or not, for the lender type) on its principal
-outstanding is written into its snapshot of the day, and the change in the partition's total
-since the last month end is posted as one entry: provision expense against the provisions
-account (a release when it fell).
+"""Step: each loan's required provision at a month end, written into its snapshot of the day.
+
+Banks and NBFCs (lms.core.provisioning): the rate of the loan's asset category, secured or not,
+times its principal outstanding. NBFC-MFIs: the loan's aged part, 50 % / 100 % of the unpaid
+principal of its instalments 90-179 / 180+ days past due; the portfolio floor (1 % of all that
+is outstanding) is applied by the next step (provision_entry), which books the book's total.
 
 Settings: $LMS_LENDER_TYPE (bank, nbfc, nbfc_mfi; default nbfc) and $LMS_PROVISION_RATES, a
 JSON object overriding any rate (for example {"standard": "0.25"}).
-Guarantee: provisions follow the stamps of the same close; the ledger's provisions account
-always equals the sum of the latest month end's required provisions.
+Set-based: one query reads the partition's snapshots (or overdue instalments), one statement
+writes the figures. Guarantee: provisions follow the stamps of the same close.
 """
 
 from __future__ import annotations
@@ -17,73 +18,109 @@ import os
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import select
 
 from lms.batch.models import LoanSnapshot
 from lms.core.classification import AssetCategory
-from lms.core.provisioning import provision, rates_for
+from lms.core.provisioning import ProvisionRates, mfi_aged, provision, rates_for
 from lms.db import UnitOfWork
-from lms.ledger.accounts import Account
-from lms.ledger.rules import JournalEntry, credit, debit
-from lms.ledger.service import post_entry
-from lms.loans.models import Loan, Product
+from lms.db.bulk import update_rows
+from lms.loans.models import Loan, LoanInstallment, Product
+from lms.loans.service import replayed
 
 NAME = "provision"
 KEY = "loan"
 _SNAPSHOTS = LoanSnapshot.metadata.tables["loan_snapshots"]
-_WRITE = (
-    update(_SNAPSHOTS)
-    .where(_SNAPSHOTS.c.day == bindparam("d"), _SNAPSHOTS.c.loan_id == bindparam("loan"))
-    .values(provision=bindparam("amount"))
-)
 
 
-def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
-    if (day + timedelta(days=1)).month == day.month:
-        return 0  # only at a month end
-    rates = rates_for(
+def month_end(day: date) -> bool:
+    return (day + timedelta(days=1)).month != day.month
+
+
+def lender_rates() -> ProvisionRates:
+    """The rates of the lender type, with the overrides of the settings."""
+    return rates_for(
         os.environ.get("LMS_LENDER_TYPE", "nbfc"),
         json.loads(os.environ.get("LMS_PROVISION_RATES", "{}")),
     )
+
+
+def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    if not month_end(day):
+        return 0
+    rates = lender_rates()
+    required = (
+        _aged(uow, rates, day, low, high) if rates.mfi else _by_category(uow, rates, day, low, high)
+    )
+    figures = [{"day": day, "loan_id": k, "provision": v} for k, v in required.items()]
+    update_rows(uow, _SNAPSHOTS, ("day", "loan_id"), figures)
+    return len(required)
+
+
+def loan_provision(
+    uow: UnitOfWork, rates: ProvisionRates, loan: Loan, snapshot: LoanSnapshot
+) -> Decimal:
+    """One loan's figure for its (restated) month-end snapshot, as `run` works it out."""
+    if rates.mfi:
+        state = replayed(uow, loan, snapshot.day)
+        return mfi_aged(
+            rates,
+            [
+                ((snapshot.day - i.due_date).days + 1, i.principal - i.principal_paid)
+                for i in state.installments
+                if i.due_date <= snapshot.day and i.principal > i.principal_paid
+            ],
+        )
+    product = uow.session.get(Product, loan.product_id)
+    secured = bool(product and product.secured)
+    category = AssetCategory(snapshot.category)
+    return provision(rates, category, snapshot.principal_outstanding, secured=secured)
+
+
+def _by_category(
+    uow: UnitOfWork, rates: ProvisionRates, day: date, low: int, high: int
+) -> dict[int, Decimal]:
     rows = uow.session.execute(
         select(
             LoanSnapshot.loan_id,
             LoanSnapshot.principal_outstanding,
             LoanSnapshot.category,
-            LoanSnapshot.dpd,
             Product.secured,
         )
         .join(Loan, Loan.id == LoanSnapshot.loan_id)
         .join(Product, Product.id == Loan.product_id)
         .where(LoanSnapshot.day == day, LoanSnapshot.loan_id.between(low, high))
     ).all()
-    required = {
-        loan: provision(rates, AssetCategory(category), principal, secured=bool(secured), dpd=dpd)
-        for loan, principal, category, dpd, secured in rows
+    return {
+        loan: provision(rates, AssetCategory(category), principal, secured=bool(secured))
+        for loan, principal, category, secured in rows
     }
-    if required:
-        uow.session.execute(
-            _WRITE, [{"d": day, "loan": k, "amount": v} for k, v in required.items()]
-        )
-    change = sum(required.values(), Decimal(0)) - _held_before(uow, day, low, high)
-    if change:
-        lines = (
-            [debit(Account.PROVISION_EXPENSE, change), credit(Account.PROVISIONS, change)]
-            if change > 0
-            else [debit(Account.PROVISIONS, -change), credit(Account.PROVISION_EXPENSE, -change)]
-        )
-        entry = JournalEntry("provision", day, None, tuple(lines))
-        post_entry(uow, entry, posting_date=day)
-    return len(required)
 
 
-def _held_before(uow: UnitOfWork, day: date, low: int, high: int) -> Decimal:
-    """The partition's provisions at the previous month end (0 if none were booked then: a
-    new book, or a partition whose loans had all closed)."""
-    previous = day.replace(day=1) - timedelta(days=1)
-    held = uow.session.scalar(
-        select(func.sum(LoanSnapshot.provision)).where(
-            LoanSnapshot.day == previous, LoanSnapshot.loan_id.between(low, high)
+def _aged(
+    uow: UnitOfWork, rates: ProvisionRates, day: date, low: int, high: int
+) -> dict[int, Decimal]:
+    loans = uow.session.scalars(
+        select(LoanSnapshot.loan_id).where(
+            LoanSnapshot.day == day, LoanSnapshot.loan_id.between(low, high)
         )
-    )
-    return Decimal(held or 0)
+    ).all()
+    overdue: dict[int, list[tuple[int, Decimal]]] = {loan: [] for loan in loans}
+    for loan, due, unpaid in uow.session.execute(
+        select(
+            LoanInstallment.loan_id,
+            LoanInstallment.due_date,
+            LoanInstallment.principal - LoanInstallment.principal_paid,
+        )
+        .join(
+            LoanSnapshot,
+            (LoanSnapshot.loan_id == LoanInstallment.loan_id) & (LoanSnapshot.day == day),
+        )
+        .where(
+            LoanInstallment.loan_id.between(low, high),
+            LoanInstallment.due_date <= day - timedelta(days=89),  # 90 or more days past due
+            LoanInstallment.principal > LoanInstallment.principal_paid,
+        )
+    ):
+        overdue[loan].append(((day - due).days + 1, unpaid))
+    return {loan: mfi_aged(rates, ages) for loan, ages in overdue.items()}

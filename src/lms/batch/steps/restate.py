@@ -7,8 +7,13 @@ changed date to yesterday, this step replays the changed loans (the others keep 
 DPD), classifies the borrower's facilities again (lms.core.classification) and rewrites those
 days' snapshots; the loans' current stamps then continue from the restated yesterday.
 
-Partitioned by borrower. Penal charges and provisions already booked for past month ends are
-not restated (the next ones follow the restated days).
+At each restated month end, a changed loan's penal charge for the month is worked out again
+from the restated days (lms.batch.steps.penal.restate_month): a wrong one is reversed and the
+right one levied on the month end, and the loan is replayed and its ledger moved to match (one
+adjustment entry). Its required provision of that day is worked out again too; the ledger's
+provisions follow at the next month end (provision_entry books the whole book's requirement).
+
+Partitioned by borrower.
 """
 
 from __future__ import annotations
@@ -18,10 +23,14 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 
 from lms.batch.models import LoanSnapshot
+from lms.batch.steps.penal import restate_month
+from lms.batch.steps.provision import lender_rates, loan_provision, month_end
+from lms.batch.steps.snapshot import rewrite
 from lms.core.classification import Facility, classify
 from lms.db import UnitOfWork
 from lms.loans.models import Loan, LoanRestatement
-from lms.loans.service import replayed
+from lms.loans.repayments import resettle
+from lms.loans.service import locked_loan, replayed
 
 NAME = "restate"
 KEY = "customer"
@@ -68,16 +77,42 @@ def _restate(uow: UnitOfWork, customer: int, changed: dict[int, date], day: date
         )
     }
     since = {k: s.npa_since for (k, d), s in snapshots.items() if d == start - timedelta(days=1)}
-    current = start
+    current, recharged = start, set()
     while current < day:
         rows = [(k, d) for (k, d) in snapshots if d == current]
         if rows:
             since = _restate_day(uow, loans, changed, snapshots, current, since)
+            if month_end(current):
+                recharged |= _restate_month_end(uow, loans, changed, snapshots, current, day)
         current += timedelta(days=1)
+    for loan_id in sorted(recharged):  # the right penal charges: replay, store, post today
+        resettle(uow, locked_loan(uow, loan_id), day=day, posting_date=day)
     for loan_id, loan in loans.items():  # today's close continues from the restated yesterday
         if (loan_id, day - timedelta(days=1)) in snapshots:
             loan.npa_since = since.get(loan_id)
     uow.session.flush()
+
+
+def _restate_month_end(
+    uow: UnitOfWork,
+    loans: dict[int, Loan],
+    changed: dict[int, date],
+    snapshots: dict[tuple[int, date], LoanSnapshot],
+    current: date,
+    day: date,
+) -> set[int]:
+    """The changed loans' penal charges and provisions of the month end `current`."""
+    uow.session.flush()  # the month's penal is summed from the stored snapshots
+    rates = lender_rates()
+    recharged = set()
+    for loan_id, since in changed.items():
+        snapshot = snapshots.get((loan_id, current))
+        if since > current or snapshot is None:
+            continue
+        if restate_month(uow, loans[loan_id], current, day):
+            recharged.add(loan_id)
+        snapshot.provision = loan_provision(uow, rates, loans[loan_id], snapshot)
+    return recharged
 
 
 def _restate_day(
@@ -94,12 +129,7 @@ def _restate_day(
         if snapshot is None:
             continue
         if loan_id in changed and current >= changed[loan_id]:
-            state = replayed(uow, loan, current)
-            snapshot.dpd = state.dpd
-            snapshot.principal_outstanding = state.principal_outstanding
-            snapshot.principal_due, snapshot.interest_due = state.principal_due, state.interest_due
-            snapshot.excess = state.excess
-            snapshot.status = "closed" if state.closed_on else "active"
+            rewrite(snapshot, replayed(uow, loan, current))
         facilities.append(Facility(loan_id, loan.customer_id, snapshot.dpd, since.get(loan_id)))
     stamps = classify(facilities, current)
     for loan_id, stamp in stamps.items():

@@ -15,6 +15,7 @@ from sqlalchemy import Integer, String, case, func, insert, literal, select
 from sqlalchemy.sql.functions import coalesce
 
 from lms.batch.models import LoanSnapshot
+from lms.core.book import LoanState
 from lms.db import UnitOfWork
 from lms.loans.models import Loan, LoanInstallment
 
@@ -81,3 +82,13 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         .where(LoanSnapshot.day == day, LoanSnapshot.loan_id.between(low, high))
     )
     return int(uow.session.scalar(written) or 0)
+
+
+def rewrite(snapshot: LoanSnapshot, state: LoanState) -> None:
+    """Write a loan's replayed state of the snapshot's day into it (its stamps are the
+    classification's, not touched here)."""
+    snapshot.dpd = state.dpd
+    snapshot.principal_outstanding = state.principal_outstanding
+    snapshot.principal_due, snapshot.interest_due = state.principal_due, state.interest_due
+    snapshot.excess = state.excess
+    snapshot.status = "closed" if state.closed_on else "active"

@@ -1,0 +1,66 @@
+"""Set-based writes of many rows at once, the fastest way each database offers.
+
+`copy_rows` streams rows into a table with PostgreSQL's COPY. `update_rows` updates many rows
+by key: on PostgreSQL the new values are copied into a temporary table and applied by one
+UPDATE ... FROM (a million rows in seconds, where one UPDATE per row takes a minute); elsewhere
+one parameterised UPDATE is executed for all the rows.
+
+Guarantees: everything happens in the caller's transaction (nothing is committed here); the
+temporary table is dropped before returning; rows not matching a key are left alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Table, bindparam, update
+
+from lms.db.uow import UnitOfWork
+
+
+def copy_rows(uow: UnitOfWork, table: str, columns: Sequence[str], rows: Iterable[Any]) -> None:
+    """COPY `rows` (sequences in the order of `columns`) into `table` (PostgreSQL only)."""
+    connection = uow.session.connection().connection.dbapi_connection
+    assert connection is not None
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+        for row in rows:  # a dict is a JSON column's value: COPY takes its text
+            copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row])
+
+
+def update_rows(
+    uow: UnitOfWork, table: Table, keys: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Set, for each of `rows` (mappings of column names to values, all with the same names),
+    its other columns on the row of `table` whose `keys` columns equal its values of them."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c not in keys]
+    if uow.session.get_bind().dialect.name != "postgresql":
+        match = [table.c[k] == bindparam(f"_key_{k}") for k in keys]
+        statement = update(table).where(*match).values({c: bindparam(c) for c in columns})
+        uow.session.execute(
+            statement,
+            [{**{f"_key_{k}": r[k] for k in keys}, **{c: r[c] for c in columns}} for r in rows],
+        )
+        return
+    names = [*keys, *columns]
+    session = uow.session
+    session.flush()
+    connection = session.connection()
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE _bulk_update AS SELECT {', '.join(names)}"
+        f" FROM {table.name} WITH NO DATA"
+    )
+    copy_rows(uow, "_bulk_update", names, ([r[n] for n in names] for r in rows))
+    assignments = ", ".join(f"{c} = u.{c}" for c in columns)
+    on = " AND ".join(f"t.{k} = u.{k}" for k in keys)
+    first = [r[keys[0]] for r in rows]  # the range of the first key: the database reads only
+    connection.exec_driver_sql(  # that part of the table, not all of it, to match the rows
+        f"UPDATE {table.name} AS t SET {assignments} FROM _bulk_update AS u WHERE {on}"
+        f" AND t.{keys[0]} BETWEEN %(low)s AND %(high)s",
+        {"low": min(first), "high": max(first)},
+    )
+    connection.exec_driver_sql("DROP TABLE _bulk_update")
