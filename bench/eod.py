@@ -11,7 +11,8 @@ loan's DPD and class worked out for the first time, new NPAs' income reversed) i
 process; then an ordinary day (the next date) in this process, and (with --workers) the same
 ordinary day on a copy of the book on `lms worker --processes 2` through the Redis queue.
 
-Run: .venv/bin/python bench/eod.py [--loans 100000] [--workers] [--keep-book]
+Run: .venv/bin/python bench/eod.py [--loans 100000] [--workers] [--keep-book] [--through D]
+(--through closes each later date through D in this process: month ends, the due date.)
 (--keep-book builds the book once into its own database and closes a copy of it, so the close
 can be timed again after a change without building a million loans again.)
 Needs: PostgreSQL at postgresql://root@127.0.0.1:5432; Redis at 127.0.0.1:6379 for --workers.
@@ -101,6 +102,9 @@ def main() -> None:
     parser.add_argument("--loans", type=int, default=100_000)
     parser.add_argument("--workers", action="store_true", help="also close on 2 workers")
     parser.add_argument("--keep-book", action="store_true", help="build once, close a copy")
+    parser.add_argument(
+        "--through", type=date.fromisoformat, help="then close each date through this one"
+    )
     args = parser.parse_args()
     started = time.perf_counter()
     if args.keep_book:
@@ -117,6 +121,10 @@ def main() -> None:
         print(f"ordinary day, two workers: {DAY + timedelta(days=1)} closed in {two:.1f} s "
               f"({args.loans / two:,.0f} loans/s; 1,000,000 loans: "
               f"{1_000_000 / args.loans * two:.0f} s)")  # fmt: skip
+    day = DAY + timedelta(days=2)
+    while args.through is not None and day <= args.through:  # month ends, due dates
+        _timed(f"{day:%a %d %b}", url, day, args.loans)
+        day += timedelta(days=1)
 
 
 def _timed(what: str, url: str, day: date, loans: int) -> None:
