@@ -66,7 +66,12 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             LoanInstallment,
             (LoanInstallment.loan_id == Loan.id) & (LoanInstallment.due_date == periods.c.due),
         )
-        .where(Loan.status == "active", (Loan.asset_class.is_(None)) | (Loan.asset_class != "NPA"))
+        .where(
+            Loan.id.between(low, high),  # the range on both tables: only the partition is read
+            LoanInstallment.loan_id.between(low, high),
+            Loan.status == "active",
+            (Loan.asset_class.is_(None)) | (Loan.asset_class != "NPA"),
+        )
     ).all()
     figures, entries = [], []
     for loan_id, start, due, interest, through, raised_to in rows:
