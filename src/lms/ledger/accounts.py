@@ -31,6 +31,7 @@ class Account(StrEnum):
     PENAL_INCOME = "penal_income"
     INTEREST_SUSPENSE = "interest_suspense"  # interest on NPA loans, not yet recognised
     PENAL_SUSPENSE = "penal_suspense"  # penal charges on NPA loans, not yet recognised
+    RECEIPTS_SUSPENSE = "receipts_suspense"  # money received, not yet matched to a loan
     UNAPPLIED_FUNDS = "unapplied_funds"  # excess received, owed back to or held for the borrower
     TAX_PAYABLE = "tax_payable"  # GST collected on fees
     THIRD_PARTY_PAYABLE = "third_party_payable"  # insurance, stamp duty collected for others
@@ -52,6 +53,7 @@ ACCOUNT_TYPES: dict[Account, AccountType] = {
     Account.PENAL_INCOME: AccountType.INCOME,
     Account.INTEREST_SUSPENSE: AccountType.LIABILITY,
     Account.PENAL_SUSPENSE: AccountType.LIABILITY,
+    Account.RECEIPTS_SUSPENSE: AccountType.LIABILITY,
     Account.UNAPPLIED_FUNDS: AccountType.LIABILITY,
     Account.TAX_PAYABLE: AccountType.LIABILITY,
     Account.THIRD_PARTY_PAYABLE: AccountType.LIABILITY,

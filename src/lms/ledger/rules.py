@@ -212,6 +212,19 @@ def penal_charge(
     )
 
 
+def receipt_to_suspense(value_date: date, amount: Decimal) -> JournalEntry:
+    """Money received that no loan is known for yet: in the bank, owed to suspense."""
+    lines = [debit(Account.COLLECTION_BANK, amount), credit(Account.RECEIPTS_SUSPENSE, amount)]
+    return _entry("receipt_to_suspense", value_date, None, lines)
+
+
+def suspense_to_loan(value_date: date, amount: Decimal) -> JournalEntry:
+    """Suspense money found a loan: it leaves suspense (the loan's repayment then takes it
+    into the collection account as any repayment does)."""
+    lines = [debit(Account.RECEIPTS_SUSPENSE, amount), credit(Account.COLLECTION_BANK, amount)]
+    return _entry("suspense_to_loan", value_date, None, lines)
+
+
 def refund(loan_id: str, value_date: date, amount: Decimal) -> JournalEntry:
     """Unapplied funds paid back to the borrower from the collection account."""
     return _entry(

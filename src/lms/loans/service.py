@@ -235,8 +235,13 @@ def replayed(
 
 def loan_waterfall(uow: UnitOfWork, loan: Loan) -> Waterfall:
     """The allocation waterfall of the loan's product version."""
+    return loan_waterfall_of(uow, loan.product_id)
+
+
+def loan_waterfall_of(uow: UnitOfWork, product_id: int) -> Waterfall:
+    """The allocation waterfall of a product version."""
     order, future = uow.session.execute(
-        select(Product.waterfall, Product.future_rule).where(Product.id == loan.product_id)
+        select(Product.waterfall, Product.future_rule).where(Product.id == product_id)
     ).one()
     return _waterfall(json.dumps(order), future)
 

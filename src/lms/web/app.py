@@ -24,7 +24,7 @@ from lms.web.errors import install_error_handlers
 
 def create_app(database_url: str) -> FastAPI:
     """The API over the database at `database_url` (already migrated: `lms db upgrade`)."""
-    from lms.web import catalog_routes, routes
+    from lms.web import catalog_routes, payment_routes, routes
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets from its own package: the running
     # product never loads anything from the internet (FastAPI's default /docs uses a CDN).
@@ -36,6 +36,7 @@ def create_app(database_url: str) -> FastAPI:
     install_error_handlers(app)
     app.include_router(catalog_routes.router, prefix="/api/v1")
     app.include_router(routes.router, prefix="/api/v1")
+    app.include_router(payment_routes.router, prefix="/api/v1")
     return app
 
 

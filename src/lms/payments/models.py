@@ -1,0 +1,75 @@
+"""Tables of the payments side: bank statements imported and each of their lines, with what
+became of it (posted to a loan, held in suspense, matched by hand, or a debit not ours).
+
+Guarantees: a statement file is stored once (its SHA-256 is unique); a line is stored once per
+collection account (its key, lms.payments.formats, is unique within the account), so a line in
+two overlapping statements is taken once; lines are never deleted, a line's outcome is only
+moved on (suspense to matched) with who did it and when.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.db import Base, Money
+
+
+class BankStatement(Base):
+    """One statement file imported."""
+
+    __tablename__ = "bank_statements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    account: Mapped[str] = mapped_column(String(64), index=True)  # our collection account
+    format: Mapped[str] = mapped_column(String(16))  # mt940, camt053
+    statement_ref: Mapped[str] = mapped_column(String(64))  # the bank's statement id
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    entries: Mapped[int] = mapped_column(Integer)
+    imported_on: Mapped[date] = mapped_column(Date)  # the business date
+    imported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    imported_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class StatementLine(Base):
+    """One entry of a statement and what became of it."""
+
+    __tablename__ = "statement_lines"
+    __table_args__ = (UniqueConstraint("account", "line_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    statement_id: Mapped[int] = mapped_column(ForeignKey("bank_statements.id"), index=True)
+    account: Mapped[str] = mapped_column(String(64))
+    line_key: Mapped[str] = mapped_column(String(80))
+    value_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    credit: Mapped[bool] = mapped_column(Boolean)
+    reference: Mapped[str] = mapped_column(String(64))  # the UTR, as the payer's bank gave it
+    bank_reference: Mapped[str] = mapped_column(String(64))
+    narration: Mapped[str] = mapped_column(Text)
+    payer_name: Mapped[str] = mapped_column(String(140))
+    payer_account: Mapped[str] = mapped_column(String(64), index=True)
+    paid_into: Mapped[str] = mapped_column(String(64))
+    # posted (to loan_id, automatically), suspense (waiting for a person), matched (by hand),
+    # debit (money out of the account: not a repayment, nothing posted)
+    status: Mapped[str] = mapped_column(String(16), index=True)
+    loan_id: Mapped[int | None] = mapped_column(ForeignKey("loans.id"), index=True)
+    rule: Mapped[str] = mapped_column(String(24))  # the matching rule that named the loan
+    confidence: Mapped[int] = mapped_column(Integer)
+    suggested_loan_id: Mapped[int | None] = mapped_column(Integer)  # below the threshold
+    payment_reference: Mapped[str | None] = mapped_column(String(64))  # the loan event's
+    note: Mapped[str | None] = mapped_column(Text)  # why it is in suspense, or the match note
+    resolved_by: Mapped[str | None] = mapped_column(String(64))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,130 @@
+"""Many payments at once (lms.loans.bulk_payments) leave the book exactly as taking them one by
+one with `record_payment` does: the same events, installments, loan figures, journal and
+restatement marks, on two copies of a 60-loan demo book (all kinds of history) closed daily
+from 26 Nov to 15 Dec (so its dues are raised).
+
+The payments, posted on 16 Dec, one per loan and a few more: what each loan owes at the
+day-end of 16 Dec, half of it, or that plus 100 (held: the full path), one dated 15 Dec
+(before the posting date), a second payment for one loan and one reference used on two
+borrowers' loans (both the full path). The ordinary
+ones are checked to be most of them, so the fast path is really what is compared.
+"""
+
+from __future__ import annotations
+
+import shutil
+from datetime import date
+from decimal import Decimal as D
+from pathlib import Path
+
+import pytest
+from book_setup import sound
+from sqlalchemy import select, text
+
+from lms.batch import calendar
+from lms.batch.runner import close_until
+from lms.db import UnitOfWork, make_engine, make_session_factory
+from lms.db.migrate import upgrade
+from lms.loans import bulk_payments
+from lms.loans.bulk_payments import post_payments
+from lms.loans.demo import build_demo
+from lms.loans.models import Loan
+from lms.loans.repayments import PaymentRequest, record_payment
+from lms.loans.service import loan_state
+
+DAY, CLOSED, LATE = date(2026, 11, 26), date(2026, 12, 15), date(2026, 12, 16)
+QUERIES = {
+    "events": "SELECT loan_id, kind, value_date, amount, reference, channel FROM loan_events",
+    "journal": "SELECT e.loan_id, e.event, e.value_date, e.posting_date, l.account, l.debit,"
+    " l.credit FROM journal_entries e JOIN journal_lines l ON l.entry_id = e.id",
+    "loans": "SELECT id, status, excess, last_event_on, oldest_unpaid_due,"
+    " interest_posted_through, closed_on FROM loans",
+    "installments": "SELECT * FROM loan_installments",
+    "restatements": "SELECT loan_id, from_date FROM loan_restatements",
+}
+
+
+@pytest.fixture(scope="module")
+def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("bulk") / "book.sqlite3"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    engine = make_engine(url)
+    sessions = make_session_factory(engine)
+    build_demo(sessions, loans=60, as_of=DAY, seed=5)
+    with UnitOfWork(sessions) as uow:
+        calendar.set_business_date(uow, DAY)
+        uow.commit()
+    close_until(sessions, CLOSED)
+    engine.dispose()
+    return path
+
+
+def _payments(url: str) -> list[tuple[int, PaymentRequest]]:
+    sessions = make_session_factory(make_engine(url))
+    payments = []
+    with UnitOfWork(sessions) as uow:
+        loans = uow.session.scalars(
+            select(Loan.id).where(Loan.status == "active").order_by(Loan.id)
+        ).all()
+        for k, loan_id in enumerate(loans):
+            state = loan_state(uow, loan_id=loan_id, as_of=LATE)
+            owed = sum((i.unpaid for i in state.installments if i.due_date <= LATE), D(0))
+            amount = [owed, (owed / 2).quantize(D("0.01")), owed + 100][k % 3]
+            if amount <= 0:
+                amount = D("500.00")
+            day = CLOSED if k == 4 else LATE
+            payments.append((loan_id, PaymentRequest(amount, day, f"UTR-{loan_id}", "neft")))
+    first = payments[0][0]
+    payments.append((first, PaymentRequest(D("100.00"), LATE, "UTR-again", "neft")))
+    payments.append((loans[1], PaymentRequest(D("100.00"), LATE, "UTR-twice", "imps")))
+    payments.append((loans[2], PaymentRequest(D("100.00"), LATE, "UTR-twice", "imps")))
+    return payments
+
+
+def _contents(url: str) -> dict[str, list[str]]:
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        found = {
+            name: sorted(repr(tuple(row)) for row in connection.execute(text(query)))
+            for name, query in QUERIES.items()
+        }
+    engine.dispose()
+    return found
+
+
+def test_many_payments_at_once_equal_one_by_one(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    bulk, single = tmp_path / "bulk.sqlite3", tmp_path / "single.sqlite3"
+    shutil.copy(demo, bulk)
+    shutil.copy(demo, single)
+    payments = _payments(f"sqlite:///{single}")
+    refused = []
+    sessions = make_session_factory(make_engine(f"sqlite:///{single}"))
+    for loan_id, request in payments:
+        with UnitOfWork(sessions) as uow:
+            try:
+                record_payment(uow, loan_id=loan_id, request=request, posting_date=LATE)
+                uow.commit()
+            except Exception as exc:  # the same refusals are expected from the bulk path
+                refused.append((loan_id, request.reference, type(exc).__name__))
+    slow = []
+    real = bulk_payments.record_payment
+
+    def counted(*args: object, **kwargs: object) -> object:
+        slow.append(kwargs["loan_id"])
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(bulk_payments, "record_payment", counted)
+    sessions = make_session_factory(make_engine(f"sqlite:///{bulk}"))
+    with UnitOfWork(sessions) as uow:
+        outcomes = post_payments(uow, payments, posting_date=LATE)
+        uow.commit()
+    assert _contents(f"sqlite:///{bulk}") == _contents(f"sqlite:///{single}")
+    assert [(o.loan_id, o.request.reference) for o in outcomes if o.error] == [
+        (loan, ref) for loan, ref, _ in refused
+    ]
+    assert len(payments) - len(slow) >= 10  # the fast path did real work (14 of 47 here)
+    assert len(refused) >= 1  # the reference used on another borrower's loan
+    sound(sessions)
