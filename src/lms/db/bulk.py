@@ -1,6 +1,7 @@
 """Set-based writes of many rows at once, the fastest way each database offers.
 
-`copy_rows` streams rows into a table with PostgreSQL's COPY. `update_rows` updates many rows
+`copy_rows` streams rows into a table with PostgreSQL's COPY; `insert_rows` inserts many rows
+(by COPY on PostgreSQL, ids taken from the sequence first). `update_rows` updates many rows
 by key: on PostgreSQL the new values are copied into a temporary table and applied by one
 UPDATE ... FROM (a million rows in seconds, where one UPDATE per row takes a minute); elsewhere
 one parameterised UPDATE is executed for all the rows.
@@ -15,7 +16,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, update
+from sqlalchemy import Table, bindparam, insert, text, update
 
 from lms.db.uow import UnitOfWork
 
@@ -28,6 +29,47 @@ def copy_rows(uow: UnitOfWork, table: str, columns: Sequence[str], rows: Iterabl
     with connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
         for row in rows:  # a dict is a JSON column's value: COPY takes its text
             copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row])
+
+
+def insert_rows(
+    uow: UnitOfWork, table: Table, rows: Sequence[Mapping[str, Any]], *, ids: bool = False
+) -> list[int]:
+    """Insert `rows` (mappings with the same names) into `table`; with `ids`, their new ids in
+    order (the table's `id` from its sequence). On PostgreSQL many rows go by COPY, the ids
+    taken from the sequence in one query."""
+    if not rows:
+        return []
+    if uow.session.get_bind().dialect.name != "postgresql" or len(rows) < _COPY_FROM:
+        if not ids:
+            uow.session.execute(insert(table), list(rows))
+            return []
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(uow.session.execute(statement, list(rows)).scalars())
+    names = list(rows[0])
+    new: list[int] = []
+    if ids:
+        new = list(
+            uow.session.scalars(
+                text(
+                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id'))"
+                    " FROM generate_series(1, :n)"
+                ),
+                {"n": len(rows)},
+            )
+        )
+        names = ["id", *names]
+    values = ([*([i] if ids else []), *(r[n] for n in rows[0])] for i, r in _numbered(new, rows))
+    copy_rows(uow, table.name, names, values)
+    return new
+
+
+_COPY_FROM = 1_000  # rows: below this, a plain INSERT is as quick
+
+
+def _numbered(
+    ids: list[int], rows: Sequence[Mapping[str, Any]]
+) -> Iterable[tuple[int, Mapping[str, Any]]]:
+    return zip(ids, rows, strict=True) if ids else ((0, r) for r in rows)
 
 
 def update_rows(

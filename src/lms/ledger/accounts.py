@@ -38,6 +38,8 @@ class Account(StrEnum):
     WRITE_OFF_EXPENSE = "write_off_expense"
     PROVISION_EXPENSE = "provision_expense"
     PROVISIONS = "provisions"  # allowance for expected loss (a contra-asset, credit balance)
+    GATEWAY_FEES = "gateway_fees"  # what payment gateways keep of the money they collect
+    INPUT_TAX = "input_tax"  # GST paid on such fees, claimable (input tax credit)
 
 
 ACCOUNT_TYPES: dict[Account, AccountType] = {
@@ -60,4 +62,6 @@ ACCOUNT_TYPES: dict[Account, AccountType] = {
     Account.WRITE_OFF_EXPENSE: AccountType.EXPENSE,
     Account.PROVISION_EXPENSE: AccountType.EXPENSE,
     Account.PROVISIONS: AccountType.ASSET,
+    Account.GATEWAY_FEES: AccountType.EXPENSE,
+    Account.INPUT_TAX: AccountType.ASSET,
 }

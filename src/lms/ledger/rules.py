@@ -225,6 +225,17 @@ def suspense_to_loan(value_date: date, amount: Decimal) -> JournalEntry:
     return _entry("suspense_to_loan", value_date, None, lines)
 
 
+def gateway_fees(settled_on: date, fee: Decimal, tax: Decimal) -> JournalEntry:
+    """A gateway settled the money it collected less its fee and the GST on it: the
+    collections account gets less than the repayments it was debited with."""
+    lines = [
+        debit(Account.GATEWAY_FEES, fee),
+        debit(Account.INPUT_TAX, tax),
+        credit(Account.COLLECTION_BANK, fee + tax),
+    ]
+    return _entry("gateway_fees", settled_on, None, lines)
+
+
 def refund(loan_id: str, value_date: date, amount: Decimal) -> JournalEntry:
     """Unapplied funds paid back to the borrower from the collection account."""
     return _entry(

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, date, datetime
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import insert, select
 
 from lms.db import Base, UnitOfWork
-from lms.db.bulk import copy_rows
+from lms.db.bulk import insert_rows
 from lms.ledger.accounts import Account
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.ledger.rules import JournalEntry, LedgerError, Line, reversal_of
@@ -26,15 +26,12 @@ def post_entry(uow: UnitOfWork, entry: JournalEntry, *, posting_date: date) -> i
 
 
 def post_entries(uow: UnitOfWork, entries: Sequence[JournalEntry], *, posting_date: date) -> int:
-    """Write many entries in two statements (entries with RETURNING, then all their lines);
-    for set-based work such as the daily close. On PostgreSQL, many entries take their ids
-    from the sequence in one query and are streamed with COPY. Returns how many were written."""
+    """Write many entries in two statements (the entries, then all their lines; by COPY on
+    PostgreSQL when there are many); for set-based work such as the daily close. Returns how
+    many were written."""
     if not entries:
         return 0
     now = datetime.now(UTC)
-    if len(entries) >= _COPY_FROM and uow.session.get_bind().dialect.name == "postgresql":
-        _copy_entries(uow, entries, posting_date, now)
-        return len(entries)
     rows = [
         {
             "loan_id": e.loan_id,
@@ -46,9 +43,7 @@ def post_entries(uow: UnitOfWork, entries: Sequence[JournalEntry], *, posting_da
         }
         for e in entries
     ]
-    ids = uow.session.execute(
-        insert(_ENTRIES).returning(_ENTRIES.c.id, sort_by_parameter_order=True), rows
-    ).scalars()
+    ids = insert_rows(uow, _ENTRIES, rows, ids=True)
     lines = [
         {
             "entry_id": entry_id,
@@ -60,42 +55,8 @@ def post_entries(uow: UnitOfWork, entries: Sequence[JournalEntry], *, posting_da
         for entry_id, entry in zip(ids, entries, strict=True)
         for line in entry.lines
     ]
-    uow.session.execute(_INSERT_LINES, lines)
+    insert_rows(uow, _LINES, lines)
     return len(entries)
-
-
-_COPY_FROM = 1_000  # entries: below this, plain INSERTs are as quick
-
-
-def _copy_entries(
-    uow: UnitOfWork, entries: Sequence[JournalEntry], posting_date: date, now: datetime
-) -> None:
-    ids = uow.session.scalars(
-        text(
-            "SELECT nextval(pg_get_serial_sequence('journal_entries', 'id'))"
-            " FROM generate_series(1, :n)"
-        ),
-        {"n": len(entries)},
-    ).all()
-    copy_rows(
-        uow,
-        "journal_entries",
-        ("id", "loan_id", "event", "value_date", "posting_date", "created_at"),
-        (
-            (i, e.loan_id, e.event, e.value_date, posting_date, now)
-            for i, e in zip(ids, entries, strict=True)
-        ),
-    )
-    copy_rows(
-        uow,
-        "journal_lines",
-        ("entry_id", "loan_id", "account", "debit", "credit"),
-        (
-            (i, e.loan_id, line.account.value, line.debit, line.credit)
-            for i, e in zip(ids, entries, strict=True)
-            for line in e.lines
-        ),
-    )
 
 
 def reverse_entry(uow: UnitOfWork, entry_id: int, *, posting_date: date, value_date: date) -> int:
@@ -129,7 +90,8 @@ def load_entry(uow: UnitOfWork, entry_id: int) -> JournalEntry:
 
 
 _ENTRIES = Base.metadata.tables["journal_entries"]
-_INSERT_LINES = insert(Base.metadata.tables["journal_lines"])
+_LINES = Base.metadata.tables["journal_lines"]
+_INSERT_LINES = insert(_LINES)
 
 
 def _write(uow: UnitOfWork, entry: JournalEntry, posting_date: date, reverses: int | None) -> int:

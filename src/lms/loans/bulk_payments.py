@@ -13,8 +13,10 @@ and oldest unpaid due date, the journal entries, and a restatement mark for a pa
 before the posting date (the next close restates the days between).
 
 Guarantees: the result for each payment is the one `record_payment` gives (a test compares the
-two on the same book); a payment that fails (a conflict, invalid input) writes nothing and is
-reported with its reason, and the others go on; loans are locked in id order.
+two on the same book); a payment it refuses (a conflict, invalid input) writes nothing and is
+reported with its reason, and the others go on; an error it finds only while replaying a
+loan (a broken history) fails the whole batch, which then writes nothing. Loans are locked in
+id order.
 """
 
 from __future__ import annotations
@@ -26,16 +28,15 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import case, func, select
 
 from lms.core.allocation import Bucket, Component, Owed, Part, Waterfall, allocate
 from lms.db import UnitOfWork
-from lms.db.bulk import update_rows
+from lms.db.bulk import insert_rows, update_rows
 from lms.ledger import rules
 from lms.ledger.service import post_entries
-from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import Loan, LoanEvent, LoanInstallment, LoanRestatement
-from lms.loans.repayments import PaymentRequest, record_payment
+from lms.loans.repayments import PaymentRequest, payment_refusal, record_payment
 from lms.loans.service import loan_waterfall_of
 
 _CHUNK = 5_000  # ids per IN list
@@ -81,15 +82,13 @@ def post_payments(
 def _one_by_one(
     uow: UnitOfWork, loan_id: int, request: PaymentRequest, posting_date: date
 ) -> Outcome:
-    savepoint = uow.session.begin_nested()
-    try:
-        event, new = record_payment(
-            uow, loan_id=loan_id, request=request, posting_date=posting_date
-        )
-    except (ConflictError, InvalidError, NotFoundError) as exc:
-        savepoint.rollback()
-        return Outcome(loan_id, request, None, False, str(exc))
-    savepoint.commit()
+    """Through `record_payment`, refused without writing anything if it would refuse it (no
+    savepoint per payment: PostgreSQL keeps a lock for each until the end, and a statement
+    may hold tens of thousands)."""
+    refusal = payment_refusal(uow, loan_id=loan_id, request=request, posting_date=posting_date)
+    if refusal is not None:
+        return Outcome(loan_id, request, None, False, refusal)
+    event, new = record_payment(uow, loan_id=loan_id, request=request, posting_date=posting_date)
     return Outcome(loan_id, request, event.id, new)
 
 
@@ -124,35 +123,44 @@ def _ordinary(
         and wanted[k].value_date >= row["last_event_on"]
         and wanted[k].amount % row["step"] == 0
     }
-    rows = _installments(uow, list(plain))
     found = []
-    for loan_id, row in plain.items():
-        settled = _settle(loan_id, wanted[loan_id], row, rows.get(loan_id, []))
-        if settled is not None:
-            found.append(settled)
+    for day in sorted({wanted[k].value_date for k in plain}):
+        on_day = [k for k in plain if wanted[k].value_date == day]
+        rows, dates = _installments(uow, on_day, day)
+        for loan_id in on_day:
+            settled = _settle(
+                loan_id, wanted[loan_id], plain[loan_id], rows.get(loan_id, []), dates[loan_id]
+            )
+            if settled is not None:
+                found.append(settled)
     return found
 
 
 def _settle(
-    loan_id: int, request: PaymentRequest, loan: dict[str, Any], rows: list[tuple[Any, ...]]
+    loan_id: int,
+    request: PaymentRequest,
+    loan: dict[str, Any],
+    rows: list[tuple[Any, ...]],
+    dates: tuple[date | None, date | None],
 ) -> _Ordinary | None:
-    """The payment's parts if it is ordinary for this loan, else None."""
+    """The payment's parts if it is ordinary for this loan, else None. `rows`: its unpaid
+    installments due by the value date; `dates`: its last due date by then and its next
+    unpaid one after."""
     day = request.value_date
     waterfall: Waterfall = loan["waterfall"]
     if any(bucket is Bucket.IN_ADVANCE for bucket, _ in waterfall.order):
         return None
-    raised = loan["interest_posted_through"]
-    if any(due <= day and (raised is None or due > raised) for _, due, *_ in rows):
+    raised, (last_due, next_due) = loan["interest_posted_through"], dates
+    if last_due is not None and (raised is None or last_due > raised):
         return None  # dues to raise first: the full path does that
     owed = []
     for number, due, principal, interest, principal_paid, interest_paid in rows:
-        if due <= day:
-            for component, left in (
-                (Component.INTEREST, interest - interest_paid),
-                (Component.PRINCIPAL, principal - principal_paid),
-            ):
-                if left > 0:
-                    owed.append(Owed(number, due, component, left))
+        for component, left in (
+            (Component.INTEREST, interest - interest_paid),
+            (Component.PRINCIPAL, principal - principal_paid),
+        ):
+            if left > 0:
+                owed.append(Owed(number, due, component, left))
     if request.amount > sum((o.amount for o in owed), Decimal(0)):
         return None  # something would be held, or the loan would close
     parts, _ = allocate(request.amount, owed, day, waterfall)
@@ -164,10 +172,11 @@ def _settle(
         else:
             paid[part.installment] = (principal_paid, interest_paid + part.amount)
     unpaid = [due for n, due, p, i, *_ in rows if p + i > sum(paid[n])]
-    if not unpaid:
+    if not unpaid and next_due is None:
         return None  # it repays everything: the full path closes the loan
     changed = {part.installment for part in parts}
-    return _Ordinary(loan_id, request, parts, {n: paid[n] for n in changed}, min(unpaid))
+    oldest = min(unpaid) if unpaid else next_due
+    return _Ordinary(loan_id, request, parts, {n: paid[n] for n in changed}, oldest)
 
 
 def _loans(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -238,9 +247,18 @@ def _references_taken(uow: UnitOfWork, references: list[str]) -> set[str]:
     return found
 
 
-def _installments(uow: UnitOfWork, loans: list[int]) -> dict[int, list[tuple[Any, ...]]]:
-    found: dict[int, list[tuple[Any, ...]]] = {}
+def _installments(
+    uow: UnitOfWork, loans: list[int], day: date
+) -> tuple[dict[int, list[tuple[Any, ...]]], dict[int, tuple[date | None, date | None]]]:
+    """The loans' unpaid installments due by `day`; and per loan its last due date by `day`
+    and its next unpaid due date after it (summed in the database: only the rows that matter
+    come back)."""
+    rows: dict[int, list[tuple[Any, ...]]] = {}
+    dates: dict[int, tuple[date | None, date | None]] = dict.fromkeys(loans, (None, None))
+    paid = LoanInstallment.principal_paid + LoanInstallment.interest_paid
+    unpaid = LoanInstallment.principal + LoanInstallment.interest > paid
     for start in range(0, len(loans), _CHUNK):
+        chunk = loans[start : start + _CHUNK]
         for loan_id, *row in uow.session.execute(
             select(
                 LoanInstallment.loan_id,
@@ -251,11 +269,23 @@ def _installments(uow: UnitOfWork, loans: list[int]) -> dict[int, list[tuple[Any
                 LoanInstallment.principal_paid,
                 LoanInstallment.interest_paid,
             )
-            .where(LoanInstallment.loan_id.in_(loans[start : start + _CHUNK]))
+            .where(LoanInstallment.loan_id.in_(chunk), LoanInstallment.due_date <= day, unpaid)
             .order_by(LoanInstallment.loan_id, LoanInstallment.number)
         ):
-            found.setdefault(loan_id, []).append(tuple(row))
-    return found
+            rows.setdefault(loan_id, []).append(tuple(row))
+        for loan_id, last, following in uow.session.execute(
+            select(
+                LoanInstallment.loan_id,
+                func.max(case((LoanInstallment.due_date <= day, LoanInstallment.due_date))),
+                func.min(
+                    case(((LoanInstallment.due_date > day) & unpaid, LoanInstallment.due_date))
+                ),
+            )
+            .where(LoanInstallment.loan_id.in_(chunk))
+            .group_by(LoanInstallment.loan_id)
+        ):
+            dates[loan_id] = (last, following)
+    return rows, dates
 
 
 def _write(
@@ -265,8 +295,9 @@ def _write(
     if not ordinary:
         return {}
     now = datetime.now(UTC)
-    events = uow.session.execute(
-        insert(_EVENTS).returning(_EVENTS.c.id, sort_by_parameter_order=True),
+    events = insert_rows(
+        uow,
+        _EVENTS,
         [
             {
                 "loan_id": o.loan_id,
@@ -279,7 +310,8 @@ def _write(
             }
             for o in ordinary
         ],
-    ).scalars()
+        ids=True,
+    )
     ids = {(o.loan_id, o.request.reference): e for o, e in zip(ordinary, events, strict=True)}
     paid = [
         {"loan_id": o.loan_id, "number": n, "principal_paid": p, "interest_paid": i}
@@ -305,6 +337,5 @@ def _write(
         for o in ordinary
         if o.request.value_date < posting_date
     ]
-    if backdated:
-        uow.session.execute(insert(LoanRestatement.metadata.tables["loan_restatements"]), backdated)
+    insert_rows(uow, LoanRestatement.metadata.tables["loan_restatements"], backdated)
     return ids

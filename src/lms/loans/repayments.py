@@ -52,11 +52,7 @@ def record_payment(
     repeated = _repeated(uow, loan, request)
     if repeated is not None:
         return repeated, False
-    _check(uow, loan, request)
-    if request.value_date > posting_date:
-        raise InvalidError(
-            [("value_date", f"is after the posting date {posting_date}: money not yet received")]
-        )
+    _check(uow, loan, request, posting_date)
     event = LoanEvent(
         loan_id=loan.id,
         kind=request.kind,
@@ -253,7 +249,21 @@ def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent
     return None
 
 
-def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> None:
+def payment_refusal(
+    uow: UnitOfWork, *, loan_id: int, request: PaymentRequest, posting_date: date
+) -> str | None:
+    """Why `record_payment` would refuse this payment before writing anything (a missing or
+    closed loan, a conflicting reference, bad input), or None; the loan is locked."""
+    try:
+        loan = locked_loan(uow, loan_id)
+        if _repeated(uow, loan, request) is None:
+            _check(uow, loan, request, posting_date)
+    except (ConflictError, InvalidError, NotFoundError) as exc:
+        return str(exc)
+    return None
+
+
+def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest, posting_date: date) -> None:
     if loan.status != "active":
         raise ConflictError(f"loan {loan.id} is {loan.status}; payments need an active loan")
     if request.amount <= 0:
@@ -266,6 +276,10 @@ def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> None:
     assert loan.disbursed_on is not None
     if request.value_date < loan.disbursed_on:
         raise InvalidError([("value_date", f"is before the disbursement on {loan.disbursed_on}")])
+    if request.value_date > posting_date:
+        raise InvalidError(
+            [("value_date", f"is after the posting date {posting_date}: money not yet received")]
+        )
 
 
 def _post_dues_and_excess(

@@ -73,3 +73,55 @@ class StatementLine(Base):
     note: Mapped[str | None] = mapped_column(Text)  # why it is in suspense, or the match note
     resolved_by: Mapped[str | None] = mapped_column(String(64))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PaymentOrder(Base):
+    """An order created at a payment gateway for a loan's repayment (a checkout link)."""
+
+    __tablename__ = "payment_orders"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gateway: Mapped[str] = mapped_column(String(16))
+    order_ref: Mapped[str] = mapped_column(String(64), unique=True)  # the gateway's order id
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    receipt: Mapped[str] = mapped_column(String(40))  # our reference, sent to the gateway
+    status: Mapped[str] = mapped_column(String(16))  # created, paid
+    payment_ref: Mapped[str | None] = mapped_column(String(64))  # the gateway's payment id
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class GatewayEvent(Base):
+    """A webhook delivery taken (each event once: the gateway retries, and may send several
+    events for one payment)."""
+
+    __tablename__ = "gateway_events"
+    __table_args__ = (UniqueConstraint("gateway", "event_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gateway: Mapped[str] = mapped_column(String(16))
+    event_key: Mapped[str] = mapped_column(String(80))  # the gateway's event id, or the body's hash
+    event: Mapped[str] = mapped_column(String(40))
+    outcome: Mapped[str] = mapped_column(String(16))  # posted, repeat, ignored, unknown_order
+    payment_ref: Mapped[str | None] = mapped_column(String(64))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class GatewaySettlement(Base):
+    """One payment of a gateway's settlement report and how it compares with the book."""
+
+    __tablename__ = "gateway_settlements"
+    __table_args__ = (UniqueConstraint("gateway", "settlement_ref", "payment_ref"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    gateway: Mapped[str] = mapped_column(String(16))
+    settlement_ref: Mapped[str] = mapped_column(String(64))
+    payment_ref: Mapped[str] = mapped_column(String(64), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    fee: Mapped[Decimal] = mapped_column(Money)
+    tax: Mapped[Decimal] = mapped_column(Money)
+    settled_on: Mapped[date] = mapped_column(Date)
+    # matched (the book took this payment, same amount), amount_differs, unknown (not in the book)
+    status: Mapped[str] = mapped_column(String(16))
+    loan_id: Mapped[int | None] = mapped_column(Integer)

@@ -21,10 +21,11 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from lms.core.matching import NO_MATCH, Candidate, Credit, Match, MatchIndex, match
 from lms.db import UnitOfWork
+from lms.db.bulk import insert_rows
 from lms.ledger import rules
 from lms.ledger.service import post_entries, post_entry
 from lms.loans.bulk_payments import post_payments
@@ -91,8 +92,7 @@ def import_statement(
     outcome = _post(uow, credits, matches, posting_date)
     lines = [_line(row.id, statement, e, *outcome.get(e.key, _DEBIT)) for e in new]
     _suspend(uow, [(e, line) for e, line in zip(new, lines, strict=True)], posting_date)
-    for start in range(0, len(lines), _CHUNK):
-        uow.session.execute(insert(_LINES), lines[start : start + _CHUNK])
+    insert_rows(uow, _LINES, lines)
     posted = sum(1 for line in lines if line["status"] == "posted")
     held = sum(1 for line in lines if line["status"] == "suspense")
     return ImportResult(

@@ -6,14 +6,25 @@ Guarantee: a route commits only after its service returned; an import is one tra
 from __future__ import annotations
 
 from dataclasses import asdict
+from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from lms.loans.errors import NotFoundError
+from lms.payments.gateway import PaymentGateway, gateway_named
+from lms.payments.gateway_service import (
+    SignatureError,
+    create_payment_order,
+    import_settlement,
+    receive_webhook,
+)
 from lms.payments.models import StatementLine
 from lms.payments.reconcile import import_statement, match_by_hand, suspense_lines
 from lms.web.app import UnitOfWorkDep, today
+from lms.web.errors import problem
 
 router = APIRouter()
 
@@ -34,6 +45,61 @@ async def upload_statement(
     if result.repeated:
         response.status_code = status.HTTP_200_OK
     return asdict(result)
+
+
+class OrderIn(BaseModel):
+    model_config = {"extra": "forbid"}
+
+    amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
+    gateway: Literal["razorpay"] = "razorpay"
+
+
+@router.post("/loans/{loan_id}/payment-orders", status_code=status.HTTP_201_CREATED)
+def create_order(loan_id: int, body: OrderIn, uow: UnitOfWorkDep) -> dict[str, object]:
+    """An order at the payment gateway for a repayment of the loan (the borrower pays it at
+    the gateway's checkout; its webhook posts the repayment)."""
+    order = create_payment_order(
+        uow, gateway_named(body.gateway), loan_id=loan_id, amount=body.amount
+    )
+    uow.commit()
+    return {"order_ref": order.order_ref, "gateway": order.gateway, "loan_id": loan_id,
+            "amount": str(order.amount.quantize(Decimal("0.01"))), "receipt": order.receipt}  # fmt: skip
+
+
+@router.post("/gateways/{name}/webhook")
+async def gateway_webhook(name: str, request: Request, uow: UnitOfWorkDep) -> Response:
+    """A gateway's webhook: verified by its signature (401 if it does not verify, nothing
+    written), each event taken once, each payment posted once."""
+    gateway = _gateway(name)
+    body = await request.body()
+    try:
+        result = receive_webhook(
+            uow, gateway, body=body,
+            signature=request.headers.get(gateway.signature_header, ""),
+            event_id=request.headers.get(gateway.event_header), posting_date=today(uow),
+        )  # fmt: skip
+    except SignatureError as exc:
+        return problem(401, "Unauthorized", str(exc))
+    uow.commit()
+    return JSONResponse(asdict(result))
+
+
+@router.post("/gateways/{name}/settlements")
+async def gateway_settlement(name: str, request: Request, uow: UnitOfWorkDep) -> dict[str, object]:
+    """A gateway's settlement report (its file as the body): each payment compared with the
+    book, the fees it kept booked; the same report again adds nothing."""
+    result = import_settlement(
+        uow, _gateway(name), content=await request.body(), posting_date=today(uow)
+    )
+    uow.commit()
+    return {k: str(v) if isinstance(v, Decimal) else v for k, v in asdict(result).items()}
+
+
+def _gateway(name: str) -> PaymentGateway:
+    try:
+        return gateway_named(name)
+    except KeyError:
+        raise NotFoundError("gateway", name) from None
 
 
 @router.get("/statement-lines")
