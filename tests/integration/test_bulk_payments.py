@@ -18,19 +18,21 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from book_setup import sound
-from sqlalchemy import select, text
+from book_setup import open_book, sound
+from sqlalchemy import Engine, select, text
 
 from lms.batch import calendar
 from lms.batch.runner import close_until
 from lms.db import UnitOfWork, make_engine, make_session_factory
 from lms.db.migrate import upgrade
+from lms.ledger.check import account_balances
 from lms.loans import bulk_payments
 from lms.loans.bulk_payments import post_payments
 from lms.loans.demo import build_demo
 from lms.loans.models import Loan
+from lms.loans.onboarding import LoanRequest, onboard_loan
 from lms.loans.repayments import PaymentRequest, record_payment
-from lms.loans.service import loan_state
+from lms.loans.service import disburse_loan, loan_state
 
 DAY, CLOSED, LATE = date(2026, 11, 26), date(2026, 12, 15), date(2026, 12, 16)
 QUERIES = {
@@ -127,4 +129,46 @@ def test_many_payments_at_once_equal_one_by_one(
     ]
     assert len(payments) - len(slow) >= 10  # the fast path did real work (14 of 47 here)
     assert len(refused) >= 1  # the reference used on another borrower's loan
+    sound(sessions)
+
+
+def test_a_payment_that_repays_the_loan_closes_it_as_one_by_one(
+    db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two identical loans of 10,000 at 12 % for 2 months from 1 Sep 2026, both dues raised
+    by the close; each repaid in full on 2 Nov, one through the bulk path (fast: no replay)
+    and one by `record_payment`: both close on 2 Nov with the same ledger."""
+    sessions = open_book(db_url, engine, customers=({"name": "A"}, {"name": "B"}))
+    start = date(2026, 9, 1)
+    with UnitOfWork(sessions) as uow:
+        for k in (1, 2):
+            request = LoanRequest(f"L{k}", "PUN01", k, "PL", D(10000), D(12), 2, start)
+            disburse_loan(uow, loan_id=onboard_loan(uow, request=request).id, posting_date=start)
+        calendar.set_business_date(uow, start)
+        uow.commit()
+    close_until(sessions, date(2026, 11, 1))
+    day = date(2026, 11, 2)
+    with UnitOfWork(sessions) as uow:
+        owed = sum((i.unpaid for i in loan_state(uow, loan_id=1, as_of=day).installments), D(0))
+    monkeypatch.setattr(bulk_payments, "record_payment", None)  # the fast path only
+    with UnitOfWork(sessions) as uow:
+        [outcome] = post_payments(
+            uow, [(1, PaymentRequest(owed, day, "ALL-1", "neft"))], posting_date=day
+        )
+        uow.commit()
+    monkeypatch.undo()
+    with UnitOfWork(sessions) as uow:
+        record_payment(
+            uow, loan_id=2, request=PaymentRequest(owed, day, "ALL-2", "neft"), posting_date=day
+        )
+        uow.commit()
+    with UnitOfWork(sessions) as uow:
+        loans = [uow.session.get(Loan, k) for k in (1, 2)]
+        figures = [
+            (x.status, x.closed_on, x.oldest_unpaid_due, x.last_event_on) for x in loans if x
+        ]
+        ledgers = [account_balances(uow.session, str(k)) for k in (1, 2)]
+    assert outcome.error is None and owed == D("10150.25")  # interest 100.00 + 50.25
+    assert figures == [("closed", day, None, day)] * 2
+    assert ledgers[0] == ledgers[1]
     sound(sessions)

@@ -51,7 +51,7 @@ SEEN: list[dict[str, Any]] = []
 class _Orders(BaseHTTPRequestHandler):
     """Razorpay's POST /v1/orders, as documented: basic auth, amounts in paise."""
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         wanted = "Basic " + base64.b64encode(b"rzp_test_key:rzp_test_secret").decode()
         if self.path != "/v1/orders" or self.headers.get("Authorization") != wanted:
@@ -79,7 +79,9 @@ def razorpay() -> Iterator[Razorpay]:
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Orders)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield Razorpay("rzp_test_key", "rzp_test_secret", SECRET, f"http://127.0.0.1:{server.server_port}")
+    yield Razorpay(
+        "rzp_test_key", "rzp_test_secret", SECRET, f"http://127.0.0.1:{server.server_port}"
+    )
     server.shutdown()
 
 
@@ -88,7 +90,9 @@ def book(db_url: str, engine: Engine) -> sessionmaker[Session]:
     sessions = open_book(db_url, engine, customers=({"name": "Ravi Kumar"},))
     with UnitOfWork(sessions) as uow:
         request = LoanRequest("PL-1", "PUN01", 1, "PL", D(100000), D(12), 12, date(2026, 9, 26))
-        disburse_loan(uow, loan_id=onboard_loan(uow, request=request).id, posting_date=date(2026, 9, 26))
+        disburse_loan(
+            uow, loan_id=onboard_loan(uow, request=request).id, posting_date=date(2026, 9, 26)
+        )
         calendar.set_business_date(uow, DAY)
         uow.commit()
     return sessions
@@ -113,7 +117,9 @@ def _order(sessions: sessionmaker[Session], razorpay: Razorpay) -> str:
         return order.order_ref
 
 
-def _deliver(sessions: sessionmaker[Session], gateway: Razorpay, body: bytes, event: str) -> WebhookResult:
+def _deliver(
+    sessions: sessionmaker[Session], gateway: Razorpay, body: bytes, event: str
+) -> WebhookResult:
     with UnitOfWork(sessions) as uow:
         result = receive_webhook(uow, gateway, body=body, signature=_signed(body), event_id=event,
                                  posting_date=DAY)  # fmt: skip
@@ -123,10 +129,17 @@ def _deliver(sessions: sessionmaker[Session], gateway: Razorpay, body: bytes, ev
 
 def _payments(sessions: sessionmaker[Session]) -> int:
     with UnitOfWork(sessions) as uow:
-        return int(uow.session.scalar(select(func.count()).select_from(LoanEvent).where(LoanEvent.kind == "payment")) or 0)
+        return int(
+            uow.session.scalar(
+                select(func.count()).select_from(LoanEvent).where(LoanEvent.kind == "payment")
+            )
+            or 0
+        )
 
 
-def test_an_order_its_webhook_and_a_forged_one(book: sessionmaker[Session], razorpay: Razorpay) -> None:
+def test_an_order_its_webhook_and_a_forged_one(
+    book: sessionmaker[Session], razorpay: Razorpay
+) -> None:
     """The order goes to the gateway in paise with our receipt; the captured payment's
     webhook pays October's EMI (its value date, 26 Nov in India, is the payment's time);
     a body with a wrong signature is refused and writes nothing."""
@@ -190,7 +203,9 @@ SETTLEMENT = (
 )
 
 
-def test_the_settlement_report_and_its_fees(book: sessionmaker[Session], razorpay: Razorpay) -> None:
+def test_the_settlement_report_and_its_fees(
+    book: sessionmaker[Session], razorpay: Razorpay
+) -> None:
     """pay_T0001 is in the book with the same amount: matched; pay_UNKNOWN is not; the refund
     row is no repayment. The fees the gateway kept, 177.70 + 10.00 with GST 31.99 + 1.80, are
     booked once; the same report again adds nothing."""
@@ -211,7 +226,9 @@ def test_the_settlement_report_and_its_fees(book: sessionmaker[Session], razorpa
     sound(book)
 
 
-def test_the_api(book: sessionmaker[Session], db_url: str, razorpay: Razorpay, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_api(
+    book: sessionmaker[Session], db_url: str, razorpay: Razorpay, monkeypatch: pytest.MonkeyPatch
+) -> None:
     for name, value in (("KEY_ID", "rzp_test_key"), ("KEY_SECRET", "rzp_test_secret"),
                         ("WEBHOOK_SECRET", SECRET), ("URL", razorpay.base_url)):  # fmt: skip
         monkeypatch.setenv(f"LMS_RAZORPAY_{name}", value)

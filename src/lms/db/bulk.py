@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Table, bindparam, insert, text, update
+from sqlalchemy import ARRAY, Table, any_, bindparam, insert, literal, text, update
 
 from lms.db.uow import UnitOfWork
 
@@ -70,6 +70,14 @@ def _numbered(
     ids: list[int], rows: Sequence[Mapping[str, Any]]
 ) -> Iterable[tuple[int, Mapping[str, Any]]]:
     return zip(ids, rows, strict=True) if ids else ((0, r) for r in rows)
+
+
+def among(uow: UnitOfWork, column: Any, values: Sequence[Any]) -> Any:
+    """`column IN values`, as one array parameter on PostgreSQL (`= ANY(...)`): a list of
+    thousands of values is then sent as one value, not thousands of placeholders."""
+    if uow.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(values), ARRAY(column.type)))
+    return column.in_(list(values))
 
 
 def update_rows(

@@ -5,8 +5,8 @@ An ordinary payment is one the loan's stored state settles without a replay: the
 for its loan in the batch, on an active loan that is not an NPA, holds no unapplied funds and
 was never charged (no fee or penal event), whose dues are raised through the value date, dated
 on or after the loan's last event, with a reference never used before, a multiple of the loan's
-precision, and no more than the loan owes by its value date (so nothing is held and the loan
-does not close). Its parts are what the waterfall (lms.core.allocation) gives over the stored
+precision, and no more than the loan owes by its value date (so nothing is held; paying all
+of it on a loan with nothing left to fall due closes the loan that day). Its parts are what the waterfall (lms.core.allocation) gives over the stored
 unpaid installments, exactly as a replay would give them; they are written for the whole batch
 in a few statements: the payment events, the installments' paid amounts, the loans' last event
 and oldest unpaid due date, the journal entries, and a restatement mark for a payment dated
@@ -32,14 +32,14 @@ from sqlalchemy import case, func, select
 
 from lms.core.allocation import Bucket, Component, Owed, Part, Waterfall, allocate
 from lms.db import UnitOfWork
-from lms.db.bulk import insert_rows, update_rows
+from lms.db.bulk import among, insert_rows, update_rows
 from lms.ledger import rules
 from lms.ledger.service import post_entries
 from lms.loans.models import Loan, LoanEvent, LoanInstallment, LoanRestatement
 from lms.loans.repayments import PaymentRequest, payment_refusal, record_payment
 from lms.loans.service import loan_waterfall_of
 
-_CHUNK = 5_000  # ids per IN list
+_CHUNK = 20_000  # ids per query
 _EVENTS = LoanEvent.metadata.tables["loan_events"]
 _INSTALLMENTS = LoanInstallment.metadata.tables["loan_installments"]
 _LOANS = Loan.metadata.tables["loans"]
@@ -60,7 +60,7 @@ class _Ordinary:
     request: PaymentRequest
     parts: tuple[Part, ...]
     paid: dict[int, tuple[Decimal, Decimal]]  # installment: (principal, interest) paid after
-    oldest_unpaid: date | None
+    oldest_unpaid: date | None  # None: it repays the loan, which closes on the value date
 
 
 def post_payments(
@@ -172,8 +172,6 @@ def _settle(
         else:
             paid[part.installment] = (principal_paid, interest_paid + part.amount)
     unpaid = [due for n, due, p, i, *_ in rows if p + i > sum(paid[n])]
-    if not unpaid and next_due is None:
-        return None  # it repays everything: the full path closes the loan
     changed = {part.installment for part in parts}
     oldest = min(unpaid) if unpaid else next_due
     return _Ordinary(loan_id, request, parts, {n: paid[n] for n in changed}, oldest)
@@ -194,9 +192,9 @@ def _loans(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, Any]]:
                 Loan.last_event_on,
                 Loan.interest_posted_through,
                 Loan.product_id,
-                Loan.terms,
+                Loan.terms["precision"].label("precision"),
             )
-            .where(Loan.id.in_(chunk))
+            .where(among(uow, Loan.id, chunk))
             .order_by(Loan.id)
             .with_for_update()
         ).mappings():
@@ -205,15 +203,16 @@ def _loans(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, Any]]:
                 waterfalls[product] = loan_waterfall_of(uow, product)
             found[row["id"]] = {
                 **row,
-                "step": _step(row["terms"]),
+                "step": _step(row["precision"]),
                 "waterfall": waterfalls[product],
             }
     return found
 
 
-def _step(spec: dict[str, Any]) -> Decimal:
-    """The loan's precision step (its amounts are multiples of it)."""
-    precision = spec.get("precision", "0.01")
+def _step(precision: Any) -> Decimal:
+    """The loan's precision step (its amounts are multiples of it), from its terms' value."""
+    if precision is None:
+        return Decimal("0.01")
     return Decimal(str(precision["step"] if isinstance(precision, dict) else precision))
 
 
@@ -223,7 +222,7 @@ def _with_events(uow: UnitOfWork, loans: list[int], kinds: tuple[str, ...]) -> s
         found.update(
             uow.session.scalars(
                 select(LoanEvent.loan_id)
-                .where(LoanEvent.loan_id.in_(loans[start : start + _CHUNK]))
+                .where(among(uow, LoanEvent.loan_id, loans[start : start + _CHUNK]))
                 .where(LoanEvent.kind.in_(kinds))
             )
         )
@@ -238,7 +237,7 @@ def _references_taken(uow: UnitOfWork, references: list[str]) -> set[str]:
             r
             for r in uow.session.scalars(
                 select(LoanEvent.reference).where(
-                    LoanEvent.reference.in_(references[start : start + _CHUNK]),
+                    among(uow, LoanEvent.reference, references[start : start + _CHUNK]),
                     LoanEvent.kind.in_(("payment", "prepayment")),
                 )
             )
@@ -269,7 +268,8 @@ def _installments(
                 LoanInstallment.principal_paid,
                 LoanInstallment.interest_paid,
             )
-            .where(LoanInstallment.loan_id.in_(chunk), LoanInstallment.due_date <= day, unpaid)
+            .where(among(uow, LoanInstallment.loan_id, chunk), LoanInstallment.due_date <= day)
+            .where(unpaid)
             .order_by(LoanInstallment.loan_id, LoanInstallment.number)
         ):
             rows.setdefault(loan_id, []).append(tuple(row))
@@ -281,7 +281,7 @@ def _installments(
                     case(((LoanInstallment.due_date > day) & unpaid, LoanInstallment.due_date))
                 ),
             )
-            .where(LoanInstallment.loan_id.in_(chunk))
+            .where(among(uow, LoanInstallment.loan_id, chunk))
             .group_by(LoanInstallment.loan_id)
         ):
             dates[loan_id] = (last, following)
@@ -324,6 +324,8 @@ def _write(
             "id": o.loan_id,
             "last_event_on": o.request.value_date,
             "oldest_unpaid_due": o.oldest_unpaid,
+            "status": "active" if o.oldest_unpaid else "closed",
+            "closed_on": None if o.oldest_unpaid else o.request.value_date,
         }
         for o in ordinary
     ]

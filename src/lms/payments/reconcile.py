@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 
 from lms.core.matching import NO_MATCH, Candidate, Credit, Match, MatchIndex, match
 from lms.db import UnitOfWork
-from lms.db.bulk import insert_rows
+from lms.db.bulk import among, insert_rows
 from lms.ledger import rules
 from lms.ledger.service import post_entries, post_entry
 from lms.loans.bulk_payments import post_payments
@@ -112,7 +112,7 @@ def _not_taken(uow: UnitOfWork, statement: Statement) -> list[Entry]:
             uow.session.scalars(
                 select(StatementLine.line_key).where(
                     StatementLine.account == statement.account[:64],
-                    StatementLine.line_key.in_(keys[start : start + _CHUNK]),
+                    among(uow, StatementLine.line_key, keys[start : start + _CHUNK]),
                 )
             )
         )
