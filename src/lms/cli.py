@@ -31,7 +31,7 @@ from lms.loans.render import (
 )
 from lms.loans.scenario import load_scenario
 from lms.loans.spec import SpecError, load_spec
-from lms.payments.cli import statement_app
+from lms.payments.cli import nach_app, notices_app, statement_app
 
 app = typer.Typer(
     name="lms",
@@ -129,6 +129,8 @@ db_app = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(eod_app, name="eod")
 app.add_typer(statement_app, name="statement")
+app.add_typer(nach_app, name="nach")
+app.add_typer(notices_app, name="notices")
 app.command("worker", help=worker_help)(worker)
 
 DatabaseOption = Annotated[

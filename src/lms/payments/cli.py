@@ -93,3 +93,85 @@ def match_line(
             raise typer.Exit(2) from None
         uow.commit()
     typer.echo(f"line {line}: posted to loan {loan}")
+
+
+nach_app = typer.Typer(
+    help="NACH / eNACH: the presentation file and the bank's response.", no_args_is_help=True
+)
+
+
+@nach_app.command("file")
+def nach_file(
+    out: Annotated[Path, typer.Option(help="Where to write the file (a directory: its own name).")],
+    database_url: DatabaseOption = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="Settlement date (default: business date).")
+    ] = None,
+    sponsor_ifsc: Annotated[str, typer.Option(envvar="LMS_NACH_SPONSOR_IFSC")] = "HDFC0000001",
+    user_code: Annotated[str, typer.Option(envvar="LMS_NACH_USER_CODE")] = "LMS",
+) -> None:
+    """Write the debit presentation file of a date's presentations not yet sent."""
+    from datetime import date
+
+    from lms.loans.errors import ConflictError, DomainError
+    from lms.payments.nach import write_presentation_file
+
+    with UnitOfWork(_sessions(database_url)) as uow:
+        try:
+            settlement = date.fromisoformat(day) if day else _business_date(uow)
+            name, content = write_presentation_file(
+                uow, day=settlement, sponsor_ifsc=sponsor_ifsc, user_code=user_code
+            )
+        except ValueError:
+            typer.echo(f"error: --date: {day!r} is not a date (YYYY-MM-DD)", err=True)
+            raise typer.Exit(2) from None
+        except ConflictError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(1) from None
+        except DomainError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        target = out / f"{name}.txt" if out.is_dir() else out
+        target.write_bytes(content)
+        uow.commit()
+    debits = content.count(b"\r\nD")
+    typer.echo(f"{target}: {debits} debits")
+
+
+@nach_app.command("response")
+def nach_response(
+    path: Annotated[Path, typer.Argument(help="The sponsor bank's response file (CSV).")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Apply the response file: paid debits confirmed, returned ones reversed and charged."""
+    from lms.loans.errors import DomainError
+    from lms.payments.nach import apply_response
+
+    if not path.is_file():
+        typer.echo(f"error: path: {path} is not a file", err=True)
+        raise typer.Exit(2)
+    with UnitOfWork(_sessions(database_url)) as uow:
+        try:
+            result = apply_response(uow, path.read_bytes(), posting_date=_business_date(uow))
+        except DomainError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        uow.commit()
+    typer.echo(f"{result.lines} lines: {result.paid} paid, {result.returned} returned, "
+               f"{result.repeated} answered before, {result.unknown} unknown")  # fmt: skip
+
+
+notices_app = typer.Typer(help="Notices to borrowers.", no_args_is_help=True)
+
+
+@notices_app.command("send")
+def send_notices(database_url: DatabaseOption = None) -> None:
+    """Send the queued notices by e-mail ($LMS_SMTP_HOST, $LMS_SMTP_PORT ...)."""
+    from lms.notices.service import send_queued
+
+    try:
+        sent, failed = send_queued(_sessions(database_url))
+    except (RuntimeError, OSError) as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"{sent} sent, {failed} failed")

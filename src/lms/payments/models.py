@@ -125,3 +125,47 @@ class GatewaySettlement(Base):
     # matched (the book took this payment, same amount), amount_differs, unknown (not in the book)
     status: Mapped[str] = mapped_column(String(16))
     loan_id: Mapped[int | None] = mapped_column(Integer)
+
+
+class Mandate(Base):
+    """A NACH / eNACH debit mandate: the borrower's standing authority to debit an account."""
+
+    __tablename__ = "mandates"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    umrn: Mapped[str | None] = mapped_column(String(20), unique=True)  # given by NPCI
+    kind: Mapped[str] = mapped_column(String(8))  # nach (paper), enach
+    frequency: Mapped[str] = mapped_column(String(12))  # monthly, as_presented ...
+    amount_type: Mapped[str] = mapped_column(String(8))  # fixed, maximum
+    amount: Mapped[Decimal] = mapped_column(Money)
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date | None] = mapped_column(Date)  # None: until cancelled
+    debtor_name: Mapped[str] = mapped_column(String(140))
+    debtor_account: Mapped[str] = mapped_column(String(34))
+    debtor_ifsc: Mapped[str] = mapped_column(String(11))
+    status: Mapped[str] = mapped_column(String(10), index=True)  # pending, active, rejected...
+    reason: Mapped[str | None] = mapped_column(Text)  # of a rejection or cancellation
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Presentation(Base):
+    """One debit presented under a mandate, and what the sponsor bank said of it."""
+
+    __tablename__ = "presentations"
+    __table_args__ = (UniqueConstraint("loan_id", "due_date", "attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    mandate_id: Mapped[int] = mapped_column(ForeignKey("mandates.id"), index=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    due_date: Mapped[date] = mapped_column(Date)  # the installment it collects
+    attempt: Mapped[int] = mapped_column(Integer)  # 1, then re-presentations
+    amount: Mapped[Decimal] = mapped_column(Money)
+    presented_on: Mapped[date] = mapped_column(Date, index=True)  # the debit (settlement) date
+    reference: Mapped[str] = mapped_column(String(20), unique=True)  # ours, in the file
+    file_name: Mapped[str | None] = mapped_column(String(80))  # None: not yet in a file
+    status: Mapped[str] = mapped_column(String(10), index=True)  # presented, paid, returned
+    reason_code: Mapped[str | None] = mapped_column(String(4))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -32,7 +32,8 @@ from sqlalchemy import Connection
 import lms.batch.models
 import lms.ledger.models
 import lms.loans.models
-import lms.payments.models  # noqa: F401  (registers the loan, close and payment tables)
+import lms.notices.models
+import lms.payments.models  # noqa: F401  (registers the loan, close, notice and payment tables)
 from lms.db.base import Base
 from lms.db.engine import make_engine, normalize_url, resolve_database_url
 from lms.db.migrate import URL_ATTRIBUTE
