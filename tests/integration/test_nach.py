@@ -295,3 +295,33 @@ def test_the_cli(book: sessionmaker[Session], db_url: str, tmp_path: Path) -> No
     taken = runner.invoke(app, ["nach", "response", str(response), "--database-url", db_url])
     assert taken.exit_code == 0 and "2 lines: 1 paid, 1 returned, 0 answered before" in taken.output
     sound(book)
+
+
+def test_upi_autopay_limit_pre_debit_notice_and_no_nach_file(book: sessionmaker[Session]) -> None:
+    """A UPI AutoPay mandate above the per-debit limit (15,000) is refused; within it, the close
+    of 25 Oct tells the payer of the 26 Oct debit, and the debit is presented on 26 Oct, but
+    not in the NACH file (it is executed through the UPI PSP)."""
+    with UnitOfWork(book) as uow:
+        for loan in (1, 2):  # only the UPI mandate is left active on loan 2
+            for m in uow.session.scalars(select(Mandate).where(Mandate.loan_id == loan)):
+                set_mandate_status(uow, mandate_id=m.id, status="cancelled", reason="moved to UPI")
+        request = MandateRequest("upi_autopay", "monthly", "maximum", D(20000), START, None,
+                                 "Sunita Devi", "sunita@okaxis", "")  # fmt: skip
+        with pytest.raises(InvalidError, match="UPI AutoPay limit"):
+            register_mandate(uow, loan_id=2, request=request)
+        ok = MandateRequest("upi_autopay", "monthly", "maximum", D(10000), START, None,
+                            "Sunita Devi", "sunita@okaxis", "", "NPCI0000000000000077")  # fmt: skip
+        register_mandate(uow, loan_id=2, request=ok)
+        uow.commit()
+    close_until(book, date(2026, 10, 25))
+    with UnitOfWork(book) as uow:
+        notice = uow.session.execute(select(Notice.template, Notice.data)).one()
+    assert notice == (
+        "upi_autopay_predebit",
+        {"amount": "8884.88", "debit_date": "2026-10-26", "mandate": 3},
+    )
+    close_until(book, OCT26)
+    assert _presentations(book) == [(2, 1, OCT26, D("8884.88"), "presented", None)]
+    with UnitOfWork(book) as uow, pytest.raises(ConflictError, match="no presentations"):
+        write_presentation_file(uow, day=OCT26, sponsor_ifsc="HDFC0000001", user_code="U")
+    sound(book)

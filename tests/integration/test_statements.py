@@ -200,3 +200,29 @@ def test_the_api_and_the_cli(book: sessionmaker[Session], db_url: str, tmp_path:
                                   "--database-url", db_url])  # fmt: skip
     assert nothing.exit_code == 2
     sound(book)
+
+
+def test_a_upi_request_and_its_credit_matched_by_reference(
+    book: sessionmaker[Session], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sunita's loan owes two EMIs on 26 Nov (17,769.76): the request asks for that, with the
+    reference U261126000000002; a UPI credit naming only that reference in its narration is
+    posted to her loan (rule: reference, 100). Its QR code is a PNG of the link."""
+    monkeypatch.setenv("LMS_UPI_VPA", "acme.loans@hdfcbank")
+    with TestClient(create_app(db_url)) as client:
+        made = client.post("/api/v1/loans/2/upi-requests").json()
+        again = client.post("/api/v1/loans/2/upi-requests").json()
+        png = client.get(made["qr"])
+    assert made == again and (made["reference"], made["amount"]) == ("U261126000000002", "17769.76")
+    assert (
+        made["link"].startswith("upi://pay?pa=acme.loans%40hdfcbank&pn=")
+        and "&am=17769.76&cu=INR&tr=U261126000000002" in made["link"]
+    )
+    assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+    statement = MT940.replace(
+        b"IMPS/633012345678/SUNITA DEVI/SBIN0001234", b"UPI/633012345678/U261126000000002/PAY"
+    )
+    result = _import(book, statement)
+    assert result.posted == 2  # Ravi's by loan number, Sunita's by the request's reference
+    assert _lines(book)[1] == (D("5000.00"), "posted", 2, "reference", 100)
+    sound(book)

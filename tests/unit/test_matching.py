@@ -34,6 +34,9 @@ def test_a_virtual_account_names_its_loan() -> None:
 
 def test_a_reference_the_lender_issued() -> None:
     assert match(_credit(reference="upi-req-9"), INDEX) == Match(3, "reference", 100)
+    in_words = _credit(narration="UPI/633012345678/U261126000000003/PAYMENT")
+    index = MatchIndex.build(LOANS, references={"U261126000000003": 3})
+    assert match(in_words, index) == Match(3, "reference", 100)
 
 
 def test_the_loan_number_in_the_narration_however_typed() -> None:

@@ -6,8 +6,8 @@ the payer's name and account, and, for a virtual account, the account number the
 into. The rules, strongest first; the first that names exactly one loan wins:
 
 - virtual account: the credit was paid into the loan's own virtual account number (100);
-- reference: the reference is one the lender issued for the loan (a payment link, a UPI
-  request, a NACH debit) (100);
+- reference: the reference, or a word of the narration, is one the lender issued for the loan
+  (a payment link, a UPI request) (100);
 - loan number: the narration holds the loan's number, as typed (separators and case do not
   matter; a number split by a space is found too) (95);
 - payer and amount: the payer's account paid this loan before and the amount is the EMI or
@@ -118,6 +118,12 @@ def match(credit: Credit, index: MatchIndex) -> Match:
     if found is not None:
         return Match(found, "virtual_account", 100)
     issued = index.references.get(squeeze(credit.reference))
+    if issued is None:
+        issued = _one(
+            index.references[w]
+            for w in _WORD.findall(credit.narration.upper())
+            if w in index.references
+        )
     if issued is not None:
         return Match(issued, "reference", 100)
     found = _one(_numbers_in(credit.narration, index))

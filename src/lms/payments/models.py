@@ -169,3 +169,19 @@ class Presentation(Base):
     reason_code: Mapped[str | None] = mapped_column(String(4))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     resolved_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class PaymentLink(Base):
+    """A payment request the lender issued for a loan's due (a UPI intent link and its QR
+    code): its reference names the loan when the money comes back on a statement."""
+
+    __tablename__ = "payment_links"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # upi
+    reference: Mapped[str] = mapped_column(String(35), unique=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    due_date: Mapped[date | None] = mapped_column(Date)
+    link: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -44,12 +44,10 @@ from lms.payments.nach_files import (
     presentation_file,
     read_response,
 )
+from lms.payments.upi import autopay_limit
 
-KINDS, FREQUENCIES, AMOUNT_TYPES = (
-    ("nach", "enach"),
-    ("monthly", "as_presented"),
-    ("fixed", "maximum"),
-)
+KINDS = ("nach", "enach", "upi_autopay")
+FREQUENCIES, AMOUNT_TYPES = ("monthly", "as_presented"), ("fixed", "maximum")
 
 
 @dataclass(frozen=True)
@@ -97,14 +95,29 @@ def _problems(r: MandateRequest) -> list[tuple[str, str]]:
         found.append(("amount", "must be above 0, in whole paise"))
     if r.end_date is not None and r.end_date < r.start_date:
         found.append(("end_date", "is before the start date"))
-    if len(r.debtor_ifsc) != 11 or r.debtor_ifsc[4] != "0" or not r.debtor_ifsc[:4].isalpha():
-        found.append(("debtor_ifsc", "is not an IFSC (4 letters, 0, 6 letters or digits)"))
-    if not r.debtor_account.isalnum() or not 6 <= len(r.debtor_account) <= 34:
-        found.append(("debtor_account", "must be 6 to 34 letters or digits"))
+    if r.kind == "upi_autopay":
+        found.extend(_upi_problems(r))
+    else:
+        if len(r.debtor_ifsc) != 11 or r.debtor_ifsc[4] != "0" or not r.debtor_ifsc[:4].isalpha():
+            found.append(("debtor_ifsc", "is not an IFSC (4 letters, 0, 6 letters or digits)"))
+        if not r.debtor_account.isalnum() or not 6 <= len(r.debtor_account) <= 34:
+            found.append(("debtor_account", "must be 6 to 34 letters or digits"))
     if r.umrn is not None and not (r.umrn.isalnum() and len(r.umrn) == 20):
         found.append(("umrn", "must be 20 letters or digits"))
     if not r.debtor_name.strip():
         found.append(("debtor_name", "is empty"))
+    return found
+
+
+def _upi_problems(r: MandateRequest) -> list[tuple[str, str]]:
+    """A UPI AutoPay mandate debits the payer's UPI address, within the per-debit limit."""
+    found = []
+    if "@" not in r.debtor_account or len(r.debtor_account) > 34:
+        found.append(("debtor_account", "must be the payer's UPI address (name@handle)"))
+    if r.debtor_ifsc:
+        found.append(("debtor_ifsc", "a UPI AutoPay mandate has no IFSC"))
+    if r.amount > autopay_limit():
+        found.append(("amount", f"is above the UPI AutoPay limit per debit, {autopay_limit()}"))
     return found
 
 
@@ -142,6 +155,7 @@ def present_due(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     """The close's presentations of `day` for the loans `low`..`high` (see the module's text),
     each posted at once; returns how many were presented."""
     _expire(uow, day, low, high)
+    _pre_debit_notices(uow, day, low, high)
     wanted = _first_presentations(uow, day, low, high) + _represent(uow, day, low, high)
     if not wanted:
         return 0
@@ -163,6 +177,19 @@ def present_due(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     return len(rows)
 
 
+def _pre_debit_notices(uow: UnitOfWork, day: date, low: int, high: int) -> None:
+    """UPI AutoPay: tell each payer today what will be debited tomorrow (at least 24 hours
+    before the debit, as the rules require)."""
+    tomorrow = day + timedelta(days=1)
+    for mandate, loan_id, kind, limit, due in _due_under_mandates(
+        uow, tomorrow, low, high, "upi_autopay"
+    ):
+        amount = _presentable(kind, limit, Decimal(due))
+        if amount:
+            queue_notice(uow, loan_id=loan_id, template="upi_autopay_predebit", data={
+                "amount": str(amount), "debit_date": tomorrow.isoformat(), "mandate": mandate})  # fmt: skip
+
+
 def _expire(uow: UnitOfWork, day: date, low: int, high: int) -> None:
     for mandate in uow.session.scalars(
         select(Mandate).where(
@@ -181,11 +208,25 @@ def _expire(uow: UnitOfWork, day: date, low: int, high: int) -> None:
 def _first_presentations(
     uow: UnitOfWork, day: date, low: int, high: int
 ) -> list[tuple[int, int, date, int, Decimal]]:
+    found, seen = [], set()
+    for mandate, loan_id, kind, limit, due in _due_under_mandates(uow, day, low, high):
+        amount = _presentable(kind, limit, Decimal(due))
+        if amount and loan_id not in seen:  # one mandate per loan and day
+            seen.add(loan_id)
+            found.append((mandate, loan_id, day, 1, amount))
+    return found
+
+
+def _due_under_mandates(
+    uow: UnitOfWork, day: date, low: int, high: int, kind: str | None = None
+) -> list[tuple[int, int, str, Decimal, Decimal]]:
+    """(mandate, loan, amount type, amount, unpaid) for the installments due on `day` of the
+    loans `low`..`high` with an active mandate (of `kind`, if given)."""
     unpaid = func.sum(
         LoanInstallment.principal + LoanInstallment.interest
         - LoanInstallment.principal_paid - LoanInstallment.interest_paid
     )  # fmt: skip
-    rows = uow.session.execute(
+    query = (
         select(Mandate.id, Mandate.loan_id, Mandate.amount_type, Mandate.amount, unpaid)
         .join(Loan, Loan.id == Mandate.loan_id)
         .join(LoanInstallment, LoanInstallment.loan_id == Mandate.loan_id)
@@ -198,14 +239,11 @@ def _first_presentations(
             LoanInstallment.due_date == day,
         )
         .group_by(Mandate.id, Mandate.loan_id, Mandate.amount_type, Mandate.amount)
-    ).all()
-    found, seen = [], set()
-    for mandate, loan_id, kind, limit, due in rows:
-        amount = _presentable(kind, limit, Decimal(due))
-        if amount and loan_id not in seen:  # one mandate per loan and day
-            seen.add(loan_id)
-            found.append((mandate, loan_id, day, 1, amount))
-    return found
+        .order_by(Mandate.loan_id, Mandate.id)
+    )
+    if kind is not None:
+        query = query.where(Mandate.kind == kind)
+    return [(m, k, t, a, Decimal(u)) for m, k, t, a, u in uow.session.execute(query)]
 
 
 def _presentable(kind: str, limit: Decimal, due: Decimal) -> Decimal | None:
@@ -266,6 +304,7 @@ def write_presentation_file(
             Presentation.presented_on == day,
             Presentation.file_name.is_(None),
             Presentation.status == "presented",
+            Mandate.kind != "upi_autopay",  # executed through the UPI PSP, not in a NACH file
         )
         .order_by(Presentation.id)
     ).all()

@@ -34,6 +34,7 @@ from lms.loans.models import Customer, Loan, LoanInstallment
 from lms.loans.repayments import PaymentRequest, record_payment
 from lms.payments.formats import Entry, Statement, StatementError, read_statement
 from lms.payments.models import BankStatement, StatementLine
+from lms.payments.upi import issued_references
 
 _LINES = StatementLine.metadata.tables["statement_lines"]
 _CHUNK = 5_000
@@ -248,16 +249,19 @@ def candidates(uow: UnitOfWork, day: date) -> MatchIndex:
         .where(Loan.status == "active")
     )
     return MatchIndex.build(
-        Candidate(
-            loan_id,
-            number,
-            name,
-            Decimal(emi),
-            Decimal(due or 0).quantize(Decimal("0.01")),
-            virtual_account(loan_id),
-            tuple(payers.get(loan_id, ())),
-        )
-        for loan_id, number, name, emi, due in rows
+        (
+            Candidate(
+                loan_id,
+                number,
+                name,
+                Decimal(emi),
+                Decimal(due or 0).quantize(Decimal("0.01")),
+                virtual_account(loan_id),
+                tuple(payers.get(loan_id, ())),
+            )
+            for loan_id, number, name, emi, due in rows
+        ),
+        issued_references(uow),
     )
 
 

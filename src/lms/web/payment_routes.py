@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy import select
 
 from lms.loans.errors import NotFoundError
 from lms.payments.gateway import PaymentGateway, gateway_named
@@ -21,8 +22,9 @@ from lms.payments.gateway_service import (
     import_settlement,
     receive_webhook,
 )
-from lms.payments.models import StatementLine
+from lms.payments.models import PaymentLink, StatementLine
 from lms.payments.reconcile import import_statement, match_by_hand, suspense_lines
+from lms.payments.upi import payment_request, qr_png
 from lms.web.app import UnitOfWorkDep, today
 from lms.web.errors import problem
 
@@ -100,6 +102,26 @@ def _gateway(name: str) -> PaymentGateway:
         return gateway_named(name)
     except KeyError:
         raise NotFoundError("gateway", name) from None
+
+
+@router.post("/loans/{loan_id}/upi-requests", status_code=status.HTTP_201_CREATED)
+def upi_request(loan_id: int, uow: UnitOfWorkDep) -> dict[str, object]:
+    """A UPI payment request for what the loan owes now (or its next installment): the
+    `upi://pay` link and where its QR code is; the same request again returns the first."""
+    link = payment_request(uow, loan_id=loan_id, day=today(uow))
+    uow.commit()
+    return {"reference": link.reference, "amount": str(link.amount.quantize(Decimal("0.01"))),
+            "due_date": link.due_date.isoformat() if link.due_date else None, "link": link.link,
+            "qr": f"/api/v1/upi-requests/{link.reference}/qr.png"}  # fmt: skip
+
+
+@router.get("/upi-requests/{reference}/qr.png")
+def upi_qr(reference: str, uow: UnitOfWorkDep) -> Response:
+    """The QR code of a UPI payment request, as a PNG image."""
+    link = uow.session.scalar(select(PaymentLink.link).where(PaymentLink.reference == reference))
+    if link is None:
+        raise NotFoundError("UPI request", reference)
+    return Response(qr_png(link), media_type="image/png")
 
 
 @router.get("/statement-lines")
