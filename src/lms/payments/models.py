@@ -135,7 +135,7 @@ class Mandate(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
     umrn: Mapped[str | None] = mapped_column(String(20), unique=True)  # given by NPCI
-    kind: Mapped[str] = mapped_column(String(8))  # nach (paper), enach
+    kind: Mapped[str] = mapped_column(String(12))  # nach (paper), enach, upi_autopay
     frequency: Mapped[str] = mapped_column(String(12))  # monthly, as_presented ...
     amount_type: Mapped[str] = mapped_column(String(8))  # fixed, maximum
     amount: Mapped[Decimal] = mapped_column(Money)
@@ -185,3 +185,42 @@ class PaymentLink(Base):
     due_date: Mapped[date | None] = mapped_column(Date)
     link: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Receipt(Base):
+    """Cash or a cheque collected at a branch or in the field, against a numbered receipt."""
+
+    __tablename__ = "receipts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(32), unique=True)  # BRANCH-YYYYMMDD-NNNNN
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    branch_code: Mapped[str] = mapped_column(String(16))
+    mode: Mapped[str] = mapped_column(String(8))  # cash, cheque
+    amount: Mapped[Decimal] = mapped_column(Money)
+    collected_on: Mapped[date] = mapped_column(Date, index=True)
+    collector: Mapped[str] = mapped_column(String(64))
+    cheque_number: Mapped[str | None] = mapped_column(String(12))
+    cheque_bank: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RefundRequest(Base):
+    """A refund of unapplied funds to the borrower's bank account: asked by one person (the
+    maker), paid only when another approves it (the checker)."""
+
+    __tablename__ = "refund_requests"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    account_holder: Mapped[str] = mapped_column(String(140))
+    account_number: Mapped[str] = mapped_column(String(34))
+    ifsc: Mapped[str] = mapped_column(String(11))
+    reason: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # requested, approved, rejected
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)

@@ -24,7 +24,7 @@ from lms.web.errors import install_error_handlers
 
 def create_app(database_url: str) -> FastAPI:
     """The API over the database at `database_url` (already migrated: `lms db upgrade`)."""
-    from lms.web import catalog_routes, nach_routes, payment_routes, routes
+    from lms.web import catalog_routes, counter_routes, nach_routes, payment_routes, routes
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets from its own package: the running
     # product never loads anything from the internet (FastAPI's default /docs uses a CDN).
@@ -38,6 +38,7 @@ def create_app(database_url: str) -> FastAPI:
     app.include_router(routes.router, prefix="/api/v1")
     app.include_router(payment_routes.router, prefix="/api/v1")
     app.include_router(nach_routes.router, prefix="/api/v1")
+    app.include_router(counter_routes.router, prefix="/api/v1")
     return app
 
 

@@ -24,7 +24,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
         sa.Column("loan_id", sa.Integer(), sa.ForeignKey("loans.id"), nullable=False),
         sa.Column("umrn", sa.String(20), nullable=True),
-        sa.Column("kind", sa.String(8), nullable=False),
+        sa.Column("kind", sa.String(12), nullable=False),
         sa.Column("frequency", sa.String(12), nullable=False),
         sa.Column("amount_type", sa.String(8), nullable=False),
         sa.Column("amount", Money(), nullable=False),

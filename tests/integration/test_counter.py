@@ -1,0 +1,126 @@
+"""Branch receipts and refunds on every database, through the API: numbered receipts posted
+as repayments, the cash limit, the day-end tally per collector; a refund asked by one person,
+refused to the same person, paid when another approves it.
+
+The book: Ravi Kumar's loan 1, 1,00,000 at 12 % for 12 months from 26 Sep 2026 (EMI
+8,884.88), branch PUN01, business date 26 Nov 2026 (two EMIs owed, 17,769.76).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+import pytest
+from book_setup import open_book, sound
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session, sessionmaker
+
+from lms.batch import calendar
+from lms.db import UnitOfWork
+from lms.ledger.check import account_balances
+from lms.loans.onboarding import LoanRequest, onboard_loan
+from lms.loans.service import disburse_loan, loan_state
+from lms.web.app import create_app
+
+
+@pytest.fixture
+def book(db_url: str, engine: Engine) -> sessionmaker[Session]:
+    sessions = open_book(db_url, engine, customers=({"name": "Ravi Kumar"},))
+    with UnitOfWork(sessions) as uow:
+        request = LoanRequest("PL-1", "PUN01", 1, "PL", D(100000), D(12), 12, date(2026, 9, 26))
+        disburse_loan(
+            uow, loan_id=onboard_loan(uow, request=request).id, posting_date=date(2026, 9, 26)
+        )
+        calendar.set_business_date(uow, date(2026, 11, 26))
+        uow.commit()
+    return sessions
+
+
+def test_receipts_and_the_tally(book: sessionmaker[Session], db_url: str) -> None:
+    with TestClient(create_app(db_url)) as client:
+        cash = client.post(
+            "/api/v1/loans/1/receipts",
+            json={"amount": "8884.88", "mode": "cash", "collector": "asha"},
+        )
+        cheque = client.post(
+            "/api/v1/loans/1/receipts",
+            json={
+                "amount": "5000.00",
+                "mode": "cheque",
+                "collector": "asha",
+                "cheque_number": "000123",
+                "cheque_bank": "SBI",
+            },
+        )
+        other = client.post(
+            "/api/v1/loans/1/receipts",
+            json={"amount": "1000.00", "mode": "cash", "collector": "ravi"},
+        )
+        too_much = client.post(
+            "/api/v1/loans/1/receipts",
+            json={"amount": "200000.00", "mode": "cash", "collector": "asha"},
+        )
+        no_number = client.post(
+            "/api/v1/loans/1/receipts",
+            json={"amount": "10.00", "mode": "cheque", "collector": "asha"},
+        )
+        tally = client.get(
+            "/api/v1/receipts/tally", params={"date": "2026-11-26", "branch": "PUN01"}
+        ).json()
+    assert [r.json()["number"] for r in (cash, cheque, other)] == [
+        "PUN01-20261126-00001",
+        "PUN01-20261126-00002",
+        "PUN01-20261126-00003",
+    ]
+    assert too_much.status_code == 422 and too_much.json()["errors"][0]["field"] == "amount"
+    assert (
+        no_number.status_code == 422 and no_number.json()["errors"][0]["field"] == "cheque_number"
+    )
+    assert tally == [
+        {"collector": "asha", "receipts": 2, "cash": "8884.88", "cheques": "5000.00"},
+        {"collector": "ravi", "receipts": 1, "cash": "1000.00", "cheques": "0.00"},
+    ]
+    with UnitOfWork(book) as uow:
+        state = loan_state(uow, loan_id=1, as_of=date(2026, 11, 26))
+    assert state.installments[0].unpaid == 0 and state.installments[1].unpaid == D("8884.88") - 6000
+    sound(book)
+
+
+def test_a_refund_needs_a_second_person(book: sessionmaker[Session], db_url: str) -> None:
+    """20,000 paid against 17,769.76 owed: 2,230.24 held. A refund of it is asked by 'maker';
+    'maker' cannot approve it; 'checker' does, and it is paid."""
+    with TestClient(create_app(db_url)) as client:
+        client.post(
+            "/api/v1/loans/1/receipts",
+            json={"amount": "20000.00", "mode": "cash", "collector": "asha"},
+        )
+        asked = {
+            "amount": "2230.24",
+            "account_holder": "Ravi Kumar",
+            "account_number": "50100012345678",
+            "ifsc": "HDFC0001234",
+            "reason": "overpaid",
+            "requested_by": "maker",
+        }
+        too_much = client.post(
+            "/api/v1/loans/1/refund-requests", json={**asked, "amount": "2230.25"}
+        )
+        assert too_much.status_code == 422 and too_much.json()["errors"][0]["field"] == "amount"
+        made = client.post("/api/v1/loans/1/refund-requests", json=asked).json()
+        same = client.post(f"/api/v1/refund-requests/{made['id']}/approve", json={"by": "maker"})
+        assert same.status_code == 409
+        with UnitOfWork(book) as uow:
+            assert account_balances(uow.session, "1")["unapplied_funds"] == -D("2230.24")
+        done = client.post(f"/api/v1/refund-requests/{made['id']}/approve", json={"by": "checker"})
+        again = client.post(f"/api/v1/refund-requests/{made['id']}/reject", json={"by": "checker"})
+    assert (done.status_code, done.json()["status"], done.json()["decided_by"]) == (
+        200,
+        "approved",
+        "checker",
+    )
+    assert again.status_code == 409
+    with UnitOfWork(book) as uow:
+        assert account_balances(uow.session, "1").get("unapplied_funds", 0) == 0
+    sound(book)
