@@ -8,17 +8,21 @@ commits, and returns the session factory bound to `engine`.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import date
 from decimal import Decimal
 from decimal import Decimal as D
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.db import UnitOfWork, make_session_factory
+from lms.batch import calendar
+from lms.db import UnitOfWork, make_engine, make_session_factory
 from lms.db.migrate import upgrade
 from lms.ledger.check import account_balances, ledger_problems
 from lms.loans.balances import loan_ledger_problems
 from lms.loans.catalog import create_branch, create_customer, create_product
+from lms.loans.onboarding import LoanRequest, onboard_loan
+from lms.loans.service import disburse_loan
 
 WIDE = {"amount": (D(1), D(10**7)), "rate": (D(0), D(36)), "tenure": (1, 60)}
 
@@ -50,3 +54,38 @@ def open_book(
         create_product(uow, **{"code": "PL", "name": "PL", "settings": {}, **WIDE, **product})  # type: ignore[arg-type]
         uow.commit()
     return factory
+
+
+SEP26 = date(2026, 9, 26)
+
+
+def book_of_loans(
+    url: str,
+    engine: Engine,
+    people: Sequence[Mapping[str, str]],
+    *,
+    business_date: date = date(2026, 11, 26),
+    **product: object,
+) -> sessionmaker[Session]:
+    """`open_book` with one loan per person (loan k is `PL-k` of customer k): 1,00,000 at 12 %
+    for 12 months paid out on 26 Sep 2026 (EMI 8,884.88 on the 26th); the business date set."""
+    sessions = open_book(url, engine, customers=people, **product)
+    with UnitOfWork(sessions) as uow:
+        for k in range(1, len(people) + 1):
+            request = LoanRequest(f"PL-{k}", "PUN01", k, "PL", D(100000), D(12), 12, SEP26)
+            disburse_loan(uow, loan_id=onboard_loan(uow, request=request).id, posting_date=SEP26)
+        calendar.set_business_date(uow, business_date)
+        uow.commit()
+    return sessions
+
+
+def table_contents(url: str, queries: Mapping[str, str]) -> dict[str, list[str]]:
+    """Each query's rows, as sorted text (to compare two databases' books)."""
+    engine = make_engine(url)
+    with engine.connect() as connection:
+        found = {
+            name: sorted(repr(tuple(row)) for row in connection.execute(text(query)))
+            for name, query in queries.items()
+        }
+    engine.dispose()
+    return found

@@ -18,8 +18,8 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from book_setup import open_book, sound
-from sqlalchemy import Engine, select, text
+from book_setup import open_book, sound, table_contents
+from sqlalchemy import Engine, select
 
 from lms.batch import calendar
 from lms.batch.runner import close_until
@@ -85,14 +85,7 @@ def _payments(url: str) -> list[tuple[int, PaymentRequest]]:
 
 
 def _contents(url: str) -> dict[str, list[str]]:
-    engine = make_engine(url)
-    with engine.connect() as connection:
-        found = {
-            name: sorted(repr(tuple(row)) for row in connection.execute(text(query)))
-            for name, query in QUERIES.items()
-        }
-    engine.dispose()
-    return found
+    return table_contents(url, QUERIES)
 
 
 def test_many_payments_at_once_equal_one_by_one(

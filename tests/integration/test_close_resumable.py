@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from book_setup import table_contents
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
@@ -64,14 +65,7 @@ def _close(url: str, kill_after: float | None = None) -> int | None:
 
 
 def _contents(url: str) -> dict[str, list[str]]:
-    engine = make_engine(url)
-    with engine.connect() as connection:
-        found = {
-            name: sorted(repr(tuple(row)) for row in connection.execute(text(query)))
-            for name, query in QUERIES.items()
-        }
-    engine.dispose()
-    return found
+    return table_contents(url, QUERIES)
 
 
 def _demo_into(url: str) -> None:

@@ -21,17 +21,15 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
-from book_setup import open_book, sound
+from book_setup import book_of_loans, sound
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.batch import calendar
 from lms.db import UnitOfWork
 from lms.ledger.check import account_balances
 from lms.loans.models import LoanEvent
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.service import disburse_loan, loan_state
+from lms.loans.service import loan_state
 from lms.payments.gateway import GatewayError, Razorpay
 from lms.payments.gateway_service import (
     SignatureError,
@@ -87,15 +85,7 @@ def razorpay() -> Iterator[Razorpay]:
 
 @pytest.fixture
 def book(db_url: str, engine: Engine) -> sessionmaker[Session]:
-    sessions = open_book(db_url, engine, customers=({"name": "Ravi Kumar"},))
-    with UnitOfWork(sessions) as uow:
-        request = LoanRequest("PL-1", "PUN01", 1, "PL", D(100000), D(12), 12, date(2026, 9, 26))
-        disburse_loan(
-            uow, loan_id=onboard_loan(uow, request=request).id, posting_date=date(2026, 9, 26)
-        )
-        calendar.set_business_date(uow, DAY)
-        uow.commit()
-    return sessions
+    return book_of_loans(db_url, engine, ({"name": "Ravi Kumar"},))
 
 
 def _event(name: str, order: str, payment: str = "pay_T0001", amount: int = 888488) -> bytes:

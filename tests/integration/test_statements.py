@@ -14,20 +14,18 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from book_setup import open_book, sound
+from book_setup import book_of_loans, sound
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from lms.batch import calendar
 from lms.cli import app
 from lms.db import UnitOfWork
 from lms.ledger.check import account_balances
 from lms.loans.errors import ConflictError, InvalidError
-from lms.loans.models import LoanEvent
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.service import disburse_loan, loan_state
+from lms.loans.models import Loan, LoanEvent
+from lms.loans.service import loan_state
 from lms.payments.models import StatementLine
 from lms.payments.reconcile import ImportResult, import_statement, match_by_hand, suspense_lines
 from lms.web.app import create_app
@@ -40,15 +38,11 @@ DAY = date(2026, 11, 26)
 
 @pytest.fixture
 def book(db_url: str, engine: Engine) -> sessionmaker[Session]:
-    people = ({"name": "Ravi Kumar"}, {"name": "Sunita Devi"})
-    sessions = open_book(db_url, engine, customers=people)
+    """PL-2026-000123 and PL-2026-000124 in the narrations are loans 1 and 2: renamed so."""
+    sessions = book_of_loans(db_url, engine, ({"name": "Ravi Kumar"}, {"name": "Sunita Devi"}))
     with UnitOfWork(sessions) as uow:
-        for number, customer in (("PL-2026-000123", 1), ("PL-2026-000124", 2)):
-            request = LoanRequest(number, "PUN01", customer, "PL", D(100000), D(12), 12,
-                                  date(2026, 9, 26))  # fmt: skip
-            loan = onboard_loan(uow, request=request)
-            disburse_loan(uow, loan_id=loan.id, posting_date=date(2026, 9, 26))
-        calendar.set_business_date(uow, DAY)
+        for k in (1, 2):
+            uow.session.get(Loan, k).external_id = f"PL-2026-00012{k + 2}"  # type: ignore[union-attr]
         uow.commit()
     return sessions
 

@@ -6,6 +6,8 @@ prints `error: ...` and exits 2 (a conflict: 1), writing nothing.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
@@ -23,6 +25,29 @@ def _business_date(uow: UnitOfWork):  # type: ignore[no-untyped-def]
     return today(uow)
 
 
+@contextmanager
+def _refusals() -> Iterator[None]:
+    """A service's refusal as the CLI says it: `error: ...`, exit 1 for a conflict with what
+    is there, 2 for bad input."""
+    from lms.loans.errors import ConflictError, DomainError
+
+    try:
+        yield
+    except ConflictError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
+    except DomainError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+
+
+def _content(path: Path) -> bytes:
+    if not path.is_file():
+        typer.echo(f"error: path: {path} is not a file", err=True)
+        raise typer.Exit(2)
+    return path.read_bytes()
+
+
 @statement_app.command("import")
 def import_file(
     path: Annotated[Path, typer.Argument(help="The statement file (MT940 or CAMT.053).")],
@@ -33,20 +58,12 @@ def import_file(
     by: Annotated[str | None, typer.Option(help="Who imports it.")] = None,
 ) -> None:
     """Import a statement: credits matched to loans are posted, the rest held in suspense."""
-    from lms.loans.errors import DomainError
     from lms.payments.reconcile import import_statement
 
-    if not path.is_file():
-        typer.echo(f"error: path: {path} is not a file", err=True)
-        raise typer.Exit(2)
-    with UnitOfWork(_sessions(database_url)) as uow:
-        try:
-            result = import_statement(
-                uow, path.read_bytes(), kind=kind, posting_date=_business_date(uow), imported_by=by
-            )
-        except DomainError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+    content = _content(path)
+    with UnitOfWork(_sessions(database_url)) as uow, _refusals():
+        day = _business_date(uow)
+        result = import_statement(uow, content, kind=kind, posting_date=day, imported_by=by)
         uow.commit()
     if result.repeated:
         typer.echo(f"statement {result.statement_id}: imported before; nothing done")
@@ -79,18 +96,10 @@ def match_line(
     database_url: DatabaseOption = None,
 ) -> None:
     """Post a suspense line as the repayment of a loan."""
-    from lms.loans.errors import ConflictError, DomainError
     from lms.payments.reconcile import match_by_hand
 
-    with UnitOfWork(_sessions(database_url)) as uow:
-        try:
-            match_by_hand(uow, line_id=line, loan_id=loan, by=by, posting_date=_business_date(uow))
-        except ConflictError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-        except DomainError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+    with UnitOfWork(_sessions(database_url)) as uow, _refusals():
+        match_by_hand(uow, line_id=line, loan_id=loan, by=by, posting_date=_business_date(uow))
         uow.commit()
     typer.echo(f"line {line}: posted to loan {loan}")
 
@@ -111,26 +120,15 @@ def nach_file(
     user_code: Annotated[str, typer.Option(envvar="LMS_NACH_USER_CODE")] = "LMS",
 ) -> None:
     """Write the debit presentation file of a date's presentations not yet sent."""
-    from datetime import date
-
-    from lms.loans.errors import ConflictError, DomainError
+    from lms.batch.cli import _day
     from lms.payments.nach import write_presentation_file
 
-    with UnitOfWork(_sessions(database_url)) as uow:
-        try:
-            settlement = date.fromisoformat(day) if day else _business_date(uow)
-            name, content = write_presentation_file(
-                uow, day=settlement, sponsor_ifsc=sponsor_ifsc, user_code=user_code
-            )
-        except ValueError:
-            typer.echo(f"error: --date: {day!r} is not a date (YYYY-MM-DD)", err=True)
-            raise typer.Exit(2) from None
-        except ConflictError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(1) from None
-        except DomainError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+    settlement = _day(day, "--date")
+    with UnitOfWork(_sessions(database_url)) as uow, _refusals():
+        name, content = write_presentation_file(
+            uow, day=settlement or _business_date(uow), sponsor_ifsc=sponsor_ifsc,
+            user_code=user_code,
+        )  # fmt: skip
         target = out / f"{name}.txt" if out.is_dir() else out
         target.write_bytes(content)
         uow.commit()
@@ -144,18 +142,11 @@ def nach_response(
     database_url: DatabaseOption = None,
 ) -> None:
     """Apply the response file: paid debits confirmed, returned ones reversed and charged."""
-    from lms.loans.errors import DomainError
     from lms.payments.nach import apply_response
 
-    if not path.is_file():
-        typer.echo(f"error: path: {path} is not a file", err=True)
-        raise typer.Exit(2)
-    with UnitOfWork(_sessions(database_url)) as uow:
-        try:
-            result = apply_response(uow, path.read_bytes(), posting_date=_business_date(uow))
-        except DomainError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+    content = _content(path)
+    with UnitOfWork(_sessions(database_url)) as uow, _refusals():
+        result = apply_response(uow, content, posting_date=_business_date(uow))
         uow.commit()
     typer.echo(f"{result.lines} lines: {result.paid} paid, {result.returned} returned, "
                f"{result.repeated} answered before, {result.unknown} unknown")  # fmt: skip

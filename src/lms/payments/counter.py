@@ -24,6 +24,7 @@ from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import Loan
 from lms.loans.repayments import PaymentRequest, record_payment, refund_excess
 from lms.payments.models import Receipt, RefundRequest
+from lms.payments.rows import locked
 
 
 def take_receipt(
@@ -137,11 +138,7 @@ def decide_refund(
     uow: UnitOfWork, *, request_id: int, approve: bool, by: str, day: date, note: str | None = None
 ) -> RefundRequest:
     """The checker's decision; an approval pays the refund from the loan's unapplied funds."""
-    row = uow.session.scalar(
-        select(RefundRequest).where(RefundRequest.id == request_id).with_for_update()
-    )
-    if row is None:
-        raise NotFoundError("refund request", request_id)
+    row = locked(uow, RefundRequest, request_id, "refund request")
     if row.status != "requested":
         raise ConflictError(f"refund request {request_id} is {row.status} already")
     if by == row.requested_by:

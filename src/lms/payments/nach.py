@@ -44,6 +44,7 @@ from lms.payments.nach_files import (
     presentation_file,
     read_response,
 )
+from lms.payments.rows import locked
 from lms.payments.upi import autopay_limit
 
 KINDS = ("nach", "enach", "upi_autopay")
@@ -132,9 +133,7 @@ def set_mandate_status(
     """The sponsor bank's answer or the lender's decision: active (with its UMRN), rejected or
     cancelled (with a reason). Only a pending mandate is accepted or rejected; only a pending
     or active one is cancelled."""
-    mandate = uow.session.scalar(select(Mandate).where(Mandate.id == mandate_id).with_for_update())
-    if mandate is None:
-        raise NotFoundError("mandate", mandate_id)
+    mandate = locked(uow, Mandate, mandate_id, "mandate")
     allowed = {"active": ("pending",), "rejected": ("pending",), "cancelled": ("pending", "active")}
     if status not in allowed:
         raise InvalidError([("status", "must be active, rejected or cancelled")])

@@ -29,11 +29,12 @@ from lms.db.bulk import among, insert_rows
 from lms.ledger import rules
 from lms.ledger.service import post_entries, post_entry
 from lms.loans.bulk_payments import post_payments
-from lms.loans.errors import ConflictError, InvalidError, NotFoundError
+from lms.loans.errors import ConflictError, InvalidError
 from lms.loans.models import Customer, Loan, LoanInstallment
 from lms.loans.repayments import PaymentRequest, record_payment
 from lms.payments.formats import Entry, Statement, StatementError, read_statement
 from lms.payments.models import BankStatement, StatementLine
+from lms.payments.rows import locked
 from lms.payments.upi import issued_references
 
 _LINES = StatementLine.metadata.tables["statement_lines"]
@@ -281,11 +282,7 @@ def match_by_hand(
 ) -> StatementLine:
     """A person names the loan a suspense line pays: the money leaves suspense and is posted
     as the loan's repayment on the line's value date."""
-    line = uow.session.scalar(
-        select(StatementLine).where(StatementLine.id == line_id).with_for_update()
-    )
-    if line is None:
-        raise NotFoundError("statement line", line_id)
+    line = locked(uow, StatementLine, line_id, "statement line")
     if line.status != "suspense":
         raise ConflictError(f"statement line {line_id} is {line.status}, not in suspense")
     request = PaymentRequest(
