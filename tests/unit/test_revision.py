@@ -182,4 +182,36 @@ def test_revised_rows_repay_the_new_balance_exactly(
             assert revised == rows  # nothing changed: the schedule is the same
         emi = future[1].total
         extra = max(rows[-1].total - emi, D(0)) + D(step)
-        assert revised[-1].total <= emi + extra
+        # the installment running on the day also carries the interest of the days before the
+        # change on the balance before it (as the golden tables above have it): when it is the
+        # last one left, that interest comes on top of the EMI (found by hypothesis: 10,000 at
+        # 5.92 % for 59 months, 95 % prepaid in month 38, one installment of 196.36 for 195.77)
+        if len(new) > 1:
+            assert revised[-1].total <= emi + extra
+
+
+def test_a_prepayment_leaving_one_installment_puts_the_running_interest_on_it() -> None:
+    """The case hypothesis found: 10,000 at 5.92 % for 59 months from 15 Jan 2026; on day
+    1,156 (mid-period) 95 % of the principal not yet due is prepaid, keeping the EMI (195.77).
+    One installment is left: the balance (194.81) and the period's interest. By hand: the
+    period 15 Mar-15 Apr 2029 was to carry 19.22 on 3,896.15; the prepayment of 3,701.34 on
+    16 Mar takes off 3,701.34 x 5.92 %/12 x 30/31 = 17.67 (periodic basis, the days after it
+    as a share of the period): 1.55, which is more than the balance's 0.96 for the period, as
+    the days before the prepayment carry the balance before it; so 196.36 for an EMI of
+    195.77."""
+    terms = LoanTerms(D(10000), D("5.92"), date(2026, 1, 15), 59)
+    rows = generate_schedule(terms).installments
+    day = date(2026, 1, 15) + timedelta(days=1156)
+    before = sum(r.principal for r in rows if r.due_date > day)
+    change = -(before * 95 / 100).quantize(D("0.01"))
+    revised = revised_rows(
+        terms, rows, Revision(day, change, D("5.92"), D("5.92"), Reschedule.REDUCE_TENURE)
+    )
+    last = revised[-1]
+    assert (last.principal, last.interest, last.total, last.balance) == (
+        D("194.81"), D("1.55"), D("196.36"), D(0),
+    )  # fmt: skip
+    assert (
+        rows[-2].total == D("195.77")
+        and len(revised) == len([r for r in rows if r.due_date <= day]) + 1
+    )
