@@ -12,6 +12,9 @@ Guarantees:
 - Tests that use `db_url` (directly or through `engine` / `session_factory`) are marked ``db``,
   so ``-m "not db"`` runs only the pure tests.
 - Importing this file creates no engine and opens no connection.
+- Property tests (hypothesis) explore new random examples on a developer's machine, where a
+  failure is a finding; under CI they run derandomized (the same examples every run), so a
+  landing is decided by the code, not by chance.
 """
 
 from __future__ import annotations
@@ -23,12 +26,17 @@ from pathlib import Path
 from typing import NoReturn
 
 import pytest
+from hypothesis import settings
 from sqlalchemy import Engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.db import make_engine, make_session_factory
+
+settings.register_profile("ci", derandomize=True)
+if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:
+    settings.load_profile("ci")
 
 POSTGRES_URL_ENV = "LMS_TEST_POSTGRES_URL"
 POSTGRES_CONNECT_TIMEOUT_S = "5"
