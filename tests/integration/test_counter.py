@@ -105,6 +105,13 @@ def test_a_refund_needs_a_second_person(book: sessionmaker[Session], db_url: str
             assert account_balances(uow.session, "1")["unapplied_funds"] == -D("2230.24")
         done = client.post(f"/api/v1/refund-requests/{made['id']}/approve", json={"by": "checker"})
         again = client.post(f"/api/v1/refund-requests/{made['id']}/reject", json={"by": "checker"})
+        payout = client.post("/api/v1/refund-payouts")
+        nothing = client.post("/api/v1/refund-payouts")
+    assert payout.text.split("\r\n")[1] == (
+        f"NEFT,,Ravi Kumar,50100012345678,HDFC0001234,2230.24,2026-11-26,REFUND-{made['id']},"
+        '"Refund of excess paid, loan 1"'
+    )
+    assert nothing.status_code == 409
     assert (done.status_code, done.json()["status"], done.json()["decided_by"]) == (
         200,
         "approved",

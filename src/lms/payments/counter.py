@@ -12,6 +12,8 @@ and only from unapplied funds the loan holds on the day; all in the caller's uni
 
 from __future__ import annotations
 
+import csv
+import io
 import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -132,6 +134,31 @@ def request_refund(
     uow.session.add(row)
     uow.session.flush()
     return row
+
+
+def payout_file(uow: UnitOfWork, *, day: date, debit_account: str) -> tuple[str, bytes]:
+    """The bank's bulk payment file (CSV) for the approved refunds not yet in a file: one NEFT
+    per refund from the lender's `debit_account`; they are marked as in it."""
+    rows = list(uow.session.scalars(
+        select(RefundRequest)
+        .where(RefundRequest.status == "approved", RefundRequest.payout_file.is_(None))
+        .order_by(RefundRequest.id)
+        .with_for_update()
+    ))  # fmt: skip
+    if not rows:
+        raise ConflictError("no approved refunds are waiting to be paid")
+    name = f"REFUNDS-{day:%Y%m%d}-{rows[0].id}"
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["payment_type", "debit_account", "beneficiary_name", "beneficiary_account",
+                     "beneficiary_ifsc", "amount", "value_date", "reference", "narration"])  # fmt: skip
+    for r in rows:
+        writer.writerow(["NEFT", debit_account, r.account_holder, r.account_number, r.ifsc,
+                         f"{r.amount:.2f}", day.isoformat(), f"REFUND-{r.id}",
+                         f"Refund of excess paid, loan {r.loan_id}"])  # fmt: skip
+        r.payout_file = name
+    uow.session.flush()
+    return name, out.getvalue().encode()
 
 
 def decide_refund(

@@ -224,3 +224,4 @@ class RefundRequest(Base):
     decided_by: Mapped[str | None] = mapped_column(String(64))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(Text)
+    payout_file: Mapped[str | None] = mapped_column(String(64))  # the bank file that pays it

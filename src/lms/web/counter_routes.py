@@ -5,15 +5,22 @@ Guarantee: a route commits only after its service returned.
 
 from __future__ import annotations
 
+import os
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, status
+from fastapi import APIRouter, Query, Response, status
 from pydantic import BaseModel, Field
 
-from lms.payments.counter import day_tally, decide_refund, request_refund, take_receipt
+from lms.payments.counter import (
+    day_tally,
+    decide_refund,
+    payout_file,
+    request_refund,
+    take_receipt,
+)
 from lms.payments.models import RefundRequest
 from lms.web.app import UnitOfWorkDep, today
 
@@ -90,6 +97,17 @@ def new_refund(loan_id: int, body: RefundIn, uow: UnitOfWorkDep) -> dict[str, ob
     )  # fmt: skip
     uow.commit()
     return _shown(row)
+
+
+@router.post("/refund-payouts")
+def refund_payouts(uow: UnitOfWorkDep) -> Response:
+    """The bank's bulk payment file (CSV) of the approved refunds not yet paid."""
+    name, content = payout_file(
+        uow, day=today(uow), debit_account=os.environ.get("LMS_DISBURSEMENT_ACCOUNT", "")
+    )
+    uow.commit()
+    return Response(content, media_type="text/csv",
+                    headers={"Content-Disposition": f'attachment; filename="{name}.csv"'})  # fmt: skip
 
 
 @router.post("/refund-requests/{request_id}/{decision}")

@@ -51,6 +51,7 @@ def upgrade() -> None:
         sa.Column("decided_by", sa.String(64), nullable=True),
         sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("payout_file", sa.String(64), nullable=True),
     )
     op.create_index(op.f("ix_refund_requests_loan_id"), "refund_requests", ["loan_id"])
     op.create_index(op.f("ix_refund_requests_status"), "refund_requests", ["status"])
