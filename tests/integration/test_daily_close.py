@@ -172,6 +172,21 @@ def test_penal_charges_at_the_month_end_on_the_days_overdue(db_url: str, engine:
     _sound(sessions)
 
 
+def _provisions_on_31_may(
+    sessions: sessionmaker[Session],
+) -> tuple[dict[int, D], dict[str, D]]:
+    """Close through 31 May: each loan's provision in its snapshot, and the book's balances."""
+    close_until(sessions, date(2026, 5, 31), size=2)
+    with UnitOfWork(sessions) as uow:
+        rows = uow.session.execute(
+            select(LoanSnapshot.loan_id, LoanSnapshot.provision).where(
+                LoanSnapshot.day == date(2026, 5, 31)
+            )
+        )
+        held = {loan: D(provision or 0) for loan, provision in rows}
+        return held, account_balances(uow.session)
+
+
 def test_provisions_at_the_month_end_by_category(
     book: tuple[sessionmaker[Session], dict[str, int]],
 ) -> None:
@@ -180,16 +195,7 @@ def test_provisions_at_the_month_end_by_category(
     89,036.27: 1,00,000 less 7,884.88 in February and 3,078.85 of the 4,000 in March). The
     ledger's provisions equal their sum, 17,154.57."""
     sessions, ids = book
-    close_until(sessions, date(2026, 5, 31), size=2)
-    with UnitOfWork(sessions) as uow:
-        held = dict(
-            uow.session.execute(
-                select(LoanSnapshot.loan_id, LoanSnapshot.provision).where(
-                    LoanSnapshot.day == date(2026, 5, 31)
-                )
-            ).all()
-        )
-        balances = account_balances(uow.session)
+    held, balances = _provisions_on_31_may(sessions)
     assert held == {ids["A"]: D("10000.00"), ids["B"]: D("6798.42"), ids["C"]: D("356.15")}
     assert (balances["provisions"], balances["provision_expense"]) == (
         -D("17154.57"),
@@ -217,16 +223,7 @@ def test_an_mfi_provides_on_overdue_instalments_with_a_portfolio_floor(
     monkeypatch.setenv("LMS_LENDER_TYPE", "nbfc_mfi")
     monkeypatch.setenv("LMS_PROVISION_RATES", overrides)
     sessions, ids = book
-    close_until(sessions, date(2026, 5, 31), size=2)
-    with UnitOfWork(sessions) as uow:
-        held = dict(
-            uow.session.execute(
-                select(LoanSnapshot.loan_id, LoanSnapshot.provision).where(
-                    LoanSnapshot.day == date(2026, 5, 31)
-                )
-            ).all()
-        )
-        balances = account_balances(uow.session)
+    held, balances = _provisions_on_31_may(sessions)
     assert held == {ids["A"]: D(a_aged), ids["B"]: D("0.00"), ids["C"]: D("0.00")}
     assert balances["provisions"] == -D(booked)
     _sound(sessions)
