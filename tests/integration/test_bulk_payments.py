@@ -33,6 +33,7 @@ from lms.loans.models import Loan
 from lms.loans.onboarding import LoanRequest, onboard_loan
 from lms.loans.repayments import PaymentRequest, record_payment
 from lms.loans.service import disburse_loan, loan_state
+from lms.payments.models import Mandate
 
 DAY, CLOSED, LATE = date(2026, 11, 26), date(2026, 12, 15), date(2026, 12, 16)
 QUERIES = {
@@ -56,6 +57,9 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Path:
     build_demo(sessions, loans=60, as_of=DAY, seed=5)
     with UnitOfWork(sessions) as uow:
         calendar.set_business_date(uow, DAY)
+        # no NACH debits: the dues of 26 Nov-16 Dec stay owed, for the payments to pay
+        for mandate in uow.session.scalars(select(Mandate)):
+            mandate.status, mandate.reason = "cancelled", "the test pays by NEFT"
         uow.commit()
     close_until(sessions, CLOSED)
     engine.dispose()

@@ -131,8 +131,29 @@ def _one_loan(
         if behaviour == "prepayer" and code not in ("PL", "TW", "HL"):
             behaviour = "on_time"  # part-prepayments revise level-EMI schedules only
         done = _repay(uow, rnd, plan, behaviour)
+        _mandate(uow, loan, as_of)
         uow.commit()  # one transaction per loan and its whole history
     return done
+
+
+IFSCS = ("HDFC0001234", "ICIC0004321", "SBIN0012345", "UTIB0000987", "KKBK0006543")
+
+
+def _mandate(uow: UnitOfWork, loan: Loan, as_of: date) -> None:
+    """Three loans in five still running get an active eNACH mandate from today (up to twice
+    the EMI), so the next close presents their dues; drawn from the loan's own number, so the
+    rest of the book is the same as without mandates."""
+    from lms.payments.nach import MandateRequest, register_mandate
+
+    pick = random.Random(loan.id)
+    if loan.status != "active" or pick.random() >= 0.6:
+        return
+    request = MandateRequest(
+        "enach", "monthly", "maximum", (loan.emi * 2).quantize(Decimal("0.01")), as_of, None,
+        "Borrower", str(pick.randrange(10**11, 10**12)), pick.choice(IFSCS),
+        f"DEMO{loan.id:016d}",
+    )  # fmt: skip
+    register_mandate(uow, loan_id=loan.id, request=request)
 
 
 @dataclass(frozen=True)
