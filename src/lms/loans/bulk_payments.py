@@ -3,14 +3,16 @@ set-based, the rest one by one through `record_payment`.
 
 An ordinary payment is one the loan's stored state settles without a replay: the only payment
 for its loan in the batch, on an active loan that is not an NPA, holds no unapplied funds and
-was never charged (no fee or penal event), whose dues are raised through the value date, dated
-on or after the loan's last event, with a reference never used before, a multiple of the loan's
-precision, and no more than the loan owes by its value date (so nothing is held; paying all
-of it on a loan with nothing left to fall due closes the loan that day). Its parts are what the waterfall (lms.core.allocation) gives over the stored
-unpaid installments, exactly as a replay would give them; they are written for the whole batch
-in a few statements: the payment events, the installments' paid amounts, the loans' last event
-and oldest unpaid due date, the journal entries, and a restatement mark for a payment dated
-before the posting date (the next close restates the days between).
+was never charged (no fee or penal event) nor refunded or returned, whose dues are raised
+through the value date, dated after the loan's last event, with a reference never used
+before, a multiple of the loan's precision, no more than the loan owes by its value date and
+all placed by the product's waterfall (so nothing is held; paying all of it on a loan with
+nothing left to fall due closes the loan that day). Its parts are what the waterfall
+(lms.core.allocation) gives over the stored unpaid installments, exactly as a replay would
+give them; they are written for the whole batch in a few statements: the payment events, the
+installments' paid amounts, the loans' last event and oldest unpaid due date, the journal
+entries, and a restatement mark for a payment dated before the posting date (the next close
+restates the days between).
 
 Guarantees: the result for each payment is the one `record_payment` gives (a test compares the
 two on the same book); a payment it refuses (a conflict, invalid input) writes nothing and is
@@ -109,7 +111,11 @@ def _ordinary(
         and request.idempotency_key is None
     }
     loans = _loans(uow, sorted(wanted))
-    charged = _with_events(uow, list(loans), ("charge", "penal", "charge_reversal"))
+    # charges, and refunds or returned payments (a refund beyond what a returned payment left
+    # is owed back as a charge the replay makes): the full path
+    charged = _with_events(
+        uow, list(loans), ("charge", "penal", "charge_reversal", "refund", "reversal")
+    )
     taken = _references_taken(uow, [wanted[k].reference for k in loans])
     plain = {
         k: row
@@ -120,7 +126,7 @@ def _ordinary(
         and row["asset_class"] != "NPA"
         and row["excess"] == 0
         and row["last_event_on"] is not None
-        and wanted[k].value_date >= row["last_event_on"]
+        and wanted[k].value_date > row["last_event_on"]  # the same day: replayed by reference
         and wanted[k].amount % row["step"] == 0
     }
     found = []
@@ -163,7 +169,9 @@ def _settle(
                 owed.append(Owed(number, due, component, left))
     if request.amount > sum((o.amount for o in owed), Decimal(0)):
         return None  # something would be held, or the loan would close
-    parts, _ = allocate(request.amount, owed, day, waterfall)
+    parts, left = allocate(request.amount, owed, day, waterfall)
+    if left:
+        return None  # the product's waterfall leaves some unplaced: held, by the full path
     paid = {n: (pp, ip) for n, _, _, _, pp, ip in rows}
     for part in parts:
         principal_paid, interest_paid = paid[part.installment]
