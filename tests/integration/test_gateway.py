@@ -197,8 +197,9 @@ def test_the_settlement_report_and_its_fees(
     book: sessionmaker[Session], razorpay: Razorpay
 ) -> None:
     """pay_T0001 is in the book with the same amount: matched; pay_UNKNOWN is not; the refund
-    row is no repayment. The fees the gateway kept, 177.70 + 10.00 with GST 31.99 + 1.80, are
-    booked once; the same report again adds nothing."""
+    row is no repayment. The fees the gateway kept, 177.70 + 10.00, include their GST, 31.99 +
+    1.80 (as Razorpay reports them): 153.91 of fees and 33.79 of input tax are booked once; the
+    same report again adds nothing."""
     order = _order(book, razorpay)
     _deliver(book, razorpay, _event("payment.captured", order), "evt_1")
     report = SETTLEMENT.format(order=order).encode()
@@ -211,8 +212,8 @@ def test_the_settlement_report_and_its_fees(
     assert (again.new, again.fees) == (0, 0)
     with UnitOfWork(book) as uow:
         balances = account_balances(uow.session)
-    assert (balances["gateway_fees"], balances["input_tax"]) == (D("187.70"), D("33.79"))
-    assert balances["collection_bank"] == D("8884.88") - D("187.70") - D("33.79")
+    assert (balances["gateway_fees"], balances["input_tax"]) == (D("153.91"), D("33.79"))
+    assert balances["collection_bank"] == D("8884.88") - D("187.70")
     sound(book)
 
 
@@ -239,3 +240,16 @@ def test_the_api(
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "amount"
     assert _payments(book) == 1
     sound(book)
+
+
+def test_money_for_an_unknown_order_is_held_not_lost(book: sessionmaker[Session]) -> None:
+    result = _deliver(
+        book, GATEWAY_FOR_TESTS, _event("payment.captured", "order_NOPE", "pay_X"), "evt_X"
+    )
+    assert result.outcome == "unknown_order" and _payments(book) == 0
+    with UnitOfWork(book) as uow:
+        assert account_balances(uow.session)["receipts_suspense"] == -D("8884.88")
+    sound(book)
+
+
+GATEWAY_FOR_TESTS = Razorpay("rzp_test_key", "rzp_test_secret", SECRET, "http://127.0.0.1:9")

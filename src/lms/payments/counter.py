@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from lms.db import UnitOfWork
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
-from lms.loans.models import Loan
+from lms.loans.models import Branch, Loan
 from lms.loans.repayments import PaymentRequest, record_payment, refund_excess
 from lms.payments.models import Receipt, RefundRequest
 from lms.payments.rows import locked
@@ -57,6 +57,9 @@ def take_receipt(
         problems.append(("collector", "is empty"))
     if problems:
         raise InvalidError(problems)
+    uow.session.scalar(  # receipts of one branch are numbered one after another
+        select(Branch.code).where(Branch.code == loan.branch_code).with_for_update()
+    )
     prefix = f"{loan.branch_code}-{day:%Y%m%d}-"
     taken = uow.session.scalar(
         select(func.count()).select_from(Receipt).where(Receipt.number.like(prefix + "%"))

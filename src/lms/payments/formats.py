@@ -6,8 +6,8 @@ Each entry keeps what matching needs: value date, amount, credit or debit, the p
 reference (the UTR for NEFT/RTGS/IMPS), the bank's own reference, the narration, the payer's
 name and account and, where the bank reports it, the account the money was paid into (a
 virtual account). `key` identifies an entry within its account across files: the bank's
-reference when it gives one, else the entry's content and its position among identical
-entries of the file; a statement imported twice, or two overlapping statements, give the same
+reference when it gives one, else the entry's content (dates booked and valued, amount, side,
+reference, narration) and its position among identical entries of the file; a statement imported twice, or two overlapping statements, give the same
 keys for the same entries.
 
 Guarantees: amounts are Decimal as written in the file; a file that is not a statement of the
@@ -186,8 +186,8 @@ def _keyed(statement: Statement) -> Statement:
             key = f"ref:{entry.bank_reference}:{'C' if entry.credit else 'D'}"
         else:
             content = "|".join(
-                (entry.value_date.isoformat(), str(entry.amount), str(entry.credit),
-                 entry.reference, entry.narration)
+                (entry.value_date.isoformat(), str(entry.booking_date), str(entry.amount),
+                 str(entry.credit), entry.reference, entry.narration)
             )  # fmt: skip
             seen[content] += 1
             digest = hashlib.sha256(f"{content}|{seen[content]}".encode()).hexdigest()[:32]

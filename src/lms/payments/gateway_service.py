@@ -4,8 +4,8 @@ exactly once, the settlement report reconciled against the book.
 Guarantees: a webhook whose signature does not verify writes nothing; each event is taken once
 (its id, else its body's hash, is unique per gateway: a redelivery, even concurrent, is a
 repeat), and each payment is posted once however many events report it (its id is the
-repayment's reference and idempotency key); money for an order we did not create is recorded
-and not posted. A settlement report imported again adds nothing; its fees are booked once per
+repayment's reference and idempotency key); money for an order we did not create, or that its
+loan can no longer take, is held in receipts suspense (never lost) and the event says so. A settlement report imported again adds nothing; its fees are booked once per
 settlement.
 """
 
@@ -25,8 +25,8 @@ from lms.ledger import rules
 from lms.ledger.service import post_entry
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import Loan, LoanEvent
-from lms.loans.repayments import PaymentRequest, record_payment
-from lms.payments.gateway import PaymentGateway
+from lms.loans.repayments import PaymentRequest, payment_refusal, record_payment
+from lms.payments.gateway import Captured, PaymentGateway
 from lms.payments.models import GatewayEvent, GatewaySettlement, PaymentOrder
 
 
@@ -94,13 +94,19 @@ def receive_webhook(
         .where(PaymentOrder.gateway == gateway.name, PaymentOrder.order_ref == captured.order_ref)
         .with_for_update()
     )
-    if order is None:
-        record.outcome = "unknown_order"
+    if order is None:  # money taken for an order we never made: held, not lost
+        _to_suspense(uow, record, captured, posting_date, "unknown_order")
         return WebhookResult("unknown_order", captured.payment_ref)
     request = PaymentRequest(
         captured.amount, min(captured.paid_on, posting_date), captured.payment_ref, "gateway",
         idempotency_key=f"{gateway.name}:{captured.payment_ref}",
     )  # fmt: skip
+    refusal = payment_refusal(
+        uow, loan_id=order.loan_id, request=request, posting_date=posting_date
+    )
+    if refusal is not None:  # the loan cannot take it (closed since, say): held, not lost
+        _to_suspense(uow, record, captured, posting_date, "suspense")
+        return WebhookResult("suspense", captured.payment_ref, order.loan_id)
     _, new = record_payment(uow, loan_id=order.loan_id, request=request, posting_date=posting_date)
     record.outcome = "posted" if new else "repeat"
     if order.status != "paid":
@@ -111,6 +117,17 @@ def receive_webhook(
         )
     uow.session.flush()
     return WebhookResult(record.outcome, captured.payment_ref, order.loan_id)
+
+
+def _to_suspense(
+    uow: UnitOfWork, record: GatewayEvent, captured: Captured, posting_date: date, outcome: str
+) -> None:
+    value_date = min(captured.paid_on, posting_date)
+    post_entry(
+        uow, rules.receipt_to_suspense(value_date, captured.amount), posting_date=posting_date
+    )
+    record.outcome = outcome
+    uow.session.flush()
 
 
 @dataclass(frozen=True)
@@ -161,8 +178,10 @@ def import_settlement(
         fee, tax = fees.get((s.settlement_ref, s.settled_on), (Decimal(0), Decimal(0)))
         fees[s.settlement_ref, s.settled_on] = (fee + s.fee, tax + s.tax)
     for (_, settled_on), (fee, tax) in sorted(fees.items()):
-        if fee or tax:
-            post_entry(uow, rules.gateway_fees(settled_on, fee, tax), posting_date=posting_date)
+        if fee or tax:  # the gateway's fee includes the GST on it
+            post_entry(
+                uow, rules.gateway_fees(settled_on, fee - tax, tax), posting_date=posting_date
+            )
     uow.session.flush()
     return SettlementResult(
         len(settled), len(fresh), counts["matched"], counts["amount_differs"], counts["unknown"],

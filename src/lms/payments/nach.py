@@ -266,7 +266,7 @@ def _represent(
         .where(
             Presentation.loan_id.between(low, high),
             Presentation.status == "returned",
-            Presentation.presented_on == day - timedelta(days=after),
+            Presentation.presented_on <= day - timedelta(days=after),  # a late answer too
             Presentation.attempt < attempts,
             Mandate.status == "active",
         )
@@ -306,6 +306,7 @@ def write_presentation_file(
             Mandate.kind != "upi_autopay",  # executed through the UPI PSP, not in a NACH file
         )
         .order_by(Presentation.id)
+        .with_for_update(of=Presentation)  # two requests at once: the second finds none left
     ).all()
     if not rows:
         raise ConflictError(f"no presentations of {day} are waiting for a file")

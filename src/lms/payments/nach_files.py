@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -74,6 +75,11 @@ def _paise(amount: Decimal) -> str:
     return str(int(value))
 
 
+def _ascii(text: str) -> str:
+    """A name as the file's ASCII allows: accents dropped (Zoë -> Zoe), other letters out."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
 def presentation_file(
     debits: Sequence[Debit], *, sponsor_ifsc: str, user_code: str, settlement: date, name: str
 ) -> bytes:
@@ -99,7 +105,7 @@ def presentation_file(
                     _field(d.umrn, 20, "UMRN"),
                     _field(d.account, 35, "account"),
                     _field(d.ifsc, 11, "IFSC"),
-                    _field(d.name[:40], 40, "name"),
+                    _field(_ascii(d.name)[:40], 40, "name"),
                     _field(_paise(d.amount), 13, "amount", right=True, fill="0"),
                     _field(d.reference, 20, "reference"),
                     settlement.strftime("%d%m%Y"),

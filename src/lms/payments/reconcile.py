@@ -30,7 +30,7 @@ from lms.ledger import rules
 from lms.ledger.service import post_entries, post_entry
 from lms.loans.bulk_payments import post_payments
 from lms.loans.errors import ConflictError, InvalidError
-from lms.loans.models import Customer, Loan, LoanInstallment
+from lms.loans.models import Customer, Loan, LoanEvent, LoanInstallment
 from lms.loans.repayments import PaymentRequest, record_payment
 from lms.payments.formats import Entry, Statement, StatementError, read_statement
 from lms.payments.models import BankStatement, StatementLine
@@ -285,11 +285,13 @@ def match_by_hand(
     line = locked(uow, StatementLine, line_id, "statement line")
     if line.status != "suspense":
         raise ConflictError(f"statement line {line_id} is {line.status}, not in suspense")
-    request = PaymentRequest(
-        line.amount, line.value_date,
-        (line.reference or line.bank_reference or line.line_key)[:64],
-        channel_of(line.narration),
-    )  # fmt: skip
+    reference = (line.reference or line.bank_reference or line.line_key)[:64]
+    taken = uow.session.scalar(
+        select(LoanEvent.id).where(LoanEvent.reference == reference, LoanEvent.kind == "payment")
+    )
+    if taken is not None:  # a payer's reference is not unique (cheque 000123 of two banks)
+        reference = line.line_key[:64]
+    request = PaymentRequest(line.amount, line.value_date, reference, channel_of(line.narration))
     post_entry(uow, rules.suspense_to_loan(line.value_date, line.amount), posting_date=posting_date)
     record_payment(uow, loan_id=loan_id, request=request, posting_date=posting_date)
     line.status, line.loan_id, line.payment_reference = "matched", loan_id, request.reference
