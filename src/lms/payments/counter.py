@@ -2,7 +2,7 @@
 day-end tally per collector, and refunds of unapplied funds with maker-checker.
 
 Settings: $LMS_CASH_LIMIT (default 199999.99: the Income-tax Act's section 269ST forbids taking
-2,00,000 or more in cash from one person for one transaction or day).
+2,00,000 or more in cash from one person in a day; counted over all of the borrower's loans).
 
 Guarantees: a receipt and the repayment it posts are written together (the receipt number is
 the repayment's reference); receipt numbers run per branch and day without gaps within a
@@ -47,9 +47,10 @@ def take_receipt(
     problems = []
     if mode not in ("cash", "cheque"):
         problems.append(("mode", "must be cash or cheque"))
-    if mode == "cash" and amount > Decimal(os.environ.get("LMS_CASH_LIMIT", "199999.99")):
+    limit = Decimal(os.environ.get("LMS_CASH_LIMIT", "199999.99"))
+    if mode == "cash" and _cash_today(uow, loan.customer_id, day) + amount > limit:
         problems.append(
-            ("amount", "cash of 2,00,000 or more from one person is not allowed (269ST)")
+            ("amount", "cash of 2,00,000 or more from one person in a day is not allowed (269ST)")
         )
     if mode == "cheque" and not (cheque and cheque[0].isdigit() and len(cheque[0]) == 6):
         problems.append(("cheque_number", "a cheque needs its 6-digit number"))
@@ -75,6 +76,16 @@ def take_receipt(
     record_payment(uow, loan_id=loan_id, request=PaymentRequest(amount, day, receipt.number, mode),
                    posting_date=day)  # fmt: skip
     return receipt
+
+
+def _cash_today(uow: UnitOfWork, customer_id: int, day: date) -> Decimal:
+    """The cash the borrower paid on `day`, on any of their loans."""
+    taken = uow.session.scalar(
+        select(func.sum(Receipt.amount))
+        .join(Loan, Loan.id == Receipt.loan_id)
+        .where(Loan.customer_id == customer_id, Receipt.collected_on == day, Receipt.mode == "cash")
+    )
+    return Decimal(taken or 0)
 
 
 @dataclass(frozen=True)
