@@ -107,7 +107,7 @@ def simulate(
         _fail([("SCENARIO", f"cannot read {scenario}: {exc.strerror}")])
     try:
         loaded = load_scenario(text)
-        states = loaded.states()
+        observed = loaded.observed()
     except SpecError as exc:
         _fail(exc.problems)
     except ReplayError as exc:
@@ -117,9 +117,9 @@ def simulate(
     if output is OutputFormat.CSV:
         _fail([("--format", "simulate prints table or json")])
     sys.stdout.write(
-        render_states_json(states, loaded.accrual_start)
+        render_states_json(observed, loaded.accrual_start)
         if output is OutputFormat.JSON
-        else render_states_table(states, loaded.accrual_start)
+        else render_states_table(observed, loaded.accrual_start)
     )
 
 

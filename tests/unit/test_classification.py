@@ -1,7 +1,7 @@
 """Asset classification (IRACP): facility classes at the thresholds, the borrower-level NPA
 rule, upgrades only when nothing is overdue, and NPA ageing. Dates and DPD are worked by hand."""
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -10,6 +10,8 @@ from lms.core.classification import (
     AssetClass,
     Facility,
     classify,
+    classify_history,
+    classify_loan_history,
     facility_class,
     npa_category,
 )
@@ -84,3 +86,46 @@ def test_a_first_close_dates_an_npa_from_the_day_it_passed_90_days() -> None:
 )
 def test_npa_ageing(since: date, expected: AssetCategory) -> None:
     assert npa_category(since, DAY) is expected
+
+
+def test_a_history_keeps_an_npa_until_nothing_is_overdue() -> None:
+    """One loan, by hand: 90 DPD on 29 Jun (SMA-2), 91 on 30 Jun (NPA from that day); a
+    partial payment on 1 Jul leaves 20 days overdue (SMA-0 on that day's DPD alone, but still
+    NPA from 30 Jun); 21 on 2 Jul (NPA); all paid on 3 Jul (standard); 1 on 4 Jul (SMA-0: the
+    NPA memory is gone)."""
+    days = [date(2026, 6, 29) + timedelta(days=n) for n in range(6)]
+    history = dict(classify_loan_history(zip(days, (90, 91, 20, 21, 0, 1), strict=True)))
+    npa = date(2026, 6, 30)
+    assert [(s.asset_class, s.npa_since) for s in history.values()] == [
+        (AssetClass.SMA2, None),
+        (AssetClass.NPA, npa),
+        (AssetClass.NPA, npa),
+        (AssetClass.NPA, npa),
+        (AssetClass.STANDARD, None),
+        (AssetClass.SMA0, None),
+    ]
+
+
+def test_a_borrowers_history_carries_its_npa_across_facilities() -> None:
+    """Borrower 7: loan 1 goes NPA on 30 Jun (91 DPD), loan 2 only 3 days overdue goes with
+    it; on 1 Jul loan 1 is paid up but loan 2 is 4 days overdue: both stay NPA from 30 Jun;
+    on 2 Jul both are paid up: both standard. Borrower 8's loan 3 starts NPA (given)."""
+    given = {3: date(2026, 1, 1)}
+    history = dict(
+        classify_history(
+            [
+                (DAY, [(1, 7, 91), (2, 7, 3), (3, 8, 200)]),
+                (date(2026, 7, 1), [(1, 7, 0), (2, 7, 4), (3, 8, 5)]),
+                (date(2026, 7, 2), [(1, 7, 0), (2, 7, 0), (3, 8, 6)]),
+            ],
+            npa_since=given,
+        )
+    )
+    assert {
+        day: {loan: (s.asset_class.value, s.npa_since) for loan, s in stamps.items()}
+        for day, stamps in history.items()
+    } == {
+        DAY: {1: ("NPA", DAY), 2: ("NPA", DAY), 3: ("NPA", date(2026, 1, 1))},
+        date(2026, 7, 1): {1: ("NPA", DAY), 2: ("NPA", DAY), 3: ("NPA", date(2026, 1, 1))},
+        date(2026, 7, 2): {1: ("STD", None), 2: ("STD", None), 3: ("NPA", date(2026, 1, 1))},
+    }

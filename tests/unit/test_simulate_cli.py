@@ -160,3 +160,33 @@ def test_penal_charges_and_accrued_interest() -> None:
     expected = (D(17) * D("8884.88") * 24 / 36500).quantize(D("0.01"))
     assert expected == D("99.32")
     assert (state["penal_due"], state["accrued_interest"]) == ("117.20", "434.33")
+
+
+def test_an_npa_stays_npa_until_all_its_arrears_are_paid() -> None:
+    """The late payer pays only its first EMI: 123 DPD on 15 Jul, NPA since 13 Jun (day 91).
+    30,000 on 20 Jul pays the interest of installments 2-6 and principal oldest first, up to
+    part of installment 5 (due 15 Jun): 20 Jul - 15 Jun + 1 = 36 DPD, SMA-1 on that day's DPD
+    alone, but arrears remain, so it stays NPA (IRACP). The rest of the arrears, 5 x 8,884.88
+    - 30,000 = 14,424.40, paid on 25 Jul: nothing overdue, upgraded to standard."""
+    scenario = {
+        "terms": BASE["terms"],
+        "events": [
+            {"type": "pay", "date": "2026-02-15", "amount": "8884.88", "reference": "N1"},
+            {"type": "pay", "date": "2026-07-20", "amount": "30000", "reference": "P1"},
+            {"type": "pay", "date": "2026-07-25", "amount": "14424.40", "reference": "P2"},
+        ],
+        "observe": ["2026-07-15", "2026-07-20", "2026-07-24", "2026-07-25"],
+    }
+    result = runner.invoke(app, ["simulate", "-", "--format", "json"], input=json.dumps(scenario))
+    assert result.exit_code == 0, result.output
+    assert [
+        (s["as_of"], s["dpd"], s["total_due"], s["asset_class"], s["npa_since"])
+        for s in json.loads(result.stdout)
+    ] == [
+        ("2026-07-15", 123, "44424.40", "NPA", "2026-06-13"),
+        ("2026-07-20", 36, "14424.40", "NPA", "2026-06-13"),
+        ("2026-07-24", 40, "14424.40", "NPA", "2026-06-13"),
+        ("2026-07-25", 0, "0.00", "STD", None),
+    ]
+    table = runner.invoke(app, ["simulate", "-"], input=json.dumps(scenario))
+    assert "DPD 36 (NPA)" in table.stdout

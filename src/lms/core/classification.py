@@ -7,13 +7,17 @@ dates: SMA-0/1/2 and NPA for one facility, the borrower-level rule, and NPA agei
   that date; they are upgraded only when nothing is overdue on any of them.
 - An NPA ages: sub-standard for 12 months, then doubtful (D1 for its first year, D2 up to three
   years, D3 beyond); loss only when identified as such (not by age).
+- Classification has a memory (an NPA stays NPA until nothing is overdue), so a date's class
+  depends on the days before it: `classify` stamps one day-end from that day's DPD and the
+  day before's NPA dates; `classify_history` folds it over consecutive day-ends. The daily
+  close and `lms simulate` both go through `classify`, so they agree.
 
 Guarantee: pure and deterministic (no clock: every date is passed in).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
@@ -86,6 +90,36 @@ def classify(
     for group in by_borrower.values():
         stamps.update(_borrower(group, day, thresholds))
     return stamps
+
+
+def classify_history(
+    days: Iterable[tuple[date, Iterable[tuple[int, int, int]]]],
+    thresholds: Thresholds = Thresholds(),
+    npa_since: Mapping[int, date | None] | None = None,
+) -> Iterator[tuple[date, dict[int, Stamp]]]:
+    """The stamps of consecutive day-ends, each `(day, [(loan_id, borrower, dpd), ...])`: each
+    day is classified by `classify` from its DPD and the NPA dates stamped the day before (for
+    the first day, `npa_since`, by loan; none if not given). Give every day: a day left out is
+    a day the NPA memory skips."""
+    since: dict[int, date | None] = dict(npa_since or {})
+    for day, facilities in days:
+        stamps = classify(
+            (Facility(loan, borrower, dpd, since.get(loan)) for loan, borrower, dpd in facilities),
+            day,
+            thresholds,
+        )
+        since = {loan: stamp.npa_since for loan, stamp in stamps.items()}
+        yield day, stamps
+
+
+def classify_loan_history(
+    dpd_by_day: Iterable[tuple[date, int]], thresholds: Thresholds = Thresholds()
+) -> Iterator[tuple[date, Stamp]]:
+    """One loan as its borrower's only facility: its stamp at each of consecutive day-ends
+    `(day, dpd)` (`classify_history`)."""
+    history = classify_history(((day, [(0, 0, dpd)]) for day, dpd in dpd_by_day), thresholds)
+    for day, stamps in history:
+        yield day, stamps[0]
 
 
 def _borrower(group: list[Facility], day: date, thresholds: Thresholds) -> Mapping[int, Stamp]:

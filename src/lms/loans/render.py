@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from lms.core.accrual import accrued_interest
-from lms.core.classification import Facility, classify
+from lms.core.classification import Stamp
 from lms.core.replay import LoanState
 from lms.core.schedule import Schedule
 
@@ -94,10 +94,13 @@ def render_table(schedule: Schedule) -> str:
     return "\n".join(out) + "\n"
 
 
-def state_document(state: LoanState, accrual_start: date | None = None) -> dict[str, Any]:
-    """A loan state as a JSON-ready dict, amounts as strings; with `accrual_start` (where
-    installment 1's interest starts), the interest accrued and not yet due."""
-    stamp = classify([Facility(0, 0, state.dpd, None)], state.as_of)[0]
+def state_document(
+    state: LoanState, stamp: Stamp, accrual_start: date | None = None
+) -> dict[str, Any]:
+    """A loan state and its classification that day (classified over the loan's history:
+    `lms.loans.scenario.Scenario.observed`) as a JSON-ready dict, amounts as strings; with
+    `accrual_start` (where installment 1's interest starts), the interest accrued and not yet
+    due."""
     accrued = (
         None
         if accrual_start is None
@@ -117,7 +120,6 @@ def state_document(state: LoanState, accrual_start: date | None = None) -> dict[
         "principal_tranched": str(state.principal_tranched),
         "annual_rate": None if state.annual_rate is None else str(state.annual_rate),
         "dpd": state.dpd,
-        # the loan alone as a borrower's only facility (lms.core.classification)
         "asset_class": stamp.asset_class.value,
         "npa_since": stamp.npa_since.isoformat() if stamp.npa_since else None,
         "asset_category": stamp.category.value,
@@ -137,15 +139,18 @@ def state_document(state: LoanState, accrual_start: date | None = None) -> dict[
     }
 
 
-def render_states_json(states: list[LoanState], accrual_start: date | None = None) -> str:
-    documents = [state_document(state, accrual_start) for state in states]
+Observed = list[tuple[LoanState, Stamp]]
+
+
+def render_states_json(observed: Observed, accrual_start: date | None = None) -> str:
+    documents = [state_document(state, stamp, accrual_start) for state, stamp in observed]
     return json.dumps(documents, indent=2) + "\n"
 
 
-def render_states_table(states: list[LoanState], accrual_start: date | None = None) -> str:
+def render_states_table(observed: Observed, accrual_start: date | None = None) -> str:
     out = []
-    for state in states:
-        doc = state_document(state, accrual_start)
+    for state, stamp in observed:
+        doc = state_document(state, stamp, accrual_start)
         closed = f", closed on {doc['closed_on']}" if doc["closed_on"] else ""
         out.append(
             f"As of {doc['as_of']}: principal outstanding {doc['principal_outstanding']}, "

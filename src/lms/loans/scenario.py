@@ -4,7 +4,8 @@ Documented in docs/simulate-spec.md. The terms are a schedule spec (docs/schedul
 events are payments (`pay`), part-prepayments (`prepay`), reversals of either (`reverse`),
 further tranches (`disburse`), rate changes (`rate`), charges (`charge`), refunds of excess
 (`refund`) and a foreclosure (`foreclose`); each observation date gets the loan's state at its
-day-end from `lms.core.replay`.
+day-end from `lms.core.replay`, and its asset class from the loan's DPD on every day since the
+disbursement (`lms.core.classification.classify_history`, as the daily close stamps it).
 
 Guarantee: `load_scenario` either returns a `Scenario` whose events fit the loan, or raises
 `SpecError` naming every problem by its path (`events[2].amount`).
@@ -22,6 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from lms.core.accrual import penal_charge
 from lms.core.allocation import Component
+from lms.core.classification import Stamp, classify_loan_history
+from lms.core.dpd_history import dpd_by_day
 from lms.core.periods import build_timeline
 from lms.core.replay import (
     Charge,
@@ -132,12 +135,21 @@ class Scenario:
         """Where installment 1's interest starts (for accrued interest)."""
         return build_timeline(self.terms).first_period_start
 
-    def states(self) -> list[LoanState]:
+    def observed(self) -> list[tuple[LoanState, Stamp]]:
         """The loan's state at the day-end of each observation date (with the penal charges
-        the daily close would have levied at each month end before it, if a rule is given)."""
+        the daily close would have levied at each month end before it, if a rule is given) and
+        its classification at that day-end, classified day by day from the disbursement as the daily close does (an NPA
+        stays NPA until nothing is overdue; the loan is its borrower's only facility)."""
         rows = self.schedule.installments
         events = [*self.events, *self._penal_charges(max(self.observe))]
         states = [replay(rows, events, day, terms=self.terms) for day in self.observe]
+        self._check_prepayments(states)
+        first = min(self.terms.disbursement_date, *self.observe)
+        daily = dpd_by_day(rows, events, first, max(self.observe), terms=self.terms)
+        stamps = dict(classify_loan_history(daily))
+        return [(state, stamps[state.as_of]) for state in states]
+
+    def _check_prepayments(self, states: list[LoanState]) -> None:
         for state in states:
             for applied in state.applied:
                 if isinstance(applied.payment, Prepayment) and applied.held:
@@ -150,7 +162,6 @@ class Scenario:
                             )
                         ]
                     )
-        return states
 
     def _penal_charges(self, last: date) -> list[Charge]:
         """Month by month, as the close levies them: the day-end overdue amounts of the

@@ -1,6 +1,9 @@
 """Step: stamp each loan's asset class at the day-end (STD, SMA-0/1/2, NPA), borrower-level
 (lms.core.classification): one NPA facility makes all the borrower's facilities NPA the same
 day, and they are upgraded only when nothing is overdue on any; and the NPA's age category.
+Each close is one step of `lms.core.classification.classify_history`: today's DPD with the NPA
+dates stamped yesterday, through the same `classify` that `lms simulate` folds over a loan's
+days, so the two agree.
 
 Partitioned by borrower (customer ids), so a borrower's loans are always classified together.
 Set-based: one query reads the partition's facilities, the pure rule stamps them, and only the
