@@ -393,7 +393,7 @@ def test_a_part_prepayment_revises_the_schedule_and_the_ledger(
 ) -> None:
     """1,00,000 at 12 % for 12 months; after two EMIs, 20,000 prepaid on 10 Apr with reduce
     EMI (figures as in tests/unit/test_revision.py: EMI 6,773.24, installment 3 interest
-    809.25)."""
+    809.26)."""
     loan_id = _booked(sessions)
     _pay(sessions, loan_id, amount=D("8884.88"), value_date=date(2026, 2, 15), reference="I1")
     _pay(sessions, loan_id, amount=D("8884.88"), value_date=date(2026, 3, 15), reference="I2")
@@ -417,7 +417,7 @@ def test_a_part_prepayment_revises_the_schedule_and_the_ledger(
         ]
         _, lines = loan_statement(uow, loan_id=loan_id, as_of=date(2026, 4, 10))
     assert (state.principal_outstanding, state.principal_prepaid) == (D("64151.39"), D(20000))
-    assert (rows[2][1], sum(rows[3])) == (D("809.25"), D("6773.24"))
+    assert (rows[2][1], sum(rows[3])) == (D("809.26"), D("6773.24"))
     assert len(rows) == 12
     assert (lines[-1].kind, lines[-1].principal, lines[-1].balance) == (
         "prepayment",

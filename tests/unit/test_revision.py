@@ -3,9 +3,10 @@
 The loan: 1,00,000 at 12 % for 12 months from 15 Jan 2026 (EMI 8,884.88); after installment 2
 (15 Mar) the balance is 84,151.39. Expected rows are worked by an independent Fraction
 computation below (`reference_rows`), written from the rule in the module's docstring: the
-running installment's interest moves by the change in balance x rate for the days left to its
-due date (pro rata of the period's days under the periodic basis: 5 of the 31 days from
-15 Mar to 15 Apr), then a level EMI at 1 % a month (paisa, half up), the last row taking the
+running installment's interest is its period's interest at the old balance and rate plus the
+change in balance x rate for the days left to its due date (pro rata of the period's days under
+the periodic basis: 5 of the 31 days from 15 Mar to 15 Apr), unrounded, rounded once; then a
+level EMI at 1 % a month (paisa, half up), the last row taking the
 rest.
 """
 
@@ -34,7 +35,7 @@ def paisa(value: F) -> D:
 
 
 def reference_rows(
-    before: D, change: D, old: F, new: F, days_left: int, first_interest: D, n: int, emi: D | None
+    before: D, change: D, old: F, new: F, days_left: int, n: int, emi: D | None
 ) -> list[tuple[D, D]]:
     """(principal, interest) of each revised row, by Fractions; `emi` None: a new level EMI."""
     balance = F(before + change)
@@ -48,7 +49,7 @@ def reference_rows(
     out = []
     for k in range(count):
         regular = paisa(balance * monthly)
-        interest = first_interest + paisa(tail) if k == 0 else regular
+        interest = paisa(F(before) * old / 12 + tail) if k == 0 else regular
         principal = min(F(emi - regular), balance)
         if k == count - 1:
             principal = balance
@@ -69,12 +70,11 @@ def test_a_prepayment_with_reduce_emi_keeps_the_tenure_and_lowers_the_emi() -> N
     )
     assert rows[:2] == ROWS[:2]
     assert len(rows) == 12
-    expected = reference_rows(
-        D("84151.39"), D(-20000), F(12, 100), F(12, 100), 5, D("841.51"), 10, None
-    )
+    expected = reference_rows(D("84151.39"), D(-20000), F(12, 100), F(12, 100), 5, 10, None)
     assert pairs(rows[2:]) == expected
-    # by hand: 841.51 - 20,000 x 1 % x 5/31 (32.26) = 809.25; the new EMI 6,773.24
-    assert (rows[2].interest, rows[3].total, rows[-1].balance) == (D("809.25"), D("6773.24"), 0)
+    # by hand: 841.5139 - 20,000 x 1 % x 5/31 (32.2580...) = 809.2558..., rounded once 809.26
+    # (rounding each part first gave 841.51 - 32.26 = 809.25); the new EMI 6,773.24
+    assert (rows[2].interest, rows[3].total, rows[-1].balance) == (D("809.26"), D("6773.24"), 0)
     assert [r.due_date for r in rows] == [r.due_date for r in ROWS]
 
 
@@ -82,9 +82,7 @@ def test_a_prepayment_with_reduce_tenure_keeps_the_emi_and_ends_sooner() -> None
     rows = revised_rows(
         TERMS, ROWS, Revision(APR10, D(-20000), D(12), D(12), Reschedule.REDUCE_TENURE)
     )
-    expected = reference_rows(
-        D("84151.39"), D(-20000), F(12, 100), F(12, 100), 5, D("841.51"), 10, D("8884.88")
-    )
+    expected = reference_rows(D("84151.39"), D(-20000), F(12, 100), F(12, 100), 5, 10, D("8884.88"))
     assert pairs(rows[2:]) == expected
     assert len(rows) == 10 and rows[-1].due_date == date(2026, 11, 15)
     assert rows[-1].total == D("4734.45") and rows[3].total == D("8884.88")
@@ -92,12 +90,10 @@ def test_a_prepayment_with_reduce_tenure_keeps_the_emi_and_ends_sooner() -> None
 
 def test_a_rate_rise_with_reduce_tenure_adds_installments_on_the_loans_own_cycle() -> None:
     rows = revised_rows(TERMS, ROWS, Revision(APR10, D(0), D(12), D(14), Reschedule.REDUCE_TENURE))
-    expected = reference_rows(
-        D("84151.39"), D(0), F(12, 100), F(14, 100), 5, D("841.51"), 10, D("8884.88")
-    )
+    expected = reference_rows(D("84151.39"), D(0), F(12, 100), F(14, 100), 5, 10, D("8884.88"))
     assert pairs(rows[2:]) == expected
     assert len(rows) == 13 and rows[-1].due_date == date(2027, 2, 15)
-    assert rows[2].interest == D("864.13")  # 841.51 + 84,151.39 x 2 %/12 x 5/31
+    assert rows[2].interest == D("864.14")  # 841.5139 + 84,151.39 x 2 %/12 x 5/31 (22.6213...)
 
 
 def test_a_rate_rise_too_steep_for_the_emi_is_refused_with_reduce_tenure() -> None:
@@ -215,3 +211,20 @@ def test_a_prepayment_leaving_one_installment_puts_the_running_interest_on_it() 
         rows[-2].total == D("195.77")
         and len(revised) == len([r for r in rows if r.due_date <= day]) + 1
     )
+
+
+def test_a_revision_on_the_first_day_of_a_period_rounds_the_new_interest_once() -> None:
+    """The rate rises from 12 % to 12.5 % on 15 Mar, the first day of installment 3's period:
+    its interest is the whole period at the new rate, 84,151.39 x 12.5 % / 12, rounded once
+    (Fraction below, by hand 876.5769791...: 876.58). Rounding the old interest (841.5139...:
+    841.51) and the change (84,151.39 x 0.5 % / 12 = 35.0630...: 35.06) apart gave a paisa
+    less, 876.57. The rows after it: the new level EMI over 10 months at 12.5 % (reference)."""
+    mar15 = date(2026, 3, 15)
+    rows = revised_rows(TERMS, ROWS, Revision(mar15, D(0), D(12), D("12.5"), Reschedule.REDUCE_EMI))
+    whole = F(D("84151.39")) * F(125, 1000) / 12
+    assert paisa(whole) == D("876.58") and paisa(F("841.51") + F("35.06")) == D("876.57")
+    assert rows[2].interest == paisa(whole)
+    monthly = F(125, 1000) / 12
+    emi = paisa(F(D("84151.39")) * monthly / (1 - (1 + monthly) ** -10))
+    assert rows[3].total == emi and rows[2].principal == emi - paisa(whole)
+    assert sum(r.principal for r in rows[2:]) == D("84151.39")

@@ -3,12 +3,16 @@ tranche changes the principal or the rate from a day on, and the installments no
 worked out again.
 
 The installment running on the day (the first one due after it) keeps what it had accrued
-until the day and takes the rest of its period at the new balance and rate: its interest moves
-by the change in balance x rate for the days from the revision to its due date, rounded once
-to the component precision. Under the periodic basis that is the change in the period's
+until the day and takes the rest of its period at the new balance and rate: its interest is
+its period's interest at the old balance and rate plus the change in balance x rate for the
+days from the revision to its due date, both unrounded, rounded once to the component
+precision (so a revision on the period's first day gives exactly the new balance x rate for
+the period, rounded once). Under the periodic basis the change is that of the period's
 interest (balance x periodic rate) pro rata of the period's days still to run, and days of a
 broken period before the first full period count by the day count; under the actual-days
-basis every day counts by the day count. From there the
+basis every day counts by the day count. What the row carries on top of its period's interest
+(broken-period interest, an earlier revision in the same period) is kept as it was rounded:
+the row does not hold its unrounded parts. From there the
 balance is amortised again with the due dates the loan already has, by the borrower's choice:
 
 - `reduce_emi`: the same number of installments, a new level EMI (lower after a prepayment,
@@ -103,8 +107,7 @@ def revised_rows(
     old = Rates.of(replace(terms, annual_rate=revision.rate_before))
     new = Rates.of(replace(terms, annual_rate=revision.rate_after))
     walk = _Walk(terms, new, balance, kept[-1].due_date if kept else None)
-    tail = _tail(walk, future[0], revision.day, (old, before), (new, balance))
-    first_interest = future[0].interest + terms.precision.apply(tail)
+    first_interest = _running_interest(walk, future[0], revision.day, (old, before), (new, balance))
     if first_interest < 0:
         raise RevisionError("the installment running on the day would carry negative interest")
     if revision.keep is Reschedule.REDUCE_EMI:
@@ -115,6 +118,28 @@ def revised_rows(
         count = MAX_INSTALLMENTS - len(kept)
         walk.keep_emi(future, emi)
     return (*kept, *walk.rows(future, first_interest, emi, count))
+
+
+def _running_interest(
+    walk: _Walk,
+    first: Installment,
+    day: date,
+    old: tuple[Rates, Decimal],
+    new: tuple[Rates, Decimal],
+) -> Decimal:
+    """The running installment's interest after the revision: its period's interest at the old
+    balance and rate plus the change for the days from `day` (`_tail`), rounded once; plus
+    what the row carried beyond its period's interest (its interest less that interest rounded:
+    nothing for a regular row), already rounded where it was worked out."""
+    terms, (old_rates, before) = walk.terms, old
+    due = first.due_date
+    irregular_first = first.number == 1 and not walk.timeline.first_period_regular()
+    if terms.interest_basis is InterestBasis.PERIODIC and not irregular_first:
+        period = apply_factor(before, old_rates.periodic_factor)
+    else:
+        period = old_rates.interest_between(before, walk.previous, due)
+    carried = first.interest - terms.precision.apply(period)
+    return carried + terms.precision.apply(period + _tail(walk, first, day, old, new))
 
 
 def _tail(
