@@ -75,6 +75,11 @@ class LoanState:
     principal_prepaid: Decimal  # principal repaid by part-prepayments (outside installments)
     principal_tranched: Decimal  # principal paid out in tranches after the first
     annual_rate: Decimal | None  # the rate in force (None: the terms' own, not known here)
+    # every charge levied by `as_of` and not voided, recoveries (RECOVERY references) included
+    charges: tuple[Charge, ...] = ()
+    # money paid ahead on installments that revisions or a foreclosure replaced, given back to
+    # unapplied funds, by day (for the ledger: from what it paid back to unapplied funds)
+    released: tuple[ExcessApplied, ...] = ()
 
 
 class ReplayError(ValueError):
@@ -104,6 +109,7 @@ class Book:
         self.tranched = self.zero
         self.closed_on: date | None = None
         self.charges: list[Charge] = []
+        self.released: dict[date, list[Part]] = {}
         # day, balance and rate before, balance and rate after (lms.core.foreclosure)
         self.revisions: list[tuple[date, Decimal, Decimal, Decimal, Decimal]] = []
         self.left = self.zero
@@ -229,7 +235,10 @@ class Book:
         for row in self.rows:
             if row.due_date > day:
                 for component in (Component.INTEREST, Component.PRINCIPAL):
-                    self.excess += self.paid[row.number, component]
+                    paid = self.paid[row.number, component]
+                    if paid:
+                        self.released.setdefault(day, []).append(Part(row.number, component, paid))
+                    self.excess += paid
                     self.paid[row.number, component] = self.zero
 
     def _owed(self, day: date, ahead: bool) -> list[Owed]:
@@ -297,4 +306,6 @@ class Book:
             principal_prepaid=self.prepaid,
             principal_tranched=self.tranched,
             annual_rate=self.rate,
+            charges=tuple(self.charges),
+            released=tuple(ExcessApplied(d, tuple(p)) for d, p in sorted(self.released.items())),
         )

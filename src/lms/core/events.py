@@ -9,9 +9,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from enum import StrEnum
 
 from lms.core.allocation import Component
 from lms.core.revision import Reschedule
+
+
+class EventKind(StrEnum):
+    """Every kind of event in a loan's life, stored in `loan_events.kind`; each has one posting
+    rule (lms.ledger.rules.POSTING_RULES)."""
+
+    DISBURSEMENT = "disbursement"
+    TRANCHE = "tranche"  # a further disbursement
+    PAYMENT = "payment"
+    PREPAYMENT = "prepayment"  # a part-prepayment, the schedule revised
+    REVERSAL = "reversal"  # a payment voided (returned by the bank, or posted in error)
+    REFUND = "refund"  # unapplied funds paid back
+    CHARGE = "charge"  # a fee: bounce, foreclosure, upfront fees collected apart
+    PENAL = "penal"  # a penal charge levied by the daily close
+    CHARGE_REVERSAL = "charge_reversal"  # a charge levied in error, voided
+    RATE_CHANGE = "rate_change"
+    FORECLOSURE = "foreclosure"
+
+
+FEES_COLLECTED = "fees:collected"  # reference of the charge of upfront fees paid apart
+
+
+class ReversalReason(StrEnum):
+    """Why a payment is voided: returned by the bank (a bounce: the product's bounce charge
+    applies) or posted in error (no charge; the money goes to suspense or to the right loan)."""
+
+    RETURNED = "returned"
+    POSTING_ERROR = "posting_error"
 
 
 @dataclass(frozen=True, slots=True)

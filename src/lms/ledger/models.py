@@ -27,6 +27,14 @@ class JournalEntryRow(Base):
     posting_date: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     reverses_id: Mapped[int | None] = mapped_column(ForeignKey("journal_entries.id"), unique=True)
+    # what the entry posts within its loan ("payment:UTR1", "due:2026-03-05", "charge:bounce:X");
+    # None for entries that no replay restates (accruals, NPA moves, provisions, suspense)
+    source: Mapped[str | None] = mapped_column(String(96))
+    event_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the loan event posted
+    # the event whose booking made this entry: itself, or a backdated payment or a reversal
+    # that restated an earlier entry (which is reversed by an entry with the same cause)
+    cause_event_id: Mapped[int | None] = mapped_column(Integer)
+    origin: Mapped[str | None] = mapped_column(String(16))  # api, file, close, migration
 
 
 class JournalLineRow(Base):

@@ -2,7 +2,8 @@
 
 Guarantees: every `JournalEntry` balances (total debits equal total credits) and has no
 negative or empty line, or it cannot be built (`LedgerError`); a reversal is the exact mirror of
-its entry, so the two together leave every account as it was.
+its entry, so the two together leave every account as it was; each kind of entry moves only
+the accounts its row of `POSTING_RULES` names (a test holds every rule to its row).
 """
 
 from __future__ import annotations
@@ -34,10 +35,13 @@ class Line:
 class JournalEntry:
     """One business event's effect on the ledger: balanced lines on a value date."""
 
-    event: str  # e.g. "disbursement", "repayment", "interest_due", "reversal"
+    event: str  # the kind of entry: a key of POSTING_RULES
     value_date: date
     loan_id: str | None
     lines: tuple[Line, ...]
+    # what it posts within its loan, e.g. "payment:UTR1" or "due:2026-03-05"; an entry a
+    # replay can restate has one (lms.ledger.postings), others (accruals, NPA moves) none
+    source: str | None = None
 
     def __post_init__(self) -> None:
         problems = entry_problems(self)
@@ -75,10 +79,22 @@ def credit(account: Account, amount: Decimal) -> Line:
 
 
 def _entry(
-    event: str, value_date: date, loan_id: str | None, lines: Iterable[Line]
+    event: str,
+    value_date: date,
+    loan_id: str | None,
+    lines: Iterable[Line],
+    source: str | None = None,
 ) -> JournalEntry:
-    kept = tuple(line for line in lines if line.debit or line.credit)  # zero lines say nothing
-    return JournalEntry(event, value_date, loan_id, kept)
+    # one line per account, debits less credits (so a negative amount nets to the other side)
+    merged: dict[Account, Decimal] = {}
+    for line in lines:
+        merged[line.account] = merged.get(line.account, ZERO) + line.debit - line.credit
+    kept = tuple(
+        debit(account, net) if net > 0 else credit(account, -net)
+        for account, net in merged.items()
+        if net  # zero lines say nothing
+    )
+    return JournalEntry(event, value_date, loan_id, kept, source)
 
 
 def disbursement(
@@ -110,7 +126,14 @@ def disbursement(
             credit(Account.TAX_PAYABLE, tax),
             credit(Account.INTEREST_INCOME, bpi_deducted),
         ],
+        "disbursement",
     )
+
+
+def tranche(loan_id: str, value_date: date, amount: Decimal, reference: str) -> JournalEntry:
+    """A further tranche paid out: more principal lent from the disbursement account."""
+    lines = [debit(Account.LOAN_PRINCIPAL, amount), credit(Account.DISBURSEMENT_BANK, amount)]
+    return _entry("tranche", value_date, loan_id, lines, f"tranche:{reference}")
 
 
 def interest_due(
@@ -121,19 +144,17 @@ def interest_due(
     npa: bool = False,
     accrued: Decimal = ZERO,
 ) -> JournalEntry:
-    """An installment's interest falls due: it becomes receivable; what had accrued leaves the
-    accrued account, the rest is recognised as income (on an NPA, held in suspense)."""
+    """An installment's interest falls due: it becomes receivable; what had accrued (and was
+    booked as income by the close) leaves the accrued account, the rest is recognised as
+    income (on an NPA, held in suspense). A revision after the accrual can leave the interest
+    below what accrued: the difference is then taken back from income."""
     held = Account.INTEREST_SUSPENSE if npa else Account.INTEREST_INCOME
-    return _entry(
-        "interest_due",
-        due_date,
-        loan_id,
-        [
-            debit(Account.INTEREST_RECEIVABLE, interest),
-            credit(Account.INTEREST_ACCRUED, accrued),
-            credit(held, interest - accrued),
-        ],
-    )
+    lines = [
+        debit(Account.INTEREST_RECEIVABLE, interest),
+        credit(Account.INTEREST_ACCRUED, accrued),
+        credit(held, interest - accrued),  # a negative credit nets to a debit (_entry)
+    ]
+    return _entry("interest_due", due_date, loan_id, lines, f"due:{due_date.isoformat()}")
 
 
 def accrual(loan_id: str, day: date, amount: Decimal) -> JournalEntry:
@@ -179,37 +200,74 @@ def repayment(
     held: Decimal,
     *,
     from_excess: bool = False,
+    reference: str = "",
+    kind: str = "repayment",
 ) -> JournalEntry:
-    """Money received (or excess held earlier) applied to what is owed; the rest held."""
+    """Money received (`kind` repayment or prepayment, its payment `reference`) applied to
+    what is owed, the rest held as unapplied funds; or (`from_excess`) unapplied funds used on
+    `value_date` for what falls due."""
+    credits = [credit(_COMPONENT_ACCOUNT[part.component], part.amount) for part in parts]
     applied = sum((part.amount for part in parts), ZERO)
-    totals: dict[Account, Decimal] = {}
-    for part in parts:
-        account = _COMPONENT_ACCOUNT[part.component]
-        totals[account] = totals.get(account, ZERO) + part.amount
-    credits = [credit(a, amount) for a, amount in totals.items()]
     if from_excess:  # held money moves from unapplied funds to what it pays; the rest stays
         lines = [debit(Account.UNAPPLIED_FUNDS, applied), *credits]
-    else:
-        lines = [debit(Account.COLLECTION_BANK, applied + held), *credits]
-        lines.append(credit(Account.UNAPPLIED_FUNDS, held))
-    return _entry("excess_applied" if from_excess else "repayment", value_date, loan_id, lines)
+        source = f"excess:{value_date.isoformat()}"
+        return _entry("excess_applied", value_date, loan_id, lines, source)
+    lines = [debit(Account.COLLECTION_BANK, applied + held), *credits]
+    lines.append(credit(Account.UNAPPLIED_FUNDS, held))
+    return _entry(kind, value_date, loan_id, lines, f"{kind}:{reference}")
+
+
+def advance_released(loan_id: str, day: date, parts: Sequence[Part]) -> JournalEntry:
+    """Money paid ahead on installments that a revision or a foreclosure replaced goes back to
+    unapplied funds: what it had paid is owed again (it is paid again by the same rules)."""
+    released = sum((part.amount for part in parts), ZERO)
+    lines = [debit(_COMPONENT_ACCOUNT[part.component], part.amount) for part in parts]
+    lines.append(credit(Account.UNAPPLIED_FUNDS, released))
+    return _entry("advance_released", day, loan_id, lines, f"released:{day.isoformat()}")
+
+
+def charge(loan_id: str, day: date, amount: Decimal, tax: Decimal, reference: str) -> JournalEntry:
+    """A fee levied during the loan's life (a bounce charge, a foreclosure charge): receivable
+    with its GST, the fee as income, the GST owed to the government."""
+    lines = [
+        debit(Account.FEE_RECEIVABLE, amount + tax),
+        credit(Account.FEE_INCOME, amount),
+        credit(Account.TAX_PAYABLE, tax),
+    ]
+    return _entry("charge", day, loan_id, lines, f"charge:{reference}")
+
+
+def recovery(loan_id: str, day: date, amount: Decimal, reference: str) -> JournalEntry:
+    """A refund paid out of money that was then returned: the borrower owes it back (a
+    receivable, not income), and the unapplied funds it overdrew are made whole."""
+    lines = [debit(Account.FEE_RECEIVABLE, amount), credit(Account.UNAPPLIED_FUNDS, amount)]
+    return _entry("recovery", day, loan_id, lines, f"recovery:{reference}")
 
 
 def penal_charge(
-    loan_id: str, day: date, amount: Decimal, tax: Decimal, *, npa: bool = False
+    loan_id: str, day: date, amount: Decimal, tax: Decimal, *, npa: bool = False, reference: str
 ) -> JournalEntry:
     """A penal charge levied: receivable with its GST, the charge as penal income (on an NPA,
     held in suspense until received)."""
-    return _entry(
-        "penal_charge",
-        day,
-        loan_id,
-        [
-            debit(Account.PENAL_RECEIVABLE, amount + tax),
-            credit(Account.PENAL_SUSPENSE if npa else Account.PENAL_INCOME, amount),
-            credit(Account.TAX_PAYABLE, tax),
-        ],
-    )
+    lines = [
+        debit(Account.PENAL_RECEIVABLE, amount + tax),
+        credit(Account.PENAL_SUSPENSE if npa else Account.PENAL_INCOME, amount),
+        credit(Account.TAX_PAYABLE, tax),
+    ]
+    return _entry("penal_charge", day, loan_id, lines, f"penal:{reference}")
+
+
+def npa_suspense(loan_id: str, day: date, interest: Decimal, penal: Decimal) -> JournalEntry:
+    """RBI income recognition on an NPA after an event changed what it owes: `interest` and
+    `penal` (income of unpaid dues) move from income to suspense; negative amounts (dues paid,
+    or an upgraded loan's suspense emptied) move back from suspense to income."""
+    lines = [
+        debit(Account.INTEREST_INCOME, interest),
+        credit(Account.INTEREST_SUSPENSE, interest),
+        debit(Account.PENAL_INCOME, penal),
+        credit(Account.PENAL_SUSPENSE, penal),
+    ]
+    return _entry("npa_suspense", day, loan_id, lines)
 
 
 def receipt_to_suspense(value_date: date, amount: Decimal) -> JournalEntry:
@@ -236,17 +294,61 @@ def gateway_fees(settled_on: date, fee: Decimal, tax: Decimal) -> JournalEntry:
     return _entry("gateway_fees", settled_on, None, lines)
 
 
-def refund(loan_id: str, value_date: date, amount: Decimal) -> JournalEntry:
+def refund(loan_id: str, value_date: date, amount: Decimal, reference: str) -> JournalEntry:
     """Unapplied funds paid back to the borrower from the collection account."""
-    return _entry(
-        "refund",
-        value_date,
-        loan_id,
-        [debit(Account.UNAPPLIED_FUNDS, amount), credit(Account.COLLECTION_BANK, amount)],
-    )
+    lines = [debit(Account.UNAPPLIED_FUNDS, amount), credit(Account.COLLECTION_BANK, amount)]
+    return _entry("refund", value_date, loan_id, lines, f"refund:{reference}")
 
 
 def reversal_of(entry: JournalEntry, value_date: date) -> JournalEntry:
     """The mirror of `entry`: every debit becomes a credit and the reverse."""
     lines = [Line(line.account, line.credit, line.debit) for line in entry.lines]
-    return _entry("reversal", value_date, entry.loan_id, lines)
+    return _entry("reversal", value_date, entry.loan_id, lines, entry.source)
+
+
+_A = Account
+# The posting table: each kind of journal entry, the event that causes it, and the accounts
+# it may debit and credit (a negative amount of a signed rule moves the same pair the other
+# way). Every rule above builds exactly one kind; tests/unit/test_posting_rules.py holds each
+# rule to its row. A reversal mirrors the entry it reverses.
+POSTING_RULES: dict[str, tuple[str, frozenset[Account], frozenset[Account]]] = {
+    kind: (cause, frozenset(debits), frozenset(credits))
+    for kind, cause, debits, credits in [
+        ("disbursement", "disbursement", [_A.LOAN_PRINCIPAL, _A.FEE_RECEIVABLE],
+         [_A.DISBURSEMENT_BANK, _A.FEE_INCOME, _A.THIRD_PARTY_PAYABLE, _A.TAX_PAYABLE,
+          _A.INTEREST_INCOME]),
+        ("tranche", "tranche", [_A.LOAN_PRINCIPAL], [_A.DISBURSEMENT_BANK]),
+        ("interest_due", "an installment falling due", [_A.INTEREST_RECEIVABLE, _A.INTEREST_INCOME],
+         [_A.INTEREST_ACCRUED, _A.INTEREST_INCOME, _A.INTEREST_SUSPENSE]),
+        ("repayment", "payment", [_A.COLLECTION_BANK],
+         [_A.LOAN_PRINCIPAL, _A.INTEREST_RECEIVABLE, _A.FEE_RECEIVABLE, _A.PENAL_RECEIVABLE,
+          _A.UNAPPLIED_FUNDS]),
+        ("prepayment", "prepayment", [_A.COLLECTION_BANK],
+         [_A.LOAN_PRINCIPAL, _A.INTEREST_RECEIVABLE, _A.FEE_RECEIVABLE, _A.PENAL_RECEIVABLE,
+          _A.UNAPPLIED_FUNDS]),
+        ("excess_applied", "unapplied funds meeting a due", [_A.UNAPPLIED_FUNDS],
+         [_A.LOAN_PRINCIPAL, _A.INTEREST_RECEIVABLE, _A.FEE_RECEIVABLE, _A.PENAL_RECEIVABLE]),
+        ("advance_released", "rate_change, tranche, prepayment or foreclosure",
+         [_A.LOAN_PRINCIPAL, _A.INTEREST_RECEIVABLE], [_A.UNAPPLIED_FUNDS]),
+        ("charge", "charge", [_A.FEE_RECEIVABLE], [_A.FEE_INCOME, _A.TAX_PAYABLE]),
+        ("penal_charge", "penal", [_A.PENAL_RECEIVABLE],
+         [_A.PENAL_INCOME, _A.PENAL_SUSPENSE, _A.TAX_PAYABLE]),
+        ("recovery", "reversal of a refunded payment", [_A.FEE_RECEIVABLE], [_A.UNAPPLIED_FUNDS]),
+        ("refund", "refund", [_A.UNAPPLIED_FUNDS], [_A.COLLECTION_BANK]),
+        ("npa_suspense", "any event on an NPA", [_A.INTEREST_INCOME, _A.PENAL_INCOME],
+         [_A.INTEREST_SUSPENSE, _A.PENAL_SUSPENSE]),
+        ("npa_income_reversal", "the close: a loan turning NPA",
+         [_A.INTEREST_INCOME, _A.PENAL_INCOME], [_A.INTEREST_SUSPENSE, _A.PENAL_SUSPENSE]),
+        ("npa_upgrade", "the close: an NPA upgraded", [_A.INTEREST_SUSPENSE, _A.PENAL_SUSPENSE],
+         [_A.INTEREST_INCOME, _A.PENAL_INCOME]),
+        ("accrual", "the close: interest accrued", [_A.INTEREST_ACCRUED], [_A.INTEREST_INCOME]),
+        ("provision", "the close: a month end", [_A.PROVISION_EXPENSE, _A.PROVISIONS],
+         [_A.PROVISIONS, _A.PROVISION_EXPENSE]),
+        ("receipt_to_suspense", "a payment no loan is known for", [_A.COLLECTION_BANK],
+         [_A.RECEIPTS_SUSPENSE]),
+        ("suspense_to_loan", "a held payment matched", [_A.RECEIPTS_SUSPENSE],
+         [_A.COLLECTION_BANK]),
+        ("gateway_fees", "a gateway settlement", [_A.GATEWAY_FEES, _A.INPUT_TAX],
+         [_A.COLLECTION_BANK]),
+    ]
+}  # fmt: skip

@@ -3,7 +3,8 @@ commit; the caller does.
 
 Guarantees: only balanced entries are written (the pure rules refuse the others, and on
 PostgreSQL the database does too); an entry is reversed at most once (a unique key); nothing is
-updated or deleted.
+updated or deleted; every entry records its source within the loan, the loan event it posts,
+the event that caused it and the unit of work's origin (api, file, close, migration).
 """
 
 from __future__ import annotations
@@ -20,28 +21,36 @@ from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.ledger.rules import JournalEntry, LedgerError, Line, reversal_of
 
 
-def post_entry(uow: UnitOfWork, entry: JournalEntry, *, posting_date: date) -> int:
-    """Write `entry`; returns its id."""
-    return _write(uow, entry, posting_date, reverses=None)
+def post_entry(
+    uow: UnitOfWork,
+    entry: JournalEntry,
+    *,
+    posting_date: date,
+    event_id: int | None = None,
+    cause_event_id: int | None = None,
+) -> int:
+    """Write `entry` (posting loan event `event_id`, booked because of `cause_event_id`:
+    itself, or a backdated event restating it); returns its id."""
+    row = _row(uow, entry, posting_date, event_id, cause_event_id or event_id)
+    return _write(uow, entry, row)
 
 
-def post_entries(uow: UnitOfWork, entries: Sequence[JournalEntry], *, posting_date: date) -> int:
+def post_entries(
+    uow: UnitOfWork,
+    entries: Sequence[JournalEntry],
+    *,
+    posting_date: date,
+    event_ids: Sequence[int | None] | None = None,
+) -> int:
     """Write many entries in two statements (the entries, then all their lines; by COPY on
-    PostgreSQL when there are many); for set-based work such as the daily close. Returns how
-    many were written."""
+    PostgreSQL when there are many); for set-based work such as the daily close. `event_ids`
+    gives each entry's loan event, if any. Returns how many were written."""
     if not entries:
         return 0
-    now = datetime.now(UTC)
+    sources = event_ids if event_ids is not None else [None] * len(entries)
     rows = [
-        {
-            "loan_id": e.loan_id,
-            "event": e.event,
-            "value_date": e.value_date,
-            "posting_date": posting_date,
-            "created_at": now,
-            "reverses_id": None,
-        }
-        for e in entries
+        _row(uow, e, posting_date, event_id, event_id)
+        for e, event_id in zip(entries, sources, strict=True)
     ]
     ids = insert_rows(uow, _ENTRIES, rows, ids=True)
     lines = [
@@ -59,8 +68,16 @@ def post_entries(uow: UnitOfWork, entries: Sequence[JournalEntry], *, posting_da
     return len(entries)
 
 
-def reverse_entry(uow: UnitOfWork, entry_id: int, *, posting_date: date, value_date: date) -> int:
-    """Post the mirror of entry `entry_id`; returns the reversal's id."""
+def reverse_entry(
+    uow: UnitOfWork,
+    entry_id: int,
+    *,
+    posting_date: date,
+    value_date: date,
+    cause_event_id: int | None = None,
+) -> int:
+    """Post the mirror of entry `entry_id` (because of event `cause_event_id`); returns the
+    reversal's id."""
     session = uow.session
     original = load_entry(uow, entry_id)
     already = session.scalar(
@@ -68,7 +85,51 @@ def reverse_entry(uow: UnitOfWork, entry_id: int, *, posting_date: date, value_d
     )
     if already is not None:
         raise LedgerError(f"journal entry {entry_id} is already reversed by entry {already}")
-    return _write(uow, reversal_of(original, value_date), posting_date, reverses=entry_id)
+    event_id = session.scalar(
+        select(JournalEntryRow.event_id).where(JournalEntryRow.id == entry_id)
+    )
+    mirror = reversal_of(original, value_date)
+    row = _row(uow, mirror, posting_date, event_id, cause_event_id)
+    return _write(uow, mirror, {**row, "reverses_id": entry_id})
+
+
+def live_entries(uow: UnitOfWork, loan_id: str) -> dict[str, tuple[int, JournalEntry]]:
+    """The loan's entries that a replay can restate (those with a source), not reversed,
+    by source: (id, entry). Two queries."""
+    session = uow.session
+    reversed_ids = select(JournalEntryRow.reverses_id).where(
+        JournalEntryRow.loan_id == loan_id, JournalEntryRow.reverses_id.is_not(None)
+    )
+    heads = session.execute(
+        select(
+            JournalEntryRow.id,
+            JournalEntryRow.event,
+            JournalEntryRow.value_date,
+            JournalEntryRow.source,
+        ).where(
+            JournalEntryRow.loan_id == loan_id,
+            JournalEntryRow.source.is_not(None),
+            JournalEntryRow.reverses_id.is_(None),
+            JournalEntryRow.id.not_in(reversed_ids),
+        )
+    ).all()
+    lines: dict[int, list[Line]] = {entry_id: [] for entry_id, *_ in heads}
+    for entry_id, account, debit_, credit_ in session.execute(
+        select(
+            JournalLineRow.entry_id, JournalLineRow.account, JournalLineRow.debit,
+            JournalLineRow.credit,
+        )
+        .where(JournalLineRow.loan_id == loan_id)
+        .order_by(JournalLineRow.id)
+    ):  # fmt: skip
+        if entry_id in lines:
+            lines[entry_id].append(Line(Account(account), debit_, credit_))
+    found: dict[str, tuple[int, JournalEntry]] = {}
+    for entry_id, event, value_date, source in heads:
+        assert source is not None
+        entry = JournalEntry(event, value_date, loan_id, tuple(lines[entry_id]), source)
+        found[source] = (entry_id, entry)
+    return found
 
 
 def load_entry(uow: UnitOfWork, entry_id: int) -> JournalEntry:
@@ -86,6 +147,7 @@ def load_entry(uow: UnitOfWork, entry_id: int) -> JournalEntry:
         row.value_date,
         row.loan_id,
         tuple(Line(Account(line.account), line.debit, line.credit) for line in lines),
+        row.source,
     )
 
 
@@ -94,21 +156,33 @@ _LINES = Base.metadata.tables["journal_lines"]
 _INSERT_LINES = insert(_LINES)
 
 
-def _write(uow: UnitOfWork, entry: JournalEntry, posting_date: date, reverses: int | None) -> int:
+def _row(
+    uow: UnitOfWork,
+    entry: JournalEntry,
+    posting_date: date,
+    event_id: int | None,
+    cause_event_id: int | None,
+) -> dict[str, object]:
+    return {
+        "loan_id": entry.loan_id,
+        "event": entry.event,
+        "value_date": entry.value_date,
+        "posting_date": posting_date,
+        "created_at": datetime.now(UTC),
+        "reverses_id": None,
+        "source": entry.source,
+        "event_id": event_id,
+        "cause_event_id": cause_event_id,
+        "origin": uow.origin,
+    }
+
+
+def _write(uow: UnitOfWork, entry: JournalEntry, row: dict[str, object]) -> int:
     """Two statements (the entry with RETURNING, its lines in one executemany), no ORM unit of
     work: posting is on every payment's path."""
     session = uow.session
     entry_id: int = session.execute(
-        insert(_ENTRIES)
-        .values(
-            loan_id=entry.loan_id,
-            event=entry.event,
-            value_date=entry.value_date,
-            posting_date=posting_date,
-            created_at=datetime.now(UTC),
-            reverses_id=reverses,
-        )
-        .returning(_ENTRIES.c.id)
+        insert(_ENTRIES).values(**row).returning(_ENTRIES.c.id)
     ).scalar_one()
     session.execute(
         _INSERT_LINES,

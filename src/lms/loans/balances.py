@@ -1,9 +1,9 @@
-"""What a loan's ledger accounts must hold, derived from its replayed state; and the entry that
-brings the ledger there after a backdated event or a reversal.
+"""What a loan's ledger accounts must hold, derived from its replayed state: the check that
+the posting rules kept the ledger right (never a way of posting).
 
-Guarantees: `expected_balances` is a pure function of the loan's terms, its replayed state and
-how far interest has been raised; `loan_ledger_problems` names every loan whose ledger balances
-differ from it; `post_difference` posts one balanced entry (or none) that closes the gap.
+Guarantees: `expected_balances` is a pure function of the loan's terms, its replayed state,
+how far interest has been raised and the accrual the close booked; `loan_ledger_problems`
+names every loan whose ledger balances differ from it.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.core.accrual import accrued_for
 from lms.core.allocation import Component
+from lms.core.events import FEES_COLLECTED
 from lms.core.money import Rounding
 from lms.core.replay import Charge, Event, LoanState, Refund, live_charges
 from lms.core.schedule import Schedule
@@ -23,10 +23,8 @@ from lms.core.terms import BPITreatment, FeePayee
 from lms.db import UnitOfWork
 from lms.ledger.accounts import Account
 from lms.ledger.check import LedgerProblem, account_balances
-from lms.ledger.rules import JournalEntry, credit, debit
-from lms.ledger.service import post_entry
-from lms.loans.models import Loan, LoanRestatement
-from lms.loans.service import FEES_COLLECTED, loan_history, loan_schedule, loan_terms, replayed
+from lms.loans.models import Loan
+from lms.loans.service import loan_history, loan_schedule, loan_terms, replayed
 
 ZERO = Decimal(0)
 
@@ -114,8 +112,8 @@ def loan_expected(
     charges = tuple(live_charges(events, loan.last_event_on))
     through = loan.interest_posted_through
     npa = loan.asset_class == "NPA"
-    periods = [(i.due_date, i.interest) for i in state.installments]
-    accrued = ZERO if npa else booked_accrual(loan, periods)
+    # the accrual the close booked for the running installment (zeroed when it is raised)
+    accrued = ZERO if npa else loan.accrued_interest or ZERO
     return expected_balances(schedule, deducted, state, through, refunded, charges, npa, accrued)
 
 
@@ -140,22 +138,6 @@ def loan_penal_unrecognised(uow: UnitOfWork, loan: Loan) -> Decimal:
     return penal_unrecognised(charges, state.penal_due)
 
 
-def booked_accrual(loan: Loan, rows: list[tuple[date, Decimal]]) -> Decimal:
-    """The interest accrued and booked by the daily close for the loan's running installment
-    (through `loan.accrued_through`; 0 if none, or if that installment has been raised)."""
-    if loan.accrued_through is None or loan.disbursed_on is None:
-        return ZERO
-    start = loan.interest_from or loan.disbursed_on
-    for due, interest in rows:
-        if due > loan.accrued_through:
-            posted = loan.interest_posted_through
-            if posted is not None and due <= posted:
-                return ZERO
-            return accrued_for(interest, start, due, loan.accrued_through)
-        start = due
-    return ZERO
-
-
 def loan_ledger_problems(uow: UnitOfWork) -> list[LedgerProblem]:
     """Every disbursed loan whose ledger balances differ from its replayed state."""
     problems = []
@@ -169,28 +151,3 @@ def loan_ledger_problems(uow: UnitOfWork) -> list[LedgerProblem]:
                 message = f"{account} holds {have}, the loan's state says {want}"
                 problems.append(LedgerProblem(None, str(loan.id), message))
     return problems
-
-
-def post_difference(
-    uow: UnitOfWork,
-    loan: Loan,
-    *,
-    value_date: date,
-    posting_date: date,
-    known: tuple[LoanState, list[Event]] | None = None,
-) -> None:
-    """Post one entry moving the loan's ledger to its expected balances (none if equal)."""
-    expected = loan_expected(uow, loan, known)
-    actual = account_balances(uow.session, str(loan.id))
-    lines = []
-    for account in Account:
-        gap = expected.get(account, ZERO) - actual.get(account.value, ZERO)
-        if gap > 0:
-            lines.append(debit(account, gap))
-        elif gap < 0:
-            lines.append(credit(account, -gap))
-    if lines:
-        entry = JournalEntry("replay_adjustment", value_date, str(loan.id), tuple(lines))
-        post_entry(uow, entry, posting_date=posting_date)
-    if value_date < posting_date:  # past day-ends changed: the close restates them
-        uow.session.add(LoanRestatement(loan_id=loan.id, from_date=value_date))

@@ -21,6 +21,7 @@ from sqlalchemy import (
     Index,
     Integer,
     String,
+    Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -163,6 +164,23 @@ class LoanEvent(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     rate: Mapped[Decimal | None] = mapped_column(DecimalText)  # a rate change's new rate
     reschedule: Mapped[str | None] = mapped_column(String(16))  # reduce_emi / reduce_tenure
+    # a reversal's reason: "returned:<code>" (NPCI or cheque return code; the product's bounce
+    # charge applies) or "posting_error" (no charge; the money goes to suspense or its loan)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerAlarm(Base):
+    """A loan whose ledger differed from its replayed state after an operation: recorded for
+    the finance team (and an error under test), never adjusted away."""
+
+    __tablename__ = "ledger_alarms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    found_on: Mapped[date] = mapped_column(Date)
+    cause_event_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

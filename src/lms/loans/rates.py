@@ -180,5 +180,5 @@ def change_rate(
     )
     uow.session.add(event)
     uow.session.flush()
-    resettle(uow, loan, day=day, posting_date=posting_date)
+    resettle(uow, loan, day=day, posting_date=posting_date, cause=event.id)
     return event

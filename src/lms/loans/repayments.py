@@ -4,8 +4,9 @@ Guarantees: in one transaction the payment event, the journal entries it causes 
 stored installments change together; the same idempotency key never posts twice; two payments
 on one loan are serialised by the loan's row lock.
 
-A payment dated before the loan's last event, and a reversal, are replayed from the start and
-the ledger is moved to the replayed state by one adjustment entry (lms.loans.balances).
+A payment dated before the loan's last event, and a reversal, are replayed from the start;
+the ledger follows by its posting rules (lms.loans.ledger_sync): entries the replay changed are
+restated (reversed and posted again), each naming the event that caused it.
 """
 
 from __future__ import annotations
@@ -16,12 +17,13 @@ from decimal import Decimal
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from lms.core.events import Event, ReversalReason
 from lms.core.replay import LoanState
 from lms.db import UnitOfWork
 from lms.ledger import rules
 from lms.ledger.service import post_entry
-from lms.loans.balances import post_difference
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
+from lms.loans.ledger_sync import settle_ledger
 from lms.loans.models import Loan, LoanEvent, LoanInstallment, Product
 from lms.loans.service import loan_history, loan_terms, locked_loan, reference_taken, replayed
 
@@ -70,11 +72,6 @@ def record_payment(
     assert loan.last_event_on is not None
     day, last = request.value_date, loan.last_event_on
     state = replayed(uow, loan, max(day, last), history)
-    if day > last:  # a new day: raise the dues and move the excess used since the last event
-        _post_dues_and_excess(uow, loan, state, day, posting_date)
-    # the payment's own entry, as it was applied on its day; for a backdated or same-day
-    # payment that changes how other money of those days was applied, post_difference below
-    # posts the one adjustment the replay implies (for a new day it posts nothing)
     on_its_day = state if day >= last else replayed(uow, loan, day, history)
     applied = next(a for a in on_its_day.applied if a.payment.reference == request.reference)
     if request.reschedule is not None and applied.held:
@@ -82,19 +79,23 @@ def record_payment(
             f"prepayment {request.reference!r} would repay all the principal not yet due:"
             " foreclose the loan instead"
         )
-    entry = rules.repayment(str(loan.id), day, applied.parts, applied.held)
-    post_entry(uow, entry, posting_date=posting_date)
-    _store(uow, loan, state)
-    known = (state, history[1])
-    post_difference(uow, loan, value_date=day, posting_date=posting_date, known=known)
-    uow.session.flush()
+    _settle(uow, loan, state, history[1], event.id, day, posting_date)
     return event, True
 
 
 def reverse_payment(
-    uow: UnitOfWork, *, loan_id: int, event_id: int, known_on: date, posting_date: date
+    uow: UnitOfWork,
+    *,
+    loan_id: int,
+    event_id: int,
+    known_on: date,
+    posting_date: date,
+    reason: ReversalReason = ReversalReason.RETURNED,
+    return_code: str | None = None,
 ) -> LoanEvent:
-    """Void payment `event_id` (a returned cheque or NACH debit) as known on `known_on`."""
+    """Void payment `event_id` as known on `known_on`: returned by the bank (`return_code`, the
+    NPCI or cheque return code; the product's bounce charge is levied) or posted in error (no
+    charge; the money goes to receipts suspense, to be matched to the right loan)."""
     loan = locked_loan(uow, loan_id)
     payment = uow.session.get(LoanEvent, event_id)
     if payment is None or payment.loan_id != loan.id or payment.kind not in _MONEY_IN:
@@ -105,32 +106,63 @@ def reverse_payment(
         )
     if reference_taken(uow, loan.id, "reversal", payment.reference):
         raise ConflictError(f"payment {event_id} is already reversed")
+    returned = reason is ReversalReason.RETURNED
     reversal = LoanEvent(
         loan_id=loan.id,
         kind="reversal",
         value_date=known_on,
         reference=payment.reference,
+        reason=f"returned:{return_code or ''}".rstrip(":") if returned else reason.value,
         created_at=datetime.now(UTC),
     )
     uow.session.add(reversal)
-    _levy_bounce_charge(uow, loan, payment, known_on)
+    if returned:
+        _levy_bounce_charge(uow, loan, payment, known_on)
     uow.session.flush()
-    resettle(uow, loan, day=known_on, posting_date=posting_date)
+    resettle(uow, loan, day=known_on, posting_date=posting_date, cause=reversal.id)
+    if not returned:  # the money stays with the lender, unmatched, until a person places it
+        assert payment.amount is not None
+        held = rules.receipt_to_suspense(payment.value_date, payment.amount)
+        post_entry(uow, held, posting_date=posting_date, cause_event_id=reversal.id)
     return reversal
 
 
-def resettle(uow: UnitOfWork, loan: Loan, *, day: date, posting_date: date) -> LoanState:
-    """After an event on `day` was stored: replay the loan to its last event (or `day`, if
-    later), raise the dues and move the excess used up to then, store the state and post what
-    else the replay changed in one adjustment entry."""
+def resettle(
+    uow: UnitOfWork, loan: Loan, *, day: date, posting_date: date, cause: int | None = None
+) -> LoanState:
+    """After an event on `day` was stored (`cause`, if one): replay the loan to its last event
+    (or `day`, if later), raise the dues up to then, store the state and bring the ledger to
+    what its rules derive from it."""
     assert loan.last_event_on is not None
     as_of = max(loan.last_event_on, day)
-    state = replayed(uow, loan, as_of)
-    _post_dues_and_excess(uow, loan, state, as_of, posting_date)
-    _store(uow, loan, state)
-    post_difference(uow, loan, value_date=day, posting_date=posting_date)
-    uow.session.flush()
+    history = loan_history(uow, loan)
+    state = replayed(uow, loan, as_of, history)
+    _settle(uow, loan, state, history[1], cause, day, posting_date)
     return state
+
+
+def _settle(
+    uow: UnitOfWork,
+    loan: Loan,
+    state: LoanState,
+    events: list[Event],
+    cause: int | None,
+    day: date,
+    posting_date: date,
+) -> None:
+    """Raise the dues up to the state's day, store the state, settle the ledger."""
+    _raise_dues(loan, state)
+    _store(uow, loan, state)
+    settle_ledger(uow, loan, state, events, cause=cause, day=day, posting_date=posting_date)
+    uow.session.flush()
+
+
+def _raise_dues(loan: Loan, state: LoanState) -> None:
+    """Installments falling due by the state's day have their interest raised (the ledger's
+    interest_due entries follow from `interest_posted_through`, as in the daily close)."""
+    due = [i.due_date for i in state.installments if i.due_date <= state.as_of]
+    if due and (loan.interest_posted_through is None or max(due) > loan.interest_posted_through):
+        loan.interest_posted_through = max(due)
 
 
 def refund_excess(
@@ -162,7 +194,6 @@ def refund_excess(
         raise InvalidError(
             [("amount", f"must be more than 0 and at most the unapplied funds {before.excess}")]
         )
-    _post_dues_and_excess(uow, loan, before, value_date, posting_date)
     event = LoanEvent(
         loan_id=loan.id,
         kind="refund",
@@ -173,10 +204,7 @@ def refund_excess(
     )
     uow.session.add(event)
     uow.session.flush()
-    post_entry(uow, rules.refund(str(loan.id), value_date, amount), posting_date=posting_date)
-    _store(uow, loan, replayed(uow, loan, value_date))
-    post_difference(uow, loan, value_date=value_date, posting_date=posting_date)
-    uow.session.flush()
+    resettle(uow, loan, day=value_date, posting_date=posting_date, cause=event.id)
     return event
 
 
@@ -280,28 +308,6 @@ def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest, posting_date: d
         raise InvalidError(
             [("value_date", f"is after the posting date {posting_date}: money not yet received")]
         )
-
-
-def _post_dues_and_excess(
-    uow: UnitOfWork, loan: Loan, state: LoanState, upto: date, posting_date: date
-) -> None:
-    """Raise the interest of installments falling due after the last raised date up to `upto`,
-    and move unapplied funds used on due dates since the loan's last event, day by day."""
-    lid = str(loan.id)
-    raised = loan.interest_posted_through or date.min
-    since = loan.last_event_on or date.min
-    used = {u.day: u for u in state.excess_applied if since < u.day <= upto}
-    due = [item for item in state.installments if raised < item.due_date <= upto]
-    for day in sorted({item.due_date for item in due} | set(used)):
-        for item in (i for i in due if i.due_date == day):
-            if item.interest:  # an installment without interest raises nothing
-                post_entry(
-                    uow, rules.interest_due(lid, day, item.interest), posting_date=posting_date
-                )
-            loan.interest_posted_through = day
-        if day in used:
-            entry = rules.repayment(lid, day, used[day].parts, Decimal(0), from_excess=True)
-            post_entry(uow, entry, posting_date=posting_date)
 
 
 def oldest_unpaid_due(state: LoanState) -> date | None:

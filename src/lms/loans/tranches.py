@@ -15,8 +15,6 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from lms.db import UnitOfWork
-from lms.ledger import rules
-from lms.ledger.service import post_entry
 from lms.loans.errors import ConflictError, InvalidError
 from lms.loans.models import Loan, LoanEvent
 from lms.loans.repayments import resettle
@@ -45,9 +43,7 @@ def disburse_tranche(
     )
     uow.session.add(event)
     uow.session.flush()
-    entry = rules.disbursement(str(loan.id), value_date, amount, (), amount * 0)
-    post_entry(uow, entry, posting_date=posting_date)
-    resettle(uow, loan, day=value_date, posting_date=posting_date)
+    resettle(uow, loan, day=value_date, posting_date=posting_date, cause=event.id)
     return event
 
 

@@ -10,6 +10,9 @@ received). A loan upgraded in the middle of a period accrues the running install
 period's start, days as an NPA included: that installment falls due on a standard account, when
 all of its interest is income anyway, so accrual only brings the same income to the month end.
 
+The day's entry is the new figure less what is booked (kept on the loan), so a revision that
+changed the running installment's interest after an accrual is corrected at the next one.
+
 Set-based: one query finds each loan's running installment and the period it runs in; the
 figures and entries are written in three statements.
 """
@@ -58,7 +61,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             func.coalesce(periods.c.since, Loan.interest_from, Loan.disbursed_on),
             periods.c.due,
             LoanInstallment.interest,
-            Loan.accrued_through,
+            Loan.accrued_interest,
             Loan.interest_posted_through,
         )
         .join(periods, periods.c.loan == Loan.id)
@@ -74,10 +77,10 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         )
     ).all()
     figures, entries = [], []
-    for loan_id, start, due, interest, through, raised_to in rows:
+    for loan_id, start, due, interest, booked, raised_to in rows:
         raised = raised_to is not None and due <= raised_to  # a payment raised it already
         amount = Decimal(0) if raised else accrued_for(interest, start, due, day)
-        before = Decimal(0) if raised else accrued_for(interest, start, due, through)
+        before = Decimal(booked or 0)  # what is booked (its due raised: zeroed then)
         if amount != before:
             entries.append(rules.accrual(str(loan_id), day, amount - before))
         figures.append({"id": loan_id, "accrued_interest": amount, "accrued_through": day})

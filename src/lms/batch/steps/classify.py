@@ -24,7 +24,7 @@ from lms.db import UnitOfWork
 from lms.db.bulk import update_rows
 from lms.ledger import rules
 from lms.ledger.service import post_entries
-from lms.loans.balances import booked_accrual, loan_penal_unrecognised
+from lms.loans.balances import loan_penal_unrecognised
 from lms.loans.models import Loan, LoanEvent, LoanInstallment
 
 NAME = "classify"
@@ -74,7 +74,7 @@ def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None
             )
     for loan_id, to_npa in flipped.items():
         loan = loans[loan_id]
-        accrued = booked_accrual(loan, rows[loan_id]) if to_npa else Decimal(0)
+        accrued = (loan.accrued_interest or Decimal(0)) if to_npa else Decimal(0)
         if accrued:
             entries.append(rules.accrual(str(loan_id), day, -accrued))
         if to_npa:

@@ -1,12 +1,14 @@
 """Step: raise the interest of installments falling due (up to today, for loans whose dues
 were last raised before): each becomes receivable and is recognised as income, one entry per
-loan and due date, exactly as the servicing layer raises them when a payment comes first.
+loan and due date by the same rule and split as the servicing layer (lms.ledger.postings),
+keyed by its due date so that a backdated event can restate it.
 
 Set-based: one query finds the partition's dues, the entries and their lines are written in
 two statements, and the loans' `interest_posted_through` in one. Guarantee: a due date is
 raised once (the loan's `interest_posted_through` moves past it in the same transaction); on
-an NPA it is held in suspense, not income; what of it had accrued (lms.batch.steps.accrue)
-leaves the accrued account instead of being recognised twice.
+an NPA it is held in suspense, not income; the accrual the close booked for the running
+installment (lms.batch.steps.accrue, kept on the loan) leaves the accrued account with its
+first due instead of being recognised twice, and the loan's booked accrual becomes zero.
 """
 
 from __future__ import annotations
@@ -17,7 +19,6 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from lms.core.accrual import accrued_for
 from lms.db import UnitOfWork
 from lms.db.bulk import update_rows
 from lms.ledger import rules
@@ -28,49 +29,38 @@ NAME = "dues"
 KEY = "loan"
 
 _LOANS = Loan.metadata.tables["loans"]
-_EARLIER = LoanInstallment.metadata.tables["loan_installments"].alias("earlier")
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
-    dues = _dues(uow, day, low, high)
-    entries = [
-        rules.interest_due(
-            str(loan_id),
-            due,
-            Decimal(interest),
-            npa=cls == "NPA",
-            accrued=accrued_for(Decimal(interest), start, due, through),
-        )
-        for loan_id, due, interest, cls, start, through in dues
-        if interest
-    ]
+    entries, latest = [], {}
+    for loan_id, due, interest, cls, accrued in _dues(uow, day, low, high):
+        first = loan_id not in latest  # the loan's first due raised takes its booked accrual
+        latest[loan_id] = due
+        if interest:  # the same rule and split as servicing (lms.ledger.postings._dues)
+            taken = Decimal(accrued or 0) if first else Decimal(0)
+            npa = cls == "NPA"
+            entries.append(
+                rules.interest_due(str(loan_id), due, Decimal(interest), npa=npa, accrued=taken)
+            )
     post_entries(uow, entries, posting_date=day)
-    latest: dict[int, date] = {}
-    for loan_id, due, *_ in dues:
-        latest[loan_id] = max(due, latest.get(loan_id, due))
-    raised = [{"id": k, "interest_posted_through": v} for k, v in latest.items()]
+    raised = [
+        {"id": k, "interest_posted_through": v, "accrued_interest": Decimal(0)}
+        for k, v in latest.items()
+    ]
     update_rows(uow, _LOANS, ("id",), raised)
     return len(latest)
 
 
 def _dues(uow: UnitOfWork, day: date, low: int, high: int) -> list[tuple[Any, ...]]:
-    """(loan, due date, interest, class, period start, accrued through) of every installment
-    of the partition due by `day` and not yet raised."""
-    previous = (
-        select(func.max(_EARLIER.c.due_date))
-        .where(_EARLIER.c.loan_id == LoanInstallment.loan_id)
-        .where(_EARLIER.c.due_date < LoanInstallment.due_date)
-        .scalar_subquery()
-    )
-    loan_columns = (Loan.asset_class, Loan.disbursed_on, Loan.interest_from, Loan.accrued_through)
+    """(loan, due date, interest, class, accrual booked) of every installment of the partition
+    due by `day` and not yet raised, by loan and due date."""
+    loan_columns = (Loan.asset_class, Loan.accrued_interest)
     found = uow.session.execute(
         select(
             LoanInstallment.loan_id,
             LoanInstallment.due_date,
             func.sum(LoanInstallment.interest),
-            Loan.asset_class,
-            func.coalesce(previous, Loan.interest_from, Loan.disbursed_on),
-            Loan.accrued_through,
+            *loan_columns,
         )
         .join(Loan, Loan.id == LoanInstallment.loan_id)
         .where(  # each loan's installments after its last raised due, by the (loan, due

@@ -23,13 +23,14 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import func, insert, select, update
+from sqlalchemy import func, select, update
 
 from lms.batch.failures import per_loan
 from lms.batch.models import LoanSnapshot
 from lms.batch.steps.snapshot import rewrite
 from lms.core.accrual import penal_charge
 from lms.db import UnitOfWork
+from lms.db.bulk import insert_rows
 from lms.ledger import rules
 from lms.ledger.service import post_entries
 from lms.loans.models import Loan, LoanEvent, Product
@@ -150,8 +151,9 @@ def _levy(uow: UnitOfWork, day: date, charges: list[Levy]) -> None:
     if not charges:
         return
     now, reference = datetime.now(UTC), f"penal:{day:%Y-%m}"
-    uow.session.execute(
-        insert(LoanEvent.metadata.tables["loan_events"]),
+    ids = insert_rows(
+        uow,
+        LoanEvent.metadata.tables["loan_events"],
         [
             {
                 "loan_id": loan_id,
@@ -164,13 +166,15 @@ def _levy(uow: UnitOfWork, day: date, charges: list[Levy]) -> None:
             }
             for loan_id, amount, tax, _, _ in charges
         ],
+        ids=True,
     )
+    levied = [(c, event_id) for c, event_id in zip(charges, ids, strict=True) if not c.held]
     plain = [
-        rules.penal_charge(str(c.loan), day, c.amount, c.tax, npa=c.npa)
-        for c in charges
-        if not c.held
+        rules.penal_charge(str(c.loan), day, c.amount, c.tax, npa=c.npa, reference=reference)
+        for c, _ in levied
     ]
-    post_entries(uow, plain, posting_date=day)
+    event_ids: list[int | None] = [event_id for _, event_id in levied]
+    post_entries(uow, plain, posting_date=day, event_ids=event_ids)
     # the charge is the loan's latest event: its stored state (installments untouched) is its
     # state on the day, and the ledger check reads the charge from there
     uow.session.execute(
