@@ -22,8 +22,9 @@ from decimal import Decimal
 from urllib.parse import quote, urlencode
 
 import segno
-from sqlalchemy import func, select
+from sqlalchemy import select
 
+from lms.core.money import ZERO
 from lms.db import UnitOfWork
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import Loan, LoanInstallment
@@ -53,31 +54,19 @@ def autopay_limit() -> Decimal:
 
 def payment_request(uow: UnitOfWork, *, loan_id: int, day: date) -> PaymentLink:
     """A UPI payment request for what the loan owes on `day` (overdue and due), or, if
-    nothing is owed, for its next installment; the same request again returns the first."""
+    nothing is owed, for its next installment; less the money the loan already holds (excess).
+    The same request again returns the first. Raises ConflictError if the loan owes nothing
+    (every installment paid, or what is unpaid covered by what it holds)."""
     loan = uow.session.get(Loan, loan_id)
     if loan is None:
         raise NotFoundError("loan", loan_id)
     if loan.status != "active":
         raise ConflictError(f"loan {loan_id} is {loan.status}; payments need an active loan")
-    unpaid = (LoanInstallment.principal + LoanInstallment.interest
-              - LoanInstallment.principal_paid - LoanInstallment.interest_paid)  # fmt: skip
-    owed = uow.session.scalar(
-        select(func.sum(unpaid)).where(
-            LoanInstallment.loan_id == loan_id, LoanInstallment.due_date <= day
-        )
-    ) or Decimal(0)
-    due = day
-    if owed <= 0:
-        due, owed = uow.session.execute(
-            select(LoanInstallment.due_date, unpaid)
-            .where(LoanInstallment.loan_id == loan_id, LoanInstallment.due_date > day, unpaid > 0)
-            .order_by(LoanInstallment.due_date).limit(1)
-        ).one()  # fmt: skip
+    due, amount = _asked(uow, loan, day)
     reference = f"U{due:%y%m%d}{loan_id:09d}"
     earlier = uow.session.scalar(select(PaymentLink).where(PaymentLink.reference == reference))
     if earlier is not None:
         return earlier
-    amount = Decimal(owed).quantize(Decimal("0.01"))
     link = upi_link(
         vpa=os.environ.get("LMS_UPI_VPA", "lender@upi"),
         payee=os.environ.get("LMS_LENDER_NAME", "Your lender"),
@@ -88,6 +77,34 @@ def payment_request(uow: UnitOfWork, *, loan_id: int, day: date) -> PaymentLink:
     uow.session.add(row)
     uow.session.flush()
     return row
+
+
+def _asked(uow: UnitOfWork, loan: Loan, day: date) -> tuple[date, Decimal]:
+    """(the due date the request names, the amount to ask for): what is unpaid of the
+    installments due by `day` (named by `day`), else of the next one, less what is held."""
+    unpaid = (LoanInstallment.principal + LoanInstallment.interest
+              - LoanInstallment.principal_paid - LoanInstallment.interest_paid)  # fmt: skip
+    rows = uow.session.execute(
+        select(LoanInstallment.due_date, unpaid)
+        .where(LoanInstallment.loan_id == loan.id, unpaid > ZERO)
+        .order_by(LoanInstallment.due_date)
+    ).all()
+    if not rows:
+        raise ConflictError(f"loan {loan.id} owes nothing: every installment is paid")
+    owed = sum((amount for due, amount in rows if due <= day), ZERO)
+    due, owed = (day, owed) if owed > 0 else (rows[0][0], rows[0][1])
+    held = loan.excess or ZERO
+    if owed <= held:
+        what = "what it owes" if due == day else "its next installment"
+        raise ConflictError(
+            f"loan {loan.id} owes nothing now: {what} ({_shown(owed)}, due {due}) is covered"
+            f" by the {_shown(held)} it holds"
+        )
+    return due, _shown(owed - held)
+
+
+def _shown(amount: Decimal) -> Decimal:
+    return amount.quantize(Decimal("0.01"))
 
 
 def issued_references(uow: UnitOfWork) -> dict[str, int]:

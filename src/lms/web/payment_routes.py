@@ -106,8 +106,9 @@ def _gateway(name: str) -> PaymentGateway:
 
 @router.post("/loans/{loan_id}/upi-requests", status_code=status.HTTP_201_CREATED)
 def upi_request(loan_id: int, uow: UnitOfWorkDep) -> dict[str, object]:
-    """A UPI payment request for what the loan owes now (or its next installment): the
-    `upi://pay` link and where its QR code is; the same request again returns the first."""
+    """A UPI payment request for what the loan owes now (or its next installment), less what
+    it already holds: the `upi://pay` link and where its QR code is; the same request again
+    returns the first. 409 if the loan owes nothing."""
     link = payment_request(uow, loan_id=loan_id, day=today(uow))
     uow.commit()
     return {"reference": link.reference, "amount": str(link.amount.quantize(Decimal("0.01"))),
