@@ -244,6 +244,14 @@ class RefundIn(_Request):
 
 class ReversalIn(_Request):
     known_on: date
+    # returned: the bank returned it (a cheque or NACH debit bounced; `return_code` is the NPCI
+    # or cheque return code; the product's bounce charge is levied); posting_error: it was
+    # posted to the wrong loan or never arrived (no charge; the money goes to receipts
+    # suspense, to be matched to the right loan)
+    reason: Literal["returned", "posting_error"] = "returned"
+    return_code: str | None = Field(
+        default=None, min_length=1, max_length=8, pattern=r"^[A-Za-z0-9]+$"
+    )
 
 
 class RepaymentOut(BaseModel):

@@ -29,6 +29,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from lms.core.events import ReversalReason
 from lms.db import UnitOfWork
 from lms.loans.bulk_payments import post_payments
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
@@ -375,7 +376,8 @@ def _returned(uow: UnitOfWork, p: Presentation, reason: str, posting_date: date)
     )
     if payment is not None:
         reverse_payment(uow, loan_id=p.loan_id, event_id=payment.id, known_on=posting_date,
-                        posting_date=posting_date)  # fmt: skip
+                        posting_date=posting_date, reason=ReversalReason.RETURNED,
+                        return_code=reason)  # fmt: skip
     p.status, p.reason_code, p.resolved_at = "returned", reason, datetime.now(UTC)
     queue_notice(uow, loan_id=p.loan_id, template="nach_returned", data={
         "amount": str(p.amount.quantize(Decimal("0.01"))), "due_date": p.due_date.isoformat(),

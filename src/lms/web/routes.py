@@ -12,6 +12,7 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query, Response, status
 from sqlalchemy import func, select
 
+from lms.core.events import ReversalReason
 from lms.db import UnitOfWork
 from lms.documents.pdf import statement_pdf
 from lms.documents.service import loan_kfs, loan_statement
@@ -138,16 +139,25 @@ def _take_money(
 
 @router.post("/loans/{loan_id}/repayments/{event_id}/reversal", status_code=status.HTTP_201_CREATED)
 def reverse(loan_id: int, event_id: int, body: ReversalIn, uow: UnitOfWorkDep) -> dict[str, object]:
-    """Void a repayment (a returned cheque or NACH debit) as known on `known_on`."""
+    """Void a repayment as known on `known_on`: returned by the bank (a bounced cheque or NACH
+    debit: the product's bounce charge) or a posting error (no charge; to receipts suspense)."""
     event = reverse_payment(
         uow,
         loan_id=loan_id,
         event_id=event_id,
         known_on=body.known_on,
         posting_date=today(uow),
+        reason=ReversalReason(body.reason),
+        return_code=body.return_code,
     )
     uow.commit()
-    return {"id": event.id, "loan_id": loan_id, "reverses": event_id, "known_on": event.value_date}
+    return {
+        "id": event.id,
+        "loan_id": loan_id,
+        "reverses": event_id,
+        "known_on": event.value_date,
+        "reason": event.reason,
+    }
 
 
 @router.post("/loans/{loan_id}/refunds", status_code=status.HTTP_201_CREATED)

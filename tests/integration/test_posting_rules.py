@@ -1,0 +1,251 @@
+"""Each kind of loan event, applied through the services, writes its own journal entries by its
+posting rule: exact lines, the source it posts, the loan event it names and the event that
+caused it. A backdated payment restates the entries it changes (reversed and posted again,
+both naming it), never an unnamed adjustment.
+
+The loan: 1,00,000 at 12 % for 12 months paid out on 26 Sep 2026 (EMI 8,884.88; installment 1
+due 26 Oct 2026 is 1,000.00 interest, a month at 1 % of 1,00,000, and 7,884.88 principal).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal as D
+
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+from tests.integration.book_setup import SEP26, book_of_loans, open_book, sound
+
+from lms.batch import calendar
+from lms.core.events import ReversalReason
+from lms.db import UnitOfWork
+from lms.ledger.models import JournalEntryRow, JournalLineRow
+from lms.loans.models import LoanEvent
+from lms.loans.onboarding import LoanRequest, onboard_loan
+from lms.loans.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
+from lms.loans.service import disburse_loan
+from lms.loans.tranches import disburse_tranche
+
+OCT26, OCT27, OCT28, OCT30 = (date(2026, 10, d) for d in (26, 27, 28, 30))
+NOV26 = date(2026, 11, 26)
+Row = tuple[str, str | None, list[tuple[str, str, str]]]
+
+
+def _book(db_url: str, engine: Engine, **product: object) -> sessionmaker[Session]:
+    return book_of_loans(db_url, engine, [{"name": "A"}], **product)
+
+
+def _last_id(sessions: sessionmaker[Session]) -> int:
+    with UnitOfWork(sessions) as uow:
+        return (
+            uow.session.scalar(select(JournalEntryRow.id).order_by(JournalEntryRow.id.desc())) or 0
+        )
+
+
+def _entries_after(sessions: sessionmaker[Session], after: int) -> list[tuple[object, ...]]:
+    """(kind, source, event kind, cause kind, reverses?, lines) of each entry after `after`."""
+    with UnitOfWork(sessions) as uow:
+        kinds: dict[int, str] = {}
+        for event_id, kind in uow.session.execute(select(LoanEvent.id, LoanEvent.kind)):
+            kinds[event_id] = kind
+        found = []
+        for row in uow.session.scalars(
+            select(JournalEntryRow).where(JournalEntryRow.id > after).order_by(JournalEntryRow.id)
+        ):
+            lines = sorted(
+                (line.account, f"{line.debit:.2f}", f"{line.credit:.2f}")
+                for line in uow.session.scalars(
+                    select(JournalLineRow).where(JournalLineRow.entry_id == row.id)
+                )
+            )
+            found.append(
+                (
+                    row.event,
+                    row.source,
+                    kinds.get(row.event_id) if row.event_id else None,
+                    kinds.get(row.cause_event_id) if row.cause_event_id else None,
+                    row.reverses_id is not None,
+                    row.origin,
+                    lines,
+                )
+            )
+        return found
+
+
+def _pay(
+    sessions: sessionmaker[Session], amount: str, day: date, ref: str, on: date = NOV26
+) -> int:
+    with UnitOfWork(sessions) as uow:
+        request = PaymentRequest(D(amount), day, ref, "upi")
+        event, _ = record_payment(uow, loan_id=1, request=request, posting_date=on)
+        uow.commit()
+        return event.id
+
+
+def test_disbursement_names_its_event(db_url: str, engine: Engine) -> None:
+    sessions = _book(db_url, engine)
+    assert _entries_after(sessions, 0) == [
+        ("disbursement", "disbursement", "disbursement", "disbursement", False, "api",
+         [("disbursement_bank", "0.00", "100000.00"), ("loan_principal", "100000.00", "0.00")]),
+    ]  # fmt: skip
+
+
+def test_payment_raises_its_due_and_posts_its_own_entry(db_url: str, engine: Engine) -> None:
+    sessions = _book(db_url, engine)
+    start = _last_id(sessions)
+    _pay(sessions, "8884.88", OCT26, "UTR1")
+    assert _entries_after(sessions, start) == [
+        ("interest_due", "due:2026-10-26", None, "payment", False, "api",
+         [("interest_income", "0.00", "1000.00"), ("interest_receivable", "1000.00", "0.00")]),
+        ("repayment", "repayment:UTR1", "payment", "payment", False, "api",
+         [("collection_bank", "8884.88", "0.00"), ("interest_receivable", "0.00", "1000.00"),
+          ("loan_principal", "0.00", "7884.88")]),
+    ]  # fmt: skip
+    sound(sessions)
+
+
+def test_a_returned_payment_is_reversed_and_charged(db_url: str, engine: Engine) -> None:
+    sessions = _book(db_url, engine, bounce_charge=(D(500), D(18)))
+    payment = _pay(sessions, "8884.88", OCT26, "UTR1")
+    start = _last_id(sessions)
+    with UnitOfWork(sessions) as uow:
+        reversal = reverse_payment(
+            uow, loan_id=1, event_id=payment, known_on=OCT28, posting_date=NOV26,
+            reason=ReversalReason.RETURNED, return_code="01",
+        )  # fmt: skip
+        uow.commit()
+        assert reversal.reason == "returned:01"
+    assert _entries_after(sessions, start) == [
+        ("charge", "charge:bounce:UTR1", "charge", "reversal", False, "api",
+         [("fee_income", "0.00", "500.00"), ("fee_receivable", "590.00", "0.00"),
+          ("tax_payable", "0.00", "90.00")]),
+        ("reversal", "repayment:UTR1", "payment", "reversal", True, "api",
+         [("collection_bank", "0.00", "8884.88"), ("interest_receivable", "1000.00", "0.00"),
+          ("loan_principal", "7884.88", "0.00")]),
+    ]  # fmt: skip
+    sound(sessions)
+
+
+def test_a_posting_error_is_reversed_without_charge_into_suspense(
+    db_url: str, engine: Engine
+) -> None:
+    sessions = _book(db_url, engine, bounce_charge=(D(500), D(18)))
+    payment = _pay(sessions, "8884.88", OCT26, "UTR1")
+    start = _last_id(sessions)
+    with UnitOfWork(sessions) as uow:
+        reverse_payment(
+            uow, loan_id=1, event_id=payment, known_on=OCT28, posting_date=NOV26,
+            reason=ReversalReason.POSTING_ERROR,
+        )  # fmt: skip
+        uow.commit()
+        charges = uow.session.scalars(select(LoanEvent).where(LoanEvent.kind == "charge")).all()
+        assert charges == []
+    assert _entries_after(sessions, start) == [
+        ("reversal", "repayment:UTR1", "payment", "reversal", True, "api",
+         [("collection_bank", "0.00", "8884.88"), ("interest_receivable", "1000.00", "0.00"),
+          ("loan_principal", "7884.88", "0.00")]),
+        ("receipt_to_suspense", None, None, "reversal", False, "api",
+         [("collection_bank", "8884.88", "0.00"), ("receipts_suspense", "0.00", "8884.88")]),
+    ]  # fmt: skip
+    sound(sessions)
+
+
+def test_a_backdated_payment_restates_the_later_one(db_url: str, engine: Engine) -> None:
+    """3,000 on 30 Oct pays installment 1's interest and 2,000 of principal; 5,000 dated 27 Oct
+    and booked after it pays the interest and 4,000 first, so the 30 Oct payment is restated
+    to 3,000 of principal: its entry reversed and posted again, both naming the backdated
+    payment as their cause."""
+    sessions = _book(db_url, engine)
+    _pay(sessions, "3000", OCT30, "UTR-A")
+    start = _last_id(sessions)
+    _pay(sessions, "5000", OCT27, "UTR-B")
+    assert _entries_after(sessions, start) == [
+        ("repayment", "repayment:UTR-B", "payment", "payment", False, "api",
+         [("collection_bank", "5000.00", "0.00"), ("interest_receivable", "0.00", "1000.00"),
+          ("loan_principal", "0.00", "4000.00")]),
+        ("reversal", "repayment:UTR-A", "payment", "payment", True, "api",
+         [("collection_bank", "0.00", "3000.00"), ("interest_receivable", "1000.00", "0.00"),
+          ("loan_principal", "2000.00", "0.00")]),
+        ("repayment", "repayment:UTR-A", "payment", "payment", False, "api",
+         [("collection_bank", "3000.00", "0.00"), ("loan_principal", "0.00", "3000.00")]),
+    ]  # fmt: skip
+    with UnitOfWork(sessions) as uow:  # the restatement names the backdated payment
+        causes = uow.session.scalars(
+            select(JournalEntryRow.cause_event_id).where(JournalEntryRow.id > start)
+        ).all()
+        utr_b = uow.session.scalar(select(LoanEvent.id).where(LoanEvent.reference == "UTR-B"))
+        assert causes == [utr_b, utr_b, utr_b]
+        adjustments = uow.session.scalars(
+            select(JournalEntryRow.id).where(JournalEntryRow.event == "replay_adjustment")
+        ).all()
+        assert adjustments == []
+    sound(sessions)
+
+
+def test_refund_and_a_recovery_after_the_refunded_payment_returns(
+    db_url: str, engine: Engine
+) -> None:
+    """10,000 on 26 Oct pays installment 1 and holds 1,115.12; 1,115.12 is refunded; then the
+    payment is returned: the refund was paid out of money that never arrived, so the borrower
+    owes 1,115.12 back (a recovery, a receivable and not income)."""
+    sessions = _book(db_url, engine)
+    payment = _pay(sessions, "10000", OCT26, "UTR1")
+    start = _last_id(sessions)
+    with UnitOfWork(sessions) as uow:
+        refund_excess(
+            uow, loan_id=1, amount=D("1115.12"), value_date=OCT27, reference="RF1",
+            posting_date=NOV26,
+        )  # fmt: skip
+        uow.commit()
+    assert _entries_after(sessions, start) == [
+        ("refund", "refund:RF1", "refund", "refund", False, "api",
+         [("collection_bank", "0.00", "1115.12"), ("unapplied_funds", "1115.12", "0.00")]),
+    ]  # fmt: skip
+    start = _last_id(sessions)
+    with UnitOfWork(sessions) as uow:
+        reverse_payment(uow, loan_id=1, event_id=payment, known_on=OCT28, posting_date=NOV26)
+        uow.commit()
+    assert _entries_after(sessions, start) == [
+        ("recovery", "recovery:RF1", "refund", "reversal", False, "api",
+         [("fee_receivable", "1115.12", "0.00"), ("unapplied_funds", "0.00", "1115.12")]),
+        ("reversal", "repayment:UTR1", "payment", "reversal", True, "api",
+         [("collection_bank", "0.00", "10000.00"), ("interest_receivable", "1000.00", "0.00"),
+          ("loan_principal", "7884.88", "0.00"), ("unapplied_funds", "1115.12", "0.00")]),
+    ]  # fmt: skip
+    sound(sessions)
+
+
+def test_a_prepayment_and_a_tranche_post_their_own_kinds(db_url: str, engine: Engine) -> None:
+    sessions = _book(db_url, engine)
+    _pay(sessions, "8884.88", OCT26, "UTR1")
+    start = _last_id(sessions)
+    with UnitOfWork(sessions) as uow:
+        request = PaymentRequest(D("20000"), OCT30, "PP1", "neft", reschedule="reduce_emi")
+        record_payment(uow, loan_id=1, request=request, posting_date=NOV26)
+        uow.commit()
+    assert _entries_after(sessions, start) == [
+        ("prepayment", "prepayment:PP1", "prepayment", "prepayment", False, "api",
+         [("collection_bank", "20000.00", "0.00"), ("loan_principal", "0.00", "20000.00")]),
+    ]  # fmt: skip
+    sound(sessions)
+
+
+def test_a_tranche_posts_its_own_kind(db_url: str, engine: Engine) -> None:
+    sessions = open_book(db_url, engine)
+    with UnitOfWork(sessions) as uow:
+        request = LoanRequest("PL-1", "PUN01", 1, "PL", D(100000), D(12), 12, SEP26)
+        loan = onboard_loan(uow, request=request)
+        disburse_loan(uow, loan_id=loan.id, posting_date=SEP26, amount=D(50000))
+        calendar.set_business_date(uow, NOV26)
+        uow.commit()
+    start = _last_id(sessions)
+    with UnitOfWork(sessions) as uow:
+        disburse_tranche(
+            uow, loan_id=1, amount=D(50000), value_date=OCT27, reference="T2", posting_date=NOV26
+        )
+        uow.commit()
+    assert _entries_after(sessions, start)[0] == (
+        "tranche", "tranche:T2", "tranche", "tranche", False, "api",
+        [("disbursement_bank", "0.00", "50000.00"), ("loan_principal", "50000.00", "0.00")],
+    )  # fmt: skip
+    sound(sessions)
