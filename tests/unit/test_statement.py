@@ -63,3 +63,21 @@ def test_payments_a_return_and_an_excess() -> None:
         statement_csv(lines).splitlines()[2]
         == "2026-02-15,payment,UTR1,10000,7884.88,1000.00,1115.12,92115.12"
     )
+
+
+def test_a_payment_returned_the_day_it_was_made_shows_both_lines() -> None:
+    """The 15 Feb NACH debit (8,884.88: installment 1's 1,000.00 interest and 7,884.88
+    principal, leaving 92,115.12) is returned the same day: the statement shows it paid, then
+    returned, and the principal back at 1,00,000."""
+    events = [
+        Payment(date(2026, 2, 15), D("8884.88"), "NACH1"),
+        Reversal(date(2026, 2, 15), "NACH1"),
+    ]
+    lines = statement_lines(ROWS, events, D("100000.00"), date(2026, 1, 15), date(2026, 2, 28))
+    feb15 = date(2026, 2, 15)
+    assert lines[1:] == [
+        StatementLine(
+            feb15, "payment", "NACH1", D("8884.88"), D("7884.88"), D("1000.00"), 0, D("92115.12")
+        ),
+        StatementLine(feb15, "returned payment", "NACH1", D("-8884.88"), 0, 0, 0, D("100000.00")),
+    ]

@@ -2,7 +2,8 @@
 
 Guarantees: built from the loan's stored events by replay, so it agrees with the loan's state;
 lines are in date order; a returned payment appears as its own negative line on the day the
-return became known; the last line's balance is the principal outstanding on the as-of date.
+return became known, after the payment's own line (also when it was returned the day it was
+paid); the last line's balance is the principal outstanding on the as-of date.
 """
 
 from __future__ import annotations
@@ -74,8 +75,25 @@ def statement_lines(
     lines = [opening]
     for day in days:
         state = final if day == as_of else replay(rows, events, day, waterfall, terms)
-        lines.extend(_lines_of(day, state, events))
+        same_day = _returned_the_same_day(events, day)
+        paid = (
+            replay(rows, [e for e in events if e not in same_day], day, waterfall, terms)
+            if same_day
+            else state
+        )
+        lines.extend(_lines_of(day, state, paid, events))
     return lines
+
+
+def _returned_the_same_day(events: list[Event], day: date) -> list[Reversal]:
+    """The reversals known on `day` of payments whose value date is `day`: the replay of the
+    day voids those payments, but the statement shows each paid, then returned."""
+    paid_on = {e.reference: e.value_date for e in events if isinstance(e, Payment | Prepayment)}
+    return [
+        e
+        for e in events
+        if isinstance(e, Reversal) and e.known_on == day and paid_on.get(e.reference) == day
+    ]
 
 
 def _day_of(event: Event) -> date:
@@ -84,8 +102,11 @@ def _day_of(event: Event) -> date:
     return event.known_on if isinstance(event, Reversal | ChargeReversal) else event.day
 
 
-def _lines_of(day: date, state: LoanState, events: list[Event]) -> list[StatementLine]:
-    """The lines of one day: rate changes, excess used, payments, returned payments, charges,
+def _lines_of(
+    day: date, state: LoanState, paid: LoanState, events: list[Event]
+) -> list[StatementLine]:
+    """The lines of one day: rate changes, excess used, payments (as `paid` has them: the
+    day's state before the returns of payments made that day), returned payments, charges,
     refunds."""
     balance = state.principal_outstanding
     lines = [
@@ -100,11 +121,24 @@ def _lines_of(day: date, state: LoanState, events: list[Event]) -> list[Statemen
     )
     lines.extend(
         _line(
-            day, _kind(a.payment), a.payment.reference, a.payment.amount, a.parts, a.held, balance
+            day,
+            _kind(a.payment),
+            a.payment.reference,
+            a.payment.amount,
+            a.parts,
+            a.held,
+            paid.principal_outstanding,
         )
-        for a in state.applied
+        for a in paid.applied
         if a.payment.value_date == day
     )
+    lines.extend(_other_lines(day, balance, events))
+    return lines
+
+
+def _other_lines(day: date, balance: Decimal, events: list[Event]) -> list[StatementLine]:
+    """Returned payments, charges, tranches and refunds of the day."""
+    lines: list[StatementLine] = []
     payments = {e.reference: e for e in events if isinstance(e, Payment | Prepayment)}
     live = live_charges(events, day)  # a charge reversed in a restatement was never levied
     for event in events:
