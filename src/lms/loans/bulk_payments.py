@@ -339,9 +339,12 @@ def _write(
     ]
     update_rows(uow, _LOANS, ("id",), sorted(figures, key=lambda f: f["id"]))
     entries = [
-        rules.repayment(str(o.loan_id), o.request.value_date, o.parts, Decimal(0)) for o in ordinary
+        rules.repayment(
+            str(o.loan_id), o.request.value_date, o.parts, Decimal(0), reference=o.request.reference
+        )
+        for o in ordinary
     ]
-    post_entries(uow, entries, posting_date=posting_date)
+    post_entries(uow, entries, posting_date=posting_date, event_ids=events)
     backdated = [
         {"loan_id": o.loan_id, "from_date": o.request.value_date}
         for o in ordinary
