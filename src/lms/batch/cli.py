@@ -1,17 +1,29 @@
 """`lms eod`: run the daily close, catch up several dates, show its progress, park failures.
 
 Guarantee: bad input prints `error: <field>: <reason>` and exits 2, writing nothing; a close
-that leaves open failures exits 1 naming them (the business date does not advance).
+that leaves open failures exits 1 naming them (the business date does not advance). With no
+`--date` or `--until`, `lms eod run` closes the business date only once it has come (on or
+after that calendar date in the lender's time zone, $LMS_TIMEZONE, default Asia/Kolkata): run
+again the same day, it refuses with exit 2 instead of closing tomorrow. This module is the
+only one of the close that reads the clock (`today`).
 """
 
 from __future__ import annotations
 
-from datetime import date
-from typing import Annotated
+import os
+from collections.abc import Sequence
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 
 from lms.db import UnitOfWork
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+    from lms.batch.runner import DayResult, Dispatch
 
 eod_app = typer.Typer(help="The daily close (end of day).", no_args_is_help=True)
 
@@ -22,6 +34,11 @@ DatabaseOption = Annotated[
 DateOption = Annotated[
     str | None, typer.Option("--date", help="A date, YYYY-MM-DD (default: the business date).")
 ]
+
+
+def today() -> date:
+    """Today's calendar date in the lender's time zone ($LMS_TIMEZONE, default Asia/Kolkata)."""
+    return datetime.now(ZoneInfo(os.environ.get("LMS_TIMEZONE", "Asia/Kolkata"))).date()
 
 
 def _sessions(database_url: str | None):  # type: ignore[no-untyped-def]
@@ -57,9 +74,10 @@ def run(
         bool, typer.Option("--queue", help="Run the partitions on `lms worker` processes.")
     ] = False,
 ) -> None:
-    """Close the business date (or --date, which must be it), or every date --until."""
+    """Close the business date (or --date, which must be it), or every date --until; with
+    neither, only if the business date is not after today."""
     from lms.batch import calendar
-    from lms.batch.runner import CloseError, close_day, close_until
+    from lms.batch.runner import CloseError
     from lms.db import resolve_database_url
 
     first, last = _day(day, "--date"), _day(until, "--until")
@@ -79,12 +97,7 @@ def run(
             uow.commit()
             current = first
     try:
-        options = {"size": partition_size, "dispatch": dispatch}
-        results = (
-            close_until(sessions, last, **options)  # type: ignore[arg-type]
-            if last is not None
-            else [close_day(sessions, first or current, **options)]  # type: ignore[arg-type]
-        )
+        results = _close(sessions, first or current, last, partition_size, dispatch, first is None)
     except CloseError as exc:
         typer.echo(f"error: --date: {exc}", err=True)
         raise typer.Exit(2) from None
@@ -98,6 +111,23 @@ def run(
                 err=True,
             )
             raise typer.Exit(1)
+
+
+def _close(
+    sessions: sessionmaker[Session],
+    day: date,
+    last: date | None,
+    size: int,
+    dispatch: Dispatch | None,
+    by_default: bool,
+) -> Sequence[DayResult]:
+    """Close `day`, or every date through `last`; a default date only once it has come."""
+    from lms.batch.runner import close_day, close_until
+
+    if last is not None:
+        return close_until(sessions, last, size=size, dispatch=dispatch)
+    return [close_day(sessions, day, size=size, dispatch=dispatch,
+                      today=today() if by_default else None)]  # fmt: skip
 
 
 @eod_app.command("status")

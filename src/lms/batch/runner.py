@@ -6,6 +6,8 @@ Guarantees:
   marked partition is never run again, so closing a date twice changes nothing.
 - Resumable: killed at any moment, the close restarts where it stopped; what was not committed
   is redone, what was committed is not.
+- A date is never closed ahead of the calendar when the caller gives today's date (the CLI
+  does for the business date it closes by default; this module never reads the clock).
 - A loan's failure (close_failures) does not stop the others; an open failure keeps the date
   from advancing until it is fixed and the step run again, or parked.
 - Partitions are id ranges (loans, or customers for borrower-level steps) of `size` ids (or one
@@ -79,10 +81,14 @@ def close_day(
     size: int = PARTITION_SIZE,
     progress: Callable[[str, int], None] | None = None,
     dispatch: Dispatch | None = None,
+    today: date | None = None,
 ) -> DayResult:
     """Close `day` (the business date), step by step and partition by partition: here, or
     through `dispatch` (lms.batch.worker: on worker processes), which returns when all of a
-    step's partitions are done."""
+    step's partitions are done. Given `today` (the calendar date, read by the caller), a `day`
+    after it is refused: a date is closed on or after the day itself, never ahead of it."""
+    if today is not None and day > today:
+        raise CloseError(f"{day} has not come yet (today is {today}): close it on or after it")
     with UnitOfWork(sessions) as uow:
         current = calendar.business_date(uow)
         if current is not None and day != current:
