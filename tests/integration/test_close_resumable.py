@@ -3,7 +3,8 @@ uninterrupted close ends: the same journal, loan stamps, snapshots and business 
 
 A real `lms eod run` process on a copy of a 40-loan demo book (all kinds of history), closing
 five dates through the month end of 30 Nov (accrual, penal charges, provisions) with tiny
-partitions (hundreds of transactions), is killed at random points and rerun; the result is
+partitions (hundreds of transactions), is killed at four points (each after a given number of
+partition steps, drawn from a seeded generator) and rerun; the result is
 compared with an uninterrupted run on another copy. On SQLite (files) and on PostgreSQL (two
 schemas).
 """
@@ -26,7 +27,7 @@ from typing import Any
 
 import pytest
 from book_setup import table_contents
-from sqlalchemy import text
+from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
 from lms.db import make_engine, make_session_factory
@@ -50,18 +51,32 @@ QUERIES = {
 UNTIL = "2026-11-30"
 
 
-def _close(url: str, kill_after: float | None = None) -> int | None:
+def _close(url: str, kill_at: int | None = None) -> int | None:
+    """Run the close through UNTIL; with `kill_at`, SIGKILL it as soon as that many partition
+    steps are done in the book (counted in close_steps, earlier runs' included): a point
+    defined by work done, not by wall time, so load on the machine cannot move it."""
     command = [LMS, "eod", "run", "--database-url", url, "--until", UNTIL,
                "--partition-size", "2"]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    if kill_after is None:
+    if kill_at is None:
         _, err = process.communicate(timeout=300)
         assert process.returncode == 0, err.decode()
         return process.returncode
-    time.sleep(kill_after)
-    process.send_signal(signal.SIGKILL)
+    engine, deadline = make_engine(url), time.monotonic() + 300
+    try:
+        while process.poll() is None and _steps_done(engine) < kill_at:
+            assert time.monotonic() < deadline, f"the close never reached {kill_at} steps"
+            time.sleep(0.01)
+    finally:
+        engine.dispose()
+    process.send_signal(signal.SIGKILL)  # nothing, if it has already ended
     process.wait(timeout=30)
     return process.returncode
+
+
+def _steps_done(engine: Engine) -> int:
+    with engine.connect() as connection:
+        return int(connection.execute(text("SELECT count(*) FROM close_steps")).scalar_one())
 
 
 def _contents(url: str) -> dict[str, list[str]]:
@@ -101,22 +116,20 @@ def _second_schema(postgres_url: str, admin: Any) -> Iterator[str]:
 
 
 def _killed_and_resumed(whole: str, killed: str) -> None:
-    """Close `whole` straight through; close `killed` killed at random moments, then to the
-    end; both must hold the same."""
-    started = time.monotonic()
+    """Close `whole` straight through; close `killed` killed at four moments, then to the
+    end; both must hold the same. The moments are drawn (seeded, so every run of the test
+    kills at the same ones) one in each fifth of the close's partition steps but the last."""
     _close(whole)
-    took = time.monotonic() - started
     expected = _contents(whole)
     assert expected["date"] in ([repr(("2026-12-01",))], [repr((date(2026, 12, 1),))])
-    assert len(expected["steps"]) > 100 and expected["failures"] == []
-    rnd = random.Random()
-    kills = 0
-    for _ in range(4):  # kill at random moments of a run, each run getting further
-        if _close(killed, kill_after=rnd.uniform(0.3, 0.9) * took) == -signal.SIGKILL:
-            kills += 1
+    total = len(expected["steps"])
+    assert total > 100 and expected["failures"] == []
+    rnd = random.Random(20261126)
+    marks = [rnd.randint(total * k // 5 + 1, total * (k + 1) // 5) for k in range(4)]
+    ends = [_close(killed, kill_at=mark) for mark in marks]  # each run gets further
+    assert ends == [-signal.SIGKILL] * 4  # every run was really cut short
     _close(killed)  # and finish
     assert _contents(killed) == expected
-    assert kills >= 1  # at least one run was really cut short
 
 
 def test_a_killed_close_resumes_to_the_same_result(demo_book: Path, tmp_path: Path) -> None:
