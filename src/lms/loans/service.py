@@ -42,14 +42,13 @@ from lms.core.rows import Installment
 from lms.core.schedule import Schedule, generate_schedule
 from lms.core.terms import BPITreatment, LoanTerms
 from lms.db import UnitOfWork
-from lms.ledger import rules
 from lms.ledger.service import post_entry
+from lms.loans import disbursement
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import FIRST_STAMP, Loan, LoanEvent, LoanInstallment, Product
 from lms.loans.spec import SpecError, parse_spec
 
 _Query = TypeVar("_Query", bound=Select[Any])
-FEES_COLLECTED = "fees:collected"  # reference of the charge of upfront fees paid apart
 
 
 def disburse_loan(
@@ -93,54 +92,29 @@ def disburse_loan(
 
 def _first_tranche(loan: Loan, amount: Decimal | None) -> None:
     """A disbursement of less than the sanctioned amount pays out the first tranche."""
-    if amount is None or amount == loan.principal:
-        return
-    if not 0 < amount < loan.principal:
-        raise InvalidError(
-            [("amount", f"a first tranche must be above 0 and below {loan.principal}")]
-        )
-    loan.first_tranche = amount
+    tranche = disbursement.first_tranche(loan.principal, amount)
+    if tranche is not None:
+        loan.first_tranche = tranche
 
 
 def _post_disbursement(
     uow: UnitOfWork, loan: Loan, terms: LoanTerms, schedule: Schedule, posting_date: date
 ) -> None:
-    """The disbursement's journal entry and event; fees the product collects apart become a
-    charge the borrower owes from disbursement."""
-    bpi = schedule.bpi if terms.bpi is BPITreatment.DEDUCT else Decimal(0)
-    product = uow.session.get(Product, loan.product_id)
-    collected = product is not None and product.fee_collection == "collect"
-    entry = rules.disbursement(
-        str(loan.id),
-        terms.disbursement_date,
-        terms.principal,
-        schedule.fee_charges,
-        bpi,
-        fees_collected=collected,
+    """The disbursement's journal entry and events (lms.loans.disbursement): fees the product
+    collects apart become a charge the borrower owes from disbursement."""
+    collected = disbursement.collects_fees(uow.session.get(Product, loan.product_id))
+    charges = schedule.fee_charges
+    entry = disbursement.disbursement_entry(
+        loan.id, terms, charges, schedule.bpi, collected=collected
     )
-    post_entry(uow, entry, posting_date=posting_date)
     now = datetime.now(UTC)
-    if collected and schedule.fee_charges:
-        uow.session.add(
-            LoanEvent(
-                loan_id=loan.id,
-                kind="charge",
-                value_date=terms.disbursement_date,
-                amount=sum((f.amount for f in schedule.fee_charges), Decimal(0)),
-                tax=sum((f.tax for f in schedule.fee_charges), Decimal(0)),
-                reference=FEES_COLLECTED,
-                created_at=now,
-            )
-        )
-    uow.session.add(
-        LoanEvent(
-            loan_id=loan.id,
-            kind="disbursement",
-            value_date=terms.disbursement_date,
-            amount=terms.principal,
-            created_at=now,
-        )
-    )
+    events = [
+        LoanEvent(loan_id=loan.id, created_at=now, **event._asdict())
+        for event in disbursement.disbursement_events(terms, charges, collected=collected)
+    ]
+    uow.session.add_all(events)
+    uow.session.flush()
+    post_entry(uow, entry, posting_date=posting_date, event_id=events[-1].id)  # paid out
 
 
 def interest_from(terms: LoanTerms) -> date | None:
