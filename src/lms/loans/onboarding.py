@@ -10,7 +10,7 @@ benchmark is fixed at booking (its rate less the benchmark's on the disbursement
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -61,9 +61,14 @@ def onboard_loan(uow: UnitOfWork, *, request: LoanRequest) -> Loan:
     customer = session.get(Customer, request.customer_id)
     if customer is None:
         raise NotFoundError("customer", request.customer_id)
-    _check_ranges(product, request)
+    check_ranges(
+        product,
+        principal=request.principal,
+        annual_rate=request.annual_rate,
+        installments=request.installments,
+    )
     _check_parties(uow, request)
-    spread = _spread(uow, product, request)
+    spread = loan_spread(uow, product, request.annual_rate, request.disbursement_date)
     spec = _terms_of(request, product)
     schedule = generate_schedule(parsed_spec(spec))
     loan = Loan(
@@ -137,21 +142,27 @@ def _check_parties(uow: UnitOfWork, request: LoanRequest) -> None:
         raise InvalidError(problems)
 
 
-def _spread(uow: UnitOfWork, product: Product, request: LoanRequest) -> Decimal | None:
-    """A floating loan's spread: its rate less the benchmark's on the disbursement date."""
+BenchmarkLookup = Callable[[UnitOfWork, str, date], Decimal | None]
+
+
+def loan_spread(
+    uow: UnitOfWork,
+    product: Product,
+    annual_rate: Decimal,
+    disbursed_on: date,
+    rate_on: BenchmarkLookup | None = None,
+) -> Decimal | None:
+    """A floating loan's spread: its rate less the benchmark's on the disbursement date (None
+    for a fixed-rate product). `rate_on` looks the benchmark up (default `benchmark_rate`;
+    bulk onboarding passes a cached one)."""
     if product.rate_type != "floating" or product.benchmark is None:
         return None
-    base = benchmark_rate(uow, product.benchmark, request.disbursement_date)
+    base = (rate_on or benchmark_rate)(uow, product.benchmark, disbursed_on)
     if base is None:
         raise InvalidError(
-            [
-                (
-                    "annual_rate",
-                    f"{product.benchmark} has no rate published by {request.disbursement_date}",
-                )
-            ]
+            [("annual_rate", f"{product.benchmark} has no rate published by {disbursed_on}")]
         )
-    return request.annual_rate - base
+    return annual_rate - base
 
 
 def _terms_of(request: LoanRequest, product: Product | None) -> dict[str, Any]:
@@ -168,20 +179,24 @@ def _terms_of(request: LoanRequest, product: Product | None) -> dict[str, Any]:
     )
 
 
-def _check_ranges(product: Product, request: LoanRequest) -> None:
+def check_ranges(
+    product: Product, *, principal: Decimal, annual_rate: Decimal, installments: int
+) -> None:
+    """Refuse (InvalidError, every problem) a loan outside its product's amount, rate or
+    tenure range."""
     problems = []
-    if not product.min_amount <= request.principal <= product.max_amount:
+    if not product.min_amount <= principal <= product.max_amount:
         problems.append(
             (
                 "principal",
                 f"must be {product.min_amount} to {product.max_amount} for {product.code}",
             )
         )
-    if not product.min_rate <= request.annual_rate <= product.max_rate:
+    if not product.min_rate <= annual_rate <= product.max_rate:
         problems.append(
             ("annual_rate", f"must be {product.min_rate} to {product.max_rate} for {product.code}")
         )
-    if not product.min_tenure <= request.installments <= product.max_tenure:
+    if not product.min_tenure <= installments <= product.max_tenure:
         problems.append(
             (
                 "installments",
