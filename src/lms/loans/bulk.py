@@ -20,17 +20,28 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 
 from lms.core.daycount import DaysInMonth, DaysInYear
-from lms.core.kfs import key_figures
-from lms.core.money import ONE
+from lms.core.kfs import FeeCharge, key_figures
+from lms.core.money import ONE, ZERO
 from lms.core.periods import build_timeline
 from lms.core.schedule import Installment, Schedule, generate_schedule, reported_emi
 from lms.core.terms import BPITreatment, LoanTerms, Method
 from lms.core.validation import ScheduleError, check_terms
 from lms.loans.bulk_lane import MONTHS_PER_PERIOD, Lane, run_lane
+
+
+class LoanFigures(NamedTuple):
+    """A loan's terms and the KFS figures of its schedule (as `generate_schedule` gives them)."""
+
+    terms: LoanTerms
+    emi: Decimal
+    bpi: Decimal
+    fee_charges: tuple[FeeCharge, ...]
+    net_disbursed: Decimal
 
 
 @dataclass(frozen=True)
@@ -137,6 +148,29 @@ class ScheduleBatch:
         if int(lane.counts[column]) == 1:  # the EMI of a one-row schedule is that row's total
             return self.schedule(index).emi, self._lane_bpi(column)
         return self._lane_level(column), self._lane_bpi(column)
+
+    def figures(self, index: int) -> LoanFigures:
+        """Loan `index`'s terms and the KFS figures its schedule reports (EMI, BPI, fee
+        charges, net disbursed amount), without building its rows."""
+        terms = self.terms(index)
+        column = self._position.get(index)
+        lane = self._lane
+        if column is None or lane is None or int(lane.counts[column]) == 1:
+            schedule = self.schedule(index)
+            return LoanFigures(
+                terms, schedule.emi, schedule.bpi, schedule.fee_charges, schedule.net_disbursed
+            )
+        emi, bpi = self._lane_level(column), self._lane_bpi(column)
+        # the core's own figures; fee charges and the net amount do not depend on the rows
+        figures = key_figures(
+            terms,
+            build_timeline(terms),
+            (),
+            emi=emi,
+            bpi=bpi,
+            capitalised=terms.precision.apply(ZERO),
+        )
+        return LoanFigures(terms, emi, bpi, figures["fee_charges"], figures["net_disbursed"])
 
     def _lane_level(self, column: int) -> Decimal:
         """The lane's level installment, with the rounding step's decimals."""
