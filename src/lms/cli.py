@@ -291,11 +291,11 @@ def ledger_check(database_url: DatabaseOption = None) -> None:
     and each loan's ledger balances equal its replayed state. Exits 1 naming each fault."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from lms.db import make_engine, make_session_factory, resolve_database_url
+    from lms.db import make_engine, make_session_factory
     from lms.ledger.check import ledger_problems
     from lms.loans.balances import loan_ledger_problems
 
-    url = resolve_database_url(database_url)
+    url = _existing(database_url)
     engine = make_engine(url)
     try:
         with UnitOfWork(make_session_factory(engine)) as uow:
@@ -313,6 +313,16 @@ def ledger_check(database_url: DatabaseOption = None) -> None:
     if problems:
         raise typer.Exit(1)
     typer.echo(f"ledger sound: {_shown(url)}")
+
+
+def _existing(database_url: str | None) -> str:
+    """The book a reading command works on; a missing SQLite file is refused, never made."""
+    from lms.db import DatabaseMissingError, existing_database_url
+
+    try:
+        return existing_database_url(database_url)
+    except DatabaseMissingError as exc:
+        raise _fail([("--database-url", str(exc))]) from None
 
 
 def _shown(url: str) -> str:

@@ -92,7 +92,7 @@ def test_default_sqlite_url_uses_xdg_data_home(
 ) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     url = default_sqlite_url()
-    assert url == f"sqlite:///{tmp_path}/xdg/lms/lms.sqlite3"
+    assert url == f"sqlite:///{tmp_path}/xdg/lms/demo.sqlite3"
     assert (tmp_path / "xdg" / "lms").is_dir()
 
 
@@ -105,14 +105,14 @@ def test_default_sqlite_url_falls_back_to_local_share(
         monkeypatch.delenv("XDG_DATA_HOME", raising=False)
     else:
         monkeypatch.setenv("XDG_DATA_HOME", xdg)
-    assert default_sqlite_url() == f"sqlite:///{tmp_path}/.local/share/lms/lms.sqlite3"
+    assert default_sqlite_url() == f"sqlite:///{tmp_path}/.local/share/lms/demo.sqlite3"
     assert (tmp_path / ".local" / "share" / "lms").is_dir()
 
 
 def test_resolve_database_url_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
     monkeypatch.delenv("LMS_DATABASE_URL", raising=False)
-    assert resolve_database_url() == f"sqlite:///{tmp_path}/lms/lms.sqlite3"
+    assert resolve_database_url() == f"sqlite:///{tmp_path}/lms/demo.sqlite3"
     monkeypatch.setenv("LMS_DATABASE_URL", "postgresql://from-env/db")
     assert resolve_database_url() == "postgresql://from-env/db"
     assert resolve_database_url("sqlite:///explicit.sqlite3") == "sqlite:///explicit.sqlite3"

@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
@@ -40,7 +41,23 @@ def test_ledger_check_passes_a_sound_book_and_names_a_broken_entry(tmp_path: Pat
 
 
 def test_ledger_check_without_a_ledger_is_a_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "empty.sqlite3").touch()  # a database file without the ledger's tables
     url = f"sqlite:///{tmp_path / 'empty.sqlite3'}"
     result = runner.invoke(app, ["ledger", "check", "--database-url", url])
     assert result.exit_code == 2
     assert "error: --database-url: cannot read the ledger" in result.stderr
+
+
+@pytest.mark.parametrize("command", [["ledger", "check"], ["eod", "status"]])
+def test_a_reading_command_without_a_book_refuses_and_creates_nothing(
+    command: list[str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Without a URL every command reads the book `lms demo` builds; when there is none, it
+    says so and exits 2, instead of creating and reading an empty database."""
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path))
+    monkeypatch.delenv("LMS_DATABASE_URL", raising=False)
+    result = runner.invoke(app, command)
+    book = tmp_path / "lms" / "demo.sqlite3"
+    assert result.exit_code == 2
+    assert f"error: --database-url: no database at {book}: build the demo book" in result.output
+    assert not book.exists()

@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 import typer
 
 from lms.db import UnitOfWork
+from lms.platform.settings import get_settings
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -38,14 +39,24 @@ DateOption = Annotated[
 
 def today() -> date:
     """Today's calendar date in the lender's time zone ($LMS_TIMEZONE, default Asia/Kolkata)."""
-    return datetime.now(ZoneInfo(os.environ.get("LMS_TIMEZONE", "Asia/Kolkata"))).date()
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
 def _sessions(database_url: str | None):  # type: ignore[no-untyped-def]
-    from lms.db import make_engine, make_session_factory, resolve_database_url
+    """The book's sessions, migrated to the latest schema; a missing book is refused."""
+    from lms.db import (
+        DatabaseMissingError,
+        existing_database_url,
+        make_engine,
+        make_session_factory,
+    )
     from lms.db.migrate import upgrade
 
-    url = resolve_database_url(database_url)
+    try:
+        url = existing_database_url(database_url)
+    except DatabaseMissingError as exc:
+        typer.echo(f"error: --database-url: {exc}", err=True)
+        raise typer.Exit(2) from None
     upgrade(url)
     return make_session_factory(make_engine(url))
 
@@ -78,7 +89,7 @@ def run(
     neither, only if the business date is not after today."""
     from lms.batch import calendar
     from lms.batch.runner import CloseError
-    from lms.db import resolve_database_url
+    from lms.db import existing_database_url
 
     first, last = _day(day, "--date"), _day(until, "--until")
     sessions = _sessions(database_url)
@@ -86,7 +97,7 @@ def run(
     if queue:
         from lms.batch.worker import queue_dispatch
 
-        dispatch = queue_dispatch(resolve_database_url(database_url))
+        dispatch = queue_dispatch(existing_database_url(database_url))
     with UnitOfWork(sessions) as uow:
         current = calendar.business_date(uow)
         if current is None:  # the first close of this book starts at the given date
@@ -182,7 +193,6 @@ def worker(
     threads: Annotated[int, typer.Option(min=1, help="Threads per process.")] = 1,
 ) -> None:
     """Run daily-close partitions sent by `lms eod run --queue` (until stopped)."""
-    import os
     import sys
 
     from lms.batch.worker import QUEUE

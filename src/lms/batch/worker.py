@@ -12,7 +12,6 @@ finish within the timeout stops the close with an error (nothing is lost: run it
 
 from __future__ import annotations
 
-import os
 import time
 from datetime import date
 from functools import lru_cache
@@ -25,10 +24,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from lms.batch.models import CloseStep
 from lms.batch.runner import STEPS, CloseError, run_partition
 from lms.db import UnitOfWork, make_engine, make_session_factory
+from lms.platform.settings import get_settings
 
-QUEUE = os.environ.get("LMS_CLOSE_QUEUE", "lms-close")
+QUEUE = get_settings().close_queue
 dramatiq.set_broker(
-    RedisBroker(url=os.environ.get("LMS_BROKER_URL", "redis://127.0.0.1:6379/0"))  # type: ignore[no-untyped-call]
+    RedisBroker(url=get_settings().broker_url)  # type: ignore[no-untyped-call]
 )
 _BY_NAME = {step.NAME: step for step in STEPS}
 

@@ -8,7 +8,13 @@ Guarantees:
 """
 
 from lms.db.base import NAMING_CONVENTION, Base
-from lms.db.engine import default_sqlite_url, make_engine, resolve_database_url
+from lms.db.engine import (
+    DatabaseMissingError,
+    default_sqlite_url,
+    existing_database_url,
+    make_engine,
+    resolve_database_url,
+)
 from lms.db.types import MONEY_PRECISION, MONEY_SCALE, DecimalText, Money, MoneyColumnError
 from lms.db.uow import UnitOfWork, make_session_factory
 
@@ -17,11 +23,13 @@ __all__ = [
     "MONEY_SCALE",
     "NAMING_CONVENTION",
     "Base",
+    "DatabaseMissingError",
     "DecimalText",
     "Money",
     "MoneyColumnError",
     "UnitOfWork",
     "default_sqlite_url",
+    "existing_database_url",
     "make_engine",
     "make_session_factory",
     "resolve_database_url",

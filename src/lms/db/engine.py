@@ -14,20 +14,23 @@ Guarantees:
   instead of one failing on a read-to-write lock upgrade. A connection with
   ``isolation_level="AUTOCOMMIT"`` gets no BEGIN (each statement commits by itself).
 - PostgreSQL connections run without JIT compilation (``SET jit = off``).
-- `default_sqlite_url` puts the database under the user's data directory:
-  ``$XDG_DATA_HOME/lms/lms.sqlite3`` (when that variable holds an absolute path) or
-  ``~/.local/share/lms/lms.sqlite3``.
+- One database setting for every command: the URL given, else ``$LMS_DATABASE_URL``, else
+  the embedded book `lms demo` builds: ``$XDG_DATA_HOME/lms/demo.sqlite3`` (when that variable
+  holds an absolute path) or ``~/.local/share/lms/demo.sqlite3``.
+- `existing_database_url` refuses (`DatabaseMissingError`, naming the file) a SQLite book that
+  does not exist, so a command that reads a book never creates an empty one by mistake.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any, Final
 
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlalchemy.pool import ConnectionPoolEntry
+
+from lms.platform.settings import data_folder, get_settings
 
 DATABASE_URL_ENV: Final = "LMS_DATABASE_URL"
 SQLITE_BUSY_TIMEOUT_MS: Final = 5000
@@ -104,18 +107,32 @@ def _on_sqlite_begin(connection: Connection) -> None:
     connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
+class DatabaseMissingError(LookupError):
+    """A command that reads a book was pointed at a SQLite file that does not exist."""
+
+
 def default_sqlite_url() -> str:
-    """URL of the per-user SQLite database; creates its folder (only) when called."""
-    xdg = os.environ.get("XDG_DATA_HOME", "")
-    data_home = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
-    folder = data_home / "lms"
+    """URL of the embedded book (the one `lms demo` builds); creates its folder (only) when
+    called."""
+    folder = data_folder()
     folder.mkdir(parents=True, exist_ok=True)
-    return URL.create("sqlite", database=str(folder / "lms.sqlite3")).render_as_string()
+    return URL.create("sqlite", database=str(folder / "demo.sqlite3")).render_as_string()
 
 
 def resolve_database_url(explicit: str | None = None) -> str:
-    """The database to use: `explicit`, else ``$LMS_DATABASE_URL``, else the default SQLite."""
-    if explicit:
-        return explicit
-    from_env = os.environ.get(DATABASE_URL_ENV, "")
-    return from_env or default_sqlite_url()
+    """The database to use: `explicit`, else ``$LMS_DATABASE_URL``, else the embedded book."""
+    return explicit or get_settings().database_url or default_sqlite_url()
+
+
+def existing_database_url(explicit: str | None = None) -> str:
+    """`resolve_database_url`, refusing a SQLite book that does not exist yet."""
+    url = resolve_database_url(explicit)
+    parsed = make_url(url)
+    path = parsed.database
+    missing = path and path != ":memory:" and not Path(path).exists()
+    if parsed.get_backend_name() == "sqlite" and missing:
+        raise DatabaseMissingError(
+            f"no database at {path}: build the demo book with `lms demo`, or create one"
+            " with `lms db upgrade --database-url URL`"
+        )
+    return url

@@ -15,7 +15,6 @@ updated or deleted; the reversal of a restated entry keeps its value date.
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -33,6 +32,7 @@ from lms.ledger.service import live_entries, post_entry, reverse_entry
 from lms.loans.balances import loan_expected, penal_unrecognised
 from lms.loans.models import LedgerAlarm, Loan, LoanEvent, LoanRestatement
 from lms.loans.service import loan_schedule, loan_terms
+from lms.platform.settings import get_settings
 
 ZERO = Decimal(0)
 
@@ -178,7 +178,7 @@ def check_loan_ledger(
         detail = "; ".join(
             f"{a} holds {have}, the loan's state says {want}" for a, (want, have) in gaps.items()
         )
-        if os.environ.get("LMS_LEDGER_MISMATCH", "record") == "raise":
+        if get_settings().ledger_mismatch == "raise":
             raise LedgerMismatchError(f"loan {loan.id}: {detail}")
         uow.session.add(
             LedgerAlarm(

@@ -12,7 +12,6 @@ accepted it; a notice whose borrower has no e-mail is marked so, not retried.
 
 from __future__ import annotations
 
-import os
 import smtplib
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lms.db import UnitOfWork
 from lms.loans.models import Customer, Loan
 from lms.notices.models import Notice
+from lms.platform.settings import get_settings
 
 TEMPLATES = {
     "nach_returned": (
@@ -59,13 +59,13 @@ def queue_notice(uow: UnitOfWork, *, loan_id: int, template: str, data: dict[str
 def render(notice: Notice, name: str, loan_number: str) -> tuple[str, str]:
     subject, body = TEMPLATES[notice.template]
     values = {**notice.data, "name": name, "loan_number": loan_number,
-              "lender": os.environ.get("LMS_LENDER_NAME", "Your lender")}  # fmt: skip
+              "lender": get_settings().lender_name}  # fmt: skip
     return subject.format(**values), body.format(**values)
 
 
 def send_queued(sessions: sessionmaker[Session], *, limit: int = 1000) -> tuple[int, int]:
     """Send up to `limit` queued notices; (sent, failed)."""
-    host = os.environ.get("LMS_SMTP_HOST")
+    host = get_settings().smtp_host
     if not host:
         raise RuntimeError("LMS_SMTP_HOST is not set: no mail server to send through")
     with UnitOfWork(sessions) as uow:
@@ -88,7 +88,7 @@ def send_queued(sessions: sessionmaker[Session], *, limit: int = 1000) -> tuple[
                 ).one()  # fmt: skip
                 subject, body = render(notice, name, number)
                 message = EmailMessage()
-                message["From"] = os.environ.get("LMS_MAIL_FROM", "lms@localhost")
+                message["From"] = get_settings().mail_from
                 message["To"], message["Subject"] = notice.recipient or "", subject
                 message.set_content(body)
                 try:
@@ -104,10 +104,10 @@ def send_queued(sessions: sessionmaker[Session], *, limit: int = 1000) -> tuple[
 
 
 def _smtp(host: str) -> smtplib.SMTP:
-    smtp = smtplib.SMTP(host, int(os.environ.get("LMS_SMTP_PORT", "25")), timeout=30)
-    if os.environ.get("LMS_SMTP_STARTTLS") == "1":
+    smtp = smtplib.SMTP(host, get_settings().smtp_port, timeout=30)
+    if get_settings().smtp_starttls:
         smtp.starttls()
-    user = os.environ.get("LMS_SMTP_USER")
+    user = get_settings().smtp_user
     if user:
-        smtp.login(user, os.environ.get("LMS_SMTP_PASSWORD", ""))
+        smtp.login(user, get_settings().smtp_password)
     return smtp

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -27,6 +26,7 @@ from lms.loans.models import Branch, Loan
 from lms.loans.repayments import PaymentRequest, record_payment, refund_excess
 from lms.payments.models import Receipt, RefundRequest
 from lms.payments.rows import locked
+from lms.platform.settings import get_settings
 
 
 def take_receipt(
@@ -47,7 +47,7 @@ def take_receipt(
     problems = []
     if mode not in ("cash", "cheque"):
         problems.append(("mode", "must be cash or cheque"))
-    limit = Decimal(os.environ.get("LMS_CASH_LIMIT", "199999.99"))
+    limit = get_settings().cash_limit
     if mode == "cash" and _cash_today(uow, loan.customer_id, day) + amount > limit:
         problems.append(
             ("amount", "cash of 2,00,000 or more from one person in a day is not allowed (269ST)")

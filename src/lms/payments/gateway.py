@@ -26,7 +26,6 @@ import hashlib
 import hmac
 import io
 import json
-import os
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
@@ -34,6 +33,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Protocol
 from zoneinfo import ZoneInfo
+
+from lms.platform.settings import get_settings
 
 IST = ZoneInfo("Asia/Kolkata")
 
@@ -106,10 +107,10 @@ class Razorpay:
     @classmethod
     def from_environment(cls) -> Razorpay:
         return cls(
-            os.environ.get("LMS_RAZORPAY_KEY_ID", ""),
-            os.environ.get("LMS_RAZORPAY_KEY_SECRET", ""),
-            os.environ.get("LMS_RAZORPAY_WEBHOOK_SECRET", ""),
-            os.environ.get("LMS_RAZORPAY_URL", "https://api.razorpay.com"),
+            get_settings().razorpay_key_id,
+            get_settings().razorpay_key_secret,
+            get_settings().razorpay_webhook_secret,
+            get_settings().razorpay_url,
         )
 
     def create_order(self, amount: Decimal, receipt: str, notes: dict[str, str]) -> str:

@@ -22,7 +22,6 @@ unit of work.
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -47,6 +46,7 @@ from lms.payments.nach_files import (
 )
 from lms.payments.rows import locked
 from lms.payments.upi import autopay_limit
+from lms.platform.settings import get_settings
 
 KINDS = ("nach", "enach", "upi_autopay")
 FREQUENCIES, AMOUNT_TYPES = ("monthly", "as_presented"), ("fixed", "maximum")
@@ -259,8 +259,8 @@ def _presentable(kind: str, limit: Decimal, due: Decimal) -> Decimal | None:
 def _represent(
     uow: UnitOfWork, day: date, low: int, high: int
 ) -> list[tuple[int, int, date, int, Decimal]]:
-    after = int(os.environ.get("LMS_NACH_REPRESENT_AFTER", "3"))
-    attempts = int(os.environ.get("LMS_NACH_ATTEMPTS", "2"))
+    after = get_settings().nach_represent_after
+    attempts = get_settings().nach_attempts
     returned = uow.session.execute(
         select(Presentation, Mandate)
         .join(Mandate, Mandate.id == Presentation.mandate_id)

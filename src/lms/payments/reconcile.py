@@ -16,7 +16,6 @@ does neither.
 from __future__ import annotations
 
 import hashlib
-import os
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -36,6 +35,7 @@ from lms.payments.formats import Entry, Statement, StatementError, read_statemen
 from lms.payments.models import BankStatement, StatementLine
 from lms.payments.rows import locked
 from lms.payments.upi import issued_references
+from lms.platform.settings import get_settings
 
 _LINES = StatementLine.metadata.tables["statement_lines"]
 _CHUNK = 5_000
@@ -53,7 +53,7 @@ class ImportResult:
 
 
 def virtual_account(loan_id: int) -> str:
-    return f"{os.environ.get('LMS_VIRTUAL_ACCOUNT_PREFIX', 'LMSVA')}{loan_id:010d}"
+    return f"{get_settings().virtual_account_prefix}{loan_id:010d}"
 
 
 def import_statement(
@@ -137,7 +137,7 @@ def _post(
     uow: UnitOfWork, credits: list[Entry], matches: list[Match], posting_date: date
 ) -> dict[str, tuple[str, Match, str | None, str | None]]:
     """Post the confident matches; (status, match, payment reference, note) by entry key."""
-    least = int(os.environ.get("LMS_AUTO_POST_CONFIDENCE", "90"))
+    least = get_settings().auto_post_confidence
     sure = [(e, m) for e, m in zip(credits, matches, strict=True) if m.confidence >= least]
     requests = [(m.loan_id or 0, _request(e)) for e, m in sure]
     outcomes = post_payments(uow, requests, posting_date=posting_date)

@@ -16,7 +16,6 @@ Guarantees: the link is percent-encoded; the QR code is a PNG of the link, nothi
 from __future__ import annotations
 
 import io
-import os
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from urllib.parse import quote, urlencode
@@ -29,6 +28,7 @@ from lms.db import UnitOfWork
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
 from lms.loans.models import Loan, LoanInstallment
 from lms.payments.models import PaymentLink
+from lms.platform.settings import get_settings
 
 
 def upi_link(*, vpa: str, payee: str, amount: Decimal, reference: str, note: str) -> str:
@@ -49,7 +49,7 @@ def qr_png(link: str, *, scale: int = 6) -> bytes:
 
 
 def autopay_limit() -> Decimal:
-    return Decimal(os.environ.get("LMS_UPI_AUTOPAY_LIMIT", "15000"))
+    return get_settings().upi_autopay_limit
 
 
 def payment_request(uow: UnitOfWork, *, loan_id: int, day: date) -> PaymentLink:
@@ -68,8 +68,8 @@ def payment_request(uow: UnitOfWork, *, loan_id: int, day: date) -> PaymentLink:
     if earlier is not None:
         return earlier
     link = upi_link(
-        vpa=os.environ.get("LMS_UPI_VPA", "lender@upi"),
-        payee=os.environ.get("LMS_LENDER_NAME", "Your lender"),
+        vpa=get_settings().upi_vpa,
+        payee=get_settings().lender_name,
         amount=amount, reference=reference, note=f"EMI {loan.external_id}",
     )  # fmt: skip
     row = PaymentLink(loan_id=loan_id, kind="upi", reference=reference, amount=amount,

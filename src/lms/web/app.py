@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lms import __version__
 from lms.db import UnitOfWork, make_engine, make_session_factory
+from lms.platform.settings import get_settings
 from lms.web.errors import install_error_handlers
 
 
@@ -68,4 +69,4 @@ def today(uow: UnitOfWork) -> date:
 
 def business_date() -> date:
     """Today in the lender's time zone ($LMS_TIMEZONE, default Asia/Kolkata)."""
-    return datetime.now(ZoneInfo(os.environ.get("LMS_TIMEZONE", "Asia/Kolkata"))).date()
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()

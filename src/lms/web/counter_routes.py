@@ -5,7 +5,6 @@ Guarantee: a route commits only after its service returned.
 
 from __future__ import annotations
 
-import os
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal
@@ -22,6 +21,7 @@ from lms.payments.counter import (
     take_receipt,
 )
 from lms.payments.models import RefundRequest
+from lms.platform.settings import get_settings
 from lms.web.app import UnitOfWorkDep, today
 
 router = APIRouter()
@@ -103,7 +103,7 @@ def new_refund(loan_id: int, body: RefundIn, uow: UnitOfWorkDep) -> dict[str, ob
 def refund_payouts(uow: UnitOfWorkDep) -> Response:
     """The bank's bulk payment file (CSV) of the approved refunds not yet paid."""
     name, content = payout_file(
-        uow, day=today(uow), debit_account=os.environ.get("LMS_DISBURSEMENT_ACCOUNT", "")
+        uow, day=today(uow), debit_account=get_settings().disbursement_account
     )
     uow.commit()
     return Response(content, media_type="text/csv",

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import asdict
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -28,6 +27,7 @@ from lms.payments.nach import (
     set_mandate_status,
     write_presentation_file,
 )
+from lms.platform.settings import get_settings
 from lms.web.app import UnitOfWorkDep, today
 
 router = APIRouter()
@@ -125,8 +125,8 @@ def presentation_file(
     """The debit file of a date's presentations not yet sent (the business date by default)."""
     name, content = write_presentation_file(
         uow, day=day or today(uow),
-        sponsor_ifsc=os.environ.get("LMS_NACH_SPONSOR_IFSC", "HDFC0000001"),
-        user_code=os.environ.get("LMS_NACH_USER_CODE", "LMS"),
+        sponsor_ifsc=get_settings().nach_sponsor_ifsc,
+        user_code=get_settings().nach_user_code,
     )  # fmt: skip
     uow.commit()
     return Response(content, media_type="text/plain",

@@ -19,7 +19,6 @@ figures and entries are written in three statements.
 
 from __future__ import annotations
 
-import os
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -31,6 +30,7 @@ from lms.db.bulk import update_rows
 from lms.ledger import rules
 from lms.ledger.service import post_entries
 from lms.loans.models import Loan, LoanInstallment
+from lms.platform.settings import get_settings
 
 NAME = "accrue"
 KEY = "loan"
@@ -39,8 +39,7 @@ _LOANS = Loan.metadata.tables["loans"]
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     if not (
-        os.environ.get("LMS_ACCRUAL_POSTING", "monthly") == "daily"
-        or (day + timedelta(days=1)).month != day.month
+        get_settings().accrual_posting == "daily" or (day + timedelta(days=1)).month != day.month
     ):
         return 0  # booked at month ends only: nothing to do today
     periods = (

@@ -13,8 +13,6 @@ writes the figures. Guarantee: provisions follow the stamps of the same close.
 
 from __future__ import annotations
 
-import json
-import os
 from datetime import date, timedelta
 from decimal import Decimal
 
@@ -27,6 +25,7 @@ from lms.db import UnitOfWork
 from lms.db.bulk import update_rows
 from lms.loans.models import Loan, LoanInstallment, Product
 from lms.loans.service import replayed
+from lms.platform.settings import get_settings
 
 NAME = "provision"
 KEY = "loan"
@@ -39,10 +38,8 @@ def month_end(day: date) -> bool:
 
 def lender_rates() -> ProvisionRates:
     """The rates of the lender type, with the overrides of the settings."""
-    return rates_for(
-        os.environ.get("LMS_LENDER_TYPE", "nbfc"),
-        json.loads(os.environ.get("LMS_PROVISION_RATES", "{}")),
-    )
+    settings = get_settings()
+    return rates_for(settings.lender_type, {k: str(v) for k, v in settings.provision_rates.items()})
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:

@@ -1,0 +1,1 @@
+"""The platform: settings, the database harness, the business date and the domain errors."""

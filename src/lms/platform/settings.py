@@ -1,0 +1,97 @@
+"""Every setting of the product, read from the environment in this one place, typed and
+documented, each with its default (the RBI's rule where one applies).
+
+Each is an environment variable named ``LMS_`` + the field's name in capitals (e.g.
+``LMS_LENDER_TYPE``). `get_settings()` reads them when called, so a process (a worker, a test)
+sees the environment it was given; nothing is read at import time.
+
+Guarantee: a bad value (a word where a number belongs, an unknown lender type) is refused
+with the variable's name, before anything runs on it.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """The product's settings; see docs/settings.md for each one's meaning and default."""
+
+    model_config = SettingsConfigDict(env_prefix="LMS_", extra="ignore", frozen=True)
+
+    # -- the book
+    database_url: str | None = Field(
+        None, description="the database; unset: the book `lms demo` builds in the data folder"
+    )
+    timezone: str = Field("Asia/Kolkata", description="the lender's time zone (calendar day)")
+    lender_name: str = Field("Your lender", description="shown to borrowers (notices, UPI)")
+    # -- the ledger
+    ledger_mismatch: Literal["record", "raise"] = Field(
+        "record",
+        description="a loan whose ledger differs from its replay: recorded as an alarm, or "
+        "raised as an error (the tests)",
+    )
+    # -- the daily close
+    accrual_posting: Literal["monthly", "daily"] = Field(
+        "monthly", description="book accrued interest at month ends (RBI IRACP) or every day"
+    )
+    lender_type: Literal["bank", "nbfc", "nbfc_mfi"] = Field(
+        "nbfc", description="which RBI provisioning norms apply (lms.core.provisioning)"
+    )
+    provision_rates: dict[str, Decimal] = Field(
+        default_factory=dict, description="overrides of the provision rates, by category (JSON)"
+    )
+    close_queue: str = Field("lms-close", description="the worker queue of the close")
+    broker_url: str = Field("redis://127.0.0.1:6379/0", description="the close's task broker")
+    # -- payments
+    auto_post_confidence: int = Field(
+        90, ge=0, le=100, description="statement credits matched at least this surely post"
+    )
+    virtual_account_prefix: str = Field("LMSVA", description="virtual accounts per loan")
+    nach_represent_after: int = Field(
+        3, ge=1, description="days before a return is presented again"
+    )
+    nach_attempts: int = Field(2, ge=1, description="presentations of one due at most")
+    nach_sponsor_ifsc: str = Field("HDFC0000001", description="the sponsor bank of NACH files")
+    nach_user_code: str = Field("LMS", description="the lender's NACH user code")
+    upi_autopay_limit: Decimal = Field(
+        Decimal(15000), description="UPI AutoPay debit without extra authentication (NPCI)"
+    )
+    upi_vpa: str = Field("lender@upi", description="the lender's UPI address for requests")
+    cash_limit: Decimal = Field(
+        Decimal("199999.99"),
+        description="cash a borrower may pay in a day (Income-tax Act s.269ST: under 2 lakh)",
+    )
+    disbursement_account: str = Field("", description="the account refunds are paid from")
+    razorpay_key_id: str = ""
+    razorpay_key_secret: str = ""
+    razorpay_webhook_secret: str = ""
+    razorpay_url: str = "https://api.razorpay.com"
+    # -- e-mail
+    smtp_host: str | None = Field(None, description="unset: notices stay queued")
+    smtp_port: int = 25
+    smtp_starttls: bool = False
+    smtp_user: str | None = None
+    smtp_password: str = ""
+    mail_from: str = "lms@localhost"
+
+
+def get_settings() -> Settings:
+    """The settings as the environment gives them now."""
+    return Settings()
+
+
+def data_folder(home: Path | None = None) -> Path:
+    """Where the embedded book lives: $XDG_DATA_HOME/lms (or ~/.local/share/lms)."""
+    import os  # the XDG base directory is the platform's, not the product's, setting
+
+    xdg = os.environ.get("XDG_DATA_HOME", "")
+    base = (
+        Path(xdg) if xdg and Path(xdg).is_absolute() else (home or Path.home()) / ".local" / "share"
+    )
+    return base / "lms"
