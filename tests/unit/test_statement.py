@@ -81,3 +81,16 @@ def test_a_payment_returned_the_day_it_was_made_shows_both_lines() -> None:
         ),
         StatementLine(feb15, "returned payment", "NACH1", D("-8884.88"), 0, 0, 0, D("100000.00")),
     ]
+
+
+def test_a_reversal_reads_as_its_reason() -> None:
+    """A bounce shows its return code; a payment posted to the wrong loan reads as a posting
+    error (both put installment 1 back as owed: 1,00,000 outstanding)."""
+    feb15, feb16 = date(2026, 2, 15), date(2026, 2, 16)
+    for reason, kind in (
+        ("returned:R01", "returned payment (R01)"),
+        ("posting_error", "reversed: posting error"),
+    ):
+        events = [Payment(feb15, D("8884.88"), "U1"), Reversal(feb16, "U1", reason)]
+        lines = statement_lines(ROWS, events, D("100000.00"), date(2026, 1, 15), feb16)
+        assert lines[-1] == StatementLine(feb16, kind, "U1", D("-8884.88"), 0, 0, 0, D("100000.00"))

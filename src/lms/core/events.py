@@ -54,10 +54,12 @@ class Payment:
 
 @dataclass(frozen=True, slots=True)
 class Reversal:
-    """The payment `reference` returned, known on `known_on`; it is void from its value date."""
+    """The payment `reference` voided, known on `known_on`; it is void from its value date.
+    `reason`: "returned:<code>" (returned by the bank) or "posting_error"."""
 
     known_on: date
     reference: str
+    reason: str = "returned"
 
 
 @dataclass(frozen=True, slots=True)

@@ -144,10 +144,9 @@ def _other_lines(day: date, balance: Decimal, events: list[Event]) -> list[State
     for event in events:
         if isinstance(event, Reversal) and event.known_on == day:
             amount = -payments[event.reference].amount
+            kind = _reversal_kind(event.reason)
             lines.append(
-                StatementLine(
-                    day, "returned payment", event.reference, amount, ZERO, ZERO, ZERO, balance
-                )
+                StatementLine(day, kind, event.reference, amount, ZERO, ZERO, ZERO, balance)
             )
         elif isinstance(event, Charge) and event.day == day and event in live:
             amount = -(event.amount + event.tax)
@@ -199,3 +198,12 @@ def statement_csv(lines: list[StatementLine]) -> str:
     writer.writerow(COLUMNS)
     writer.writerows(line.cells() for line in lines)
     return buffer.getvalue()
+
+
+def _reversal_kind(reason: str) -> str:
+    """How a voided payment reads: returned by the bank (with its return code), or reversed as
+    a posting error."""
+    if reason == "posting_error":
+        return "reversed: posting error"
+    code = reason.removeprefix("returned").lstrip(":")
+    return f"returned payment ({code})" if code else "returned payment"

@@ -163,12 +163,13 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             LoanEvent.tax,
             LoanEvent.rate,
             LoanEvent.reschedule,
+            LoanEvent.reason,
         )
         .where(LoanEvent.loan_id == loan.id, LoanEvent.kind != "disbursement")
         .order_by(LoanEvent.id)
     )
     events: list[Event] = []
-    for kind, day, amount, reference, tax, rate, reschedule in stored:
+    for kind, day, amount, reference, tax, rate, reschedule, reason in stored:
         money = terms.precision.apply(amount or Decimal(0))
         ref = reference or ""
         if kind in ("charge", "penal"):
@@ -184,7 +185,7 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
                 RateChange(day, rate or Decimal(0), ref, Reschedule(reschedule or "reduce_emi"))
             )
         elif kind == "reversal":
-            events.append(Reversal(day, ref))
+            events.append(Reversal(day, ref, reason or "returned"))
         elif kind == "charge_reversal":
             events.append(ChargeReversal(day, ref))
         elif kind == "refund":
