@@ -68,17 +68,17 @@ class Settings(BaseSettings):
         description="cash a borrower may pay in a day (Income-tax Act s.269ST: under 2 lakh)",
     )
     disbursement_account: str = Field("", description="the account refunds are paid from")
-    razorpay_key_id: str = ""
-    razorpay_key_secret: str = ""
-    razorpay_webhook_secret: str = ""
-    razorpay_url: str = "https://api.razorpay.com"
+    razorpay_key_id: str = Field("", description="the gateway's API key (orders)")
+    razorpay_key_secret: str = Field("", description="the gateway's API secret")
+    razorpay_webhook_secret: str = Field("", description="signs the gateway's webhooks (HMAC)")
+    razorpay_url: str = Field("https://api.razorpay.com", description="the gateway's API")
     # -- e-mail
-    smtp_host: str | None = Field(None, description="unset: notices stay queued")
-    smtp_port: int = 25
-    smtp_starttls: bool = False
-    smtp_user: str | None = None
-    smtp_password: str = ""
-    mail_from: str = "lms@localhost"
+    smtp_host: str | None = Field(None, description="the mail server; unset: notices stay queued")
+    smtp_port: int = Field(25, description="the mail server's port")
+    smtp_starttls: bool = Field(False, description="upgrade the connection with STARTTLS")
+    smtp_user: str | None = Field(None, description="sign in to the mail server as")
+    smtp_password: str = Field("", description="the mail server's password")
+    mail_from: str = Field("lms@localhost", description="the sender of notices")
 
 
 def get_settings() -> Settings:
