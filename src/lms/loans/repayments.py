@@ -11,7 +11,6 @@ restated (reversed and posted again), each naming the event that caused it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -22,28 +21,16 @@ from lms.core.replay import LoanState
 from lms.db import UnitOfWork
 from lms.ledger import rules
 from lms.ledger.service import post_entry
+from lms.loans import payment_rules
 from lms.loans.errors import ConflictError, InvalidError, NotFoundError
+from lms.loans.figures import current_emi
 from lms.loans.ledger_sync import settle_ledger
 from lms.loans.models import Loan, LoanEvent, LoanInstallment, Product
+from lms.loans.payment_rules import MONEY_IN, Payable, first_unpaid_due
+from lms.loans.payment_rules import PaymentRequest as PaymentRequest
 from lms.loans.service import loan_history, loan_terms, locked_loan, reference_taken, replayed
 
-_MONEY_IN = ("payment", "prepayment")  # event kinds that bring money in (and can be returned)
-
-
-@dataclass(frozen=True)
-class PaymentRequest:
-    amount: Decimal
-    value_date: date
-    reference: str  # UTR, NACH debit id, receipt number
-    channel: str  # upi, nach, neft, rtgs, imps, cash, cheque, gateway
-    idempotency_key: str | None = None
-    # a part-prepayment: after what is due, the rest reduces the principal and the schedule is
-    # revised (reduce_emi or reduce_tenure); None: an ordinary repayment
-    reschedule: str | None = None
-
-    @property
-    def kind(self) -> str:
-        return "payment" if self.reschedule is None else "prepayment"
+_MONEY_IN = MONEY_IN  # event kinds that bring money in (and can be returned)
 
 
 def record_payment(
@@ -230,51 +217,19 @@ def _levy_bounce_charge(uow: UnitOfWork, loan: Loan, payment: LoanEvent, known_o
 
 
 def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent | None:
-    """The earlier payment with this idempotency key (a retry), or None. A different payment
-    with the key, another payment of this loan with the reference, or the reference on another
-    borrower's loan, is a conflict (one transfer may pay several loans of one borrower). One
-    query for all."""
-    same_key = LoanEvent.idempotency_key == request.idempotency_key
-    same_reference = LoanEvent.kind.in_(_MONEY_IN) & (LoanEvent.reference == request.reference)
+    """The earlier payment with this idempotency key (a retry), or None; a conflict raises
+    (lms.loans.payment_rules.repeated). One query for all the events it reads."""
+    same_reference = LoanEvent.kind.in_(MONEY_IN) & (LoanEvent.reference == request.reference)
     condition = same_reference
     if request.idempotency_key is not None:
+        same_key = LoanEvent.idempotency_key == request.idempotency_key
         condition = condition | ((LoanEvent.loan_id == loan.id) & same_key)
     found = uow.session.execute(
         select(LoanEvent, Loan.customer_id)
         .join(Loan, Loan.id == LoanEvent.loan_id)
         .where(condition)
     ).all()
-    earlier = [event for event, _ in found if event.loan_id == loan.id]
-    retried = next(
-        (
-            e
-            for e in earlier
-            if request.idempotency_key and e.idempotency_key == request.idempotency_key
-        ),
-        None,
-    )
-    if retried is not None:
-        same = (retried.amount, retried.value_date, retried.reference, retried.kind) == (
-            request.amount,
-            request.value_date,
-            request.reference,
-            request.kind,
-        )
-        if not same:
-            raise ConflictError(
-                f"idempotency key {request.idempotency_key!r} was used for another payment"
-            )
-        return retried
-    if earlier:
-        raise ConflictError(
-            f"reference {request.reference!r} is already a payment of loan {loan.id}"
-        )
-    other = next((e for e, customer in found if customer != loan.customer_id), None)
-    if other is not None:
-        raise ConflictError(
-            f"reference {request.reference!r} already paid loan {other.loan_id} of another borrower"
-        )
-    return None
+    return payment_rules.repeated(payable(loan), request, [(e, c) for e, c in found])
 
 
 def payment_refusal(
@@ -292,37 +247,19 @@ def payment_refusal(
 
 
 def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest, posting_date: date) -> None:
-    if loan.status != "active":
-        raise ConflictError(f"loan {loan.id} is {loan.status}; payments need an active loan")
-    if request.amount <= 0:
-        raise InvalidError([("amount", "must be greater than zero")])
-    precision = loan_terms(loan).precision
-    if precision.apply(request.amount) != request.amount:
-        raise InvalidError(
-            [("amount", f"must be a multiple of the loan's precision {precision.step}")]
-        )
-    assert loan.disbursed_on is not None
-    if request.value_date < loan.disbursed_on:
-        raise InvalidError([("value_date", f"is before the disbursement on {loan.disbursed_on}")])
-    if request.value_date > posting_date:
-        raise InvalidError(
-            [("value_date", f"is after the posting date {posting_date}: money not yet received")]
-        )
+    payment_rules.check(payable(loan), request, posting_date)
+
+
+def payable(loan: Loan) -> Payable:
+    """What the payment rules read of a loan."""
+    step = loan_terms(loan).precision.step
+    return Payable(loan.id, loan.customer_id, loan.status, loan.disbursed_on, step)
 
 
 def oldest_unpaid_due(state: LoanState) -> date | None:
     """The due date of the oldest installment that will still be unpaid at its day-end if no
-    more money comes: unapplied funds pay the installments after `state.as_of` as they fall
-    due, so those they cover in full are skipped (DPD for any later day follows from this)."""
-    funds = state.excess
-    for item in state.installments:
-        if item.unpaid <= 0:
-            continue
-        if item.due_date > state.as_of and funds >= item.unpaid:
-            funds -= item.unpaid
-            continue
-        return item.due_date
-    return None
+    more money comes (lms.loans.payment_rules.first_unpaid_due)."""
+    return first_unpaid_due(state.installments, state.as_of, state.excess)
 
 
 _INSTALLMENTS = LoanInstallment.metadata.tables["loan_installments"]
@@ -394,6 +331,7 @@ def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
             )
         )
     loan.excess = state.excess
+    loan.emi = current_emi(state, loan_terms(loan), loan.emi)
     loan.last_event_on = state.as_of
     loan.oldest_unpaid_due = oldest_unpaid_due(state)
     loan.status, loan.closed_on = (
