@@ -1,24 +1,29 @@
 """Many repayments at once (a bank statement, a file of collections): the ordinary ones
 set-based, the rest one by one through `record_payment`.
 
-An ordinary payment is one the loan's stored state settles without a replay: the only payment
-for its loan in the batch, on an active loan that is not an NPA, holds no unapplied funds and
-was never charged (no fee or penal event) nor refunded or returned, whose dues are raised
-through the value date, dated after the loan's last event, with a reference never used
-before, a multiple of the loan's precision, no more than the loan owes by its value date and
-all placed by the product's waterfall (so nothing is held; paying all of it on a loan with
-nothing left to fall due closes the loan that day). Its parts are what the waterfall
-(lms.core.allocation) gives over the stored unpaid installments, exactly as a replay would
-give them; they are written for the whole batch in a few statements: the payment events, the
-installments' paid amounts, the loans' last event and oldest unpaid due date, the journal
-entries, and a restatement mark for a payment dated before the posting date (the next close
-restates the days between).
+Every payment is decided by the rules of lms.loans.payment_rules, the functions the exact
+path calls: a retry (its idempotency key) gets its earlier payment, a conflicting reference
+or invalid input is refused with the same reason, for all the batch's loans in a few queries.
+A payment the batch alone pays its loan with and whose reference no other payment in it uses
+is then ordinary, the fast path, if it is an ordinary repayment (not a part-prepayment) and
+its loan is proven handled: every event of the loan is of a kind in `FAST_KINDS` (an
+allow-list: a kind added later, a waiver, a write-off, goes one by one until a test proves
+it), it is not an NPA, holds no unapplied funds, has its dues raised through the value date,
+its last event before the value date, the reference was never used before by any loan, and
+the amount is no more than the loan owes by its value date (`owed_on`) and all placed by the
+product's waterfall (so nothing is held; paying all of it on a loan with nothing left to fall
+due closes the loan that day). Its parts are what the waterfall (lms.core.allocation) gives
+over what is owed, exactly as a replay would give them; they are written for the whole batch
+in a few statements: the payment events, the installments' paid amounts, the loans' last
+event and oldest unpaid due date (`first_unpaid_due`), the journal entries by the posting
+rule of a repayment, and a restatement mark for a payment dated before the posting date (the
+next close restates the days between).
 
-Guarantees: the result for each payment is the one `record_payment` gives (a test compares the
-two on the same book); a payment it refuses (a conflict, invalid input) writes nothing and is
-reported with its reason, and the others go on; an error it finds only while replaying a
-loan (a broken history) fails the whole batch, which then writes nothing. Loans are locked in
-id order.
+Guarantees: the result for each payment is the one `record_payment` gives taking the batch in
+order (a test compares the two on the same book, journal sources included); a payment it
+refuses (a conflict, invalid input) writes nothing and is reported with its reason, and the
+others go on; an error it finds only while replaying a loan (a broken history) fails the
+whole batch, which then writes nothing. Loans are locked in id order.
 """
 
 from __future__ import annotations
@@ -30,16 +35,33 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import and_, case, func, or_, select
 
-from lms.core.allocation import Bucket, Component, Owed, Part, Waterfall, allocate
+from lms.core.allocation import Bucket, Component, Part, Waterfall, allocate
+from lms.core.book import InstallmentState
 from lms.db import UnitOfWork
 from lms.db.bulk import among, insert_rows, update_rows
 from lms.ledger import rules
 from lms.ledger.service import post_entries
+from lms.loans.errors import ConflictError, InvalidError
 from lms.loans.models import Loan, LoanEvent, LoanInstallment, LoanRestatement
-from lms.loans.repayments import PaymentRequest, payment_refusal, record_payment
+from lms.loans.payment_rules import (
+    MONEY_IN,
+    Payable,
+    PaymentRequest,
+    check,
+    first_unpaid_due,
+    owed_on,
+    repeated,
+)
+from lms.loans.repayments import payment_refusal, record_payment
 from lms.loans.service import loan_waterfall_of
+
+# The event kinds a loan's history may hold for the fast path to take a payment for it: those
+# the stored installments and figures fully account for (tests/integration/test_bulk_payments
+# compares loans with each of them through both paths). Charges, refunds and reversals leave
+# owed amounts or returned money outside the installments: one by one, as is any kind not here.
+FAST_KINDS = ("disbursement", "payment", "prepayment", "tranche", "rate_change")
 
 _CHUNK = 20_000  # ids per query
 _EVENTS = LoanEvent.metadata.tables["loan_events"]
@@ -69,13 +91,16 @@ def post_payments(
     uow: UnitOfWork, payments: Sequence[tuple[int, PaymentRequest]], *, posting_date: date
 ) -> list[Outcome]:
     """Take each (loan id, payment); outcomes in the same order."""
-    ordinary = _ordinary(uow, payments, posting_date)
+    ordinary, decided = _sorted_out(uow, payments, posting_date)
     written = _write(uow, ordinary, posting_date)
     outcomes = []
     for loan_id, request in payments:
-        event = written.get((loan_id, request.reference))
+        key = (loan_id, request.reference)
+        event = written.get(key)
         if event is not None:
             outcomes.append(Outcome(loan_id, request, event, True))
+        elif key in decided:
+            outcomes.append(decided[key])
         else:
             outcomes.append(_one_by_one(uow, loan_id, request, posting_date))
     return outcomes
@@ -94,10 +119,11 @@ def _one_by_one(
     return Outcome(loan_id, request, event.id, new)
 
 
-def _ordinary(
+def _sorted_out(
     uow: UnitOfWork, payments: Sequence[tuple[int, PaymentRequest]], posting_date: date
-) -> list[_Ordinary]:
-    """The payments that are ordinary (see the module's text), with their parts."""
+) -> tuple[list[_Ordinary], dict[tuple[int, str], Outcome]]:
+    """The ordinary payments (see the module's text) with their parts; and the outcomes of
+    those decided without writing (refused, or a retry), by (loan, reference)."""
     per_loan = Counter(loan_id for loan_id, _ in payments)
     per_reference = Counter(request.reference for _, request in payments)
     wanted = {
@@ -106,83 +132,97 @@ def _ordinary(
         if per_loan[loan_id] == 1
         and per_reference[request.reference] == 1
         and request.kind == "payment"
-        and request.amount > 0
-        and request.value_date <= posting_date
-        and request.idempotency_key is None
     }
     loans = _loans(uow, sorted(wanted))
-    # charges, and refunds or returned payments (a refund beyond what a returned payment left
-    # is owed back as a charge the replay makes): the full path
-    charged = _with_events(
-        uow, list(loans), ("charge", "penal", "charge_reversal", "refund", "reversal")
-    )
-    taken = _references_taken(uow, [wanted[k].reference for k in loans])
-    plain = {
-        k: row
-        for k, row in loans.items()
-        if k not in charged
-        and wanted[k].reference not in taken
-        and row["status"] == "active"
-        and row["asset_class"] != "NPA"
-        and row["excess"] == 0
-        and row["last_event_on"] is not None
-        and wanted[k].value_date > row["last_event_on"]  # the same day: replayed by reference
-        and wanted[k].amount % row["step"] == 0
-    }
+    decided, fresh = _decided(uow, {k: wanted[k] for k in loans}, loans, posting_date)
+    outside = _with_kinds_outside(uow, fresh, FAST_KINDS)
+    plain = [
+        k
+        for k in fresh
+        if k not in outside
+        and loans[k]["asset_class"] != "NPA"
+        and loans[k]["excess"] == 0
+        and loans[k]["last_event_on"] is not None
+        and wanted[k].value_date > loans[k]["last_event_on"]  # the same day: replayed
+    ]
     found = []
     for day in sorted({wanted[k].value_date for k in plain}):
         on_day = [k for k in plain if wanted[k].value_date == day]
-        rows, dates = _installments(uow, on_day, day)
-        for loan_id in on_day:
-            settled = _settle(
-                loan_id, wanted[loan_id], plain[loan_id], rows.get(loan_id, []), dates[loan_id]
-            )
+        rows, last_due = _installments(uow, on_day, day)
+        for k in on_day:
+            settled = _settle(k, wanted[k], loans[k], rows.get(k, []), last_due.get(k))
             if settled is not None:
                 found.append(settled)
-    return found
+    return found, decided
+
+
+def _decided(
+    uow: UnitOfWork,
+    wanted: dict[int, PaymentRequest],
+    loans: dict[int, dict[str, Any]],
+    posting_date: date,
+) -> tuple[dict[tuple[int, str], Outcome], list[int]]:
+    """By the payment rules: the outcomes of the payments refused or retried, by (loan,
+    reference); and the loans whose payment passes every check with a reference no loan has
+    used."""
+    found = _earlier(uow, wanted)
+    decided: dict[tuple[int, str], Outcome] = {}
+    fresh = []
+    for k, request in wanted.items():
+        row = loans[k]
+        loan = Payable(k, row["customer_id"], row["status"], row["disbursed_on"], row["step"])
+        try:
+            earlier = repeated(loan, request, found.get(k, ()))
+            if earlier is None:
+                check(loan, request, posting_date)
+        except (ConflictError, InvalidError) as exc:
+            decided[k, request.reference] = Outcome(k, request, None, False, str(exc))
+            continue
+        if earlier is not None:
+            decided[k, request.reference] = Outcome(k, request, earlier.id, False)
+        elif k not in found:  # else paid another loan of the borrower's: one by one
+            fresh.append(k)
+    return decided, fresh
 
 
 def _settle(
     loan_id: int,
     request: PaymentRequest,
     loan: dict[str, Any],
-    rows: list[tuple[Any, ...]],
-    dates: tuple[date | None, date | None],
+    rows: list[InstallmentState],
+    last_due: date | None,
 ) -> _Ordinary | None:
     """The payment's parts if it is ordinary for this loan, else None. `rows`: its unpaid
-    installments due by the value date; `dates`: its last due date by then and its next
-    unpaid one after."""
+    installments due by the value date and its next unpaid one after; `last_due`: its last
+    due date by the value date."""
     day = request.value_date
     waterfall: Waterfall = loan["waterfall"]
     if any(bucket is Bucket.IN_ADVANCE for bucket, _ in waterfall.order):
         return None
-    raised, (last_due, next_due) = loan["interest_posted_through"], dates
+    raised = loan["interest_posted_through"]
     if last_due is not None and (raised is None or last_due > raised):
         return None  # dues to raise first: the full path does that
-    owed = []
-    for number, due, principal, interest, principal_paid, interest_paid in rows:
-        for component, left in (
-            (Component.INTEREST, interest - interest_paid),
-            (Component.PRINCIPAL, principal - principal_paid),
-        ):
-            if left > 0:
-                owed.append(Owed(number, due, component, left))
+    owed = owed_on(rows, day, waterfall)
     if request.amount > sum((o.amount for o in owed), Decimal(0)):
         return None  # something would be held, or the loan would close
     parts, left = allocate(request.amount, owed, day, waterfall)
     if left:
         return None  # the product's waterfall leaves some unplaced: held, by the full path
-    paid = {n: (pp, ip) for n, _, _, _, pp, ip in rows}
-    for part in parts:
-        principal_paid, interest_paid = paid[part.installment]
-        if part.component is Component.PRINCIPAL:
-            paid[part.installment] = (principal_paid + part.amount, interest_paid)
-        else:
-            paid[part.installment] = (principal_paid, interest_paid + part.amount)
-    unpaid = [due for n, due, p, i, *_ in rows if p + i > sum(paid[n])]
+    after = _with_parts(rows, parts)
     changed = {part.installment for part in parts}
-    oldest = min(unpaid) if unpaid else next_due
-    return _Ordinary(loan_id, request, parts, {n: paid[n] for n in changed}, oldest)
+    paid = {i.number: (i.principal_paid, i.interest_paid) for i in after if i.number in changed}
+    return _Ordinary(loan_id, request, parts, paid, first_unpaid_due(after, day, Decimal(0)))
+
+
+def _with_parts(rows: list[InstallmentState], parts: tuple[Part, ...]) -> list[InstallmentState]:
+    """The installments with the payment's parts paid."""
+    paid = {row.number: [row.principal_paid, row.interest_paid] for row in rows}
+    for part in parts:  # principal or interest: an installment has no other component
+        paid[part.installment][0 if part.component is Component.PRINCIPAL else 1] += part.amount
+    return [
+        InstallmentState(r.number, r.due_date, r.principal, r.interest, *paid[r.number])
+        for r in rows
+    ]
 
 
 def _loans(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, Any]]:
@@ -194,7 +234,9 @@ def _loans(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, Any]]:
         for row in uow.session.execute(
             select(
                 Loan.id,
+                Loan.customer_id,
                 Loan.status,
+                Loan.disbursed_on,
                 Loan.asset_class,
                 Loan.excess,
                 Loan.last_event_on,
@@ -209,11 +251,8 @@ def _loans(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, Any]]:
             product = row["product_id"]
             if product not in waterfalls:
                 waterfalls[product] = loan_waterfall_of(uow, product)
-            found[row["id"]] = {
-                **row,
-                "step": _step(row["precision"]),
-                "waterfall": waterfalls[product],
-            }
+            step = _step(row["precision"])
+            found[row["id"]] = {**row, "step": step, "waterfall": waterfalls[product]}
     return found
 
 
@@ -224,76 +263,83 @@ def _step(precision: Any) -> Decimal:
     return Decimal(str(precision["step"] if isinstance(precision, dict) else precision))
 
 
-def _with_events(uow: UnitOfWork, loans: list[int], kinds: tuple[str, ...]) -> set[int]:
+def _with_kinds_outside(uow: UnitOfWork, loans: list[int], kinds: tuple[str, ...]) -> set[int]:
+    """Those of `loans` with an event of a kind not in `kinds`."""
     found: set[int] = set()
     for start in range(0, len(loans), _CHUNK):
         found.update(
             uow.session.scalars(
                 select(LoanEvent.loan_id)
                 .where(among(uow, LoanEvent.loan_id, loans[start : start + _CHUNK]))
-                .where(LoanEvent.kind.in_(kinds))
+                .where(LoanEvent.kind.not_in(kinds))
+                .distinct()
             )
         )
     return found
 
 
-def _references_taken(uow: UnitOfWork, references: list[str]) -> set[str]:
-    """Those of `references` any loan has taken a payment with already."""
-    found: set[str] = set()
-    for start in range(0, len(references), _CHUNK):
-        found.update(
-            r
-            for r in uow.session.scalars(
-                select(LoanEvent.reference).where(
-                    among(uow, LoanEvent.reference, references[start : start + _CHUNK]),
-                    LoanEvent.kind.in_(("payment", "prepayment")),
-                )
-            )
-            if r is not None
+def _earlier(
+    uow: UnitOfWork, wanted: dict[int, PaymentRequest]
+) -> dict[int, list[tuple[LoanEvent, int]]]:
+    """By loan: the stored events `repeated` reads for its payment (every payment with its
+    reference, the loan's events with its idempotency key), with their loan's borrower."""
+    by_reference = {request.reference: k for k, request in wanted.items()}
+    keys = {k: r.idempotency_key for k, r in wanted.items() if r.idempotency_key is not None}
+    found: dict[int, dict[int, tuple[LoanEvent, int]]] = {}
+    references, keyed = list(by_reference), list(keys)
+    for start in range(0, max(len(references), len(keyed)), _CHUNK):
+        chunk, loans = references[start : start + _CHUNK], keyed[start : start + _CHUNK]
+        same_reference = and_(among(uow, LoanEvent.reference, chunk), LoanEvent.kind.in_(MONEY_IN))
+        same_key = and_(
+            among(uow, LoanEvent.loan_id, loans),
+            among(uow, LoanEvent.idempotency_key, [keys[k] for k in loans]),
         )
-    return found
+        for event, customer in uow.session.execute(
+            select(LoanEvent, Loan.customer_id)
+            .join(Loan, Loan.id == LoanEvent.loan_id)
+            .where(or_(same_reference, same_key) if loans else same_reference)
+        ):
+            if event.kind in MONEY_IN and event.reference in by_reference:
+                found.setdefault(by_reference[event.reference], {})[event.id] = (event, customer)
+            if keys.get(event.loan_id) == event.idempotency_key:
+                found.setdefault(event.loan_id, {})[event.id] = (event, customer)
+    return {k: list(events.values()) for k, events in found.items()}
 
 
 def _installments(
     uow: UnitOfWork, loans: list[int], day: date
-) -> tuple[dict[int, list[tuple[Any, ...]]], dict[int, tuple[date | None, date | None]]]:
-    """The loans' unpaid installments due by `day`; and per loan its last due date by `day`
-    and its next unpaid due date after it (summed in the database: only the rows that matter
-    come back)."""
-    rows: dict[int, list[tuple[Any, ...]]] = {}
-    dates: dict[int, tuple[date | None, date | None]] = dict.fromkeys(loans, (None, None))
-    paid = LoanInstallment.principal_paid + LoanInstallment.interest_paid
-    unpaid = LoanInstallment.principal + LoanInstallment.interest > paid
+) -> tuple[dict[int, list[InstallmentState]], dict[int, date]]:
+    """The loans' unpaid installments due by `day` and their next unpaid one after it; and
+    the last due date by `day` of those with any (worked out in the database in one query:
+    only the rows that matter come back)."""
+    rows: dict[int, list[InstallmentState]] = {}
+    last: dict[int, date] = {}
+    item = LoanInstallment
+    unpaid = item.principal + item.interest > item.principal_paid + item.interest_paid
     for start in range(0, len(loans), _CHUNK):
         chunk = loans[start : start + _CHUNK]
-        for loan_id, *row in uow.session.execute(
+        dates = (
             select(
-                LoanInstallment.loan_id,
-                LoanInstallment.number,
-                LoanInstallment.due_date,
-                LoanInstallment.principal,
-                LoanInstallment.interest,
-                LoanInstallment.principal_paid,
-                LoanInstallment.interest_paid,
+                item.loan_id,
+                func.max(case((item.due_date <= day, item.due_date))).label("last"),
+                func.min(case(((item.due_date > day) & unpaid, item.due_date))).label("next"),
             )
-            .where(among(uow, LoanInstallment.loan_id, chunk), LoanInstallment.due_date <= day)
-            .where(unpaid)
-            .order_by(LoanInstallment.loan_id, LoanInstallment.number)
+            .where(among(uow, item.loan_id, chunk))
+            .group_by(item.loan_id)
+            .subquery()
+        )
+        for loan_id, due, *row in uow.session.execute(
+            select(item.loan_id, dates.c.last, item.number, item.due_date, item.principal)
+            .add_columns(item.interest, item.principal_paid, item.interest_paid)
+            .join(dates, dates.c.loan_id == item.loan_id)
+            .where(among(uow, item.loan_id, chunk), unpaid)
+            .where(or_(item.due_date <= day, item.due_date == dates.c.next))
+            .order_by(item.loan_id, item.number)
         ):
-            rows.setdefault(loan_id, []).append(tuple(row))
-        for loan_id, last, following in uow.session.execute(
-            select(
-                LoanInstallment.loan_id,
-                func.max(case((LoanInstallment.due_date <= day, LoanInstallment.due_date))),
-                func.min(
-                    case(((LoanInstallment.due_date > day) & unpaid, LoanInstallment.due_date))
-                ),
-            )
-            .where(among(uow, LoanInstallment.loan_id, chunk))
-            .group_by(LoanInstallment.loan_id)
-        ):
-            dates[loan_id] = (last, following)
-    return rows, dates
+            rows.setdefault(loan_id, []).append(InstallmentState(*row))
+            if due is not None:
+                last[loan_id] = due
+    return rows, last
 
 
 def _write(
@@ -314,6 +360,7 @@ def _write(
                 "amount": o.request.amount,
                 "reference": o.request.reference,
                 "channel": o.request.channel,
+                "idempotency_key": o.request.idempotency_key,
                 "created_at": now,
             }
             for o in ordinary
