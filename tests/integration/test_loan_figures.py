@@ -51,10 +51,6 @@ def client(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]
         yield test_client
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs `loan.emi = current_emi(...)` in lms.loans.repayments._store (not ours)",
-)
 def test_a_reduce_emi_prepayment_shows_the_new_emi(client: TestClient) -> None:
     loan = client.post("/api/v1/loans", json=LOAN).json()
     assert loan["emi"] == "8884.88"

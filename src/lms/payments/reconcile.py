@@ -52,8 +52,10 @@ class ImportResult:
     debits: int  # money out of the account: recorded, nothing posted
 
 
-def virtual_account(loan_id: int) -> str:
-    return f"{get_settings().virtual_account_prefix}{loan_id:010d}"
+def virtual_account(loan_id: int, prefix: str | None = None) -> str:
+    """The loan's virtual account number (`prefix`: the setting, read once by a caller that
+    numbers many loans)."""
+    return f"{prefix or get_settings().virtual_account_prefix}{loan_id:010d}"
 
 
 def import_statement(
@@ -249,6 +251,7 @@ def candidates(uow: UnitOfWork, day: date) -> MatchIndex:
         .outerjoin(owed, owed.c.loan_id == Loan.id)
         .where(Loan.status == "active")
     )
+    prefix = get_settings().virtual_account_prefix
     return MatchIndex.build(
         (
             Candidate(
@@ -257,7 +260,7 @@ def candidates(uow: UnitOfWork, day: date) -> MatchIndex:
                 name,
                 Decimal(emi),
                 Decimal(due or 0).quantize(Decimal("0.01")),
-                virtual_account(loan_id),
+                virtual_account(loan_id, prefix),
                 tuple(payers.get(loan_id, ())),
             )
             for loan_id, number, name, emi, due in rows
