@@ -33,12 +33,12 @@ from pathlib import Path
 
 import psycopg
 
-from lms.batch import calendar
-from lms.batch.runner import close_day
-from lms.db import UnitOfWork, make_engine, make_session_factory
-from lms.db.migrate import upgrade
-from lms.loans.bulk import LoanColumns
-from lms.loans.bulk_onboarding import BulkBook, onboard_bulk
+from lms.close.runner import close_day
+from lms.platform import business_date as calendar
+from lms.platform.db import UnitOfWork, make_engine, make_session_factory
+from lms.platform.db.migrate import upgrade
+from lms.servicing.bulk import LoanColumns
+from lms.servicing.bulk_onboarding import BulkBook, onboard_bulk
 from onboarding import SERVER, branch_and_product, fresh
 
 DAY = date(2026, 11, 26)

@@ -2,7 +2,7 @@
 
 Workload: LOANS two-wheeler loans of one product (due day 5, BPI deducted, a 1.5 % fee with
 GST), principal from 40,000 to 2,00,000, rate on a 0.25 % grid from 9 % to 26 %, 12 to 36 monthly
-installments, disbursed over a year; booked through `lms.loans.bulk_onboarding.onboard_bulk`
+installments, disbursed over a year; booked through `lms.servicing.bulk_onboarding.onboard_bulk`
 (vectorised schedules, COPY) in chunks of CHUNK loans, one transaction each, into a fresh
 database. Prints loans/s and the projected time for 1,000,000 loans.
 
@@ -19,11 +19,11 @@ from decimal import Decimal
 
 import psycopg
 
-from lms.db import UnitOfWork, make_engine, make_session_factory
-from lms.db.migrate import upgrade
-from lms.loans.bulk import LoanColumns
-from lms.loans.bulk_onboarding import BulkBook, onboard_bulk
-from lms.loans.catalog import create_branch, create_customer, create_product
+from lms.platform.db import UnitOfWork, make_engine, make_session_factory
+from lms.platform.db.migrate import upgrade
+from lms.servicing.bulk import LoanColumns
+from lms.servicing.bulk_onboarding import BulkBook, onboard_bulk
+from lms.servicing.catalog import create_branch, create_customer, create_product
 
 SERVER = "postgresql://root@127.0.0.1:5432"
 SETTINGS = {

@@ -31,11 +31,11 @@ from pathlib import Path
 import httpx
 import psycopg
 
-from lms.db import UnitOfWork, make_engine, make_session_factory
-from lms.db.migrate import upgrade
-from lms.loans.catalog import create_branch, create_customer, create_product
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.service import disburse_loan
+from lms.platform.db import UnitOfWork, make_engine, make_session_factory
+from lms.platform.db.migrate import upgrade
+from lms.servicing.catalog import create_branch, create_customer, create_product
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.service import disburse_loan
 
 SERVER = "postgresql://root@127.0.0.1:5432"
 PORT = 8791

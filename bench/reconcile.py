@@ -28,9 +28,9 @@ import psycopg
 
 sys.path.insert(0, str(Path(__file__).parent))
 from eod import book
-from lms.batch import calendar
-from lms.db import UnitOfWork, make_engine, make_session_factory
 from lms.payments.reconcile import import_statement
+from lms.platform import business_date as calendar
+from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from onboarding import fresh
 
 DAY = date(2026, 12, 5)

@@ -7,7 +7,7 @@ every installment of every loan; the figure is the best of several runs.
 
 - peer:   list(amortization.schedule.amortization_schedule(principal, rate, 36)) per loan.
 - single: lms.core.schedule.generate_schedule(terms) per loan (Decimal, dated, exact).
-- batch:  lms.loans.bulk.generate_schedules(product, columns) for all loans at once (exact
+- batch:  lms.servicing.bulk.generate_schedules(product, columns) for all loans at once (exact
           int64 minor units, dated; the bulk-import path).
 
 Run: .venv/bin/python bench/schedule.py [--loans 20000] [--repeat 5]
@@ -29,7 +29,7 @@ from amortization.schedule import amortization_schedule
 
 from lms.core.schedule import generate_schedule
 from lms.core.terms import LoanTerms
-from lms.loans.bulk import LoanColumns, generate_schedules
+from lms.servicing.bulk import LoanColumns, generate_schedules
 
 TENURE = 36
 

@@ -32,7 +32,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.db import make_engine, make_session_factory
+from lms.platform.db import make_engine, make_session_factory
 
 # a loan whose ledger differs from its replayed state after an operation is an error under
 # test (in production it is recorded as a ledger alarm)

@@ -15,14 +15,14 @@ from decimal import Decimal as D
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.batch import calendar
-from lms.db import UnitOfWork, make_engine, make_session_factory
-from lms.db.migrate import upgrade
 from lms.ledger.check import account_balances, ledger_problems
-from lms.loans.balances import loan_ledger_problems
-from lms.loans.catalog import create_branch, create_customer, create_product
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.service import disburse_loan
+from lms.platform import business_date as calendar
+from lms.platform.db import UnitOfWork, make_engine, make_session_factory
+from lms.platform.db.migrate import upgrade
+from lms.servicing.balances import loan_ledger_problems
+from lms.servicing.catalog import create_branch, create_customer, create_product
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.service import disburse_loan
 
 WIDE = {"amount": (D(1), D(10**7)), "rate": (D(0), D(36)), "tenure": (1, 60)}
 

@@ -1,6 +1,6 @@
 """A throwaway ORM model for the storage tests: one `Money` column, on its own metadata.
 
-It deliberately does not use `lms.db.Base`, so the production metadata (and the check that
+It deliberately does not use `lms.platform.db.Base`, so the production metadata (and the check that
 migrations match it) never sees this table.
 """
 
@@ -11,7 +11,7 @@ from decimal import Decimal
 from sqlalchemy import MetaData
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
-from lms.db import NAMING_CONVENTION, Money
+from lms.platform.db import NAMING_CONVENTION, Money
 
 
 class ProbeBase(DeclarativeBase):

@@ -12,10 +12,10 @@ import pytest
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from lms.batch.calendar import set_business_date
-from lms.db import UnitOfWork, make_engine, make_session_factory
-from lms.db.migrate import upgrade
-from lms.web.app import create_app
+from lms.interfaces.api.app import create_app
+from lms.platform.business_date import set_business_date
+from lms.platform.db import UnitOfWork, make_engine, make_session_factory
+from lms.platform.db.migrate import upgrade
 
 PROBLEM = "application/problem+json"
 LOAN = {
@@ -222,7 +222,7 @@ def test_prepayment_and_the_dpd_filter(client: TestClient, monkeypatch: pytest.M
     """Business date 20 Apr 2026. Loan A pays its first two EMIs and prepays 20,000 (reduce
     EMI): its oldest unpaid installment falls due 15 Apr, so 6 days past due. Loan B pays
     nothing: 15 Feb to 20 Apr is 65 days past due."""
-    monkeypatch.setattr("lms.web.app.business_date", lambda: date(2026, 4, 20))
+    monkeypatch.setattr("lms.interfaces.api.app.business_date", lambda: date(2026, 4, 20))
     ids = []
     for external_id in ("LOS-A", "LOS-B"):
         loan = client.post("/api/v1/loans", json={**LOAN, "external_id": external_id}).json()
@@ -267,7 +267,7 @@ def test_prepayment_and_the_dpd_filter(client: TestClient, monkeypatch: pytest.M
 def test_floating_products_benchmarks_parties_and_consents(
     client: TestClient, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("lms.web.app.business_date", lambda: date(2026, 4, 20))
+    monkeypatch.setattr("lms.interfaces.api.app.business_date", lambda: date(2026, 4, 20))
     home = {
         "code": "HL",
         "name": "Home loan",

@@ -20,19 +20,19 @@ from sqlalchemy import Engine, String, cast, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.core.validation import ScheduleError
-from lms.db import UnitOfWork
 from lms.ledger.check import account_balances, ledger_problems
 from lms.ledger.models import JournalEntryRow, JournalLineRow
-from lms.loans.balances import loan_ledger_problems
-from lms.loans.bulk import LoanColumns
-from lms.loans.bulk_onboarding import BulkBook, onboard_bulk
-from lms.loans.catalog import ProductRules, create_product
-from lms.loans.errors import InvalidError
-from lms.loans.models import BenchmarkRate, Loan, LoanEvent, LoanInstallment
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.rates import publish_benchmark
-from lms.loans.repayments import PaymentRequest, record_payment
-from lms.loans.service import disburse_loan, loan_state
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import InvalidError
+from lms.servicing.balances import loan_ledger_problems
+from lms.servicing.bulk import LoanColumns
+from lms.servicing.bulk_onboarding import BulkBook, onboard_bulk
+from lms.servicing.catalog import ProductRules, create_product
+from lms.servicing.models import BenchmarkRate, Loan, LoanEvent, LoanInstallment
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.rates import publish_benchmark
+from lms.servicing.repayments import PaymentRequest, record_payment
+from lms.servicing.service import disburse_loan, loan_state
 
 SETTINGS = {
     "due_day": 5,

@@ -1,4 +1,4 @@
-"""Many payments at once (lms.loans.bulk_payments) leave the book exactly as taking them one by
+"""Many payments at once (lms.servicing.bulk_payments) leave the book exactly as taking them one by
 one with `record_payment` does: the same events, installments, loan figures, journal (each
 entry's source, origin, loan event and cause with its lines) and restatement marks, on two
 copies of a 60-loan demo book (all kinds of history) closed daily from 26 Nov to 15 Dec (so
@@ -12,7 +12,7 @@ to take many of them, for loans whose histories hold every kind of event it allo
 part-prepayment (proven below on its own).
 
 Bulk decides refusals and retries by the same rule functions as `record_payment`
-(lms.loans.payment_rules), with the same reasons; it takes a loan only if every event of it
+(lms.servicing.payment_rules), with the same reasons; it takes a loan only if every event of it
 is of an allowed kind, so a kind it does not know (a waiver) goes one by one.
 """
 
@@ -28,20 +28,20 @@ from book_setup import book_of_loans, open_book, sound, table_contents
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.batch import calendar
-from lms.batch.runner import close_until
-from lms.db import UnitOfWork, make_engine, make_session_factory
-from lms.db.migrate import upgrade
+from lms.close.runner import close_until
+from lms.demo.builder import build_demo
 from lms.ledger.check import account_balances
-from lms.loans import bulk_payments
-from lms.loans.bulk_payments import FAST_KINDS, post_payments
-from lms.loans.demo import build_demo
-from lms.loans.errors import DomainError
-from lms.loans.models import Loan, LoanEvent, LoanInstallment
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
-from lms.loans.service import disburse_loan, loan_state
 from lms.payments.models import Mandate
+from lms.platform import business_date as calendar
+from lms.platform.db import UnitOfWork, make_engine, make_session_factory
+from lms.platform.db.migrate import upgrade
+from lms.platform.errors import DomainError
+from lms.servicing import bulk_payments
+from lms.servicing.bulk_payments import FAST_KINDS, post_payments
+from lms.servicing.models import Loan, LoanEvent, LoanInstallment
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
+from lms.servicing.service import disburse_loan, loan_state
 
 DAY, CLOSED, LATE = date(2026, 11, 26), date(2026, 12, 15), date(2026, 12, 16)
 QUERIES = {

@@ -18,14 +18,14 @@ from decimal import Decimal as D
 from book_setup import open_book, sound
 from sqlalchemy import Engine, select
 
-from lms.batch import calendar
-from lms.batch.models import LoanSnapshot
-from lms.batch.runner import close_day
-from lms.db import UnitOfWork
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.repayments import PaymentRequest, record_payment
-from lms.loans.scenario import load_scenario
-from lms.loans.service import disburse_loan
+from lms.close.models import LoanSnapshot
+from lms.close.runner import close_day
+from lms.interfaces.cli.scenario import load_scenario
+from lms.platform import business_date as calendar
+from lms.platform.db import UnitOfWork
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.repayments import PaymentRequest, record_payment
+from lms.servicing.service import disburse_loan
 
 JAN15, MAY14 = date(2026, 1, 15), date(2026, 5, 14)
 PAYMENTS = {date(2026, 5, 18): ("P1", D(20000)), date(2026, 5, 20): ("P2", D("15539.52"))}

@@ -30,9 +30,9 @@ from book_setup import table_contents
 from sqlalchemy import Engine, text
 from sqlalchemy.engine import make_url
 
-from lms.db import make_engine, make_session_factory
-from lms.db.migrate import upgrade
-from lms.loans.demo import build_demo
+from lms.demo.builder import build_demo
+from lms.platform.db import make_engine, make_session_factory
+from lms.platform.db.migrate import upgrade
 
 LMS = str(Path(sys.executable).with_name("lms"))
 QUERIES = {

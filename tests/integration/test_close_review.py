@@ -12,19 +12,19 @@ from book_setup import open_book, sound
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.batch import calendar
-from lms.batch.failures import open_failures
-from lms.batch.models import LoanSnapshot
-from lms.batch.runner import CloseError, close_day, close_until
-from lms.batch.steps import excess as excess_step
-from lms.db import UnitOfWork
+from lms.close.failures import open_failures
+from lms.close.models import LoanSnapshot
+from lms.close.runner import CloseError, close_day, close_until
+from lms.close.steps import excess as excess_step
 from lms.ledger.check import account_balances
-from lms.loans.catalog import ProductRules
-from lms.loans.foreclosure import foreclose_loan
-from lms.loans.models import Loan, LoanEvent
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.repayments import PaymentRequest, record_payment
-from lms.loans.service import disburse_loan, loan_state
+from lms.platform import business_date as calendar
+from lms.platform.db import UnitOfWork
+from lms.servicing.catalog import ProductRules
+from lms.servicing.foreclosure import foreclose_loan
+from lms.servicing.models import Loan, LoanEvent
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.repayments import PaymentRequest, record_payment
+from lms.servicing.service import disburse_loan, loan_state
 
 JAN15, EMI = date(2026, 1, 15), D("8884.88")
 

@@ -17,10 +17,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.db import UnitOfWork
+from lms.interfaces.api.app import create_app
 from lms.ledger.check import account_balances
-from lms.loans.service import loan_state
-from lms.web.app import create_app
+from lms.platform.db import UnitOfWork
+from lms.servicing.service import loan_state
 
 
 @pytest.fixture

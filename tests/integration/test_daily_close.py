@@ -18,19 +18,19 @@ from book_setup import open_book, sound
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.batch import calendar
-from lms.batch.models import LoanSnapshot
-from lms.batch.runner import CloseError, close_day, close_until
+from lms.close.models import LoanSnapshot
+from lms.close.runner import CloseError, close_day, close_until
 from lms.core.schedule import generate_schedule
 from lms.core.terms import LoanTerms
-from lms.db import UnitOfWork
 from lms.ledger.check import account_balances
 from lms.ledger.models import JournalLineRow
-from lms.loans.catalog import ProductRules
-from lms.loans.models import Loan
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.repayments import PaymentRequest, record_payment
-from lms.loans.service import disburse_loan, loan_state
+from lms.platform import business_date as calendar
+from lms.platform.db import UnitOfWork
+from lms.servicing.catalog import ProductRules
+from lms.servicing.models import Loan
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.repayments import PaymentRequest, record_payment
+from lms.servicing.service import disburse_loan, loan_state
 
 JAN15 = date(2026, 1, 15)
 EMI = D("8884.88")

@@ -15,8 +15,8 @@ import pytest
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
-from lms.db import default_sqlite_url, make_engine, resolve_database_url
-from lms.db.engine import SQLITE_BUSY_TIMEOUT_MS
+from lms.platform.db import default_sqlite_url, make_engine, resolve_database_url
+from lms.platform.db.engine import SQLITE_BUSY_TIMEOUT_MS
 
 
 @pytest.mark.parametrize(
@@ -121,7 +121,7 @@ def test_resolve_database_url_precedence(tmp_path: Path, monkeypatch: pytest.Mon
 def test_importing_the_harness_has_no_side_effects(tmp_path: Path) -> None:
     probe = (
         "import gc\n"
-        "import lms.db, lms.db.base, lms.db.engine, lms.db.migrate, lms.db.types, lms.db.uow\n"
+        "import lms.platform.db, lms.platform.db.base, lms.platform.db.engine, lms.platform.db.migrate, lms.platform.db.types, lms.platform.db.uow\n"
         "from sqlalchemy import Engine\n"
         "print(sum(isinstance(o, Engine) for o in gc.get_objects()))\n"
     )

@@ -1,8 +1,8 @@
 """Alembic migrations on every configured database, run programmatically.
 
-Covers the three ways a URL reaches env.py (lms.db.migrate, ``-x url=`` with the repo's
+Covers the three ways a URL reaches env.py (lms.platform.db.migrate, ``-x url=`` with the repo's
 alembic.ini, ``$LMS_DATABASE_URL``), that upgrade/downgrade work, and that the migrated schema
-matches `lms.db.Base.metadata` exactly (what ``alembic check`` verifies).
+matches `lms.platform.db.Base.metadata` exactly (what ``alembic check`` verifies).
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from alembic.script import ScriptDirectory
 from money_probe import ProbeBase
 from sqlalchemy import Engine, inspect
 
-from lms.db import Base
-from lms.db.migrate import alembic_config, downgrade, upgrade
+from lms.platform.db import Base
+from lms.platform.db.migrate import alembic_config, downgrade, upgrade
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 

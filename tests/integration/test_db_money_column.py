@@ -16,8 +16,8 @@ from sqlalchemy import Engine, func, select, text, type_coerce
 from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
-from lms.db import Money, MoneyColumnError
-from lms.db.types import MONEY_MAX
+from lms.platform.db import Money, MoneyColumnError
+from lms.platform.db.types import MONEY_MAX
 
 AWKWARD = [
     ("0", "0.0000"),

@@ -9,7 +9,7 @@ from money_probe import MoneyProbe
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.db import UnitOfWork, make_session_factory
+from lms.platform.db import UnitOfWork, make_session_factory
 
 
 @pytest.fixture

@@ -9,13 +9,13 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from lms.cli import app
-from lms.db import UnitOfWork, make_session_factory
-from lms.db.migrate import upgrade
+from lms.demo.builder import build_demo
+from lms.interfaces.cli.main import app
 from lms.ledger.check import ledger_problems
-from lms.loans.balances import loan_ledger_problems
-from lms.loans.demo import build_demo
-from lms.loans.models import Loan, LoanEvent, Product
+from lms.platform.db import UnitOfWork, make_session_factory
+from lms.platform.db.migrate import upgrade
+from lms.servicing.balances import loan_ledger_problems
+from lms.servicing.models import Loan, LoanEvent, Product
 
 
 def test_a_small_demo_book_is_sound_and_reproducible(db_url: str, engine: Engine) -> None:

@@ -2,7 +2,7 @@
 same day, it closes one date and then refuses, and the business date never passes tomorrow.
 
 The book (tests/integration/book_setup.py `book_of_loans`): one loan, business date 26 Nov
-2026; the CLI's clock (`lms.batch.cli.today`) is set by the test.
+2026; the CLI's clock (`lms.interfaces.cli.close.today`) is set by the test.
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from book_setup import book_of_loans
 from sqlalchemy import Engine
 from typer.testing import CliRunner
 
-from lms.batch import calendar
-from lms.cli import app
-from lms.db import UnitOfWork
+from lms.interfaces.cli.main import app
+from lms.platform import business_date as calendar
+from lms.platform.db import UnitOfWork
 
 NOV26, NOV27 = date(2026, 11, 26), date(2026, 11, 27)
 runner = CliRunner()
@@ -27,7 +27,7 @@ def test_the_default_close_never_runs_ahead_of_the_calendar(
 ) -> None:
     sessions = book_of_loans(db_url, engine, [{"name": "Ravi"}], business_date=NOV26)
     command = ["eod", "run", "--database-url", db_url, "--partition-size", "2"]
-    monkeypatch.setattr("lms.batch.cli.today", lambda: NOV26)
+    monkeypatch.setattr("lms.interfaces.cli.close.today", lambda: NOV26)
     first = runner.invoke(app, command)
     assert first.exit_code == 0, first.output
     assert first.stdout.startswith("2026-11-26: ")
@@ -39,7 +39,9 @@ def test_the_default_close_never_runs_ahead_of_the_calendar(
     )
     with UnitOfWork(sessions) as uow:
         assert calendar.business_date(uow) == NOV27
-    monkeypatch.setattr("lms.batch.cli.today", lambda: NOV27)  # the next evening it closes
+    monkeypatch.setattr(
+        "lms.interfaces.cli.close.today", lambda: NOV27
+    )  # the next evening it closes
     later = runner.invoke(app, command)
     assert later.exit_code == 0 and later.stdout.startswith("2026-11-27: ")
     with UnitOfWork(sessions) as uow:

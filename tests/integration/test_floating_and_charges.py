@@ -19,15 +19,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lms.core.schedule import generate_schedule
 from lms.core.terms import LoanTerms
-from lms.db import UnitOfWork
-from lms.loans.catalog import ProductRules, create_customer, create_product
-from lms.loans.errors import ConflictError, InvalidError
-from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
-from lms.loans.models import BenchmarkRate, LoanParty
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.rates import publish_benchmark
-from lms.loans.repayments import PaymentRequest, record_payment
-from lms.loans.service import disburse_loan, loan_state
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError, InvalidError
+from lms.servicing.catalog import ProductRules, create_customer, create_product
+from lms.servicing.foreclosure import foreclose_loan, foreclosure_quote
+from lms.servicing.models import BenchmarkRate, LoanParty
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.rates import publish_benchmark
+from lms.servicing.repayments import PaymentRequest, record_payment
+from lms.servicing.service import disburse_loan, loan_state
 
 JAN15, APR10, APR20 = date(2026, 1, 15), date(2026, 4, 10), date(2026, 4, 20)
 ROWS = generate_schedule(LoanTerms(D(500000), D(9), JAN15, 12)).installments

@@ -26,10 +26,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.db import UnitOfWork
+from lms.interfaces.api.app import create_app
 from lms.ledger.check import account_balances
-from lms.loans.models import LoanEvent
-from lms.loans.service import loan_state
 from lms.payments.gateway import GatewayError, Razorpay
 from lms.payments.gateway_service import (
     SignatureError,
@@ -39,7 +37,9 @@ from lms.payments.gateway_service import (
     receive_webhook,
 )
 from lms.payments.models import GatewayEvent
-from lms.web.app import create_app
+from lms.platform.db import UnitOfWork
+from lms.servicing.models import LoanEvent
+from lms.servicing.service import loan_state
 
 DAY = date(2026, 11, 26)
 SECRET = "whsec_test"

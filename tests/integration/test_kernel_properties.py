@@ -23,24 +23,24 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.integration.book_setup import open_book
 
-from lms.batch import calendar
-from lms.batch.failures import open_failures
-from lms.batch.runner import close_until
+from lms.close.failures import open_failures
+from lms.close.runner import close_until
 from lms.core.events import ReversalReason
-from lms.db import UnitOfWork, make_engine
 from lms.ledger.check import ledger_problems
 from lms.ledger.models import JournalEntryRow
-from lms.loans.balances import loan_ledger_problems
-from lms.loans.bulk_payments import post_payments
-from lms.loans.catalog import ProductRules
-from lms.loans.errors import ConflictError, InvalidError
-from lms.loans.foreclosure import foreclose_loan
-from lms.loans.models import LedgerAlarm, Loan, LoanInstallment
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.rates import change_rate
-from lms.loans.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
-from lms.loans.service import disburse_loan, loan_state
-from lms.loans.tranches import disburse_tranche
+from lms.platform import business_date as calendar
+from lms.platform.db import UnitOfWork, make_engine
+from lms.platform.errors import ConflictError, InvalidError
+from lms.servicing.balances import loan_ledger_problems
+from lms.servicing.bulk_payments import post_payments
+from lms.servicing.catalog import ProductRules
+from lms.servicing.foreclosure import foreclose_loan
+from lms.servicing.models import LedgerAlarm, Loan, LoanInstallment
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.rates import change_rate
+from lms.servicing.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
+from lms.servicing.service import disburse_loan, loan_state
+from lms.servicing.tranches import disburse_tranche
 
 DAY = date(2026, 1, 15)
 

@@ -6,8 +6,8 @@ import pytest
 from sqlalchemy import text
 from typer.testing import CliRunner
 
-from lms.cli import app
-from lms.db import make_engine
+from lms.interfaces.cli.main import app
+from lms.platform.db import make_engine
 
 runner = CliRunner()
 

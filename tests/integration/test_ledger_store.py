@@ -13,11 +13,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from lms.core.replay import Payment, replay
 from lms.core.schedule import generate_schedule
 from lms.core.terms import LoanTerms
-from lms.db import UnitOfWork, make_session_factory
-from lms.db.migrate import upgrade
 from lms.ledger.check import account_balances, ledger_problems
 from lms.ledger.rules import LedgerError, disbursement, interest_due, repayment
 from lms.ledger.service import load_entry, post_entry, reverse_entry
+from lms.platform.db import UnitOfWork, make_session_factory
+from lms.platform.db.migrate import upgrade
 
 DAY = date(2026, 1, 15)
 

@@ -15,8 +15,8 @@ from datetime import date
 import pytest
 from fastapi.testclient import TestClient
 
-from lms.db.migrate import upgrade
-from lms.web.app import create_app
+from lms.interfaces.api.app import create_app
+from lms.platform.db.migrate import upgrade
 
 LOAN = {
     "external_id": "LOS-88",
@@ -32,7 +32,7 @@ LOAN = {
 
 @pytest.fixture
 def client(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
-    monkeypatch.setattr("lms.web.app.business_date", lambda: date(2026, 4, 20))
+    monkeypatch.setattr("lms.interfaces.api.app.business_date", lambda: date(2026, 4, 20))
     upgrade(db_url)
     with TestClient(create_app(db_url)) as test_client:
         branch = {"code": "BLR01", "name": "Bengaluru"}

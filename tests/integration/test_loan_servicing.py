@@ -13,16 +13,16 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.db import UnitOfWork, make_engine
 from lms.documents.service import loan_statement
 from lms.ledger.check import account_balances, ledger_problems
-from lms.loans.balances import loan_ledger_problems
-from lms.loans.errors import ConflictError, InvalidError
-from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
-from lms.loans.models import Customer, Loan, LoanInstallment
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
-from lms.loans.service import disburse_loan, loan_state
+from lms.platform.db import UnitOfWork, make_engine
+from lms.platform.errors import ConflictError, InvalidError
+from lms.servicing.balances import loan_ledger_problems
+from lms.servicing.foreclosure import foreclose_loan, foreclosure_quote
+from lms.servicing.models import Customer, Loan, LoanInstallment
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
+from lms.servicing.service import disburse_loan, loan_state
 
 DAY = date(2026, 1, 15)
 REQUEST = LoanRequest(

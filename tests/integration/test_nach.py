@@ -24,14 +24,9 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from lms.batch import calendar
-from lms.batch.runner import close_until
-from lms.cli import app
-from lms.db import UnitOfWork
-from lms.loans.catalog import ProductRules
-from lms.loans.errors import ConflictError, InvalidError
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.service import disburse_loan, loan_state
+from lms.close.runner import close_until
+from lms.interfaces.api.app import create_app
+from lms.interfaces.cli.main import app
 from lms.notices.models import Notice
 from lms.notices.service import send_queued
 from lms.payments.models import Mandate, Presentation
@@ -42,7 +37,12 @@ from lms.payments.nach import (
     set_mandate_status,
     write_presentation_file,
 )
-from lms.web.app import create_app
+from lms.platform import business_date as calendar
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError, InvalidError
+from lms.servicing.catalog import ProductRules
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.service import disburse_loan, loan_state
 
 START, OCT26 = date(2026, 9, 26), date(2026, 10, 26)
 UMRN1, UMRN2 = "HDFC7010000000012345", "SBIN7010000000067890"

@@ -21,17 +21,17 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from lms.batch.runner import close_until
-from lms.cli import app
-from lms.db import UnitOfWork
+from lms.close.runner import close_until
+from lms.interfaces.cli.main import app
 from lms.ledger.check import account_balances
-from lms.loans.catalog import ProductRules
-from lms.loans.models import Loan, LoanEvent
 from lms.payments.gateway import Razorpay
 from lms.payments.gateway_service import receive_webhook
 from lms.payments.models import PaymentOrder
 from lms.payments.nach import MandateRequest, apply_response, register_mandate
 from lms.payments.reconcile import import_statement
+from lms.platform.db import UnitOfWork
+from lms.servicing.catalog import ProductRules
+from lms.servicing.models import Loan, LoanEvent
 
 OCT26 = date(2026, 10, 26)
 GATEWAY = Razorpay("k", "s", "whsec", "http://127.0.0.1:9")  # no order is created over HTTP

@@ -1,4 +1,4 @@
-"""The payment rules (lms.loans.payment_rules) the exact and the bulk path share, against the
+"""The payment rules (lms.servicing.payment_rules) the exact and the bulk path share, against the
 replay: `owed_on` gives, at every application of money in the replay of every loan of a 60-loan
 demo book (payments, prepayments, unapplied funds meeting a due date; loans with charges, penal
 charges, returned payments, refunds, tranches, rate changes, part-prepayments, foreclosures),
@@ -22,13 +22,13 @@ from sqlalchemy import select
 from lms.core.allocation import Bucket, Component, FutureRule, Owed, Waterfall
 from lms.core.book import Book, InstallmentState
 from lms.core.replay import replay
-from lms.db import UnitOfWork, make_engine, make_session_factory
-from lms.db.migrate import upgrade
-from lms.loans.demo import build_demo
-from lms.loans.models import Loan
-from lms.loans.payment_rules import owed_on
-from lms.loans.repayments import oldest_unpaid_due
-from lms.loans.service import loan_history, loan_terms, loan_waterfall, replayed
+from lms.demo.builder import build_demo
+from lms.platform.db import UnitOfWork, make_engine, make_session_factory
+from lms.platform.db.migrate import upgrade
+from lms.servicing.models import Loan
+from lms.servicing.payment_rules import owed_on
+from lms.servicing.repayments import oldest_unpaid_due
+from lms.servicing.service import loan_history, loan_terms, loan_waterfall, replayed
 
 DAY = date(2026, 11, 26)
 AHEAD = Waterfall(

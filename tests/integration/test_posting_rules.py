@@ -16,15 +16,18 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.integration.book_setup import SEP26, book_of_loans, open_book, sound
 
-from lms.batch import calendar
+from lms.close.runner import close_until
 from lms.core.events import ReversalReason
-from lms.db import UnitOfWork
 from lms.ledger.models import JournalEntryRow, JournalLineRow
-from lms.loans.models import LoanEvent
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
-from lms.loans.service import disburse_loan
-from lms.loans.tranches import disburse_tranche
+from lms.platform import business_date as calendar
+from lms.platform.db import UnitOfWork
+from lms.servicing.catalog import ProductRules
+from lms.servicing.foreclosure import foreclose_loan
+from lms.servicing.models import LoanEvent
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
+from lms.servicing.service import disburse_loan
+from lms.servicing.tranches import disburse_tranche
 
 OCT26, OCT27, OCT28, OCT30 = (date(2026, 10, d) for d in (26, 27, 28, 30))
 NOV26 = date(2026, 11, 26)
@@ -248,4 +251,46 @@ def test_a_tranche_posts_its_own_kind(db_url: str, engine: Engine) -> None:
         "tranche", "tranche:T2", "tranche", "tranche", False, "api",
         [("disbursement_bank", "0.00", "50000.00"), ("loan_principal", "50000.00", "0.00")],
     )  # fmt: skip
+    sound(sessions)
+
+
+def test_unapplied_funds_meeting_a_due_post_their_own_kind(db_url: str, engine: Engine) -> None:
+    """10,000 on 26 Oct holds 1,115.12; at the 26 Nov close it pays installment 2's interest
+    921.15 and 193.97 of its principal (92,115.12 at 1 % a month is 921.15)."""
+    sessions = _book(db_url, engine)
+    _pay(sessions, "10000", OCT26, "UTR1")
+    start = _last_id(sessions)
+    close_until(sessions, NOV26, size=10)
+    found = [e for e in _entries_after(sessions, start) if e[0] != "accrual"]
+    assert found == [
+        ("interest_due", "due:2026-11-26", None, None, False, "close",
+         [("interest_income", "0.00", "921.15"), ("interest_receivable", "921.15", "0.00")]),
+        ("excess_applied", "excess:2026-11-26", None, None, False, "close",
+         [("interest_receivable", "0.00", "921.15"), ("loan_principal", "0.00", "193.97"),
+          ("unapplied_funds", "1115.12", "0.00")]),
+    ]  # fmt: skip
+    sound(sessions)
+
+
+def test_a_foreclosure_charge_is_its_own_entry(db_url: str, engine: Engine) -> None:
+    """Foreclosed on 26 Nov after installment 1 was paid: 2 % of the 92,115.12 principal
+    foreclosed is 1,842.30, with 18 % GST 331.61 (both rounded to the paisa)."""
+    rules = ProductRules(foreclosure_charge=(D(2), D(18)))
+    sessions = _book(db_url, engine, rules=rules)
+    _pay(sessions, "8884.88", OCT26, "UTR1")
+    start = _last_id(sessions)
+    with UnitOfWork(sessions) as uow:
+        quote = foreclose_loan(
+            uow, loan_id=1, on=NOV26, reference="FC1", channel="neft", posting_date=NOV26
+        )
+        uow.commit()
+    assert (quote.foreclosure_charge, quote.foreclosure_tax) == (D("1842.30"), D("331.61"))
+    found = {e[1]: e for e in _entries_after(sessions, start)}
+    assert found["charge:foreclosure:FC1"] == (
+        "charge", "charge:foreclosure:FC1", "charge", "payment", False, "api",
+        [("fee_income", "0.00", "1842.30"), ("fee_receivable", "2173.91", "0.00"),
+         ("tax_payable", "0.00", "331.61")],
+    )  # fmt: skip
+    repayment = found["repayment:FC1"]
+    assert repayment[6][0] == ("collection_bank", f"{quote.payable:.2f}", "0.00")
     sound(sessions)

@@ -10,18 +10,18 @@ from book_setup import open_book, sound
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.db import UnitOfWork
 from lms.documents.service import loan_statement
 from lms.ledger.check import account_balances
-from lms.loans.bulk import LoanColumns
-from lms.loans.bulk_onboarding import BulkBook, onboard_bulk
-from lms.loans.catalog import create_product
-from lms.loans.errors import ConflictError, InvalidError
-from lms.loans.foreclosure import foreclose_loan, foreclosure_quote
-from lms.loans.models import Loan, LoanEvent
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
-from lms.loans.service import disburse_loan, loan_schedule, loan_state
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError, InvalidError
+from lms.servicing.bulk import LoanColumns
+from lms.servicing.bulk_onboarding import BulkBook, onboard_bulk
+from lms.servicing.catalog import create_product
+from lms.servicing.foreclosure import foreclose_loan, foreclosure_quote
+from lms.servicing.models import Loan, LoanEvent
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
+from lms.servicing.service import disburse_loan, loan_schedule, loan_state
 
 FEES = {"fees": [{"name": "processing", "percent": "2", "tax": "18"}]}
 
@@ -228,7 +228,7 @@ def test_a_product_waterfall_that_pays_the_last_installments_first(
     # installments backwards: installment 12's 8,796.88, then 2,318.24 of installment 11's
     _pay(sessions, loan_id, "20000", date(2026, 2, 15), "P1")
     with UnitOfWork(sessions) as uow:
-        from lms.loans.service import loan_state
+        from lms.servicing.service import loan_state
 
         state = loan_state(uow, loan_id=loan_id, as_of=date(2026, 2, 15))
     assert state.excess == D("0.00")

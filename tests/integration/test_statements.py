@@ -20,15 +20,15 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from lms.cli import app
-from lms.db import UnitOfWork
+from lms.interfaces.api.app import create_app
+from lms.interfaces.cli.main import app
 from lms.ledger.check import account_balances
-from lms.loans.errors import ConflictError, InvalidError
-from lms.loans.models import Loan, LoanEvent
-from lms.loans.service import loan_state
 from lms.payments.models import StatementLine
 from lms.payments.reconcile import ImportResult, import_statement, match_by_hand, suspense_lines
-from lms.web.app import create_app
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError, InvalidError
+from lms.servicing.models import Loan, LoanEvent
+from lms.servicing.service import loan_state
 
 DATA = Path(__file__).parent.parent / "data" / "statements"
 MT940 = (DATA / "hdfc_2026-11-26.mt940").read_bytes()

@@ -22,15 +22,15 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lms.core.schedule import generate_schedule
 from lms.core.terms import LoanTerms
-from lms.db import UnitOfWork
 from lms.documents.service import loan_statement
 from lms.ledger.check import account_balances, ledger_problems
-from lms.loans.balances import loan_ledger_problems
-from lms.loans.errors import ConflictError, InvalidError
-from lms.loans.onboarding import LoanRequest, onboard_loan
-from lms.loans.repayments import PaymentRequest, record_payment
-from lms.loans.service import disburse_loan, loan_state
-from lms.loans.tranches import disburse_tranche
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError, InvalidError
+from lms.servicing.balances import loan_ledger_problems
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.repayments import PaymentRequest, record_payment
+from lms.servicing.service import disburse_loan, loan_state
+from lms.servicing.tranches import disburse_tranche
 
 JAN15, MAR1 = date(2026, 1, 15), date(2026, 3, 1)
 FIRST = generate_schedule(LoanTerms(D(400000), D(9), JAN15, 12)).installments

@@ -15,9 +15,9 @@ from book_setup import book_of_loans
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from lms.db import UnitOfWork
-from lms.loans.repayments import PaymentRequest, record_payment
-from lms.web.app import create_app
+from lms.interfaces.api.app import create_app
+from lms.platform.db import UnitOfWork
+from lms.servicing.repayments import PaymentRequest, record_payment
 
 OCT20 = date(2026, 10, 20)
 PROBLEM = "application/problem+json"

@@ -24,7 +24,7 @@ from lms.core.terms import (
     Moratorium,
 )
 from lms.core.validation import ScheduleError
-from lms.loans.bulk import LoanColumns, generate_schedules, is_fast_product
+from lms.servicing.bulk import LoanColumns, generate_schedules, is_fast_product
 
 INDIA_2026 = BusinessCalendar.of(
     [Weekday.SUNDAY], [date(2026, 1, 26), date(2026, 8, 15), date(2026, 10, 2), date(2027, 1, 26)]

@@ -14,7 +14,7 @@ from lms.core.replay import Payment, Prepayment, replay
 from lms.core.revision import Reschedule
 from lms.core.schedule import generate_schedule
 from lms.core.terms import LoanTerms, StepPolicy
-from lms.loans.figures import current_emi
+from lms.servicing.figures import current_emi
 
 TERMS = LoanTerms(D(100000), D(12), date(2026, 1, 15), 12)
 ROWS = generate_schedule(TERMS).installments

@@ -1,4 +1,4 @@
-"""Each payment rule (lms.loans.payment_rules) on small examples, with exact values: the
+"""Each payment rule (lms.servicing.payment_rules) on small examples, with exact values: the
 checks and their reasons, retries and reference conflicts, what is owed on a value date, the
 oldest unpaid due date."""
 
@@ -12,9 +12,9 @@ import pytest
 from lms.core.allocation import STANDARD, Bucket, Component, Owed, Waterfall
 from lms.core.book import InstallmentState
 from lms.core.events import Charge
-from lms.loans.errors import ConflictError, InvalidError
-from lms.loans.models import LoanEvent
-from lms.loans.payment_rules import (
+from lms.platform.errors import ConflictError, InvalidError
+from lms.servicing.models import LoanEvent
+from lms.servicing.payment_rules import (
     Payable,
     PaymentRequest,
     check,

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from lms.cli import app
+from lms.interfaces.cli.main import app
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "simulate-late-payer.json"
 runner = CliRunner()

@@ -4,8 +4,8 @@ from decimal import Decimal as D
 
 import pytest
 
-from lms.loans.errors import InvalidError
 from lms.payments.upi import upi_link
+from lms.platform.errors import InvalidError
 
 
 def test_the_link_carries_payee_amount_reference_and_note_encoded() -> None:

@@ -12,13 +12,13 @@ from decimal import Decimal
 from lms.core.revision import RevisionError, rate_rise_effect
 from lms.core.schedule import Schedule
 from lms.core.terms import LoanTerms
-from lms.db import UnitOfWork
 from lms.documents.pdf import kfs_pdf
 from lms.documents.statement import StatementLine, statement_lines
-from lms.loans.errors import ConflictError
-from lms.loans.foreclosure import charge_exempt
-from lms.loans.models import Customer, Loan, Product
-from lms.loans.service import (
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError
+from lms.servicing.foreclosure import charge_exempt
+from lms.servicing.models import Customer, Loan, Product
+from lms.servicing.service import (
     existing_loan,
     loan_history,
     loan_schedule,

@@ -14,7 +14,7 @@ from decimal import Decimal
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.db import Base, Money
+from lms.platform.db import Base, Money
 
 
 class JournalEntryRow(Base):

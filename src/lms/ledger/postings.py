@@ -5,7 +5,7 @@ the servicing half of the ledger as a pure function of the loan's replayed state
 have: the disbursement, tranches, each payment as the replay applied it, unapplied funds used
 on a due date, advance payments given back by a revision, charges, penal charges, recoveries,
 refunds, and the interest of each installment raised so far. Servicing posts what is missing
-and restates what differs (lms.loans.ledger_sync): the old entry reversed, the new posted, both
+and restates what differs (lms.servicing.ledger_sync): the old entry reversed, the new posted, both
 naming the event that caused it; so the ledger follows the replay by its rules, with no
 residual adjustment. Entries the daily close books from facts outside the replay (accruals,
 NPA moves, provisions) have no source and are not derived here.

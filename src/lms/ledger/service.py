@@ -14,11 +14,11 @@ from datetime import UTC, date, datetime
 
 from sqlalchemy import insert, select
 
-from lms.db import Base, UnitOfWork
-from lms.db.bulk import insert_rows
 from lms.ledger.accounts import Account
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.ledger.rules import JournalEntry, LedgerError, Line, reversal_of
+from lms.platform.db import Base, UnitOfWork
+from lms.platform.db.bulk import insert_rows
 
 
 def post_entry(

@@ -20,10 +20,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.db import UnitOfWork
-from lms.loans.models import Customer, Loan
 from lms.notices.models import Notice
+from lms.platform.db import UnitOfWork
 from lms.platform.settings import get_settings
+from lms.servicing.models import Customer, Loan
 
 TEMPLATES = {
     "nach_returned": (

@@ -20,13 +20,13 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from lms.db import UnitOfWork
-from lms.loans.errors import ConflictError, InvalidError, NotFoundError
-from lms.loans.models import Branch, Loan
-from lms.loans.repayments import PaymentRequest, record_payment, refund_excess
 from lms.payments.models import Receipt, RefundRequest
 from lms.payments.rows import locked
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.platform.settings import get_settings
+from lms.servicing.models import Branch, Loan
+from lms.servicing.repayments import PaymentRequest, record_payment, refund_excess
 
 
 def take_receipt(

@@ -20,14 +20,14 @@ from decimal import Decimal
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from lms.db import UnitOfWork
 from lms.ledger import rules
 from lms.ledger.service import post_entry
-from lms.loans.errors import ConflictError, InvalidError, NotFoundError
-from lms.loans.models import Loan, LoanEvent
-from lms.loans.repayments import PaymentRequest, payment_refusal, record_payment
 from lms.payments.gateway import Captured, PaymentGateway
 from lms.payments.models import GatewayEvent, GatewaySettlement, PaymentOrder
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError, InvalidError, NotFoundError
+from lms.servicing.models import Loan, LoanEvent
+from lms.servicing.repayments import PaymentRequest, payment_refusal, record_payment
 
 
 class SignatureError(Exception):

@@ -24,7 +24,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.db import Base, Money
+from lms.platform.db import Base, Money
 
 
 class BankStatement(Base):

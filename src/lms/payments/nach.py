@@ -29,11 +29,6 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from lms.core.events import ReversalReason
-from lms.db import UnitOfWork
-from lms.loans.bulk_payments import post_payments
-from lms.loans.errors import ConflictError, InvalidError, NotFoundError
-from lms.loans.models import Loan, LoanEvent, LoanInstallment
-from lms.loans.repayments import PaymentRequest, reverse_payment
 from lms.notices.service import queue_notice
 from lms.payments.models import Mandate, Presentation
 from lms.payments.nach_files import (
@@ -46,7 +41,12 @@ from lms.payments.nach_files import (
 )
 from lms.payments.rows import locked
 from lms.payments.upi import autopay_limit
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.platform.settings import get_settings
+from lms.servicing.bulk_payments import post_payments
+from lms.servicing.models import Loan, LoanEvent, LoanInstallment
+from lms.servicing.repayments import PaymentRequest, reverse_payment
 
 KINDS = ("nach", "enach", "upi_autopay")
 FREQUENCIES, AMOUNT_TYPES = ("monthly", "as_presented"), ("fixed", "maximum")

@@ -23,19 +23,19 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from lms.core.matching import NO_MATCH, Candidate, Credit, Match, MatchIndex, match
-from lms.db import UnitOfWork
-from lms.db.bulk import among, insert_rows
 from lms.ledger import rules
 from lms.ledger.service import post_entries, post_entry
-from lms.loans.bulk_payments import post_payments
-from lms.loans.errors import ConflictError, InvalidError
-from lms.loans.models import Customer, Loan, LoanEvent, LoanInstallment
-from lms.loans.repayments import PaymentRequest, record_payment
 from lms.payments.formats import Entry, Statement, StatementError, read_statement
 from lms.payments.models import BankStatement, StatementLine
 from lms.payments.rows import locked
 from lms.payments.upi import issued_references
+from lms.platform.db import UnitOfWork
+from lms.platform.db.bulk import among, insert_rows
+from lms.platform.errors import ConflictError, InvalidError
 from lms.platform.settings import get_settings
+from lms.servicing.bulk_payments import post_payments
+from lms.servicing.models import Customer, Loan, LoanEvent, LoanInstallment
+from lms.servicing.repayments import PaymentRequest, record_payment
 
 _LINES = StatementLine.metadata.tables["statement_lines"]
 _CHUNK = 5_000

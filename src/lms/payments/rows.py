@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import select
 
-from lms.db import UnitOfWork
-from lms.loans.errors import NotFoundError
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import NotFoundError
 
 Row = TypeVar("Row")
 

@@ -24,11 +24,11 @@ import segno
 from sqlalchemy import select
 
 from lms.core.money import ZERO
-from lms.db import UnitOfWork
-from lms.loans.errors import ConflictError, InvalidError, NotFoundError
-from lms.loans.models import Loan, LoanInstallment
 from lms.payments.models import PaymentLink
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.platform.settings import get_settings
+from lms.servicing.models import Loan, LoanInstallment
 
 
 def upi_link(*, vpa: str, payee: str, amount: Decimal, reference: str, note: str) -> str:

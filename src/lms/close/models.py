@@ -1,0 +1,65 @@
+"""Tables of the daily close: the lender's business date, the steps done per date and
+partition (what makes the close idempotent and resumable), per-loan failures, and the daily
+portfolio snapshot.
+
+Guarantees: a step's partition is marked done in the same transaction as its work, so a close
+killed at any moment resumes where it stopped and never does a partition twice; a snapshot is
+written once per loan and day; failures are kept (parking marks them, never deletes them).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, DateTime, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.platform.db import Base, Money
+
+
+class CloseStep(Base):
+    """One step of one date's close done for one partition (a range of ids)."""
+
+    __tablename__ = "close_steps"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    step: Mapped[str] = mapped_column(String(32), primary_key=True)
+    partition: Mapped[int] = mapped_column(Integer, primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)  # ids per partition (a resume must use the same)
+    loans: Mapped[int] = mapped_column(Integer)  # how many loans the step worked on
+    finished_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CloseFailure(Base):
+    """A loan a step could not handle; it blocks the date until parked."""
+
+    __tablename__ = "close_failures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    day: Mapped[date] = mapped_column(Date, index=True)
+    step: Mapped[str] = mapped_column(String(32))
+    loan_id: Mapped[int] = mapped_column(Integer, index=True)
+    error: Mapped[str] = mapped_column(Text)
+    parked_by: Mapped[str | None] = mapped_column(String(64))
+    parked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoanSnapshot(Base):
+    """A loan at the day-end of `day`, for reporting (outstanding, DPD, class)."""
+
+    __tablename__ = "loan_snapshots"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    loan_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    principal_outstanding: Mapped[Decimal] = mapped_column(Money)
+    principal_due: Mapped[Decimal] = mapped_column(Money)
+    interest_due: Mapped[Decimal] = mapped_column(Money)
+    excess: Mapped[Decimal] = mapped_column(Money)
+    dpd: Mapped[int] = mapped_column(Integer)
+    asset_class: Mapped[str] = mapped_column(String(8))
+    category: Mapped[str] = mapped_column(String(16))
+    npa_since: Mapped[date | None] = mapped_column(Date)
+    provision: Mapped[Decimal | None] = mapped_column(Money)  # required, at month ends

@@ -1,0 +1,140 @@
+"""Step: stamp each loan's asset class at the day-end (STD, SMA-0/1/2, NPA), borrower-level
+(lms.core.classification): one NPA facility makes all the borrower's facilities NPA the same
+day, and they are upgraded only when nothing is overdue on any; and the NPA's age category.
+Each close is one step of `lms.core.classification.classify_history`: today's DPD with the NPA
+dates stamped yesterday, through the same `classify` that `lms simulate` folds over a loan's
+days, so the two agree.
+
+Partitioned by borrower (customer ids), so a borrower's loans are always classified together.
+Set-based: one query reads the partition's facilities, the pure rule stamps them, and only the
+loans whose stamp changed are written, in one statement. A loan that becomes NPA has its
+interest receivable moved from income to suspense (and back on an upgrade), in one query and
+two statements.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select, update
+
+from lms.core.classification import AssetClass, Facility, classify
+from lms.ledger import rules
+from lms.ledger.service import post_entries
+from lms.platform.db import UnitOfWork
+from lms.platform.db.bulk import update_rows
+from lms.servicing.balances import loan_penal_unrecognised
+from lms.servicing.models import Loan, LoanEvent, LoanInstallment
+
+NAME = "classify"
+KEY = "customer"
+
+_LOANS = Loan.metadata.tables["loans"]
+
+
+def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None:
+    """Interest raised and not received moves from income to suspense when a loan becomes NPA,
+    and back when it is upgraded; interest accrued and not due is taken back from income at
+    the NPA and accrues no more (RBI income recognition); so are penal charges levied and not
+    received."""
+    if not flipped:
+        return
+    receivable: dict[int, Decimal] = dict.fromkeys(flipped, Decimal(0))
+    rows: dict[int, list[tuple[date, Decimal]]] = {k: [] for k in flipped}
+    loans = {
+        loan.id: loan
+        for loan in uow.session.scalars(select(Loan).where(Loan.id.in_(list(flipped))))
+    }
+    for loan_id, due, interest, paid in uow.session.execute(
+        select(
+            LoanInstallment.loan_id,
+            LoanInstallment.due_date,
+            LoanInstallment.interest,
+            LoanInstallment.interest_paid,
+        )
+        .where(LoanInstallment.loan_id.in_(list(flipped)))
+        .order_by(LoanInstallment.loan_id, LoanInstallment.due_date)
+    ):  # the few loans that changed side: raised (due by the last raise) less received
+        through = loans[loan_id].interest_posted_through
+        receivable[loan_id] += (interest if through and due <= through else 0) - paid
+        rows[loan_id].append((due, interest))
+    entries = [
+        rules.income_to_suspense(str(loan), day, amount if flipped[loan] else -amount)
+        for loan, amount in receivable.items()
+        if amount
+    ]
+    for loan_id in _with_penal(uow, list(flipped)):  # penal charges levied and not received
+        held = loan_penal_unrecognised(uow, loans[loan_id])
+        if held:
+            entries.append(
+                rules.income_to_suspense(
+                    str(loan_id), day, held if flipped[loan_id] else -held, penal=True
+                )
+            )
+    for loan_id, to_npa in flipped.items():
+        loan = loans[loan_id]
+        accrued = (loan.accrued_interest or Decimal(0)) if to_npa else Decimal(0)
+        if accrued:
+            entries.append(rules.accrual(str(loan_id), day, -accrued))
+        if to_npa:
+            loan.accrued_through, loan.accrued_interest = None, None
+    post_entries(uow, entries, posting_date=day)
+    uow.session.flush()
+
+
+def _with_penal(uow: UnitOfWork, loans: list[int]) -> list[int]:
+    return list(
+        uow.session.scalars(
+            select(LoanEvent.loan_id)
+            .where(LoanEvent.loan_id.in_(loans), LoanEvent.kind == "penal")
+            .distinct()
+        )
+    )
+
+
+def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    rows = uow.session.execute(
+        select(
+            Loan.id,
+            Loan.customer_id,
+            Loan.dpd,
+            Loan.npa_since,
+            Loan.asset_class,
+            Loan.asset_category,
+        ).where(Loan.customer_id.between(low, high), Loan.status == "active")
+    ).all()
+    stamps = classify(
+        (Facility(loan, customer, dpd or 0, since) for loan, customer, dpd, since, _, _ in rows),
+        day,
+    )
+    changed = [
+        {
+            "id": loan,
+            "asset_class": stamps[loan].asset_class.value,
+            "npa_since": stamps[loan].npa_since,
+            "asset_category": stamps[loan].category.value,
+        }
+        for loan, _, _, since, cls, category in rows
+        if (cls, since, category)
+        != (stamps[loan].asset_class.value, stamps[loan].npa_since, stamps[loan].category.value)
+    ]
+    update_rows(uow, _LOANS, ("id",), changed)
+    flipped = {
+        loan: stamps[loan].asset_class is AssetClass.NPA
+        for loan, _, _, _, cls, _ in rows
+        if (cls == AssetClass.NPA.value) != (stamps[loan].asset_class is AssetClass.NPA)
+    }
+    _move_interest(uow, day, flipped)
+    uow.session.execute(  # a loan closed since its last stamp is standard again
+        update(Loan)
+        .where(
+            Loan.customer_id.between(low, high),
+            Loan.status == "closed",
+            Loan.asset_class.is_not(None),
+            Loan.asset_class != "STD",
+        )
+        .values(asset_class="STD", npa_since=None, asset_category="standard")
+        .execution_options(synchronize_session=False)
+    )
+    return len(rows)

@@ -1,0 +1,192 @@
+"""Step: penal charges, levied on the last day of each month for the month's overdue days.
+
+RBI (April 2024): a penalty for default is a charge on the overdue amount, never interest
+added to the rate, never compounded, never on charges. The product's rule is a percent a year:
+for each day of the month the loan's overdue principal and interest at the day-end (from the
+daily snapshots) earns rate / 365 of it; the month's sum is rounded once to the paisa (so no
+sub-paisa residue is lost day by day) and levied with its GST as one penal charge, owed from the
+month end and paid first by the usual waterfall. On an NPA the charge is held in suspense, not
+income, until received (as interest is).
+
+A backdated payment restated later (the restate step) has the month's charge worked out again
+(`restate_month`): a wrong charge is reversed, the right one levied on the month end.
+
+Set-based: one query sums the partition's month of snapshots; the charges are written as
+events and journal entries in a few statements (loans holding unapplied funds are replayed one
+by one, since the funds pay the charge at once). Guarantee: one live charge per loan and month
+(references `penal:YYYY-MM`, then `penal:YYYY-MM:2`... for a restated one; unique per loan).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import NamedTuple
+
+from sqlalchemy import func, select, update
+
+from lms.close.failures import per_loan
+from lms.close.models import LoanSnapshot
+from lms.close.steps.snapshot import rewrite
+from lms.core.accrual import penal_charge
+from lms.ledger import rules
+from lms.ledger.service import post_entries
+from lms.platform.db import UnitOfWork
+from lms.platform.db.bulk import insert_rows
+from lms.servicing.models import Loan, LoanEvent, Product
+from lms.servicing.repayments import resettle
+from lms.servicing.service import locked_loan
+
+NAME = "penal"
+
+
+class Levy(NamedTuple):
+    loan: int
+    amount: Decimal
+    tax: Decimal
+    held: bool  # money held or received that day pays it at once: the loan is replayed
+    npa: bool  # the charge's income is held in suspense until received
+
+
+KEY = "loan"
+
+
+def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    if (day + timedelta(days=1)).month == day.month:
+        return 0  # only at a month end
+    overdue = func.sum(LoanSnapshot.principal_due + LoanSnapshot.interest_due)
+    rows = uow.session.execute(
+        select(
+            LoanSnapshot.loan_id,
+            overdue,
+            Product.penal_rate,
+            Product.penal_tax,
+            Loan.excess,
+            Loan.last_event_on,
+            Loan.asset_class,
+        )
+        .join(Loan, Loan.id == LoanSnapshot.loan_id)
+        .join(Product, Product.id == Loan.product_id)
+        .where(
+            LoanSnapshot.loan_id.between(low, high),
+            LoanSnapshot.day.between(day.replace(day=1), day),
+            Loan.status == "active",
+            Product.penal_rate.is_not(None),
+        )
+        .group_by(
+            LoanSnapshot.loan_id,
+            Product.penal_rate,
+            Product.penal_tax,
+            Loan.excess,
+            Loan.last_event_on,
+            Loan.asset_class,
+        )
+    ).all()
+    charges = []
+    for loan_id, days_overdue, rate, tax_rate, excess, last, cls in rows:
+        amount, tax = penal_charge(
+            Decimal(days_overdue), rate or Decimal(0), tax_rate or Decimal(0)
+        )
+        if amount > 0:  # money held, or received that day, pays the charge at once: replay
+            replay_it = excess > 0 or (last is not None and last >= day)
+            charges.append(Levy(loan_id, amount, tax, replay_it, cls == "NPA"))
+    _levy(uow, day, charges)
+    return len(charges)
+
+
+def restate_month(uow: UnitOfWork, loan: Loan, month_end: date, today: date) -> bool:
+    """The penal charge of `month_end`'s month worked out again from the loan's (restated)
+    snapshots; if it differs from the one levied, that one is reversed (a charge reversal known
+    today) and the right one levied on the month end. True if it changed (the caller replays
+    the loan)."""
+    product = uow.session.get(Product, loan.product_id)
+    if product is None or product.penal_rate is None:
+        return False
+    overdue = uow.session.scalar(
+        select(func.sum(LoanSnapshot.principal_due + LoanSnapshot.interest_due)).where(
+            LoanSnapshot.loan_id == loan.id,
+            LoanSnapshot.day.between(month_end.replace(day=1), month_end),
+        )
+    )
+    amount, tax = penal_charge(
+        Decimal(overdue or 0), product.penal_rate, product.penal_tax or Decimal(0)
+    )
+    month = f"penal:{month_end:%Y-%m}"
+    events = uow.session.execute(
+        select(LoanEvent.kind, LoanEvent.reference, LoanEvent.amount).where(
+            LoanEvent.loan_id == loan.id,
+            LoanEvent.kind.in_(("penal", "charge_reversal")),
+            (LoanEvent.reference == month) | LoanEvent.reference.like(f"{month}:%"),
+        )
+    ).all()
+    void = {ref for kind, ref, _ in events if kind == "charge_reversal"}
+    live = [
+        (ref, levied or 0) for kind, ref, levied in events if kind == "penal" and ref not in void
+    ]
+    if amount == sum((levied for _, levied in live), Decimal(0)):
+        return False
+    now = datetime.now(UTC)
+    for ref, _ in live:
+        uow.session.add(
+            LoanEvent(
+                loan_id=loan.id, kind="charge_reversal", value_date=today, reference=ref,
+                created_at=now,
+            )
+        )  # fmt: skip
+    if amount > 0:
+        uow.session.add(
+            LoanEvent(
+                loan_id=loan.id, kind="penal", value_date=month_end, amount=amount, tax=tax,
+                reference=f"{month}:{sum(k == 'penal' for k, _, _ in events) + 1}",
+                created_at=now,
+            )
+        )  # fmt: skip
+    assert loan.last_event_on is not None
+    loan.last_event_on = max(loan.last_event_on, month_end)
+    uow.session.flush()
+    return True
+
+
+def _levy(uow: UnitOfWork, day: date, charges: list[Levy]) -> None:
+    if not charges:
+        return
+    now, reference = datetime.now(UTC), f"penal:{day:%Y-%m}"
+    ids = insert_rows(
+        uow,
+        LoanEvent.metadata.tables["loan_events"],
+        [
+            {
+                "loan_id": loan_id,
+                "kind": "penal",
+                "value_date": day,
+                "amount": amount,
+                "tax": tax,
+                "reference": reference,
+                "created_at": now,
+            }
+            for loan_id, amount, tax, _, _ in charges
+        ],
+        ids=True,
+    )
+    levied = [(c, event_id) for c, event_id in zip(charges, ids, strict=True) if not c.held]
+    plain = [
+        rules.penal_charge(str(c.loan), day, c.amount, c.tax, npa=c.npa, reference=reference)
+        for c, _ in levied
+    ]
+    event_ids: list[int | None] = [event_id for _, event_id in levied]
+    post_entries(uow, plain, posting_date=day, event_ids=event_ids)
+    # the charge is the loan's latest event: its stored state (installments untouched) is its
+    # state on the day, and the ledger check reads the charge from there
+    uow.session.execute(
+        update(Loan)
+        .where(Loan.id.in_([c.loan for c in charges if not c.held]), Loan.last_event_on < day)
+        .values(last_event_on=day)
+        .execution_options(synchronize_session=False)
+    )
+    for loan_id, _, _, held, _ in charges:
+        if held:  # its unapplied funds (or that day's payments) pay the charge: replay it,
+            with per_loan(uow, day, NAME, loan_id):  # and its snapshot shows what is left
+                state = resettle(uow, locked_loan(uow, loan_id), day=day, posting_date=day)
+                snapshot = uow.session.get(LoanSnapshot, (day, loan_id))
+                if snapshot is not None:
+                    rewrite(snapshot, state)

@@ -1,0 +1,1 @@
+"""The demo book: realistic borrowers and histories built through the real services."""

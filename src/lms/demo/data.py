@@ -1,0 +1,129 @@
+"""The demo book's data: branches, the five products with their charge and rate rules, the
+repo rate's moves, borrowers' names and how borrowers behave (with their weights).
+
+Guarantee: plain constants; lms.demo.builder builds the book from them.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from lms.servicing.catalog import ProductRules
+
+BRANCHES = {
+    "PUN01": "Pune Camp",
+    "BLR01": "Bengaluru Koramangala",
+    "DEL01": "Delhi Karol Bagh",
+    "CHN01": "Chennai T Nagar",
+    "KOL01": "Kolkata Park Street",
+}
+GST = {"name": "processing", "percent": "2", "tax": "18"}
+PRODUCTS: dict[
+    str, tuple[str, dict[str, Any], tuple[int, int], tuple[str, str], tuple[int, int]]
+] = {
+    # code: (name, settings, amount range, rate range, tenure range)
+    "PL": ("Personal loan", {"fees": [GST]}, (50_000, 1_500_000), ("12", "24"), (12, 60)),
+    "TW": (
+        "Two-wheeler loan",
+        {
+            "due_day": 5,
+            "bpi": "deduct",
+            "fees": [
+                {"name": "processing", "percent": "1.5", "tax": "18"},
+                {"name": "stamp duty", "amount": "200", "payee": "third_party"},
+            ],
+        },
+        (40_000, 200_000),
+        ("9", "26"),
+        (12, 36),
+    ),
+    "HL": (
+        "Home loan",
+        {
+            "due_day": 5,
+            "bpi": "deduct",
+            "rounding": {"step": "1", "mode": "up"},
+            "fees": [{"name": "processing", "percent": "0.5", "tax": "18"}],
+        },
+        (1_000_000, 15_000_000),
+        ("8.25", "10.5"),
+        (120, 240),
+    ),
+    "GL": ("Gold loan", {"method": "bullet"}, (20_000, 500_000), ("10", "18"), (6, 12)),
+    "MSME": (
+        "MSME term loan",
+        {"step": {"every": 12, "percent": "5"}, "grace_principal": 3, "fees": [GST]},
+        (300_000, 5_000_000),
+        ("14", "20"),
+        (24, 48),
+    ),
+}
+FIRST = [
+    "Asha",
+    "Ravi",
+    "Priya",
+    "Arjun",
+    "Meena",
+    "Suresh",
+    "Kavya",
+    "Imran",
+    "Fatima",
+    "Rahul",
+    "Anita",
+    "Vikram",
+    "Lakshmi",
+    "Joseph",
+    "Harpreet",
+    "Sunita",
+    "Manoj",
+    "Deepa",
+    "Arun",
+    "Pooja",
+]
+LAST = [
+    "Patil",
+    "Kumar",
+    "Sharma",
+    "Iyer",
+    "Das",
+    "Reddy",
+    "Khan",
+    "Singh",
+    "Nair",
+    "Gupta",
+    "Bose",
+    "Menon",
+    "Joshi",
+    "Pillai",
+    "Chatterjee",
+    "Yadav",
+    "Shaikh",
+    "Rao",
+    "Mehta",
+    "Gill",
+]
+BEHAVIOURS = [
+    ("on_time", 62),
+    ("late", 14),
+    ("partial", 6),
+    ("defaulter", 5),
+    ("bounced", 3),
+    ("prepayer", 6),
+    ("foreclosed", 4),
+]
+# charge and rate rules beside the schedule settings (the home loan floats on the repo rate)
+PENAL = (Decimal(24), Decimal(18))  # 24 % a year on overdue amounts, + GST
+RULES = {
+    "PL": ProductRules(foreclosure_charge=(Decimal(4), Decimal(18)), penal_charge=PENAL),
+    "TW": ProductRules(
+        foreclosure_charge=(Decimal(3), Decimal(18)), penal_charge=PENAL, secured=True
+    ),
+    "HL": ProductRules(
+        rate_type="floating", benchmark="REPO", reschedule="reduce_tenure", secured=True
+    ),
+    "GL": ProductRules(secured=True),
+    "MSME": ProductRules(foreclosure_charge=(Decimal(2), Decimal(18)), penal_charge=PENAL),
+}
+# the RBI repo rate, as the demo's benchmark: (days before the demo date, rate)
+REPO_MOVES = [(800, "6.50"), (540, "6.25"), (420, "6.00"), (180, "5.50")]

@@ -1,0 +1,78 @@
+"""`create_app`: the FastAPI application of the REST API, wired to one database.
+
+Guarantees: nothing is built at import time (the engine is made when the app is created); each
+request runs in its own unit of work, committed only when the service returned without error;
+every error is problem+json (lms.interfaces.api.errors). OpenAPI docs are served at /docs.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Annotated
+from zoneinfo import ZoneInfo
+
+from fastapi import Depends, FastAPI, Request
+from fastapi_offline import FastAPIOffline
+from sqlalchemy.orm import Session, sessionmaker
+
+from lms import __version__
+from lms.interfaces.api.errors import install_error_handlers
+from lms.platform.db import UnitOfWork, make_engine, make_session_factory
+from lms.platform.settings import get_settings
+
+
+def create_app(database_url: str) -> FastAPI:
+    """The API over the database at `database_url` (already migrated: `lms db upgrade`)."""
+    from lms.interfaces.api import (
+        catalog_routes,
+        counter_routes,
+        nach_routes,
+        payment_routes,
+        routes,
+    )
+
+    # FastAPIOffline serves the Swagger UI and ReDoc assets from its own package: the running
+    # product never loads anything from the internet (FastAPI's default /docs uses a CDN).
+    app: FastAPI = FastAPIOffline(
+        title="lms", version=__version__, description="Open-source loan management system."
+    )
+    engine = make_engine(database_url)
+    app.state.sessions = make_session_factory(engine)
+    install_error_handlers(app)
+    app.include_router(catalog_routes.router, prefix="/api/v1")
+    app.include_router(routes.router, prefix="/api/v1")
+    app.include_router(payment_routes.router, prefix="/api/v1")
+    app.include_router(nach_routes.router, prefix="/api/v1")
+    app.include_router(counter_routes.router, prefix="/api/v1")
+    return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app over $LMS_DATABASE_URL: the factory uvicorn calls in each worker process."""
+    return create_app(os.environ["LMS_DATABASE_URL"])
+
+
+def unit_of_work(request: Request) -> Iterator[UnitOfWork]:
+    """A unit of work for one request; the route commits it when the service succeeded."""
+    sessions: sessionmaker[Session] = request.app.state.sessions
+    with UnitOfWork(sessions) as uow:
+        yield uow
+
+
+UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work)]
+
+
+def today(uow: UnitOfWork) -> date:
+    """The lender's business date (kept by the daily close), or, for a book that has not run a
+    close yet, the calendar date in the lender's time zone. Money movements are posted on it
+    and none may take effect after it."""
+    from lms.platform.business_date import business_date as stored
+
+    return stored(uow) or business_date()
+
+
+def business_date() -> date:
+    """Today in the lender's time zone ($LMS_TIMEZONE, default Asia/Kolkata)."""
+    return datetime.now(ZoneInfo(get_settings().timezone)).date()

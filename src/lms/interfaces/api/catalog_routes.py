@@ -1,0 +1,149 @@
+"""The catalog's HTTP endpoints under /api/v1: branches, customers (with consents), products and
+benchmark rates. Thin: each handler validates the body (pydantic), calls one use case, commits
+and shapes the answer.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from fastapi import APIRouter, status
+from sqlalchemy import select
+
+from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.schemas import (
+    BenchmarkRateIn,
+    BranchIn,
+    ConsentIn,
+    CustomerIn,
+    CustomerOut,
+    ProductIn,
+    ProductOut,
+)
+from lms.platform.errors import NotFoundError
+from lms.servicing import catalog, rates
+from lms.servicing.models import Consent, Customer
+
+router = APIRouter()
+
+
+@router.post("/branches", status_code=status.HTTP_201_CREATED)
+def create_branch(body: BranchIn, uow: UnitOfWorkDep) -> dict[str, str]:
+    branch = catalog.create_branch(uow, code=body.code, name=body.name)
+    uow.commit()
+    return {"code": branch.code, "name": branch.name}
+
+
+@router.post("/customers", status_code=status.HTTP_201_CREATED)
+def create_customer(body: CustomerIn, uow: UnitOfWorkDep) -> CustomerOut:
+    customer = catalog.create_customer(uow, **body.model_dump())
+    uow.commit()
+    return _customer_out(customer)
+
+
+@router.post("/products", status_code=status.HTTP_201_CREATED)
+def create_product(body: ProductIn, uow: UnitOfWorkDep) -> ProductOut:
+    product = catalog.create_product(
+        uow,
+        code=body.code,
+        name=body.name,
+        settings=body.settings,
+        amount=(body.amount.min, body.amount.max),
+        rate=(body.rate.min, body.rate.max),
+        tenure=(int(body.tenure.min), int(body.tenure.max)),
+        waterfall=body.waterfall,
+        future_rule=body.future_rule,
+        rules=_rules_of(body),
+    )
+    uow.commit()
+    return ProductOut(id=product.id, code=product.code, version=product.version, name=product.name)
+
+
+@router.get("/customers/{customer_id}")
+def get_customer(customer_id: int, uow: UnitOfWorkDep) -> CustomerOut:
+    customer = uow.session.get(Customer, customer_id)
+    if customer is None:
+        raise NotFoundError("customer", customer_id)
+    return _customer_out(customer)
+
+
+@router.post("/customers/{customer_id}/consents", status_code=status.HTTP_201_CREATED)
+def record_consent(customer_id: int, body: ConsentIn, uow: UnitOfWorkDep) -> dict[str, object]:
+    """Record a consent the customer gave (never edited; a withdrawal is a new record)."""
+    consent = catalog.record_consent(uow, customer_id=customer_id, **body.model_dump())
+    uow.commit()
+    return {"id": consent.id, "customer_id": customer_id, **body.model_dump()}
+
+
+@router.get("/customers/{customer_id}/consents")
+def list_consents(customer_id: int, uow: UnitOfWorkDep) -> list[dict[str, object]]:
+    """The customer's consents, oldest first."""
+    if uow.session.get(Customer, customer_id) is None:
+        raise NotFoundError("customer", customer_id)
+    consents = uow.session.scalars(
+        select(Consent).where(Consent.customer_id == customer_id).order_by(Consent.id)
+    )
+    return [
+        {
+            "id": c.id,
+            "purpose": c.purpose,
+            "given_on": c.given_on,
+            "channel": c.channel,
+            "text_version": c.text_version,
+        }
+        for c in consents
+    ]
+
+
+@router.post("/benchmarks/{benchmark}/rates", status_code=status.HTTP_201_CREATED)
+def publish_benchmark(
+    benchmark: str, body: BenchmarkRateIn, uow: UnitOfWorkDep
+) -> dict[str, object]:
+    """Publish a benchmark's rate from a date: every active floating loan on it is re-priced
+    (benchmark + its spread) from that date, by its product's reschedule choice."""
+    done = rates.publish_benchmark(
+        uow,
+        benchmark=benchmark,
+        effective_from=body.effective_from,
+        rate=body.rate,
+        posting_date=today(uow),
+    )
+    uow.commit()
+    return {
+        "benchmark": benchmark,
+        "effective_from": body.effective_from,
+        "loans": done.changed,
+        "skipped": [{"loan_id": loan, "reason": reason} for loan, reason in done.skipped],
+    }
+
+
+def _rules_of(body: ProductIn) -> catalog.ProductRules:
+    def rule(value: Decimal | None, tax: Decimal) -> tuple[Decimal, Decimal] | None:
+        return None if value is None else (value, tax)
+
+    return catalog.ProductRules(
+        bounce_charge=rule(body.bounce_charge, body.bounce_charge_tax),
+        foreclosure_charge=rule(body.foreclosure_charge, body.foreclosure_charge_tax),
+        penal_charge=rule(body.penal_charge, body.penal_charge_tax),
+        rate_type=body.rate_type,
+        benchmark=body.benchmark,
+        reschedule=body.reschedule,
+        fee_collection=body.fee_collection,
+        secured=body.secured,
+    )
+
+
+def _customer_out(customer: Customer) -> CustomerOut:
+    aadhaar = None if customer.aadhaar_last4 is None else f"XXXX XXXX {customer.aadhaar_last4}"
+    return CustomerOut(
+        id=customer.id,
+        branch_code=customer.branch_code,
+        name=customer.name,
+        pan=customer.pan_masked,
+        aadhaar=aadhaar,
+        kind=customer.kind or "individual",
+        phone=customer.phone,
+        email=customer.email,
+        date_of_birth=customer.date_of_birth,
+        addresses=customer.addresses or [],
+    )

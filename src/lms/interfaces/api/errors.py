@@ -1,0 +1,78 @@
+"""One mapping from domain errors to RFC 9457 problem+json responses.
+
+Guarantee: every error the API returns is `application/problem+json` with a type, title,
+status and detail; validation problems also list each field and its reason under `errors`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from sqlalchemy.exc import IntegrityError
+
+from lms.core.replay import ReplayError
+from lms.ledger.rules import LedgerError
+from lms.platform.errors import ConflictError, DomainError, InvalidError, NotFoundError
+
+PROBLEM = "application/problem+json"
+
+
+def problem(
+    status: int, title: str, detail: str, errors: list[dict[str, str]] | None = None
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": title,
+        "status": status,
+        "detail": detail,
+    }
+    if errors:
+        body["errors"] = errors
+    return JSONResponse(body, status_code=status, media_type=PROBLEM)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = [
+            {
+                "field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")),
+                "reason": e["msg"],
+            }
+            for e in exc.errors()
+        ]
+        return problem(
+            422,
+            "Invalid request",
+            "; ".join(f"{e['field']}: {e['reason']}" for e in errors),
+            errors,
+        )
+
+    @app.exception_handler(DomainError)
+    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+        if isinstance(exc, NotFoundError):
+            return problem(404, "Not found", str(exc))
+        if isinstance(exc, InvalidError):
+            errors = [{"field": f, "reason": r} for f, r in exc.problems]
+            return problem(422, "Invalid request", str(exc), errors)
+        if isinstance(exc, ConflictError):
+            return problem(409, "Conflict", str(exc))
+        return problem(400, "Bad request", str(exc))
+
+    @app.exception_handler(LedgerError)
+    async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
+        return problem(409, "Ledger conflict", str(exc))
+
+    @app.exception_handler(ReplayError)
+    async def replay_error(_: Request, exc: ReplayError) -> JSONResponse:
+        return problem(409, "Conflict with the loan's history", str(exc))
+
+    @app.exception_handler(IntegrityError)
+    async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
+        # a concurrent request wrote the same unique key first; nothing of this one was kept
+        return problem(
+            409, "Conflict", "a concurrent request made the same change; retry to see it"
+        )

@@ -1,0 +1,306 @@
+"""REST routes of loan servicing: thin: parse, call one service, commit, shape the answer.
+
+Guarantee: a route commits only after its service returned; the posting date of money
+movements is today's date until the daily close keeps a business date (issue 4).
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response, status
+from sqlalchemy import func, select
+
+from lms.core.events import ReversalReason
+from lms.documents.pdf import statement_pdf
+from lms.documents.service import loan_kfs, loan_statement
+from lms.documents.statement import statement_csv
+from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.schemas import (
+    DisbursementIn,
+    ForeclosureIn,
+    InstallmentOut,
+    LoanIn,
+    LoanOut,
+    LoanPage,
+    LoanStateOut,
+    PrepaymentIn,
+    RateChangeIn,
+    RefundIn,
+    RepaymentIn,
+    RepaymentOut,
+    ReversalIn,
+    TrancheIn,
+    shown,
+)
+from lms.platform.db import UnitOfWork
+from lms.servicing import onboarding, rates, service
+from lms.servicing.foreclosure import foreclose_loan, foreclosure_quote
+from lms.servicing.models import Loan
+from lms.servicing.repayments import PaymentRequest, record_payment, refund_excess, reverse_payment
+from lms.servicing.tranches import disburse_tranche
+
+router = APIRouter()
+
+
+@router.post("/loans/{loan_id}/rate-changes", status_code=status.HTTP_201_CREATED)
+def change_rate(loan_id: int, body: RateChangeIn, uow: UnitOfWorkDep) -> dict[str, object]:
+    """A new rate for one loan from `day` (a switch, a re-pricing); the installments not yet
+    due are revised by `reschedule`."""
+    event = rates.change_rate(uow, loan_id=loan_id, **body.model_dump(), posting_date=today(uow))
+    uow.commit()
+    return {
+        "id": event.id,
+        "loan_id": loan_id,
+        "day": body.day,
+        "annual_rate": str(body.annual_rate),
+    }
+
+
+@router.post("/loans", status_code=status.HTTP_201_CREATED)
+def onboard_loan(body: LoanIn, uow: UnitOfWorkDep, response: Response) -> LoanOut:
+    """Book a loan; the same `external_id` with the same terms returns the same loan (200)."""
+    known = uow.session.scalar(select(Loan.id).where(Loan.external_id == body.external_id))
+    loan = onboarding.onboard_loan(uow, request=body.request())
+    uow.commit()
+    if known is not None:
+        response.status_code = status.HTTP_200_OK
+    return _loan_out(loan)
+
+
+@router.post("/loans/{loan_id}/disbursement")
+def disburse(loan_id: int, uow: UnitOfWorkDep, body: DisbursementIn | None = None) -> LoanOut:
+    """Pay the loan out on its disbursement date: in full, or its first tranche (`amount`)."""
+    amount = None if body is None else body.amount
+    loan = service.disburse_loan(uow, loan_id=loan_id, posting_date=today(uow), amount=amount)
+    uow.commit()
+    return _loan_out(loan)
+
+
+@router.post("/loans/{loan_id}/tranches", status_code=status.HTTP_201_CREATED)
+def tranche(loan_id: int, body: TrancheIn, uow: UnitOfWorkDep) -> dict[str, object]:
+    """Pay out a further tranche; the installments not yet due are worked out again."""
+    event = disburse_tranche(uow, loan_id=loan_id, **body.model_dump(), posting_date=today(uow))
+    uow.commit()
+    return {
+        "id": event.id,
+        "loan_id": loan_id,
+        "amount": shown(body.amount),
+        "value_date": body.value_date,
+    }
+
+
+@router.post("/loans/{loan_id}/repayments", status_code=status.HTTP_201_CREATED)
+def repay(
+    loan_id: int,
+    body: RepaymentIn,
+    uow: UnitOfWorkDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> RepaymentOut:
+    """Take a repayment; a retry with the same Idempotency-Key returns the first result (200)."""
+    request = PaymentRequest(**body.model_dump(), idempotency_key=idempotency_key)
+    return _take_money(uow, loan_id, request, response)
+
+
+@router.post("/loans/{loan_id}/prepayments", status_code=status.HTTP_201_CREATED)
+def prepay(
+    loan_id: int,
+    body: PrepaymentIn,
+    uow: UnitOfWorkDep,
+    response: Response,
+    idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
+) -> RepaymentOut:
+    """Take a part-prepayment: it pays what is due, the rest reduces the principal, and the
+    installments not yet due are worked out again with a lower EMI (`reduce_emi`) or fewer
+    installments (`reduce_tenure`). Retries with the same Idempotency-Key return the first."""
+    request = PaymentRequest(**body.model_dump(), idempotency_key=idempotency_key)
+    return _take_money(uow, loan_id, request, response)
+
+
+def _take_money(
+    uow: UnitOfWork, loan_id: int, request: PaymentRequest, response: Response
+) -> RepaymentOut:
+    event, created = record_payment(uow, loan_id=loan_id, request=request, posting_date=today(uow))
+    uow.commit()
+    if not created:
+        response.status_code = status.HTTP_200_OK
+    return RepaymentOut(
+        id=event.id,
+        kind=event.kind,
+        loan_id=event.loan_id,
+        amount=event.amount or 0,
+        value_date=event.value_date,
+        reference=event.reference or "",
+        channel=event.channel or "",
+    )
+
+
+@router.post("/loans/{loan_id}/repayments/{event_id}/reversal", status_code=status.HTTP_201_CREATED)
+def reverse(loan_id: int, event_id: int, body: ReversalIn, uow: UnitOfWorkDep) -> dict[str, object]:
+    """Void a repayment as known on `known_on`: returned by the bank (a bounced cheque or NACH
+    debit: the product's bounce charge) or a posting error (no charge; to receipts suspense)."""
+    event = reverse_payment(
+        uow,
+        loan_id=loan_id,
+        event_id=event_id,
+        known_on=body.known_on,
+        posting_date=today(uow),
+        reason=ReversalReason(body.reason),
+        return_code=body.return_code,
+    )
+    uow.commit()
+    return {
+        "id": event.id,
+        "loan_id": loan_id,
+        "reverses": event_id,
+        "known_on": event.value_date,
+        "reason": event.reason,
+    }
+
+
+@router.post("/loans/{loan_id}/refunds", status_code=status.HTTP_201_CREATED)
+def refund(loan_id: int, body: RefundIn, uow: UnitOfWorkDep) -> dict[str, object]:
+    """Pay unapplied funds back to the borrower."""
+    event = refund_excess(
+        uow,
+        loan_id=loan_id,
+        amount=body.amount,
+        value_date=body.value_date,
+        reference=body.reference,
+        posting_date=today(uow),
+    )
+    uow.commit()
+    return {
+        "id": event.id,
+        "loan_id": loan_id,
+        "amount": shown(body.amount),
+        "value_date": body.value_date,
+    }
+
+
+@router.get("/loans/{loan_id}/foreclosure-quote")
+def quote(loan_id: int, uow: UnitOfWorkDep, on: date | None = None) -> dict[str, object]:
+    """What closes the loan on `on` (default: today): principal, interest to date, charges."""
+    q = foreclosure_quote(uow, loan_id=loan_id, on=on or today(uow))
+    return {
+        "on": q.on,
+        "principal": shown(q.principal),
+        "interest": shown(q.interest),
+        "charges": shown(q.charges),
+        "foreclosure_charge": shown(q.foreclosure_charge),
+        "foreclosure_tax": shown(q.foreclosure_tax),
+        "excess": shown(q.excess),
+        "payable": shown(q.payable),
+    }
+
+
+@router.post("/loans/{loan_id}/foreclosure", status_code=status.HTTP_201_CREATED)
+def foreclose(loan_id: int, body: ForeclosureIn, uow: UnitOfWorkDep) -> dict[str, object]:
+    """Close the loan on `on` with a payment of the quoted amount."""
+    q = foreclose_loan(
+        uow,
+        loan_id=loan_id,
+        on=body.on,
+        reference=body.reference,
+        channel=body.channel,
+        posting_date=today(uow),
+    )
+    uow.commit()
+    return {"loan_id": loan_id, "on": q.on, "paid": shown(q.payable), "status": "closed"}
+
+
+@router.get("/loans/{loan_id}/statement", response_model=None)
+def statement(
+    loan_id: int,
+    uow: UnitOfWorkDep,
+    as_of: date | None = None,
+    format_: Annotated[str, Query(alias="format", pattern="^(json|csv|pdf)$")] = "json",
+) -> Response | list[dict[str, object]]:
+    """Every transaction with its split and the running principal balance."""
+    day = as_of or today(uow)
+    label, lines = loan_statement(uow, loan_id=loan_id, as_of=day)
+    if format_ == "csv":
+        return Response(statement_csv(lines), media_type="text/csv")
+    if format_ == "pdf":
+        return Response(statement_pdf(label, day, lines), media_type="application/pdf")
+    return [
+        {
+            "date": line.day,
+            "kind": line.kind,
+            "reference": line.reference,
+            "amount": shown(line.amount),
+            "principal": shown(line.principal),
+            "interest": shown(line.interest),
+            "held": shown(line.held),
+            "balance": shown(line.balance),
+        }
+        for line in lines
+    ]
+
+
+@router.get("/loans/{loan_id}/kfs.pdf", response_class=Response)
+def kfs(loan_id: int, uow: UnitOfWorkDep) -> Response:
+    """The Key Facts Statement (RBI format) with the schedule and the APR computation sheet."""
+    return Response(loan_kfs(uow, loan_id=loan_id), media_type="application/pdf")
+
+
+@router.get("/loans/{loan_id}")
+def get_loan(loan_id: int, uow: UnitOfWorkDep, as_of: date | None = None) -> LoanStateOut:
+    loan = service.existing_loan(uow, loan_id)
+    state = service.loan_state(uow, loan_id=loan_id, as_of=as_of or today(uow))
+    return LoanStateOut(
+        loan=_loan_out(loan),
+        as_of=state.as_of,
+        principal_outstanding=state.principal_outstanding,
+        principal_due=state.principal_due,
+        interest_due=state.interest_due,
+        excess=state.excess,
+        charges_due=state.charges_due,
+        principal_prepaid=state.principal_prepaid,
+        annual_rate=state.annual_rate if state.annual_rate is not None else loan.annual_rate,
+        dpd=state.dpd,
+        installments=[
+            InstallmentOut(
+                number=i.number,
+                due_date=i.due_date,
+                principal=i.principal,
+                interest=i.interest,
+                principal_paid=i.principal_paid,
+                interest_paid=i.interest_paid,
+                unpaid=i.unpaid,
+            )
+            for i in state.installments
+        ],
+    )
+
+
+@router.get("/loans")
+def list_loans(
+    uow: UnitOfWorkDep,
+    status_: Annotated[str | None, Query(alias="status")] = None,
+    branch: str | None = None,
+    product_id: int | None = None,
+    dpd_min: Annotated[int | None, Query(ge=0)] = None,
+    dpd_max: Annotated[int | None, Query(ge=0)] = None,
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    offset: Annotated[int, Query(ge=0)] = 0,
+) -> LoanPage:
+    query = select(Loan)
+    if status_:
+        query = query.where(Loan.status == status_)
+    if branch:
+        query = query.where(Loan.branch_code == branch)
+    if product_id is not None:
+        query = query.where(Loan.product_id == product_id)
+    query = service.where_dpd(query, today(uow), dpd_min, dpd_max)
+    total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
+    loans = uow.session.scalars(query.order_by(Loan.id).limit(limit).offset(offset))
+    return LoanPage(
+        items=[_loan_out(loan) for loan in loans], total=total, limit=limit, offset=offset
+    )
+
+
+def _loan_out(loan: Loan) -> LoanOut:
+    return LoanOut.model_validate(loan, from_attributes=True)

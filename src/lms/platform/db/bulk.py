@@ -1,0 +1,116 @@
+"""Set-based writes of many rows at once, the fastest way each database offers.
+
+`copy_rows` streams rows into a table with PostgreSQL's COPY; `insert_rows` inserts many rows
+(by COPY on PostgreSQL, ids taken from the sequence first). `update_rows` updates many rows
+by key: on PostgreSQL the new values are copied into a temporary table and applied by one
+UPDATE ... FROM (a million rows in seconds, where one UPDATE per row takes a minute); elsewhere
+one parameterised UPDATE is executed for all the rows.
+
+Guarantees: everything happens in the caller's transaction (nothing is committed here); the
+temporary table is dropped before returning; rows not matching a key are left alone.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import ARRAY, Table, any_, bindparam, insert, literal, text, update
+
+from lms.platform.db.uow import UnitOfWork
+
+
+def copy_rows(uow: UnitOfWork, table: str, columns: Sequence[str], rows: Iterable[Any]) -> None:
+    """COPY `rows` (sequences in the order of `columns`) into `table` (PostgreSQL only)."""
+    connection = uow.session.connection().connection.dbapi_connection
+    assert connection is not None
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    with connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+        for row in rows:  # a dict is a JSON column's value: COPY takes its text
+            copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row])
+
+
+def insert_rows(
+    uow: UnitOfWork, table: Table, rows: Sequence[Mapping[str, Any]], *, ids: bool = False
+) -> list[int]:
+    """Insert `rows` (mappings with the same names) into `table`; with `ids`, their new ids in
+    order (the table's `id` from its sequence). On PostgreSQL many rows go by COPY, the ids
+    taken from the sequence in one query."""
+    if not rows:
+        return []
+    if uow.session.get_bind().dialect.name != "postgresql" or len(rows) < _COPY_FROM:
+        if not ids:
+            uow.session.execute(insert(table), list(rows))
+            return []
+        statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
+        return list(uow.session.execute(statement, list(rows)).scalars())
+    names = list(rows[0])
+    new: list[int] = []
+    if ids:
+        new = list(
+            uow.session.scalars(
+                text(
+                    f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id'))"
+                    " FROM generate_series(1, :n)"
+                ),
+                {"n": len(rows)},
+            )
+        )
+        names = ["id", *names]
+    values = ([*([i] if ids else []), *(r[n] for n in rows[0])] for i, r in _numbered(new, rows))
+    copy_rows(uow, table.name, names, values)
+    return new
+
+
+_COPY_FROM = 1_000  # rows: below this, a plain INSERT is as quick
+
+
+def _numbered(
+    ids: list[int], rows: Sequence[Mapping[str, Any]]
+) -> Iterable[tuple[int, Mapping[str, Any]]]:
+    return zip(ids, rows, strict=True) if ids else ((0, r) for r in rows)
+
+
+def among(uow: UnitOfWork, column: Any, values: Sequence[Any]) -> Any:
+    """`column IN values`, as one array parameter on PostgreSQL (`= ANY(...)`): a list of
+    thousands of values is then sent as one value, not thousands of placeholders."""
+    if uow.session.get_bind().dialect.name == "postgresql":
+        return column == any_(literal(list(values), ARRAY(column.type)))
+    return column.in_(list(values))
+
+
+def update_rows(
+    uow: UnitOfWork, table: Table, keys: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
+    """Set, for each of `rows` (mappings of column names to values, all with the same names),
+    its other columns on the row of `table` whose `keys` columns equal its values of them."""
+    if not rows:
+        return
+    columns = [c for c in rows[0] if c not in keys]
+    if uow.session.get_bind().dialect.name != "postgresql":
+        match = [table.c[k] == bindparam(f"_key_{k}") for k in keys]
+        statement = update(table).where(*match).values({c: bindparam(c) for c in columns})
+        uow.session.execute(
+            statement,
+            [{**{f"_key_{k}": r[k] for k in keys}, **{c: r[c] for c in columns}} for r in rows],
+        )
+        return
+    names = [*keys, *columns]
+    session = uow.session
+    session.flush()
+    connection = session.connection()
+    connection.exec_driver_sql(
+        f"CREATE TEMPORARY TABLE _bulk_update AS SELECT {', '.join(names)}"
+        f" FROM {table.name} WITH NO DATA"
+    )
+    copy_rows(uow, "_bulk_update", names, ([r[n] for n in names] for r in rows))
+    assignments = ", ".join(f"{c} = u.{c}" for c in columns)
+    on = " AND ".join(f"t.{k} = u.{k}" for k in keys)
+    first = [r[keys[0]] for r in rows]  # the range of the first key: the database reads only
+    connection.exec_driver_sql(  # that part of the table, not all of it, to match the rows
+        f"UPDATE {table.name} AS t SET {assignments} FROM _bulk_update AS u WHERE {on}"
+        f" AND t.{keys[0]} BETWEEN %(low)s AND %(high)s",
+        {"low": min(first), "high": max(first)},
+    )
+    connection.exec_driver_sql("DROP TABLE _bulk_update")

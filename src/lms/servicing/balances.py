@@ -1,0 +1,153 @@
+"""What a loan's ledger accounts must hold, derived from its replayed state: the check that
+the posting rules kept the ledger right (never a way of posting).
+
+Guarantees: `expected_balances` is a pure function of the loan's terms, its replayed state,
+how far interest has been raised and the accrual the close booked; `loan_ledger_problems`
+names every loan whose ledger balances differ from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from lms.core.allocation import Component
+from lms.core.events import FEES_COLLECTED
+from lms.core.money import Rounding
+from lms.core.replay import Charge, Event, LoanState, Refund, live_charges
+from lms.core.schedule import Schedule
+from lms.core.terms import BPITreatment, FeePayee
+from lms.ledger.accounts import Account
+from lms.ledger.check import LedgerProblem, account_balances
+from lms.platform.db import UnitOfWork
+from lms.servicing.models import Loan
+from lms.servicing.service import loan_history, loan_schedule, loan_terms, replayed
+
+ZERO = Decimal(0)
+
+
+def expected_balances(
+    schedule: Schedule,
+    bpi_deducted: bool,
+    state: LoanState,
+    interest_through: date | None,
+    refunded: Decimal = ZERO,
+    charges: tuple[Charge, ...] = (),
+    npa: bool = False,
+    accrued: Decimal = ZERO,
+) -> dict[Account, Decimal]:
+    """Debit-minus-credit balance each account must hold for this loan. While the loan is an
+    NPA, interest raised and not received is held in suspense, not income (RBI)."""
+    fees = schedule.fee_charges
+    lender = sum((f.amount for f in fees if f.payee is FeePayee.LENDER), ZERO)
+    others = sum((f.amount for f in fees if f.payee is FeePayee.THIRD_PARTY), ZERO)
+    tax = sum((f.tax for f in fees), ZERO)
+    bpi = schedule.bpi if bpi_deducted else ZERO
+    principal = sum((row.principal for row in schedule.installments), ZERO)
+    raised = sum(
+        (
+            i.interest
+            for i in state.installments
+            if interest_through and i.due_date <= interest_through
+        ),
+        ZERO,
+    )
+    receivable = raised - sum((i.interest_paid for i in state.installments), ZERO)
+    received = sum((a.payment.amount for a in state.applied), ZERO)
+    # upfront fees collected from the borrower instead of deducted: owed like a charge, but
+    # their income and tax are the schedule's fees, recognised at disbursement
+    collected = sum((c.amount + c.tax for c in charges if c.reference == FEES_COLLECTED), ZERO)
+    fees_levied = [
+        c for c in charges if c.reference != FEES_COLLECTED and c.component is not Component.PENAL
+    ]
+    penal = sum((c.amount for c in charges if c.component is Component.PENAL), ZERO)
+    penal_held = penal_unrecognised(charges, state.penal_due) if npa else ZERO
+    levied = sum((c.amount for c in fees_levied), ZERO)
+    levied_tax = sum((c.tax for c in charges if c.reference != FEES_COLLECTED), ZERO)
+    balances = {
+        Account.LOAN_PRINCIPAL: principal
+        + state.principal_tranched
+        - sum((i.principal_paid for i in state.installments), ZERO)
+        - state.principal_prepaid,
+        Account.DISBURSEMENT_BANK: -(principal - lender - others - tax - bpi + collected)
+        - state.principal_tranched,
+        Account.FEE_INCOME: -lender - levied,
+        Account.FEE_RECEIVABLE: state.charges_due - state.penal_due,
+        Account.PENAL_INCOME: -penal + penal_held,
+        Account.PENAL_SUSPENSE: -penal_held,
+        Account.PENAL_RECEIVABLE: state.penal_due,
+        Account.THIRD_PARTY_PAYABLE: -others,
+        Account.TAX_PAYABLE: -tax - levied_tax,
+        Account.INTEREST_INCOME: -(raised + bpi + accrued) + (receivable if npa else ZERO),
+        Account.INTEREST_ACCRUED: accrued,
+        Account.INTEREST_SUSPENSE: -receivable if npa else ZERO,
+        Account.INTEREST_RECEIVABLE: receivable,
+        Account.COLLECTION_BANK: received - refunded,
+        Account.UNAPPLIED_FUNDS: -state.excess,
+    }
+    return {account: amount for account, amount in balances.items() if amount}
+
+
+def loan_expected(
+    uow: UnitOfWork, loan: Loan, known: tuple[LoanState, list[Event]] | None = None
+) -> dict[Account, Decimal]:
+    """The expected balances of a disbursed loan, from its stored events (or from `known`: its
+    state as of its last event and its events, when the caller has just replayed them)."""
+    schedule = loan_schedule(loan)
+    assert loan.last_event_on is not None
+    if known is None:
+        rows, events = loan_history(uow, loan)
+        state = replayed(uow, loan, loan.last_event_on, (rows, events))
+    else:
+        state, events = known
+        assert state.as_of == loan.last_event_on
+    deducted = loan_terms(loan).bpi is BPITreatment.DEDUCT
+    refunded = sum(
+        (e.amount for e in events if isinstance(e, Refund) and e.value_date <= loan.last_event_on),
+        ZERO,
+    )
+    charges = tuple(live_charges(events, loan.last_event_on))
+    through = loan.interest_posted_through
+    npa = loan.asset_class == "NPA"
+    # the accrual the close booked for the running installment (zeroed when it is raised)
+    accrued = ZERO if npa else loan.accrued_interest or ZERO
+    return expected_balances(schedule, deducted, state, through, refunded, charges, npa, accrued)
+
+
+def penal_unrecognised(charges: Sequence[Charge], penal_due: Decimal) -> Decimal:
+    """The income part of the penal charges levied and not received, held in suspense while
+    the loan is an NPA: what is due times the charges' share of charges with their GST,
+    rounded once to the paisa (the GST part stays a tax payable)."""
+    penal = [c for c in charges if c.component is Component.PENAL]
+    gross = sum((c.amount + c.tax for c in penal), ZERO)
+    if not gross or not penal_due:
+        return ZERO
+    return Rounding().apply(penal_due * sum((c.amount for c in penal), ZERO) / gross)
+
+
+def loan_penal_unrecognised(uow: UnitOfWork, loan: Loan) -> Decimal:
+    """`penal_unrecognised` of a loan as of its last event (it is replayed)."""
+    if loan.last_event_on is None:
+        return ZERO
+    rows, events = loan_history(uow, loan)
+    state = replayed(uow, loan, loan.last_event_on, (rows, events))
+    charges = live_charges(events, loan.last_event_on)
+    return penal_unrecognised(charges, state.penal_due)
+
+
+def loan_ledger_problems(uow: UnitOfWork) -> list[LedgerProblem]:
+    """Every disbursed loan whose ledger balances differ from its replayed state."""
+    problems = []
+    loans = uow.session.scalars(select(Loan).where(Loan.status != "approved").order_by(Loan.id))
+    for loan in loans:
+        expected = {a.value: v for a, v in loan_expected(uow, loan).items()}
+        actual = {a: v for a, v in account_balances(uow.session, str(loan.id)).items() if v}
+        for account in sorted(set(expected) | set(actual)):
+            want, have = expected.get(account, ZERO), actual.get(account, ZERO)
+            if want != have:
+                message = f"{account} holds {have}, the loan's state says {want}"
+                problems.append(LedgerProblem(None, str(loan.id), message))
+    return problems

@@ -1,0 +1,401 @@
+"""Many repayments at once (a bank statement, a file of collections): the ordinary ones
+set-based, the rest one by one through `record_payment`.
+
+Every payment is decided by the rules of lms.servicing.payment_rules, the functions the exact
+path calls: a retry (its idempotency key) gets its earlier payment, a conflicting reference
+or invalid input is refused with the same reason, for all the batch's loans in a few queries.
+A payment the batch alone pays its loan with and whose reference no other payment in it uses
+is then ordinary, the fast path, if it is an ordinary repayment (not a part-prepayment) and
+its loan is proven handled: every event of the loan is of a kind in `FAST_KINDS` (an
+allow-list: a kind added later, a waiver, a write-off, goes one by one until a test proves
+it), it is not an NPA, holds no unapplied funds, has its dues raised through the value date,
+its last event before the value date, the reference was never used before by any loan, and
+the amount is no more than the loan owes by its value date (`owed_on`) and all placed by the
+product's waterfall (so nothing is held; paying all of it on a loan with nothing left to fall
+due closes the loan that day). Its parts are what the waterfall (lms.core.allocation) gives
+over what is owed, exactly as a replay would give them; they are written for the whole batch
+in a few statements: the payment events, the installments' paid amounts, the loans' last
+event and oldest unpaid due date (`first_unpaid_due`), the journal entries by the posting
+rule of a repayment, and a restatement mark for a payment dated before the posting date (the
+next close restates the days between).
+
+Guarantees: the result for each payment is the one `record_payment` gives taking the batch in
+order (a test compares the two on the same book, journal sources included); a payment it
+refuses (a conflict, invalid input) writes nothing and is reported with its reason, and the
+others go on; an error it finds only while replaying a loan (a broken history) fails the
+whole batch, which then writes nothing. Loans are locked in id order.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+
+from lms.core.allocation import Bucket, Component, Part, Waterfall, allocate
+from lms.core.book import InstallmentState
+from lms.ledger import rules
+from lms.ledger.service import post_entries
+from lms.platform.db import UnitOfWork
+from lms.platform.db.bulk import among, insert_rows, update_rows
+from lms.platform.errors import ConflictError, InvalidError
+from lms.servicing.models import Loan, LoanEvent, LoanInstallment, LoanRestatement
+from lms.servicing.payment_rules import (
+    MONEY_IN,
+    Payable,
+    PaymentRequest,
+    check,
+    first_unpaid_due,
+    owed_on,
+    repeated,
+)
+from lms.servicing.repayments import payment_refusal, record_payment
+from lms.servicing.service import loan_waterfall_of
+
+# The event kinds a loan's history may hold for the fast path to take a payment for it: those
+# the stored installments and figures fully account for (tests/integration/test_bulk_payments
+# compares loans with each of them through both paths). Charges, refunds and reversals leave
+# owed amounts or returned money outside the installments: one by one, as is any kind not here.
+FAST_KINDS = ("disbursement", "payment", "prepayment", "tranche", "rate_change")
+
+_CHUNK = 20_000  # ids per query
+_EVENTS = LoanEvent.metadata.tables["loan_events"]
+_INSTALLMENTS = LoanInstallment.metadata.tables["loan_installments"]
+_LOANS = Loan.metadata.tables["loans"]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    loan_id: int
+    request: PaymentRequest
+    event_id: int | None  # the payment's event (an earlier one for a repeat); None if refused
+    new: bool  # False: refused, or a repeat of a payment already taken
+    error: str | None = None
+
+
+@dataclass
+class _Ordinary:
+    loan_id: int
+    request: PaymentRequest
+    parts: tuple[Part, ...]
+    paid: dict[int, tuple[Decimal, Decimal]]  # installment: (principal, interest) paid after
+    oldest_unpaid: date | None  # None: it repays the loan, which closes on the value date
+
+
+def post_payments(
+    uow: UnitOfWork, payments: Sequence[tuple[int, PaymentRequest]], *, posting_date: date
+) -> list[Outcome]:
+    """Take each (loan id, payment); outcomes in the same order."""
+    ordinary, decided = _sorted_out(uow, payments, posting_date)
+    written = _write(uow, ordinary, posting_date)
+    outcomes = []
+    for loan_id, request in payments:
+        key = (loan_id, request.reference)
+        event = written.get(key)
+        if event is not None:
+            outcomes.append(Outcome(loan_id, request, event, True))
+        elif key in decided:
+            outcomes.append(decided[key])
+        else:
+            outcomes.append(_one_by_one(uow, loan_id, request, posting_date))
+    return outcomes
+
+
+def _one_by_one(
+    uow: UnitOfWork, loan_id: int, request: PaymentRequest, posting_date: date
+) -> Outcome:
+    """Through `record_payment`, refused without writing anything if it would refuse it (no
+    savepoint per payment: PostgreSQL keeps a lock for each until the end, and a statement
+    may hold tens of thousands)."""
+    refusal = payment_refusal(uow, loan_id=loan_id, request=request, posting_date=posting_date)
+    if refusal is not None:
+        return Outcome(loan_id, request, None, False, refusal)
+    event, new = record_payment(uow, loan_id=loan_id, request=request, posting_date=posting_date)
+    return Outcome(loan_id, request, event.id, new)
+
+
+def _sorted_out(
+    uow: UnitOfWork, payments: Sequence[tuple[int, PaymentRequest]], posting_date: date
+) -> tuple[list[_Ordinary], dict[tuple[int, str], Outcome]]:
+    """The ordinary payments (see the module's text) with their parts; and the outcomes of
+    those decided without writing (refused, or a retry), by (loan, reference)."""
+    per_loan = Counter(loan_id for loan_id, _ in payments)
+    per_reference = Counter(request.reference for _, request in payments)
+    wanted = {
+        loan_id: request
+        for loan_id, request in payments
+        if per_loan[loan_id] == 1
+        and per_reference[request.reference] == 1
+        and request.kind == "payment"
+    }
+    loans = _loans(uow, sorted(wanted))
+    decided, fresh = _decided(uow, {k: wanted[k] for k in loans}, loans, posting_date)
+    outside = _with_kinds_outside(uow, fresh, FAST_KINDS)
+    plain = [
+        k
+        for k in fresh
+        if k not in outside
+        and loans[k]["asset_class"] != "NPA"
+        and loans[k]["excess"] == 0
+        and loans[k]["last_event_on"] is not None
+        and wanted[k].value_date > loans[k]["last_event_on"]  # the same day: replayed
+    ]
+    found = []
+    for day in sorted({wanted[k].value_date for k in plain}):
+        on_day = [k for k in plain if wanted[k].value_date == day]
+        rows, last_due = _installments(uow, on_day, day)
+        for k in on_day:
+            settled = _settle(k, wanted[k], loans[k], rows.get(k, []), last_due.get(k))
+            if settled is not None:
+                found.append(settled)
+    return found, decided
+
+
+def _decided(
+    uow: UnitOfWork,
+    wanted: dict[int, PaymentRequest],
+    loans: dict[int, dict[str, Any]],
+    posting_date: date,
+) -> tuple[dict[tuple[int, str], Outcome], list[int]]:
+    """By the payment rules: the outcomes of the payments refused or retried, by (loan,
+    reference); and the loans whose payment passes every check with a reference no loan has
+    used."""
+    found = _earlier(uow, wanted)
+    decided: dict[tuple[int, str], Outcome] = {}
+    fresh = []
+    for k, request in wanted.items():
+        row = loans[k]
+        loan = Payable(k, row["customer_id"], row["status"], row["disbursed_on"], row["step"])
+        try:
+            earlier = repeated(loan, request, found.get(k, ()))
+            if earlier is None:
+                check(loan, request, posting_date)
+        except (ConflictError, InvalidError) as exc:
+            decided[k, request.reference] = Outcome(k, request, None, False, str(exc))
+            continue
+        if earlier is not None:
+            decided[k, request.reference] = Outcome(k, request, earlier.id, False)
+        elif k not in found:  # else paid another loan of the borrower's: one by one
+            fresh.append(k)
+    return decided, fresh
+
+
+def _settle(
+    loan_id: int,
+    request: PaymentRequest,
+    loan: dict[str, Any],
+    rows: list[InstallmentState],
+    last_due: date | None,
+) -> _Ordinary | None:
+    """The payment's parts if it is ordinary for this loan, else None. `rows`: its unpaid
+    installments due by the value date and its next unpaid one after; `last_due`: its last
+    due date by the value date."""
+    day = request.value_date
+    waterfall: Waterfall = loan["waterfall"]
+    if any(bucket is Bucket.IN_ADVANCE for bucket, _ in waterfall.order):
+        return None
+    raised = loan["interest_posted_through"]
+    if last_due is not None and (raised is None or last_due > raised):
+        return None  # dues to raise first: the full path does that
+    owed = owed_on(rows, day, waterfall)
+    if request.amount > sum((o.amount for o in owed), Decimal(0)):
+        return None  # something would be held, or the loan would close
+    parts, left = allocate(request.amount, owed, day, waterfall)
+    if left:
+        return None  # the product's waterfall leaves some unplaced: held, by the full path
+    after = _with_parts(rows, parts)
+    changed = {part.installment for part in parts}
+    paid = {i.number: (i.principal_paid, i.interest_paid) for i in after if i.number in changed}
+    return _Ordinary(loan_id, request, parts, paid, first_unpaid_due(after, day, Decimal(0)))
+
+
+def _with_parts(rows: list[InstallmentState], parts: tuple[Part, ...]) -> list[InstallmentState]:
+    """The installments with the payment's parts paid."""
+    paid = {row.number: [row.principal_paid, row.interest_paid] for row in rows}
+    for part in parts:  # principal or interest: an installment has no other component
+        paid[part.installment][0 if part.component is Component.PRINCIPAL else 1] += part.amount
+    return [
+        InstallmentState(r.number, r.due_date, r.principal, r.interest, *paid[r.number])
+        for r in rows
+    ]
+
+
+def _loans(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The loans' figures the rule reads, rows locked (in id order)."""
+    found: dict[int, dict[str, Any]] = {}
+    waterfalls: dict[int, Waterfall] = {}
+    for start in range(0, len(ids), _CHUNK):
+        chunk = ids[start : start + _CHUNK]
+        for row in uow.session.execute(
+            select(
+                Loan.id,
+                Loan.customer_id,
+                Loan.status,
+                Loan.disbursed_on,
+                Loan.asset_class,
+                Loan.excess,
+                Loan.last_event_on,
+                Loan.interest_posted_through,
+                Loan.product_id,
+                Loan.terms["precision"].label("precision"),
+            )
+            .where(among(uow, Loan.id, chunk))
+            .order_by(Loan.id)
+            .with_for_update()
+        ).mappings():
+            product = row["product_id"]
+            if product not in waterfalls:
+                waterfalls[product] = loan_waterfall_of(uow, product)
+            step = _step(row["precision"])
+            found[row["id"]] = {**row, "step": step, "waterfall": waterfalls[product]}
+    return found
+
+
+def _step(precision: Any) -> Decimal:
+    """The loan's precision step (its amounts are multiples of it), from its terms' value."""
+    if precision is None:
+        return Decimal("0.01")
+    return Decimal(str(precision["step"] if isinstance(precision, dict) else precision))
+
+
+def _with_kinds_outside(uow: UnitOfWork, loans: list[int], kinds: tuple[str, ...]) -> set[int]:
+    """Those of `loans` with an event of a kind not in `kinds`."""
+    found: set[int] = set()
+    for start in range(0, len(loans), _CHUNK):
+        found.update(
+            uow.session.scalars(
+                select(LoanEvent.loan_id)
+                .where(among(uow, LoanEvent.loan_id, loans[start : start + _CHUNK]))
+                .where(LoanEvent.kind.not_in(kinds))
+                .distinct()
+            )
+        )
+    return found
+
+
+def _earlier(
+    uow: UnitOfWork, wanted: dict[int, PaymentRequest]
+) -> dict[int, list[tuple[LoanEvent, int]]]:
+    """By loan: the stored events `repeated` reads for its payment (every payment with its
+    reference, the loan's events with its idempotency key), with their loan's borrower."""
+    by_reference = {request.reference: k for k, request in wanted.items()}
+    keys = {k: r.idempotency_key for k, r in wanted.items() if r.idempotency_key is not None}
+    found: dict[int, dict[int, tuple[LoanEvent, int]]] = {}
+    references, keyed = list(by_reference), list(keys)
+    for start in range(0, max(len(references), len(keyed)), _CHUNK):
+        chunk, loans = references[start : start + _CHUNK], keyed[start : start + _CHUNK]
+        same_reference = and_(among(uow, LoanEvent.reference, chunk), LoanEvent.kind.in_(MONEY_IN))
+        same_key = and_(
+            among(uow, LoanEvent.loan_id, loans),
+            among(uow, LoanEvent.idempotency_key, [keys[k] for k in loans]),
+        )
+        for event, customer in uow.session.execute(
+            select(LoanEvent, Loan.customer_id)
+            .join(Loan, Loan.id == LoanEvent.loan_id)
+            .where(or_(same_reference, same_key) if loans else same_reference)
+        ):
+            if event.kind in MONEY_IN and event.reference in by_reference:
+                found.setdefault(by_reference[event.reference], {})[event.id] = (event, customer)
+            if keys.get(event.loan_id) == event.idempotency_key:
+                found.setdefault(event.loan_id, {})[event.id] = (event, customer)
+    return {k: list(events.values()) for k, events in found.items()}
+
+
+def _installments(
+    uow: UnitOfWork, loans: list[int], day: date
+) -> tuple[dict[int, list[InstallmentState]], dict[int, date]]:
+    """The loans' unpaid installments due by `day` and their next unpaid one after it; and
+    the last due date by `day` of those with any (worked out in the database in one query:
+    only the rows that matter come back)."""
+    rows: dict[int, list[InstallmentState]] = {}
+    last: dict[int, date] = {}
+    item = LoanInstallment
+    unpaid = item.principal + item.interest > item.principal_paid + item.interest_paid
+    for start in range(0, len(loans), _CHUNK):
+        chunk = loans[start : start + _CHUNK]
+        dates = (
+            select(
+                item.loan_id,
+                func.max(case((item.due_date <= day, item.due_date))).label("last"),
+                func.min(case(((item.due_date > day) & unpaid, item.due_date))).label("next"),
+            )
+            .where(among(uow, item.loan_id, chunk))
+            .group_by(item.loan_id)
+            .subquery()
+        )
+        for loan_id, due, *row in uow.session.execute(
+            select(item.loan_id, dates.c.last, item.number, item.due_date, item.principal)
+            .add_columns(item.interest, item.principal_paid, item.interest_paid)
+            .join(dates, dates.c.loan_id == item.loan_id)
+            .where(among(uow, item.loan_id, chunk), unpaid)
+            .where(or_(item.due_date <= day, item.due_date == dates.c.next))
+            .order_by(item.loan_id, item.number)
+        ):
+            rows.setdefault(loan_id, []).append(InstallmentState(*row))
+            if due is not None:
+                last[loan_id] = due
+    return rows, last
+
+
+def _write(
+    uow: UnitOfWork, ordinary: list[_Ordinary], posting_date: date
+) -> dict[tuple[int, str], int]:
+    """Write the ordinary payments; their event ids by (loan, reference)."""
+    if not ordinary:
+        return {}
+    now = datetime.now(UTC)
+    events = insert_rows(
+        uow,
+        _EVENTS,
+        [
+            {
+                "loan_id": o.loan_id,
+                "kind": "payment",
+                "value_date": o.request.value_date,
+                "amount": o.request.amount,
+                "reference": o.request.reference,
+                "channel": o.request.channel,
+                "idempotency_key": o.request.idempotency_key,
+                "created_at": now,
+            }
+            for o in ordinary
+        ],
+        ids=True,
+    )
+    ids = {(o.loan_id, o.request.reference): e for o, e in zip(ordinary, events, strict=True)}
+    paid = [
+        {"loan_id": o.loan_id, "number": n, "principal_paid": p, "interest_paid": i}
+        for o in ordinary
+        for n, (p, i) in o.paid.items()
+    ]
+    update_rows(uow, _INSTALLMENTS, ("loan_id", "number"), paid)
+    figures = [
+        {
+            "id": o.loan_id,
+            "last_event_on": o.request.value_date,
+            "oldest_unpaid_due": o.oldest_unpaid,
+            "status": "active" if o.oldest_unpaid else "closed",
+            "closed_on": None if o.oldest_unpaid else o.request.value_date,
+        }
+        for o in ordinary
+    ]
+    update_rows(uow, _LOANS, ("id",), sorted(figures, key=lambda f: f["id"]))
+    entries = [
+        rules.repayment(
+            str(o.loan_id), o.request.value_date, o.parts, Decimal(0), reference=o.request.reference
+        )
+        for o in ordinary
+    ]
+    post_entries(uow, entries, posting_date=posting_date, event_ids=events)
+    backdated = [
+        {"loan_id": o.loan_id, "from_date": o.request.value_date}
+        for o in ordinary
+        if o.request.value_date < posting_date
+    ]
+    insert_rows(uow, LoanRestatement.metadata.tables["loan_restatements"], backdated)
+    return ids

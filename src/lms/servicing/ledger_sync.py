@@ -1,0 +1,192 @@
+"""Keeping a loan's ledger on its rules after every servicing operation.
+
+After an event is stored and the loan replayed, `settle_ledger` compares the entries the
+posting rules derive from the replayed state (lms.ledger.postings) with the entries posted, by
+source: a missing one is posted, one that differs (a backdated payment or a reversal changed
+how money was applied) is restated — reversed and posted again — and one no longer implied (a
+voided payment or charge) is reversed; every entry written names the event that caused it.
+Then the NPA income rule moves suspense, and the loan's ledger is checked against its replayed
+balances (lms.servicing.balances): a difference is an alarm (an error under test, a recorded
+`LedgerAlarm` in production), never a posting.
+
+Guarantees: idempotent (a second call with nothing new writes nothing); entries are never
+updated or deleted; the reversal of a restated entry keeps its value date.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from lms.core.events import FEES_COLLECTED, Event
+from lms.core.replay import LoanState
+from lms.core.terms import BPITreatment
+from lms.ledger import rules
+from lms.ledger.accounts import Account
+from lms.ledger.check import account_balances
+from lms.ledger.postings import LoanBooking, same_entry, servicing_entries
+from lms.ledger.service import live_entries, post_entry, reverse_entry
+from lms.platform.db import UnitOfWork
+from lms.platform.settings import get_settings
+from lms.servicing.balances import loan_expected, penal_unrecognised
+from lms.servicing.models import LedgerAlarm, Loan, LoanEvent, LoanRestatement
+from lms.servicing.service import loan_schedule, loan_terms
+
+ZERO = Decimal(0)
+
+
+class LedgerMismatchError(AssertionError):
+    """A loan's ledger differs from its replayed state (raised under test)."""
+
+
+def loan_booking(loan: Loan, state: LoanState) -> LoanBooking:
+    """The ledger's facts of `loan` beside its replayed state."""
+    terms, schedule = loan_terms(loan), loan_schedule(loan)
+    assert loan.disbursed_on is not None
+    return LoanBooking(
+        loan_id=str(loan.id),
+        disbursed_on=loan.disbursed_on,
+        principal=terms.principal,
+        fees=schedule.fee_charges,
+        bpi_deducted=schedule.bpi if terms.bpi is BPITreatment.DEDUCT else ZERO,
+        fees_collected=any(c.reference == FEES_COLLECTED for c in state.charges),
+        raised_through=loan.interest_posted_through,
+        npa=loan.asset_class == "NPA",
+        accrued=loan.accrued_interest or ZERO,
+    )
+
+
+def settle_ledger(
+    uow: UnitOfWork,
+    loan: Loan,
+    state: LoanState,
+    events: list[Event],
+    *,
+    cause: int | None,
+    day: date,
+    posting_date: date,
+) -> None:
+    """Bring the loan's ledger to what its rules derive from `state` (replayed to the loan's
+    last event), because of event `cause` dated `day`."""
+    booking = loan_booking(loan, state)
+    posted = live_entries(uow, str(loan.id))
+    derived = servicing_entries(booking, state, events, {k: e for k, (_, e) in posted.items()})
+    event_ids = _event_ids(uow, loan.id)
+    for entry in derived:
+        assert entry.source is not None
+        earlier = posted.pop(entry.source, None)
+        if earlier is not None and same_entry(earlier[1], entry):
+            continue
+        if earlier is not None:
+            _reverse(uow, earlier[0], earlier[1].value_date, cause, posting_date)
+        elif entry.event == "interest_due" and booking.accrued:
+            loan.accrued_interest = ZERO  # the running installment's accrual is now due
+        event_id = event_ids.get(entry.source)
+        post_entry(
+            uow,
+            entry,
+            posting_date=posting_date,
+            event_id=event_id,
+            cause_event_id=cause or event_id,
+        )
+    for entry_id, entry in posted.values():  # no longer implied: a voided payment or charge
+        _reverse(uow, entry_id, entry.value_date, cause, posting_date)
+    _npa_suspense(uow, loan, state, cause, day, posting_date)
+    if day < posting_date:  # past day-ends changed: the close restates them
+        uow.session.add(LoanRestatement(loan_id=loan.id, from_date=day))
+    check_loan_ledger(uow, loan, (state, events), cause=cause, on=posting_date)
+
+
+def _reverse(uow: UnitOfWork, entry_id: int, value_date: date, cause: int | None, on: date) -> None:
+    reverse_entry(uow, entry_id, posting_date=on, value_date=value_date, cause_event_id=cause)
+
+
+def _event_ids(uow: UnitOfWork, loan_id: int) -> dict[str, int]:
+    """The loan event each source posts: payments, charges, refunds, tranches by reference."""
+    found: dict[str, int] = {}
+    for event_id, kind, reference in uow.session.execute(
+        select(LoanEvent.id, LoanEvent.kind, LoanEvent.reference).where(
+            LoanEvent.loan_id == loan_id
+        )
+    ):
+        if kind == "disbursement":
+            found["disbursement"] = event_id
+        elif kind == "payment":
+            found[f"repayment:{reference}"] = event_id
+        elif kind == "refund":
+            found[f"refund:{reference}"] = event_id
+            found[f"recovery:{reference}"] = event_id
+        elif kind in ("charge", "penal", "prepayment", "tranche"):
+            found[f"{kind}:{reference}"] = event_id
+    return found
+
+
+def _npa_suspense(
+    uow: UnitOfWork,
+    loan: Loan,
+    state: LoanState,
+    cause: int | None,
+    day: date,
+    posting_date: date,
+) -> None:
+    """RBI income recognition: an NPA's suspense holds the income of its unpaid interest and
+    penal charges (a standard loan's holds nothing); an event that changed them moves the
+    difference between suspense and income."""
+    held = account_balances(uow.session, str(loan.id))
+    interest_now = -held.get(Account.INTEREST_SUSPENSE.value, ZERO)
+    penal_now = -held.get(Account.PENAL_SUSPENSE.value, ZERO)
+    interest_target = penal_target = ZERO
+    if loan.asset_class == "NPA":
+        through = loan.interest_posted_through
+        interest_target = sum(
+            (
+                i.interest - i.interest_paid
+                for i in state.installments
+                if through is not None and i.due_date <= through
+            ),
+            ZERO,
+        )
+        penal_target = penal_unrecognised(state.charges, state.penal_due)
+    interest, penal = interest_target - interest_now, penal_target - penal_now
+    if interest or penal:
+        entry = rules.npa_suspense(str(loan.id), day, interest, penal)
+        post_entry(uow, entry, posting_date=posting_date, cause_event_id=cause)
+
+
+def check_loan_ledger(
+    uow: UnitOfWork,
+    loan: Loan,
+    known: tuple[LoanState, list[Event]] | None = None,
+    *,
+    cause: int | None,
+    on: date,
+) -> dict[str, tuple[Decimal, Decimal]]:
+    """The loan's accounts whose balance differs from its replayed state ({} when sound). A
+    difference raises `LedgerMismatchError` when $LMS_LEDGER_MISMATCH is "raise" (the tests), and
+    is otherwise recorded as a `LedgerAlarm` for the finance team."""
+    uow.session.flush()
+    expected = {a.value: v for a, v in loan_expected(uow, loan, known).items()}
+    actual = {a: v for a, v in account_balances(uow.session, str(loan.id)).items() if v}
+    gaps = {
+        account: (expected.get(account, ZERO), actual.get(account, ZERO))
+        for account in sorted(set(expected) | set(actual))
+        if expected.get(account, ZERO) != actual.get(account, ZERO)
+    }
+    if gaps:
+        detail = "; ".join(
+            f"{a} holds {have}, the loan's state says {want}" for a, (want, have) in gaps.items()
+        )
+        if get_settings().ledger_mismatch == "raise":
+            raise LedgerMismatchError(f"loan {loan.id}: {detail}")
+        uow.session.add(
+            LedgerAlarm(
+                loan_id=loan.id,
+                found_on=on,
+                cause_event_id=cause,
+                detail=detail,
+                created_at=datetime.now(UTC),
+            )
+        )
+    return gaps

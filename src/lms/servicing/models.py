@@ -1,0 +1,245 @@
+"""Tables of loan servicing: branches, customers, products (versioned), loans, their events
+and their installments (the stored state, kept equal to the replay of the events).
+
+Guarantees: amounts are `Money` and rates `DecimalText` (exact on every backend); a loan keeps
+the product version it was booked under; an event's idempotency key and a payment's reference
+are unique within the loan; identity numbers are stored masked (only what outputs may show).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.platform.db import Base, DecimalText, Money
+
+
+class Branch(Base):
+    __tablename__ = "branches"
+
+    code: Mapped[str] = mapped_column(String(16), primary_key=True)
+    name: Mapped[str] = mapped_column(String(120))
+
+
+class Customer(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    branch_code: Mapped[str] = mapped_column(ForeignKey("branches.code"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    date_of_birth: Mapped[date | None] = mapped_column(Date)
+    phone: Mapped[str | None] = mapped_column(String(20))
+    email: Mapped[str | None] = mapped_column(String(254))
+    pan_masked: Mapped[str | None] = mapped_column(String(10))  # e.g. XXXXX1234X
+    aadhaar_last4: Mapped[str | None] = mapped_column(String(4))  # never the full number
+    kind: Mapped[str | None] = mapped_column(String(16))  # individual (None) or entity
+    addresses: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)  # [{kind, text, pin}]
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Product(Base):
+    __tablename__ = "products"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    code: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer)
+    name: Mapped[str] = mapped_column(String(120))
+    settings: Mapped[dict[str, Any]] = mapped_column(JSON)  # schedule spec keys of the product
+    min_amount: Mapped[Decimal] = mapped_column(Money)
+    max_amount: Mapped[Decimal] = mapped_column(Money)
+    min_rate: Mapped[Decimal] = mapped_column(DecimalText)
+    max_rate: Mapped[Decimal] = mapped_column(DecimalText)
+    min_tenure: Mapped[int] = mapped_column(Integer)
+    max_tenure: Mapped[int] = mapped_column(Integer)
+    # the allocation waterfall: [[bucket, component], ...] and the rule for future installments;
+    # None: lms.core.allocation.STANDARD
+    waterfall: Mapped[list[list[str]] | None] = mapped_column(JSON)
+    future_rule: Mapped[str | None] = mapped_column(String(8))
+    # levied when a payment is returned (NACH/cheque bounce); disclosed in the KFS
+    bounce_charge: Mapped[Decimal | None] = mapped_column(Money)
+    bounce_charge_tax: Mapped[Decimal | None] = mapped_column(DecimalText)  # percent (GST)
+    secured: Mapped[bool | None] = mapped_column(Boolean)  # by collateral: lower provisions
+    # upfront fees deducted from the amount paid out (None) or collected from the borrower
+    fee_collection: Mapped[str | None] = mapped_column(String(8))
+    # fixed (None) or floating: the loan's rate is the benchmark's rate plus its own spread
+    rate_type: Mapped[str | None] = mapped_column(String(8))
+    benchmark: Mapped[str | None] = mapped_column(String(32))
+    # on a benchmark move (and the default choice on a prepayment): reduce_emi or reduce_tenure
+    reschedule: Mapped[str | None] = mapped_column(String(16))
+    # percent of the principal foreclosed (plus GST percent); never on a floating-rate loan to
+    # an individual (RBI)
+    foreclosure_charge: Mapped[Decimal | None] = mapped_column(DecimalText)
+    foreclosure_charge_tax: Mapped[Decimal | None] = mapped_column(DecimalText)
+    # penal charge: percent a year on the overdue amount (principal and interest), plus GST;
+    # levied by the daily close, never compounded, never on charges
+    penal_rate: Mapped[Decimal | None] = mapped_column(DecimalText)
+    penal_tax: Mapped[Decimal | None] = mapped_column(DecimalText)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Loan(Base):
+    __tablename__ = "loans"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    external_id: Mapped[str] = mapped_column(String(64), unique=True)  # the LOS application id
+    branch_code: Mapped[str] = mapped_column(ForeignKey("branches.code"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("products.id"), index=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    principal: Mapped[Decimal] = mapped_column(Money)
+    annual_rate: Mapped[Decimal] = mapped_column(DecimalText)
+    terms: Mapped[dict[str, Any]] = mapped_column(JSON)  # the full schedule spec of the loan
+    status: Mapped[str] = mapped_column(String(16), index=True)  # approved, active, closed
+    emi: Mapped[Decimal] = mapped_column(Money)
+    apr: Mapped[Decimal | None] = mapped_column(DecimalText)  # None: imported in bulk
+    net_disbursed: Mapped[Decimal] = mapped_column(Money)
+    excess: Mapped[Decimal] = mapped_column(Money)
+    disbursed_on: Mapped[date | None] = mapped_column(Date)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    interest_posted_through: Mapped[date | None] = mapped_column(Date)  # ledger: dues raised
+    last_event_on: Mapped[date | None] = mapped_column(Date)
+    # paid out in tranches: the first one (the schedule starts from it; `principal` is the
+    # sanctioned amount); None: paid out in full
+    first_tranche: Mapped[Decimal | None] = mapped_column(Money)
+    # where the money goes: {"ifsc", "account_number", "holder"} (outputs show the last 4 digits)
+    disbursement_account: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    documents: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)  # [{kind, reference}]
+    spread: Mapped[Decimal | None] = mapped_column(DecimalText)  # floating: rate = benchmark + this
+    # the due date of the oldest installment not fully paid (None: all paid); until the next
+    # event, DPD on any day D is D - this + 1 when this is on or before D
+    oldest_unpaid_due: Mapped[date | None] = mapped_column(Date, index=True)
+    # stamped by the daily close: days past due, asset class (STD, SMA-0/1/2, NPA), the day it
+    # became NPA (borrower-level), and its category (standard, substandard, doubtful-1/2/3)
+    dpd: Mapped[int | None] = mapped_column(Integer)
+    # interest accrued and not yet due: the figure of the last close (a memorandum) and the
+    # day-end through which it is booked in the ledger (None: nothing booked, e.g. an NPA)
+    accrued_interest: Mapped[Decimal | None] = mapped_column(Money)
+    accrued_through: Mapped[date | None] = mapped_column(Date)
+    # where installment 1's interest starts when it is not the disbursement (a deducted BPI)
+    interest_from: Mapped[date | None] = mapped_column(Date)
+    asset_class: Mapped[str | None] = mapped_column(String(8))
+    npa_since: Mapped[date | None] = mapped_column(Date)
+    asset_category: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+# what a loan is stamped with when it is paid out, until the daily close says otherwise:
+# nothing overdue, standard; so the first close writes only the loans that differ
+FIRST_STAMP = {"dpd": 0, "asset_class": "STD", "asset_category": "standard"}
+
+
+class LoanEvent(Base):
+    __tablename__ = "loan_events"
+    __table_args__ = (
+        UniqueConstraint("loan_id", "idempotency_key"),
+        UniqueConstraint("loan_id", "kind", "reference"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    # disbursement, tranche, payment, prepayment, reversal, refund, charge, rate_change,
+    # foreclosure
+    kind: Mapped[str] = mapped_column(String(16))
+    value_date: Mapped[date] = mapped_column(Date)
+    amount: Mapped[Decimal | None] = mapped_column(Money)
+    tax: Mapped[Decimal | None] = mapped_column(Money)  # a charge's tax (GST)
+    # UTR, NACH debit id, receipt; one may be split over one borrower's loans, never two's
+    reference: Mapped[str | None] = mapped_column(String(64), index=True)
+    channel: Mapped[str | None] = mapped_column(String(16))  # upi, nach, neft, cash ...
+    idempotency_key: Mapped[str | None] = mapped_column(String(128))
+    rate: Mapped[Decimal | None] = mapped_column(DecimalText)  # a rate change's new rate
+    reschedule: Mapped[str | None] = mapped_column(String(16))  # reduce_emi / reduce_tenure
+    # a reversal's reason: "returned:<code>" (NPCI or cheque return code; the product's bounce
+    # charge applies) or "posting_error" (no charge; the money goes to suspense or its loan)
+    reason: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LedgerAlarm(Base):
+    """A loan whose ledger differed from its replayed state after an operation: recorded for
+    the finance team (and an error under test), never adjusted away."""
+
+    __tablename__ = "ledger_alarms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    found_on: Mapped[date] = mapped_column(Date)
+    cause_event_id: Mapped[int | None] = mapped_column(Integer)
+    detail: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoanParty(Base):
+    """A customer's part in a loan beside the borrower: co-borrower or guarantor."""
+
+    __tablename__ = "loan_parties"
+
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(16))  # co_borrower, guarantor
+
+
+class Consent(Base):
+    """A customer's recorded consent (credit bureau pull, e-mandate, data sharing ...)."""
+
+    __tablename__ = "consents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    purpose: Mapped[str] = mapped_column(String(64))
+    given_on: Mapped[date] = mapped_column(Date)
+    channel: Mapped[str] = mapped_column(String(32))  # branch, app, otp, e-sign
+    text_version: Mapped[str] = mapped_column(String(32))  # which wording the customer agreed to
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class BenchmarkRate(Base):
+    """A published benchmark (repo rate, T-bill, the lender's EBLR/MCLR) from a date on."""
+
+    __tablename__ = "benchmark_rates"
+
+    benchmark: Mapped[str] = mapped_column(String(32), primary_key=True)
+    effective_from: Mapped[date] = mapped_column(Date, primary_key=True)
+    rate: Mapped[Decimal] = mapped_column(DecimalText)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LoanRestatement(Base):
+    """A loan whose past day-ends changed (an event dated before the day it was booked): the
+    daily close restates its snapshots and classification from `from_date`."""
+
+    __tablename__ = "loan_restatements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    from_date: Mapped[date] = mapped_column(Date)
+    restated_on: Mapped[date | None] = mapped_column(Date)  # the close that did it
+
+
+class LoanInstallment(Base):
+    __tablename__ = "loan_installments"
+    # the close finds each loan's dues by it, a partition (a range of loans) at a time
+    __table_args__ = (Index("ix_loan_installments_loan_id_due_date", "loan_id", "due_date"),)
+
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), primary_key=True)
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    due_date: Mapped[date] = mapped_column(Date)
+    principal: Mapped[Decimal] = mapped_column(Money)
+    interest: Mapped[Decimal] = mapped_column(Money)
+    principal_paid: Mapped[Decimal] = mapped_column(Money)
+    interest_paid: Mapped[Decimal] = mapped_column(Money)

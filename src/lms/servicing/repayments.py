@@ -1,0 +1,339 @@
+"""Taking a repayment: store the payment, replay the loan, post the ledger, update the state.
+
+Guarantees: in one transaction the payment event, the journal entries it causes and the loan's
+stored installments change together; the same idempotency key never posts twice; two payments
+on one loan are serialised by the loan's row lock.
+
+A payment dated before the loan's last event, and a reversal, are replayed from the start;
+the ledger follows by its posting rules (lms.servicing.ledger_sync): entries the replay changed are
+restated (reversed and posted again), each naming the event that caused it.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from sqlalchemy import bindparam, delete, insert, select, update
+
+from lms.core.events import Event, ReversalReason
+from lms.core.replay import LoanState
+from lms.ledger import rules
+from lms.ledger.service import post_entry
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError, InvalidError, NotFoundError
+from lms.servicing import payment_rules
+from lms.servicing.figures import current_emi
+from lms.servicing.ledger_sync import settle_ledger
+from lms.servicing.models import Loan, LoanEvent, LoanInstallment, Product
+from lms.servicing.payment_rules import MONEY_IN, Payable, first_unpaid_due
+from lms.servicing.payment_rules import PaymentRequest as PaymentRequest
+from lms.servicing.service import loan_history, loan_terms, locked_loan, reference_taken, replayed
+
+_MONEY_IN = MONEY_IN  # event kinds that bring money in (and can be returned)
+
+
+def record_payment(
+    uow: UnitOfWork, *, loan_id: int, request: PaymentRequest, posting_date: date
+) -> tuple[LoanEvent, bool]:
+    """Apply a repayment to loan `loan_id`; returns (the payment event, whether it is new)."""
+    loan = locked_loan(uow, loan_id)
+    repeated = _repeated(uow, loan, request)
+    if repeated is not None:
+        return repeated, False
+    _check(uow, loan, request, posting_date)
+    event = LoanEvent(
+        loan_id=loan.id,
+        kind=request.kind,
+        value_date=request.value_date,
+        amount=request.amount,
+        reference=request.reference,
+        channel=request.channel,
+        idempotency_key=request.idempotency_key,
+        reschedule=request.reschedule,
+        created_at=datetime.now(UTC),
+    )
+    uow.session.add(event)
+    uow.session.flush()
+    history = loan_history(uow, loan)
+    assert loan.last_event_on is not None
+    day, last = request.value_date, loan.last_event_on
+    state = replayed(uow, loan, max(day, last), history)
+    on_its_day = state if day >= last else replayed(uow, loan, day, history)
+    applied = next(a for a in on_its_day.applied if a.payment.reference == request.reference)
+    if request.reschedule is not None and applied.held:
+        raise ConflictError(
+            f"prepayment {request.reference!r} would repay all the principal not yet due:"
+            " foreclose the loan instead"
+        )
+    _settle(uow, loan, state, history[1], event.id, day, posting_date)
+    return event, True
+
+
+def reverse_payment(
+    uow: UnitOfWork,
+    *,
+    loan_id: int,
+    event_id: int,
+    known_on: date,
+    posting_date: date,
+    reason: ReversalReason = ReversalReason.RETURNED,
+    return_code: str | None = None,
+) -> LoanEvent:
+    """Void payment `event_id` as known on `known_on`: returned by the bank (`return_code`, the
+    NPCI or cheque return code; the product's bounce charge is levied) or posted in error (no
+    charge; the money goes to receipts suspense, to be matched to the right loan)."""
+    loan = locked_loan(uow, loan_id)
+    payment = uow.session.get(LoanEvent, event_id)
+    if payment is None or payment.loan_id != loan.id or payment.kind not in _MONEY_IN:
+        raise NotFoundError("payment", event_id)
+    if known_on < payment.value_date:
+        raise InvalidError(
+            [("known_on", f"is before the payment's value date {payment.value_date}")]
+        )
+    if reference_taken(uow, loan.id, "reversal", payment.reference):
+        raise ConflictError(f"payment {event_id} is already reversed")
+    returned = reason is ReversalReason.RETURNED
+    reversal = LoanEvent(
+        loan_id=loan.id,
+        kind="reversal",
+        value_date=known_on,
+        reference=payment.reference,
+        reason=f"returned:{return_code or ''}".rstrip(":") if returned else reason.value,
+        created_at=datetime.now(UTC),
+    )
+    uow.session.add(reversal)
+    if returned:
+        _levy_bounce_charge(uow, loan, payment, known_on)
+    uow.session.flush()
+    resettle(uow, loan, day=known_on, posting_date=posting_date, cause=reversal.id)
+    if not returned:  # the money stays with the lender, unmatched, until a person places it
+        assert payment.amount is not None
+        held = rules.receipt_to_suspense(payment.value_date, payment.amount)
+        post_entry(uow, held, posting_date=posting_date, cause_event_id=reversal.id)
+    return reversal
+
+
+def resettle(
+    uow: UnitOfWork, loan: Loan, *, day: date, posting_date: date, cause: int | None = None
+) -> LoanState:
+    """After an event on `day` was stored (`cause`, if one): replay the loan to its last event
+    (or `day`, if later), raise the dues up to then, store the state and bring the ledger to
+    what its rules derive from it."""
+    assert loan.last_event_on is not None
+    as_of = max(loan.last_event_on, day)
+    history = loan_history(uow, loan)
+    state = replayed(uow, loan, as_of, history)
+    _settle(uow, loan, state, history[1], cause, day, posting_date)
+    return state
+
+
+def _settle(
+    uow: UnitOfWork,
+    loan: Loan,
+    state: LoanState,
+    events: list[Event],
+    cause: int | None,
+    day: date,
+    posting_date: date,
+) -> None:
+    """Raise the dues up to the state's day, store the state, settle the ledger."""
+    _raise_dues(loan, state)
+    _store(uow, loan, state)
+    settle_ledger(uow, loan, state, events, cause=cause, day=day, posting_date=posting_date)
+    uow.session.flush()
+
+
+def _raise_dues(loan: Loan, state: LoanState) -> None:
+    """Installments falling due by the state's day have their interest raised (the ledger's
+    interest_due entries follow from `interest_posted_through`, as in the daily close)."""
+    due = [i.due_date for i in state.installments if i.due_date <= state.as_of]
+    if due and (loan.interest_posted_through is None or max(due) > loan.interest_posted_through):
+        loan.interest_posted_through = max(due)
+
+
+def refund_excess(
+    uow: UnitOfWork,
+    *,
+    loan_id: int,
+    amount: Decimal,
+    value_date: date,
+    reference: str,
+    posting_date: date,
+) -> LoanEvent:
+    """Pay unapplied funds back to the borrower (an overpayment, or money left at closure)."""
+    loan = locked_loan(uow, loan_id)
+    if loan.last_event_on is None:
+        raise ConflictError(f"loan {loan_id} is not disbursed; it holds no funds")
+    if value_date < loan.last_event_on:
+        raise ConflictError(
+            f"refund date {value_date} is before the loan's last event on {loan.last_event_on}"
+        )
+    precision = loan_terms(loan).precision
+    if precision.apply(amount) != amount:
+        raise InvalidError(
+            [("amount", f"must be a multiple of the loan's precision {precision.step}")]
+        )
+    if reference_taken(uow, loan.id, "refund", reference):
+        raise ConflictError(f"reference {reference!r} is already a refund of loan {loan.id}")
+    before = replayed(uow, loan, value_date)
+    if not 0 < amount <= before.excess:
+        raise InvalidError(
+            [("amount", f"must be more than 0 and at most the unapplied funds {before.excess}")]
+        )
+    event = LoanEvent(
+        loan_id=loan.id,
+        kind="refund",
+        value_date=value_date,
+        amount=amount,
+        reference=reference,
+        created_at=datetime.now(UTC),
+    )
+    uow.session.add(event)
+    uow.session.flush()
+    resettle(uow, loan, day=value_date, posting_date=posting_date, cause=event.id)
+    return event
+
+
+def _levy_bounce_charge(uow: UnitOfWork, loan: Loan, payment: LoanEvent, known_on: date) -> None:
+    """The product's bounce charge (with its tax) on a returned payment, owed from `known_on`."""
+    product = uow.session.get(Product, loan.product_id)
+    if product is None or not product.bounce_charge:
+        return
+    precision = loan_terms(loan).precision
+    amount = precision.apply(product.bounce_charge)
+    tax = precision.apply(amount * (product.bounce_charge_tax or Decimal(0)) / 100)
+    uow.session.add(
+        LoanEvent(
+            loan_id=loan.id,
+            kind="charge",
+            value_date=known_on,
+            amount=amount,
+            tax=tax,
+            reference=f"bounce:{payment.reference}",
+            created_at=datetime.now(UTC),
+        )
+    )
+
+
+def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent | None:
+    """The earlier payment with this idempotency key (a retry), or None; a conflict raises
+    (lms.servicing.payment_rules.repeated). One query for all the events it reads."""
+    same_reference = LoanEvent.kind.in_(MONEY_IN) & (LoanEvent.reference == request.reference)
+    condition = same_reference
+    if request.idempotency_key is not None:
+        same_key = LoanEvent.idempotency_key == request.idempotency_key
+        condition = condition | ((LoanEvent.loan_id == loan.id) & same_key)
+    found = uow.session.execute(
+        select(LoanEvent, Loan.customer_id)
+        .join(Loan, Loan.id == LoanEvent.loan_id)
+        .where(condition)
+    ).all()
+    return payment_rules.repeated(payable(loan), request, [(e, c) for e, c in found])
+
+
+def payment_refusal(
+    uow: UnitOfWork, *, loan_id: int, request: PaymentRequest, posting_date: date
+) -> str | None:
+    """Why `record_payment` would refuse this payment before writing anything (a missing or
+    closed loan, a conflicting reference, bad input), or None; the loan is locked."""
+    try:
+        loan = locked_loan(uow, loan_id)
+        if _repeated(uow, loan, request) is None:
+            _check(uow, loan, request, posting_date)
+    except (ConflictError, InvalidError, NotFoundError) as exc:
+        return str(exc)
+    return None
+
+
+def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest, posting_date: date) -> None:
+    payment_rules.check(payable(loan), request, posting_date)
+
+
+def payable(loan: Loan) -> Payable:
+    """What the payment rules read of a loan."""
+    step = loan_terms(loan).precision.step
+    return Payable(loan.id, loan.customer_id, loan.status, loan.disbursed_on, step)
+
+
+def oldest_unpaid_due(state: LoanState) -> date | None:
+    """The due date of the oldest installment that will still be unpaid at its day-end if no
+    more money comes (lms.servicing.payment_rules.first_unpaid_due)."""
+    return first_unpaid_due(state.installments, state.as_of, state.excess)
+
+
+_INSTALLMENTS = LoanInstallment.metadata.tables["loan_installments"]
+_UPDATE_INSTALLMENT = (
+    update(_INSTALLMENTS)
+    .where(
+        _INSTALLMENTS.c.loan_id == bindparam("key_loan"),
+        _INSTALLMENTS.c.number == bindparam("key_number"),
+    )
+    .values(
+        {
+            name: bindparam(name)
+            for name in ("due_date", "principal", "interest", "principal_paid", "interest_paid")
+        }
+    )
+)
+
+
+def _keyed(values: dict[str, object]) -> dict[str, object]:
+    """Parameters of _UPDATE_INSTALLMENT (the key under names the SET clause does not use)."""
+    rest = {k: v for k, v in values.items() if k not in ("loan_id", "number")}
+    return {"key_loan": values["loan_id"], "key_number": values["number"], **rest}
+
+
+def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
+    """Make the stored installments and the loan's figures equal the replayed state (a
+    foreclosure replaces the installments not yet due by one; the stored rows follow). Only
+    what changed is written."""
+    columns = (
+        LoanInstallment.due_date,
+        LoanInstallment.principal,
+        LoanInstallment.interest,
+        LoanInstallment.principal_paid,
+        LoanInstallment.interest_paid,
+    )
+    stored = {
+        number: tuple(values)
+        for number, *values in uow.session.execute(
+            select(LoanInstallment.number, *columns).where(LoanInstallment.loan_id == loan.id)
+        )
+    }
+    names = [column.key for column in columns]
+    added: list[dict[str, object]] = []
+    changed: list[dict[str, object]] = []
+    for item in state.installments:
+        wanted = (
+            item.due_date,
+            item.principal,
+            item.interest,
+            item.principal_paid,
+            item.interest_paid,
+        )
+        have = stored.pop(item.number, None)
+        if have != wanted:
+            values = {
+                "loan_id": loan.id,
+                "number": item.number,
+                **dict(zip(names, wanted, strict=True)),
+            }
+            (added if have is None else changed).append(values)
+    if added:
+        uow.session.execute(insert(_INSTALLMENTS), added)
+    if changed:
+        uow.session.execute(_UPDATE_INSTALLMENT, [_keyed(values) for values in changed])
+    if stored:  # derived rows of a schedule that a revision or a foreclosure replaced
+        uow.session.execute(
+            delete(LoanInstallment).where(
+                LoanInstallment.loan_id == loan.id, LoanInstallment.number.in_(list(stored))
+            )
+        )
+    loan.excess = state.excess
+    loan.emi = current_emi(state, loan_terms(loan), loan.emi)
+    loan.last_event_on = state.as_of
+    loan.oldest_unpaid_due = oldest_unpaid_due(state)
+    loan.status, loan.closed_on = (
+        ("closed", state.closed_on) if state.closed_on else ("active", None)
+    )
