@@ -294,3 +294,33 @@ def test_a_foreclosure_charge_is_its_own_entry(db_url: str, engine: Engine) -> N
     repayment = found["repayment:FC1"]
     assert repayment[6][0] == ("collection_bank", f"{quote.payable:.2f}", "0.00")
     sound(sessions)
+
+
+def test_a_penal_charge_and_its_reversal_after_a_backdated_payment(
+    db_url: str, engine: Engine
+) -> None:
+    """Installment 1 (8,884.88, due 26 Oct) unpaid at the October close: the penal charge is
+    24 % a year on the overdue amount of each day-end from 26 to 31 Oct: 6 x 8,884.88 x 0.24 /
+    365 = 35.05, with 18 % GST 6.31. A payment dated 26 Oct booked on 1 Nov makes October
+    overdue-free: the next close voids the charge (a charge reversal) and reverses its entry,
+    naming that charge reversal as the cause."""
+    rules = ProductRules(penal_charge=(D(24), D(18)))
+    sessions = book_of_loans(db_url, engine, [{"name": "A"}], business_date=OCT26, rules=rules)
+    start = _last_id(sessions)
+    close_until(sessions, date(2026, 10, 31), size=10)
+    penal = [e for e in _entries_after(sessions, start) if e[0] == "penal_charge"]
+    assert penal == [
+        ("penal_charge", "penal:penal:2026-10", "penal", "penal", False, "close",
+         [("penal_income", "0.00", "35.05"), ("penal_receivable", "41.36", "0.00"),
+          ("tax_payable", "0.00", "6.31")]),
+    ]  # fmt: skip
+    _pay(sessions, "8884.88", OCT26, "UTR1", on=date(2026, 11, 1))
+    start = _last_id(sessions)
+    close_until(sessions, date(2026, 11, 1), size=10)
+    reversed_ = [e for e in _entries_after(sessions, start) if e[1] == "penal:penal:2026-10"]
+    assert reversed_ == [
+        ("reversal", "penal:penal:2026-10", "penal", "charge_reversal", True, "close",
+         [("penal_income", "35.05", "0.00"), ("penal_receivable", "0.00", "41.36"),
+          ("tax_payable", "6.31", "0.00")]),
+    ]  # fmt: skip
+    sound(sessions)

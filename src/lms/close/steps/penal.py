@@ -94,14 +94,14 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     return len(charges)
 
 
-def restate_month(uow: UnitOfWork, loan: Loan, month_end: date, today: date) -> bool:
+def restate_month(uow: UnitOfWork, loan: Loan, month_end: date, today: date) -> int | None:
     """The penal charge of `month_end`'s month worked out again from the loan's (restated)
     snapshots; if it differs from the one levied, that one is reversed (a charge reversal known
-    today) and the right one levied on the month end. True if it changed (the caller replays
-    the loan)."""
+    today) and the right one levied on the month end. Returns the first event it added (the
+    caller replays the loan because of it), or None if nothing changed."""
     product = uow.session.get(Product, loan.product_id)
     if product is None or product.penal_rate is None:
-        return False
+        return None
     overdue = uow.session.scalar(
         select(func.sum(LoanSnapshot.principal_due + LoanSnapshot.interest_due)).where(
             LoanSnapshot.loan_id == loan.id,
@@ -124,27 +124,28 @@ def restate_month(uow: UnitOfWork, loan: Loan, month_end: date, today: date) -> 
         (ref, levied or 0) for kind, ref, levied in events if kind == "penal" and ref not in void
     ]
     if amount == sum((levied for _, levied in live), Decimal(0)):
-        return False
+        return None
     now = datetime.now(UTC)
-    for ref, _ in live:
-        uow.session.add(
-            LoanEvent(
-                loan_id=loan.id, kind="charge_reversal", value_date=today, reference=ref,
-                created_at=now,
-            )
-        )  # fmt: skip
+    added = [
+        LoanEvent(
+            loan_id=loan.id, kind="charge_reversal", value_date=today, reference=ref,
+            created_at=now,
+        )
+        for ref, _ in live
+    ]  # fmt: skip
     if amount > 0:
-        uow.session.add(
+        added.append(
             LoanEvent(
                 loan_id=loan.id, kind="penal", value_date=month_end, amount=amount, tax=tax,
                 reference=f"{month}:{sum(k == 'penal' for k, _, _ in events) + 1}",
                 created_at=now,
             )
         )  # fmt: skip
+    uow.session.add_all(added)
     assert loan.last_event_on is not None
     loan.last_event_on = max(loan.last_event_on, month_end)
     uow.session.flush()
-    return True
+    return added[0].id
 
 
 def _levy(uow: UnitOfWork, day: date, charges: list[Levy]) -> None:

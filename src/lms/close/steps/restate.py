@@ -77,7 +77,7 @@ def _restate(uow: UnitOfWork, customer: int, changed: dict[int, date], day: date
         )
     }
     since = {k: s.npa_since for (k, d), s in snapshots.items() if d == start - timedelta(days=1)}
-    current, recharged = start, set()
+    current, recharged = start, dict[int, int]()
     while current < day:
         rows = [(k, d) for (k, d) in snapshots if d == current]
         if rows:
@@ -85,8 +85,8 @@ def _restate(uow: UnitOfWork, customer: int, changed: dict[int, date], day: date
             if month_end(current):
                 recharged |= _restate_month_end(uow, loans, changed, snapshots, current, day)
         current += timedelta(days=1)
-    for loan_id in sorted(recharged):  # the right penal charges: replay, store, post today
-        resettle(uow, locked_loan(uow, loan_id), day=day, posting_date=day)
+    for loan_id, cause in sorted(recharged.items()):  # the right penal charges, posted today
+        resettle(uow, locked_loan(uow, loan_id), day=day, posting_date=day, cause=cause)
     for loan_id, loan in loans.items():  # today's close continues from the restated yesterday
         if (loan_id, day - timedelta(days=1)) in snapshots:
             loan.npa_since = since.get(loan_id)
@@ -100,17 +100,19 @@ def _restate_month_end(
     snapshots: dict[tuple[int, date], LoanSnapshot],
     current: date,
     day: date,
-) -> set[int]:
-    """The changed loans' penal charges and provisions of the month end `current`."""
+) -> dict[int, int]:
+    """The changed loans' penal charges and provisions of the month end `current`; the loans
+    whose penal charge changed, with the first event that changed it."""
     uow.session.flush()  # the month's penal is summed from the stored snapshots
     rates = lender_rates()
-    recharged = set()
+    recharged: dict[int, int] = {}
     for loan_id, since in changed.items():
         snapshot = snapshots.get((loan_id, current))
         if since > current or snapshot is None:
             continue
-        if restate_month(uow, loans[loan_id], current, day):
-            recharged.add(loan_id)
+        cause = restate_month(uow, loans[loan_id], current, day)
+        if cause is not None:
+            recharged.setdefault(loan_id, cause)
         snapshot.provision = loan_provision(uow, rates, loans[loan_id], snapshot)
     return recharged
 
