@@ -57,7 +57,7 @@ def build_demo(
     """Create the demo book in an empty, migrated database; `progress` hears the number of
     loans built after each one."""
     rnd = random.Random(seed)
-    with UnitOfWork(sessions) as uow:
+    with UnitOfWork(sessions, origin="demo") as uow:
         for code, name in BRANCHES.items():
             create_branch(uow, code=code, name=name)
         for code, (name, settings, amount, rate, tenure) in PRODUCTS.items():
@@ -97,7 +97,7 @@ def _one_loan(
     _, _, amount, rate, tenure = PRODUCTS[code]
     branch = rnd.choice(list(BRANCHES))
     disbursed = as_of - timedelta(days=rnd.randrange(30, 730))
-    with UnitOfWork(sessions) as uow:
+    with UnitOfWork(sessions, origin="demo") as uow:
         customer = create_customer(
             uow,
             branch_code=branch,

@@ -7,7 +7,7 @@ Guarantees:
   by an exception) rolls back whatever was not committed, then closes the session.
 - A unit of work is not re-entrant and its session is unavailable outside its block; both
   mistakes raise `RuntimeError` instead of silently opening a second transaction.
-- A unit of work carries its origin (api, file, close, migration), which the ledger records
+- A unit of work carries its origin (api, file, close, migration, demo), which the ledger records
   on every entry it writes.
 - Sessions come from `make_session_factory` with ``expire_on_commit=False``, so objects loaded
   in a unit of work stay readable after it commits and closes (they are not refreshed).
@@ -33,7 +33,7 @@ class UnitOfWork:
     def __init__(self, session_factory: sessionmaker[Session], *, origin: str = "api") -> None:
         self._session_factory = session_factory
         self._session: Session | None = None
-        # where the work comes from (api, file, close, migration): every journal entry
+        # where the work comes from (api, file, close, migration, demo): every journal entry
         # written in this unit of work records it
         self.origin = origin
 
