@@ -82,3 +82,19 @@ def test_money_columns_do_not_show_up_as_type_changes(probe_engine: Engine) -> N
         context = MigrationContext.configure(connection, opts={"compare_type": True})
         differences = compare_metadata(context, ProbeBase.metadata)
     assert differences == []
+
+
+def test_a_ledger_written_before_entry_sources_is_not_upgraded_in_place(
+    db_url: str, engine: Engine
+) -> None:
+    """Its loans' entries have no sources, so the next operation would post them again: the
+    upgrade refuses, saying what to do, and the book stays as it was."""
+    upgrade(db_url, "0012")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO journal_entries (loan_id, event, value_date, posting_date, created_at)"
+            " VALUES ('1', 'disbursement', '2026-01-15', '2026-01-15', '2026-01-15 10:00:00')"
+        )
+    with pytest.raises(RuntimeError, match="before journal entries named their source"):
+        upgrade(db_url)
+    assert _current(engine) == ("0012",)

@@ -29,6 +29,13 @@ from alembic import context
 from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
+# every package's tables, registered on Base.metadata for autogenerate and the schema check
+import lms.close.models
+import lms.ledger.models
+import lms.notices.models
+import lms.payments.models
+import lms.platform.business_date
+import lms.servicing.models  # noqa: F401
 from lms.platform.db.base import Base
 from lms.platform.db.engine import make_engine, normalize_url, resolve_database_url
 from lms.platform.db.migrate import URL_ATTRIBUTE

@@ -21,6 +21,15 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    loans_posted = op.get_bind().execute(
+        sa.text("SELECT COUNT(*) FROM journal_entries WHERE loan_id IS NOT NULL")
+    ).scalar_one()
+    if loans_posted:  # entries without sources would be posted again by the next operation
+        raise RuntimeError(
+            "this book's loan ledger was written before journal entries named their source;"
+            " it cannot be upgraded in place: rebuild it (lms demo --fresh) or book the loans"
+            " again by bulk onboarding"
+        )
     # plain ADD COLUMN (no table rebuild): the ledger's append-only triggers stay in place
     op.add_column("journal_entries", sa.Column("source", sa.String(96), nullable=True))
     op.add_column("journal_entries", sa.Column("event_id", sa.Integer(), nullable=True))
