@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
+from typing import NamedTuple, TypeVar
 
 import numpy as np
 
@@ -32,6 +32,8 @@ from lms.core.schedule import Installment, Schedule, generate_schedule, reported
 from lms.core.terms import BPITreatment, LoanTerms, Method
 from lms.core.validation import ScheduleError, check_terms
 from lms.servicing.bulk_lane import MONTHS_PER_PERIOD, Lane, run_lane
+
+_T = TypeVar("_T")
 
 
 class LoanFigures(NamedTuple):
@@ -57,6 +59,21 @@ class LoanColumns:
 
     def __len__(self) -> int:
         return len(self.principal)
+
+    def only(self, indices: Sequence[int]) -> LoanColumns:
+        """The loans at `indices`, in that order."""
+
+        def pick(column: Sequence[_T] | None) -> list[_T] | None:
+            return None if column is None else [column[k] for k in indices]
+
+        return LoanColumns(
+            [self.principal[k] for k in indices],
+            [self.annual_rate[k] for k in indices],
+            [self.disbursement_date[k] for k in indices],
+            [self.installments[k] for k in indices],
+            pick(self.first_due_date),
+            pick(self.due_day),
+        )
 
     def terms(self, product: LoanTerms, index: int) -> LoanTerms:
         """The full LoanTerms of loan `index`: the product with this loan's own fields."""
@@ -212,15 +229,18 @@ class ScheduleBatch:
         return Schedule(**figures)
 
 
-def generate_schedules(product: LoanTerms, loans: LoanColumns) -> ScheduleBatch:
+def generate_schedules(
+    product: LoanTerms, loans: LoanColumns, *, numbers: Sequence[int] | None = None
+) -> ScheduleBatch:
     """Schedules of every loan in `loans` under `product`. Raises ScheduleError naming every
-    problem of the first loan (by index) whose terms cannot produce a schedule."""
+    problem of the first loan (by index, or by its entry in `numbers`: the loans' indices in
+    a larger book) whose terms cannot produce a schedule."""
     if not is_fast_product(product):
-        _check_each(product, loans, range(len(loans)))
+        _check_each(product, loans, range(len(loans)), numbers)
         return ScheduleBatch(product, loans, None)
     lane = run_lane(product, loans)
     slow = np.setdiff1d(np.arange(len(loans)), lane.loans)
-    _check_each(product, loans, slow.tolist())
+    _check_each(product, loans, slow.tolist(), numbers)
     return ScheduleBatch(product, loans, lane)
 
 
@@ -249,12 +269,18 @@ def _first_given(value: int | None, fallback: int | None) -> int | None:
     return fallback if value is None else int(value)
 
 
-def _check_each(product: LoanTerms, loans: LoanColumns, indices: Sequence[int]) -> None:
+def _check_each(
+    product: LoanTerms,
+    loans: LoanColumns,
+    indices: Sequence[int],
+    numbers: Sequence[int] | None,
+) -> None:
     for index in indices:
         try:
             check_terms(loans.terms(product, index))
         except ScheduleError as exc:
-            problems = tuple(replace(p, field=f"loans[{index}].{p.field}") for p in exc.problems)
+            named = index if numbers is None else numbers[index]
+            problems = tuple(replace(p, field=f"loans[{named}].{p.field}") for p in exc.problems)
             raise ScheduleError(problems[0].field, problems[0].message, problems=problems) from None
 
 

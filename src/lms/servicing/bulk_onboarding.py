@@ -2,35 +2,42 @@
 
 For migrating a portfolio from another system. Each loan goes through the rules single
 onboarding and disbursement use (`onboard_loan` + `disburse_loan`): the product's amount, rate
-and tenure ranges (`check_ranges`), a floating loan's spread over its benchmark on the
-disbursement date (`loan_spread`), the schedule and its KFS figures (the vectorised lane of
-lms.servicing.bulk, proven equal to the core), and the disbursement's events and journal entry
-(lms.servicing.disbursement: fees a product collects apart are owed by the borrower). Rows are
+and tenure ranges on the sanctioned amount (`check_ranges`), a floating loan's spread over its
+benchmark on the disbursement date (`loan_spread`), a first tranche for a loan paid out in
+tranches (`first_tranche`, and the core's checks of the terms it starts), the schedule and its KFS figures (the vectorised
+lane of lms.servicing.bulk, proven equal to the core), and the disbursement's events and
+journal entry (lms.servicing.disbursement: fees a product collects apart are owed by the
+borrower). A loan paid out in tranches keeps its sanctioned amount, terms and KFS figures (EMI,
+net amount) on its row, as onboarding stores them, and pays out, schedules and posts its first
+tranche, as disbursement does; its later tranches go through lms.servicing.tranches. Rows are
 written set-based (COPY on PostgreSQL, executemany elsewhere; ids from the tables' sequences),
 the journal entries by `lms.ledger.service.post_entries` in one call, on one posting date: the
 business date of the migration. The APR is not recomputed: it is the origination system's KFS
 figure, and `apr` stays empty for these loans.
 
 Guarantees: one transaction (the caller commits); a loan the rules refuse raises an error
-naming it (`loans[<index>]...`: InvalidError, with its application id, for a range or a missing
-benchmark rate; ScheduleError for terms the core refuses) and nothing is written; each loan's
-row, events, installments and journal lines equal what `onboard_loan` + `disburse_loan` on the
-same posting date write, the APR apart (tests/integration/test_bulk_onboarding.py); `lms ledger
+naming it (`loans[<index>]...`: InvalidError, with its application id, for a range, a missing
+benchmark rate or a first tranche, with the reason single disbursement gives; ScheduleError for
+terms the core refuses, a first tranche's included) and nothing is written; each loan's row,
+events, installments and journal lines equal what `onboard_loan` + `disburse_loan` (with the
+first tranche as its amount) on the same posting date write, the APR apart
+(tests/integration/test_bulk_onboarding.py, test_bulk_onboarding_tranches.py); `lms ledger
 check` passes on the result.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from itertools import accumulate
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Table, insert
 
 from lms.core.terms import LoanTerms
+from lms.core.validation import terms_problems
 from lms.ledger.rules import JournalEntry
 from lms.ledger.service import post_entries
 from lms.platform.db import UnitOfWork
@@ -38,9 +45,19 @@ from lms.platform.db.bulk import copy_rows, insert_rows
 from lms.platform.errors import InvalidError
 from lms.servicing.bulk import LoanColumns, LoanFigures, ScheduleBatch, generate_schedules
 from lms.servicing.catalog import latest_product
-from lms.servicing.disbursement import collects_fees, disbursement_entry, disbursement_events
+from lms.servicing.disbursement import (
+    collects_fees,
+    disbursement_entry,
+    disbursement_events,
+    first_tranche,
+)
 from lms.servicing.models import FIRST_STAMP, Loan, LoanEvent, LoanInstallment, Product
-from lms.servicing.onboarding import benchmark_rate, check_ranges, loan_spread
+from lms.servicing.onboarding import (
+    BenchmarkLookup,
+    benchmark_rate,
+    check_ranges,
+    loan_spread,
+)
 from lms.servicing.service import interest_from, loan_spec, product_template
 
 Row = tuple[Any, ...]
@@ -49,11 +66,25 @@ ORIGIN = "migration"  # the origin of the journal entries bulk onboarding writes
 
 @dataclass(frozen=True)
 class BulkBook:
-    """Loans of one product and branch: their application ids, customers and columns."""
+    """Loans of one product and branch: their application ids, customers and columns, and the
+    first tranche of each loan paid out in tranches (None, or a None entry: paid in full)."""
 
     external_ids: Sequence[str]
     customer_ids: Sequence[int]
     loans: LoanColumns
+    first_tranches: Sequence[Decimal | None] | None = None
+
+
+class _Booking(NamedTuple):
+    """A loan as booked: the KFS figures of its sanctioned schedule (the row's EMI and net
+    amount, as `onboard_loan` stores them), the figures of what is paid out (its first
+    tranche's schedule, or the same), its spread, first tranche and first due date."""
+
+    kfs: LoanFigures
+    paid: LoanFigures
+    spread: Decimal | None
+    first_tranche: Decimal | None
+    first_due: date
 
 
 def onboard_bulk(
@@ -68,32 +99,78 @@ def onboard_bulk(
     (the business date of the migration; default: the book's latest disbursement date).
     Returns how many loans were written."""
     product = latest_product(uow, product_code)
-    spreads = _checked_spreads(uow, product, book)
-    batch = generate_schedules(product_template(product.settings), book.loans)
+    template = product_template(product.settings)
+    spreads, tranches = _checked(uow, product, template, book)
+    payouts = _Payouts(template, generate_schedules(template, book.loans), tranches)
+    bookings = [payouts.booking(k, spreads[k], tranches[k]) for k in range(len(book.loans))]
     collected = collects_fees(product)
     now = datetime.now(UTC)
-    figures = [batch.figures(k) for k in range(len(book.loans))]
-    loan_rows = [
-        _loan_row(book, k, product, branch_code, figures[k], spreads[k], batch, now)
-        for k in range(len(figures))
-    ]
+    loan_rows = [_loan_row(book, k, product, branch_code, b, now) for k, b in enumerate(bookings)]
     loan_ids = insert_rows(uow, _table(Loan), loan_rows, ids=True)
-    paid_out = _write_events(uow, loan_ids, figures, collected, now)
-    _write(uow, _table(LoanInstallment), _ROW_COLUMNS, _installments(batch, loan_ids))
+    paid = [b.paid for b in bookings]
+    paid_out = _write_events(uow, loan_ids, paid, collected, now)
+    _write(uow, _table(LoanInstallment), _ROW_COLUMNS, _installments(payouts, loan_ids))
     entries = [
         # the one place a bulk loan's journal entry is built
         disbursement_entry(loan_id, f.terms, f.fee_charges, f.bpi, collected=collected)
-        for loan_id, f in zip(loan_ids, figures, strict=True)
+        for loan_id, f in zip(loan_ids, paid, strict=True)
     ]
     posted = posting_date or max(book.loans.disbursement_date, default=date.min)
     _post(uow, entries, paid_out, posted)
     return len(loan_ids)
 
 
-def _checked_spreads(uow: UnitOfWork, product: Product, book: BulkBook) -> list[Decimal | None]:
-    """Each loan's spread (None: a fixed-rate product), after its product ranges are checked;
-    the first loan refused is named in the error (nothing has been written yet)."""
+def _checked(
+    uow: UnitOfWork, product: Product, template: LoanTerms, book: BulkBook
+) -> tuple[list[Decimal | None], list[Decimal | None]]:
+    """Each loan's spread (None: a fixed-rate product) and first tranche (None: paid in full),
+    after its product ranges (on the sanctioned amount, as onboarding checks them) and its first
+    tranche (as disbursement checks it) are checked; the first loan refused is named in the
+    error (nothing has been written yet)."""
     loans = book.loans
+    amounts = book.first_tranches
+    rate_on = _cached_rates()
+    spreads, tranches = [], []
+    for k in range(len(loans)):
+        sanctioned, rate, day = loans.principal[k], loans.annual_rate[k], loans.disbursement_date[k]
+        try:
+            check_ranges(
+                product, principal=sanctioned, annual_rate=rate, installments=loans.installments[k]
+            )
+            spreads.append(loan_spread(uow, product, rate, day, rate_on))
+            amount = None if amounts is None else amounts[k]
+            paid = None if amount is None else _first_tranche(loans.terms(template, k), amount)
+            tranches.append(paid)
+        except InvalidError as exc:
+            named = f" (application {book.external_ids[k]})"
+            raise InvalidError(
+                [(f"loans[{k}].{field}", reason + named) for field, reason in exc.problems]
+            ) from None
+    return spreads, tranches
+
+
+def _first_tranche(terms: LoanTerms, amount: Decimal) -> Decimal | None:
+    """The loan's first tranche (None: `amount` pays it out in full), refused as
+    `disburse_loan` refuses it: by `first_tranche`, then by the core's checks of the terms its
+    schedule starts from (`loan_terms` parses them); the amount's problems name the column."""
+    try:
+        tranche = first_tranche(terms.principal, amount)
+    except InvalidError as exc:
+        raise InvalidError([(_FIELDS.get(f, f), why) for f, why in exc.problems]) from None
+    if tranche is None:
+        return None
+    problems = terms_problems(replace(terms, principal=tranche))
+    if problems:
+        raise InvalidError([(_FIELDS.get(p.field, p.field), p.message) for p in problems])
+    return tranche
+
+
+# the disbursement's amount, the principal of the terms it starts: the book's first tranche
+_FIELDS = {"amount": "first_tranche", "principal": "first_tranche"}
+
+
+def _cached_rates() -> BenchmarkLookup:
+    """`benchmark_rate`, each date looked up once (a book has one benchmark)."""
     published: dict[date, Decimal | None] = {}
 
     def rate_on(uow: UnitOfWork, benchmark: str, on: date) -> Decimal | None:
@@ -101,37 +178,45 @@ def _checked_spreads(uow: UnitOfWork, product: Product, book: BulkBook) -> list[
             published[on] = benchmark_rate(uow, benchmark, on)
         return published[on]
 
-    spreads = []
-    for k in range(len(loans)):
-        rate, day = loans.annual_rate[k], loans.disbursement_date[k]
-        try:
-            check_ranges(
-                product,
-                principal=loans.principal[k],
-                annual_rate=rate,
-                installments=loans.installments[k],
-            )
-            spreads.append(loan_spread(uow, product, rate, day, rate_on))
-        except InvalidError as exc:
-            named = f" (application {book.external_ids[k]})"
-            raise InvalidError(
-                [(f"loans[{k}].{field}", reason + named) for field, reason in exc.problems]
-            ) from None
-    return spreads
+    return rate_on
+
+
+class _Payouts:
+    """Each loan's schedule as paid out: the sanctioned one, or for a loan paid out in
+    tranches its first tranche's (as `loan_terms` starts it), computed for those loans alone."""
+
+    def __init__(
+        self, template: LoanTerms, sanctioned: ScheduleBatch, tranches: Sequence[Decimal | None]
+    ) -> None:
+        self.sanctioned = sanctioned
+        indices = [k for k, t in enumerate(tranches) if t is not None]
+        amounts = [t for t in tranches if t is not None]
+        self._position = {k: j for j, k in enumerate(indices)}
+        columns = replace(sanctioned.loans.only(indices), principal=amounts)
+        self._tranches = generate_schedules(template, columns, numbers=indices) if indices else None
+
+    def of(self, k: int) -> tuple[ScheduleBatch, int]:
+        """The batch holding loan `k`'s paid-out schedule, and its index there."""
+        j = self._position.get(k)
+        if j is None:
+            return self.sanctioned, k
+        assert self._tranches is not None
+        return self._tranches, j
+
+    def booking(self, k: int, spread: Decimal | None, tranche: Decimal | None) -> _Booking:
+        """Loan `k` as booked (computes its figures)."""
+        kfs = self.sanctioned.figures(k)
+        batch, j = self.of(k)
+        paid = kfs if batch is self.sanctioned else batch.figures(j)
+        return _Booking(kfs, paid, spread, tranche, batch.first_due(j))
 
 
 def _loan_row(
-    book: BulkBook,
-    k: int,
-    product: Product,
-    branch: str,
-    figures: LoanFigures,
-    spread: Decimal | None,
-    batch: ScheduleBatch,
-    now: datetime,
+    book: BulkBook, k: int, product: Product, branch: str, booking: _Booking, now: datetime
 ) -> dict[str, Any]:
-    """Loan `k` as `onboard_loan` books it and `disburse_loan` leaves it (no APR)."""
-    terms = figures.terms
+    """Loan `k` as `onboard_loan` books it and `disburse_loan` leaves it (no APR): the
+    sanctioned terms and KFS figures, the first tranche, the paid-out schedule's dates."""
+    terms = booking.kfs.terms
     day = terms.disbursement_date
     return {
         "external_id": book.external_ids[k],
@@ -139,18 +224,19 @@ def _loan_row(
         "product_id": product.id,
         "customer_id": book.customer_ids[k],
         "principal": terms.principal,
+        "first_tranche": booking.first_tranche,
         "annual_rate": terms.annual_rate,
         "terms": _spec(product.settings, terms),
         "status": "active",
-        "emi": figures.emi,
+        "emi": booking.kfs.emi,
         "apr": None,
-        "net_disbursed": figures.net_disbursed,
+        "net_disbursed": booking.kfs.net_disbursed,
         "excess": Decimal("0.00"),
         "disbursed_on": day,
         "last_event_on": day,
-        "spread": spread,
-        "oldest_unpaid_due": batch.first_due(k),
-        "interest_from": interest_from(terms),
+        "spread": booking.spread,
+        "oldest_unpaid_due": booking.first_due,
+        "interest_from": interest_from(booking.paid.terms),
         "created_at": now,
         **FIRST_STAMP,
     }
@@ -209,11 +295,12 @@ _ROW_COLUMNS = (
 )
 
 
-def _installments(batch: ScheduleBatch, loan_ids: Sequence[int]) -> Iterator[Row]:
-    scale = Decimal(1).scaleb(batch.exponent)
+def _installments(payouts: _Payouts, loan_ids: Sequence[int]) -> Iterator[Row]:
+    scale = Decimal(1).scaleb(payouts.sanctioned.exponent)  # one product: one precision
     zero = Decimal(0)
     for k, loan_id in enumerate(loan_ids):
-        for number, due, principal, interest, _, _ in batch.rows(k):
+        batch, j = payouts.of(k)
+        for number, due, principal, interest, _, _ in batch.rows(j):
             yield (loan_id, number, due, principal * scale, interest * scale, zero, zero)
 
 

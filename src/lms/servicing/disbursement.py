@@ -6,7 +6,9 @@ schedule's fee charges and, when the product deducts it, its broken-period inter
 that collects its upfront fees apart (`fee_collection == "collect"`) pays the principal out
 less only the BPI, and the fees with their tax become one `charge` event (reference
 FEES_COLLECTED) that the borrower owes from the disbursement date, listed before the
-disbursement event. Pure: no database, nothing written here.
+disbursement event. A loan paid out in tranches pays its first tranche (`first_tranche`: above
+0, below the sanctioned amount) at disbursement, and its schedule, fees and entry start from it.
+Pure: no database, nothing written here.
 """
 
 from __future__ import annotations
