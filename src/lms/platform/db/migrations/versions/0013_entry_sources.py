@@ -21,9 +21,11 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
-    loans_posted = op.get_bind().execute(
-        sa.text("SELECT COUNT(*) FROM journal_entries WHERE loan_id IS NOT NULL")
-    ).scalar_one()
+    loans_posted = (
+        op.get_bind()
+        .execute(sa.text("SELECT COUNT(*) FROM journal_entries WHERE loan_id IS NOT NULL"))
+        .scalar_one()
+    )
     if loans_posted:  # entries without sources would be posted again by the next operation
         raise RuntimeError(
             "this book's loan ledger was written before journal entries named their source;"
