@@ -48,12 +48,21 @@ class LoanBooking:
     accrued: Decimal  # interest the close accrued and booked for the installment running
 
 
+@dataclass(frozen=True, slots=True)
+class Postings:
+    """The servicing entries of a loan, and the accrual that stays booked for its next due
+    (the loan's `accrued_interest` after them)."""
+
+    entries: list[JournalEntry]
+    accrual_booked: Decimal
+
+
 def servicing_entries(
     booking: LoanBooking,
     state: LoanState,
     events: Sequence[Event],
     posted: Mapping[str, JournalEntry],
-) -> list[JournalEntry]:
+) -> Postings:
     """Every servicing entry of the loan, as its rules make them from `state` (replayed to
     its last event) and its `events`; `posted` (by source) gives the splits of entries already
     posted."""
@@ -73,7 +82,8 @@ def servicing_entries(
             entries.append(rules.tranche(lid, event.day, event.amount, event.reference))
         elif isinstance(event, Refund) and event.value_date <= state.as_of:
             entries.append(rules.refund(lid, event.value_date, event.amount, event.reference))
-    entries += _dues(booking, state, posted)
+    dues, accrual_booked = _dues(booking, state, posted)
+    entries += dues
     entries += _charges(booking, state, posted)
     for applied in state.applied:
         money = applied.payment
@@ -88,22 +98,29 @@ def servicing_entries(
         entries.append(rules.repayment(lid, used.day, used.parts, ZERO, from_excess=True))
     for given_back in state.released:
         entries.append(rules.advance_released(lid, given_back.day, given_back.parts))
-    return entries
+    return Postings(entries, accrual_booked)
 
 
 def _dues(
     booking: LoanBooking, state: LoanState, posted: Mapping[str, JournalEntry]
-) -> list[JournalEntry]:
-    """The interest of each due date raised so far. A due already posted keeps its accrued
-    part and its side (income or suspense); the first new one takes the close's accrual."""
+) -> tuple[list[JournalEntry], Decimal]:
+    """The interest of each due date raised so far, and the accrual no due takes. A due
+    already posted keeps its accrued part and its side (income or suspense); the first new one
+    takes the close's booked accrual, with the accrued parts of posted dues that no longer are
+    (a foreclosure or a revision before them removed them: their reversal gives the accrual
+    back). With no new due to take it, the accrual stays booked for the next one."""
     through = booking.raised_through
-    if through is None:
-        return []
     interest: dict[date, Decimal] = {}
     for item in state.installments:
-        if item.due_date <= through:
+        if through is not None and item.due_date <= through:
             interest[item.due_date] = interest.get(item.due_date, ZERO) + item.interest
-    entries, accrual_left = [], booking.accrued
+    kept = {f"due:{due.isoformat()}" for due, amount in interest.items() if amount}
+    freed = sum(
+        (_credited(e, Account.INTEREST_ACCRUED) for k, e in posted.items()
+         if k.startswith("due:") and k not in kept),
+        ZERO,
+    )  # fmt: skip
+    entries, accrual_left = [], booking.accrued + freed
     for due, amount in sorted(interest.items()):
         if not amount:
             continue  # an installment without interest raises nothing
@@ -114,7 +131,7 @@ def _dues(
         else:
             accrued, npa, accrual_left = accrual_left, booking.npa, ZERO
         entries.append(rules.interest_due(booking.loan_id, due, amount, npa=npa, accrued=accrued))
-    return entries
+    return entries, accrual_left
 
 
 def _charges(

@@ -85,9 +85,14 @@ def _entry(
     lines: Iterable[Line],
     source: str | None = None,
 ) -> JournalEntry:
+    given = [line for line in lines if line.debit or line.credit]  # zero lines say nothing
+    if len({line.account for line in given}) == len(given) and all(
+        line.debit >= 0 and line.credit >= 0 for line in given
+    ):  # the usual case, kept as built (a line with both sides is refused by the entry)
+        return JournalEntry(event, value_date, loan_id, tuple(given), source)
     # one line per account, debits less credits (so a negative amount nets to the other side)
     merged: dict[Account, Decimal] = {}
-    for line in lines:
+    for line in given:
         merged[line.account] = merged.get(line.account, ZERO) + line.debit - line.credit
     kept = tuple(
         debit(account, net) if net > 0 else credit(account, -net)

@@ -95,7 +95,8 @@ def reverse_entry(
 
 def live_entries(uow: UnitOfWork, loan_id: str) -> dict[str, tuple[int, JournalEntry]]:
     """The loan's entries that a replay can restate (those with a source), not reversed,
-    by source: (id, entry). Two queries."""
+    by source: (id, entry). Two queries. Two live entries with one source are refused
+    (`LedgerError`): one posting of each source is what the rules guarantee."""
     session = uow.session
     reversed_ids = select(JournalEntryRow.reverses_id).where(
         JournalEntryRow.loan_id == loan_id, JournalEntryRow.reverses_id.is_not(None)
@@ -127,6 +128,10 @@ def live_entries(uow: UnitOfWork, loan_id: str) -> dict[str, tuple[int, JournalE
     found: dict[str, tuple[int, JournalEntry]] = {}
     for entry_id, event, value_date, source in heads:
         assert source is not None
+        if source in found:  # a rule was broken somewhere: never pick one of the two silently
+            raise LedgerError(
+                f"loan {loan_id}: entries {found[source][0]} and {entry_id} both post {source}"
+            )
         entry = JournalEntry(event, value_date, loan_id, tuple(lines[entry_id]), source)
         found[source] = (entry_id, entry)
     return found

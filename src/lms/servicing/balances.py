@@ -56,6 +56,16 @@ def expected_balances(
         ZERO,
     )
     receivable = raised - sum((i.interest_paid for i in state.installments), ZERO)
+    # on an NPA, the income of the dues raised and unpaid is held in suspense (interest paid
+    # ahead of its due is nobody's income yet: it is a credit on the receivable)
+    unrecognised = sum(
+        (
+            i.interest - i.interest_paid
+            for i in state.installments
+            if interest_through and i.due_date <= interest_through
+        ),
+        ZERO,
+    )
     received = sum((a.payment.amount for a in state.applied), ZERO)
     # upfront fees collected from the borrower instead of deducted: owed like a charge, but
     # their income and tax are the schedule's fees, recognised at disbursement
@@ -81,9 +91,9 @@ def expected_balances(
         Account.PENAL_RECEIVABLE: state.penal_due,
         Account.THIRD_PARTY_PAYABLE: -others,
         Account.TAX_PAYABLE: -tax - levied_tax,
-        Account.INTEREST_INCOME: -(raised + bpi + accrued) + (receivable if npa else ZERO),
+        Account.INTEREST_INCOME: -(raised + bpi + accrued) + (unrecognised if npa else ZERO),
         Account.INTEREST_ACCRUED: accrued,
-        Account.INTEREST_SUSPENSE: -receivable if npa else ZERO,
+        Account.INTEREST_SUSPENSE: -unrecognised if npa else ZERO,
         Account.INTEREST_RECEIVABLE: receivable,
         Account.COLLECTION_BANK: received - refunded,
         Account.UNAPPLIED_FUNDS: -state.excess,

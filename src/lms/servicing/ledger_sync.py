@@ -73,16 +73,16 @@ def settle_ledger(
     booking = loan_booking(loan, state)
     posted = live_entries(uow, str(loan.id))
     derived = servicing_entries(booking, state, events, {k: e for k, (_, e) in posted.items()})
+    if (loan.accrued_interest or ZERO) != derived.accrual_booked:
+        loan.accrued_interest = derived.accrual_booked  # taken by a due raised, or kept
     event_ids = _event_ids(uow, loan.id)
-    for entry in derived:
+    for entry in derived.entries:
         assert entry.source is not None
         earlier = posted.pop(entry.source, None)
         if earlier is not None and same_entry(earlier[1], entry):
             continue
         if earlier is not None:
             _reverse(uow, earlier[0], earlier[1].value_date, cause, posting_date)
-        elif entry.event == "interest_due" and booking.accrued:
-            loan.accrued_interest = ZERO  # the running installment's accrual is now due
         event_id = event_ids.get(entry.source)
         post_entry(
             uow,
@@ -131,28 +131,43 @@ def _npa_suspense(
     day: date,
     posting_date: date,
 ) -> None:
-    """RBI income recognition: an NPA's suspense holds the income of its unpaid interest and
-    penal charges (a standard loan's holds nothing); an event that changed them moves the
-    difference between suspense and income."""
-    held = account_balances(uow.session, str(loan.id))
-    interest_now = -held.get(Account.INTEREST_SUSPENSE.value, ZERO)
-    penal_now = -held.get(Account.PENAL_SUSPENSE.value, ZERO)
-    interest_target = penal_target = ZERO
-    if loan.asset_class == "NPA":
-        through = loan.interest_posted_through
-        interest_target = sum(
-            (
-                i.interest - i.interest_paid
-                for i in state.installments
-                if through is not None and i.due_date <= through
-            ),
-            ZERO,
-        )
-        penal_target = penal_unrecognised(state.charges, state.penal_due)
-    interest, penal = interest_target - interest_now, penal_target - penal_now
+    """RBI income recognition after an event: an NPA's suspense holds the income of its unpaid
+    interest and penal charges (a standard loan's holds nothing); what the event changed moves
+    between suspense and income."""
+    interest_target, penal_target = suspense_targets(loan, state)
+    interest, penal = suspense_moves(uow, loan, interest_target, penal_target)
     if interest or penal:
         entry = rules.npa_suspense(str(loan.id), day, interest, penal)
         post_entry(uow, entry, posting_date=posting_date, cause_event_id=cause)
+
+
+def suspense_targets(loan: Loan, state: LoanState) -> tuple[Decimal, Decimal]:
+    """What the loan's interest and penal suspense must hold: on an NPA, the unpaid interest
+    of the dues raised (interest paid ahead is no one's income yet: it stays a credit on the
+    receivable) and the income part of the penal charges unpaid; else nothing."""
+    if loan.asset_class != "NPA":
+        return ZERO, ZERO
+    through = loan.interest_posted_through
+    unpaid = sum(
+        (
+            i.interest - i.interest_paid
+            for i in state.installments
+            if through is not None and i.due_date <= through
+        ),
+        ZERO,
+    )
+    return unpaid, penal_unrecognised(state.charges, state.penal_due)
+
+
+def suspense_moves(
+    uow: UnitOfWork, loan: Loan, interest_target: Decimal, penal_target: Decimal
+) -> tuple[Decimal, Decimal]:
+    """How much interest and penal income to move into suspense (negative: back to income)
+    for the loan's suspense accounts to hold the targets."""
+    held = account_balances(uow.session, str(loan.id))
+    interest_now = -held.get(Account.INTEREST_SUSPENSE.value, ZERO)
+    penal_now = -held.get(Account.PENAL_SUSPENSE.value, ZERO)
+    return interest_target - interest_now, penal_target - penal_now
 
 
 def check_loan_ledger(

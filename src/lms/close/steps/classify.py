@@ -25,6 +25,7 @@ from lms.ledger.service import post_entries
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import update_rows
 from lms.servicing.balances import loan_penal_unrecognised
+from lms.servicing.ledger_sync import suspense_moves
 from lms.servicing.models import Loan, LoanEvent, LoanInstallment
 
 NAME = "classify"
@@ -35,13 +36,14 @@ _LOANS = Loan.metadata.tables["loans"]
 
 def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None:
     """Interest raised and not received moves from income to suspense when a loan becomes NPA,
-    and back when it is upgraded; interest accrued and not due is taken back from income at
-    the NPA and accrues no more (RBI income recognition); so are penal charges levied and not
-    received."""
+    and what suspense holds back to income when it is upgraded; interest accrued and not due
+    is taken back from income at the NPA and accrues no more (RBI income recognition); so are
+    penal charges levied and not received. The amounts are the targets of the income rule
+    (lms.servicing.ledger_sync.suspense_targets) less what suspense holds, so the close and
+    servicing never move the same income twice."""
     if not flipped:
         return
-    receivable: dict[int, Decimal] = dict.fromkeys(flipped, Decimal(0))
-    rows: dict[int, list[tuple[date, Decimal]]] = {k: [] for k in flipped}
+    unpaid: dict[int, Decimal] = dict.fromkeys(flipped, Decimal(0))
     loans = {
         loan.id: loan
         for loan in uow.session.scalars(select(Loan).where(Loan.id.in_(list(flipped))))
@@ -52,26 +54,23 @@ def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None
             LoanInstallment.due_date,
             LoanInstallment.interest,
             LoanInstallment.interest_paid,
-        )
-        .where(LoanInstallment.loan_id.in_(list(flipped)))
-        .order_by(LoanInstallment.loan_id, LoanInstallment.due_date)
-    ):  # the few loans that changed side: raised (due by the last raise) less received
+        ).where(LoanInstallment.loan_id.in_(list(flipped)))
+    ):  # the few loans that changed side: the unpaid interest of the dues raised
         through = loans[loan_id].interest_posted_through
-        receivable[loan_id] += (interest if through and due <= through else 0) - paid
-        rows[loan_id].append((due, interest))
-    entries = [
-        rules.income_to_suspense(str(loan), day, amount if flipped[loan] else -amount)
-        for loan, amount in receivable.items()
-        if amount
-    ]
-    for loan_id in _with_penal(uow, list(flipped)):  # penal charges levied and not received
-        held = loan_penal_unrecognised(uow, loans[loan_id])
-        if held:
-            entries.append(
-                rules.income_to_suspense(
-                    str(loan_id), day, held if flipped[loan_id] else -held, penal=True
-                )
-            )
+        if through is not None and due <= through:
+            unpaid[loan_id] += interest - paid
+    penal = set(_with_penal(uow, list(flipped)))
+    entries = []
+    for loan_id, to_npa in flipped.items():
+        held = loan_penal_unrecognised(uow, loans[loan_id]) if loan_id in penal else Decimal(0)
+        interest_move, penal_move = suspense_moves(
+            uow, loans[loan_id], unpaid[loan_id] if to_npa else Decimal(0),
+            held if to_npa else Decimal(0),
+        )  # fmt: skip
+        if interest_move:
+            entries.append(rules.income_to_suspense(str(loan_id), day, interest_move))
+        if penal_move:
+            entries.append(rules.income_to_suspense(str(loan_id), day, penal_move, penal=True))
     for loan_id, to_npa in flipped.items():
         loan = loans[loan_id]
         accrued = (loan.accrued_interest or Decimal(0)) if to_npa else Decimal(0)

@@ -3,8 +3,9 @@ were last raised before): each becomes receivable and is recognised as income, o
 loan and due date by the same rule and split as the servicing layer (lms.ledger.postings),
 keyed by its due date so that a backdated event can restate it.
 
-Set-based: one query finds the partition's dues, the entries and their lines are written in
-two statements, and the loans' `interest_posted_through` in one. Guarantee: a due date is
+Set-based: one query finds the partition's dues, the loans' `interest_posted_through` is
+moved on in one statement, guarded (a loan a payment raised meanwhile keeps the payment's
+entry), and the entries of the loans it moved are written in two. Guarantee: a due date is
 raised once (the loan's `interest_posted_through` moves past it in the same transaction); on
 an NPA it is held in suspense, not income; the accrual the close booked for the running
 installment (lms.close.steps.accrue, kept on the loan) leaves the accrued account with its
@@ -20,6 +21,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lms.ledger import rules
+from lms.ledger.rules import JournalEntry
 from lms.ledger.service import post_entries
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import update_rows
@@ -32,29 +34,34 @@ _LOANS = Loan.metadata.tables["loans"]
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
-    entries, latest = [], {}
-    for loan_id, due, interest, cls, accrued in _dues(uow, day, low, high):
-        first = loan_id not in latest  # the loan's first due raised takes its booked accrual
-        latest[loan_id] = due
-        if interest:  # the same rule and split as servicing (lms.ledger.postings._dues)
-            taken = Decimal(accrued or 0) if first else Decimal(0)
-            npa = cls == "NPA"
-            entries.append(
-                rules.interest_due(str(loan_id), due, Decimal(interest), npa=npa, accrued=taken)
+    entries: dict[int, list[JournalEntry]] = {}
+    raised: dict[int, dict[str, Any]] = {}
+    for loan_id, due, interest, cls, accrued, was_raised in _dues(uow, day, low, high):
+        figures = raised.setdefault(
+            loan_id, {"id": loan_id, "accrued_interest": Decimal(0), "was": was_raised}
+        )
+        figures["interest_posted_through"] = due
+        if interest:  # the same rule and split as servicing (lms.ledger.postings._dues): the
+            taken = Decimal(accrued or 0) if loan_id not in entries else Decimal(0)  # first
+            entry = rules.interest_due(  # due with interest takes the booked accrual
+                str(loan_id), due, Decimal(interest), npa=cls == "NPA", accrued=taken
             )
-    post_entries(uow, entries, posting_date=day)
-    raised = [
-        {"id": k, "interest_posted_through": v, "accrued_interest": Decimal(0)}
-        for k, v in latest.items()
-    ]
-    update_rows(uow, _LOANS, ("id",), raised)
-    return len(latest)
+            entries.setdefault(loan_id, []).append(entry)
+    # a loan a payment raised meanwhile (it was not locked while read) is left to the payment
+    won = set(
+        update_rows(
+            uow, _LOANS, ("id",), list(raised.values()),
+            guard={"interest_posted_through": "was"},
+        )
+    )  # fmt: skip
+    post_entries(uow, [e for k in sorted(won) for e in entries.get(k, [])], posting_date=day)
+    return len(won)
 
 
 def _dues(uow: UnitOfWork, day: date, low: int, high: int) -> list[tuple[Any, ...]]:
-    """(loan, due date, interest, class, accrual booked) of every installment of the partition
-    due by `day` and not yet raised, by loan and due date."""
-    loan_columns = (Loan.asset_class, Loan.accrued_interest)
+    """(loan, due date, interest, class, accrual booked, raised through) of every installment
+    of the partition due by `day` and not yet raised, by loan and due date."""
+    loan_columns = (Loan.asset_class, Loan.accrued_interest, Loan.interest_posted_through)
     found = uow.session.execute(
         select(
             LoanInstallment.loan_id,

@@ -152,42 +152,40 @@ def _levy(uow: UnitOfWork, day: date, charges: list[Levy]) -> None:
     if not charges:
         return
     now, reference = datetime.now(UTC), f"penal:{day:%Y-%m}"
-    ids = insert_rows(
-        uow,
-        LoanEvent.metadata.tables["loan_events"],
-        [
-            {
-                "loan_id": loan_id,
-                "kind": "penal",
-                "value_date": day,
-                "amount": amount,
-                "tax": tax,
-                "reference": reference,
-                "created_at": now,
-            }
-            for loan_id, amount, tax, _, _ in charges
-        ],
-        ids=True,
-    )
-    levied = [(c, event_id) for c, event_id in zip(charges, ids, strict=True) if not c.held]
-    plain = [
+
+    def events(levies: list[Levy]) -> list[int]:
+        return insert_rows(
+            uow,
+            LoanEvent.metadata.tables["loan_events"],
+            [
+                {"loan_id": c.loan, "kind": "penal", "value_date": day, "amount": c.amount,
+                 "tax": c.tax, "reference": reference, "created_at": now}
+                for c in levies
+            ],
+            ids=True,
+        )  # fmt: skip
+
+    plain = [c for c in charges if not c.held]
+    entries = [
         rules.penal_charge(str(c.loan), day, c.amount, c.tax, npa=c.npa, reference=reference)
-        for c, _ in levied
+        for c in plain
     ]
-    event_ids: list[int | None] = [event_id for _, event_id in levied]
-    post_entries(uow, plain, posting_date=day, event_ids=event_ids)
+    event_ids: list[int | None] = list(events(plain))
+    post_entries(uow, entries, posting_date=day, event_ids=event_ids)
     # the charge is the loan's latest event: its stored state (installments untouched) is its
     # state on the day, and the ledger check reads the charge from there
     uow.session.execute(
         update(Loan)
-        .where(Loan.id.in_([c.loan for c in charges if not c.held]), Loan.last_event_on < day)
+        .where(Loan.id.in_([c.loan for c in plain]), Loan.last_event_on < day)
         .values(last_event_on=day)
         .execution_options(synchronize_session=False)
     )
-    for loan_id, _, _, held, _ in charges:
-        if held:  # its unapplied funds (or that day's payments) pay the charge: replay it,
-            with per_loan(uow, day, NAME, loan_id):  # and its snapshot shows what is left
-                state = resettle(uow, locked_loan(uow, loan_id), day=day, posting_date=day)
-                snapshot = uow.session.get(LoanSnapshot, (day, loan_id))
-                if snapshot is not None:
-                    rewrite(snapshot, state)
+    for charge in (c for c in charges if c.held):  # unapplied funds (or that day's payments)
+        loan_id = charge.loan  # pay the charge: the charge and its replay together, or neither
+        with per_loan(uow, day, NAME, loan_id):
+            (event_id,) = events([charge])
+            loan = locked_loan(uow, loan_id)
+            state = resettle(uow, loan, day=day, posting_date=day, cause=event_id)
+            snapshot = uow.session.get(LoanSnapshot, (day, loan_id))
+            if snapshot is not None:
+                rewrite(snapshot, state)

@@ -81,36 +81,66 @@ def among(uow: UnitOfWork, column: Any, values: Sequence[Any]) -> Any:
 
 
 def update_rows(
-    uow: UnitOfWork, table: Table, keys: Sequence[str], rows: Sequence[Mapping[str, Any]]
-) -> None:
+    uow: UnitOfWork,
+    table: Table,
+    keys: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    guard: Mapping[str, str] | None = None,
+) -> list[Any]:
     """Set, for each of `rows` (mappings of column names to values, all with the same names),
-    its other columns on the row of `table` whose `keys` columns equal its values of them."""
+    its other columns on the row of `table` whose `keys` columns equal its values of them.
+    `guard` maps a column of the table to a field of the rows holding the value the caller
+    read: a row whose column has changed since (another transaction wrote it) is left as it
+    is. Returns the first key of the rows updated (with a guard; else [])."""
     if not rows:
-        return
-    columns = [c for c in rows[0] if c not in keys]
+        return []
+    guard = guard or {}
+    columns = [c for c in rows[0] if c not in keys and c not in guard.values()]
     if uow.session.get_bind().dialect.name != "postgresql":
+        # SQLite: a writer holds the database from BEGIN IMMEDIATE on, so nothing changed since
         match = [table.c[k] == bindparam(f"_key_{k}") for k in keys]
         statement = update(table).where(*match).values({c: bindparam(c) for c in columns})
         uow.session.execute(
             statement,
             [{**{f"_key_{k}": r[k] for k in keys}, **{c: r[c] for c in columns}} for r in rows],
         )
-        return
-    names = [*keys, *columns]
+        return [r[keys[0]] for r in rows] if guard else []
+    return _update_by_copy(uow, table, keys, columns, rows, guard)
+
+
+def _update_by_copy(
+    uow: UnitOfWork,
+    table: Table,
+    keys: Sequence[str],
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    guard: Mapping[str, str],
+) -> list[Any]:
+    """PostgreSQL: the rows by COPY into a temporary table, then one UPDATE ... FROM (which
+    waits for a row another transaction holds, then checks the guard on its new version)."""
+    names = [*keys, *columns, *guard.values()]
     session = uow.session
     session.flush()
     connection = session.connection()
+    typed = ", ".join([*keys, *columns, *(f"{c} AS {f}" for c, f in guard.items())])
     connection.exec_driver_sql(
-        f"CREATE TEMPORARY TABLE _bulk_update AS SELECT {', '.join(names)}"
-        f" FROM {table.name} WITH NO DATA"
+        f"CREATE TEMPORARY TABLE _bulk_update AS SELECT {typed} FROM {table.name} WITH NO DATA"
     )
     copy_rows(uow, "_bulk_update", names, ([r[n] for n in names] for r in rows))
     assignments = ", ".join(f"{c} = u.{c}" for c in columns)
-    on = " AND ".join(f"t.{k} = u.{k}" for k in keys)
+    on = " AND ".join(
+        [
+            *(f"t.{k} = u.{k}" for k in keys),
+            *(f"t.{c} IS NOT DISTINCT FROM u.{f}" for c, f in guard.items()),
+        ]
+    )
     first = [r[keys[0]] for r in rows]  # the range of the first key: the database reads only
-    connection.exec_driver_sql(  # that part of the table, not all of it, to match the rows
+    updated = connection.exec_driver_sql(  # that part of the table, not all of it
         f"UPDATE {table.name} AS t SET {assignments} FROM _bulk_update AS u WHERE {on}"
-        f" AND t.{keys[0]} BETWEEN %(low)s AND %(high)s",
+        f" AND t.{keys[0]} BETWEEN %(low)s AND %(high)s RETURNING t.{keys[0]}",
         {"low": min(first), "high": max(first)},
     )
+    won = [row[0] for row in updated] if guard else []
     connection.exec_driver_sql("DROP TABLE _bulk_update")
+    return won
