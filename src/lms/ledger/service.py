@@ -10,6 +10,7 @@ the event that caused it and the unit of work's origin (api, file, close, migrat
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
 from sqlalchemy import insert, select
@@ -19,6 +20,52 @@ from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.ledger.rules import JournalEntry, LedgerError, Line, reversal_of
 from lms.platform.db import Base, UnitOfWork
 from lms.platform.db.bulk import insert_rows
+
+
+@dataclass(frozen=True, slots=True)
+class Posting:
+    """An entry to write, with the loan event it posts, the event that caused it and the
+    entry it reverses (if it is a reversal)."""
+
+    entry: JournalEntry
+    event_id: int | None = None
+    cause_event_id: int | None = None
+    reverses_id: int | None = None
+
+
+def post_many(uow: UnitOfWork, postings: Sequence[Posting], *, posting_date: date) -> list[int]:
+    """Write many postings in two statements (entries, then all their lines); their ids."""
+    if not postings:
+        return []
+    rows = [
+        {
+            **_row(uow, p.entry, posting_date, p.event_id, _cause(p)),
+            "reverses_id": p.reverses_id,
+        }
+        for p in postings
+    ]
+    ids = insert_rows(uow, _ENTRIES, rows, ids=True)
+    lines = [
+        {
+            "entry_id": entry_id,
+            "loan_id": p.entry.loan_id,
+            "account": line.account.value,
+            "debit": line.debit,
+            "credit": line.credit,
+        }
+        for entry_id, p in zip(ids, postings, strict=True)
+        for line in p.entry.lines
+    ]
+    insert_rows(uow, _LINES, lines)
+    return ids
+
+
+def _cause(posting: Posting) -> int | None:
+    """A new entry caused by nothing else is caused by its own event; a reversal names only
+    the event that caused it (none: the close)."""
+    if posting.reverses_id is not None:
+        return posting.cause_event_id
+    return posting.cause_event_id or posting.event_id
 
 
 def post_entry(
@@ -93,7 +140,16 @@ def reverse_entry(
     return _write(uow, mirror, {**row, "reverses_id": entry_id})
 
 
-def live_entries(uow: UnitOfWork, loan_id: str) -> dict[str, tuple[int, JournalEntry]]:
+@dataclass(frozen=True, slots=True)
+class LiveEntry:
+    """A posted entry not reversed: its id, the entry, and the loan event it posts."""
+
+    id: int
+    entry: JournalEntry
+    event_id: int | None
+
+
+def live_entries(uow: UnitOfWork, loan_id: str) -> dict[str, LiveEntry]:
     """The loan's entries that a replay can restate (those with a source), not reversed,
     by source: (id, entry). Two queries. Two live entries with one source are refused
     (`LedgerError`): one posting of each source is what the rules guarantee."""
@@ -107,6 +163,7 @@ def live_entries(uow: UnitOfWork, loan_id: str) -> dict[str, tuple[int, JournalE
             JournalEntryRow.event,
             JournalEntryRow.value_date,
             JournalEntryRow.source,
+            JournalEntryRow.event_id,
         ).where(
             JournalEntryRow.loan_id == loan_id,
             JournalEntryRow.source.is_not(None),
@@ -125,15 +182,15 @@ def live_entries(uow: UnitOfWork, loan_id: str) -> dict[str, tuple[int, JournalE
     ):  # fmt: skip
         if entry_id in lines:
             lines[entry_id].append(Line(Account(account), debit_, credit_))
-    found: dict[str, tuple[int, JournalEntry]] = {}
-    for entry_id, event, value_date, source in heads:
+    found: dict[str, LiveEntry] = {}
+    for entry_id, event, value_date, source, event_id in heads:
         assert source is not None
         if source in found:  # a rule was broken somewhere: never pick one of the two silently
             raise LedgerError(
-                f"loan {loan_id}: entries {found[source][0]} and {entry_id} both post {source}"
+                f"loan {loan_id}: entries {found[source].id} and {entry_id} both post {source}"
             )
         entry = JournalEntry(event, value_date, loan_id, tuple(lines[entry_id]), source)
-        found[source] = (entry_id, entry)
+        found[source] = LiveEntry(entry_id, entry, event_id)
     return found
 
 

@@ -27,7 +27,8 @@ from lms.ledger import rules
 from lms.ledger.accounts import Account
 from lms.ledger.check import account_balances
 from lms.ledger.postings import LoanBooking, same_entry, servicing_entries
-from lms.ledger.service import live_entries, post_entry, reverse_entry
+from lms.ledger.rules import JournalEntry, reversal_of
+from lms.ledger.service import LiveEntry, Posting, live_entries, post_entry, post_many
 from lms.platform.db import UnitOfWork
 from lms.platform.settings import get_settings
 from lms.servicing.balances import loan_expected, penal_unrecognised
@@ -72,35 +73,56 @@ def settle_ledger(
     last event), because of event `cause` dated `day`."""
     booking = loan_booking(loan, state)
     posted = live_entries(uow, str(loan.id))
-    derived = servicing_entries(booking, state, events, {k: e for k, (_, e) in posted.items()})
+    derived = servicing_entries(booking, state, events, {k: e.entry for k, e in posted.items()})
     if (loan.accrued_interest or ZERO) != derived.accrual_booked:
         loan.accrued_interest = derived.accrual_booked  # taken by a due raised, or kept
-    event_ids = _event_ids(uow, loan.id)
-    for entry in derived.entries:
-        assert entry.source is not None
-        earlier = posted.pop(entry.source, None)
-        if earlier is not None and same_entry(earlier[1], entry):
-            continue
-        if earlier is not None:
-            _reverse(uow, earlier[0], earlier[1].value_date, cause, posting_date)
-        event_id = event_ids.get(entry.source)
-        post_entry(
-            uow,
-            entry,
-            posting_date=posting_date,
-            event_id=event_id,
-            cause_event_id=cause or event_id,
-        )
-    for entry_id, entry in posted.values():  # no longer implied: a voided payment or charge
-        _reverse(uow, entry_id, entry.value_date, cause, posting_date)
-    _npa_suspense(uow, loan, state, cause, day, posting_date)
+    postings = _postings(uow, loan.id, derived.entries, posted, cause)
+    post_many(uow, postings, posting_date=posting_date)
+    # a standard loan's suspense is empty, and stays so unless an entry written moved it
+    if loan.asset_class == "NPA" or any(_touches_suspense(p.entry) for p in postings):
+        _npa_suspense(uow, loan, state, cause, day, posting_date)
     if day < posting_date:  # past day-ends changed: the close restates them
         uow.session.add(LoanRestatement(loan_id=loan.id, from_date=day))
     check_loan_ledger(uow, loan, (state, events), cause=cause, on=posting_date)
 
 
-def _reverse(uow: UnitOfWork, entry_id: int, value_date: date, cause: int | None, on: date) -> None:
-    reverse_entry(uow, entry_id, posting_date=on, value_date=value_date, cause_event_id=cause)
+def _postings(
+    uow: UnitOfWork,
+    loan_id: int,
+    derived: list[JournalEntry],
+    posted: dict[str, LiveEntry],
+    cause: int | None,
+) -> list[Posting]:
+    """What to write: each derived entry not posted as it is (a changed one after the
+    reversal of the old), and the reversal of each posted entry no longer derived."""
+    left, postings = dict(posted), []
+    event_ids: dict[str, int] | None = None
+    for entry in derived:
+        assert entry.source is not None
+        earlier = left.pop(entry.source, None)
+        if earlier is not None and same_entry(earlier.entry, entry):
+            continue
+        if earlier is not None:
+            postings.append(_reversal(earlier, cause))
+        if event_ids is None:  # read only when something is written
+            event_ids = _event_ids(uow, loan_id)
+        event_id = event_ids.get(entry.source)
+        postings.append(Posting(entry, event_id, cause or event_id))
+    postings += [_reversal(gone, cause) for gone in left.values()]  # a voided payment, charge
+    return postings
+
+
+def _reversal(live: LiveEntry, cause: int | None) -> Posting:
+    """The mirror of a live entry, on its own value date, naming the event that caused it."""
+    mirror = reversal_of(live.entry, live.entry.value_date)
+    return Posting(mirror, live.event_id, cause, live.id)
+
+
+_SUSPENSE = frozenset({Account.INTEREST_SUSPENSE, Account.PENAL_SUSPENSE})
+
+
+def _touches_suspense(entry: JournalEntry) -> bool:
+    return any(line.account in _SUSPENSE for line in entry.lines)
 
 
 def _event_ids(uow: UnitOfWork, loan_id: int) -> dict[str, int]:
