@@ -62,10 +62,11 @@ def servicing_entries(
     state: LoanState,
     events: Sequence[Event],
     posted: Mapping[str, JournalEntry],
+    since: date | None = None,
 ) -> Postings:
     """Every servicing entry of the loan, as its rules make them from `state` (replayed to
     its last event) and its `events`; `posted` (by source) gives the splits of entries already
-    posted."""
+    posted. `since`: only entries dated from that day on (`posted` holds only those)."""
     lid = booking.loan_id
     entries = [
         rules.disbursement(
@@ -82,7 +83,7 @@ def servicing_entries(
             entries.append(rules.tranche(lid, event.day, event.amount, event.reference))
         elif isinstance(event, Refund) and event.value_date <= state.as_of:
             entries.append(rules.refund(lid, event.value_date, event.amount, event.reference))
-    dues, accrual_booked = _dues(booking, state, posted)
+    dues, accrual_booked = _dues(booking, state, posted, since)
     entries += dues
     entries += _charges(booking, state, posted)
     for applied in state.applied:
@@ -98,11 +99,16 @@ def servicing_entries(
         entries.append(rules.repayment(lid, used.day, used.parts, ZERO, from_excess=True))
     for given_back in state.released:
         entries.append(rules.advance_released(lid, given_back.day, given_back.parts))
+    if since is not None:
+        entries = [e for e in entries if e.value_date >= since]
     return Postings(entries, accrual_booked)
 
 
 def _dues(
-    booking: LoanBooking, state: LoanState, posted: Mapping[str, JournalEntry]
+    booking: LoanBooking,
+    state: LoanState,
+    posted: Mapping[str, JournalEntry],
+    since: date | None,
 ) -> tuple[list[JournalEntry], Decimal]:
     """The interest of each due date raised so far, and the accrual no due takes. A due
     already posted keeps its accrued part and its side (income or suspense); the first new one
@@ -111,8 +117,9 @@ def _dues(
     back). With no new due to take it, the accrual stays booked for the next one."""
     through = booking.raised_through
     interest: dict[date, Decimal] = {}
+    low = since or date.min  # dues before `since` are as posted: left out
     for item in state.installments:
-        if through is not None and item.due_date <= through:
+        if through is not None and low <= item.due_date <= through:
             interest[item.due_date] = interest.get(item.due_date, ZERO) + item.interest
     kept = {f"due:{due.isoformat()}" for due, amount in interest.items() if amount}
     freed = sum(

@@ -149,48 +149,51 @@ class LiveEntry:
     event_id: int | None
 
 
-def live_entries(uow: UnitOfWork, loan_id: str) -> dict[str, LiveEntry]:
-    """The loan's entries that a replay can restate (those with a source), not reversed,
-    by source: (id, entry). Two queries. Two live entries with one source are refused
-    (`LedgerError`): one posting of each source is what the rules guarantee."""
-    session = uow.session
+def live_entries(uow: UnitOfWork, loan_id: str, since: date | None = None) -> dict[str, LiveEntry]:
+    """The loan's entries that a replay can restate (those with a source), not reversed, by
+    source (`since`: only those dated from that day on). One query. Two live entries with one
+    source are refused (`LedgerError`): one posting of each source is what the rules
+    guarantee."""
     reversed_ids = select(JournalEntryRow.reverses_id).where(
         JournalEntryRow.loan_id == loan_id, JournalEntryRow.reverses_id.is_not(None)
     )
-    heads = session.execute(
+    entry = JournalEntryRow
+    query = (
         select(
-            JournalEntryRow.id,
-            JournalEntryRow.event,
-            JournalEntryRow.value_date,
-            JournalEntryRow.source,
-            JournalEntryRow.event_id,
-        ).where(
-            JournalEntryRow.loan_id == loan_id,
-            JournalEntryRow.source.is_not(None),
-            JournalEntryRow.reverses_id.is_(None),
-            JournalEntryRow.id.not_in(reversed_ids),
+            entry.id, entry.event, entry.value_date, entry.source, entry.event_id,
+            JournalLineRow.account, JournalLineRow.debit, JournalLineRow.credit,
         )
-    ).all()
-    lines: dict[int, list[Line]] = {entry_id: [] for entry_id, *_ in heads}
-    for entry_id, account, debit_, credit_ in session.execute(
-        select(
-            JournalLineRow.entry_id, JournalLineRow.account, JournalLineRow.debit,
-            JournalLineRow.credit,
+        .join(JournalLineRow, JournalLineRow.entry_id == entry.id)
+        .where(
+            entry.loan_id == loan_id, entry.source.is_not(None), entry.reverses_id.is_(None),
+            entry.id.not_in(reversed_ids),
         )
-        .where(JournalLineRow.loan_id == loan_id)
         .order_by(JournalLineRow.id)
-    ):  # fmt: skip
-        if entry_id in lines:
-            lines[entry_id].append(Line(Account(account), debit_, credit_))
+    )  # fmt: skip
+    if since is not None:
+        query = query.where(entry.value_date >= since)
+    heads: dict[int, tuple[str, date, str, int | None]] = {}
+    lines: dict[int, list[Line]] = {}
+    for (
+        entry_id,
+        event,
+        value_date,
+        source,
+        event_id,
+        account,
+        debit_,
+        credit_,
+    ) in uow.session.execute(query):
+        heads.setdefault(entry_id, (event, value_date, source or "", event_id))
+        lines.setdefault(entry_id, []).append(Line(Account(account), debit_, credit_))
     found: dict[str, LiveEntry] = {}
-    for entry_id, event, value_date, source, event_id in heads:
-        assert source is not None
+    for entry_id, (event, value_date, source, event_id) in heads.items():
         if source in found:  # a rule was broken somewhere: never pick one of the two silently
             raise LedgerError(
                 f"loan {loan_id}: entries {found[source].id} and {entry_id} both post {source}"
             )
-        entry = JournalEntry(event, value_date, loan_id, tuple(lines[entry_id]), source)
-        found[source] = LiveEntry(entry_id, entry, event_id)
+        posted = JournalEntry(event, value_date, loan_id, tuple(lines[entry_id]), source)
+        found[source] = LiveEntry(entry_id, posted, event_id)
     return found
 
 

@@ -15,6 +15,7 @@ updated or deleted; the reversal of a restated entry keeps its value date.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
@@ -68,15 +69,22 @@ def settle_ledger(
     cause: int | None,
     day: date,
     posting_date: date,
+    since: date | None = None,
+    known: Mapping[str, int] | None = None,
 ) -> None:
     """Bring the loan's ledger to what its rules derive from `state` (replayed to the loan's
-    last event), because of event `cause` dated `day`."""
+        last event), because of event `cause` dated `day`. `since`: the event changes nothing
+        dated before that day (a payment or prepayment on it: the replay before its value date
+        is the same), so only entries from then on are compared; None compares all. `known`: loan
+    event ids of sources the caller has at hand (spares reading the loan's events)."""
     booking = loan_booking(loan, state)
-    posted = live_entries(uow, str(loan.id))
-    derived = servicing_entries(booking, state, events, {k: e.entry for k, e in posted.items()})
+    posted = live_entries(uow, str(loan.id), since)
+    derived = servicing_entries(
+        booking, state, events, {k: e.entry for k, e in posted.items()}, since
+    )
     if (loan.accrued_interest or ZERO) != derived.accrual_booked:
         loan.accrued_interest = derived.accrual_booked  # taken by a due raised, or kept
-    postings = _postings(uow, loan.id, derived.entries, posted, cause)
+    postings = _postings(uow, loan.id, derived.entries, posted, cause, known or {})
     post_many(uow, postings, posting_date=posting_date)
     # a standard loan's suspense is empty, and stays so unless an entry written moved it
     if loan.asset_class == "NPA" or any(_touches_suspense(p.entry) for p in postings):
@@ -92,6 +100,7 @@ def _postings(
     derived: list[JournalEntry],
     posted: dict[str, LiveEntry],
     cause: int | None,
+    known: Mapping[str, int],
 ) -> list[Posting]:
     """What to write: each derived entry not posted as it is (a changed one after the
     reversal of the old), and the reversal of each posted entry no longer derived."""
@@ -104,12 +113,17 @@ def _postings(
             continue
         if earlier is not None:
             postings.append(_reversal(earlier, cause))
-        if event_ids is None:  # read only when something is written
-            event_ids = _event_ids(uow, loan_id)
-        event_id = event_ids.get(entry.source)
+        event_id = earlier.event_id if earlier is not None else known.get(entry.source)
+        if event_id is None and entry.source.split(":", 1)[0] not in _NO_EVENT:
+            if event_ids is None:  # read only when an entry of an event is new
+                event_ids = _event_ids(uow, loan_id)
+            event_id = event_ids.get(entry.source)
         postings.append(Posting(entry, event_id, cause or event_id))
     postings += [_reversal(gone, cause) for gone in left.values()]  # a voided payment, charge
     return postings
+
+
+_NO_EVENT = frozenset({"due", "excess", "released"})  # sources of no single loan event
 
 
 def _reversal(live: LiveEntry, cause: int | None) -> Posting:

@@ -11,7 +11,7 @@ restated (reversed and posted again), each naming the event that caused it.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import bindparam, delete, insert, select, update
@@ -66,7 +66,11 @@ def record_payment(
             f"prepayment {request.reference!r} would repay all the principal not yet due:"
             " foreclose the loan instead"
         )
-    _settle(uow, loan, state, history[1], event.id, day, posting_date)
+    # a payment changes nothing dated before its value date: only entries from then on compare
+    own = {
+        f"{'repayment' if request.reschedule is None else 'prepayment'}:{request.reference}": event.id
+    }
+    _settle(uow, loan, state, history[1], event.id, day, posting_date, since=day, known=own)
     return event, True
 
 
@@ -136,12 +140,27 @@ def _settle(
     cause: int | None,
     day: date,
     posting_date: date,
+    since: date | None = None,
+    known: dict[str, int] | None = None,
 ) -> None:
-    """Raise the dues up to the state's day, store the state, settle the ledger."""
+    """Raise the dues up to the state's day, store the state, settle the ledger (`since`: the
+    event changes nothing dated before it; what this call raises or applies anew since the
+    loan's last event and last raised due is compared too)."""
+    if since is not None:
+        since = min([since, *(d + timedelta(days=1) for d in _known_dates(loan))])
     _raise_dues(loan, state)
     _store(uow, loan, state)
-    settle_ledger(uow, loan, state, events, cause=cause, day=day, posting_date=posting_date)
+    settle_ledger(
+        uow, loan, state, events, cause=cause, day=day, posting_date=posting_date, since=since,
+        known=known,
+    )  # fmt: skip
     uow.session.flush()
+
+
+def _known_dates(loan: Loan) -> list[date]:
+    """The days through which the loan's ledger was settled: its last event and its last due
+    raised (entries after them may be new)."""
+    return [d for d in (loan.last_event_on, loan.interest_posted_through) if d is not None]
 
 
 def _raise_dues(loan: Loan, state: LoanState) -> None:
