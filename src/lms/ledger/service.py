@@ -151,43 +151,47 @@ class LiveEntry:
 
 def live_entries(uow: UnitOfWork, loan_id: str, since: date | None = None) -> dict[str, LiveEntry]:
     """The loan's entries that a replay can restate (those with a source), not reversed, by
-    source (`since`: only those dated from that day on). One query. Two live entries with one
-    source are refused (`LedgerError`): one posting of each source is what the rules
-    guarantee."""
-    reversed_ids = select(JournalEntryRow.reverses_id).where(
-        JournalEntryRow.loan_id == loan_id, JournalEntryRow.reverses_id.is_not(None)
-    )
+    source (`since`: only those dated from that day on; a reversal carries its entry's value
+    date). One query, by the loan's index (which entries are reversals, and which are
+    reversed, is sorted out here: a condition on them would lead SQLite to scan the book).
+    Two live entries with one source are refused (`LedgerError`): one posting of each source
+    is what the rules guarantee."""
     entry = JournalEntryRow
     query = (
         select(
             entry.id, entry.event, entry.value_date, entry.source, entry.event_id,
-            JournalLineRow.account, JournalLineRow.debit, JournalLineRow.credit,
+            entry.reverses_id, JournalLineRow.account, JournalLineRow.debit,
+            JournalLineRow.credit,
         )
         .join(JournalLineRow, JournalLineRow.entry_id == entry.id)
-        .where(
-            entry.loan_id == loan_id, entry.source.is_not(None), entry.reverses_id.is_(None),
-            entry.id.not_in(reversed_ids),
-        )
+        .where(entry.loan_id == loan_id)
         .order_by(JournalLineRow.id)
     )  # fmt: skip
     if since is not None:
         query = query.where(entry.value_date >= since)
     heads: dict[int, tuple[str, date, str, int | None]] = {}
     lines: dict[int, list[Line]] = {}
+    reversed_ids: set[int] = set()
     for (
         entry_id,
         event,
         value_date,
         source,
         event_id,
+        reverses,
         account,
         debit_,
         credit_,
     ) in uow.session.execute(query):
-        heads.setdefault(entry_id, (event, value_date, source or "", event_id))
-        lines.setdefault(entry_id, []).append(Line(Account(account), debit_, credit_))
+        if reverses is not None:
+            reversed_ids.add(reverses)
+        elif source is not None:
+            heads.setdefault(entry_id, (event, value_date, source, event_id))
+            lines.setdefault(entry_id, []).append(Line(Account(account), debit_, credit_))
     found: dict[str, LiveEntry] = {}
     for entry_id, (event, value_date, source, event_id) in heads.items():
+        if entry_id in reversed_ids:
+            continue
         if source in found:  # a rule was broken somewhere: never pick one of the two silently
             raise LedgerError(
                 f"loan {loan_id}: entries {found[source].id} and {entry_id} both post {source}"
