@@ -12,7 +12,7 @@ exceeds what was owed, and the excess is never negative.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -68,6 +68,31 @@ class Owed:
     due_date: date
     component: Component
     amount: Decimal
+
+
+def owed_components(
+    rows: Iterable[tuple[int, date, Decimal, Decimal]],
+    charges: Iterable[tuple[int, date, Component, Decimal]],
+    day: date,
+    ahead: bool,
+) -> list[Owed]:
+    """What money on `day` may be split over: of each installment (`rows`: number, due date,
+    interest left, principal left; in due-date order) due by `day`, or of every one when the
+    waterfall pays ahead, its interest left then its principal left; then each charge
+    (`charges`: its number -k, the day levied, its component, what is left) levied by `day`.
+    The one definition the replay and the payment rules share."""
+    owed = []
+    for number, due_date, interest, principal in rows:
+        if due_date > day and not ahead:
+            continue
+        if interest > 0:
+            owed.append(Owed(number, due_date, Component.INTEREST, interest))
+        if principal > 0:
+            owed.append(Owed(number, due_date, Component.PRINCIPAL, principal))
+    for number, levied, component, left in charges:
+        if left > 0 and levied <= day:
+            owed.append(Owed(number, levied, component, left))
+    return owed
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,15 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from lms.core.allocation import Bucket, Component, Owed, Part, Waterfall, allocate
+from lms.core.allocation import (
+    Bucket,
+    Component,
+    Owed,
+    Part,
+    Waterfall,
+    allocate,
+    owed_components,
+)
 from lms.core.events import Charge, Money, Prepayment, Refund, Tranche
 from lms.core.foreclosure import foreclosed_rows
 from lms.core.money import ZERO
@@ -243,20 +251,26 @@ class Book:
 
     def _owed(self, day: date, ahead: bool) -> list[Owed]:
         stop = len(self.rows) if ahead else bisect_right(self.due_dates, day)
-        owed = []
-        for row in self.rows[self.first_open : stop]:
-            for component, scheduled in (
-                (Component.INTEREST, row.interest),
-                (Component.PRINCIPAL, row.principal),
-            ):
-                left = scheduled - self.paid[row.number, component]
-                if left > ZERO:
-                    owed.append(Owed(row.number, row.due_date, component, left))
-        for k, charge in enumerate(self.charges, start=1):
-            left = charge.amount + charge.tax - self.paid[-k, charge.component]
-            if left > ZERO and charge.day <= day:
-                owed.append(Owed(-k, charge.day, charge.component, left))
-        return owed
+        paid = self.paid
+        rows = (
+            (
+                row.number,
+                row.due_date,
+                row.interest - paid[row.number, Component.INTEREST],
+                row.principal - paid[row.number, Component.PRINCIPAL],
+            )
+            for row in self.rows[self.first_open : stop]
+        )
+        charges = (
+            (
+                -k,
+                charge.day,
+                charge.component,
+                charge.amount + charge.tax - paid[-k, charge.component],
+            )
+            for k, charge in enumerate(self.charges, start=1)
+        )
+        return owed_components(rows, charges, day, ahead)
 
     def charges_due(self, only: Component | None = None) -> Decimal:
         owed = (

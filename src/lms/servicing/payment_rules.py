@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from lms.core.allocation import Bucket, Component, Owed, Waterfall
+from lms.core.allocation import Bucket, Owed, Waterfall, owed_components
 from lms.core.book import InstallmentState
 from lms.core.events import Charge
 from lms.platform.errors import ConflictError, InvalidError
@@ -128,21 +128,15 @@ def owed_on(
     what is unpaid of each charge levied by `day`. `charges`: every charge levied, in the order
     levied, with what is paid of it (charge k is "installment" -k, as in the replay)."""
     ahead = any(bucket is Bucket.IN_ADVANCE for bucket, _ in waterfall.order)
-    owed = []
-    for item in installments:
-        if item.due_date > day and not ahead:
-            continue
-        for component, left in (
-            (Component.INTEREST, item.interest - item.interest_paid),
-            (Component.PRINCIPAL, item.principal - item.principal_paid),
-        ):
-            if left > 0:
-                owed.append(Owed(item.number, item.due_date, component, left))
-    for k, (charge, paid) in enumerate(charges, start=1):
-        left = charge.amount + charge.tax - paid
-        if left > 0 and charge.day <= day:
-            owed.append(Owed(-k, charge.day, charge.component, left))
-    return owed
+    rows = (
+        (i.number, i.due_date, i.interest - i.interest_paid, i.principal - i.principal_paid)
+        for i in installments
+    )
+    levied = (
+        (-k, charge.day, charge.component, charge.amount + charge.tax - paid)
+        for k, (charge, paid) in enumerate(charges, start=1)
+    )
+    return owed_components(rows, levied, day, ahead)
 
 
 def first_unpaid_due(
