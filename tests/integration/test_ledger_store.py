@@ -73,14 +73,14 @@ def test_a_loan_s_ledger_equals_its_replayed_state(sessions: sessionmaker[Sessio
 def test_reversal_restores_every_account_and_happens_once(sessions: sessionmaker[Session]) -> None:
     entry_id = _post_loan(sessions)
     with UnitOfWork(sessions) as uow:
-        reversal = reverse_entry(uow, entry_id, posting_date=DAY, value_date=DAY)
+        reversal = reverse_entry(uow, entry_id, posting_date=DAY)
         uow.commit()
     with UnitOfWork(sessions) as uow:
         assert {a: v for a, v in account_balances(uow.session).items() if v} == {}
         assert load_entry(uow, reversal).event == "reversal"
         assert ledger_problems(uow.session) == []
         with pytest.raises(LedgerError, match=f"already reversed by entry {reversal}"):
-            reverse_entry(uow, entry_id, posting_date=DAY, value_date=DAY)
+            reverse_entry(uow, entry_id, posting_date=DAY)
 
 
 @pytest.mark.parametrize(

@@ -116,15 +116,11 @@ def post_entries(
 
 
 def reverse_entry(
-    uow: UnitOfWork,
-    entry_id: int,
-    *,
-    posting_date: date,
-    value_date: date,
-    cause_event_id: int | None = None,
+    uow: UnitOfWork, entry_id: int, *, posting_date: date, cause_event_id: int | None = None
 ) -> int:
-    """Post the mirror of entry `entry_id` (because of event `cause_event_id`); returns the
-    reversal's id."""
+    """Post the mirror of entry `entry_id` on its value date (because of event
+    `cause_event_id`); returns the reversal's id. A reversal always carries its entry's value
+    date: `live_entries` reads a window of dates and must see both or neither."""
     session = uow.session
     original = load_entry(uow, entry_id)
     already = session.scalar(
@@ -135,7 +131,7 @@ def reverse_entry(
     event_id = session.scalar(
         select(JournalEntryRow.event_id).where(JournalEntryRow.id == entry_id)
     )
-    mirror = reversal_of(original, value_date)
+    mirror = reversal_of(original, original.value_date)
     row = _row(uow, mirror, posting_date, event_id, cause_event_id)
     return _write(uow, mirror, {**row, "reverses_id": entry_id})
 
