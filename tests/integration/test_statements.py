@@ -220,3 +220,37 @@ def test_a_upi_request_and_its_credit_matched_by_reference(
     assert result.posted == 2  # Ravi's by loan number, Sunita's by the request's reference
     assert _lines(book)[1] == (D("5000.00"), "posted", 2, "reference", 100)
     sound(book)
+
+
+def test_a_credit_posted_to_the_wrong_loan_goes_back_to_the_queue(
+    book: sessionmaker[Session],
+) -> None:
+    """Ravi's NEFT of 8,884.88 was posted to his loan 1 by the narration; it was in fact
+    Sunita's (a posting error): reversed over the API without a bounce charge, the line is back
+    in the exceptions queue and the money in receipts suspense (8,884.88 more than the two
+    unmatched credits' 6,234.00); matched by hand to loan 2, suspense is back to 6,234.00."""
+    _import(book, MT940)
+    with UnitOfWork(book) as uow:
+        payment = uow.session.scalar(select(LoanEvent.id).where(LoanEvent.kind == "payment"))
+        line_id = uow.session.scalar(select(StatementLine.id).where(StatementLine.loan_id == 1))
+        url = str(uow.session.get_bind().url.render_as_string(hide_password=False))
+    with TestClient(create_app(url)) as client:
+        answer = client.post(
+            f"/api/v1/loans/1/repayments/{payment}/reversal",
+            json={"known_on": DAY.isoformat(), "reason": "posting_error"},
+        )
+    assert answer.status_code == 201
+    assert (answer.json()["reason"], answer.json()["statement_line"]) == ("posting_error", line_id)
+    with UnitOfWork(book) as uow:
+        queued = [(line.id, line.amount, line.note) for line in suspense_lines(uow)]
+        assert (line_id, D("8884.88"), "reversed from loan 1 as a posting error") in queued
+        assert account_balances(uow.session)["receipts_suspense"] == -D("15118.88")
+        charges = uow.session.scalars(select(LoanEvent).where(LoanEvent.kind == "charge")).all()
+        assert charges == []
+        match_by_hand(uow, line_id=line_id, loan_id=2, by="ops", posting_date=DAY)
+        uow.commit()
+    with UnitOfWork(book) as uow:
+        assert account_balances(uow.session)["receipts_suspense"] == -D("6234.00")
+        assert loan_state(uow, loan_id=2, as_of=DAY).installments[0].unpaid == 0
+        assert loan_state(uow, loan_id=1, as_of=DAY).dpd == 32  # 26 Oct unpaid again
+    sound(book)

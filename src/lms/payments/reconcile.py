@@ -301,3 +301,24 @@ def match_by_hand(
     line.resolved_by, line.resolved_at = by, datetime.now(UTC)
     uow.session.flush()
     return line
+
+
+def reopen_line(uow: UnitOfWork, *, loan_id: int, reference: str, note: str) -> int | None:
+    """A payment posted from a statement line was reversed as a posting error (it paid the
+    wrong loan): its line goes back to the exceptions queue, to be matched by hand (the money
+    is in receipts suspense again). Returns the line's id, or None if it came from no line."""
+    line = uow.session.scalar(
+        select(StatementLine)
+        .where(
+            StatementLine.loan_id == loan_id,
+            StatementLine.payment_reference == reference,
+            StatementLine.status.in_(("posted", "matched")),
+        )
+        .with_for_update()
+    )
+    if line is None:
+        return None
+    line.status, line.loan_id, line.note = "suspense", None, note
+    line.resolved_by, line.resolved_at = None, None
+    uow.session.flush()
+    return line.id

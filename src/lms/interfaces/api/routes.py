@@ -34,6 +34,7 @@ from lms.interfaces.api.schemas import (
     TrancheIn,
     shown,
 )
+from lms.payments.reconcile import reopen_line
 from lms.platform.db import UnitOfWork
 from lms.servicing import onboarding, rates, service
 from lms.servicing.foreclosure import foreclose_loan, foreclosure_quote
@@ -150,6 +151,10 @@ def reverse(loan_id: int, event_id: int, body: ReversalIn, uow: UnitOfWorkDep) -
         reason=ReversalReason(body.reason),
         return_code=body.return_code,
     )
+    line = None
+    if event.reason == ReversalReason.POSTING_ERROR and event.reference:
+        note = f"reversed from loan {loan_id} as a posting error"
+        line = reopen_line(uow, loan_id=loan_id, reference=event.reference, note=note)
     uow.commit()
     return {
         "id": event.id,
@@ -157,6 +162,7 @@ def reverse(loan_id: int, event_id: int, body: ReversalIn, uow: UnitOfWorkDep) -
         "reverses": event_id,
         "known_on": event.value_date,
         "reason": event.reason,
+        "statement_line": line,  # back in the exceptions queue, if the payment came from one
     }
 
 
