@@ -47,36 +47,9 @@ def expected_balances(
     tax = sum((f.tax for f in fees), ZERO)
     bpi = schedule.bpi if bpi_deducted else ZERO
     principal = sum((row.principal for row in schedule.installments), ZERO)
-    raised = sum(
-        (
-            i.interest
-            for i in state.installments
-            if interest_through and i.due_date <= interest_through
-        ),
-        ZERO,
-    )
-    receivable = raised - sum((i.interest_paid for i in state.installments), ZERO)
-    # on an NPA, the income of the dues raised and unpaid is held in suspense (interest paid
-    # ahead of its due is nobody's income yet: it is a credit on the receivable)
-    unrecognised = sum(
-        (
-            i.interest - i.interest_paid
-            for i in state.installments
-            if interest_through and i.due_date <= interest_through
-        ),
-        ZERO,
-    )
-    received = sum((a.payment.amount for a in state.applied), ZERO)
     # upfront fees collected from the borrower instead of deducted: owed like a charge, but
     # their income and tax are the schedule's fees, recognised at disbursement
     collected = sum((c.amount + c.tax for c in charges if c.reference == FEES_COLLECTED), ZERO)
-    fees_levied = [
-        c for c in charges if c.reference != FEES_COLLECTED and c.component is not Component.PENAL
-    ]
-    penal = sum((c.amount for c in charges if c.component is Component.PENAL), ZERO)
-    penal_held = penal_unrecognised(charges, state.penal_due) if npa else ZERO
-    levied = sum((c.amount for c in fees_levied), ZERO)
-    levied_tax = sum((c.tax for c in charges if c.reference != FEES_COLLECTED), ZERO)
     balances = {
         Account.LOAN_PRINCIPAL: principal
         + state.principal_tranched
@@ -84,21 +57,68 @@ def expected_balances(
         - state.principal_prepaid,
         Account.DISBURSEMENT_BANK: -(principal - lender - others - tax - bpi + collected)
         - state.principal_tranched,
-        Account.FEE_INCOME: -lender - levied,
+        Account.FEE_INCOME: -lender,
+        Account.THIRD_PARTY_PAYABLE: -others,
+        Account.TAX_PAYABLE: -tax,
+        Account.COLLECTION_BANK: sum((a.payment.amount for a in state.applied), ZERO) - refunded,
+        Account.UNAPPLIED_FUNDS: -state.excess,
+    }
+    interest = _interest_balances(state, interest_through, bpi + accrued, npa)
+    for part in (interest, _charge_balances(state, charges, npa)):
+        for account, amount in part.items():
+            balances[account] = balances.get(account, ZERO) + amount
+    balances[Account.INTEREST_ACCRUED] = accrued
+    return {account: amount for account, amount in balances.items() if amount}
+
+
+def unpaid_raised_interest(state: LoanState, through: date | None) -> Decimal:
+    """The unpaid interest of the installments raised (due by `through`): what an NPA holds in
+    suspense (interest paid ahead of its due is nobody's income yet)."""
+    return sum(
+        (
+            i.interest - i.interest_paid
+            for i in state.installments
+            if through and i.due_date <= through
+        ),
+        ZERO,
+    )
+
+
+def _interest_balances(
+    state: LoanState, through: date | None, recognised: Decimal, npa: bool
+) -> dict[Account, Decimal]:
+    """Interest raised (due by `through`) is receivable until paid and income, with the BPI
+    and the accrual (`recognised`), except on an NPA the unpaid part, held in suspense."""
+    raised = sum(
+        (i.interest for i in state.installments if through and i.due_date <= through), ZERO
+    )
+    held = unpaid_raised_interest(state, through) if npa else ZERO
+    return {
+        Account.INTEREST_RECEIVABLE: raised
+        - sum((i.interest_paid for i in state.installments), ZERO),
+        Account.INTEREST_INCOME: -(raised + recognised) + held,
+        Account.INTEREST_SUSPENSE: -held,
+    }
+
+
+def _charge_balances(
+    state: LoanState, charges: tuple[Charge, ...], npa: bool
+) -> dict[Account, Decimal]:
+    """Charges levied (fees and penal charges, not the upfront fees collected apart, which are
+    the disbursement's): receivable until paid, income and GST; an NPA's penal income held."""
+    levied = [c for c in charges if c.reference != FEES_COLLECTED]
+    penal = sum((c.amount for c in levied if c.component is Component.PENAL), ZERO)
+    penal_held = penal_unrecognised(charges, state.penal_due) if npa else ZERO
+    return {
+        Account.FEE_INCOME: -sum(
+            (c.amount for c in levied if c.component is not Component.PENAL), ZERO
+        ),
         Account.FEE_RECEIVABLE: state.charges_due - state.penal_due,
         Account.PENAL_INCOME: -penal + penal_held,
         Account.PENAL_SUSPENSE: -penal_held,
         Account.PENAL_RECEIVABLE: state.penal_due,
-        Account.THIRD_PARTY_PAYABLE: -others,
-        Account.TAX_PAYABLE: -tax - levied_tax,
-        Account.INTEREST_INCOME: -(raised + bpi + accrued) + (unrecognised if npa else ZERO),
-        Account.INTEREST_ACCRUED: accrued,
-        Account.INTEREST_SUSPENSE: -unrecognised if npa else ZERO,
-        Account.INTEREST_RECEIVABLE: receivable,
-        Account.COLLECTION_BANK: received - refunded,
-        Account.UNAPPLIED_FUNDS: -state.excess,
+        Account.TAX_PAYABLE: -sum((c.tax for c in levied), ZERO),
     }
-    return {account: amount for account, amount in balances.items() if amount}
 
 
 def loan_expected(

@@ -32,7 +32,7 @@ from lms.ledger.rules import JournalEntry, reversal_of
 from lms.ledger.service import LiveEntry, Posting, live_entries, post_entry, post_many
 from lms.platform.db import UnitOfWork
 from lms.platform.settings import get_settings
-from lms.servicing.balances import loan_expected, penal_unrecognised
+from lms.servicing.balances import loan_expected, penal_unrecognised, unpaid_raised_interest
 from lms.servicing.models import LedgerAlarm, Loan, LoanEvent, LoanRestatement
 from lms.servicing.service import loan_schedule, loan_terms
 
@@ -183,15 +183,7 @@ def suspense_targets(loan: Loan, state: LoanState) -> tuple[Decimal, Decimal]:
     receivable) and the income part of the penal charges unpaid; else nothing."""
     if loan.asset_class != "NPA":
         return ZERO, ZERO
-    through = loan.interest_posted_through
-    unpaid = sum(
-        (
-            i.interest - i.interest_paid
-            for i in state.installments
-            if through is not None and i.due_date <= through
-        ),
-        ZERO,
-    )
+    unpaid = unpaid_raised_interest(state, loan.interest_posted_through)
     return unpaid, penal_unrecognised(state.charges, state.penal_due)
 
 

@@ -28,7 +28,7 @@ from lms.core.revision import Reschedule
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError
 from lms.servicing.models import BenchmarkRate, Loan, LoanEvent, LoanInstallment, Product
-from lms.servicing.repayments import resettle
+from lms.servicing.repayments import book_event
 from lms.servicing.service import locked_loan, reference_taken
 
 
@@ -169,16 +169,7 @@ def change_rate(
         problems.append(("reference", f"{reference!r} is already a rate change of loan {loan.id}"))
     if problems:
         raise InvalidError(problems)
-    event = LoanEvent(
-        loan_id=loan.id,
-        kind="rate_change",
-        value_date=day,
-        rate=annual_rate,
-        reschedule=reschedule,
-        reference=reference,
-        created_at=datetime.now(UTC),
-    )
-    uow.session.add(event)
-    uow.session.flush()
-    resettle(uow, loan, day=day, posting_date=posting_date, cause=event.id)
-    return event
+    return book_event(
+        uow, loan, kind="rate_change", value_date=day, posting_date=posting_date,
+        rate=annual_rate, reschedule=reschedule, reference=reference,
+    )  # fmt: skip

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
@@ -118,6 +119,20 @@ def reverse_payment(
     return reversal
 
 
+def book_event(
+    uow: UnitOfWork, loan: Loan, *, kind: str, value_date: date, posting_date: date, **fields: Any
+) -> LoanEvent:
+    """Store an event of `loan` (a refund, a tranche, a rate change: `fields` are its other
+    columns) and settle the loan because of it (`resettle`)."""
+    event = LoanEvent(
+        loan_id=loan.id, kind=kind, value_date=value_date, created_at=datetime.now(UTC), **fields
+    )
+    uow.session.add(event)
+    uow.session.flush()
+    resettle(uow, loan, day=value_date, posting_date=posting_date, cause=event.id)
+    return event
+
+
 def resettle(
     uow: UnitOfWork, loan: Loan, *, day: date, posting_date: date, cause: int | None = None
 ) -> LoanState:
@@ -200,18 +215,10 @@ def refund_excess(
         raise InvalidError(
             [("amount", f"must be more than 0 and at most the unapplied funds {before.excess}")]
         )
-    event = LoanEvent(
-        loan_id=loan.id,
-        kind="refund",
-        value_date=value_date,
-        amount=amount,
-        reference=reference,
-        created_at=datetime.now(UTC),
-    )
-    uow.session.add(event)
-    uow.session.flush()
-    resettle(uow, loan, day=value_date, posting_date=posting_date, cause=event.id)
-    return event
+    return book_event(
+        uow, loan, kind="refund", value_date=value_date, posting_date=posting_date,
+        amount=amount, reference=reference,
+    )  # fmt: skip
 
 
 def _levy_bounce_charge(uow: UnitOfWork, loan: Loan, payment: LoanEvent, known_on: date) -> None:

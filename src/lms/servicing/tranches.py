@@ -9,7 +9,7 @@ same transaction; the same reference twice is refused.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError
 from lms.servicing.models import Loan, LoanEvent
-from lms.servicing.repayments import resettle
+from lms.servicing.repayments import book_event
 from lms.servicing.service import loan_terms, locked_loan, reference_taken
 
 
@@ -33,18 +33,10 @@ def disburse_tranche(
     """Pay out a further `amount` of loan `loan_id` on `value_date`."""
     loan = locked_loan(uow, loan_id)
     _check(uow, loan, amount, value_date, reference, posting_date)
-    event = LoanEvent(
-        loan_id=loan.id,
-        kind="tranche",
-        value_date=value_date,
-        amount=amount,
-        reference=reference,
-        created_at=datetime.now(UTC),
-    )
-    uow.session.add(event)
-    uow.session.flush()
-    resettle(uow, loan, day=value_date, posting_date=posting_date, cause=event.id)
-    return event
+    return book_event(
+        uow, loan, kind="tranche", value_date=value_date, posting_date=posting_date,
+        amount=amount, reference=reference,
+    )  # fmt: skip
 
 
 def _check(

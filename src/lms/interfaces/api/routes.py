@@ -1,7 +1,7 @@
 """REST routes of loan servicing: thin: parse, call one service, commit, shape the answer.
 
-Guarantee: a route commits only after its service returned; the posting date of money
-movements is today's date until the daily close keeps a business date (issue 4).
+Guarantee: a route commits only after its service returned; money movements are posted on
+the lender's business date (the calendar date until the daily close keeps one).
 """
 
 from __future__ import annotations
