@@ -170,23 +170,31 @@ LOANS = [
 
 
 def _products(db_url: str, engine: Engine) -> sessionmaker[Session]:
-    sessions = open_book(db_url, engine, customers=({"name": "Asha Rao"},))
+    ranges = ((D(50000), D(10**6)), (D(8), D(24)), (6, 60))
+    return book_with_products(db_url, engine, "Asha Rao", PRODUCTS, ranges)
+
+
+def book_with_products(
+    db_url: str,
+    engine: Engine,
+    customer: str,
+    products: dict[str, tuple[dict[str, object], ProductRules]],
+    ranges: tuple[tuple[D, D], tuple[D, D], tuple[int, int]],
+) -> sessionmaker[Session]:
+    """A book of one customer, the `products` (settings, rules) with the same amount, rate and
+    tenure ranges, and the repo rate published in December and moved in February."""
+    sessions = open_book(db_url, engine, customers=({"name": customer},))
+    amount, rate, tenure = ranges
     with UnitOfWork(sessions) as uow:
-        for code, (settings, rules) in PRODUCTS.items():
+        for code, (settings, rules) in products.items():
             create_product(
-                uow,
-                code=code,
-                name=code,
-                settings=settings,
-                amount=(D(50000), D(10**6)),
-                rate=(D(8), D(24)),
-                tenure=(6, 60),
-                rules=rules,
-            )
-        for day, rate in ((REPO_DEC, D("6.50")), (REPO_FEB, D("6.25"))):
+                uow, code=code, name=code, settings=settings, amount=amount, rate=rate,
+                tenure=tenure, rules=rules,
+            )  # fmt: skip
+        for day, repo in ((REPO_DEC, D("6.50")), (REPO_FEB, D("6.25"))):
             created = datetime(2025, 12, 1, tzinfo=UTC)
             uow.session.add(
-                BenchmarkRate(benchmark="REPO", effective_from=day, rate=rate, created_at=created)
+                BenchmarkRate(benchmark="REPO", effective_from=day, rate=repo, created_at=created)
             )
         uow.commit()
     return sessions

@@ -13,23 +13,23 @@ ranges are checked on the sanctioned amount, as onboarding checks them.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 
 import pytest
-from book_setup import open_book, sound
+from book_setup import sound
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
-from test_bulk_onboarding import MIGRATED, REPO_DEC, REPO_FEB, _everything
+from test_bulk_onboarding import MIGRATED, _everything, book_with_products
 
 from lms.ledger.models import JournalEntryRow
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import InvalidError
 from lms.servicing.bulk import LoanColumns
 from lms.servicing.bulk_onboarding import BulkBook, onboard_bulk
-from lms.servicing.catalog import ProductRules, create_product
-from lms.servicing.models import BenchmarkRate, Loan, LoanEvent, LoanInstallment
+from lms.servicing.catalog import ProductRules
+from lms.servicing.models import Loan, LoanEvent, LoanInstallment
 from lms.servicing.onboarding import LoanRequest, onboard_loan
 from lms.servicing.service import disburse_loan
 from lms.servicing.tranches import disburse_tranche
@@ -71,26 +71,8 @@ MAR20 = date(2026, 3, 20)  # the second tranche: 15,00,000 of each loan paid out
 
 
 def _products(db_url: str, engine: Engine) -> sessionmaker[Session]:
-    sessions = open_book(db_url, engine, customers=({"name": "Meera Kulkarni"},))
-    with UnitOfWork(sessions) as uow:
-        for code, (settings, rules) in PRODUCTS.items():
-            create_product(
-                uow,
-                code=code,
-                name=code,
-                settings=settings,
-                amount=(D(2500000), D(10**8)),
-                rate=(D(7), D(12)),
-                tenure=(60, 360),
-                rules=rules,
-            )
-        for day, rate in ((REPO_DEC, D("6.50")), (REPO_FEB, D("6.25"))):
-            created = datetime(2025, 12, 1, tzinfo=UTC)
-            uow.session.add(
-                BenchmarkRate(benchmark="REPO", effective_from=day, rate=rate, created_at=created)
-            )
-        uow.commit()
-    return sessions
+    ranges = ((D(2500000), D(10**8)), (D(7), D(12)), (60, 360))
+    return book_with_products(db_url, engine, "Meera Kulkarni", PRODUCTS, ranges)
 
 
 def _bulk(prefix: str, loans: list[tuple[D, D, date, int, D | None]]) -> BulkBook:
