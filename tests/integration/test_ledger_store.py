@@ -105,16 +105,15 @@ def test_an_unbalanced_entry_written_behind_python_s_back(
         uow.session.execute(text(insert))
         entry = uow.session.execute(text("SELECT max(id) FROM journal_entries")).scalar_one()
         amount = "1000000" if db_url.startswith("sqlite") else "100.0000"  # SQLite stores 1/10000s
-        uow.session.execute(
-            text(
-                "INSERT INTO journal_lines (entry_id, loan_id, account, debit, credit)"
-                f" VALUES ({entry}, 'L9', 'collection_bank', {amount}, 0)"
-            )
+        line = (
+            "INSERT INTO journal_lines (entry_id, loan_id, account, debit, credit)"
+            f" VALUES ({entry}, 'L9', 'collection_bank', {amount}, 0)"
         )
-        if db_url.startswith("postgresql"):  # the database itself refuses it at commit
+        if db_url.startswith("postgresql"):  # the database refuses the statement itself: each
             with pytest.raises(DBAPIError, match=f"journal entry {entry} does not balance"):
-                uow.commit()
+                uow.session.execute(text(line))  # statement's lines must balance per entry
             return
+        uow.session.execute(text(line))
         uow.commit()
     with UnitOfWork(sessions) as uow:  # SQLite has no deferred triggers: the check finds it
         problems = ledger_problems(uow.session)

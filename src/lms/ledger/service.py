@@ -218,7 +218,6 @@ def load_entry(uow: UnitOfWork, entry_id: int) -> JournalEntry:
 
 _ENTRIES = Base.metadata.tables["journal_entries"]
 _LINES = Base.metadata.tables["journal_lines"]
-_INSERT_LINES = insert(_LINES)
 
 
 def _row(
@@ -243,23 +242,24 @@ def _row(
 
 
 def _write(uow: UnitOfWork, entry: JournalEntry, row: dict[str, object]) -> int:
-    """Two statements (the entry with RETURNING, its lines in one executemany), no ORM unit of
-    work: posting is on every payment's path."""
+    """Two statements (the entry with RETURNING, its lines in one multi-row INSERT), no ORM
+    unit of work: posting is on every payment's path."""
     session = uow.session
     entry_id: int = session.execute(
         insert(_ENTRIES).values(**row).returning(_ENTRIES.c.id)
     ).scalar_one()
-    session.execute(
-        _INSERT_LINES,
-        [
-            {
-                "entry_id": entry_id,
-                "loan_id": entry.loan_id,
-                "account": line.account.value,
-                "debit": line.debit,
-                "credit": line.credit,
-            }
-            for line in entry.lines
-        ],
+    session.execute(  # one statement: the balance guard checks each statement's lines
+        insert(_LINES).values(
+            [
+                {
+                    "entry_id": entry_id,
+                    "loan_id": entry.loan_id,
+                    "account": line.account.value,
+                    "debit": line.debit,
+                    "credit": line.credit,
+                }
+                for line in entry.lines
+            ]
+        )
     )
     return entry_id
