@@ -100,7 +100,7 @@ def load(loan_ids: list[int], threads: int, seconds: float) -> tuple[int, list[f
             n = 0
             while time.monotonic() < stop:
                 loan = rnd.choice(loan_ids)
-                reference = f"T{seed}-{n}"
+                reference = f"T{seed}-{n:09d}"  # in the order posted
                 body = {
                     "amount": "100.00",
                     "value_date": day,

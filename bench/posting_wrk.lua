@@ -18,7 +18,7 @@ end
 
 function request()
   counter = counter + 1
-  local reference = "W" .. tag .. "-" .. counter
+  local reference = string.format("W%d-%09d", tag, counter)  -- in the order posted
   local body = '{"amount":"100.00","value_date":"' .. day .. '","reference":"' .. reference ..
     '","channel":"upi"}'
   local loan = loans[math.random(#loans)]

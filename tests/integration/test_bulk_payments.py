@@ -421,3 +421,44 @@ def test_a_part_prepaid_loan_is_paid_by_the_fast_path_as_one_by_one(
     assert paid[:3] == [(D("7884.88"), D(1000)), (D("4278.85"), D("721.15")), (0, 0)]
     assert ledgers[0] == ledgers[1]
     sound(sessions)
+
+
+def test_same_day_payments_in_batches_equal_one_by_one(
+    demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three batches on one day (as the API's grouped commits give them): 100.00 from twenty
+    loans (references S1-), then 50.00 from the same loans (S2-: after S1- in the replay's
+    same-day order, so the fast path applies them to the stored state), then 25.00 from five
+    of them with references the replay takes first (A0-: one by one, restated). The book
+    equals taking all of them one by one."""
+    bulk, single = tmp_path / "bulk.sqlite3", tmp_path / "single.sqlite3"
+    shutil.copy(demo, bulk)
+    shutil.copy(demo, single)
+    with make_engine(f"sqlite:///{single}").connect() as connection:
+        loans = connection.execute(
+            select(Loan.id).where(Loan.status == "active").order_by(Loan.id).limit(20)
+        ).scalars().all()  # fmt: skip
+    batches = [
+        [(k, PaymentRequest(D("100.00"), LATE, f"S1-{k}", "upi")) for k in loans],
+        [(k, PaymentRequest(D("50.00"), LATE, f"S2-{k}", "upi")) for k in loans],
+        [(k, PaymentRequest(D("25.00"), LATE, f"A0-{k}", "upi")) for k in loans[:5]],
+    ]
+    assert _one_by_one(f"sqlite:///{single}", [p for b in batches for p in b]) == []
+    slow: list[list[int]] = [[], [], []]
+    real = bulk_payments.record_payment
+    sessions = make_session_factory(make_engine(f"sqlite:///{bulk}"))
+    for n, batch in enumerate(batches):
+
+        def counted(*args: object, n: int = n, **kwargs: object) -> object:
+            slow[n].append(kwargs["loan_id"])  # type: ignore[arg-type]
+            return real(*args, **kwargs)  # type: ignore[arg-type]
+
+        monkeypatch.setattr(bulk_payments, "record_payment", counted)
+        with UnitOfWork(sessions) as uow:
+            assert all(o.error is None for o in post_payments(uow, batch, posting_date=LATE))
+            uow.commit()
+    assert _contents(f"sqlite:///{bulk}") == _contents(f"sqlite:///{single}")
+    assert len(loans) - len(slow[0]) >= 5  # the fast path took many (9 of 20 here); the same
+    assert sorted(slow[1]) == sorted(slow[0])  # ones again on the same day, later references
+    assert sorted(slow[2]) == sorted(loans[:5])  # taken before S1-, S2-: replayed
+    sound(sessions)

@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     close_queue: str = Field("lms-close", description="the worker queue of the close")
     broker_url: str = Field("redis://127.0.0.1:6379/0", description="the close's task broker")
     # -- payments
+    payment_group_size: int = Field(
+        64, ge=0, description="repayments over HTTP committed together at most (0: one by one)"
+    )
     auto_post_confidence: int = Field(
         90, ge=0, le=100, description="statement credits matched at least this surely post"
     )

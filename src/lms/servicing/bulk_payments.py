@@ -135,7 +135,7 @@ def _sorted_out(
     }
     loans = _loans(uow, sorted(wanted))
     decided, fresh = _decided(uow, {k: wanted[k] for k in loans}, loans, posting_date)
-    outside = _with_kinds_outside(uow, fresh, FAST_KINDS)
+    outside = _not_forward(uow, {k: wanted[k] for k in fresh})
     plain = [
         k
         for k in fresh
@@ -143,7 +143,7 @@ def _sorted_out(
         and loans[k]["asset_class"] != "NPA"
         and loans[k]["excess"] == 0
         and loans[k]["last_event_on"] is not None
-        and wanted[k].value_date > loans[k]["last_event_on"]  # the same day: replayed
+        and wanted[k].value_date >= loans[k]["last_event_on"]
     ]
     found = []
     for day in sorted({wanted[k].value_date for k in plain}):
@@ -263,18 +263,30 @@ def _step(precision: Any) -> Decimal:
     return Decimal(str(precision["step"] if isinstance(precision, dict) else precision))
 
 
-def _with_kinds_outside(uow: UnitOfWork, loans: list[int], kinds: tuple[str, ...]) -> set[int]:
-    """Those of `loans` with an event of a kind not in `kinds`."""
+def _not_forward(uow: UnitOfWork, wanted: dict[int, PaymentRequest]) -> set[int]:
+    """Those loans of `wanted` whose payment the replay would not apply last: with an event of
+    a kind not in `FAST_KINDS`, or on or after the payment's value date unless it is a payment
+    of that same day the replay takes before it (same-day payments go in reference order)."""
     found: set[int] = set()
+    if not wanted:
+        return found
+    loans, earliest = list(wanted), min(r.value_date for r in wanted.values())
     for start in range(0, len(loans), _CHUNK):
-        found.update(
-            uow.session.scalars(
-                select(LoanEvent.loan_id)
-                .where(among(uow, LoanEvent.loan_id, loans[start : start + _CHUNK]))
-                .where(LoanEvent.kind.not_in(kinds))
-                .distinct()
-            )
-        )
+        for loan_id, kind, day, reference in uow.session.execute(
+            select(LoanEvent.loan_id, LoanEvent.kind, LoanEvent.value_date, LoanEvent.reference)
+            .where(among(uow, LoanEvent.loan_id, loans[start : start + _CHUNK]))
+            .where(LoanEvent.kind.not_in(FAST_KINDS) | (LoanEvent.value_date >= earliest))
+        ):
+            request = wanted[loan_id]
+            if (
+                kind not in FAST_KINDS
+                or day > request.value_date
+                or (
+                    day == request.value_date
+                    and not (kind == "payment" and (reference or "") < request.reference)
+                )
+            ):
+                found.add(loan_id)
     return found
 
 

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lms import __version__
 from lms.interfaces.api.errors import install_error_handlers
+from lms.interfaces.api.payment_groups import PaymentGroups
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.platform.settings import get_settings
 
@@ -30,6 +31,7 @@ def create_app(database_url: str) -> FastAPI:
         counter_routes,
         nach_routes,
         payment_routes,
+        read_routes,
         routes,
     )
 
@@ -40,12 +42,17 @@ def create_app(database_url: str) -> FastAPI:
     )
     engine = make_engine(database_url)
     app.state.sessions = make_session_factory(engine)
+    size = get_settings().payment_group_size
+    app.state.payment_groups = (
+        PaymentGroups(app.state.sessions, size=size, calendar_day=business_date) if size else None
+    )
     install_error_handlers(app)
     app.include_router(catalog_routes.router, prefix="/api/v1")
     app.include_router(routes.router, prefix="/api/v1")
     app.include_router(payment_routes.router, prefix="/api/v1")
     app.include_router(nach_routes.router, prefix="/api/v1")
     app.include_router(counter_routes.router, prefix="/api/v1")
+    app.include_router(read_routes.router, prefix="/api/v1")
     return app
 
 

@@ -9,14 +9,17 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response, status
-from sqlalchemy import func, select
+from fastapi import APIRouter, Header, Query, Request, Response, status
+from sqlalchemy import select
 
+from lms.close.portfolio import LoanFilter, loan_page
+from lms.core.classification import AssetClass
 from lms.core.events import ReversalReason
 from lms.documents.pdf import statement_pdf
 from lms.documents.service import loan_kfs, loan_statement
 from lms.documents.statement import statement_csv
 from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.payment_groups import PaymentGroups
 from lms.interfaces.api.schemas import (
     DisbursementIn,
     ForeclosureIn,
@@ -98,10 +101,25 @@ def repay(
     body: RepaymentIn,
     uow: UnitOfWorkDep,
     response: Response,
+    http: Request,
     idempotency_key: Annotated[str | None, Header(max_length=128)] = None,
 ) -> RepaymentOut:
-    """Take a repayment; a retry with the same Idempotency-Key returns the first result (200)."""
+    """Take a repayment; a retry with the same Idempotency-Key returns the first result (200).
+    Payments arriving together are committed in groups (lms.interfaces.api.payment_groups);
+    what a group does not take as new is answered by the single path."""
     request = PaymentRequest(**body.model_dump(), idempotency_key=idempotency_key)
+    groups: PaymentGroups | None = http.app.state.payment_groups
+    outcome = groups.take(loan_id, request) if groups is not None else None
+    if outcome is not None and outcome.new and outcome.event_id is not None:
+        return RepaymentOut(
+            id=outcome.event_id,
+            kind="payment",
+            loan_id=loan_id,
+            amount=request.amount,
+            value_date=request.value_date,
+            reference=request.reference,
+            channel=request.channel,
+        )
     return _take_money(uow, loan_id, request, response)
 
 
@@ -288,23 +306,29 @@ def list_loans(
     status_: Annotated[str | None, Query(alias="status")] = None,
     branch: str | None = None,
     product_id: int | None = None,
+    asset_class: AssetClass | None = None,
     dpd_min: Annotated[int | None, Query(ge=0)] = None,
     dpd_max: Annotated[int | None, Query(ge=0)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
     offset: Annotated[int, Query(ge=0)] = 0,
+    after: Annotated[int | None, Query(ge=0)] = None,
+    exact_total: bool = False,
 ) -> LoanPage:
-    query = select(Loan)
-    if status_:
-        query = query.where(Loan.status == status_)
-    if branch:
-        query = query.where(Loan.branch_code == branch)
-    if product_id is not None:
-        query = query.where(Loan.product_id == product_id)
-    query = service.where_dpd(query, today(uow), dpd_min, dpd_max)
-    total = uow.session.scalar(select(func.count()).select_from(query.subquery())) or 0
-    loans = uow.session.scalars(query.order_by(Loan.id).limit(limit).offset(offset))
+    """Loans in id order under the filters; page with `after` (the last id seen: `next_after`)
+    or `offset`. `total` is exact up to 10,000 loans (`total_exact`), or always with
+    `exact_total=true` (slower on a large book)."""
+    where = LoanFilter(status_, branch, product_id, asset_class, dpd_min, dpd_max)
+    page = loan_page(
+        uow, where=where, today=today(uow), limit=limit, offset=offset, after=after,
+        exact_total=exact_total,
+    )  # fmt: skip
     return LoanPage(
-        items=[_loan_out(loan) for loan in loans], total=total, limit=limit, offset=offset
+        items=[_loan_out(loan) for loan in page.loans],
+        total=page.total,
+        limit=limit,
+        offset=offset,
+        total_exact=page.total_exact,
+        next_after=page.next_after,
     )
 
 

@@ -1,10 +1,12 @@
 """Set-based writes of many rows at once, the fastest way each database offers.
 
 `copy_rows` streams rows into a table with PostgreSQL's COPY; `insert_rows` inserts many rows
-(by COPY on PostgreSQL, ids taken from the sequence first). `update_rows` updates many rows
+(by COPY on PostgreSQL, ids taken from the sequence first; a few rows as one INSERT ...
+SELECT from unnest() of one array per column, prepared once). `update_rows` updates many rows
 by key: on PostgreSQL the new values are copied into a temporary table and applied by one
-UPDATE ... FROM (a million rows in seconds, where one UPDATE per row takes a minute); elsewhere
-one parameterised UPDATE is executed for all the rows.
+UPDATE ... FROM (a million rows in seconds, where one UPDATE per row takes a minute), a few
+rows by one UPDATE ... FROM unnest(); elsewhere one parameterised UPDATE is executed for all
+the rows.
 
 Guarantees: everything happens in the caller's transaction (nothing is committed here); the
 temporary table is dropped before returning; rows not matching a key are left alone.
@@ -39,9 +41,17 @@ def insert_rows(
     taken from the sequence in one query. Without `ids`, the rows go in one statement."""
     if not rows:
         return []
-    if uow.session.get_bind().dialect.name != "postgresql" or len(rows) < _COPY_FROM:
-        if not ids:  # one multi-row VALUES: the ledger's guard checks a statement's lines
-            uow.session.execute(insert(table).values(list(rows)))
+    postgres = uow.session.get_bind().dialect.name == "postgresql"
+    if not postgres or len(rows) < _COPY_FROM:
+        if not ids and postgres:  # one statement: the ledger's guard checks a statement's lines
+            names = list(rows[0])
+            source, params = _arrays(uow, table, names, [[r[n] for n in names] for r in rows])
+            uow.session.connection().exec_driver_sql(
+                f"INSERT INTO {table.name} ({', '.join(rows[0])}) SELECT * FROM {source}", params
+            )
+            return []
+        if not ids:
+            uow.session.execute(insert(table), list(rows))
             return []
         statement = insert(table).returning(table.c.id, sort_by_parameter_order=True)
         return list(uow.session.execute(statement, list(rows)).scalars())
@@ -64,6 +74,22 @@ def insert_rows(
 
 
 _COPY_FROM = 1_000  # rows: below this, a plain INSERT is as quick
+
+
+def _arrays(
+    uow: UnitOfWork, table: Table, typed: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> tuple[str, dict[str, list[Any]]]:
+    """PostgreSQL: `unnest(...)` of one array parameter per position of `rows`, bound by the
+    type of the column `typed` names for it: a statement whose text depends only on the
+    columns, so it is prepared once, where a multi-row VALUES is compiled for each count."""
+    dialect = uow.session.get_bind().dialect
+    arrays, params = [], {}
+    for k, name in enumerate(typed):
+        kind = table.c[name].type
+        bind = kind.bind_processor(dialect)
+        params[f"a{k}"] = [bind(r[k]) if bind else r[k] for r in rows]
+        arrays.append(f"%(a{k})s::{kind.compile(dialect=dialect)}[]")
+    return f"unnest({', '.join(arrays)})", params
 
 
 def _numbered(
@@ -106,7 +132,41 @@ def update_rows(
             [{**{f"_key_{k}": r[k] for k in keys}, **{c: r[c] for c in columns}} for r in rows],
         )
         return [r[keys[0]] for r in rows] if guard else []
+    if len(rows) < _COPY_FROM:
+        return _update_by_arrays(uow, table, keys, columns, rows, guard)
     return _update_by_copy(uow, table, keys, columns, rows, guard)
+
+
+def _update_by_arrays(
+    uow: UnitOfWork,
+    table: Table,
+    keys: Sequence[str],
+    columns: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    guard: Mapping[str, str],
+) -> list[Any]:
+    """PostgreSQL, a few rows: one UPDATE ... FROM unnest(...) of the rows' values."""
+    uow.session.flush()
+    typed = [*keys, *columns, *guard]
+    values = [
+        [*(r[k] for k in keys), *(r[c] for c in columns), *(r[f] for f in guard.values())]
+        for r in rows
+    ]
+    source, params = _arrays(uow, table, typed, values)
+    names = [*keys, *columns, *(f"_was_{c}" for c in guard)]
+    on = " AND ".join(
+        [
+            *(f"t.{k} = u.{k}" for k in keys),
+            *(f"t.{c} IS NOT DISTINCT FROM u._was_{c}" for c in guard),
+        ]
+    )
+    updated = uow.session.connection().exec_driver_sql(
+        f"UPDATE {table.name} AS t SET {', '.join(f'{c} = u.{c}' for c in columns)}"
+        f" FROM {source} AS u({', '.join(names)}) WHERE {on} RETURNING t.{keys[0]}",
+        params,
+    )
+    won = [row[0] for row in updated]
+    return won if guard else []
 
 
 def _update_by_copy(
