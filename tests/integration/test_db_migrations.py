@@ -61,10 +61,24 @@ def test_upgrade_head_with_environment_url(
     assert _current(engine) == (_head(),)
 
 
+# On PostgreSQL the ledger's references are checked per statement by triggers (migration
+# 0014, tests/integration/test_ledger_store.py) instead of these foreign keys' row checks.
+CHECKED_BY_TRIGGERS = {
+    "fk_journal_lines_entry_id_journal_entries",
+    "fk_journal_entries_reverses_id_journal_entries",
+}
+
+
 def test_migrated_schema_matches_the_models(db_url: str, engine: Engine) -> None:
     upgrade(db_url)
+
+    def compared(item: object, name: str | None, kind: str, *_: object) -> bool:
+        postgres = engine.dialect.name == "postgresql"
+        return not (postgres and kind == "foreign_key_constraint" and name in CHECKED_BY_TRIGGERS)
+
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"include_object": compared})
+        differences = compare_metadata(context, Base.metadata)
     assert differences == []
 
 

@@ -119,3 +119,26 @@ def test_an_unbalanced_entry_written_behind_python_s_back(
         problems = ledger_problems(uow.session)
     assert [(p.entry_id, p.loan_id) for p in problems] == [(entry, "L9"), (None, None)]
     assert problems[0].message == "debits 100.0000 differ from credits 0.0000"
+
+
+def test_references_of_the_ledger_hold_on_every_database(
+    sessions: sessionmaker[Session], db_url: str
+) -> None:
+    """A line of no entry, a reversal of no entry: refused (by foreign keys on SQLite, by the
+    per-statement triggers that replace them on PostgreSQL)."""
+    _post_loan(sessions)
+    amount = "1000000" if db_url.startswith("sqlite") else "100.0000"
+    orphan = (
+        "INSERT INTO journal_lines (entry_id, loan_id, account, debit, credit) VALUES"
+        f" (999999, 'L9', 'collection_bank', {amount}, 0),"
+        f" (999999, 'L9', 'loan_principal', 0, {amount})"
+    )
+    mirror = (
+        "INSERT INTO journal_entries (loan_id, event, value_date, posting_date, created_at,"
+        " reverses_id) VALUES ('L9', 'reversal', '2026-01-15', '2026-01-15',"
+        " '2026-01-15 00:00:00+00:00', 999999)"
+    )
+    for statement in (orphan, mirror):
+        with UnitOfWork(sessions) as uow, pytest.raises(DBAPIError, match=r"999999|FOREIGN KEY"):
+            uow.session.execute(text(statement))
+            uow.session.flush()
