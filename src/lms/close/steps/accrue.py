@@ -14,7 +14,8 @@ The day's entry is the new figure less what is booked (kept on the loan), so a r
 changed the running installment's interest after an accrual is corrected at the next one.
 
 Set-based: one query finds each loan's running installment and the period it runs in; the
-figures and entries are written in three statements.
+figures are written in one statement, the entries and their lines in two more (on PostgreSQL
+the lines worked out by the database from the accrual rule: lms.ledger.set_based).
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ from sqlalchemy import case, func, select
 
 from lms.core.accrual import accrued_for
 from lms.ledger import rules
-from lms.ledger.service import post_entries
+from lms.ledger.linear import LinearRule
+from lms.ledger.set_based import post_linear
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import update_rows
 from lms.platform.settings import get_settings
@@ -81,8 +83,12 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         amount = Decimal(0) if raised else accrued_for(interest, start, due, day)
         before = Decimal(booked or 0)  # what is booked (its due raised: zeroed then)
         if amount != before:
-            entries.append(rules.accrual(str(loan_id), day, amount - before))
+            entries.append((str(loan_id), day, (amount - before,)))
         figures.append({"id": loan_id, "accrued_interest": amount, "accrued_through": day})
     update_rows(uow, _LOANS, ("id",), figures)
-    post_entries(uow, entries, posting_date=day)
+    post_linear(uow, ACCRUAL, entries, posting_date=day)
     return len(figures)
+
+
+# the accrual rule (lms.ledger.rules.accrual), written by the database for the whole partition
+ACCRUAL = LinearRule.of(lambda loan, day, amounts: rules.accrual(loan, day, amounts[0]), 1)

@@ -5,7 +5,8 @@ keyed by its due date so that a backdated event can restate it.
 
 Set-based: one query finds the partition's dues, the loans' `interest_posted_through` is
 moved on in one statement, guarded (a loan a payment raised meanwhile keeps the payment's
-entry), and the entries of the loans it moved are written in two. Guarantee: a due date is
+entry), and the entries of the loans it moved are written in two (on PostgreSQL the lines
+worked out by the database from the rule: lms.ledger.set_based). Guarantee: a due date is
 raised once (the loan's `interest_posted_through` moves past it in the same transaction); on
 an NPA it is held in suspense, not income; the accrual the close booked for the running
 installment (lms.close.steps.accrue, kept on the loan) leaves the accrued account with its
@@ -21,8 +22,8 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lms.ledger import rules
-from lms.ledger.rules import JournalEntry
-from lms.ledger.service import post_entries
+from lms.ledger.linear import LinearRule
+from lms.ledger.set_based import Row, post_linear
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import update_rows
 from lms.servicing.models import Loan, LoanInstallment
@@ -34,7 +35,7 @@ _LOANS = Loan.metadata.tables["loans"]
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
-    entries: dict[int, list[JournalEntry]] = {}
+    entries: dict[int, list[tuple[bool, Row]]] = {}
     raised: dict[int, dict[str, Any]] = {}
     for loan_id, due, interest, cls, accrued, was_raised in _dues(uow, day, low, high):
         figures = raised.setdefault(
@@ -43,10 +44,8 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         figures["interest_posted_through"] = due
         if interest:  # the same rule and split as servicing (lms.ledger.postings._dues): the
             taken = Decimal(accrued or 0) if loan_id not in entries else Decimal(0)  # first
-            entry = rules.interest_due(  # due with interest takes the booked accrual
-                str(loan_id), due, Decimal(interest), npa=cls == "NPA", accrued=taken
-            )
-            entries.setdefault(loan_id, []).append(entry)
+            amounts = (Decimal(interest), taken)  # due with interest takes the booked accrual
+            entries.setdefault(loan_id, []).append((cls == "NPA", (str(loan_id), due, amounts)))
     # a loan a payment raised meanwhile (it was not locked while read) is left to the payment
     won = set(
         update_rows(
@@ -54,8 +53,21 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             guard={"interest_posted_through": "was"},
         )
     )  # fmt: skip
-    post_entries(uow, [e for k in sorted(won) for e in entries.get(k, [])], posting_date=day)
+    written = [e for k in sorted(won) for e in entries.get(k, [])]
+    for npa, rule in INTEREST_DUE.items():
+        post_linear(uow, rule, [row for held, row in written if held is npa], posting_date=day)
     return len(won)
+
+
+def _interest_due(npa: bool) -> LinearRule:
+    """The rule of interest falling due (lms.ledger.rules.interest_due), amounts (interest,
+    accrual taken), for a standard loan or an NPA."""
+    return LinearRule.of(
+        lambda loan, due, a: rules.interest_due(loan, due, a[0], npa=npa, accrued=a[1]), 2
+    )
+
+
+INTEREST_DUE = {False: _interest_due(False), True: _interest_due(True)}
 
 
 def _dues(uow: UnitOfWork, day: date, low: int, high: int) -> list[tuple[Any, ...]]:
