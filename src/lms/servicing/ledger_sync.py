@@ -26,7 +26,7 @@ from lms.core.replay import LoanState
 from lms.core.terms import BPITreatment
 from lms.ledger import rules
 from lms.ledger.accounts import Account
-from lms.ledger.check import account_balances
+from lms.ledger.check import account_balances, balances_of_loans
 from lms.ledger.postings import LoanBooking, same_entry, servicing_entries
 from lms.ledger.rules import JournalEntry, reversal_of
 from lms.ledger.service import LiveEntry, Posting, live_entries, post_entry, post_many
@@ -192,10 +192,23 @@ def suspense_moves(
 ) -> tuple[Decimal, Decimal]:
     """How much interest and penal income to move into suspense (negative: back to income)
     for the loan's suspense accounts to hold the targets."""
-    held = account_balances(uow.session, str(loan.id))
-    interest_now = -held.get(Account.INTEREST_SUSPENSE.value, ZERO)
-    penal_now = -held.get(Account.PENAL_SUSPENSE.value, ZERO)
-    return interest_target - interest_now, penal_target - penal_now
+    return suspense_moves_of(uow, {loan.id: (interest_target, penal_target)})[loan.id]
+
+
+def suspense_moves_of(
+    uow: UnitOfWork, targets: dict[int, tuple[Decimal, Decimal]]
+) -> dict[int, tuple[Decimal, Decimal]]:
+    """`suspense_moves` of many loans (by id: their interest and penal targets) in one query."""
+    accounts = (Account.INTEREST_SUSPENSE.value, Account.PENAL_SUSPENSE.value)
+    held = balances_of_loans(uow, [str(k) for k in targets], accounts)
+    moves = {}
+    for loan_id, (interest_target, penal_target) in targets.items():
+        now = held.get(str(loan_id), {})
+        moves[loan_id] = (
+            interest_target + now.get(accounts[0], ZERO),  # suspense holds credits
+            penal_target + now.get(accounts[1], ZERO),
+        )
+    return moves
 
 
 def check_loan_ledger(

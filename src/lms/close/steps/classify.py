@@ -23,9 +23,9 @@ from lms.core.classification import AssetClass, Facility, classify
 from lms.ledger import rules
 from lms.ledger.service import post_entries
 from lms.platform.db import UnitOfWork
-from lms.platform.db.bulk import update_rows
+from lms.platform.db.bulk import among, update_rows
 from lms.servicing.balances import loan_penal_unrecognised
-from lms.servicing.ledger_sync import suspense_moves
+from lms.servicing.ledger_sync import suspense_moves_of
 from lms.servicing.models import Loan, LoanEvent, LoanInstallment
 
 NAME = "classify"
@@ -43,10 +43,10 @@ def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None
     servicing never move the same income twice."""
     if not flipped:
         return
+    ids = list(flipped)
     unpaid: dict[int, Decimal] = dict.fromkeys(flipped, Decimal(0))
     loans = {
-        loan.id: loan
-        for loan in uow.session.scalars(select(Loan).where(Loan.id.in_(list(flipped))))
+        loan.id: loan for loan in uow.session.scalars(select(Loan).where(among(uow, Loan.id, ids)))
     }
     for loan_id, due, interest, paid in uow.session.execute(
         select(
@@ -54,39 +54,43 @@ def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None
             LoanInstallment.due_date,
             LoanInstallment.interest,
             LoanInstallment.interest_paid,
-        ).where(LoanInstallment.loan_id.in_(list(flipped)))
-    ):  # the few loans that changed side: the unpaid interest of the dues raised
+        ).where(among(uow, LoanInstallment.loan_id, ids))
+    ):  # the loans that changed side: the unpaid interest of the dues raised
         through = loans[loan_id].interest_posted_through
         if through is not None and due <= through:
             unpaid[loan_id] += interest - paid
-    penal = set(_with_penal(uow, list(flipped)))
+    penal = set(_with_penal(uow, ids))
+    targets = {
+        loan_id: (
+            unpaid[loan_id] if to_npa else Decimal(0),
+            loan_penal_unrecognised(uow, loans[loan_id])
+            if to_npa and loan_id in penal
+            else Decimal(0),
+        )
+        for loan_id, to_npa in flipped.items()
+    }
     entries = []
-    for loan_id, to_npa in flipped.items():
-        held = loan_penal_unrecognised(uow, loans[loan_id]) if loan_id in penal else Decimal(0)
-        interest_move, penal_move = suspense_moves(
-            uow, loans[loan_id], unpaid[loan_id] if to_npa else Decimal(0),
-            held if to_npa else Decimal(0),
-        )  # fmt: skip
+    for loan_id, (interest_move, penal_move) in suspense_moves_of(uow, targets).items():
         if interest_move:
             entries.append(rules.income_to_suspense(str(loan_id), day, interest_move))
         if penal_move:
             entries.append(rules.income_to_suspense(str(loan_id), day, penal_move, penal=True))
+    cleared = []
     for loan_id, to_npa in flipped.items():
-        loan = loans[loan_id]
-        accrued = (loan.accrued_interest or Decimal(0)) if to_npa else Decimal(0)
+        accrued = (loans[loan_id].accrued_interest or Decimal(0)) if to_npa else Decimal(0)
         if accrued:
             entries.append(rules.accrual(str(loan_id), day, -accrued))
         if to_npa:
-            loan.accrued_through, loan.accrued_interest = None, None
+            cleared.append({"id": loan_id, "accrued_through": None, "accrued_interest": None})
+    update_rows(uow, _LOANS, ("id",), cleared)
     post_entries(uow, entries, posting_date=day)
-    uow.session.flush()
 
 
 def _with_penal(uow: UnitOfWork, loans: list[int]) -> list[int]:
     return list(
         uow.session.scalars(
             select(LoanEvent.loan_id)
-            .where(LoanEvent.loan_id.in_(loans), LoanEvent.kind == "penal")
+            .where(among(uow, LoanEvent.loan_id, loans), LoanEvent.kind == "penal")
             .distinct()
         )
     )
