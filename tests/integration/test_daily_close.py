@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lms.close.models import LoanSnapshot
 from lms.close.runner import CloseError, close_day, close_until
+from lms.close.steps.provision import lender_rates, loan_provision
 from lms.core.schedule import generate_schedule
 from lms.core.terms import LoanTerms
 from lms.ledger.check import account_balances
@@ -197,6 +198,12 @@ def test_provisions_at_the_month_end_by_category(
     sessions, ids = book
     held, balances = _provisions_on_31_may(sessions)
     assert held == {ids["A"]: D("10000.00"), ids["B"]: D("6798.42"), ids["C"]: D("356.15")}
+    with UnitOfWork(sessions) as uow:  # what the snapshot's INSERT wrote (PostgreSQL) is the
+        day = LoanSnapshot.day == date(2026, 5, 31)  # rule's figure, worked out in Python
+        for snapshot in uow.session.scalars(select(LoanSnapshot).where(day)):
+            loan = uow.session.get(Loan, snapshot.loan_id)
+            assert loan is not None
+            assert snapshot.provision == loan_provision(uow, lender_rates(), loan, snapshot)
     assert (balances["provisions"], balances["provision_expense"]) == (
         -D("17154.57"),
         D("17154.57"),

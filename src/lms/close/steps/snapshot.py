@@ -1,8 +1,9 @@
 """Step: the daily portfolio snapshot, one row per loan and day (outstanding, dues, excess,
 DPD, class, category), for reports that read history without replaying loans.
 
-Active loans, and loans closed that day. Set-based: one INSERT ... SELECT per partition, the outstanding and dues summed from the
-stored installments. Guarantee: written once per loan and day (the close marks the partition
+Active loans, and loans closed that day. Set-based: one INSERT ... SELECT per partition, the
+outstanding and dues summed from the stored installments (and at month ends on PostgreSQL,
+each loan's required provision: see `_provision`). Guarantee: written once per loan and day (the close marks the partition
 done in the same transaction, and the key refuses a second row).
 """
 
@@ -10,14 +11,30 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import Integer, String, case, func, insert, literal, select
+from sqlalchemy import (
+    Integer,
+    Numeric,
+    String,
+    case,
+    false,
+    func,
+    insert,
+    literal,
+    select,
+    type_coerce,
+)
 from sqlalchemy.sql.functions import coalesce
 
 from lms.close.models import LoanSnapshot
+from lms.close.steps.provision import lender_rates, month_end
 from lms.core.book import LoanState
+from lms.core.classification import AssetCategory
+from lms.core.provisioning import percent
 from lms.platform.db import UnitOfWork
-from lms.servicing.models import Loan, LoanInstallment
+from lms.platform.db.types import Money
+from lms.servicing.models import Loan, LoanInstallment, Product
 
 ZERO = Decimal(0)
 NAME = "snapshot"
@@ -61,6 +78,9 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             (Loan.status == "active") | (Loan.closed_on == day),  # closed loans once, then no more
         )
     )
+    provision = _provision(uow, day, coalesce(sums.c.left, ZERO))
+    if provision is not None:
+        source = source.add_columns(provision).join(Product, Product.id == Loan.product_id)
     columns = [
         "day",
         "loan_id",
@@ -73,6 +93,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         "asset_class",
         "category",
         "npa_since",
+        *(["provision"] if provision is not None else []),
     ]
     table = LoanSnapshot.metadata.tables["loan_snapshots"]
     uow.session.execute(insert(table).from_select(columns, source))
@@ -82,6 +103,31 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         .where(LoanSnapshot.day == day, LoanSnapshot.loan_id.between(low, high))
     )
     return int(uow.session.scalar(written) or 0)
+
+
+def _provision(uow: UnitOfWork, day: date, outstanding: Any) -> Any:
+    """On PostgreSQL at a month end, for a bank or an NBFC: the provision `lms.core.provisioning
+    .provision` requires of each loan, worked out in the INSERT: the rate of its category and
+    security (from the rule's own `percent`) times its principal outstanding, rounded half up
+    to the paisa as the rule rounds (tests compare the two on every snapshot). Else None: the
+    provision step writes the figures."""
+    rates = lender_rates()
+    if uow.session.get_bind().dialect.name != "postgresql" or rates.mfi or not month_end(day):
+        return None
+    category = coalesce(Loan.asset_category, literal("standard", String))
+    secured = coalesce(Product.secured, false())
+    rate = case(
+        *(
+            (
+                (category == kind.value) & (secured == held),
+                literal(percent(rates, kind, secured=held)),
+            )
+            for kind in AssetCategory
+            for held in (True, False)
+        )
+    )
+    exact = type_coerce(outstanding, Numeric(18, 4)) * rate / 100
+    return type_coerce(func.round(exact, 2), Money)
 
 
 def rewrite(snapshot: LoanSnapshot, state: LoanState) -> None:
