@@ -52,14 +52,28 @@ class LinearRule:
                 nets.setdefault(line.account, [0] * amounts)[k] += int(coefficient)
         if len(events) != 1:
             raise LedgerError(f"the rule's event kind depends on its amounts: {sorted(events)}")
-        one = [Decimal(1)] * amounts
-        if build("0", _PROBE, one).source != build("1", _PROBE, one).source:
+        one, other = [Decimal(1)] * amounts, date(2001, 2, 3)
+        probe = build("0", _PROBE, one).source
+        if probe != build("1", _PROBE, one).source:
             raise LedgerError("the rule's source depends on the loan: not a set-based rule")
+        if (probe and probe.replace(_PROBE.isoformat(), other.isoformat())) != build(
+            "0", other, one
+        ).source:
+            raise LedgerError("the rule's source is not its date's ISO text in a fixed text")
         return cls(events.pop(), tuple(nets), tuple(tuple(w) for w in nets.values()), build)
 
     def source(self, day: date) -> str | None:
         """The source key the rule gives an entry of this day (the same for every loan)."""
         return self.build("0", day, [Decimal(1)] * len(self.weights[0])).source
+
+    def source_sql(self, day_column: str) -> str:
+        """The rule's source as a SQL expression of the entry's date column: the source of a
+        probe date with that date's ISO text replaced by the column's."""
+        probe = self.source(_PROBE)
+        if probe is None:
+            return "NULL"
+        quoted = probe.replace("'", "''")
+        return f"replace('{quoted}', '{_PROBE.isoformat()}', to_char({day_column}, 'YYYY-MM-DD'))"
 
     def lines(self, amounts: Sequence[Decimal]) -> tuple[Line, ...]:
         """The entry's lines for `amounts`, in the order of `accounts`."""

@@ -1,23 +1,25 @@
 """Writing many entries of one posting rule at once, worked out by the database: for the
 daily close's mass steps (accrual, interest falling due), where a million entries built one
-by one in Python would take a minute.
+by one in Python would take minutes.
 
-`post_linear` takes, per entry, the loan, the value date and the rule's amounts. On
-PostgreSQL it writes the entries in one statement and their lines in another, the lines
-computed in SQL from the rule's linear map (lms.ledger.linear, derived from the rule itself
-and held to it by a test); elsewhere it builds each entry with the rule and writes them with
-`post_entries`. Either way each entry is what the rule gives, with its source, the unit of
-work's origin and the posting date; the ledger's guards check the lines as for any entry.
-Nothing is committed here.
+`post_linear_sql` takes a query giving, per entry, the loan (`loan_id`, text), the value date
+(`value_date`) and the rule's amounts (`a0`, `a1`, ...): on PostgreSQL it numbers the rows
+from the entries' sequence in a temporary table, writes the entries in one statement and
+their lines in another, the lines computed from the rule's linear map (lms.ledger.linear,
+derived from the rule itself and held to it by a test), each entry with the rule's source
+for its date. `post_linear` does the same for rows given in Python (elsewhere than on
+PostgreSQL, it builds each entry with the rule and writes them with `post_entries`).
+
+Guarantee: each entry is what the rule gives, with its source, the unit of work's origin and
+the posting date; the ledger's guards check the lines as for any entry. Nothing is committed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from decimal import Decimal
-
-from sqlalchemy import text
+from typing import Any
 
 from lms.ledger.linear import LinearRule
 from lms.ledger.service import post_entries
@@ -35,57 +37,64 @@ def post_linear(
     if uow.session.get_bind().dialect.name != "postgresql":
         entries = [rule.build(loan, day, amounts) for loan, day, amounts in rows]
         return post_entries(uow, entries, posting_date=posting_date)
-    connection = uow.session.connection()
-    ids = list(
-        connection.execute(
-            text(
-                "SELECT nextval(pg_get_serial_sequence('journal_entries', 'id'))"
-                " FROM generate_series(1, :n)"
-            ),
-            {"n": len(rows)},
-        ).scalars()
+    count = len(rule.weights[0])
+    arrays = ", ".join(f"%(a{k})s::numeric[]" for k in range(count))
+    params: dict[str, Any] = {
+        "loans": [loan for loan, _, _ in rows],
+        "days": [day for _, day, _ in rows],
+        **{f"a{k}": [amounts[k] for _, _, amounts in rows] for k in range(count)},
+    }
+    source = (
+        f"SELECT * FROM unnest(%(loans)s::varchar[], %(days)s::date[], {arrays})"
+        f" AS s(loan_id, value_date, {', '.join(f'a{k}' for k in range(count))})"
     )
-    sources = {day: rule.source(day) for day in {day for _, day, _ in rows}}
-    loans = [loan for loan, _, _ in rows]
+    return post_linear_sql(uow, rule, source, params, posting_date=posting_date)
+
+
+def post_linear_sql(
+    uow: UnitOfWork,
+    rule: LinearRule,
+    source: str,
+    params: Mapping[str, Any],
+    *,
+    posting_date: date,
+) -> int:
+    """PostgreSQL: one entry of `rule` per row of the query `source` (with `params`), whose
+    columns are loan_id, value_date, a0, a1, ...; how many were written."""
+    connection = uow.session.connection()
     connection.exec_driver_sql(
+        "CREATE TEMPORARY TABLE _linear AS SELECT"
+        " nextval(pg_get_serial_sequence('journal_entries', 'id'))::integer AS id, s.*"
+        f" FROM ({source}) AS s",
+        dict(params),
+    )
+    written = connection.exec_driver_sql(
         "INSERT INTO journal_entries (id, loan_id, event, value_date, posting_date, created_at,"
-        " source, origin) SELECT s.id, s.loan, %(event)s, s.day, %(posted)s, %(now)s, s.source,"
-        " %(origin)s FROM unnest(%(ids)s::integer[], %(loans)s::varchar[], %(days)s::date[],"
-        " %(sources)s::varchar[]) AS s(id, loan, day, source)",
+        f" source, origin) SELECT id, loan_id, %(event)s, value_date, %(posted)s, %(now)s,"
+        f" {rule.source_sql('value_date')}, %(origin)s FROM _linear",
         {
             "event": rule.event, "posted": posting_date, "now": datetime.now(UTC),
-            "origin": uow.origin, "ids": ids, "loans": loans,
-            "days": [day for _, day, _ in rows], "sources": [sources[day] for _, day, _ in rows],
+            "origin": uow.origin,
         },
-    )  # fmt: skip
-    _post_lines(uow, rule, ids, loans, rows)
-    return len(rows)
+    ).rowcount  # fmt: skip
+    connection.exec_driver_sql(_lines_sql(rule))
+    connection.exec_driver_sql("DROP TABLE _linear")
+    return int(written or 0)
 
 
-def _post_lines(
-    uow: UnitOfWork, rule: LinearRule, ids: list[int], loans: list[str], rows: Sequence[Row]
-) -> None:
+def _lines_sql(rule: LinearRule) -> str:
     """All the entries' lines in one statement: per entry and account of the rule, the net of
     the amounts by the account's weights, as a debit or a credit, none when zero."""
     count = len(rule.weights[0])
-    amounts = [f"a{k}" for k in range(count)]
-    weights = [f"w{k}" for k in range(count)]
     net = " + ".join(f"t.w{k} * s.a{k}" for k in range(count))
     table = ", ".join(
-        f"({n}, '{account.value}', {', '.join(map(str, w))})"
-        for n, (account, w) in enumerate(zip(rule.accounts, rule.weights, strict=True))
+        f"('{account.value}', {', '.join(map(str, w))})"
+        for account, w in zip(rule.accounts, rule.weights, strict=True)
     )
-    params: dict[str, object] = {"ids": ids, "loans": loans}
-    for k in range(count):
-        params[f"a{k}"] = [values[k] for _, _, values in rows]
-    arrays = ", ".join(f"%(a{k})s::numeric[]" for k in range(count))
-    uow.session.connection().exec_driver_sql(
+    return (
         "INSERT INTO journal_lines (entry_id, loan_id, account, debit, credit)"
-        " SELECT s.id, s.loan, t.account, greatest(x.net, 0), greatest(-x.net, 0)"
-        f" FROM unnest(%(ids)s::integer[], %(loans)s::varchar[], {arrays})"
-        f" AS s(id, loan, {', '.join(amounts)})"
-        f" CROSS JOIN (VALUES {table}) AS t(n, account, {', '.join(weights)})"
-        f" CROSS JOIN LATERAL (SELECT {net} AS net) AS x"
-        " WHERE x.net <> 0",
-        params,
+        " SELECT s.id, s.loan_id, t.account, greatest(x.net, 0), greatest(-x.net, 0)"
+        f" FROM _linear AS s CROSS JOIN (VALUES {table})"
+        f" AS t(account, {', '.join(f'w{k}' for k in range(count))})"
+        f" CROSS JOIN LATERAL (SELECT {net} AS net) AS x WHERE x.net <> 0"
     )

@@ -23,7 +23,7 @@ from sqlalchemy import func, select
 
 from lms.ledger import rules
 from lms.ledger.linear import LinearRule
-from lms.ledger.set_based import Row, post_linear
+from lms.ledger.set_based import Row, post_linear, post_linear_sql
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import update_rows
 from lms.servicing.models import Loan, LoanInstallment
@@ -35,6 +35,8 @@ _LOANS = Loan.metadata.tables["loans"]
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    if uow.session.get_bind().dialect.name == "postgresql":
+        return _in_the_database(uow, day, low, high)
     entries: dict[int, list[tuple[bool, Row]]] = {}
     raised: dict[int, dict[str, Any]] = {}
     for loan_id, due, interest, cls, accrued, was_raised in _dues(uow, day, low, high):
@@ -94,3 +96,49 @@ def _dues(uow: UnitOfWork, day: date, low: int, high: int) -> list[tuple[Any, ..
         .order_by(LoanInstallment.loan_id, LoanInstallment.due_date)
     ).all()
     return [tuple(row) for row in found]
+
+
+# PostgreSQL: `run` worked out by the database, the same query, guard and split: the dues of
+# the partition; the loans moved on (guarded); the entries of those loans, the first due with
+# interest of each taking its booked accrual.
+_DUES = """
+CREATE TEMPORARY TABLE _dues AS
+SELECT i.loan_id, i.due_date, sum(i.interest) AS interest, l.asset_class,
+       coalesce(l.accrued_interest, 0) AS accrued, l.interest_posted_through AS was
+FROM loan_installments i JOIN loans l ON l.id = i.loan_id
+WHERE l.id BETWEEN %(low)s AND %(high)s AND i.loan_id BETWEEN %(low)s AND %(high)s
+  AND l.status = 'active' AND i.due_date <= %(day)s
+  AND i.due_date > coalesce(l.interest_posted_through, l.disbursed_on)
+GROUP BY i.loan_id, i.due_date, l.asset_class, l.accrued_interest, l.interest_posted_through
+"""
+_MOVED = """
+WITH moved AS (
+    UPDATE loans AS t SET interest_posted_through = d.last, accrued_interest = 0
+    FROM (SELECT loan_id, max(due_date) AS last, was FROM _dues GROUP BY loan_id, was) AS d
+    WHERE t.id = d.loan_id AND t.interest_posted_through IS NOT DISTINCT FROM d.was
+      AND t.id BETWEEN %(low)s AND %(high)s
+    RETURNING t.id
+) INSERT INTO _won SELECT id FROM moved
+"""
+_ENTRIES = """
+SELECT d.loan_id::text AS loan_id, d.due_date AS value_date, d.interest AS a0,
+       CASE WHEN row_number() OVER (PARTITION BY d.loan_id ORDER BY d.due_date) = 1
+            THEN d.accrued ELSE 0 END AS a1
+FROM _dues AS d JOIN _won AS w ON w.id = d.loan_id
+WHERE d.interest <> 0 AND coalesce(d.asset_class = 'NPA', false) = %(npa)s
+ORDER BY d.loan_id, d.due_date
+"""
+
+
+def _in_the_database(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    """`run` on PostgreSQL, no row in Python."""
+    connection = uow.session.connection()
+    params: dict[str, Any] = {"day": day, "low": low, "high": high}
+    connection.exec_driver_sql(_DUES, params)
+    connection.exec_driver_sql("CREATE TEMPORARY TABLE _won (id integer PRIMARY KEY)")
+    connection.exec_driver_sql(_MOVED, params)
+    for npa, rule in INTEREST_DUE.items():
+        post_linear_sql(uow, rule, _ENTRIES, {"npa": npa}, posting_date=day)
+    won = connection.exec_driver_sql("SELECT count(*) FROM _won").scalar_one()
+    connection.exec_driver_sql("DROP TABLE _dues, _won")
+    return int(won)
