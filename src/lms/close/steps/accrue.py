@@ -96,22 +96,25 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
 ACCRUAL = LinearRule.of(lambda loan, day, amounts: rules.accrual(loan, day, amounts[0]), 1)
 
 # PostgreSQL: the same figures as `run`'s loop, worked out by the database: each loan's running
-# installment and period, `accrued_for` (its interest pro rata of the days passed, rounded half
+# installment and period (two probes of the (loan, due date) index per loan), `accrued_for` (its interest pro rata of the days passed, rounded half
 # up to the paisa, as lms.core.money.Rounding() does; the division is exact to far more places
 # than a tie needs), what is booked, and a payment having raised the due already.
 _FIGURES = """
 CREATE TEMPORARY TABLE _accrual AS
-WITH periods AS (
-    SELECT loan_id, min(due_date) FILTER (WHERE due_date > %(day)s) AS due,
-           max(due_date) FILTER (WHERE due_date <= %(day)s) AS since
-    FROM loan_installments WHERE loan_id BETWEEN %(low)s AND %(high)s GROUP BY loan_id
-), running AS (
-    SELECT l.id, coalesce(p.since, l.interest_from, l.disbursed_on) AS start, p.due,
-           i.interest, coalesce(l.accrued_interest, 0) AS booked, l.interest_posted_through
-    FROM loans l JOIN periods p ON p.loan_id = l.id
-    JOIN loan_installments i ON i.loan_id = l.id AND i.due_date = p.due
-    WHERE l.id BETWEEN %(low)s AND %(high)s AND i.loan_id BETWEEN %(low)s AND %(high)s
-      AND l.status = 'active' AND (l.asset_class IS NULL OR l.asset_class <> 'NPA')
+WITH running AS (
+    SELECT l.id, coalesce(p.since, l.interest_from, l.disbursed_on) AS start, n.due_date AS due,
+           n.interest, coalesce(l.accrued_interest, 0) AS booked, l.interest_posted_through
+    FROM loans l
+    CROSS JOIN LATERAL (
+        SELECT i.due_date, i.interest FROM loan_installments i
+        WHERE i.loan_id = l.id AND i.due_date > %(day)s ORDER BY i.due_date LIMIT 1
+    ) AS n
+    LEFT JOIN LATERAL (
+        SELECT max(i.due_date) AS since FROM loan_installments i
+        WHERE i.loan_id = l.id AND i.due_date <= %(day)s
+    ) AS p ON true
+    WHERE l.id BETWEEN %(low)s AND %(high)s AND l.status = 'active'
+      AND (l.asset_class IS NULL OR l.asset_class <> 'NPA')
 )
 SELECT id, booked, CASE
     WHEN interest_posted_through IS NOT NULL AND due <= interest_posted_through THEN 0
