@@ -39,7 +39,7 @@ from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.platform.db.migrate import upgrade
 from lms.servicing.bulk import LoanColumns
 from lms.servicing.bulk_onboarding import BulkBook, onboard_bulk
-from onboarding import SERVER, branch_and_product, fresh
+from onboarding import SERVER, branch_and_product, fresh, server_settings
 
 DAY = date(2026, 11, 26)
 STATES = """
@@ -106,6 +106,7 @@ def main() -> None:
         "--through", type=date.fromisoformat, help="then close each date through this one"
     )
     args = parser.parse_args()
+    print(server_settings())
     started = time.perf_counter()
     if args.keep_book:
         url = _copy_of(f"lms_bench_eod_book_{args.loans}", "lms_bench_eod", args.loans)

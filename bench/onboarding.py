@@ -33,6 +33,14 @@ SETTINGS = {
 }
 
 
+def server_settings() -> str:
+    """The PostgreSQL settings the figures depend on (docs/postgresql.md), to print with them."""
+    names = ("shared_buffers", "wal_buffers", "max_wal_size", "checkpoint_timeout")
+    with psycopg.connect(f"{SERVER}/postgres") as connection:
+        shown = [f"{n} {connection.execute(f'SHOW {n}').fetchone()[0]}" for n in names]  # type: ignore[index]
+    return "PostgreSQL: " + ", ".join(shown)
+
+
 def fresh(name: str) -> str:
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
         connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -74,6 +82,7 @@ def main() -> None:
     parser.add_argument("--loans", type=int, default=1_000_000)
     parser.add_argument("--chunk", type=int, default=50_000)
     args = parser.parse_args()
+    print(server_settings())
     url = fresh("lms_bench_onboarding")
     upgrade(url)
     engine = make_engine(url)

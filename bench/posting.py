@@ -36,6 +36,7 @@ from lms.platform.db.migrate import upgrade
 from lms.servicing.catalog import create_branch, create_customer, create_product
 from lms.servicing.onboarding import LoanRequest, onboard_loan
 from lms.servicing.service import disburse_loan
+from onboarding import server_settings
 
 SERVER = "postgresql://root@127.0.0.1:5432"
 PORT = 8791
@@ -224,6 +225,7 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=10)
     tps = pgbench_tps(args.seconds)
+    print(server_settings())
     print(
         f"{args.loans} loans, {args.threads} connections ({args.client} client), {args.seconds} s,"
         f" {args.workers} uvicorn workers"
