@@ -4,11 +4,14 @@ rule, upgrades only when nothing is overdue, and NPA ageing. Dates and DPD are w
 from datetime import date, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from lms.core.classification import (
     AssetCategory,
     AssetClass,
     Facility,
+    Stamp,
     classify,
     classify_history,
     classify_loan_history,
@@ -129,3 +132,17 @@ def test_a_borrowers_history_carries_its_npa_across_facilities() -> None:
         date(2026, 7, 1): {1: ("NPA", DAY), 2: ("NPA", DAY), 3: ("NPA", date(2026, 1, 1))},
         date(2026, 7, 2): {1: ("STD", None), 2: ("STD", None), 3: ("NPA", date(2026, 1, 1))},
     }
+
+
+@given(
+    loans=st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=6),
+    day=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+)
+def test_a_borrower_current_on_every_loan_and_never_npa_is_standard(
+    loans: list[int], day: date
+) -> None:
+    """The close reads only borrowers with a loan overdue or not stamped standard: every other
+    borrower's loans are standard, and stay so, whatever their number."""
+    facilities = [Facility(k, borrower, 0, None) for k, borrower in enumerate(loans)]
+    stamps = classify(facilities, day)
+    assert set(stamps.values()) == {Stamp(AssetClass.STANDARD, None, AssetCategory.STANDARD)}

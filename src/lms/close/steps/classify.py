@@ -6,8 +6,9 @@ dates stamped yesterday, through the same `classify` that `lms simulate` folds o
 days, so the two agree.
 
 Partitioned by borrower (customer ids), so a borrower's loans are always classified together.
-Set-based: one query reads the partition's facilities, the pure rule stamps them, and only the
-loans whose stamp changed are written, in one statement. A loan that becomes NPA has its
+Set-based: one query reads the facilities of the partition's borrowers with a loan overdue or
+not stamped standard (every other borrower stays standard), the pure rule stamps them, and
+only the loans whose stamp changed are written, in one statement. A loan that becomes NPA has its
 interest receivable moved from income to suspense (and back on an upgrade), in one query and
 two statements.
 """
@@ -17,9 +18,9 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import select, update
+from sqlalchemy import func, or_, select, update
 
-from lms.core.classification import AssetClass, Facility, classify
+from lms.core.classification import AssetCategory, AssetClass, Facility, classify
 from lms.ledger import rules
 from lms.ledger.service import post_entries
 from lms.platform.db import UnitOfWork
@@ -97,6 +98,16 @@ def _with_penal(uow: UnitOfWork, loans: list[int]) -> list[int]:
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    in_partition = (Loan.customer_id.between(low, high), Loan.status == "active")
+    unsettled = select(Loan.customer_id).where(  # borrowers with a loan that is not current
+        *in_partition,  # and stamped standard: the others' stamps cannot change (a borrower
+        or_(  # whose every loan is 0 days past due and not NPA is standard: the rule's own
+            func.coalesce(Loan.dpd, 0) > 0,  # case, tests/unit/test_classification.py)
+            Loan.npa_since.is_not(None),
+            Loan.asset_class.is_distinct_from(AssetClass.STANDARD.value),
+            Loan.asset_category.is_distinct_from(AssetCategory.STANDARD.value),
+        ),
+    )
     rows = uow.session.execute(
         select(
             Loan.id,
@@ -105,8 +116,9 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             Loan.npa_since,
             Loan.asset_class,
             Loan.asset_category,
-        ).where(Loan.customer_id.between(low, high), Loan.status == "active")
+        ).where(*in_partition, Loan.customer_id.in_(unsettled))
     ).all()
+    total = uow.session.scalar(select(func.count()).where(*in_partition))
     stamps = classify(
         (Facility(loan, customer, dpd or 0, since) for loan, customer, dpd, since, _, _ in rows),
         day,
@@ -140,4 +152,4 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         .values(asset_class="STD", npa_since=None, asset_category="standard")
         .execution_options(synchronize_session=False)
     )
-    return len(rows)
+    return int(total or 0)
