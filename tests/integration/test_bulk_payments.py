@@ -289,10 +289,10 @@ def test_a_recovery_after_a_refund_and_a_return_is_paid_as_one_by_one(
 def test_bulk_refuses_what_record_payment_refuses_for_the_same_reasons(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On two copies of the demo book (loan 1 closed, loans 4-10 active, each of its own
-    borrower), after 100.00 taken on loans 9 and 10 with keys K-9 and K-10: one batch on 16 Dec
-    of a payment on closed loan 1, one with a reference of loan 1's (another borrower's), of 0,
-    of 100.005, dated 17 Dec, a retry on loan 9 (its earlier payment, nothing new) and key K-10
+    """On two copies of the demo book (loan 4 closed, loans 1-3, 6, 9 and 10 active, each of
+    its own borrower), after 100.00 taken on loans 9 and 10 with keys K-9 and K-10: one batch on
+    16 Dec of a payment on closed loan 4, one with a reference of loan 4's (another borrower's),
+    of 0, of 100.005, dated 17 Dec, a retry on loan 9 (its earlier payment, nothing new) and key K-10
     reused for another payment. Bulk decides each by the payment rules itself (neither
     `payment_refusal` nor `record_payment` is called) with `record_payment`'s reason."""
     bulk, single = tmp_path / "bulk.sqlite3", tmp_path / "single.sqlite3"
@@ -307,11 +307,11 @@ def test_bulk_refuses_what_record_payment_refuses_for_the_same_reasons(
                 taken[path, k] = event.id
             uow.commit()
     payments = [
-        (1, PaymentRequest(D("100.00"), LATE, "X-1", "neft")),
-        (4, PaymentRequest(D("100.00"), LATE, "NACH-1-1", "nach")),
-        (5, PaymentRequest(D("0"), LATE, "X-5", "neft")),
-        (6, PaymentRequest(D("100.005"), LATE, "X-6", "neft")),
-        (7, PaymentRequest(D("100.00"), date(2026, 12, 17), "X-7", "neft")),
+        (4, PaymentRequest(D("100.00"), LATE, "X-4", "neft")),
+        (1, PaymentRequest(D("100.00"), LATE, "NACH-4-1", "nach")),
+        (2, PaymentRequest(D("0"), LATE, "X-2", "neft")),
+        (3, PaymentRequest(D("100.005"), LATE, "X-3", "neft")),
+        (6, PaymentRequest(D("100.00"), date(2026, 12, 17), "X-6", "neft")),
         (9, PaymentRequest(D("100.00"), LATE, "R-9", "upi", "K-9")),
         (10, PaymentRequest(D("200.00"), LATE, "R-10b", "upi", "K-10")),
     ]
@@ -327,11 +327,11 @@ def test_bulk_refuses_what_record_payment_refuses_for_the_same_reasons(
         outcomes = post_payments(uow, payments, posting_date=LATE)
         uow.commit()
     assert refused == [
-        (1, "loan 1 is closed; payments need an active loan"),
-        (4, "reference 'NACH-1-1' already paid loan 1 of another borrower"),
-        (5, "amount: must be greater than zero"),
-        (6, "amount: must be a multiple of the loan's precision 0.01"),
-        (7, "value_date: is after the posting date 2026-12-16: money not yet received"),
+        (4, "loan 4 is closed; payments need an active loan"),
+        (1, "reference 'NACH-4-1' already paid loan 4 of another borrower"),
+        (2, "amount: must be greater than zero"),
+        (3, "amount: must be a multiple of the loan's precision 0.01"),
+        (6, "value_date: is after the posting date 2026-12-16: money not yet received"),
         (10, "idempotency key 'K-10' was used for another payment"),
     ]
     assert [(o.loan_id, o.error) for o in outcomes if o.error] == refused

@@ -1,7 +1,10 @@
-"""The demo book: built through the real services, reproducible, and its ledger sound."""
+"""The demo book: its history built through paths proven equal to the single services, its last
+weeks closed by the daily close, reproducible to the count, its ledger sound and every loan's
+stored state equal to its replay; `lms demo` builds it once a day and reuses it."""
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date
 from pathlib import Path
 
@@ -9,44 +12,93 @@ import pytest
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
-from lms.demo.builder import build_demo
+from lms.close.failures import open_failures
+from lms.close.models import LoanSnapshot
+from lms.demo.builder import DemoSummary, build_demo, closed_from
 from lms.interfaces.cli.main import app
 from lms.ledger.check import ledger_problems
+from lms.ledger.models import JournalEntryRow
+from lms.payments.models import Mandate
+from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork, make_session_factory
 from lms.platform.db.migrate import upgrade
 from lms.servicing.balances import loan_ledger_problems
-from lms.servicing.models import Loan, LoanEvent, Product
+from lms.servicing.models import LedgerAlarm, Loan, LoanEvent, LoanInstallment, Product
+from lms.servicing.repayments import oldest_unpaid_due
+from lms.servicing.service import loan_state
+
+AS_OF = date(2026, 11, 26)
 
 
-def test_a_small_demo_book_is_sound_and_reproducible(db_url: str, engine: Engine) -> None:
+def _replay_differences(uow: UnitOfWork) -> list[tuple[int, str]]:
+    """Each loan whose stored installments, unapplied funds, oldest unpaid due date or status
+    differ from its replay on its last event's date, with what differs."""
+    found = []
+    for loan in uow.session.scalars(select(Loan).order_by(Loan.id)):
+        assert loan.last_event_on is not None
+        state = loan_state(uow, loan_id=loan.id, as_of=loan.last_event_on)
+        stored = uow.session.execute(
+            select(
+                LoanInstallment.due_date, LoanInstallment.principal, LoanInstallment.interest,
+                LoanInstallment.principal_paid, LoanInstallment.interest_paid,
+            ).where(LoanInstallment.loan_id == loan.id).order_by(LoanInstallment.number)
+        ).all()  # fmt: skip
+        replayed = [
+            (i.due_date, i.principal, i.interest, i.principal_paid, i.interest_paid)
+            for i in state.installments
+        ]
+        checks = {
+            "installments": [tuple(r) for r in stored] == replayed,
+            "excess": loan.excess == state.excess,
+            "oldest unpaid due": loan.oldest_unpaid_due == oldest_unpaid_due(state),
+            "status": (loan.status == "closed") == (state.closed_on is not None),
+        }
+        found += [(loan.id, what) for what, same in checks.items() if not same]
+    return found
+
+
+def test_the_demo_closes_the_last_weeks_through_a_month_end() -> None:
+    assert closed_from(date(2026, 11, 26)) == date(2026, 10, 25)  # the last week of October
+    assert closed_from(date(2026, 12, 3)) == date(2026, 11, 19)  # two weeks
+    assert closed_from(date(2026, 12, 1)) == date(2026, 11, 17)
+    assert closed_from(date(2026, 12, 31)) == date(2026, 11, 24)
+
+
+def test_a_small_demo_book_is_sound_closed_and_exact(db_url: str, engine: Engine) -> None:
     upgrade(db_url)
     sessions = make_session_factory(engine)
-    summary = build_demo(sessions, loans=40, as_of=date(2026, 11, 26), seed=3)
+    summary = build_demo(sessions, loans=60, as_of=AS_OF)
+    assert summary == DemoSummary(60, 605, 6, (date(2026, 10, 25), date(2026, 11, 25)))
     with UnitOfWork(sessions) as uow:
-        assert ledger_problems(uow.session) == []
+        session = uow.session
+        assert ledger_problems(session) == []
         assert loan_ledger_problems(uow) == []
-        assert uow.session.scalar(select(func.count()).select_from(Product)) == 5
-        assert uow.session.scalar(select(func.count()).select_from(Loan)) == 40
-        kinds = set(uow.session.scalars(select(LoanEvent.kind)))
-        payments = uow.session.scalar(
-            select(func.count())
-            .select_from(LoanEvent)
-            .where(LoanEvent.kind.in_(("payment", "prepayment")))
-        )
-        statuses = set(uow.session.scalars(select(Loan.status)))
-    assert payments == summary.payments > 0
-    assert statuses <= {"active", "closed"}
-    # seed 3 holds every kind of history the demo makes
+        assert _replay_differences(uow) == []
+        assert session.scalars(select(LedgerAlarm)).all() == []
+        assert calendar.business_date(uow) == AS_OF
+        assert open_failures(uow, AS_OF) == []
+        assert session.scalar(select(func.count()).select_from(Product)) == 5
+        statuses = Counter(session.scalars(select(Loan.status)))
+        classes = Counter(session.scalars(select(Loan.asset_class)))
+        overdue = session.scalar(select(func.count()).select_from(Loan).where(Loan.dpd > 0))
+        kinds = Counter(session.scalars(select(LoanEvent.kind)))
+        entries = set(session.scalars(select(JournalEntryRow.event)))
+        days = session.execute(select(func.min(LoanSnapshot.day), func.max(LoanSnapshot.day))).one()
+        mandates = session.scalar(select(func.count()).select_from(Mandate))
+    assert statuses == {"active": 46, "closed": 14}
+    assert classes == {"STD": 51, "SMA-0": 2, "SMA-1": 1, "SMA-2": 1, "NPA": 5}
+    assert overdue == 9
+    assert tuple(days) == summary.closed
+    assert mandates == 30
+    # every kind of history the demo makes: bounced debits with their charge, part-prepayment,
+    # tranche, repo moves, foreclosures, and the month end's penal charges
     assert kinds == {
-        "disbursement",
-        "payment",
-        "reversal",
-        "charge",
-        "prepayment",
-        "tranche",
-        "rate_change",
-        "foreclosure",
-    }
+        "disbursement": 60, "payment": 604, "reversal": 6, "charge": 7, "prepayment": 1,
+        "tranche": 2, "rate_change": 7, "foreclosure": 2, "penal": 7,
+    }  # fmt: skip
+    assert kinds["payment"] + kinds["prepayment"] == summary.payments
+    # the close's month end: accrual, penal charges, provisions; NPA income held in suspense
+    assert {"accrual", "penal_charge", "provision", "npa_income_reversal"} <= entries
 
 
 def test_lms_demo_builds_once_a_day_and_reuses_the_book(

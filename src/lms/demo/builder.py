@@ -1,49 +1,58 @@
 """A demo portfolio: branches, products, customers and loans with up to two years of realistic
 repayment history (on-time payers, late payers, partial payers, defaulters, bounced debits,
 part-prepayers, foreclosures; home loans floating on the repo rate through its moves, some paid
-out in two tranches), built through the same services as real use, so the ledger and the loans
-agree exactly.
+out in two tranches), then the last weeks closed day by day by the daily close, so the book
+has days past due, SMA and NPA classes, and a month end's accrual, penal charges and
+provisions; three running loans in five get an eNACH mandate from the demo's date.
 
-Guarantee: the same seed, size and date always build the same book; every money movement goes
-through `lms.servicing.repayments`, so `lms ledger check` passes on the result.
+The history is built day by day through paths proven equal to the single services
+(lms.demo.history: bulk onboarding, the bulk payment path, the close's dues step, and the
+single services for the rarer events); the closed weeks through `lms.close.runner.close_day`.
+
+Guarantees: the same seed, size and date always build the same book; the book's business date
+is `as_of` (every earlier day of the closed weeks closed, none failed), so `lms eod run`
+closes the demo's date next; `lms ledger check` passes on the result.
 """
 
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.demo.data import (
-    BEHAVIOURS,
-    BRANCHES,
-    FIRST,
-    LAST,
-    PRODUCTS,
-    REPO_MOVES,
-    RULES,
-)
+from lms.close.runner import close_day
+from lms.demo.data import BRANCHES, PRODUCTS, REPO_MOVES, RULES
+from lms.demo.history import History
+from lms.demo.plan import Borrower, draw_borrowers
+from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork
 from lms.servicing.catalog import create_branch, create_customer, create_product
-from lms.servicing.foreclosure import foreclose_loan
-from lms.servicing.models import BenchmarkRate, Loan, LoanInstallment
-from lms.servicing.onboarding import LoanRequest, onboard_loan
-from lms.servicing.rates import change_rate
-from lms.servicing.repayments import PaymentRequest, record_payment, reverse_payment
-from lms.servicing.service import disburse_loan, replayed
-from lms.servicing.tranches import disburse_tranche
+from lms.servicing.models import BenchmarkRate, Loan
+
+CLOSED_DAYS = 14  # at least the last two weeks are closed by the daily close
+BEFORE_MONTH_END = 6  # and the last week of the month before the demo's date, at least
 
 
 @dataclass(frozen=True)
 class DemoSummary:
     loans: int
-    payments: int
+    payments: int  # payments, part-prepayments and foreclosure payments
     reversals: int
+    closed: tuple[date, date] | None = None  # the first and last day closed
+
+
+def closed_from(as_of: date) -> date:
+    """The first day the demo closes: two weeks before `as_of`, or the last week of the month
+    before, whichever is earlier (so a month end is always closed)."""
+    month_end = as_of.replace(day=1) - timedelta(days=1)
+    return min(as_of - timedelta(days=CLOSED_DAYS), month_end - timedelta(days=BEFORE_MONTH_END))
 
 
 def build_demo(
@@ -53,260 +62,161 @@ def build_demo(
     as_of: date,
     seed: int = 7,
     progress: Callable[[int], None] | None = None,
+    close: bool = True,
 ) -> DemoSummary:
     """Create the demo book in an empty, migrated database; `progress` hears the number of
-    loans built after each one."""
-    rnd = random.Random(seed)
+    loans booked so far. Without `close`, nothing is closed and no business date is set (the
+    history alone, every day through `as_of`)."""
+    with _fast_commits(sessions):
+        return _build(sessions, draw_borrowers(seed, loans, as_of), as_of, progress, close)
+
+
+def _build(
+    sessions: sessionmaker[Session],
+    borrowers: list[Borrower],
+    as_of: date,
+    progress: Callable[[int], None] | None,
+    close: bool,
+) -> DemoSummary:
+    """The catalog and customers, then each day's history through `as_of`, the days from
+    `closed_from(as_of)` closed (with `close`), then the mandates."""
     with UnitOfWork(sessions, origin="demo") as uow:
-        for code, name in BRANCHES.items():
-            create_branch(uow, code=code, name=name)
-        for code, (name, settings, amount, rate, tenure) in PRODUCTS.items():
-            create_product(
-                uow,
-                code=code,
-                name=name,
-                settings=settings,
-                amount=(Decimal(amount[0]), Decimal(amount[1])),
-                rate=(Decimal(rate[0]), Decimal(rate[1])),
-                tenure=tenure,
-                rules=replace(RULES[code], bounce_charge=(Decimal(500), Decimal(18))),
-            )
-        uow.session.add_all(
-            BenchmarkRate(
-                benchmark="REPO",
-                effective_from=as_of - timedelta(days=days),
-                rate=Decimal(rate),
-                created_at=datetime.now(UTC),
-            )
-            for days, rate in REPO_MOVES
-        )
+        _catalog(uow, as_of)
+        customers = _customers(uow, borrowers)
         uow.commit()
-    payments = reversals = 0
-    for number in range(1, loans + 1):
-        made, returned = _one_loan(sessions, rnd, number, as_of)
-        payments, reversals = payments + made, reversals + returned
-        if progress is not None:
-            progress(number)
-    return DemoSummary(loans, payments, reversals)
-
-
-def _one_loan(
-    sessions: sessionmaker[Session], rnd: random.Random, number: int, as_of: date
-) -> tuple[int, int]:
-    code = rnd.choices(list(PRODUCTS), weights=[40, 25, 10, 15, 10])[0]
-    _, _, amount, rate, tenure = PRODUCTS[code]
-    branch = rnd.choice(list(BRANCHES))
-    disbursed = as_of - timedelta(days=rnd.randrange(30, 730))
+    history = History(borrowers, customers, as_of, progress)
+    first = closed_from(as_of) if close else None
+    day = history.first_day if first is None else min(history.first_day, first)
+    while day <= as_of:
+        if day == first:
+            _start_closing(sessions, day)
+        if history.busy(day):
+            with UnitOfWork(sessions, origin="demo") as uow:
+                history.run_day(uow, day)
+                uow.commit()
+        if first is not None and first <= day < as_of:
+            _close(sessions, day)
+        day += timedelta(days=1)
     with UnitOfWork(sessions, origin="demo") as uow:
-        customer = create_customer(
+        _mandates(uow, as_of)
+        uow.commit()
+    _analyze(sessions)
+    counts = history.counts
+    closed = None if first is None else (first, as_of - timedelta(days=1))
+    paid = counts.payments + counts.prepayments + counts.foreclosures
+    return DemoSummary(len(borrowers), paid, counts.reversals, closed)
+
+
+@contextmanager
+def _fast_commits(sessions: sessionmaker[Session]) -> Iterator[None]:
+    """On SQLite, commits that do not wait for the disk while the book is built (synchronous
+    NORMAL under the write-ahead log: a crash may lose the last commits, never corrupt the
+    file, and a demo book cut short is built again); each connection is back to the
+    platform's FULL when it returns to the pool."""
+    engine = sessions.kw.get("bind")
+    if not isinstance(engine, Engine) or engine.dialect.name != "sqlite":
+        yield
+        return
+
+    def pragma(value: str) -> Callable[..., None]:
+        def run(connection: Any, *_: object) -> None:
+            cursor = connection.cursor()
+            cursor.execute(f"PRAGMA synchronous = {value}")
+            cursor.close()
+
+        return run
+
+    normal, full = pragma("NORMAL"), pragma("FULL")
+    event.listen(engine, "checkout", normal)
+    event.listen(engine, "checkin", full)
+    try:
+        yield
+    finally:
+        event.remove(engine, "checkout", normal)
+        event.remove(engine, "checkin", full)
+
+
+def _catalog(uow: UnitOfWork, as_of: date) -> None:
+    """The branches, the five products and the repo rate's moves."""
+    for code, name in BRANCHES.items():
+        create_branch(uow, code=code, name=name)
+    for code, (name, settings, amount, rate, tenure) in PRODUCTS.items():
+        create_product(
             uow,
-            branch_code=branch,
-            name=f"{rnd.choice(FIRST)} {rnd.choice(LAST)}"
-            + (" Enterprises" if code == "MSME" else ""),
-            phone=f"9{rnd.randrange(10**8, 10**9)}",
-            kind="entity" if code == "MSME" else "individual",
+            code=code,
+            name=name,
+            settings=settings,
+            amount=(Decimal(amount[0]), Decimal(amount[1])),
+            rate=(Decimal(rate[0]), Decimal(rate[1])),
+            tenure=tenure,
+            rules=replace(RULES[code], bounce_charge=(Decimal(500), Decimal(18))),
         )
-        principal = Decimal(rnd.randrange(amount[0], amount[1]) // 1000 * 1000)
-        request = LoanRequest(
-            external_id=f"LOS-{number:06d}",
-            branch_code=branch,
-            customer_id=customer.id,
-            product_code=code,
-            principal=principal,
-            annual_rate=Decimal(
-                rnd.randrange(int(Decimal(rate[0]) * 4), int(Decimal(rate[1]) * 4) + 1)
-            )
-            / 4,
-            installments=rnd.choice(
-                [t for t in (6, 12, 24, 36, 48, 60, 120, 180, 240) if tenure[0] <= t <= tenure[1]]
-            ),
-            disbursement_date=disbursed,
+    uow.session.add_all(
+        BenchmarkRate(
+            benchmark="REPO",
+            effective_from=as_of - timedelta(days=days),
+            rate=Decimal(rate),
+            created_at=datetime.now(UTC),
         )
-        loan = onboard_loan(uow, request=request)
-        # a third of home loans are paid out in two tranches (a house being built)
-        tranche = principal * 6 // 10 if code == "HL" and rnd.random() < 0.33 else None
-        disburse_loan(uow, loan_id=loan.id, posting_date=disbursed, amount=tranche)
-        plan = _Plan(loan.id, disbursed, as_of, principal - (tranche or principal), code)
-        behaviour = rnd.choices([b for b, _ in BEHAVIOURS], weights=[w for _, w in BEHAVIOURS])[0]
-        if behaviour == "prepayer" and code not in ("PL", "TW", "HL"):
-            behaviour = "on_time"  # part-prepayments revise level-EMI schedules only
-        done = _repay(uow, rnd, plan, behaviour)
-        _mandate(uow, loan, as_of)
-        uow.commit()  # one transaction per loan and its whole history
-    return done
+        for days, rate in REPO_MOVES
+    )
+
+
+def _customers(uow: UnitOfWork, borrowers: list[Borrower]) -> dict[int, int]:
+    """One customer per loan (an entity for an MSME loan); their ids by loan number."""
+    return {
+        b.number: create_customer(
+            uow,
+            branch_code=b.branch,
+            name=b.name,
+            phone=b.phone,
+            kind="entity" if b.product == "MSME" else "individual",
+        ).id
+        for b in borrowers
+    }
+
+
+def _start_closing(sessions: sessionmaker[Session], day: date) -> None:
+    with UnitOfWork(sessions) as uow:
+        calendar.set_business_date(uow, day)
+        uow.commit()
+
+
+def _close(sessions: sessionmaker[Session], day: date) -> None:
+    """The daily close of `day` (the planner's statistics brought up to date before a month
+    end, whose penal step sums the month's snapshots)."""
+    if (day + timedelta(days=1)).day == 1:
+        _analyze(sessions)
+    result = close_day(sessions, day)
+    if result.failures:
+        raise RuntimeError(f"the demo's close of {day} failed for {result.failures} loans")
+
+
+def _analyze(sessions: sessionmaker[Session]) -> None:
+    """Refresh the database's planner statistics (the book grew from nothing)."""
+    with sessions() as session:
+        session.execute(text("ANALYZE"))
+        session.commit()
 
 
 IFSCS = ("HDFC0001234", "ICIC0004321", "SBIN0012345", "UTIB0000987", "KKBK0006543")
 
 
-def _mandate(uow: UnitOfWork, loan: Loan, as_of: date) -> None:
-    """Three loans in five still running get an active eNACH mandate from today (up to twice
-    the EMI), so the next close presents their dues; drawn from the loan's own number, so the
-    rest of the book is the same as without mandates."""
+def _mandates(uow: UnitOfWork, as_of: date) -> None:
+    """Three loans in five still running get an active eNACH mandate from `as_of` (up to twice
+    the EMI), so the next close presents their dues; drawn from the loan's own id."""
     from lms.payments.nach import MandateRequest, register_mandate
 
-    pick = random.Random(loan.id)
-    if loan.status != "active" or pick.random() >= 0.6:
-        return
-    request = MandateRequest(
-        "enach", "monthly", "maximum", (loan.emi * 2).quantize(Decimal("0.01")), as_of, None,
-        "Borrower", str(pick.randrange(10**11, 10**12)), pick.choice(IFSCS),
-        f"DEMO{loan.id:016d}",
-    )  # fmt: skip
-    register_mandate(uow, loan_id=loan.id, request=request)
-
-
-@dataclass(frozen=True)
-class _Plan:
-    loan_id: int
-    disbursed: date
-    as_of: date
-    second_tranche: Decimal  # paid out 60 days after the first (0: paid out in full)
-    product: str
-
-
-def _repay(uow: UnitOfWork, rnd: random.Random, plan: _Plan, behaviour: str) -> tuple[int, int]:
-    """Pay installment after installment as the borrower's behaviour says, reading each
-    installment as the loan now has it (tranches, rate moves and prepayments change them)."""
-    made = returned = 0
-    stop = rnd.randrange(1, 6) if behaviour == "defaulter" else 10**6
-    special = rnd.randrange(3, 15)  # when a prepayer prepays, or a borrower forecloses
-    for number in range(1, stop + 1):
-        row = _installment(uow, plan.loan_id, number)
-        if row is None:
-            break
-        delay = rnd.randrange(5, 40) if behaviour == "late" and rnd.random() < 0.6 else 0
-        paid_on = row.due_date + timedelta(days=delay)
-        if paid_on > plan.as_of:
-            break
-        if plan.product == "HL" and _before_paying(uow, plan, paid_on):
-            row = _installment(uow, plan.loan_id, number)
-            assert row is not None
-        share = Decimal("0.6") if behaviour == "partial" else Decimal(1)
-        amount = ((row.principal + row.interest) * share).quantize(Decimal("0.01"))
-        returned += _pay(
-            uow,
-            rnd,
-            plan,
-            f"NACH-{plan.loan_id}-{number}",
-            amount,
-            paid_on,
-            bounce=behaviour == "bounced",
-        )
-        made += 1
-        if number == special and behaviour in ("prepayer", "foreclosed"):
-            made += _special(uow, rnd, plan, behaviour, paid_on + timedelta(days=12))
-            if behaviour == "foreclosed":
-                break
-    return made, returned
-
-
-def _installment(uow: UnitOfWork, loan_id: int, number: int) -> _Row | None:
-    """Installment `number` as stored now (read afresh: services write it with Core)."""
-    found = uow.session.execute(
-        select(LoanInstallment.due_date, LoanInstallment.principal, LoanInstallment.interest).where(
-            LoanInstallment.loan_id == loan_id, LoanInstallment.number == number
-        )
-    ).one_or_none()
-    return None if found is None else _Row(*found)
-
-
-@dataclass(frozen=True)
-class _Row:
-    due_date: date
-    principal: Decimal
-    interest: Decimal
-
-
-def _before_paying(uow: UnitOfWork, plan: _Plan, day: date) -> bool:
-    """What happens to a home loan up to `day` before the payment: its second tranche, and
-    the repo rate's moves (its rate is the repo rate plus its spread). True if anything did."""
-    done = False
-    loan = uow.session.get(Loan, plan.loan_id)
-    assert loan is not None and loan.last_event_on is not None
-    since = loan.last_event_on
-    second = plan.disbursed + timedelta(days=60)
-    if plan.second_tranche and since < second <= day:
-        disburse_tranche(
-            uow,
-            loan_id=loan.id,
-            amount=plan.second_tranche,
-            value_date=second,
-            reference=f"TR2-{loan.id}",
-            posting_date=second,
-        )
-        done = True
-    for days, rate in REPO_MOVES if plan.product == "HL" else ():
-        moved = plan.as_of - timedelta(days=days)
-        if plan.disbursed < moved and since < moved <= day and loan.status == "active":
-            change_rate(
-                uow,
-                loan_id=loan.id,
-                day=moved,
-                annual_rate=Decimal(rate) + (loan.spread or 0),
-                reschedule="reduce_tenure",
-                reference=f"REPO@{moved.isoformat()}",
-                posting_date=moved,
-            )
-            done = True
-    return done
-
-
-def _pay(
-    uow: UnitOfWork,
-    rnd: random.Random,
-    plan: _Plan,
-    reference: str,
-    amount: Decimal,
-    paid_on: date,
-    *,
-    bounce: bool,
-) -> int:
-    """One NACH debit; a bouncer's is returned three days later one time in five."""
-    loan = uow.session.get(Loan, plan.loan_id)
-    if loan is None or loan.status != "active":
-        return 0
-    request = PaymentRequest(amount, paid_on, reference, "nach")
-    event, _ = record_payment(uow, loan_id=plan.loan_id, posting_date=paid_on, request=request)
-    returned = 0
-    known = paid_on + timedelta(days=3)
-    if bounce and rnd.random() < 0.2 and known <= plan.as_of:
-        reverse_payment(
-            uow, loan_id=plan.loan_id, event_id=event.id, known_on=known, posting_date=known
-        )
-        returned = 1
-    return returned
-
-
-def _special(uow: UnitOfWork, rnd: random.Random, plan: _Plan, behaviour: str, day: date) -> int:
-    """A part-prepayment of about a quarter of the principal (either choice), or a
-    foreclosure; returns 1 if one was made."""
-    if day > plan.as_of:
-        return 0
-    loan = uow.session.get(Loan, plan.loan_id)
-    if loan is None or loan.status != "active" or loan.last_event_on is None:
-        return 0
-    day = max(day, loan.last_event_on)
-    if day > plan.as_of:
-        return 0
-    if behaviour == "foreclosed":
-        foreclose_loan(
-            uow,
-            loan_id=loan.id,
-            on=day,
-            reference=f"FC-{loan.id}",
-            channel="neft",
-            posting_date=day,
-        )
-    else:
-        state = replayed(uow, loan, day)
-        amount = (state.principal_outstanding / 4).quantize(Decimal("1"))
-        request = PaymentRequest(
-            amount + state.principal_due + state.interest_due + state.charges_due,
-            day,
-            f"PRE-{loan.id}",
-            "neft",
-            reschedule=rnd.choice(["reduce_emi", "reduce_tenure"]),
-        )
-        record_payment(uow, loan_id=loan.id, request=request, posting_date=day)
-    return 1
+    running = uow.session.execute(
+        select(Loan.id, Loan.emi).where(Loan.status == "active").order_by(Loan.id)
+    ).all()
+    for loan_id, emi in running:
+        pick = random.Random(loan_id)
+        if pick.random() >= 0.6:
+            continue
+        request = MandateRequest(
+            "enach", "monthly", "maximum", (emi * 2).quantize(Decimal("0.01")), as_of, None,
+            "Borrower", str(pick.randrange(10**11, 10**12)), pick.choice(IFSCS),
+            f"DEMO{loan_id:016d}",
+        )  # fmt: skip
+        register_mandate(uow, loan_id=loan_id, request=request)

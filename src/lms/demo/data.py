@@ -23,7 +23,13 @@ PRODUCTS: dict[
     str, tuple[str, dict[str, Any], tuple[int, int], tuple[str, str], tuple[int, int]]
 ] = {
     # code: (name, settings, amount range, rate range, tenure range)
-    "PL": ("Personal loan", {"fees": [GST]}, (50_000, 1_500_000), ("12", "24"), (12, 60)),
+    "PL": (
+        "Personal loan",
+        {"due_day": 10, "fees": [GST]},
+        (50_000, 1_500_000),
+        ("12", "24"),
+        (12, 60),
+    ),
     "TW": (
         "Two-wheeler loan",
         {
@@ -50,10 +56,16 @@ PRODUCTS: dict[
         ("8.25", "10.5"),
         (120, 240),
     ),
-    "GL": ("Gold loan", {"method": "bullet"}, (20_000, 500_000), ("10", "18"), (6, 12)),
+    "GL": (
+        "Gold loan",
+        {"method": "bullet", "due_day": 10},
+        (20_000, 500_000),
+        ("10", "18"),
+        (6, 12),
+    ),
     "MSME": (
         "MSME term loan",
-        {"step": {"every": 12, "percent": "5"}, "grace_principal": 3, "fees": [GST]},
+        {"due_day": 7, "step": {"every": 12, "percent": "5"}, "grace_principal": 3, "fees": [GST]},
         (300_000, 5_000_000),
         ("14", "20"),
         (24, 48),
@@ -103,6 +115,10 @@ LAST = [
     "Mehta",
     "Gill",
 ]
+# the days of the month borrowers pay on: installments fall due on the products' cycle days
+# (5, 7, 10); a late payer pays on the first collection day (the lender's re-presentation and
+# field collection days) after the delay
+COLLECTION_DAYS = (5, 10, 15, 20, 25)
 BEHAVIOURS = [
     ("on_time", 62),
     ("late", 14),
