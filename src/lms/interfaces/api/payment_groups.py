@@ -1,7 +1,8 @@
 """Group commit of the repayments taken over HTTP: the requests that arrive while a group is
 being written wait and go together in the next one, one transaction through the bulk path
 (lms.servicing.bulk_payments, proven equal to taking them one by one), so a rush of
-payments costs a few statements and one commit per group instead of per payment.
+payments costs a few statements and one commit per group instead of per payment. A loan's
+several payments in one group go in successive rounds, in the order they came.
 
 Guarantees, each request's own as on the single path: its answer is sent only after the
 transaction holding its payment committed; a payment the group refused, a retry of an earlier
@@ -92,10 +93,28 @@ class PaymentGroups:
                     .with_for_update()
                 ).all()
                 day = stored_business_date(uow) or self._calendar_day()
-                payments = [(w.loan_id, w.request) for w in group]
-                outcomes = post_payments(uow, payments, posting_date=day)
+                outcomes: dict[int, Outcome] = {}
+                for round_ in _rounds(group):  # a loan's payments in the order they came
+                    payments = [(group[k].loan_id, group[k].request) for k in round_]
+                    done = post_payments(uow, payments, posting_date=day)
+                    outcomes.update(zip(round_, done, strict=True))
                 uow.commit()
         except Exception:  # the group wrote nothing: each is taken again on its own
             _log.exception("a payment group of %d failed; taken one by one", len(group))
             return [None] * len(group)
-        return list(outcomes)
+        return [outcomes[k] for k in range(len(group))]
+
+
+def _rounds(group: list[_Waiting]) -> list[list[int]]:
+    """The group's positions in rounds holding each loan once: the first payment of every
+    loan, then the second..., so that the bulk path takes a loan's later payments on the state
+    its earlier ones left (in one round they would all go one by one)."""
+    rounds: list[list[int]] = []
+    seen: dict[int, int] = {}
+    for k, waiting in enumerate(group):
+        n = seen.get(waiting.loan_id, 0)
+        seen[waiting.loan_id] = n + 1
+        if n == len(rounds):
+            rounds.append([])
+        rounds[n].append(k)
+    return rounds
