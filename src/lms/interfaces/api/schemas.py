@@ -212,9 +212,12 @@ class LoanOut(BaseModel):
 
 class LoanPage(BaseModel):
     items: list[LoanOut]
+    # every loan the filters match, exact up to 10,000 (then 10,000 and total_exact false)
     total: int
     limit: int
     offset: int
+    total_exact: bool = True
+    next_after: int | None = None  # the `after` cursor of the next page; None: the last page
 
 
 class RepaymentIn(_Request):
@@ -286,3 +289,44 @@ class LoanStateOut(BaseModel):
     annual_rate: Shown  # the rate in force on `as_of` (a floating loan's moves with its benchmark)
     dpd: int
     installments: list[InstallmentOut]
+
+
+class PlanRowOut(BaseModel):
+    """One installment of the plan: due, paid, and the principal left after it."""
+
+    number: int
+    due_date: date
+    principal: Shown
+    interest: Shown
+    total: Shown
+    principal_paid: Shown
+    interest_paid: Shown
+    unpaid: Shown
+    balance: Shown  # principal left after this installment, by the plan
+    # at the day-end of the business date; "planned": the loan is not paid out yet
+    status: Literal["paid", "overdue", "not_due", "planned"]
+
+
+class ScheduleOut(BaseModel):
+    loan_id: int
+    status: str
+    as_of: date  # the business date the installments' status is read on
+    installments: list[PlanRowOut]
+
+
+class SummaryCellOut(BaseModel):
+    """The loans active at the day-end in one branch and DPD bucket."""
+
+    branch: str
+    bucket: str
+    loans: int
+    principal_outstanding: Shown
+    principal_overdue: Shown
+    interest_overdue: Shown
+
+
+class PortfolioSummaryOut(BaseModel):
+    as_of: date
+    buckets: list[str]  # in DPD order
+    cells: list[SummaryCellOut]  # by branch, then bucket; only cells with loans
+    totals: list[SummaryCellOut]  # per bucket over every branch (branch "*")

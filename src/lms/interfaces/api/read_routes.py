@@ -1,0 +1,88 @@
+"""REST routes that only read: a loan's installment plan and the portfolio summary of a closed
+date (the loan list is GET /loans in lms.interfaces.api.routes). Thin: parse, call one read of
+lms.close.portfolio, shape the answer.
+
+Guarantee: nothing here writes; a bad parameter is a problem+json naming it.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from fastapi import APIRouter
+
+from lms.close.portfolio import Cell, PlanRow, dpd_buckets, installment_plan, portfolio_summary
+from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.schemas import PlanRowOut, PortfolioSummaryOut, ScheduleOut, SummaryCellOut
+
+router = APIRouter()
+
+
+@router.get("/loans/{loan_id}/schedule")
+def schedule(loan_id: int, uow: UnitOfWorkDep) -> ScheduleOut:
+    """The loan's installment plan as it stands (revised by prepayments and rate changes),
+    what is paid of each installment and the principal left after it."""
+    day = today(uow)
+    loan, plan = installment_plan(uow, loan_id=loan_id, today=day)
+    return ScheduleOut(
+        loan_id=loan.id,
+        status=loan.status,
+        as_of=day,
+        installments=[_row(row) for row in plan],
+    )
+
+
+def _row(row: PlanRow) -> PlanRowOut:
+    return PlanRowOut(
+        number=row.number,
+        due_date=row.due_date,
+        principal=row.principal,
+        interest=row.interest,
+        total=row.total,
+        principal_paid=row.principal_paid,
+        interest_paid=row.interest_paid,
+        unpaid=row.unpaid,
+        balance=row.balance,
+        status=row.status,
+    )
+
+
+@router.get("/portfolio/summary")
+def summary(uow: UnitOfWorkDep, as_of: date | None = None) -> PortfolioSummaryOut:
+    """Loans active at the day-end of `as_of` (default: the last date closed) by branch and
+    DPD bucket: how many, principal outstanding, principal and interest overdue; from the
+    daily close's snapshots of that date."""
+    day = as_of or today(uow) - timedelta(days=1)
+    cells = portfolio_summary(uow, day=day)
+    labels = [bucket.label for bucket in dpd_buckets()]
+    return PortfolioSummaryOut(
+        as_of=day,
+        buckets=labels,
+        cells=[_cell(cell) for cell in cells],
+        totals=[_cell(_total(label, cells)) for label in labels],
+    )
+
+
+def _total(label: str, cells: list[Cell]) -> Cell:
+    mine = [cell for cell in cells if cell.bucket == label]
+    zero = Decimal(0)
+    return Cell(
+        "*",
+        label,
+        sum(cell.loans for cell in mine),
+        sum((cell.principal_outstanding for cell in mine), zero),
+        sum((cell.principal_overdue for cell in mine), zero),
+        sum((cell.interest_overdue for cell in mine), zero),
+    )
+
+
+def _cell(cell: Cell) -> SummaryCellOut:
+    return SummaryCellOut(
+        branch=cell.branch,
+        bucket=cell.bucket,
+        loans=cell.loans,
+        principal_outstanding=cell.principal_outstanding,
+        principal_overdue=cell.principal_overdue,
+        interest_overdue=cell.interest_overdue,
+    )
