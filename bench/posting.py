@@ -101,7 +101,7 @@ def load(loan_ids: list[int], threads: int, seconds: float) -> tuple[int, list[f
             n = 0
             while time.monotonic() < stop:
                 loan = rnd.choice(loan_ids)
-                reference = f"T{seed}-{n:09d}"  # in the order posted
+                reference = f"T{n:09d}-{seed}"  # about in the order posted
                 body = {
                     "amount": "100.00",
                     "value_date": day,
@@ -139,9 +139,9 @@ def load_with_wrk(
     script = Path(__file__).with_name("posting_wrk.lua")
     result = subprocess.run(
         [
-            "wrk",
+            "wrk",  # one thread drives every connection: references in the order posted
             "-t",
-            "2",
+            "1",
             "-c",
             str(threads),
             "-d",

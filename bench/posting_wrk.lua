@@ -18,7 +18,7 @@ end
 
 function request()
   counter = counter + 1
-  local reference = string.format("W%09d-%d", counter, tag)  -- about in the order posted
+  local reference = string.format("W%09d-%d", counter, tag)  -- in the order posted (one thread)
   local body = '{"amount":"100.00","value_date":"' .. day .. '","reference":"' .. reference ..
     '","channel":"upi"}'
   local loan = loans[math.random(#loans)]
