@@ -7,8 +7,8 @@ services for the loans that have them: second tranches, the repo rate's moves on
 returned debits (with their NPCI return code: a bounce charge), part-prepayments and
 foreclosures.
 
-Each loan of a product and branch disbursed in one month is booked together, on the month's
-last disbursement date of the group (as a lender bringing a month's loans over at once); a
+The loans of a product disbursed in one month are booked together, on the month's last
+disbursement date of the product (as a lender bringing a month's loans over at once); a
 home loan disbursed before a repo move in that month has its rate moved on the day it is
 booked, from the move's date. Every other event is posted on its own value date.
 
@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import select, tuple_
 
 from lms.close.steps import dues
 from lms.demo.data import REPO_MOVES
@@ -103,7 +103,7 @@ class History:
             self._pay(uow, day, self.payments.pop(day))
 
     def _book(self, uow: UnitOfWork, day: date, group: list[Borrower]) -> None:
-        """Book and pay out a group of one product and branch; plan each loan's next events."""
+        """Book and pay out a group of one product; plan each loan's next events."""
         if group[0].product in ONE_BY_ONE:
             booked = {_onboard_one(uow, b, self.customers[b.number]): b for b in group}
         else:
@@ -230,8 +230,8 @@ class History:
 def _onboard_group(
     uow: UnitOfWork, day: date, group: list[Borrower], customers: dict[int, int]
 ) -> dict[int, Borrower]:
-    """Book and pay out `group` (one product and branch) by bulk onboarding, posted on `day`;
-    the borrowers by their loans' ids."""
+    """Book and pay out `group` (one product, each loan in its own branch) by bulk onboarding,
+    posted on `day`; the borrowers by their loans' ids."""
     columns = LoanColumns(
         [b.principal for b in group],
         [b.annual_rate for b in group],
@@ -244,6 +244,7 @@ def _onboard_group(
         [customers[b.number] for b in group],
         columns,
         tranched if any(t is not None for t in tranched) else None,
+        [b.branch for b in group],
     )
     onboard_bulk(
         uow, product_code=group[0].product, branch_code=group[0].branch, book=book,
@@ -270,13 +271,12 @@ def _onboard_one(uow: UnitOfWork, borrower: Borrower, customer: int) -> int:
 
 
 def _booking_days(borrowers: Sequence[Borrower]) -> dict[date, list[list[Borrower]]]:
-    """The groups of loans of one product and branch disbursed in one month (in one day, for
-    a product booked one by one), by the day they are booked: the group's last disbursement
-    date."""
-    groups: dict[tuple[str, str, date], list[Borrower]] = {}
+    """The groups of loans of one product disbursed in one month (in one day, for a product
+    booked one by one), by the day they are booked: the group's last disbursement date."""
+    groups: dict[tuple[str, date], list[Borrower]] = {}
     for b in borrowers:
         when = b.disbursed if b.product in ONE_BY_ONE else b.disbursed.replace(day=1)
-        groups.setdefault((b.product, b.branch, when), []).append(b)
+        groups.setdefault((b.product, when), []).append(b)
     days: dict[date, list[list[Borrower]]] = {}
     for group in groups.values():
         days.setdefault(max(b.disbursed for b in group), []).append(group)
@@ -289,14 +289,13 @@ def _installments(
     """The installments (loan, number) of `wanted` that the loans have, as stored now."""
     if not wanted:
         return {}
-    pairs = set(wanted)
     item = LoanInstallment
     found = uow.session.execute(
-        select(item.loan_id, item.number, item.due_date, item.principal + item.interest).where(
-            item.loan_id.in_({k for k, _ in pairs}), item.number.in_({n for _, n in pairs})
+        select(item.loan_id, item.number, item.due_date, item.principal, item.interest).where(
+            tuple_(item.loan_id, item.number).in_(sorted(set(wanted)))
         )
     ).all()
-    return {(k, n): _Due(day, emi) for k, n, day, emi in found if (k, n) in pairs}
+    return {(k, n): _Due(day, p + i) for k, n, day, p, i in found}
 
 
 def _status(uow: UnitOfWork, loans: Sequence[int]) -> dict[int, str]:

@@ -67,12 +67,14 @@ ORIGIN = "migration"  # the origin of the journal entries bulk onboarding writes
 @dataclass(frozen=True)
 class BulkBook:
     """Loans of one product and branch: their application ids, customers and columns, and the
-    first tranche of each loan paid out in tranches (None, or a None entry: paid in full)."""
+    first tranche of each loan paid out in tranches (None, or a None entry: paid in full);
+    `branch_codes`, if given, is each loan's own branch instead of the call's."""
 
     external_ids: Sequence[str]
     customer_ids: Sequence[int]
     loans: LoanColumns
     first_tranches: Sequence[Decimal | None] | None = None
+    branch_codes: Sequence[str] | None = None
 
 
 class _Booking(NamedTuple):
@@ -220,7 +222,7 @@ def _loan_row(
     day = terms.disbursement_date
     return {
         "external_id": book.external_ids[k],
-        "branch_code": branch,
+        "branch_code": branch if book.branch_codes is None else book.branch_codes[k],
         "product_id": product.id,
         "customer_id": book.customer_ids[k],
         "principal": terms.principal,
