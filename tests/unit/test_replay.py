@@ -32,6 +32,7 @@ from lms.core.replay import (
     ReplayError,
     Reversal,
     Tranche,
+    day_ends,
     replay,
 )
 from lms.core.revision import Reschedule
@@ -324,3 +325,28 @@ def test_a_prepayment_on_a_due_date_comes_after_that_days_emi() -> None:
     ]
     state = replay(ROWS, events, FEB15, terms=TERMS12)
     assert (state.principal_prepaid, state.excess) == (D(20000), 0)
+
+
+@settings(max_examples=150, deadline=None)
+@given(payments, st.lists(st.integers(min_value=0, max_value=400), min_size=1, max_size=12))
+def test_day_ends_are_the_replays_of_each_day(
+    raw: list[tuple[int, D, bool]], offsets: list[int]
+) -> None:
+    """One walk through a loan's days (what the statement reads) gives, for every day, the
+    figures a replay to that day gives: reversals take effect from the day they are known."""
+    events: list[Payment | Reversal] = []
+    start = date(2026, 1, 16)
+    for k, (offset, amount, reversed_later) in enumerate(raw):
+        events.append(Payment(start + timedelta(offset), amount, f"R{k}"))
+        if reversed_later:
+            events.append(Reversal(start + timedelta(offset + 3), f"R{k}"))
+    days = [start + timedelta(k) for k in offsets]
+    ends = day_ends(ROWS, events, days)
+    for day in days:
+        state = replay(ROWS, events, day)
+        figures = (state.principal_outstanding, state.applied, state.excess_applied)
+        assert (
+            ends[day].principal_outstanding,
+            ends[day].applied,
+            ends[day].excess_applied,
+        ) == figures

@@ -28,8 +28,10 @@ from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from decimal import Decimal
+from typing import NamedTuple
 
-from lms.core.allocation import STANDARD, Waterfall
+from lms.core.allocation import STANDARD, Component, Waterfall
 from lms.core.book import Applied, Book, ExcessApplied, InstallmentState, LoanState, ReplayError
 from lms.core.events import (
     Charge,
@@ -48,10 +50,13 @@ from lms.core.money import ZERO
 from lms.core.rows import Installment
 from lms.core.terms import LoanTerms
 
+PRINCIPAL = Component.PRINCIPAL
+
 __all__ = [
     "Applied",
     "Charge",
     "ChargeReversal",
+    "DayEnd",
     "Event",
     "ExcessApplied",
     "Foreclosure",
@@ -64,6 +69,7 @@ __all__ = [
     "ReplayError",
     "Reversal",
     "Tranche",
+    "day_ends",
     "live_charges",
     "replay",
 ]
@@ -104,6 +110,60 @@ def replay(
             break
         _run_day(book, day, calendar.get(day, _Day()), waterfall, applied, from_excess)
     return book.state(as_of, tuple(applied), tuple(from_excess))
+
+
+class DayEnd(NamedTuple):
+    """What a statement reads of a loan at a day-end (a part of its LoanState)."""
+
+    principal_outstanding: Decimal
+    applied: tuple[Applied, ...]
+    excess_applied: tuple[ExcessApplied, ...]
+
+
+def day_ends(
+    rows: Sequence[Installment],
+    events: Sequence[Event],
+    days: Sequence[date],
+    waterfall: Waterfall = STANDARD,
+    terms: LoanTerms | None = None,
+) -> dict[date, DayEnd]:
+    """The loan at the day-end of each of `days`, each as `replay(..., day)` has it, in one
+    walk per set of reversals known (a day's replay differs from a later day's only by the
+    payments reversed in between: a reversal takes effect from the day it becomes known)."""
+    known = sorted({e.known_on for e in events if isinstance(e, Reversal)})
+    groups: dict[int, list[date]] = {}
+    for day in sorted(set(days)):
+        groups.setdefault(bisect_right(known, day), []).append(day)
+    ends: dict[date, DayEnd] = {}
+    for group in groups.values():
+        ends.update(_walk(rows, events, group, waterfall, terms))
+    return ends
+
+
+def _walk(
+    rows: Sequence[Installment],
+    events: Sequence[Event],
+    days: list[date],
+    waterfall: Waterfall,
+    terms: LoanTerms | None,
+) -> dict[date, DayEnd]:
+    """One replay through the last of `days` (ascending), keeping the loan at each."""
+    calendar = _calendar(events, days[-1])
+    book = Book(rows, terms)
+    applied: list[Applied] = []
+    from_excess: list[ExcessApplied] = []
+    event_days = sorted(calendar)
+    ends: dict[date, DayEnd] = {}
+    day: date | None = None
+    for wanted in days:
+        while (step := _next_day(book, event_days, day, wanted)) is not None:
+            day = step
+            _run_day(book, day, calendar.get(day, _Day()), waterfall, applied, from_excess)
+        left = sum(
+            (r.principal - book.paid.get((r.number, PRINCIPAL), ZERO) for r in book.rows), book.zero
+        )
+        ends[wanted] = DayEnd(left, tuple(applied), tuple(from_excess))
+    return ends
 
 
 def _next_day(book: Book, event_days: list[date], after: date | None, as_of: date) -> date | None:

@@ -18,6 +18,7 @@ from lms.core.allocation import STANDARD, Component, Part, Waterfall
 from lms.core.replay import (
     Charge,
     ChargeReversal,
+    DayEnd,
     Event,
     LoanState,
     Payment,
@@ -26,7 +27,7 @@ from lms.core.replay import (
     Refund,
     Reversal,
     Tranche,
-    live_charges,
+    day_ends,
     replay,
 )
 from lms.core.rows import Installment
@@ -72,27 +73,37 @@ def statement_lines(
         {d for d in map(_day_of, events) if d <= as_of}
         | {i.due_date for i in final.installments if i.due_date <= as_of}
     )
+    states = day_ends(rows, events, days, waterfall, terms)  # one walk, not one per day
+    todays: dict[date, list[Event]] = {}
+    for event in events:
+        todays.setdefault(_day_of(event), []).append(event)
+    payments = {e.reference: e for e in events if isinstance(e, Payment | Prepayment)}
+    void = {e.reference for e in events if isinstance(e, ChargeReversal)}
     lines = [opening]
     for day in days:
-        state = final if day == as_of else replay(rows, events, day, waterfall, terms)
-        same_day = _returned_the_same_day(events, day)
+        state = final if day == as_of else states[day]
+        same_day = _returned_the_same_day(todays.get(day, []), payments, day)
         paid = (
             replay(rows, [e for e in events if e not in same_day], day, waterfall, terms)
             if same_day
             else state
         )
-        lines.extend(_lines_of(day, state, paid, events))
+        lines.extend(_lines_of(day, state, paid, todays.get(day, []), payments, void))
     return lines
 
 
-def _returned_the_same_day(events: list[Event], day: date) -> list[Reversal]:
+def _returned_the_same_day(
+    todays: list[Event], payments: dict[str, Payment | Prepayment], day: date
+) -> list[Reversal]:
     """The reversals known on `day` of payments whose value date is `day`: the replay of the
     day voids those payments, but the statement shows each paid, then returned."""
-    paid_on = {e.reference: e.value_date for e in events if isinstance(e, Payment | Prepayment)}
     return [
         e
-        for e in events
-        if isinstance(e, Reversal) and e.known_on == day and paid_on.get(e.reference) == day
+        for e in todays
+        if isinstance(e, Reversal)
+        and e.known_on == day
+        and e.reference in payments
+        and payments[e.reference].value_date == day
     ]
 
 
@@ -103,7 +114,12 @@ def _day_of(event: Event) -> date:
 
 
 def _lines_of(
-    day: date, state: LoanState, paid: LoanState, events: list[Event]
+    day: date,
+    state: LoanState | DayEnd,
+    paid: LoanState | DayEnd,
+    todays: list[Event],
+    payments: dict[str, Payment | Prepayment],
+    void: set[str],
 ) -> list[StatementLine]:
     """The lines of one day: rate changes, excess used, payments (as `paid` has them: the
     day's state before the returns of payments made that day), returned payments, charges,
@@ -111,7 +127,7 @@ def _lines_of(
     balance = state.principal_outstanding
     lines = [
         StatementLine(day, "rate change", e.reference, e.annual_rate, ZERO, ZERO, ZERO, balance)
-        for e in events
+        for e in todays
         if isinstance(e, RateChange) and e.day == day
     ]
     lines.extend(
@@ -132,23 +148,28 @@ def _lines_of(
         for a in paid.applied
         if a.payment.value_date == day
     )
-    lines.extend(_other_lines(day, balance, events))
+    lines.extend(_other_lines(day, balance, todays, payments, void))
     return lines
 
 
-def _other_lines(day: date, balance: Decimal, events: list[Event]) -> list[StatementLine]:
-    """Returned payments, charges, tranches and refunds of the day."""
+def _other_lines(
+    day: date,
+    balance: Decimal,
+    todays: list[Event],
+    payments: dict[str, Payment | Prepayment],
+    void: set[str],
+) -> list[StatementLine]:
+    """Returned payments, charges, tranches and refunds of the day (a charge reversed in a
+    restatement, `void`, was never levied)."""
     lines: list[StatementLine] = []
-    payments = {e.reference: e for e in events if isinstance(e, Payment | Prepayment)}
-    live = live_charges(events, day)  # a charge reversed in a restatement was never levied
-    for event in events:
+    for event in todays:
         if isinstance(event, Reversal) and event.known_on == day:
             amount = -payments[event.reference].amount
             kind = _reversal_kind(event.reason)
             lines.append(
                 StatementLine(day, kind, event.reference, amount, ZERO, ZERO, ZERO, balance)
             )
-        elif isinstance(event, Charge) and event.day == day and event in live:
+        elif isinstance(event, Charge) and event.day == day and event.reference not in void:
             amount = -(event.amount + event.tax)
             lines.append(
                 StatementLine(day, "charge", event.reference, amount, ZERO, ZERO, ZERO, balance)
