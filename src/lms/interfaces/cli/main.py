@@ -153,7 +153,7 @@ def db_upgrade(database_url: DatabaseOption = None) -> None:
 @app.command()
 def demo(
     database_url: DatabaseOption = None,
-    loans: Annotated[int, typer.Option(min=1, help="How many loans to create.")] = 2000,
+    loans: Annotated[int, typer.Option(min=1, help="How many loans to create.")] = 1000,
     serve_after: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Serve the API after.")
     ] = True,
@@ -162,9 +162,10 @@ def demo(
         bool, typer.Option("--fresh", help="Rebuild the demo book even if today's is there.")
     ] = False,
 ) -> None:
-    """Build a demo book (branches, five products, loans with up to two years of history) in a
-    fresh database, check its ledger, then serve the API. The default book (no
-    --database-url) is kept and reused the same day for the same number of loans."""
+    """Build a demo book (branches, five products, loans with up to two years of history, the
+    last weeks closed by the daily close) in a fresh database, check its ledger, then serve the
+    API. The default book (no --database-url) is kept and reused the same day for the same
+    number of loans."""
     from lms.interfaces.api.app import business_date
 
     today = business_date()
