@@ -16,10 +16,12 @@ from decimal import Decimal as D
 
 import pytest
 from book_setup import open_book, sound
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, String, cast, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.core.validation import ScheduleError
+from lms.interfaces.api.app import create_app
 from lms.ledger.check import account_balances, ledger_problems
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.platform.db import UnitOfWork
@@ -425,3 +427,23 @@ def test_a_bulk_loan_of_a_collecting_product_owes_its_fees(db_url: str, engine: 
     with UnitOfWork(sessions) as uow:
         assert loan_state(uow, loan_id=loan.id, as_of=date(2026, 1, 20)).charges_due == 0
     sound(sessions)
+
+
+def test_the_api_shows_a_bulk_loan_the_apr_of_its_terms(db_url: str, engine: Engine) -> None:
+    """A loan booked one by one stores its APR; its twin booked in bulk stores none (the
+    origination system's KFS has it) and the API shows the APR of its terms: the same."""
+    sessions = _open(db_url, engine)
+    with UnitOfWork(sessions) as uow:
+        request = LoanRequest(
+            "ONE", "MUM01", 1, "TW", D("250003.00"), D("11.5"), 36, date(2026, 1, 13)
+        )
+        onboard_loan(uow, request=request)
+        onboard_bulk(uow, product_code="TW", branch_code="MUM01", book=_book(4))
+        uow.commit()
+        one = uow.session.scalar(select(Loan).where(Loan.external_id == "ONE"))
+        twin = uow.session.scalar(select(Loan).where(Loan.external_id == "MIG-3"))
+        assert one is not None and twin is not None and twin.apr is None
+        ids = (one.id, twin.id)
+    with TestClient(create_app(db_url)) as client:
+        shown = [client.get(f"/api/v1/loans/{k}").json()["loan"]["apr"] for k in ids]
+    assert shown[0] == shown[1] and shown[0] is not None

@@ -13,7 +13,7 @@ tranche, as disbursement does; its later tranches go through lms.servicing.tranc
 written set-based (COPY on PostgreSQL, executemany elsewhere; ids from the tables' sequences),
 the journal entries by `lms.ledger.service.post_entries` in one call, on one posting date: the
 business date of the migration. The APR is not recomputed: it is the origination system's KFS
-figure, and `apr` stays empty for these loans.
+figure, and `apr` stays empty for these loans (the API shows the APR of their terms).
 
 Guarantees: one transaction (the caller commits); a loan the rules refuse raises an error
 naming it (`loans[<index>]...`: InvalidError, with its application id, for a range, a missing

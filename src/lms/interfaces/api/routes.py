@@ -333,4 +333,9 @@ def list_loans(
 
 
 def _loan_out(loan: Loan) -> LoanOut:
-    return LoanOut.model_validate(loan, from_attributes=True)
+    """A loan as the API shows it; a loan booked in bulk (no stored APR) shows the APR of its
+    terms, as its KFS does."""
+    shown = LoanOut.model_validate(loan, from_attributes=True)
+    if shown.apr is None and loan.terms:
+        shown.apr = service.loan_schedule(loan).apr
+    return shown
