@@ -447,3 +447,23 @@ def test_the_api_shows_a_bulk_loan_the_apr_of_its_terms(db_url: str, engine: Eng
     with TestClient(create_app(db_url)) as client:
         shown = [client.get(f"/api/v1/loans/{k}").json()["loan"]["apr"] for k in ids]
     assert shown[0] == shown[1] and shown[0] is not None
+
+
+def test_a_product_with_a_principal_grace_is_booked_in_bulk(db_url: str, engine: Engine) -> None:
+    """Three months of interest only, then EMIs: the bulk path takes the product (its
+    template once had one installment, which no grace leaves room for)."""
+    sessions = open_book(
+        db_url, engine, branch=("MUM01", "Mumbai"), customers=({"name": "Nikhil Joshi"},),
+        code="TW", name="TW", settings={"grace_principal": 3}, rate=(D(1), D(30)),
+        tenure=(6, 60),
+    )  # fmt: skip
+    with UnitOfWork(sessions) as uow:
+        assert onboard_bulk(uow, product_code="TW", branch_code="MUM01", book=_book(2)) == 2
+        uow.commit()
+        principal = uow.session.scalars(
+            select(LoanInstallment.principal)
+            .where(LoanInstallment.loan_id == 1)
+            .order_by(LoanInstallment.number)
+        ).all()
+    assert principal[:3] == [D(0), D(0), D(0)] and all(p > 0 for p in principal[3:])
+    assert len(principal) == 36

@@ -312,7 +312,11 @@ def product_template(settings: dict[str, Any]) -> LoanTerms:
         "annual_rate": "1",
         "disbursement_date": "2026-01-15",
     }
-    return parsed_spec({**sample, "installments": 1})
+    # enough installments for the product's grace and moratorium to leave one after them
+    held = int(settings.get("grace_principal", 0) or 0) + int(
+        (settings.get("moratorium") or {}).get("periods", 0) or 0
+    )
+    return parsed_spec({**sample, "installments": held + 1})
 
 
 def parsed_spec(spec: dict[str, Any]) -> LoanTerms:
