@@ -135,14 +135,21 @@ def test_a_borrowers_history_carries_its_npa_across_facilities() -> None:
 
 
 @given(
-    loans=st.lists(st.integers(min_value=0, max_value=3), min_size=1, max_size=6),
+    loans=st.lists(
+        st.tuples(st.integers(min_value=0, max_value=3), st.integers(min_value=0, max_value=90)),
+        min_size=1,
+        max_size=6,
+    ),
     day=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
 )
-def test_a_borrower_current_on_every_loan_and_never_npa_is_standard(
-    loans: list[int], day: date
+def test_a_borrower_with_no_npa_has_each_loan_in_its_own_class(
+    loans: list[tuple[int, int]], day: date
 ) -> None:
-    """The close reads only borrowers with a loan overdue or not stamped standard: every other
-    borrower's loans are standard, and stay so, whatever their number."""
-    facilities = [Facility(k, borrower, 0, None) for k, borrower in enumerate(loans)]
+    """The close stamps borrowers with no loan NPA or past 90 days in one statement, each loan
+    the class of its own DPD, standard category, no NPA date: the rule gives exactly that."""
+    facilities = [Facility(k, borrower, dpd, None) for k, (borrower, dpd) in enumerate(loans)]
     stamps = classify(facilities, day)
-    assert set(stamps.values()) == {Stamp(AssetClass.STANDARD, None, AssetCategory.STANDARD)}
+    assert stamps == {
+        k: Stamp(facility_class(dpd), None, AssetCategory.STANDARD)
+        for k, (_, dpd) in enumerate(loans)
+    }

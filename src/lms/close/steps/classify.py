@@ -6,9 +6,10 @@ dates stamped yesterday, through the same `classify` that `lms simulate` folds o
 days, so the two agree.
 
 Partitioned by borrower (customer ids), so a borrower's loans are always classified together.
-Set-based: one query reads the facilities of the partition's borrowers with a loan overdue or
-not stamped standard (every other borrower stays standard), the pure rule stamps them, and
-only the loans whose stamp changed are written, in one statement. A loan that becomes NPA has its
+Set-based: the borrowers with no loan NPA or past the NPA threshold are stamped by one UPDATE
+(each loan its own DPD's class: the rule's case for them); the facilities of the others are
+read in one query, the pure rule stamps them, and only the loans whose stamp changed are
+written, in one statement. A loan that becomes NPA has its
 interest receivable moved from income to suspense (and back on an upgrade), in one query and
 two statements.
 """
@@ -17,10 +18,11 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Any
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import case, func, or_, select, update
 
-from lms.core.classification import AssetCategory, AssetClass, Facility, classify
+from lms.core.classification import AssetCategory, AssetClass, Facility, Thresholds, classify
 from lms.ledger import rules
 from lms.ledger.service import post_entries
 from lms.platform.db import UnitOfWork
@@ -97,17 +99,46 @@ def _with_penal(uow: UnitOfWork, loans: list[int]) -> list[int]:
     )
 
 
+_RULE = Thresholds()
+
+
+def _npa_prone(in_partition: tuple[Any, ...]) -> Any:
+    """The borrowers with a loan NPA (by its date or its stamp: an upgrade moves its income
+    back) or past the NPA threshold: classified by the pure rule, borrower by borrower (one NPA
+    facility makes all the borrower's facilities NPA)."""
+    dpd = func.coalesce(Loan.dpd, 0)
+    npa = or_(Loan.npa_since.is_not(None), Loan.asset_class == AssetClass.NPA.value)
+    return select(Loan.customer_id).where(*in_partition, or_(npa, dpd > _RULE.npa))
+
+
+def _stamp_npa_free(uow: UnitOfWork, in_partition: tuple[Any, ...], prone: Any) -> None:
+    """Every other borrower's loans, in one statement: each loan's class is its own DPD's
+    (`facility_class`), standard category, no NPA date: the rule's own case for a borrower
+    with no NPA (tests/unit/test_classification.py); only the loans whose stamp changes."""
+    dpd = func.coalesce(Loan.dpd, 0)
+    own = case(
+        (dpd > _RULE.sma2, AssetClass.SMA2.value),
+        (dpd > _RULE.sma1, AssetClass.SMA1.value),
+        (dpd > 0, AssetClass.SMA0.value),
+        else_=AssetClass.STANDARD.value,
+    )
+    standard = AssetCategory.STANDARD.value
+    uow.session.execute(
+        update(Loan)
+        .where(
+            *in_partition,
+            Loan.customer_id.not_in(prone),
+            Loan.asset_class.is_distinct_from(own) | Loan.asset_category.is_distinct_from(standard),
+        )
+        .values(asset_class=own, asset_category=standard)
+        .execution_options(synchronize_session=False)
+    )
+
+
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     in_partition = (Loan.customer_id.between(low, high), Loan.status == "active")
-    unsettled = select(Loan.customer_id).where(  # borrowers with a loan that is not current
-        *in_partition,  # and stamped standard: the others' stamps cannot change (a borrower
-        or_(  # whose every loan is 0 days past due and not NPA is standard: the rule's own
-            func.coalesce(Loan.dpd, 0) > 0,  # case, tests/unit/test_classification.py)
-            Loan.npa_since.is_not(None),
-            Loan.asset_class.is_distinct_from(AssetClass.STANDARD.value),
-            Loan.asset_category.is_distinct_from(AssetCategory.STANDARD.value),
-        ),
-    )
+    prone = _npa_prone(in_partition)
+    _stamp_npa_free(uow, in_partition, prone)
     rows = uow.session.execute(
         select(
             Loan.id,
@@ -116,7 +147,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             Loan.npa_since,
             Loan.asset_class,
             Loan.asset_category,
-        ).where(*in_partition, Loan.customer_id.in_(unsettled))
+        ).where(*in_partition, Loan.customer_id.in_(prone))
     ).all()
     total = uow.session.scalar(select(func.count()).where(*in_partition))
     stamps = classify(
