@@ -47,28 +47,30 @@ def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None
     if not flipped:
         return
     ids = list(flipped)
-    unpaid: dict[int, Decimal] = dict.fromkeys(flipped, Decimal(0))
-    loans = {
-        loan.id: loan for loan in uow.session.scalars(select(Loan).where(among(uow, Loan.id, ids)))
-    }
-    for loan_id, due, interest, paid in uow.session.execute(
-        select(
-            LoanInstallment.loan_id,
-            LoanInstallment.due_date,
-            LoanInstallment.interest,
-            LoanInstallment.interest_paid,
-        ).where(among(uow, LoanInstallment.loan_id, ids))
-    ):  # the loans that changed side: the unpaid interest of the dues raised
-        through = loans[loan_id].interest_posted_through
-        if through is not None and due <= through:
-            unpaid[loan_id] += interest - paid
+    accrued = dict(
+        uow.session.execute(select(Loan.id, Loan.accrued_interest).where(among(uow, Loan.id, ids)))
+        .tuples()
+        .all()
+    )
+    unpaid = dict.fromkeys(flipped, Decimal(0))
+    unpaid.update(  # the loans that changed side: the unpaid interest of the dues raised
+        (k, v)
+        for k, v in uow.session.execute(
+            select(
+                LoanInstallment.loan_id,
+                func.sum(LoanInstallment.interest - LoanInstallment.interest_paid),
+            )
+            .join(Loan, Loan.id == LoanInstallment.loan_id)
+            .where(among(uow, LoanInstallment.loan_id, ids))
+            .where(LoanInstallment.due_date <= Loan.interest_posted_through)
+            .group_by(LoanInstallment.loan_id)
+        )
+    )
     penal = set(_with_penal(uow, ids))
     targets = {
         loan_id: (
             unpaid[loan_id] if to_npa else Decimal(0),
-            loan_penal_unrecognised(uow, loans[loan_id])
-            if to_npa and loan_id in penal
-            else Decimal(0),
+            _penal_unrecognised(uow, loan_id) if to_npa and loan_id in penal else Decimal(0),
         )
         for loan_id, to_npa in flipped.items()
     }
@@ -80,13 +82,19 @@ def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None
             entries.append(rules.income_to_suspense(str(loan_id), day, penal_move, penal=True))
     cleared = []
     for loan_id, to_npa in flipped.items():
-        accrued = (loans[loan_id].accrued_interest or Decimal(0)) if to_npa else Decimal(0)
-        if accrued:
-            entries.append(rules.accrual(str(loan_id), day, -accrued))
+        taken = (accrued.get(loan_id) or Decimal(0)) if to_npa else Decimal(0)
+        if taken:
+            entries.append(rules.accrual(str(loan_id), day, -taken))
         if to_npa:
             cleared.append({"id": loan_id, "accrued_through": None, "accrued_interest": None})
     update_rows(uow, _LOANS, ("id",), cleared)
     post_entries(uow, entries, posting_date=day)
+
+
+def _penal_unrecognised(uow: UnitOfWork, loan_id: int) -> Decimal:
+    loan = uow.session.get(Loan, loan_id)
+    assert loan is not None
+    return loan_penal_unrecognised(uow, loan)
 
 
 def _with_penal(uow: UnitOfWork, loans: list[int]) -> list[int]:
