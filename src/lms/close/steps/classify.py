@@ -47,10 +47,10 @@ def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None
     if not flipped:
         return
     ids = list(flipped)
-    accrued = dict(
-        uow.session.execute(select(Loan.id, Loan.accrued_interest).where(among(uow, Loan.id, ids)))
-        .tuples()
-        .all()
+    accrued: dict[int, Decimal | None] = dict(
+        uow.session.execute(
+            select(Loan.id, Loan.accrued_interest).where(among(uow, Loan.id, ids))
+        ).all()
     )
     unpaid = dict.fromkeys(flipped, Decimal(0))
     unpaid.update(  # the loans that changed side: the unpaid interest of the dues raised
