@@ -145,15 +145,21 @@ payments = st.lists(
 )
 
 
-@settings(max_examples=200, deadline=None)
-@given(payments, st.integers(min_value=0, max_value=500))
-def test_every_rupee_is_applied_or_held(raw: list[tuple[int, D, bool]], day: int) -> None:
+def _history(raw: list[tuple[int, D, bool]]) -> list[Payment | Reversal]:
+    """Payments from 16 Jan 2026 at the drawn offsets, each maybe reversed three days on."""
     events: list[Payment | Reversal] = []
     start = date(2026, 1, 16)
     for k, (offset, amount, reversed_later) in enumerate(raw):
         events.append(Payment(start + timedelta(offset), amount, f"R{k}"))
         if reversed_later:
             events.append(Reversal(start + timedelta(offset + 3), f"R{k}"))
+    return events
+
+
+@settings(max_examples=200, deadline=None)
+@given(payments, st.integers(min_value=0, max_value=500))
+def test_every_rupee_is_applied_or_held(raw: list[tuple[int, D, bool]], day: int) -> None:
+    events, start = _history(raw), date(2026, 1, 16)
     as_of = start + timedelta(day)
     state = replay(ROWS, events, as_of)
     received = sum((a.payment.amount for a in state.applied), D(0))
@@ -334,12 +340,7 @@ def test_day_ends_are_the_replays_of_each_day(
 ) -> None:
     """One walk through a loan's days (what the statement reads) gives, for every day, the
     figures a replay to that day gives: reversals take effect from the day they are known."""
-    events: list[Payment | Reversal] = []
-    start = date(2026, 1, 16)
-    for k, (offset, amount, reversed_later) in enumerate(raw):
-        events.append(Payment(start + timedelta(offset), amount, f"R{k}"))
-        if reversed_later:
-            events.append(Reversal(start + timedelta(offset + 3), f"R{k}"))
+    events, start = _history(raw), date(2026, 1, 16)
     days = [start + timedelta(k) for k in offsets]
     ends = day_ends(ROWS, events, days)
     for day in days:
