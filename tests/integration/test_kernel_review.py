@@ -49,14 +49,13 @@ def test_a_payment_raising_a_due_while_the_close_raises_it_posts_it_once(
     SQLite serialises writers from the start of their transaction)."""
     sessions = book_of_loans(postgres_url, pg_engine, [{"name": "A"}], business_date=NOV26)
     _pay(sessions, "8884.88", OCT26, "UTR1", NOV26)
-    read = dues._dues
+    read = dues._read_dues  # the database's read (PostgreSQL runs the step set-based)
 
-    def read_then_a_payment_commits(uow: UnitOfWork, day: date, low: int, high: int) -> object:
-        rows = read(uow, day, low, high)
+    def read_then_a_payment_commits(uow: UnitOfWork, params: dict[str, object]) -> None:
+        read(uow, params)
         _pay(sessions, "8884.88", NOV26, "NACH2", NOV26)
-        return rows
 
-    monkeypatch.setattr(dues, "_dues", read_then_a_payment_commits)
+    monkeypatch.setattr(dues, "_read_dues", read_then_a_payment_commits)
     with UnitOfWork(sessions, origin="close") as uow:
         dues.run(uow, NOV26, 0, 9)
         uow.commit()

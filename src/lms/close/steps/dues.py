@@ -134,7 +134,7 @@ def _in_the_database(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     """`run` on PostgreSQL, no row in Python."""
     connection = uow.session.connection()
     params: dict[str, Any] = {"day": day, "low": low, "high": high}
-    connection.exec_driver_sql(_DUES, params)
+    _read_dues(uow, params)
     connection.exec_driver_sql("CREATE TEMPORARY TABLE _won (id integer PRIMARY KEY)")
     connection.exec_driver_sql(_MOVED, params)
     for npa, rule in INTEREST_DUE.items():
@@ -142,3 +142,9 @@ def _in_the_database(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     won = connection.exec_driver_sql("SELECT count(*) FROM _won").scalar_one()
     connection.exec_driver_sql("DROP TABLE _dues, _won")
     return int(won)
+
+
+def _read_dues(uow: UnitOfWork, params: dict[str, Any]) -> None:
+    """The partition's dues into the temporary table _dues (unlocked: a payment may raise one
+    before the guarded update, which then leaves that loan to the payment)."""
+    uow.session.connection().exec_driver_sql(_DUES, params)
