@@ -18,8 +18,9 @@ import json
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import ARRAY, Table, any_, bindparam, insert, literal, text, update
+from sqlalchemy import ARRAY, JSON, Table, any_, bindparam, insert, literal, text, update
 
+from lms.platform.db.base import Base
 from lms.platform.db.uow import UnitOfWork
 
 
@@ -28,7 +29,13 @@ def copy_rows(uow: UnitOfWork, table: str, columns: Sequence[str], rows: Iterabl
     connection = uow.session.connection().connection.dbapi_connection
     assert connection is not None
     statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
+    known = Base.metadata.tables.get(table)
+    plain = known is not None and not any(isinstance(known.c[n].type, JSON) for n in columns)
     with connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[attr-defined]
+        if plain:  # no JSON column: each row as it is (a million rows: seconds saved)
+            for row in rows:
+                copy.write_row(row)
+            return
         for row in rows:  # a dict is a JSON column's value: COPY takes its text
             copy.write_row([json.dumps(v) if isinstance(v, dict) else v for v in row])
 
