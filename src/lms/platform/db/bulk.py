@@ -154,26 +154,30 @@ def _update_by_arrays(
 ) -> list[Any]:
     """PostgreSQL, a few rows: one UPDATE ... FROM unnest(...) of the rows' values."""
     uow.session.flush()
-    typed = [*keys, *columns, *guard]
-    values = [
-        [*(r[k] for k in keys), *(r[c] for c in columns), *(r[f] for f in guard.values())]
-        for r in rows
-    ]
-    source, params = _arrays(uow, table, typed, values)
-    names = [*keys, *columns, *(f"_was_{c}" for c in guard)]
-    on = " AND ".join(
-        [
-            *(f"t.{k} = u.{k}" for k in keys),
-            *(f"t.{c} IS NOT DISTINCT FROM u._was_{c}" for c in guard),
-        ]
+    names = [*keys, *columns, *guard.values()]
+    source, params = _arrays(
+        uow, table, [*keys, *columns, *guard], [[r[n] for n in names] for r in rows]
     )
+    set_, on = _update_clauses(keys, columns, guard)
     updated = uow.session.connection().exec_driver_sql(
-        f"UPDATE {table.name} AS t SET {', '.join(f'{c} = u.{c}' for c in columns)}"
-        f" FROM {source} AS u({', '.join(names)}) WHERE {on} RETURNING t.{keys[0]}",
+        f"UPDATE {table.name} AS t SET {set_} FROM {source} AS u({', '.join(names)})"
+        f" WHERE {on} RETURNING t.{keys[0]}",
         params,
     )
     won = [row[0] for row in updated]
     return won if guard else []
+
+
+def _update_clauses(
+    keys: Sequence[str], columns: Sequence[str], guard: Mapping[str, str]
+) -> tuple[str, str]:
+    """The SET and WHERE of an UPDATE of table `t` from rows `u` holding the keys, the new
+    values and, under each guard field's name, the value the caller read of its column."""
+    on = [
+        *(f"t.{k} = u.{k}" for k in keys),
+        *(f"t.{c} IS NOT DISTINCT FROM u.{f}" for c, f in guard.items()),
+    ]
+    return ", ".join(f"{c} = u.{c}" for c in columns), " AND ".join(on)
 
 
 def _update_by_copy(
@@ -195,13 +199,7 @@ def _update_by_copy(
         f"CREATE TEMPORARY TABLE _bulk_update AS SELECT {typed} FROM {table.name} WITH NO DATA"
     )
     copy_rows(uow, "_bulk_update", names, ([r[n] for n in names] for r in rows))
-    assignments = ", ".join(f"{c} = u.{c}" for c in columns)
-    on = " AND ".join(
-        [
-            *(f"t.{k} = u.{k}" for k in keys),
-            *(f"t.{c} IS NOT DISTINCT FROM u.{f}" for c, f in guard.items()),
-        ]
-    )
+    assignments, on = _update_clauses(keys, columns, guard)
     first = [r[keys[0]] for r in rows]  # the range of the first key: the database reads only
     updated = connection.exec_driver_sql(  # that part of the table, not all of it
         f"UPDATE {table.name} AS t SET {assignments} FROM _bulk_update AS u WHERE {on}"
