@@ -35,7 +35,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import select
 
 from lms.core.allocation import Bucket, Component, Part, Waterfall, allocate
 from lms.core.book import InstallmentState
@@ -44,9 +44,9 @@ from lms.ledger.service import post_entries
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import among, insert_rows, update_rows
 from lms.platform.errors import ConflictError, InvalidError
+from lms.servicing.bulk_reads import CHUNK, earlier_payments, unpaid_installments
 from lms.servicing.models import Loan, LoanEvent, LoanInstallment, LoanRestatement
 from lms.servicing.payment_rules import (
-    MONEY_IN,
     Payable,
     PaymentRequest,
     check,
@@ -63,7 +63,6 @@ from lms.servicing.service import loan_waterfall_of
 # owed amounts or returned money outside the installments: one by one, as is any kind not here.
 FAST_KINDS = ("disbursement", "payment", "prepayment", "tranche", "rate_change")
 
-_CHUNK = 20_000  # ids per query
 _EVENTS = LoanEvent.metadata.tables["loan_events"]
 _INSTALLMENTS = LoanInstallment.metadata.tables["loan_installments"]
 _LOANS = Loan.metadata.tables["loans"]
@@ -148,7 +147,7 @@ def _sorted_out(
     found = []
     for day in sorted({wanted[k].value_date for k in plain}):
         on_day = [k for k in plain if wanted[k].value_date == day]
-        rows, last_due = _installments(uow, on_day, day)
+        rows, last_due = unpaid_installments(uow, on_day, day)
         for k in on_day:
             settled = _settle(k, wanted[k], loans[k], rows.get(k, []), last_due.get(k))
             if settled is not None:
@@ -165,7 +164,7 @@ def _decided(
     """By the payment rules: the outcomes of the payments refused or retried, by (loan,
     reference); and the loans whose payment passes every check with a reference no loan has
     used."""
-    found = _earlier(uow, wanted)
+    found = earlier_payments(uow, wanted)
     decided: dict[tuple[int, str], Outcome] = {}
     fresh = []
     for k, request in wanted.items():
@@ -229,8 +228,8 @@ def _loans(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, Any]]:
     """The loans' figures the rule reads, rows locked (in id order)."""
     found: dict[int, dict[str, Any]] = {}
     waterfalls: dict[int, Waterfall] = {}
-    for start in range(0, len(ids), _CHUNK):
-        chunk = ids[start : start + _CHUNK]
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
         for row in uow.session.execute(
             select(
                 Loan.id,
@@ -271,10 +270,10 @@ def _not_forward(uow: UnitOfWork, wanted: dict[int, PaymentRequest]) -> set[int]
     if not wanted:
         return found
     loans, earliest = list(wanted), min(r.value_date for r in wanted.values())
-    for start in range(0, len(loans), _CHUNK):
+    for start in range(0, len(loans), CHUNK):
         for loan_id, kind, day, reference in uow.session.execute(
             select(LoanEvent.loan_id, LoanEvent.kind, LoanEvent.value_date, LoanEvent.reference)
-            .where(among(uow, LoanEvent.loan_id, loans[start : start + _CHUNK]))
+            .where(among(uow, LoanEvent.loan_id, loans[start : start + CHUNK]))
             .where(LoanEvent.kind.not_in(FAST_KINDS) | (LoanEvent.value_date >= earliest))
         ):
             request = wanted[loan_id]
@@ -288,70 +287,6 @@ def _not_forward(uow: UnitOfWork, wanted: dict[int, PaymentRequest]) -> set[int]
             ):
                 found.add(loan_id)
     return found
-
-
-def _earlier(
-    uow: UnitOfWork, wanted: dict[int, PaymentRequest]
-) -> dict[int, list[tuple[LoanEvent, int]]]:
-    """By loan: the stored events `repeated` reads for its payment (every payment with its
-    reference, the loan's events with its idempotency key), with their loan's borrower."""
-    by_reference = {request.reference: k for k, request in wanted.items()}
-    keys = {k: r.idempotency_key for k, r in wanted.items() if r.idempotency_key is not None}
-    found: dict[int, dict[int, tuple[LoanEvent, int]]] = {}
-    references, keyed = list(by_reference), list(keys)
-    for start in range(0, max(len(references), len(keyed)), _CHUNK):
-        chunk, loans = references[start : start + _CHUNK], keyed[start : start + _CHUNK]
-        same_reference = and_(among(uow, LoanEvent.reference, chunk), LoanEvent.kind.in_(MONEY_IN))
-        same_key = and_(
-            among(uow, LoanEvent.loan_id, loans),
-            among(uow, LoanEvent.idempotency_key, [keys[k] for k in loans]),
-        )
-        for event, customer in uow.session.execute(
-            select(LoanEvent, Loan.customer_id)
-            .join(Loan, Loan.id == LoanEvent.loan_id)
-            .where(or_(same_reference, same_key) if loans else same_reference)
-        ):
-            if event.kind in MONEY_IN and event.reference in by_reference:
-                found.setdefault(by_reference[event.reference], {})[event.id] = (event, customer)
-            if keys.get(event.loan_id) == event.idempotency_key:
-                found.setdefault(event.loan_id, {})[event.id] = (event, customer)
-    return {k: list(events.values()) for k, events in found.items()}
-
-
-def _installments(
-    uow: UnitOfWork, loans: list[int], day: date
-) -> tuple[dict[int, list[InstallmentState]], dict[int, date]]:
-    """The loans' unpaid installments due by `day` and their next unpaid one after it; and
-    the last due date by `day` of those with any (worked out in the database in one query:
-    only the rows that matter come back)."""
-    rows: dict[int, list[InstallmentState]] = {}
-    last: dict[int, date] = {}
-    item = LoanInstallment
-    unpaid = item.principal + item.interest > item.principal_paid + item.interest_paid
-    for start in range(0, len(loans), _CHUNK):
-        chunk = loans[start : start + _CHUNK]
-        dates = (
-            select(
-                item.loan_id,
-                func.max(case((item.due_date <= day, item.due_date))).label("last"),
-                func.min(case(((item.due_date > day) & unpaid, item.due_date))).label("next"),
-            )
-            .where(among(uow, item.loan_id, chunk))
-            .group_by(item.loan_id)
-            .subquery()
-        )
-        for loan_id, due, *row in uow.session.execute(
-            select(item.loan_id, dates.c.last, item.number, item.due_date, item.principal)
-            .add_columns(item.interest, item.principal_paid, item.interest_paid)
-            .join(dates, dates.c.loan_id == item.loan_id)
-            .where(among(uow, item.loan_id, chunk), unpaid)
-            .where(or_(item.due_date <= day, item.due_date == dates.c.next))
-            .order_by(item.loan_id, item.number)
-        ):
-            rows.setdefault(loan_id, []).append(InstallmentState(*row))
-            if due is not None:
-                last[loan_id] = due
-    return rows, last
 
 
 def _write(
