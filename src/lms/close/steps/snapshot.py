@@ -42,22 +42,7 @@ KEY = "loan"
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
-    due = LoanInstallment.due_date <= day
-    sums = (
-        select(
-            LoanInstallment.loan_id,
-            func.sum(LoanInstallment.principal - LoanInstallment.principal_paid).label("left"),
-            func.sum(
-                case((due, LoanInstallment.principal - LoanInstallment.principal_paid), else_=ZERO)
-            ).label("p_due"),
-            func.sum(
-                case((due, LoanInstallment.interest - LoanInstallment.interest_paid), else_=ZERO)
-            ).label("i_due"),
-        )
-        .where(LoanInstallment.loan_id.between(low, high))
-        .group_by(LoanInstallment.loan_id)
-        .subquery()
-    )
+    sums = _sums(day, low, high)
     source = (
         select(
             literal(day),
@@ -81,20 +66,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     provision = _provision(uow, day, coalesce(sums.c.left, ZERO))
     if provision is not None:
         source = source.add_columns(provision).join(Product, Product.id == Loan.product_id)
-    columns = [
-        "day",
-        "loan_id",
-        "status",
-        "principal_outstanding",
-        "principal_due",
-        "interest_due",
-        "excess",
-        "dpd",
-        "asset_class",
-        "category",
-        "npa_since",
-        *(["provision"] if provision is not None else []),
-    ]
+    columns = [*_COLUMNS, *(["provision"] if provision is not None else [])]
     table = LoanSnapshot.metadata.tables["loan_snapshots"]
     uow.session.execute(insert(table).from_select(columns, source))
     written = (
@@ -103,6 +75,33 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         .where(LoanSnapshot.day == day, LoanSnapshot.loan_id.between(low, high))
     )
     return int(uow.session.scalar(written) or 0)
+
+
+_COLUMNS = (
+    "day", "loan_id", "status", "principal_outstanding", "principal_due", "interest_due",
+    "excess", "dpd", "asset_class", "category", "npa_since",
+)  # fmt: skip
+
+
+def _sums(day: date, low: int, high: int) -> Any:
+    """Per loan of the partition: principal outstanding, and principal and interest due by
+    `day` and unpaid, summed from its stored installments."""
+    due = LoanInstallment.due_date <= day
+    return (
+        select(
+            LoanInstallment.loan_id,
+            func.sum(LoanInstallment.principal - LoanInstallment.principal_paid).label("left"),
+            func.sum(
+                case((due, LoanInstallment.principal - LoanInstallment.principal_paid), else_=ZERO)
+            ).label("p_due"),
+            func.sum(
+                case((due, LoanInstallment.interest - LoanInstallment.interest_paid), else_=ZERO)
+            ).label("i_due"),
+        )
+        .where(LoanInstallment.loan_id.between(low, high))
+        .group_by(LoanInstallment.loan_id)
+        .subquery()
+    )
 
 
 def _provision(uow: UnitOfWork, day: date, outstanding: Any) -> Any:
