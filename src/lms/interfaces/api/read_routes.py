@@ -12,7 +12,7 @@ from decimal import Decimal
 
 from fastapi import APIRouter
 
-from lms.close.portfolio import Cell, PlanRow, dpd_buckets, installment_plan, portfolio_summary
+from lms.close.portfolio import Cell, dpd_buckets, installment_plan, portfolio_summary
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.schemas import PlanRowOut, PortfolioSummaryOut, ScheduleOut, SummaryCellOut
 
@@ -29,22 +29,7 @@ def schedule(loan_id: int, uow: UnitOfWorkDep) -> ScheduleOut:
         loan_id=loan.id,
         status=loan.status,
         as_of=day,
-        installments=[_row(row) for row in plan],
-    )
-
-
-def _row(row: PlanRow) -> PlanRowOut:
-    return PlanRowOut(
-        number=row.number,
-        due_date=row.due_date,
-        principal=row.principal,
-        interest=row.interest,
-        total=row.total,
-        principal_paid=row.principal_paid,
-        interest_paid=row.interest_paid,
-        unpaid=row.unpaid,
-        balance=row.balance,
-        status=row.status,
+        installments=[PlanRowOut.model_validate(row, from_attributes=True) for row in plan],
     )
 
 
@@ -59,8 +44,11 @@ def summary(uow: UnitOfWorkDep, as_of: date | None = None) -> PortfolioSummaryOu
     return PortfolioSummaryOut(
         as_of=day,
         buckets=labels,
-        cells=[_cell(cell) for cell in cells],
-        totals=[_cell(_total(label, cells)) for label in labels],
+        cells=[SummaryCellOut.model_validate(cell, from_attributes=True) for cell in cells],
+        totals=[
+            SummaryCellOut.model_validate(_total(label, cells), from_attributes=True)
+            for label in labels
+        ],
     )
 
 
@@ -74,15 +62,4 @@ def _total(label: str, cells: list[Cell]) -> Cell:
         sum((cell.principal_outstanding for cell in mine), zero),
         sum((cell.principal_overdue for cell in mine), zero),
         sum((cell.interest_overdue for cell in mine), zero),
-    )
-
-
-def _cell(cell: Cell) -> SummaryCellOut:
-    return SummaryCellOut(
-        branch=cell.branch,
-        bucket=cell.bucket,
-        loans=cell.loans,
-        principal_outstanding=cell.principal_outstanding,
-        principal_overdue=cell.principal_overdue,
-        interest_overdue=cell.interest_overdue,
     )
