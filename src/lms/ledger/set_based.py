@@ -7,8 +7,7 @@ by one in Python would take minutes.
 from the entries' sequence in a temporary table, writes the entries in one statement and
 their lines in another, the lines computed from the rule's linear map (lms.ledger.linear,
 derived from the rule itself and held to it by a test), each entry with the rule's source
-for its date. `post_linear` does the same for rows given in Python (elsewhere than on
-PostgreSQL, it builds each entry with the rule and writes them with `post_entries`).
+for its date. Elsewhere the steps build each entry with the rule itself.
 
 Guarantee: each entry is what the rule gives, with its source, the unit of work's origin and
 the posting date; the ledger's guards check the lines as for any entry. Nothing is committed.
@@ -16,39 +15,12 @@ the posting date; the ledger's guards check the lines as for any entry. Nothing 
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
-from decimal import Decimal
 from typing import Any
 
 from lms.ledger.linear import LinearRule
-from lms.ledger.service import post_entries
 from lms.platform.db import UnitOfWork
-
-Row = tuple[str, date, Sequence[Decimal]]  # loan, value date, the rule's amounts
-
-
-def post_linear(
-    uow: UnitOfWork, rule: LinearRule, rows: Sequence[Row], *, posting_date: date
-) -> int:
-    """Write one entry of `rule` per row; how many were written."""
-    if not rows:
-        return 0
-    if uow.session.get_bind().dialect.name != "postgresql":
-        entries = [rule.build(loan, day, amounts) for loan, day, amounts in rows]
-        return post_entries(uow, entries, posting_date=posting_date)
-    count = len(rule.weights[0])
-    arrays = ", ".join(f"%(a{k})s::numeric[]" for k in range(count))
-    params: dict[str, Any] = {
-        "loans": [loan for loan, _, _ in rows],
-        "days": [day for _, day, _ in rows],
-        **{f"a{k}": [amounts[k] for _, _, amounts in rows] for k in range(count)},
-    }
-    source = (
-        f"SELECT * FROM unnest(%(loans)s::varchar[], %(days)s::date[], {arrays})"
-        f" AS s(loan_id, value_date, {', '.join(f'a{k}' for k in range(count))})"
-    )
-    return post_linear_sql(uow, rule, source, params, posting_date=posting_date)
 
 
 def post_linear_sql(

@@ -28,7 +28,8 @@ from sqlalchemy import case, func, select
 from lms.core.accrual import accrued_for
 from lms.ledger import rules
 from lms.ledger.linear import LinearRule
-from lms.ledger.set_based import post_linear, post_linear_sql
+from lms.ledger.service import post_entries
+from lms.ledger.set_based import post_linear_sql
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import update_rows
 from lms.platform.settings import get_settings
@@ -85,10 +86,10 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         amount = Decimal(0) if raised else accrued_for(interest, start, due, day)
         before = Decimal(booked or 0)  # what is booked (its due raised: zeroed then)
         if amount != before:
-            entries.append((str(loan_id), day, (amount - before,)))
+            entries.append(rules.accrual(str(loan_id), day, amount - before))
         figures.append({"id": loan_id, "accrued_interest": amount, "accrued_through": day})
     update_rows(uow, _LOANS, ("id",), figures)
-    post_linear(uow, ACCRUAL, entries, posting_date=day)
+    post_entries(uow, entries, posting_date=day)
     return len(figures)
 
 

@@ -23,7 +23,9 @@ from sqlalchemy import func, select
 
 from lms.ledger import rules
 from lms.ledger.linear import LinearRule
-from lms.ledger.set_based import Row, post_linear, post_linear_sql
+from lms.ledger.rules import JournalEntry
+from lms.ledger.service import post_entries
+from lms.ledger.set_based import post_linear_sql
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import update_rows
 from lms.servicing.models import Loan, LoanInstallment
@@ -37,7 +39,7 @@ _LOANS = Loan.metadata.tables["loans"]
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     if uow.session.get_bind().dialect.name == "postgresql":
         return _in_the_database(uow, day, low, high)
-    entries: dict[int, list[tuple[bool, Row]]] = {}
+    entries: dict[int, list[JournalEntry]] = {}
     raised: dict[int, dict[str, Any]] = {}
     for loan_id, due, interest, cls, accrued, was_raised in _dues(uow, day, low, high):
         figures = raised.setdefault(
@@ -46,8 +48,10 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         figures["interest_posted_through"] = due
         if interest:  # the same rule and split as servicing (lms.ledger.postings._dues): the
             taken = Decimal(accrued or 0) if loan_id not in entries else Decimal(0)  # first
-            amounts = (Decimal(interest), taken)  # due with interest takes the booked accrual
-            entries.setdefault(loan_id, []).append((cls == "NPA", (str(loan_id), due, amounts)))
+            entry = rules.interest_due(  # due with interest takes the booked accrual
+                str(loan_id), due, Decimal(interest), npa=cls == "NPA", accrued=taken
+            )
+            entries.setdefault(loan_id, []).append(entry)
     # a loan a payment raised meanwhile (it was not locked while read) is left to the payment
     won = set(
         update_rows(
@@ -55,9 +59,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             guard={"interest_posted_through": "was"},
         )
     )  # fmt: skip
-    written = [e for k in sorted(won) for e in entries.get(k, [])]
-    for npa, rule in INTEREST_DUE.items():
-        post_linear(uow, rule, [row for held, row in written if held is npa], posting_date=day)
+    post_entries(uow, [e for k in sorted(won) for e in entries.get(k, [])], posting_date=day)
     return len(won)
 
 
