@@ -2,8 +2,8 @@
 
 Guarantees: a line is a debit or a credit of a non-negative exact amount (check constraints);
 rows are never updated or deleted (triggers refuse it, on PostgreSQL and SQLite, see migration
-0002); on PostgreSQL a deferred constraint trigger refuses, at commit, any entry whose debits
-and credits differ, even if Python has a bug.
+0002); on PostgreSQL a statement-level trigger refuses any statement whose lines leave an entry
+unbalanced or name a missing entry, even if Python has a bug (migration 0014).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String
+from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.platform.db import Base, Money
@@ -19,6 +19,14 @@ from lms.platform.db import Base, Money
 
 class JournalEntryRow(Base):
     __tablename__ = "journal_entries"
+    __table_args__ = (  # only entries that post an event: the close's mass entries skip it
+        Index(
+            "ix_journal_entries_event_id",
+            "event_id",
+            postgresql_where=text("event_id IS NOT NULL"),
+            sqlite_where=text("event_id IS NOT NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     loan_id: Mapped[str | None] = mapped_column(String(64), index=True)
@@ -30,7 +38,7 @@ class JournalEntryRow(Base):
     # what the entry posts within its loan ("payment:UTR1", "due:2026-03-05", "charge:bounce:X");
     # None for entries that no replay restates (accruals, NPA moves, provisions, suspense)
     source: Mapped[str | None] = mapped_column(String(96))
-    event_id: Mapped[int | None] = mapped_column(Integer, index=True)  # the loan event posted
+    event_id: Mapped[int | None] = mapped_column(Integer)  # the loan event posted
     # the event whose booking made this entry: itself, or a backdated payment or a reversal
     # that restated an earlier entry (which is reversed by an entry with the same cause)
     cause_event_id: Mapped[int | None] = mapped_column(Integer)
