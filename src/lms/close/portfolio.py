@@ -12,7 +12,10 @@ Guarantees:
   needs the portfolio summary, not a count under a page.
 - The DPD filter is the loan's days past due at the day-end of the business date (from its
   oldest unpaid due date, as lms.servicing.service.where_dpd); the asset class is the one the
-  daily close stamped last.
+  daily close stamped last, found (for a class other than standard) from the snapshots of the
+  last closed date, the day before the business date: the same loans, except while a close
+  is running, when a loan whose class it has changed is listed under its new class once the
+  close has written its snapshot.
 - The installment plan is the stored installments (equal to the replay of the loan's events:
   lms.servicing.service), with what is paid and the principal left after each; a loan not yet
   paid out shows the schedule its terms give, nothing paid.
@@ -30,7 +33,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from threading import Lock
@@ -39,7 +42,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, case, func, literal, select
 
 from lms.close.models import CloseStep, LoanSnapshot
-from lms.core.classification import Thresholds
+from lms.core.classification import AssetClass, Thresholds
 from lms.platform.business_date import business_date
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import InvalidError
@@ -124,6 +127,12 @@ def _narrowed(query: Select[Any], where: LoanFilter, today: date) -> Select[Any]
         query = query.where(Loan.product_id == where.product_id)
     if where.asset_class:
         query = query.where(Loan.asset_class == where.asset_class)
+    if where.asset_class and where.asset_class != AssetClass.STANDARD.value:
+        stamped = select(LoanSnapshot.loan_id).where(  # by the snapshots' class index
+            LoanSnapshot.day == today - timedelta(days=1),
+            LoanSnapshot.asset_class == where.asset_class,
+        )
+        query = query.where(Loan.id.in_(stamped))
     return where_dpd(query, today, where.dpd_min, where.dpd_max)
 
 

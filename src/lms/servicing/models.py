@@ -23,7 +23,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -99,16 +98,6 @@ class Loan(Base):
     __table_args__ = (
         # the loan list by branch, and product, in id order (lms.close.portfolio; migration 0015)
         Index("ix_loans_branch_code_product_id_id", "branch_code", "product_id", "id"),
-        # the loan list by asset class (lms.close.portfolio); standard loans left out, so a
-        # loan that stays standard never touches it (migration 0015)
-        Index(
-            "ix_loans_asset_class_branch_code_id",
-            "asset_class",
-            "branch_code",
-            "id",
-            postgresql_where=text("asset_class <> 'STD'"),
-            sqlite_where=text("asset_class <> 'STD'"),
-        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
