@@ -12,10 +12,10 @@ Guarantees:
   needs the portfolio summary, not a count under a page.
 - The DPD filter is the loan's days past due at the day-end of the business date (from its
   oldest unpaid due date, as lms.servicing.service.where_dpd); the asset class is the one the
-  daily close stamped last, found (for a class other than standard) from the snapshots of the
-  last closed date, the day before the business date: the same loans, except while a close
-  is running, when a loan whose class it has changed is listed under its new class once the
-  close has written its snapshot.
+  daily close stamped last: for a class other than standard, the class in the snapshots of
+  the last closed date (the day before the business date), which is each loan's stamp except
+  while a close is running (a loan the running close has restamped is listed under the class
+  of the day before until the close ends; the loan shown has its new stamp).
 - The installment plan is the stored installments (equal to the replay of the loan's events:
   lms.servicing.service), with what is paid and the principal left after each; a loan not yet
   paid out shows the schedule its terms give, nothing paid.
@@ -103,9 +103,7 @@ def loan_page(
         found = _loans(uow, chosen)
     else:
         total, exact = _count(uow, ids, exact_total)
-        query = _narrowed(select(Loan), where, today)
-        if after is not None:
-            query = query.where(Loan.id > after)
+        query = _narrowed(select(Loan), where, today, after)
         found = list(uow.session.scalars(query.order_by(Loan.id).limit(limit + 1).offset(offset)))
     more = len(found) > limit
     return Page(found[:limit], total, exact, found[limit - 1].id if more else None)
@@ -118,21 +116,27 @@ def _loans(uow: UnitOfWork, ids: list[int]) -> list[Loan]:
     return list(uow.session.scalars(select(Loan).where(Loan.id.in_(ids)).order_by(Loan.id)))
 
 
-def _narrowed(query: Select[Any], where: LoanFilter, today: date) -> Select[Any]:
+def _narrowed(
+    query: Select[Any], where: LoanFilter, today: date, after: int | None = None
+) -> Select[Any]:
     if where.status:
         query = query.where(Loan.status == where.status)
     if where.branch:
         query = query.where(Loan.branch_code == where.branch)
     if where.product_id is not None:
         query = query.where(Loan.product_id == where.product_id)
-    if where.asset_class:
+    if where.asset_class == AssetClass.STANDARD.value:  # most of a book: read from the loans
         query = query.where(Loan.asset_class == where.asset_class)
-    if where.asset_class and where.asset_class != AssetClass.STANDARD.value:
-        stamped = select(LoanSnapshot.loan_id).where(  # by the snapshots' class index
+    elif where.asset_class:  # the last closed day's, by the snapshots' class index
+        stamped = select(LoanSnapshot.loan_id).where(
             LoanSnapshot.day == today - timedelta(days=1),
             LoanSnapshot.asset_class == where.asset_class,
         )
+        if after is not None:  # the cursor on both sides, so the index is read from it
+            stamped = stamped.where(LoanSnapshot.loan_id > after)
         query = query.where(Loan.id.in_(stamped))
+    if after is not None:
+        query = query.where(Loan.id > after)
     return where_dpd(query, today, where.dpd_min, where.dpd_max)
 
 
