@@ -165,6 +165,8 @@ def _copy_of(source: str, target: str, loans: int) -> str:
         connection.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
     url = f"{server}/{target}"
     upgrade(url)
+    with psycopg.connect(url, autocommit=True) as connection:  # the copy's pages written out
+        connection.execute("CHECKPOINT")  # now, not by a checkpoint during the timed close
     return url
 
 

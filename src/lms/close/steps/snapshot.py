@@ -85,20 +85,27 @@ _COLUMNS = (
 
 def _sums(day: date, low: int, high: int) -> Any:
     """Per loan of the partition: principal outstanding, and principal and interest due by
-    `day` and unpaid, summed from its stored installments."""
+    `day` and unpaid, summed from its stored installments not paid in full (a loan with none
+    has no row: zero)."""
     due = LoanInstallment.due_date <= day
     return (
         select(
             LoanInstallment.loan_id,
             func.sum(LoanInstallment.principal - LoanInstallment.principal_paid).label("left"),
-            func.sum(
-                case((due, LoanInstallment.principal - LoanInstallment.principal_paid), else_=ZERO)
-            ).label("p_due"),
-            func.sum(
-                case((due, LoanInstallment.interest - LoanInstallment.interest_paid), else_=ZERO)
-            ).label("i_due"),
+            # only the installments due are summed (none: NULL, taken as zero by the caller)
+            func.sum(LoanInstallment.principal - LoanInstallment.principal_paid)
+            .filter(due)
+            .label("p_due"),
+            func.sum(LoanInstallment.interest - LoanInstallment.interest_paid)
+            .filter(due)
+            .label("i_due"),
         )
-        .where(LoanInstallment.loan_id.between(low, high))
+        .where(
+            LoanInstallment.loan_id.between(low, high),
+            # an installment paid in full adds nothing to any of the sums: left out of them
+            (LoanInstallment.principal_paid != LoanInstallment.principal)
+            | (LoanInstallment.interest_paid != LoanInstallment.interest),
+        )
         .group_by(LoanInstallment.loan_id)
         .subquery()
     )
