@@ -14,6 +14,7 @@ from lms.platform.db import UnitOfWork
 
 NAME = "present"
 KEY = "loan"
+SYNCHRONOUS = True  # presentations go to the bank: committed durably (lms.close.runner)
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
