@@ -5,7 +5,8 @@ Setup: a fresh database `lms_bench` with LOANS disbursed loans (booked through t
 (unique references, Idempotency-Key set) to random loans for SECONDS seconds over HTTP on
 loopback. Then pgbench (TPC-B-like, scale 1, 8 clients) runs for the same time on a fresh
 database `lms_bench_pgbench` on the same server. Prints payments/s, p50 and p99 latency,
-pgbench's TPS and the ratio.
+pgbench's TPS and the ratio; with wrk, also the same load against the same web stack doing no
+work (bench/bare_api.py), the ceiling of an HTTP API in Python on this machine.
 
 Run: .venv/bin/python bench/posting.py [--loans 200] [--threads 8] [--seconds 15]
     [--client wrk|python]
@@ -133,7 +134,7 @@ def load(loan_ids: list[int], threads: int, seconds: float) -> tuple[int, list[f
 
 
 def load_with_wrk(
-    loan_ids: list[int], threads: int, seconds: int
+    loan_ids: list[int], threads: int, seconds: int, port: int = PORT
 ) -> tuple[float, float, float, int]:
     """(payments/s, p50 ms, p99 ms, failed requests) with wrk: a C client, so the server and
     PostgreSQL get the cores the Python client would take."""
@@ -151,7 +152,7 @@ def load_with_wrk(
             "--latency",
             "-s",
             str(script),
-            f"http://127.0.0.1:{PORT}",
+            f"http://127.0.0.1:{port}",
             "--",
             day,
             *map(str, loan_ids),
@@ -227,6 +228,7 @@ def main() -> None:
     finally:
         server.terminate()
         server.wait(timeout=10)
+    bare = bare_stack(loan_ids, args) if args.client == "wrk" else None
     tps = pgbench_tps(args.seconds)
     print(server_settings())
     print(
@@ -239,11 +241,39 @@ def main() -> None:
     print(
         f"pgbench TPC-B (scale 1, 8 clients): {tps:,.0f} TPS   ratio lms/pgbench {rate / tps:.2f}"
     )
+    if bare is not None:
+        print(
+            f"the same web stack doing nothing (bench/bare_api.py, {args.workers} uvicorn workers):"
+            f" {bare[0]:,.0f}/s  p50 {bare[1]:.1f} ms  p99 {bare[2]:.1f} ms"
+            f"   ratio lms/bare {rate / bare[0]:.2f}"
+        )
     print(
         f"backdated repayments (before the loan's last payment, replayed): {len(backdated)},"
         f" p50 {statistics.median(backdated) * 1000:.1f} ms, max {max(backdated) * 1000:.1f} ms;"
         f" {sound(url)}"
     )
+
+
+def bare_stack(loan_ids: list[int], args: argparse.Namespace) -> tuple[float, float, float, int]:
+    """The wrk load against bench/bare_api.py (the web stack with no work behind it)."""
+    uvicorn = str(Path(sys.executable).with_name("uvicorn"))
+    port = PORT + 1
+    server = subprocess.Popen(
+        [uvicorn, "bare_api:app", "--port", str(port), "--workers", str(args.workers),
+         "--log-level", "warning"],
+        cwd=Path(__file__).parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(100):
+            try:
+                httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.2)
+        return load_with_wrk(loan_ids, args.threads, args.seconds, port)
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
 
 
 def backdated_payments(loan_ids: list[int]) -> list[float]:
