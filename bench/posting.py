@@ -208,12 +208,7 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{PORT}/api/v1/loans?limit=1", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        _wait_for(f"http://127.0.0.1:{PORT}/api/v1/loans?limit=1")
         if args.client == "wrk":
             rate, p50, p99, failures = load_with_wrk(loan_ids, args.threads, args.seconds)
         else:
@@ -254,6 +249,16 @@ def main() -> None:
     )
 
 
+def _wait_for(url: str) -> None:
+    """Until a server started by this bench answers `url` (at most 20 s)."""
+    for _ in range(100):
+        try:
+            httpx.get(url, timeout=1)
+            return
+        except httpx.HTTPError:
+            time.sleep(0.2)
+
+
 def bare_stack(loan_ids: list[int], args: argparse.Namespace) -> tuple[float, float, float, int]:
     """The wrk load against bench/bare_api.py (the web stack with no work behind it)."""
     uvicorn = str(Path(sys.executable).with_name("uvicorn"))
@@ -264,12 +269,7 @@ def bare_stack(loan_ids: list[int], args: argparse.Namespace) -> tuple[float, fl
         cwd=Path(__file__).parent, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
     try:
-        for _ in range(100):
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/docs", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
+        _wait_for(f"http://127.0.0.1:{port}/docs")
         return load_with_wrk(loan_ids, args.threads, args.seconds, port)
     finally:
         server.terminate()
