@@ -121,6 +121,38 @@ def test_an_unbalanced_entry_written_behind_python_s_back(
     assert problems[0].message == "debits 100.0000 differ from credits 0.0000"
 
 
+def test_a_line_filed_under_another_loan_is_a_problem(
+    sessions: sessionmaker[Session], db_url: str
+) -> None:
+    """A loan's balances are read through its entries, so a line must name its entry's loan;
+    an entry that balances but files a line under another loan is found."""
+    _post_loan(sessions)
+    with UnitOfWork(sessions) as uow:
+        uow.session.execute(
+            text(
+                "INSERT INTO journal_entries (loan_id, event, value_date, posting_date, created_at)"
+                " VALUES ('L2', 'odd', '2026-01-15', '2026-01-15', '2026-01-15 00:00:00+00:00')"
+            )
+        )
+        entry = uow.session.execute(text("SELECT max(id) FROM journal_entries")).scalar_one()
+        five = "50000" if db_url.startswith("sqlite") else "5"  # SQLite stores 1/10000s
+        uow.session.execute(
+            text(
+                "INSERT INTO journal_lines (entry_id, loan_id, account, debit, credit) VALUES"
+                f" ({entry}, 'L2', 'collection_bank', {five}, 0),"
+                f" ({entry}, 'L3', 'loan_principal', 0, {five})"
+            )
+        )
+        uow.commit()
+    with UnitOfWork(sessions) as uow:
+        problems = ledger_problems(uow.session)
+        balances = account_balances(uow.session, "L2")
+    assert [(p.entry_id, p.loan_id, p.message) for p in problems] == [
+        (entry, "L2", "a line names loan L3, its entry loan L2")
+    ]
+    assert balances == {"collection_bank": D(5), "loan_principal": D(-5)}  # by its entries
+
+
 def test_references_of_the_ledger_hold_on_every_database(
     sessions: sessionmaker[Session], db_url: str
 ) -> None:

@@ -1,7 +1,12 @@
 """Proving the book: checks over the stored ledger that return problems as values.
 
+A loan's lines are found through its entries (the entries' loan index, then the lines' entry
+index): a line's loan is its entry's, and the lines carry no loan index of their own, which
+would cost an index entry for each of the millions of lines a close writes.
+
 Guarantee: `ledger_problems` reads only; it lists every entry whose debits and credits differ,
-every reversal that does not mirror its entry, and a trial balance that does not net to zero,
+every line filed under another loan than its entry's, every reversal that does not mirror its
+entry, and a trial balance that does not net to zero,
 each naming the entry (and loan) concerned. An empty list means the book is sound.
 """
 
@@ -29,18 +34,38 @@ class LedgerProblem:
 
 def ledger_problems(session: Session) -> list[LedgerProblem]:
     """Every problem found in the stored ledger."""
-    return [*_unbalanced_entries(session), *_bad_reversals(session), *_trial_balance(session)]
+    return [
+        *_unbalanced_entries(session),
+        *_misfiled_lines(session),
+        *_bad_reversals(session),
+        *_trial_balance(session),
+    ]
+
+
+def _misfiled_lines(session: Session) -> list[LedgerProblem]:
+    """Lines whose loan is not their entry's (a loan's lines are read through its entries)."""
+    rows = session.execute(
+        select(JournalLineRow.entry_id, JournalEntryRow.loan_id, JournalLineRow.loan_id)
+        .join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id)
+        .where(JournalLineRow.loan_id.is_distinct_from(JournalEntryRow.loan_id))
+        .order_by(JournalLineRow.entry_id)
+    )
+    return [
+        LedgerProblem(entry, loan, f"a line names loan {line_loan}, its entry loan {loan}")
+        for entry, loan, line_loan in rows
+    ]
 
 
 def _unbalanced_entries(session: Session) -> list[LedgerProblem]:
     rows = session.execute(
         select(
             JournalLineRow.entry_id,
-            JournalLineRow.loan_id,
+            JournalEntryRow.loan_id,
             func.sum(JournalLineRow.debit),
             func.sum(JournalLineRow.credit),
         )
-        .group_by(JournalLineRow.entry_id, JournalLineRow.loan_id)
+        .join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id)
+        .group_by(JournalLineRow.entry_id, JournalEntryRow.loan_id)
         .order_by(JournalLineRow.entry_id)
     )
     return [
@@ -97,8 +122,10 @@ def account_balances(session: Session, loan_id: str | None = None) -> dict[str, 
     query = select(
         JournalLineRow.account, func.sum(JournalLineRow.debit), func.sum(JournalLineRow.credit)
     ).group_by(JournalLineRow.account)
-    if loan_id is not None:
-        query = query.where(JournalLineRow.loan_id == loan_id)
+    if loan_id is not None:  # the loan's entries by their index, then their lines
+        query = query.join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id).where(
+            JournalEntryRow.loan_id == loan_id
+        )
     return {account: debit - credit for account, debit, credit in session.execute(query)}
 
 
@@ -111,14 +138,15 @@ def balances_of_loans(
     for start in range(0, len(loan_ids), 20_000):
         query = (
             select(
-                JournalLineRow.loan_id,
+                JournalEntryRow.loan_id,
                 JournalLineRow.account,
                 func.sum(JournalLineRow.debit),
                 func.sum(JournalLineRow.credit),
             )
-            .where(among(uow, JournalLineRow.loan_id, loan_ids[start : start + 20_000]))
+            .join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id)
+            .where(among(uow, JournalEntryRow.loan_id, loan_ids[start : start + 20_000]))
             .where(JournalLineRow.account.in_(list(accounts)))
-            .group_by(JournalLineRow.loan_id, JournalLineRow.account)
+            .group_by(JournalEntryRow.loan_id, JournalLineRow.account)
         )
         for loan, account, debit, credit in uow.session.execute(query):
             found.setdefault(str(loan), {})[account] = debit - credit

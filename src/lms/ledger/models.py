@@ -56,7 +56,8 @@ class JournalLineRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
-    loan_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # its entry's loan (a loan's lines are read through its entries: no index of its own)
+    loan_id: Mapped[str | None] = mapped_column(String(64))
     account: Mapped[str] = mapped_column(String(32))
     debit: Mapped[Decimal] = mapped_column(Money)
     credit: Mapped[Decimal] = mapped_column(Money)

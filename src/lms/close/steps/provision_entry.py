@@ -20,7 +20,7 @@ from lms.close.models import LoanSnapshot
 from lms.close.steps.provision import lender_rates, month_end
 from lms.core.provisioning import mfi_book
 from lms.ledger.accounts import Account
-from lms.ledger.models import JournalLineRow
+from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.ledger.rules import JournalEntry, credit, debit
 from lms.ledger.service import post_entry
 from lms.platform.db import UnitOfWork
@@ -56,8 +56,10 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
 def held(uow: UnitOfWork) -> Decimal:
     """The provisions the ledger holds (a credit balance, as a positive amount)."""
     debits, credits = uow.session.execute(
-        select(func.sum(JournalLineRow.debit), func.sum(JournalLineRow.credit)).where(
-            JournalLineRow.loan_id.is_(None), JournalLineRow.account == Account.PROVISIONS.value
+        select(func.sum(JournalLineRow.debit), func.sum(JournalLineRow.credit))
+        .join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id)
+        .where(  # the book-level entries (no loan), by the entries' loan index
+            JournalEntryRow.loan_id.is_(None), JournalLineRow.account == Account.PROVISIONS.value
         )
     ).one()
     return Decimal(credits or 0) - Decimal(debits or 0)
