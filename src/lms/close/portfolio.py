@@ -116,6 +116,12 @@ def _loans(uow: UnitOfWork, ids: list[int]) -> list[Loan]:
     return list(uow.session.scalars(select(Loan).where(Loan.id.in_(ids)).order_by(Loan.id)))
 
 
+def last_closed(today: date) -> date:
+    """The last date the close has finished when `today` is the business date (the close moves
+    the business date on only once every step of the date is done)."""
+    return today - timedelta(days=1)
+
+
 def _narrowed(
     query: Select[Any], where: LoanFilter, today: date, after: int | None = None
 ) -> Select[Any]:
@@ -129,7 +135,7 @@ def _narrowed(
         query = query.where(Loan.asset_class == where.asset_class)
     elif where.asset_class:  # the last closed day's, by the snapshots' class index
         stamped = select(LoanSnapshot.loan_id).where(
-            LoanSnapshot.day == today - timedelta(days=1),
+            LoanSnapshot.day == last_closed(today),
             LoanSnapshot.asset_class == where.asset_class,
         )
         if after is not None:  # the cursor on both sides, so the index is read from it

@@ -7,12 +7,18 @@ Guarantee: nothing here writes; a bad parameter is a problem+json naming it.
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 from fastapi import APIRouter
 
-from lms.close.portfolio import Cell, dpd_buckets, installment_plan, portfolio_summary
+from lms.close.portfolio import (
+    Cell,
+    dpd_buckets,
+    installment_plan,
+    last_closed,
+    portfolio_summary,
+)
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.schemas import PlanRowOut, PortfolioSummaryOut, ScheduleOut, SummaryCellOut
 
@@ -38,7 +44,7 @@ def summary(uow: UnitOfWorkDep, as_of: date | None = None) -> PortfolioSummaryOu
     """Loans active at the day-end of `as_of` (default: the last date closed) by branch and
     DPD bucket: how many, principal outstanding, principal and interest overdue; from the
     daily close's snapshots of that date."""
-    day = as_of or today(uow) - timedelta(days=1)
+    day = as_of or last_closed(today(uow))
     cells = portfolio_summary(uow, day=day)
     labels = [bucket.label for bucket in dpd_buckets()]
     return PortfolioSummaryOut(

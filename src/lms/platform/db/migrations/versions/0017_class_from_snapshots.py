@@ -27,22 +27,18 @@ _NOT_STANDARD = sa.text("asset_class <> 'STD'")
 
 
 def upgrade() -> None:
-    op.create_index(
-        "ix_loan_snapshots_day_asset_class_loan_id",
-        "loan_snapshots",
-        ["day", "asset_class", "loan_id"],
-        postgresql_where=_NOT_STANDARD,
-        sqlite_where=_NOT_STANDARD,
-    )
+    _not_standard("loan_snapshots", ["day", "asset_class", "loan_id"])
     op.drop_index("ix_loans_asset_class_branch_code_id", table_name="loans")
 
 
 def downgrade() -> None:
-    op.create_index(
-        "ix_loans_asset_class_branch_code_id",
-        "loans",
-        ["asset_class", "branch_code", "id"],
-        postgresql_where=_NOT_STANDARD,
-        sqlite_where=_NOT_STANDARD,
-    )
+    _not_standard("loans", ["asset_class", "branch_code", "id"])
     op.drop_index("ix_loan_snapshots_day_asset_class_loan_id", table_name="loan_snapshots")
+
+
+def _not_standard(table: str, columns: list[str]) -> None:
+    """The partial index of `table`'s rows not standard on `columns`, named after them."""
+    name = f"ix_{table}_{'_'.join(columns)}"
+    op.create_index(
+        name, table, columns, postgresql_where=_NOT_STANDARD, sqlite_where=_NOT_STANDARD
+    )
