@@ -6,10 +6,10 @@ dates stamped yesterday, through the same `classify` that `lms simulate` folds o
 days, so the two agree.
 
 Partitioned by borrower (customer ids), so a borrower's loans are always classified together.
-Set-based: the borrowers with no loan NPA or past the NPA threshold are stamped by one UPDATE
-(each loan its own DPD's class: the rule's case for them); the facilities of the others are
-read in one query, the pure rule stamps them, and only the loans whose stamp changed are
-written, in one statement. A loan that becomes NPA has its
+Set-based: the partition's active loans are read once into a temporary table; the borrowers
+with no loan NPA or past the NPA threshold are stamped by one UPDATE (each loan its own DPD's
+class: the rule's case for them); the facilities of the others are read from that copy, the
+pure rule stamps them, and only the loans whose stamp changed are written, in one statement. A loan that becomes NPA has its
 interest receivable moved from income to suspense (and back on an upgrade), in one query and
 two statements.
 """
@@ -20,7 +20,20 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import case, func, or_, select, update
+from sqlalchemy import (
+    Column,
+    Date,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    case,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
 
 from lms.core.classification import AssetCategory, AssetClass, Facility, Thresholds, classify
 from lms.ledger import rules
@@ -109,55 +122,90 @@ def _with_penal(uow: UnitOfWork, loans: list[int]) -> list[int]:
 
 _RULE = Thresholds()
 
+# The partition's active loans, read once (the loans of a range of borrowers lie all over the
+# loan table: each pass over them reads most of its pages): which borrowers are NPA-prone, the
+# facilities the pure rule classifies, the loans whose own-DPD stamp changes and the count all
+# come from this copy. Written only by this step, in its own transaction; dropped at its end.
+_PART = Table(
+    "_classify_part",
+    MetaData(),
+    Column("id", Integer),
+    Column("customer_id", Integer),
+    Column("dpd", Integer),
+    Column("npa_since", Date),
+    Column("asset_class", String(8)),
+    Column("asset_category", String(16)),
+    prefixes=["TEMPORARY"],
+)
 
-def _npa_prone(in_partition: tuple[Any, ...]) -> Any:
-    """The borrowers with a loan NPA (by its date or its stamp: an upgrade moves its income
-    back) or past the NPA threshold: classified by the pure rule, borrower by borrower (one NPA
-    facility makes all the borrower's facilities NPA)."""
-    dpd = func.coalesce(Loan.dpd, 0)
-    npa = or_(Loan.npa_since.is_not(None), Loan.asset_class == AssetClass.NPA.value)
-    return select(Loan.customer_id).where(*in_partition, or_(npa, dpd > _RULE.npa))
 
-
-def _stamp_npa_free(uow: UnitOfWork, in_partition: tuple[Any, ...], prone: Any) -> None:
-    """Every other borrower's loans, in one statement: each loan's class is its own DPD's
-    (`facility_class`), standard category, no NPA date: the rule's own case for a borrower
-    with no NPA (tests/unit/test_classification.py); only the loans whose stamp changes."""
-    dpd = func.coalesce(Loan.dpd, 0)
-    own = case(
+def _own_class(dpd: Any) -> Any:
+    """A loan's class by its own DPD: the rule's case for a borrower with no NPA."""
+    dpd = func.coalesce(dpd, 0)
+    return case(
         (dpd > _RULE.sma2, AssetClass.SMA2.value),
         (dpd > _RULE.sma1, AssetClass.SMA1.value),
         (dpd > 0, AssetClass.SMA0.value),
         else_=AssetClass.STANDARD.value,
     )
+
+
+def _npa_prone() -> Any:
+    """The borrowers with a loan NPA (by its date or its stamp: an upgrade moves its income
+    back) or past the NPA threshold: classified by the pure rule, borrower by borrower (one NPA
+    facility makes all the borrower's facilities NPA)."""
+    p = _PART.c
+    npa = or_(p.npa_since.is_not(None), p.asset_class == AssetClass.NPA.value)
+    return select(p.customer_id).where(or_(npa, func.coalesce(p.dpd, 0) > _RULE.npa))
+
+
+def _stamp_npa_free(uow: UnitOfWork, prone: Any) -> None:
+    """Every other borrower's loans, in one statement: each loan's class is its own DPD's,
+    standard category, no NPA date: the rule's own case for a borrower with no NPA
+    (tests/unit/test_classification.py); only the loans whose stamp changes, the stamp worked
+    out from the loan row as it stands when written."""
+    p = _PART.c
     standard = AssetCategory.STANDARD.value
+    changing = (
+        select(p.id)
+        .where(
+            p.customer_id.not_in(prone),
+            p.asset_class.is_distinct_from(_own_class(p.dpd))
+            | p.asset_category.is_distinct_from(standard),
+        )
+        .subquery()
+    )
     uow.session.execute(
         update(Loan)
-        .where(
-            *in_partition,
-            Loan.customer_id.not_in(prone),
-            Loan.asset_class.is_distinct_from(own) | Loan.asset_category.is_distinct_from(standard),
-        )
-        .values(asset_class=own, asset_category=standard)
+        .where(Loan.id == changing.c.id)
+        .values(asset_class=_own_class(Loan.dpd), asset_category=standard)
         .execution_options(synchronize_session=False)
     )
 
 
-def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+def _read_partition(uow: UnitOfWork, low: int, high: int) -> None:
+    columns: list[Any] = [Loan.id, Loan.customer_id, Loan.dpd, Loan.npa_since]
+    columns += [Loan.asset_class, Loan.asset_category]
+    connection = uow.session.connection()
+    _PART.create(connection)
     in_partition = (Loan.customer_id.between(low, high), Loan.status == "active")
-    prone = _npa_prone(in_partition)
-    _stamp_npa_free(uow, in_partition, prone)
+    connection.execute(
+        insert(_PART).from_select(_PART.c.keys(), select(*columns).where(*in_partition))
+    )
+
+
+def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    _read_partition(uow, low, high)
+    prone = _npa_prone()
+    _stamp_npa_free(uow, prone)
+    p = _PART.c
     rows = uow.session.execute(
-        select(
-            Loan.id,
-            Loan.customer_id,
-            Loan.dpd,
-            Loan.npa_since,
-            Loan.asset_class,
-            Loan.asset_category,
-        ).where(*in_partition, Loan.customer_id.in_(prone))
+        select(p.id, p.customer_id, p.dpd, p.npa_since, p.asset_class, p.asset_category).where(
+            p.customer_id.in_(prone)
+        )
     ).all()
-    total = uow.session.scalar(select(func.count()).where(*in_partition))
+    total = uow.session.scalar(select(func.count()).select_from(_PART))
+    _PART.drop(uow.session.connection())
     stamps = classify(
         (Facility(loan, customer, dpd or 0, since) for loan, customer, dpd, since, _, _ in rows),
         day,
