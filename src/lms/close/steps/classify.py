@@ -74,7 +74,9 @@ def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None
                 func.sum(LoanInstallment.interest - LoanInstallment.interest_paid),
             )
             .join(Loan, Loan.id == LoanInstallment.loan_id)
-            .where(among(uow, LoanInstallment.loan_id, ids))
+            .where(among(uow, LoanInstallment.loan_id, ids), among(uow, Loan.id, ids))
+            # dues are raised up to the day at most: the (loan, due date) index reads only those
+            .where(LoanInstallment.due_date <= day)
             .where(LoanInstallment.due_date <= Loan.interest_posted_through)
             .group_by(LoanInstallment.loan_id)
         )
