@@ -21,14 +21,10 @@ NAME = "dpd"
 KEY = "loan"
 
 
-def day_end_dpd(dialect: str, day: date) -> ColumnElement[int]:
-    """A loan's DPD at the end of `day`, in SQL over the loan row."""
-    overdue = Loan.oldest_unpaid_due.is_not(None) & (Loan.oldest_unpaid_due <= day)
-    return case((overdue, _days(dialect, day, Loan.oldest_unpaid_due) + 1), else_=0)
-
-
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
-    dpd = day_end_dpd(uow.session.get_bind().dialect.name, day)
+    dialect = uow.session.get_bind().dialect.name
+    overdue = Loan.oldest_unpaid_due.is_not(None) & (Loan.oldest_unpaid_due <= day)
+    dpd = case((overdue, _days(dialect, day, Loan.oldest_unpaid_due) + 1), else_=0)
     result = uow.session.execute(  # only the rows whose DPD changes are written
         update(Loan)
         .where(

@@ -20,9 +20,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.dialects import postgresql
 
-from lms.close.steps.dpd import day_end_dpd
 from lms.ledger import rules
 from lms.ledger.linear import LinearRule
 from lms.ledger.rules import JournalEntry
@@ -115,29 +113,15 @@ WHERE l.id BETWEEN %(low)s AND %(high)s AND i.loan_id BETWEEN %(low)s AND %(high
   AND i.due_date > coalesce(l.interest_posted_through, l.disbursed_on)
 GROUP BY i.loan_id, i.due_date, l.asset_class, l.accrued_interest, l.interest_posted_through
 """
-# The loans moved on also get the day-end DPD of the DPD step (lms.close.steps.dpd), which
-# runs later and writes only the loans whose DPD still differs: on a date the whole book falls
-# due, a million loan rows are written once for both steps instead of twice.
 _MOVED = """
 WITH moved AS (
-    UPDATE loans SET interest_posted_through = d.last, accrued_interest = 0, dpd = {dpd}
+    UPDATE loans AS t SET interest_posted_through = d.last, accrued_interest = 0
     FROM (SELECT loan_id, max(due_date) AS last, was FROM _dues GROUP BY loan_id, was) AS d
-    WHERE loans.id = d.loan_id AND loans.interest_posted_through IS NOT DISTINCT FROM d.was
-      AND loans.id BETWEEN %(low)s AND %(high)s
-    RETURNING loans.id
+    WHERE t.id = d.loan_id AND t.interest_posted_through IS NOT DISTINCT FROM d.was
+      AND t.id BETWEEN %(low)s AND %(high)s
+    RETURNING t.id
 ) INSERT INTO _won SELECT id FROM moved
 """
-
-
-def _day_end_dpd(day: date) -> str:
-    """The DPD step's own expression, as PostgreSQL text with the date written in."""
-    dialect: Any = postgresql.dialect()  # type: ignore[no-untyped-call]
-    compiled = day_end_dpd("postgresql", day).compile(
-        dialect=dialect, compile_kwargs={"literal_binds": True}
-    )
-    return str(compiled).replace("%", "%%")
-
-
 _ENTRIES = """
 SELECT d.loan_id::text AS loan_id, d.due_date AS value_date, d.interest AS a0,
        CASE WHEN row_number() OVER (PARTITION BY d.loan_id ORDER BY d.due_date) = 1
@@ -154,7 +138,7 @@ def _in_the_database(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     params: dict[str, Any] = {"day": day, "low": low, "high": high}
     _read_dues(uow, params)
     connection.exec_driver_sql("CREATE TEMPORARY TABLE _won (id integer PRIMARY KEY)")
-    connection.exec_driver_sql(_MOVED.format(dpd=_day_end_dpd(day)), params)
+    connection.exec_driver_sql(_MOVED, params)
     for npa, rule in INTEREST_DUE.items():
         post_linear_sql(uow, rule, _ENTRIES, {"npa": npa}, posting_date=day)
     won = connection.exec_driver_sql("SELECT count(*) FROM _won").scalar_one()
