@@ -1,9 +1,9 @@
 """Repayments per second through the HTTP API on PostgreSQL, beside pgbench's TPC-B TPS.
 
 Setup: a fresh database `lms_bench` with LOANS disbursed loans (booked through the services);
-`lms serve` in separate processes (WORKERS uvicorn workers); THREADS client threads post repayments
-(unique references, Idempotency-Key set) to random loans for SECONDS seconds over HTTP on
-loopback. Then pgbench (TPC-B-like, scale 1, 8 clients) runs for the same time on a fresh
+`lms serve` in separate processes (WORKERS uvicorn workers); THREADS client threads post
+repayments (unique references, Idempotency-Key set, authenticated by an integration's API key)
+to random loans for SECONDS seconds over HTTP on loopback. Then pgbench (TPC-B-like, scale 1, 8 clients) runs for the same time on a fresh
 database `lms_bench_pgbench` on the same server. Prints payments/s, p50 and p99 latency,
 pgbench's TPS and the ratio; with wrk, also the same load against the same web stack doing no
 work (bench/bare_api.py), the ceiling of an HTTP API in Python on this machine.
@@ -25,13 +25,14 @@ import subprocess
 import sys
 import threading
 import time
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
 import httpx
 import psycopg
 
+from lms.identity.service import create_api_key
 from lms.ledger.check import ledger_problems
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.platform.db.migrate import upgrade
@@ -43,6 +44,7 @@ from onboarding import server_settings
 
 SERVER = "postgresql://root@127.0.0.1:5432"
 PORT = 8791
+AUTH: dict[str, str] = {}  # the bench integration's API key, as a header (set by `book`)
 
 
 def fresh_database(name: str) -> str:
@@ -68,8 +70,13 @@ def book(url: str, loans: int) -> list[int]:
             rate=(Decimal(0), Decimal(36)),
             tenure=(1, 360),
         )
+        _, key = create_api_key(
+            uow, name="bench", scopes=["payments.take", "loans.read"], branches=None,
+            expires_at=None, actor="bench", now=datetime.now(UTC),
+        )  # fmt: skip
         uow.commit()
         customer_id = customer.id
+    AUTH["Authorization"] = f"Bearer {key}"
     ids = []
     for k in range(loans):
         with UnitOfWork(sessions) as uow:
@@ -115,7 +122,7 @@ def load(loan_ids: list[int], threads: int, seconds: float) -> tuple[int, list[f
                 response = client.post(
                     f"/api/v1/loans/{loan}/repayments",
                     json=body,
-                    headers={"Idempotency-Key": reference},
+                    headers={"Idempotency-Key": reference, **AUTH},
                 )
                 elapsed = time.perf_counter() - started
                 with lock:
@@ -155,6 +162,7 @@ def load_with_wrk(
             f"http://127.0.0.1:{port}",
             "--",
             day,
+            AUTH["Authorization"],
             *map(str, loan_ids),
         ],
         check=True,
@@ -281,7 +289,7 @@ def backdated_payments(loan_ids: list[int]) -> list[float]:
     is replayed with the loan's whole history. Their latencies."""
     day = (date(2026, 1, 15) + timedelta(days=30)).isoformat()
     latencies = []
-    with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=60) as client:
+    with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=60, headers=AUTH) as client:
         for loan in loan_ids:
             body = {"amount": "100.00", "value_date": day, "reference": f"BACK-{loan}"}
             started = time.perf_counter()

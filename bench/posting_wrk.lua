@@ -1,8 +1,9 @@
 -- wrk script for bench/posting.py: POST repayments of 100.00 with a unique reference and
--- Idempotency-Key to random loans. Arguments: the value date, then the loan ids.
+-- Idempotency-Key to random loans. Arguments: the value date, the Authorization header, then
+-- the loan ids.
 local counter = 0
 local next_thread = 0
-local day, loans
+local day, auth, loans
 
 function setup(thread)
   thread:set("tag", next_thread)
@@ -11,8 +12,9 @@ end
 
 function init(args)
   day = args[1]
+  auth = args[2]
   loans = {}
-  for i = 2, #args do loans[#loans + 1] = args[i] end
+  for i = 3, #args do loans[#loans + 1] = args[i] end
   math.randomseed(tag + 1)
 end
 
@@ -23,5 +25,6 @@ function request()
     '","channel":"upi"}'
   local loan = loans[math.random(#loans)]
   return wrk.format("POST", "/api/v1/loans/" .. loan .. "/repayments",
-    {["Content-Type"] = "application/json", ["Idempotency-Key"] = reference}, body)
+    {["Content-Type"] = "application/json", ["Idempotency-Key"] = reference,
+     ["Authorization"] = auth}, body)
 end

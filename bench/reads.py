@@ -32,7 +32,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from datetime import date
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -42,6 +42,7 @@ import psycopg
 from eod import _copy_of
 from lms.close.portfolio import summarise
 from lms.close.runner import close_day
+from lms.identity.service import create_user, sign_in
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.platform.db.migrate import upgrade
 from lms.servicing.catalog import create_branch, create_customer, create_product
@@ -234,6 +235,7 @@ def main() -> None:
     parser.add_argument("--warm", type=int, default=30)
     args = parser.parse_args()
     url, loan_id = prepared(args.loans, args.build_book, args.keep)
+    headers = {"Authorization": f"Bearer {_reader_key(url)}"}
     lms = str(Path(sys.executable).with_name("lms"))
     server = subprocess.Popen(
         [lms, "serve", "--database-url", url, "--port", str(PORT), "--workers", "2"],
@@ -241,13 +243,30 @@ def main() -> None:
         stderr=subprocess.DEVNULL,
     )
     try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{PORT}", timeout=60) as client:
+        base = f"http://127.0.0.1:{PORT}"
+        with httpx.Client(base_url=base, timeout=60, headers=headers) as client:
             _wait_for(client)
             _run(client, loan_id, args.loans, args.requests, args.warm)
     finally:
         server.terminate()
         server.wait(timeout=10)
     worked_out(url)
+
+
+def _reader_key(url: str) -> str:
+    """A signed-in auditor's token (reads loans and reports): the reads are timed
+    authenticated, as staff make them."""
+    engine = make_engine(url)
+    now, name, password = datetime.now(UTC), f"bench-reader-{time.time_ns()}", "a bench password"
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        create_user(
+            uow, username=name, display_name=name, password=password, roles=["auditor"],
+            branches=None, actor="bench", now=now,
+        )  # fmt: skip
+        token = sign_in(uow, username=name, password=password, code=None, origin="bench", now=now)
+        uow.commit()
+    engine.dispose()
+    return str(token.token)
 
 
 def _wait_for(client: httpx.Client) -> None:

@@ -9,10 +9,10 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
+from api_client import api_client
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
-from lms.interfaces.api.app import create_app
 from lms.platform.business_date import set_business_date
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.platform.db.migrate import upgrade
@@ -33,7 +33,7 @@ LOAN = {
 @pytest.fixture
 def client(db_url: str) -> Iterator[TestClient]:
     upgrade(db_url)
-    with TestClient(create_app(db_url)) as test_client:
+    with api_client(db_url) as test_client:
         assert (
             test_client.post(
                 "/api/v1/branches", json={"code": "BLR01", "name": "Bengaluru"}

@@ -15,13 +15,12 @@ from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 
 import pytest
+from api_client import api_client
 from book_setup import open_book, sound
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, String, cast, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.core.validation import ScheduleError
-from lms.interfaces.api.app import create_app
 from lms.ledger.check import account_balances, ledger_problems
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.platform.db import UnitOfWork
@@ -444,7 +443,7 @@ def test_the_api_shows_a_bulk_loan_the_apr_of_its_terms(db_url: str, engine: Eng
         twin = uow.session.scalar(select(Loan).where(Loan.external_id == "MIG-3"))
         assert one is not None and twin is not None and twin.apr is None
         ids = (one.id, twin.id)
-    with TestClient(create_app(db_url)) as client:
+    with api_client(db_url) as client:
         shown = [client.get(f"/api/v1/loans/{k}").json()["loan"]["apr"] for k in ids]
     assert shown[0] == shown[1] and shown[0] is not None
 

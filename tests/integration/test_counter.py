@@ -12,12 +12,11 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+from api_client import api_client
 from book_setup import book_of_loans, sound
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.interfaces.api.app import create_app
 from lms.ledger.check import account_balances
 from lms.platform.db import UnitOfWork
 from lms.servicing.service import loan_state
@@ -29,7 +28,7 @@ def book(db_url: str, engine: Engine) -> sessionmaker[Session]:
 
 
 def test_receipts_and_the_tally(book: sessionmaker[Session], db_url: str) -> None:
-    with TestClient(create_app(db_url)) as client:
+    with api_client(db_url) as client:
         cash = client.post(
             "/api/v1/loans/1/receipts",
             json={"amount": "8884.88", "mode": "cash", "collector": "asha"},
@@ -81,7 +80,7 @@ def test_receipts_and_the_tally(book: sessionmaker[Session], db_url: str) -> Non
 def test_a_refund_needs_a_second_person(book: sessionmaker[Session], db_url: str) -> None:
     """20,000 paid against 17,769.76 owed: 2,230.24 held. A refund of it is asked by 'maker';
     'maker' cannot approve it; 'checker' does, and it is paid."""
-    with TestClient(create_app(db_url)) as client:
+    with api_client(db_url) as client:
         client.post(
             "/api/v1/loans/1/receipts",
             json={"amount": "20000.00", "mode": "cash", "collector": "asha"},

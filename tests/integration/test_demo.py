@@ -9,12 +9,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from typer.testing import CliRunner
 
 from lms.close.failures import open_failures
 from lms.close.models import LoanSnapshot
 from lms.demo.builder import DemoSummary, build_demo, closed_from
+from lms.interfaces.api.app import create_app
 from lms.interfaces.cli.main import app
 from lms.ledger.check import ledger_problems
 from lms.ledger.models import JournalEntryRow
@@ -116,3 +118,10 @@ def test_lms_demo_builds_once_a_day_and_reuses_the_book(
     fresh = runner.invoke(app, ["demo", "--loans", "4", "--no-serve", "--fresh"])
     assert fresh.exit_code == 0 and "building 4 demo loans" in fresh.output
     assert (tmp_path / "lms" / "demo.sqlite3").exists()
+    header = fresh.output.split("Authorization: ", 1)[1].split()  # the token printed works
+    with TestClient(
+        create_app(f"sqlite:///{tmp_path / 'lms' / 'demo.sqlite3'}"),
+        headers={"Authorization": " ".join(header[:2])},
+    ) as client:
+        assert client.get("/api/v1/me").json()["actor"] == "user:demo-admin"
+        assert client.get("/api/v1/loans").json()["total"] == 4

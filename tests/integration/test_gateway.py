@@ -21,12 +21,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
+from api_client import api_client
 from book_setup import book_of_loans, sound
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from lms.interfaces.api.app import create_app
 from lms.ledger.check import account_balances
 from lms.payments.gateway import GatewayError, Razorpay
 from lms.payments.gateway_service import (
@@ -223,7 +222,7 @@ def test_the_api(
     for name, value in (("KEY_ID", "rzp_test_key"), ("KEY_SECRET", "rzp_test_secret"),
                         ("WEBHOOK_SECRET", SECRET), ("URL", razorpay.base_url)):  # fmt: skip
         monkeypatch.setenv(f"LMS_RAZORPAY_{name}", value)
-    with TestClient(create_app(db_url)) as client:
+    with api_client(db_url) as client:
         made = client.post("/api/v1/loans/1/payment-orders", json={"amount": "8884.88"})
         assert made.status_code == 201, made.text
         body = _event("payment.captured", made.json()["order_ref"])

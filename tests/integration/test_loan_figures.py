@@ -13,9 +13,9 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from api_client import api_client
 from fastapi.testclient import TestClient
 
-from lms.interfaces.api.app import create_app
 from lms.platform.db.migrate import upgrade
 
 LOAN = {
@@ -34,7 +34,7 @@ LOAN = {
 def client(db_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[TestClient]:
     monkeypatch.setattr("lms.interfaces.api.app.business_date", lambda: date(2026, 4, 20))
     upgrade(db_url)
-    with TestClient(create_app(db_url)) as test_client:
+    with api_client(db_url) as test_client:
         branch = {"code": "BLR01", "name": "Bengaluru"}
         assert test_client.post("/api/v1/branches", json=branch).status_code == 201
         customer = {"branch_code": "BLR01", "name": "Ravi Kumar"}

@@ -18,14 +18,13 @@ from pathlib import Path
 import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message
+from api_client import api_client
 from book_setup import open_book, sound
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
 from lms.close.runner import close_until
-from lms.interfaces.api.app import create_app
 from lms.interfaces.cli.main import app
 from lms.notices.models import Notice
 from lms.notices.service import send_queued
@@ -245,7 +244,7 @@ def test_the_notice_goes_out_over_smtp(
 def test_the_api(book: sessionmaker[Session], db_url: str) -> None:
     """Mandates by API and by bulk file (a wrong line refuses the whole file, naming it), the
     bank's acceptance, the day's file, the response."""
-    with TestClient(create_app(db_url)) as client:
+    with api_client(db_url) as client:
         body = {"kind": "enach", "frequency": "monthly", "amount_type": "maximum",
                 "amount": "12000.00", "start_date": "2026-10-01", "debtor_name": "Ravi Kumar",
                 "debtor_account": "50100099999999", "debtor_ifsc": "HDFC0001234"}  # fmt: skip
@@ -263,7 +262,7 @@ def test_the_api(book: sessionmaker[Session], db_url: str) -> None:
         taken = client.post("/api/v1/mandates/bulk", content=(header + good).encode())
         assert (taken.status_code, taken.json()["registered"]) == (201, 1)
     close_until(book, OCT26)
-    with TestClient(create_app(db_url)) as client:
+    with api_client(db_url) as client:
         file = client.post("/api/v1/nach/presentation-files", params={"date": "2026-10-26"})
         assert file.status_code == 200 and file.text.count("\r\nD") == 2  # fixture's two loans
         ref = file.text.split("\r\n")[1][120:140].strip()

@@ -19,12 +19,12 @@ from decimal import Decimal as D
 from typing import Any
 
 import pytest
+from api_client import api_client
 from book_setup import WIDE, open_book
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from lms.close.runner import close_day
-from lms.interfaces.api.app import create_app
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork, make_session_factory
 from lms.servicing.catalog import create_branch, create_product
@@ -71,7 +71,7 @@ def client(db_url: str, engine: Engine) -> Iterator[TestClient]:
         calendar.set_business_date(uow, NOV26)
         uow.commit()
     close_day(sessions, NOV26)
-    with TestClient(create_app(db_url)) as test_client:
+    with api_client(db_url) as test_client:
         yield test_client
 
 

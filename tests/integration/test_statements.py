@@ -14,13 +14,12 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from api_client import api_client
 from book_setup import book_of_loans, sound
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from lms.interfaces.api.app import create_app
 from lms.interfaces.cli.main import app
 from lms.ledger.check import account_balances
 from lms.payments.models import StatementLine
@@ -159,7 +158,7 @@ def _queue(sessions: sessionmaker[Session]) -> list[StatementLine]:
 def test_the_api_and_the_cli(book: sessionmaker[Session], db_url: str, tmp_path: Path) -> None:
     """POST /statements with the file as the body (201, then 200 for the same file); the
     queue; a match by hand (a wrong line: problem+json 404); `lms statement` the same way."""
-    with TestClient(create_app(db_url)) as client:
+    with api_client(db_url) as client:
         first = client.post("/api/v1/statements", content=CAMT)
         again = client.post("/api/v1/statements", content=CAMT)
         assert (first.status_code, again.status_code) == (201, 200)
@@ -203,7 +202,7 @@ def test_a_upi_request_and_its_credit_matched_by_reference(
     reference U261126000000002; a UPI credit naming only that reference in its narration is
     posted to her loan (rule: reference, 100). Its QR code is a PNG of the link."""
     monkeypatch.setenv("LMS_UPI_VPA", "acme.loans@hdfcbank")
-    with TestClient(create_app(db_url)) as client:
+    with api_client(db_url) as client:
         made = client.post("/api/v1/loans/2/upi-requests").json()
         again = client.post("/api/v1/loans/2/upi-requests").json()
         png = client.get(made["qr"])
@@ -234,7 +233,7 @@ def test_a_credit_posted_to_the_wrong_loan_goes_back_to_the_queue(
         payment = uow.session.scalar(select(LoanEvent.id).where(LoanEvent.kind == "payment"))
         line_id = uow.session.scalar(select(StatementLine.id).where(StatementLine.loan_id == 1))
         url = str(uow.session.get_bind().url.render_as_string(hide_password=False))
-    with TestClient(create_app(url)) as client:
+    with api_client(url) as client:
         answer = client.post(
             f"/api/v1/loans/1/repayments/{payment}/reversal",
             json={"known_on": DAY.isoformat(), "reason": "posting_error"},

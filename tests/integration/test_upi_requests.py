@@ -11,11 +11,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+from api_client import api_client
 from book_setup import book_of_loans
-from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
-from lms.interfaces.api.app import create_app
 from lms.platform.db import UnitOfWork
 from lms.servicing.repayments import PaymentRequest, record_payment
 
@@ -29,7 +28,7 @@ def test_a_loan_with_nothing_overdue_is_asked_for_its_next_installment(
     """On 20 Oct nothing has fallen due: the request is for installment 1, 8,884.88 due 26 Oct
     (reference U + 261026 + the loan id in nine digits); asked again, the same request."""
     book_of_loans(db_url, engine, [{"name": "Ravi"}], business_date=OCT20)
-    with TestClient(create_app(db_url)) as client:
+    with api_client(db_url) as client:
         made = client.post("/api/v1/loans/1/upi-requests")
         again = client.post("/api/v1/loans/1/upi-requests")
     assert made.status_code == 201, made.text
@@ -56,7 +55,7 @@ def test_money_held_for_the_next_installment_is_not_asked_for_again(
             request = PaymentRequest(amount, OCT20, f"ADV{loan_id}", "upi")
             record_payment(uow, loan_id=loan_id, request=request, posting_date=OCT20)
         uow.commit()
-    with TestClient(create_app(db_url)) as client:
+    with api_client(db_url) as client:
         part = client.post("/api/v1/loans/1/upi-requests")
         none = client.post("/api/v1/loans/2/upi-requests")
     assert (part.status_code, part.json()["amount"]) == (201, "3884.88")

@@ -43,6 +43,7 @@ class JournalEntryRow(Base):
     # that restated an earlier entry (which is reversed by an entry with the same cause)
     cause_event_id: Mapped[int | None] = mapped_column(Integer)
     origin: Mapped[str | None] = mapped_column(String(16))  # api, file, close, migration
+    actor: Mapped[str | None] = mapped_column(String(80))  # who asked (None: the system)
 
 
 class JournalLineRow(Base):

@@ -238,6 +238,7 @@ def _row(
         "event_id": event_id,
         "cause_event_id": cause_event_id,
         "origin": uow.origin,
+        "actor": uow.actor,
     }
 
 

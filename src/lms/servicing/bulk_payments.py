@@ -309,6 +309,7 @@ def _write(
                 "channel": o.request.channel,
                 "idempotency_key": o.request.idempotency_key,
                 "created_at": now,
+                "actor": uow.actor,
             }
             for o in ordinary
         ],

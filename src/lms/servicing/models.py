@@ -23,8 +23,9 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    event,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lms.platform.db import Base, DecimalText, Money
 
@@ -172,6 +173,17 @@ class LoanEvent(Base):
     # charge applies) or "posting_error" (no charge; the money goes to suspense or its loan)
     reason: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str | None] = mapped_column(String(80))  # who recorded it (None: the system)
+
+
+@event.listens_for(Session, "before_flush")
+def _stamp_actor(session: Session, _context: object, _instances: object) -> None:
+    """Each new loan event records the actor of the unit of work writing it."""
+    actor = session.info.get("actor")
+    if actor is not None:
+        for row in session.new:
+            if isinstance(row, LoanEvent) and row.actor is None:
+                row.actor = actor
 
 
 class LedgerAlarm(Base):

@@ -29,11 +29,13 @@ def create_app(database_url: str) -> FastAPI:
     from lms.interfaces.api import (
         catalog_routes,
         counter_routes,
+        identity_routes,
         nach_routes,
         payment_routes,
         read_routes,
         routes,
     )
+    from lms.interfaces.api.security import authorize
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets from its own package: the running
     # product never loads anything from the internet (FastAPI's default /docs uses a CDN).
@@ -47,12 +49,12 @@ def create_app(database_url: str) -> FastAPI:
         PaymentGroups(app.state.sessions, size=size, calendar_day=business_date) if size else None
     )
     install_error_handlers(app)
-    app.include_router(catalog_routes.router, prefix="/api/v1")
-    app.include_router(routes.router, prefix="/api/v1")
-    app.include_router(payment_routes.router, prefix="/api/v1")
-    app.include_router(nach_routes.router, prefix="/api/v1")
-    app.include_router(counter_routes.router, prefix="/api/v1")
-    app.include_router(read_routes.router, prefix="/api/v1")
+    checked = [Depends(authorize)]  # every route: the permission of lms.interfaces.api.security
+    for module in (
+        identity_routes, catalog_routes, routes, payment_routes, nach_routes, counter_routes,
+        read_routes,
+    ):  # fmt: skip
+        app.include_router(module.router, prefix="/api/v1", dependencies=checked)
     return app
 
 

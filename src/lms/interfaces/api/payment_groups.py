@@ -41,6 +41,7 @@ _log = logging.getLogger(__name__)
 class _Waiting:
     loan_id: int
     request: PaymentRequest
+    actor: str | None
     done: threading.Event = field(default_factory=threading.Event)
     outcome: Outcome | None = None  # None: the group failed; take it one by one
 
@@ -58,10 +59,10 @@ class PaymentGroups:
         self._ready = threading.Condition()
         self._writer: threading.Thread | None = None
 
-    def take(self, loan_id: int, request: PaymentRequest) -> Outcome | None:
-        """Post the payment in the next group; its outcome once committed, or None if the
-        group failed (nothing of it was written)."""
-        waiting = _Waiting(loan_id, request)
+    def take(self, loan_id: int, request: PaymentRequest, actor: str | None) -> Outcome | None:
+        """Post the payment in the next group, recorded as `actor`'s; its outcome once
+        committed, or None if the group failed (nothing of it was written)."""
+        waiting = _Waiting(loan_id, request, actor)
         with self._ready:
             if self._writer is None or not self._writer.is_alive():
                 self._writer = threading.Thread(target=self._run, daemon=True, name="payments")
@@ -95,6 +96,7 @@ class PaymentGroups:
                 day = stored_business_date(uow) or self._calendar_day()
                 outcomes: dict[int, Outcome] = {}
                 for round_ in _rounds(group):  # a loan's payments in the order they came
+                    uow.actor = group[round_[0]].actor
                     payments = [(group[k].loan_id, group[k].request) for k in round_]
                     done = post_payments(uow, payments, posting_date=day)
                     outcomes.update(zip(round_, done, strict=True))
@@ -106,15 +108,20 @@ class PaymentGroups:
 
 
 def _rounds(group: list[_Waiting]) -> list[list[int]]:
-    """The group's positions in rounds holding each loan once: the first payment of every
-    loan, then the second..., so that the bulk path takes a loan's later payments on the state
-    its earlier ones left (in one round they would all go one by one)."""
+    """The group's positions in rounds, each holding a loan at most once and one actor's
+    payments only: a loan's payments in later and later rounds in the order they came, so
+    that the bulk path takes a loan's later payments on the state its earlier ones left (in
+    one round they would all go one by one), each round written as its actor's."""
     rounds: list[list[int]] = []
-    seen: dict[int, int] = {}
+    actors: list[str | None] = []
+    after: dict[int, int] = {}  # the first round a loan's next payment may go in
     for k, waiting in enumerate(group):
-        n = seen.get(waiting.loan_id, 0)
-        seen[waiting.loan_id] = n + 1
+        n = after.get(waiting.loan_id, 0)
+        while n < len(rounds) and actors[n] != waiting.actor:
+            n += 1
         if n == len(rounds):
             rounds.append([])
+            actors.append(waiting.actor)
         rounds[n].append(k)
+        after[waiting.loan_id] = n + 1
     return rounds

@@ -21,6 +21,7 @@ from lms.core.replay import ReplayError
 from lms.core.schedule import generate_schedule
 from lms.core.validation import ScheduleError
 from lms.interfaces.cli.close import eod_app, worker, worker_help
+from lms.interfaces.cli.identity import keys_app, users_app
 from lms.interfaces.cli.payments import nach_app, notices_app, statement_app
 from lms.interfaces.cli.render import (
     render_csv,
@@ -131,6 +132,8 @@ app.add_typer(eod_app, name="eod")
 app.add_typer(statement_app, name="statement")
 app.add_typer(nach_app, name="nach")
 app.add_typer(notices_app, name="notices")
+app.add_typer(users_app, name="users")
+app.add_typer(keys_app, name="api-keys")
 app.command("worker", help=worker_help)(worker)
 
 DatabaseOption = Annotated[
@@ -178,8 +181,25 @@ def demo(
         _build_demo_book(url, loans, today)
         if not database_url:
             _demo_stamp().write_text(_demo_stamp_text(loans, today))
+    _sign_in_demo_staff(url)
     if serve_after:
         serve(database_url=url, host="127.0.0.1", port=port, workers=1)
+
+
+def _sign_in_demo_staff(url: str) -> None:
+    from lms.demo.staff import demo_staff
+    from lms.platform.db import make_engine, make_session_factory
+
+    engine = make_engine(url)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        staff = demo_staff(uow)
+        uow.commit()
+    engine.dispose()
+    typer.echo(
+        f"signed in as {staff.username} (password {staff.password}, second factor "
+        f"{staff.totp_secret}); call the API with the header\n"
+        f"  Authorization: Bearer {staff.token}"
+    )
 
 
 def _build_demo_book(url: str, loans: int, today: date) -> None:

@@ -8,7 +8,8 @@ Guarantees:
 - A unit of work is not re-entrant and its session is unavailable outside its block; both
   mistakes raise `RuntimeError` instead of silently opening a second transaction.
 - A unit of work carries its origin (api, file, close, migration, demo), which the ledger records
-  on every entry it writes.
+  on every entry it writes, and its actor (who asked for the work), recorded on every journal
+  entry and loan event it writes.
 - Sessions come from `make_session_factory` with ``expire_on_commit=False``, so objects loaded
   in a unit of work stay readable after it commits and closes (they are not refreshed).
 """
@@ -36,6 +37,19 @@ class UnitOfWork:
         # where the work comes from (api, file, close, migration, demo): every journal entry
         # written in this unit of work records it
         self.origin = origin
+        self._actor: str | None = None
+
+    @property
+    def actor(self) -> str | None:
+        """Who the work is done for (`user:<name>`, `key:<name>`; None: the system itself):
+        recorded on every journal entry and loan event written in this unit of work."""
+        return self._actor
+
+    @actor.setter
+    def actor(self, actor: str | None) -> None:
+        self._actor = actor
+        if self._session is not None:
+            self._session.info["actor"] = actor
 
     @property
     def session(self) -> Session:
@@ -48,6 +62,7 @@ class UnitOfWork:
         if self._session is not None:
             raise RuntimeError("UnitOfWork is not re-entrant; create a new one")
         self._session = self._session_factory()
+        self._session.info["actor"] = self._actor
         return self
 
     def __exit__(

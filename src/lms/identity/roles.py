@@ -1,0 +1,81 @@
+"""Roles and the actions each may take: the one table the API checks every request against.
+
+A permission names an action on the book (read a loan, take a payment, approve a refund ...);
+a role is a fixed set of them. Staff hold one or more roles; an integration's API credential
+holds a list of permissions (its scopes), never more than the integration role allows.
+
+Guarantees: every permission belongs to the administrator; the auditor's are read-only; the
+roles that approve or move money (`MONEY_ROLES`) must sign in with a second factor.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Permission(StrEnum):
+    LOANS_READ = "loans.read"  # a loan, its schedule, statement, figures; the loan list
+    LOANS_WRITE = "loans.write"  # book and disburse loans, tranches
+    LOANS_CHANGE = "loans.change"  # rate changes, foreclosures: live-loan changes
+    CUSTOMERS_READ = "customers.read"
+    CUSTOMERS_WRITE = "customers.write"  # customers and their consents
+    PAYMENTS_TAKE = "payments.take"  # repayments, prepayments, counter receipts, UPI and links
+    PAYMENTS_REVERSE = "payments.reverse"
+    REFUNDS_REQUEST = "refunds.request"
+    REFUNDS_APPROVE = "refunds.approve"  # approve, reject, pay out refunds
+    MANDATES_WRITE = "mandates.write"  # NACH mandates and their status
+    MONEY_FILES = "money.files"  # bank statements, NACH files, gateway settlements, matching
+    CATALOG_WRITE = "catalog.write"  # branches, products, benchmark rates
+    REPORTS_READ = "reports.read"  # the portfolio summary, the counter tally, statement lines
+    USERS_ADMIN = "users.admin"  # staff users, roles and API credentials
+    AUDIT_READ = "audit.read"
+
+
+class Role(StrEnum):
+    ADMINISTRATOR = "administrator"
+    BRANCH_MANAGER = "branch_manager"
+    LOAN_OFFICER = "loan_officer"
+    COLLECTIONS_AGENT = "collections_agent"
+    COLLECTIONS_MANAGER = "collections_manager"
+    FINANCE = "finance"
+    RISK = "risk"
+    AUDITOR = "auditor"
+    INTEGRATION = "integration"
+
+
+P = Permission
+_READ = frozenset({P.LOANS_READ, P.CUSTOMERS_READ})
+
+PERMISSIONS: dict[Role, frozenset[Permission]] = {
+    Role.ADMINISTRATOR: frozenset(Permission),
+    Role.BRANCH_MANAGER: _READ
+    | {P.LOANS_WRITE, P.LOANS_CHANGE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE}
+    | {P.REFUNDS_REQUEST, P.REFUNDS_APPROVE, P.MANDATES_WRITE, P.REPORTS_READ},
+    Role.LOAN_OFFICER: _READ
+    | {P.LOANS_WRITE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.REFUNDS_REQUEST, P.MANDATES_WRITE},
+    Role.COLLECTIONS_AGENT: _READ | {P.PAYMENTS_TAKE},
+    Role.COLLECTIONS_MANAGER: _READ | {P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE, P.REPORTS_READ},
+    Role.FINANCE: _READ
+    | {P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE, P.REFUNDS_REQUEST, P.REFUNDS_APPROVE}
+    | {P.MANDATES_WRITE, P.MONEY_FILES, P.REPORTS_READ},
+    Role.RISK: _READ | {P.REPORTS_READ, P.CATALOG_WRITE},
+    Role.AUDITOR: _READ | {P.REPORTS_READ, P.AUDIT_READ},
+    Role.INTEGRATION: _READ
+    | {P.LOANS_WRITE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.MANDATES_WRITE, P.MONEY_FILES},
+}
+
+# roles that approve or move money: their staff sign in with a second factor (TOTP)
+MONEY_ROLES = frozenset(
+    {Role.ADMINISTRATOR, Role.BRANCH_MANAGER, Role.COLLECTIONS_MANAGER, Role.FINANCE}
+)
+
+# roles whose holders see every branch; the others only the branches they are given
+ALL_BRANCHES = frozenset({Role.ADMINISTRATOR, Role.FINANCE, Role.RISK, Role.AUDITOR})
+
+
+def permissions_of(roles: frozenset[Role]) -> frozenset[Permission]:
+    """Everything any of `roles` may do."""
+    granted: frozenset[Permission] = frozenset()
+    for role in roles:
+        granted |= PERMISSIONS[role]
+    return granted

@@ -1,0 +1,112 @@
+"""Signing in and out, who am I, and the administration of staff users and API credentials,
+under /api/v1. Thin: each handler validates the body, calls one identity service, commits.
+
+A refused sign-in is 401 whatever the reason (unknown user, wrong password or code, locked);
+the reason goes to the log, not to the caller. Tokens are shown once, when made.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Request, status
+from pydantic import BaseModel, Field
+
+from lms.identity import service
+from lms.identity.service import Principal
+from lms.identity.tokens import totp_uri
+from lms.interfaces.api.app import UnitOfWorkDep
+from lms.interfaces.api.security import bearer, principal_of
+
+router = APIRouter()
+log = logging.getLogger("lms.identity")
+Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+Text = Annotated[str, Field(min_length=1, max_length=120)]
+Secret = Annotated[str, Field(min_length=1, max_length=256)]
+Branches = list[Annotated[str, Field(min_length=1, max_length=16)]] | None
+
+
+class SignInIn(BaseModel):
+    username: Name
+    password: Secret
+    code: Annotated[str | None, Field(max_length=10)] = None  # the TOTP code
+
+
+class UserIn(BaseModel):
+    username: Name
+    display_name: Text
+    password: Secret
+    roles: list[Annotated[str, Field(max_length=32)]]
+    branches: Branches = None
+
+
+class ApiKeyIn(BaseModel):
+    name: Name
+    scopes: list[Annotated[str, Field(max_length=32)]]
+    branches: Branches = None
+    expires_at: datetime | None = None
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@router.post("/sessions", status_code=status.HTTP_201_CREATED)
+def sign_in(body: SignInIn, request: Request, uow: UnitOfWorkDep) -> dict[str, object]:
+    origin = request.client.host if request.client else ""
+    outcome = service.sign_in(
+        uow, username=body.username, password=body.password, code=body.code,
+        origin=origin, now=_now(),
+    )  # fmt: skip
+    uow.commit()  # a refusal counts towards the lockout
+    if outcome.token is None:
+        log.info("sign-in refused for %s from %s: %s", body.username, origin, outcome.refused)
+        raise HTTPException(401, "not signed in: wrong username, password or code, or locked")
+    return {"token": str(outcome.token), "expires_at": outcome.expires_at}
+
+
+@router.delete("/sessions/current", status_code=status.HTTP_204_NO_CONTENT)
+def sign_out(request: Request, uow: UnitOfWorkDep) -> None:
+    token = bearer(request)
+    if token:
+        service.sign_out(uow, token, _now())
+        uow.commit()
+
+
+Who = Annotated[Principal, Depends(principal_of)]
+
+
+@router.get("/me")
+def me(who: Who) -> dict[str, object]:
+    branches = None if who.branches is None else sorted(who.branches)
+    return {"actor": who.actor, "permissions": sorted(who.permissions), "branches": branches}
+
+
+@router.post("/users", status_code=status.HTTP_201_CREATED)
+def create_user(body: UserIn, uow: UnitOfWorkDep, who: Who) -> dict[str, object]:
+    """A staff user; for a role that moves money, the TOTP secret to enrol (shown once)."""
+    user, secret = service.create_user(uow, **body.model_dump(), actor=who.actor, now=_now())
+    uow.commit()
+    enrol = None if secret is None else {"secret": secret, "uri": totp_uri(secret, user.username)}
+    return {"id": user.id, "username": user.username, "roles": user.roles, "totp": enrol}
+
+
+@router.post("/api-credentials", status_code=status.HTTP_201_CREATED)
+def create_api_key(body: ApiKeyIn, uow: UnitOfWorkDep, who: Who) -> dict[str, object]:
+    """A key for an integration (shown once): its scopes within the integration role's."""
+    key, token = service.create_api_key(uow, **body.model_dump(), actor=who.actor, now=_now())
+    uow.commit()
+    return {"prefix": key.prefix, "key": str(token), "scopes": key.scopes,
+            "expires_at": key.expires_at}  # fmt: skip
+
+
+@router.post("/api-credentials/{prefix}/revocation")
+def revoke_api_key(
+    prefix: Annotated[str, Field(max_length=16)], uow: UnitOfWorkDep
+) -> dict[str, object]:
+    if not service.revoke_api_key(uow, prefix, _now()):
+        raise HTTPException(404, f"no API credential {prefix}")
+    uow.commit()
+    return {"prefix": prefix, "revoked": True}

@@ -1,0 +1,135 @@
+"""Who may call which route: one table from each route to the permission it needs, checked by
+one dependency on every router, and the branch a loan or customer route may reach.
+
+Guarantees: a route missing from the table is refused to everyone (fail closed; a test holds
+every route to the table); a request without a valid bearer token gets 401, one whose
+principal lacks the permission 403, one for a loan or customer of a branch the principal may
+not see 404 (its existence is not revealed); the principal's actor is set on the unit of work,
+so everything the request writes records who did it. Credentials are bearer tokens in the
+`Authorization` header only (no cookie), so a page on another site cannot act for a user.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import select
+
+from lms.identity.roles import Permission
+from lms.identity.service import Principal, principal_for
+from lms.interfaces.api.app import UnitOfWorkDep
+from lms.platform.db import UnitOfWork
+from lms.servicing.models import Customer, Loan
+
+P = Permission
+PREFIX = "/api/v1"
+PUBLIC = "public"  # routes anyone may call: signing in, and webhooks checked by their signature
+
+# (method, path under /api/v1): the permission it needs
+ROUTES: dict[tuple[str, str], Permission | str] = {
+    ("POST", "/sessions"): PUBLIC,
+    ("DELETE", "/sessions/current"): PUBLIC,
+    ("GET", "/me"): P.LOANS_READ,
+    ("POST", "/users"): P.USERS_ADMIN,
+    ("POST", "/api-credentials"): P.USERS_ADMIN,
+    ("POST", "/api-credentials/{prefix}/revocation"): P.USERS_ADMIN,
+    ("POST", "/branches"): P.CATALOG_WRITE,
+    ("POST", "/products"): P.CATALOG_WRITE,
+    ("POST", "/benchmarks/{benchmark}/rates"): P.CATALOG_WRITE,
+    ("POST", "/customers"): P.CUSTOMERS_WRITE,
+    ("GET", "/customers/{customer_id}"): P.CUSTOMERS_READ,
+    ("POST", "/customers/{customer_id}/consents"): P.CUSTOMERS_WRITE,
+    ("GET", "/customers/{customer_id}/consents"): P.CUSTOMERS_READ,
+    ("POST", "/loans"): P.LOANS_WRITE,
+    ("GET", "/loans"): P.LOANS_READ,
+    ("GET", "/loans/{loan_id}"): P.LOANS_READ,
+    ("GET", "/loans/{loan_id}/schedule"): P.LOANS_READ,
+    ("GET", "/loans/{loan_id}/statement"): P.LOANS_READ,
+    ("GET", "/loans/{loan_id}/kfs.pdf"): P.LOANS_READ,
+    ("GET", "/loans/{loan_id}/foreclosure-quote"): P.LOANS_READ,
+    ("POST", "/loans/{loan_id}/disbursement"): P.LOANS_WRITE,
+    ("POST", "/loans/{loan_id}/tranches"): P.LOANS_WRITE,
+    ("POST", "/loans/{loan_id}/rate-changes"): P.LOANS_CHANGE,
+    ("POST", "/loans/{loan_id}/foreclosure"): P.LOANS_CHANGE,
+    ("POST", "/loans/{loan_id}/repayments"): P.PAYMENTS_TAKE,
+    ("POST", "/loans/{loan_id}/prepayments"): P.PAYMENTS_TAKE,
+    ("POST", "/loans/{loan_id}/receipts"): P.PAYMENTS_TAKE,
+    ("POST", "/loans/{loan_id}/payment-orders"): P.PAYMENTS_TAKE,
+    ("POST", "/loans/{loan_id}/upi-requests"): P.PAYMENTS_TAKE,
+    ("GET", "/upi-requests/{reference}/qr.png"): P.PAYMENTS_TAKE,
+    ("POST", "/loans/{loan_id}/repayments/{event_id}/reversal"): P.PAYMENTS_REVERSE,
+    ("POST", "/loans/{loan_id}/refunds"): P.REFUNDS_APPROVE,
+    ("POST", "/loans/{loan_id}/refund-requests"): P.REFUNDS_REQUEST,
+    ("POST", "/refund-requests/{request_id}/{decision}"): P.REFUNDS_APPROVE,
+    ("POST", "/refund-payouts"): P.REFUNDS_APPROVE,
+    ("POST", "/loans/{loan_id}/mandates"): P.MANDATES_WRITE,
+    ("POST", "/mandates/{mandate_id}/status"): P.MANDATES_WRITE,
+    ("POST", "/mandates/bulk"): P.MANDATES_WRITE,
+    ("POST", "/nach/presentation-files"): P.MONEY_FILES,
+    ("POST", "/nach/responses"): P.MONEY_FILES,
+    ("POST", "/statements"): P.MONEY_FILES,
+    ("GET", "/statement-lines"): P.MONEY_FILES,
+    ("POST", "/statement-lines/{line_id}/match"): P.MONEY_FILES,
+    ("POST", "/gateways/{name}/settlements"): P.MONEY_FILES,
+    ("POST", "/gateways/{name}/webhook"): PUBLIC,
+    ("GET", "/receipts/tally"): P.REPORTS_READ,
+    ("GET", "/portfolio/summary"): P.REPORTS_READ,
+}
+
+_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+
+
+def bearer(request: Request) -> str | None:
+    header = request.headers.get("authorization", "")
+    scheme, _, value = header.partition(" ")
+    return value.strip() if scheme.lower() == "bearer" and value.strip() else None
+
+
+def route_path(request: Request) -> str:
+    """The path template of the route serving `request`, without the API's prefix."""
+    path = str(getattr(request.scope.get("route"), "path", ""))
+    return path.removeprefix(PREFIX)
+
+
+def authorize(request: Request, uow: UnitOfWorkDep) -> Principal | None:
+    """The dependency on every router: the route's permission, the caller's principal. The
+    token is checked in a short unit of work of its own, so the request's own (and, on
+    SQLite, the database's write lock) is not taken before the route needs it."""
+    needed = ROUTES.get((request.method, route_path(request)))
+    if needed == PUBLIC:
+        return None
+    token = bearer(request)
+    with UnitOfWork(request.app.state.sessions) as check:
+        who = principal_for(check, token, datetime.now(UTC)) if token else None
+        if who is None:
+            raise HTTPException(401, "sign in, or give an API key, as a bearer token", _CHALLENGE)
+        if needed is None or not who.may(Permission(needed)):
+            raise HTTPException(403, f"{who.actor} may not {request.method} {request.url.path}")
+        _within_branches(check, who, request.path_params)
+        check.commit()  # a session's last use, when due
+    request.state.principal = who
+    uow.actor = who.actor
+    return who
+
+
+def _within_branches(uow: UnitOfWork, who: Principal, params: dict[str, str]) -> None:
+    """A loan or customer of a branch `who` may not see is, to them, not there."""
+    if who.branches is None:
+        return
+    for name, column, key in (("loan_id", Loan.branch_code, Loan.id), ("customer_id",
+                              Customer.branch_code, Customer.id)):  # fmt: skip
+        if name in params and params[name].isdigit() and int(params[name]) < 2**31:
+            branch = uow.session.scalar(select(column).where(key == int(params[name])))
+            if branch is not None and branch not in who.branches:
+                raise HTTPException(404, f"no {name.removesuffix('_id')} {params[name]}")
+
+
+def principal_of(request: Request) -> Principal:
+    """The principal `authorize` found for this request (routes that are not public)."""
+    who: Principal = request.state.principal
+    return who
+
+
+Authorized = Annotated[Principal | None, Depends(authorize)]

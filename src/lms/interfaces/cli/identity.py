@@ -1,0 +1,95 @@
+"""`lms users` and `lms api-keys`: the first administrator of a new book, and staff and
+integration credentials from the server's shell (the API does the same for an administrator).
+
+Guarantees: a password is read from standard input (never from the command line, where other
+users of the machine could see it); a TOTP secret and an API key are printed once; bad input
+prints `error: field: reason` and exits 2, writing nothing. What the shell does is recorded
+as `cli:<login name>`.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+import typer
+
+from lms.interfaces.cli.close import DatabaseOption, _sessions
+from lms.interfaces.cli.payments import _refusals
+from lms.platform.db import UnitOfWork
+
+users_app = typer.Typer(help="Staff users.", no_args_is_help=True)
+keys_app = typer.Typer(help="API credentials of integrations.", no_args_is_help=True)
+
+
+def _actor() -> str:
+    return f"cli:{getpass.getuser()}"
+
+
+@users_app.command("create")
+def create_user(
+    username: Annotated[str, typer.Argument(help="The name to sign in with.")],
+    role: Annotated[list[str], typer.Option("--role", help="A role (repeat for several).")],
+    name: Annotated[
+        str | None, typer.Option(help="The name shown (default: the username).")
+    ] = None,
+    branch: Annotated[
+        list[str] | None, typer.Option("--branch", help="A branch they work in (repeat).")
+    ] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Create a staff user; the password is read from standard input."""
+    from lms.identity.service import create_user as create
+    from lms.identity.tokens import totp_uri
+
+    password = sys.stdin.readline().rstrip("\n")
+    with _refusals(), UnitOfWork(_sessions(database_url)) as uow:
+        user, secret = create(
+            uow, username=username, display_name=name or username, password=password,
+            roles=role, branches=branch or None, actor=_actor(), now=datetime.now(UTC),
+        )  # fmt: skip
+        uow.commit()
+    typer.echo(f"user {user.username} created with roles {', '.join(user.roles)}")
+    if secret is not None:
+        typer.echo(f"second factor (enrol in an authenticator app): {secret}")
+        typer.echo(totp_uri(secret, user.username))
+
+
+@keys_app.command("create")
+def create_key(
+    name: Annotated[str, typer.Argument(help="The integration (e.g. los, upi-app).")],
+    scope: Annotated[list[str], typer.Option("--scope", help="A permission (repeat).")],
+    days: Annotated[int | None, typer.Option(min=1, max=3650, help="Valid this many days.")] = None,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Create an API key; it is printed once."""
+    from lms.identity.service import create_api_key
+
+    now = datetime.now(UTC)
+    with _refusals(), UnitOfWork(_sessions(database_url)) as uow:
+        expires = None if days is None else now + timedelta(days=days)
+        key, token = create_api_key(
+            uow, name=name, scopes=scope, branches=None, expires_at=expires, actor=_actor(),
+            now=now,
+        )  # fmt: skip
+        uow.commit()
+    typer.echo(f"API key {key.prefix} for {name} ({', '.join(key.scopes)}):")
+    typer.echo(str(token))
+
+
+@keys_app.command("revoke")
+def revoke_key(
+    prefix: Annotated[str, typer.Argument(help="The key's prefix (the part after lms_k_).")],
+    database_url: DatabaseOption = None,
+) -> None:
+    """Revoke an API key at once."""
+    from lms.identity.service import revoke_api_key
+
+    with UnitOfWork(_sessions(database_url)) as uow:
+        if not revoke_api_key(uow, prefix, datetime.now(UTC)):
+            typer.echo(f"error: prefix: no API key {prefix}", err=True)
+            raise typer.Exit(2)
+        uow.commit()
+    typer.echo(f"API key {prefix} revoked")

@@ -1,0 +1,57 @@
+"""A test client of the API signed in as a member of staff: a user made through the identity
+service, signed in with password and TOTP code as anyone would be, the session's bearer token
+sent with every request."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import UTC, datetime
+
+import pyotp
+from fastapi.testclient import TestClient
+
+from lms.identity.service import create_user, sign_in
+from lms.interfaces.api.app import create_app
+from lms.platform.db import UnitOfWork, make_engine, make_session_factory
+from lms.platform.db.migrate import upgrade
+
+PASSWORD = "correct horse battery staple"
+_names = itertools.count(1)
+
+
+def staff_token(
+    database_url: str,
+    roles: tuple[str, ...] = ("administrator",),
+    branches: list[str] | None = None,
+) -> str:
+    """A signed-in session's bearer token for a new user with `roles`."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        sessions = make_session_factory(engine)
+        username = f"{'-'.join(roles)}-{next(_names)}"
+        now = datetime.now(UTC)
+        with UnitOfWork(sessions) as uow:
+            _, secret = create_user(
+                uow, username=username, display_name=username, password=PASSWORD,
+                roles=list(roles), branches=branches, actor="test", now=now,
+            )  # fmt: skip
+            code = pyotp.TOTP(secret).now() if secret else None
+            outcome = sign_in(
+                uow, username=username, password=PASSWORD, code=code, origin="test", now=now
+            )
+            uow.commit()
+        assert outcome.token is not None, outcome.refused
+        return str(outcome.token)
+    finally:
+        engine.dispose()
+
+
+def api_client(
+    database_url: str,
+    roles: tuple[str, ...] = ("administrator",),
+    branches: list[str] | None = None,
+) -> TestClient:
+    """A client of the API over `database_url`, signed in as a new user with `roles`."""
+    token = staff_token(database_url, roles, branches)
+    return TestClient(create_app(database_url), headers={"Authorization": f"Bearer {token}"})

@@ -1,0 +1,200 @@
+"""Who may call what: every route checked for every role and for an anonymous caller, branch
+scoping, sign-in with lockout and a second factor, API keys with scopes, expiry and
+revocation, and the actor recorded on what a request writes.
+
+The matrix sends each route a request with placeholder path values and an empty body: a role
+the table refuses gets 403 before anything is read; a role it allows gets past the check (an
+answer other than 401 and 403: the empty body's 422, an unknown id's 404 ...), and never a
+server error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pyotp
+import pytest
+from api_client import PASSWORD, api_client, staff_token
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from lms.identity.models import User
+from lms.identity.roles import PERMISSIONS, Role
+from lms.identity.service import principal_for, sign_in
+from lms.interfaces.api.app import create_app
+from lms.interfaces.api.security import PREFIX, PUBLIC, ROUTES
+from lms.ledger.models import JournalEntryRow
+from lms.platform.db import UnitOfWork, make_engine, make_session_factory
+from lms.servicing.models import LoanEvent
+
+PLACEHOLDERS = {"decision": "approve", "name": "razorpay", "benchmark": "REPO", "prefix": "abc"}
+
+
+def _paths(app: FastAPI) -> list[tuple[str, str]]:
+    """Every operation of the API (from its OpenAPI document)."""
+    return sorted(
+        (method.upper(), path.removeprefix(PREFIX))
+        for path, operations in app.openapi()["paths"].items()
+        if path.startswith(PREFIX)
+        for method in operations
+    )
+
+
+def _url(path: str) -> str:
+    for name, value in PLACEHOLDERS.items():
+        path = path.replace("{" + name + "}", value)
+    while "{" in path:
+        start, end = path.index("{"), path.index("}")
+        path = path[:start] + "1" + path[end + 1 :]
+    return PREFIX + path
+
+
+@pytest.fixture
+def app_url(db_url: str) -> Iterator[str]:
+    with api_client(db_url) as admin:  # the book: a branch, a customer and a loan in it
+        admin.post("/api/v1/branches", json={"code": "BLR01", "name": "Bengaluru"})
+        admin.post("/api/v1/branches", json={"code": "PUN01", "name": "Pune"})
+        admin.post("/api/v1/customers", json={"branch_code": "BLR01", "name": "Asha Rao"})
+        admin.post("/api/v1/customers", json={"branch_code": "PUN01", "name": "Ravi Kulkarni"})
+        product = {"code": "TW", "name": "Two-wheeler",
+                   "amount": {"min": "10000", "max": "500000"},
+                   "rate": {"min": "8", "max": "30"}, "tenure": {"min": 6, "max": 60}}  # fmt: skip
+        assert admin.post("/api/v1/products", json=product).status_code == 201
+        for n, (branch, customer) in enumerate((("BLR01", 1), ("PUN01", 2)), start=1):
+            loan = {"external_id": f"LOS-{n}", "branch_code": branch, "customer_id": customer,
+                    "product_code": "TW", "principal": "100000", "annual_rate": "12",
+                    "installments": 12, "disbursement_date": "2026-01-15"}  # fmt: skip
+            assert admin.post("/api/v1/loans", json=loan).status_code == 201
+    yield db_url
+
+
+def test_every_route_has_a_permission_and_the_table_names_no_other(db_url: str) -> None:
+    assert _paths(create_app(db_url)) == sorted(ROUTES)
+
+
+def test_an_anonymous_caller_may_only_sign_in(app_url: str) -> None:
+    with TestClient(create_app(app_url)) as anonymous:
+        for method, path in sorted(ROUTES):
+            if ROUTES[(method, path)] == PUBLIC:
+                continue
+            answer = anonymous.request(method, _url(path), json={})
+            assert answer.status_code == 401, (method, path)
+            assert answer.headers["content-type"] == "application/problem+json"
+            assert answer.headers["www-authenticate"] == "Bearer"
+        forged = {"Authorization": "Bearer lms_k_abc_forged"}
+        assert anonymous.get("/api/v1/loans", headers=forged).status_code == 401
+
+
+@pytest.mark.parametrize("role", [role for role in Role if role is not Role.INTEGRATION])
+def test_each_role_reaches_exactly_its_routes(app_url: str, role: Role) -> None:
+    granted = PERMISSIONS[role]
+    with api_client(app_url, (role.value,), None if role.value in _ALL else ["BLR01"]) as client:
+        for method, path in sorted(ROUTES):
+            needed = ROUTES[(method, path)]
+            if needed == PUBLIC:
+                continue
+            answer = client.request(method, _url(path), json={})
+            assert answer.status_code < 500, (method, path, answer.text)
+            if needed in granted:
+                assert answer.status_code not in (401, 403), (method, path, answer.text)
+            else:
+                assert answer.status_code == 403, (method, path)
+                assert answer.json()["title"] == "Forbidden"
+
+
+_ALL = {"administrator", "finance", "risk", "auditor"}
+
+
+def test_a_branch_role_sees_only_its_branches(app_url: str) -> None:
+    with api_client(app_url, ("loan_officer",), ["BLR01"]) as officer:
+        assert officer.get("/api/v1/loans/1").status_code == 200
+        assert officer.get("/api/v1/loans/2").status_code == 404  # PUN01's
+        assert officer.get("/api/v1/customers/2").status_code == 404
+        assert officer.post("/api/v1/loans/2/repayments", json={}).status_code == 404
+
+
+def test_sign_in_locks_after_five_refusals_and_wants_the_second_factor(app_url: str) -> None:
+    staff_token(app_url, ("finance",))  # a user "finance-N" with a TOTP secret
+    sessions = make_session_factory(make_engine(app_url))
+    with UnitOfWork(sessions) as uow:
+        user = uow.session.scalars(select(User).where(User.roles.is_not(None))).all()[-1]
+        name, secret = user.username, user.totp_secret
+    assert secret is not None
+    with TestClient(create_app(app_url)) as client:
+        body = {"username": name, "password": PASSWORD}
+        assert client.post("/api/v1/sessions", json=body).status_code == 401  # no code
+        code = pyotp.TOTP(secret).now()
+        good = client.post("/api/v1/sessions", json={**body, "code": code})
+        assert good.status_code == 201
+        token = good.json()["token"]
+        me = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert me.json()["actor"] == f"user:{name}"
+        for _ in range(5):
+            wrong = {**body, "password": "not the password", "code": code}
+            assert client.post("/api/v1/sessions", json=wrong).status_code == 401
+        locked = client.post("/api/v1/sessions", json={**body, "code": code})
+        assert locked.status_code == 401  # the right password, but locked for 15 minutes
+        out = client.delete(
+            "/api/v1/sessions/current", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert out.status_code == 204
+        after = client.get("/api/v1/me", headers={"Authorization": f"Bearer {token}"})
+        assert after.status_code == 401
+
+
+def test_a_session_ends_after_thirty_idle_minutes_and_at_eight_hours(app_url: str) -> None:
+    staff_token(app_url, ("auditor",))
+    sessions = make_session_factory(make_engine(app_url))
+    start = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+    with UnitOfWork(sessions) as uow:
+        name = uow.session.scalars(select(User.username)).all()[-1]
+        token = str(sign_in(uow, username=name, password=PASSWORD, code=None, origin="t",
+                            now=start).token)  # fmt: skip
+        uow.commit()
+    with UnitOfWork(sessions) as uow:
+        for minutes in (29, 58, 87, 116, 145, 174, 203, 232, 261, 290, 319, 348, 377, 406, 435):
+            assert principal_for(uow, token, start + timedelta(minutes=minutes)) is not None
+            uow.commit()
+        assert principal_for(uow, token, start + timedelta(hours=8)) is None  # expired
+    with UnitOfWork(sessions) as uow:
+        token = str(sign_in(uow, username=name, password=PASSWORD, code=None, origin="t",
+                            now=start).token)  # fmt: skip
+        uow.commit()
+    with UnitOfWork(sessions) as uow:
+        assert principal_for(uow, token, start + timedelta(minutes=30)) is None  # idle
+
+
+def test_an_api_key_acts_within_its_scopes_until_revoked_or_expired(app_url: str) -> None:
+    with api_client(app_url) as admin:
+        refused = admin.post(
+            "/api/v1/api-credentials", json={"name": "los", "scopes": ["users.admin"]}
+        )
+        assert refused.status_code == 422
+        assert refused.json()["errors"][0]["field"] == "scopes"
+        made = admin.post(
+            "/api/v1/api-credentials", json={"name": "upi-app", "scopes": ["payments.take"]}
+        ).json()
+        key = {"Authorization": f"Bearer {made['key']}"}
+        with TestClient(create_app(app_url), headers=key) as upi:
+            admin.post("/api/v1/loans/1/disbursement")
+            payment = {"amount": "1000", "value_date": "2026-02-15", "reference": "UTR-1",
+                       "channel": "upi"}  # fmt: skip
+            assert upi.post("/api/v1/loans/1/repayments", json=payment).status_code == 201
+            assert upi.get("/api/v1/customers/1").status_code == 403
+            revoked = admin.post(f"/api/v1/api-credentials/{made['prefix']}/revocation")
+            assert revoked.status_code == 200
+            assert upi.get("/api/v1/loans/1").status_code == 401
+        past = (datetime.now(UTC) - timedelta(days=1)).isoformat()
+        stale = admin.post("/api/v1/api-credentials", json={"name": "old", "expires_at": past,
+                                                             "scopes": ["loans.read"]})  # fmt: skip
+        assert stale.status_code == 422
+    sessions = make_session_factory(make_engine(app_url))
+    with UnitOfWork(sessions) as uow:
+        event = uow.session.scalars(select(LoanEvent).where(LoanEvent.kind == "payment")).one()
+        assert event.actor == "key:upi-app"
+        actors = uow.session.scalars(
+            select(JournalEntryRow.actor).where(JournalEntryRow.event_id == event.id)
+        ).all()
+        assert actors and set(actors) == {"key:upi-app"}
