@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
 
 from lms.identity.roles import Permission
@@ -93,14 +94,25 @@ def route_path(request: Request) -> str:
     return path.removeprefix(PREFIX)
 
 
-def authorize(request: Request, uow: UnitOfWorkDep) -> Principal | None:
+_SCHEME = HTTPBearer(
+    auto_error=False,
+    bearerFormat="lms token",
+    description="A staff session's token (POST /api/v1/sessions) or an integration's API key.",
+)
+
+
+def authorize(
+    request: Request,
+    uow: UnitOfWorkDep,
+    given: Annotated[HTTPAuthorizationCredentials | None, Depends(_SCHEME)],
+) -> Principal | None:
     """The dependency on every router: the route's permission, the caller's principal. The
     token is checked in a short unit of work of its own, so the request's own (and, on
     SQLite, the database's write lock) is not taken before the route needs it."""
     needed = ROUTES.get((request.method, route_path(request)))
     if needed == PUBLIC:
         return None
-    token = bearer(request)
+    token = given.credentials if given is not None else None
     with UnitOfWork(request.app.state.sessions) as check:
         who = principal_for(check, token, datetime.now(UTC)) if token else None
         if who is None:
