@@ -198,3 +198,33 @@ def test_an_api_key_acts_within_its_scopes_until_revoked_or_expired(app_url: str
             select(JournalEntryRow.actor).where(JournalEntryRow.event_id == event.id)
         ).all()
         assert actors and set(actors) == {"key:upi-app"}
+
+
+def test_the_probes_answer_without_a_token_and_every_answer_has_a_request_id(
+    db_url: str,
+) -> None:
+    with TestClient(create_app(db_url)) as anonymous:
+        live, ready = anonymous.get("/healthz"), anonymous.get("/readyz")
+        assert (live.status_code, live.json()) == (200, {"status": "ok"})
+        assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
+        assert len(live.headers["x-request-id"]) == 32  # made here: a uuid4 in hex
+        odd = anonymous.get("/healthz", headers={"X-Request-ID": "not sane\x01"})
+        assert odd.headers["x-request-id"] != "not sane\x01"
+
+
+def test_impossible_input_is_refused_not_a_server_error(app_url: str) -> None:
+    with api_client(app_url) as admin:
+        huge = admin.get(f"/api/v1/loans/{2**31}")
+        assert (huge.status_code, huge.json()["detail"]) == (404, f"no loan {2**31}")
+        assert admin.get(f"/api/v1/loans/{10**30}/schedule").status_code == 404
+        nul = admin.post("/api/v1/customers", json={"branch_code": "BLR01", "name": "A\x00B"})
+        assert nul.status_code == 422
+        assert "name: must not contain a NUL character" in nul.json()["detail"]
+        listed = admin.get("/api/v1/loans", params={"branch": "BLR\x0001"})
+        assert listed.status_code in (200, 422)  # never a server error
+        deep = admin.get("/api/v1/loans", params={"dpd_min": str(10**12)})
+        assert deep.status_code == 422
+        big = admin.post(
+            "/api/v1/statements", content=b"x" * 10, headers={"Content-Length": str(17 * 2**20)}
+        )
+        assert (big.status_code, big.json()["title"]) == (413, "Content too large")

@@ -168,11 +168,9 @@ def test_the_api_and_the_cli(book: sessionmaker[Session], db_url: str, tmp_path:
         assert bad.json()["errors"][0]["field"] == "file"
         queue = client.get("/api/v1/statement-lines").json()
         assert [(q["amount"], q["status"]) for q in queue] == [("12000.00", "suspense")]
-        missing = client.post("/api/v1/statement-lines/999/match", json={"loan_id": 2, "by": "a"})
+        missing = client.post("/api/v1/statement-lines/999/match", json={"loan_id": 2})
         assert missing.status_code == 404
-        done = client.post(
-            f"/api/v1/statement-lines/{queue[0]['id']}/match", json={"loan_id": 2, "by": "asha"}
-        )
+        done = client.post(f"/api/v1/statement-lines/{queue[0]['id']}/match", json={"loan_id": 2})
         assert (done.status_code, done.json()["status"]) == (200, "matched")
     path = tmp_path / "hdfc.mt940"
     path.write_bytes(MT940)

@@ -35,6 +35,7 @@ SESSION_IDLE = timedelta(minutes=30)
 LOCK_AFTER = 5
 LOCK_FOR = timedelta(minutes=15)
 MIN_PASSWORD = 12
+MAX_USERNAME = 56  # "user:" and the name fit the 64 characters of a collector or a maker
 _SEEN_EVERY = timedelta(minutes=1)  # a session's last use is written at most this often
 
 
@@ -84,6 +85,9 @@ def create_user(
     held = _roles(roles)
     if not held:
         raise IdentityError("roles", "at least one role")
+    if not (0 < len(username) <= MAX_USERNAME and username.replace("-", "").replace(".", "")
+            .replace("_", "").replace("@", "").isalnum()):  # fmt: skip
+        raise IdentityError("username", f"1 to {MAX_USERNAME} letters, digits and . _ - @")
     if len(password) < MIN_PASSWORD:
         raise IdentityError("password", f"at least {MIN_PASSWORD} characters")
     if branches is None and not held <= ALL_BRANCHES:

@@ -316,6 +316,12 @@ def _write(
         ids=True,
     )
     ids = {(o.loan_id, o.request.reference): e for o, e in zip(ordinary, events, strict=True)}
+    for o, event_id in zip(ordinary, events, strict=True):  # written by rows, not the ORM
+        uow.audit(
+            "insert", "loan_events", event_id, loan_id=o.loan_id, kind="payment",
+            amount=o.request.amount, value_date=o.request.value_date,
+            reference=o.request.reference, channel=o.request.channel,
+        )  # fmt: skip
     paid = [
         {"loan_id": o.loan_id, "number": n, "principal_paid": p, "interest_paid": i}
         for o in ordinary

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lms import __version__
 from lms.interfaces.api.errors import install_error_handlers
 from lms.interfaces.api.payment_groups import PaymentGroups
+from lms.interfaces.api.probes import RequestIds, install_probes
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.platform.settings import get_settings
 
@@ -49,6 +50,8 @@ def create_app(database_url: str) -> FastAPI:
         PaymentGroups(app.state.sessions, size=size, calendar_day=business_date) if size else None
     )
     install_error_handlers(app)
+    install_probes(app)
+    app.add_middleware(RequestIds)
     checked = [Depends(authorize)]  # every route: the permission of lms.interfaces.api.security
     for module in (
         identity_routes, catalog_routes, routes, payment_routes, nach_routes, counter_routes,
@@ -64,9 +67,12 @@ def app_from_environment() -> FastAPI:
 
 
 def unit_of_work(request: Request) -> Iterator[UnitOfWork]:
-    """A unit of work for one request; the route commits it when the service succeeded."""
+    """A unit of work for one request; the route commits it when the service succeeded. Its
+    audit records carry the request's id and the caller's address."""
     sessions: sessionmaker[Session] = request.app.state.sessions
     with UnitOfWork(sessions) as uow:
+        address = request.client.host if request.client else None
+        uow.requested(address=address, request_id=getattr(request.state, "request_id", None))
         yield uow
 
 

@@ -11,9 +11,10 @@ from decimal import Decimal
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Response, status
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.schemas import RequestBody
 from lms.payments.counter import (
     day_tally,
     decide_refund,
@@ -22,18 +23,16 @@ from lms.payments.counter import (
     take_receipt,
 )
 from lms.payments.models import RefundRequest
+from lms.platform.db import UnitOfWork
 from lms.platform.settings import get_settings
 
 router = APIRouter()
 Amount = Annotated[Decimal, Field(gt=0, max_digits=14, decimal_places=2)]
 
 
-class ReceiptIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
+class ReceiptIn(RequestBody):
     amount: Amount
     mode: Literal["cash", "cheque"]
-    collector: str = Field(min_length=1, max_length=64)
     cheque_number: str | None = Field(default=None, max_length=12)
     cheque_bank: str | None = Field(default=None, max_length=64)
 
@@ -43,7 +42,7 @@ def new_receipt(loan_id: int, body: ReceiptIn, uow: UnitOfWorkDep) -> dict[str, 
     """Cash or a cheque taken for the loan: a numbered receipt, posted as its repayment."""
     cheque = (body.cheque_number or "", body.cheque_bank or "") if body.mode == "cheque" else None
     receipt = take_receipt(uow, loan_id=loan_id, amount=body.amount, mode=body.mode,
-                           collector=body.collector, day=today(uow), cheque=cheque)  # fmt: skip
+                           collector=_actor(uow), day=today(uow), cheque=cheque)  # fmt: skip
     uow.commit()
     return {"number": receipt.number, "loan_id": loan_id, "mode": receipt.mode,
             "amount": str(receipt.amount.quantize(Decimal("0.01"))),
@@ -64,22 +63,23 @@ def tally(
     ]
 
 
-class RefundIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
+class RefundIn(RequestBody):
     amount: Amount
     account_holder: str = Field(min_length=1, max_length=140)
     account_number: str = Field(min_length=6, max_length=34)
     ifsc: str = Field(min_length=11, max_length=11)
     reason: str = Field(min_length=1, max_length=500)
-    requested_by: str = Field(min_length=1, max_length=64)
 
 
-class DecisionIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
-    by: str = Field(min_length=1, max_length=64)
+class DecisionIn(RequestBody):
     note: str | None = Field(default=None, max_length=500)
+
+
+def _actor(uow: UnitOfWork) -> str:
+    """The signed-in identity asking (the maker, the checker, the collector): never a name
+    typed into the request."""
+    assert uow.actor is not None  # every route here needs a principal (security.ROUTES)
+    return uow.actor
 
 
 def _shown(r: RefundRequest) -> dict[str, object]:
@@ -93,7 +93,7 @@ def new_refund(loan_id: int, body: RefundIn, uow: UnitOfWorkDep) -> dict[str, ob
     row = request_refund(
         uow, loan_id=loan_id, amount=body.amount,
         account=(body.account_holder, body.account_number, body.ifsc),
-        reason=body.reason, by=body.requested_by,
+        reason=body.reason, by=_actor(uow),
     )  # fmt: skip
     uow.commit()
     return _shown(row)
@@ -115,7 +115,7 @@ def decide(
     request_id: int, decision: Literal["approve", "reject"], body: DecisionIn, uow: UnitOfWorkDep
 ) -> dict[str, object]:
     """Approve (the refund is paid) or reject a refund request; not by the one who asked."""
-    row = decide_refund(uow, request_id=request_id, approve=decision == "approve", by=body.by,
+    row = decide_refund(uow, request_id=request_id, approve=decision == "approve", by=_actor(uow),
                         day=today(uow), note=body.note)  # fmt: skip
     uow.commit()
     return _shown(row)

@@ -11,7 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from lms.core.replay import ReplayError
@@ -85,6 +85,15 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ReplayError)
     async def replay_error(_: Request, exc: ReplayError) -> JSONResponse:
         return problem(409, "Conflict with the loan's history", str(exc))
+
+    @app.exception_handler(DataError)
+    @app.exception_handler(OverflowError)
+    async def unstorable(_: Request, exc: Exception) -> JSONResponse:
+        # a value no column can hold (a number too large, a NUL character in a query): the
+        # database refused it and nothing was written
+        return problem(
+            422, "Invalid request", "a value is out of range or holds a character not allowed"
+        )
 
     @app.exception_handler(IntegrityError)
     async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:

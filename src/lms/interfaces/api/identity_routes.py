@@ -12,29 +12,30 @@ from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lms.identity import service
 from lms.identity.service import Principal
 from lms.identity.tokens import totp_uri
 from lms.interfaces.api.app import UnitOfWorkDep
+from lms.interfaces.api.schemas import RequestBody
 from lms.interfaces.api.security import bearer, principal_of
 
 router = APIRouter()
 log = logging.getLogger("lms.identity")
-Name = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._@-]+$")]
+Name = Annotated[str, Field(min_length=1, max_length=56, pattern=r"^[A-Za-z0-9._@-]+$")]
 Text = Annotated[str, Field(min_length=1, max_length=120)]
 Secret = Annotated[str, Field(min_length=1, max_length=256)]
 Branches = list[Annotated[str, Field(min_length=1, max_length=16)]] | None
 
 
-class SignInIn(BaseModel):
+class SignInIn(RequestBody):
     username: Name
     password: Secret
     code: Annotated[str | None, Field(max_length=10)] = None  # the TOTP code
 
 
-class UserIn(BaseModel):
+class UserIn(RequestBody):
     username: Name
     display_name: Text
     password: Secret
@@ -42,7 +43,7 @@ class UserIn(BaseModel):
     branches: Branches = None
 
 
-class ApiKeyIn(BaseModel):
+class ApiKeyIn(RequestBody):
     name: Name
     scopes: list[Annotated[str, Field(max_length=32)]]
     branches: Branches = None
@@ -60,6 +61,7 @@ def sign_in(body: SignInIn, request: Request, uow: UnitOfWorkDep) -> dict[str, o
         uow, username=body.username, password=body.password, code=body.code,
         origin=origin, now=_now(),
     )  # fmt: skip
+    uow.audit("sign_in" if outcome.token else "sign_in_refused", "users", body.username)
     uow.commit()  # a refusal counts towards the lockout
     if outcome.token is None:
         log.info("sign-in refused for %s from %s: %s", body.username, origin, outcome.refused)

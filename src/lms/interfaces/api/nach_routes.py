@@ -14,10 +14,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.schemas import RequestBody
 from lms.payments.models import Mandate
 from lms.payments.nach import (
     MandateRequest,
@@ -33,9 +34,7 @@ from lms.servicing.models import Loan
 router = APIRouter()
 
 
-class MandateIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
+class MandateIn(RequestBody):
     kind: Literal["nach", "enach"]
     frequency: Literal["monthly", "as_presented"]
     amount_type: Literal["fixed", "maximum"]
@@ -48,9 +47,7 @@ class MandateIn(BaseModel):
     umrn: str | None = Field(default=None, min_length=20, max_length=20)
 
 
-class StatusIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
+class StatusIn(RequestBody):
     status: Literal["active", "rejected", "cancelled"]
     umrn: str | None = None
     reason: str | None = Field(default=None, max_length=500)

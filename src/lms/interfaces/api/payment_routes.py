@@ -11,11 +11,12 @@ from typing import Annotated, Literal
 
 from fastapi import APIRouter, Query, Request, Response, status
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import Field
 from sqlalchemy import select
 
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.errors import problem
+from lms.interfaces.api.schemas import RequestBody
 from lms.payments.gateway import PaymentGateway, gateway_named
 from lms.payments.gateway_service import (
     SignatureError,
@@ -50,9 +51,7 @@ async def upload_statement(
     return asdict(result)
 
 
-class OrderIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
+class OrderIn(RequestBody):
     amount: Decimal = Field(gt=0, max_digits=14, decimal_places=2)
     gateway: Literal["razorpay"] = "razorpay"
 
@@ -132,18 +131,15 @@ def statement_lines(uow: UnitOfWorkDep) -> list[dict[str, object]]:
     return [_shown(line) for line in suspense_lines(uow)]
 
 
-class MatchIn(BaseModel):
-    model_config = {"extra": "forbid"}
-
+class MatchIn(RequestBody):
     loan_id: int = Field(gt=0)
-    by: str = Field(min_length=1, max_length=64, description="Who matched it.")
 
 
 @router.post("/statement-lines/{line_id}/match")
 def match_line(line_id: int, body: MatchIn, uow: UnitOfWorkDep) -> dict[str, object]:
     """Name the loan a suspense line pays: posted as its repayment on the line's value date."""
     line = match_by_hand(
-        uow, line_id=line_id, loan_id=body.loan_id, by=body.by, posting_date=today(uow)
+        uow, line_id=line_id, loan_id=body.loan_id, by=uow.actor or "", posting_date=today(uow)
     )
     uow.commit()
     return _shown(line)

@@ -11,7 +11,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
 from lms.core.terms import MAX_AMOUNT
 from lms.servicing.onboarding import LoanRequest
@@ -33,6 +33,25 @@ Shown = Annotated[Decimal, PlainSerializer(shown, return_type=str, when_used="js
 
 class _Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nul(cls, given: Any) -> Any:
+        refuse_nul(given)
+        return given
+
+
+def refuse_nul(given: Any, at: str = "") -> None:
+    """A NUL character in any text of a request is refused, naming the field (no database
+    stores it in text)."""
+    if isinstance(given, str) and "\x00" in given:
+        raise ValueError(f"{at or 'value'}: must not contain a NUL character")
+    if isinstance(given, dict):
+        for key, value in given.items():
+            refuse_nul(value, f"{at}.{key}" if at else str(key))
+    if isinstance(given, list):
+        for n, value in enumerate(given):
+            refuse_nul(value, f"{at}[{n}]")
 
 
 class BranchIn(_Request):
@@ -330,3 +349,6 @@ class PortfolioSummaryOut(BaseModel):
     buckets: list[str]  # in DPD order
     cells: list[SummaryCellOut]  # by branch, then bucket; only cells with loans
     totals: list[SummaryCellOut]  # per bucket over every branch (branch "*")
+
+
+RequestBody = _Request  # the base of every request body: unknown fields and NUL characters refused

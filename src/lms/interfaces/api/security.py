@@ -26,6 +26,7 @@ from lms.servicing.models import Customer, Loan
 
 P = Permission
 PREFIX = "/api/v1"
+MAX_ID = 2**31 - 1  # ids are 32-bit integers in every table
 PUBLIC = "public"  # routes anyone may call: signing in, and webhooks checked by their signature
 
 # (method, path under /api/v1): the permission it needs
@@ -110,6 +111,9 @@ def authorize(
     token is checked in a short unit of work of its own, so the request's own (and, on
     SQLite, the database's write lock) is not taken before the route needs it."""
     needed = ROUTES.get((request.method, route_path(request)))
+    for name, value in request.path_params.items():  # an id no row can have is not there
+        if name.endswith("_id") and value.isdigit() and int(value) > MAX_ID:
+            raise HTTPException(404, f"no {name.removesuffix('_id')} {value}")
     if needed == PUBLIC:
         return None
     token = given.credentials if given is not None else None

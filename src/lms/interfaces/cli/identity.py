@@ -93,3 +93,24 @@ def revoke_key(
             raise typer.Exit(2)
         uow.commit()
     typer.echo(f"API key {prefix} revoked")
+
+
+audit_app = typer.Typer(help="The audit trail.", no_args_is_help=True)
+
+
+@audit_app.command("verify")
+def verify_audit(database_url: DatabaseOption = None) -> None:
+    """Recompute the audit trail's hash chain: exit 1 naming the first record that does not
+    match (edited, inserted or a predecessor deleted); print the head hash to keep."""
+    from lms.platform.audit import verify
+
+    with UnitOfWork(_sessions(database_url)) as uow:
+        verdict = verify(uow.session)
+    if verdict.broken_at is not None:
+        typer.echo(
+            f"error: audit record {verdict.broken_at} does not match the chain "
+            f"({verdict.records} records before it are intact)",
+            err=True,
+        )
+        raise typer.Exit(1)
+    typer.echo(f"{verdict.records} audit records, chain intact; head {verdict.head}")

@@ -10,6 +10,8 @@ Guarantees:
 - A unit of work carries its origin (api, file, close, migration, demo), which the ledger records
   on every entry it writes, and its actor (who asked for the work), recorded on every journal
   entry and loan event it writes.
+- Committing writes the unit of work's audit records first (lms.platform.audit), in the same
+  transaction; rolling back discards them with everything else.
 - Sessions come from `make_session_factory` with ``expire_on_commit=False``, so objects loaded
   in a unit of work stay readable after it commits and closes (they are not refreshed).
 """
@@ -61,6 +63,8 @@ class UnitOfWork:
     def __enter__(self) -> Self:
         if self._session is not None:
             raise RuntimeError("UnitOfWork is not re-entrant; create a new one")
+        import lms.platform.audit  # noqa: F401  (its flush listener collects the audit trail)
+
         self._session = self._session_factory()
         self._session.info["actor"] = self._actor
         return self
@@ -79,9 +83,23 @@ class UnitOfWork:
             session.close()
 
     def commit(self) -> None:
-        """Make every change since the last commit durable."""
+        """Make every change since the last commit durable, with its audit records."""
+        from lms.platform.audit import write_pending
+
+        write_pending(self.session)
         self.session.commit()
 
     def rollback(self) -> None:
-        """Discard every change since the last commit."""
+        """Discard every change since the last commit (and its audit records)."""
         self.session.rollback()
+        self.session.info["audit"] = []
+
+    def audit(self, action: str, entity: str, entity_id: object, **after: object) -> None:
+        """Record a change made outside the ORM in the audit trail (lms.platform.audit)."""
+        from lms.platform.audit import note
+
+        note(self.session, action, entity, entity_id, **after)
+
+    def requested(self, *, address: str | None, request_id: str | None) -> None:
+        """Where the work was asked from: recorded on its audit records."""
+        self.session.info["address"], self.session.info["request_id"] = address, request_id

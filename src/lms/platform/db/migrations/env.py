@@ -35,6 +35,7 @@ import lms.identity.models
 import lms.ledger.models
 import lms.notices.models
 import lms.payments.models
+import lms.platform.audit
 import lms.platform.business_date
 import lms.servicing.models  # noqa: F401
 from lms.platform.db.base import Base

@@ -1,0 +1,88 @@
+"""What operators need around the API: a request id on every request and answer (taken from
+`X-Request-ID` when the caller sends a sane one), an access log line per request, and the
+liveness and readiness probes `/healthz` and `/readyz`.
+
+Guarantees: a body declared larger than 16 MiB is refused (413) before it is read; the access
+log names the method, the path (never the query or the body, which
+may hold personal data), the status, the time taken, the request id and the actor; `/readyz`
+answers 503 (problem+json) while the database cannot be reached.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from lms.interfaces.api.errors import problem
+
+access_log = logging.getLogger("lms.access")
+MAX_BODY = 16 * 1024 * 1024  # the largest request body taken (a month's bank statement fits)
+_SANE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+
+
+class RequestIds:
+    """ASGI middleware (no per-request task, unlike Starlette's BaseHTTPMiddleware): the
+    request id in `request.state.request_id` and the answer's `X-Request-ID`, then the
+    access log line."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = dict(scope["headers"])
+        length = headers.get(b"content-length", b"0")
+        if length.isdigit() and int(length) > MAX_BODY:
+            await _too_large(scope, receive, send)
+            return
+        given = headers.get(b"x-request-id", b"").decode("latin-1")
+        request_id = given if _SANE.match(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        started, status = time.perf_counter(), [500]
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                status[0] = message["status"]
+                message["headers"] = [*message.get("headers", []),
+                                      (b"x-request-id", request_id.encode())]  # fmt: skip
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        finally:
+            principal: Any = scope["state"].get("principal")
+            access_log.info(
+                "%s %s %d %.1fms %s %s", scope["method"], scope["path"], status[0],
+                (time.perf_counter() - started) * 1000, request_id,
+                getattr(principal, "actor", "-"),
+            )  # fmt: skip
+
+
+async def _too_large(scope: Scope, receive: Receive, send: Send) -> None:
+    answer = problem(413, "Content too large", f"a request body may hold {MAX_BODY} bytes at most")
+    await answer(scope, receive, send)
+
+
+def install_probes(app: FastAPI) -> None:
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", include_in_schema=False)
+    def readyz(request: Request) -> JSONResponse:
+        try:
+            with request.app.state.sessions() as session:
+                session.execute(text("SELECT 1"))
+        except Exception:  # any failure to reach the database: not ready
+            return problem(503, "Service unavailable", "the database cannot be reached")
+        return JSONResponse({"status": "ready"})
