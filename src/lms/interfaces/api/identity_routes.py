@@ -19,7 +19,7 @@ from lms.identity.service import Principal
 from lms.identity.tokens import totp_uri
 from lms.interfaces.api.app import UnitOfWorkDep
 from lms.interfaces.api.schemas import RequestBody
-from lms.interfaces.api.security import bearer, principal_of
+from lms.interfaces.api.security import VERIFIED, bearer, principal_of
 
 router = APIRouter()
 log = logging.getLogger("lms.identity")
@@ -75,6 +75,7 @@ def sign_out(request: Request, uow: UnitOfWorkDep) -> None:
     if token:
         service.sign_out(uow, token, _now())
         uow.commit()
+        VERIFIED.forget(token)
 
 
 Who = Annotated[Principal, Depends(principal_of)]
@@ -111,4 +112,5 @@ def revoke_api_key(
     if not service.revoke_api_key(uow, prefix, _now()):
         raise HTTPException(404, f"no API credential {prefix}")
     uow.commit()
+    VERIFIED.clear()  # the key's tokens are not known here by prefix: check every token again
     return {"prefix": prefix, "revoked": True}

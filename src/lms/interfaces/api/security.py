@@ -11,6 +11,8 @@ so everything the request writes records who did it. Credentials are bearer toke
 
 from __future__ import annotations
 
+import threading
+import time
 from datetime import UTC, datetime
 from typing import Annotated
 
@@ -83,6 +85,43 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
 
 
+class Verified:
+    """The principals of tokens checked in the last `ttl` seconds, in this process: a token is
+    looked up in the database once per `ttl`, not on every request (so revoking a key or ending
+    a session takes effect within `ttl` in every process, at once in the one that did it)."""
+
+    def __init__(self, ttl: float = 30.0, size: int = 10_000) -> None:
+        self._ttl, self._size = ttl, size
+        self._known: dict[str, tuple[Principal | None, float]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, token: str) -> Principal | None:
+        with self._lock:
+            found = self._known.get(token)
+        if found is None or found[1] < time.monotonic():
+            return None
+        return found[0]
+
+    def put(self, token: str, who: Principal | None) -> None:
+        if who is None:  # a refusal is not kept: the next try is checked again
+            return
+        with self._lock:
+            if len(self._known) >= self._size:
+                self._known.clear()
+            self._known[token] = (who, time.monotonic() + self._ttl)
+
+    def forget(self, token: str) -> None:
+        with self._lock:
+            self._known.pop(token, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._known.clear()
+
+
+VERIFIED = Verified()
+
+
 def bearer(request: Request) -> str | None:
     header = request.headers.get("authorization", "")
     scheme, _, value = header.partition(" ")
@@ -117,14 +156,19 @@ def authorize(
     if needed == PUBLIC:
         return None
     token = given.credentials if given is not None else None
-    with UnitOfWork(request.app.state.sessions) as check:
-        who = principal_for(check, token, datetime.now(UTC)) if token else None
-        if who is None:
-            raise HTTPException(401, "sign in, or give an API key, as a bearer token", _CHALLENGE)
-        if needed is None or not who.may(Permission(needed)):
-            raise HTTPException(403, f"{who.actor} may not {request.method} {request.url.path}")
-        _within_branches(check, who, request.path_params)
-        check.commit()  # a session's last use, when due
+    who = VERIFIED.get(token) if token else None
+    if who is None and token:
+        with UnitOfWork(request.app.state.sessions) as check:
+            who = principal_for(check, token, datetime.now(UTC))
+            check.commit()  # a session's last use, when due
+        VERIFIED.put(token, who)
+    if who is None:
+        raise HTTPException(401, "sign in, or give an API key, as a bearer token", _CHALLENGE)
+    if needed is None or not who.may(Permission(needed)):
+        raise HTTPException(403, f"{who.actor} may not {request.method} {request.url.path}")
+    if who.branches is not None:
+        with UnitOfWork(request.app.state.sessions) as check:
+            _within_branches(check, who, request.path_params)
     request.state.principal = who
     uow.actor = who.actor
     return who
