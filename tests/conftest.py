@@ -37,6 +37,9 @@ from lms.platform.db import make_engine, make_session_factory
 # a loan whose ledger differs from its replayed state after an operation is an error under
 # test (in production it is recorded as a ledger alarm)
 os.environ.setdefault("LMS_LEDGER_MISMATCH", "raise")
+# one fixed key sealing personal data, shared by every process a test starts (the test key
+# only: a deployment sets its own, or the embedded product generates one)
+os.environ.setdefault("LMS_PII_KEYS", "test:" + "A" * 42 + "8=")
 
 settings.register_profile("ci", derandomize=True)
 if os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}:

@@ -60,6 +60,7 @@ def client(db_url: str) -> Iterator[TestClient]:
             "email": None,
             "date_of_birth": None,
             "addresses": [],
+            "masked": False,
         }
         product = {
             "code": "TW",

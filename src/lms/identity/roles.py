@@ -5,7 +5,9 @@ a role is a fixed set of them. Staff hold one or more roles; an integration's AP
 holds a list of permissions (its scopes), never more than the integration role allows.
 
 Guarantees: every permission belongs to the administrator; the auditor's are read-only; the
-roles that approve or move money (`MONEY_ROLES`) must sign in with a second factor.
+roles that approve or move money (`MONEY_ROLES`) must sign in with a second factor; only
+finance (and the administrator) receive files carrying borrowers' bank accounts; risk, the
+auditor and integrations see personal data masked.
 """
 
 from __future__ import annotations
@@ -19,12 +21,14 @@ class Permission(StrEnum):
     LOANS_CHANGE = "loans.change"  # rate changes, foreclosures: live-loan changes
     CUSTOMERS_READ = "customers.read"
     CUSTOMERS_WRITE = "customers.write"  # customers and their consents
+    CUSTOMERS_PII = "customers.pii"  # phone, e-mail, date of birth, addresses in clear
     PAYMENTS_TAKE = "payments.take"  # repayments, prepayments, counter receipts, UPI and links
     PAYMENTS_REVERSE = "payments.reverse"
     REFUNDS_REQUEST = "refunds.request"
     REFUNDS_APPROVE = "refunds.approve"  # approve, reject, pay out refunds
     MANDATES_WRITE = "mandates.write"  # NACH mandates and their status
-    MONEY_FILES = "money.files"  # bank statements, NACH files, gateway settlements, matching
+    MONEY_FILES = "money.files"  # bank statements, NACH returns, gateway settlements, matching
+    BANK_FILES = "bank.files"  # files carrying borrowers' accounts: NACH debits, refund payouts
     CATALOG_WRITE = "catalog.write"  # branches, products, benchmark rates
     REPORTS_READ = "reports.read"  # the portfolio summary, the counter tally, statement lines
     USERS_ADMIN = "users.admin"  # staff users, roles and API credentials
@@ -45,19 +49,20 @@ class Role(StrEnum):
 
 P = Permission
 _READ = frozenset({P.LOANS_READ, P.CUSTOMERS_READ})
+_PII = _READ | {P.CUSTOMERS_PII}  # staff who serve or collect from borrowers see them in clear
 
 PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
-    Role.BRANCH_MANAGER: _READ
+    Role.BRANCH_MANAGER: _PII
     | {P.LOANS_WRITE, P.LOANS_CHANGE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE}
     | {P.REFUNDS_REQUEST, P.REFUNDS_APPROVE, P.MANDATES_WRITE, P.REPORTS_READ},
-    Role.LOAN_OFFICER: _READ
+    Role.LOAN_OFFICER: _PII
     | {P.LOANS_WRITE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.REFUNDS_REQUEST, P.MANDATES_WRITE},
-    Role.COLLECTIONS_AGENT: _READ | {P.PAYMENTS_TAKE},
-    Role.COLLECTIONS_MANAGER: _READ | {P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE, P.REPORTS_READ},
-    Role.FINANCE: _READ
+    Role.COLLECTIONS_AGENT: _PII | {P.PAYMENTS_TAKE},
+    Role.COLLECTIONS_MANAGER: _PII | {P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE, P.REPORTS_READ},
+    Role.FINANCE: _PII
     | {P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE, P.REFUNDS_REQUEST, P.REFUNDS_APPROVE}
-    | {P.MANDATES_WRITE, P.MONEY_FILES, P.REPORTS_READ},
+    | {P.MANDATES_WRITE, P.MONEY_FILES, P.BANK_FILES, P.REPORTS_READ},
     Role.RISK: _READ | {P.REPORTS_READ, P.CATALOG_WRITE},
     Role.AUDITOR: _READ | {P.REPORTS_READ, P.AUDIT_READ},
     Role.INTEGRATION: _READ

@@ -25,6 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.platform.db import Base, Money
+from lms.platform.db.sealed import Sealed
 
 
 class BankStatement(Base):
@@ -60,7 +61,7 @@ class StatementLine(Base):
     bank_reference: Mapped[str] = mapped_column(String(64))
     narration: Mapped[str] = mapped_column(Text)
     payer_name: Mapped[str] = mapped_column(String(140))
-    payer_account: Mapped[str] = mapped_column(String(64), index=True)
+    payer_account: Mapped[str] = mapped_column(Sealed("statement_lines.payer_account"))
     paid_into: Mapped[str] = mapped_column(String(64))
     # posted (to loan_id, automatically), suspense (waiting for a person), matched (by hand),
     # debit (money out of the account: not a repayment, nothing posted)
@@ -142,7 +143,7 @@ class Mandate(Base):
     start_date: Mapped[date] = mapped_column(Date)
     end_date: Mapped[date | None] = mapped_column(Date)  # None: until cancelled
     debtor_name: Mapped[str] = mapped_column(String(140))
-    debtor_account: Mapped[str] = mapped_column(String(34))
+    debtor_account: Mapped[str] = mapped_column(Sealed("mandates.debtor_account"))
     debtor_ifsc: Mapped[str] = mapped_column(String(11))
     status: Mapped[str] = mapped_column(String(10), index=True)  # pending, active, rejected...
     reason: Mapped[str | None] = mapped_column(Text)  # of a rejection or cancellation
@@ -215,7 +216,7 @@ class RefundRequest(Base):
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
     amount: Mapped[Decimal] = mapped_column(Money)
     account_holder: Mapped[str] = mapped_column(String(140))
-    account_number: Mapped[str] = mapped_column(String(34))
+    account_number: Mapped[str] = mapped_column(Sealed("refund_requests.account_number"))
     ifsc: Mapped[str] = mapped_column(String(11))
     reason: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(10), index=True)  # requested, approved, rejected

@@ -19,21 +19,24 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import DateTime, Integer, String, Text, event, insert, inspect, select, text
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lms.platform.db.base import Base
+from lms.platform.db.sealed import Sealed
 
 AUDITED = frozenset({
     "branches", "customers", "consents", "products", "loans", "loan_events", "users",
     "api_credentials", "refund_requests", "receipts", "mandates", "benchmark_rates",
 })  # fmt: skip
+_DIALECT = sqlite.dialect()  # sealing does not depend on the database
 SECRET_COLUMNS = frozenset({"password_hash", "secret_hash", "totp_secret"})
 _LOCK = 7_413_001  # the advisory lock of the chain's writers (PostgreSQL)
 GENESIS = "0" * 64
@@ -121,7 +124,8 @@ def _collect(session: Session, _context: object) -> None:
 
 def _changes(row: object, new: bool) -> tuple[dict[str, Any], dict[str, Any]]:
     """A row's columns before and after the flush: all of a new row's, an updated row's
-    changed ones; secrets only as "(secret)"."""
+    changed ones; secrets only as "(secret)", personal data sealed as it is stored (so the
+    trail holds no clear personal data, and a key holder can still open it)."""
     state = inspect(row)
     before: dict[str, Any] = {}
     after: dict[str, Any] = {}
@@ -129,12 +133,20 @@ def _changes(row: object, new: bool) -> tuple[dict[str, Any], dict[str, Any]]:
         history = state.attrs[column.key].history
         if not new and not history.has_changes():
             continue
-        secret = column.key in SECRET_COLUMNS
+        shown = _shown_as(column.key, column.columns[0].type)
         if not new and history.deleted:
-            before[column.key] = "(secret)" if secret else history.deleted[0]
+            before[column.key] = shown(history.deleted[0])
         value = history.added[0] if history.added else getattr(row, column.key)
-        after[column.key] = "(secret)" if secret else value
+        after[column.key] = shown(value)
     return before, after
+
+
+def _shown_as(key: str, kind: object) -> Callable[[Any], Any]:
+    if key in SECRET_COLUMNS:
+        return lambda _: "(secret)"
+    if isinstance(kind, Sealed):
+        return lambda value: kind.process_bind_param(value, _DIALECT)
+    return lambda value: value
 
 
 def write_pending(session: Session) -> int:

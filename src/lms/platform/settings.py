@@ -32,6 +32,14 @@ class Settings(BaseSettings):
     )
     timezone: str = Field("Asia/Kolkata", description="the lender's time zone (calendar day)")
     lender_name: str = Field("Your lender", description="shown to borrowers (notices, UPI)")
+    currency: str = Field(
+        "INR", pattern="^[A-Z]{3}$", description="the book's and its bank accounts' currency"
+    )
+    pii_keys: str = Field(
+        "",
+        description="keys sealing personal data at rest: id:base64-32-bytes, comma-separated, "
+        "the first sealing; unset: one generated key kept in the data folder (pii.key)",
+    )
     # -- the ledger
     ledger_mismatch: Literal["record", "raise"] = Field(
         "record",

@@ -78,6 +78,7 @@ def create_customer(
         phone=phone,
         email=email,
         pan_masked=None if pan is None else "XXXXX" + pan[5:9] + "X",
+        pan=pan,
         aadhaar_last4=None if aadhaar is None else aadhaar[-4:],
         kind=kind,
         addresses=[dict(a) for a in addresses] or None,

@@ -3,7 +3,8 @@ and their installments (the stored state, kept equal to the replay of the events
 
 Guarantees: amounts are `Money` and rates `DecimalText` (exact on every backend); a loan keeps
 the product version it was booked under; an event's idempotency key and a payment's reference
-are unique within the loan; identity numbers are stored masked (only what outputs may show).
+are unique within the loan; identity numbers are stored masked (only what outputs may show); personal data (phone,
+e-mail, date of birth, addresses, PAN, bank accounts) is sealed at rest.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from lms.platform.db import Base, DecimalText, Money
+from lms.platform.db.sealed import Sealed, SealedDate, SealedJSON
 
 
 class Branch(Base):
@@ -43,13 +45,17 @@ class Customer(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     branch_code: Mapped[str] = mapped_column(ForeignKey("branches.code"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    date_of_birth: Mapped[date | None] = mapped_column(Date)
-    phone: Mapped[str | None] = mapped_column(String(20))
-    email: Mapped[str | None] = mapped_column(String(254))
+    # personal data sealed at rest (lms.platform.db.sealed); outputs mask it by role
+    date_of_birth: Mapped[date | None] = mapped_column(SealedDate("customers.date_of_birth"))
+    phone: Mapped[str | None] = mapped_column(Sealed("customers.phone"))
+    email: Mapped[str | None] = mapped_column(Sealed("customers.email"))
     pan_masked: Mapped[str | None] = mapped_column(String(10))  # e.g. XXXXX1234X
+    pan: Mapped[str | None] = mapped_column(Sealed("customers.pan"))  # for credit bureaus
     aadhaar_last4: Mapped[str | None] = mapped_column(String(4))  # never the full number
     kind: Mapped[str | None] = mapped_column(String(16))  # individual (None) or entity
-    addresses: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)  # [{kind, text, pin}]
+    addresses: Mapped[list[dict[str, str]] | None] = mapped_column(  # [{kind, text, pin}]
+        SealedJSON("customers.addresses")
+    )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -122,7 +128,9 @@ class Loan(Base):
     # sanctioned amount); None: paid out in full
     first_tranche: Mapped[Decimal | None] = mapped_column(Money)
     # where the money goes: {"ifsc", "account_number", "holder"} (outputs show the last 4 digits)
-    disbursement_account: Mapped[dict[str, str] | None] = mapped_column(JSON)
+    disbursement_account: Mapped[dict[str, str] | None] = mapped_column(
+        SealedJSON("loans.disbursement_account")
+    )
     documents: Mapped[list[dict[str, str]] | None] = mapped_column(JSON)  # [{kind, reference}]
     spread: Mapped[Decimal | None] = mapped_column(DecimalText)  # floating: rate = benchmark + this
     # the due date of the oldest installment not fully paid (None: all paid); until the next

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Request, status
 from sqlalchemy import select
 
+from lms.identity import masking
+from lms.identity.roles import Permission
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.schemas import (
     BenchmarkRateIn,
@@ -20,6 +22,7 @@ from lms.interfaces.api.schemas import (
     ProductIn,
     ProductOut,
 )
+from lms.interfaces.api.security import principal_of
 from lms.platform.errors import NotFoundError
 from lms.servicing import catalog, rates
 from lms.servicing.models import Consent, Customer
@@ -35,10 +38,10 @@ def create_branch(body: BranchIn, uow: UnitOfWorkDep) -> dict[str, str]:
 
 
 @router.post("/customers", status_code=status.HTTP_201_CREATED)
-def create_customer(body: CustomerIn, uow: UnitOfWorkDep) -> CustomerOut:
+def create_customer(body: CustomerIn, uow: UnitOfWorkDep, request: Request) -> CustomerOut:
     customer = catalog.create_customer(uow, **body.model_dump())
     uow.commit()
-    return _customer_out(customer)
+    return _customer_out(customer, request)
 
 
 @router.post("/products", status_code=status.HTTP_201_CREATED)
@@ -60,11 +63,11 @@ def create_product(body: ProductIn, uow: UnitOfWorkDep) -> ProductOut:
 
 
 @router.get("/customers/{customer_id}")
-def get_customer(customer_id: int, uow: UnitOfWorkDep) -> CustomerOut:
+def get_customer(customer_id: int, uow: UnitOfWorkDep, request: Request) -> CustomerOut:
     customer = uow.session.get(Customer, customer_id)
     if customer is None:
         raise NotFoundError("customer", customer_id)
-    return _customer_out(customer)
+    return _customer_out(customer, request)
 
 
 @router.post("/customers/{customer_id}/consents", status_code=status.HTTP_201_CREATED)
@@ -133,9 +136,11 @@ def _rules_of(body: ProductIn) -> catalog.ProductRules:
     )
 
 
-def _customer_out(customer: Customer) -> CustomerOut:
+def _customer_out(customer: Customer, request: Request) -> CustomerOut:
+    """The customer as the caller may see them: personal data in clear only for the roles
+    that serve or collect from borrowers."""
     aadhaar = None if customer.aadhaar_last4 is None else f"XXXX XXXX {customer.aadhaar_last4}"
-    return CustomerOut(
+    shown = CustomerOut(
         id=customer.id,
         branch_code=customer.branch_code,
         name=customer.name,
@@ -146,4 +151,15 @@ def _customer_out(customer: Customer) -> CustomerOut:
         email=customer.email,
         date_of_birth=customer.date_of_birth,
         addresses=customer.addresses or [],
+    )
+    if principal_of(request).may(Permission.CUSTOMERS_PII):
+        return shown
+    return shown.model_copy(
+        update={
+            "phone": masking.last_four(customer.phone),
+            "email": masking.email(customer.email),
+            "date_of_birth": None,
+            "addresses": masking.addresses(customer.addresses),
+            "masked": True,
+        }
     )

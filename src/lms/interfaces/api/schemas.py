@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
 
 from lms.core.terms import MAX_AMOUNT
+from lms.identity import masking
 from lms.servicing.onboarding import LoanRequest
 
 
@@ -88,6 +89,9 @@ class CustomerOut(BaseModel):
     email: str | None = None
     date_of_birth: date | None = None
     addresses: list[dict[str, str]] = []
+    # true: phone, e-mail and addresses are masked and the date of birth left out, because
+    # the reader's roles may not see personal data in clear
+    masked: bool = False
 
 
 class ConsentIn(_Request):
@@ -223,10 +227,7 @@ class LoanOut(BaseModel):
     @field_validator("disbursement_account")
     @classmethod
     def _masked(cls, account: dict[str, str] | None) -> dict[str, str] | None:
-        if account is None:
-            return None
-        number = account.get("account_number", "")
-        return {**account, "account_number": "X" * max(len(number) - 4, 0) + number[-4:]}
+        return masking.account(account)
 
 
 class LoanPage(BaseModel):

@@ -1,5 +1,6 @@
-"""`lms users` and `lms api-keys`: the first administrator of a new book, and staff and
-integration credentials from the server's shell (the API does the same for an administrator).
+"""`lms users`, `lms api-keys` and `lms pii`: the first administrator of a new book, staff and
+integration credentials from the server's shell (the API does the same for an administrator),
+and the keys that seal personal data (a new key; sealing again under it).
 
 Guarantees: a password is read from standard input (never from the command line, where other
 users of the machine could see it); a TOTP secret and an API key are printed once; bad input
@@ -114,3 +115,36 @@ def verify_audit(database_url: DatabaseOption = None) -> None:
         )
         raise typer.Exit(1)
     typer.echo(f"{verdict.records} audit records, chain intact; head {verdict.head}")
+
+
+pii_app = typer.Typer(help="Personal data sealed at rest: its keys.", no_args_is_help=True)
+
+
+@pii_app.command("new-key")
+def new_key(
+    key_id: Annotated[str, typer.Argument(help="The new key's id (letters and digits).")],
+) -> None:
+    """Print a fresh key for LMS_PII_KEYS (put it first to seal with it from now on)."""
+    from lms.platform.db.sealed import new_key_spec
+
+    if not key_id.isalnum():
+        typer.echo("error: key_id: letters and digits only", err=True)
+        raise typer.Exit(2)
+    typer.echo(new_key_spec(key_id))
+
+
+@pii_app.command("rotate")
+def rotate(database_url: DatabaseOption = None) -> None:
+    """Seal again under the first key of LMS_PII_KEYS every value another key sealed."""
+    from lms.platform.db import Base
+    from lms.platform.db.sealed import SealError, reseal
+
+    try:
+        with UnitOfWork(_sessions(database_url)) as uow:
+            counts = reseal(uow.session, list(Base.metadata.sorted_tables))
+            uow.commit()
+    except SealError as error:  # a value sealed under a key no longer in the keyring
+        typer.echo(f"error: {error}; nothing was changed", err=True)
+        raise typer.Exit(1) from None
+    for purpose, count in counts.items():
+        typer.echo(f"{purpose}: {count} sealed again")

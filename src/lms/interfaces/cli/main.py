@@ -21,7 +21,7 @@ from lms.core.replay import ReplayError
 from lms.core.schedule import generate_schedule
 from lms.core.validation import ScheduleError
 from lms.interfaces.cli.close import eod_app, worker, worker_help
-from lms.interfaces.cli.identity import audit_app, keys_app, users_app
+from lms.interfaces.cli.identity import audit_app, keys_app, pii_app, users_app
 from lms.interfaces.cli.payments import nach_app, notices_app, statement_app
 from lms.interfaces.cli.render import (
     render_csv,
@@ -135,6 +135,7 @@ app.add_typer(notices_app, name="notices")
 app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="api-keys")
 app.add_typer(audit_app, name="audit")
+app.add_typer(pii_app, name="pii")
 app.command("worker", help=worker_help)(worker)
 
 DatabaseOption = Annotated[

@@ -47,13 +47,14 @@ def normalize_url(url: str | URL) -> URL:
 
 
 def make_engine(url: str | URL, *, echo: bool = False) -> Engine:
-    """Build an engine for `url` with the lms settings for its backend."""
+    """Build an engine for `url` with the lms settings for its backend. Statements' parameters
+    are never part of an error's text or a log line (they may carry personal data)."""
     parsed = normalize_url(url)
     if parsed.get_backend_name() == "sqlite":
-        engine = create_engine(parsed, echo=echo)
+        engine = create_engine(parsed, echo=echo, hide_parameters=True)
         _configure_sqlite(engine)
         return engine
-    engine = create_engine(parsed, echo=echo, pool_pre_ping=True)
+    engine = create_engine(parsed, echo=echo, pool_pre_ping=True, hide_parameters=True)
     event.listen(engine, "connect", _on_postgres_connect)
     return engine
 
