@@ -104,7 +104,9 @@ def test_the_same_file_again_and_an_overlapping_one_post_nothing_twice(
     again = _import(book, MT940)
     assert again.repeated and again.statement_id == first.statement_id
     reissued = MT940.replace(b":20:STMT261126", b":20:STMT261126R").replace(
-        b":62F:", b":61:2611261126C700,00NTRFNONREF\n:86:CASH DEPOSIT BRANCH PUNE\n:62F:"
+        b":62F:C261126INR1014868,88",
+        b":61:2611261126C700,00NTRFNONREF\n:86:CASH DEPOSIT BRANCH PUNE\n"
+        b":62F:C261126INR1015568,88",
     )  # the same day's statement issued again, with one more (second) cash deposit
     later = _import(book, reissued)
     assert (later.repeated, later.lines, later.new, later.suspense) == (False, 5, 1, 1)
@@ -148,6 +150,37 @@ def test_a_file_that_is_not_a_statement_writes_nothing(book: sessionmaker[Sessio
     assert _lines(book) == []
 
 
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (MT940.replace(b"INR", b"USD"), "the statement is in USD; the account is in INR"),
+        (MT940.split(b":62F:")[0], "no closing balance: the file is truncated or incomplete"),
+        (
+            MT940.replace(b"C5000,00NTRF", b"C5100,00NTRF"),
+            "the balances do not agree: opening 1000000.00 + entries 14968.88 = 1014968.88,"
+            " but the closing balance is 1014868.88",
+        ),
+        (
+            CAMT.replace(b"<Sum>21002.88</Sum>", b"<Sum>21002.89</Sum>"),
+            "the control totals do not agree: 3 entries of 21002.89 declared,"
+            " 3 of 21002.88 in the file",
+        ),
+        (CAMT.replace(b'"INR">118.00', b'"USD">118.00'), "the statement is in INR/USD"),
+        (CAMT.replace(b">12000.00<", b">NaN<"), "an entry that is not an amount"),
+        (CAMT.replace(b">12000.00<", b">1E+30<"), "an entry that is not an amount"),
+        (CAMT.replace(b"<Cd>CLBD</Cd>", b"<Cd>CLAV</Cd>"), "no closing balance"),
+    ],
+    ids=["currency", "truncated", "balances", "control", "entry-ccy", "nan", "huge", "no-close"],
+)
+def test_a_statement_that_does_not_add_up_is_refused_whole(
+    book: sessionmaker[Session], content: bytes, reason: str
+) -> None:
+    with UnitOfWork(book) as uow, pytest.raises(InvalidError) as refused:
+        import_statement(uow, content, posting_date=DAY)
+    assert refused.value.problems[0][0] == "file" and reason in refused.value.problems[0][1]
+    assert _lines(book) == []
+
+
 def _queue(sessions: sessionmaker[Session]) -> list[StatementLine]:
     with UnitOfWork(sessions) as uow:
         lines = suspense_lines(uow)
@@ -168,6 +201,8 @@ def test_the_api_and_the_cli(book: sessionmaker[Session], db_url: str, tmp_path:
         assert bad.json()["errors"][0]["field"] == "file"
         queue = client.get("/api/v1/statement-lines").json()
         assert [(q["amount"], q["status"]) for q in queue] == [("12000.00", "suspense")]
+        assert client.get("/api/v1/statement-lines?offset=1").json() == []
+        assert client.get("/api/v1/statement-lines?limit=501").status_code == 422
         missing = client.post("/api/v1/statement-lines/999/match", json={"loan_id": 2})
         assert missing.status_code == 404
         done = client.post(f"/api/v1/statement-lines/{queue[0]['id']}/match", json={"loan_id": 2})

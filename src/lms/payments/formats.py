@@ -11,7 +11,11 @@ reference, narration) and its position among identical entries of the file; a st
 keys for the same entries.
 
 Guarantees: amounts are Decimal as written in the file; a file that is not a statement of the
-format raises StatementError naming what is wrong; nothing is written anywhere.
+format raises StatementError naming what is wrong; nothing is written anywhere. A statement
+is refused whole (`check`) when it is in another currency than the account's, when it lacks
+its opening or closing balance (a truncated file), when the opening balance plus its entries
+is not the closing balance, or when the CAMT.053 control totals (number and sum of entries)
+disagree with its entries.
 """
 
 from __future__ import annotations
@@ -53,10 +57,40 @@ class Statement:
     statement_id: str
     currency: str
     entries: list[Entry] = field(default_factory=list)
+    opening: Decimal | None = None  # signed: a credit balance positive
+    closing: Decimal | None = None
+    # CAMT.053 TxsSummry: (number of entries, sum of their amounts), when the bank gives them
+    control: tuple[int, Decimal] | None = None
+    currencies: frozenset[str] = frozenset()  # every currency an amount of the file is in
+
+
+def check(statement: Statement, currency: str) -> None:
+    """Refuse `statement` whole unless it is complete and adds up (see the module's text)."""
+    if statement.currencies - {currency} or statement.currency != currency:
+        found = sorted(statement.currencies | {statement.currency})
+        raise StatementError(f"the statement is in {'/'.join(found)}; the account is in {currency}")
+    if statement.opening is None or statement.closing is None:
+        missing = "opening" if statement.opening is None else "closing"
+        raise StatementError(f"no {missing} balance: the file is truncated or incomplete")
+    moved = sum((e.amount if e.credit else -e.amount for e in statement.entries), Decimal(0))
+    if statement.opening + moved != statement.closing:
+        raise StatementError(
+            f"the balances do not agree: opening {statement.opening} + entries {moved}"
+            f" = {statement.opening + moved}, but the closing balance is {statement.closing}"
+        )
+    if statement.control is not None:
+        count, total = statement.control
+        summed = sum((e.amount for e in statement.entries), Decimal(0))
+        if (count, total) != (len(statement.entries), summed):
+            raise StatementError(
+                f"the control totals do not agree: {count} entries of {total} declared,"
+                f" {len(statement.entries)} of {summed} in the file"
+            )
 
 
 def read_statement(content: bytes, kind: str | None = None) -> Statement:
-    """Read `content` as `kind` (mt940, camt053), or as whichever it looks like."""
+    """Read `content` as `kind` (mt940, camt053), or as whichever it looks like (not yet
+    `check`ed)."""
     kind = kind or ("camt053" if content.lstrip().startswith(b"<") else "mt940")
     if kind == "camt053":
         return _keyed(read_camt053(content))
@@ -79,10 +113,27 @@ def read_mt940(content: bytes) -> Statement:
     if "account_identification" not in head:
         raise StatementError("not an MT940 statement: no :25: account identification")
     entries = [_mt940_entry(t.data) for t in transactions]
-    balance = head.get("final_opening_balance") or head.get("final_closing_balance")
-    currency = str(balance.amount.currency) if balance is not None else "INR"
+    balances = _MT940_BALANCE.findall(text)  # the first opening and the last closing count
+    opening = next((b for b in balances if b[0] == "60"), None)
+    closing = next((b for b in reversed(balances) if b[0] == "62"), None)
+    currency = (opening or closing or ("", "", "INR", ""))[2]
     statement = f"{head.get('statement_number', '')}/{head.get('sequence_number', '')}"
-    return Statement("mt940", head["account_identification"], statement, currency, entries)
+    return Statement(
+        "mt940", head["account_identification"], statement, currency, entries,
+        opening=_mt940_amount(opening), closing=_mt940_amount(closing),
+        currencies=frozenset(b[2] for b in balances),
+    )  # fmt: skip
+
+
+# :60F:/:60M: opening, :62F:/:62M: closing balance: D/C mark, YYMMDD, currency, amount
+_MT940_BALANCE = re.compile(r"^:(60|62)[FM]:([CD])\d{6}([A-Z]{3})([0-9]+,[0-9]*)\s*$", re.M)
+
+
+def _mt940_amount(balance: tuple[str, str, str, str] | None) -> Decimal | None:
+    if balance is None:
+        return None
+    amount = Decimal(balance[3].replace(",", ".").rstrip(".") or "0")
+    return -amount if balance[1] == "D" else amount
 
 
 def _mt940_entry(data: dict[str, object]) -> Entry:
@@ -128,7 +179,47 @@ def read_camt053(content: bytes) -> Statement:
     account = q.text(statement, "Acct/Id/IBAN") or q.text(statement, "Acct/Id/Othr/Id")
     currency = q.text(statement, "Acct/Ccy") or "INR"
     entries = [_camt_entry(q, e) for e in statement.findall(q("Ntry"))]
-    return Statement("camt053", account, q.text(statement, "Id"), currency, entries)
+    amounts = statement.iter(q("Amt"))
+    return Statement(
+        "camt053", account, q.text(statement, "Id"), currency, entries,
+        opening=_camt_balance(q, statement, ("OPBD", "PRCD")),
+        closing=_camt_balance(q, statement, ("CLBD",)),
+        control=_camt_control(q, statement),
+        currencies=frozenset(a.get("Ccy", currency) for a in amounts),
+    )  # fmt: skip
+
+
+def _camt_balance(q: _Q, statement: ET.Element, codes: tuple[str, ...]) -> Decimal | None:
+    for balance in statement.findall(q("Bal")):
+        if q.text(balance, "Tp/CdOrPrtry/Cd") in codes:
+            amount = _decimal(q.text(balance, "Amt"), "a balance")
+            return -amount if q.text(balance, "CdtDbtInd") == "DBIT" else amount
+    return None
+
+
+def _camt_control(q: _Q, statement: ET.Element) -> tuple[int, Decimal] | None:
+    count, total = (
+        q.text(statement, "TxsSummry/TtlNtries/NbOfNtries"),
+        q.text(statement, "TxsSummry/TtlNtries/Sum"),
+    )
+    if not count or not total:
+        return None
+    if not count.isdigit():
+        raise StatementError(f"a CAMT.053 number of entries that is not a number: {count!r}")
+    return int(count), _decimal(total, "the control sum")
+
+
+_LARGEST = Decimal(10) ** 14  # no bank account holds a hundred lakh crore rupees
+
+
+def _decimal(text: str, what: str) -> Decimal:
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise StatementError(f"a CAMT.053 statement with {what} that is not an amount") from None
+    if not value.is_finite() or abs(value) >= _LARGEST:
+        raise StatementError(f"a CAMT.053 statement with {what} that is not an amount")
+    return value
 
 
 class _Q:
@@ -146,15 +237,17 @@ class _Q:
 
 
 def _camt_entry(q: _Q, node: ET.Element) -> Entry:
+    amount = _decimal(q.text(node, "Amt"), "an entry")
+    if amount <= 0:
+        raise StatementError("a CAMT.053 entry whose amount is not positive")
     try:
-        amount = Decimal(q.text(node, "Amt"))
         value = date.fromisoformat(
             (q.text(node, "ValDt/Dt") or q.text(node, "ValDt/DtTm") or q.text(node, "BookgDt/Dt"))[
                 :10
             ]
         )
     except (InvalidOperation, ValueError):
-        raise StatementError("a CAMT.053 entry without a valid amount or date") from None
+        raise StatementError("a CAMT.053 entry without a valid date") from None
     booked = q.text(node, "BookgDt/Dt")
     tx = "NtryDtls/TxDtls"
     narration = " ".join(
@@ -193,6 +286,4 @@ def _keyed(statement: Statement) -> Statement:
             digest = hashlib.sha256(f"{content}|{seen[content]}".encode()).hexdigest()[:32]
             key = f"sha:{digest}"
         keyed.append(replace(entry, key=key))
-    return Statement(
-        statement.format, statement.account, statement.statement_id, statement.currency, keyed
-    )
+    return replace(statement, entries=keyed)

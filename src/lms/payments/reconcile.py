@@ -25,7 +25,7 @@ from sqlalchemy import func, select
 from lms.core.matching import NO_MATCH, Candidate, Credit, Match, MatchIndex, match
 from lms.ledger import rules
 from lms.ledger.service import post_entries, post_entry
-from lms.payments.formats import Entry, Statement, StatementError, read_statement
+from lms.payments.formats import Entry, Statement, StatementError, check, read_statement
 from lms.payments.models import BankStatement, StatementLine
 from lms.payments.rows import locked
 from lms.payments.upi import issued_references
@@ -73,6 +73,7 @@ def import_statement(
         return ImportResult(earlier.id, True, earlier.entries, 0, 0, 0, 0)
     try:
         statement = read_statement(content, kind)
+        check(statement, get_settings().currency)
     except StatementError as exc:
         raise InvalidError([("file", str(exc))]) from None
     row = BankStatement(
@@ -269,13 +270,18 @@ def candidates(uow: UnitOfWork, day: date) -> MatchIndex:
     )
 
 
-def suspense_lines(uow: UnitOfWork) -> list[StatementLine]:
-    """The exceptions queue: credits waiting for a person, oldest first."""
+def suspense_lines(
+    uow: UnitOfWork, *, limit: int | None = None, offset: int = 0
+) -> list[StatementLine]:
+    """The exceptions queue: credits waiting for a person, oldest first (a page of `limit`
+    from `offset`; no limit: all of them)."""
     return list(
         uow.session.scalars(
             select(StatementLine)
             .where(StatementLine.status == "suspense")
             .order_by(StatementLine.value_date, StatementLine.id)
+            .limit(limit)
+            .offset(offset)
         )
     )
 

@@ -126,9 +126,14 @@ def upi_qr(reference: str, uow: UnitOfWorkDep) -> Response:
 
 
 @router.get("/statement-lines")
-def statement_lines(uow: UnitOfWorkDep) -> list[dict[str, object]]:
-    """The suspense queue: credits no loan was sure for, oldest first, with any suggestion."""
-    return [_shown(line) for line in suspense_lines(uow)]
+def statement_lines(
+    uow: UnitOfWorkDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[dict[str, object]]:
+    """The suspense queue: credits no loan was sure for, oldest first, with any suggestion;
+    one page of at most `limit` lines from `offset`."""
+    return [_shown(line) for line in suspense_lines(uow, limit=limit, offset=offset)]
 
 
 class MatchIn(RequestBody):
