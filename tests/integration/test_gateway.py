@@ -35,8 +35,9 @@ from lms.payments.gateway_service import (
     import_settlement,
     receive_webhook,
 )
-from lms.payments.models import GatewayEvent
+from lms.payments.models import GatewayEvent, GatewaySettlement
 from lms.platform.db import UnitOfWork
+from lms.platform.errors import InvalidError
 from lms.servicing.models import LoanEvent
 from lms.servicing.service import loan_state
 
@@ -203,8 +204,12 @@ def test_the_settlement_report_and_its_fees(
     _deliver(book, razorpay, _event("payment.captured", order), "evt_1")
     report = SETTLEMENT.format(order=order).encode()
     with UnitOfWork(book) as uow:
-        first = import_settlement(uow, razorpay, content=report, posting_date=DAY)
-        again = import_settlement(uow, razorpay, content=report, posting_date=DAY)
+        first = import_settlement(
+            uow, razorpay, content=report, signature=_signed(report), posting_date=DAY
+        )
+        again = import_settlement(
+            uow, razorpay, content=report, signature=_signed(report), posting_date=DAY
+        )
         uow.commit()
     assert (first.rows, first.new, first.matched, first.unknown) == (2, 2, 1, 1)
     assert (first.fees, first.taxes) == (D("187.70"), D("33.79"))
@@ -214,6 +219,34 @@ def test_the_settlement_report_and_its_fees(
     assert (balances["gateway_fees"], balances["input_tax"]) == (D("153.91"), D("33.79"))
     assert balances["collection_bank"] == D("8884.88") - D("187.70")
     sound(book)
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (("17770,3199", "100000000000,3199"), "a fee above the payment or a tax above the fee"),
+        (("17770,3199", "17770,17771"), "a fee above the payment or a tax above the fee"),
+        (("888488,INR,17770", "-5,INR,17770"), "amounts must be positive"),
+        (("1795766400,setl_T1,,{order}", "1895766400,setl_T1,,{order}"), "after today"),
+        (("1795766400,setl_T1,,{order}", "99999999999999999999,setl_T1,,{order}"), "not a razor"),
+    ],
+    ids=["fee", "tax", "negative", "future", "overflow"],
+)
+def test_an_implausible_or_unsigned_settlement_writes_nothing(
+    book: sessionmaker[Session], razorpay: Razorpay, change: tuple[str, str], reason: str
+) -> None:
+    order = _order(book, razorpay)
+    _deliver(book, razorpay, _event("payment.captured", order), "evt_1")
+    good = SETTLEMENT.format(order=order).encode()
+    bad = SETTLEMENT.replace(*change).format(order=order).encode()
+    with UnitOfWork(book) as uow, pytest.raises(InvalidError, match=reason):
+        import_settlement(uow, razorpay, content=bad, signature=_signed(bad), posting_date=DAY)
+    for signature in ("", _signed(b"another file"), "0" * 64):  # unsigned, replayed, forged
+        with UnitOfWork(book) as uow, pytest.raises(SignatureError):
+            import_settlement(uow, razorpay, content=good, signature=signature, posting_date=DAY)
+    with UnitOfWork(book) as uow:
+        assert uow.session.scalar(select(func.count()).select_from(GatewaySettlement)) == 0
+        assert account_balances(uow.session).get("gateway_fees", D(0)) == 0
 
 
 def test_the_api(
@@ -235,6 +268,13 @@ def test_the_api(
         again = client.post("/api/v1/gateways/razorpay/webhook", content=body, headers=headers)
         assert (taken.json()["outcome"], again.json()["outcome"]) == ("posted", "repeat")
         assert client.post("/api/v1/gateways/paypal/webhook", content=b"{}").status_code == 404
+        report = SETTLEMENT.format(order=made.json()["order_ref"]).encode()
+        unsigned = client.post("/api/v1/gateways/razorpay/settlements", content=report)
+        assert unsigned.status_code == 422
+        assert unsigned.json()["errors"][0]["field"] == "X-Razorpay-Signature"
+        signed = client.post("/api/v1/gateways/razorpay/settlements", content=report,
+                             headers={"X-Razorpay-Signature": _signed(report)})  # fmt: skip
+        assert (signed.status_code, signed.json()["matched"]) == (200, 1), signed.text
         bad = client.post("/api/v1/loans/1/payment-orders", json={"amount": "-1"})
         assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "amount"
     assert _payments(book) == 1

@@ -105,8 +105,7 @@ def test_the_same_file_again_and_an_overlapping_one_post_nothing_twice(
     assert again.repeated and again.statement_id == first.statement_id
     reissued = MT940.replace(b":20:STMT261126", b":20:STMT261126R").replace(
         b":62F:C261126INR1014868,88",
-        b":61:2611261126C700,00NTRFNONREF\n:86:CASH DEPOSIT BRANCH PUNE\n"
-        b":62F:C261126INR1015568,88",
+        b":61:2611261126C700,00NTRFNONREF\n:86:CASH DEPOSIT BRANCH PUNE\n:62F:C261126INR1015568,88",
     )  # the same day's statement issued again, with one more (second) cash deposit
     later = _import(book, reissued)
     assert (later.repeated, later.lines, later.new, later.suspense) == (False, 5, 1, 1)

@@ -6,7 +6,8 @@ Guarantees: a webhook whose signature does not verify writes nothing; each event
 repeat), and each payment is posted once however many events report it (its id is the
 repayment's reference and idempotency key); money for an order we did not create, or that its
 loan can no longer take, is held in receipts suspense (never lost) and the event says so. A settlement report imported again adds nothing; its fees are booked once per
-settlement.
+settlement; an unsigned or forged report, or one with an implausible line (a fee above its
+payment, a tax above its fee, a settlement in the future), writes nothing.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -22,7 +23,7 @@ from sqlalchemy.exc import IntegrityError
 
 from lms.ledger import rules
 from lms.ledger.service import post_entry
-from lms.payments.gateway import Captured, PaymentGateway
+from lms.payments.gateway import Captured, PaymentGateway, Settled
 from lms.payments.models import GatewayEvent, GatewaySettlement, PaymentOrder
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
@@ -142,14 +143,26 @@ class SettlementResult:
 
 
 def import_settlement(
-    uow: UnitOfWork, gateway: PaymentGateway, *, content: bytes, posting_date: date
+    uow: UnitOfWork,
+    gateway: PaymentGateway,
+    *,
+    content: bytes,
+    signature: str,
+    posting_date: date,
 ) -> SettlementResult:
     """Compare a settlement report with the repayments the book took through the gateway;
-    book the fees the gateway kept, once per settlement."""
+    book the fees the gateway kept, once per settlement. The report must carry the gateway's
+    signature (HMAC-SHA256 of the file under the gateway's secret, as its webhooks do), and
+    every line must be plausible, or nothing of it is taken."""
+    if not gateway.verify(content, signature):
+        raise SignatureError("the settlement report's signature does not verify")
     try:
         settled = gateway.settlement(content)
-    except (KeyError, ValueError) as exc:
+    except (KeyError, ValueError, OverflowError, OSError) as exc:
         raise InvalidError([("file", f"not a {gateway.name} settlement report: {exc}")]) from None
+    problems = [_implausible(k, s, posting_date) for k, s in enumerate(settled, start=1)]
+    if any(problems):
+        raise InvalidError([("file", p) for p in problems if p])
     known = {
         (s, p)
         for s, p in uow.session.execute(
@@ -187,6 +200,18 @@ def import_settlement(
         len(settled), len(fresh), counts["matched"], counts["amount_differs"], counts["unknown"],
         sum((f for f, _ in fees.values()), Decimal(0)), sum((t for _, t in fees.values()), Decimal(0)),
     )  # fmt: skip
+
+
+def _implausible(line: int, s: Settled, today: date) -> str:
+    """Why a settled payment cannot be what a gateway reports ('' when it can): a gateway
+    never keeps more than the payment, nor tax beyond its fee, nor settles in the future."""
+    if s.amount <= 0 or s.fee < 0 or s.tax < 0:
+        return f"payment {line} ({s.payment_ref}): amounts must be positive, fees not negative"
+    if s.fee > s.amount or s.tax > s.fee:
+        return f"payment {line} ({s.payment_ref}): a fee above the payment or a tax above the fee"
+    if s.settled_on > today + timedelta(days=1):
+        return f"payment {line} ({s.payment_ref}): settled on {s.settled_on}, after today"
+    return ""
 
 
 def _taken(uow: UnitOfWork, references: list[str]) -> dict[str, tuple[int, Decimal]]:

@@ -27,7 +27,7 @@ from lms.payments.gateway_service import (
 from lms.payments.models import PaymentLink, StatementLine
 from lms.payments.reconcile import import_statement, match_by_hand, suspense_lines
 from lms.payments.upi import payment_request, qr_png
-from lms.platform.errors import NotFoundError
+from lms.platform.errors import InvalidError, NotFoundError
 
 router = APIRouter()
 
@@ -88,11 +88,18 @@ async def gateway_webhook(name: str, request: Request, uow: UnitOfWorkDep) -> Re
 
 @router.post("/gateways/{name}/settlements")
 async def gateway_settlement(name: str, request: Request, uow: UnitOfWorkDep) -> dict[str, object]:
-    """A gateway's settlement report (its file as the body): each payment compared with the
-    book, the fees it kept booked; the same report again adds nothing."""
-    result = import_settlement(
-        uow, _gateway(name), content=await request.body(), posting_date=today(uow)
-    )
+    """A gateway's settlement report (its file as the body, signed by the gateway in its
+    signature header): each payment compared with the book, the fees it kept booked; the same
+    report again adds nothing. Unsigned, forged or implausible: 422, nothing written."""
+    gateway = _gateway(name)
+    signature = request.headers.get(gateway.signature_header, "")
+    try:
+        result = import_settlement(
+            uow, gateway, content=await request.body(), signature=signature,
+            posting_date=today(uow),
+        )  # fmt: skip
+    except SignatureError as exc:
+        raise InvalidError([(gateway.signature_header, str(exc))]) from None
     uow.commit()
     return {k: str(v) if isinstance(v, Decimal) else v for k, v in asdict(result).items()}
 
