@@ -93,7 +93,7 @@ def _respond(sessions: sessionmaker[Session], lines: str, day: date) -> tuple[in
             uow, ("reference,status,reason_code\n" + lines).encode(), posting_date=day
         )
         uow.commit()
-    return (result.paid, result.returned, result.repeated, result.unknown)
+    return (result.paid, result.returned, result.repeated)
 
 
 def test_present_file_respond_bounce_and_present_again(book: sessionmaker[Session]) -> None:
@@ -121,8 +121,9 @@ def test_present_file_respond_bounce_and_present_again(book: sessionmaker[Sessio
     assert len(lines[1]) == len(lines[2]) == 148 and lines[3] == ""
     refs = [line[120:140] for line in lines[1:3]]
     response = f"{refs[0]},paid,\n{refs[1]},returned,4\n"
-    assert _respond(book, response, date(2026, 10, 27)) == (1, 1, 0, 0)
-    assert _respond(book, response, date(2026, 10, 27)) == (0, 0, 2, 0)  # the same file again
+    _refused_whole(book, refs)
+    assert _respond(book, response, date(2026, 10, 27)) == (1, 1, 0)
+    assert _respond(book, response, date(2026, 10, 27)) == (0, 0, 2)  # the same file again
     with UnitOfWork(book) as uow:
         state = loan_state(uow, loan_id=2, as_of=date(2026, 10, 27))
         notice = uow.session.execute(select(Notice.recipient, Notice.data)).one()
@@ -138,10 +139,30 @@ def test_present_file_respond_bounce_and_present_again(book: sessionmaker[Sessio
         )
         uow.commit()
     second = again.decode().split("\r\n")[1][120:140]
-    assert _respond(book, f"{second},returned,04\n", date(2026, 10, 31)) == (0, 1, 0, 0)
+    assert _respond(book, f"{second},returned,04\n", date(2026, 10, 31)) == (0, 1, 0)
     close_until(book, date(2026, 11, 6))
     assert len(_presentations(book)) == 3  # two attempts in all: no third
     sound(book)
+
+
+def _refused_whole(book: sessionmaker[Session], refs: list[str]) -> None:
+    """Response files that are wrong, forged or damaged: refused whole, nothing applied."""
+    head = "reference,status,reason_code,amount\n"
+    bad = {
+        f"{refs[0]},paid,,8884.88\nN99999999999999999999,paid,,1.00\n": "was never presented",
+        f"{refs[0]},paid,,8884.00\n": "8884.00 answered, 8884.88 presented",
+        f"{refs[0]},paid,,8884.88\n{refs[1]},returned": "cut short",
+        f"{refs[0]},paid,,8884.88\nTOTAL,2,,8884.88\n": "TOTAL: 2 lines declared, 1 in the file",
+        f"{refs[0]},paid,,8884.88\nTOTAL,1,,9999.00\n": "TOTAL: 9999.00 declared",
+        f"{refs[0]},paid,,NaN\n": "is not an amount",
+    }
+    for lines, reason in bad.items():
+        with UnitOfWork(book) as uow, pytest.raises(InvalidError, match=reason):
+            apply_response(uow, (head + lines).encode(), posting_date=date(2026, 10, 27))
+    assert [p[4] for p in _presentations(book)] == ["presented", "presented"]
+    totals = f"{refs[0]},paid,,8884.88\n{refs[1]},returned,4,8884.88\nTOTAL,2,,17769.76\n"
+    with UnitOfWork(book) as uow:  # the control line agrees: taken (and rolled back here)
+        assert apply_response(uow, (head + totals).encode(), posting_date=OCT26).lines == 2
 
 
 def test_mandate_rules(book: sessionmaker[Session]) -> None:

@@ -36,6 +36,7 @@ from lms.payments.nach_files import (
     REASONS,
     Debit,
     NachFileError,
+    Response,
     presentation_file,
     read_response,
 )
@@ -336,7 +337,6 @@ class ResponseResult:
     paid: int
     returned: int
     repeated: int  # answered before: nothing done
-    unknown: int  # no such presentation
 
 
 def apply_response(uow: UnitOfWork, content: bytes, *, posting_date: date) -> ResponseResult:
@@ -345,14 +345,11 @@ def apply_response(uow: UnitOfWork, content: bytes, *, posting_date: date) -> Re
         lines = read_response(content)
     except NachFileError as exc:
         raise InvalidError([("file", str(exc))]) from None
-    counts = {"paid": 0, "returned": 0, "repeated": 0, "unknown": 0}
+    presented = _presented(uow, lines)
+    counts = {"paid": 0, "returned": 0, "repeated": 0}
     for line in lines:
-        p = uow.session.scalar(
-            select(Presentation).where(Presentation.reference == line.reference).with_for_update()
-        )
-        if p is None:
-            counts["unknown"] += 1
-        elif p.status != "presented":
+        p = presented[line.reference]
+        if p.status != "presented":
             counts["repeated"] += 1
         elif line.paid:
             p.status, p.resolved_at = "paid", datetime.now(UTC)
@@ -361,9 +358,29 @@ def apply_response(uow: UnitOfWork, content: bytes, *, posting_date: date) -> Re
             _returned(uow, p, line.reason_code, posting_date)
             counts["returned"] += 1
     uow.session.flush()
-    return ResponseResult(
-        len(lines), counts["paid"], counts["returned"], counts["repeated"], counts["unknown"]
-    )
+    return ResponseResult(len(lines), counts["paid"], counts["returned"], counts["repeated"])
+
+
+def _presented(uow: UnitOfWork, lines: list[Response]) -> dict[str, Presentation]:
+    """The presentations the lines answer, locked; a line for a debit we never presented, or
+    for another amount than we presented, refuses the whole file (a wrong or forged one)."""
+    found: dict[str, Presentation] = {}
+    problems = []
+    for number, line in enumerate(lines, start=2):
+        p = uow.session.scalar(
+            select(Presentation).where(Presentation.reference == line.reference).with_for_update()
+        )
+        if p is None:
+            problems.append(("file", f"line {number}: {line.reference!r} was never presented"))
+        elif line.amount is not None and line.amount != p.amount:
+            problems.append(
+                ("file", f"line {number}: {line.amount} answered, {p.amount:.2f} presented")
+            )
+        else:
+            found[line.reference] = p
+    if problems:
+        raise InvalidError(problems)
+    return found
 
 
 def _returned(uow: UnitOfWork, p: Presentation, reason: str, posting_date: date) -> None:

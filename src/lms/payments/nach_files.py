@@ -3,11 +3,13 @@
 The debit presentation file for the sponsor bank is fixed-width text modelled on NPCI's ACH
 debit (ACH-DR) input: one header record, then one detail record per debit; amounts in paise,
 dates DDMMYYYY. The bank's response file is read as CSV with the columns `reference`, `status`
-(`paid` / `returned`, or NPCI's flags `1` / `0`) and `reason_code` (NPCI's two-digit return
-reason, empty when paid).
+(`paid` / `returned`, or NPCI's flags `1` / `0`), `reason_code` (NPCI's two-digit return
+reason, empty when paid) and, optionally, `amount` (rupees); a last line whose reference is
+`TOTAL` carries the control totals: the number of lines in `status`, their sum in `amount`.
 
 Guarantees: a field too long for its width is refused (never cut); amounts are exact paise;
-`read_response` names the line and the field of anything it cannot read.
+`read_response` names the line and the field of anything it cannot read, refuses a line cut
+short (a truncated file) and control totals that disagree with the lines.
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ class Response:
     reference: str
     paid: bool
     reason_code: str
+    amount: Decimal | None = None  # as the bank reports it, when the file has the column
 
 
 # NPCI return reasons (the common ones; the file may carry others, kept as given)
@@ -116,7 +119,7 @@ def presentation_file(
 
 
 def read_response(content: bytes) -> list[Response]:
-    """The lines of a response file."""
+    """The lines of a response file, checked against its control line when it has one."""
     try:
         text = content.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -124,16 +127,51 @@ def read_response(content: bytes) -> list[Response]:
     rows = csv.DictReader(io.StringIO(text))
     if rows.fieldnames is None or not {"reference", "status"} <= set(rows.fieldnames):
         raise NachFileError("the response file needs the columns reference, status, reason_code")
-    found = []
+    found: list[Response] = []
+    control: dict[str, str] | None = None
     for number, row in enumerate(rows, start=2):
-        status = (row.get("status") or "").strip().lower()
-        if status not in ("paid", "returned", "1", "0"):
-            raise NachFileError(f"line {number}: status {status!r} is not paid or returned")
-        paid = status in ("paid", "1")
-        reason = (row.get("reason_code") or "").strip()
-        if not paid and not reason:
-            raise NachFileError(f"line {number}: a returned debit needs its reason_code")
-        found.append(
-            Response((row.get("reference") or "").strip(), paid, reason.zfill(2) if reason else "")
-        )
+        if control is not None:
+            raise NachFileError(f"line {number}: a line after the TOTAL line")
+        if None in row.values() or None in row:
+            raise NachFileError(f"line {number}: cut short or too long: the file is damaged")
+        if row["reference"].strip().upper() == "TOTAL":
+            control = row
+            continue
+        found.append(_response(number, row))
+    if control is not None:
+        _check_control(control, found)
     return found
+
+
+def _response(number: int, row: dict[str, str]) -> Response:
+    status = row["status"].strip().lower()
+    if status not in ("paid", "returned", "1", "0"):
+        raise NachFileError(f"line {number}: status {status!r} is not paid or returned")
+    paid = status in ("paid", "1")
+    reason = (row.get("reason_code") or "").strip()
+    if not paid and not reason:
+        raise NachFileError(f"line {number}: a returned debit needs its reason_code")
+    amount = _amount(row.get("amount") or "", f"line {number}")
+    return Response(row["reference"].strip(), paid, reason.zfill(2) if reason else "", amount)
+
+
+def _amount(text: str, where: str) -> Decimal | None:
+    if not text.strip():
+        return None
+    try:
+        value = Decimal(text.strip())
+    except ArithmeticError:
+        raise NachFileError(f"{where}: amount {text!r} is not an amount") from None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise NachFileError(f"{where}: amount {text!r} is not an amount in rupees and paise")
+    return value
+
+
+def _check_control(control: dict[str, str], lines: list[Response]) -> None:
+    count = control["status"].strip()
+    if not count.isdigit() or int(count) != len(lines):
+        raise NachFileError(f"TOTAL: {count} lines declared, {len(lines)} in the file")
+    declared = _amount(control.get("amount") or "", "TOTAL")
+    summed = sum((r.amount or Decimal(0) for r in lines), Decimal(0))
+    if declared is not None and declared != summed:
+        raise NachFileError(f"TOTAL: {declared} declared, the lines add up to {summed}")

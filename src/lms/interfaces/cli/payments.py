@@ -149,7 +149,7 @@ def nach_response(
         result = apply_response(uow, content, posting_date=_business_date(uow))
         uow.commit()
     typer.echo(f"{result.lines} lines: {result.paid} paid, {result.returned} returned, "
-               f"{result.repeated} answered before, {result.unknown} unknown")  # fmt: skip
+               f"{result.repeated} answered before")  # fmt: skip
 
 
 notices_app = typer.Typer(help="Notices to borrowers.", no_args_is_help=True)
