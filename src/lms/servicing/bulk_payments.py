@@ -45,8 +45,9 @@ from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import among, insert_rows, update_rows
 from lms.platform.errors import ConflictError, InvalidError
 from lms.servicing.bulk_reads import CHUNK, earlier_payments, unpaid_installments
-from lms.servicing.models import Loan, LoanEvent, LoanInstallment, LoanRestatement
+from lms.servicing.models import Loan, LoanEvent, LoanInstallment, LoanRestatement, Product
 from lms.servicing.payment_rules import (
+    DEFAULT_BACKDATE_DAYS,
     Payable,
     PaymentRequest,
     check,
@@ -169,7 +170,10 @@ def _decided(
     fresh = []
     for k, request in wanted.items():
         row = loans[k]
-        loan = Payable(k, row["customer_id"], row["status"], row["disbursed_on"], row["step"])
+        loan = Payable(
+            k, row["customer_id"], row["status"], row["disbursed_on"], row["step"],
+            row["backdate_days"],
+        )  # fmt: skip
         try:
             earlier = repeated(loan, request, found.get(k, ()))
             if earlier is None:
@@ -228,6 +232,7 @@ def _loans(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, Any]]:
     """The loans' figures the rule reads, rows locked (in id order)."""
     found: dict[int, dict[str, Any]] = {}
     waterfalls: dict[int, Waterfall] = {}
+    backdate: dict[int, int] = {}
     for start in range(0, len(ids), CHUNK):
         chunk = ids[start : start + CHUNK]
         for row in uow.session.execute(
@@ -250,8 +255,13 @@ def _loans(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, Any]]:
             product = row["product_id"]
             if product not in waterfalls:
                 waterfalls[product] = loan_waterfall_of(uow, product)
+                back = uow.session.get_one(Product, product).backdate_days
+                backdate[product] = DEFAULT_BACKDATE_DAYS if back is None else back
             step = _step(row["precision"])
-            found[row["id"]] = {**row, "step": step, "waterfall": waterfalls[product]}
+            found[row["id"]] = {
+                **row, "step": step, "waterfall": waterfalls[product],
+                "backdate_days": backdate[product],
+            }  # fmt: skip
     return found
 
 

@@ -21,6 +21,7 @@ from lms.core.revision import Reschedule
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import InvalidError, NotFoundError
 from lms.servicing.models import Branch, Consent, Customer, Product
+from lms.servicing.payment_rules import DEFAULT_BACKDATE_DAYS, DEFAULT_PAYMENT_CEILING
 from lms.servicing.spec import SpecError, parse_spec
 
 _PAN = re.compile(r"[A-Z]{5}[0-9]{4}[A-Z]")
@@ -102,6 +103,10 @@ class ProductRules:
     reschedule: str = "reduce_tenure"  # on a benchmark move: keep the EMI (or reduce_emi)
     fee_collection: str = "deduct"  # upfront fees deducted from the payout, or collected
     secured: bool = False  # loans backed by collateral (provisions for the secured part)
+    # plausibility: a payment above this multiple of all the loan could still owe is refused;
+    # a value date more than this many days before the posting date is refused
+    payment_ceiling: Decimal = DEFAULT_PAYMENT_CEILING
+    backdate_days: int = DEFAULT_BACKDATE_DAYS
 
     def problems(self) -> list[tuple[str, str]]:
         found = []
@@ -125,6 +130,10 @@ class ProductRules:
             found.append(("fee_collection", "must be 'deduct' or 'collect'"))
         if self.reschedule not in {r.value for r in Reschedule}:
             found.append(("reschedule", "must be 'reduce_emi' or 'reduce_tenure'"))
+        if not 1 <= self.payment_ceiling <= 10:
+            found.append(("payment_ceiling", "must be from 1 to 10 (times what could be owed)"))
+        if not 0 <= self.backdate_days <= 3650:
+            found.append(("backdate_days", "must be from 0 to 3650 days"))
         return found
 
 
@@ -197,6 +206,8 @@ def _rule_columns(rules: ProductRules) -> dict[str, Any]:
         "bounce_charge_tax": bounce_tax,
         "foreclosure_charge": foreclosure,
         "foreclosure_charge_tax": foreclosure_tax,
+        "payment_ceiling": rules.payment_ceiling,
+        "backdate_days": rules.backdate_days,
         "penal_rate": penal,
         "penal_tax": penal_tax,
         "rate_type": rules.rate_type,

@@ -82,6 +82,10 @@ class Product(Base):
     bounce_charge: Mapped[Decimal | None] = mapped_column(Money)
     bounce_charge_tax: Mapped[Decimal | None] = mapped_column(DecimalText)  # percent (GST)
     secured: Mapped[bool | None] = mapped_column(Boolean)  # by collateral: lower provisions
+    # plausibility of payments (None: lms.servicing.payment_rules' defaults): refused above
+    # this multiple of all a loan could still owe, or dated further back than these days
+    payment_ceiling: Mapped[Decimal | None] = mapped_column(DecimalText)
+    backdate_days: Mapped[int | None] = mapped_column(Integer)
     # upfront fees deducted from the amount paid out (None) or collected from the borrower
     fee_collection: Mapped[str | None] = mapped_column(String(8))
     # fixed (None) or floating: the loan's rate is the benchmark's rate plus its own spread

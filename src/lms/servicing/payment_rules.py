@@ -7,7 +7,13 @@ its own way (one loan, or many in few queries) and decides with these same funct
   used for another payment, the reference already a payment of this loan or of another
   borrower's loan; one transfer may pay several loans of one borrower);
 - `check`: the loan is active, the amount more than 0 and a multiple of the loan's precision,
-  the value date neither before the disbursement nor after the posting date;
+  the value date neither before the disbursement nor after the posting date, nor more days
+  before the posting date than the product allows (`backdate_days`);
+- `plausible`: the amount is not above the product's multiple (`payment_ceiling`, 1.1) of
+  all the loan could still owe (every installment's unpaid principal and interest and every
+  charge levied): such money is refused, to be returned or held in suspense by a person. A
+  payment the set-based path takes never exceeds what is owed, so only the exact path, which
+  takes every other payment, needs to ask;
 - `owed_on`: what is owed on a value date and may be paid under a waterfall (the components of
   the installments and charges a payment is split over, lms.core.allocation), as the replay's
   book (lms.core.book) gives it;
@@ -32,6 +38,8 @@ from lms.platform.errors import ConflictError, InvalidError
 from lms.servicing.models import LoanEvent
 
 MONEY_IN = ("payment", "prepayment")  # event kinds that bring money in (and can be returned)
+DEFAULT_PAYMENT_CEILING = Decimal("1.1")  # a product's payment_ceiling when it names none
+DEFAULT_BACKDATE_DAYS = 365  # a product's backdate_days when it names none
 
 
 @dataclass(frozen=True)
@@ -59,6 +67,7 @@ class Payable:
     status: str
     disbursed_on: date | None
     step: Decimal  # the loan's precision: its amounts are multiples of this
+    backdate_days: int = DEFAULT_BACKDATE_DAYS  # the product's: how far back a value date goes
 
 
 def repeated(
@@ -115,6 +124,20 @@ def check(loan: Payable, request: PaymentRequest, posting_date: date) -> None:
         raise InvalidError(
             [("value_date", f"is after the posting date {posting_date}: money not yet received")]
         )
+    if (posting_date - request.value_date).days > loan.backdate_days:
+        raise InvalidError(
+            [("value_date", f"is more than {loan.backdate_days} days before the posting date"
+                            f" {posting_date} (the product's limit)")]
+        )  # fmt: skip
+
+
+def plausible(amount: Decimal, could_owe: Decimal, ceiling: Decimal) -> None:
+    """Raise InvalidError if `amount` is above `ceiling` times what the loan could owe."""
+    if amount > could_owe * ceiling:
+        raise InvalidError(
+            [("amount", f"is more than {ceiling} times all this loan could still owe"
+                        f" ({could_owe:.2f}): refused, to be returned or held by a person")]
+        )  # fmt: skip
 
 
 def owed_on(

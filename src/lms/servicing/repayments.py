@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, func, insert, select, update
 
 from lms.core.events import Event, ReversalReason
 from lms.core.replay import LoanState
@@ -273,13 +273,39 @@ def payment_refusal(
 
 
 def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest, posting_date: date) -> None:
-    payment_rules.check(payable(loan), request, posting_date)
+    product = uow.session.get(Product, loan.product_id)
+    assert product is not None
+    payment_rules.check(payable(loan, product), request, posting_date)
+    if loan.status == "active":
+        ceiling = product.payment_ceiling or payment_rules.DEFAULT_PAYMENT_CEILING
+        payment_rules.plausible(request.amount, could_owe(uow, loan.id), ceiling)
 
 
-def payable(loan: Loan) -> Payable:
-    """What the payment rules read of a loan."""
+def payable(loan: Loan, product: Product | None = None) -> Payable:
+    """What the payment rules read of a loan (and of its product, when given)."""
     step = loan_terms(loan).precision.step
-    return Payable(loan.id, loan.customer_id, loan.status, loan.disbursed_on, step)
+    back = product.backdate_days if product is not None else None
+    return Payable(
+        loan.id, loan.customer_id, loan.status, loan.disbursed_on, step,
+        payment_rules.DEFAULT_BACKDATE_DAYS if back is None else back,
+    )  # fmt: skip
+
+
+def could_owe(uow: UnitOfWork, loan_id: int) -> Decimal:
+    """All a loan could still owe, from its stored state: every installment's unpaid
+    principal and interest, and every charge ever levied on it (with its tax)."""
+    i, e = LoanInstallment, LoanEvent
+    due, paid = uow.session.execute(
+        select(
+            func.sum(i.principal + i.interest), func.sum(i.principal_paid + i.interest_paid)
+        ).where(i.loan_id == loan_id)
+    ).one()
+    charged, taxed = uow.session.execute(
+        select(func.sum(e.amount), func.sum(e.tax)).where(
+            e.loan_id == loan_id, e.kind.in_(("charge", "penal"))
+        )
+    ).one()
+    return sum((v or Decimal(0) for v in (due, charged, taxed)), Decimal(0)) - (paid or 0)
 
 
 def oldest_unpaid_due(state: LoanState) -> date | None:

@@ -133,6 +133,8 @@ def _rules_of(body: ProductIn) -> catalog.ProductRules:
         reschedule=body.reschedule,
         fee_collection=body.fee_collection,
         secured=body.secured,
+        payment_ceiling=body.payment_ceiling,
+        backdate_days=body.backdate_days,
     )
 
 

@@ -129,6 +129,10 @@ class ProductIn(_Request):
     # upfront fees deducted from the amount paid out, or collected from the borrower
     fee_collection: Literal["deduct", "collect"] = "deduct"
     secured: bool = False  # backed by collateral (vehicle, property, gold)
+    # plausibility: payments above this multiple of all a loan could still owe are refused
+    payment_ceiling: Decimal = Field(default=Decimal("1.1"), ge=1, le=10, allow_inf_nan=False)
+    # and value dates further back than this many days before the posting date
+    backdate_days: int = Field(default=365, ge=0, le=3650)
 
 
 class ProductOut(BaseModel):
