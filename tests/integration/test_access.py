@@ -210,6 +210,18 @@ def test_the_probes_answer_without_a_token_and_every_answer_has_a_request_id(
         assert len(live.headers["x-request-id"]) == 32  # made here: a uuid4 in hex
         odd = anonymous.get("/healthz", headers={"X-Request-ID": "not sane\x01"})
         assert odd.headers["x-request-id"] != "not sane\x01"
+        refused, docs = anonymous.get("/api/v1/loans"), anonymous.get("/docs")
+        for answer in (live, refused, docs):
+            assert answer.headers["x-content-type-options"] == "nosniff"
+            assert answer.headers["x-frame-options"] == "DENY"
+            assert answer.headers["cache-control"] == "no-store"
+            assert answer.headers["referrer-policy"] == "no-referrer"
+        assert refused.status_code == 401
+        assert (
+            refused.headers["content-security-policy"]
+            == "default-src 'none'; frame-ancestors 'none'"
+        )
+        assert "script-src 'self'" in docs.headers["content-security-policy"]
 
 
 def test_impossible_input_is_refused_not_a_server_error(app_url: str) -> None:

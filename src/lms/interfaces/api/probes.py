@@ -5,7 +5,10 @@ liveness and readiness probes `/healthz` and `/readyz`.
 Guarantees: a body declared larger than 16 MiB is refused (413) before it is read; the access
 log names the method, the path (never the query or the body, which
 may hold personal data), the status, the time taken, the request id and the actor; `/readyz`
-answers 503 (problem+json) while the database cannot be reached.
+answers 503 (problem+json) while the database cannot be reached. Every answer carries the
+security headers (`SECURITY_HEADERS`): nothing sniffed, framed or cached, no referrer, HTTPS
+insisted on; the API's answers also a content security policy that allows nothing (the
+interactive docs' pages, which run the bundled Swagger UI, allow only this server's own).
 """
 
 from __future__ import annotations
@@ -26,6 +29,17 @@ from lms.interfaces.api.errors import problem
 access_log = logging.getLogger("lms.access")
 MAX_BODY = 16 * 1024 * 1024  # the largest request body taken (a month's bank statement fits)
 _SANE = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+SECURITY_HEADERS = [
+    (b"x-content-type-options", b"nosniff"),
+    (b"x-frame-options", b"DENY"),
+    (b"referrer-policy", b"no-referrer"),
+    (b"cache-control", b"no-store"),  # answers may carry personal data
+    (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
+]
+_NOTHING = b"default-src 'none'; frame-ancestors 'none'"
+_OWN = b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " + (
+    b"script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
+)
 
 
 class RequestIds:
@@ -53,7 +67,9 @@ class RequestIds:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
-                message["headers"] = [*message.get("headers", []),
+                policy = _OWN if scope["path"].startswith(("/docs", "/redoc")) else _NOTHING
+                message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS,
+                                      (b"content-security-policy", policy),
                                       (b"x-request-id", request_id.encode())]  # fmt: skip
             await send(message)
 
