@@ -55,3 +55,14 @@ def api_client(
     """A client of the API over `database_url`, signed in as a new user with `roles`."""
     token = staff_token(database_url, roles, branches)
     return TestClient(create_app(database_url), headers={"Authorization": f"Bearer {token}"})
+
+
+def approved(database_url: str, pending: dict[str, object]) -> dict[str, object]:
+    """Approve a queued change (maker-checker) as a second administrator; its outcome."""
+    assert pending["status"] == "pending", pending
+    with api_client(database_url) as checker:
+        answer = checker.post(f"/api/v1/approvals/{pending['id']}/approval", json={})
+    assert answer.status_code == 200, answer.text
+    outcome = answer.json()["outcome"]
+    assert isinstance(outcome, dict)
+    return outcome

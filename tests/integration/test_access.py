@@ -229,6 +229,7 @@ def test_impossible_input_is_refused_not_a_server_error(app_url: str) -> None:
         huge = admin.get(f"/api/v1/loans/{2**31}")
         assert (huge.status_code, huge.json()["detail"]) == (404, f"no loan {2**31}")
         assert admin.get(f"/api/v1/loans/{10**30}/schedule").status_code == 404
+        assert admin.post("/api/v1/loans/%C2%B2/upi-requests").status_code == 422  # "²"
         nul = admin.post("/api/v1/customers", json={"branch_code": "BLR01", "name": "A\x00B"})
         assert nul.status_code == 422
         assert "name: must not contain a NUL character" in nul.json()["detail"]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 import pytest
-from api_client import api_client
+from api_client import api_client, approved
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
@@ -266,7 +266,7 @@ def test_prepayment_and_the_dpd_filter(client: TestClient, monkeypatch: pytest.M
 
 
 def test_floating_products_benchmarks_parties_and_consents(
-    client: TestClient, monkeypatch: pytest.MonkeyPatch
+    client: TestClient, db_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("lms.interfaces.api.app.business_date", lambda: date(2026, 4, 20))
     home = {
@@ -288,7 +288,8 @@ def test_floating_products_benchmarks_parties_and_consents(
     published = client.post(
         "/api/v1/benchmarks/REPO/rates", json={"effective_from": "2025-12-01", "rate": "6.5"}
     )
-    assert published.json()["loans"] == []
+    assert published.status_code == 202  # waits for a second person
+    assert approved(db_url, published.json())["loans"] == []
     co = client.post(
         "/api/v1/customers",
         json={
@@ -342,7 +343,11 @@ def test_floating_products_benchmarks_parties_and_consents(
     moved = client.post(
         "/api/v1/benchmarks/REPO/rates", json={"effective_from": "2026-04-10", "rate": "6.25"}
     ).json()
-    assert moved["loans"] == [booked["id"]]
+    unmoved = client.get(f"/api/v1/loans/{booked['id']}", params={"as_of": "2026-04-20"}).json()
+    assert unmoved["annual_rate"] == "9.00"  # not yet approved: nothing re-priced
+    own = client.post(f"/api/v1/approvals/{moved['id']}/approval", json={})
+    assert own.status_code == 409 and "maker" in own.json()["detail"]
+    assert approved(db_url, moved)["loans"] == [booked["id"]]
     state = client.get(f"/api/v1/loans/{booked['id']}", params={"as_of": "2026-04-20"}).json()
     assert state["annual_rate"] == "8.75"
     quote = client.get(

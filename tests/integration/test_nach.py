@@ -155,6 +155,7 @@ def _refused_whole(book: sessionmaker[Session], refs: list[str]) -> None:
         f"{refs[0]},paid,,8884.88\nTOTAL,2,,8884.88\n": "TOTAL: 2 lines declared, 1 in the file",
         f"{refs[0]},paid,,8884.88\nTOTAL,1,,9999.00\n": "TOTAL: 9999.00 declared",
         f"{refs[0]},paid,,NaN\n": "is not an amount",
+        f"{refs[0]},paid,,8884.88\nTOTAL,\u00b2,,8884.88\n": "TOTAL: \u00b2 lines declared",
     }
     for lines, reason in bad.items():
         with UnitOfWork(book) as uow, pytest.raises(InvalidError, match=reason):

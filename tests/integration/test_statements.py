@@ -14,7 +14,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from api_client import api_client
+from api_client import api_client, approved
 from book_setup import book_of_loans, sound
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -204,8 +204,21 @@ def test_the_api_and_the_cli(book: sessionmaker[Session], db_url: str, tmp_path:
         assert client.get("/api/v1/statement-lines?limit=501").status_code == 422
         missing = client.post("/api/v1/statement-lines/999/match", json={"loan_id": 2})
         assert missing.status_code == 404
-        done = client.post(f"/api/v1/statement-lines/{queue[0]['id']}/match", json={"loan_id": 2})
-        assert (done.status_code, done.json()["status"]) == (200, "matched")
+        line = queue[0]["id"]
+        asked = client.post(f"/api/v1/statement-lines/{line}/match", json={"loan_id": 2})
+        assert (asked.status_code, asked.json()["status"]) == (202, "pending")
+        assert client.get("/api/v1/statement-lines").json()[0]["status"] == "suspense"
+        assert client.get("/api/v1/approvals").json()[0]["subject"] == (
+            f"statement line {line} (12000.00) to loan 2"
+        )
+        own = client.post(f"/api/v1/approvals/{asked.json()['id']}/approval", json={})
+        assert own.status_code == 409  # the maker cannot approve their own match
+        assert approved(db_url, asked.json()) == {
+            "line_id": line,
+            "loan_id": 2,
+            "status": "matched",
+        }
+        assert client.get("/api/v1/statement-lines").json() == []
     path = tmp_path / "hdfc.mt940"
     path.write_bytes(MT940)
     runner = CliRunner()

@@ -204,7 +204,7 @@ def _camt_control(q: _Q, statement: ET.Element) -> tuple[int, Decimal] | None:
     )
     if not count or not total:
         return None
-    if not count.isdigit():
+    if not (count.isascii() and count.isdigit()):
         raise StatementError(f"a CAMT.053 number of entries that is not a number: {count!r}")
     return int(count), _decimal(total, "the control sum")
 

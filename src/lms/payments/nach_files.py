@@ -169,7 +169,7 @@ def _amount(text: str, where: str) -> Decimal | None:
 
 def _check_control(control: dict[str, str], lines: list[Response]) -> None:
     count = control["status"].strip()
-    if not count.isdigit() or int(count) != len(lines):
+    if not (count.isascii() and count.isdigit()) or int(count) != len(lines):
         raise NachFileError(f"TOTAL: {count} lines declared, {len(lines)} in the file")
     declared = _amount(control.get("amount") or "", "TOTAL")
     summed = sum((r.amount or Decimal(0) for r in lines), Decimal(0))

@@ -20,6 +20,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -34,7 +35,7 @@ from lms.platform.db.sealed import Sealed
 
 AUDITED = frozenset({
     "branches", "customers", "consents", "products", "loans", "loan_events", "users",
-    "api_credentials", "refund_requests", "receipts", "mandates", "benchmark_rates",
+    "api_credentials", "refund_requests", "receipts", "mandates", "benchmark_rates", "approvals",
 })  # fmt: skip
 _DIALECT = sqlite.dialect()  # sealing does not depend on the database
 SECRET_COLUMNS = frozenset({"password_hash", "secret_hash", "totp_secret"})
@@ -88,6 +89,19 @@ def chained_hash(previous: str, record: dict[str, Any]) -> str:
 def pending(session: Session) -> list[dict[str, Any]]:
     records: list[dict[str, Any]] = session.info.setdefault("audit", [])
     return records
+
+
+@contextmanager
+def undone(session: Session) -> Iterator[None]:
+    """A trial: what the block writes (checked by the database as it goes) is undone after it,
+    in a savepoint, and so are the audit records it collected."""
+    kept = len(pending(session))
+    trial = session.begin_nested()
+    try:
+        yield
+    finally:
+        trial.rollback()
+        del pending(session)[kept:]
 
 
 def note(session: Session, action: str, entity: str, entity_id: object, **after: Any) -> None:

@@ -28,6 +28,7 @@ from lms.platform.settings import get_settings
 def create_app(database_url: str) -> FastAPI:
     """The API over the database at `database_url` (already migrated: `lms db upgrade`)."""
     from lms.interfaces.api import (
+        approval_routes,
         catalog_routes,
         counter_routes,
         identity_routes,
@@ -55,7 +56,7 @@ def create_app(database_url: str) -> FastAPI:
     checked = [Depends(authorize)]  # every route: the permission of lms.interfaces.api.security
     for module in (
         identity_routes, catalog_routes, routes, payment_routes, nach_routes, counter_routes,
-        read_routes,
+        read_routes, approval_routes,
     ):  # fmt: skip
         app.include_router(module.router, prefix="/api/v1", dependencies=checked)
     return app

@@ -5,14 +5,15 @@ and shapes the answer.
 
 from __future__ import annotations
 
-from decimal import Decimal
+from typing import Any
 
 from fastapi import APIRouter, Request, status
 from sqlalchemy import select
 
 from lms.identity import masking
 from lms.identity.roles import Permission
-from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.app import UnitOfWorkDep
+from lms.interfaces.api.changes import ApprovalOut, accepted, make_product, queue
 from lms.interfaces.api.schemas import (
     BenchmarkRateIn,
     BranchIn,
@@ -23,9 +24,10 @@ from lms.interfaces.api.schemas import (
     ProductOut,
 )
 from lms.interfaces.api.security import principal_of
-from lms.platform.errors import NotFoundError
-from lms.servicing import catalog, rates
-from lms.servicing.models import Consent, Customer
+from lms.platform.audit import undone
+from lms.platform.errors import InvalidError, NotFoundError
+from lms.servicing import catalog
+from lms.servicing.models import Consent, Customer, Product
 
 router = APIRouter()
 
@@ -44,20 +46,26 @@ def create_customer(body: CustomerIn, uow: UnitOfWorkDep, request: Request) -> C
     return _customer_out(customer, request)
 
 
-@router.post("/products", status_code=status.HTTP_201_CREATED)
-def create_product(body: ProductIn, uow: UnitOfWorkDep) -> ProductOut:
-    product = catalog.create_product(
-        uow,
-        code=body.code,
-        name=body.name,
-        settings=body.settings,
-        amount=(body.amount.min, body.amount.max),
-        rate=(body.rate.min, body.rate.max),
-        tenure=(int(body.tenure.min), int(body.tenure.max)),
-        waterfall=body.waterfall,
-        future_rule=body.future_rule,
-        rules=_rules_of(body),
-    )
+@router.post(
+    "/products",
+    status_code=status.HTTP_201_CREATED,
+    responses={
+        202: {
+            "model": ApprovalOut,
+            "description": "a change of an existing product, queued for a second person's approval",
+        }
+    },
+)
+def create_product(body: ProductIn, uow: UnitOfWorkDep) -> Any:
+    """A new product (201), or a new version of an existing one: queued for approval by
+    another person (202), as it changes what later loans are booked on."""
+    existing = uow.session.scalar(select(Product.id).where(Product.code == body.code).limit(1))
+    if existing is not None:  # checked in full now (a savepoint undone), made when approved
+        with undone(uow.session):
+            make_product(uow, body)
+        return accepted(queue(uow, kind="product_change", request=body.model_dump(mode="json"),
+                              subject=f"product {body.code}: a new version"))  # fmt: skip
+    product = make_product(uow, body)
     uow.commit()
     return ProductOut(id=product.id, code=product.code, version=product.version, name=product.name)
 
@@ -98,44 +106,16 @@ def list_consents(customer_id: int, uow: UnitOfWorkDep) -> list[dict[str, object
     ]
 
 
-@router.post("/benchmarks/{benchmark}/rates", status_code=status.HTTP_201_CREATED)
-def publish_benchmark(
-    benchmark: str, body: BenchmarkRateIn, uow: UnitOfWorkDep
-) -> dict[str, object]:
-    """Publish a benchmark's rate from a date: every active floating loan on it is re-priced
-    (benchmark + its spread) from that date, by its product's reschedule choice."""
-    done = rates.publish_benchmark(
-        uow,
-        benchmark=benchmark,
-        effective_from=body.effective_from,
-        rate=body.rate,
-        posting_date=today(uow),
-    )
-    uow.commit()
-    return {
-        "benchmark": benchmark,
-        "effective_from": body.effective_from,
-        "loans": done.changed,
-        "skipped": [{"loan_id": loan, "reason": reason} for loan, reason in done.skipped],
-    }
-
-
-def _rules_of(body: ProductIn) -> catalog.ProductRules:
-    def rule(value: Decimal | None, tax: Decimal) -> tuple[Decimal, Decimal] | None:
-        return None if value is None else (value, tax)
-
-    return catalog.ProductRules(
-        bounce_charge=rule(body.bounce_charge, body.bounce_charge_tax),
-        foreclosure_charge=rule(body.foreclosure_charge, body.foreclosure_charge_tax),
-        penal_charge=rule(body.penal_charge, body.penal_charge_tax),
-        rate_type=body.rate_type,
-        benchmark=body.benchmark,
-        reschedule=body.reschedule,
-        fee_collection=body.fee_collection,
-        secured=body.secured,
-        payment_ceiling=body.payment_ceiling,
-        backdate_days=body.backdate_days,
-    )
+@router.post("/benchmarks/{benchmark}/rates", status_code=status.HTTP_202_ACCEPTED)
+def publish_benchmark(benchmark: str, body: BenchmarkRateIn, uow: UnitOfWorkDep) -> ApprovalOut:
+    """Publish a benchmark's rate from a date, once another person approves it: every active
+    floating loan on it is then re-priced (benchmark + its spread) from that date, by its
+    product's reschedule choice (the approval's outcome lists them)."""
+    if not 0 < len(benchmark) <= 32:
+        raise InvalidError([("benchmark", "1 to 32 characters")])
+    request = {"benchmark": benchmark, **body.model_dump(mode="json")}
+    subject = f"benchmark {benchmark}: {body.rate} % from {body.effective_from}"
+    return queue(uow, kind="benchmark_rate", subject=subject, request=request)
 
 
 def _customer_out(customer: Customer, request: Request) -> CustomerOut:

@@ -15,6 +15,7 @@ from pydantic import Field
 from sqlalchemy import select
 
 from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.changes import ApprovalOut, queue
 from lms.interfaces.api.errors import problem
 from lms.interfaces.api.schemas import RequestBody
 from lms.payments.gateway import PaymentGateway, gateway_named
@@ -25,9 +26,10 @@ from lms.payments.gateway_service import (
     receive_webhook,
 )
 from lms.payments.models import PaymentLink, StatementLine
-from lms.payments.reconcile import import_statement, match_by_hand, suspense_lines
+from lms.payments.reconcile import import_statement, suspense_lines
 from lms.payments.upi import payment_request, qr_png
-from lms.platform.errors import InvalidError, NotFoundError
+from lms.platform.errors import ConflictError, InvalidError, NotFoundError
+from lms.servicing.models import Loan
 
 router = APIRouter()
 
@@ -147,14 +149,21 @@ class MatchIn(RequestBody):
     loan_id: int = Field(gt=0)
 
 
-@router.post("/statement-lines/{line_id}/match")
-def match_line(line_id: int, body: MatchIn, uow: UnitOfWorkDep) -> dict[str, object]:
-    """Name the loan a suspense line pays: posted as its repayment on the line's value date."""
-    line = match_by_hand(
-        uow, line_id=line_id, loan_id=body.loan_id, by=uow.actor or "", posting_date=today(uow)
-    )
-    uow.commit()
-    return _shown(line)
+@router.post("/statement-lines/{line_id}/match", status_code=status.HTTP_202_ACCEPTED)
+def match_line(line_id: int, body: MatchIn, uow: UnitOfWorkDep) -> ApprovalOut:
+    """Name the loan a suspense line pays; once another person approves, it is posted as the
+    loan's repayment on the line's value date (404: no such line or loan; 409: the line is
+    not in suspense)."""
+    line = uow.session.get(StatementLine, line_id)
+    if line is None:
+        raise NotFoundError("statement line", line_id)
+    if line.status != "suspense":
+        raise ConflictError(f"statement line {line_id} is {line.status}, not in suspense")
+    if uow.session.get(Loan, body.loan_id) is None:
+        raise NotFoundError("loan", body.loan_id)
+    subject = f"statement line {line_id} ({line.amount:.2f}) to loan {body.loan_id}"
+    return queue(uow, kind="statement_match", subject=subject,
+                 request={"line_id": line_id, "loan_id": body.loan_id})  # fmt: skip
 
 
 def _shown(line: StatementLine) -> dict[str, object]:

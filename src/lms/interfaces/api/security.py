@@ -80,6 +80,9 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/gateways/{name}/webhook"): PUBLIC,
     ("GET", "/receipts/tally"): P.REPORTS_READ,
     ("GET", "/portfolio/summary"): P.REPORTS_READ,
+    # the queue's routes check each request's own kind (lms.interfaces.api.changes)
+    ("GET", "/approvals"): P.LOANS_READ,
+    ("POST", "/approvals/{approval_id}/{decision}"): P.LOANS_READ,
 }
 
 _CHALLENGE = {"WWW-Authenticate": "Bearer"}
@@ -151,7 +154,7 @@ def authorize(
     SQLite, the database's write lock) is not taken before the route needs it."""
     needed = ROUTES.get((request.method, route_path(request)))
     for name, value in request.path_params.items():  # an id no row can have is not there
-        if name.endswith("_id") and value.isdigit() and int(value) > MAX_ID:
+        if name.endswith("_id") and value.isascii() and value.isdigit() and int(value) > MAX_ID:
             raise HTTPException(404, f"no {name.removesuffix('_id')} {value}")
     if needed == PUBLIC:
         return None
@@ -180,10 +183,11 @@ def _within_branches(uow: UnitOfWork, who: Principal, params: dict[str, str]) ->
         return
     for name, column, key in (("loan_id", Loan.branch_code, Loan.id), ("customer_id",
                               Customer.branch_code, Customer.id)):  # fmt: skip
-        if name in params and params[name].isdigit() and int(params[name]) < 2**31:
-            branch = uow.session.scalar(select(column).where(key == int(params[name])))
+        value = params.get(name, "")
+        if value.isascii() and value.isdigit() and int(value) < 2**31:
+            branch = uow.session.scalar(select(column).where(key == int(value)))
             if branch is not None and branch not in who.branches:
-                raise HTTPException(404, f"no {name.removesuffix('_id')} {params[name]}")
+                raise HTTPException(404, f"no {name.removesuffix('_id')} {value}")
 
 
 def principal_of(request: Request) -> Principal:

@@ -1,0 +1,66 @@
+"""The approvals queue under /api/v1: the changes waiting for a second person, and their
+approval or rejection (lms.interfaces.api.changes says what each kind does).
+
+Guarantees: a caller sees and decides only the kinds whose permission they hold; the maker
+never decides their own request (409); an approved change that its service refuses answers
+that refusal and stays pending, nothing written.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from pydantic import Field
+
+from lms.identity.approvals import Approval, decide, pending
+from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.changes import KINDS, ApprovalOut, shown
+from lms.interfaces.api.schemas import RequestBody
+from lms.interfaces.api.security import principal_of
+from lms.platform.errors import NotFoundError
+
+router = APIRouter()
+
+
+class DecisionIn(RequestBody):
+    note: str | None = Field(default=None, max_length=500)
+
+
+@router.get("/approvals")
+def waiting(
+    request: Request,
+    uow: UnitOfWorkDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> list[ApprovalOut]:
+    """The changes waiting for a second person, of the kinds the caller may decide."""
+    who = principal_of(request)
+    kinds = frozenset(k for k, kind in KINDS.items() if who.may(kind.permission))
+    return [shown(row) for row in pending(uow, kinds=kinds, limit=limit, offset=offset)]
+
+
+@router.post("/approvals/{approval_id}/{decision}")
+def decided(
+    approval_id: int,
+    decision: Literal["approval", "rejection"],
+    body: DecisionIn,
+    request: Request,
+    uow: UnitOfWorkDep,
+) -> ApprovalOut:
+    """Approve (the change is made now, on today's business date) or reject a request."""
+    row = uow.session.get(Approval, approval_id)
+    if row is None or row.kind not in KINDS:
+        raise NotFoundError("approval", approval_id)
+    kind = KINDS[row.kind]
+    who = principal_of(request)
+    if not who.may(kind.permission):
+        raise HTTPException(403, f"{who.actor} may not decide a {row.kind}")
+    day = today(uow)
+    row = decide(
+        uow, approval_id=approval_id, approve=decision == "approval", checker=who.actor,
+        now=datetime.now(UTC), apply=lambda r: kind.apply(uow, r, day), note=body.note,
+    )  # fmt: skip
+    uow.commit()
+    return shown(row)

@@ -1,0 +1,123 @@
+"""The changes that wait for a second person (maker-checker, lms.identity.approvals): what
+each kind does when approved, the permission its maker and its checker both need, and how a
+route queues one.
+
+Kinds: `product_change` (a new version of an existing product; a product code no loan can yet
+use is created at once), `benchmark_rate` (a benchmark's new rate, re-pricing every floating
+loan on it), `statement_match` (a suspense credit named as a loan's repayment by hand).
+
+Guarantee: a queued change is checked as far as it can be before it waits (the body's schema,
+the line and the loan exist), and runs through the same service as an immediate one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel
+
+from lms.identity.approvals import Approval, propose
+from lms.identity.roles import Permission
+from lms.interfaces.api.schemas import ProductIn
+from lms.payments.reconcile import match_by_hand
+from lms.platform.db import UnitOfWork
+from lms.servicing import catalog, rates
+from lms.servicing.models import Product
+
+
+class ApprovalOut(BaseModel):
+    id: int
+    kind: str
+    subject: str
+    request: dict[str, Any]
+    status: str  # pending, approved, rejected
+    maker: str
+    made_at: datetime
+    checker: str | None = None
+    decided_at: datetime | None = None
+    note: str | None = None
+    outcome: dict[str, Any] | None = None
+
+
+def shown(row: Approval) -> ApprovalOut:
+    return ApprovalOut.model_validate(row, from_attributes=True)
+
+
+@dataclass(frozen=True)
+class Kind:
+    permission: Permission  # the maker's and the checker's
+    apply: Callable[[UnitOfWork, Approval, date], dict[str, Any]]
+
+
+def queue(uow: UnitOfWork, *, kind: str, subject: str, request: dict[str, Any]) -> ApprovalOut:
+    """Queue a change for approval (committed); the pending request as the answer shows it."""
+    row = propose(uow, kind=kind, subject=subject, request=request, maker=uow.actor or "",
+                  now=datetime.now(UTC))  # fmt: skip
+    uow.commit()
+    return shown(row)
+
+
+def accepted(pending: ApprovalOut) -> JSONResponse:
+    """202 Accepted with the pending request, for a route whose usual answer is another."""
+    return JSONResponse(pending.model_dump(mode="json"), status_code=202)
+
+
+def make_product(uow: UnitOfWork, body: ProductIn) -> Product:
+    """A product (or a new version of one) as the body describes it."""
+    return catalog.create_product(
+        uow, code=body.code, name=body.name, settings=body.settings,
+        amount=(body.amount.min, body.amount.max), rate=(body.rate.min, body.rate.max),
+        tenure=(int(body.tenure.min), int(body.tenure.max)), waterfall=body.waterfall,
+        future_rule=body.future_rule, rules=rules_of(body),
+    )  # fmt: skip
+
+
+def rules_of(body: ProductIn) -> catalog.ProductRules:
+    def rule(value: Decimal | None, tax: Decimal) -> tuple[Decimal, Decimal] | None:
+        return None if value is None else (value, tax)
+
+    return catalog.ProductRules(
+        bounce_charge=rule(body.bounce_charge, body.bounce_charge_tax),
+        foreclosure_charge=rule(body.foreclosure_charge, body.foreclosure_charge_tax),
+        penal_charge=rule(body.penal_charge, body.penal_charge_tax),
+        rate_type=body.rate_type,
+        benchmark=body.benchmark,
+        reschedule=body.reschedule,
+        fee_collection=body.fee_collection,
+        secured=body.secured,
+        payment_ceiling=body.payment_ceiling,
+        backdate_days=body.backdate_days,
+    )
+
+
+def _product(uow: UnitOfWork, row: Approval, _day: date) -> dict[str, Any]:
+    product = make_product(uow, ProductIn.model_validate(row.request))
+    return {"product_id": product.id, "code": product.code, "version": product.version}
+
+
+def _rate(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
+    asked = row.request
+    done = rates.publish_benchmark(
+        uow, benchmark=asked["benchmark"], effective_from=date.fromisoformat(asked["effective_from"]),
+        rate=Decimal(asked["rate"]), posting_date=day,
+    )  # fmt: skip
+    skipped = [{"loan_id": loan, "reason": reason} for loan, reason in done.skipped]
+    return {"loans": done.changed, "skipped": skipped}
+
+
+def _match(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
+    line_id, loan_id = int(row.request["line_id"]), int(row.request["loan_id"])
+    line = match_by_hand(uow, line_id=line_id, loan_id=loan_id, by=row.maker, posting_date=day)
+    return {"line_id": line.id, "loan_id": loan_id, "status": line.status}
+
+
+KINDS: dict[str, Kind] = {
+    "product_change": Kind(Permission.CATALOG_WRITE, _product),
+    "benchmark_rate": Kind(Permission.CATALOG_WRITE, _rate),
+    "statement_match": Kind(Permission.MONEY_FILES, _match),
+}
