@@ -241,3 +241,26 @@ def test_impossible_input_is_refused_not_a_server_error(app_url: str) -> None:
             "/api/v1/statements", content=b"x" * 10, headers={"Content-Length": str(17 * 2**20)}
         )
         assert (big.status_code, big.json()["title"]) == (413, "Content too large")
+
+
+def test_the_openapi_document_declares_security_errors_and_typed_bodies(db_url: str) -> None:
+    document = create_app(db_url).openapi()
+    assert document["components"]["securitySchemes"]["HTTPBearer"]["scheme"] == "bearer"
+    problem = {"$ref": "#/components/schemas/Problem"}
+    for path, operations in document["paths"].items():
+        for method, operation in operations.items():
+            answers = operation["responses"]
+            public = ROUTES[(method.upper(), path.removeprefix(PREFIX))] == PUBLIC
+            wanted = {"400", "404", "409", "413", "422", "500"} | (
+                set() if public else {"401", "403"}
+            )
+            assert wanted <= set(answers), (method, path)
+            for code in wanted:
+                assert answers[code]["content"]["application/problem+json"]["schema"] == problem
+    schemas = document["components"]["schemas"]
+    assert "HTTPValidationError" not in schemas
+    settings = schemas["ProductSettings"]
+    assert settings["additionalProperties"] is False and "method" in settings["properties"]
+    assert "principal" not in settings["properties"]  # the loan's own, not the product's
+    fees = schemas["LoanIn"]["properties"]["fees"]["anyOf"][0]["items"]
+    assert fees == {"$ref": "#/components/schemas/FeeSpec"}

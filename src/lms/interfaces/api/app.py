@@ -37,7 +37,8 @@ def create_app(database_url: str) -> FastAPI:
         read_routes,
         routes,
     )
-    from lms.interfaces.api.security import authorize
+    from lms.interfaces.api.openapi import install_openapi
+    from lms.interfaces.api.security import PREFIX, PUBLIC, ROUTES, authorize
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets from its own package: the running
     # product never loads anything from the internet (FastAPI's default /docs uses a CDN).
@@ -59,6 +60,7 @@ def create_app(database_url: str) -> FastAPI:
         read_routes, approval_routes,
     ):  # fmt: skip
         app.include_router(module.router, prefix="/api/v1", dependencies=checked)
+    install_openapi(app, {(m, PREFIX + p) for (m, p), needed in ROUTES.items() if needed == PUBLIC})
     return app
 
 

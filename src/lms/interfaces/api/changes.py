@@ -70,7 +70,8 @@ def accepted(pending: ApprovalOut) -> JSONResponse:
 def make_product(uow: UnitOfWork, body: ProductIn) -> Product:
     """A product (or a new version of one) as the body describes it."""
     return catalog.create_product(
-        uow, code=body.code, name=body.name, settings=body.settings,
+        uow, code=body.code, name=body.name,
+        settings=body.settings.model_dump(mode="json", exclude_none=True),
         amount=(body.amount.min, body.amount.max), rate=(body.rate.min, body.rate.max),
         tenure=(int(body.tenure.min), int(body.tenure.max)), waterfall=body.waterfall,
         future_rule=body.future_rule, rules=rules_of(body),

@@ -63,7 +63,7 @@ def tally(
     ]
 
 
-class RefundIn(RequestBody):
+class RefundRequestIn(RequestBody):
     amount: Amount
     account_holder: str = Field(min_length=1, max_length=140)
     account_number: str = Field(min_length=6, max_length=34)
@@ -88,7 +88,7 @@ def _shown(r: RefundRequest) -> dict[str, object]:
 
 
 @router.post("/loans/{loan_id}/refund-requests", status_code=status.HTTP_201_CREATED)
-def new_refund(loan_id: int, body: RefundIn, uow: UnitOfWorkDep) -> dict[str, object]:
+def new_refund(loan_id: int, body: RefundRequestIn, uow: UnitOfWorkDep) -> dict[str, object]:
     """Ask for a refund of unapplied funds (paid only when someone else approves it)."""
     row = request_refund(
         uow, loan_id=loan_id, amount=body.amount,

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    create_model,
+    field_validator,
+    model_validator,
+)
+from pydantic.fields import FieldInfo
 
 from lms.core.terms import MAX_AMOUNT
 from lms.identity import masking
+from lms.servicing.catalog import LOAN_KEYS
 from lms.servicing.onboarding import LoanRequest
+from lms.servicing.spec import FeeSpec, ScheduleSpec
 
 
 def shown(amount: Decimal) -> str:
@@ -101,6 +112,27 @@ class ConsentIn(_Request):
     text_version: str = Field(min_length=1, max_length=32)
 
 
+def _product_settings() -> type[BaseModel]:
+    """The schedule spec's keys a product may set (lms.servicing.spec.ScheduleSpec without the
+    loan's own: principal, rate, dates, installments), each optional, checked as the spec
+    checks it; unknown keys refused."""
+    fields: dict[str, Any] = {
+        name: (info.annotation | None, FieldInfo.merge_field_infos(info, default=None))  # type: ignore[operator]
+        for name, info in ScheduleSpec.model_fields.items()
+        if name not in LOAN_KEYS
+    }
+    made: type[BaseModel] = create_model(
+        "ProductSettings", __config__=ConfigDict(extra="forbid"), **fields
+    )
+    return made
+
+
+if TYPE_CHECKING:
+    ProductSettings = BaseModel
+else:
+    ProductSettings = _product_settings()
+
+
 class RangeIn(_Request):
     min: Decimal
     max: Decimal
@@ -109,7 +141,7 @@ class RangeIn(_Request):
 class ProductIn(_Request):
     code: str = Field(min_length=1, max_length=32)
     name: str = Field(min_length=1, max_length=120)
-    settings: dict[str, Any] = {}
+    settings: ProductSettings = Field(default_factory=lambda: ProductSettings())
     amount: RangeIn
     rate: RangeIn
     tenure: RangeIn
@@ -156,7 +188,7 @@ class LoanIn(_Request):
     disbursement_account: AccountIn | None = None
     documents: list[DocumentIn] = []
     # this loan's upfront fees instead of the product's: schedule-spec fee objects
-    fees: list[dict[str, Any]] | None = None
+    fees: list[FeeSpec] | None = None
 
     def request(self) -> LoanRequest:
         fields = self.model_dump(exclude={"parties", "disbursement_account", "documents", "fees"})
@@ -167,7 +199,7 @@ class LoanIn(_Request):
             if self.disbursement_account is None
             else self.disbursement_account.model_dump(),
             documents=tuple(d.model_dump() for d in self.documents),
-            fees=self.fees,
+            fees=None if self.fees is None else [f.model_dump(mode="json") for f in self.fees],
         )
 
 
