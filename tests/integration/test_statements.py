@@ -228,10 +228,10 @@ def test_the_api_and_the_cli(book: sessionmaker[Session], db_url: str, tmp_path:
     listed = runner.invoke(app, ["statement", "queue", "--database-url", db_url])
     assert listed.exit_code == 0 and listed.output.count("\n") == 2
     line = int(listed.output.split("\t")[0])
-    matched = runner.invoke(app, ["statement", "match", str(line), "--loan", "2", "--by", "ops",
+    matched = runner.invoke(app, ["statement", "match", str(line), "--loan", "2",
                                   "--database-url", db_url])  # fmt: skip
     assert matched.exit_code == 0, matched.output
-    again = runner.invoke(app, ["statement", "match", str(line), "--loan", "2", "--by", "ops",
+    again = runner.invoke(app, ["statement", "match", str(line), "--loan", "2",
                                 "--database-url", db_url])  # fmt: skip
     assert again.exit_code == 1 and "not in suspense" in again.output
     nothing = runner.invoke(app, ["statement", "import", str(tmp_path / "none"),

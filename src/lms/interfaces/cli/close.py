@@ -42,6 +42,13 @@ def today() -> date:
     return datetime.now(ZoneInfo(get_settings().timezone)).date()
 
 
+def shell_actor() -> str:
+    """Who acts from the server's shell: `cli:<login name>` (recorded as the actor)."""
+    import getpass
+
+    return f"cli:{getpass.getuser()}"
+
+
 def _sessions(database_url: str | None):  # type: ignore[no-untyped-def]
     """The book's sessions, migrated to the latest schema; a missing book is refused."""
     from lms.platform.db import (
@@ -166,7 +173,6 @@ def show_status(database_url: DatabaseOption = None, day: DateOption = None) -> 
 @eod_app.command("park")
 def park_failure(
     loan: Annotated[int, typer.Argument(help="The loan whose failures to park.")],
-    by: Annotated[str, typer.Option(help="Who decides the close goes on without it.")],
     database_url: DatabaseOption = None,
     day: DateOption = None,
 ) -> None:
@@ -180,7 +186,8 @@ def park_failure(
         if target is None:
             typer.echo("error: --date: no business date yet", err=True)
             raise typer.Exit(2)
-        parked = park(uow, day=target, loan_id=loan, by=by)
+        uow.actor = shell_actor()
+        parked = park(uow, day=target, loan_id=loan, by=uow.actor)
         uow.commit()
     typer.echo(f"parked {parked} failures of loan {loan} on {target}")
 

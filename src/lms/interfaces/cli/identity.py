@@ -10,14 +10,13 @@ as `cli:<login name>`.
 
 from __future__ import annotations
 
-import getpass
 import sys
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 import typer
 
-from lms.interfaces.cli.close import DatabaseOption, _sessions
+from lms.interfaces.cli.close import DatabaseOption, _sessions, shell_actor
 from lms.interfaces.cli.payments import _refusals
 from lms.platform.db import UnitOfWork
 
@@ -25,8 +24,7 @@ users_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 keys_app = typer.Typer(help="API credentials of integrations.", no_args_is_help=True)
 
 
-def _actor() -> str:
-    return f"cli:{getpass.getuser()}"
+_actor = shell_actor
 
 
 @users_app.command("create")

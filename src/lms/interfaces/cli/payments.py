@@ -13,7 +13,7 @@ from typing import Annotated
 
 import typer
 
-from lms.interfaces.cli.close import DatabaseOption, _sessions
+from lms.interfaces.cli.close import DatabaseOption, _sessions, shell_actor
 from lms.platform.db import UnitOfWork
 
 statement_app = typer.Typer(help="Bank statements and the suspense queue.", no_args_is_help=True)
@@ -55,15 +55,14 @@ def import_file(
     kind: Annotated[
         str | None, typer.Option("--format", help="mt940 or camt053 (default: by the content).")
     ] = None,
-    by: Annotated[str | None, typer.Option(help="Who imports it.")] = None,
 ) -> None:
     """Import a statement: credits matched to loans are posted, the rest held in suspense."""
     from lms.payments.reconcile import import_statement
 
     content = _content(path)
     with UnitOfWork(_sessions(database_url), origin="file") as uow, _refusals():
-        day = _business_date(uow)
-        result = import_statement(uow, content, kind=kind, posting_date=day, imported_by=by)
+        day, uow.actor = _business_date(uow), shell_actor()
+        result = import_statement(uow, content, kind=kind, posting_date=day, imported_by=uow.actor)
         uow.commit()
     if result.repeated:
         typer.echo(f"statement {result.statement_id}: imported before; nothing done")
@@ -92,14 +91,16 @@ def queue(database_url: DatabaseOption = None) -> None:
 def match_line(
     line: Annotated[int, typer.Argument(help="The statement line in suspense.")],
     loan: Annotated[int, typer.Option(help="The loan it pays.")],
-    by: Annotated[str, typer.Option(help="Who matches it.")],
     database_url: DatabaseOption = None,
 ) -> None:
-    """Post a suspense line as the repayment of a loan."""
+    """Post a suspense line as the repayment of a loan, as the shell's user (an operator with
+    the server's shell; the API's matches wait for a second person)."""
     from lms.payments.reconcile import match_by_hand
 
     with UnitOfWork(_sessions(database_url)) as uow, _refusals():
-        match_by_hand(uow, line_id=line, loan_id=loan, by=by, posting_date=_business_date(uow))
+        uow.actor = shell_actor()
+        day = _business_date(uow)
+        match_by_hand(uow, line_id=line, loan_id=loan, by=uow.actor, posting_date=day)
         uow.commit()
     typer.echo(f"line {line}: posted to loan {loan}")
 
