@@ -264,3 +264,36 @@ def test_the_openapi_document_declares_security_errors_and_typed_bodies(db_url: 
     assert "principal" not in settings["properties"]  # the loan's own, not the product's
     fees = schemas["LoanIn"]["properties"]["fees"]["anyOf"][0]["items"]
     assert fees == {"$ref": "#/components/schemas/FeeSpec"}
+
+
+def test_an_api_key_is_rotated_with_an_overlap(app_url: str) -> None:
+    with api_client(app_url) as admin:
+        made = admin.post("/api/v1/api-credentials",
+                          json={"name": "los", "scopes": ["loans.read"]}).json()  # fmt: skip
+        kept = admin.post(f"/api/v1/api-credentials/{made['prefix']}/rotation",
+                          json={"overlap_hours": 24}).json()  # fmt: skip
+        assert (kept["replaces"], kept["scopes"]) == (made["prefix"], ["loans.read"])
+        now = admin.post(f"/api/v1/api-credentials/{kept['prefix']}/rotation",
+                         json={"overlap_hours": 0}).json()  # fmt: skip
+        gone = admin.post(f"/api/v1/api-credentials/{kept['prefix']}/rotation", json={})
+        assert gone.status_code == 404  # expired by the rotation without overlap
+        assert admin.post("/api/v1/api-credentials/zzz/rotation", json={}).status_code == 404
+    app = create_app(app_url)
+    for key, status in ((made["key"], 200), (kept["key"], 401), (now["key"], 200)):
+        with TestClient(app, headers={"Authorization": f"Bearer {key}"}) as integration:
+            assert integration.get("/api/v1/loans/1").status_code == status
+
+
+def test_one_address_signing_in_too_often_must_wait(app_url: str) -> None:
+    from lms.interfaces.api.identity_routes import Attempts
+
+    app = create_app(app_url)
+    app.state.sign_in_attempts = Attempts(3, 300.0)
+    with TestClient(app) as anonymous:
+        tries = [
+            anonymous.post("/api/v1/sessions", json={"username": f"u{n}", "password": "x"})
+            for n in range(4)
+        ]
+    assert [t.status_code for t in tries] == [401, 401, 401, 429]
+    assert 0 < int(tries[3].headers["retry-after"]) <= 301
+    assert tries[3].headers["content-type"] == "application/problem+json"

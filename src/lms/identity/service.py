@@ -189,6 +189,30 @@ def create_api_key(
     return credential, token
 
 
+def rotate_api_key(
+    uow: UnitOfWork, prefix: str, *, overlap: timedelta, actor: str, now: datetime
+) -> tuple[ApiCredential, Token] | None:
+    """A new key with the same name, scopes, branches and expiry (shown once); the old one
+    keeps working for `overlap` (the integration's time to switch), then expires. None: no
+    such key, or it is revoked or expired already."""
+    old = uow.session.scalar(
+        select(ApiCredential).where(ApiCredential.prefix == prefix).with_for_update()
+    )
+    if old is None or old.revoked_at is not None or not _still_valid(old.expires_at, now):
+        return None
+    new, token = create_api_key(
+        uow, name=old.name, scopes=list(old.scopes), branches=old.branches,
+        expires_at=old.expires_at, actor=actor, now=now,
+    )  # fmt: skip
+    ends = now + overlap
+    old.expires_at = ends if old.expires_at is None else min(_aware(old.expires_at), ends)
+    return new, token
+
+
+def _still_valid(expires_at: datetime | None, now: datetime) -> bool:
+    return expires_at is None or _aware(expires_at) > now
+
+
 def revoke_api_key(uow: UnitOfWork, prefix: str, now: datetime) -> bool:
     credential = uow.session.scalar(select(ApiCredential).where(ApiCredential.prefix == prefix))
     if credential is None:

@@ -51,6 +51,9 @@ def create_app(database_url: str) -> FastAPI:
     app.state.payment_groups = (
         PaymentGroups(app.state.sessions, size=size, calendar_day=business_date) if size else None
     )
+    app.state.sign_in_attempts = identity_routes.Attempts(
+        identity_routes.SIGN_INS_PER_ADDRESS, identity_routes.SIGN_IN_WINDOW
+    )
     install_error_handlers(app)
     install_probes(app)
     app.add_middleware(RequestIds)

@@ -2,13 +2,18 @@
 under /api/v1. Thin: each handler validates the body, calls one identity service, commits.
 
 A refused sign-in is 401 whatever the reason (unknown user, wrong password or code, locked);
-the reason goes to the log, not to the caller. Tokens are shown once, when made.
+the reason goes to the log, not to the caller. Tokens are shown once, when made. One address
+may try to sign in `SIGN_INS_PER_ADDRESS` times in `SIGN_IN_WINDOW` (per app), then gets
+429 with Retry-After: guessing across many usernames is slowed as well as per-user lockout.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+import threading
+import time
+from collections import deque
+from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Request, status
@@ -50,6 +55,39 @@ class ApiKeyIn(RequestBody):
     expires_at: datetime | None = None
 
 
+class ApiKeyRotationIn(RequestBody):
+    # how long the old key keeps working, for the integration to switch to the new one
+    overlap_hours: int = Field(default=24, ge=0, le=168)
+
+
+SIGN_INS_PER_ADDRESS = 30
+SIGN_IN_WINDOW = 300.0  # seconds
+
+
+class Attempts:
+    """Sign-in attempts per address in a sliding window, in this process."""
+
+    def __init__(self, limit: int, window: float) -> None:
+        self.limit, self.window = limit, window
+        self._seen: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def wait(self, address: str, now: float) -> int:
+        """Seconds `address` must wait before trying again (0: it may try now; counted)."""
+        with self._lock:
+            seen = self._seen.setdefault(address, deque())
+            while seen and seen[0] <= now - self.window:
+                seen.popleft()
+            if len(seen) >= self.limit:
+                return int(seen[0] + self.window - now) + 1
+            seen.append(now)
+            if len(self._seen) > 100_000:  # addresses long quiet: forgotten
+                self._seen = {
+                    a: q for a, q in self._seen.items() if q and q[-1] > now - self.window
+                }
+            return 0
+
+
 def _now() -> datetime:
     return datetime.now(UTC)
 
@@ -57,6 +95,12 @@ def _now() -> datetime:
 @router.post("/sessions", status_code=status.HTTP_201_CREATED)
 def sign_in(body: SignInIn, request: Request, uow: UnitOfWorkDep) -> dict[str, object]:
     origin = request.client.host if request.client else ""
+    attempts: Attempts = request.app.state.sign_in_attempts
+    wait = attempts.wait(origin, time.monotonic())
+    if wait:
+        raise HTTPException(
+            429, f"too many sign-in attempts: wait {wait} s", {"Retry-After": str(wait)}
+        )
     outcome = service.sign_in(
         uow, username=body.username, password=body.password, code=body.code,
         origin=origin, now=_now(),
@@ -103,6 +147,25 @@ def create_api_key(body: ApiKeyIn, uow: UnitOfWorkDep, who: Who) -> dict[str, ob
     uow.commit()
     return {"prefix": key.prefix, "key": str(token), "scopes": key.scopes,
             "expires_at": key.expires_at}  # fmt: skip
+
+
+@router.post("/api-credentials/{prefix}/rotation", status_code=status.HTTP_201_CREATED)
+def rotate_api_key(
+    prefix: Annotated[str, Field(max_length=16)],
+    body: ApiKeyRotationIn,
+    uow: UnitOfWorkDep,
+    who: Who,
+) -> dict[str, object]:
+    """A new key for the same integration (shown once); the old one expires after the overlap."""
+    overlap = timedelta(hours=body.overlap_hours)
+    made = service.rotate_api_key(uow, prefix, overlap=overlap, actor=who.actor, now=_now())
+    if made is None:
+        raise HTTPException(404, f"no API credential {prefix} in use")
+    uow.commit()
+    VERIFIED.clear()  # the old key's expiry changed: check every token again
+    key, token = made
+    return {"prefix": key.prefix, "key": str(token), "scopes": key.scopes,
+            "expires_at": key.expires_at, "replaces": prefix}  # fmt: skip
 
 
 @router.post("/api-credentials/{prefix}/revocation")

@@ -39,6 +39,7 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/users"): P.USERS_ADMIN,
     ("POST", "/api-credentials"): P.USERS_ADMIN,
     ("POST", "/api-credentials/{prefix}/revocation"): P.USERS_ADMIN,
+    ("POST", "/api-credentials/{prefix}/rotation"): P.USERS_ADMIN,
     ("POST", "/branches"): P.CATALOG_WRITE,
     ("POST", "/products"): P.CATALOG_WRITE,
     ("POST", "/benchmarks/{benchmark}/rates"): P.CATALOG_WRITE,

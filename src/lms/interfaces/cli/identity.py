@@ -146,3 +146,27 @@ def rotate(database_url: DatabaseOption = None) -> None:
         raise typer.Exit(1) from None
     for purpose, count in counts.items():
         typer.echo(f"{purpose}: {count} sealed again")
+
+
+@keys_app.command("rotate")
+def rotate_key(
+    prefix: Annotated[str, typer.Argument(help="The key's public prefix.")],
+    overlap_hours: Annotated[
+        int, typer.Option(min=0, max=168, help="How long the old key keeps working.")
+    ] = 24,
+    database_url: DatabaseOption = None,
+) -> None:
+    """A new key for the same integration (printed once); the old one expires after the
+    overlap."""
+    from lms.identity.service import rotate_api_key
+
+    with UnitOfWork(_sessions(database_url)) as uow:
+        made = rotate_api_key(uow, prefix, overlap=timedelta(hours=overlap_hours),
+                              actor=_actor(), now=datetime.now(UTC))  # fmt: skip
+        if made is None:
+            typer.echo(f"error: prefix: no API key {prefix} in use", err=True)
+            raise typer.Exit(2)
+        uow.commit()
+    key, token = made
+    typer.echo(f"API key {key.prefix} replaces {prefix} (which works {overlap_hours} h more)")
+    typer.echo(str(token))
