@@ -45,7 +45,7 @@ from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import among, insert_rows, update_rows
 from lms.platform.errors import ConflictError, InvalidError
 from lms.servicing.bulk_reads import CHUNK, earlier_payments, unpaid_installments
-from lms.servicing.models import Loan, LoanEvent, LoanInstallment, LoanRestatement, Product
+from lms.servicing.models import Loan, LoanEvent, LoanInstallment, LoanRestatement
 from lms.servicing.payment_rules import (
     DEFAULT_BACKDATE_DAYS,
     Payable,
@@ -56,7 +56,7 @@ from lms.servicing.payment_rules import (
     repeated,
 )
 from lms.servicing.repayments import payment_refusal, record_payment
-from lms.servicing.service import loan_waterfall_of
+from lms.servicing.service import payment_rules_of
 
 # The event kinds a loan's history may hold for the fast path to take a payment for it: those
 # the stored installments and figures fully account for (tests/integration/test_bulk_payments
@@ -254,8 +254,9 @@ def _loans(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, Any]]:
         ).mappings():
             product = row["product_id"]
             if product not in waterfalls:
-                waterfalls[product] = loan_waterfall_of(uow, product)
-                back = uow.session.get_one(Product, product).backdate_days
+                rules = payment_rules_of(uow, product)
+                waterfalls[product] = rules.waterfall
+                back = rules.backdate_days
                 backdate[product] = DEFAULT_BACKDATE_DAYS if back is None else back
             step = _step(row["precision"])
             found[row["id"]] = {

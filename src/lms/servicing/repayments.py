@@ -29,7 +29,14 @@ from lms.servicing.ledger_sync import settle_ledger
 from lms.servicing.models import Loan, LoanEvent, LoanInstallment, Product
 from lms.servicing.payment_rules import MONEY_IN, Payable, first_unpaid_due
 from lms.servicing.payment_rules import PaymentRequest as PaymentRequest
-from lms.servicing.service import loan_history, loan_terms, locked_loan, reference_taken, replayed
+from lms.servicing.service import (
+    loan_history,
+    loan_terms,
+    locked_loan,
+    payment_rules_of,
+    reference_taken,
+    replayed,
+)
 
 _MONEY_IN = MONEY_IN  # event kinds that bring money in (and can be returned)
 
@@ -273,18 +280,17 @@ def payment_refusal(
 
 
 def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest, posting_date: date) -> None:
-    product = uow.session.get(Product, loan.product_id)
-    assert product is not None
-    payment_rules.check(payable(loan, product), request, posting_date)
+    rules = payment_rules_of(uow, loan.product_id)
+    payment_rules.check(payable(loan, rules.backdate_days), request, posting_date)
     if loan.status == "active":
-        ceiling = product.payment_ceiling or payment_rules.DEFAULT_PAYMENT_CEILING
+        ceiling = rules.payment_ceiling or payment_rules.DEFAULT_PAYMENT_CEILING
         payment_rules.plausible(request.amount, could_owe(uow, loan.id), ceiling)
 
 
-def payable(loan: Loan, product: Product | None = None) -> Payable:
-    """What the payment rules read of a loan (and of its product, when given)."""
+def payable(loan: Loan, back: int | None = None) -> Payable:
+    """What the payment rules read of a loan (and how far back its product lets a value date
+    go; None: the default)."""
     step = loan_terms(loan).precision.step
-    back = product.backdate_days if product is not None else None
     return Payable(
         loan.id, loan.customer_id, loan.status, loan.disbursed_on, step,
         payment_rules.DEFAULT_BACKDATE_DAYS if back is None else back,
@@ -295,14 +301,14 @@ def could_owe(uow: UnitOfWork, loan_id: int) -> Decimal:
     """All a loan could still owe, from its stored state: every installment's unpaid
     principal and interest, and every charge ever levied on it (with its tax)."""
     i, e = LoanInstallment, LoanEvent
-    due, paid = uow.session.execute(
-        select(
-            func.sum(i.principal + i.interest), func.sum(i.principal_paid + i.interest_paid)
-        ).where(i.loan_id == loan_id)
-    ).one()
-    charged, taxed = uow.session.execute(
-        select(func.sum(e.amount), func.sum(e.tax)).where(
-            e.loan_id == loan_id, e.kind.in_(("charge", "penal"))
+    charges = (e.loan_id == loan_id, e.kind.in_(("charge", "penal")))
+    mine = i.loan_id == loan_id
+    due, paid, charged, taxed = uow.session.execute(
+        select(  # one round trip
+            select(func.sum(i.principal + i.interest)).where(mine).scalar_subquery(),
+            select(func.sum(i.principal_paid + i.interest_paid)).where(mine).scalar_subquery(),
+            select(func.sum(e.amount)).where(*charges).scalar_subquery(),
+            select(func.sum(e.tax)).where(*charges).scalar_subquery(),
         )
     ).one()
     return sum((v or Decimal(0) for v in (due, charged, taxed)), Decimal(0)) - (paid or 0)

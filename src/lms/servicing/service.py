@@ -14,6 +14,7 @@ Guarantees:
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
@@ -215,10 +216,24 @@ def loan_waterfall(uow: UnitOfWork, loan: Loan) -> Waterfall:
 
 def loan_waterfall_of(uow: UnitOfWork, product_id: int) -> Waterfall:
     """The allocation waterfall of a product version."""
-    order, future = uow.session.execute(
-        select(Product.waterfall, Product.future_rule).where(Product.id == product_id)
-    ).one()
-    return _waterfall(json.dumps(order), future)
+    return payment_rules_of(uow, product_id).waterfall
+
+
+@dataclass(frozen=True)
+class PaymentRules:
+    """What a product version says about taking payments (one read of its row)."""
+
+    waterfall: Waterfall
+    backdate_days: int | None  # None: lms.servicing.payment_rules' default
+    payment_ceiling: Decimal | None
+
+
+def payment_rules_of(uow: UnitOfWork, product_id: int) -> PaymentRules:
+    order, future, back, ceiling = uow.session.execute(
+        select(Product.waterfall, Product.future_rule, Product.backdate_days,
+               Product.payment_ceiling).where(Product.id == product_id)
+    ).one()  # fmt: skip
+    return PaymentRules(_waterfall(json.dumps(order), future), back, ceiling)
 
 
 @lru_cache(maxsize=256)

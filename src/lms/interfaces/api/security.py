@@ -19,6 +19,8 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+from starlette.concurrency import run_in_threadpool
 
 from lms.identity.roles import Permission
 from lms.identity.service import Principal, principal_for
@@ -145,14 +147,16 @@ _SCHEME = HTTPBearer(
 )
 
 
-def authorize(
+async def authorize(
     request: Request,
     uow: UnitOfWorkDep,
     given: Annotated[HTTPAuthorizationCredentials | None, Depends(_SCHEME)],
 ) -> Principal | None:
-    """The dependency on every router: the route's permission, the caller's principal. The
-    token is checked in a short unit of work of its own, so the request's own (and, on
-    SQLite, the database's write lock) is not taken before the route needs it."""
+    """The dependency on every router: the route's permission, the caller's principal. It
+    runs on the event loop (no thread hop for a token checked in the last `ttl`); a token's
+    check and a branch check read the database in a worker thread, each in a short unit of
+    work of its own, so the request's own (and, on SQLite, the database's write lock) is not
+    taken before the route needs it."""
     needed = ROUTES.get((request.method, route_path(request)))
     for name, value in request.path_params.items():  # an id no row can have is not there
         if name.endswith("_id") and value.isascii() and value.isdigit() and int(value) > MAX_ID:
@@ -161,21 +165,31 @@ def authorize(
         return None
     token = given.credentials if given is not None else None
     who = VERIFIED.get(token) if token else None
+    sessions = request.app.state.sessions
     if who is None and token:
-        with UnitOfWork(request.app.state.sessions) as check:
-            who = principal_for(check, token, datetime.now(UTC))
-            check.commit()  # a session's last use, when due
+        who = await run_in_threadpool(_principal, sessions, token)
         VERIFIED.put(token, who)
     if who is None:
         raise HTTPException(401, "sign in, or give an API key, as a bearer token", _CHALLENGE)
     if needed is None or not who.may(Permission(needed)):
         raise HTTPException(403, f"{who.actor} may not {request.method} {request.url.path}")
     if who.branches is not None:
-        with UnitOfWork(request.app.state.sessions) as check:
-            _within_branches(check, who, request.path_params)
+        await run_in_threadpool(_branch_check, sessions, who, dict(request.path_params))
     request.state.principal = who
     uow.actor = who.actor
     return who
+
+
+def _principal(sessions: sessionmaker[Session], token: str) -> Principal | None:
+    with UnitOfWork(sessions) as check:
+        who = principal_for(check, token, datetime.now(UTC))
+        check.commit()  # a session's last use, when due
+    return who
+
+
+def _branch_check(sessions: sessionmaker[Session], who: Principal, params: dict[str, str]) -> None:
+    with UnitOfWork(sessions) as check:
+        _within_branches(check, who, params)
 
 
 def _within_branches(uow: UnitOfWork, who: Principal, params: dict[str, str]) -> None:

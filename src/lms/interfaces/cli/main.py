@@ -294,8 +294,9 @@ def serve(
     url = resolve_database_url(database_url)
     upgrade(url)
     typer.echo(f"lms serving {_shown(url)} on http://{host}:{port} (API docs at /docs)")
+    logs = _log_config()
     if workers == 1:
-        uvicorn.run(create_app(url), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(url), host=host, port=port, log_config=logs)
         return
     os.environ["LMS_DATABASE_URL"] = url  # each worker process builds its app from it
     uvicorn.run(
@@ -304,8 +305,27 @@ def serve(
         workers=workers,
         host=host,
         port=port,
-        log_level="warning",
+        log_config=logs,
     )
+
+
+def _log_config() -> dict[str, object]:
+    """The server's logging: one access line per request (`lms.access`: method, path, status,
+    time, request id, actor) and the product's own notices to standard error; the web
+    server's own lines only for warnings."""
+    line = {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    err = {"class": "logging.StreamHandler", "formatter": "line", "stream": "ext://sys.stderr"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"line": line},
+        "handlers": {"stderr": err},
+        "loggers": {
+            "lms": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+            "uvicorn": {"handlers": ["stderr"], "level": "WARNING", "propagate": False},
+            "uvicorn.access": {"handlers": [], "level": "WARNING", "propagate": False},
+        },
+    }
 
 
 @ledger_app.command("check")

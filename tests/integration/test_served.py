@@ -1,6 +1,7 @@
-"""The API's interactive documentation in a real browser (Chromium through Playwright): served
-by the product itself, under its own content security policy, it renders every operation
-with no console error and loads nothing from another host."""
+"""The product as a server, used as its users use it: the API's interactive documentation in a
+real browser (Chromium through Playwright), served by the product itself under its own
+content security policy, renders every operation with no console error and loads nothing
+from another host; `lms serve` writes its access log."""
 
 from __future__ import annotations
 
@@ -64,3 +65,34 @@ def test_the_docs_render_every_operation_under_the_security_policy(server: str) 
     assert authorize == 1  # the bearer scheme: a token can be given
     assert errors == []
     assert hosts == {server.split("/")[2]}
+
+
+def test_lms_serve_writes_one_access_line_per_request(tmp_path: Path) -> None:
+    """`lms serve` logs each request (method, path without its query, status, time, request
+    id, actor) to standard error."""
+    import httpx
+
+    url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    lms = str(Path(sys.executable).with_name("lms"))
+    process = subprocess.Popen(
+        [lms, "serve", "--database-url", url, "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        for _ in range(150):
+            try:
+                answer = httpx.get(f"http://127.0.0.1:{port}/api/v1/loans?q=9876543210",
+                                   headers={"X-Request-ID": "req-7"})  # fmt: skip
+                break
+            except httpx.TransportError:
+                time.sleep(0.1)
+    finally:
+        process.terminate()
+        _, err = process.communicate(timeout=10)
+    assert answer.status_code == 401
+    [line] = [entry for entry in err.splitlines() if "lms.access" in entry]
+    assert line.split("lms.access ")[1].startswith("GET /api/v1/loans 401 ")
+    assert line.endswith(" req-7 -") and "9876543210" not in line
