@@ -8,7 +8,8 @@ every error is problem+json (lms.interfaces.api.errors). OpenAPI docs are served
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
 from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
@@ -42,10 +43,19 @@ def create_app(database_url: str) -> FastAPI:
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets from its own package: the running
     # product never loads anything from the internet (FastAPI's default /docs uses a CDN).
-    app: FastAPI = FastAPIOffline(
-        title="lms", version=__version__, description="Open-source loan management system."
-    )
     engine = make_engine(database_url)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        engine.dispose()  # the app's connections closed when it stops, not left to the GC
+
+    app: FastAPI = FastAPIOffline(
+        title="lms",
+        version=__version__,
+        description="Open-source loan management system.",
+        lifespan=lifespan,
+    )
     app.state.sessions = make_session_factory(engine)
     size = get_settings().payment_group_size
     app.state.payment_groups = (
