@@ -75,3 +75,15 @@ def test_an_edited_or_deleted_record_breaks_the_chain(db_url: str, engine: Engin
         verdict = verify(uow.session)
     assert (verdict.broken_at, verdict.records) == (3, 1)  # the record after the gap
     assert count == 3  # the user made, the branch, the customer
+
+
+def test_removing_the_newest_records_is_caught_by_the_head(db_url: str, engine: Engine) -> None:
+    _book(db_url)
+    with engine.begin() as connection:
+        newest = connection.execute(text("SELECT max(id) FROM audit_records")).scalar_one()
+        connection.execute(text("DELETE FROM audit_records WHERE id = :id"), {"id": newest})
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        verdict = verify(uow.session)
+    assert (verdict.broken_at, verdict.records) == (newest, newest - 1)
+    broken = CliRunner().invoke(app, ["audit", "verify", "--database-url", db_url])
+    assert broken.exit_code == 1 and f"audit record {newest} does not match" in broken.output

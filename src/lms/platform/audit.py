@@ -6,13 +6,14 @@ users, credentials, loan events, refunds ...) that the ORM inserts or updates in
 work, with its changed columns before and after; and what a service or route records itself
 (`UnitOfWork.audit`, for writes that do not go through the ORM, such as grouped payments).
 They are written when the unit of work commits, in the same transaction, after the last
-flush: each one's hash is SHA-256 over the previous record's hash and its own content, and
-on PostgreSQL the writers take one advisory lock for those few statements, so the chain has
-one order (the records' ids).
+flush: each one's hash is SHA-256 over the previous record's hash and its own content. The
+chain's head (the newest hash) is kept in one row that writers lock and advance, so the
+chain has one order (the records' ids) and a writer needs two round trips.
 
 Guarantees: a record is never updated or deleted by lms; `verify` recomputes every hash in id
-order and names the first record that does not match. The last record's hash (the head) is
-what an operator keeps elsewhere to detect the removal of the newest records.
+order and names the first record that does not match, or the removal of the newest records
+(the head row no longer the last record's hash). The head is also what an operator keeps
+elsewhere, against someone who removes records and rewrites the head.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Integer, String, Text, event, insert, inspect, select, text
+from sqlalchemy import DateTime, Integer, String, Text, event, insert, inspect, select, update
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -39,7 +40,6 @@ AUDITED = frozenset({
 })  # fmt: skip
 _DIALECT = sqlite.dialect()  # sealing does not depend on the database
 SECRET_COLUMNS = frozenset({"password_hash", "secret_hash", "totp_secret"})
-_LOCK = 7_413_001  # the advisory lock of the chain's writers (PostgreSQL)
 GENESIS = "0" * 64
 
 
@@ -57,6 +57,17 @@ class AuditRecord(Base):
     before: Mapped[str | None] = mapped_column(Text)  # JSON of the changed columns
     after: Mapped[str | None] = mapped_column(Text)
     previous_hash: Mapped[str] = mapped_column(String(64))
+    hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditHead(Base):
+    """The chain's head: the newest record's hash, in one row (id 1). Writers lock it to
+    chain their records (on PostgreSQL a locking read waits for the writer before and sees
+    its head), and advance it with their insert."""
+
+    __tablename__ = "audit_head"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     hash: Mapped[str] = mapped_column(String(64))
 
 
@@ -164,30 +175,52 @@ def _shown_as(key: str, kind: object) -> Callable[[Any], Any]:
 
 
 def write_pending(session: Session) -> int:
-    """Chain and insert the unit of work's pending records (called just before it commits)."""
+    """Chain and insert the unit of work's pending records (called just before it commits):
+    two round trips on PostgreSQL, the head's locking read and one statement that inserts the
+    records and advances the head."""
     session.flush()
     records = session.info.get("audit") or []
     if not records:
         return 0
-    if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("SELECT pg_advisory_xact_lock(:lock)"), {"lock": _LOCK})
-    previous = (
-        session.scalar(select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)) or GENESIS
-    )
+    postgres = session.get_bind().dialect.name == "postgresql"
+    head = select(AuditHead.hash).where(AuditHead.id == 1)
+    previous = session.scalar(head.with_for_update() if postgres else head)
+    if previous is None:  # a book whose head row is missing: start it where the chain ends
+        previous = _last_hash(session)
+        session.add(AuditHead(id=1, hash=previous))
+        session.flush()
     now = datetime.now(UTC)
     rows = []
     for record in records:
         row = {
             "at": now, "actor": session.info.get("actor"),
             "address": session.info.get("address"), "request_id": session.info.get("request_id"),
-            **record,
+            "before": None, "after": None, "entity_id": None, **record,
         }  # fmt: skip
         row["previous_hash"] = previous
         row["hash"] = previous = chained_hash(previous, row)
         rows.append(row)
-    session.execute(insert(AuditRecord), rows)
+    if postgres:
+        columns = ", ".join(_COLUMNS)
+        arrays = ", ".join(f"%({c})s::{'timestamptz' if c == 'at' else 'text'}[]" for c in _COLUMNS)
+        session.connection().exec_driver_sql(
+            "WITH head AS (UPDATE audit_head SET hash = %(head)s WHERE id = 1) "
+            f"INSERT INTO audit_records ({columns}) SELECT * FROM unnest({arrays})",
+            {"head": previous, **{c: [r[c] for r in rows] for c in _COLUMNS}},
+        )
+    else:
+        session.execute(insert(AuditRecord), rows)
+        session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=previous))
     session.info["audit"] = []
     return len(rows)
+
+
+_COLUMNS = (*_FIELDS, "before", "after", "previous_hash", "hash")
+
+
+def _last_hash(session: Session) -> str:
+    last = select(AuditRecord.hash).order_by(AuditRecord.id.desc()).limit(1)
+    return session.scalar(last) or GENESIS
 
 
 @dataclass(frozen=True)
@@ -198,12 +231,18 @@ class Verdict:
 
 
 def verify(session: Session) -> Verdict:
-    previous, count = GENESIS, 0
+    """Recompute the chain in id order; the first record that does not match, if any. A
+    head row that is not the last record's hash (the newest records removed) is reported as
+    a break at the record after the last one."""
+    previous, count, last_id = GENESIS, 0, 0
     for row in _in_order(session):
         stored = {name: getattr(row, name) for name in (*_FIELDS, "before", "after")}
         if row.previous_hash != previous or chained_hash(previous, stored) != row.hash:
             return Verdict(count, previous, row.id)
-        previous, count = row.hash, count + 1
+        previous, count, last_id = row.hash, count + 1, row.id
+    head = session.scalar(select(AuditHead.hash).where(AuditHead.id == 1))
+    if head is not None and head != previous:
+        return Verdict(count, previous, last_id + 1)
     return Verdict(count, previous, None)
 
 
