@@ -113,6 +113,22 @@ def test_a_branch_role_sees_only_its_branches(app_url: str) -> None:
         assert officer.get("/api/v1/loans/2").status_code == 404  # PUN01's
         assert officer.get("/api/v1/customers/2").status_code == 404
         assert officer.post("/api/v1/loans/2/repayments", json={}).status_code == 404
+        listed = officer.get("/api/v1/loans").json()
+        assert ([loan["id"] for loan in listed["items"]], listed["total"]) == ([1], 1)
+        assert officer.get("/api/v1/loans", params={"branch": "PUN01"}).json()["total"] == 0
+    with api_client(app_url) as admin:  # a cash receipt at each branch, by one collector
+        for loan in (1, 2):
+            admin.post(f"/api/v1/loans/{loan}/disbursement")
+            taken = admin.post(f"/api/v1/loans/{loan}/receipts",
+                               json={"amount": f"{loan}000.00", "mode": "cash"})  # fmt: skip
+            assert taken.status_code == 201, taken.text
+    with api_client(app_url, ("branch_manager",), ["PUN01"]) as manager:
+        assert [loan["id"] for loan in manager.get("/api/v1/loans").json()["items"]] == [2]
+        [tally] = manager.get("/api/v1/receipts/tally").json()
+        assert (tally["receipts"], tally["cash"]) == (1, "2000.00")  # PUN01's only
+        assert manager.get("/api/v1/receipts/tally", params={"branch": "BLR01"}).json() == []
+    with api_client(app_url, ("auditor",)) as auditor:  # every branch
+        assert auditor.get("/api/v1/loans").json()["total"] == 2
 
 
 def test_sign_in_locks_after_five_refusals_and_wants_the_second_factor(app_url: str) -> None:

@@ -217,6 +217,21 @@ def test_the_portfolio_summary_by_branch_and_dpd_bucket_to_the_paisa(client: Tes
     assert client.get("/api/v1/portfolio/summary").json() == summary  # the last date closed
 
 
+def test_a_branch_manager_sees_the_summary_of_their_branch_only(
+    client: TestClient, db_url: str
+) -> None:
+    with api_client(db_url, ("branch_manager",), ["PUN01"]) as manager:
+        summary = manager.get("/api/v1/portfolio/summary", params={"as_of": "2026-11-26"}).json()
+    assert _cells(summary["cells"]) == [row for row in SUMMARY if row[0] == "PUN01"]
+    assert _cells(summary["totals"]) == [
+        ("*", "0", 1, "84151.39", "0.00", "0.00"),
+        ("*", "1-30", 2, "184230.24", "15927.46", "1842.30"),
+        ("*", "31-60", 1, "100000.00", "15848.61", "1921.15"),
+        ("*", "61-90", 0, "0.00", "0.00", "0.00"),
+        ("*", "91+", 0, "0.00", "0.00", "0.00"),
+    ]
+
+
 def test_a_summary_follows_a_later_close_that_restates_its_date(
     client: TestClient, engine: Engine
 ) -> None:

@@ -64,6 +64,7 @@ class LoanFilter:
     asset_class: str | None = None
     dpd_min: int | None = None
     dpd_max: int | None = None
+    branches: frozenset[str] | None = None  # the caller's branches (None: every branch)
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +130,8 @@ def _narrowed(
         query = query.where(Loan.status == where.status)
     if where.branch:
         query = query.where(Loan.branch_code == where.branch)
+    if where.branches is not None:
+        query = query.where(Loan.branch_code.in_(sorted(where.branches)))
     if where.product_id is not None:
         query = query.where(Loan.product_id == where.product_id)
     if where.asset_class == AssetClass.STANDARD.value:  # most of a book: read from the loans

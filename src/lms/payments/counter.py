@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -96,15 +97,17 @@ class Tally:
     cheques: Decimal
 
 
-def day_tally(uow: UnitOfWork, *, day: date, branch: str | None = None) -> list[Tally]:
-    """What each collector took on `day` (at one branch, or all), for the day-end count."""
+def day_tally(
+    uow: UnitOfWork, *, day: date, branches: Collection[str] | None = None
+) -> list[Tally]:
+    """What each collector took on `day` (at `branches`, or all), for the day-end count."""
     query = (
         select(Receipt.collector, Receipt.mode, func.count(), func.sum(Receipt.amount))
         .where(Receipt.collected_on == day)
         .group_by(Receipt.collector, Receipt.mode)
     )
-    if branch is not None:
-        query = query.where(Receipt.branch_code == branch)
+    if branches is not None:
+        query = query.where(Receipt.branch_code.in_(sorted(branches)))
     by: dict[str, list[Decimal | int]] = {}
     for collector, mode, count, total in uow.session.execute(query):
         row = by.setdefault(collector, [0, Decimal(0), Decimal(0)])

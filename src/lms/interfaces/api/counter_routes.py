@@ -10,11 +10,12 @@ from datetime import date
 from decimal import Decimal
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Query, Request, Response, status
 from pydantic import Field
 
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.schemas import RequestBody
+from lms.interfaces.api.security import visible_branches
 from lms.payments.counter import (
     day_tally,
     decide_refund,
@@ -52,6 +53,7 @@ def new_receipt(loan_id: int, body: ReceiptIn, uow: UnitOfWorkDep) -> dict[str, 
 @router.get("/receipts/tally")
 def tally(
     uow: UnitOfWorkDep,
+    request: Request,
     day: Annotated[date | None, Query(alias="date")] = None,
     branch: str | None = None,
 ) -> list[dict[str, object]]:
@@ -59,7 +61,7 @@ def tally(
     cheques."""
     return [
         {k: str(v) if isinstance(v, Decimal) else v for k, v in asdict(t).items()}
-        for t in day_tally(uow, day=day or today(uow), branch=branch)
+        for t in day_tally(uow, day=day or today(uow), branches=visible_branches(request, branch))
     ]
 
 

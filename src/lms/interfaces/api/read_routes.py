@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
 from lms.close.portfolio import (
     Cell,
@@ -21,6 +21,7 @@ from lms.close.portfolio import (
 )
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.schemas import PlanRowOut, PortfolioSummaryOut, ScheduleOut, SummaryCellOut
+from lms.interfaces.api.security import visible_branches
 
 router = APIRouter()
 
@@ -40,12 +41,13 @@ def schedule(loan_id: int, uow: UnitOfWorkDep) -> ScheduleOut:
 
 
 @router.get("/portfolio/summary")
-def summary(uow: UnitOfWorkDep, as_of: date | None = None) -> PortfolioSummaryOut:
+def summary(uow: UnitOfWorkDep, request: Request, as_of: date | None = None) -> PortfolioSummaryOut:
     """Loans active at the day-end of `as_of` (default: the last date closed) by branch and
     DPD bucket: how many, principal outstanding, principal and interest overdue; from the
     daily close's snapshots of that date."""
     day = as_of or last_closed(today(uow))
-    cells = portfolio_summary(uow, day=day)
+    shown = visible_branches(request)
+    cells = [c for c in portfolio_summary(uow, day=day) if shown is None or c.branch in shown]
     labels = [bucket.label for bucket in dpd_buckets()]
     return PortfolioSummaryOut(
         as_of=day,

@@ -37,6 +37,7 @@ from lms.interfaces.api.schemas import (
     TrancheIn,
     shown,
 )
+from lms.interfaces.api.security import principal_of
 from lms.payments.reconcile import reopen_line
 from lms.platform.db import UnitOfWork
 from lms.servicing import onboarding, rates, service
@@ -303,6 +304,7 @@ def get_loan(loan_id: int, uow: UnitOfWorkDep, as_of: date | None = None) -> Loa
 @router.get("/loans")
 def list_loans(
     uow: UnitOfWorkDep,
+    request: Request,
     status_: Annotated[str | None, Query(alias="status")] = None,
     branch: str | None = None,
     product_id: int | None = None,
@@ -317,7 +319,8 @@ def list_loans(
     """Loans in id order under the filters; page with `after` (the last id seen: `next_after`)
     or `offset`. `total` is exact up to 10,000 loans (`total_exact`), or always with
     `exact_total=true` (slower on a large book)."""
-    where = LoanFilter(status_, branch, product_id, asset_class, dpd_min, dpd_max)
+    where = LoanFilter(status_, branch, product_id, asset_class, dpd_min, dpd_max,
+                       branches=principal_of(request).branches)  # fmt: skip
     page = loan_page(
         uow, where=where, today=today(uow), limit=limit, offset=offset, after=after,
         exact_total=exact_total,

@@ -211,4 +211,14 @@ def principal_of(request: Request) -> Principal:
     return who
 
 
+def visible_branches(request: Request, asked: str | None = None) -> frozenset[str] | None:
+    """The branches a list or report may show the caller: the one `asked` for (None: every
+    branch), within the caller's own when their roles are branch roles."""
+    own = principal_of(request).branches
+    wanted = None if asked is None else frozenset({asked})
+    if own is None:
+        return wanted
+    return own if wanted is None else own & wanted
+
+
 Authorized = Annotated[Principal | None, Depends(authorize)]
