@@ -223,7 +223,8 @@ def test_the_probes_answer_without_a_token_and_every_answer_has_a_request_id(
         live, ready = anonymous.get("/healthz"), anonymous.get("/readyz")
         assert (live.status_code, live.json()) == (200, {"status": "ok"})
         assert (ready.status_code, ready.json()) == (200, {"status": "ready"})
-        assert len(live.headers["x-request-id"]) == 32  # made here: a uuid4 in hex
+        made = [live.headers["x-request-id"], ready.headers["x-request-id"]]
+        assert [len(m) for m in made] == [32, 32] and made[0] != made[1]  # made here, unique
         odd = anonymous.get("/healthz", headers={"X-Request-ID": "not sane\x01"})
         assert odd.headers["x-request-id"] != "not sane\x01"
         refused, docs = anonymous.get("/api/v1/loans"), anonymous.get("/docs")
