@@ -31,11 +31,11 @@ from lms.notices.service import send_queued
 from lms.payments.models import Mandate, Presentation
 from lms.payments.nach import (
     MandateRequest,
-    apply_response,
     register_mandate,
     set_mandate_status,
     write_presentation_file,
 )
+from lms.payments.nach_responses import apply_response
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError

@@ -27,7 +27,8 @@ from lms.ledger.check import account_balances
 from lms.payments.gateway import Razorpay
 from lms.payments.gateway_service import receive_webhook
 from lms.payments.models import PaymentOrder
-from lms.payments.nach import MandateRequest, apply_response, register_mandate
+from lms.payments.nach import MandateRequest, register_mandate
+from lms.payments.nach_responses import apply_response
 from lms.payments.reconcile import import_statement
 from lms.platform.db import UnitOfWork
 from lms.servicing.catalog import ProductRules

@@ -1,5 +1,4 @@
-"""NACH and eNACH: mandates registered and tracked, debits presented for dues falling due,
-the sponsor bank's response applied.
+"""NACH and eNACH: mandates registered and tracked, debits presented for dues falling due.
 
 - A mandate is registered (via the API or a bulk CSV file) as pending; the sponsor bank's
   acceptance makes it active with its UMRN, or rejected with a reason; it can be cancelled,
@@ -12,12 +11,10 @@ the sponsor bank's response applied.
   date (reference = the presentation's), as the sponsor bank debits it that day.
 - A debit the loan's repayment path refuses (a closed loan, say) is kept as refused, out of
   the file.
-- The response file marks each debit paid or returned: a return reverses the payment (the
-  product's bounce charge is levied by the reversal) and queues a notice to the borrower.
+- The response file marks each debit paid or returned (lms.payments.nach_responses).
 
-Guarantees: one presentation per loan, due date and attempt; a response line for a debit
-already answered does nothing (a file read twice, or a late duplicate); all in the caller's
-unit of work.
+Guarantees: one presentation per loan, due date and attempt; all in the caller's unit of
+work.
 """
 
 from __future__ import annotations
@@ -28,17 +25,13 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from lms.core.events import ReversalReason
 from lms.notices.service import queue_notice
 from lms.payments.models import Mandate, Presentation
 from lms.payments.nach_files import (
     FINAL_REASONS,
-    REASONS,
     Debit,
     NachFileError,
-    Response,
     presentation_file,
-    read_response,
 )
 from lms.payments.rows import locked
 from lms.payments.upi import autopay_limit
@@ -46,8 +39,8 @@ from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.platform.settings import get_settings
 from lms.servicing.bulk_payments import post_payments
-from lms.servicing.models import Loan, LoanEvent, LoanInstallment
-from lms.servicing.repayments import PaymentRequest, reverse_payment
+from lms.servicing.models import Loan, LoanInstallment
+from lms.servicing.repayments import PaymentRequest
 
 KINDS = ("nach", "enach", "upi_autopay")
 FREQUENCIES, AMOUNT_TYPES = ("monthly", "as_presented"), ("fixed", "maximum")
@@ -329,74 +322,3 @@ def write_presentation_file(
         p.file_name = name
     uow.session.flush()
     return name, content
-
-
-@dataclass(frozen=True)
-class ResponseResult:
-    lines: int
-    paid: int
-    returned: int
-    repeated: int  # answered before: nothing done
-
-
-def apply_response(uow: UnitOfWork, content: bytes, *, posting_date: date) -> ResponseResult:
-    """Apply the sponsor bank's response file."""
-    try:
-        lines = read_response(content)
-    except NachFileError as exc:
-        raise InvalidError([("file", str(exc))]) from None
-    presented = _presented(uow, lines)
-    counts = {"paid": 0, "returned": 0, "repeated": 0}
-    for line in lines:
-        p = presented[line.reference]
-        if p.status != "presented":
-            counts["repeated"] += 1
-        elif line.paid:
-            p.status, p.resolved_at = "paid", datetime.now(UTC)
-            counts["paid"] += 1
-        else:
-            _returned(uow, p, line.reason_code, posting_date)
-            counts["returned"] += 1
-    uow.session.flush()
-    return ResponseResult(len(lines), counts["paid"], counts["returned"], counts["repeated"])
-
-
-def _presented(uow: UnitOfWork, lines: list[Response]) -> dict[str, Presentation]:
-    """The presentations the lines answer, locked; a line for a debit we never presented, or
-    for another amount than we presented, refuses the whole file (a wrong or forged one)."""
-    found: dict[str, Presentation] = {}
-    problems = []
-    for number, line in enumerate(lines, start=2):
-        p = uow.session.scalar(
-            select(Presentation).where(Presentation.reference == line.reference).with_for_update()
-        )
-        if p is None:
-            problems.append(("file", f"line {number}: {line.reference!r} was never presented"))
-        elif line.amount is not None and line.amount != p.amount:
-            problems.append(
-                ("file", f"line {number}: {line.amount} answered, {p.amount:.2f} presented")
-            )
-        else:
-            found[line.reference] = p
-    if problems:
-        raise InvalidError(problems)
-    return found
-
-
-def _returned(uow: UnitOfWork, p: Presentation, reason: str, posting_date: date) -> None:
-    payment = uow.session.scalar(
-        select(LoanEvent).where(
-            LoanEvent.loan_id == p.loan_id,
-            LoanEvent.reference == p.reference,
-            LoanEvent.kind == "payment",
-        )
-    )
-    if payment is not None:
-        reverse_payment(uow, loan_id=p.loan_id, event_id=payment.id, known_on=posting_date,
-                        posting_date=posting_date, reason=ReversalReason.RETURNED,
-                        return_code=reason)  # fmt: skip
-    p.status, p.reason_code, p.resolved_at = "returned", reason, datetime.now(UTC)
-    queue_notice(uow, loan_id=p.loan_id, template="nach_returned", data={
-        "amount": str(p.amount.quantize(Decimal("0.01"))), "due_date": p.due_date.isoformat(),
-        "reason": REASONS.get(reason, f"reason {reason}"), "reference": p.reference,
-    })  # fmt: skip

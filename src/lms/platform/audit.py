@@ -201,13 +201,8 @@ def write_pending(session: Session) -> int:
         row["hash"] = previous = chained_hash(previous, row)
         rows.append(row)
     if postgres:
-        columns = ", ".join(_COLUMNS)
-        arrays = ", ".join(f"%({c})s::{'timestamptz' if c == 'at' else 'text'}[]" for c in _COLUMNS)
-        session.connection().exec_driver_sql(
-            "WITH head AS (UPDATE audit_head SET hash = %(head)s WHERE id = 1) "
-            f"INSERT INTO audit_records ({columns}) SELECT * FROM unnest({arrays})",
-            {"head": previous, **{c: [r[c] for r in rows] for c in _COLUMNS}},
-        )
+        arrays = {c: [r[c] for r in rows] for c in _COLUMNS}
+        session.connection().exec_driver_sql(_INSERT_AND_ADVANCE, {"head": previous, **arrays})
     else:
         session.execute(insert(AuditRecord), rows)
         session.execute(update(AuditHead).where(AuditHead.id == 1).values(hash=previous))
@@ -216,6 +211,13 @@ def write_pending(session: Session) -> int:
 
 
 _COLUMNS = (*_FIELDS, "before", "after", "previous_hash", "hash")
+# PostgreSQL: a commit's records inserted and the head advanced in one statement
+_INSERT_AND_ADVANCE = (
+    "WITH head AS (UPDATE audit_head SET hash = %(head)s WHERE id = 1) "
+    f"INSERT INTO audit_records ({', '.join(_COLUMNS)}) SELECT * FROM unnest("
+    + ", ".join(f"%({c})s::{'timestamptz' if c == 'at' else 'text'}[]" for c in _COLUMNS)
+    + ")"
+)
 
 
 def _last_hash(session: Session) -> str:

@@ -22,11 +22,11 @@ from lms.interfaces.api.schemas import RequestBody
 from lms.payments.models import Mandate
 from lms.payments.nach import (
     MandateRequest,
-    apply_response,
     register_mandate,
     set_mandate_status,
     write_presentation_file,
 )
+from lms.payments.nach_responses import apply_response
 from lms.platform.errors import InvalidError
 from lms.platform.settings import get_settings
 from lms.servicing.models import Loan

@@ -24,9 +24,6 @@ users_app = typer.Typer(help="Staff users.", no_args_is_help=True)
 keys_app = typer.Typer(help="API credentials of integrations.", no_args_is_help=True)
 
 
-_actor = shell_actor
-
-
 @users_app.command("create")
 def create_user(
     username: Annotated[str, typer.Argument(help="The name to sign in with.")],
@@ -47,7 +44,7 @@ def create_user(
     with _refusals(), UnitOfWork(_sessions(database_url)) as uow:
         user, secret = create(
             uow, username=username, display_name=name or username, password=password,
-            roles=role, branches=branch or None, actor=_actor(), now=datetime.now(UTC),
+            roles=role, branches=branch or None, actor=shell_actor(), now=datetime.now(UTC),
         )  # fmt: skip
         uow.commit()
     typer.echo(f"user {user.username} created with roles {', '.join(user.roles)}")
@@ -70,7 +67,7 @@ def create_key(
     with _refusals(), UnitOfWork(_sessions(database_url)) as uow:
         expires = None if days is None else now + timedelta(days=days)
         key, token = create_api_key(
-            uow, name=name, scopes=scope, branches=None, expires_at=expires, actor=_actor(),
+            uow, name=name, scopes=scope, branches=None, expires_at=expires, actor=shell_actor(),
             now=now,
         )  # fmt: skip
         uow.commit()
@@ -162,7 +159,7 @@ def rotate_key(
 
     with UnitOfWork(_sessions(database_url)) as uow:
         made = rotate_api_key(uow, prefix, overlap=timedelta(hours=overlap_hours),
-                              actor=_actor(), now=datetime.now(UTC))  # fmt: skip
+                              actor=shell_actor(), now=datetime.now(UTC))  # fmt: skip
         if made is None:
             typer.echo(f"error: prefix: no API key {prefix} in use", err=True)
             raise typer.Exit(2)

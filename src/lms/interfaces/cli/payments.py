@@ -143,7 +143,7 @@ def nach_response(
     database_url: DatabaseOption = None,
 ) -> None:
     """Apply the response file: paid debits confirmed, returned ones reversed and charged."""
-    from lms.payments.nach import apply_response
+    from lms.payments.nach_responses import apply_response
 
     content = _content(path)
     with UnitOfWork(_sessions(database_url), origin="file") as uow, _refusals():
