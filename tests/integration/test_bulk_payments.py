@@ -139,13 +139,13 @@ def test_many_payments_at_once_equal_one_by_one(
     payments = _payments(f"sqlite:///{single}")
     refused = _one_by_one(f"sqlite:///{single}", payments)
     slow = []
-    real = bulk_payments.record_payment
+    real = bulk_payments.try_payment
 
     def counted(*args: object, **kwargs: object) -> object:
         slow.append(kwargs["loan_id"])
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bulk_payments, "record_payment", counted)
+    monkeypatch.setattr(bulk_payments, "try_payment", counted)
     sessions = make_session_factory(make_engine(f"sqlite:///{bulk}"))
     with UnitOfWork(sessions) as uow:
         outcomes = post_payments(uow, payments, posting_date=LATE)
@@ -180,7 +180,7 @@ def test_a_payment_that_repays_the_loan_closes_it_as_one_by_one(
     day = date(2026, 11, 2)
     with UnitOfWork(sessions) as uow:
         owed = sum((i.unpaid for i in loan_state(uow, loan_id=1, as_of=day).installments), D(0))
-    monkeypatch.setattr(bulk_payments, "record_payment", None)  # the fast path only
+    monkeypatch.setattr(bulk_payments, "try_payment", None)  # the fast path only
     with UnitOfWork(sessions) as uow:
         [outcome] = post_payments(
             uow, [(1, PaymentRequest(owed, day, "ALL-1", "neft"))], posting_date=day
@@ -293,8 +293,8 @@ def test_bulk_refuses_what_record_payment_refuses_for_the_same_reasons(
     its own borrower), after 100.00 taken on loans 9 and 10 with keys K-9 and K-10: one batch on
     16 Dec of a payment on closed loan 4, one with a reference of loan 4's (another borrower's),
     of 0, of 100.005, dated 17 Dec, a retry on loan 9 (its earlier payment, nothing new) and key K-10
-    reused for another payment. Bulk decides each by the payment rules itself (neither
-    `payment_refusal` nor `record_payment` is called) with `record_payment`'s reason."""
+    reused for another payment. Bulk decides each by the payment rules itself (`try_payment`
+    is not called) with `record_payment`'s reason."""
     bulk, single = tmp_path / "bulk.sqlite3", tmp_path / "single.sqlite3"
     taken = {}
     for path in (bulk, single):
@@ -320,8 +320,7 @@ def test_bulk_refuses_what_record_payment_refuses_for_the_same_reasons(
     def not_called(*args: object, **kwargs: object) -> None:
         raise AssertionError("decided one by one")
 
-    monkeypatch.setattr(bulk_payments, "payment_refusal", not_called)
-    monkeypatch.setattr(bulk_payments, "record_payment", not_called)
+    monkeypatch.setattr(bulk_payments, "try_payment", not_called)
     sessions = make_session_factory(make_engine(f"sqlite:///{bulk}"))
     with UnitOfWork(sessions) as uow:
         outcomes = post_payments(uow, payments, posting_date=LATE)
@@ -363,13 +362,13 @@ def test_a_loan_with_an_event_of_a_kind_not_allowed_goes_one_by_one(
         uow.session.add(waiver)
         uow.commit()
     slow = []
-    real = bulk_payments.record_payment
+    real = bulk_payments.try_payment
 
     def counted(*args: object, **kwargs: object) -> object:
         slow.append(kwargs["loan_id"])
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bulk_payments, "record_payment", counted)
+    monkeypatch.setattr(bulk_payments, "try_payment", counted)
     day = date(2026, 10, 27)
     payments = [(k, PaymentRequest(D("8884.88"), day, f"P-{k}", "neft")) for k in (1, 2)]
     with UnitOfWork(sessions) as uow:
@@ -408,7 +407,7 @@ def test_a_part_prepaid_loan_is_paid_by_the_fast_path_as_one_by_one(
     def not_called(*args: object, **kwargs: object) -> None:
         raise AssertionError("taken one by one")
 
-    monkeypatch.setattr(bulk_payments, "record_payment", not_called)
+    monkeypatch.setattr(bulk_payments, "try_payment", not_called)
     figures, ledgers = _paid_both_ways(sessions, D("5000.00"), date(2026, 11, 27))
     assert figures[0] == figures[1]
     status, excess, last, oldest, paid = figures[0]
@@ -445,7 +444,7 @@ def test_same_day_payments_in_batches_equal_one_by_one(
     ]
     assert _one_by_one(f"sqlite:///{single}", [p for b in batches for p in b]) == []
     slow: list[list[int]] = [[], [], []]
-    real = bulk_payments.record_payment
+    real = bulk_payments.try_payment
     sessions = make_session_factory(make_engine(f"sqlite:///{bulk}"))
     for n, batch in enumerate(batches):
 
@@ -453,7 +452,7 @@ def test_same_day_payments_in_batches_equal_one_by_one(
             slow[n].append(kwargs["loan_id"])  # type: ignore[arg-type]
             return real(*args, **kwargs)  # type: ignore[arg-type]
 
-        monkeypatch.setattr(bulk_payments, "record_payment", counted)
+        monkeypatch.setattr(bulk_payments, "try_payment", counted)
         with UnitOfWork(sessions) as uow:
             assert all(o.error is None for o in post_payments(uow, batch, posting_date=LATE))
             uow.commit()

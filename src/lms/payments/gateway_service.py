@@ -28,7 +28,7 @@ from lms.payments.models import GatewayEvent, GatewaySettlement, PaymentOrder
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.servicing.models import Loan, LoanEvent
-from lms.servicing.repayments import PaymentRequest, payment_refusal, record_payment
+from lms.servicing.repayments import PaymentRequest, try_payment
 
 
 class SignatureError(Exception):
@@ -102,14 +102,11 @@ def receive_webhook(
         captured.amount, min(captured.paid_on, posting_date), captured.payment_ref, "gateway",
         idempotency_key=f"{gateway.name}:{captured.payment_ref}",
     )  # fmt: skip
-    refusal = payment_refusal(
-        uow, loan_id=order.loan_id, request=request, posting_date=posting_date
-    )
-    if refusal is not None:  # the loan cannot take it (closed since, say): held, not lost
+    taken = try_payment(uow, loan_id=order.loan_id, request=request, posting_date=posting_date)
+    if isinstance(taken, str):  # the loan cannot take it (closed since, say): held, not lost
         _to_suspense(uow, record, captured, posting_date, "suspense")
         return WebhookResult("suspense", captured.payment_ref, order.loan_id)
-    _, new = record_payment(uow, loan_id=order.loan_id, request=request, posting_date=posting_date)
-    record.outcome = "posted" if new else "repeat"
+    record.outcome = "posted" if taken[1] else "repeat"
     if order.status != "paid":
         order.status, order.payment_ref, order.paid_at = (
             "paid",

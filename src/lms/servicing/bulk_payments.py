@@ -55,7 +55,7 @@ from lms.servicing.payment_rules import (
     owed_on,
     repeated,
 )
-from lms.servicing.repayments import payment_refusal, record_payment
+from lms.servicing.repayments import try_payment
 from lms.servicing.service import payment_rules_of
 
 # The event kinds a loan's history may hold for the fast path to take a payment for it: those
@@ -109,13 +109,13 @@ def post_payments(
 def _one_by_one(
     uow: UnitOfWork, loan_id: int, request: PaymentRequest, posting_date: date
 ) -> Outcome:
-    """Through `record_payment`, refused without writing anything if it would refuse it (no
-    savepoint per payment: PostgreSQL keeps a lock for each until the end, and a statement
-    may hold tens of thousands)."""
-    refusal = payment_refusal(uow, loan_id=loan_id, request=request, posting_date=posting_date)
-    if refusal is not None:
-        return Outcome(loan_id, request, None, False, refusal)
-    event, new = record_payment(uow, loan_id=loan_id, request=request, posting_date=posting_date)
+    """Through `try_payment`: refused without writing anything if `record_payment` would
+    refuse it (no savepoint per payment: PostgreSQL keeps a lock for each until the end, and
+    a statement may hold tens of thousands)."""
+    taken = try_payment(uow, loan_id=loan_id, request=request, posting_date=posting_date)
+    if isinstance(taken, str):
+        return Outcome(loan_id, request, None, False, taken)
+    event, new = taken
     return Outcome(loan_id, request, event.id, new)
 
 

@@ -45,11 +45,43 @@ def record_payment(
     uow: UnitOfWork, *, loan_id: int, request: PaymentRequest, posting_date: date
 ) -> tuple[LoanEvent, bool]:
     """Apply a repayment to loan `loan_id`; returns (the payment event, whether it is new)."""
+    loan, earlier = _admitted(uow, loan_id, request, posting_date)
+    if earlier is not None:
+        return earlier, False
+    return _recorded(uow, loan, request, posting_date), True
+
+
+def try_payment(
+    uow: UnitOfWork, *, loan_id: int, request: PaymentRequest, posting_date: date
+) -> tuple[LoanEvent, bool] | str:
+    """`record_payment`'s answer, or the reason it refuses the payment, given before anything
+    is written (a missing or closed loan, a conflicting reference, a value date or an amount
+    the payment rules refuse): a caller can hold the money instead, in the same transaction."""
+    try:
+        loan, earlier = _admitted(uow, loan_id, request, posting_date)
+    except (ConflictError, InvalidError, NotFoundError) as exc:
+        return str(exc)
+    if earlier is not None:
+        return earlier, False
+    return _recorded(uow, loan, request, posting_date), True
+
+
+def _admitted(
+    uow: UnitOfWork, loan_id: int, request: PaymentRequest, posting_date: date
+) -> tuple[Loan, LoanEvent | None]:
+    """The loan, locked, and the earlier payment this one repeats (None: a new payment that
+    passes every check of the payment rules); a refusal raises. Writes nothing."""
     loan = locked_loan(uow, loan_id)
-    repeated = _repeated(uow, loan, request)
-    if repeated is not None:
-        return repeated, False
-    _check(uow, loan, request, posting_date)
+    earlier = _repeated(uow, loan, request)
+    if earlier is None:
+        _check(uow, loan, request, posting_date)
+    return loan, earlier
+
+
+def _recorded(
+    uow: UnitOfWork, loan: Loan, request: PaymentRequest, posting_date: date
+) -> LoanEvent:
+    """The new payment stored and applied: the loan replayed, its ledger and figures settled."""
     event = LoanEvent(
         loan_id=loan.id,
         kind=request.kind,
@@ -79,7 +111,7 @@ def record_payment(
         f"{'repayment' if request.reschedule is None else 'prepayment'}:{request.reference}": event.id
     }
     _settle(uow, loan, state, history[1], event.id, day, posting_date, since=day, known=own)
-    return event, True
+    return event
 
 
 def reverse_payment(
@@ -263,20 +295,6 @@ def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent
         .where(condition)
     ).all()
     return payment_rules.repeated(payable(loan), request, [(e, c) for e, c in found])
-
-
-def payment_refusal(
-    uow: UnitOfWork, *, loan_id: int, request: PaymentRequest, posting_date: date
-) -> str | None:
-    """Why `record_payment` would refuse this payment before writing anything (a missing or
-    closed loan, a conflicting reference, bad input), or None; the loan is locked."""
-    try:
-        loan = locked_loan(uow, loan_id)
-        if _repeated(uow, loan, request) is None:
-            _check(uow, loan, request, posting_date)
-    except (ConflictError, InvalidError, NotFoundError) as exc:
-        return str(exc)
-    return None
 
 
 def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest, posting_date: date) -> None:

@@ -229,11 +229,19 @@ class PaymentRules:
 
 
 def payment_rules_of(uow: UnitOfWork, product_id: int) -> PaymentRules:
-    order, future, back, ceiling = uow.session.execute(
-        select(Product.waterfall, Product.future_rule, Product.backdate_days,
-               Product.payment_ceiling).where(Product.id == product_id)
-    ).one()  # fmt: skip
-    return PaymentRules(_waterfall(json.dumps(order), future), back, ceiling)
+    """The product's payment rules; read once per unit of work (the session's identity map
+    answers again, with any change made in the same unit of work; the session's `info` holds
+    the product, as the identity map keeps only weak references)."""
+    held: dict[int, Product] = uow.session.info.setdefault("products", {})
+    product = held.get(product_id) or uow.session.get(Product, product_id)
+    if product is None:
+        raise NotFoundError("product", product_id)
+    held[product_id] = product
+    return PaymentRules(
+        _waterfall(json.dumps(product.waterfall), product.future_rule),
+        product.backdate_days,
+        product.payment_ceiling,
+    )
 
 
 @lru_cache(maxsize=256)
