@@ -282,3 +282,43 @@ def test_a_bad_parameter_is_a_problem_naming_it(
 def test_the_schedule_of_an_unknown_loan_is_not_found(client: TestClient) -> None:
     response = client.get("/api/v1/loans/999/schedule")
     assert (response.status_code, response.headers["content-type"]) == (404, PROBLEM)
+
+
+# each loan's line at the day-end of the business date, 27 Nov, worked by hand from the plan
+# above: (borrower, principal outstanding, overdue, DPD, class); overdue is whole EMIs of
+# 8,884.88; principal outstanding 1,00,000 less the principal of the EMIs paid (7,884.88 and
+# 7,963.73)
+LINES = {
+    1: ("Borrower 1", "84151.39", "0.00", 0, "STD"),
+    2: ("Borrower 2", "92115.12", "8884.88", 2, "SMA-0"),
+    3: ("Borrower 3", "100000.00", "17769.76", 33, "SMA-1"),
+    4: ("Borrower 4", "84151.39", "0.00", 0, "STD"),
+    5: ("Borrower 5", "100000.00", "17769.76", 33, "SMA-1"),
+    6: ("Borrower 6", "100000.00", "26654.64", 63, "SMA-2"),
+    7: ("Borrower 7", "100000.00", "44424.40", 125, "NPA"),
+    8: ("Borrower 8", "92115.12", "8884.88", 2, "SMA-0"),
+    9: ("Borrower 9", "0.00", "0.00", 0, None),  # approved, not paid out: no class yet
+}
+
+
+def test_each_loan_in_the_list_carries_its_borrower_outstanding_overdue_dpd_and_class(
+    client: TestClient,
+) -> None:
+    items = _page(client)["items"]
+    fields = ("borrower", "principal_outstanding", "overdue", "dpd", "asset_class")
+    assert {i["id"]: tuple(i[f] for f in fields) for i in items} == LINES
+
+
+def test_the_list_by_dpd_bucket_and_unknown_filter_values_refused(client: TestClient) -> None:
+    assert _ids(client, bucket="0") == [1, 4, 9]
+    assert _ids(client, bucket="1-30") == [2, 8]
+    assert _ids(client, bucket="31-60") == [3, 5]
+    assert _ids(client, bucket="61-90") == [6]
+    assert _ids(client, bucket="91+") == [7]
+    assert _ids(client, bucket="31-60", branch="BLR01") == [5]
+    assert _ids(client, bucket="1-30", dpd_min=3) == []  # both narrow the list
+    for params, field in (({"status": "bogus"}, "status"), ({"bucket": "1-29"}, "bucket")):
+        response = client.get("/api/v1/loans", params=params)
+        assert response.status_code == 422, params
+        assert response.headers["content-type"] == PROBLEM
+        assert field in response.text

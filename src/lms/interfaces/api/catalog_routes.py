@@ -43,7 +43,7 @@ def create_branch(body: BranchIn, uow: UnitOfWorkDep) -> dict[str, str]:
 def create_customer(body: CustomerIn, uow: UnitOfWorkDep, request: Request) -> CustomerOut:
     customer = catalog.create_customer(uow, **body.model_dump())
     uow.commit()
-    return _customer_out(customer, request)
+    return customer_out(customer, request)
 
 
 @router.post(
@@ -75,7 +75,7 @@ def get_customer(customer_id: int, uow: UnitOfWorkDep, request: Request) -> Cust
     customer = uow.session.get(Customer, customer_id)
     if customer is None:
         raise NotFoundError("customer", customer_id)
-    return _customer_out(customer, request)
+    return customer_out(customer, request)
 
 
 @router.post("/customers/{customer_id}/consents", status_code=status.HTTP_201_CREATED)
@@ -118,7 +118,7 @@ def publish_benchmark(benchmark: str, body: BenchmarkRateIn, uow: UnitOfWorkDep)
     return queue(uow, kind="benchmark_rate", subject=subject, request=request)
 
 
-def _customer_out(customer: Customer, request: Request) -> CustomerOut:
+def customer_out(customer: Customer, request: Request) -> CustomerOut:
     """The customer as the caller may see them: personal data in clear only for the roles
     that serve or collect from borrowers."""
     aadhaar = None if customer.aadhaar_last4 is None else f"XXXX XXXX {customer.aadhaar_last4}"

@@ -52,8 +52,10 @@ def install_openapi(app: FastAPI, public: set[tuple[str, str]]) -> None:
 
     def document() -> dict[str, Any]:
         if app.openapi_schema is None:
-            schema = get_openapi(title=app.title, version=app.version,
-                                 description=app.description, routes=app.routes)  # fmt: skip
+            schema = get_openapi(
+                title=app.title, version=app.version, description=app.description,
+                routes=app.routes, separate_input_output_schemas=False,  # one per model
+            )  # fmt: skip
             _declare_errors(schema, public)
             app.openapi_schema = schema
         return app.openapi_schema

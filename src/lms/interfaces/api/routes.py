@@ -6,12 +6,14 @@ the lender's business date (the calendar date until the daily close keeps one).
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import date
 from typing import Annotated
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy import select
 
+from lms.close import listing
 from lms.close.portfolio import LoanFilter, loan_page
 from lms.core.classification import AssetClass
 from lms.core.events import ReversalReason
@@ -25,9 +27,11 @@ from lms.interfaces.api.schemas import (
     ForeclosureIn,
     InstallmentOut,
     LoanIn,
+    LoanListItem,
     LoanOut,
     LoanPage,
     LoanStateOut,
+    LoanStatus,
     PrepaymentIn,
     RateChangeIn,
     RefundIn,
@@ -305,10 +309,11 @@ def get_loan(loan_id: int, uow: UnitOfWorkDep, as_of: date | None = None) -> Loa
 def list_loans(
     uow: UnitOfWorkDep,
     request: Request,
-    status_: Annotated[str | None, Query(alias="status")] = None,
+    status_: Annotated[LoanStatus | None, Query(alias="status")] = None,
     branch: str | None = None,
     product_id: int | None = None,
     asset_class: AssetClass | None = None,
+    bucket: Annotated[str | None, Query(max_length=16)] = None,
     dpd_min: Annotated[int | None, Query(ge=0)] = None,
     dpd_max: Annotated[int | None, Query(ge=0)] = None,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
@@ -316,17 +321,27 @@ def list_loans(
     after: Annotated[int | None, Query(ge=0)] = None,
     exact_total: bool = False,
 ) -> LoanPage:
-    """Loans in id order under the filters; page with `after` (the last id seen: `next_after`)
-    or `offset`. `total` is exact up to 10,000 loans (`total_exact`), or always with
-    `exact_total=true` (slower on a large book)."""
-    where = LoanFilter(status_, branch, product_id, asset_class, dpd_min, dpd_max,
+    """Loans in id order under the filters, each with its borrower, principal outstanding,
+    overdue, DPD and class; `bucket` is a DPD bucket of the portfolio summary (0, 1-30, 31-60,
+    61-90, 91+). Page with `after` (the last id seen: `next_after`) or `offset`. `total` is
+    exact up to 10,000 loans (`total_exact`), or always with `exact_total=true` (slower on a
+    large book)."""
+    low, high = listing.bucket_range(bucket)
+    low = dpd_min if low is None else low if dpd_min is None else max(low, dpd_min)
+    high = dpd_max if high is None else high if dpd_max is None else min(high, dpd_max)
+    where = LoanFilter(status_, branch, product_id, asset_class, low, high,
                        branches=principal_of(request).branches)  # fmt: skip
+    day = today(uow)
     page = loan_page(
-        uow, where=where, today=today(uow), limit=limit, offset=offset, after=after,
+        uow, where=where, today=day, limit=limit, offset=offset, after=after,
         exact_total=exact_total,
     )  # fmt: skip
+    lines = listing.loan_lines(uow, page.loans, day)
     return LoanPage(
-        items=[_loan_out(loan) for loan in page.loans],
+        items=[
+            LoanListItem(**_loan_out(loan).model_dump(), **asdict(lines[loan.id]))
+            for loan in page.loans
+        ],
         total=page.total,
         limit=limit,
         offset=offset,

@@ -266,8 +266,22 @@ class LoanOut(BaseModel):
         return masking.account(account)
 
 
+LoanStatus = Literal["approved", "active", "closed"]
+
+
+class LoanListItem(LoanOut):
+    """A loan in a list, with what staff look for first (lms.close.listing): the borrower,
+    principal outstanding, installments overdue, DPD and class, at the business date."""
+
+    borrower: str
+    principal_outstanding: Shown
+    overdue: Shown
+    dpd: int
+    asset_class: str | None
+
+
 class LoanPage(BaseModel):
-    items: list[LoanOut]
+    items: list[LoanListItem]
     # every loan the filters match, exact up to 10,000 (then 10,000 and total_exact false)
     total: int
     limit: int

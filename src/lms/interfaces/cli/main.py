@@ -51,8 +51,22 @@ class OutputFormat(StrEnum):
     CSV = "csv"
 
 
+def _print_version(asked: bool) -> None:
+    if asked:
+        from lms import __version__
+
+        typer.echo(f"lms {__version__}")
+        raise typer.Exit()
+
+
 @app.callback()
-def _root() -> None:
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", help="Print the version and exit.", is_eager=True,
+                     callback=_print_version),
+    ] = False,
+) -> None:  # fmt: skip
     """Open-source loan management system."""
 
 
