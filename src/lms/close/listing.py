@@ -53,12 +53,8 @@ def loan_lines(uow: UnitOfWork, loans: list[Loan], today: date) -> dict[int, Loa
         return {}
     ids = [loan.id for loan in loans]
     customers = sorted({loan.customer_id for loan in loans})
-    names: dict[int, str] = {
-        k: name
-        for k, name in uow.session.execute(
-            select(Customer.id, Customer.name).where(Customer.id.in_(customers))
-        )
-    }
+    named = select(Customer.id, Customer.name).where(Customer.id.in_(customers))
+    names: dict[int, str] = dict(uow.session.execute(named).all())
     i = LoanInstallment
     unpaid = i.principal + i.interest - i.principal_paid - i.interest_paid
     sums = {

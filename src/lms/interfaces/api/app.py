@@ -41,6 +41,7 @@ def create_app(database_url: str) -> FastAPI:
     )
     from lms.interfaces.api.openapi import install_openapi
     from lms.interfaces.api.security import PREFIX, PUBLIC, ROUTES, authorize
+    from lms.interfaces.web.app import install_web
 
     # FastAPIOffline serves the Swagger UI and ReDoc assets from its own package: the running
     # product never loads anything from the internet (FastAPI's default /docs uses a CDN).
@@ -75,6 +76,7 @@ def create_app(database_url: str) -> FastAPI:
     ):  # fmt: skip
         app.include_router(module.router, prefix="/api/v1", dependencies=checked)
     install_openapi(app, {(m, PREFIX + p) for (m, p), needed in ROUTES.items() if needed == PUBLIC})
+    install_web(app)
     return app
 
 

@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from pydantic import BaseModel, field_serializer
-from sqlalchemy import func, or_, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from lms.identity.models import User
 from lms.interfaces.api.app import UnitOfWorkDep
@@ -98,12 +98,8 @@ def list_products(
     uow: UnitOfWorkDep, code: Annotated[str | None, Query(max_length=32)] = None
 ) -> list[ProductLine]:
     """Every product version, by code and version (`code`: one product's versions)."""
-    latest: dict[str, int] = {
-        code: version
-        for code, version in uow.session.execute(
-            select(Product.code, func.max(Product.version)).group_by(Product.code)
-        )
-    }
+    versions = select(Product.code, func.max(Product.version)).group_by(Product.code)
+    latest: dict[str, int] = dict(uow.session.execute(versions).all())
     query = select(Product).order_by(Product.code, Product.version)
     if code is not None:
         query = query.where(Product.code == code)
@@ -194,7 +190,9 @@ def customer_match(q: str) -> Any:
     """The condition a search text `q` puts on customers: name, id or PAN (by its mask)."""
     text = q.strip()
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-    conditions = [func.lower(Customer.name).like(f"%{escaped.lower()}%", escape="\\")]
+    conditions: list[ColumnElement[bool]] = [
+        func.lower(Customer.name).like(f"%{escaped.lower()}%", escape="\\")
+    ]
     if text.isascii() and text.isdigit() and int(text) < 2**31:
         conditions.append(Customer.id == int(text))
     pan = text.upper()

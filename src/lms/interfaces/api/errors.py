@@ -10,7 +10,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, Response
 from sqlalchemy.exc import DataError, IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -19,6 +19,20 @@ from lms.ledger.rules import LedgerError
 from lms.platform.errors import ConflictError, DomainError, InvalidError, NotFoundError
 
 PROBLEM = "application/problem+json"
+
+
+def answer(
+    request: Request,
+    status: int,
+    title: str,
+    detail: str,
+    errors: list[dict[str, str]] | None = None,
+) -> Response:
+    """The error as problem+json, or as a page of the staff application for its paths."""
+    page = getattr(request.app.state, "error_page", None)
+    if page is not None and (request.url.path + "/").startswith("/app/"):
+        return page(request, status, title, detail)  # type: ignore[no-any-return]
+    return problem(status, title, detail, errors)
 
 
 def problem(
@@ -44,15 +58,15 @@ _TITLES = {
 
 def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
         title = _TITLES.get(exc.status_code, "Error")
         detail = exc.detail if isinstance(exc.detail, str) else title
-        response = problem(exc.status_code, title, detail)
+        response = answer(request, exc.status_code, title, detail)
         response.headers.update(exc.headers or {})
         return response
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         errors = [
             {
                 "field": ".".join(str(p) for p in e["loc"] if p not in ("body", "query", "path")),
@@ -60,7 +74,8 @@ def install_error_handlers(app: FastAPI) -> None:
             }
             for e in exc.errors()
         ]
-        return problem(
+        return answer(
+            request,
             422,
             "Invalid request",
             "; ".join(f"{e['field']}: {e['reason']}" for e in errors),
@@ -68,15 +83,15 @@ def install_error_handlers(app: FastAPI) -> None:
         )
 
     @app.exception_handler(DomainError)
-    async def domain_error(_: Request, exc: DomainError) -> JSONResponse:
+    async def domain_error(request: Request, exc: DomainError) -> Response:
         if isinstance(exc, NotFoundError):
-            return problem(404, "Not found", str(exc))
+            return answer(request, 404, "Not found", str(exc))
         if isinstance(exc, InvalidError):
             errors = [{"field": f, "reason": r} for f, r in exc.problems]
-            return problem(422, "Invalid request", str(exc), errors)
+            return answer(request, 422, "Invalid request", str(exc), errors)
         if isinstance(exc, ConflictError):
-            return problem(409, "Conflict", str(exc))
-        return problem(400, "Bad request", str(exc))
+            return answer(request, 409, "Conflict", str(exc))
+        return answer(request, 400, "Bad request", str(exc))
 
     @app.exception_handler(LedgerError)
     async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:

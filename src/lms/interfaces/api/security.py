@@ -172,7 +172,7 @@ async def authorize(
     who = VERIFIED.get(token) if token else None
     sessions = request.app.state.sessions
     if who is None and token:
-        who = await run_in_threadpool(_principal, sessions, token)
+        who = await run_in_threadpool(principal_from_token, sessions, token)
         VERIFIED.put(token, who)
     if who is None:
         raise HTTPException(401, "sign in, or give an API key, as a bearer token", _CHALLENGE)
@@ -185,7 +185,7 @@ async def authorize(
     return who
 
 
-def _principal(sessions: sessionmaker[Session], token: str) -> Principal | None:
+def principal_from_token(sessions: sessionmaker[Session], token: str) -> Principal | None:
     with UnitOfWork(sessions) as check:
         who = principal_for(check, token, datetime.now(UTC))
         check.commit()  # a session's last use, when due
@@ -194,10 +194,10 @@ def _principal(sessions: sessionmaker[Session], token: str) -> Principal | None:
 
 def _branch_check(sessions: sessionmaker[Session], who: Principal, params: dict[str, str]) -> None:
     with UnitOfWork(sessions) as check:
-        _within_branches(check, who, params)
+        within_branches(check, who, params)
 
 
-def _within_branches(uow: UnitOfWork, who: Principal, params: dict[str, str]) -> None:
+def within_branches(uow: UnitOfWork, who: Principal, params: dict[str, str]) -> None:
     """A loan or customer of a branch `who` may not see is, to them, not there."""
     if who.branches is None:
         return

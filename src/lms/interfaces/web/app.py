@@ -1,0 +1,32 @@
+"""`install_web`: the staff application's pages under /app and its static files under
+/static, added to the API's FastAPI application (one server, one process model).
+
+Guarantees: every page answers HTML, errors included (the API's paths keep problem+json); a
+page that needs a session sends the browser to sign in; static files are served from the
+package (nothing is loaded from another host).
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import RedirectResponse
+from fastapi.staticfiles import StaticFiles
+
+from lms.interfaces.web import loan_pages, pages
+from lms.interfaces.web.render import HERE, error_page
+from lms.interfaces.web.session import ROOT, NotSignedInError, sign_in_redirect
+
+
+def install_web(app: FastAPI) -> None:
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
+    app.include_router(pages.router, include_in_schema=False)
+    app.include_router(loan_pages.router, include_in_schema=False)
+    app.state.error_page = error_page
+
+    @app.exception_handler(NotSignedInError)
+    async def to_sign_in(_: Request, exc: NotSignedInError) -> RedirectResponse:
+        return RedirectResponse(sign_in_redirect(exc.back_to), status_code=303)
+
+    @app.get("/", include_in_schema=False)
+    def front() -> RedirectResponse:
+        return RedirectResponse(ROOT, status_code=303)
