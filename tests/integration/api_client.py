@@ -66,3 +66,39 @@ def approved(database_url: str, pending: dict[str, object]) -> dict[str, object]
     outcome = answer.json()["outcome"]
     assert isinstance(outcome, dict)
     return outcome
+
+
+def new_user(
+    database_url: str, roles: tuple[str, ...], branches: list[str] | None = None
+) -> tuple[str, str | None]:
+    """(user name, TOTP secret or None) of a new user with `roles` (password PASSWORD)."""
+    upgrade(database_url)
+    engine = make_engine(database_url)
+    try:
+        username = f"{'-'.join(roles)}-{next(_names)}"
+        with UnitOfWork(make_session_factory(engine)) as uow:
+            _, secret = create_user(
+                uow, username=username, display_name=username, password=PASSWORD,
+                roles=list(roles), branches=branches, actor="test", now=datetime.now(UTC),
+            )  # fmt: skip
+            uow.commit()
+        return username, secret
+    finally:
+        engine.dispose()
+
+
+def staff_browser(
+    database_url: str,
+    roles: tuple[str, ...] = ("administrator",),
+    branches: list[str] | None = None,
+) -> TestClient:
+    """A client of the staff application signed in through its sign-in form as a new user
+    with `roles` (the session cookie kept); redirects are not followed."""
+    username, secret = new_user(database_url, roles, branches)
+    client = TestClient(create_app(database_url), follow_redirects=False)
+    code = pyotp.TOTP(secret).now() if secret else ""
+    answer = client.post(
+        "/app/sign-in", data={"username": username, "password": PASSWORD, "code": code}
+    )
+    assert answer.status_code == 303, answer.text
+    return client

@@ -15,6 +15,7 @@ from decimal import Decimal as D
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
 
+from lms.close.runner import close_day
 from lms.ledger.check import account_balances, ledger_problems
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
@@ -22,6 +23,7 @@ from lms.platform.db.migrate import upgrade
 from lms.servicing.balances import loan_ledger_problems
 from lms.servicing.catalog import create_branch, create_customer, create_product
 from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.repayments import PaymentRequest, record_payment
 from lms.servicing.service import disburse_loan
 
 WIDE = {"amount": (D(1), D(10**7)), "rate": (D(0), D(36)), "tenure": (1, 60)}
@@ -89,3 +91,45 @@ def table_contents(url: str, queries: Mapping[str, str]) -> dict[str, list[str]]
         }
     engine.dispose()
     return found
+
+
+NOV26 = date(2026, 11, 26)
+EMI = D("8884.88")
+# (branch, product, paid out on, months paid); None: approved only
+LOANS: list[tuple[str, str, date | None, int]] = [
+    ("PUN01", "PL", date(2026, 9, 26), 2),
+    ("PUN01", "PL", date(2026, 9, 26), 1),
+    ("PUN01", "GL", date(2026, 9, 26), 0),
+    ("BLR01", "PL", date(2026, 9, 26), 2),
+    ("BLR01", "GL", date(2026, 9, 26), 0),
+    ("BLR01", "PL", date(2026, 8, 26), 0),
+    ("BLR01", "PL", date(2026, 6, 26), 0),
+    ("PUN01", "PL", date(2026, 9, 26), 1),
+    ("PUN01", "PL", None, 0),
+]
+
+
+def nine_loans_closed(db_url: str, engine: Engine) -> sessionmaker[Session]:
+    """The book of the read-side tests (tests/integration/test_reads.py): nine loans of
+    1,00,000 at 12 % for 12 months, each of its own borrower "Borrower k", the business date
+    26 Nov 2026 closed once (so 27 Nov)."""
+    people = [{"name": f"Borrower {k}"} for k in range(1, len(LOANS) + 1)]
+    sessions = open_book(db_url, engine, customers=people)
+    with UnitOfWork(sessions) as uow:
+        create_branch(uow, code="BLR01", name="Bengaluru")
+        create_product(uow, code="GL", name="GL", settings={}, **WIDE)  # type: ignore[arg-type]
+        for k, (branch, product, paid_out, months) in enumerate(LOANS, start=1):
+            day = paid_out or date(2026, 9, 26)
+            request = LoanRequest(f"R-{k}", branch, k, product, D(100000), D(12), 12, day)
+            loan_id = onboard_loan(uow, request=request).id
+            if paid_out is None:
+                continue
+            disburse_loan(uow, loan_id=loan_id, posting_date=paid_out)
+            for month in range(months):
+                due = date(2026, 10 + month, 26)
+                payment = PaymentRequest(EMI, due, f"R-{k}-{month}", "nach")
+                record_payment(uow, loan_id=loan_id, request=payment, posting_date=due)
+        calendar.set_business_date(uow, NOV26)
+        uow.commit()
+    close_day(sessions, NOV26)
+    return sessions

@@ -20,57 +20,23 @@ from typing import Any
 
 import pytest
 from api_client import api_client
-from book_setup import WIDE, open_book
+from book_setup import nine_loans_closed
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 
 from lms.close.runner import close_day
-from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork, make_session_factory
-from lms.servicing.catalog import create_branch, create_product
-from lms.servicing.onboarding import LoanRequest, onboard_loan
 from lms.servicing.repayments import PaymentRequest, record_payment
-from lms.servicing.service import disburse_loan
 
 PROBLEM = "application/problem+json"
 NOV26 = date(2026, 11, 26)
 NOV27 = date(2026, 11, 27)
 EMI = D("8884.88")
-# (branch, product, paid out on, months paid); None: approved only
-LOANS: list[tuple[str, str, date | None, int]] = [
-    ("PUN01", "PL", date(2026, 9, 26), 2),
-    ("PUN01", "PL", date(2026, 9, 26), 1),
-    ("PUN01", "GL", date(2026, 9, 26), 0),
-    ("BLR01", "PL", date(2026, 9, 26), 2),
-    ("BLR01", "GL", date(2026, 9, 26), 0),
-    ("BLR01", "PL", date(2026, 8, 26), 0),
-    ("BLR01", "PL", date(2026, 6, 26), 0),
-    ("PUN01", "PL", date(2026, 9, 26), 1),
-    ("PUN01", "PL", None, 0),
-]
 
 
 @pytest.fixture
 def client(db_url: str, engine: Engine) -> Iterator[TestClient]:
-    people = [{"name": f"Borrower {k}"} for k in range(1, len(LOANS) + 1)]
-    sessions = open_book(db_url, engine, customers=people)
-    with UnitOfWork(sessions) as uow:
-        create_branch(uow, code="BLR01", name="Bengaluru")
-        create_product(uow, code="GL", name="GL", settings={}, **WIDE)  # type: ignore[arg-type]
-        for k, (branch, product, paid_out, months) in enumerate(LOANS, start=1):
-            day = paid_out or date(2026, 9, 26)
-            request = LoanRequest(f"R-{k}", branch, k, product, D(100000), D(12), 12, day)
-            loan_id = onboard_loan(uow, request=request).id
-            if paid_out is None:
-                continue
-            disburse_loan(uow, loan_id=loan_id, posting_date=paid_out)
-            for month in range(months):
-                due = date(2026, 10 + month, 26)
-                payment = PaymentRequest(EMI, due, f"R-{k}-{month}", "nach")
-                record_payment(uow, loan_id=loan_id, request=payment, posting_date=due)
-        calendar.set_business_date(uow, NOV26)
-        uow.commit()
-    close_day(sessions, NOV26)
+    nine_loans_closed(db_url, engine)
     with api_client(db_url) as test_client:
         yield test_client
 

@@ -10,6 +10,7 @@ session's form token.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -60,6 +61,7 @@ def _drawn(
         raise NotFoundError("loan", loan_id)
     view = loan_view(uow, loan_id=loan_id, today=today(uow))
     extra.setdefault("form", {})
+    extra["form"].setdefault("key", secrets.token_hex(16))  # the form's idempotency key
     return page(request, "loan.html", status, v=view, channels=CHANNELS, **extra)
 
 
@@ -74,11 +76,14 @@ def payment(
     reference: Annotated[str, Form(max_length=64)],
     channel: Annotated[str, Form(max_length=10)] = "upi",
     confirm: Annotated[str, Form(max_length=3)] = "",
+    key: Annotated[str, Form(max_length=64)] = "",
 ) -> Response:
-    """Preview the payment (the first press), post it (the second); then the loan's page."""
-    form = {"amount": amount, "value_date": value_date, "reference": reference, "channel": channel}
+    """Preview the payment (the first press), post it (the second; the form's key makes a
+    second press of the same form a retry, not a second payment); then the loan's page."""
+    form = {"amount": amount, "value_date": value_date, "reference": reference,
+            "channel": channel, "key": key}  # fmt: skip
     try:
-        asked = _request(amount, value_date, reference, channel)
+        asked = _request(amount, value_date, reference, channel, key)
         if confirm != "yes":
             return _drawn(request, uow, loan_id, form=form, preview=_preview(uow, loan_id, asked))
         record_payment(uow, loan_id=loan_id, request=asked, posting_date=today(uow))
@@ -92,7 +97,9 @@ def payment(
     return RedirectResponse(f"{ROOT}/loans/{loan_id}?posted={reference}#schedule", status_code=303)
 
 
-def _request(amount: str, value_date: str, reference: str, channel: str) -> PaymentRequest:
+def _request(
+    amount: str, value_date: str, reference: str, channel: str, key: str
+) -> PaymentRequest:
     """The payment the form asks for; each bad field named."""
     problems = []
     try:
@@ -113,7 +120,7 @@ def _request(amount: str, value_date: str, reference: str, channel: str) -> Paym
         problems.append(("channel", f"must be one of {', '.join(CHANNELS)}"))
     if problems:
         raise InvalidError(problems)
-    return PaymentRequest(money, day, reference.strip(), channel)
+    return PaymentRequest(money, day, reference.strip(), channel, key or None)
 
 
 def _preview(uow: UnitOfWorkDep, loan_id: int, asked: PaymentRequest) -> Preview:

@@ -195,11 +195,11 @@ def search(
     customers = [c for c in uow.session.scalars(
         select(Customer).where(customer_match(text)).order_by(Customer.id).limit(FOUND * 5)
     ) if who.branches is None or c.branch_code in who.branches][:FOUND]  # fmt: skip
-    mine = [
-        (loan, why)
-        for loan, why in found
-        if who.branches is None or loan.branch_code in who.branches
-    ]
+    mine, seen = [], set()
+    for loan, why in found:  # each loan once, by the first way it was found
+        if (who.branches is None or loan.branch_code in who.branches) and loan.id not in seen:
+            mine.append((loan, why))
+            seen.add(loan.id)
     names = _names(uow, {loan.customer_id for loan, _ in mine})
     if len(mine) == 1 and not customers and "HX-Request" not in request.headers:
         return RedirectResponse(f"{ROOT}/loans/{mine[0][0].id}", status_code=303)  # type: ignore[return-value]

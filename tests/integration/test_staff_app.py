@@ -1,0 +1,238 @@
+"""The staff application over HTTP on every database, used as staff use it: signing in with the
+form, the dashboard's figures, the loan list and its filters, search, a loan's page, and a
+payment previewed (writing nothing) then posted (recording who), each refusal shown on the
+page; the session cookie and form tokens guard every change.
+
+The book is the read-side tests' (book_setup.nine_loans_closed): business date 27 Nov 2026,
+loan 2 (Borrower 2, PUN01) owes its November EMI of 8,884.88 (principal 7,963.73, interest
+921.15), DPD 2; loans 4 to 7 are in BLR01.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from api_client import PASSWORD, new_user, staff_browser
+from book_setup import nine_loans_closed
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, func, select
+
+from lms.interfaces.api.app import create_app
+from lms.interfaces.web import loan_pages
+from lms.interfaces.web import pages as web_pages
+from lms.interfaces.web.session import COOKIE, PAGES
+from lms.platform.audit import AuditRecord
+from lms.platform.db import UnitOfWork, make_engine, make_session_factory
+from lms.servicing.models import LoanEvent
+
+
+@pytest.fixture
+def book(db_url: str, engine: Engine) -> str:
+    nine_loans_closed(db_url, engine)
+    return db_url
+
+
+@pytest.fixture
+def admin(book: str) -> Iterator[TestClient]:
+    with staff_browser(book) as client:
+        yield client
+
+
+def rows(html: str, table_id: str | None = None) -> list[list[str]]:
+    """The text of each body row's cells (of the table with `table_id`, else of them all)."""
+    if table_id is not None:
+        html = html[html.index(f'id="{table_id}"') :]
+        html = html[: html.index("</table>")]
+    found = []
+    for body in re.findall(r"<tbody>(.*?)</tbody>", html, re.S):
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+            cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+            found.append([" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells])
+    return found
+
+
+def csrf(html: str) -> str:
+    match = re.search(r'name="csrf" value="([0-9a-f]{32})"', html)
+    assert match is not None
+    return match.group(1)
+
+
+def events(url: str, loan_id: int) -> list[tuple[str, str | None, str | None]]:
+    engine = make_engine(url)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        found = uow.session.execute(
+            select(LoanEvent.kind, LoanEvent.reference, LoanEvent.actor)
+            .where(LoanEvent.loan_id == loan_id)
+            .order_by(LoanEvent.id)
+        ).all()
+    engine.dispose()
+    return [tuple(row) for row in found]  # type: ignore[misc]
+
+
+def test_a_page_sends_a_stranger_to_sign_in_and_back_after(book: str) -> None:
+    username, secret = new_user(book, ("risk",))
+    assert secret is None  # risk moves no money: no second factor
+    with TestClient(create_app(book), follow_redirects=False) as browser:
+        answer = browser.get("/app/loans?bucket=0")
+        assert (answer.status_code, answer.headers["location"]) == (
+            303,
+            "/app/sign-in?next=/app/loans%3Fbucket%3D0",
+        )
+        form = {"username": username, "password": "wrong", "next": "/app/loans?bucket=0"}
+        refused = browser.post("/app/sign-in", data=form)
+        assert refused.status_code == 401 and "Not signed in" in refused.text
+        assert COOKIE not in browser.cookies
+        signed = browser.post("/app/sign-in", data={**form, "password": PASSWORD})
+        assert (signed.status_code, signed.headers["location"]) == (303, "/app/loans?bucket=0")
+        cookie = signed.headers["set-cookie"]
+        assert "HttpOnly" in cookie and "SameSite=strict" in cookie and "Path=/app" in cookie
+        assert browser.get("/app/loans?bucket=0").status_code == 200
+        form["password"] = PASSWORD
+        elsewhere = browser.post("/app/sign-in", data={**form, "next": "https://evil.example/"})
+        assert elsewhere.headers["location"] == "/app"  # never sent to another site
+        foreign = browser.post(
+            "/app/sign-in", data=form, headers={"Origin": "https://evil.example"}
+        )
+        assert foreign.status_code == 403
+        # the API does not take the cookie: bearer tokens only
+        assert browser.get("/api/v1/loans").status_code == 401
+
+
+def test_the_dashboard_shows_the_portfolio_of_the_last_closed_date(admin: TestClient) -> None:
+    page = admin.get("/app")
+    assert page.status_code == 200
+    assert "Business date 27 Nov 2026" in page.text and "day-end of 26 Nov 2026" in page.text
+    assert rows(page.text) == [
+        ["0", "2", "₹1,68,302.78", "₹0.00", "₹0.00"],
+        ["1-30", "2", "₹1,84,230.24", "₹15,927.46", "₹1,842.30"],
+        ["31-60", "2", "₹2,00,000.00", "₹31,697.22", "₹3,842.30"],
+        ["61-90", "1", "₹1,00,000.00", "₹23,891.98", "₹2,762.66"],
+        ["91+", "1", "₹1,00,000.00", "₹40,220.82", "₹4,203.58"],
+    ]
+    total = re.search(r"<tfoot>(.*?)</tfoot>", page.text, re.S)
+    assert total is not None
+    assert rows(f"<tbody>{total.group(1)}</tbody>") == [
+        ["All", "8", "₹7,52,533.02", "₹1,11,737.48", "₹12,650.84"]
+    ]
+
+
+def test_the_loan_list_shows_figures_and_filters_by_bucket(admin: TestClient) -> None:
+    listed = rows(admin.get("/app/loans?bucket=31-60").text)
+    assert listed == [
+        ["3 R-3", "Borrower 3", "PUN01", "active", "8,884.88", "1,00,000.00", "17,769.76", "33", "SMA-1"],
+        ["5 R-5", "Borrower 5", "BLR01", "active", "8,884.88", "1,00,000.00", "17,769.76", "33", "SMA-1"],
+    ]  # fmt: skip
+    assert [r[0] for r in rows(admin.get("/app/loans?status=approved").text)] == ["9 R-9"]
+    refused = admin.get("/app/loans?status=bogus")
+    assert refused.status_code == 422 and "text/html" in refused.headers["content-type"]
+    assert "status: must be one of approved, active, closed" in refused.text
+
+
+def test_search_finds_loans_and_customers(admin: TestClient) -> None:
+    both = rows(admin.get("/app/search?q=2").text)  # loan 2 by number, customer 2 by id
+    assert both == [["2 R-2", "Borrower 2", "active", "loan number"],
+                    ["2", "Borrower 2", "-", "PUN01"]]  # fmt: skip
+    assert admin.get("/app/search?q=R-7").headers["location"] == "/app/loans/7"  # application
+    assert admin.get("/app/search?q=R-2-0").headers["location"] == "/app/loans/2"  # payment ref
+    found = admin.get("/app/search?q=borrower 1")
+    assert [r[1] for r in rows(found.text)] == ["Borrower 1"]
+    assert rows(admin.get("/app/search?q=nobody").text) == []
+
+
+def test_a_payment_is_previewed_without_writing_then_posted_by_its_author(
+    book: str, admin: TestClient
+) -> None:
+    page = admin.get("/app/loans/2")
+    assert page.status_code == 200
+    schedule = rows(page.text, "schedule-table")
+    assert schedule[1] == [
+        "2", "26 Nov 2026", "7,963.73", "921.15", "8,884.88", "0.00", "8,884.88", "84,151.39",
+        "overdue",
+    ]  # fmt: skip
+    key = re.search(r'name="key" value="([0-9a-f]{32})"', page.text)
+    assert key is not None  # each form drawn has its own idempotency key
+    form = {"csrf": csrf(page.text), "amount": "8,884.88", "value_date": "2026-11-27",
+            "reference": "UTR-2-NOV", "channel": "upi", "key": key.group(1)}  # fmt: skip
+    before = events(book, 2)
+    preview = admin.post("/app/loans/2/payments", data=form)
+    assert preview.status_code == 200
+    placed = preview.text[preview.text.index('class="preview"') :]
+    assert rows(placed)[0] == ["2", "26 Nov 2026", "7,963.73", "921.15"]
+    assert "Principal outstanding after: ₹84,151.39; overdue after: ₹0.00; DPD after: 0" in placed
+    assert events(book, 2) == before  # a preview writes nothing
+    forged = admin.post("/app/loans/2/payments", data={**form, "csrf": "0" * 32, "confirm": "yes"})
+    assert forged.status_code == 403 and events(book, 2) == before
+    posted = admin.post("/app/loans/2/payments", data={**form, "confirm": "yes"})
+    assert posted.status_code == 303, re.findall(r"<li>(.*?)</li>", posted.text)
+    after = admin.get(posted.headers["location"])
+    assert "Payment UTR-2-NOV posted." in after.text
+    assert rows(after.text, "schedule-table")[1][5:] == ["8,884.88", "0.00", "84,151.39", "paid"]
+    actor = events(book, 2)[-1][2]
+    assert events(book, 2)[-1] == ("payment", "UTR-2-NOV", actor)
+    assert actor is not None and actor.startswith("user:administrator-")
+    again = admin.post("/app/loans/2/payments", data={**form, "confirm": "yes"})
+    assert again.status_code == 303 and len(events(book, 2)) == len(before) + 1  # not twice
+    other = admin.post("/app/loans/2/payments", data={**form, "key": "K2", "confirm": "yes"})
+    assert other.status_code == 422 and len(events(book, 2)) == len(before) + 1
+
+
+def test_a_refused_payment_is_shown_on_the_form_and_writes_nothing(
+    book: str, admin: TestClient
+) -> None:
+    page = admin.get("/app/loans/2")
+    token = csrf(page.text)
+    before = events(book, 2)
+    for amount, value_date, reason in (
+        ("abc", "2026-11-27", "amount: must be an amount of rupees above zero"),
+        ("100", "2026-11-30", "value_date"),  # after the business date
+        ("9999999", "2026-11-27", "amount"),  # far above all the loan could owe
+    ):
+        form = {"csrf": token, "amount": amount, "value_date": value_date,
+                "reference": "X-1", "channel": "upi", "confirm": "yes"}  # fmt: skip
+        answer = admin.post("/app/loans/2/payments", data=form)
+        assert answer.status_code == 422, (amount, value_date)
+        assert "Not posted" in answer.text and reason in answer.text
+    assert events(book, 2) == before
+
+
+def test_branch_roles_see_their_branch_and_need_the_right_permission(book: str) -> None:
+    with staff_browser(book, ("loan_officer",), ["PUN01"]) as officer:
+        assert officer.get("/app/loans/4").status_code == 404  # BLR01's
+        assert [r[0] for r in rows(officer.get("/app/loans?bucket=31-60").text)] == ["3 R-3"]
+        found = officer.get("/app/search?q=4")  # loan 4 is BLR01's; customer 4 is PUN01's
+        assert found.status_code == 200 and "No loan." in found.text
+        assert rows(found.text) == [["4", "Borrower 4", "-", "PUN01"]]
+    with staff_browser(book, ("auditor",)) as auditor:
+        page = auditor.get("/app/loans/2")
+        assert page.status_code == 200 and "Post a payment" not in page.text
+        form = {"csrf": csrf(page.text), "amount": "1", "value_date": "2026-11-27",
+                "reference": "A-1", "channel": "upi", "confirm": "yes"}  # fmt: skip
+        assert auditor.post("/app/loans/2/payments", data=form).status_code == 403
+
+
+def test_signing_out_ends_the_session(book: str, admin: TestClient) -> None:
+    page = admin.get("/app")
+    assert admin.post("/app/sign-out", data={"csrf": "0" * 32}).status_code == 403
+    out = admin.post("/app/sign-out", data={"csrf": csrf(page.text)})
+    assert (out.status_code, out.headers["location"]) == (303, "/app/sign-in")
+    token = page.request.headers["cookie"].split("=", 1)[1]
+    with TestClient(create_app(book), follow_redirects=False) as stale:
+        stale.cookies.set(COOKIE, token, path="/app")
+        assert stale.get("/app").status_code == 303  # the session is over everywhere
+    engine = make_engine(book)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        kept = uow.session.scalar(select(func.count()).select_from(AuditRecord))
+    engine.dispose()
+    assert kept
+
+
+def test_every_page_is_in_the_permission_table() -> None:
+    pages = {
+        (method, route.path)  # type: ignore[attr-defined]
+        for router in (web_pages.router, loan_pages.router)
+        for route in router.routes
+        for method in getattr(route, "methods", ())
+    }
+    assert pages == set(PAGES)
