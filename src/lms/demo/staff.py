@@ -1,8 +1,9 @@
-"""The demo book's member of staff: an administrator with a known password (the demo serves
-on the loopback address only), signed in afresh each time the demo starts so that a newcomer
-can call the API at once.
+"""The demo book's members of staff, with known passwords (the demo serves on the loopback
+address only): an administrator, signed in afresh each time the demo starts so that a newcomer
+can call the API at once, and a loan officer of every branch (no second factor) to sign in to
+the staff application with.
 
-Guarantee: the same user on every start of the same book; a new session token each start.
+Guarantee: the same users on every start of the same book; a new session token each start.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from sqlalchemy import select
 from lms.identity.models import User
 from lms.identity.service import create_user, sign_in
 from lms.platform.db import UnitOfWork
+from lms.servicing.models import Branch
 
 USERNAME = "demo-admin"
 PASSWORD = "demo-admin-password"  # a demo on 127.0.0.1 only; never a real book's
+OFFICER = "demo-officer"
+OFFICER_PASSWORD = "demo-officer-password"
 
 
 @dataclass(frozen=True)
@@ -42,4 +46,16 @@ def demo_staff(uow: UnitOfWork) -> DemoStaff:
     code = pyotp.TOTP(secret).now()
     outcome = sign_in(uow, username=USERNAME, password=PASSWORD, code=code, origin="demo", now=now)
     assert outcome.token is not None, outcome.refused
+    _officer(uow, now)
     return DemoStaff(USERNAME, PASSWORD, secret, str(outcome.token))
+
+
+def _officer(uow: UnitOfWork, now: datetime) -> None:
+    """The demo loan officer, of every branch of the book (made on first use)."""
+    if uow.session.scalar(select(User.id).where(User.username == OFFICER)) is not None:
+        return
+    branches = list(uow.session.scalars(select(Branch.code).order_by(Branch.code)))
+    create_user(
+        uow, username=OFFICER, display_name="Demo loan officer", password=OFFICER_PASSWORD,
+        roles=["loan_officer"], branches=branches, actor="demo", now=now,
+    )  # fmt: skip

@@ -6,9 +6,11 @@ Guarantees: a body declared larger than 16 MiB is refused (413) before it is rea
 log names the method, the path (never the query or the body, which
 may hold personal data), the status, the time taken, the request id and the actor; `/readyz`
 answers 503 (problem+json) while the database cannot be reached. Every answer carries the
-security headers (`SECURITY_HEADERS`): nothing sniffed, framed or cached, no referrer, HTTPS
-insisted on; the API's answers also a content security policy that allows nothing (the
-interactive docs' pages, which run the bundled Swagger UI, allow only this server's own).
+security headers (`SECURITY_HEADERS`): nothing sniffed, framed or cached, HTTPS insisted on;
+and a content security policy and referrer policy by path (`policies`): the API's answers
+allow nothing and send no referrer; the interactive docs' pages, which run the bundled
+Swagger UI, allow only this server's own; the staff application's pages only this server's
+own files (no inline script or style), and send their origin only to this server.
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ _SERIAL = itertools.count(1)
 SECURITY_HEADERS = [
     (b"x-content-type-options", b"nosniff"),
     (b"x-frame-options", b"DENY"),
-    (b"referrer-policy", b"no-referrer"),
     (b"cache-control", b"no-store"),  # answers may carry personal data
     (b"strict-transport-security", b"max-age=31536000; includeSubDomains"),
 ]
@@ -45,6 +46,24 @@ _NOTHING = b"default-src 'none'; frame-ancestors 'none'"
 _OWN = b"default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; " + (
     b"script-src 'self' 'unsafe-inline'; frame-ancestors 'none'"
 )
+# the staff application's pages: this server's own files only, no inline script or style
+_PAGES = b"default-src 'self'; img-src 'self' data:; form-action 'self'; " + (
+    b"base-uri 'none'; frame-ancestors 'none'"
+)
+# (path prefix, content security policy, referrer policy): the staff pages send their origin
+# to this server (their forms are checked by it), never elsewhere; the API sends nothing
+_POLICIES = (
+    (("/docs", "/redoc"), _OWN, b"no-referrer"),
+    (("/app", "/static"), _PAGES, b"same-origin"),
+)
+
+
+def policies(path: str) -> tuple[bytes, bytes]:
+    """(content security policy, referrer policy) of the answer to `path`."""
+    for prefixes, content, referrer in _POLICIES:
+        if path.startswith(prefixes):
+            return content, referrer
+    return _NOTHING, b"no-referrer"
 
 
 class RequestIds:
@@ -72,9 +91,10 @@ class RequestIds:
         async def sending(message: Message) -> None:
             if message["type"] == "http.response.start":
                 status[0] = message["status"]
-                policy = _OWN if scope["path"].startswith(("/docs", "/redoc")) else _NOTHING
+                content, referrer = policies(scope["path"])
                 message["headers"] = [*message.get("headers", []), *SECURITY_HEADERS,
-                                      (b"content-security-policy", policy),
+                                      (b"content-security-policy", content),
+                                      (b"referrer-policy", referrer),
                                       (b"x-request-id", request_id.encode())]  # fmt: skip
             await send(message)
 

@@ -197,13 +197,13 @@ def demo(
         _build_demo_book(url, loans, today)
         if not database_url:
             _demo_stamp().write_text(_demo_stamp_text(loans, today))
-    _sign_in_demo_staff(url)
+    _sign_in_demo_staff(url, port)
     if serve_after:
         serve(database_url=url, host="127.0.0.1", port=port, workers=1)
 
 
-def _sign_in_demo_staff(url: str) -> None:
-    from lms.demo.staff import demo_staff
+def _sign_in_demo_staff(url: str, port: int) -> None:
+    from lms.demo.staff import OFFICER, OFFICER_PASSWORD, demo_staff
     from lms.platform.db import make_engine, make_session_factory
 
     engine = make_engine(url)
@@ -212,8 +212,10 @@ def _sign_in_demo_staff(url: str) -> None:
         uow.commit()
     engine.dispose()
     typer.echo(
-        f"signed in as {staff.username} (password {staff.password}, second factor "
-        f"{staff.totp_secret}); call the API with the header\n"
+        f"staff application: http://127.0.0.1:{port}/app — sign in as {OFFICER} with the"
+        f" password {OFFICER_PASSWORD} (a loan officer of every branch)\n"
+        f"API: signed in as {staff.username} (password {staff.password}, second factor "
+        f"{staff.totp_secret}); call it with the header\n"
         f"  Authorization: Bearer {staff.token}"
     )
 

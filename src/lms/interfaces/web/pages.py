@@ -179,8 +179,9 @@ def search(
     who: Staff,
     q: Annotated[str, Query(max_length=120)] = "",
 ) -> HTMLResponse:
-    """Loans by number (id or application id), UMRN or payment reference (UTR); customers by
-    name, id or PAN; within the person's branches."""
+    """Loans by number (id or application id), UMRN, payment reference (UTR) or borrower;
+    customers by name, id or PAN; within the person's branches. One loan and no customer
+    found: its page."""
     text = q.strip()
     if not text:
         return page(request, "search.html", q=q, loans=[], customers=[])
@@ -192,6 +193,8 @@ def search(
     found += [(loan, "UMRN") for loan in _loans(uow, Loan.id.in_(umrn))]
     paid = select(LoanEvent.loan_id).where(LoanEvent.reference == text)
     found += [(loan, "payment reference") for loan in _loans(uow, Loan.id.in_(paid))]
+    borrowers = select(Customer.id).where(customer_match(text))
+    found += [(loan, "borrower") for loan in _loans(uow, Loan.customer_id.in_(borrowers))]
     customers = [c for c in uow.session.scalars(
         select(Customer).where(customer_match(text)).order_by(Customer.id).limit(FOUND * 5)
     ) if who.branches is None or c.branch_code in who.branches][:FOUND]  # fmt: skip

@@ -1,0 +1,111 @@
+"""The staff application in a real browser (Debian's Chromium through Playwright), served by
+the product: a loan officer signs in, finds a loan with the search box, previews a payment,
+posts it and sees the schedule change; with no console error and nothing loaded from another
+host. Screenshots of each step are kept in test-artifacts/ (or $LMS_TEST_ARTIFACTS).
+
+The book is the read-side tests' (book_setup.nine_loans_closed): loan 2 (application R-2,
+Borrower 2, PUN01) owes its November EMI of 8,884.88 at the business date 27 Nov 2026.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from api_client import PASSWORD, new_user
+from book_setup import nine_loans_closed
+from playwright.sync_api import Page, expect, sync_playwright
+
+from lms.platform.db import make_engine
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("LMS_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts"))
+
+
+@pytest.fixture
+def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
+    """(the server's address, a loan officer of PUN01's user name) over the book."""
+    url = f"sqlite:///{tmp_path / 'staff.sqlite3'}"
+    engine = make_engine(url)
+    nine_loans_closed(url, engine)
+    engine.dispose()
+    officer, _ = new_user(url, ("loan_officer",), ["PUN01"])
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    process = subprocess.Popen(
+        [sys.executable, "-m", "uvicorn", "--factory", "--port", str(port),
+         "lms.interfaces.api.app:app_from_environment"],
+        env={**os.environ, "LMS_DATABASE_URL": url},
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        for _ in range(150):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                break
+            except OSError:
+                time.sleep(0.1)
+        yield f"http://127.0.0.1:{port}", officer
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _shot(page: Page, name: str) -> None:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"staff-{name}.png"), full_page=True)
+
+
+def test_a_loan_officer_finds_a_loan_posts_a_payment_and_sees_the_schedule_change(
+    served: tuple[str, str],
+) -> None:
+    server, officer = served
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        errors: list[str] = []
+        hosts: set[str] = set()
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        page.on("request", lambda r: hosts.add(r.url.split("/")[2]))
+        page.goto(f"{server}/app")
+        expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+        page.get_by_label("User name").fill(officer)
+        page.get_by_label("Password").fill(PASSWORD)
+        _shot(page, "1-sign-in")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+        _shot(page, "2-dashboard")
+
+        search = page.get_by_label("Find a loan or customer")
+        search.fill("R-2")
+        search.press("Enter")
+        expect(page.get_by_role("heading", name="Loan 2")).to_be_visible()
+        row = page.locator("#schedule-table tbody tr").nth(1)
+        expect(row).to_contain_text("overdue")
+        expect(page.locator(".cards")).to_contain_text("₹8,884.88")  # overdue before
+
+        page.get_by_label("Amount (₹)").fill("8884.88")
+        page.get_by_label("Reference (UTR, receipt no.)").fill("UTR-BROWSER-1")
+        page.get_by_role("button", name="Preview").click()
+        preview = page.get_by_role("status", name="Preview")
+        expect(preview).to_contain_text("Principal outstanding after: ₹84,151.39")
+        expect(preview.locator("tbody td")).to_have_text(["2", "26 Nov 2026", "7,963.73", "921.15"])
+        _shot(page, "3-preview")
+
+        page.get_by_role("button", name="Post this payment").click()
+        expect(page.get_by_text("Payment UTR-BROWSER-1 posted.")).to_be_visible()
+        row = page.locator("#schedule-table tbody tr").nth(1)
+        expect(row).to_contain_text("paid")
+        expect(row.locator("td").nth(6)).to_have_text("0.00")  # nothing unpaid of it
+        expect(page.locator(".cards div").nth(1)).to_contain_text("₹0.00")  # overdue after
+        _shot(page, "4-posted")
+        browser.close()
+    assert errors == []
+    assert hosts == {server.split("/")[2]}
