@@ -94,7 +94,11 @@ def staff_browser(
 ) -> TestClient:
     """A client of the staff application signed in through its sign-in form as a new user
     with `roles` (the session cookie kept); redirects are not followed."""
-    username, secret = new_user(database_url, roles, branches)
+    return browser_of(database_url, *new_user(database_url, roles, branches))
+
+
+def browser_of(database_url: str, username: str, secret: str | None) -> TestClient:
+    """A client of the staff application signed in as `username` (password PASSWORD)."""
     client = TestClient(create_app(database_url), follow_redirects=False)
     code = pyotp.TOTP(secret).now() if secret else ""
     answer = client.post(

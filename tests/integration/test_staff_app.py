@@ -12,20 +12,23 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 
 import pytest
-from api_client import PASSWORD, new_user, staff_browser
+from api_client import PASSWORD, browser_of, new_user, staff_browser
 from book_setup import nine_loans_closed
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from lms.identity.approvals import propose
 from lms.interfaces.api.app import create_app
-from lms.interfaces.web import loan_pages
+from lms.interfaces.api.schemas import ProductIn
+from lms.interfaces.web import loan_pages, queue_pages
 from lms.interfaces.web import pages as web_pages
 from lms.interfaces.web.session import COOKIE, PAGES
 from lms.platform.audit import AuditRecord
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
-from lms.servicing.models import LoanEvent
+from lms.servicing.models import LoanEvent, Product
 
 
 @pytest.fixture
@@ -236,8 +239,53 @@ def test_signing_out_ends_the_session(book: str, admin: TestClient) -> None:
 def test_every_page_is_in_the_permission_table() -> None:
     pages = {
         (method, route.path)  # type: ignore[attr-defined]
-        for router in (web_pages.router, loan_pages.router)
+        for router in (web_pages.router, loan_pages.router, queue_pages.router)
         for route in router.routes
         for method in getattr(route, "methods", ())
     }
     assert pages == set(PAGES)
+
+
+def test_a_checker_approves_in_the_queue_what_a_maker_asked_and_the_maker_cannot(
+    book: str,
+) -> None:
+    maker, secret = new_user(book, ("administrator",))
+    engine = make_engine(book)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        asked = ProductIn.model_validate(
+            {"code": "PL", "name": "Personal loan, new terms", "amount": {"min": 1, "max": 500000},
+             "rate": {"min": 10, "max": 24}, "tenure": {"min": 6, "max": 60}}
+        ).model_dump(mode="json")  # fmt: skip
+        row = propose(uow, kind="product_change", subject="product PL: a new version",
+                      request=asked, maker=f"user:{maker}", now=datetime.now(UTC))  # fmt: skip
+        uow.commit()
+        request_id = row.id
+    engine.dispose()
+    with browser_of(book, maker, secret) as own:
+        queue = own.get("/app/approvals")
+        assert f"#{request_id} product PL: a new version" in queue.text
+        refused = own.post(f"/app/approvals/{request_id}/approval", data={"csrf": csrf(queue.text)})
+        assert refused.status_code == 409
+        assert "the maker of a request cannot approve or reject it" in refused.text
+    with staff_browser(book, ("loan_officer",), ["PUN01"]) as officer:
+        assert "Nothing is waiting for you." in officer.get("/app/approvals").text
+    with staff_browser(book) as checker:
+        queue = checker.get("/app/approvals")
+        form = {"csrf": csrf(queue.text), "note": "terms agreed by the credit committee"}
+        done = checker.post(f"/app/approvals/{request_id}/approval", data=form)
+        assert (done.status_code, done.headers["location"]) == (
+            303, f"/app/approvals?decided={request_id}",
+        )  # fmt: skip
+        after = checker.get(done.headers["location"])
+        decided = [r for r in rows(after.text) if r[0].startswith(f"#{request_id} ")]
+        assert decided[0][2:] == [f"user:{maker}", decided[0][3], "approved",
+                                  "terms agreed by the credit committee"]  # fmt: skip
+        assert decided[0][3].startswith("user:administrator-")
+        again = checker.post(f"/app/approvals/{request_id}/rejection", data=form)
+        assert again.status_code == 409 and "approved already" in again.text
+    engine = make_engine(book)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        names = list(uow.session.scalars(select(Product.name).where(Product.code == "PL")
+                                         .order_by(Product.version)))  # fmt: skip
+    engine.dispose()
+    assert names == ["PL", "Personal loan, new terms"]

@@ -8,18 +8,16 @@ that refusal and stays pending, nothing written.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi import APIRouter, Query, Request
 from pydantic import Field
 
-from lms.identity.approvals import Approval, decide, pending
+from lms.identity.approvals import pending
 from lms.interfaces.api.app import UnitOfWorkDep, today
-from lms.interfaces.api.changes import KINDS, ApprovalOut, shown
+from lms.interfaces.api.changes import ApprovalOut, decidable, decide_request, shown
 from lms.interfaces.api.schemas import RequestBody
 from lms.interfaces.api.security import principal_of
-from lms.platform.errors import NotFoundError
 
 router = APIRouter()
 
@@ -36,8 +34,7 @@ def waiting(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ApprovalOut]:
     """The changes waiting for a second person, of the kinds the caller may decide."""
-    who = principal_of(request)
-    kinds = frozenset(k for k, kind in KINDS.items() if who.may(kind.permission))
+    kinds = decidable(principal_of(request))
     return [shown(row) for row in pending(uow, kinds=kinds, limit=limit, offset=offset)]
 
 
@@ -50,17 +47,9 @@ def decided(
     uow: UnitOfWorkDep,
 ) -> ApprovalOut:
     """Approve (the change is made now, on today's business date) or reject a request."""
-    row = uow.session.get(Approval, approval_id)
-    if row is None or row.kind not in KINDS:
-        raise NotFoundError("approval", approval_id)
-    kind = KINDS[row.kind]
-    who = principal_of(request)
-    if not who.may(kind.permission):
-        raise HTTPException(403, f"{who.actor} may not decide a {row.kind}")
-    day = today(uow)
-    row = decide(
-        uow, approval_id=approval_id, approve=decision == "approval", checker=who.actor,
-        now=datetime.now(UTC), apply=lambda r: kind.apply(uow, r, day), note=body.note,
+    row = decide_request(
+        uow, principal_of(request), approval_id=approval_id, approve=decision == "approval",
+        note=body.note, day=today(uow),
     )  # fmt: skip
     uow.commit()
     return shown(row)

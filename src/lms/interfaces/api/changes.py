@@ -18,14 +18,17 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
+from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 
-from lms.identity.approvals import Approval, propose
+from lms.identity.approvals import Approval, decide, propose
 from lms.identity.roles import Permission
+from lms.identity.service import Principal
 from lms.interfaces.api.schemas import ProductIn
 from lms.payments.reconcile import match_by_hand
 from lms.platform.db import UnitOfWork
+from lms.platform.errors import NotFoundError
 from lms.servicing import catalog, rates
 from lms.servicing.models import Product
 
@@ -122,3 +125,32 @@ KINDS: dict[str, Kind] = {
     "benchmark_rate": Kind(Permission.CATALOG_WRITE, _rate),
     "statement_match": Kind(Permission.MONEY_FILES, _match),
 }
+
+
+def decide_request(
+    uow: UnitOfWork,
+    who: Principal,
+    *,
+    approval_id: int,
+    approve: bool,
+    note: str | None,
+    day: date,
+) -> Approval:
+    """`who`'s decision on a queued request (run on business date `day` if approved): 404 for
+    no such request, 403 for a kind `who` may not decide, 409 for the maker or a decided one;
+    a change its service refuses raises that refusal."""
+    row = uow.session.get(Approval, approval_id)
+    if row is None or row.kind not in KINDS:
+        raise NotFoundError("approval", approval_id)
+    kind = KINDS[row.kind]
+    if not who.may(kind.permission):
+        raise HTTPException(403, f"{who.actor} may not decide a {row.kind}")
+    return decide(
+        uow, approval_id=approval_id, approve=approve, checker=who.actor,
+        now=datetime.now(UTC), apply=lambda r: kind.apply(uow, r, day), note=note,
+    )  # fmt: skip
+
+
+def decidable(who: Principal) -> frozenset[str]:
+    """The kinds of request `who` may see and decide."""
+    return frozenset(k for k, kind in KINDS.items() if who.may(kind.permission))

@@ -48,6 +48,9 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/app/loans/{loan_id}/payments"): P.PAYMENTS_TAKE,
     ("GET", "/app/customers"): P.CUSTOMERS_READ,
     ("GET", "/app/customers/{customer_id}"): P.CUSTOMERS_READ,
+    # the queue shows and decides only the kinds the person may (lms.interfaces.api.changes)
+    ("GET", "/app/approvals"): P.LOANS_READ,
+    ("POST", "/app/approvals/{approval_id}/{decision}"): P.LOANS_READ,
 }
 
 
