@@ -289,3 +289,39 @@ def test_a_checker_approves_in_the_queue_what_a_maker_asked_and_the_maker_cannot
                                          .order_by(Product.version)))  # fmt: skip
     engine.dispose()
     assert names == ["PL", "Personal loan, new terms"]
+
+
+def test_a_returned_payment_is_previewed_then_reversed_with_its_return_code(
+    book: str, admin: TestClient
+) -> None:
+    page = admin.get("/app/loans/2")
+    reversible = re.findall(r'<option value="(\d+)"[^>]*>(R-2-0) ', page.text)
+    assert len(reversible) == 1  # October's payment by NACH, the only one
+    event_id = reversible[0][0]
+    form = {"csrf": csrf(page.text), "event_id": event_id, "reason": "returned",
+            "return_code": "", "known_on": "2026-11-27"}  # fmt: skip
+    before = events(book, 2)
+    missing = admin.post("/app/loans/2/reversals", data=form)
+    assert missing.status_code == 422 and "return_code: is needed" in missing.text
+    form["return_code"] = "01"
+    preview = admin.post("/app/loans/2/reversals", data=form)
+    assert preview.status_code == 200
+    effect = preview.text[preview.text.index('class="preview"') :]
+    assert rows(effect)[0] == ["1", "26 Oct 2026", "-7,884.88", "-1,000.00"]
+    assert (
+        "Principal outstanding after: ₹1,00,000.00; overdue after: ₹17,769.76; DPD after: 33"
+        in effect
+    )
+    assert events(book, 2) == before
+    done = admin.post("/app/loans/2/reversals", data={**form, "confirm": "yes"})
+    assert (done.status_code, done.headers["location"]) == (
+        303, f"/app/loans/2?reversed={event_id}#history",
+    )  # fmt: skip
+    kind, reference, actor = events(book, 2)[-1]
+    assert (kind, reference) == ("reversal", "R-2-0") and str(actor).startswith("user:admin")
+    after = admin.get(done.headers["location"])
+    assert f"Payment {event_id} reversed." in after.text
+    assert "Reverse a payment" not in after.text  # nothing left to reverse
+    assert rows(after.text, "schedule-table")[0][-1] == "overdue"
+    again = admin.post("/app/loans/2/reversals", data={**form, "confirm": "yes"})
+    assert again.status_code == 422 and "already reversed" in again.text

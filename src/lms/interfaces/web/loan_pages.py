@@ -11,6 +11,7 @@ session's form token.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
@@ -22,12 +23,13 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from lms.close import listing
 from lms.close.loan_view import loan_view
 from lms.close.portfolio import installment_plan
+from lms.core.events import ReversalReason
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.web.render import page
 from lms.interfaces.web.session import ROOT, FormChecked, Staff
 from lms.platform.audit import undone
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
-from lms.servicing.repayments import PaymentRequest, record_payment
+from lms.servicing.repayments import PaymentRequest, record_payment, reverse_payment
 
 router = APIRouter()
 CHANNELS = ("upi", "nach", "enach", "neft", "rtgs", "imps", "cash", "cheque", "gateway", "card")
@@ -35,7 +37,7 @@ CHANNELS = ("upi", "nach", "enach", "neft", "rtgs", "imps", "cash", "cheque", "g
 
 @dataclass(frozen=True, slots=True)
 class Preview:
-    rows: list[Any]  # (number, due_date, principal, interest) the payment would pay
+    rows: list[dict[str, Any]]  # number, due_date, principal and interest paid more (or less)
     outstanding: Decimal
     overdue: Decimal
     dpd: int
@@ -49,9 +51,11 @@ def loan_page(
     who: Staff,
     loan_id: int,
     posted: Annotated[str | None, Query(max_length=64)] = None,
+    reversed_id: Annotated[int | None, Query(alias="reversed", ge=1, lt=2**31)] = None,
 ) -> HTMLResponse:
-    """The loan (`posted`: the reference of a payment just posted, to say so)."""
-    return _drawn(request, uow, loan_id, posted=posted)
+    """The loan (`posted`: the reference of a payment just posted; `reversed`: the id of a
+    payment just reversed; to say so)."""
+    return _drawn(request, uow, loan_id, posted=posted, reversed=reversed_id)
 
 
 def _drawn(
@@ -62,7 +66,12 @@ def _drawn(
     view = loan_view(uow, loan_id=loan_id, today=today(uow))
     extra.setdefault("form", {})
     extra["form"].setdefault("key", secrets.token_hex(16))  # the form's idempotency key
-    return page(request, "loan.html", status, v=view, channels=CHANNELS, **extra)
+    extra.setdefault("reversal_form", {"known_on": view.today.isoformat()})
+    reversed_refs = {e.event.reference for e in view.events if e.event.kind == "reversal"}
+    reversible = [e.event for e in view.events if e.event.kind in ("payment", "prepayment")
+                  and e.event.reference not in reversed_refs]  # fmt: skip
+    return page(request, "loan.html", status, v=view, channels=CHANNELS,
+                reasons=[r.value for r in ReversalReason], reversible=reversible, **extra)  # fmt: skip
 
 
 @router.post(f"{ROOT}/loans/{{loan_id}}/payments", dependencies=[FormChecked], response_model=None)
@@ -84,16 +93,17 @@ def payment(
             "channel": channel, "key": key}  # fmt: skip
     try:
         asked = _request(amount, value_date, reference, channel, key)
+
+        def act() -> object:
+            return record_payment(uow, loan_id=loan_id, request=asked, posting_date=today(uow))
+
         if confirm != "yes":
-            return _drawn(request, uow, loan_id, form=form, preview=_preview(uow, loan_id, asked))
-        record_payment(uow, loan_id=loan_id, request=asked, posting_date=today(uow))
+            return _drawn(request, uow, loan_id, form=form, preview=_preview(uow, loan_id, act))
+        act()
         uow.commit()
     except (InvalidError, ConflictError) as exc:
         uow.session.rollback()
-        problems = (
-            [f"{f}: {r}" for f, r in exc.problems] if isinstance(exc, InvalidError) else [str(exc)]
-        )
-        return _drawn(request, uow, loan_id, 422, form=form, problems=problems)
+        return _drawn(request, uow, loan_id, 422, form=form, problems=_reasons(exc))
     return RedirectResponse(f"{ROOT}/loans/{loan_id}?posted={reference}#schedule", status_code=303)
 
 
@@ -123,12 +133,13 @@ def _request(
     return PaymentRequest(money, day, reference.strip(), channel, key or None)
 
 
-def _preview(uow: UnitOfWorkDep, loan_id: int, asked: PaymentRequest) -> Preview:
-    """Where the payment would go, from a trial of it that is undone."""
+def _preview(uow: UnitOfWorkDep, loan_id: int, act: Callable[[], object]) -> Preview:
+    """What `act` (a change of the loan through its service) would do, from a trial of it
+    that is undone: what each installment would have paid more (or less), the figures after."""
     day = today(uow)
     _, before = installment_plan(uow, loan_id=loan_id, today=day)
     with undone(uow.session):
-        record_payment(uow, loan_id=loan_id, request=asked, posting_date=day)
+        act()
         uow.session.flush()
         loan, after = installment_plan(uow, loan_id=loan_id, today=day)
         uow.session.refresh(loan)
@@ -137,13 +148,71 @@ def _preview(uow: UnitOfWorkDep, loan_id: int, asked: PaymentRequest) -> Preview
     uow.session.expire_all()  # what the trial changed in memory is read again
     paid = {r.number: r for r in before}
     rows = [
-        (r.number, r.due_date, r.principal_paid - paid[r.number].principal_paid,
-         r.interest_paid - paid[r.number].interest_paid)
+        {"number": r.number, "due_date": r.due_date,
+         "principal": r.principal_paid - paid[r.number].principal_paid,
+         "interest": r.interest_paid - paid[r.number].interest_paid}
         for r in after
         if r.number in paid and (r.principal_paid, r.interest_paid)
         != (paid[r.number].principal_paid, paid[r.number].interest_paid)
     ]  # fmt: skip
-    return Preview(
-        [dict(zip(("number", "due_date", "principal", "interest"), row, strict=True)) for row in rows],
-        line.principal_outstanding, line.overdue, line.dpd, excess,
-    )  # fmt: skip
+    return Preview(rows, line.principal_outstanding, line.overdue, line.dpd, excess)
+
+
+@router.post(f"{ROOT}/loans/{{loan_id}}/reversals", dependencies=[FormChecked],
+             response_model=None)  # fmt: skip
+def reversal(
+    request: Request,
+    uow: UnitOfWorkDep,
+    who: Staff,
+    loan_id: int,
+    event_id: Annotated[int, Form(ge=1, lt=2**31)],
+    reason: Annotated[str, Form(max_length=16)],
+    known_on: Annotated[str, Form(max_length=10)],
+    return_code: Annotated[str, Form(max_length=8)] = "",
+    confirm: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """Void a payment: returned by the bank (its return code; the product's bounce charge is
+    levied) or posted in error (the money to suspense). Previewed first, then done."""
+    form = {"event_id": event_id, "reason": reason, "known_on": known_on,
+            "return_code": return_code}  # fmt: skip
+    try:
+        why, day = _reversal(reason, known_on, return_code)
+
+        def act() -> object:
+            return reverse_payment(
+                uow, loan_id=loan_id, event_id=event_id, known_on=day, posting_date=today(uow),
+                reason=why, return_code=return_code.strip() or None,
+            )  # fmt: skip
+
+        if confirm != "yes":
+            return _drawn(request, uow, loan_id, reversal_form=form,
+                          reversal_preview=_preview(uow, loan_id, act))  # fmt: skip
+        act()
+        uow.commit()
+    except (InvalidError, ConflictError, NotFoundError) as exc:
+        uow.session.rollback()
+        return _drawn(request, uow, loan_id, 422, reversal_form=form,
+                      reversal_problems=_reasons(exc))  # fmt: skip
+    return RedirectResponse(f"{ROOT}/loans/{loan_id}?reversed={event_id}#history", status_code=303)
+
+
+def _reversal(reason: str, known_on: str, return_code: str) -> tuple[ReversalReason, date]:
+    problems = []
+    if reason not in {r.value for r in ReversalReason}:
+        problems.append(("reason", "must be returned or posting_error"))
+    try:
+        day = date.fromisoformat(known_on)
+    except ValueError:
+        problems.append(("known_on", "must be a date, YYYY-MM-DD"))
+        day = date.min
+    if reason == ReversalReason.RETURNED and not return_code.strip():
+        problems.append(("return_code", "is needed for a payment the bank returned"))
+    if problems:
+        raise InvalidError(problems)
+    return ReversalReason(reason), day
+
+
+def _reasons(exc: Exception) -> list[str]:
+    if isinstance(exc, InvalidError):
+        return [f"{f}: {r}" for f, r in exc.problems]
+    return [str(exc)]

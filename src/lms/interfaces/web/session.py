@@ -46,6 +46,7 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/app/loans"): P.LOANS_READ,
     ("GET", "/app/loans/{loan_id}"): P.LOANS_READ,
     ("POST", "/app/loans/{loan_id}/payments"): P.PAYMENTS_TAKE,
+    ("POST", "/app/loans/{loan_id}/reversals"): P.PAYMENTS_REVERSE,
     ("GET", "/app/customers"): P.CUSTOMERS_READ,
     ("GET", "/app/customers/{customer_id}"): P.CUSTOMERS_READ,
     # the queue shows and decides only the kinds the person may (lms.interfaces.api.changes)
