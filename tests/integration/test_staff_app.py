@@ -23,7 +23,7 @@ from sqlalchemy import Engine, func, select
 from lms.identity.approvals import propose
 from lms.interfaces.api.app import create_app
 from lms.interfaces.api.schemas import ProductIn
-from lms.interfaces.web import loan_pages, queue_pages
+from lms.interfaces.web import loan_pages, product_pages, queue_pages
 from lms.interfaces.web import pages as web_pages
 from lms.interfaces.web.session import COOKIE, PAGES
 from lms.platform.audit import AuditRecord
@@ -239,7 +239,12 @@ def test_signing_out_ends_the_session(book: str, admin: TestClient) -> None:
 def test_every_page_is_in_the_permission_table() -> None:
     pages = {
         (method, route.path)  # type: ignore[attr-defined]
-        for router in (web_pages.router, loan_pages.router, queue_pages.router)
+        for router in (
+            web_pages.router,
+            loan_pages.router,
+            queue_pages.router,
+            product_pages.router,
+        )
         for route in router.routes
         for method in getattr(route, "methods", ())
     }
@@ -325,3 +330,44 @@ def test_a_returned_payment_is_previewed_then_reversed_with_its_return_code(
     assert rows(after.text, "schedule-table")[0][-1] == "overdue"
     again = admin.post("/app/loans/2/reversals", data={**form, "confirm": "yes"})
     assert again.status_code == 422 and "already reversed" in again.text
+
+
+def test_a_product_change_asked_on_its_form_waits_for_a_second_person(
+    book: str, admin: TestClient
+) -> None:
+    listed = rows(admin.get("/app/products").text)
+    assert [r[:3] + r[-1:] for r in listed] == [
+        ["GL", "v1", "GL", "yes"],
+        ["PL", "v1", "PL", "yes"],
+    ]
+    form_page = admin.get("/app/products/1")
+    assert 'value="PL"' in form_page.text and "Ask for this version" in form_page.text
+    values = dict(
+        re.findall(r'<input id="([a-z_.]+)" name="[a-z_.]+"[^>]* value="([^"]*)"', form_page.text)
+    )
+    assert (values["amount.min"], values["amount.max"], values["backdate_days"]) == (
+        "1.00", "10000000.00", "365",
+    )  # fmt: skip
+    token = csrf(form_page.text)
+    bad = admin.post("/app/products/1", data={**values, "csrf": token, "rate.max": "abc",
+                                                "penal_charge": "200"})  # fmt: skip
+    assert bad.status_code == 422
+    assert "rate.max: Input should be a valid decimal" in bad.text
+    assert "penal_charge: Input should be less than or equal to 100" in bad.text
+    asked = admin.post("/app/products/1", data={**values, "csrf": token, "name": "Personal loan",
+                                                  "penal_charge": "24", "penal_charge_tax": "18"})  # fmt: skip
+    assert asked.status_code == 303 and asked.headers["location"].startswith(
+        "/app/approvals?queued="
+    )
+    queue = admin.get("/app/approvals")
+    assert (
+        "product PL: a new version" in queue.text and "asked by user:administrator-" in queue.text
+    )
+    assert [r[:3] for r in rows(admin.get("/app/products").text)][1] == ["PL", "v1", "PL"]
+    with staff_browser(book, ("loan_officer",), ["PUN01"]) as officer:
+        shown = officer.get("/app/products/1")
+        assert "Ask for this version" not in shown.text and "<fieldset disabled>" in shown.text
+        assert (
+            officer.post("/app/products/1", data={**values, "csrf": csrf(shown.text)}).status_code
+            == 403
+        )

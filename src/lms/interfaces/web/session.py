@@ -49,6 +49,9 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/app/loans/{loan_id}/reversals"): P.PAYMENTS_REVERSE,
     ("GET", "/app/customers"): P.CUSTOMERS_READ,
     ("GET", "/app/customers/{customer_id}"): P.CUSTOMERS_READ,
+    ("GET", "/app/products"): P.LOANS_READ,
+    ("GET", "/app/products/{product_id}"): P.LOANS_READ,
+    ("POST", "/app/products/{product_id}"): P.CATALOG_WRITE,
     # the queue shows and decides only the kinds the person may (lms.interfaces.api.changes)
     ("GET", "/app/approvals"): P.LOANS_READ,
     ("POST", "/app/approvals/{approval_id}/{decision}"): P.LOANS_READ,
