@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 from api_client import PASSWORD, browser_of, new_user, staff_browser
@@ -20,10 +20,11 @@ from book_setup import nine_loans_closed
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 
+from lms.close.models import CloseFailure
 from lms.identity.approvals import propose
 from lms.interfaces.api.app import create_app
 from lms.interfaces.api.schemas import ProductIn
-from lms.interfaces.web import loan_pages, product_pages, queue_pages
+from lms.interfaces.web import close_pages, loan_pages, product_pages, queue_pages
 from lms.interfaces.web import pages as web_pages
 from lms.interfaces.web.session import COOKIE, PAGES
 from lms.platform.audit import AuditRecord
@@ -244,6 +245,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             loan_pages.router,
             queue_pages.router,
             product_pages.router,
+            close_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())
@@ -371,3 +373,36 @@ def test_a_product_change_asked_on_its_form_waits_for_a_second_person(
             officer.post("/app/products/1", data={**values, "csrf": csrf(shown.text)}).status_code
             == 403
         )
+
+
+def test_the_close_page_shows_the_date_and_a_failure_parked_by_finance(book: str) -> None:
+    engine = make_engine(book)
+    with UnitOfWork(make_session_factory(engine)) as uow:  # a step that failed on loan 3
+        uow.session.add(CloseFailure(day=date(2026, 11, 27), step="accrue", loan_id=3,
+                                     error="replay refused", created_at=datetime.now(UTC)))  # fmt: skip
+        uow.commit()
+    engine.dispose()
+    with staff_browser(book, ("risk",)) as risk:
+        shown = risk.get("/app/close")
+        assert shown.status_code == 200
+        assert "Business date <strong>27 Nov 2026</strong>" in shown.text
+        assert rows(shown.text)[-1][:2] == ["26 Nov 2026", rows(shown.text)[-1][1]]
+        failure = [r for r in rows(shown.text) if r[:3] == ["3", "accrue", "replay refused"]]
+        assert len(failure) == 1 and "Park" not in shown.text  # risk may not park
+        assert (
+            risk.post("/app/close/failures/3/park", data={"csrf": csrf(shown.text)}).status_code
+            == 403
+        )
+    with staff_browser(book, ("loan_officer",), ["PUN01"]) as officer:
+        assert officer.get("/app/close").status_code == 403
+    with staff_browser(book, ("finance",)) as finance:
+        shown = finance.get("/app/close")
+        parked = finance.post("/app/close/failures/3/park", data={"csrf": csrf(shown.text)})
+        assert parked.headers["location"] == "/app/close?parked=3&count=1"
+        after = finance.get(parked.headers["location"])
+        assert "Loan 3: 1 failure(s) parked." in after.text and "replay refused" not in after.text
+    engine = make_engine(book)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        by = uow.session.scalar(select(CloseFailure.parked_by).where(CloseFailure.loan_id == 3))
+    engine.dispose()
+    assert str(by).startswith("user:finance-")

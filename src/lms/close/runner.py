@@ -188,11 +188,16 @@ def run_partition(
 def status(sessions: sessionmaker[Session], day: date) -> list[tuple[str, int, int]]:
     """(step, partitions done, loans touched) for `day`, in step order."""
     with UnitOfWork(sessions) as uow:
-        rows = uow.session.execute(
-            select(CloseStep.step, func.count(), func.sum(CloseStep.loans))
-            .where(CloseStep.day == day)
-            .group_by(CloseStep.step)
-        ).all()
+        return steps_done(uow, day)
+
+
+def steps_done(uow: UnitOfWork, day: date) -> list[tuple[str, int, int]]:
+    """`status` read in the unit of work `uow`."""
+    rows = uow.session.execute(
+        select(CloseStep.step, func.count(), func.sum(CloseStep.loans))
+        .where(CloseStep.day == day)
+        .group_by(CloseStep.step)
+    ).all()
     done = {step: (int(n), int(loans or 0)) for step, n, loans in rows}
     return [(s.NAME, *done.get(s.NAME, (0, 0))) for s in STEPS]
 

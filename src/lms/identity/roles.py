@@ -33,6 +33,7 @@ class Permission(StrEnum):
     REPORTS_READ = "reports.read"  # the portfolio summary, the counter tally, statement lines
     USERS_ADMIN = "users.admin"  # staff users, roles and API credentials
     AUDIT_READ = "audit.read"
+    CLOSE_RUN = "close.run"  # the daily close: park the loans that keep a date from closing
 
 
 class Role(StrEnum):
@@ -62,7 +63,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.COLLECTIONS_MANAGER: _PII | {P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE, P.REPORTS_READ},
     Role.FINANCE: _PII
     | {P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE, P.REFUNDS_REQUEST, P.REFUNDS_APPROVE}
-    | {P.MANDATES_WRITE, P.MONEY_FILES, P.BANK_FILES, P.REPORTS_READ},
+    | {P.MANDATES_WRITE, P.MONEY_FILES, P.BANK_FILES, P.REPORTS_READ, P.CLOSE_RUN},
     Role.RISK: _READ | {P.REPORTS_READ, P.CATALOG_WRITE},
     Role.AUDITOR: _READ | {P.REPORTS_READ, P.AUDIT_READ},
     Role.INTEGRATION: _READ

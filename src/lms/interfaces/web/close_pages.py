@@ -1,0 +1,49 @@
+"""The daily close as a page: the business date, each step's partitions and loans for the date
+being closed, the recent dates closed, and the loans whose failures keep the date from
+advancing, each parked by a person with the right to.
+
+Guarantees: read only but for parking, which is `lms eod park`'s service (the person recorded
+as who parked it), needs the form token and `close.run`; the close itself runs where it
+always does (`lms eod run`, its workers), never in a web request.
+"""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+from sqlalchemy import func, select
+
+from lms.close.failures import open_failures, park
+from lms.close.models import CloseStep
+from lms.close.runner import steps_done
+from lms.interfaces.api.app import UnitOfWorkDep
+from lms.interfaces.web.render import page
+from lms.interfaces.web.session import ROOT, FormChecked, Staff
+from lms.platform import business_date as calendar
+
+router = APIRouter()
+RECENT = 10  # dates shown
+
+
+@router.get(f"{ROOT}/close")
+def close(request: Request, uow: UnitOfWorkDep, who: Staff) -> HTMLResponse:
+    current = calendar.business_date(uow)
+    steps = steps_done(uow, current) if current else []
+    recent = uow.session.execute(
+        select(CloseStep.day, func.count(), func.max(CloseStep.finished_at))
+        .group_by(CloseStep.day)
+        .order_by(CloseStep.day.desc())
+        .limit(RECENT)
+    ).all()
+    failures = open_failures(uow, current) if current else []
+    return page(request, "close.html", current=current, steps=steps, recent=recent,
+                failures=failures)  # fmt: skip
+
+
+@router.post(f"{ROOT}/close/failures/{{loan_id}}/park", dependencies=[FormChecked])
+def park_loan(request: Request, uow: UnitOfWorkDep, who: Staff, loan_id: int) -> RedirectResponse:
+    """Park the business date's open failures of the loan: the close goes on without it."""
+    current = calendar.business_date(uow)
+    parked = park(uow, day=current, loan_id=loan_id, by=who.actor) if current else 0
+    uow.commit()
+    return RedirectResponse(f"{ROOT}/close?parked={loan_id}&count={parked}", status_code=303)
