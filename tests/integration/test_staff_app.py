@@ -24,7 +24,13 @@ from lms.close.models import CloseFailure
 from lms.identity.approvals import propose
 from lms.interfaces.api.app import create_app
 from lms.interfaces.api.schemas import ProductIn
-from lms.interfaces.web import close_pages, loan_pages, product_pages, queue_pages
+from lms.interfaces.web import (
+    close_pages,
+    dashboard_pages,
+    loan_pages,
+    product_pages,
+    queue_pages,
+)
 from lms.interfaces.web import pages as web_pages
 from lms.interfaces.web.session import COOKIE, PAGES
 from lms.platform.audit import AuditRecord
@@ -246,6 +252,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             queue_pages.router,
             product_pages.router,
             close_pages.router,
+            dashboard_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())

@@ -267,7 +267,7 @@ def portfolio_summary(uow: UnitOfWork, *, day: date) -> list[Cell]:
 def summarise(uow: UnitOfWork, *, day: date) -> list[Cell]:
     """The summary of `day` worked out from its snapshots now (portfolio_summary keeps it)."""
     buckets = dpd_buckets()
-    band = _band(LoanSnapshot.__table__.c.dpd, buckets).label("band")
+    band = dpd_band(LoanSnapshot.__table__.c.dpd, buckets).label("band")
     cells = (
         select(
             Loan.branch_code.label("branch"),
@@ -338,7 +338,7 @@ class _Summaries:
 _SUMMARIES = _Summaries()
 
 
-def _band(dpd: ColumnElement[int], buckets: tuple[Bucket, ...]) -> ColumnElement[int]:
+def dpd_band(dpd: ColumnElement[int], buckets: tuple[Bucket, ...]) -> ColumnElement[int]:
     """The index of the bucket `dpd` falls in."""
     whens = [(dpd <= b.high, literal(k)) for k, b in enumerate(buckets) if b.high is not None]
     return case(*whens, else_=literal(len(buckets) - 1))

@@ -32,6 +32,7 @@ def create_app(database_url: str) -> FastAPI:
         approval_routes,
         catalog_routes,
         counter_routes,
+        dashboard_routes,
         directory_routes,
         identity_routes,
         nach_routes,
@@ -72,7 +73,7 @@ def create_app(database_url: str) -> FastAPI:
     checked = [Depends(authorize)]  # every route: the permission of lms.interfaces.api.security
     for module in (
         identity_routes, catalog_routes, routes, payment_routes, nach_routes, counter_routes,
-        read_routes, approval_routes, directory_routes,
+        read_routes, approval_routes, directory_routes, dashboard_routes,
     ):  # fmt: skip
         app.include_router(module.router, prefix="/api/v1", dependencies=checked)
     install_openapi(app, {(m, PREFIX + p) for (m, p), needed in ROUTES.items() if needed == PUBLIC})

@@ -12,7 +12,14 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
-from lms.interfaces.web import close_pages, loan_pages, pages, product_pages, queue_pages
+from lms.interfaces.web import (
+    close_pages,
+    dashboard_pages,
+    loan_pages,
+    pages,
+    product_pages,
+    queue_pages,
+)
 from lms.interfaces.web.render import HERE, error_page
 from lms.interfaces.web.session import ROOT, NotSignedInError, sign_in_redirect
 
@@ -24,6 +31,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(queue_pages.router, include_in_schema=False)
     app.include_router(product_pages.router, include_in_schema=False)
     app.include_router(close_pages.router, include_in_schema=False)
+    app.include_router(dashboard_pages.router, include_in_schema=False)
     app.state.error_page = error_page
 
     @app.exception_handler(NotSignedInError)

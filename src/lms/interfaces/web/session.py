@@ -53,6 +53,8 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/app/products/{product_id}"): P.LOANS_READ,
     ("POST", "/app/products/{product_id}"): P.CATALOG_WRITE,
     ("GET", "/app/close"): P.REPORTS_READ,
+    ("GET", "/app/dashboards"): P.REPORTS_READ,
+    ("GET", "/app/dashboards/{name}/export"): P.REPORTS_READ,
     ("POST", "/app/close/failures/{loan_id}/park"): P.CLOSE_RUN,
     # the queue shows and decides only the kinds the person may (lms.interfaces.api.changes)
     ("GET", "/app/approvals"): P.LOANS_READ,
