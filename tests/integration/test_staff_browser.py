@@ -15,13 +15,15 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from api_client import PASSWORD, new_user
+from api_client import PASSWORD, api_client, new_user
 from book_setup import nine_loans_closed
 from playwright.sync_api import Page, expect, sync_playwright
 
+from lms.close.dashboards import NAMES
 from lms.platform.db import make_engine
 
 CHROMIUM = "/usr/bin/chromium"
@@ -29,13 +31,22 @@ ARTIFACTS = Path(os.environ.get("LMS_TEST_ARTIFACTS", Path(__file__).parents[2] 
 
 
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
-    """(the server's address, a loan officer of PUN01's user name) over the book."""
+def served(tmp_path: Path) -> Iterator[tuple[str, str, str]]:
+    """A loan officer of PUN01 over the book."""
+    with _served(tmp_path, ("loan_officer",), ["PUN01"]) as found:
+        yield found
+
+
+@contextmanager
+def _served(
+    tmp_path: Path, roles: tuple[str, ...], branches: list[str] | None
+) -> Iterator[tuple[str, str, str]]:
+    """(the server's address, a new user's name, the book's URL) over the book."""
     url = f"sqlite:///{tmp_path / 'staff.sqlite3'}"
     engine = make_engine(url)
     nine_loans_closed(url, engine)
     engine.dispose()
-    officer, _ = new_user(url, ("loan_officer",), ["PUN01"])
+    officer, _ = new_user(url, roles, branches)
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
@@ -52,7 +63,7 @@ def served(tmp_path: Path) -> Iterator[tuple[str, str]]:
                 break
             except OSError:
                 time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", officer
+        yield f"http://127.0.0.1:{port}", officer, url
     finally:
         process.terminate()
         process.wait(timeout=10)
@@ -64,9 +75,9 @@ def _shot(page: Page, name: str) -> None:
 
 
 def test_a_loan_officer_finds_a_loan_posts_a_payment_and_sees_the_schedule_change(
-    served: tuple[str, str],
+    served: tuple[str, str, str],
 ) -> None:
-    server, officer = served
+    server, officer, _ = served
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
@@ -109,3 +120,30 @@ def test_a_loan_officer_finds_a_loan_posts_a_payment_and_sees_the_schedule_chang
         browser.close()
     assert errors == []
     assert hosts == {server.split("/")[2]}
+
+
+def test_each_dashboard_draws_its_chart_with_the_apis_figures(tmp_path: Path) -> None:
+    with _served(tmp_path, ("risk",), None) as (server, risk, url):
+        with api_client(url, ("risk",)) as api:
+            wanted = {name: api.get(f"/api/v1/dashboards/{name}").json() for name in NAMES}
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1280, "height": 900})
+            errors: list[str] = []
+            page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+            page.goto(f"{server}/app/sign-in?next=/app/dashboards")
+            page.get_by_label("User name").fill(risk)
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Sign in").click()
+            expect(page.get_by_role("heading", name="Dashboards")).to_be_visible()
+            for name, table in wanted.items():
+                chart = page.locator(f"#chart-{name}")
+                expect(chart).to_have_attribute("data-drawn", str(len(table["rows"])))
+                shown = page.locator(f"#table-{name} tbody tr")
+                expect(shown).to_have_count(len(table["rows"]))
+                first = [str(v) for v in table["rows"][0]]
+                cells = shown.nth(0).locator("th, td").all_inner_texts()
+                assert [c.replace(",", "") for c in cells] == first, name
+            _shot(page, "5-dashboards")
+            browser.close()
+        assert errors == []
