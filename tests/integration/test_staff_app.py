@@ -30,6 +30,7 @@ from lms.interfaces.web import (
     loan_pages,
     product_pages,
     queue_pages,
+    report_pages,
 )
 from lms.interfaces.web import pages as web_pages
 from lms.interfaces.web.session import COOKIE, PAGES
@@ -253,6 +254,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             product_pages.router,
             close_pages.router,
             dashboard_pages.router,
+            report_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())

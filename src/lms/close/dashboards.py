@@ -75,7 +75,7 @@ def percent(part: Decimal, whole: Decimal) -> Decimal | None:
 _Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
 
 
-def _scoped(query: _Q, scope: Scope) -> _Q:
+def scoped(query: _Q, scope: Scope) -> _Q:
     if scope.branch:
         query = query.where(Loan.branch_code == scope.branch)
     if scope.branches is not None:
@@ -97,7 +97,7 @@ def _in_period(day: date, scope: Scope) -> bool:
 
 
 def disbursements(uow: UnitOfWork, scope: Scope) -> Table:
-    query = _scoped(
+    query = scoped(
         select(Loan.disbursed_on, Loan.principal, Loan.net_disbursed).where(
             Loan.disbursed_on.is_not(None)
         ),
@@ -116,7 +116,7 @@ def disbursements(uow: UnitOfWork, scope: Scope) -> Table:
 
 def collections(uow: UnitOfWork, scope: Scope, today: date) -> Table:
     i = LoanInstallment
-    query = _scoped(
+    query = scoped(
         select(i.due_date, i.principal + i.interest, i.principal_paid + i.interest_paid)
         .join(Loan, Loan.id == i.loan_id)
         .where(i.due_date <= today, Loan.disbursed_on.is_not(None)),
@@ -137,7 +137,7 @@ def buckets(uow: UnitOfWork, scope: Scope, day: date) -> Table:
     """At the day-end of `day` (a closed date)."""
     labels = dpd_buckets()
     band = dpd_band(LoanSnapshot.__table__.c.dpd, labels)
-    query = _scoped(
+    query = scoped(
         select(band, func.count(), func.sum(LoanSnapshot.principal_outstanding),
                func.sum(LoanSnapshot.principal_due), func.sum(LoanSnapshot.interest_due))
         .join(Loan, Loan.id == LoanSnapshot.loan_id)
@@ -156,7 +156,7 @@ def buckets(uow: UnitOfWork, scope: Scope, day: date) -> Table:
 def npa(uow: UnitOfWork, scope: Scope, today: date) -> Table:
     days = _npa_days(uow, today)
     s = LoanSnapshot
-    query = _scoped(
+    query = scoped(
         select(s.day, s.asset_class, func.sum(s.principal_outstanding), func.sum(s.provision))
         .join(Loan, Loan.id == s.loan_id)
         .where(s.day.in_(days), s.status == "active")

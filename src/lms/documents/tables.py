@@ -1,4 +1,4 @@
-"""A table of figures (a dashboard's, a report's) as the files people open: CSV and XLSX.
+"""A table of figures (a dashboard's, a report's) as the files people open: CSV, XLSX, PDF.
 
 Guarantees: every value keeps its exactness (amounts are written as their decimal text in
 CSV and as numbers with two places, grouped the Indian way, in XLSX; nothing goes through a
@@ -15,6 +15,12 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.styles import Font
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from lms.documents.display import amount
 
 # Excel's format for 12,34,567.89 (lakhs and crores), negative amounts with a minus sign
 INDIAN = "[>=10000000]##\\,##\\,##\\,##0.00;[>=100000]##\\,##\\,##0.00;##,##0.00"
@@ -47,3 +53,37 @@ def table_xlsx(title: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def table_pdf(
+    title: str, note: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> bytes:
+    """The table on A4 landscape pages (the header row repeated on each), amounts grouped the
+    Indian way and right-aligned, under `title` and `note` (who made it, when, the filters)."""
+    styles = getSampleStyleSheet()
+    cells = [[c.replace("_", " ") for c in columns]]
+    cells += [[amount(v) if isinstance(v, Decimal) else "" if v is None else str(v) for v in row]
+              for row in rows]  # fmt: skip
+    table = Table(cells, repeatRows=1)
+    table.setStyle(TableStyle([
+        ("FONT", (0, 0), (-1, 0), "Helvetica-Bold", 8),
+        ("FONT", (0, 1), (-1, -1), "Helvetica", 8),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("BACKGROUND", (0, 0), (-1, 0), colors.whitesmoke),
+        *[("ALIGN", (k, 1), (k, -1), "RIGHT") for k in _numeric(rows, len(columns))],
+    ]))  # fmt: skip
+    out = io.BytesIO()
+    document = SimpleDocTemplate(out, pagesize=landscape(A4), title=title, author="lms",
+                                 leftMargin=28, rightMargin=28, topMargin=28, bottomMargin=28)  # fmt: skip
+    document.build([Paragraph(title, styles["Title"]), Paragraph(note, styles["Normal"]),
+                    Spacer(1, 8), table])  # fmt: skip
+    return out.getvalue()
+
+
+def _numeric(rows: Sequence[Sequence[Any]], width: int) -> list[int]:
+    """The columns holding numbers (amounts, counts) in every row that has a value there."""
+    return [
+        k for k in range(width)
+        if any(row[k] is not None for row in rows)
+        and all(isinstance(row[k], Decimal | int) or row[k] is None for row in rows)
+    ]  # fmt: skip

@@ -38,6 +38,7 @@ def create_app(database_url: str) -> FastAPI:
         nach_routes,
         payment_routes,
         read_routes,
+        report_routes,
         routes,
     )
     from lms.interfaces.api.openapi import install_openapi
@@ -73,7 +74,7 @@ def create_app(database_url: str) -> FastAPI:
     checked = [Depends(authorize)]  # every route: the permission of lms.interfaces.api.security
     for module in (
         identity_routes, catalog_routes, routes, payment_routes, nach_routes, counter_routes,
-        read_routes, approval_routes, directory_routes, dashboard_routes,
+        read_routes, approval_routes, directory_routes, dashboard_routes, report_routes,
     ):  # fmt: skip
         app.include_router(module.router, prefix="/api/v1", dependencies=checked)
     install_openapi(app, {(m, PREFIX + p) for (m, p), needed in ROUTES.items() if needed == PUBLIC})

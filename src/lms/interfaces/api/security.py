@@ -89,6 +89,7 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/receipts/tally"): P.REPORTS_READ,
     ("GET", "/portfolio/summary"): P.REPORTS_READ,
     ("GET", "/dashboards/{name}"): P.REPORTS_READ,
+    ("GET", "/reports/{name}"): P.REPORTS_READ,
     # the queue's routes check each request's own kind (lms.interfaces.api.changes)
     ("GET", "/approvals"): P.LOANS_READ,
     ("POST", "/approvals/{approval_id}/{decision}"): P.LOANS_READ,

@@ -54,6 +54,8 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/app/products/{product_id}"): P.CATALOG_WRITE,
     ("GET", "/app/close"): P.REPORTS_READ,
     ("GET", "/app/dashboards"): P.REPORTS_READ,
+    ("GET", "/app/reports"): P.REPORTS_READ,
+    ("GET", "/app/reports/{name}"): P.REPORTS_READ,
     ("GET", "/app/dashboards/{name}/export"): P.REPORTS_READ,
     ("POST", "/app/close/failures/{loan_id}/park"): P.CLOSE_RUN,
     # the queue shows and decides only the kinds the person may (lms.interfaces.api.changes)

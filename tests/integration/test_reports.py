@@ -1,0 +1,125 @@
+"""The reports on every database, each worked by hand from the book: IRACP classification and
+provisioning, the SMA and NPA accounts, the disbursement and collection registers, and the
+trial balance (checked against the ledger's own account balances, which prove the book); as
+JSON, CSV, XLSX and PDF, and on the staff application's page.
+
+The book is the read-side tests' (book_setup.nine_loans_closed): loans of 1,00,000 (no fees)
+paid out on 26 Jun (loan 7), 26 Aug (6) and 26 Sep 2026 (1-5, 8); EMIs of 8,884.88 by NACH on
+the 26th; loans 1 and 4 paid October and November, 2 and 8 October; closed on 26 Nov, when
+the DPD are 0, 1, 32, 0, 32, 62, 124, 1 and loan 7 is NPA.
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator
+from decimal import Decimal as D
+from typing import Any
+
+import pytest
+from api_client import api_client, staff_browser
+from book_setup import nine_loans_closed
+from fastapi.testclient import TestClient
+from pypdf import PdfReader
+from sqlalchemy import Engine
+
+from lms.ledger.check import account_balances
+from lms.platform.db import UnitOfWork, make_engine, make_session_factory
+
+EMI = "8884.88"
+
+
+@pytest.fixture
+def book(db_url: str, engine: Engine) -> str:
+    nine_loans_closed(db_url, engine)
+    return db_url
+
+
+@pytest.fixture
+def api(book: str) -> Iterator[TestClient]:
+    with api_client(book, ("auditor",)) as client:
+        yield client
+
+
+def _rows(client: TestClient, name: str, **params: object) -> list[list[Any]]:
+    answer = client.get(f"/api/v1/reports/{name}", params=params)
+    assert answer.status_code == 200, answer.text
+    rows: list[list[Any]] = answer.json()["rows"]
+    return rows
+
+
+def test_iracp_and_sma_at_the_closed_date(api: TestClient) -> None:
+    # 7 loans standard (SMA included), loan 7 substandard; no provisions away from a month end
+    assert _rows(api, "iracp", as_of="2026-11-26") == [
+        ["standard", 7, "652533.02", "0.00"],
+        ["substandard", 1, "100000.00", "0.00"],
+        ["doubtful-1", 0, "0.00", "0.00"],
+        ["doubtful-2", 0, "0.00", "0.00"],
+        ["doubtful-3", 0, "0.00", "0.00"],
+        ["loss", 0, "0.00", "0.00"],
+        ["total", 8, "752533.02", "0.00"],
+    ]
+    sma = _rows(api, "sma")  # the last closed date by default
+    assert [(r[0], r[4], r[5], r[6], r[7]) for r in sma] == [
+        (7, "NPA", 124, "100000.00", "44424.40"),
+        (6, "SMA-2", 62, "100000.00", "26654.64"),
+        (3, "SMA-1", 32, "100000.00", "17769.76"),
+        (5, "SMA-1", 32, "100000.00", "17769.76"),
+        (2, "SMA-0", 1, "92115.12", EMI),
+        (8, "SMA-0", 1, "92115.12", EMI),
+    ]
+    assert sma[0][1:4] == ["R-7", "Borrower 7", "BLR01"]
+    assert [r[0] for r in _rows(api, "sma", branch="PUN01")] == [3, 2, 8]
+    refused = api.get("/api/v1/reports/iracp", params={"as_of": "2026-11-20"})
+    assert refused.status_code == 422 and "as_of" in refused.text
+
+
+def test_the_registers_of_a_period(api: TestClient) -> None:
+    paid_out = _rows(api, "disbursements", since="2026-09-01", until="2026-09-30")
+    assert [(r[0], r[1], r[6], r[7]) for r in paid_out] == [
+        ("2026-09-26", k, "100000.00", "100000.00") for k in (1, 2, 3, 4, 5, 8)
+    ]
+    taken = _rows(api, "collections", since="2026-10-01", until="2026-11-30")
+    assert [(r[0], r[1], r[5], r[6], r[7], r[8]) for r in taken] == [
+        ("2026-10-26", 1, "R-1-0", "nach", EMI, ""),
+        ("2026-10-26", 2, "R-2-0", "nach", EMI, ""),
+        ("2026-10-26", 4, "R-4-0", "nach", EMI, ""),
+        ("2026-10-26", 8, "R-8-0", "nach", EMI, ""),
+        ("2026-11-26", 1, "R-1-1", "nach", EMI, ""),
+        ("2026-11-26", 4, "R-4-1", "nach", EMI, ""),
+    ]
+    assert _rows(api, "collections", since="2026-11-01", until="2026-11-30", branch="BLR01") == [
+        ["2026-11-26", 4, "Borrower 4", "BLR01", "payment", "R-4-1", "nach", EMI, ""]
+    ]
+
+
+def test_the_trial_balance_is_the_ledgers(book: str, api: TestClient) -> None:
+    rows = _rows(api, "trial_balance", as_of="2026-11-27")
+    *accounts, total = rows
+    engine = make_engine(book)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        balances = account_balances(uow.session)
+    engine.dispose()
+    assert {a: D(b) for a, _, _, b in accounts} == {
+        a: v for a, v in balances.items() if v or a in {r[0] for r in accounts}
+    }
+    assert total[0] == "total" and total[1] == total[2] and total[3] == "0.00"
+
+
+def test_each_format_and_the_page(book: str, api: TestClient) -> None:
+    wanted = _rows(api, "sma")
+    csv_text = api.get("/api/v1/reports/sma", params={"format": "csv"}).text
+    assert csv_text.splitlines()[1].startswith("7,R-7,Borrower 7,BLR01,NPA,124,100000.00,44424.40,")
+    pdf = api.get("/api/v1/reports/sma", params={"format": "pdf"})
+    assert pdf.headers["content-type"] == "application/pdf"
+    words = PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text()
+    assert "SMA and NPA accounts at 2026-11-26" in words and "1,00,000.00" in words
+    assert "44,424.40" in words and "Made by user:auditor-" in words
+    with staff_browser(book, ("auditor",)) as browser:
+        page = browser.get("/app/reports/sma")
+        assert page.status_code == 200
+        assert "<td>Borrower 7</td>" in page.text and '<td class="num">44,424.40</td>' in page.text
+        assert browser.get("/app/reports/sma", params={"format": "csv"}).text == csv_text
+        assert browser.get("/app/reports").status_code == 200
+        assert browser.get("/app/reports/nothing").status_code == 404
+    assert len(wanted) == 6
