@@ -103,6 +103,19 @@ def send_queued(sessions: sessionmaker[Session], *, limit: int = 1000) -> tuple[
     return sent, failed
 
 
+def send_messages(messages: list[EmailMessage]) -> None:
+    """Send `messages` through the configured mail server ($LMS_SMTP_HOST ...), from
+    $LMS_MAIL_FROM; RuntimeError when no server is set, OSError or SMTPException on failure."""
+    host = get_settings().smtp_host
+    if not host:
+        raise RuntimeError("LMS_SMTP_HOST is not set: no mail server to send through")
+    with _smtp(host) as smtp:
+        for message in messages:
+            if "From" not in message:
+                message["From"] = get_settings().mail_from
+            smtp.send_message(message)
+
+
 def _smtp(host: str) -> smtplib.SMTP:
     smtp = smtplib.SMTP(host, get_settings().smtp_port, timeout=30)
     if get_settings().smtp_starttls:

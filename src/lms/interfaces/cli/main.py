@@ -30,6 +30,7 @@ from lms.interfaces.cli.render import (
     render_states_table,
     render_table,
 )
+from lms.interfaces.cli.reports import reports_app
 from lms.interfaces.cli.scenario import load_scenario
 from lms.platform.db import UnitOfWork
 from lms.servicing.spec import SpecError, load_spec
@@ -150,6 +151,7 @@ app.add_typer(users_app, name="users")
 app.add_typer(keys_app, name="api-keys")
 app.add_typer(audit_app, name="audit")
 app.add_typer(pii_app, name="pii")
+app.add_typer(reports_app, name="reports")
 app.command("worker", help=worker_help)(worker)
 
 DatabaseOption = Annotated[
