@@ -24,6 +24,7 @@ from lms.close.models import CloseFailure
 from lms.identity.approvals import propose
 from lms.interfaces.api.app import create_app
 from lms.interfaces.api.schemas import ProductIn
+from lms.interfaces.api.security import VERIFIED
 from lms.interfaces.web import (
     close_pages,
     dashboard_pages,
@@ -31,6 +32,7 @@ from lms.interfaces.web import (
     product_pages,
     queue_pages,
     report_pages,
+    user_pages,
 )
 from lms.interfaces.web import pages as web_pages
 from lms.interfaces.web.session import COOKIE, PAGES
@@ -255,6 +257,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             close_pages.router,
             dashboard_pages.router,
             report_pages.router,
+            user_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())
@@ -415,3 +418,34 @@ def test_the_close_page_shows_the_date_and_a_failure_parked_by_finance(book: str
         by = uow.session.scalar(select(CloseFailure.parked_by).where(CloseFailure.loan_id == 3))
     engine.dispose()
     assert str(by).startswith("user:finance-")
+
+
+def test_an_administrator_makes_and_deactivates_a_user(book: str, admin: TestClient) -> None:
+    page = admin.get("/app/users")
+    token = csrf(page.text)
+    form = {"csrf": token, "username": "meera", "display_name": "Meera Nair",
+            "password": "short", "roles": ["branch_manager"], "branches": "PUN01"}  # fmt: skip
+    refused = admin.post("/app/users", data=form)
+    assert refused.status_code == 422 and "password: at least 12 characters" in refused.text
+    assert "short" not in refused.text  # a password never comes back
+    nobody = admin.post("/app/users", data={**form, "roles": [], "password": "x" * 12})
+    assert nobody.status_code == 422 and "roles: at least one role" in nobody.text
+    made = admin.post("/app/users", data={**form, "password": PASSWORD})
+    assert made.status_code == 201 and "User meera made." in made.text
+    secret = re.search(r"shown this once: <code>([A-Z2-7]{32})</code>", made.text)
+    assert secret is not None  # a branch manager moves money: a second factor
+    listed = [r for r in rows(made.text, "users") if r[0] == "meera"]
+    assert listed[0][:6] == ["meera", "Meera Nair", "branch_manager", "PUN01", "yes", "yes"]
+    with browser_of(book, "meera", secret.group(1)) as meera:
+        assert meera.get("/app/loans/4").status_code == 404  # BLR01's
+        assert meera.get("/app/loans/2").status_code == 200
+        assert meera.get("/app/users").status_code == 403
+        user_id = re.search(r'/app/users/(\d+)/deactivation"><input type="hidden" name="csrf" '
+                            rf'value="{token}"><button type="submit" class="secondary">Deactivate'
+                            , admin.get("/app/users").text)  # fmt: skip
+        assert user_id is not None
+        gone = admin.post(f"/app/users/{user_id.group(1)}/deactivation", data={"csrf": token})
+        assert gone.status_code == 303
+        VERIFIED.clear()  # the server's own 30-second cache, as another process would after it
+        assert meera.get("/app/loans/2").status_code == 303  # sent to sign in: the session ended
+    assert [r[5] for r in rows(admin.get("/app/users").text, "users") if r[0] == "meera"] == ["no"]

@@ -28,7 +28,7 @@ from lms.identity.tokens import (
     totp_matches,
 )
 from lms.platform.db import UnitOfWork
-from lms.platform.errors import InvalidError
+from lms.platform.errors import InvalidError, NotFoundError
 
 SESSION_LIFETIME = timedelta(hours=8)
 SESSION_IDLE = timedelta(minutes=30)
@@ -147,6 +147,23 @@ def sign_in(
 
 
 _DUMMY = hash_password("a password no one has")
+
+
+def deactivate_user(uow: UnitOfWork, *, user_id: int, actor: str, now: datetime) -> User:
+    """Stop a user signing in and end their open sessions (a user is never deleted: their
+    name stays on what they did). Nobody deactivates themself."""
+    user = uow.session.scalar(select(User).where(User.id == user_id).with_for_update())
+    if user is None:
+        raise NotFoundError("user", user_id)
+    if actor == f"user:{user.username}":
+        raise IdentityError("user", "you cannot deactivate yourself")
+    user.active = False
+    for session in uow.session.scalars(
+        select(StaffSession).where(StaffSession.user_id == user.id, StaffSession.ended_at.is_(None))
+    ):
+        session.ended_at = now
+    uow.session.flush()
+    return user
 
 
 def sign_out(uow: UnitOfWork, token_text: str, now: datetime) -> None:

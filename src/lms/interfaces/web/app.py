@@ -20,6 +20,7 @@ from lms.interfaces.web import (
     product_pages,
     queue_pages,
     report_pages,
+    user_pages,
 )
 from lms.interfaces.web.render import HERE, error_page
 from lms.interfaces.web.session import ROOT, NotSignedInError, sign_in_redirect
@@ -34,6 +35,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(close_pages.router, include_in_schema=False)
     app.include_router(dashboard_pages.router, include_in_schema=False)
     app.include_router(report_pages.router, include_in_schema=False)
+    app.include_router(user_pages.router, include_in_schema=False)
     app.state.error_page = error_page
 
     @app.exception_handler(NotSignedInError)
