@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
+from decimal import Decimal as D
 
 import pytest
 from api_client import PASSWORD, browser_of, new_user, staff_browser
@@ -29,6 +30,7 @@ from lms.interfaces.web import (
     close_pages,
     dashboard_pages,
     loan_pages,
+    payment_pages,
     product_pages,
     queue_pages,
     report_pages,
@@ -36,6 +38,7 @@ from lms.interfaces.web import (
 )
 from lms.interfaces.web import pages as web_pages
 from lms.interfaces.web.session import COOKIE, PAGES
+from lms.payments.models import BankStatement, StatementLine
 from lms.platform.audit import AuditRecord
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.servicing.models import LoanEvent, Product
@@ -258,6 +261,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             dashboard_pages.router,
             report_pages.router,
             user_pages.router,
+            payment_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())
@@ -449,3 +453,49 @@ def test_an_administrator_makes_and_deactivates_a_user(book: str, admin: TestCli
         VERIFIED.clear()  # the server's own 30-second cache, as another process would after it
         assert meera.get("/app/loans/2").status_code == 303  # sent to sign in: the session ended
     assert [r[5] for r in rows(admin.get("/app/users").text, "users") if r[0] == "meera"] == ["no"]
+
+
+def test_a_suspense_credit_is_matched_by_one_person_and_posted_on_anothers_approval(
+    book: str,
+) -> None:
+    engine = make_engine(book)
+    with UnitOfWork(make_session_factory(engine)) as uow:  # a credit no rule was sure for
+        statement = BankStatement(account="COLL-1", format="mt940", statement_ref="S-1",
+                                  sha256="0" * 64, entries=1, imported_on=date(2026, 11, 27),
+                                  imported_at=datetime.now(UTC))  # fmt: skip
+        uow.session.add(statement)
+        uow.session.flush()
+        uow.session.add(StatementLine(
+            statement_id=statement.id, account="COLL-1", line_key="S-1/1",
+            value_date=date(2026, 11, 27), amount=D("8884.88"), credit=True,
+            reference="UTR-NOV-2", bank_reference="B-1", narration="EMI BORROWER TWO",
+            payer_name="BORROWER TWO", payer_account="123456789012", paid_into="COLL-1",
+            status="suspense", rule="name", confidence=60, suggested_loan_id=2,
+        ))  # fmt: skip
+        uow.commit()
+    engine.dispose()
+    with staff_browser(book, ("finance",)) as maker:
+        page = maker.get("/app/payments")
+        [line] = rows(page.text, "lines")
+        assert line[:7] == ["1", "27 Nov 2026", "8,884.88", "UTR-NOV-2", "BORROWER TWO",
+                            "EMI BORROWER TWO", "2 name 60 %"]  # fmt: skip
+        missing = maker.post(
+            "/app/payments/lines/1/match", data={"csrf": csrf(page.text), "loan_id": 99}
+        )
+        assert missing.status_code == 404 and "no loan 99" in missing.text
+        asked = maker.post(
+            "/app/payments/lines/1/match", data={"csrf": csrf(page.text), "loan_id": 2}
+        )
+        assert asked.headers["location"].startswith("/app/approvals?queued=")
+        assert events(book, 2)[-1][1] != "UTR-NOV-2"  # nothing posted yet
+    with staff_browser(book, ("finance",)) as checker:
+        queue = checker.get("/app/approvals")
+        request_id = re.search(r"#(\d+) statement line 1 \(8884.88\) to loan 2", queue.text)
+        assert request_id is not None
+        done = checker.post(
+            f"/app/approvals/{request_id.group(1)}/approval", data={"csrf": csrf(queue.text)}
+        )
+        assert done.status_code == 303
+        assert rows(checker.get("/app/payments").text, "lines") == [["Nothing in suspense."]]
+    kind, reference, _ = events(book, 2)[-1]
+    assert (kind, reference) == ("payment", "UTR-NOV-2")

@@ -28,6 +28,7 @@ from lms.payments.gateway_service import (
 from lms.payments.models import PaymentLink, StatementLine
 from lms.payments.reconcile import import_statement, suspense_lines
 from lms.payments.upi import payment_request, qr_png
+from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.servicing.models import Loan
 
@@ -154,16 +155,22 @@ def match_line(line_id: int, body: MatchIn, uow: UnitOfWorkDep) -> ApprovalOut:
     """Name the loan a suspense line pays; once another person approves, it is posted as the
     loan's repayment on the line's value date (404: no such line or loan; 409: the line is
     not in suspense)."""
-    line = uow.session.get(StatementLine, line_id)
+    return queue_match(uow, line_id, body.loan_id)
+
+
+def queue_match(uow: UnitOfWork, line_id: int, loan_id: int) -> ApprovalOut:
+    """Queue (committed) the match of suspense line `line_id` to loan `loan_id` for a second
+    person's approval; 404 for no such line or loan, 409 for a line not in suspense."""
+    line = uow.session.get(StatementLine, line_id) if line_id < 2**31 else None
     if line is None:
         raise NotFoundError("statement line", line_id)
     if line.status != "suspense":
         raise ConflictError(f"statement line {line_id} is {line.status}, not in suspense")
-    if uow.session.get(Loan, body.loan_id) is None:
-        raise NotFoundError("loan", body.loan_id)
-    subject = f"statement line {line_id} ({line.amount:.2f}) to loan {body.loan_id}"
+    if loan_id >= 2**31 or uow.session.get(Loan, loan_id) is None:
+        raise NotFoundError("loan", loan_id)
+    subject = f"statement line {line_id} ({line.amount:.2f}) to loan {loan_id}"
     return queue(uow, kind="statement_match", subject=subject,
-                 request={"line_id": line_id, "loan_id": body.loan_id})  # fmt: skip
+                 request={"line_id": line_id, "loan_id": loan_id})  # fmt: skip
 
 
 def _shown(line: StatementLine) -> dict[str, object]:

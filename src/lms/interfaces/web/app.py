@@ -17,6 +17,7 @@ from lms.interfaces.web import (
     dashboard_pages,
     loan_pages,
     pages,
+    payment_pages,
     product_pages,
     queue_pages,
     report_pages,
@@ -36,6 +37,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(dashboard_pages.router, include_in_schema=False)
     app.include_router(report_pages.router, include_in_schema=False)
     app.include_router(user_pages.router, include_in_schema=False)
+    app.include_router(payment_pages.router, include_in_schema=False)
     app.state.error_page = error_page
 
     @app.exception_handler(NotSignedInError)
