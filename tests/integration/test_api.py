@@ -13,6 +13,7 @@ from api_client import api_client, approved
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 
+from lms.documents.display import amount
 from lms.platform.business_date import set_business_date
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.platform.db.migrate import upgrade
@@ -212,9 +213,11 @@ def test_statement_and_kfs_documents(client: TestClient) -> None:
     kfs_text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(kfs.content)).pages)
     for fact in (
         "KFS-LOS-77",
-        "8884.88",
-        "Annual percentage rate (APR, %)\n12.00",
-        "APR computation sheet",
+        "Installment (EMI)\n₹8,884.88, 12 of them",
+        "Total amount to be paid\n₹1,06,618.53",
+        "Annual percentage rate (APR)\n12.00 %",
+        "PAN XXXXX1234X; Aadhaar XXXX XXXX 1234",
+        "Annex: computation of the APR",
     ):
         assert fact in kfs_text
 
@@ -337,7 +340,8 @@ def test_floating_products_benchmarks_parties_and_consents(
     monthly = Fraction(925, 120000)  # 9.25 % a year
     emi = 500000 * monthly / (1 - (1 + monthly) ** -12)
     emi_text = str((Decimal(emi.numerator) / emi.denominator).quantize(Decimal("0.01")))
-    assert f"9 floating: REPO + spread 2.50; a 0.25% rise: EMI Rs {emi_text}" in text
+    grouped = amount(Decimal(emi_text), rupee=True)  # ₹43,7xx.xx
+    assert f"9 %, floating: REPO + spread 2.50; a 0.25% rise: EMI {grouped}" in text
     assert "foreclosure and part-prepayment: no charge (floating rate, individual)" in text
     assert "penal charge 24% a year on the overdue amount" in text
     moved = client.post(

@@ -12,10 +12,12 @@ from decimal import Decimal
 from lms.core.revision import RevisionError, rate_rise_effect
 from lms.core.schedule import Schedule
 from lms.core.terms import LoanTerms
-from lms.documents.pdf import kfs_pdf
+from lms.documents.fonts import money
+from lms.documents.kfs_pdf import Borrower, KfsFacts, Lender, kfs_pdf
 from lms.documents.statement import StatementLine, statement_lines
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError
+from lms.platform.settings import get_settings
 from lms.servicing.foreclosure import charge_exempt
 from lms.servicing.models import Customer, Loan, Product
 from lms.servicing.service import (
@@ -44,21 +46,38 @@ def loan_statement(
 
 
 def loan_kfs(uow: UnitOfWork, *, loan_id: int) -> bytes:
-    """The Key Facts Statement of the loan as booked, as PDF bytes."""
+    """The Key Facts Statement of the loan as booked, as PDF bytes: the lender as the settings
+    name it, the borrower with their address and masked identity numbers."""
     loan = existing_loan(uow, loan_id)
-    label = f"{loan.external_id} (loan {loan.id})"
     product = uow.session.get(Product, loan.product_id)
     borrower = uow.session.get(Customer, loan.customer_id)
     terms, schedule = loan_terms(loan), loan_schedule(loan)
-    return kfs_pdf(
-        label,
-        f"KFS-{loan.external_id}",
-        loan.created_at.date(),
-        terms,
-        schedule,
-        contingent_charges(product, charge_exempt(product, borrower)),
+    facts = KfsFacts(
+        f"KFS-{loan.external_id}", loan.created_at.date(),
+        product.name if product is not None else "Loan",
         rate_description(loan, product, terms, schedule),
-    )
+        contingent_charges(product, charge_exempt(product, borrower)),
+    )  # fmt: skip
+    return kfs_pdf(facts, lender_identity(), _borrower(borrower), terms, schedule)
+
+
+def lender_identity() -> Lender:
+    """The lender as its documents name it (settings: LMS_LENDER_NAME ...)."""
+    s = get_settings()
+    return Lender(s.lender_name, s.lender_address, s.lender_registration, s.lender_website,
+                  s.grievance_officer, s.nodal_officer, s.cooling_off_days)  # fmt: skip
+
+
+def _borrower(customer: Customer | None) -> Borrower:
+    if customer is None:
+        return Borrower("", "", "")
+    addresses = customer.addresses or []
+    home = next((a for a in addresses if a.get("kind") in ("current", "home")), None)
+    where = home or (addresses[0] if addresses else None)
+    address = f"{where.get('text', '')} {where.get('pin', '')}".strip() if where else ""
+    ids = [f"PAN {customer.pan_masked}" if customer.pan_masked else "",
+           f"Aadhaar XXXX XXXX {customer.aadhaar_last4}" if customer.aadhaar_last4 else ""]  # fmt: skip
+    return Borrower(customer.name, address, "; ".join(i for i in ids if i))
 
 
 def contingent_charges(product: Product | None, exempt: bool) -> list[str]:
@@ -73,7 +92,7 @@ def contingent_charges(product: Product | None, exempt: bool) -> list[str]:
         )
     if product.bounce_charge:
         lines.append(
-            f"bounce charge Rs {product.bounce_charge:f} + {product.bounce_charge_tax or 0}% GST"
+            f"bounce charge {money(product.bounce_charge)} + {product.bounce_charge_tax or 0}% GST"
             " per returned payment"
         )
     if exempt:
@@ -100,6 +119,6 @@ def rate_description(
     except RevisionError as exc:
         return f"{text}; effect of a 0.25% rise not computed ({exc})"
     return (
-        f"{text}; a 0.25% rise: EMI Rs {emi} for the same tenure, or"
+        f"{text}; a 0.25% rise: EMI {money(emi)} for the same tenure, or"
         f" {count - len(schedule.installments)} more installments at the same EMI"
     )

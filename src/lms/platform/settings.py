@@ -32,6 +32,21 @@ class Settings(BaseSettings):
     )
     timezone: str = Field("Asia/Kolkata", description="the lender's time zone (calendar day)")
     lender_name: str = Field("Your lender", description="shown to borrowers (notices, UPI)")
+    # -- the lender as its documents name it (KFS, statements, receipts)
+    lender_address: str = Field("", description="the registered office, on documents")
+    lender_registration: str = Field(
+        "", description="the RBI registration or licence number and CIN, on documents"
+    )
+    lender_website: str = Field("", description="where the lender's policies are published")
+    grievance_officer: str = Field(
+        "", description="the grievance redressal officer: name, phone, e-mail (in the KFS)"
+    )
+    nodal_officer: str = Field(
+        "", description="the principal nodal officer the borrower escalates to (in the KFS)"
+    )
+    cooling_off_days: int = Field(
+        3, ge=1, le=30, description="days a digital loan can be left without penalty (KFS)"
+    )
     currency: str = Field(
         "INR", pattern="^[A-Z]{3}$", description="the book's and its bank accounts' currency"
     )
