@@ -92,3 +92,30 @@ def test_a_long_loans_statement_stays_short(client: TestClient) -> None:
     assert short_pages == 2 and pages <= 5  # was ten pages with one installment to a line
     flat = " ".join(text.split())
     assert "90 5 Jul 2033" in flat and "180 5 Jan 2041" in flat  # two to a line: 1-90, 91-180
+
+
+def test_the_statement_names_both_parties_and_every_fee(client: TestClient) -> None:
+    made = client.post("/api/v1/products", json={
+        "code": "HLF", "name": "Home loan with fee", "amount": {"min": 100000, "max": 50000000},
+        "rate": {"min": 7, "max": 14}, "tenure": {"min": 12, "max": 360},
+        "settings": {"fees": [{"name": "processing", "percent": "0.5", "tax": "18"}]},
+    })  # fmt: skip
+    assert made.status_code == 201, made.text
+    loan = client.post("/api/v1/loans", json={
+        "external_id": "HLF-1", "branch_code": "PUN01", "customer_id": 1,
+        "product_code": "HLF", "principal": "2500000", "annual_rate": "9",
+        "installments": 180, "disbursement_date": "2026-01-05",
+    }).json()  # fmt: skip
+    assert client.post(f"/api/v1/loans/{loan['id']}/disbursement").status_code == 200
+    pdf = client.get(f"/api/v1/loans/{loan['id']}/statement",
+                     params={"as_of": "2026-01-31", "format": "pdf"})  # fmt: skip
+    flat = " ".join(PdfReader(io.BytesIO(pdf.content)).pages[0].extract_text().split())
+    for part in (
+        "Lender Acme Finance Ltd 12 MG Road, Pune 411001",
+        "Borrower Meera Nair Flat 4, Lake View, Kothrud 411038",
+        "Product Home loan with fee", "Interest rate 9 % a year",
+        "5 Jan 2026 disbursement -₹25,00,000.00 ₹25,00,000.00",
+        "5 Jan 2026 fee: processing ₹14,750.00 ₹25,00,000.00",  # 0.5 % = 12,500 + 18 % GST
+        "Next installment ₹25,356.66 on 5 Feb 2026",
+    ):  # fmt: skip
+        assert part in flat, part

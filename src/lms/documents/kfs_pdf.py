@@ -74,19 +74,13 @@ def kfs_pdf(
     text = ParagraphStyle("kfs", parent=base["Normal"], fontName=regular, fontSize=8.5, leading=11)
     head = ParagraphStyle("kfs-h", parent=base["Heading2"], fontName=bold, fontSize=11)
     title = ParagraphStyle("kfs-t", parent=base["Title"], fontName=bold, fontSize=15)
-    parties = [
-        [
-            Paragraph(f"<b>Lender</b><br/>{_lines(_lender_lines(lender))}", text),
-            Paragraph(f"<b>Borrower</b><br/>{_lines(_borrower_lines(borrower))}", text),
-        ]
-    ]
     parts: list[object] = [
         Paragraph(f"Key Facts Statement · {facts.number}", title),
         Paragraph(f"Issued on {day(facts.issued_on)}; valid for 3 working days from then.", text),
         Spacer(1, 6),
-        _grid(parties, regular, widths=(260, 260), header=False),
+        parties(lender, borrower, text, regular),
         Paragraph("Part 1: interest rate and fees and charges", head),
-        _grid([[label, Paragraph(_escape(value), text) if k else value]
+        grid([[label, Paragraph(_escape(value), text) if k else value]
                for k, (label, value) in enumerate(_part_one(facts, terms, schedule))],
               regular, widths=(200, 320)),
         Paragraph("Part 2: other qualitative information", head),
@@ -94,7 +88,7 @@ def kfs_pdf(
         Spacer(1, 8),
         KeepTogether([Paragraph("Acceptance", head), *[Paragraph(line, text) for line in ACCEPT]]),
         Paragraph("Annex: repayment schedule", head),
-        _grid(_schedule_rows(schedule), regular, widths=(22, 58, 62, 62, 56) * 2, small=True),
+        grid(_schedule_rows(schedule), regular, widths=(22, 58, 62, 62, 56) * 2, small=True),
         Paragraph("Annex: computation of the APR", head),
         *[Paragraph(line, text) for line in _apr_lines(schedule)],
     ]  # fmt: skip
@@ -194,14 +188,23 @@ def _apr_lines(schedule: Schedule) -> list[str]:
     ]
 
 
-def _grid(
+def parties(lender: Lender, borrower: Borrower, text: ParagraphStyle, font: str) -> Table:
+    """The lender beside the borrower, as documents open."""
+    cells = [[Paragraph(f"<b>Lender</b><br/>{_lines(_lender_lines(lender))}", text),
+              Paragraph(f"<b>Borrower</b><br/>{_lines(_borrower_lines(borrower))}", text)]]  # fmt: skip
+    return grid(cells, font, widths=(260, 260), header=False)
+
+
+def grid(
     rows: Sequence[Sequence[object]],
     font: str,
     *,
     widths: tuple[float, ...],
     header: bool = True,
     small: bool = False,
+    numbers: tuple[int, int] | None = None,
 ) -> Table:
+    """A table of the documents' look; `numbers`: the first and last columns right-aligned."""
     table = Table(
         [list(row) for row in rows], colWidths=list(widths), repeatRows=1 if header else 0
     )
@@ -213,5 +216,7 @@ def _grid(
     if small:
         style += [("ALIGN", (2, 1), (4, -1), "RIGHT"), ("ALIGN", (7, 1), (9, -1), "RIGHT"),
                   ("TOPPADDING", (0, 0), (-1, -1), 1), ("BOTTOMPADDING", (0, 0), (-1, -1), 1)]  # fmt: skip
+    if numbers is not None:
+        style.append(("ALIGN", (numbers[0], 1), (numbers[1], -1), "RIGHT"))
     table.setStyle(TableStyle(style))
     return table

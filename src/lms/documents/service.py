@@ -14,16 +14,19 @@ from lms.core.schedule import Schedule
 from lms.core.terms import LoanTerms
 from lms.documents.fonts import money
 from lms.documents.kfs_pdf import Borrower, KfsFacts, Lender, kfs_pdf
+from lms.documents.pdf import StatementFacts, statement_pdf
 from lms.documents.statement import StatementLine, statement_lines
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError
 from lms.platform.settings import get_settings
+from lms.servicing.figures import current_emi
 from lms.servicing.foreclosure import charge_exempt
 from lms.servicing.models import Customer, Loan, Product
 from lms.servicing.service import (
     existing_loan,
     loan_history,
     loan_schedule,
+    loan_state,
     loan_terms,
     loan_waterfall,
 )
@@ -43,6 +46,43 @@ def loan_statement(
         rows, events, terms.principal, loan.disbursed_on, as_of, waterfall, terms
     )
     return f"{loan.external_id} (loan {loan.id})", lines
+
+
+def statement_document(uow: UnitOfWork, *, loan_id: int, since: date, as_of: date) -> bytes:
+    """The loan's statement from `since` to `as_of` as the borrower gets it, as PDF bytes: the
+    lender, the borrower, the loan's figures at `as_of`, the lines of the period (upfront fees
+    on the day of disbursement among them) between its opening and closing balances."""
+    label, lines = loan_statement(uow, loan_id=loan_id, as_of=as_of)
+    loan = existing_loan(uow, loan_id)
+    lines = with_fees(lines, loan_schedule(loan))
+    before = [line for line in lines if line.day < since]
+    opening = before[-1].balance if before else Decimal(0)
+    state = loan_state(uow, loan_id=loan_id, as_of=as_of)
+    upcoming = next((i for i in state.installments if i.due_date > as_of and i.unpaid), None)
+    product = uow.session.get(Product, loan.product_id)
+    facts = StatementFacts(
+        label, product.name if product is not None else "", state.annual_rate or loan.annual_rate,
+        current_emi(state, loan_terms(loan), loan.emi), state.principal_outstanding,
+        state.principal_due + state.interest_due + state.charges_due, state.charges_due,
+        state.dpd, (upcoming.due_date, upcoming.unpaid) if upcoming else None, state.excess,
+    )  # fmt: skip
+    shown = [line for line in lines if since <= line.day <= as_of]
+    borrower = _borrower(uow.session.get(Customer, loan.customer_id))
+    return statement_pdf(facts, lender_identity(), borrower, (since, as_of), shown, opening)
+
+
+def with_fees(lines: list[StatementLine], schedule: Schedule) -> list[StatementLine]:
+    """The statement's lines with each upfront fee (and its tax) on the line after the
+    disbursement: charged then, deducted from the amount paid out or collected."""
+    if not lines or not schedule.fee_charges:
+        return lines
+    first = lines[0]
+    fees = [
+        StatementLine(first.day, f"fee: {fee.name}", "", fee.amount + fee.tax, Decimal(0),
+                      Decimal(0), Decimal(0), first.balance)
+        for fee in schedule.fee_charges
+    ]  # fmt: skip
+    return [first, *fees, *lines[1:]]
 
 
 def loan_kfs(uow: UnitOfWork, *, loan_id: int) -> bytes:

@@ -17,8 +17,7 @@ from lms.close import listing
 from lms.close.portfolio import LoanFilter, loan_page
 from lms.core.classification import AssetClass
 from lms.core.events import ReversalReason
-from lms.documents.pdf import statement_pdf
-from lms.documents.service import loan_kfs, loan_statement
+from lms.documents.service import loan_kfs, loan_statement, statement_document
 from lms.documents.statement import statement_csv
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.payment_groups import PaymentGroups
@@ -245,15 +244,20 @@ def statement(
     loan_id: int,
     uow: UnitOfWorkDep,
     as_of: date | None = None,
+    since: date | None = None,
     format_: Annotated[str, Query(alias="format", pattern="^(json|csv|pdf)$")] = "json",
 ) -> Response | list[dict[str, object]]:
-    """Every transaction with its split and the running principal balance."""
+    """Every transaction with its split and the running principal balance; the PDF is the
+    statement a borrower gets (lender, borrower, the loan's figures, the period from `since`,
+    default the disbursement, with its opening and closing balances)."""
     day = as_of or today(uow)
-    label, lines = loan_statement(uow, loan_id=loan_id, as_of=day)
+    if format_ == "pdf":
+        start = since or service.existing_loan(uow, loan_id).disbursed_on or day
+        content = statement_document(uow, loan_id=loan_id, since=start, as_of=day)
+        return Response(content, media_type="application/pdf")
+    _, lines = loan_statement(uow, loan_id=loan_id, as_of=day)
     if format_ == "csv":
         return Response(statement_csv(lines), media_type="text/csv")
-    if format_ == "pdf":
-        return Response(statement_pdf(label, day, lines), media_type="application/pdf")
     return [
         {
             "date": line.day,
