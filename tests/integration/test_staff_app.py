@@ -10,6 +10,7 @@ loan 2 (Borrower 2, PUN01) owes its November EMI of 8,884.88 (principal 7,963.73
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -19,6 +20,7 @@ import pytest
 from api_client import PASSWORD, browser_of, new_user, staff_browser
 from book_setup import nine_loans_closed
 from fastapi.testclient import TestClient
+from pypdf import PdfReader
 from sqlalchemy import Engine, func, select
 
 from lms.close.models import CloseFailure
@@ -499,3 +501,29 @@ def test_a_suspense_credit_is_matched_by_one_person_and_posted_on_anothers_appro
         assert rows(checker.get("/app/payments").text, "lines") == [["Nothing in suspense."]]
     kind, reference, _ = events(book, 2)[-1]
     assert (kind, reference) == ("payment", "UTR-NOV-2")
+
+
+def test_the_loans_documents_open_from_its_page(book: str, admin: TestClient) -> None:
+    page = admin.get("/app/loans/2")
+    receipt_link = re.search(
+        r'href="(/app/loans/2/documents/receipt\?event=\d+)">receipt', page.text
+    )
+    assert receipt_link is not None  # October's payment, R-2-0
+    receipt = admin.get(receipt_link.group(1))
+    assert receipt.headers["content-type"] == "application/pdf"
+    flat = " ".join(PdfReader(io.BytesIO(receipt.content)).pages[0].extract_text().split())
+    for part in (
+        "Borrower Borrower 2", "Loan R-2 (loan 2)", "Received on 26 Oct 2026",
+        "Amount ₹8,884.88",
+        "In words Rupees Eight Thousand Eight Hundred Eighty-Four and Paise Eighty-Eight only",
+        "Paid by NACH, reference R-2-0",
+        "principal ₹7,884.88, interest ₹1,000.00, charges ₹0.00; held ahead ₹0.00",
+    ):  # fmt: skip
+        assert part in flat, part
+    for name in ("kfs", "statement"):
+        document = admin.get(f"/app/loans/2/documents/{name}")
+        assert document.headers["content-type"] == "application/pdf", name
+    assert admin.get("/app/loans/2/documents/other").status_code == 404
+    assert admin.get("/app/loans/2/documents/receipt?event=1").status_code == 404  # not a payment
+    with staff_browser(book, ("loan_officer",), ["BLR01"]) as stranger:
+        assert stranger.get(receipt_link.group(1)).status_code == 404  # PUN01's loan

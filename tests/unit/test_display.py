@@ -7,7 +7,7 @@ from decimal import Decimal as D
 
 import pytest
 
-from lms.documents.display import amount, day, indian_grouping
+from lms.documents.display import amount, day, in_words, indian_grouping
 
 
 @pytest.mark.parametrize(
@@ -35,3 +35,18 @@ def test_dates_are_written_day_month_year() -> None:
     assert day(date(2026, 12, 3)) == "3 Dec 2026"
     assert day(date(2027, 1, 31)) == "31 Jan 2027"
     assert day(None) == "-"
+
+
+@pytest.mark.parametrize(
+    ("value", "words"),
+    [("8884.88", "Rupees Eight Thousand Eight Hundred Eighty-Four and Paise Eighty-Eight only"),
+     ("100000", "Rupees One Lakh only"),
+     ("1234567.05", "Rupees Twelve Lakh Thirty-Four Thousand Five Hundred Sixty-Seven and Paise Five only"),
+     ("25000000", "Rupees Two Crore Fifty Lakh only"),
+     ("1000000000", "Rupees One Hundred Crore only"),
+     ("0.5", "Rupees Zero and Paise Fifty only"),
+     ("11", "Rupees Eleven only"),
+     ("100", "Rupees One Hundred only")],
+)  # fmt: skip
+def test_amounts_in_words_the_indian_way(value: str, words: str) -> None:
+    assert in_words(D(value)) == words

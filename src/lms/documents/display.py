@@ -43,3 +43,42 @@ def day(value: date | None) -> str:
     if value is None:
         return "-"
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"  # whatever the locale
+
+
+_ONES = ("", "One", "Two", "Three", "Four", "Five", "Six", "Seven", "Eight", "Nine", "Ten",
+         "Eleven", "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen", "Seventeen",
+         "Eighteen", "Nineteen")  # fmt: skip
+_TENS = ("", "", "Twenty", "Thirty", "Forty", "Fifty", "Sixty", "Seventy", "Eighty", "Ninety")
+# the Indian system's units, largest first: crore (10^7), lakh (10^5), thousand, hundred
+_UNITS = ((10**7, "Crore"), (10**5, "Lakh"), (1000, "Thousand"), (100, "Hundred"))
+
+
+def _below_hundred(n: int) -> str:
+    if n < 20:
+        return _ONES[n]
+    return _TENS[n // 10] + (f"-{_ONES[n % 10]}" if n % 10 else "")
+
+
+def _words(n: int) -> str:
+    """A whole number in words, the Indian way (12,34,567: Twelve Lakh Thirty-Four Thousand
+    Five Hundred Sixty-Seven); crores of crores are said as crores."""
+    parts = []
+    for size, name in _UNITS:
+        if n >= size:
+            count = n // size
+            parts.append(f"{_words(count) if count >= 100 else _below_hundred(count)} {name}")
+            n %= size
+    if n:
+        parts.append(_below_hundred(n))
+    return " ".join(parts)
+
+
+def in_words(value: Decimal) -> str:
+    """An amount as a receipt writes it: ``Rupees Eight Thousand Eight Hundred Eighty-Four and
+    Paise Eighty-Eight only`` (rounded half up to the paisa)."""
+    exact = abs(Decimal(value).quantize(PAISA, rounding=ROUND_HALF_UP))
+    rupees, paise = int(exact), int((exact - int(exact)) * 100)
+    said = f"Rupees {_words(rupees) or 'Zero'}"
+    if paise:
+        said += f" and Paise {_below_hundred(paise)}"
+    return f"{'Minus ' if value < 0 else ''}{said} only"

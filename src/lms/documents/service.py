@@ -9,19 +9,23 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from sqlalchemy import select
+
 from lms.core.revision import RevisionError, rate_rise_effect
 from lms.core.schedule import Schedule
 from lms.core.terms import LoanTerms
 from lms.documents.fonts import money
 from lms.documents.kfs_pdf import Borrower, KfsFacts, Lender, kfs_pdf
 from lms.documents.pdf import StatementFacts, statement_pdf
+from lms.documents.receipt_pdf import Receipt, receipt_pdf
 from lms.documents.statement import StatementLine, statement_lines
 from lms.platform.db import UnitOfWork
-from lms.platform.errors import ConflictError
+from lms.platform.errors import ConflictError, NotFoundError
 from lms.platform.settings import get_settings
 from lms.servicing.figures import current_emi
 from lms.servicing.foreclosure import charge_exempt
-from lms.servicing.models import Customer, Loan, Product
+from lms.servicing.models import Customer, Loan, LoanEvent, Product
+from lms.servicing.payment_rules import MONEY_IN
 from lms.servicing.service import (
     existing_loan,
     loan_history,
@@ -83,6 +87,33 @@ def with_fees(lines: list[StatementLine], schedule: Schedule) -> list[StatementL
         for fee in schedule.fee_charges
     ]  # fmt: skip
     return [first, *fees, *lines[1:]]
+
+
+def payment_receipt(uow: UnitOfWork, *, loan_id: int, event_id: int) -> bytes:
+    """The receipt of payment `event_id` of loan `loan_id`, as PDF bytes (404: not a payment
+    of that loan)."""
+    loan = existing_loan(uow, loan_id)
+    event = uow.session.get(LoanEvent, event_id) if event_id < 2**31 else None
+    if event is None or event.loan_id != loan.id or event.kind not in MONEY_IN:
+        raise NotFoundError("payment", event_id)
+    label, lines = loan_statement(uow, loan_id=loan_id, as_of=event.value_date)
+    own = [line for line in lines if line.reference == event.reference
+           and line.kind in ("payment", "prepayment") and line.day == event.value_date]  # fmt: skip
+    principal = sum((line.principal for line in own), Decimal(0))
+    interest = sum((line.interest for line in own), Decimal(0))
+    held = sum((line.held for line in own), Decimal(0))
+    assert event.amount is not None
+    returned = uow.session.scalar(
+        select(LoanEvent.value_date).where(LoanEvent.loan_id == loan.id,
+                                           LoanEvent.kind == "reversal",
+                                           LoanEvent.reference == event.reference)
+    )  # fmt: skip
+    receipt = Receipt(
+        f"R-{event.id}", label, event.value_date, event.amount, event.channel or "", event.reference or "",
+        principal, interest, event.amount - principal - interest - held, held, returned,
+    )  # fmt: skip
+    borrower = _borrower(uow.session.get(Customer, loan.customer_id))
+    return receipt_pdf(receipt, lender_identity(), borrower)
 
 
 def loan_kfs(uow: UnitOfWork, *, loan_id: int) -> bytes:

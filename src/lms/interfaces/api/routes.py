@@ -17,7 +17,12 @@ from lms.close import listing
 from lms.close.portfolio import LoanFilter, loan_page
 from lms.core.classification import AssetClass
 from lms.core.events import ReversalReason
-from lms.documents.service import loan_kfs, loan_statement, statement_document
+from lms.documents.service import (
+    loan_kfs,
+    loan_statement,
+    payment_receipt,
+    statement_document,
+)
 from lms.documents.statement import statement_csv
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.payment_groups import PaymentGroups
@@ -271,6 +276,13 @@ def statement(
         }
         for line in lines
     ]
+
+
+@router.get("/loans/{loan_id}/repayments/{event_id}/receipt.pdf", response_class=Response)
+def receipt(loan_id: int, event_id: int, uow: UnitOfWorkDep) -> Response:
+    """The receipt of a repayment (amount in figures and words, where it went)."""
+    content = payment_receipt(uow, loan_id=loan_id, event_id=event_id)
+    return Response(content, media_type="application/pdf")
 
 
 @router.get("/loans/{loan_id}/kfs.pdf", response_class=Response)

@@ -60,6 +60,7 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/loans/{loan_id}/schedule"): P.LOANS_READ,
     ("GET", "/loans/{loan_id}/statement"): P.LOANS_READ,
     ("GET", "/loans/{loan_id}/kfs.pdf"): P.LOANS_READ,
+    ("GET", "/loans/{loan_id}/repayments/{event_id}/receipt.pdf"): P.LOANS_READ,
     ("GET", "/loans/{loan_id}/foreclosure-quote"): P.LOANS_READ,
     ("POST", "/loans/{loan_id}/disbursement"): P.LOANS_WRITE,
     ("POST", "/loans/{loan_id}/tranches"): P.LOANS_WRITE,

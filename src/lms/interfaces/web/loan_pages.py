@@ -24,12 +24,14 @@ from lms.close import listing
 from lms.close.loan_view import loan_view
 from lms.close.portfolio import installment_plan
 from lms.core.events import ReversalReason
+from lms.documents.service import loan_kfs, payment_receipt, statement_document
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.web.render import page
 from lms.interfaces.web.session import ROOT, FormChecked, Staff
 from lms.platform.audit import undone
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.servicing.repayments import PaymentRequest, record_payment, reverse_payment
+from lms.servicing.service import existing_loan
 
 router = APIRouter()
 CHANNELS = ("upi", "nach", "enach", "neft", "rtgs", "imps", "cash", "cheque", "gateway", "card")
@@ -216,3 +218,26 @@ def _reasons(exc: Exception) -> list[str]:
     if isinstance(exc, InvalidError):
         return [f"{f}: {r}" for f, r in exc.problems]
     return [str(exc)]
+
+
+@router.get(f"{ROOT}/loans/{{loan_id}}/documents/{{name}}", response_model=None)
+def document(
+    request: Request, uow: UnitOfWorkDep, who: Staff, loan_id: int, name: str,
+    event: Annotated[int | None, Query(ge=1, lt=2**31)] = None,
+    since: date | None = None,
+) -> Response:  # fmt: skip
+    """The loan's documents as PDF: its KFS, its statement (from `since`), a payment's receipt."""
+    if loan_id >= 2**31:
+        raise NotFoundError("loan", loan_id)
+    if name == "kfs":
+        content = loan_kfs(uow, loan_id=loan_id)
+    elif name == "statement":
+        day = today(uow)
+        start = since or existing_loan(uow, loan_id).disbursed_on or day
+        content = statement_document(uow, loan_id=loan_id, since=start, as_of=day)
+    elif name == "receipt" and event is not None:
+        content = payment_receipt(uow, loan_id=loan_id, event_id=event)
+    else:
+        raise NotFoundError("document", name)
+    return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="{name}-{loan_id}.pdf"'})  # fmt: skip

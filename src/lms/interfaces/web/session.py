@@ -45,6 +45,7 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/app/search"): P.LOANS_READ,
     ("GET", "/app/loans"): P.LOANS_READ,
     ("GET", "/app/loans/{loan_id}"): P.LOANS_READ,
+    ("GET", "/app/loans/{loan_id}/documents/{name}"): P.LOANS_READ,
     ("POST", "/app/loans/{loan_id}/payments"): P.PAYMENTS_TAKE,
     ("POST", "/app/loans/{loan_id}/reversals"): P.PAYMENTS_REVERSE,
     ("GET", "/app/customers"): P.CUSTOMERS_READ,
