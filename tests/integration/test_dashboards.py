@@ -14,6 +14,7 @@ import csv
 import io
 from collections import defaultdict
 from collections.abc import Iterator
+from datetime import date
 from decimal import Decimal as D
 from typing import Any
 
@@ -24,7 +25,8 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import Engine, text
 
-from lms.platform.db import make_engine
+from lms.close.runner import close_until
+from lms.platform.db import make_engine, make_session_factory
 
 EMI = D("8884.88")
 
@@ -157,3 +159,48 @@ def test_exports_and_the_page_show_the_api_figures(book: str, api: TestClient) -
         "/api/v1/dashboards/npa", params={"since": "2026-12-01", "until": "2026-11-01"}
     )
     assert refused.status_code == 422 and "until" in refused.text
+
+
+@pytest.fixture
+def closed_through_december(book: str) -> str:
+    """The book closed every day to 31 Dec 2026, nothing more paid: month ends 30 Nov, 31 Dec."""
+    engine = make_engine(book)
+    close_until(make_session_factory(engine), date(2026, 12, 31))
+    engine.dispose()
+    return book
+
+
+def test_roll_rates_vintages_and_the_branch_league(closed_through_december: str) -> None:
+    with api_client(closed_through_december, ("risk",)) as api:
+        # 30 Nov: DPD 5 (loans 2, 8), 36 (3, 5), 66 (6), 128 (7), 0 (1, 4); nothing paid in
+        # December, so on 31 Dec every loan is a bucket worse, but 91+, which stays
+        rolls = api.get("/api/v1/dashboards/roll_rates").json()
+        assert rolls["title"] == "Roll rates from 2026-11-30 to 2026-12-31"
+        assert rolls["rows"] == [
+            ["0", 2, "0.00", "100.00", "0.00", "0.00", "0.00", "0.00", "100.00"],
+            ["1-30", 2, "0.00", "0.00", "100.00", "0.00", "0.00", "0.00", "100.00"],
+            ["31-60", 2, "0.00", "0.00", "0.00", "100.00", "0.00", "0.00", "100.00"],
+            ["61-90", 1, "0.00", "0.00", "0.00", "0.00", "100.00", "0.00", "100.00"],
+            ["91+", 1, "0.00", "0.00", "0.00", "0.00", "100.00", "0.00", "0.00"],
+        ]
+        # cohorts: Jun (loan 7), Aug (6), Sep (1-5, 8): 30+ DPD at 30 Nov: 7, 6, 3, 5; at 31 Dec
+        # also 2 and 8
+        vintages = api.get("/api/v1/dashboards/vintages").json()
+        assert vintages["columns"] == ["months_on_book", "2026-06", "2026-08", "2026-09"]
+        assert vintages["rows"] == [
+            [2, None, None, "33.33"],
+            [3, None, "100.00", "66.67"],
+            [4, None, "100.00", None],
+            [5, "100.00", None, None],
+            [6, "100.00", None, None],
+        ]
+        # 31 Dec: BLR01 4 (84,151.39, 6 DPD), 5 (67), 6 (97, NPA), 7 (NPA); PUN01 1 (6),
+        # 2 (36), 3 (67), 8 (36); December's EMIs all unpaid
+        league = api.get("/api/v1/dashboards/league").json()
+        assert league["rows"] == [
+            ["BLR01", 4, "384151.39", "78.09", "52.06", "0.00"],
+            ["PUN01", 4, "368381.63", "77.16", "0.00", "0.00"],
+        ]
+        assert api.get("/api/v1/dashboards/league", params={"branch": "PUN01"}).json()["rows"] == [
+            ["PUN01", 4, "368381.63", "77.16", "0.00", "0.00"]
+        ]

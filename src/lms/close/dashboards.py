@@ -197,7 +197,7 @@ def _exact(value: Any) -> Any:
     return Decimal(str(value))
 
 
-NAMES = ("disbursements", "collections", "buckets", "npa")
+NAMES = ("disbursements", "collections", "buckets", "npa", "roll_rates", "vintages", "league")
 
 
 def dashboard(uow: UnitOfWork, name: str, scope: Scope, today: date) -> Table:
@@ -212,4 +212,9 @@ def dashboard(uow: UnitOfWork, name: str, scope: Scope, today: date) -> Table:
         return buckets(uow, scope, last_closed(today))
     if name == "npa":
         return npa(uow, scope, today)
+    from lms.close import risk_dashboards  # they build on this module's tables
+
+    if name in ("roll_rates", "vintages", "league"):
+        made: Table = getattr(risk_dashboards, name)(uow, scope, today)
+        return made
     raise InvalidError([("name", f"must be one of {', '.join(NAMES)}")])
