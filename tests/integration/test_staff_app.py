@@ -24,6 +24,7 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, func, select
 
 from lms.close.models import CloseFailure
+from lms.documents.display import amount as rupees_text
 from lms.identity.approvals import propose
 from lms.interfaces.api.app import create_app
 from lms.interfaces.api.schemas import ProductIn
@@ -31,6 +32,7 @@ from lms.interfaces.api.security import VERIFIED
 from lms.interfaces.web import (
     close_pages,
     dashboard_pages,
+    loan_actions,
     loan_pages,
     payment_pages,
     product_pages,
@@ -264,6 +266,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             report_pages.router,
             user_pages.router,
             payment_pages.router,
+            loan_actions.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())
@@ -527,3 +530,55 @@ def test_the_loans_documents_open_from_its_page(book: str, admin: TestClient) ->
     assert admin.get("/app/loans/2/documents/receipt?event=1").status_code == 404  # not a payment
     with staff_browser(book, ("loan_officer",), ["BLR01"]) as stranger:
         assert stranger.get(receipt_link.group(1)).status_code == 404  # PUN01's loan
+
+
+def test_a_part_prepayment_previews_the_emi_it_leaves_and_posting_agrees(
+    book: str, admin: TestClient
+) -> None:
+    page = admin.get("/app/loans/1")  # both EMIs paid; nothing due on 27 Nov
+    form = {"csrf": csrf(page.text), "amount": "20000", "value_date": "2026-11-27",
+            "reference": "PRE-1", "channel": "neft", "reschedule": "reduce_emi"}  # fmt: skip
+    preview = admin.post("/app/loans/1/payments", data=form)
+    said = re.search(r"EMI after: ₹([\d,.]+), (\d+) installments to pay", preview.text)
+    assert said is not None and said.group(2) == "10"
+    emi_after = D(said.group(1).replace(",", ""))
+    assert emi_after < D("8884.88")
+    done = admin.post("/app/loans/1/payments", data={**form, "confirm": "yes"})
+    assert done.status_code == 303
+    cards = admin.get("/app/loans/1").text
+    assert f"<span>EMI</span><strong>₹{rupees_text(emi_after)}</strong>" in cards  # as previewed
+    assert events(book, 1)[-1][:2] == ("prepayment", "PRE-1")
+
+
+def test_a_loan_is_foreclosed_for_its_quote(book: str, admin: TestClient) -> None:
+    page = admin.get("/app/loans/1")
+    quoted = admin.post(
+        "/app/loans/1/foreclosure", data={"csrf": csrf(page.text), "on": "2026-11-27"}
+    )
+    assert quoted.status_code == 200
+    quote = {r[0]: r[1] for r in rows(quoted.text, "quote")}
+    assert quote["Principal not yet repaid"] == "84,151.39"
+    assert quote["Foreclosure charge and its tax"] == "0.00"
+    parts = [D(quote[k].replace(",", "")) for k in ("Principal not yet repaid",
+             "Interest unpaid, to 27 Nov 2026", "Charges unpaid")]  # fmt: skip
+    assert D(quote["To pay"].replace(",", "")) == sum(parts)
+    assert events(book, 1)[-1][0] == "payment"  # a quote writes nothing
+    form = {"csrf": csrf(page.text), "on": "2026-11-27", "reference": "FC-1", "channel": "neft",
+            "confirm": "yes"}  # fmt: skip
+    missing = admin.post("/app/loans/1/foreclosure", data={**form, "reference": ""})
+    assert missing.status_code == 422 and "reference" in missing.text
+    done = admin.post("/app/loans/1/foreclosure", data=form)
+    assert done.headers["location"] == "/app/loans/1?foreclosed=2026-11-27"
+    closed = admin.get(done.headers["location"])
+    assert (
+        "Loan foreclosed on 2026-11-27." in closed.text and "<strong>closed</strong>" in closed.text
+    )
+    assert [(k, r) for k, r, _ in events(book, 1)][-2:] == [
+        ("foreclosure", None),
+        ("payment", "FC-1"),
+    ]
+    with staff_browser(book, ("loan_officer",), ["PUN01"]) as officer:  # no loans.change
+        page = officer.get("/app/loans/2")
+        assert "Close the loan early" not in page.text
+        form = {"csrf": csrf(page.text), "on": "2026-11-27"}
+        assert officer.post("/app/loans/2/foreclosure", data=form).status_code == 403

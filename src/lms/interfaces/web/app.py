@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from lms.interfaces.web import (
     close_pages,
     dashboard_pages,
+    loan_actions,
     loan_pages,
     pages,
     payment_pages,
@@ -31,6 +32,7 @@ def install_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(loan_pages.router, include_in_schema=False)
+    app.include_router(loan_actions.router, include_in_schema=False)
     app.include_router(queue_pages.router, include_in_schema=False)
     app.include_router(product_pages.router, include_in_schema=False)
     app.include_router(close_pages.router, include_in_schema=False)

@@ -44,6 +44,8 @@ class Preview:
     overdue: Decimal
     dpd: int
     excess: Decimal
+    emi: Decimal  # the EMI after
+    left: int  # installments not fully paid after
 
 
 @router.get(f"{ROOT}/loans/{{loan_id}}")
@@ -54,13 +56,14 @@ def loan_page(
     loan_id: int,
     posted: Annotated[str | None, Query(max_length=64)] = None,
     reversed_id: Annotated[int | None, Query(alias="reversed", ge=1, lt=2**31)] = None,
+    foreclosed: Annotated[str | None, Query(max_length=10)] = None,
 ) -> HTMLResponse:
     """The loan (`posted`: the reference of a payment just posted; `reversed`: the id of a
     payment just reversed; to say so)."""
-    return _drawn(request, uow, loan_id, posted=posted, reversed=reversed_id)
+    return drawn(request, uow, loan_id, posted=posted, reversed=reversed_id, foreclosed=foreclosed)
 
 
-def _drawn(
+def drawn(
     request: Request, uow: UnitOfWorkDep, loan_id: int, status: int = 200, **extra: Any
 ) -> HTMLResponse:
     if loan_id >= 2**31:
@@ -69,6 +72,7 @@ def _drawn(
     extra.setdefault("form", {})
     extra["form"].setdefault("key", secrets.token_hex(16))  # the form's idempotency key
     extra.setdefault("reversal_form", {"known_on": view.today.isoformat()})
+    extra.setdefault("foreclosure_form", {"on": view.today.isoformat(), "channel": "neft"})
     reversed_refs = {e.event.reference for e in view.events if e.event.kind == "reversal"}
     reversible = [e.event for e in view.events if e.event.kind in ("payment", "prepayment")
                   and e.event.reference not in reversed_refs]  # fmt: skip
@@ -88,29 +92,30 @@ def payment(
     channel: Annotated[str, Form(max_length=10)] = "upi",
     confirm: Annotated[str, Form(max_length=3)] = "",
     key: Annotated[str, Form(max_length=64)] = "",
+    reschedule: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:
     """Preview the payment (the first press), post it (the second; the form's key makes a
     second press of the same form a retry, not a second payment); then the loan's page."""
     form = {"amount": amount, "value_date": value_date, "reference": reference,
-            "channel": channel, "key": key}  # fmt: skip
+            "channel": channel, "key": key, "reschedule": reschedule}  # fmt: skip
     try:
-        asked = _request(amount, value_date, reference, channel, key)
+        asked = _request(amount, value_date, reference, channel, key, reschedule)
 
         def act() -> object:
             return record_payment(uow, loan_id=loan_id, request=asked, posting_date=today(uow))
 
         if confirm != "yes":
-            return _drawn(request, uow, loan_id, form=form, preview=_preview(uow, loan_id, act))
+            return drawn(request, uow, loan_id, form=form, preview=_preview(uow, loan_id, act))
         act()
         uow.commit()
     except (InvalidError, ConflictError) as exc:
         uow.session.rollback()
-        return _drawn(request, uow, loan_id, 422, form=form, problems=_reasons(exc))
+        return drawn(request, uow, loan_id, 422, form=form, problems=_reasons(exc))
     return RedirectResponse(f"{ROOT}/loans/{loan_id}?posted={reference}#schedule", status_code=303)
 
 
 def _request(
-    amount: str, value_date: str, reference: str, channel: str, key: str
+    amount: str, value_date: str, reference: str, channel: str, key: str, reschedule: str = ""
 ) -> PaymentRequest:
     """The payment the form asks for; each bad field named."""
     problems = []
@@ -130,9 +135,11 @@ def _request(
         problems.append(("reference", "is needed (the UTR, receipt or cheque number)"))
     if channel not in CHANNELS:
         problems.append(("channel", f"must be one of {', '.join(CHANNELS)}"))
+    if reschedule not in ("", "reduce_emi", "reduce_tenure"):
+        problems.append(("reschedule", "must be reduce_emi or reduce_tenure (a part-prepayment)"))
     if problems:
         raise InvalidError(problems)
-    return PaymentRequest(money, day, reference.strip(), channel, key or None)
+    return PaymentRequest(money, day, reference.strip(), channel, key or None, reschedule or None)
 
 
 def _preview(uow: UnitOfWorkDep, loan_id: int, act: Callable[[], object]) -> Preview:
@@ -146,7 +153,8 @@ def _preview(uow: UnitOfWorkDep, loan_id: int, act: Callable[[], object]) -> Pre
         loan, after = installment_plan(uow, loan_id=loan_id, today=day)
         uow.session.refresh(loan)
         line = listing.loan_lines(uow, [loan], day)[loan_id]
-        excess = loan.excess
+        excess, emi = loan.excess, loan.emi
+        left = sum(1 for row in after if row.unpaid > 0)
     uow.session.expire_all()  # what the trial changed in memory is read again
     paid = {r.number: r for r in before}
     rows = [
@@ -157,7 +165,7 @@ def _preview(uow: UnitOfWorkDep, loan_id: int, act: Callable[[], object]) -> Pre
         if r.number in paid and (r.principal_paid, r.interest_paid)
         != (paid[r.number].principal_paid, paid[r.number].interest_paid)
     ]  # fmt: skip
-    return Preview(rows, line.principal_outstanding, line.overdue, line.dpd, excess)
+    return Preview(rows, line.principal_outstanding, line.overdue, line.dpd, excess, emi, left)
 
 
 @router.post(f"{ROOT}/loans/{{loan_id}}/reversals", dependencies=[FormChecked],
@@ -187,13 +195,13 @@ def reversal(
             )  # fmt: skip
 
         if confirm != "yes":
-            return _drawn(request, uow, loan_id, reversal_form=form,
+            return drawn(request, uow, loan_id, reversal_form=form,
                           reversal_preview=_preview(uow, loan_id, act))  # fmt: skip
         act()
         uow.commit()
     except (InvalidError, ConflictError, NotFoundError) as exc:
         uow.session.rollback()
-        return _drawn(request, uow, loan_id, 422, reversal_form=form,
+        return drawn(request, uow, loan_id, 422, reversal_form=form,
                       reversal_problems=_reasons(exc))  # fmt: skip
     return RedirectResponse(f"{ROOT}/loans/{loan_id}?reversed={event_id}#history", status_code=303)
 
