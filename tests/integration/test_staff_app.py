@@ -582,3 +582,24 @@ def test_a_loan_is_foreclosed_for_its_quote(book: str, admin: TestClient) -> Non
         assert "Close the loan early" not in page.text
         form = {"csrf": csrf(page.text), "on": "2026-11-27"}
         assert officer.post("/app/loans/2/foreclosure", data=form).status_code == 403
+
+
+def test_a_rate_change_is_previewed_then_made(book: str, admin: TestClient) -> None:
+    page = admin.get("/app/loans/1")
+    form = {"csrf": csrf(page.text), "day": "2026-11-27", "annual_rate": "abc",
+            "reschedule": "reduce_emi", "reference": "RC-1"}  # fmt: skip
+    bad = admin.post("/app/loans/1/rate-changes", data=form)
+    assert bad.status_code == 422 and "annual_rate: Input should be a valid decimal" in bad.text
+    form["annual_rate"] = "14"
+    preview = admin.post("/app/loans/1/rate-changes", data=form)
+    said = re.search(r"EMI after: ₹([\d,.]+), (\d+) installments to pay", preview.text)
+    assert said is not None and said.group(2) == "10"
+    emi_after = D(said.group(1).replace(",", ""))
+    assert emi_after > D("8884.88")  # a higher rate, the same tenure
+    assert events(book, 1)[-1][0] == "payment"  # a preview writes nothing
+    done = admin.post("/app/loans/1/rate-changes", data={**form, "confirm": "yes"})
+    assert done.headers["location"] == "/app/loans/1?rate=14"
+    after = admin.get(done.headers["location"]).text
+    assert "Rate changed to 14 %." in after
+    assert f"<span>EMI</span><strong>₹{rupees_text(emi_after)}</strong>" in after
+    assert events(book, 1)[-1][:2] == ("rate_change", "RC-1")

@@ -1,10 +1,11 @@
-"""Closing a loan early from its page: the foreclosure quote for a date (principal, interest
-to that date, charges, the product's foreclosure charge and its tax, unapplied funds set off),
-then the foreclosure with a payment of exactly what is quoted.
+"""Live-loan changes from its page: a new rate from a date (previewed by a trial of the
+change: the EMI and installments it leaves), and closing the loan early (the foreclosure quote
+for a date: principal, interest to that date, charges, the product's foreclosure charge and
+its tax, unapplied funds set off; then the foreclosure with a payment of exactly that).
 
-Guarantees: the quote and the foreclosure are the API's services (lms.servicing.foreclosure);
-the quote writes nothing; a refusal is shown on the page with nothing written; `loans.change`
-is needed, and the form token.
+Guarantees: the API's services (lms.servicing.rates, lms.servicing.foreclosure); a preview and
+a quote write nothing; a refusal is shown on the page with nothing written; `loans.change` is
+needed, and the form token.
 """
 
 from __future__ import annotations
@@ -14,12 +15,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
+from pydantic import ValidationError
 
 from lms.interfaces.api.app import UnitOfWorkDep, today
-from lms.interfaces.web.loan_pages import CHANNELS, drawn
+from lms.interfaces.api.schemas import RateChangeIn
+from lms.interfaces.web.loan_pages import CHANNELS, drawn, preview_of, reasons
 from lms.interfaces.web.session import ROOT, FormChecked, Staff
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.servicing.foreclosure import foreclose_loan, foreclosure_quote
+from lms.servicing.rates import change_rate
 
 router = APIRouter()
 
@@ -50,10 +54,8 @@ def foreclosure(
         uow.commit()
     except (InvalidError, ConflictError, NotFoundError) as exc:
         uow.session.rollback()
-        problems = ([f"{f}: {r}" for f, r in exc.problems] if isinstance(exc, InvalidError)
-                    else [str(exc)])  # fmt: skip
         return drawn(request, uow, loan_id, 422, foreclosure_form=form,
-                     foreclosure_problems=problems)  # fmt: skip
+                     foreclosure_problems=reasons(exc))  # fmt: skip
     return RedirectResponse(f"{ROOT}/loans/{loan_id}?foreclosed={on}", status_code=303)
 
 
@@ -62,3 +64,40 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise InvalidError([("on", "must be a date, YYYY-MM-DD")]) from None
+
+
+@router.post(f"{ROOT}/loans/{{loan_id}}/rate-changes", dependencies=[FormChecked],
+             response_model=None)  # fmt: skip
+def rate_change(
+    request: Request,
+    uow: UnitOfWorkDep,
+    who: Staff,
+    loan_id: int,
+    day: Annotated[str, Form(max_length=10)],
+    annual_rate: Annotated[str, Form(max_length=12)],
+    reschedule: Annotated[str, Form(max_length=16)],
+    reference: Annotated[str, Form(max_length=64)],
+    confirm: Annotated[str, Form(max_length=3)] = "",
+) -> Response:
+    """Preview the new rate's effect (the first press), make the change (the second)."""
+    form = {"day": day, "annual_rate": annual_rate, "reschedule": reschedule,
+            "reference": reference}  # fmt: skip
+    try:
+        asked = RateChangeIn.model_validate(form)
+    except ValidationError as exc:
+        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        return drawn(request, uow, loan_id, 422, rate_form=form, rate_problems=problems)
+
+    def act() -> object:
+        return change_rate(uow, loan_id=loan_id, **asked.model_dump(), posting_date=today(uow))
+
+    try:
+        if confirm != "yes":
+            return drawn(request, uow, loan_id, rate_form=form,
+                         rate_preview=preview_of(uow, loan_id, act))  # fmt: skip
+        act()
+        uow.commit()
+    except (InvalidError, ConflictError) as exc:
+        uow.session.rollback()
+        return drawn(request, uow, loan_id, 422, rate_form=form, rate_problems=reasons(exc))
+    return RedirectResponse(f"{ROOT}/loans/{loan_id}?rate={asked.annual_rate}", status_code=303)

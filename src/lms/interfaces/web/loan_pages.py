@@ -57,10 +57,12 @@ def loan_page(
     posted: Annotated[str | None, Query(max_length=64)] = None,
     reversed_id: Annotated[int | None, Query(alias="reversed", ge=1, lt=2**31)] = None,
     foreclosed: Annotated[str | None, Query(max_length=10)] = None,
+    rate: Annotated[str | None, Query(max_length=12)] = None,
 ) -> HTMLResponse:
     """The loan (`posted`: the reference of a payment just posted; `reversed`: the id of a
     payment just reversed; to say so)."""
-    return drawn(request, uow, loan_id, posted=posted, reversed=reversed_id, foreclosed=foreclosed)
+    return drawn(request, uow, loan_id, posted=posted, reversed=reversed_id,
+                 foreclosed=foreclosed, rate=rate)  # fmt: skip
 
 
 def drawn(
@@ -73,6 +75,7 @@ def drawn(
     extra["form"].setdefault("key", secrets.token_hex(16))  # the form's idempotency key
     extra.setdefault("reversal_form", {"known_on": view.today.isoformat()})
     extra.setdefault("foreclosure_form", {"on": view.today.isoformat(), "channel": "neft"})
+    extra.setdefault("rate_form", {"day": view.today.isoformat(), "reschedule": "reduce_emi"})
     reversed_refs = {e.event.reference for e in view.events if e.event.kind == "reversal"}
     reversible = [e.event for e in view.events if e.event.kind in ("payment", "prepayment")
                   and e.event.reference not in reversed_refs]  # fmt: skip
@@ -105,12 +108,12 @@ def payment(
             return record_payment(uow, loan_id=loan_id, request=asked, posting_date=today(uow))
 
         if confirm != "yes":
-            return drawn(request, uow, loan_id, form=form, preview=_preview(uow, loan_id, act))
+            return drawn(request, uow, loan_id, form=form, preview=preview_of(uow, loan_id, act))
         act()
         uow.commit()
     except (InvalidError, ConflictError) as exc:
         uow.session.rollback()
-        return drawn(request, uow, loan_id, 422, form=form, problems=_reasons(exc))
+        return drawn(request, uow, loan_id, 422, form=form, problems=reasons(exc))
     return RedirectResponse(f"{ROOT}/loans/{loan_id}?posted={reference}#schedule", status_code=303)
 
 
@@ -142,7 +145,7 @@ def _request(
     return PaymentRequest(money, day, reference.strip(), channel, key or None, reschedule or None)
 
 
-def _preview(uow: UnitOfWorkDep, loan_id: int, act: Callable[[], object]) -> Preview:
+def preview_of(uow: UnitOfWorkDep, loan_id: int, act: Callable[[], object]) -> Preview:
     """What `act` (a change of the loan through its service) would do, from a trial of it
     that is undone: what each installment would have paid more (or less), the figures after."""
     day = today(uow)
@@ -196,13 +199,13 @@ def reversal(
 
         if confirm != "yes":
             return drawn(request, uow, loan_id, reversal_form=form,
-                          reversal_preview=_preview(uow, loan_id, act))  # fmt: skip
+                          reversal_preview=preview_of(uow, loan_id, act))  # fmt: skip
         act()
         uow.commit()
     except (InvalidError, ConflictError, NotFoundError) as exc:
         uow.session.rollback()
         return drawn(request, uow, loan_id, 422, reversal_form=form,
-                      reversal_problems=_reasons(exc))  # fmt: skip
+                      reversal_problems=reasons(exc))  # fmt: skip
     return RedirectResponse(f"{ROOT}/loans/{loan_id}?reversed={event_id}#history", status_code=303)
 
 
@@ -222,7 +225,7 @@ def _reversal(reason: str, known_on: str, return_code: str) -> tuple[ReversalRea
     return ReversalReason(reason), day
 
 
-def _reasons(exc: Exception) -> list[str]:
+def reasons(exc: Exception) -> list[str]:
     if isinstance(exc, InvalidError):
         return [f"{f}: {r}" for f, r in exc.problems]
     return [str(exc)]

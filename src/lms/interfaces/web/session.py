@@ -49,6 +49,7 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/app/loans/{loan_id}/payments"): P.PAYMENTS_TAKE,
     ("POST", "/app/loans/{loan_id}/reversals"): P.PAYMENTS_REVERSE,
     ("POST", "/app/loans/{loan_id}/foreclosure"): P.LOANS_CHANGE,
+    ("POST", "/app/loans/{loan_id}/rate-changes"): P.LOANS_CHANGE,
     ("GET", "/app/customers"): P.CUSTOMERS_READ,
     ("GET", "/app/customers/{customer_id}"): P.CUSTOMERS_READ,
     ("GET", "/app/products"): P.LOANS_READ,
