@@ -20,10 +20,9 @@ from typing import Any
 
 import pytest
 from api_client import api_client, staff_browser
-from book_setup import nine_loans_closed
 from fastapi.testclient import TestClient
 from openpyxl import load_workbook
-from sqlalchemy import Engine, text
+from sqlalchemy import text
 
 from lms.close.runner import close_until
 from lms.platform.db import make_engine, make_session_factory
@@ -32,9 +31,8 @@ EMI = D("8884.88")
 
 
 @pytest.fixture
-def book(db_url: str, engine: Engine) -> str:
-    nine_loans_closed(db_url, engine)
-    return db_url
+def book(nine_loans: str) -> str:
+    return nine_loans
 
 
 @pytest.fixture

@@ -9,15 +9,11 @@ up to 10,000 a month; Sunita's: exactly 8,884.88.
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from api_client import api_client
 from book_setup import open_book, sound
 from sqlalchemy import Engine, select
@@ -216,23 +212,6 @@ def test_mandate_rules(book: sessionmaker[Session]) -> None:
     close_until(book, OCT26)
     with UnitOfWork(book) as uow:
         assert uow.session.get(Mandate, expiring.id).status == "expired"  # type: ignore[union-attr]
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[list[object], int]]:
-    received: list[object] = []
-
-    class Keep(Message):
-        def handle_message(self, message: object) -> None:
-            received.append(message)
-
-    with socket.socket() as probe:  # a free port (aiosmtpd checks the port it is given)
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield received, port
-    controller.stop()
 
 
 def test_the_notice_goes_out_over_smtp(

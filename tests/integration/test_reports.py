@@ -18,10 +18,8 @@ from typing import Any
 
 import pytest
 from api_client import api_client, staff_browser
-from book_setup import nine_loans_closed
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from sqlalchemy import Engine
 
 from lms.ledger.check import account_balances
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
@@ -30,9 +28,8 @@ EMI = "8884.88"
 
 
 @pytest.fixture
-def book(db_url: str, engine: Engine) -> str:
-    nine_loans_closed(db_url, engine)
-    return db_url
+def book(nine_loans: str) -> str:
+    return nine_loans
 
 
 @pytest.fixture

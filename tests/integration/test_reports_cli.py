@@ -7,15 +7,11 @@ The book is the read-side tests' (book_setup.nine_loans_closed), closed on 26 No
 from __future__ import annotations
 
 import io
-import socket
-from collections.abc import Iterator
 from decimal import Decimal as D
 from email.message import EmailMessage
 from pathlib import Path
 
 import pytest
-from aiosmtpd.controller import Controller
-from aiosmtpd.handlers import Message
 from book_setup import nine_loans_closed
 from openpyxl import load_workbook
 from typer.testing import CliRunner
@@ -31,23 +27,6 @@ def book(tmp_path: Path) -> str:
     nine_loans_closed(url, engine)
     engine.dispose()
     return url
-
-
-@pytest.fixture
-def smtp() -> Iterator[tuple[list[EmailMessage], int]]:
-    received: list[EmailMessage] = []
-
-    class Keep(Message):
-        def handle_message(self, message: EmailMessage) -> None:  # type: ignore[override]
-            received.append(message)
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
-    controller.start()
-    yield received, port
-    controller.stop()
 
 
 def test_a_report_is_saved_and_e_mailed(

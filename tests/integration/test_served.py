@@ -5,8 +5,6 @@ from another host; `lms serve` writes its access log."""
 
 from __future__ import annotations
 
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -15,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import sync_playwright
+from served import free_port, serving
 
 from lms.interfaces.api.security import ROUTES
 from lms.platform.db.migrate import upgrade
@@ -26,26 +25,8 @@ CHROMIUM = "/usr/bin/chromium"
 def server(tmp_path: Path) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'docs.sqlite3'}"
     upgrade(url)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "--port", str(port),
-         "lms.interfaces.api.app:app_from_environment"],
-        env={**os.environ, "LMS_DATABASE_URL": url},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        for _ in range(100):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serving(url) as address:
+        yield address
 
 
 def test_the_docs_render_every_operation_under_the_security_policy(server: str) -> None:
@@ -73,9 +54,7 @@ def test_lms_serve_writes_one_access_line_per_request(tmp_path: Path) -> None:
     import httpx
 
     url = f"sqlite:///{tmp_path / 'served.sqlite3'}"
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     lms = str(Path(sys.executable).with_name("lms"))
     process = subprocess.Popen(
         [lms, "serve", "--database-url", url, "--port", str(port)],

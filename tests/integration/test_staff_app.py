@@ -18,10 +18,9 @@ from decimal import Decimal as D
 
 import pytest
 from api_client import PASSWORD, browser_of, new_user, staff_browser
-from book_setup import nine_loans_closed
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
-from sqlalchemy import Engine, func, select
+from sqlalchemy import func, select
 
 from lms.close.models import CloseFailure
 from lms.documents.display import amount as rupees_text
@@ -49,9 +48,8 @@ from lms.servicing.models import LoanEvent, Product
 
 
 @pytest.fixture
-def book(db_url: str, engine: Engine) -> str:
-    nine_loans_closed(db_url, engine)
-    return db_url
+def book(nine_loans: str) -> str:
+    return nine_loans
 
 
 @pytest.fixture

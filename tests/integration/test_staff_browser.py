@@ -10,10 +10,6 @@ Borrower 2, PUN01) owes its November EMI of 8,884.88 at the business date 27 Nov
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,6 +18,7 @@ import pytest
 from api_client import PASSWORD, api_client, new_user
 from book_setup import nine_loans_closed
 from playwright.sync_api import Page, expect, sync_playwright
+from served import serving
 
 from lms.close.dashboards import NAMES
 from lms.platform.db import make_engine
@@ -47,26 +44,8 @@ def _served(
     nine_loans_closed(url, engine)
     engine.dispose()
     officer, _ = new_user(url, roles, branches)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "--factory", "--port", str(port),
-         "lms.interfaces.api.app:app_from_environment"],
-        env={**os.environ, "LMS_DATABASE_URL": url},
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        for _ in range(150):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                break
-            except OSError:
-                time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}", officer, url
-    finally:
-        process.terminate()
-        process.wait(timeout=10)
+    with serving(url) as address:
+        yield address, officer, url
 
 
 def _shot(page: Page, name: str) -> None:

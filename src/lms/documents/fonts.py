@@ -11,6 +11,7 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 
@@ -40,3 +41,14 @@ def money(value: Decimal | int | None, *, sign: bool = True) -> str:
         return amount(value, rupee=True)
     text = amount(value)
     return f"-Rs {text[1:]}" if text.startswith("-") else f"Rs {text}"
+
+
+def styles(size: float = 8.5) -> tuple[str, ParagraphStyle, ParagraphStyle, ParagraphStyle]:
+    """(the regular font's name, body text, a heading, the title) of the documents' look."""
+    regular, bold = typefaces()
+    base = getSampleStyleSheet()
+    text = ParagraphStyle("doc", parent=base["Normal"], fontName=regular, fontSize=size,
+                          leading=size + 2.5)  # fmt: skip
+    head = ParagraphStyle("doc-h", parent=base["Heading2"], fontName=bold, fontSize=11)
+    title = ParagraphStyle("doc-t", parent=base["Title"], fontName=bold, fontSize=15)
+    return regular, text, head, title

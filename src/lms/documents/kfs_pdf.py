@@ -21,13 +21,13 @@ from decimal import Decimal
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from lms.core.schedule import Schedule
 from lms.core.terms import LoanTerms
 from lms.documents.display import day
-from lms.documents.fonts import money, typefaces
+from lms.documents.fonts import money, styles
 
 ACCEPT = (
     "I have read and understood these key facts, which were explained to me in a language I"
@@ -69,11 +69,7 @@ class KfsFacts:
 def kfs_pdf(
     facts: KfsFacts, lender: Lender, borrower: Borrower, terms: LoanTerms, schedule: Schedule
 ) -> bytes:
-    regular, bold = typefaces()
-    base = getSampleStyleSheet()
-    text = ParagraphStyle("kfs", parent=base["Normal"], fontName=regular, fontSize=8.5, leading=11)
-    head = ParagraphStyle("kfs-h", parent=base["Heading2"], fontName=bold, fontSize=11)
-    title = ParagraphStyle("kfs-t", parent=base["Title"], fontName=bold, fontSize=15)
+    regular, text, head, title = styles()
     parts: list[object] = [
         Paragraph(f"Key Facts Statement · {facts.number}", title),
         Paragraph(f"Issued on {day(facts.issued_on)}; valid for 3 working days from then.", text),

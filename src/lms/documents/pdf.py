@@ -16,11 +16,10 @@ from datetime import date
 from decimal import Decimal
 
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from lms.documents.display import day
-from lms.documents.fonts import money, typefaces
+from lms.documents.fonts import money, styles
 from lms.documents.kfs_pdf import Borrower, Lender, grid, parties
 from lms.documents.statement import StatementLine
 
@@ -51,11 +50,7 @@ def statement_pdf(
     lines: Sequence[StatementLine],
     opening: Decimal,
 ) -> bytes:
-    regular, bold = typefaces()
-    base = getSampleStyleSheet()
-    text = ParagraphStyle("st", parent=base["Normal"], fontName=regular, fontSize=8.5, leading=11)
-    head = ParagraphStyle("st-h", parent=base["Heading2"], fontName=bold, fontSize=11)
-    title = ParagraphStyle("st-t", parent=base["Title"], fontName=bold, fontSize=15)
+    regular, text, head, title = styles()
     since, until = period
     closing = lines[-1].balance if lines else opening
     parts: list[object] = [

@@ -13,11 +13,10 @@ from datetime import date
 from decimal import Decimal
 
 from reportlab.lib.pagesizes import A5, landscape
-from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 
 from lms.documents.display import day, in_words
-from lms.documents.fonts import money, typefaces
+from lms.documents.fonts import money, styles
 from lms.documents.kfs_pdf import Borrower, Lender, grid, parties
 
 
@@ -37,10 +36,7 @@ class Receipt:
 
 
 def receipt_pdf(receipt: Receipt, lender: Lender, borrower: Borrower) -> bytes:
-    regular, bold = typefaces()
-    base = getSampleStyleSheet()
-    text = ParagraphStyle("rc", parent=base["Normal"], fontName=regular, fontSize=9, leading=12)
-    title = ParagraphStyle("rc-t", parent=base["Title"], fontName=bold, fontSize=14)
+    regular, text, _, title = styles(9)
     rows = [
         ["", ""],
         ["Loan", receipt.loan],
