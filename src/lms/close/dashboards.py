@@ -28,7 +28,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, func, select
 
 from lms.close.models import LoanSnapshot
-from lms.close.portfolio import dpd_band, dpd_buckets, last_closed
+from lms.close.portfolio import dpd_band, dpd_buckets, last_closed, of_branches
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import InvalidError
 from lms.servicing.models import Loan, LoanInstallment
@@ -76,13 +76,8 @@ _Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
 
 
 def scoped(query: _Q, scope: Scope) -> _Q:
-    if scope.branch:
-        query = query.where(Loan.branch_code == scope.branch)
-    if scope.branches is not None:
-        query = query.where(Loan.branch_code.in_(sorted(scope.branches)))
-    if scope.product_id is not None:
-        query = query.where(Loan.product_id == scope.product_id)
-    return query
+    """`query` (over loans) within the dashboard's branches and product."""
+    return of_branches(query, scope.branch, scope.branches, scope.product_id)
 
 
 def _month(day: date) -> str:

@@ -37,7 +37,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from itertools import pairwise
 from threading import Lock
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, select
 
@@ -123,17 +123,28 @@ def last_closed(today: date) -> date:
     return today - timedelta(days=1)
 
 
+_Q = TypeVar("_Q", bound=Select[*tuple[Any, ...]])
+
+
+def of_branches(
+    query: _Q, branch: str | None, branches: frozenset[str] | None, product_id: int | None
+) -> _Q:
+    """`query` (over loans) narrowed to one branch, to a caller's branches, to a product."""
+    if branch:
+        query = query.where(Loan.branch_code == branch)
+    if branches is not None:
+        query = query.where(Loan.branch_code.in_(sorted(branches)))
+    if product_id is not None:
+        query = query.where(Loan.product_id == product_id)
+    return query
+
+
 def _narrowed(
     query: Select[Any], where: LoanFilter, today: date, after: int | None = None
 ) -> Select[Any]:
     if where.status:
         query = query.where(Loan.status == where.status)
-    if where.branch:
-        query = query.where(Loan.branch_code == where.branch)
-    if where.branches is not None:
-        query = query.where(Loan.branch_code.in_(sorted(where.branches)))
-    if where.product_id is not None:
-        query = query.where(Loan.product_id == where.product_id)
+    query = of_branches(query, where.branch, where.branches, where.product_id)
     if where.asset_class == AssetClass.STANDARD.value:  # most of a book: read from the loans
         query = query.where(Loan.asset_class == where.asset_class)
     elif where.asset_class:  # the last closed day's, by the snapshots' class index
