@@ -104,6 +104,7 @@ def test_customers_are_found_by_name_id_or_masked_pan(admin: TestClient) -> None
     assert names(q="XXXXX1234X") == ["Asha Rao"]
     assert names(q="abcde1234f") == ["Asha Rao"]  # a full PAN is compared by its mask
     assert names(q="%") == []  # a wildcard is searched for as itself
+    assert names(q="+91 98765 43210") == ["Asha Rao"]  # by the phone's blind index
     assert names(q="a", branch="BLR01") == ["Asha Menon"]
     first = _get(admin, "/customers", limit=2)
     assert ([c["id"] for c in first["items"]], first["next_after"]) == ([1, 2], 2)

@@ -10,6 +10,7 @@ from api_client import api_client
 from sqlalchemy import Engine, select, text
 from typer.testing import CliRunner
 
+from lms.interfaces.api.directory_routes import customer_match
 from lms.interfaces.cli.main import app
 from lms.platform.db import UnitOfWork, make_session_factory
 from lms.platform.db.sealed import SealError, keyring, new_key_spec, parse_keyring
@@ -39,7 +40,9 @@ def _asha(db_url: str) -> int:
 def _raw(engine: Engine) -> dict[str, str]:
     with engine.connect() as connection:
         row = connection.execute(
-            text("SELECT phone, email, date_of_birth, pan, addresses, pan_masked FROM customers")
+            text(
+                "SELECT phone, email, date_of_birth, pan, addresses, pan_masked, phone_index FROM customers"
+            )
         ).one()
     return dict(row._mapping)
 
@@ -93,8 +96,10 @@ def test_a_rotation_seals_everything_again_under_the_new_key(
     customer_id = _asha(db_url)
     old = os.environ["LMS_PII_KEYS"]
     monkeypatch.setenv("LMS_PII_KEYS", f"{new_key_spec('k2')},{old}")
+    assert _by_phone(engine, "+91 98765 43210") == [customer_id]  # indexed under the old key
     rotated = CliRunner().invoke(app, ["pii", "rotate", "--database-url", db_url])
     assert rotated.exit_code == 0, rotated.output
+    assert "customers.phone_index: 1 indexed again" in rotated.output
     assert "customers.phone: 1 sealed again" in rotated.output
     assert "customers.date_of_birth: 1 sealed again" in rotated.output
     raw = _raw(engine)
@@ -105,6 +110,7 @@ def test_a_rotation_seals_everything_again_under_the_new_key(
     with UnitOfWork(make_session_factory(engine)) as uow:
         asha = uow.session.get(Customer, customer_id)
         assert asha is not None and asha.phone == "9876543210"
+    assert _by_phone(engine, "09876543210") == [customer_id]  # found under the new key alone
     monkeypatch.setenv("LMS_PII_KEYS", old)  # only the old key: the new values do not open
     with UnitOfWork(make_session_factory(engine)) as uow, pytest.raises(SealError):
         uow.session.scalars(select(Customer.phone)).all()
@@ -174,3 +180,26 @@ def test_the_upgrade_seals_what_an_older_book_held_in_clear(db_url: str, engine:
     with engine.connect() as connection:
         back = connection.execute(text("SELECT phone, email FROM customers")).one()
     assert tuple(back) == ("9876543210", "a@example.in")
+
+
+def _by_phone(engine: Engine, phone: str) -> list[int]:
+    """The customers a search for `phone` finds (as the search box and GET /customers do)."""
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        return list(uow.session.scalars(select(Customer.id).where(customer_match(phone))))
+
+
+def test_a_phone_is_found_by_its_blind_index_not_its_text(db_url: str, engine: Engine) -> None:
+    customer_id = _asha(db_url)
+    raw = _raw(engine)
+    digits = "9876543210"
+    assert raw["phone_index"] == keyring().blind_index(digits, "customers.phone")
+    assert len(str(raw["phone_index"])) == 64 and digits not in str(raw["phone_index"])
+    for typed in ("9876543210", "+91 98765 43210", "098765-43210"):
+        assert _by_phone(engine, typed) == [customer_id], typed
+    assert _by_phone(engine, "9876543211") == []
+    with UnitOfWork(make_session_factory(engine)) as uow:  # a new phone is indexed at once
+        asha = uow.session.get(Customer, customer_id)
+        assert asha is not None
+        asha.phone = "+91 91234 56789"
+        uow.commit()
+    assert _by_phone(engine, "9123456789") == [customer_id] and _by_phone(engine, digits) == []

@@ -20,7 +20,7 @@ from lms.core.allocation import Bucket, Component, FutureRule
 from lms.core.revision import Reschedule
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import InvalidError, NotFoundError
-from lms.servicing.models import Branch, Consent, Customer, Product
+from lms.servicing.models import Branch, Consent, Customer, Product, phone_index
 from lms.servicing.payment_rules import DEFAULT_BACKDATE_DAYS, DEFAULT_PAYMENT_CEILING
 from lms.servicing.spec import SpecError, parse_spec
 
@@ -295,3 +295,14 @@ def _settings_problems(
             if field not in LOAN_KEYS
         ]
     return []
+
+
+def reindex_phones(uow: UnitOfWork) -> int:
+    """Every customer's phone indexed again under the keyring's primary key (after a key
+    rotation, before the old key is dropped); how many."""
+    count = 0
+    for customer in uow.session.scalars(select(Customer).where(Customer.phone.is_not(None))):
+        customer.phone_index = phone_index(customer.phone)
+        count += 1
+    uow.session.flush()
+    return count

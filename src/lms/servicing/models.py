@@ -26,10 +26,10 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, validates
 
 from lms.platform.db import Base, DecimalText, Money
-from lms.platform.db.sealed import Sealed, SealedDate, SealedJSON
+from lms.platform.db.sealed import Sealed, SealedDate, SealedJSON, keyring, phone_digits
 
 
 class Branch(Base):
@@ -48,6 +48,9 @@ class Customer(Base):
     # personal data sealed at rest (lms.platform.db.sealed); outputs mask it by role
     date_of_birth: Mapped[date | None] = mapped_column(SealedDate("customers.date_of_birth"))
     phone: Mapped[str | None] = mapped_column(Sealed("customers.phone"))
+    # the phone's blind index (lms.platform.db.sealed), set whenever the phone is: to find a
+    # borrower by phone without opening every row
+    phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     email: Mapped[str | None] = mapped_column(Sealed("customers.email"))
     pan_masked: Mapped[str | None] = mapped_column(String(10))  # e.g. XXXXX1234X
     pan: Mapped[str | None] = mapped_column(Sealed("customers.pan"))  # for credit bureaus
@@ -57,6 +60,20 @@ class Customer(Base):
         SealedJSON("customers.addresses")
     )
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    @validates("phone")
+    def _index_phone(self, _key: str, phone: str | None) -> str | None:
+        self.phone_index = phone_index(phone)
+        return phone
+
+
+PHONE = "customers.phone"
+
+
+def phone_index(phone: str | None) -> str | None:
+    """The blind index of a phone number under the keyring's primary key."""
+    digits = phone_digits(phone)
+    return None if digits is None else keyring().blind_index(digits, PHONE)
 
 
 class Product(Base):

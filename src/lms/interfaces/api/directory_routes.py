@@ -22,8 +22,9 @@ from lms.interfaces.api.app import UnitOfWorkDep
 from lms.interfaces.api.catalog_routes import customer_out
 from lms.interfaces.api.schemas import CustomerOut, ProductIn, Shown
 from lms.interfaces.api.security import visible_branches
+from lms.platform.db.sealed import keyring, phone_digits
 from lms.platform.errors import NotFoundError
-from lms.servicing.models import Branch, Customer, Product
+from lms.servicing.models import PHONE, Branch, Customer, Product
 
 router = APIRouter()
 PAISA = Decimal("0.01")
@@ -168,8 +169,8 @@ def list_customers(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     after: Annotated[int | None, Query(ge=0)] = None,
 ) -> CustomerPage:
-    """Customers in id order; `q` finds them by name (any part, any case), customer id or
-    PAN (masked, XXXXX1234X, or in full: compared by its mask)."""
+    """Customers in id order; `q` finds them by name (any part, any case), customer id, PAN
+    (masked, XXXXX1234X, or in full: compared by its mask) or phone (+91 and spaces allowed)."""
     query = select(Customer).order_by(Customer.id).limit(limit + 1)
     shown = visible_branches(request, branch)
     if shown is not None:
@@ -187,7 +188,8 @@ def list_customers(
 
 
 def customer_match(q: str) -> Any:
-    """The condition a search text `q` puts on customers: name, id or PAN (by its mask)."""
+    """The condition a search text `q` puts on customers: name, id, PAN (by its mask) or
+    phone (ten digits or more: by its blind index)."""
     text = q.strip()
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     conditions: list[ColumnElement[bool]] = [
@@ -198,6 +200,9 @@ def customer_match(q: str) -> Any:
     pan = text.upper()
     if len(pan) == 10 and pan.isascii() and pan.isalnum():  # a PAN, masked or in full
         conditions.append(Customer.pan_masked == f"XXXXX{pan[5:9]}X")
+    digits = phone_digits(text)
+    if digits is not None:  # a phone: by its blind index under every key of the keyring
+        conditions.append(Customer.phone_index.in_(keyring().blind_indexes(digits, PHONE)))
     return or_(*conditions)
 
 

@@ -133,16 +133,20 @@ def rotate(database_url: DatabaseOption = None) -> None:
     """Seal again under the first key of LMS_PII_KEYS every value another key sealed."""
     from lms.platform.db import Base
     from lms.platform.db.sealed import SealError, reseal
+    from lms.servicing.catalog import reindex_phones
 
     try:
         with UnitOfWork(_sessions(database_url)) as uow:
             counts = reseal(uow.session, list(Base.metadata.sorted_tables))
+            counts["customers.phone_index"] = reindex_phones(uow)
             uow.commit()
     except SealError as error:  # a value sealed under a key no longer in the keyring
         typer.echo(f"error: {error}; nothing was changed", err=True)
         raise typer.Exit(1) from None
     for purpose, count in counts.items():
-        typer.echo(f"{purpose}: {count} sealed again")
+        typer.echo(
+            f"{purpose}: {count} {'indexed' if purpose.endswith('_index') else 'sealed'} again"
+        )
 
 
 @keys_app.command("rotate")

@@ -11,21 +11,31 @@ embedded product keeps one generated key in the data folder (``pii.key``, mode 0
 Guarantees: the database never holds the clear text of a sealed column; a value sealed under
 any key of the keyring opens; a value whose key is missing, or that was altered, raises
 `SealError` instead of returning anything; `None` stays `None`.
+
+A blind index lets a sealed value be found without opening every row: HMAC-SHA256 of the
+normalised value under a key derived from a keyring key (HKDF, per purpose), stored beside
+it. The same value gives the same index under the same key and nothing about the value
+without the key; a search asks for the indexes under every key of the keyring, so rows
+indexed before a rotation are found until `lms pii rotate` indexes them again.
 """
 
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import Table, Text, bindparam, select, type_coerce, update
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import Session
@@ -43,6 +53,17 @@ class SealError(ValueError):
 class Keyring:
     primary: str
     keys: dict[str, AESGCM]
+    raw: dict[str, bytes] = field(default_factory=dict, repr=False)  # for the blind indexes
+
+    def blind_index(self, text: str, purpose: str, key_id: str | None = None) -> str:
+        """The blind index of `text` under key `key_id` (default: the primary)."""
+        derived = HKDF(algorithm=hashes.SHA256(), length=32, salt=None,
+                       info=f"lms blind index {purpose}".encode()).derive(self.raw[key_id or self.primary])  # fmt: skip
+        return hmac.new(derived, text.encode(), hashlib.sha256).hexdigest()
+
+    def blind_indexes(self, text: str, purpose: str) -> list[str]:
+        """The blind indexes of `text` under every key (what a search asks for)."""
+        return [self.blind_index(text, purpose, key_id) for key_id in self.keys]
 
     def seal(self, text: str, purpose: str) -> str:
         nonce = os.urandom(_NONCE)
@@ -64,9 +85,17 @@ class Keyring:
         return sealed.split(".", 2)[1] if sealed.count(".") >= 2 else ""
 
 
+def phone_digits(text: str | None) -> str | None:
+    """A phone number as it is indexed: its last ten digits (an Indian mobile number without
+    +91 or a leading 0), or None when it has fewer than ten."""
+    digits = "".join(c for c in text or "" if c.isascii() and c.isdigit())
+    return digits[-10:] if len(digits) >= 10 else None
+
+
 def parse_keyring(spec: str) -> Keyring:
     """``id:base64key,...`` (32-byte keys); the first is the primary."""
     keys: dict[str, AESGCM] = {}
+    raw: dict[str, bytes] = {}
     order: list[str] = []
     for item in (part.strip() for part in spec.split(",")):
         key_id, _, encoded = item.partition(":")
@@ -78,9 +107,9 @@ def parse_keyring(spec: str) -> Keyring:
             raise SealError(f"LMS_PII_KEYS: key {key_id!r} is not base64") from error
         if len(key) != 32:
             raise SealError(f"LMS_PII_KEYS: key {key_id!r} must be 32 bytes (256 bits)")
-        keys[key_id] = AESGCM(key)
+        keys[key_id], raw[key_id] = AESGCM(key), key
         order.append(key_id)
-    return Keyring(order[0], keys)
+    return Keyring(order[0], keys, raw)
 
 
 def new_key_spec(key_id: str) -> str:
