@@ -29,6 +29,7 @@ from lms.interfaces.api.app import create_app
 from lms.interfaces.api.schemas import ProductIn
 from lms.interfaces.api.security import VERIFIED
 from lms.interfaces.web import (
+    catalog_pages,
     close_pages,
     dashboard_pages,
     loan_actions,
@@ -265,6 +266,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             user_pages.router,
             payment_pages.router,
             loan_actions.router,
+            catalog_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())
@@ -601,3 +603,34 @@ def test_a_rate_change_is_previewed_then_made(book: str, admin: TestClient) -> N
     assert "Rate changed to 14 %." in after
     assert f"<span>EMI</span><strong>₹{rupees_text(emi_after)}</strong>" in after
     assert events(book, 1)[-1][:2] == ("rate_change", "RC-1")
+
+
+def test_branches_and_a_benchmark_rate_asked_for_approval(book: str, admin: TestClient) -> None:
+    assert rows(admin.get("/app/branches").text) == [
+        ["BLR01", "Bengaluru", "4"],
+        ["PUN01", "Pune", "4"],
+    ]
+    page = admin.get("/app/benchmarks")
+    assert rows(page.text) == [["No rate published."]]
+    form = {
+        "csrf": csrf(page.text),
+        "benchmark": "REPO",
+        "effective_from": "2026-12-01",
+        "rate": "x",
+    }
+    bad = admin.post("/app/benchmarks", data=form)
+    assert bad.status_code == 422 and "rate: Input should be a valid decimal" in bad.text
+    blank = admin.post("/app/benchmarks", data={**form, "benchmark": " ", "rate": "6.25"})
+    assert blank.status_code == 422 and "benchmark: 1 to 32 characters" in blank.text
+    asked = admin.post("/app/benchmarks", data={**form, "rate": "6.25"})
+    assert asked.headers["location"].startswith("/app/approvals?queued=")
+    assert "benchmark REPO: 6.25 % from 2026-12-01" in admin.get("/app/approvals").text
+    assert rows(admin.get("/app/benchmarks").text) == [["No rate published."]]  # not yet
+    with staff_browser(book, ("loan_officer",), ["PUN01"]) as officer:
+        assert rows(officer.get("/app/branches").text) == [["PUN01", "Pune", "4"]]
+        shown = officer.get("/app/benchmarks")
+        assert "Publish a new rate" not in shown.text
+        assert (
+            officer.post("/app/benchmarks", data={**form, "csrf": csrf(shown.text)}).status_code
+            == 403
+        )

@@ -13,6 +13,7 @@ from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
 from lms.interfaces.web import (
+    catalog_pages,
     close_pages,
     dashboard_pages,
     loan_actions,
@@ -40,6 +41,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(report_pages.router, include_in_schema=False)
     app.include_router(user_pages.router, include_in_schema=False)
     app.include_router(payment_pages.router, include_in_schema=False)
+    app.include_router(catalog_pages.router, include_in_schema=False)
     app.state.error_page = error_page
 
     @app.exception_handler(NotSignedInError)
