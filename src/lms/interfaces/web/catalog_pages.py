@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 from lms.interfaces.api.app import UnitOfWorkDep
 from lms.interfaces.api.catalog_routes import publish_benchmark
 from lms.interfaces.api.schemas import BenchmarkRateIn
+from lms.interfaces.web.loan_pages import reasons
 from lms.interfaces.web.render import page
 from lms.interfaces.web.session import ROOT, FormChecked, Staff
 from lms.platform.errors import InvalidError
@@ -66,7 +67,7 @@ def ask_rate(
     try:
         body = BenchmarkRateIn.model_validate({"effective_from": effective_from, "rate": rate})
     except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        problems = reasons(exc)
         return _drawn(request, uow, 422, problems=problems)
     try:
         queued = publish_benchmark(benchmark.strip(), body, uow)

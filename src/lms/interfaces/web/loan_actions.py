@@ -85,7 +85,7 @@ def rate_change(
     try:
         asked = RateChangeIn.model_validate(form)
     except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        problems = reasons(exc)
         return drawn(request, uow, loan_id, 422, rate_form=form, rate_problems=problems)
 
     def act() -> object:

@@ -19,6 +19,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 
 from lms.close import listing
 from lms.close.loan_view import loan_view
@@ -226,8 +227,12 @@ def _reversal(reason: str, known_on: str, return_code: str) -> tuple[ReversalRea
 
 
 def reasons(exc: Exception) -> list[str]:
+    """What a refusal says on a page: each field and its reason (a domain refusal or a form
+    the request model refused), or the refusal's text."""
     if isinstance(exc, InvalidError):
         return [f"{f}: {r}" for f, r in exc.problems]
+    if isinstance(exc, ValidationError):
+        return [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
     return [str(exc)]
 
 

@@ -21,6 +21,7 @@ from lms.interfaces.api.app import UnitOfWorkDep
 from lms.interfaces.api.changes import make_product, queue
 from lms.interfaces.api.directory_routes import list_products, product_fields
 from lms.interfaces.api.schemas import ProductIn
+from lms.interfaces.web.loan_pages import reasons
 from lms.interfaces.web.render import page
 from lms.interfaces.web.session import ROOT, FormChecked, Staff
 from lms.platform.audit import undone
@@ -105,7 +106,7 @@ def _queue_change(
         with undone(uow.session):
             make_product(uow, body)
     except ValidationError as exc:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        problems = reasons(exc)
         return _drawn(request, uow, product_id, 422, values, problems)
     except InvalidError as exc:
         return _drawn(request, uow, product_id, 422, values, [f"{f}: {r}" for f, r in exc.problems])
