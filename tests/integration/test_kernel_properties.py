@@ -7,7 +7,7 @@ fails the example. At the end: the stored installments and figures equal the rep
 proves (entries balance, reversals mirror, each loan's ledger = its replay), no entry is an
 unnamed adjustment, no close step failed and no ledger alarm was recorded; and the loan can
 still be foreclosed with the book sound. The same payments posted through the bulk path
-leave the same book.
+leave the same book. Charges are added and waived (in part or in full) among the other events.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from datetime import date, timedelta
 from decimal import Decimal as D
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
@@ -25,7 +25,7 @@ from tests.integration.book_setup import open_book
 
 from lms.close.failures import open_failures
 from lms.close.runner import close_until
-from lms.core.events import ReversalReason
+from lms.core.events import FEES_COLLECTED, ReversalReason
 from lms.ledger.check import ledger_problems
 from lms.ledger.models import JournalEntryRow
 from lms.platform import business_date as calendar
@@ -34,6 +34,7 @@ from lms.platform.errors import ConflictError, InvalidError
 from lms.servicing.balances import loan_ledger_problems
 from lms.servicing.bulk_payments import post_payments
 from lms.servicing.catalog import ProductRules
+from lms.servicing.charges import add_charge, positions, waive_charge
 from lms.servicing.foreclosure import foreclose_loan
 from lms.servicing.models import LedgerAlarm, Loan, LoanInstallment
 from lms.servicing.onboarding import LoanRequest, onboard_loan
@@ -53,7 +54,7 @@ reverse = st.tuples(
     st.just("reverse"), st.integers(0, 5), st.sampled_from(list(ReversalReason)), st.just(0)
 )
 others = st.tuples(
-    st.sampled_from(["refund", "rate", "tranche", "close"]),
+    st.sampled_from(["refund", "rate", "tranche", "close", "waive", "charge"]),
     st.integers(0, 10), st.integers(1, 40), st.just(0),
 )  # fmt: skip
 histories = st.lists(st.one_of(pay, pay, prepay, reverse, others), min_size=1, max_size=7)
@@ -82,6 +83,8 @@ class History:
             "refund": lambda uow: self._refund(uow, k),
             "rate": lambda uow: self._rate(uow, k, day, value),
             "tranche": lambda uow: self._tranche(uow, k, day),
+            "waive": lambda uow: self._waive(uow, back, value),
+            "charge": lambda uow: self._charge(uow, k, value),
         }
         if kind == "close":
             last = self.today + timedelta(days=int(value) - 1)
@@ -147,6 +150,24 @@ class History:
             posting_date=self.today,
         )  # fmt: skip
 
+    def _waive(self, uow: UnitOfWork, index: int, fortieths: object) -> None:
+        """Forgive a share of the unpaid part of one of the charges still owed."""
+        waivable = (p for p in positions(uow, self.loan_id, self.today) if p.unpaid > 0)
+        owed = [p for p in waivable if p.charge.reference != FEES_COLLECTED]
+        if owed:
+            position = owed[index % len(owed)]
+            share = (position.unpaid * int(fortieths) / 40).quantize(D("0.01"))  # type: ignore[call-overload]
+            waive_charge(
+                uow, loan_id=self.loan_id, charge=position.charge.reference,
+                amount=max(share, D("0.01")), reason="goodwill", posting_date=self.today,
+            )  # fmt: skip
+
+    def _charge(self, uow: UnitOfWork, k: int, rupees: object) -> None:
+        add_charge(
+            uow, loan_id=self.loan_id, amount=D(int(rupees)) * 25, tax_rate=D(18),  # type: ignore[call-overload]
+            reference=f"visit:{k}", posting_date=self.today,
+        )  # fmt: skip
+
 
 def _book(tmp: pytest.TempPathFactory) -> tuple[sessionmaker[Session], Callable[[], None]]:
     url = f"sqlite:///{tmp.mktemp('book') / 'book.sqlite3'}"
@@ -191,8 +212,17 @@ def _assert_sound(history: History) -> list[tuple[object, ...]]:
         ]
 
 
+# a bounce charge and a month's penal charges, waived in part and in full around a backdated payment
+WAIVED = [
+    ("pay", 0, 888488, False), ("close", 0, 35, 0), ("reverse", 0, "returned", 0),
+    ("close", 0, 30, 0), ("waive", 0, 20, 0), ("charge", 0, 4, 0), ("waive", 1, 10, 0),
+    ("pay", 3, 500000, False), ("waive", 2, 40, 0), ("close", 0, 12, 0), ("waive", 1, 40, 0),
+]  # fmt: skip
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(ops=histories)
+@example(ops=WAIVED)
 def test_random_histories_keep_state_ledger_and_replay_equal(
     tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, int, object, object]]
 ) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from tests.integration.book_setup import SEP26, book_of_loans, open_book, sound
@@ -21,7 +22,9 @@ from lms.core.events import ReversalReason
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.servicing.catalog import ProductRules
+from lms.servicing.charges import add_charge, positions, waive_charge
 from lms.servicing.foreclosure import foreclose_loan
 from lms.servicing.models import LoanEvent
 from lms.servicing.onboarding import LoanRequest, onboard_loan
@@ -323,4 +326,96 @@ def test_a_penal_charge_and_its_reversal_after_a_backdated_payment(
          [("penal_income", "35.05", "0.00"), ("penal_receivable", "0.00", "41.36"),
           ("tax_payable", "6.31", "0.00")]),
     ]  # fmt: skip
+    sound(sessions)
+
+
+def test_a_waiver_forgives_part_of_a_bounce_charge_by_its_own_rule(
+    db_url: str, engine: Engine
+) -> None:
+    """The 500 + 90 GST bounce charge of a returned payment; 290 of it waived on 26 Nov (GST
+    share 44.24, see tests/unit/test_posting_table.py): the waiver's own entry names it; a
+    second waiver may forgive the 300 left and no more; the ledger stays on its rules."""
+    sessions = _book(db_url, engine, bounce_charge=(D(500), D(18)))
+    payment = _pay(sessions, "8884.88", OCT26, "UTR1")
+    with UnitOfWork(sessions) as uow:
+        reverse_payment(
+            uow, loan_id=1, event_id=payment, known_on=OCT28, posting_date=NOV26,
+            reason=ReversalReason.RETURNED, return_code="01",
+        )  # fmt: skip
+        uow.commit()
+    start = _last_id(sessions)
+    with UnitOfWork(sessions) as uow:
+        waive_charge(uow, loan_id=1, charge="bounce:UTR1", amount=D("290"), reason="goodwill",
+                     posting_date=NOV26)  # fmt: skip
+        uow.commit()
+    assert [e for e in _entries_after(sessions, start) if e[0] == "charge_waiver"] == [
+        ("charge_waiver", "waiver:waiver-1", "charge_waiver", "charge_waiver", False, "api",
+         [("fee_income", "245.76", "0.00"), ("fee_receivable", "0.00", "290.00"),
+          ("tax_payable", "44.24", "0.00")]),
+    ]  # fmt: skip
+    with UnitOfWork(sessions) as uow:
+        with pytest.raises(InvalidError, match=r"at most the 300\.00 unpaid"):
+            waive_charge(uow, loan_id=1, charge="bounce:UTR1", amount=D("300.01"),
+                         reason="goodwill", posting_date=NOV26)  # fmt: skip
+        with pytest.raises(InvalidError, match="reason"):
+            waive_charge(uow, loan_id=1, charge="bounce:UTR1", amount=D("1"), reason="because",
+                         posting_date=NOV26)  # fmt: skip
+        with pytest.raises(NotFoundError):
+            waive_charge(uow, loan_id=1, charge="bounce:NONE", amount=D("1"), reason="goodwill",
+                         posting_date=NOV26)  # fmt: skip
+    with UnitOfWork(sessions) as uow:
+        waive_charge(uow, loan_id=1, charge="bounce:UTR1", amount=D("300"), reason="hardship",
+                     posting_date=NOV26)  # fmt: skip
+        uow.commit()
+        (position,) = positions(uow, 1, NOV26)
+        assert (position.paid, position.waived, position.unpaid) == (D(0), D("590"), D(0))
+    sound(sessions)
+
+
+def test_a_charge_added_by_hand_posts_as_a_charge(db_url: str, engine: Engine) -> None:
+    """A 1,000 legal charge with 18 % GST (180.00), owed from the business date."""
+    sessions = _book(db_url, engine)
+    start = _last_id(sessions)
+    with UnitOfWork(sessions) as uow:
+        add_charge(uow, loan_id=1, amount=D("1000"), tax_rate=D(18), reference="legal:notice",
+                   posting_date=NOV26)  # fmt: skip
+        uow.commit()
+    found = [e for e in _entries_after(sessions, start) if e[0] == "charge"]
+    assert found == [
+        ("charge", "charge:legal:notice", "charge", "charge", False, "api",
+         [("fee_income", "0.00", "1000.00"), ("fee_receivable", "1180.00", "0.00"),
+          ("tax_payable", "0.00", "180.00")]),
+    ]  # fmt: skip
+    with UnitOfWork(sessions) as uow:
+        with pytest.raises(ConflictError):
+            add_charge(uow, loan_id=1, amount=D("1"), tax_rate=D(18), reference="legal:notice",
+                       posting_date=NOV26)  # fmt: skip
+        with pytest.raises(InvalidError) as refused:
+            add_charge(uow, loan_id=1, amount=D("-1"), tax_rate=D(40), reference="penal:x",
+                       posting_date=NOV26)  # fmt: skip
+        assert [f for f, _ in refused.value.problems] == ["amount", "tax_rate", "reference"]
+    sound(sessions)
+
+
+def test_a_restated_penal_charge_keeps_what_was_waived_of_it(db_url: str, engine: Engine) -> None:
+    """October's penal charge (35.05 + 6.31 GST, as above) has 20.00 waived on 1 Nov; then a
+    payment dated 28 Oct leaves only 26 and 27 Oct overdue: 2 x 8,884.88 x 0.24 / 365 = 11.68,
+    with GST 2.10. The 1 Nov close voids the old charge, levies the right one and makes the
+    waiver again for it, which forgives all of its 13.78 (no more than is unpaid)."""
+    rules = ProductRules(penal_charge=(D(24), D(18)))
+    sessions = book_of_loans(db_url, engine, [{"name": "A"}], business_date=OCT26, rules=rules)
+    close_until(sessions, date(2026, 10, 31), size=10)
+    nov1 = date(2026, 11, 1)
+    with UnitOfWork(sessions) as uow:
+        waive_charge(uow, loan_id=1, charge="penal:2026-10", amount=D("20"), reason="goodwill",
+                     posting_date=nov1)  # fmt: skip
+        uow.commit()
+    _pay(sessions, "8884.88", OCT28, "UTR1", on=nov1)
+    close_until(sessions, nov1, size=10)
+    with UnitOfWork(sessions) as uow:
+        found = [
+            (p.charge.reference, p.charge.amount, p.charge.tax, p.waived, p.unpaid)
+            for p in positions(uow, 1, nov1)
+        ]
+    assert found == [("penal:2026-10:2", D("11.68"), D("2.10"), D("13.78"), D("0.00"))]
     sound(sessions)

@@ -30,6 +30,7 @@ from lms.interfaces.api.schemas import ProductIn
 from lms.interfaces.api.security import VERIFIED
 from lms.interfaces.web import (
     catalog_pages,
+    charge_pages,
     close_pages,
     dashboard_pages,
     loan_actions,
@@ -267,6 +268,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             payment_pages.router,
             loan_actions.router,
             catalog_pages.router,
+            charge_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())
@@ -634,3 +636,52 @@ def test_branches_and_a_benchmark_rate_asked_for_approval(book: str, admin: Test
             officer.post("/app/benchmarks", data={**form, "csrf": csrf(shown.text)}).status_code
             == 403
         )
+
+
+def test_a_charge_is_levied_and_a_waiver_of_it_approved_by_a_second_person(book: str) -> None:
+    """A 1,000 legal charge with 18 % GST on loan 2 (PUN01); an officer asks for 590 of it to
+    be waived: the GST share is 590 x 180 / 1,180 = 90.00; a manager of PUN01 approves."""
+    with staff_browser(book, ("loan_officer",), ["PUN01"]) as officer:
+        page = officer.get("/app/loans/2")
+        assert rows(page.text, "charges-table") == [["No charge."]]
+        form = {"csrf": csrf(page.text), "reference": "legal:notice-1", "amount": "1000",
+                "tax_rate": "18"}  # fmt: skip
+        before = events(book, 2)
+        preview = officer.post("/app/loans/2/charges", data=form)
+        assert "The borrower would owe ₹1,180.00 from 27 Nov 2026" in preview.text
+        assert events(book, 2) == before
+        bad = officer.post("/app/loans/2/charges", data={**form, "tax_rate": "40"})
+        assert (
+            bad.status_code == 422
+            and "tax_rate: Input should be less than or equal to 28" in bad.text
+        )
+        done = officer.post("/app/loans/2/charges", data={**form, "confirm": "yes"})
+        assert done.headers["location"] == "/app/loans/2?charged=legal:notice-1#charges"
+        page = officer.get(done.headers["location"])
+        assert "Charge legal:notice-1 levied." in page.text
+        assert rows(page.text, "charges-table") == [
+            ["legal:notice-1", "27 Nov 2026", "fee", "1,000.00", "180.00", "0.00", "0.00",
+             "1,180.00"],
+        ]  # fmt: skip
+        asked = {"csrf": csrf(page.text), "charge": "legal:notice-1", "amount": "590",
+                 "reason": "goodwill"}  # fmt: skip
+        too_much = officer.post("/app/loans/2/waivers", data={**asked, "amount": "1180.01"})
+        assert too_much.status_code == 422 and "at most the 1180.00 unpaid" in too_much.text
+        preview = officer.post("/app/loans/2/waivers", data=asked)
+        assert ("forgive ₹590.00 (of which GST ₹90.00): unpaid now ₹1,180.00, after ₹590.00"
+                in preview.text)  # fmt: skip
+        queued = officer.post("/app/loans/2/waivers", data={**asked, "confirm": "yes"})
+        request_id = int(queued.headers["location"].split("asked=")[1].split("#")[0])
+        assert f"request #{request_id} waits" in officer.get(queued.headers["location"]).text
+    assert events(book, 2)[-1][0] == "charge"  # nothing waived yet
+    with staff_browser(book, ("branch_manager",), ["PUN01"]) as manager:
+        queue = manager.get("/app/approvals")
+        assert f"#{request_id} Waive 590.00 of legal:notice-1 on loan 2 (goodwill)" in queue.text
+        done = manager.post(f"/app/approvals/{request_id}/approval",
+                            data={"csrf": csrf(queue.text), "note": "first slip"})  # fmt: skip
+        assert done.status_code == 303
+        page = manager.get("/app/loans/2")
+        assert rows(page.text, "charges-table")[0][-2:] == ["590.00", "590.00"]
+    kind, reference, actor = events(book, 2)[-1]
+    assert (kind, reference) == ("charge_waiver", "waiver-1")
+    assert str(actor).startswith("user:branch_manager-")

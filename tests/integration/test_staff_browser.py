@@ -1,6 +1,7 @@
 """The staff application in a real browser (Debian's Chromium through Playwright), served by
 the product: a loan officer signs in, finds a loan with the search box, previews a payment,
-posts it and sees the schedule change; with no console error and nothing loaded from another
+posts it and sees the schedule change; a maker asks for a charge to be waived and a checker
+approves it; each dashboard draws the API's figures; with no console error and nothing loaded from another
 host. Screenshots of each step are kept in test-artifacts/ (or $LMS_TEST_ARTIFACTS).
 
 The book is the read-side tests' (book_setup.nine_loans_closed): loan 2 (application R-2,
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import pyotp
 import pytest
 from api_client import PASSWORD, api_client, new_user
 from book_setup import nine_loans_closed
@@ -132,3 +134,60 @@ def test_each_dashboard_draws_its_chart_with_the_apis_figures(tmp_path: Path) ->
             _shot(page, "5-dashboards")
             browser.close()
         assert errors == []
+
+
+def _sign_in(page: Page, server: str, name: str, secret: str | None, next_page: str) -> None:
+    page.goto(f"{server}/app/sign-in?next={next_page}")
+    page.get_by_label("User name").fill(name)
+    page.get_by_label("Password").fill(PASSWORD)
+    if secret is not None:
+        page.get_by_label("Code from your authenticator app").fill(pyotp.TOTP(secret).now())
+    page.get_by_role("button", name="Sign in").click()
+
+
+def test_a_maker_asks_for_a_waiver_and_a_checker_approves_it(
+    served: tuple[str, str, str],
+) -> None:
+    """The officer levies a 1,000 legal charge (GST 180) on loan 2 and asks for 590 of it to be
+    waived (GST share 90.00); a branch manager of PUN01 approves it in the queue; the loan's
+    charges then show 590.00 waived and 590.00 unpaid."""
+    server, officer, url = served
+    manager, secret = new_user(url, ("branch_manager",), ["PUN01"])
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1024, "height": 1300})  # a tablet's width
+        errors: list[str] = []
+        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+        _sign_in(page, server, officer, None, "/app/loans/2")
+        page.get_by_label("Reference (e.g. legal:notice-1)").fill("legal:notice-1")
+        page.get_by_label("Amount before GST (₹)").fill("1000")
+        page.locator("form[action$='/charges'] button").click()
+        expect(page.get_by_role("status", name="Charge preview")).to_contain_text("₹1,180.00")
+        page.get_by_role("button", name="Levy this charge").click()
+        expect(page.get_by_text("Charge legal:notice-1 levied.")).to_be_visible()
+
+        page.get_by_label("Amount to waive, with GST (₹)").fill("590")
+        page.get_by_label("Why").last.select_option("goodwill")
+        page.locator("form[action$='/waivers'] button").click()
+        expect(page.get_by_role("status", name="Waiver preview")).to_contain_text(
+            "forgive ₹590.00 (of which GST ₹90.00)"
+        )
+        _shot(page, "6-waiver-preview")
+        page.get_by_role("button", name="Ask for this waiver").click()
+        expect(page.get_by_text("waits for a second person")).to_be_visible()
+        page.get_by_role("button", name="Sign out").click()
+
+        _sign_in(page, server, manager, secret, "/app/approvals")
+        request = page.locator("article.request", has_text="Waive 590.00 of legal:notice-1")
+        expect(request).to_be_visible()
+        request.get_by_label("Note").fill("first slip in two years")
+        _shot(page, "7-approvals")
+        request.get_by_role("button", name="Approve").click()
+        expect(page.get_by_role("status")).to_contain_text("decided")
+        page.goto(f"{server}/app/loans/2#charges")
+        cells = page.locator("#charges-table tbody tr").nth(0).locator("td")
+        expect(cells).to_have_text(["legal:notice-1", "27 Nov 2026", "fee", "1,000.00",
+                                    "180.00", "0.00", "590.00", "590.00"])  # fmt: skip
+        _shot(page, "8-waived")
+        browser.close()
+    assert errors == []

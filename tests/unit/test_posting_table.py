@@ -41,6 +41,8 @@ SAMPLES: list[JournalEntry] = [
     rules.charge("1", DAY, D("500"), D("90"), "bounce:U1"),
     rules.penal_charge("1", DAY, D("40"), D("7.20"), reference="penal:2026-10"),
     rules.penal_charge("1", DAY, D("40"), D("7.20"), npa=True, reference="penal:2026-10"),
+    rules.charge_waiver("1", DAY, D("290"), D("44.24"), "waiver-1", penal=False),
+    rules.charge_waiver("1", DAY, D("41.36"), D("6.31"), "waiver-2", penal=True),
     rules.recovery("1", DAY, D("30"), "R1"),
     rules.refund("1", DAY, D("30"), "R1"),
     rules.npa_suspense("1", DAY, D("10"), D("-4")),
@@ -71,10 +73,10 @@ def test_every_kind_in_the_table_has_a_sample() -> None:
 def test_entries_a_replay_can_restate_carry_their_source() -> None:
     sources = [e.source for e in SAMPLES]
     assert sources[:4] == ["disbursement", "disbursement", "tranche:T2", "due:2026-10-26"]
-    assert sources[6:15] == [
+    assert sources[6:17] == [
         "repayment:U1", "prepayment:P1", "excess:2026-10-26", "released:2026-10-26",
-        "charge:bounce:U1", "penal:penal:2026-10", "penal:penal:2026-10", "recovery:R1",
-        "refund:R1",
+        "charge:bounce:U1", "penal:penal:2026-10", "penal:penal:2026-10", "waiver:waiver-1",
+        "waiver:waiver-2", "recovery:R1", "refund:R1",
     ]  # fmt: skip
     assert rules.accrual("1", DAY, D("3")).source is None
 
@@ -95,3 +97,16 @@ def test_a_reversal_mirrors_and_keeps_the_source() -> None:
     assert {(line.account, line.debit, line.credit) for line in mirror.lines} == {
         (line.account, line.credit, line.debit) for line in entry.lines
     }
+
+
+def test_a_waiver_takes_its_part_out_of_income_and_its_gst_out_of_the_tax_owed() -> None:
+    """290 of a 500 + 90 GST fee forgiven: 44.24 of it is GST (290 x 90 / 590, to the paisa)."""
+    fee = rules.charge_waiver("1", DAY, D("290"), D("44.24"), "waiver-1", penal=False)
+    penal = rules.charge_waiver("1", DAY, D("41.36"), D("6.31"), "waiver-2", penal=True)
+    lines = [sorted((x.account.value, x.debit, x.credit) for x in e.lines) for e in (fee, penal)]
+    assert lines == [
+        [("fee_income", D("245.76"), D(0)), ("fee_receivable", D(0), D("290")),
+         ("tax_payable", D("44.24"), D(0))],
+        [("penal_income", D("35.05"), D(0)), ("penal_receivable", D(0), D("41.36")),
+         ("tax_payable", D("6.31"), D(0))],
+    ]  # fmt: skip

@@ -23,7 +23,10 @@ from lms.core.allocation import (
     Waterfall,
     allocate,
 )
+from lms.core.book import charge_positions
 from lms.core.replay import (
+    Charge,
+    ChargeWaiver,
     Foreclosure,
     Payment,
     Prepayment,
@@ -32,6 +35,7 @@ from lms.core.replay import (
     ReplayError,
     Reversal,
     Tranche,
+    Waived,
     day_ends,
     replay,
 )
@@ -351,3 +355,37 @@ def test_day_ends_are_the_replays_of_each_day(
             ends[day].applied,
             ends[day].excess_applied,
         ) == figures
+
+
+def _charged(*events: object, day: date = date(2026, 2, 28)) -> object:
+    """Installment 1 paid on time, a 500 fee with 90 GST levied on 20 Feb, then `events`."""
+    paid = Payment(FEB15, D("8884.88"), "U1")
+    fee = Charge(date(2026, 2, 20), D("500"), D("90"), "legal:1")
+    return replay(ROWS, [paid, fee, *events], day)  # type: ignore[list-item]
+
+
+def test_a_waiver_forgives_part_of_a_charge_and_the_rest_is_paid() -> None:
+    """590 owed; 290 forgiven on 22 Feb (its GST share 290 x 90 / 590 = 44.2372..., 44.24);
+    the 300 left is paid on 25 Feb and nothing is held."""
+    waiver = ChargeWaiver(date(2026, 2, 22), "legal:1", D("290"), "waiver-1")
+    state = _charged(waiver, Payment(date(2026, 2, 25), D("300"), "U2"))
+    assert (state.charges_due, state.excess) == (D("0.00"), D("0.00"))
+    assert state.waived == (Waived(waiver.day, state.charges[0], D("290"), "waiver-1"),)
+    assert state.waived[0].tax == D("44.24")
+    (position,) = charge_positions(state)  # type: ignore[arg-type]
+    assert (position.paid, position.waived, position.unpaid) == (D("300"), D("290"), D("0"))
+
+
+def test_a_waiver_never_forgives_more_than_is_unpaid_on_its_day() -> None:
+    """A backdated payment of the whole 590 on 21 Feb leaves the 22 Feb waiver nothing to
+    forgive: the 300 paid on 25 Feb is held; a waiver of a charge not levied does nothing."""
+    waiver = ChargeWaiver(date(2026, 2, 22), "legal:1", D("290"), "waiver-1")
+    other = ChargeWaiver(date(2026, 2, 22), "legal:9", D("10"), "waiver-2")
+    early = Payment(date(2026, 2, 21), D("590"), "U3")
+    state = _charged(waiver, other, early, Payment(date(2026, 2, 25), D("300"), "U2"))
+    assert (state.charges_due, state.excess, state.waived) == (D("0.00"), D("300"), ())
+
+
+def test_waiving_the_whole_charge_forgives_all_its_gst() -> None:
+    state = _charged(ChargeWaiver(date(2026, 2, 20), "legal:1", D("590"), "waiver-1"))
+    assert (state.charges_due, state.waived[0].tax) == (D("0.00"), D("90"))

@@ -1,8 +1,10 @@
 """Everything staff look at on one loan: its terms, borrower and product, its figures at the
-business date, the installment plan with what is paid, every event with the journal entries
-it caused, its mandates and its audit trail.
+business date, the installment plan with what is paid, its charges (paid, waived, unpaid),
+its DPD and class month by month, every event with the journal entries it caused, its
+mandates, the messages sent to its borrower and its audit trail.
 
-Guarantees: read only (no lock, no replay); figures as lms.close.listing gives them; events in
+Guarantees: read only (no lock; one replay, for the charges); figures as lms.close.listing
+gives them; events in
 the order they were recorded, each with its entries (reversals included) and their lines in
 id order; the audit trail newest first, at most `AUDIT_SHOWN` records.
 """
@@ -16,14 +18,20 @@ from decimal import Decimal
 from sqlalchemy import String, cast, or_, select
 
 from lms.close.listing import LoanLine, loan_lines
+from lms.close.models import LoanSnapshot
 from lms.close.portfolio import PlanRow, installment_plan
+from lms.core.book import ChargePosition
 from lms.ledger.models import JournalEntryRow, JournalLineRow
+from lms.notices.models import Notice
 from lms.payments.models import Mandate
 from lms.platform.audit import AuditRecord
 from lms.platform.db import UnitOfWork
+from lms.servicing.charges import positions
 from lms.servicing.models import Customer, Loan, LoanEvent, Product
 
 AUDIT_SHOWN = 50
+MESSAGES_SHOWN = 50
+MONTHS_SHOWN = 24
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +70,19 @@ class LoanView:
     mandates: list[Mandate]
     audit: list[AuditRecord]
     today: date
+    charges: list[ChargePosition] = field(default_factory=list)  # levied, paid, waived, unpaid
+    dpd_history: list[DpdPoint] = field(default_factory=list)  # month-ends, newest first
+    messages: list[Notice] = field(default_factory=list)  # newest first
+
+
+@dataclass(frozen=True, slots=True)
+class DpdPoint:
+    """The loan at a month's last day-end the close kept (or the latest one)."""
+
+    day: date
+    dpd: int
+    asset_class: str
+    overdue: Decimal
 
 
 def loan_view(uow: UnitOfWork, *, loan_id: int, today: date) -> LoanView:
@@ -73,10 +94,29 @@ def loan_view(uow: UnitOfWork, *, loan_id: int, today: date) -> LoanView:
     mandates = uow.session.scalars(
         select(Mandate).where(Mandate.loan_id == loan.id).order_by(Mandate.id)
     )
+    notices = select(Notice).where(Notice.loan_id == loan.id).order_by(Notice.id.desc())
     return LoanView(
         loan, customer, product, loan_lines(uow, [loan], today)[loan.id], plan,
         _events(uow, loan.id), list(mandates), _audit(uow, loan.id), today,
+        positions(uow, loan.id, today), _dpd_history(uow, loan.id),
+        list(uow.session.scalars(notices.limit(MESSAGES_SHOWN))),
     )  # fmt: skip
+
+
+def _dpd_history(uow: UnitOfWork, loan_id: int) -> list[DpdPoint]:
+    """The last day-end of each month the close kept for the loan (the latest day-end for the
+    month running), newest first, at most `MONTHS_SHOWN`."""
+    s = LoanSnapshot
+    rows = uow.session.execute(
+        select(s.day, s.dpd, s.asset_class, s.principal_due + s.interest_due)
+        .where(s.loan_id == loan_id)
+        .order_by(s.day.desc())
+        .limit(MONTHS_SHOWN * 31)
+    )
+    points: dict[tuple[int, int], DpdPoint] = {}
+    for day, dpd, asset_class, overdue in rows:
+        points.setdefault((day.year, day.month), DpdPoint(day, dpd, asset_class, overdue))
+    return list(points.values())[:MONTHS_SHOWN]
 
 
 def _events(uow: UnitOfWork, loan_id: int) -> list[EventView]:

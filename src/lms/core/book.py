@@ -23,9 +23,9 @@ from lms.core.allocation import (
     allocate,
     owed_components,
 )
-from lms.core.events import Charge, Money, Prepayment, Refund, Tranche
+from lms.core.events import Charge, ChargeWaiver, Money, Prepayment, Refund, Tranche
 from lms.core.foreclosure import foreclosed_rows
-from lms.core.money import ZERO
+from lms.core.money import ZERO, Rounding
 from lms.core.revision import Reschedule, Revision, RevisionError, revised_rows
 from lms.core.rows import Installment
 from lms.core.terms import LoanTerms
@@ -65,6 +65,24 @@ class ExcessApplied:
 
 
 @dataclass(frozen=True, slots=True)
+class Waived:
+    """What a waiver (`reference`) forgave of a charge on `day` (`amount`, with its share of
+    the GST)."""
+
+    day: date
+    charge: Charge
+    amount: Decimal
+    reference: str
+
+    @property
+    def tax(self) -> Decimal:
+        """The GST share of the amount forgiven: the charge's tax in proportion, rounded once
+        to the paisa (all of it when the whole charge is forgiven)."""
+        gross = self.charge.amount + self.charge.tax
+        return Rounding().apply(self.amount * self.charge.tax / gross) if gross else ZERO
+
+
+@dataclass(frozen=True, slots=True)
 class LoanState:
     """Everything about a loan's repayment position at the day-end of `as_of`."""
 
@@ -88,6 +106,7 @@ class LoanState:
     # money paid ahead on installments that revisions or a foreclosure replaced, given back to
     # unapplied funds, by day (for the ledger: from what it paid back to unapplied funds)
     released: tuple[ExcessApplied, ...] = ()
+    waived: tuple[Waived, ...] = ()  # charges forgiven, in the order of their waivers
 
 
 class ReplayError(ValueError):
@@ -117,6 +136,8 @@ class Book:
         self.tranched = self.zero
         self.closed_on: date | None = None
         self.charges: list[Charge] = []
+        self.waived: dict[int, Decimal] = {}  # charge k: how much of it is waived
+        self.waivers: list[Waived] = []
         self.released: dict[date, list[Part]] = {}
         # day, balance and rate before, balance and rate after (lms.core.foreclosure)
         self.revisions: list[tuple[date, Decimal, Decimal, Decimal, Decimal]] = []
@@ -151,6 +172,26 @@ class Book:
         self.paid[-len(self.charges), charge.component] = charge.amount * 0
         self.left += charge.amount + charge.tax
         self.closed_on = None  # owing again
+
+    def waive(self, waiver: ChargeWaiver) -> None:
+        """Forgive up to the waiver's amount of what is unpaid of its charge (a charge voided
+        since has nothing left to forgive)."""
+        k = next((k for k, c in enumerate(self.charges, 1) if c.reference == waiver.charge), None)
+        if k is None:
+            return
+        charge = self.charges[k - 1]
+        amount = min(waiver.amount, self._charge_unpaid(k, charge))
+        if amount <= 0:
+            return
+        self.waived[k] = self.waived.get(k, self.zero) + amount
+        self.waivers.append(Waived(waiver.day, charge, amount, waiver.reference))
+        self.left -= amount
+        if self.closed_on is None and self.left == ZERO:
+            self.closed_on = waiver.day
+
+    def _charge_unpaid(self, k: int, charge: Charge) -> Decimal:
+        owed = charge.amount + charge.tax - self.paid[-k, charge.component]
+        return owed - self.waived[k] if k in self.waived else owed
 
     def refund(self, refund: Refund) -> None:
         """Pay excess back. A refund beyond the excess (its payment was returned after it) is
@@ -262,19 +303,14 @@ class Book:
             for row in self.rows[self.first_open : stop]
         )
         charges = (
-            (
-                -k,
-                charge.day,
-                charge.component,
-                charge.amount + charge.tax - paid[-k, charge.component],
-            )
+            (-k, charge.day, charge.component, self._charge_unpaid(k, charge))
             for k, charge in enumerate(self.charges, start=1)
         )
         return owed_components(rows, charges, day, ahead)
 
     def charges_due(self, only: Component | None = None) -> Decimal:
         owed = (
-            c.amount + c.tax - self.paid[-k, c.component]
+            self._charge_unpaid(k, c)
             for k, c in enumerate(self.charges, 1)
             if only is None or c.component is only
         )
@@ -322,4 +358,37 @@ class Book:
             annual_rate=self.rate,
             charges=tuple(self.charges),
             released=tuple(ExcessApplied(d, tuple(p)) for d, p in sorted(self.released.items())),
+            waived=tuple(self.waivers),
         )
+
+
+@dataclass(frozen=True, slots=True)
+class ChargePosition:
+    """One charge at a state's day-end: levied (with its GST), paid, waived and still owed."""
+
+    charge: Charge
+    paid: Decimal
+    waived: Decimal
+
+    @property
+    def unpaid(self) -> Decimal:
+        return self.charge.amount + self.charge.tax - self.paid - self.waived
+
+
+def charge_positions(state: LoanState) -> list[ChargePosition]:
+    """Every live charge of `state` (charge k is "installment" -k in the parts paid), in the
+    order levied, with what the payments and the unapplied funds paid of it and what waivers
+    forgave."""
+    paid: dict[int, Decimal] = {}
+    moves = [*(a.parts for a in state.applied), *(e.parts for e in state.excess_applied)]
+    for parts in moves:
+        for part in parts:
+            if part.installment < 0:
+                paid[-part.installment] = paid.get(-part.installment, ZERO) + part.amount
+    waived: dict[str, Decimal] = {}
+    for w in state.waived:
+        waived[w.charge.reference] = waived.get(w.charge.reference, ZERO) + w.amount
+    return [
+        ChargePosition(c, paid.get(k, ZERO), waived.get(c.reference, ZERO))
+        for k, c in enumerate(state.charges, 1)
+    ]

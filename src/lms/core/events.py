@@ -28,6 +28,7 @@ class EventKind(StrEnum):
     CHARGE = "charge"  # a fee: bounce, foreclosure, upfront fees collected apart
     PENAL = "penal"  # a penal charge levied by the daily close
     CHARGE_REVERSAL = "charge_reversal"  # a charge levied in error, voided
+    CHARGE_WAIVER = "charge_waiver"  # a charge rightly levied, forgiven in part or in full
     RATE_CHANGE = "rate_change"
     FORECLOSURE = "foreclosure"
 
@@ -95,6 +96,19 @@ class ChargeReversal:
 
 
 @dataclass(frozen=True, slots=True)
+class ChargeWaiver:
+    """Up to `amount` (with its GST) of what is unpaid of the charge `charge` (its reference)
+    is forgiven from `day` on: unlike a charge reversal, the charge was rightly levied and stays
+    in the history; the borrower no longer owes the part waived (what was paid stays paid).
+    `reference`: the waiver's own, unique within the loan."""
+
+    day: date
+    charge: str
+    amount: Decimal
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
 class Prepayment:
     """A part-prepayment on `value_date`: it pays what is due (by the waterfall, nothing in
     advance), the rest reduces the principal, and the installments not yet due are worked out
@@ -141,6 +155,7 @@ Event = (
     | Refund
     | Charge
     | ChargeReversal
+    | ChargeWaiver
     | Prepayment
     | RateChange
     | Tranche

@@ -2,8 +2,9 @@
 
 `replay(rows, events, as_of, waterfall, terms)` walks the days on which something happens up to
 `as_of`. Each day, in this order: a rate change or a further tranche revises the installments
-not yet due; charges are levied; unapplied funds (excess) pay what falls due; payments are
-split by the waterfall over what is owed, and what they cannot place is held as excess; a
+not yet due; charges are levied, and waivers forgive what is unpaid of them; unapplied funds
+(excess) pay what falls due; payments are split by the waterfall over what is owed, and what
+they cannot place is held as excess; a
 part-prepayment pays what is still due and reduces the principal by the rest (the installments
 not yet due are worked out again, lms.core.revision); refunds pay excess back. On the day of a
 foreclosure, prepayments come first, then everything falls due, then excess and payments.
@@ -32,10 +33,19 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from lms.core.allocation import STANDARD, Component, Waterfall
-from lms.core.book import Applied, Book, ExcessApplied, InstallmentState, LoanState, ReplayError
+from lms.core.book import (
+    Applied,
+    Book,
+    ExcessApplied,
+    InstallmentState,
+    LoanState,
+    ReplayError,
+    Waived,
+)
 from lms.core.events import (
     Charge,
     ChargeReversal,
+    ChargeWaiver,
     Event,
     Foreclosure,
     Money,
@@ -56,6 +66,7 @@ __all__ = [
     "Applied",
     "Charge",
     "ChargeReversal",
+    "ChargeWaiver",
     "DayEnd",
     "Event",
     "ExcessApplied",
@@ -69,6 +80,7 @@ __all__ = [
     "ReplayError",
     "Reversal",
     "Tranche",
+    "Waived",
     "day_ends",
     "live_charges",
     "replay",
@@ -82,6 +94,7 @@ class _Day:
     rate_changes: list[RateChange] = field(default_factory=list)
     tranches: list[Tranche] = field(default_factory=list)
     charges: list[Charge] = field(default_factory=list)
+    waivers: list[ChargeWaiver] = field(default_factory=list)
     prepayments: list[Prepayment] = field(default_factory=list)
     foreclosure: bool = False
     payments: list[Payment] = field(default_factory=list)
@@ -194,6 +207,8 @@ def _run_day(
         book.disburse(tranche)
     for charge in today.charges:
         book.levy(charge)
+    for waiver in today.waivers:
+        book.waive(waiver)
     if today.foreclosure:  # what was prepaid that day counts before everything falls due
         applied.extend(book.prepay(p, waterfall) for p in today.prepayments)
         book.foreclose(day)
@@ -232,12 +247,15 @@ def _calendar(events: Sequence[Event], as_of: date) -> dict[date, _Day]:
             on(event.value_date).refunds.append(event)
         elif isinstance(event, Foreclosure) and event.day <= as_of:
             on(event.day).foreclosure = True
+        elif isinstance(event, ChargeWaiver) and event.day <= as_of:
+            on(event.day).waivers.append(event)
     for charge in live_charges(events, as_of):
         on(charge.day).charges.append(charge)
     for today in calendar.values():
         today.tranches.sort(key=lambda e: e.reference)
         today.charges.sort(key=lambda e: e.reference)
         today.refunds.sort(key=lambda e: e.reference)
+        today.waivers.sort(key=lambda e: e.reference)
     return calendar
 
 

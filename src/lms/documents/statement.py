@@ -18,6 +18,7 @@ from lms.core.allocation import STANDARD, Component, Part, Waterfall
 from lms.core.replay import (
     Charge,
     ChargeReversal,
+    ChargeWaiver,
     DayEnd,
     Event,
     LoanState,
@@ -39,8 +40,8 @@ ZERO = Decimal(0)
 @dataclass(frozen=True, slots=True)
 class StatementLine:
     day: date
-    # disbursement, tranche, payment, prepayment, returned payment, charge, excess applied, refund,
-    # rate change (the amount column then holds the new rate)
+    # disbursement, tranche, payment, prepayment, returned payment, charge, charge waived,
+    # excess applied, refund, rate change (the amount column then holds the new rate)
     kind: str
     reference: str
     amount: Decimal  # money moved: disbursed (negative: paid out), received, returned
@@ -79,6 +80,7 @@ def statement_lines(
         todays.setdefault(_day_of(event), []).append(event)
     payments = {e.reference: e for e in events if isinstance(e, Payment | Prepayment)}
     void = {e.reference for e in events if isinstance(e, ChargeReversal)}
+    forgiven = {w.reference: w.amount for w in final.waived}  # what each waiver did forgive
     lines = [opening]
     for day in days:
         state = final if day == as_of else states[day]
@@ -88,7 +90,9 @@ def statement_lines(
             if same_day
             else state
         )
-        lines.extend(_lines_of(day, state, paid, todays.get(day, []), payments, void))
+        others = _other_lines(day, state.principal_outstanding, todays.get(day, []), payments,
+                              void, forgiven)  # fmt: skip
+        lines.extend([*_lines_of(day, state, paid, todays.get(day, [])), *others])
     return lines
 
 
@@ -114,16 +118,11 @@ def _day_of(event: Event) -> date:
 
 
 def _lines_of(
-    day: date,
-    state: LoanState | DayEnd,
-    paid: LoanState | DayEnd,
-    todays: list[Event],
-    payments: dict[str, Payment | Prepayment],
-    void: set[str],
+    day: date, state: LoanState | DayEnd, paid: LoanState | DayEnd, todays: list[Event]
 ) -> list[StatementLine]:
-    """The lines of one day: rate changes, excess used, payments (as `paid` has them: the
-    day's state before the returns of payments made that day), returned payments, charges,
-    refunds."""
+    """The lines of one day before its returns and charges: rate changes, excess used,
+    payments (as `paid` has them: the day's state before the returns of payments made that
+    day)."""
     balance = state.principal_outstanding
     lines = [
         StatementLine(day, "rate change", e.reference, e.annual_rate, ZERO, ZERO, ZERO, balance)
@@ -148,7 +147,6 @@ def _lines_of(
         for a in paid.applied
         if a.payment.value_date == day
     )
-    lines.extend(_other_lines(day, balance, todays, payments, void))
     return lines
 
 
@@ -158,9 +156,10 @@ def _other_lines(
     todays: list[Event],
     payments: dict[str, Payment | Prepayment],
     void: set[str],
+    forgiven: dict[str, Decimal],
 ) -> list[StatementLine]:
-    """Returned payments, charges, tranches and refunds of the day (a charge reversed in a
-    restatement, `void`, was never levied)."""
+    """Returned payments, charges, waivers, tranches and refunds of the day (a charge reversed
+    in a restatement, `void`, was never levied; a waiver forgave what `forgiven` says)."""
     lines: list[StatementLine] = []
     for event in todays:
         if isinstance(event, Reversal) and event.known_on == day:
@@ -173,6 +172,11 @@ def _other_lines(
             amount = -(event.amount + event.tax)
             lines.append(
                 StatementLine(day, "charge", event.reference, amount, ZERO, ZERO, ZERO, balance)
+            )
+        elif isinstance(event, ChargeWaiver) and forgiven.get(event.reference):
+            amount = forgiven[event.reference]
+            lines.append(
+                StatementLine(day, "charge waived", event.charge, amount, ZERO, ZERO, ZERO, balance)
             )
         elif isinstance(event, Tranche) and event.day == day:
             lines.append(

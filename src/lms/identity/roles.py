@@ -24,6 +24,9 @@ class Permission(StrEnum):
     CUSTOMERS_PII = "customers.pii"  # phone, e-mail, date of birth, addresses in clear
     PAYMENTS_TAKE = "payments.take"  # repayments, prepayments, counter receipts, UPI and links
     PAYMENTS_REVERSE = "payments.reverse"
+    CHARGES_LEVY = "charges.levy"  # a charge the loan agreement provides for, added by hand
+    WAIVERS_REQUEST = "waivers.request"  # ask for a charge to be waived (a second person decides)
+    WAIVERS_APPROVE = "waivers.approve"  # approve or reject a waiver someone else asked for
     REFUNDS_REQUEST = "refunds.request"
     REFUNDS_APPROVE = "refunds.approve"  # approve, reject, pay out refunds
     MANDATES_WRITE = "mandates.write"  # NACH mandates and their status
@@ -56,14 +59,19 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(Permission),
     Role.BRANCH_MANAGER: _PII
     | {P.LOANS_WRITE, P.LOANS_CHANGE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE}
-    | {P.REFUNDS_REQUEST, P.REFUNDS_APPROVE, P.MANDATES_WRITE, P.REPORTS_READ},
+    | {P.REFUNDS_REQUEST, P.REFUNDS_APPROVE, P.MANDATES_WRITE, P.REPORTS_READ}
+    | {P.CHARGES_LEVY, P.WAIVERS_REQUEST, P.WAIVERS_APPROVE},
     Role.LOAN_OFFICER: _PII
-    | {P.LOANS_WRITE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.REFUNDS_REQUEST, P.MANDATES_WRITE},
-    Role.COLLECTIONS_AGENT: _PII | {P.PAYMENTS_TAKE},
-    Role.COLLECTIONS_MANAGER: _PII | {P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE, P.REPORTS_READ},
+    | {P.LOANS_WRITE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.REFUNDS_REQUEST, P.MANDATES_WRITE}
+    | {P.CHARGES_LEVY, P.WAIVERS_REQUEST},
+    Role.COLLECTIONS_AGENT: _PII | {P.PAYMENTS_TAKE, P.WAIVERS_REQUEST},
+    Role.COLLECTIONS_MANAGER: _PII
+    | {P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE, P.REPORTS_READ}
+    | {P.CHARGES_LEVY, P.WAIVERS_REQUEST, P.WAIVERS_APPROVE},
     Role.FINANCE: _PII
     | {P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE, P.REFUNDS_REQUEST, P.REFUNDS_APPROVE}
-    | {P.MANDATES_WRITE, P.MONEY_FILES, P.BANK_FILES, P.REPORTS_READ, P.CLOSE_RUN},
+    | {P.MANDATES_WRITE, P.MONEY_FILES, P.BANK_FILES, P.REPORTS_READ, P.CLOSE_RUN}
+    | {P.CHARGES_LEVY, P.WAIVERS_REQUEST, P.WAIVERS_APPROVE},
     Role.RISK: _READ | {P.REPORTS_READ, P.CATALOG_WRITE},
     Role.AUDITOR: _READ | {P.REPORTS_READ, P.AUDIT_READ},
     Role.INTEGRATION: _READ

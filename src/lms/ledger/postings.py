@@ -3,7 +3,7 @@ the servicing half of the ledger as a pure function of the loan's replayed state
 
 `servicing_entries` gives, by source, the entry every event and every due of the loan must
 have: the disbursement, tranches, each payment as the replay applied it, unapplied funds used
-on a due date, advance payments given back by a revision, charges, penal charges, recoveries,
+on a due date, advance payments given back by a revision, charges, penal charges, waivers, recoveries,
 refunds, and the interest of each installment raised so far. Servicing posts what is missing
 and restates what differs (lms.servicing.ledger_sync): the old entry reversed, the new posted, both
 naming the event that caused it; so the ledger follows the replay by its rules, with no
@@ -86,6 +86,7 @@ def servicing_entries(
     dues, accrual_booked = _dues(booking, state, posted, since)
     entries += dues
     entries += _charges(booking, state, posted)
+    entries += _waivers(booking.loan_id, state)
     for applied in state.applied:
         money = applied.payment
         kind = "prepayment" if isinstance(money, Prepayment) else "repayment"
@@ -166,6 +167,21 @@ def _charges(
                 rules.charge(lid, charge.day, charge.amount, charge.tax, charge.reference)
             )
     return entries
+
+
+def _waivers(loan_id: str, state: LoanState) -> list[JournalEntry]:
+    """Each waiver: the part of its charge it forgave."""
+    return [
+        rules.charge_waiver(
+            loan_id,
+            w.day,
+            w.amount,
+            w.tax,
+            w.reference,
+            penal=w.charge.component is Component.PENAL,
+        )
+        for w in state.waived
+    ]
 
 
 def _credited(entry: JournalEntry, account: Account) -> Decimal:

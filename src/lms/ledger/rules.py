@@ -242,6 +242,26 @@ def charge(loan_id: str, day: date, amount: Decimal, tax: Decimal, reference: st
     return _entry("charge", day, loan_id, lines, f"charge:{reference}")
 
 
+def charge_waiver(
+    loan_id: str, day: date, amount: Decimal, tax: Decimal, reference: str, *, penal: bool
+) -> JournalEntry:
+    """A fee (or, with `penal`, a penal charge) forgiven in part or in full by the waiver
+    `reference`: the receivable
+    goes, `amount` less its GST share `tax` comes out of the income it was booked to, and the
+    GST out of the tax owed (the lender's credit note lowers its output tax)."""
+    receivable, income = (
+        (Account.PENAL_RECEIVABLE, Account.PENAL_INCOME)
+        if penal
+        else (Account.FEE_RECEIVABLE, Account.FEE_INCOME)
+    )
+    lines = [
+        debit(income, amount - tax),
+        debit(Account.TAX_PAYABLE, tax),
+        credit(receivable, amount),
+    ]
+    return _entry("charge_waiver", day, loan_id, lines, f"waiver:{reference}")
+
+
 def recovery(loan_id: str, day: date, amount: Decimal, reference: str) -> JournalEntry:
     """A refund paid out of money that was then returned: the borrower owes it back (a
     receivable, not income), and the unapplied funds it overdrew are made whole."""
@@ -338,6 +358,8 @@ POSTING_RULES: dict[str, tuple[str, frozenset[Account], frozenset[Account]]] = {
         ("charge", "charge", [_A.FEE_RECEIVABLE], [_A.FEE_INCOME, _A.TAX_PAYABLE]),
         ("penal_charge", "penal", [_A.PENAL_RECEIVABLE],
          [_A.PENAL_INCOME, _A.PENAL_SUSPENSE, _A.TAX_PAYABLE]),
+        ("charge_waiver", "charge_waiver", [_A.FEE_INCOME, _A.PENAL_INCOME, _A.TAX_PAYABLE],
+         [_A.FEE_RECEIVABLE, _A.PENAL_RECEIVABLE]),
         ("recovery", "reversal of a refunded payment", [_A.FEE_RECEIVABLE], [_A.UNAPPLIED_FUNDS]),
         ("refund", "refund", [_A.UNAPPLIED_FUNDS], [_A.COLLECTION_BANK]),
         ("npa_suspense", "any event on an NPA", [_A.INTEREST_INCOME, _A.PENAL_INCOME],

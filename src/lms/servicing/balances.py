@@ -105,19 +105,26 @@ def _charge_balances(
     state: LoanState, charges: tuple[Charge, ...], npa: bool
 ) -> dict[Account, Decimal]:
     """Charges levied (fees and penal charges, not the upfront fees collected apart, which are
-    the disbursement's): receivable until paid, income and GST; an NPA's penal income held."""
+    the disbursement's): receivable until paid or waived, income and GST less what waivers
+    forgave; an NPA's penal income held."""
     levied = [c for c in charges if c.reference != FEES_COLLECTED]
     penal = sum((c.amount for c in levied if c.component is Component.PENAL), ZERO)
     penal_held = penal_unrecognised(charges, state.penal_due) if npa else ZERO
+    # a waiver takes its part out of the income (and its GST share out of the tax owed)
+    forgiven = dict.fromkeys((Component.FEE, Component.PENAL), ZERO)
+    for waived in state.waived:
+        forgiven[waived.charge.component] += waived.amount - waived.tax
     return {
         Account.FEE_INCOME: -sum(
             (c.amount for c in levied if c.component is not Component.PENAL), ZERO
-        ),
+        )
+        + forgiven[Component.FEE],
         Account.FEE_RECEIVABLE: state.charges_due - state.penal_due,
-        Account.PENAL_INCOME: -penal + penal_held,
+        Account.PENAL_INCOME: -penal + penal_held + forgiven[Component.PENAL],
         Account.PENAL_SUSPENSE: -penal_held,
         Account.PENAL_RECEIVABLE: state.penal_due,
-        Account.TAX_PAYABLE: -sum((c.tax for c in levied), ZERO),
+        Account.TAX_PAYABLE: -sum((c.tax for c in levied), ZERO)
+        + sum((w.tax for w in state.waived), ZERO),
     }
 
 

@@ -140,7 +140,8 @@ def _touches_suspense(entry: JournalEntry) -> bool:
 
 
 def _event_ids(uow: UnitOfWork, loan_id: int) -> dict[str, int]:
-    """The loan event each source posts: payments, charges, refunds, tranches by reference."""
+    """The loan event each source posts: payments, charges, waivers, refunds, tranches by
+    reference."""
     found: dict[str, int] = {}
     for event_id, kind, reference in uow.session.execute(
         select(LoanEvent.id, LoanEvent.kind, LoanEvent.reference).where(
@@ -156,6 +157,8 @@ def _event_ids(uow: UnitOfWork, loan_id: int) -> dict[str, int]:
             found[f"recovery:{reference}"] = event_id
         elif kind in ("charge", "penal", "prepayment", "tranche"):
             found[f"{kind}:{reference}"] = event_id
+        elif kind == "charge_waiver":
+            found[f"waiver:{reference}"] = event_id
     return found
 
 

@@ -186,8 +186,8 @@ class LoanEvent(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
-    # disbursement, tranche, payment, prepayment, reversal, refund, charge, rate_change,
-    # foreclosure
+    # disbursement, tranche, payment, prepayment, reversal, refund, charge, penal,
+    # charge_reversal, charge_waiver, rate_change, foreclosure (lms.core.events.EventKind)
     kind: Mapped[str] = mapped_column(String(16))
     value_date: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal | None] = mapped_column(Money)
@@ -201,6 +201,8 @@ class LoanEvent(Base):
     # a reversal's reason: "returned:<code>" (NPCI or cheque return code; the product's bounce
     # charge applies) or "posting_error" (no charge; the money goes to suspense or its loan)
     reason: Mapped[str | None] = mapped_column(String(32))
+    # the charge a waiver forgives (its reference); None for every other kind
+    charge_reference: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     actor: Mapped[str | None] = mapped_column(String(80))  # who recorded it (None: the system)
 

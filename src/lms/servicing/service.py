@@ -27,6 +27,7 @@ from lms.core.periods import build_timeline
 from lms.core.replay import (
     Charge,
     ChargeReversal,
+    ChargeWaiver,
     Event,
     Foreclosure,
     LoanState,
@@ -165,12 +166,13 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             LoanEvent.rate,
             LoanEvent.reschedule,
             LoanEvent.reason,
+            LoanEvent.charge_reference,
         )
         .where(LoanEvent.loan_id == loan.id, LoanEvent.kind != "disbursement")
         .order_by(LoanEvent.id)
     )
     events: list[Event] = []
-    for kind, day, amount, reference, tax, rate, reschedule, reason in stored:
+    for kind, day, amount, reference, tax, rate, reschedule, reason, charge in stored:
         money = terms.precision.apply(amount or Decimal(0))
         ref = reference or ""
         if kind in ("charge", "penal"):
@@ -189,6 +191,8 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             events.append(Reversal(day, ref, reason or "returned"))
         elif kind == "charge_reversal":
             events.append(ChargeReversal(day, ref))
+        elif kind == "charge_waiver":
+            events.append(ChargeWaiver(day, charge or "", money, ref))
         elif kind == "refund":
             events.append(Refund(day, money, ref))
         elif kind == "tranche":

@@ -9,7 +9,8 @@ month end and paid first by the usual waterfall. On an NPA the charge is held in
 income, until received (as interest is).
 
 A backdated payment restated later (the restate step) has the month's charge worked out again
-(`restate_month`): a wrong charge is reversed, the right one levied on the month end.
+(`restate_month`): a wrong charge is reversed, the right one levied on the month end, and
+what waivers forgave of the wrong one is forgiven of the right one.
 
 Set-based: one query sums the partition's month of snapshots; the charges are written as
 events and journal entries in a few statements (loans holding unapplied funds are replayed one
@@ -33,6 +34,7 @@ from lms.ledger import rules
 from lms.ledger.service import post_entries
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import insert_rows
+from lms.servicing.charges import waivers_of
 from lms.servicing.models import Loan, LoanEvent, Product
 from lms.servicing.repayments import resettle
 from lms.servicing.service import locked_loan
@@ -94,6 +96,28 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     return len(charges)
 
 
+def _carried_waivers(
+    uow: UnitOfWork, loan_id: int, voided: list[str], reference: str | None
+) -> list[LoanEvent]:
+    """The waivers of the charges `voided`, made again for the charge `reference` levied in
+    their place (on their own days, for their amounts: the replay forgives no more than is
+    unpaid), so a restated month keeps what the lender forgave of it."""
+    waivers = select(LoanEvent).where(
+        LoanEvent.loan_id == loan_id,
+        LoanEvent.kind == "charge_waiver",
+        LoanEvent.charge_reference.in_(voided),
+    )
+    taken, now = waivers_of(uow, loan_id), datetime.now(UTC)
+    return [
+        LoanEvent(
+            loan_id=loan_id, kind="charge_waiver", value_date=w.value_date, amount=w.amount,
+            reference=f"waiver-{taken + n}", charge_reference=reference, reason=w.reason,
+            created_at=now,
+        )
+        for n, w in enumerate(uow.session.scalars(waivers.order_by(LoanEvent.id)), start=1)
+    ]  # fmt: skip
+
+
 def restate_month(uow: UnitOfWork, loan: Loan, month_end: date, today: date) -> int | None:
     """The penal charge of `month_end`'s month worked out again from the loan's (restated)
     snapshots; if it differs from the one levied, that one is reversed (a charge reversal known
@@ -141,6 +165,8 @@ def restate_month(uow: UnitOfWork, loan: Loan, month_end: date, today: date) -> 
                 created_at=now,
             )
         )  # fmt: skip
+    if amount > 0:
+        added += _carried_waivers(uow, loan.id, [str(r) for r, _ in live], added[-1].reference)
     uow.session.add_all(added)
     assert loan.last_event_on is not None
     loan.last_event_on = max(loan.last_event_on, month_end)

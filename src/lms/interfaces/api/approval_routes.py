@@ -1,7 +1,8 @@
 """The approvals queue under /api/v1: the changes waiting for a second person, and their
 approval or rejection (lms.interfaces.api.changes says what each kind does).
 
-Guarantees: a caller sees and decides only the kinds whose permission they hold; the maker
+Guarantees: a caller sees and decides only the kinds whose permission they hold, and of a
+request naming a loan, only those of their branches; the maker
 never decides their own request (409); an approved change that its service refuses answers
 that refusal and stays pending, nothing written.
 """
@@ -15,7 +16,7 @@ from pydantic import Field
 
 from lms.identity.approvals import pending
 from lms.interfaces.api.app import UnitOfWorkDep, today
-from lms.interfaces.api.changes import ApprovalOut, decidable, decide_request, shown
+from lms.interfaces.api.changes import ApprovalOut, decidable, decide_request, in_reach, shown
 from lms.interfaces.api.schemas import RequestBody
 from lms.interfaces.api.security import principal_of
 
@@ -34,8 +35,9 @@ def waiting(
     offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
 ) -> list[ApprovalOut]:
     """The changes waiting for a second person, of the kinds the caller may decide."""
-    kinds = decidable(principal_of(request))
-    return [shown(row) for row in pending(uow, kinds=kinds, limit=limit, offset=offset)]
+    who = principal_of(request)
+    rows = pending(uow, kinds=decidable(who), limit=limit, offset=offset)
+    return [shown(row) for row in in_reach(uow, who, rows)]
 
 
 @router.post("/approvals/{approval_id}/{decision}")

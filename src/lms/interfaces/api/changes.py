@@ -4,7 +4,9 @@ route queues one.
 
 Kinds: `product_change` (a new version of an existing product; a product code no loan can yet
 use is created at once), `benchmark_rate` (a benchmark's new rate, re-pricing every floating
-loan on it), `statement_match` (a suspense credit named as a loan's repayment by hand).
+loan on it), `statement_match` (a suspense credit named as a loan's repayment by hand),
+`charge_waiver` (a charge forgiven in part or in full, asked and decided with permissions of
+their own; a checker sees only the loans of their branches).
 
 Guarantee: a queued change is checked as far as it can be before it waits (the body's schema,
 the line and the loan exist), and runs through the same service as an immediate one.
@@ -21,16 +23,19 @@ from typing import Any
 from fastapi import HTTPException
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy import select
 
 from lms.identity.approvals import Approval, decide, propose
 from lms.identity.roles import Permission
 from lms.identity.service import Principal
 from lms.interfaces.api.schemas import ProductIn
+from lms.interfaces.api.security import within_branches
 from lms.payments.reconcile import match_by_hand
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import NotFoundError
 from lms.servicing import catalog, rates
-from lms.servicing.models import Product
+from lms.servicing.charges import waive_charge
+from lms.servicing.models import Loan, Product
 
 
 class ApprovalOut(BaseModel):
@@ -53,8 +58,13 @@ def shown(row: Approval) -> ApprovalOut:
 
 @dataclass(frozen=True)
 class Kind:
-    permission: Permission  # the maker's and the checker's
+    permission: Permission  # the maker's (and the checker's, unless `checker` names another)
     apply: Callable[[UnitOfWork, Approval, date], dict[str, Any]]
+    checker: Permission | None = None
+
+    @property
+    def decided_with(self) -> Permission:
+        return self.checker or self.permission
 
 
 def queue(uow: UnitOfWork, *, kind: str, subject: str, request: dict[str, Any]) -> ApprovalOut:
@@ -120,10 +130,20 @@ def _match(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
     return {"line_id": line.id, "loan_id": loan_id, "status": line.status}
 
 
+def _waiver(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
+    asked = row.request
+    event = waive_charge(
+        uow, loan_id=int(asked["loan_id"]), charge=asked["charge"], amount=Decimal(asked["amount"]),
+        reason=asked["reason"], posting_date=day,
+    )  # fmt: skip
+    return {"loan_id": event.loan_id, "event_id": event.id, "reference": event.reference}
+
+
 KINDS: dict[str, Kind] = {
     "product_change": Kind(Permission.CATALOG_WRITE, _product),
     "benchmark_rate": Kind(Permission.CATALOG_WRITE, _rate),
     "statement_match": Kind(Permission.MONEY_FILES, _match),
+    "charge_waiver": Kind(Permission.WAIVERS_REQUEST, _waiver, Permission.WAIVERS_APPROVE),
 }
 
 
@@ -143,14 +163,31 @@ def decide_request(
     if row is None or row.kind not in KINDS:
         raise NotFoundError("approval", approval_id)
     kind = KINDS[row.kind]
-    if not who.may(kind.permission):
+    if not who.may(kind.decided_with):
         raise HTTPException(403, f"{who.actor} may not decide a {row.kind}")
+    if "loan_id" in row.request:  # a loan of a branch `who` may not see is not there
+        within_branches(uow, who, {"loan_id": str(row.request["loan_id"])})
     return decide(
         uow, approval_id=approval_id, approve=approve, checker=who.actor,
         now=datetime.now(UTC), apply=lambda r: kind.apply(uow, r, day), note=note,
     )  # fmt: skip
 
 
+def in_reach(uow: UnitOfWork, who: Principal, rows: list[Approval]) -> list[Approval]:
+    """The requests among `rows` that `who` may see: those naming no loan, or a loan of one of
+    their branches."""
+    if who.branches is None:
+        return rows
+    loans = {int(r.request["loan_id"]) for r in rows if "loan_id" in r.request}
+    found = uow.session.execute(select(Loan.id, Loan.branch_code).where(Loan.id.in_(loans)))
+    branch: dict[int, str] = {loan_id: code for loan_id, code in found}  # noqa: C416
+    return [
+        r
+        for r in rows
+        if "loan_id" not in r.request or branch.get(int(r.request["loan_id"])) in who.branches
+    ]
+
+
 def decidable(who: Principal) -> frozenset[str]:
     """The kinds of request `who` may see and decide."""
-    return frozenset(k for k, kind in KINDS.items() if who.may(kind.permission))
+    return frozenset(k for k, kind in KINDS.items() if who.may(kind.decided_with))

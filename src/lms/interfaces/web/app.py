@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 
 from lms.interfaces.web import (
     catalog_pages,
+    charge_pages,
     close_pages,
     dashboard_pages,
     loan_actions,
@@ -34,6 +35,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(pages.router, include_in_schema=False)
     app.include_router(loan_pages.router, include_in_schema=False)
     app.include_router(loan_actions.router, include_in_schema=False)
+    app.include_router(charge_pages.router, include_in_schema=False)
     app.include_router(queue_pages.router, include_in_schema=False)
     app.include_router(product_pages.router, include_in_schema=False)
     app.include_router(close_pages.router, include_in_schema=False)

@@ -31,6 +31,7 @@ from lms.interfaces.web.render import page
 from lms.interfaces.web.session import ROOT, FormChecked, Staff
 from lms.platform.audit import undone
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
+from lms.servicing.charges import WAIVER_REASONS
 from lms.servicing.repayments import PaymentRequest, record_payment, reverse_payment
 from lms.servicing.service import existing_loan
 
@@ -59,11 +60,14 @@ def loan_page(
     reversed_id: Annotated[int | None, Query(alias="reversed", ge=1, lt=2**31)] = None,
     foreclosed: Annotated[str | None, Query(max_length=10)] = None,
     rate: Annotated[str | None, Query(max_length=12)] = None,
+    charged: Annotated[str | None, Query(max_length=64)] = None,
+    asked: Annotated[int | None, Query(ge=1, lt=2**31)] = None,
 ) -> HTMLResponse:
     """The loan (`posted`: the reference of a payment just posted; `reversed`: the id of a
-    payment just reversed; to say so)."""
+    payment just reversed; `charged`: a charge just levied; `asked`: a waiver request just
+    queued; to say so)."""
     return drawn(request, uow, loan_id, posted=posted, reversed=reversed_id,
-                 foreclosed=foreclosed, rate=rate)  # fmt: skip
+                 foreclosed=foreclosed, rate=rate, charged=charged, asked=asked)  # fmt: skip
 
 
 def drawn(
@@ -77,11 +81,14 @@ def drawn(
     extra.setdefault("reversal_form", {"known_on": view.today.isoformat()})
     extra.setdefault("foreclosure_form", {"on": view.today.isoformat(), "channel": "neft"})
     extra.setdefault("rate_form", {"day": view.today.isoformat(), "reschedule": "reduce_emi"})
+    extra.setdefault("charge_form", {"tax_rate": "18"})
+    extra.setdefault("waiver_form", {})
     reversed_refs = {e.event.reference for e in view.events if e.event.kind == "reversal"}
     reversible = [e.event for e in view.events if e.event.kind in ("payment", "prepayment")
                   and e.event.reference not in reversed_refs]  # fmt: skip
     return page(request, "loan.html", status, v=view, channels=CHANNELS,
-                reasons=[r.value for r in ReversalReason], reversible=reversible, **extra)  # fmt: skip
+                reasons=[r.value for r in ReversalReason], reversible=reversible,
+                waiver_reasons=WAIVER_REASONS, **extra)  # fmt: skip
 
 
 @router.post(f"{ROOT}/loans/{{loan_id}}/payments", dependencies=[FormChecked], response_model=None)

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from lms.identity.approvals import Approval, pending
 from lms.interfaces.api.app import UnitOfWorkDep, today
-from lms.interfaces.api.changes import decidable, decide_request
+from lms.interfaces.api.changes import decidable, decide_request, in_reach
 from lms.interfaces.web.render import page
 from lms.interfaces.web.session import ROOT, FormChecked, Staff
 from lms.platform.errors import ConflictError, InvalidError
@@ -35,15 +35,15 @@ def _drawn(
     request: Request, uow: UnitOfWorkDep, who: Staff, status: int = 200, problem: str = ""
 ) -> HTMLResponse:
     kinds = decidable(who)
-    waiting = pending(uow, kinds=kinds, limit=SHOWN, offset=0)
+    waiting = in_reach(uow, who, pending(uow, kinds=kinds, limit=SHOWN, offset=0))
     done = uow.session.scalars(
         select(Approval)
         .where(Approval.status != "pending", Approval.kind.in_(sorted(kinds)))
         .order_by(Approval.decided_at.desc(), Approval.id.desc())
         .limit(20)
     )
-    return page(request, "approvals.html", status, waiting=waiting, done=list(done),
-                problem=problem)  # fmt: skip
+    return page(request, "approvals.html", status, waiting=waiting,
+                done=in_reach(uow, who, list(done)), problem=problem)  # fmt: skip
 
 
 @router.post(f"{ROOT}/approvals/{{approval_id}}/{{decision}}", dependencies=[FormChecked],
