@@ -120,3 +120,64 @@ def test_each_format_and_the_page(book: str, api: TestClient) -> None:
         assert browser.get("/app/reports").status_code == 200
         assert browser.get("/app/reports/nothing").status_code == 404
     assert len(wanted) == 6
+
+
+def test_interest_income_accrual_and_suspense_of_a_period(api: TestClient) -> None:
+    """November: the interest of the 26 Nov dues, 921.15 for a loan paid out in September
+    (1, 2, 3, 8 of PUN01; 4, 5 of BLR01), 841.51 for loan 6 and 679.84 for loan 7, less the
+    4,203.58 of loan 7's unpaid interest moved to suspense when it turned NPA that day."""
+    november = _rows(api, "interest_income", since="2026-11-01", until="2026-11-30")
+    zeros = ["0.00"] * 5
+    assert november == [
+        ["BLR01", "-839.93", *zeros, "4203.58"],  # 2 x 921.15 + 841.51 + 679.84 - 4,203.58
+        ["PUN01", "3684.60", *zeros, "0.00"],  # 4 x 921.15
+        ["total", "2844.67", *zeros, "4203.58"],
+    ]
+    whole = _rows(api, "interest_income", since="2026-06-01", until="2026-11-30")
+    assert whole[-1][1] == "14289.56"  # the interest_income account's balance
+
+
+def test_overdue_ageing_at_the_closed_date(api: TestClient) -> None:
+    """DPD 1 (loans 2, 8: November's EMI), 32 (3, 5: October's and November's), 62 (6), 124
+    (7); the EMIs of installments 1 and 2 are 7,884.88 + 1,000.00 and 7,963.73 + 921.15."""
+    assert _rows(api, "overdue_ageing", as_of="2026-11-26") == [
+        ["1-30", 2, "15927.46", "1842.30", "17769.76", "184230.24"],
+        ["31-60", 2, "31697.22", "3842.30", "35539.52", "200000.00"],
+        ["61-90", 1, "23891.98", "2762.66", "26654.64", "100000.00"],
+        ["91-180", 1, "40220.82", "4203.58", "44424.40", "100000.00"],
+        ["181-365", 0, "0.00", "0.00", "0.00", "0.00"],
+        ["over 365", 0, "0.00", "0.00", "0.00", "0.00"],
+        ["total", 6, "111737.48", "12650.84", "124388.32", "584230.24"],
+    ]
+
+
+def test_the_general_ledger_runs_from_each_opening_to_the_trial_balance(
+    book: str, api: TestClient
+) -> None:
+    rows = _rows(api, "general_ledger", since="2026-11-01", until="2026-11-27")
+    closing = {r[0]: D(r[8]) for r in rows if r[3] == "closing balance"}
+    engine = make_engine(book)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        balances = account_balances(uow.session)
+    engine.dispose()
+    assert closing == {a: balances[a] for a in closing}  # the ledger's own balances
+    for account in closing:  # opening + each line = the running balance, to the closing one
+        mine = [r for r in rows if r[0] == account]
+        running = D(mine[0][8])
+        for r in mine[1:-1]:
+            running += D(r[6]) - D(r[7])
+            assert D(r[8]) == running
+        assert running == closing[account]
+    income = _rows(api, "general_ledger", since="2026-11-26", until="2026-11-26",
+                   account="interest_income")  # fmt: skip
+    assert [(r[3], r[4], r[8]) for r in income[:2]] == [
+        ("opening balance", None, "-11444.89"),
+        ("interest_due", "1", "-12366.04"),
+    ]
+    assert income[-1][3:] == ["closing balance", None, None, None, None, "-14289.56"]
+    bad = api.get("/api/v1/reports/general_ledger", params={"account": "petty_cash"})
+    assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "account"
+    with api_client(book, ("branch_manager",), ["PUN01"]) as manager:
+        mine = manager.get("/api/v1/reports/general_ledger", params={"since": "2026-06-01"})
+        loans = {r[4] for r in mine.json()["rows"] if r[4] is not None}
+    assert loans == {"1", "2", "3", "8"}

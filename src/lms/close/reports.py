@@ -10,6 +10,8 @@
   with its reference (UTR), channel and whether it was reversed since.
 - `trial_balance`: each ledger account's debits, credits and balance from the journal lines
   of entries valued on or before a date.
+- interest income, accrual and suspense; overdue ageing; the general ledger: see
+  lms.close.ledger_reports.
 
 Guarantees: read only; amounts are exact sums of stored figures, shown to the paisa (see
 lms.close.dashboards.Table); a caller's branches bound every report but the trial balance,
@@ -24,6 +26,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from lms.close import ledger_reports
 from lms.close.dashboards import Scope, Table, scoped
 from lms.close.models import LoanSnapshot
 from lms.ledger.models import JournalEntryRow, JournalLineRow
@@ -32,7 +35,7 @@ from lms.platform.errors import InvalidError
 from lms.servicing.models import Customer, Loan, LoanEvent
 from lms.servicing.payment_rules import MONEY_IN
 
-NAMES = ("iracp", "sma", "disbursements", "collections", "trial_balance")
+NAMES = ("iracp", "sma", "disbursements", "collections", "trial_balance", *ledger_reports.NAMES)
 CATEGORIES = ("standard", "substandard", "doubtful-1", "doubtful-2", "doubtful-3", "loss")
 ZERO = Decimal(0)
 
@@ -136,11 +139,25 @@ def trial_balance(uow: UnitOfWork, day: date) -> Table:
 
 
 def report(
-    uow: UnitOfWork, name: str, scope: Scope, *, as_of: date, since: date, until: date
+    uow: UnitOfWork,
+    name: str,
+    scope: Scope,
+    *,
+    as_of: date,
+    since: date,
+    until: date,
+    account: str | None = None,
 ) -> Table:
-    """The report `name` (one of NAMES): at `as_of`, or for the period `since`..`until`."""
+    """The report `name` (one of NAMES): at `as_of`, or for the period `since`..`until`
+    (`account`: the general ledger's one account, None for all)."""
     if since > until:
         raise InvalidError([("until", "must not be before since")])
+    if name == "interest_income":
+        return ledger_reports.interest_income(uow, scope, since, until)
+    if name == "overdue_ageing":
+        return ledger_reports.overdue_ageing(uow, scope, as_of)
+    if name == "general_ledger":
+        return ledger_reports.general_ledger(uow, scope, since, until, account)
     if name == "iracp":
         return iracp(uow, scope, as_of)
     if name == "sma":

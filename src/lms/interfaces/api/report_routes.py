@@ -34,15 +34,18 @@ def get_report(
     until: date | None = None,
     branch: Annotated[str | None, Query(max_length=16)] = None,
     product_id: Annotated[int | None, Query(ge=1, lt=2**31)] = None,
+    account: Annotated[str | None, Query(max_length=32)] = None,
     format: Literal["json", "csv", "xlsx", "pdf"] = "json",
 ) -> TableOut | Response:
-    """A report: iracp, sma, disbursements, collections or trial_balance."""
+    """A report: iracp, sma, disbursements, collections, trial_balance, interest_income,
+    overdue_ageing or general_ledger (of one `account`, or all)."""
     if name not in NAMES:
         raise NotFoundError("report", name)
     day = today(uow)
     table = report(
         uow, name, scope_of(request, branch, product_id, None, None),
         as_of=as_of or last_closed(day), since=since or day.replace(day=1), until=until or day,
+        account=account,
     )  # fmt: skip
     return report_answer(table, format, request)
 
