@@ -5,6 +5,7 @@ sent with every request."""
 from __future__ import annotations
 
 import itertools
+import re
 from datetime import UTC, datetime
 
 import pyotp
@@ -106,3 +107,22 @@ def browser_of(database_url: str, username: str, secret: str | None) -> TestClie
     )
     assert answer.status_code == 303, answer.text
     return client
+
+
+def rows(html: str, table_id: str | None = None) -> list[list[str]]:
+    """The text of each body row's cells (of the table with `table_id`, else of them all)."""
+    if table_id is not None:
+        html = html[html.index(f'id="{table_id}"') :]
+        html = html[: html.index("</table>")]
+    found = []
+    for body in re.findall(r"<tbody>(.*?)</tbody>", html, re.S):
+        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
+            cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
+            found.append([" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells])
+    return found
+
+
+def csrf(html: str) -> str:
+    match = re.search(r'name="csrf" value="([0-9a-f]{32})"', html)
+    assert match is not None
+    return match.group(1)

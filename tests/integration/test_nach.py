@@ -14,7 +14,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
-from api_client import api_client
+from api_client import api_client, csrf, rows, staff_browser
 from book_setup import open_book, sound
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -324,4 +324,47 @@ def test_upi_autopay_limit_pre_debit_notice_and_no_nach_file(book: sessionmaker[
     assert _presentations(book) == [(2, 1, OCT26, D("8884.88"), "presented", None)]
     with UnitOfWork(book) as uow, pytest.raises(ConflictError, match="no presentations"):
         write_presentation_file(uow, day=OCT26, sponsor_ifsc="HDFC0000001", user_code="U")
+    sound(book)
+
+
+def test_the_staff_pages(book: sessionmaker[Session], db_url: str) -> None:
+    """Finance sees the day's debits, writes the presentation file and reads the bank's
+    response on the page; the same file again does nothing; a damaged file is refused."""
+    close_until(book, OCT26)
+    with staff_browser(db_url, ("finance",)) as finance:
+        page = finance.get("/app/payments/files", params={"date": "2026-10-26"})
+        listed = rows(page.text, "debits-table")
+        assert [r[1:7] for r in listed] == [
+            ["1", "26 Oct 2026", "1", "8,884.88", "not yet in a file", "presented"],
+            ["2", "26 Oct 2026", "1", "8,884.88", "not yet in a file", "presented"],
+        ]
+        token = csrf(page.text)
+        file = finance.post("/app/payments/nach/presentation-file",
+                            data={"csrf": token, "day": "2026-10-26"})  # fmt: skip
+        assert file.headers["content-disposition"].endswith('-26102026-001.txt"')
+        refs = [line[120:140] for line in file.text.split("\r\n")[1:3]]
+        response = f"reference,status,reason_code\n{refs[0]},paid,\n{refs[1]},returned,4\n"
+        upload = {"upload": ("response.csv", response.encode(), "text/csv")}
+        form = {"csrf": token, "kind": "nach_response"}
+        read = finance.post("/app/payments/files", data=form, files=upload)
+        assert read.status_code == 200
+        assert (
+            "<dt>paid</dt><dd>1</dd><dt>returned</dt><dd>1</dd><dt>repeated</dt><dd>0</dd>"
+            in read.text
+        )
+        again = finance.post("/app/payments/files", data=form, files=upload)
+        assert (
+            "<dt>paid</dt><dd>0</dd><dt>returned</dt><dd>0</dd><dt>repeated</dt><dd>2</dd>"
+            in again.text
+        )
+        damaged = {"upload": ("r.csv", b"reference,state\nX,1\n", "text/csv")}
+        refused = finance.post("/app/payments/files", data=form, files=damaged)
+        assert refused.status_code == 422 and "Not read: file:" in refused.text
+        after = finance.get("/app/payments/files", params={"date": "2026-10-26"})
+        assert [r[6:8] for r in rows(after.text, "debits-table")] == [
+            ["paid", ""],
+            ["returned", "04"],
+        ]
+    with staff_browser(db_url, ("loan_officer",), ["PUN01"]) as officer:  # no money files
+        assert officer.get("/app/payments/files").status_code == 403
     sound(book)

@@ -15,9 +15,10 @@ import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
-from api_client import PASSWORD, browser_of, new_user, staff_browser
+from api_client import PASSWORD, api_client, browser_of, csrf, new_user, rows, staff_browser
 from fastapi.testclient import TestClient
 from pypdf import PdfReader
 from sqlalchemy import func, select
@@ -35,6 +36,7 @@ from lms.interfaces.web import (
     dashboard_pages,
     loan_actions,
     loan_pages,
+    money_pages,
     payment_pages,
     product_pages,
     queue_pages,
@@ -58,25 +60,6 @@ def book(nine_loans: str) -> str:
 def admin(book: str) -> Iterator[TestClient]:
     with staff_browser(book) as client:
         yield client
-
-
-def rows(html: str, table_id: str | None = None) -> list[list[str]]:
-    """The text of each body row's cells (of the table with `table_id`, else of them all)."""
-    if table_id is not None:
-        html = html[html.index(f'id="{table_id}"') :]
-        html = html[: html.index("</table>")]
-    found = []
-    for body in re.findall(r"<tbody>(.*?)</tbody>", html, re.S):
-        for row in re.findall(r"<tr[^>]*>(.*?)</tr>", body, re.S):
-            cells = re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.S)
-            found.append([" ".join(re.sub(r"<[^>]+>", " ", c).split()) for c in cells])
-    return found
-
-
-def csrf(html: str) -> str:
-    match = re.search(r'name="csrf" value="([0-9a-f]{32})"', html)
-    assert match is not None
-    return match.group(1)
 
 
 def events(url: str, loan_id: int) -> list[tuple[str, str | None, str | None]]:
@@ -269,6 +252,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             loan_actions.router,
             catalog_pages.router,
             charge_pages.router,
+            money_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())
@@ -685,3 +669,92 @@ def test_a_charge_is_levied_and_a_waiver_of_it_approved_by_a_second_person(book:
     kind, reference, actor = events(book, 2)[-1]
     assert (kind, reference) == ("charge_waiver", "waiver-1")
     assert str(actor).startswith("user:branch_manager-")
+
+
+def test_a_upi_request_is_made_from_the_loan_page_with_its_qr_code(book: str) -> None:
+    """Loan 2 owes its November EMI of 8,884.88 on the business date, 27 Nov: the request is
+    for it; only its branch sees it."""
+    with staff_browser(book, ("loan_officer",), ["PUN01"]) as officer:
+        page = officer.get("/app/loans/2")
+        made = officer.post("/app/loans/2/upi-requests", data={"csrf": csrf(page.text)})
+        assert made.status_code == 200
+        reference = "U261127000000002"  # what is owed on the business date
+        assert f"Request {reference} for ₹8,884.88, owed on 27 Nov 2026" in made.text
+        assert "upi://pay?" in made.text
+        qr = officer.get(f"/app/upi-requests/{reference}/qr.png")
+        assert qr.headers["content-type"] == "image/png" and qr.content[:8] == b"\x89PNG\r\n\x1a\n"
+        listed = rows(officer.get("/app/payments/upi").text, "upi-table")
+        assert [r[:4] for r in listed] == [[reference, "2", "8,884.88", "27 Nov 2026"]]
+    with staff_browser(book, ("loan_officer",), ["BLR01"]) as elsewhere:
+        assert rows(elsewhere.get("/app/payments/upi").text, "upi-table") == [["No request yet."]]
+        assert elsewhere.get(f"/app/upi-requests/{reference}/qr.png").status_code == 404
+
+
+def test_a_refund_asked_on_the_loan_page_is_approved_by_another_and_paid_out(book: str) -> None:
+    """1,000.00 paid on loan 4 (BLR01), which owes nothing before December, is held as excess;
+    an officer asks for it back, a manager approves, finance writes the payout file."""
+    with api_client(book) as api:
+        paid = api.post(
+            "/api/v1/loans/4/repayments",
+            json={
+                "amount": "1000",
+                "value_date": "2026-11-27",
+                "reference": "UTR-EXTRA",
+                "channel": "upi",
+            },
+        )
+        assert paid.status_code == 201, paid.text
+    with staff_browser(book, ("loan_officer",), ["BLR01"]) as officer:
+        page = officer.get("/app/loans/4")
+        assert "Ask for a refund of the excess held" in page.text
+        form = {"csrf": csrf(page.text), "amount": "1000", "account_holder": "Borrower 4",
+                "account_number": "50100012345678", "ifsc": "HDFC0001234",
+                "reason": "paid twice"}  # fmt: skip
+        too_much = officer.post("/app/loans/4/refund-requests", data={**form, "amount": "1000.01"})
+        assert too_much.status_code == 422
+        asked = officer.post("/app/loans/4/refund-requests", data=form)
+        assert asked.status_code == 303
+        request_id = int(asked.headers["location"].rsplit("=", 1)[1])
+        queue = officer.get("/app/payments/refunds")
+        assert "Approve" not in queue.text  # an officer may ask, not decide
+    with staff_browser(book, ("branch_manager",), ["BLR01"]) as manager:
+        queue = manager.get("/app/payments/refunds")
+        done = manager.post(f"/app/payments/refunds/{request_id}/approve",
+                            data={"csrf": csrf(queue.text), "note": "checked"})  # fmt: skip
+        assert done.status_code == 303
+        row = rows(manager.get("/app/payments/refunds").text, "refunds-table")[0]
+        assert row[:3] + row[5:8] == [str(request_id), "4", "1,000.00", row[5], "approved", row[7]]
+        assert row[5].startswith("user:loan_officer-") and row[7].startswith("user:branch_manager-")
+    with staff_browser(book, ("finance",)) as finance:
+        queue = finance.get("/app/payments/refunds")
+        file = finance.post("/app/payments/refund-payouts", data={"csrf": csrf(queue.text)})
+        assert file.headers["content-type"].startswith("text/csv")
+        assert "50100012345678" in file.text and "1000.00" in file.text
+    with staff_browser(book, ("branch_manager",), ["PUN01"]) as elsewhere:
+        assert rows(elsewhere.get("/app/payments/refunds").text, "refunds-table") == [
+            ["No refund asked for."]
+        ]
+
+
+def test_finance_reads_a_bank_statement_on_the_page(book: str) -> None:
+    """The HDFC statement of 26 Nov: three credits no loan of this book is sure for (they wait
+    in the exceptions queue) and a bank charge (a debit, recorded only); read again, nothing."""
+    content = (
+        Path(__file__).parents[1] / "data" / "statements" / "hdfc_2026-11-26.mt940"
+    ).read_bytes()
+    with staff_browser(book, ("finance",)) as finance:
+        page = finance.get("/app/payments/files")
+        form = {"csrf": csrf(page.text), "kind": "statement"}
+        upload = {"upload": ("hdfc.mt940", content, "text/plain")}
+        read = finance.post("/app/payments/files", data=form, files=upload)
+        assert read.status_code == 200
+        assert (
+            "<dt>lines</dt><dd>4</dd><dt>new</dt><dd>4</dd><dt>posted</dt><dd>0</dd>"
+            "<dt>suspense</dt><dd>3</dd><dt>debits</dt><dd>1</dd>"
+        ) in read.text
+        again = finance.post("/app/payments/files", data=form, files=upload)
+        assert "this file was read before, nothing was done" in again.text
+        queue = rows(finance.get("/app/payments").text, "lines")
+        assert [r[2] for r in queue] == ["8,884.88", "5,000.00", "1,234.00"]
+        settled = finance.get("/app/payments/settlements")
+        assert rows(settled.text, "settlements-table") == [["No settlement yet."]]

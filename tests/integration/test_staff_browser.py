@@ -85,7 +85,7 @@ def test_a_loan_officer_finds_a_loan_posts_a_payment_and_sees_the_schedule_chang
 
         page.get_by_label("Amount (₹)").fill("8884.88")
         page.get_by_label("Reference (UTR, receipt no.)").fill("UTR-BROWSER-1")
-        page.get_by_role("button", name="Preview").click()
+        page.locator("form[action$='/payments']").get_by_role("button", name="Preview").click()
         preview = page.get_by_role("status", name="Preview")
         expect(preview).to_contain_text("Principal outstanding after: ₹84,151.39")
         expect(preview.locator("tbody td")).to_have_text(["2", "26 Nov 2026", "7,963.73", "921.15"])

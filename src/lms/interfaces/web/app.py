@@ -19,6 +19,7 @@ from lms.interfaces.web import (
     dashboard_pages,
     loan_actions,
     loan_pages,
+    money_pages,
     pages,
     payment_pages,
     product_pages,
@@ -43,6 +44,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(report_pages.router, include_in_schema=False)
     app.include_router(user_pages.router, include_in_schema=False)
     app.include_router(payment_pages.router, include_in_schema=False)
+    app.include_router(money_pages.router, include_in_schema=False)
     app.include_router(catalog_pages.router, include_in_schema=False)
     app.state.error_page = error_page
 
