@@ -758,3 +758,26 @@ def test_finance_reads_a_bank_statement_on_the_page(book: str) -> None:
         assert [r[2] for r in queue] == ["8,884.88", "5,000.00", "1,234.00"]
         settled = finance.get("/app/payments/settlements")
         assert rows(settled.text, "settlements-table") == [["No settlement yet."]]
+
+
+def test_a_failed_step_that_may_be_repeated_is_retried_for_its_loan(book: str) -> None:
+    """The excess step failed on loan 3 (it may be run again for a loan); the accrual on loan
+    5 (it may not: park it or run the close again). Retrying loan 3 finds nothing left for the
+    step to do (loan 3 holds no unapplied funds): its failure is resolved."""
+    engine = make_engine(book)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        for step, loan in (("excess", 3), ("accrue", 5)):
+            uow.session.add(CloseFailure(day=date(2026, 11, 27), step=step, loan_id=loan,
+                                         error="lock timeout", created_at=datetime.now(UTC)))  # fmt: skip
+        uow.commit()
+    engine.dispose()
+    with staff_browser(book, ("finance",)) as finance:
+        shown = finance.get("/app/close")
+        assert shown.text.count(">Retry</button>") == 1  # loan 3's only
+        done = finance.post("/app/close/failures/3/retry", data={"csrf": csrf(shown.text)})
+        assert done.headers["location"] == "/app/close?retried=3&steps=1&left=0"
+        after = finance.get(done.headers["location"])
+        assert "Loan 3: 1 step(s) run again; 0 failure(s) still open." in after.text
+        assert [r[:2] for r in rows(after.text) if r[2:3] == ["lock timeout"]] == [["5", "accrue"]]
+        nothing = finance.post("/app/close/failures/5/retry", data={"csrf": csrf(shown.text)})
+        assert nothing.headers["location"] == "/app/close?retried=5&steps=0&left=1"

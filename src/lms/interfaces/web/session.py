@@ -82,6 +82,7 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/app/reports/{name}"): P.REPORTS_READ,
     ("GET", "/app/dashboards/{name}/export"): P.REPORTS_READ,
     ("POST", "/app/close/failures/{loan_id}/park"): P.CLOSE_RUN,
+    ("POST", "/app/close/failures/{loan_id}/retry"): P.CLOSE_RUN,
     # the queue shows and decides only the kinds the person may (lms.interfaces.api.changes)
     ("GET", "/app/approvals"): P.LOANS_READ,
     ("POST", "/app/approvals/{approval_id}/{decision}"): P.LOANS_READ,
