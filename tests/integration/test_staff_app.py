@@ -781,3 +781,32 @@ def test_a_failed_step_that_may_be_repeated_is_retried_for_its_loan(book: str) -
         assert [r[:2] for r in rows(after.text) if r[2:3] == ["lock timeout"]] == [["5", "accrue"]]
         nothing = finance.post("/app/close/failures/5/retry", data={"csrf": csrf(shown.text)})
         assert nothing.headers["location"] == "/app/close?retried=5&steps=0&left=1"
+
+
+def test_a_report_is_kept_on_a_schedule_from_the_reports_page(book: str) -> None:
+    with staff_browser(book, ("branch_manager",), ["PUN01"]) as manager:
+        page = manager.get("/app/reports")
+        assert rows(page.text, "schedules-table") == [["No report is sent on a schedule."]]
+        form = {"csrf": csrf(page.text), "report": "sma", "format": "pdf",
+                "recipients": "bm.pune@acme.example; risk@acme.example", "frequency": "weekly",
+                "day": "0", "branch": "BLR01"}  # fmt: skip
+        refused = manager.post("/app/reports/schedules", data=form)
+        assert refused.status_code == 422 and "branch: must be one of PUN01" in refused.text
+        kept = manager.post("/app/reports/schedules", data={**form, "branch": "PUN01"})
+        assert kept.status_code == 303
+        shown = rows(manager.get(kept.headers["location"]).text, "schedules-table")
+        assert shown[0][1:7] == ["sma", "pdf", "weekly, Mondays", "PUN01",
+                                 "bm.pune@acme.example, risk@acme.example", "-"]  # fmt: skip
+    with staff_browser(book, ("branch_manager",), ["BLR01"]) as elsewhere:
+        page = elsewhere.get("/app/reports")
+        assert rows(page.text, "schedules-table") == [["No report is sent on a schedule."]]
+        gone = elsewhere.post(
+            "/app/reports/schedules/1/cancellation", data={"csrf": csrf(page.text)}
+        )
+        assert gone.status_code == 404
+    with staff_browser(book, ("auditor",)) as auditor:  # reads reports, keeps no schedule
+        assert "Sent by e-mail after the close" not in auditor.get("/app/reports").text
+    with staff_browser(book, ("risk",)) as risk:
+        page = risk.get("/app/reports")
+        done = risk.post("/app/reports/schedules/1/cancellation", data={"csrf": csrf(page.text)})
+        assert "(cancelled)" in risk.get(done.headers["location"]).text

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import Date, DateTime, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Date, DateTime, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.platform.db import Base, Money
@@ -75,3 +75,25 @@ class LoanSnapshot(Base):
     category: Mapped[str] = mapped_column(String(16))
     npa_since: Mapped[date | None] = mapped_column(Date)
     provision: Mapped[Decimal | None] = mapped_column(Money)  # required, at month ends
+
+
+class ReportSchedule(Base):
+    """A report sent by e-mail after each close of a date it falls due on (lms.close.schedules):
+    daily, weekly on a weekday, or monthly on a day of the month."""
+
+    __tablename__ = "report_schedules"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    report: Mapped[str] = mapped_column(String(32))  # a name of lms.close.reports.NAMES
+    format: Mapped[str] = mapped_column(String(4))  # csv, xlsx, pdf
+    recipients: Mapped[str] = mapped_column(Text)  # e-mail addresses, comma separated
+    frequency: Mapped[str] = mapped_column(String(8))  # daily, weekly, monthly
+    # weekly: the weekday (0 Monday ... 6 Sunday); monthly: the day (1-28, or 31: the last)
+    day: Mapped[int] = mapped_column(Integer)
+    branch: Mapped[str | None] = mapped_column(String(16))  # one branch, or every one
+    branches: Mapped[list[str] | None] = mapped_column(JSON)  # the owner's (None: every branch)
+    owner: Mapped[str] = mapped_column(String(80))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    last_sent_for: Mapped[date | None] = mapped_column(Date)  # the closed date last sent for
+    last_error: Mapped[str | None] = mapped_column(Text)  # of the last try, if it failed

@@ -16,6 +16,8 @@ Guarantees:
 - Partitions are id ranges (loans, or customers for borrower-level steps) of `size` ids (or one
   partition for a step on the whole book, such as booking the provisions); they
   run in this process one after another, or on `lms worker` processes (lms.close.worker).
+- Once a date is closed, the reports scheduled for it are e-mailed (lms.close.schedules); a
+  mail that fails is recorded on its schedule, never undoing or stopping the close.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lms.close.failures import open_failures
 from lms.close.models import CloseStep
+from lms.close.schedules import send_due
 from lms.close.steps import (
     accrue,
     classify,
@@ -121,6 +124,8 @@ def close_day(
         if not failures:
             calendar.set_business_date(uow, day + timedelta(days=1))
             uow.commit()
+    if not failures:  # the date is closed: the reports scheduled for it go out
+        send_due(sessions, day)
     return DayResult(day, touched, failures)
 
 

@@ -87,3 +87,18 @@ def _numeric(rows: Sequence[Sequence[Any]], width: int) -> list[int]:
         if any(row[k] is not None for row in rows)
         and all(isinstance(row[k], Decimal | int) or row[k] is None for row in rows)
     ]  # fmt: skip
+
+
+MEDIA_TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+               "pdf": "application/pdf"}  # fmt: skip
+
+
+def table_file(
+    format: str, title: str, note: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> bytes:
+    """The table as a file of `format` (a key of MEDIA_TYPES); `note` is printed on a PDF."""
+    if format == "csv":
+        return table_csv(columns, rows).encode()
+    if format == "xlsx":
+        return table_xlsx(title, columns, rows)
+    return table_pdf(title, note, columns, rows)

@@ -34,6 +34,7 @@ class Permission(StrEnum):
     BANK_FILES = "bank.files"  # files carrying borrowers' accounts: NACH debits, refund payouts
     CATALOG_WRITE = "catalog.write"  # branches, products, benchmark rates
     REPORTS_READ = "reports.read"  # the portfolio summary, the counter tally, statement lines
+    REPORTS_SCHEDULE = "reports.schedule"  # reports e-mailed on a schedule after the close
     USERS_ADMIN = "users.admin"  # staff users, roles and API credentials
     AUDIT_READ = "audit.read"
     CLOSE_RUN = "close.run"  # the daily close: park the loans that keep a date from closing
@@ -60,7 +61,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.BRANCH_MANAGER: _PII
     | {P.LOANS_WRITE, P.LOANS_CHANGE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE}
     | {P.REFUNDS_REQUEST, P.REFUNDS_APPROVE, P.MANDATES_WRITE, P.REPORTS_READ}
-    | {P.CHARGES_LEVY, P.WAIVERS_REQUEST, P.WAIVERS_APPROVE},
+    | {P.CHARGES_LEVY, P.WAIVERS_REQUEST, P.WAIVERS_APPROVE, P.REPORTS_SCHEDULE},
     Role.LOAN_OFFICER: _PII
     | {P.LOANS_WRITE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.REFUNDS_REQUEST, P.MANDATES_WRITE}
     | {P.CHARGES_LEVY, P.WAIVERS_REQUEST},
@@ -71,8 +72,8 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.FINANCE: _PII
     | {P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE, P.REFUNDS_REQUEST, P.REFUNDS_APPROVE}
     | {P.MANDATES_WRITE, P.MONEY_FILES, P.BANK_FILES, P.REPORTS_READ, P.CLOSE_RUN}
-    | {P.CHARGES_LEVY, P.WAIVERS_REQUEST, P.WAIVERS_APPROVE},
-    Role.RISK: _READ | {P.REPORTS_READ, P.CATALOG_WRITE},
+    | {P.CHARGES_LEVY, P.WAIVERS_REQUEST, P.WAIVERS_APPROVE, P.REPORTS_SCHEDULE},
+    Role.RISK: _READ | {P.REPORTS_READ, P.REPORTS_SCHEDULE, P.CATALOG_WRITE},
     Role.AUDITOR: _READ | {P.REPORTS_READ, P.AUDIT_READ},
     Role.INTEGRATION: _READ
     | {P.LOANS_WRITE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.MANDATES_WRITE, P.MONEY_FILES},

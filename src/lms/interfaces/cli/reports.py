@@ -20,8 +20,6 @@ from lms.interfaces.cli.close import DatabaseOption, _day, _sessions
 from lms.platform.db import UnitOfWork
 
 reports_app = typer.Typer(help="Reports: to a file, or by e-mail.", no_args_is_help=True)
-TYPES = {"csv": "text/csv", "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-         "pdf": "application/pdf"}  # fmt: skip
 
 
 class Format(StrEnum):
@@ -31,7 +29,11 @@ class Format(StrEnum):
 
 
 Name = Annotated[
-    str, typer.Argument(help="iracp, sma, disbursements, collections or trial_balance.")
+    str,
+    typer.Argument(
+        help="iracp, sma, disbursements, collections, trial_balance, interest_income, "
+        "overdue_ageing or general_ledger."
+    ),
 ]
 AsOf = Annotated[str | None, typer.Option("--as-of", help="The date (default: the last closed).")]
 Since = Annotated[str | None, typer.Option(help="A period's first day (default: the month's).")]
@@ -49,7 +51,7 @@ def _made(
     from lms.close.dashboards import Scope
     from lms.close.portfolio import last_closed
     from lms.close.reports import NAMES, report
-    from lms.documents.tables import table_csv, table_pdf, table_xlsx
+    from lms.documents.tables import table_file
     from lms.interfaces.cli.payments import _business_date
     from lms.platform.errors import InvalidError
 
@@ -66,12 +68,8 @@ def _made(
         except InvalidError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
-    if form is Format.CSV:
-        return table.title, table_csv(table.columns, table.rows).encode()
-    if form is Format.XLSX:
-        return table.title, table_xlsx(table.title, table.columns, table.rows)
     note = f"Made by lms reports on {date.today().isoformat()}."  # noqa: DTZ011 (a label only)
-    return table.title, table_pdf(table.title, note, table.columns, table.rows)
+    return table.title, table_file(form.value, table.title, note, table.columns, table.rows)
 
 
 @reports_app.command("save")
@@ -100,7 +98,9 @@ def email(
     message = EmailMessage()
     message["To"], message["Subject"] = ", ".join(to), title
     message.set_content(f"{title}: attached ({form.value.upper()}).\n\nSent by lms.")
-    maintype, subtype = TYPES[form.value].split("/", 1)
+    from lms.documents.tables import MEDIA_TYPES
+
+    maintype, subtype = MEDIA_TYPES[form.value].split("/", 1)
     message.add_attachment(content, maintype=maintype, subtype=subtype,
                            filename=f"{name}.{form.value}")  # fmt: skip
     try:
@@ -109,3 +109,83 @@ def email(
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{title}: sent to {', '.join(to)}")
+
+
+schedule_app = typer.Typer(help="Reports e-mailed after the close, on a schedule.",
+                           no_args_is_help=True)  # fmt: skip
+reports_app.add_typer(schedule_app, name="schedule")
+
+
+@schedule_app.command("add")
+def schedule_add(
+    name: Name,
+    to: Annotated[list[str], typer.Option("--to", help="A recipient (repeat for more).")],
+    every: Annotated[str, typer.Option(help="daily, weekly or monthly.")] = "daily",
+    day: Annotated[int, typer.Option(help="Weekly: 0 (Monday) to 6; monthly: 1 to 28, 31 = last.")] = 0,
+    branch: Annotated[str | None, typer.Option(help="One branch (default: every branch).")] = None,
+    database_url: DatabaseOption = None, form: Form = Format.XLSX,
+) -> None:  # fmt: skip
+    """Send a report by e-mail after each close of a date it falls due on."""
+    from lms.close.schedules import Asked, add_schedule
+    from lms.interfaces.cli.close import shell_actor
+    from lms.platform.errors import InvalidError
+
+    asked = Asked(name, form.value, tuple(to), every, day, branch)
+    with UnitOfWork(_sessions(database_url)) as uow:
+        try:
+            row = add_schedule(uow, asked, owner=shell_actor(), branches=None)
+        except InvalidError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        uow.commit()
+        typer.echo(f"schedule {row.id}: {name} ({form.value}) {every} to {row.recipients}")
+
+
+@schedule_app.command("list")
+def schedule_list(database_url: DatabaseOption = None) -> None:
+    """Every schedule: what, when, to whom, and how its last sending went."""
+    from lms.close.schedules import schedules
+
+    with UnitOfWork(_sessions(database_url)) as uow:
+        for r in schedules(uow, None):
+            state = "active" if r.active else "cancelled"
+            last = r.last_sent_for.isoformat() if r.last_sent_for else "never"
+            typer.echo(f"{r.id}\t{r.report}\t{r.format}\t{r.frequency}/{r.day}\t{state}\t"
+                       f"{r.recipients}\tlast sent for {last}\t{r.last_error or ''}")  # fmt: skip
+
+
+@schedule_app.command("cancel")
+def schedule_cancel(schedule_id: int, database_url: DatabaseOption = None) -> None:
+    """Stop a schedule (it is kept, cancelled)."""
+    from lms.close.schedules import cancel_schedule
+    from lms.platform.errors import NotFoundError
+
+    with UnitOfWork(_sessions(database_url)) as uow:
+        try:
+            cancel_schedule(uow, schedule_id, None)
+        except NotFoundError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        uow.commit()
+    typer.echo(f"schedule {schedule_id}: cancelled")
+
+
+@reports_app.command("send-due")
+def send_due_now(
+    database_url: DatabaseOption = None,
+    day: Annotated[str | None, typer.Option("--date", help="The closed date (default: the last).")] = None,
+) -> None:  # fmt: skip
+    """Send the scheduled reports of a closed date that have not gone yet (after a mail
+    server was down); exit status 1 if any still fails."""
+    from lms.close.portfolio import last_closed
+    from lms.close.schedules import send_due
+    from lms.interfaces.cli.payments import _business_date
+
+    sessions = _sessions(database_url)
+    with UnitOfWork(sessions) as uow:
+        closed = _day(day, "--date") or last_closed(_business_date(uow))
+    outcomes = send_due(sessions, closed)
+    for schedule_id, outcome in outcomes.items():
+        typer.echo(f"schedule {schedule_id}: {outcome}")
+    if any(o != "sent" for o in outcomes.values()):
+        raise typer.Exit(1)

@@ -80,6 +80,8 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/app/users/{user_id}/deactivation"): P.USERS_ADMIN,
     ("GET", "/app/reports"): P.REPORTS_READ,
     ("GET", "/app/reports/{name}"): P.REPORTS_READ,
+    ("POST", "/app/reports/schedules"): P.REPORTS_SCHEDULE,
+    ("POST", "/app/reports/schedules/{schedule_id}/cancellation"): P.REPORTS_SCHEDULE,
     ("GET", "/app/dashboards/{name}/export"): P.REPORTS_READ,
     ("POST", "/app/close/failures/{loan_id}/park"): P.CLOSE_RUN,
     ("POST", "/app/close/failures/{loan_id}/retry"): P.CLOSE_RUN,
