@@ -10,9 +10,11 @@ n = 180, worked exactly with Fraction below and rounded to the paisa (25,356.66)
 from __future__ import annotations
 
 import io
+import os
 from collections.abc import Iterator
 from decimal import Decimal as D
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from api_client import api_client
@@ -21,6 +23,8 @@ from pypdf import PdfReader
 
 from lms.documents.display import amount
 from lms.platform.db.migrate import upgrade
+
+ARTIFACTS = Path(os.environ.get("LMS_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts"))
 
 LENDER = {
     "LMS_LENDER_NAME": "Acme Finance Ltd",
@@ -119,3 +123,31 @@ def test_the_statement_names_both_parties_and_every_fee(client: TestClient) -> N
         "Next installment ₹25,356.66 on 5 Feb 2026",
     ):  # fmt: skip
         assert part in flat, part
+
+
+def test_the_kfs_and_statement_in_hindi_carry_the_same_figures(client: TestClient) -> None:
+    """The KFS in Hindi: the Devanagari typeface embedded, headings in Hindi, the same
+    figures as the English one (25,00,000 at 9 % for 180 months: EMI 25,356.66); an unknown
+    language is refused. Text drawn from shaped glyphs (conjuncts) does not always copy back
+    out of a PDF letter for letter, so only words without conjuncts are read back here (the
+    PDF is kept in the test artefacts, to be looked at)."""
+    english, _ = _kfs_text(client, "2500000", 180)
+    pdf = client.get("/api/v1/loans/1/kfs.pdf", params={"lang": "hi"})
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "kfs-hi.pdf").write_bytes(pdf.content)
+    reader = PdfReader(io.BytesIO(pdf.content))
+    hindi = "\n".join(page.extract_text() for page in reader.pages)
+    fonts = {str(f.get_object()["/BaseFont"]) for page in reader.pages
+             for f in page["/Resources"]["/Font"].values()}  # fmt: skip
+    assert any("NotoSansDevanagari" in name for name in fonts)
+    for said in ("ऋणदाता", "भाग 1:", "भाग 2:", "चुकौती आरंभ", "₹25,00,000.00", "₹25,356.66",
+                 "Meera Nair", "Acme Finance Ltd"):  # fmt: skip
+        assert said in hindi, said
+    figures = [w for w in english.split() if w.startswith("₹")]
+    assert figures and all(f in hindi for f in figures)  # every amount of the English one
+    assert client.post("/api/v1/loans/1/disbursement").status_code == 200
+    statement = client.get("/api/v1/loans/1/statement", params={"format": "pdf", "lang": "hi"})
+    words = PdfReader(io.BytesIO(statement.content)).pages[0].extract_text()
+    assert "HL-180 (ऋण 1)" in words and "5 जनवरी 2026 से" in words and "₹25,00,000.00" in words
+    refused = client.get("/api/v1/loans/1/kfs.pdf", params={"lang": "fr"})
+    assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "lang"

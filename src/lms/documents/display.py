@@ -2,14 +2,16 @@
 
 Guarantees: an amount keeps every paisa it has (two places; never rounded to rupees), grouped
 the Indian way (12,34,567.89: thousands, then every two digits), with the rupee sign when
-asked and a minus sign before it; a date is written as 3 Dec 2026. Pure functions of their
-arguments.
+asked and a minus sign before it; a date is written as 3 Dec 2026 (3 दिसंबर 2026 in Hindi).
+Pure functions of their arguments.
 """
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+
+from lms.documents.words import in_hindi_words, month_day
 
 PAISA = Decimal("0.01")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -38,10 +40,12 @@ def amount(value: Decimal | int | None, *, rupee: bool = False) -> str:
     return f"{sign}{'₹' if rupee else ''}{indian_grouping(rupees)}.{paise}"
 
 
-def day(value: date | None) -> str:
-    """``date(2026, 12, 3)`` → ``3 Dec 2026``; None → ``-``."""
+def day(value: date | None, lang: str = "en") -> str:
+    """``date(2026, 12, 3)`` → ``3 Dec 2026`` (``3 दिसंबर 2026`` in Hindi); None → ``-``."""
     if value is None:
         return "-"
+    if lang != "en":
+        return month_day(value, lang)
     return f"{value.day} {MONTHS[value.month - 1]} {value.year}"  # whatever the locale
 
 
@@ -73,9 +77,11 @@ def _words(n: int) -> str:
     return " ".join(parts)
 
 
-def in_words(value: Decimal) -> str:
+def in_words(value: Decimal, lang: str = "en") -> str:
     """An amount as a receipt writes it: ``Rupees Eight Thousand Eight Hundred Eighty-Four and
-    Paise Eighty-Eight only`` (rounded half up to the paisa)."""
+    Paise Eighty-Eight only`` (rounded half up to the paisa; in Hindi words in Hindi)."""
+    if lang == "hi":
+        return in_hindi_words(value)
     exact = abs(Decimal(value).quantize(PAISA, rounding=ROUND_HALF_UP))
     rupees, paise = int(exact), int((exact - int(exact)) * 100)
     said = f"Rupees {_words(rupees) or 'Zero'}"

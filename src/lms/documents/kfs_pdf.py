@@ -4,8 +4,9 @@ qualitative information: recovery agents, grievances, transfer and securitisatio
 digital loans' cooling-off), the acceptance block, and the annexes (the repayment schedule and
 the APR computation) kept concise.
 
-Guarantees: every figure is the schedule's own (lms.core); amounts with the rupee sign and
-Indian grouping (12,34,567.89) to the paisa, dates as 3 Dec 2026; identity numbers only
+Guarantees: in English or Hindi (lms.documents.words), every figure the schedule's own
+(lms.core); amounts with the rupee sign and Indian grouping (12,34,567.89) to the paisa,
+dates as 3 Dec 2026; identity numbers only
 masked; the schedule is printed two installments to a line so a long loan stays short (a
 180-month loan's schedule fits in two pages); the APR sheet names the cash flows and their
 times and gives the rate they solve to, not a second copy of the schedule.
@@ -28,13 +29,7 @@ from lms.core.schedule import Schedule
 from lms.core.terms import LoanTerms
 from lms.documents.display import day
 from lms.documents.fonts import money, styles
-
-ACCEPT = (
-    "I have read and understood these key facts, which were explained to me in a language I"
-    " understand, and I accept the loan on these terms.",
-    "<br/><br/>Borrower's signature: ______________________ &nbsp; Date: ____________"
-    " &nbsp; Place: ____________",
-)
+from lms.documents.words import Words, words
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,31 +62,42 @@ class KfsFacts:
 
 
 def kfs_pdf(
-    facts: KfsFacts, lender: Lender, borrower: Borrower, terms: LoanTerms, schedule: Schedule
+    facts: KfsFacts,
+    lender: Lender,
+    borrower: Borrower,
+    terms: LoanTerms,
+    schedule: Schedule,
+    lang: str = "en",
 ) -> bytes:
-    regular, text, head, title = styles()
+    """The KFS in `lang` (en or hi); every figure the same in both."""
+    regular, text, head, title = styles(lang=lang)
+    w = words(lang)
+    cells = text if lang != "en" else None  # text to shape: every cell a paragraph
+    small = ParagraphStyle("doc-s", parent=text, fontSize=7, leading=9) if cells else None
     parts: list[object] = [
-        Paragraph(f"Key Facts Statement · {facts.number}", title),
-        Paragraph(f"Issued on {day(facts.issued_on)}; valid for 3 working days from then.", text),
+        Paragraph(w("kfs.title", number=facts.number), title),
+        Paragraph(w("kfs.issued", on=day(facts.issued_on, lang)), text),
         Spacer(1, 6),
-        parties(lender, borrower, text, regular),
-        Paragraph("Part 1: interest rate and fees and charges", head),
+        parties(lender, borrower, text, regular, lang),
+        Paragraph(w("kfs.part1"), head),
         grid([[label, Paragraph(_escape(value), text) if k else value]
-               for k, (label, value) in enumerate(_part_one(facts, terms, schedule))],
-              regular, widths=(200, 320)),
-        Paragraph("Part 2: other qualitative information", head),
-        *[Paragraph(f"<b>{k}.</b> {line}", text) for k, line in enumerate(_part_two(lender), 1)],
+              for k, (label, value) in enumerate(_part_one(facts, terms, schedule, lang))],
+             regular, widths=(200, 320), cells=cells),
+        Paragraph(w("kfs.part2"), head),
+        *[Paragraph(f"<b>{k}.</b> {line}", text) for k, line in enumerate(_part_two(lender, w), 1)],
         Spacer(1, 8),
-        KeepTogether([Paragraph("Acceptance", head), *[Paragraph(line, text) for line in ACCEPT]]),
-        Paragraph("Annex: repayment schedule", head),
-        grid(_schedule_rows(schedule), regular, widths=(22, 58, 62, 62, 56) * 2, small=True),
-        Paragraph("Annex: computation of the APR", head),
-        *[Paragraph(line, text) for line in _apr_lines(schedule)],
+        KeepTogether([Paragraph(w("kfs.acceptance"), head), Paragraph(w("kfs.accept"), text),
+                      Paragraph("<br/><br/>" + w("kfs.sign"), text)]),
+        Paragraph(w("kfs.annex_schedule"), head),
+        grid(_schedule_rows(schedule, w, lang), regular, widths=(22, 58, 62, 62, 56) * 2,
+             small=True, cells=small),
+        Paragraph(w("kfs.annex_apr"), head),
+        *[Paragraph(line, text) for line in _apr_lines(schedule, w, lang)],
     ]  # fmt: skip
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=A4, title=f"Key Facts Statement {facts.number}",
                       author=lender.name, leftMargin=36, rightMargin=36, topMargin=32,
-                      bottomMargin=32).build(parts)  # fmt: skip
+                      bottomMargin=32, lang=lang).build(parts)  # fmt: skip
     return out.getvalue()
 
 
@@ -111,55 +117,56 @@ def _borrower_lines(borrower: Borrower) -> list[str]:
     return [borrower.name, borrower.address, borrower.identity]
 
 
-def _part_one(facts: KfsFacts, terms: LoanTerms, schedule: Schedule) -> list[list[str]]:
-    first = schedule.installments[0]
+def _part_one(facts: KfsFacts, terms: LoanTerms, schedule: Schedule, lang: str) -> list[list[str]]:
+    w, count = words(lang), len(schedule.installments)
+
+    def rupees(value: Decimal) -> str:
+        return money(value, lang=lang)
+
     rows = [
-        ["Key fact", "Value"],
-        ["Type of loan", facts.loan_type],
-        ["Sanctioned loan amount", money(terms.principal)],
-        ["Loan term", f"{len(schedule.installments)} installments"],
-        ["Installment (EMI)", f"{money(schedule.emi)}, {len(schedule.installments)} of them"],
-        ["Repayment starts", day(first.due_date)],
-        ["Interest rate (a year) and type", f"{terms.annual_rate} %, {facts.rate_type}"],
-        ["Broken-period interest", f"{money(schedule.bpi)} ({terms.bpi.value.replace('_', ' ')})"],
-        ["Total interest", money(schedule.total_interest)],
-    ]
-    rows += [[f"Fee: {f.name} (to {'the lender' if f.payee.value == 'lender' else 'a third party'})",
-              f"{money(f.amount)} + tax {money(f.tax)}"] for f in schedule.fee_charges]  # fmt: skip
+        [w("kfs.key_fact"), w("kfs.value")],
+        [w("kfs.loan_type"), facts.loan_type],
+        [w("kfs.sanctioned"), rupees(terms.principal)],
+        [w("kfs.term"), w("kfs.installments", n=count)],
+        [w("kfs.emi"), w("kfs.emi_value", emi=rupees(schedule.emi), n=count)],
+        [w("kfs.starts"), day(schedule.installments[0].due_date, lang)],
+        [w("kfs.rate"), w("kfs.rate_value", rate=terms.annual_rate, kind=facts.rate_type)],
+        [w("kfs.bpi"), w("kfs.bpi_value", amount=rupees(schedule.bpi),
+                         treatment=w(f"bpi.{terms.bpi.value}"))],
+        [w("kfs.total_interest"), rupees(schedule.total_interest)],
+    ]  # fmt: skip
+    rows += [[w("kfs.fee", name=f.name, payee=w("kfs.to_lender" if f.payee.value == "lender"
+                                                else "kfs.to_third_party")),
+              w("kfs.fee_value", amount=rupees(f.amount), tax=rupees(f.tax))]
+             for f in schedule.fee_charges]  # fmt: skip
     rows += [
-        ["Net disbursed amount", money(schedule.net_disbursed)],
-        ["Total amount to be paid", money(schedule.total_payable)],
-        ["Annual percentage rate (APR)", f"{schedule.apr} %"],
+        [w("kfs.net_disbursed"), rupees(schedule.net_disbursed)],
+        [w("kfs.total_payable"), rupees(schedule.total_payable)],
+        [w("kfs.apr"), f"{schedule.apr} %"],
     ]
     rows += [
-        ["Contingent charges" if k == 0 else "", line] for k, line in enumerate(facts.contingent)
+        [w("kfs.contingent") if k == 0 else "", line] for k, line in enumerate(facts.contingent)
     ]
     return rows
 
 
-def _part_two(lender: Lender) -> list[str]:
+def _part_two(lender: Lender, w: Words) -> list[str]:
     site = f" ({_escape(lender.website)})" if lender.website else ""
-    grievance = _escape(lender.grievance_officer) or "the lender's grievance redressal officer"
-    nodal = _escape(lender.nodal_officer) or "the lender's principal nodal officer"
+    grievance = _escape(lender.grievance_officer) or w("kfs.grievance_officer")
+    nodal = _escape(lender.nodal_officer) or w("kfs.nodal_officer")
     return [
-        "Recovery agents: the lender may engage recovery agents under its board-approved policy"
-        f"{site}. An agent carries identity and the lender's authorisation, calls only between"
-        " 8 am and 7 pm, and never threatens or harasses; the borrower may complain of any agent.",
-        f"Grievances: write to {grievance}. If not resolved in 14 days, escalate to {nodal}. If"
-        " still not resolved in 30 days, complain to the RBI Ombudsman (cms.rbi.org.in).",
-        "Transfer and securitisation: the lender may transfer or securitise the loan; the borrower"
-        " will be told, and the terms of this statement stay as they are.",
-        "Co-lending: not applicable to this loan.",
-        f"Digital loans: the borrower may exit within {lender.cooling_off_days} days of"
-        " disbursement (the cooling-off period) by repaying the principal and the interest"
-        " for those days, without any penalty. No lending service provider acts for this loan.",
+        w("kfs.recovery", site=site),
+        w("kfs.grievances", grievance=grievance, nodal=nodal),
+        w("kfs.transfer"),
+        w("kfs.colending"),
+        w("kfs.digital", days=lender.cooling_off_days),
     ]
 
 
-def _schedule_rows(schedule: Schedule) -> list[list[str]]:
+def _schedule_rows(schedule: Schedule, w: Words, lang: str) -> list[list[str]]:
     """Two installments to a line: #, due date, installment, principal, balance (each twice)."""
-    head = ["#", "Due", "Installment", "Principal", "Balance"]
-    cells = [[str(r.number), day(r.due_date), money(r.total, sign=False),
+    head = ["#", w("kfs.due"), w("kfs.installment"), w("kfs.principal"), w("kfs.balance")]
+    cells = [[str(r.number), day(r.due_date, lang), money(r.total, sign=False),
               money(r.principal, sign=False), money(r.balance, sign=False)]
              for r in schedule.installments]  # fmt: skip
     half = (len(cells) + 1) // 2
@@ -170,24 +177,24 @@ def _schedule_rows(schedule: Schedule) -> list[list[str]]:
     return rows
 
 
-def _apr_lines(schedule: Schedule) -> list[str]:
+def _apr_lines(schedule: Schedule, w: Words, lang: str) -> list[str]:
     basis = schedule.apr_basis
     offset = basis.first_offset
     start = Decimal(offset.numerator + offset.denominator) / Decimal(offset.denominator)
     return [
-        f"Cash flows: the net disbursed amount, {money(schedule.net_disbursed)}, paid out at time"
-        f" 0; then each installment of the schedule above, the n-th at time"
-        f" {start.quantize(Decimal('0.0001'))} + (n - 1) periods.",
-        "The APR is the rate per period that makes the installments, discounted to time 0, equal"
-        f" the net disbursed amount, times {basis.periods_per_year} periods a year:"
-        f" <b>{schedule.apr} %</b> a year.",
-    ]
+        w("kfs.apr_flows", net=money(schedule.net_disbursed, lang=lang),
+          start=start.quantize(Decimal("0.0001"))),
+        w("kfs.apr_rate", periods=basis.periods_per_year, apr=schedule.apr),
+    ]  # fmt: skip
 
 
-def parties(lender: Lender, borrower: Borrower, text: ParagraphStyle, font: str) -> Table:
+def parties(
+    lender: Lender, borrower: Borrower, text: ParagraphStyle, font: str, lang: str = "en"
+) -> Table:
     """The lender beside the borrower, as documents open."""
-    cells = [[Paragraph(f"<b>Lender</b><br/>{_lines(_lender_lines(lender))}", text),
-              Paragraph(f"<b>Borrower</b><br/>{_lines(_borrower_lines(borrower))}", text)]]  # fmt: skip
+    w = words(lang)
+    cells = [[Paragraph(f"<b>{w('lender')}</b><br/>{_lines(_lender_lines(lender))}", text),
+              Paragraph(f"<b>{w('borrower')}</b><br/>{_lines(_borrower_lines(borrower))}", text)]]  # fmt: skip
     return grid(cells, font, widths=(260, 260), header=False)
 
 
@@ -199,8 +206,12 @@ def grid(
     header: bool = True,
     small: bool = False,
     numbers: tuple[int, int] | None = None,
+    cells: ParagraphStyle | None = None,
 ) -> Table:
-    """A table of the documents' look; `numbers`: the first and last columns right-aligned."""
+    """A table of the documents' look; `numbers`: the first and last columns right-aligned;
+    `cells`: text cells become paragraphs of that style (Hindi must be shaped)."""
+    if cells is not None:
+        rows = [[_cell(v, cells) for v in row] for row in rows]
     table = Table(
         [list(row) for row in rows], colWidths=list(widths), repeatRows=1 if header else 0
     )
@@ -216,3 +227,15 @@ def grid(
         style.append(("ALIGN", (numbers[0], 1), (numbers[1], -1), "RIGHT"))
     table.setStyle(TableStyle(style))
     return table
+
+
+def _cell(value: object, style: ParagraphStyle) -> object:
+    """A text cell as a paragraph (an amount's only if it holds more than digits: it stays
+    a string, right-aligned by the table)."""
+    if (
+        not isinstance(value, str)
+        or not value
+        or value.lstrip("-₹").replace(",", "").replace(".", "").isdigit()
+    ):
+        return value
+    return Paragraph(_escape(value), style)

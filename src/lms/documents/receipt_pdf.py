@@ -2,7 +2,8 @@
 how it was paid and where it went (principal, interest, charges, held ahead); a returned
 payment's receipt says so.
 
-Guarantee: a pure function of values; amounts with the rupee sign and Indian grouping.
+Guarantee: a pure function of values; in English or Hindi (lms.documents.words), the figures
+the same; amounts with the rupee sign and Indian grouping.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
 from lms.documents.display import day, in_words
 from lms.documents.fonts import money, styles
 from lms.documents.kfs_pdf import Borrower, Lender, grid, parties
+from lms.documents.words import words
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,34 +37,40 @@ class Receipt:
     returned_on: date | None  # the bank returned it (the receipt no longer stands)
 
 
-def receipt_pdf(receipt: Receipt, lender: Lender, borrower: Borrower) -> bytes:
-    regular, text, _, title = styles(9)
+def receipt_pdf(receipt: Receipt, lender: Lender, borrower: Borrower, lang: str = "en") -> bytes:
+    """The receipt in `lang` (en or hi); every figure the same in both."""
+    regular, text, _, title = styles(9, lang)
+    w = words(lang)
+
+    def rupees(value: Decimal) -> str:
+        return money(value, lang=lang)
+
     rows = [
-        ["", ""],
-        ["Loan", receipt.loan],
-        ["Received on", day(receipt.received_on)],
-        ["Amount", money(receipt.amount)],
-        ["In words", in_words(receipt.amount)],
-        ["Paid by", f"{receipt.channel.upper()}, reference {receipt.reference}"],
-        ["Applied to", f"principal {money(receipt.principal)}, interest {money(receipt.interest)}, "
-                       f"charges {money(receipt.charges)}; held ahead {money(receipt.held)}"],
-    ][1:]  # fmt: skip
+        [w("rc.loan"), receipt.loan],
+        [w("rc.received"), day(receipt.received_on, lang)],
+        [w("rc.amount"), rupees(receipt.amount)],
+        [w("rc.words"), in_words(receipt.amount, lang)],
+        [w("rc.paid_by"), w("rc.paid_by_value", channel=receipt.channel.upper(),
+                            reference=receipt.reference)],
+        [w("rc.applied"), w("rc.applied_value", principal=rupees(receipt.principal),
+                            interest=rupees(receipt.interest), charges=rupees(receipt.charges),
+                            held=rupees(receipt.held))],
+    ]  # fmt: skip
     parts: list[object] = [
-        Paragraph(f"Receipt · {receipt.number}", title),
-        parties(lender, borrower, text, regular),
+        Paragraph(w("rc.title", number=receipt.number), title),
+        parties(lender, borrower, text, regular, lang),
         Spacer(1, 6),
         grid(
-            [[label, Paragraph(value, text)] for label, value in rows],
+            [[Paragraph(label, text), Paragraph(value, text)] for label, value in rows],
             regular,
             widths=(110, 410),
             header=False,
         ),
     ]
     if receipt.returned_on is not None:
-        parts.append(Paragraph(f"<b>This payment was returned by the bank on "
-                               f"{day(receipt.returned_on)}; this receipt no longer stands.</b>",
-                               text))  # fmt: skip
-    parts.append(Paragraph("A computer-made receipt; it needs no signature.", text))
+        said = w("rc.returned", day=day(receipt.returned_on, lang))
+        parts.append(Paragraph(f"<b>{said}</b>", text))
+    parts.append(Paragraph(w("rc.computer"), text))
     out = io.BytesIO()
     SimpleDocTemplate(out, pagesize=landscape(A5), title=f"Receipt {receipt.number}",
                       author=lender.name, leftMargin=24, rightMargin=24, topMargin=20,

@@ -19,6 +19,7 @@ from lms.documents.kfs_pdf import Borrower, KfsFacts, Lender, kfs_pdf
 from lms.documents.pdf import StatementFacts, statement_pdf
 from lms.documents.receipt_pdf import Receipt, receipt_pdf
 from lms.documents.statement import StatementLine, statement_lines
+from lms.documents.words import words
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, NotFoundError
 from lms.platform.settings import get_settings
@@ -49,15 +50,18 @@ def loan_statement(
     lines = statement_lines(
         rows, events, terms.principal, loan.disbursed_on, as_of, waterfall, terms
     )
-    return f"{loan.external_id} (loan {loan.id})", lines
+    return words("en")("st.loan", number=loan.external_id, id=loan.id), lines
 
 
-def statement_document(uow: UnitOfWork, *, loan_id: int, since: date, as_of: date) -> bytes:
+def statement_document(
+    uow: UnitOfWork, *, loan_id: int, since: date, as_of: date, lang: str = "en"
+) -> bytes:
     """The loan's statement from `since` to `as_of` as the borrower gets it, as PDF bytes: the
     lender, the borrower, the loan's figures at `as_of`, the lines of the period (upfront fees
     on the day of disbursement among them) between its opening and closing balances."""
-    label, lines = loan_statement(uow, loan_id=loan_id, as_of=as_of)
+    _, lines = loan_statement(uow, loan_id=loan_id, as_of=as_of)
     loan = existing_loan(uow, loan_id)
+    label = words(lang)("st.loan", number=loan.external_id, id=loan.id)
     lines = with_fees(lines, loan_schedule(loan))
     before = [line for line in lines if line.day < since]
     opening = before[-1].balance if before else Decimal(0)
@@ -72,7 +76,7 @@ def statement_document(uow: UnitOfWork, *, loan_id: int, since: date, as_of: dat
     )  # fmt: skip
     shown = [line for line in lines if since <= line.day <= as_of]
     borrower = _borrower(uow.session.get(Customer, loan.customer_id))
-    return statement_pdf(facts, lender_identity(), borrower, (since, as_of), shown, opening)
+    return statement_pdf(facts, lender_identity(), borrower, (since, as_of), shown, opening, lang)
 
 
 def with_fees(lines: list[StatementLine], schedule: Schedule) -> list[StatementLine]:
@@ -89,14 +93,15 @@ def with_fees(lines: list[StatementLine], schedule: Schedule) -> list[StatementL
     return [first, *fees, *lines[1:]]
 
 
-def payment_receipt(uow: UnitOfWork, *, loan_id: int, event_id: int) -> bytes:
+def payment_receipt(uow: UnitOfWork, *, loan_id: int, event_id: int, lang: str = "en") -> bytes:
     """The receipt of payment `event_id` of loan `loan_id`, as PDF bytes (404: not a payment
     of that loan)."""
     loan = existing_loan(uow, loan_id)
     event = uow.session.get(LoanEvent, event_id) if event_id < 2**31 else None
     if event is None or event.loan_id != loan.id or event.kind not in MONEY_IN:
         raise NotFoundError("payment", event_id)
-    label, lines = loan_statement(uow, loan_id=loan_id, as_of=event.value_date)
+    _, lines = loan_statement(uow, loan_id=loan_id, as_of=event.value_date)
+    label = words(lang)("st.loan", number=loan.external_id, id=loan.id)
     own = [line for line in lines if line.reference == event.reference
            and line.kind in ("payment", "prepayment") and line.day == event.value_date]  # fmt: skip
     principal = sum((line.principal for line in own), Decimal(0))
@@ -113,23 +118,24 @@ def payment_receipt(uow: UnitOfWork, *, loan_id: int, event_id: int) -> bytes:
         principal, interest, event.amount - principal - interest - held, held, returned,
     )  # fmt: skip
     borrower = _borrower(uow.session.get(Customer, loan.customer_id))
-    return receipt_pdf(receipt, lender_identity(), borrower)
+    return receipt_pdf(receipt, lender_identity(), borrower, lang)
 
 
-def loan_kfs(uow: UnitOfWork, *, loan_id: int) -> bytes:
+def loan_kfs(uow: UnitOfWork, *, loan_id: int, lang: str = "en") -> bytes:
     """The Key Facts Statement of the loan as booked, as PDF bytes: the lender as the settings
     name it, the borrower with their address and masked identity numbers."""
     loan = existing_loan(uow, loan_id)
     product = uow.session.get(Product, loan.product_id)
     borrower = uow.session.get(Customer, loan.customer_id)
     terms, schedule = loan_terms(loan), loan_schedule(loan)
+    w = words(lang)
     facts = KfsFacts(
         f"KFS-{loan.external_id}", loan.created_at.date(),
-        product.name if product is not None else "Loan",
-        rate_description(loan, product, terms, schedule),
-        contingent_charges(product, charge_exempt(product, borrower)),
+        product.name if product is not None else w("kfs.loan"),
+        rate_description(loan, product, terms, schedule, lang),
+        contingent_charges(product, charge_exempt(product, borrower), lang),
     )  # fmt: skip
-    return kfs_pdf(facts, lender_identity(), _borrower(borrower), terms, schedule)
+    return kfs_pdf(facts, lender_identity(), _borrower(borrower), terms, schedule, lang)
 
 
 def lender_identity() -> Lender:
@@ -151,45 +157,39 @@ def _borrower(customer: Customer | None) -> Borrower:
     return Borrower(customer.name, address, "; ".join(i for i in ids if i))
 
 
-def contingent_charges(product: Product | None, exempt: bool) -> list[str]:
+def contingent_charges(product: Product | None, exempt: bool, lang: str = "en") -> list[str]:
     """The product's charges that depend on what happens, as the KFS lists them."""
+    w = words(lang)
     if product is None:
-        return ["none defined for this product"]
+        return [w("kfs.no_contingent")]
     lines = []
     if product.penal_rate:
-        lines.append(
-            f"penal charge {product.penal_rate:f}% a year on the overdue amount"
-            f" + {product.penal_tax or 0}% GST (not interest; never compounded)"
-        )
+        lines.append(w("kfs.penal", rate=f"{product.penal_rate:f}", tax=product.penal_tax or 0))
     if product.bounce_charge:
-        lines.append(
-            f"bounce charge {money(product.bounce_charge)} + {product.bounce_charge_tax or 0}% GST"
-            " per returned payment"
-        )
+        lines.append(w("kfs.bounce", amount=money(product.bounce_charge, lang=lang),
+                       tax=product.bounce_charge_tax or 0))  # fmt: skip
     if exempt:
-        lines.append("foreclosure and part-prepayment: no charge (floating rate, individual)")
+        lines.append(w("kfs.foreclosure_none"))
     elif product.foreclosure_charge:
-        lines.append(
-            f"foreclosure charge {product.foreclosure_charge:f}% of the principal foreclosed"
-            f" + {product.foreclosure_charge_tax or 0}% GST"
-        )
-    return lines or ["none defined for this product"]
+        lines.append(w("kfs.foreclosure", rate=f"{product.foreclosure_charge:f}",
+                       tax=product.foreclosure_charge_tax or 0))  # fmt: skip
+    return lines or [w("kfs.no_contingent")]
 
 
 def rate_description(
-    loan: Loan, product: Product | None, terms: LoanTerms, schedule: Schedule
+    loan: Loan, product: Product | None, terms: LoanTerms, schedule: Schedule, lang: str = "en"
 ) -> str:
     """ "fixed", or the floating rate's benchmark, spread and the effect of a 0.25 % rise."""
+    w = words(lang)
     if product is None or product.rate_type != "floating":
-        return "fixed"
+        return w("kfs.fixed")
     spread = loan.spread or Decimal(0)
     cents = spread.quantize(Decimal("0.01"))
-    text = f"floating: {product.benchmark} + spread {cents if cents == spread else spread}"
+    text = w("kfs.floating", benchmark=product.benchmark,
+             spread=cents if cents == spread else spread)  # fmt: skip
     try:
         emi, count = rate_rise_effect(terms, schedule.installments, Decimal("0.25"))
     except RevisionError as exc:
-        return f"{text}; effect of a 0.25% rise not computed ({exc})"
-    return (
-        f"{text}; a 0.25% rise: EMI {money(emi)} for the same tenure, or"
-        f" {count - len(schedule.installments)} more installments at the same EMI"
-    )
+        return text + w("kfs.rise_unknown", error=exc)
+    more = count - len(schedule.installments)
+    return text + w("kfs.rise", emi=money(emi, lang=lang), more=more)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import asdict
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Header, Query, Request, Response, status
 from sqlalchemy import select
@@ -55,6 +55,7 @@ from lms.servicing.repayments import PaymentRequest, record_payment, refund_exce
 from lms.servicing.tranches import disburse_tranche
 
 router = APIRouter()
+Language = Literal["en", "hi"]  # the languages of the documents (lms.documents.words)
 
 
 @router.post("/loans/{loan_id}/rate-changes", status_code=status.HTTP_201_CREATED)
@@ -251,14 +252,15 @@ def statement(
     as_of: date | None = None,
     since: date | None = None,
     format_: Annotated[str, Query(alias="format", pattern="^(json|csv|pdf)$")] = "json",
+    lang: Language = "en",
 ) -> Response | list[dict[str, object]]:
     """Every transaction with its split and the running principal balance; the PDF is the
     statement a borrower gets (lender, borrower, the loan's figures, the period from `since`,
-    default the disbursement, with its opening and closing balances)."""
+    default the disbursement, with its opening and closing balances), in English or Hindi."""
     day = as_of or today(uow)
     if format_ == "pdf":
         start = since or service.existing_loan(uow, loan_id).disbursed_on or day
-        content = statement_document(uow, loan_id=loan_id, since=start, as_of=day)
+        content = statement_document(uow, loan_id=loan_id, since=start, as_of=day, lang=lang)
         return Response(content, media_type="application/pdf")
     _, lines = loan_statement(uow, loan_id=loan_id, as_of=day)
     if format_ == "csv":
@@ -279,16 +281,18 @@ def statement(
 
 
 @router.get("/loans/{loan_id}/repayments/{event_id}/receipt.pdf", response_class=Response)
-def receipt(loan_id: int, event_id: int, uow: UnitOfWorkDep) -> Response:
-    """The receipt of a repayment (amount in figures and words, where it went)."""
-    content = payment_receipt(uow, loan_id=loan_id, event_id=event_id)
+def receipt(loan_id: int, event_id: int, uow: UnitOfWorkDep, lang: Language = "en") -> Response:
+    """The receipt of a repayment (amount in figures and words, where it went), in English or
+    Hindi."""
+    content = payment_receipt(uow, loan_id=loan_id, event_id=event_id, lang=lang)
     return Response(content, media_type="application/pdf")
 
 
 @router.get("/loans/{loan_id}/kfs.pdf", response_class=Response)
-def kfs(loan_id: int, uow: UnitOfWorkDep) -> Response:
-    """The Key Facts Statement (RBI format) with the schedule and the APR computation sheet."""
-    return Response(loan_kfs(uow, loan_id=loan_id), media_type="application/pdf")
+def kfs(loan_id: int, uow: UnitOfWorkDep, lang: Language = "en") -> Response:
+    """The Key Facts Statement (RBI format) with the schedule and the APR computation sheet,
+    in English or Hindi (`lang=hi`)."""
+    return Response(loan_kfs(uow, loan_id=loan_id, lang=lang), media_type="application/pdf")
 
 
 @router.get("/loans/{loan_id}")

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -247,20 +247,22 @@ def reasons(exc: Exception) -> list[str]:
 def document(
     request: Request, uow: UnitOfWorkDep, who: Staff, loan_id: int, name: str,
     event: Annotated[int | None, Query(ge=1, lt=2**31)] = None,
-    since: date | None = None,
+    since: date | None = None, lang: Literal["en", "hi"] = "en",
 ) -> Response:  # fmt: skip
-    """The loan's documents as PDF: its KFS, its statement (from `since`), a payment's receipt."""
+    """The loan's documents as PDF, in English or Hindi: its KFS, its statement (from
+    `since`), a payment's receipt."""
     if loan_id >= 2**31:
         raise NotFoundError("loan", loan_id)
     if name == "kfs":
-        content = loan_kfs(uow, loan_id=loan_id)
+        content = loan_kfs(uow, loan_id=loan_id, lang=lang)
     elif name == "statement":
         day = today(uow)
         start = since or existing_loan(uow, loan_id).disbursed_on or day
-        content = statement_document(uow, loan_id=loan_id, since=start, as_of=day)
+        content = statement_document(uow, loan_id=loan_id, since=start, as_of=day, lang=lang)
     elif name == "receipt" and event is not None:
-        content = payment_receipt(uow, loan_id=loan_id, event_id=event)
+        content = payment_receipt(uow, loan_id=loan_id, event_id=event, lang=lang)
     else:
         raise NotFoundError("document", name)
+    filename = f"{name}-{loan_id}{'-hi' if lang == 'hi' else ''}.pdf"
     return Response(content, media_type="application/pdf",
-                    headers={"Content-Disposition": f'inline; filename="{name}-{loan_id}.pdf"'})  # fmt: skip
+                    headers={"Content-Disposition": f'inline; filename="{filename}"'})  # fmt: skip
