@@ -1,7 +1,8 @@
 """The staff application in a real browser (Debian's Chromium through Playwright), served by
 the product: a loan officer signs in, finds a loan with the search box, previews a payment,
 posts it and sees the schedule change; a maker asks for a charge to be waived and a checker
-approves it; each dashboard draws the API's figures; with no console error and nothing loaded from another
+approves it; each dashboard draws the API's figures; every page passes the accessibility rules
+of axe-core and fits a tablet; with no console error and nothing loaded from another
 host. Screenshots of each step are kept in test-artifacts/ (or $LMS_TEST_ARTIFACTS).
 
 The book is the read-side tests' (book_setup.nine_loans_closed): loan 2 (application R-2,
@@ -18,6 +19,7 @@ from pathlib import Path
 import pyotp
 import pytest
 from api_client import PASSWORD, api_client, new_user
+from axe_playwright_python.sync_playwright import Axe
 from book_setup import nine_loans_closed
 from playwright.sync_api import Page, expect, sync_playwright
 from served import serving
@@ -191,3 +193,41 @@ def test_a_maker_asks_for_a_waiver_and_a_checker_approves_it(
         _shot(page, "8-waived")
         browser.close()
     assert errors == []
+
+
+PAGES = ("/app", "/app/loans", "/app/loans/2", "/app/search?q=Borrower", "/app/customers",
+         "/app/customers/2", "/app/products", "/app/products/1", "/app/branches",
+         "/app/benchmarks", "/app/approvals", "/app/payments", "/app/payments/files",
+         "/app/payments/upi", "/app/payments/settlements", "/app/payments/refunds",
+         "/app/dashboards", "/app/reports", "/app/reports/sma", "/app/close", "/app/users")  # fmt: skip
+
+
+def test_every_page_passes_the_accessibility_rules_and_fits_a_tablet(tmp_path: Path) -> None:
+    """axe-core's rules (WCAG 2.1 A and AA, and best practices) find nothing on any page an
+    administrator sees; at a tablet's width (768 px) no page scrolls sideways (a wide table
+    scrolls inside itself); the keyboard reaches "Skip to content" first and it moves focus to
+    the page's content."""
+    with _served(tmp_path, ("administrator",), None) as (server, _, url):
+        admin, secret = new_user(url, ("administrator",))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 768, "height": 1024})
+            _sign_in(page, server, admin, secret, "/app")
+            expect(page.get_by_role("heading", name="Dashboard")).to_be_visible()
+            axe, found, wide = Axe(), {}, {}
+            for path in PAGES:
+                page.goto(server + path)
+                violations = axe.run(page).response["violations"]
+                found[path] = [(v["id"], v["nodes"][0]["html"][:80]) for v in violations]
+                width = page.evaluate("document.documentElement.scrollWidth")
+                if width > 768:
+                    wide[path] = width
+            page.goto(f"{server}/app/loans/2")
+            page.keyboard.press("Tab")
+            expect(page.locator(":focus")).to_have_text("Skip to content")
+            page.keyboard.press("Enter")
+            assert page.evaluate("location.hash") == "#main"
+            _shot(page, "9-tablet-loan")
+            browser.close()
+    assert {p: v for p, v in found.items() if v} == {}
+    assert wide == {}
