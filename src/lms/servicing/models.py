@@ -26,6 +26,7 @@ from sqlalchemy import (
     UniqueConstraint,
     event,
 )
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Mapped, Session, mapped_column, validates
 
 from lms.platform.db import Base, DecimalText, Money
@@ -41,6 +42,13 @@ class Branch(Base):
 
 class Customer(Base):
     __tablename__ = "customers"
+    # staff find a borrower by part of the name: on PostgreSQL a trigram index (pg_trgm)
+    # serves `lower(name) LIKE '%text%'`; SQLite scans (an embedded book is small)
+    __table_args__ = (
+        Index(
+            "ix_customers_name_trigram", sql("lower(name) gin_trgm_ops"), postgresql_using="gin"
+        ).ddl_if(dialect="postgresql"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     branch_code: Mapped[str] = mapped_column(ForeignKey("branches.code"), index=True)
