@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from lms.documents.words import in_hindi_words, month_day
+from lms.documents.words import in_hindi_words, indian_words, month_day
 
 PAISA = Decimal("0.01")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -63,20 +63,6 @@ def _below_hundred(n: int) -> str:
     return _TENS[n // 10] + (f"-{_ONES[n % 10]}" if n % 10 else "")
 
 
-def _words(n: int) -> str:
-    """A whole number in words, the Indian way (12,34,567: Twelve Lakh Thirty-Four Thousand
-    Five Hundred Sixty-Seven); crores of crores are said as crores."""
-    parts = []
-    for size, name in _UNITS:
-        if n >= size:
-            count = n // size
-            parts.append(f"{_words(count) if count >= 100 else _below_hundred(count)} {name}")
-            n %= size
-    if n:
-        parts.append(_below_hundred(n))
-    return " ".join(parts)
-
-
 def in_words(value: Decimal, lang: str = "en") -> str:
     """An amount as a receipt writes it: ``Rupees Eight Thousand Eight Hundred Eighty-Four and
     Paise Eighty-Eight only`` (rounded half up to the paisa; in Hindi words in Hindi)."""
@@ -84,7 +70,7 @@ def in_words(value: Decimal, lang: str = "en") -> str:
         return in_hindi_words(value)
     exact = abs(Decimal(value).quantize(PAISA, rounding=ROUND_HALF_UP))
     rupees, paise = int(exact), int((exact - int(exact)) * 100)
-    said = f"Rupees {_words(rupees) or 'Zero'}"
+    said = f"Rupees {indian_words(rupees, _below_hundred, _UNITS) or 'Zero'}"
     if paise:
         said += f" and Paise {_below_hundred(paise)}"
     return f"{'Minus ' if value < 0 else ''}{said} only"

@@ -283,6 +283,7 @@ TEXT: dict[str, dict[str, str]] = {
 }
 
 Words = Callable[..., str]
+Units = tuple[tuple[int, str], ...]
 
 
 def words(lang: str) -> Words:
@@ -324,17 +325,22 @@ _HI = _NUMBERS.split()
 _HI_UNITS = ((10**7, "करोड़"), (10**5, "लाख"), (1000, "हज़ार"), (100, "सौ"))
 
 
-def _hindi(n: int) -> str:
-    """A whole number in Hindi words, the Indian way (12,34,567: बारह लाख चौंतीस हज़ार पाँच
-    सौ सड़सठ); crores of crores are said as crores."""
+def indian_words(n: int, below_hundred: Callable[[int], str], units: Units) -> str:
+    """A whole number in words, the Indian way, in the language of `below_hundred` (the word
+    of each number below a hundred) and `units` (crore, lakh, thousand, hundred, largest
+    first): 12,34,567 is twelve lakh thirty-four thousand five hundred sixty-seven; crores of
+    crores are said as crores."""
     parts = []
-    for size, name in _HI_UNITS:
+    for size, name in units:
         if n >= size:
             count = n // size
-            parts.append(f"{_hindi(count) if count >= 100 else _HI[count]} {name}")
+            said = (
+                indian_words(count, below_hundred, units) if count >= 100 else below_hundred(count)
+            )
+            parts.append(f"{said} {name}")
             n %= size
     if n:
-        parts.append(_HI[n])
+        parts.append(below_hundred(n))
     return " ".join(parts)
 
 
@@ -342,7 +348,7 @@ def in_hindi_words(value: Decimal) -> str:
     """``रुपये आठ हज़ार आठ सौ चौरासी और अट्ठासी पैसे मात्र`` (rounded half up to the paisa)."""
     exact = abs(Decimal(value).quantize(PAISA, rounding=ROUND_HALF_UP))
     rupees, paise = int(exact), int((exact - int(exact)) * 100)
-    said = f"रुपये {_hindi(rupees) or _HI[0]}"
+    said = f"रुपये {indian_words(rupees, _HI.__getitem__, _HI_UNITS) or _HI[0]}"
     if paise:
         said += f" और {_HI[paise]} {'पैसा' if paise == 1 else 'पैसे'}"
     return f"{'माइनस ' if value < 0 else ''}{said} मात्र"

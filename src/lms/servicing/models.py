@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import (
+    DDL,
     JSON,
     Boolean,
     Date,
@@ -82,6 +83,15 @@ def phone_index(phone: str | None) -> str | None:
     """The blind index of a phone number under the keyring's primary key."""
     digits = phone_digits(phone)
     return None if digits is None else keyring().blind_index(digits, PHONE)
+
+
+# the trigram index needs its extension on PostgreSQL, also where the schema is made from the
+# models (the migrations create it too)
+event.listen(
+    Customer.__table__,
+    "before_create",
+    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
+)
 
 
 class Product(Base):
