@@ -47,7 +47,9 @@ class Customer(Base):
     # serves `lower(name) LIKE '%text%'`; SQLite scans (an embedded book is small)
     __table_args__ = (
         Index(
-            "ix_customers_name_trigram", sql("lower(name) gin_trgm_ops"), postgresql_using="gin"
+            "ix_customers_name_trigram",
+            sql("lower(name) public.gin_trgm_ops"),
+            postgresql_using="gin",
         ).ddl_if(dialect="postgresql"),
     )
 
@@ -86,11 +88,16 @@ def phone_index(phone: str | None) -> str | None:
 
 
 # the trigram index needs its extension on PostgreSQL, also where the schema is made from the
-# models (the migrations create it too)
+# models (the migrations create it too): in the public schema, whatever schema the book is in
+# (two books made at once may both try: the second finds it there)
+TRIGRAMS = (
+    "DO $$ BEGIN CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;"
+    " EXCEPTION WHEN unique_violation OR duplicate_object THEN NULL; END $$"
+)
 event.listen(
     Customer.__table__,
     "before_create",
-    DDL("CREATE EXTENSION IF NOT EXISTS pg_trgm").execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
+    DDL(TRIGRAMS).execute_if(dialect="postgresql"),  # type: ignore[no-untyped-call]
 )
 
 
