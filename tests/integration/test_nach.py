@@ -9,9 +9,10 @@ up to 10,000 a month; Sunita's: exactly 8,884.88.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal as D
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from api_client import api_client, csrf, rows, staff_browser
@@ -23,7 +24,7 @@ from typer.testing import CliRunner
 from lms.close.runner import close_until
 from lms.interfaces.cli.main import app
 from lms.notices.models import Notice
-from lms.notices.service import send_queued
+from lms.notices.outbox import send_queued
 from lms.payments.models import Mandate, Presentation
 from lms.payments.nach import (
     MandateRequest,
@@ -122,7 +123,9 @@ def test_present_file_respond_bounce_and_present_again(book: sessionmaker[Sessio
     assert _respond(book, response, date(2026, 10, 27)) == (0, 0, 2)  # the same file again
     with UnitOfWork(book) as uow:
         state = loan_state(uow, loan_id=2, as_of=date(2026, 10, 27))
-        notice = uow.session.execute(select(Notice.recipient, Notice.data)).one()
+        notice = uow.session.execute(
+            select(Notice.recipient, Notice.data).where(Notice.template == "nach_returned")
+        ).one()
     assert state.installments[0].unpaid == D("8884.88") and state.charges_due == D("590.00")
     assert (notice[0], notice[1]["reason"]) == ("sunita@example.in", "balance insufficient")
     close_until(
@@ -229,14 +232,19 @@ def test_the_notice_goes_out_over_smtp(
     monkeypatch.setenv("LMS_SMTP_HOST", "127.0.0.1")
     monkeypatch.setenv("LMS_SMTP_PORT", str(port))
     monkeypatch.setenv("LMS_LENDER_NAME", "Acme Finance")
-    assert send_queued(book) == (1, 0)
-    assert send_queued(book) == (0, 0)  # sent once
+    with UnitOfWork(book) as uow:  # the close's reminders before the due date are not for this test
+        for notice in uow.session.scalars(select(Notice).where(Notice.template != "nach_returned")):
+            notice.status = "capped"
+        uow.commit()
+    nine = datetime(2026, 10, 27, 9, 0, tzinfo=ZoneInfo("Asia/Kolkata"))
+    assert send_queued(book, now=nine) == (1, 0)
+    assert send_queued(book, now=nine) == (0, 0)  # sent once
     [message] = received
     assert message["To"] == "sunita@example.in"  # type: ignore[index]
-    assert message["Subject"] == "Your EMI debit of Rs 8884.88 was returned"  # type: ignore[index]
+    assert message["Subject"] == "Your EMI debit of Rs 8,884.88 was returned"  # type: ignore[index]
     body = message.get_payload()  # type: ignore[attr-defined]
     assert (
-        "loan PL-2, due on 2026-10-26" in body
+        "loan PL-2, due on 26 Oct 2026" in body
         and "balance insufficient" in body
         and "Acme Finance" in body
     )
@@ -315,7 +323,9 @@ def test_upi_autopay_limit_pre_debit_notice_and_no_nach_file(book: sessionmaker[
         uow.commit()
     close_until(book, date(2026, 10, 25))
     with UnitOfWork(book) as uow:
-        notice = uow.session.execute(select(Notice.template, Notice.data)).one()
+        notice = uow.session.execute(
+            select(Notice.template, Notice.data).where(Notice.template == "upi_autopay_predebit")
+        ).one()
     assert notice == (
         "upi_autopay_predebit",
         {"amount": "8884.88", "debit_date": "2026-10-26", "mandate": 3},

@@ -43,6 +43,7 @@ from lms.close.steps import (
     present,
     provision,
     provision_entry,
+    remind,
     restate,
     snapshot,
 )
@@ -62,6 +63,7 @@ STEPS: tuple[ModuleType, ...] = (
     penal,
     provision,
     provision_entry,
+    remind,
 )
 PARTITION_SIZE = 50_000
 

@@ -2,29 +2,66 @@
 
 Guarantees: a notice is queued in the same transaction as the event it tells of (a returned
 debit and its notice are written together or not at all); it is sent at most once (marked
-sent, with the time, in the transaction after the SMTP server accepted it); never deleted.
+sent, with the provider's id, in the transaction after the provider accepted it); never
+deleted.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.platform.db import Base
 
 
 class Notice(Base):
+    """One message to a borrower on one channel (lms.notices.outbox)."""
+
     __tablename__ = "notices"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
-    template: Mapped[str] = mapped_column(String(40))
+    customer_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    channel: Mapped[str] = mapped_column(String(10), server_default="email")
+    template: Mapped[str] = mapped_column(String(40))  # the event (lms.notices.templates)
+    version: Mapped[int | None] = mapped_column(Integer)  # the template's version
+    lang: Mapped[str | None] = mapped_column(String(2))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
-    recipient: Mapped[str | None] = mapped_column(String(254))  # None: no e-mail on file
-    status: Mapped[str] = mapped_column(String(10), index=True)  # queued, sent, no_address, failed
+    day: Mapped[date | None] = mapped_column(Date)  # the business date it is for (the cap's)
+    recipient: Mapped[str | None] = mapped_column(String(254))  # e-mail's; SMS: the phone then
+    # queued, sent, failed; never sent: no_address, opted_out, capped
+    status: Mapped[str] = mapped_column(String(10), index=True)
     error: Mapped[str | None] = mapped_column(Text)
+    provider_ref: Mapped[str | None] = mapped_column(String(128), index=True)
+    delivery: Mapped[str | None] = mapped_column(String(10))  # sent, delivered, read, failed
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class ChannelOptOut(Base):
+    """A borrower's choice not to be messaged on a channel (changed in place; the audit trail
+    keeps each change)."""
+
+    __tablename__ = "channel_opt_outs"
+    __table_args__ = (UniqueConstraint("customer_id", "channel"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    channel: Mapped[str] = mapped_column(String(10))
+    opted_out: Mapped[bool] = mapped_column(Boolean)
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    changed_by: Mapped[str | None] = mapped_column(String(80))

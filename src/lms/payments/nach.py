@@ -180,7 +180,7 @@ def _pre_debit_notices(uow: UnitOfWork, day: date, low: int, high: int) -> None:
     ):
         amount = _presentable(kind, limit, Decimal(due))
         if amount:
-            queue_notice(uow, loan_id=loan_id, template="upi_autopay_predebit", data={
+            queue_notice(uow, loan_id=loan_id, template="upi_autopay_predebit", day=day, data={
                 "amount": str(amount), "debit_date": tomorrow.isoformat(), "mandate": mandate})  # fmt: skip
 
 

@@ -93,7 +93,7 @@ def _returned(uow: UnitOfWork, p: Presentation, reason: str, posting_date: date)
                         posting_date=posting_date, reason=ReversalReason.RETURNED,
                         return_code=reason)  # fmt: skip
     p.status, p.reason_code, p.resolved_at = "returned", reason, datetime.now(UTC)
-    queue_notice(uow, loan_id=p.loan_id, template="nach_returned", data={
+    queue_notice(uow, loan_id=p.loan_id, template="nach_returned", day=posting_date, data={
         "amount": str(p.amount.quantize(Decimal("0.01"))), "due_date": p.due_date.isoformat(),
         "reason": REASONS.get(reason, f"reason {reason}"), "reference": p.reference,
     })  # fmt: skip

@@ -107,6 +107,31 @@ class Settings(BaseSettings):
     smtp_user: str | None = Field(None, description="sign in to the mail server as")
     smtp_password: str = Field("", description="the mail server's password")
     mail_from: str = Field("lms@localhost", description="the sender of notices")
+    # -- SMS and WhatsApp (lms.notices.channels); unset: messages go by e-mail only
+    sms_url: str = Field("", description="the SMS gateway's send URL (HTTPS, JSON)")
+    sms_api_key: str = Field("", description="the SMS gateway's API key (bearer)")
+    sms_sender: str = Field("LENDER", description="the SMS sender id (header) registered on DLT")
+    sms_dlt_entity_id: str = Field("", description="the lender's DLT principal entity id (TRAI)")
+    sms_dlt_templates: dict[str, str] = Field(
+        default_factory=dict, description="each event's DLT template id, as JSON"
+    )
+    sms_callback_token: str = Field("", description="what the gateway's delivery reports carry")
+    whatsapp_url: str = Field(
+        "https://graph.facebook.com/v21.0", description="the WhatsApp Cloud API"
+    )
+    whatsapp_phone_id: str = Field("", description="the WhatsApp business phone number id")
+    whatsapp_token: str = Field("", description="the WhatsApp Cloud API's access token")
+    whatsapp_app_secret: str = Field("", description="signs the WhatsApp webhook (HMAC)")
+    whatsapp_verify_token: str = Field("", description="the webhook subscription's verify token")
+    # -- conduct (RBI fair practices): when and how often borrowers are contacted
+    quiet_hours: str = Field(
+        "08:00-19:00",
+        pattern=r"^\d\d:\d\d-\d\d:\d\d$",
+        description="the local hours messages may go out in (RBI: 08:00 to 19:00)",
+    )
+    messages_per_day: int = Field(
+        3, ge=1, description="messages a borrower may get a day on one channel"
+    )
 
 
 def get_settings() -> Settings:

@@ -63,6 +63,7 @@ class Customer(Base):
     # borrower by phone without opening every row
     phone_index: Mapped[str | None] = mapped_column(String(64), index=True)
     email: Mapped[str | None] = mapped_column(Sealed("customers.email"))
+    language: Mapped[str | None] = mapped_column(String(2))  # of messages and documents: en, hi
     pan_masked: Mapped[str | None] = mapped_column(String(10))  # e.g. XXXXX1234X
     pan: Mapped[str | None] = mapped_column(Sealed("customers.pan"))  # for credit bureaus
     aadhaar_last4: Mapped[str | None] = mapped_column(String(4))  # never the full number

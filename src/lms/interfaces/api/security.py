@@ -90,6 +90,11 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/statement-lines/{line_id}/match"): P.MONEY_FILES,
     ("POST", "/gateways/{name}/settlements"): P.MONEY_FILES,
     ("POST", "/gateways/{name}/webhook"): PUBLIC,
+    ("POST", "/channels/sms/delivery"): PUBLIC,  # the gateway's token is checked
+    ("GET", "/channels/whatsapp/webhook"): PUBLIC,  # the verify token is checked
+    ("POST", "/channels/whatsapp/webhook"): PUBLIC,  # the app secret's signature is checked
+    ("POST", "/customers/{customer_id}/contact-preferences"): P.CUSTOMERS_WRITE,
+    ("GET", "/loans/{loan_id}/messages"): P.LOANS_READ,
     ("GET", "/receipts/tally"): P.REPORTS_READ,
     ("GET", "/portfolio/summary"): P.REPORTS_READ,
     ("GET", "/dashboards/{name}"): P.REPORTS_READ,

@@ -158,12 +158,20 @@ notices_app = typer.Typer(help="Notices to borrowers.", no_args_is_help=True)
 
 @notices_app.command("send")
 def send_notices(database_url: DatabaseOption = None) -> None:
-    """Send the queued notices by e-mail ($LMS_SMTP_HOST, $LMS_SMTP_PORT ...)."""
+    """Send the queued messages by e-mail ($LMS_SMTP_HOST ...), SMS ($LMS_SMS_URL ...) and
+    WhatsApp ($LMS_WHATSAPP_PHONE_ID ...): nothing within the quiet hours ($LMS_QUIET_HOURS);
+    a channel not set up keeps its messages queued."""
+    from datetime import UTC, datetime
+
+    from lms.notices.outbox import quiet_at
     from lms.notices.service import send_queued
 
+    if quiet_at(datetime.now(UTC)):
+        typer.echo("quiet hours: nothing is sent now")
+        return
     try:
         sent, failed = send_queued(_sessions(database_url))
-    except (RuntimeError, OSError) as exc:
+    except OSError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     typer.echo(f"{sent} sent, {failed} failed")

@@ -1,0 +1,218 @@
+"""The outbox of messages to borrowers on every channel: queued with the event that causes
+them, sent only within the hours the rules allow, each logged against its loan and borrower
+with its channel, language, template version, provider id and delivery.
+
+Queueing an event's message (`queue_message`) writes one notice per channel the borrower can
+be reached on: e-mail (an address on file), SMS (a phone, when an SMS gateway is set up),
+WhatsApp (a phone, a WhatsApp consent recorded, and the Cloud API set up). A channel the
+borrower opted out of gets a notice marked `opted_out`; one past the day's cap of messages
+per borrower and channel (LMS_MESSAGES_PER_DAY) is marked `capped`: both are kept, never sent.
+Sending (`send_queued`) goes on only between LMS_QUIET_HOURS (08:00-19:00 by default, the
+lender's time zone): outside them nothing is sent, whatever the caller.
+
+Guarantees: a notice is sent at most once (locked, marked sent with the provider's id in the
+transaction after the provider took it); a provider's refusal marks it failed with the
+reason; delivery reports update it by the provider's id (lms.notices.delivery); nothing is
+deleted.
+"""
+
+from __future__ import annotations
+
+import smtplib
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from datetime import UTC, date, datetime, time
+from decimal import Decimal
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import httpx
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from lms.documents.display import amount, day
+from lms.notices.channels import (
+    Channel,
+    ChannelError,
+    EmailChannel,
+    Outgoing,
+    SmsGateway,
+    WhatsAppCloud,
+)
+from lms.notices.models import ChannelOptOut, Notice
+from lms.notices.templates import TEMPLATES, render
+from lms.platform.db import UnitOfWork
+from lms.platform.db.sealed import phone_digits
+from lms.platform.settings import get_settings
+from lms.servicing.models import Consent, Customer, Loan
+
+CHANNELS = ("email", "sms", "whatsapp")
+KEPT = ("queued", "sent", "failed")  # the notices that count towards the day's cap
+
+
+def queue_message(
+    uow: UnitOfWork, *, loan_id: int, event: str, data: dict[str, Any], day: date
+) -> list[Notice]:
+    """Queue the event's message to the loan's borrower on each channel, on business date
+    `day` (each notice's status says whether it will go)."""
+    template = TEMPLATES[event]
+    customer = uow.session.scalars(
+        select(Customer).join(Loan, Loan.customer_id == Customer.id).where(Loan.id == loan_id)
+    ).one()
+    out = set(
+        uow.session.scalars(
+            select(ChannelOptOut.channel).where(
+                ChannelOptOut.customer_id == customer.id, ChannelOptOut.opted_out
+            )
+        )
+    )
+    notices = []
+    for channel, address in _reachable(uow, customer):
+        status = "opted_out" if channel in out else _capped(uow, customer.id, channel, day)
+        notice = Notice(
+            loan_id=loan_id, customer_id=customer.id, channel=channel, template=event,
+            version=template.version, lang=customer.language or "en", data=data, day=day,
+            recipient=address if channel == "email" else None,
+            status=status if address or channel != "email" else "no_address",
+            created_at=datetime.now(UTC),
+        )  # fmt: skip
+        uow.session.add(notice)
+        notices.append(notice)
+    uow.session.flush()
+    return notices
+
+
+def _reachable(uow: UnitOfWork, customer: Customer) -> list[tuple[str, str | None]]:
+    """(channel, address) for each channel the borrower may be sent on: e-mail always (its
+    notice says `no_address` without one), SMS and WhatsApp with a phone and the channel set
+    up (WhatsApp also needs the borrower's consent)."""
+    s = get_settings()
+    found: list[tuple[str, str | None]] = [("email", customer.email)]
+    if customer.phone and s.sms_url:
+        found.append(("sms", None))
+    if customer.phone and s.whatsapp_phone_id:
+        consent = uow.session.scalar(
+            select(Consent.id).where(Consent.customer_id == customer.id,
+                                     Consent.purpose == "whatsapp").limit(1)
+        )  # fmt: skip
+        if consent is not None:
+            found.append(("whatsapp", None))
+    return found
+
+
+def _capped(uow: UnitOfWork, customer_id: int, channel: str, day: date) -> str:
+    sent = uow.session.scalar(
+        select(func.count()).where(Notice.customer_id == customer_id, Notice.channel == channel,
+                                   Notice.day == day, Notice.status.in_(KEPT))
+    )  # fmt: skip
+    return "capped" if (sent or 0) >= get_settings().messages_per_day else "queued"
+
+
+def quiet_at(now: datetime) -> bool:
+    """Whether `now` is outside the hours messages may go (LMS_QUIET_HOURS, local time)."""
+    start, end = (time.fromisoformat(t) for t in get_settings().quiet_hours.split("-"))
+    local = now.astimezone(ZoneInfo(get_settings().timezone)).time()
+    return not start <= local < end
+
+
+def send_queued(
+    sessions: sessionmaker[Session], *, now: datetime, limit: int = 1000
+) -> tuple[int, int]:
+    """Send up to `limit` queued notices on every channel set up; (sent, failed). Within the
+    quiet hours nothing is sent: (0, 0)."""
+    if quiet_at(now):
+        return 0, 0
+    with UnitOfWork(sessions) as uow:
+        ids = list(uow.session.scalars(
+            select(Notice.id).where(Notice.status == "queued").order_by(Notice.id).limit(limit)
+        ))  # fmt: skip
+    sent = failed = 0
+    with _channels() as channels:
+        for notice_id in ids:
+            outcome = _send_one(sessions, notice_id, channels)
+            sent, failed = sent + (outcome == "sent"), failed + (outcome == "failed")
+    return sent, failed
+
+
+@contextmanager
+def _channels() -> Iterator[dict[str, Channel | ChannelError]]:
+    """Each channel's adapter, or why it cannot send (its notices stay queued)."""
+    with ExitStack() as stack:
+        found: dict[str, Channel | ChannelError] = {}
+        host = get_settings().smtp_host
+        if host:
+            smtp = stack.enter_context(smtp_connection(host))
+            found["email"] = EmailChannel(smtp)
+        else:
+            found["email"] = ChannelError("LMS_SMTP_HOST is not set")
+        client = stack.enter_context(httpx.Client())
+        for name, make in (("sms", SmsGateway), ("whatsapp", WhatsAppCloud)):
+            try:
+                found[name] = make(client)
+            except ChannelError as exc:
+                found[name] = exc
+        yield found
+
+
+def _send_one(
+    sessions: sessionmaker[Session], notice_id: int, channels: dict[str, Channel | ChannelError]
+) -> str:
+    with UnitOfWork(sessions) as uow:
+        notice = uow.session.scalar(
+            select(Notice).where(Notice.id == notice_id, Notice.status == "queued")
+            .with_for_update(skip_locked=True)
+        )  # fmt: skip
+        channel = channels.get(notice.channel) if notice is not None else None
+        if notice is None or channel is None or isinstance(channel, ChannelError):
+            return "kept"  # another sender took it, or its channel is not set up here
+        customer, number = uow.session.execute(
+            select(Customer, Loan.external_id).join(Loan, Loan.customer_id == Customer.id)
+            .where(Loan.id == notice.loan_id)
+        ).one()  # fmt: skip
+        address = notice.recipient if notice.channel == "email" else _international(customer.phone)
+        try:
+            message = render(
+                notice.template, notice.lang or "en", _values(notice, customer, number)
+            )
+            ref = channel.send(Outgoing(address or "", notice.template, notice.lang or "en",
+                                        message, str(notice.id)))  # fmt: skip
+        except (ChannelError, KeyError) as exc:
+            notice.status, notice.error = "failed", f"{type(exc).__name__}: {exc}"[:500]
+        else:
+            notice.status, notice.provider_ref = "sent", ref
+            notice.sent_at = datetime.now(UTC)
+        uow.commit()
+        return notice.status
+
+
+def _international(phone: str | None) -> str | None:
+    """An Indian phone as the providers take it: +91 and the ten digits."""
+    digits = phone_digits(phone) if phone else None
+    return f"+91{digits[-10:]}" if digits else None
+
+
+def _values(notice: Notice, customer: Customer, loan_number: str) -> dict[str, object]:
+    """The notice's data as the borrower reads it: amounts grouped the Indian way, dates
+    written out in the notice's language."""
+    lang = notice.lang or "en"
+    values: dict[str, object] = {"name": customer.name, "loan_number": loan_number,
+                                 "lender": get_settings().lender_name}  # fmt: skip
+    for key, value in notice.data.items():
+        if key == "amount":
+            values[key] = amount(Decimal(str(value)))
+        elif key.endswith(("_date", "_on")) and isinstance(value, str) and len(value) == 10:
+            values[key] = day(date.fromisoformat(value), lang)
+        else:
+            values[key] = value
+    return values
+
+
+def smtp_connection(host: str) -> smtplib.SMTP:
+    """A connection to the mail server of the settings, signed in if they say so."""
+    s = get_settings()
+    smtp = smtplib.SMTP(host, s.smtp_port, timeout=30)
+    if s.smtp_starttls:
+        smtp.starttls()
+    if s.smtp_user:
+        smtp.login(s.smtp_user, s.smtp_password)
+    return smtp
