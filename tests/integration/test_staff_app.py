@@ -33,6 +33,7 @@ from lms.interfaces.web import (
     catalog_pages,
     charge_pages,
     close_pages,
+    collection_pages,
     dashboard_pages,
     loan_actions,
     loan_pages,
@@ -253,6 +254,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             catalog_pages.router,
             charge_pages.router,
             money_pages.router,
+            collection_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())

@@ -36,6 +36,7 @@ from lms.close.schedules import send_due
 from lms.close.steps import (
     accrue,
     classify,
+    collect,
     dpd,
     dues,
     excess,
@@ -64,6 +65,7 @@ STEPS: tuple[ModuleType, ...] = (
     provision,
     provision_entry,
     remind,
+    collect,
 )
 PARTITION_SIZE = 50_000
 

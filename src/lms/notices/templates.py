@@ -107,6 +107,17 @@ TEMPLATES: dict[str, Template] = {
                 " {debit_date} as per your UPI AutoPay mandate. {lender}",
                 "प्रिय {name}, UPI AutoPay मैंडेट के अनुसार ऋण {loan_number} के {amount} रुपये"
                 " {debit_date} को डेबिट होंगे। {lender}")),
+        _t("promise_reminder", 1, "name amount loan_number promise_date lender",
+           subject=("A reminder of your promise to pay Rs {amount} by {promise_date}",
+                    "{promise_date} तक {amount} रुपये चुकाने के आपके वादे की याद"),
+           body=("Dear {name},\n\nAs you promised, please pay Rs {amount} for loan {loan_number}"
+                 " by {promise_date}." + _SIGN,
+                 "प्रिय {name},\n\nआपके वादे के अनुसार कृपया ऋण {loan_number} के लिए {amount}"
+                 " रुपये {promise_date} तक चुकाएँ।" + _SIGN),
+           sms=("Dear {name}, as promised, please pay Rs {amount} for loan {loan_number} by"
+                " {promise_date}. {lender}",
+                "प्रिय {name}, वादे के अनुसार कृपया ऋण {loan_number} के {amount} रुपये"
+                " {promise_date} तक चुकाएँ। {lender}")),
         _t("payment_received", 1, "name amount loan_number paid_on reference lender",
            subject=("We received Rs {amount} for loan {loan_number}",
                     "ऋण {loan_number} के लिए {amount} रुपये प्राप्त हुए"),

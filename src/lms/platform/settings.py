@@ -132,6 +132,13 @@ class Settings(BaseSettings):
     messages_per_day: int = Field(
         3, ge=1, description="messages a borrower may get a day on one channel"
     )
+    # -- collections (lms.collections)
+    collection_buckets: str = Field(
+        "1-30,31-60,61-90,91+",
+        pattern=r"^\d+-\d+(,\d+-\d+)*(,\d+\+)?$",
+        description="the buckets of days past due a collection case moves through",
+    )
+    promise_days: int = Field(30, ge=1, description="how far ahead a promise to pay may be")
 
 
 def get_settings() -> Settings:

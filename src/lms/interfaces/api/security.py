@@ -94,6 +94,11 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/channels/whatsapp/webhook"): PUBLIC,  # the verify token is checked
     ("POST", "/channels/whatsapp/webhook"): PUBLIC,  # the app secret's signature is checked
     ("POST", "/customers/{customer_id}/contact-preferences"): P.CUSTOMERS_WRITE,
+    ("GET", "/collections/cases"): P.LOANS_READ,
+    ("GET", "/collections/cases/{case_id}"): P.LOANS_READ,
+    ("POST", "/collections/cases/{case_id}/allocation"): P.COLLECTIONS_MANAGE,
+    ("POST", "/collections/cases/{case_id}/promises"): P.COLLECTIONS_WORK,
+    ("POST", "/collections/cases/{case_id}/outcomes"): P.COLLECTIONS_WORK,
     ("GET", "/loans/{loan_id}/messages"): P.LOANS_READ,
     ("GET", "/receipts/tally"): P.REPORTS_READ,
     ("GET", "/portfolio/summary"): P.REPORTS_READ,

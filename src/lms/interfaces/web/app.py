@@ -16,6 +16,7 @@ from lms.interfaces.web import (
     catalog_pages,
     charge_pages,
     close_pages,
+    collection_pages,
     dashboard_pages,
     loan_actions,
     loan_pages,
@@ -40,6 +41,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(queue_pages.router, include_in_schema=False)
     app.include_router(product_pages.router, include_in_schema=False)
     app.include_router(close_pages.router, include_in_schema=False)
+    app.include_router(collection_pages.router, include_in_schema=False)
     app.include_router(dashboard_pages.router, include_in_schema=False)
     app.include_router(report_pages.router, include_in_schema=False)
     app.include_router(user_pages.router, include_in_schema=False)

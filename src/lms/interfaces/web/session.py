@@ -85,6 +85,11 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/app/dashboards/{name}/export"): P.REPORTS_READ,
     ("POST", "/app/close/failures/{loan_id}/park"): P.CLOSE_RUN,
     ("POST", "/app/close/failures/{loan_id}/retry"): P.CLOSE_RUN,
+    ("GET", "/app/collections"): P.LOANS_READ,
+    ("GET", "/app/collections/{case_id}"): P.LOANS_READ,
+    ("POST", "/app/collections/{case_id}/promises"): P.COLLECTIONS_WORK,
+    ("POST", "/app/collections/{case_id}/outcomes"): P.COLLECTIONS_WORK,
+    ("POST", "/app/collections/{case_id}/allocation"): P.COLLECTIONS_MANAGE,
     # the queue shows and decides only the kinds the person may (lms.interfaces.api.changes)
     ("GET", "/app/approvals"): P.LOANS_READ,
     ("POST", "/app/approvals/{approval_id}/{decision}"): P.LOANS_READ,

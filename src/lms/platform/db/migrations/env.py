@@ -31,6 +31,7 @@ from sqlalchemy import Connection
 
 # every package's tables, registered on Base.metadata for autogenerate and the schema check
 import lms.close.models
+import lms.collections.models
 import lms.identity.approvals
 import lms.identity.models
 import lms.ledger.models

@@ -1,0 +1,1 @@
+"""Collections: cases of borrowers behind on their loans, their buckets, agents, promises to pay."""

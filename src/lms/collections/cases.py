@@ -1,0 +1,178 @@
+"""Collection cases, kept by the daily close: a borrower's worst days past due over their active
+loans (at the day-end, from the close's snapshots) puts them in a bucket (LMS_COLLECTION_BUCKETS,
+e.g. 1-30, 31-60, 61-90, 91+). A case opens when a borrower enters a bucket, escalates as they
+move up, eases as they move down, and closes, cured, when nothing of theirs is overdue; one
+open case per borrower, covering all their loans. Promises to pay falling due are judged the
+same day (kept, partly kept, broken: a broken one escalates the case) and the borrower is
+reminded the day before.
+
+Guarantees: what the close does to a case is in its history (`CaseEvent`), dated with the
+business date; a case is never reopened (a borrower who slips again gets a new one); money
+counted for a promise is the borrower's payments from the day it was made to its date, less
+those returned since.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select
+
+from lms.collections.models import CaseEvent, CollectionCase, Promise
+from lms.notices.outbox import queue_message
+from lms.platform.db import UnitOfWork
+from lms.platform.settings import get_settings
+from lms.servicing.models import Loan, LoanEvent
+from lms.servicing.payment_rules import MONEY_IN
+
+ZERO = Decimal(0)
+
+
+@dataclass(frozen=True, slots=True)
+class Bucket:
+    label: str
+    low: int
+    high: int | None  # None: and beyond
+
+
+def buckets(spec: str | None = None) -> tuple[Bucket, ...]:
+    """The buckets of LMS_COLLECTION_BUCKETS ("1-30,31-60,61-90,91+"), in order."""
+    found = []
+    for part in (spec or get_settings().collection_buckets).split(","):
+        low, _, high = part.strip().rstrip("+").partition("-")
+        found.append(Bucket(part.strip(), int(low), int(high) if high else None))
+    return tuple(found)
+
+
+def bucket_of(dpd: int, among: tuple[Bucket, ...]) -> int | None:
+    """The index of the bucket `dpd` days fall in (None: not overdue enough for any)."""
+    for k, b in enumerate(among):
+        if dpd >= b.low and (b.high is None or dpd <= b.high):
+            return k
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class Standing:
+    """A borrower at a day-end: worst DPD and overdue over their active loans."""
+
+    customer_id: int
+    branch_code: str
+    dpd: int
+    overdue: Decimal
+    loan_id: int  # their loan with the most overdue (messages name it)
+
+
+def review(uow: UnitOfWork, day: date, low: int, high: int, standings: dict[int, Standing]) -> int:
+    """The close's work for borrowers `low`..`high` on `day`, given their `standings` at its
+    day-end (those overdue); how many cases it touched."""
+    among = buckets()
+    cases = {c.customer_id: c for c in uow.session.scalars(
+        select(CollectionCase).where(CollectionCase.customer_id.between(low, high),
+                                     CollectionCase.closed_on.is_(None))
+    )}  # fmt: skip
+    touched = 0
+    for customer_id in sorted(set(standings) | set(cases)):
+        standing = standings.get(customer_id)
+        touched += _move(uow, day, cases.get(customer_id), standing, among)
+    uow.session.flush()
+    touched += _judge_promises(uow, day, low, high)
+    _remind_promises(uow, day, low, high, standings)
+    return touched
+
+
+def _move(
+    uow: UnitOfWork,
+    day: date,
+    case: CollectionCase | None,
+    standing: Standing | None,
+    among: tuple[Bucket, ...],
+) -> int:
+    bucket = bucket_of(standing.dpd, among) if standing is not None else None
+    if case is None:
+        if standing is None or bucket is None:
+            return 0
+        case = CollectionCase(
+            customer_id=standing.customer_id, branch_code=standing.branch_code, opened_on=day,
+            bucket=bucket, worst_bucket=bucket, dpd=standing.dpd, overdue=standing.overdue,
+            broken_promises=0,
+        )  # fmt: skip
+        uow.session.add(case)
+        uow.session.flush()
+        note(uow, case, day, "opened", bucket=among[bucket].label, dpd=standing.dpd)
+        return 1
+    if standing is None or bucket is None:
+        case.closed_on, case.outcome, case.dpd, case.overdue = day, "cured", 0, ZERO
+        note(uow, case, day, "cured")
+        return 1
+    changed = bucket != case.bucket or (case.dpd, case.overdue) != (standing.dpd, standing.overdue)
+    if bucket != case.bucket:
+        kind = "escalated" if bucket > case.bucket else "eased"
+        note(uow, case, day, kind, bucket=among[bucket].label, dpd=standing.dpd)
+        case.bucket, case.worst_bucket = bucket, max(case.worst_bucket, bucket)
+    case.dpd, case.overdue = standing.dpd, standing.overdue
+    return int(changed)
+
+
+def note(
+    uow: UnitOfWork, case: CollectionCase, day: date, kind: str, actor: str | None = None,
+    **detail: Any,
+) -> None:  # fmt: skip
+    """Append to the case's history."""
+    uow.session.add(CaseEvent(case_id=case.id, day=day, kind=kind, detail=detail, actor=actor,
+                              created_at=datetime.now(UTC)))  # fmt: skip
+
+
+def _judge_promises(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    due = uow.session.execute(
+        select(Promise, CollectionCase)
+        .join(CollectionCase, CollectionCase.id == Promise.case_id)
+        .where(Promise.promised_for == day, Promise.status == "open",
+               CollectionCase.customer_id.between(low, high))
+    ).all()  # fmt: skip
+    for promise, case in due:
+        paid = paid_between(uow, case.customer_id, promise.made_on, day)
+        promise.paid = paid
+        promise.status = "kept" if paid >= promise.amount else "partly_kept" if paid else "broken"
+        note(uow, case, day, f"promise_{promise.status}", promise=promise.id,
+             amount=str(promise.amount), paid=str(paid))  # fmt: skip
+        if promise.status == "broken":
+            case.broken_promises += 1
+            note(uow, case, day, "escalated", reason="promise broken")
+    return len(due)
+
+
+def paid_between(uow: UnitOfWork, customer_id: int, since: date, until: date) -> Decimal:
+    """What the borrower paid on their loans with value dates `since`..`until`, not returned."""
+    e = LoanEvent
+    returned = select(e.loan_id, e.reference).where(e.kind == "reversal").subquery()
+    total = uow.session.scalar(
+        select(func.sum(e.amount))
+        .join(Loan, Loan.id == e.loan_id)
+        .outerjoin(returned, (returned.c.loan_id == e.loan_id)
+                   & (returned.c.reference == e.reference))
+        .where(Loan.customer_id == customer_id, e.kind.in_(MONEY_IN),
+               e.value_date.between(since, until), returned.c.reference.is_(None))
+    )  # fmt: skip
+    return total or ZERO
+
+
+def _remind_promises(
+    uow: UnitOfWork, day: date, low: int, high: int, standings: dict[int, Standing]
+) -> None:
+    """The day before a promise's date (the morning after this close), the borrower is told."""
+    soon = uow.session.execute(
+        select(Promise, CollectionCase.customer_id)
+        .join(CollectionCase, CollectionCase.id == Promise.case_id)
+        .where(Promise.promised_for == day + timedelta(days=2), Promise.status == "open",
+               CollectionCase.customer_id.between(low, high))
+    ).all()  # fmt: skip
+    for promise, customer_id in soon:
+        standing = standings.get(customer_id)
+        if standing is not None:
+            data = {"amount": str(promise.amount), "promise_date": promise.promised_for.isoformat()}
+            queue_message(uow, loan_id=standing.loan_id, event="promise_reminder", data=data,
+                          day=day + timedelta(days=1))  # fmt: skip

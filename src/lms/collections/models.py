@@ -1,0 +1,95 @@
+"""Tables of collections: a case per borrower behind on their loans, its history, promises to
+pay and the outcomes agents log.
+
+Guarantees: one open case per borrower (a partial unique index where the database has them,
+and the close opens a case only for a borrower without one); a case's history and outcomes
+are appended, never edited; nothing is deleted (a cured case is closed, kept).
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.platform.db import Base, Money
+
+
+class CollectionCase(Base):
+    """A borrower behind on one or more loans, from the day the first enters a bucket to the
+    day none is overdue (cured)."""
+
+    __tablename__ = "collection_cases"
+    __table_args__ = (
+        Index(
+            "ix_collection_cases_open",
+            "customer_id",
+            unique=True,
+            sqlite_where=text("closed_on IS NULL"),
+            postgresql_where=text("closed_on IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
+    branch_code: Mapped[str] = mapped_column(String(16), index=True)
+    opened_on: Mapped[date] = mapped_column(Date)
+    bucket: Mapped[int] = mapped_column(Integer)  # index into the buckets (LMS_COLLECTION_BUCKETS)
+    worst_bucket: Mapped[int] = mapped_column(Integer)
+    dpd: Mapped[int] = mapped_column(Integer)  # the borrower's worst, at the last close
+    overdue: Mapped[Decimal] = mapped_column(Money)  # over all their loans, at the last close
+    agent: Mapped[str | None] = mapped_column(String(80), index=True)  # the user it is with
+    broken_promises: Mapped[int] = mapped_column(Integer, default=0)
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # cured (later: settled, written off)
+
+
+class CaseEvent(Base):
+    """Something that happened to a case: opened, escalated, eased, allocated, promise kept,
+    partly kept or broken, cured."""
+
+    __tablename__ = "case_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("collection_cases.id"), index=True)
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[dict[str, Any]] = mapped_column(JSON)
+    actor: Mapped[str | None] = mapped_column(String(80))  # None: the close
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Promise(Base):
+    """A borrower's promise to pay `amount` by `promised_for`, judged by the close that day:
+    kept (paid in full since it was made), partly kept, or broken."""
+
+    __tablename__ = "promises"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("collection_cases.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    promised_for: Mapped[date] = mapped_column(Date, index=True)
+    made_on: Mapped[date] = mapped_column(Date)
+    made_by: Mapped[str] = mapped_column(String(80))
+    status: Mapped[str] = mapped_column(String(12), index=True)  # open, kept, partly_kept, broken
+    paid: Mapped[Decimal | None] = mapped_column(Money)  # what came in by the date
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Outcome(Base):
+    """What an agent's call or visit came to: a disposition, a note, where it happened."""
+
+    __tablename__ = "case_outcomes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("collection_cases.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # call, visit
+    disposition: Mapped[str] = mapped_column(String(24))
+    note: Mapped[str | None] = mapped_column(Text)
+    latitude: Mapped[str | None] = mapped_column(String(16))  # decimal degrees, as given
+    longitude: Mapped[str | None] = mapped_column(String(16))
+    actor: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

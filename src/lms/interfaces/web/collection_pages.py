@@ -1,0 +1,138 @@
+"""Collections as pages: the work queue of open cases (most urgent first) for managers and
+agents, phone-friendly, and a case with its borrower's loans, history, promises and outcomes,
+where an agent records a promise or logs a call or visit and a manager allocates it.
+
+Guarantees: the API's services (lms.collections.work); within the person's branches; each
+action needs the form token and the permission of the API route, and records its actor.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy import select
+
+from lms.collections import work
+from lms.collections.models import CollectionCase, Outcome, Promise
+from lms.identity.roles import Permission
+from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.web.loan_pages import reasons
+from lms.interfaces.web.render import page
+from lms.interfaces.web.session import ROOT, FormChecked, Staff
+from lms.platform.errors import ConflictError, InvalidError, NotFoundError
+from lms.servicing.models import Customer, Loan
+
+router = APIRouter()
+REFUSED = (InvalidError, ConflictError)
+
+
+@router.get(f"{ROOT}/collections")
+def queue_page(request: Request, uow: UnitOfWorkDep, who: Staff) -> HTMLResponse:
+    """Open cases, most urgent first; an agent sees theirs first, then the rest of the branch."""
+    rows = list(uow.session.scalars(work.queue(who.branches)))
+    names = dict(uow.session.execute(
+        select(Customer.id, Customer.name).where(Customer.id.in_({r.customer_id for r in rows}))
+    ).all())  # fmt: skip
+    mine = [r for r in rows if r.agent == who.actor.removeprefix("user:")]
+    return page(request, "collections.html", cases=rows, mine=mine, names=names,
+                label=work.bucket_label)  # fmt: skip
+
+
+@router.get(f"{ROOT}/collections/{{case_id}}")
+def case_page(request: Request, uow: UnitOfWorkDep, who: Staff, case_id: int) -> HTMLResponse:
+    return _drawn(request, uow, who, case_id)
+
+
+def _drawn(
+    request: Request, uow: UnitOfWorkDep, who: Staff, case_id: int, status: int = 200,
+    **extra: Any,
+) -> HTMLResponse:  # fmt: skip
+    case = uow.session.get(CollectionCase, case_id) if case_id < 2**31 else None
+    if case is None or (who.branches is not None and case.branch_code not in who.branches):
+        raise NotFoundError("collection case", case_id)
+    customer = uow.session.get(Customer, case.customer_id)
+    loans = uow.session.scalars(select(Loan).where(Loan.customer_id == case.customer_id,
+                                                   Loan.status == "active").order_by(Loan.id))  # fmt: skip
+    promises = uow.session.scalars(select(Promise).where(Promise.case_id == case_id)
+                                   .order_by(Promise.id.desc()))  # fmt: skip
+    outcomes = uow.session.scalars(select(Outcome).where(Outcome.case_id == case_id)
+                                   .order_by(Outcome.id.desc()))  # fmt: skip
+    return page(request, "collection_case.html", status, case=case, customer=customer,
+                loans=list(loans), history=work.history(uow, case_id)[::-1],
+                promises=list(promises), outcomes=list(outcomes), label=work.bucket_label,
+                dispositions=work.DISPOSITIONS, today_=today(uow),
+                may_allocate=who.may(Permission.COLLECTIONS_MANAGE), **extra)  # fmt: skip
+
+
+@router.post(f"{ROOT}/collections/{{case_id}}/promises", dependencies=[FormChecked],
+             response_model=None)  # fmt: skip
+def promise(
+    request: Request, uow: UnitOfWorkDep, who: Staff, case_id: int,
+    amount: Annotated[str, Form(max_length=20)], promised_for: Annotated[str, Form(max_length=10)],
+) -> Response:  # fmt: skip
+    try:
+        asked = work.PromiseAsked(_amount(amount), _day(promised_for))
+        work.promise(uow, work.open_case(uow, case_id, who.branches), asked, day=today(uow))
+        uow.commit()
+    except REFUSED as exc:
+        uow.session.rollback()
+        return _drawn(request, uow, who, case_id, 422, problems=reasons(exc))
+    return RedirectResponse(f"{ROOT}/collections/{case_id}?done=promise", status_code=303)
+
+
+@router.post(f"{ROOT}/collections/{{case_id}}/outcomes", dependencies=[FormChecked],
+             response_model=None)  # fmt: skip
+def outcome(
+    request: Request, uow: UnitOfWorkDep, who: Staff, case_id: int,
+    kind: Annotated[str, Form(max_length=8)], disposition: Annotated[str, Form(max_length=24)],
+    note: Annotated[str, Form(max_length=2000)] = "",
+    latitude: Annotated[str, Form(max_length=16)] = "",
+    longitude: Annotated[str, Form(max_length=16)] = "",
+) -> Response:  # fmt: skip
+    where = (latitude, longitude) if latitude or longitude else None
+    try:
+        work.log_outcome(uow, work.open_case(uow, case_id, who.branches), kind=kind,
+                         disposition=disposition, note_text=note or None, where=where,
+                         day=today(uow))  # fmt: skip
+        uow.commit()
+    except REFUSED as exc:
+        uow.session.rollback()
+        return _drawn(request, uow, who, case_id, 422, problems=reasons(exc))
+    return RedirectResponse(f"{ROOT}/collections/{case_id}?done=outcome", status_code=303)
+
+
+@router.post(f"{ROOT}/collections/{{case_id}}/allocation", dependencies=[FormChecked],
+             response_model=None)  # fmt: skip
+def allocation(
+    request: Request, uow: UnitOfWorkDep, who: Staff, case_id: int,
+    agent: Annotated[str, Form(max_length=80)],
+) -> Response:  # fmt: skip
+    try:
+        work.allocate(uow, work.open_case(uow, case_id, who.branches), agent=agent.strip(),
+                      day=today(uow))  # fmt: skip
+        uow.commit()
+    except REFUSED as exc:
+        uow.session.rollback()
+        return _drawn(request, uow, who, case_id, 422, problems=reasons(exc))
+    return RedirectResponse(f"{ROOT}/collections/{case_id}?done=allocation", status_code=303)
+
+
+def _amount(text: str) -> Decimal:
+    try:
+        value = Decimal(text.replace(",", "").strip())
+    except InvalidOperation:
+        raise InvalidError([("amount", "must be an amount in rupees")]) from None
+    if not value.is_finite():
+        raise InvalidError([("amount", "must be an amount in rupees")])
+    return value
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidError([("promised_for", "must be a date, YYYY-MM-DD")]) from None

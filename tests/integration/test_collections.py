@@ -1,0 +1,135 @@
+"""Collections driven by the business date: a borrower misses two EMIs; a case opens the day the
+first is missed and is allocated to an agent; a promise to pay is reminded the day before and
+broken, which escalates the case; thirty days on the case moves to the next bucket; the
+borrower pays and the case is cured. The other borrower, paying on time, never has a case.
+
+The book: Asha's loan 1 and Ravi's loan 2, 1,00,000 at 12 % for 12 months from 26 Sep 2026
+(EMI 8,884.88 on the 26th). DPD counts from the oldest unpaid due date, the due date itself
+being day 1: the October EMI unpaid makes DPD 1 on 26 Oct and 31 on 25 Nov.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import Decimal as D
+
+from api_client import api_client, browser_of, csrf, new_user, rows, staff_browser
+from book_setup import book_of_loans, sound
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from lms.close.runner import close_until
+from lms.collections.models import CollectionCase
+from lms.notices.models import Notice
+from lms.platform.db import UnitOfWork
+from lms.servicing.repayments import PaymentRequest, record_payment
+
+PEOPLE = [{"name": "Asha Patil", "email": "asha@example.in"},
+          {"name": "Ravi Kumar", "email": "ravi@example.in"}]  # fmt: skip
+
+
+def _pay(sessions: sessionmaker[Session], loan_id: int, amount: str, day: date, ref: str) -> None:
+    with UnitOfWork(sessions) as uow:
+        request = PaymentRequest(D(amount), day, ref, "upi")
+        record_payment(uow, loan_id=loan_id, request=request, posting_date=day)
+        uow.commit()
+
+
+def test_a_case_opens_is_allocated_a_promise_breaks_it_escalates_and_payment_cures_it(
+    db_url: str, engine: Engine
+) -> None:
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 20))
+    close_until(sessions, date(2026, 10, 25), size=10)
+    _pay(sessions, 2, "8884.88", date(2026, 10, 26), "UTR-RAVI-OCT")
+    close_until(sessions, date(2026, 10, 31), size=10)
+    agent, _ = new_user(db_url, ("collections_agent",), ["PUN01"])
+    with api_client(db_url, ("collections_manager",), ["PUN01"]) as manager:
+        [case] = manager.get("/api/v1/collections/cases").json()
+        assert (case["customer_id"], case["bucket"], case["dpd"], case["overdue"]) == (
+            1, "1-30", 6, "8884.88")  # fmt: skip
+        assert case["opened_on"] == "2026-10-26"
+        wrong = manager.post(f"/api/v1/collections/cases/{case['id']}/allocation",
+                             json={"agent": "nobody"})  # fmt: skip
+        assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "agent"
+        given = manager.post(f"/api/v1/collections/cases/{case['id']}/allocation",
+                             json={"agent": agent})  # fmt: skip
+        assert given.json()["agent"] == agent
+    with api_client(db_url, ("collections_manager",), ["BLR01"]) as elsewhere:
+        assert elsewhere.get("/api/v1/collections/cases").json() == []
+        assert elsewhere.get(f"/api/v1/collections/cases/{case['id']}").status_code == 404
+    with api_client(db_url, ("collections_agent",), ["PUN01"]) as caller:  # 1 Nov
+        late = caller.post(f"/api/v1/collections/cases/{case['id']}/promises",
+                           json={"amount": "8884.88", "promised_for": "2026-12-15"})  # fmt: skip
+        assert late.status_code == 422 and late.json()["errors"][0]["field"] == "promised_for"
+        made = caller.post(f"/api/v1/collections/cases/{case['id']}/promises",
+                           json={"amount": "8884.88", "promised_for": "2026-11-05"})  # fmt: skip
+        assert (made.status_code, made.json()["status"]) == (201, "open")
+        logged = caller.post(f"/api/v1/collections/cases/{case['id']}/outcomes", json={
+            "kind": "visit", "disposition": "promised_to_pay", "note": "salary on the 5th",
+            "latitude": "18.5204", "longitude": "73.8567"})  # fmt: skip
+        assert logged.status_code == 201
+    close_until(sessions, date(2026, 11, 5), size=10)  # the promise's date: nothing paid
+    with UnitOfWork(sessions) as uow:
+        reminded = uow.session.execute(
+            select(Notice.day, Notice.data).where(Notice.template == "promise_reminder")
+        ).all()
+    assert [(d, data["promise_date"]) for d, data in reminded] == [
+        (date(2026, 11, 4), "2026-11-05")
+    ]  # the day before, in the morning
+    close_until(sessions, date(2026, 11, 25), size=10)
+    with api_client(db_url, ("collections_manager",), ["PUN01"]) as manager:
+        detail = manager.get(f"/api/v1/collections/cases/{case['id']}").json()
+    kinds = [(e["day"], e["kind"]) for e in detail["history"]]
+    assert kinds == [
+        ("2026-10-26", "opened"), ("2026-11-01", "allocated"), ("2026-11-01", "promise_made"),
+        ("2026-11-01", "visit_logged"), ("2026-11-05", "promise_broken"),
+        ("2026-11-05", "escalated"), ("2026-11-25", "escalated"),
+    ]  # fmt: skip
+    assert detail["history"][-1]["detail"] == {"bucket": "31-60", "dpd": 31}
+    assert detail["promises"][0]["status"] == "broken" and detail["promises"][0]["paid"] == "0.00"
+    assert detail["case"]["broken_promises"] == 1 and detail["case"]["overdue"] == "8884.88"
+    assert detail["outcomes"][0]["latitude"] == "18.5204"
+    _pay(sessions, 1, "17769.76", date(2026, 11, 26), "UTR-ASHA-ALL")
+    _pay(sessions, 2, "8884.88", date(2026, 11, 26), "UTR-RAVI-NOV")
+    close_until(sessions, date(2026, 11, 26), size=10)
+    with UnitOfWork(sessions) as uow:
+        cases = uow.session.execute(
+            select(CollectionCase.customer_id, CollectionCase.closed_on, CollectionCase.outcome)
+        ).all()
+    assert [tuple(c) for c in cases] == [(1, date(2026, 11, 26), "cured")]  # Ravi: never a case
+    sound(sessions)
+
+
+def test_the_collections_pages_for_an_agent_and_a_manager(db_url: str, engine: Engine) -> None:
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 26))
+    _pay(sessions, 2, "8884.88", date(2026, 10, 26), "UTR-RAVI-OCT")
+    close_until(sessions, date(2026, 10, 28), size=10)  # Asha: DPD 3 on 28 Oct
+    agent, secret = new_user(db_url, ("collections_agent",), ["PUN01"])
+    with staff_browser(db_url, ("collections_manager",), ["PUN01"]) as manager:
+        queue = manager.get("/app/collections")
+        assert rows(queue.text, "cases-table")[0][1:7] == [
+            "Asha Patil", "PUN01", "1-30", "3", "8,884.88", "0"]  # fmt: skip
+        case_id = int(re.search(r'href="/app/collections/(\d+)"', queue.text).group(1))  # type: ignore[union-attr]
+        page = manager.get(f"/app/collections/{case_id}")
+        given = manager.post(f"/app/collections/{case_id}/allocation",
+                             data={"csrf": csrf(page.text), "agent": agent})  # fmt: skip
+        assert given.headers["location"] == f"/app/collections/{case_id}?done=allocation"
+    with browser_of(db_url, agent, secret) as phone:
+        queue = phone.get("/app/collections")
+        assert rows(queue.text, "mine-table")[0][0] == f"#{case_id}"  # theirs, first
+        page = phone.get(f"/app/collections/{case_id}")
+        token = csrf(page.text)
+        made = phone.post(f"/app/collections/{case_id}/promises",
+                          data={"csrf": token, "amount": "8884.88", "promised_for": "2026-10-31"})  # fmt: skip
+        assert made.status_code == 303  # the business date is 29 Oct
+        refused = phone.post(f"/app/collections/{case_id}/promises",
+                             data={"csrf": token, "amount": "-1", "promised_for": "2026-10-01"})  # fmt: skip
+        assert refused.status_code == 422 and "promised_for: must be after today" in refused.text
+        logged = phone.post(f"/app/collections/{case_id}/outcomes",
+                            data={"csrf": token, "kind": "call", "disposition": "not_reachable"})  # fmt: skip
+        assert logged.status_code == 303
+        shown = phone.get(f"/app/collections/{case_id}").text
+        assert "not reachable" in shown and "8,884.88" in shown
+        assert phone.post(f"/app/collections/{case_id}/allocation",
+                          data={"csrf": token, "agent": agent}).status_code == 403  # fmt: skip
