@@ -14,6 +14,7 @@ import re
 from datetime import date
 from decimal import Decimal as D
 
+import pytest
 from api_client import api_client, browser_of, csrf, new_user, rows, staff_browser
 from book_setup import book_of_loans, sound
 from sqlalchemy import Engine, select
@@ -133,3 +134,29 @@ def test_the_collections_pages_for_an_agent_and_a_manager(db_url: str, engine: E
         assert "not reachable" in shown and "8,884.88" in shown
         assert phone.post(f"/app/collections/{case_id}/allocation",
                           data={"csrf": token, "agent": agent}).status_code == 403  # fmt: skip
+
+
+def test_the_close_gives_waiting_cases_to_agents_of_their_branch_within_capacity(
+    db_url: str, engine: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three borrowers of PUN01 miss their October EMI; two agents of PUN01 with room for one
+    case each (and one of BLR01, who gets none): the two most urgent cases are given, one each
+    (the fewest held first, then by name), the third waits."""
+    monkeypatch.setenv("LMS_AGENT_CAPACITY", "1")
+    people = [*PEOPLE, {"name": "Meera Nair", "email": "meera@example.in"}]
+    sessions = book_of_loans(db_url, engine, people, business_date=date(2026, 10, 26))
+    first, _ = new_user(db_url, ("collections_agent",), ["PUN01"])
+    second, _ = new_user(db_url, ("collections_agent",), ["PUN01"])
+    new_user(db_url, ("collections_agent",), ["BLR01"])
+    close_until(sessions, date(2026, 10, 26), size=10)
+    with UnitOfWork(sessions) as uow:
+        held = uow.session.execute(
+            select(CollectionCase.customer_id, CollectionCase.agent).order_by(CollectionCase.id)
+        ).all()
+    assert [tuple(h) for h in held] == [(1, min(first, second)), (2, max(first, second)), (3, None)]
+    with api_client(db_url, ("collections_manager",), ["PUN01"]) as manager:
+        board = manager.get("/api/v1/dashboards/agents").json()["rows"]
+        cases = manager.get("/api/v1/dashboards/cases").json()["rows"]
+    assert board == [[min(first, second), 1, "8884.88", 0, 0, None],
+                     [max(first, second), 1, "8884.88", 0, 0, None]]  # fmt: skip
+    assert cases == [["2026-10", 3, 0, "0.00"]]

@@ -120,8 +120,8 @@ def test_each_dashboard_draws_its_chart_with_the_apis_figures(tmp_path: Path) ->
             page.get_by_role("button", name="Sign in").click()
             expect(page.get_by_role("heading", name="Dashboards")).to_be_visible()
             for name, table in wanted.items():
-                if not table["rows"]:  # one closed date only: no roll rates, no vintages yet
-                    assert name in ("roll_rates", "vintages"), name
+                if not table["rows"]:  # one closed date: no roll rates, vintages, promises yet
+                    assert name in ("roll_rates", "vintages", "promises", "agents"), name
                     expect(page.locator(f"#table-{name}")).to_contain_text(
                         "Nothing in this period."
                     )

@@ -80,14 +80,15 @@ def scoped(query: _Q, scope: Scope) -> _Q:
     return of_branches(query, scope.branch, scope.branches, scope.product_id)
 
 
-def _month(day: date) -> str:
+def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
-def _in_period(day: date, scope: Scope) -> bool:
-    month = _month(day)
-    return (scope.since is None or month >= _month(scope.since)) and (
-        scope.until is None or month <= _month(scope.until)
+def in_period(day: date, scope: Scope) -> bool:
+    """Whether `day`'s month is within the scope's period (from its first month to its last)."""
+    month = month_of(day)
+    return (scope.since is None or month >= month_of(scope.since)) and (
+        scope.until is None or month <= month_of(scope.until)
     )
 
 
@@ -100,8 +101,8 @@ def disbursements(uow: UnitOfWork, scope: Scope) -> Table:
     )
     months: dict[str, list[Any]] = defaultdict(lambda: [0, ZERO, ZERO])
     for day, principal, net in uow.session.execute(query):
-        if day is not None and _in_period(day, scope):
-            row = months[_month(day)]
+        if day is not None and in_period(day, scope):
+            row = months[month_of(day)]
             row[0], row[1], row[2] = row[0] + 1, row[1] + principal, row[2] + net
     rows = [(m, *months[m]) for m in sorted(months)]
     return Table("disbursements", "Disbursements by month",
@@ -119,8 +120,8 @@ def collections(uow: UnitOfWork, scope: Scope, today: date) -> Table:
     )
     months: dict[str, list[Decimal]] = defaultdict(lambda: [ZERO, ZERO])
     for due, demand, paid in uow.session.execute(query):
-        if _in_period(due, scope):
-            row = months[_month(due)]
+        if in_period(due, scope):
+            row = months[month_of(due)]
             row[0], row[1] = row[0] + demand, row[1] + paid
     rows = [(m, d, c, percent(c, d)) for m, (d, c) in sorted(months.items())]
     return Table("collections", "Collection efficiency by month of due date",
@@ -166,7 +167,7 @@ def npa(uow: UnitOfWork, scope: Scope, today: date) -> Table:
             row[1] += _exact(outstanding)
             row[2] += _exact(provision or 0)
     rows = []
-    for day in sorted(d for d in found if _in_period(d, scope)):
+    for day in sorted(d for d in found if in_period(d, scope)):
         total, gross, held = found[day]
         net = gross - held
         rows.append((day.isoformat(), total, gross, percent(gross, total), held, net,
@@ -192,7 +193,8 @@ def _exact(value: Any) -> Any:
     return Decimal(str(value))
 
 
-NAMES = ("disbursements", "collections", "buckets", "npa", "roll_rates", "vintages", "league")
+NAMES = ("disbursements", "collections", "buckets", "npa", "roll_rates", "vintages", "league",
+         "cases", "promises", "agents")  # fmt: skip
 
 
 def dashboard(uow: UnitOfWork, name: str, scope: Scope, today: date) -> Table:
@@ -212,4 +214,9 @@ def dashboard(uow: UnitOfWork, name: str, scope: Scope, today: date) -> Table:
     if name in ("roll_rates", "vintages", "league"):
         made: Table = getattr(risk_dashboards, name)(uow, scope, today)
         return made
+    from lms.close import collection_dashboards
+
+    if name in ("cases", "promises", "agents"):
+        kept: Table = getattr(collection_dashboards, name)(uow, scope)
+        return kept
     raise InvalidError([("name", f"must be one of {', '.join(NAMES)}")])

@@ -35,6 +35,7 @@ from lms.close.models import CloseStep
 from lms.close.schedules import send_due
 from lms.close.steps import (
     accrue,
+    allocate,
     classify,
     collect,
     dpd,
@@ -66,6 +67,7 @@ STEPS: tuple[ModuleType, ...] = (
     provision_entry,
     remind,
     collect,
+    allocate,
 )
 PARTITION_SIZE = 50_000
 

@@ -139,6 +139,9 @@ class Settings(BaseSettings):
         description="the buckets of days past due a collection case moves through",
     )
     promise_days: int = Field(30, ge=1, description="how far ahead a promise to pay may be")
+    agent_capacity: int = Field(
+        150, ge=1, description="open cases the close gives one collections agent at most"
+    )
 
 
 def get_settings() -> Settings:
