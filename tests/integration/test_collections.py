@@ -113,6 +113,16 @@ def test_the_collections_pages_for_an_agent_and_a_manager(db_url: str, engine: E
             "Asha Patil", "PUN01", "1-30", "3", "8,884.88", "0"]  # fmt: skip
         case_id = int(re.search(r'href="/app/collections/(\d+)"', queue.text).group(1))  # type: ignore[union-attr]
         page = manager.get(f"/app/collections/{case_id}")
+        strategy = manager.get("/app/collections/strategy")
+        assert rows(strategy.text, "steps-table") == [
+            ["No step yet: the close keeps cases but does nothing for them."]
+        ]
+        step = {"csrf": csrf(strategy.text), "bucket": "31-60", "day": "7", "action": "visit"}
+        assert manager.post("/app/collections/strategy", data=step).status_code == 303
+        wrong = manager.post("/app/collections/strategy", data={**step, "day": "x"})
+        assert wrong.status_code == 422 and "day: must be a whole number of days" in wrong.text
+        shown = rows(manager.get("/app/collections/strategy").text, "steps-table")
+        assert shown[0][:6] == ["1", "31-60", "7", "visit", "any", "active"]
         given = manager.post(f"/app/collections/{case_id}/allocation",
                              data={"csrf": csrf(page.text), "agent": agent})  # fmt: skip
         assert given.headers["location"] == f"/app/collections/{case_id}?done=allocation"
@@ -160,3 +170,45 @@ def test_the_close_gives_waiting_cases_to_agents_of_their_branch_within_capacity
     assert board == [[min(first, second), 1, "8884.88", 0, 0, None],
                      [max(first, second), 1, "8884.88", 0, 0, None]]  # fmt: skip
     assert cases == [["2026-10", 3, 0, "0.00"]]
+
+
+def test_the_strategy_sends_a_message_and_sets_tasks_on_their_days(
+    db_url: str, engine: Engine
+) -> None:
+    """Steps: in 1-30, a notice of the overdue amount on day 0 and a call on day 3; in
+    31-60, a visit on day 0. Asha's case opens on 26 Oct: the notice goes to the outbox for
+    the 27th; on 29 Oct (day 3) a call is set, due the 30th; logging the call does it."""
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 26))
+    _pay(sessions, 2, "8884.88", date(2026, 10, 26), "UTR-RAVI-OCT")
+    with api_client(db_url, ("collections_manager",), ["PUN01"]) as manager:
+        for body in ({"bucket": "1-30", "day": 0, "action": "message", "event": "overdue_notice"},
+                     {"bucket": "1-30", "day": 3, "action": "call"},
+                     {"bucket": "31-60", "day": 0, "action": "visit"}):  # fmt: skip
+            assert manager.post("/api/v1/collections/strategies", json=body).status_code == 201
+        bad = manager.post(
+            "/api/v1/collections/strategies",
+            json={"bucket": "1-90", "day": 0, "action": "message", "event": "due_soon"},
+        )
+        assert [e["field"] for e in bad.json()["errors"]] == ["bucket", "event"]
+    close_until(sessions, date(2026, 10, 29), size=10)
+    with UnitOfWork(sessions) as uow:
+        notices = uow.session.execute(
+            select(Notice.loan_id, Notice.day, Notice.data).where(
+                Notice.template == "overdue_notice"
+            )
+        ).all()
+    assert [tuple(n) for n in notices] == [(1, date(2026, 10, 27), {"amount": "8884.88", "dpd": 1})]
+    with api_client(db_url, ("collections_agent",), ["PUN01"]) as agent:
+        [task] = agent.get("/api/v1/collections/tasks").json()
+        assert (task["kind"], task["due_on"], task["status"]) == ("call", "2026-10-30", "open")
+        called = agent.post(f"/api/v1/collections/cases/{task['case_id']}/outcomes",
+                            json={"kind": "call", "disposition": "will_pay_later"})  # fmt: skip
+        assert called.status_code == 201
+        assert agent.get("/api/v1/collections/tasks").json() == []
+        history = agent.get(f"/api/v1/collections/cases/{task['case_id']}").json()["history"]
+    assert [(e["day"], e["kind"]) for e in history] == [
+        ("2026-10-26", "opened"),
+        ("2026-10-26", "message_queued"),
+        ("2026-10-29", "task_set"),
+        ("2026-10-30", "call_logged"),
+    ]

@@ -42,6 +42,7 @@ from lms.interfaces.web import (
     product_pages,
     queue_pages,
     report_pages,
+    strategy_pages,
     user_pages,
 )
 from lms.interfaces.web import pages as web_pages
@@ -255,6 +256,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             charge_pages.router,
             money_pages.router,
             collection_pages.router,
+            strategy_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.platform.db import Base, Money
@@ -93,3 +93,38 @@ class Outcome(Base):
     longitude: Mapped[str | None] = mapped_column(String(16))
     actor: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Strategy(Base):
+    """One step of a collections strategy: in bucket `bucket`, on day `day` after a case came
+    into it, do `action` (a message of event `event` on every channel, a call, a field visit,
+    a legal notice); for one product's loans, or any. Changed by adding steps and retiring
+    others (`active`), never by editing one."""
+
+    __tablename__ = "collection_strategies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    bucket: Mapped[int] = mapped_column(Integer)  # index into the buckets
+    product_code: Mapped[str | None] = mapped_column(String(32))  # None: every product
+    day: Mapped[int] = mapped_column(Integer)  # days after the case came into the bucket
+    action: Mapped[str] = mapped_column(String(16))  # message, call, visit, legal_notice
+    event: Mapped[str | None] = mapped_column(String(40))  # a message's template
+    active: Mapped[bool] = mapped_column(Boolean)
+    made_by: Mapped[str | None] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CaseTask(Base):
+    """Work a strategy set for a case: a call, a field visit or a legal notice, due on a day,
+    done (by whom) or still open."""
+
+    __tablename__ = "case_tasks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    case_id: Mapped[int] = mapped_column(ForeignKey("collection_cases.id"), index=True)
+    strategy_id: Mapped[int | None] = mapped_column(Integer)
+    kind: Mapped[str] = mapped_column(String(16))  # call, visit, legal_notice
+    due_on: Mapped[date] = mapped_column(Date, index=True)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # open, done
+    done_by: Mapped[str | None] = mapped_column(String(80))
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -17,6 +17,7 @@ from sqlalchemy import Select, select
 
 from lms.collections.cases import buckets, note
 from lms.collections.models import CaseEvent, CollectionCase, Outcome, Promise
+from lms.collections.strategies import tasks_done_by_outcome
 from lms.identity.models import User
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
@@ -113,6 +114,7 @@ def log_outcome(
                       actor=uow.actor or "", created_at=datetime.now(UTC))  # fmt: skip
     uow.session.add(outcome)
     note(uow, case, day, f"{kind}_logged", uow.actor, disposition=disposition)
+    tasks_done_by_outcome(uow, case.id, kind, uow.actor)
     return outcome
 
 

@@ -107,6 +107,19 @@ TEMPLATES: dict[str, Template] = {
                 " {debit_date} as per your UPI AutoPay mandate. {lender}",
                 "प्रिय {name}, UPI AutoPay मैंडेट के अनुसार ऋण {loan_number} के {amount} रुपये"
                 " {debit_date} को डेबिट होंगे। {lender}")),
+        _t("overdue_notice", 1, "name amount loan_number dpd lender",
+           subject=("Rs {amount} is overdue on loan {loan_number}",
+                    "ऋण {loan_number} पर {amount} रुपये अतिदेय हैं"),
+           body=("Dear {name},\n\nRs {amount} of loan {loan_number} has been overdue for {dpd}"
+                 " days. Please pay it now, or call us to agree how; penal charges and your"
+                 " credit record depend on it." + _SIGN,
+                 "प्रिय {name},\n\nऋण {loan_number} के {amount} रुपये {dpd} दिनों से अतिदेय हैं।"
+                 " कृपया अभी भुगतान करें, या हमें फ़ोन करके तय करें कि कैसे; दंडात्मक प्रभार और"
+                 " आपका क्रेडिट रिकॉर्ड इस पर निर्भर हैं।" + _SIGN),
+           sms=("Dear {name}, Rs {amount} of loan {loan_number} is overdue for {dpd} days."
+                " Please pay now. {lender}",
+                "प्रिय {name}, ऋण {loan_number} के {amount} रुपये {dpd} दिनों से अतिदेय हैं।"
+                " कृपया अभी भुगतान करें। {lender}")),
         _t("promise_reminder", 1, "name amount loan_number promise_date lender",
            subject=("A reminder of your promise to pay Rs {amount} by {promise_date}",
                     "{promise_date} तक {amount} रुपये चुकाने के आपके वादे की याद"),

@@ -1,6 +1,7 @@
 """Step: collection cases (lms.collections.cases) from the day's snapshots, per borrower:
 opened, escalated, eased or cured; promises due today judged; promises due the day after
-tomorrow reminded. After the snapshot step (it reads the day's DPD and overdue).
+tomorrow reminded; then the strategies' steps due for each open case (messages, tasks).
+After the snapshot step (it reads the day's DPD and overdue).
 
 Guarantee: a borrower's standing is their worst DPD and their total overdue over their active
 loans at the day-end, as the snapshots have them; messages name their most overdue loan.
@@ -14,6 +15,8 @@ from sqlalchemy import select
 
 from lms.close.models import LoanSnapshot
 from lms.collections.cases import Standing, review
+from lms.collections.models import CollectionCase
+from lms.collections.strategies import evaluate
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import Loan
 
@@ -22,7 +25,14 @@ KEY = "customer"
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
-    return review(uow, day, low, high, standings(uow, day, low, high))
+    found = standings(uow, day, low, high)
+    touched = review(uow, day, low, high, found)
+    open_cases = uow.session.scalars(
+        select(CollectionCase).where(
+            CollectionCase.customer_id.between(low, high), CollectionCase.closed_on.is_(None)
+        )
+    )
+    return touched + evaluate(uow, day, list(open_cases), found)
 
 
 def standings(uow: UnitOfWork, day: date, low: int, high: int) -> dict[int, Standing]:

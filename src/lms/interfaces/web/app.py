@@ -26,6 +26,7 @@ from lms.interfaces.web import (
     product_pages,
     queue_pages,
     report_pages,
+    strategy_pages,
     user_pages,
 )
 from lms.interfaces.web.render import HERE, error_page
@@ -41,6 +42,8 @@ def install_web(app: FastAPI) -> None:
     app.include_router(queue_pages.router, include_in_schema=False)
     app.include_router(product_pages.router, include_in_schema=False)
     app.include_router(close_pages.router, include_in_schema=False)
+    # before the collections pages: /app/collections/strategy is not a case's number
+    app.include_router(strategy_pages.router, include_in_schema=False)
     app.include_router(collection_pages.router, include_in_schema=False)
     app.include_router(dashboard_pages.router, include_in_schema=False)
     app.include_router(report_pages.router, include_in_schema=False)

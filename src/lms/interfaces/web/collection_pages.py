@@ -20,6 +20,7 @@ from lms.collections import work
 from lms.collections.models import CollectionCase, Outcome, Promise
 from lms.identity.roles import Permission
 from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.strategy_routes import open_tasks
 from lms.interfaces.web.loan_pages import reasons
 from lms.interfaces.web.render import page
 from lms.interfaces.web.session import ROOT, FormChecked, Staff
@@ -38,8 +39,9 @@ def queue_page(request: Request, uow: UnitOfWorkDep, who: Staff) -> HTMLResponse
         select(Customer.id, Customer.name).where(Customer.id.in_({r.customer_id for r in rows}))
     ).all())  # fmt: skip
     mine = [r for r in rows if r.agent == who.actor.removeprefix("user:")]
+    tasks = open_tasks(uow, who.branches, today(uow))
     return page(request, "collections.html", cases=rows, mine=mine, names=names,
-                label=work.bucket_label)  # fmt: skip
+                label=work.bucket_label, tasks=tasks, me=who.actor.removeprefix("user:"))  # fmt: skip
 
 
 @router.get(f"{ROOT}/collections/{{case_id}}")

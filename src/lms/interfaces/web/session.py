@@ -90,6 +90,9 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/app/collections/{case_id}/promises"): P.COLLECTIONS_WORK,
     ("POST", "/app/collections/{case_id}/outcomes"): P.COLLECTIONS_WORK,
     ("POST", "/app/collections/{case_id}/allocation"): P.COLLECTIONS_MANAGE,
+    ("GET", "/app/collections/strategy"): P.LOANS_READ,
+    ("POST", "/app/collections/strategy"): P.COLLECTIONS_MANAGE,
+    ("POST", "/app/collections/strategy/{step_id}/retirement"): P.COLLECTIONS_MANAGE,
     # the queue shows and decides only the kinds the person may (lms.interfaces.api.changes)
     ("GET", "/app/approvals"): P.LOANS_READ,
     ("POST", "/app/approvals/{approval_id}/{decision}"): P.LOANS_READ,

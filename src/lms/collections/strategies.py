@@ -1,0 +1,131 @@
+"""Collections strategies as data, evaluated by the daily close: each open case, on the day it
+has been `day` days in its bucket, gets what the active steps for that bucket (and its
+borrower's products) say: a message of an event on every channel (the outbox's rules apply),
+or a task (a call, a field visit, a legal notice) due the next day for its agent.
+
+Guarantees: a step acts once for a case's stay in a bucket (on that one day); steps are
+added and retired, never edited, so what acted is known; a message step names a template
+whose variables a case can fill (checked when the step is added).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from lms.collections.cases import Standing, buckets, note
+from lms.collections.models import CaseEvent, CaseTask, CollectionCase, Strategy
+from lms.notices.outbox import queue_message
+from lms.notices.templates import TEMPLATES
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import InvalidError, NotFoundError
+from lms.servicing.models import Loan, Product
+
+ACTIONS = ("message", "call", "visit", "legal_notice")
+FILLED = frozenset({"name", "amount", "loan_number", "dpd", "lender"})  # what a case gives
+MOVES = ("opened", "escalated", "eased")  # the events that start a stay in a bucket
+
+
+def add_step(
+    uow: UnitOfWork, *, bucket: str, day: int, action: str, event: str | None,
+    product_code: str | None,
+) -> Strategy:  # fmt: skip
+    """Add a step (refused, naming each field, if it could not act)."""
+    labels = [b.label for b in buckets()]
+    problems = []
+    if bucket not in labels:
+        problems.append(("bucket", f"must be one of {', '.join(labels)}"))
+    if not 0 <= day <= 365:
+        problems.append(("day", "must be from 0 to 365 days into the bucket"))
+    if action not in ACTIONS:
+        problems.append(("action", f"must be one of {', '.join(ACTIONS)}"))
+    if action == "message" and (
+        event not in TEMPLATES or not set(TEMPLATES[event].params) <= FILLED
+    ):
+        fit = sorted(e for e, t in TEMPLATES.items() if set(t.params) <= FILLED)
+        problems.append(("event", f"a message step needs one of {', '.join(fit)}"))
+    if product_code and uow.session.scalar(select(Product.id).where(Product.code == product_code)
+                                           .limit(1)) is None:  # fmt: skip
+        problems.append(("product_code", f"no product {product_code!r}"))
+    if problems:
+        raise InvalidError(problems)
+    step = Strategy(bucket=labels.index(bucket), day=day, action=action,
+                    event=event if action == "message" else None,
+                    product_code=product_code or None, active=True, made_by=uow.actor,
+                    created_at=datetime.now(UTC))  # fmt: skip
+    uow.session.add(step)
+    uow.session.flush()
+    return step
+
+
+def retire_step(uow: UnitOfWork, step_id: int) -> None:
+    step = uow.session.get(Strategy, step_id)
+    if step is None:
+        raise NotFoundError("strategy step", step_id)
+    step.active = False
+
+
+def evaluate(
+    uow: UnitOfWork, day: date, cases: Iterable[CollectionCase], standings: dict[int, Standing]
+) -> int:
+    """Do what the active steps say for the open `cases` on `day`; how many actions."""
+    steps = list(uow.session.scalars(select(Strategy).where(Strategy.active)))
+    open_cases = [c for c in cases if c.closed_on is None]
+    if not steps or not open_cases:
+        return 0
+    ids = [c.id for c in open_cases]
+    since = dict(uow.session.execute(
+        select(CaseEvent.case_id, func.max(CaseEvent.day))
+        .where(CaseEvent.case_id.in_(ids), CaseEvent.kind.in_(MOVES)).group_by(CaseEvent.case_id)
+    ).all())  # fmt: skip
+    products = _products(uow, {c.customer_id for c in open_cases})
+    done = 0
+    for case in open_cases:
+        stay = (day - since.get(case.id, case.opened_on)).days
+        for step in steps:
+            wanted = step.product_code is None or step.product_code in products.get(
+                case.customer_id, set()
+            )
+            if step.bucket == case.bucket and step.day == stay and wanted:
+                done += _act(uow, day, case, step, standings.get(case.customer_id))
+    return done
+
+
+def _products(uow: UnitOfWork, customers: set[int]) -> dict[int, set[str]]:
+    found: dict[int, set[str]] = {}
+    for customer_id, code in uow.session.execute(
+        select(Loan.customer_id, Product.code).join(Product, Product.id == Loan.product_id)
+        .where(Loan.customer_id.in_(customers), Loan.status == "active")
+    ):  # fmt: skip
+        found.setdefault(customer_id, set()).add(code)
+    return found
+
+
+def _act(
+    uow: UnitOfWork, day: date, case: CollectionCase, step: Strategy, standing: Standing | None
+) -> int:
+    if step.action == "message":
+        if standing is None or step.event is None:
+            return 0
+        data = {"amount": str(case.overdue.quantize(Decimal("0.01"))), "dpd": case.dpd}
+        queue_message(uow, loan_id=standing.loan_id, event=step.event, data=data,
+                      day=day + timedelta(days=1))  # fmt: skip
+        note(uow, case, day, "message_queued", event=step.event, strategy=step.id)
+        return 1
+    uow.session.add(CaseTask(case_id=case.id, strategy_id=step.id, kind=step.action,
+                             due_on=day + timedelta(days=1), status="open"))  # fmt: skip
+    note(uow, case, day, "task_set", task=step.action, strategy=step.id)
+    return 1
+
+
+def tasks_done_by_outcome(uow: UnitOfWork, case_id: int, kind: str, actor: str | None) -> None:
+    """A call or visit logged does the case's oldest open task of that kind."""
+    task = uow.session.scalar(
+        select(CaseTask).where(CaseTask.case_id == case_id, CaseTask.kind == kind,
+                               CaseTask.status == "open").order_by(CaseTask.due_on, CaseTask.id)
+    )  # fmt: skip
+    if task is not None:
+        task.status, task.done_by, task.done_at = "done", actor, datetime.now(UTC)

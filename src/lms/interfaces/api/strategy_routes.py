@@ -1,0 +1,113 @@
+"""Collections strategies and tasks under /api/v1: the steps (per bucket and product, a
+message or a task on a day into the bucket), added and retired by managers; the open tasks
+they set (today's calls and visits), within the caller's branches.
+
+Guarantees: a step that could not act is 422 naming the field; steps are never edited (a
+change is a new step and the old one retired); tasks show only cases the caller may see.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, status
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from lms.collections import strategies
+from lms.collections.models import CaseTask, CollectionCase, Strategy
+from lms.collections.work import bucket_label
+from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.schemas import RequestBody
+from lms.interfaces.api.security import principal_of
+
+router = APIRouter()
+
+
+class StepIn(RequestBody):
+    bucket: str = Field(min_length=1, max_length=16)  # a label of LMS_COLLECTION_BUCKETS
+    day: int = Field(ge=0, le=365)
+    action: str = Field(min_length=1, max_length=16)  # message, call, visit, legal_notice
+    event: str | None = Field(default=None, max_length=40)  # a message's template
+    product_code: str | None = Field(default=None, max_length=32)
+
+
+class StepOut(BaseModel):
+    id: int
+    bucket: str
+    day: int
+    action: str
+    event: str | None
+    product_code: str | None
+    active: bool
+    made_by: str | None
+
+
+def step_out(step: Strategy) -> StepOut:
+    return StepOut(id=step.id, bucket=bucket_label(step.bucket), day=step.day,
+                   action=step.action, event=step.event, product_code=step.product_code,
+                   active=step.active, made_by=step.made_by)  # fmt: skip
+
+
+@router.get("/collections/strategies")
+def steps(uow: UnitOfWorkDep) -> list[StepOut]:
+    """Every step, the active ones first, by bucket and day."""
+    s = Strategy
+    rows = uow.session.scalars(select(s).order_by(s.active.desc(), s.bucket, s.day, s.id))
+    return [step_out(r) for r in rows]
+
+
+@router.post("/collections/strategies", status_code=status.HTTP_201_CREATED)
+def add(body: StepIn, uow: UnitOfWorkDep) -> StepOut:
+    step = strategies.add_step(uow, bucket=body.bucket, day=body.day, action=body.action,
+                               event=body.event, product_code=body.product_code)  # fmt: skip
+    uow.commit()
+    return step_out(step)
+
+
+@router.post("/collections/strategies/{step_id}/retirement")
+def retire(step_id: int, uow: UnitOfWorkDep) -> StepOut:
+    strategies.retire_step(uow, step_id)
+    uow.commit()
+    step = uow.session.get(Strategy, step_id)
+    assert step is not None
+    return step_out(step)
+
+
+class TaskOut(BaseModel):
+    id: int
+    case_id: int
+    kind: str
+    due_on: date
+    status: str
+    agent: str | None
+
+
+@router.get("/collections/tasks")
+def tasks(
+    request: Request,
+    uow: UnitOfWorkDep,
+    agent: Annotated[str | None, Query(max_length=80)] = None,
+) -> list[TaskOut]:
+    """The open tasks due by the business date (today's calls, visits and notices), of one
+    agent's cases if named, within the caller's branches."""
+    return [TaskOut(id=t.id, case_id=t.case_id, kind=t.kind, due_on=t.due_on, status=t.status,
+                    agent=a) for t, a in open_tasks(uow, principal_of(request).branches,
+                                                    today(uow), agent)]  # fmt: skip
+
+
+def open_tasks(
+    uow: UnitOfWorkDep, branches: frozenset[str] | None, day: date, agent: str | None = None
+) -> list[tuple[CaseTask, str | None]]:
+    t, c = CaseTask, CollectionCase
+    query = (
+        select(t, c.agent).join(c, c.id == t.case_id)
+        .where(t.status == "open", t.due_on <= day, c.closed_on.is_(None))
+        .order_by(t.due_on, t.id)
+    )  # fmt: skip
+    if branches is not None:
+        query = query.where(c.branch_code.in_(sorted(branches)))
+    if agent is not None:
+        query = query.where(c.agent == agent)
+    return [(task, who) for task, who in uow.session.execute(query.limit(500))]
