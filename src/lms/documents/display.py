@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from lms.documents.words import in_hindi_words, indian_words, month_day
+from lms.documents.words import in_hindi_words, indian_words, month_day, rupees_and_paise
 
 PAISA = Decimal("0.01")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -68,8 +68,7 @@ def in_words(value: Decimal, lang: str = "en") -> str:
     Paise Eighty-Eight only`` (rounded half up to the paisa; in Hindi words in Hindi)."""
     if lang == "hi":
         return in_hindi_words(value)
-    exact = abs(Decimal(value).quantize(PAISA, rounding=ROUND_HALF_UP))
-    rupees, paise = int(exact), int((exact - int(exact)) * 100)
+    rupees, paise = rupees_and_paise(value)
     said = f"Rupees {indian_words(rupees, _below_hundred, _UNITS) or 'Zero'}"
     if paise:
         said += f" and Paise {_below_hundred(paise)}"

@@ -344,10 +344,15 @@ def indian_words(n: int, below_hundred: Callable[[int], str], units: Units) -> s
     return " ".join(parts)
 
 
+def rupees_and_paise(value: Decimal) -> tuple[int, int]:
+    """The whole rupees and the paise of an amount's size, rounded half up to the paisa."""
+    exact = abs(Decimal(value).quantize(PAISA, rounding=ROUND_HALF_UP))
+    return int(exact), int((exact - int(exact)) * 100)
+
+
 def in_hindi_words(value: Decimal) -> str:
     """``रुपये आठ हज़ार आठ सौ चौरासी और अट्ठासी पैसे मात्र`` (rounded half up to the paisa)."""
-    exact = abs(Decimal(value).quantize(PAISA, rounding=ROUND_HALF_UP))
-    rupees, paise = int(exact), int((exact - int(exact)) * 100)
+    rupees, paise = rupees_and_paise(value)
     said = f"रुपये {indian_words(rupees, _HI.__getitem__, _HI_UNITS) or _HI[0]}"
     if paise:
         said += f" और {_HI[paise]} {'पैसा' if paise == 1 else 'पैसे'}"

@@ -8,6 +8,7 @@ action needs the form token and the permission of the API route, and records its
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any
@@ -70,20 +71,32 @@ def _drawn(
                 may_allocate=who.may(Permission.COLLECTIONS_MANAGE), **extra)  # fmt: skip
 
 
+def _acted(
+    request: Request, uow: UnitOfWorkDep, who: Staff, case_id: int, done: str,
+    act: Callable[[CollectionCase], object],
+) -> Response:  # fmt: skip
+    """Do `act` on the open case and go back to it saying `done`; a refusal is shown on the
+    case's page, nothing written."""
+    try:
+        act(work.open_case(uow, case_id, who.branches))
+        uow.commit()
+    except REFUSED as exc:
+        uow.session.rollback()
+        return _drawn(request, uow, who, case_id, 422, problems=reasons(exc))
+    return RedirectResponse(f"{ROOT}/collections/{case_id}?done={done}", status_code=303)
+
+
 @router.post(f"{ROOT}/collections/{{case_id}}/promises", dependencies=[FormChecked],
              response_model=None)  # fmt: skip
 def promise(
     request: Request, uow: UnitOfWorkDep, who: Staff, case_id: int,
     amount: Annotated[str, Form(max_length=20)], promised_for: Annotated[str, Form(max_length=10)],
 ) -> Response:  # fmt: skip
-    try:
+    def act(case: CollectionCase) -> object:
         asked = work.PromiseAsked(_amount(amount), _day(promised_for))
-        work.promise(uow, work.open_case(uow, case_id, who.branches), asked, day=today(uow))
-        uow.commit()
-    except REFUSED as exc:
-        uow.session.rollback()
-        return _drawn(request, uow, who, case_id, 422, problems=reasons(exc))
-    return RedirectResponse(f"{ROOT}/collections/{case_id}?done=promise", status_code=303)
+        return work.promise(uow, case, asked, day=today(uow))
+
+    return _acted(request, uow, who, case_id, "promise", act)
 
 
 @router.post(f"{ROOT}/collections/{{case_id}}/outcomes", dependencies=[FormChecked],
@@ -96,15 +109,12 @@ def outcome(
     longitude: Annotated[str, Form(max_length=16)] = "",
 ) -> Response:  # fmt: skip
     where = (latitude, longitude) if latitude or longitude else None
-    try:
-        work.log_outcome(uow, work.open_case(uow, case_id, who.branches), kind=kind,
-                         disposition=disposition, note_text=note or None, where=where,
-                         day=today(uow))  # fmt: skip
-        uow.commit()
-    except REFUSED as exc:
-        uow.session.rollback()
-        return _drawn(request, uow, who, case_id, 422, problems=reasons(exc))
-    return RedirectResponse(f"{ROOT}/collections/{case_id}?done=outcome", status_code=303)
+
+    def act(case: CollectionCase) -> object:
+        return work.log_outcome(uow, case, kind=kind, disposition=disposition,
+                                note_text=note or None, where=where, day=today(uow))  # fmt: skip
+
+    return _acted(request, uow, who, case_id, "outcome", act)
 
 
 @router.post(f"{ROOT}/collections/{{case_id}}/allocation", dependencies=[FormChecked],
@@ -113,14 +123,11 @@ def allocation(
     request: Request, uow: UnitOfWorkDep, who: Staff, case_id: int,
     agent: Annotated[str, Form(max_length=80)],
 ) -> Response:  # fmt: skip
-    try:
-        work.allocate(uow, work.open_case(uow, case_id, who.branches), agent=agent.strip(),
-                      day=today(uow))  # fmt: skip
-        uow.commit()
-    except REFUSED as exc:
-        uow.session.rollback()
-        return _drawn(request, uow, who, case_id, 422, problems=reasons(exc))
-    return RedirectResponse(f"{ROOT}/collections/{case_id}?done=allocation", status_code=303)
+    def act(case: CollectionCase) -> object:
+        work.allocate(uow, case, agent=agent.strip(), day=today(uow))
+        return case
+
+    return _acted(request, uow, who, case_id, "allocation", act)
 
 
 def _amount(text: str) -> Decimal:
