@@ -24,6 +24,7 @@ from lms.close.runner import close_until
 from lms.collections.models import CollectionCase
 from lms.notices.models import Notice
 from lms.platform.db import UnitOfWork
+from lms.servicing.models import LoanEvent
 from lms.servicing.repayments import PaymentRequest, record_payment
 
 PEOPLE = [{"name": "Asha Patil", "email": "asha@example.in"},
@@ -142,6 +143,21 @@ def test_the_collections_pages_for_an_agent_and_a_manager(db_url: str, engine: E
         assert logged.status_code == 303
         shown = phone.get(f"/app/collections/{case_id}").text
         assert "not reachable" in shown and "8,884.88" in shown
+        wrong_loan = phone.post(f"/app/collections/{case_id}/receipts", data={
+            "csrf": token, "loan_id": "2", "amount": "1000", "mode": "cash"})  # fmt: skip
+        assert (
+            wrong_loan.status_code == 422
+            and "loan_id: must be a loan of this case" in wrong_loan.text
+        )
+        taken = phone.post(f"/app/collections/{case_id}/receipts", data={
+            "csrf": token, "loan_id": "1", "amount": "8884.88", "mode": "cash"})  # fmt: skip
+        assert taken.headers["location"] == f"/app/collections/{case_id}?done=receipt"
+        after = phone.get(taken.headers["location"]).text
+        assert "Receipt taken and posted." in after and "receipt taken" in after
+        with UnitOfWork(sessions) as uow:
+            paid = uow.session.execute(select(LoanEvent.kind, LoanEvent.amount, LoanEvent.channel)
+                                       .where(LoanEvent.loan_id == 1, LoanEvent.kind == "payment")).all()  # fmt: skip
+        assert [tuple(p) for p in paid] == [("payment", D("8884.88"), "cash")]
         assert phone.post(f"/app/collections/{case_id}/allocation",
                           data={"csrf": token, "agent": agent}).status_code == 403  # fmt: skip
 

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from lms.collections import work
+from lms.collections.cases import note as case_note
 from lms.collections.models import CollectionCase, Outcome, Promise
 from lms.identity.roles import Permission
 from lms.interfaces.api.app import UnitOfWorkDep, today
@@ -25,11 +26,12 @@ from lms.interfaces.api.strategy_routes import open_tasks
 from lms.interfaces.web.loan_pages import reasons
 from lms.interfaces.web.render import page
 from lms.interfaces.web.session import ROOT, FormChecked, Staff
+from lms.payments.counter import take_receipt
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.servicing.models import Customer, Loan
 
 router = APIRouter()
-REFUSED = (InvalidError, ConflictError)
+REFUSED = (InvalidError, ConflictError, NotFoundError)
 
 
 @router.get(f"{ROOT}/collections")
@@ -68,7 +70,8 @@ def _drawn(
                 loans=list(loans), history=work.history(uow, case_id)[::-1],
                 promises=list(promises), outcomes=list(outcomes), label=work.bucket_label,
                 dispositions=work.DISPOSITIONS, today_=today(uow),
-                may_allocate=who.may(Permission.COLLECTIONS_MANAGE), **extra)  # fmt: skip
+                may_allocate=who.may(Permission.COLLECTIONS_MANAGE),
+                may_take=who.may(Permission.PAYMENTS_TAKE), **extra)  # fmt: skip
 
 
 def _acted(
@@ -128,6 +131,32 @@ def allocation(
         return case
 
     return _acted(request, uow, who, case_id, "allocation", act)
+
+
+@router.post(f"{ROOT}/collections/{{case_id}}/receipts", dependencies=[FormChecked],
+             response_model=None)  # fmt: skip
+def receipt(
+    request: Request, uow: UnitOfWorkDep, who: Staff, case_id: int,
+    loan_id: Annotated[int, Form(ge=1, lt=2**31)], amount: Annotated[str, Form(max_length=20)],
+    mode: Annotated[str, Form(max_length=8)],
+    cheque_number: Annotated[str, Form(max_length=12)] = "",
+    cheque_bank: Annotated[str, Form(max_length=64)] = "",
+) -> Response:  # fmt: skip
+    """Cash or a cheque taken in the field for one of the borrower's loans: a numbered receipt,
+    posted as the loan's repayment, in the case's history."""
+
+    def act(case: CollectionCase) -> object:
+        loan = uow.session.get(Loan, loan_id)
+        if loan is None or loan.customer_id != case.customer_id:
+            raise InvalidError([("loan_id", "must be a loan of this case's borrower")])
+        cheque = (cheque_number.strip(), cheque_bank.strip()) if mode == "cheque" else None
+        taken = take_receipt(uow, loan_id=loan_id, amount=_amount(amount), mode=mode,
+                             collector=who.actor, day=today(uow), cheque=cheque)  # fmt: skip
+        case_note(uow, case, today(uow), "receipt_taken", who.actor, receipt=taken.number,
+                  loan=loan_id, amount=str(taken.amount), mode=mode)  # fmt: skip
+        return taken
+
+    return _acted(request, uow, who, case_id, "receipt", act)
 
 
 def _amount(text: str) -> Decimal:

@@ -90,6 +90,7 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/app/collections/{case_id}/promises"): P.COLLECTIONS_WORK,
     ("POST", "/app/collections/{case_id}/outcomes"): P.COLLECTIONS_WORK,
     ("POST", "/app/collections/{case_id}/allocation"): P.COLLECTIONS_MANAGE,
+    ("POST", "/app/collections/{case_id}/receipts"): P.PAYMENTS_TAKE,
     ("GET", "/app/collections/strategy"): P.LOANS_READ,
     ("POST", "/app/collections/strategy"): P.COLLECTIONS_MANAGE,
     ("POST", "/app/collections/strategy/{step_id}/retirement"): P.COLLECTIONS_MANAGE,
