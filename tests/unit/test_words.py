@@ -10,7 +10,11 @@ from decimal import Decimal as D
 
 import pytest
 
+from lms.core.schedule import generate_schedule
+from lms.core.terms import LoanTerms
 from lms.documents.display import day, in_words
+from lms.documents.fonts import money
+from lms.documents.kfs_pdf import KfsFacts, _part_one
 from lms.documents.words import TEXT, kind_of
 
 
@@ -47,3 +51,12 @@ def test_dates_and_kinds_of_transaction_in_hindi() -> None:
     assert kind_of("returned payment (01)", "hi") == "लौटाया गया भुगतान (01)"
     assert kind_of("fee: processing", "hi") == "शुल्क: processing"
     assert kind_of("payment", "en") == "payment"
+
+
+def test_a_single_installment_is_said_in_the_singular() -> None:
+    """50,000 at 18 % for one month: one installment of 50,000 + 750 (a month at 1.5 %)."""
+    terms = LoanTerms(D(50000), D(18), date(2026, 1, 5), 1)
+    facts = KfsFacts("K", date(2026, 1, 5), "Gold loan", "fixed", ())
+    rows = dict(_part_one(facts, terms, generate_schedule(terms), "en"))
+    assert rows["Loan term"] == "1 installment"
+    assert rows["Installment (EMI)"] == f"{money(D('50750.00'))}, one only"

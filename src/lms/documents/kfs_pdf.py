@@ -127,8 +127,9 @@ def _part_one(facts: KfsFacts, terms: LoanTerms, schedule: Schedule, lang: str) 
         [w("kfs.key_fact"), w("kfs.value")],
         [w("kfs.loan_type"), facts.loan_type],
         [w("kfs.sanctioned"), rupees(terms.principal)],
-        [w("kfs.term"), w("kfs.installments", n=count)],
-        [w("kfs.emi"), w("kfs.emi_value", emi=rupees(schedule.emi), n=count)],
+        [w("kfs.term"), w("kfs.installments", n=count) if count > 1 else w("kfs.installment_one")],
+        [w("kfs.emi"), w("kfs.emi_value", emi=rupees(schedule.emi), n=count) if count > 1
+         else w("kfs.emi_one", emi=rupees(schedule.emi))],
         [w("kfs.starts"), day(schedule.installments[0].due_date, lang)],
         [w("kfs.rate"), w("kfs.rate_value", rate=terms.annual_rate, kind=facts.rate_type)],
         [w("kfs.bpi"), w("kfs.bpi_value", amount=rupees(schedule.bpi),
