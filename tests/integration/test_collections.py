@@ -21,7 +21,7 @@ from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.close.runner import close_until
-from lms.collections.models import CollectionCase
+from lms.collections.models import CaseTask, CollectionCase
 from lms.notices.models import Notice
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import LoanEvent
@@ -228,3 +228,41 @@ def test_the_strategy_sends_a_message_and_sets_tasks_on_their_days(
         ("2026-10-29", "task_set"),
         ("2026-10-30", "call_logged"),
     ]
+
+
+def test_a_legal_notice_is_set_only_where_the_law_gives_one(db_url: str, engine: Engine) -> None:
+    """Steps on day 0 of 1-30: a SARFAESI notice and a section 138 notice. Asha's cheque for
+    the October EMI is returned on 27 Oct: her case opens that day with a cheque notice due on
+    the 28th; no SARFAESI notice, her loan being unsecured."""
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 26))
+    with api_client(db_url, ("collections_manager",), ["PUN01"]) as manager:
+        for action in ("sarfaesi_notice", "cheque_notice"):
+            body = {"bucket": "1-30", "day": 0, "action": action}
+            assert manager.post("/api/v1/collections/strategies", json=body).status_code == 201
+    with UnitOfWork(sessions) as uow:
+        request = PaymentRequest(D("8884.88"), date(2026, 10, 26), "CHQ-000123", "cheque")
+        record_payment(uow, loan_id=1, request=request, posting_date=date(2026, 10, 26))
+        uow.commit()
+    _pay(sessions, 2, "8884.88", date(2026, 10, 26), "UTR-RAVI-OCT")
+    close_until(sessions, date(2026, 10, 26), size=10)
+    with api_client(db_url) as admin:
+        [event] = [
+            e for e in admin.get("/api/v1/loans/1/statement").json() if e["kind"] == "payment"
+        ]
+        returned = admin.post("/api/v1/loans/1/repayments/"
+                              + str(_payment_id(sessions, "CHQ-000123")) + "/reversal",
+                              json={"known_on": "2026-10-27", "reason": "returned",
+                                    "return_code": "01"})  # fmt: skip
+        assert returned.status_code == 201, returned.text
+    close_until(sessions, date(2026, 10, 27), size=10)
+    with UnitOfWork(sessions) as uow:
+        tasks = uow.session.execute(select(CaseTask.kind, CaseTask.due_on)).all()
+    assert [tuple(t) for t in tasks] == [("cheque_notice", date(2026, 10, 28))]
+    assert event["reference"] == "CHQ-000123"
+
+
+def _payment_id(sessions: sessionmaker[Session], reference: str) -> int:
+    with UnitOfWork(sessions) as uow:
+        found = uow.session.scalar(select(LoanEvent.id).where(LoanEvent.reference == reference))
+    assert found is not None
+    return found

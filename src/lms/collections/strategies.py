@@ -1,7 +1,9 @@
 """Collections strategies as data, evaluated by the daily close: each open case, on the day it
 has been `day` days in its bucket, gets what the active steps for that bucket (and its
 borrower's products) say: a message of an event on every channel (the outbox's rules apply),
-or a task (a call, a field visit, a legal notice) due the next day for its agent.
+or a task due the next day for its agent: a call, a field visit, or a legal notice where the
+law gives one (a SARFAESI demand notice for a secured loan, a notice under section 138 of the
+Negotiable Instruments Act for a returned cheque; a borrower without the ground gets none).
 
 Guarantees: a step acts once for a case's stay in a bucket (on that one day); steps are
 added and retired, never edited, so what acted is known; a message step names a template
@@ -15,6 +17,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from lms.collections.cases import Standing, buckets, note
 from lms.collections.models import CaseEvent, CaseTask, CollectionCase, Strategy
@@ -22,9 +25,12 @@ from lms.notices.outbox import queue_message
 from lms.notices.templates import TEMPLATES
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import InvalidError, NotFoundError
-from lms.servicing.models import Loan, Product
+from lms.servicing.models import Loan, LoanEvent, Product
 
-ACTIONS = ("message", "call", "visit", "legal_notice")
+ACTIONS = ("message", "call", "visit", "sarfaesi_notice", "cheque_notice")
+# legal notices only where the law gives them: SARFAESI (a demand notice under s.13(2)) for a
+# loan secured by collateral; the Negotiable Instruments Act s.138 for a cheque returned
+LEGAL = frozenset({"sarfaesi_notice", "cheque_notice"})
 FILLED = frozenset({"name", "amount", "loan_number", "dpd", "lender"})  # what a case gives
 MOVES = ("opened", "escalated", "eased")  # the events that start a stay in a bucket
 
@@ -82,6 +88,7 @@ def evaluate(
         .where(CaseEvent.case_id.in_(ids), CaseEvent.kind.in_(MOVES)).group_by(CaseEvent.case_id)
     ).all())  # fmt: skip
     products = _products(uow, {c.customer_id for c in open_cases})
+    grounds = _grounds(uow, {c.customer_id for c in open_cases})
     done = 0
     for case in open_cases:
         stay = (day - since.get(case.id, case.opened_on)).days
@@ -89,6 +96,8 @@ def evaluate(
             wanted = step.product_code is None or step.product_code in products.get(
                 case.customer_id, set()
             )
+            if step.action in LEGAL and step.action not in grounds.get(case.customer_id, set()):
+                continue  # no ground for this notice: no secured loan, or no cheque returned
             if step.bucket == case.bucket and step.day == stay and wanted:
                 done += _act(uow, day, case, step, standings.get(case.customer_id))
     return done
@@ -101,6 +110,29 @@ def _products(uow: UnitOfWork, customers: set[int]) -> dict[int, set[str]]:
         .where(Loan.customer_id.in_(customers), Loan.status == "active")
     ):  # fmt: skip
         found.setdefault(customer_id, set()).add(code)
+    return found
+
+
+def _grounds(uow: UnitOfWork, customers: set[int]) -> dict[int, set[str]]:
+    """The legal notices each borrower's loans give grounds for: a SARFAESI notice for an active
+    loan of a secured product, a cheque notice for a cheque of theirs the bank returned."""
+    found: dict[int, set[str]] = {}
+    secured = (
+        select(Loan.customer_id)
+        .join(Product, Product.id == Loan.product_id)
+        .where(Loan.customer_id.in_(customers), Loan.status == "active", Product.secured.is_(True))
+    )
+    for customer_id in uow.session.scalars(secured):
+        found.setdefault(customer_id, set()).add("sarfaesi_notice")
+    e, returned = LoanEvent, aliased(LoanEvent)
+    bounced = (
+        select(Loan.customer_id).join(e, e.loan_id == Loan.id)
+        .join(returned, (returned.loan_id == e.loan_id) & (returned.reference == e.reference))
+        .where(Loan.customer_id.in_(customers), e.kind == "payment", e.channel == "cheque",
+               returned.kind == "reversal", returned.reason.like("returned%"))
+    )  # fmt: skip
+    for customer_id in uow.session.scalars(bounced):
+        found.setdefault(customer_id, set()).add("cheque_notice")
     return found
 
 

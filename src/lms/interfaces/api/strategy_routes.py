@@ -28,7 +28,8 @@ router = APIRouter()
 class StepIn(RequestBody):
     bucket: str = Field(min_length=1, max_length=16)  # a label of LMS_COLLECTION_BUCKETS
     day: int = Field(ge=0, le=365)
-    action: str = Field(min_length=1, max_length=16)  # message, call, visit, legal_notice
+    # message, call, visit, sarfaesi_notice, cheque_notice (lms.collections.strategies)
+    action: str = Field(min_length=1, max_length=16)
     event: str | None = Field(default=None, max_length=40)  # a message's template
     product_code: str | None = Field(default=None, max_length=32)
 
