@@ -17,7 +17,7 @@ from typing import Annotated
 import typer
 
 from lms.interfaces.cli.close import DatabaseOption, _sessions, shell_actor
-from lms.interfaces.cli.payments import _refusals
+from lms.interfaces.cli.payments import refusals
 from lms.platform.db import UnitOfWork
 
 users_app = typer.Typer(help="Staff users.", no_args_is_help=True)
@@ -41,7 +41,7 @@ def create_user(
     from lms.identity.tokens import totp_uri
 
     password = sys.stdin.readline().rstrip("\n")
-    with _refusals(), UnitOfWork(_sessions(database_url)) as uow:
+    with refusals(), UnitOfWork(_sessions(database_url)) as uow:
         user, secret = create(
             uow, username=username, display_name=name or username, password=password,
             roles=role, branches=branch or None, actor=shell_actor(), now=datetime.now(UTC),
@@ -64,7 +64,7 @@ def create_key(
     from lms.identity.service import create_api_key
 
     now = datetime.now(UTC)
-    with _refusals(), UnitOfWork(_sessions(database_url)) as uow:
+    with refusals(), UnitOfWork(_sessions(database_url)) as uow:
         expires = None if days is None else now + timedelta(days=days)
         key, token = create_api_key(
             uow, name=name, scopes=scope, branches=None, expires_at=expires, actor=shell_actor(),

@@ -26,7 +26,7 @@ def _business_date(uow: UnitOfWork):  # type: ignore[no-untyped-def]
 
 
 @contextmanager
-def _refusals() -> Iterator[None]:
+def refusals() -> Iterator[None]:
     """A service's refusal as the CLI says it: `error: ...`, exit 1 for a conflict with what
     is there, 2 for bad input."""
     from lms.platform.errors import ConflictError, DomainError
@@ -60,7 +60,7 @@ def import_file(
     from lms.payments.reconcile import import_statement
 
     content = _content(path)
-    with UnitOfWork(_sessions(database_url), origin="file") as uow, _refusals():
+    with UnitOfWork(_sessions(database_url), origin="file") as uow, refusals():
         day, uow.actor = _business_date(uow), shell_actor()
         result = import_statement(uow, content, kind=kind, posting_date=day, imported_by=uow.actor)
         uow.commit()
@@ -97,7 +97,7 @@ def match_line(
     the server's shell; the API's matches wait for a second person)."""
     from lms.payments.reconcile import match_by_hand
 
-    with UnitOfWork(_sessions(database_url)) as uow, _refusals():
+    with UnitOfWork(_sessions(database_url)) as uow, refusals():
         uow.actor = shell_actor()
         day = _business_date(uow)
         match_by_hand(uow, line_id=line, loan_id=loan, by=uow.actor, posting_date=day)
@@ -125,7 +125,7 @@ def nach_file(
     from lms.payments.nach import write_presentation_file
 
     settlement = _day(day, "--date")
-    with UnitOfWork(_sessions(database_url)) as uow, _refusals():
+    with UnitOfWork(_sessions(database_url)) as uow, refusals():
         name, content = write_presentation_file(
             uow, day=settlement or _business_date(uow), sponsor_ifsc=sponsor_ifsc,
             user_code=user_code,
@@ -146,7 +146,7 @@ def nach_response(
     from lms.payments.nach_responses import apply_response
 
     content = _content(path)
-    with UnitOfWork(_sessions(database_url), origin="file") as uow, _refusals():
+    with UnitOfWork(_sessions(database_url), origin="file") as uow, refusals():
         result = apply_response(uow, content, posting_date=_business_date(uow))
         uow.commit()
     typer.echo(f"{result.lines} lines: {result.paid} paid, {result.returned} returned, "

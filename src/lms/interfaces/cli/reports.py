@@ -128,15 +128,11 @@ def schedule_add(
     """Send a report by e-mail after each close of a date it falls due on."""
     from lms.close.schedules import Asked, add_schedule
     from lms.interfaces.cli.close import shell_actor
-    from lms.platform.errors import InvalidError
+    from lms.interfaces.cli.payments import refusals
 
     asked = Asked(name, form.value, tuple(to), every, day, branch)
-    with UnitOfWork(_sessions(database_url)) as uow:
-        try:
-            row = add_schedule(uow, asked, owner=shell_actor(), branches=None)
-        except InvalidError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+    with UnitOfWork(_sessions(database_url)) as uow, refusals():
+        row = add_schedule(uow, asked, owner=shell_actor(), branches=None)
         uow.commit()
         typer.echo(f"schedule {row.id}: {name} ({form.value}) {every} to {row.recipients}")
 
@@ -158,14 +154,10 @@ def schedule_list(database_url: DatabaseOption = None) -> None:
 def schedule_cancel(schedule_id: int, database_url: DatabaseOption = None) -> None:
     """Stop a schedule (it is kept, cancelled)."""
     from lms.close.schedules import cancel_schedule
-    from lms.platform.errors import NotFoundError
+    from lms.interfaces.cli.payments import refusals
 
-    with UnitOfWork(_sessions(database_url)) as uow:
-        try:
-            cancel_schedule(uow, schedule_id, None)
-        except NotFoundError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
+    with UnitOfWork(_sessions(database_url)) as uow, refusals():
+        cancel_schedule(uow, schedule_id, None)
         uow.commit()
     typer.echo(f"schedule {schedule_id}: cancelled")
 

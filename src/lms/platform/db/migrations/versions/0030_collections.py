@@ -20,6 +20,13 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    _cases()
+    _events()
+    _promises()
+    _outcomes()
+
+
+def _cases() -> None:
     op.create_table(
         "collection_cases",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -43,6 +50,9 @@ def upgrade() -> None:
         "ix_collection_cases_open", "collection_cases", ["customer_id"], unique=True,
         sqlite_where=sa.text("closed_on IS NULL"), postgresql_where=sa.text("closed_on IS NULL"),
     )  # fmt: skip
+
+
+def _events() -> None:
     op.create_table(
         "case_events",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -55,6 +65,9 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id"),
     )
     op.create_index("ix_case_events_case_id", "case_events", ["case_id"])
+
+
+def _promises() -> None:
     op.create_table(
         "promises",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
@@ -71,6 +84,9 @@ def upgrade() -> None:
     op.create_index("ix_promises_case_id", "promises", ["case_id"])
     op.create_index("ix_promises_promised_for", "promises", ["promised_for"])
     op.create_index("ix_promises_status", "promises", ["status"])
+
+
+def _outcomes() -> None:
     op.create_table(
         "case_outcomes",
         sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
