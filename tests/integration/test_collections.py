@@ -266,3 +266,25 @@ def _payment_id(sessions: sessionmaker[Session], reference: str) -> int:
         found = uow.session.scalar(select(LoanEvent.id).where(LoanEvent.reference == reference))
     assert found is not None
     return found
+
+
+def test_a_broken_promise_does_not_start_the_buckets_steps_again(
+    db_url: str, engine: Engine
+) -> None:
+    """A call on day 0 of 1-30: set when the case opens on 26 Oct. The promise made on 27 Oct
+    for the 28th is broken, which escalates the case, but it stays in 1-30: no second call."""
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 26))
+    _pay(sessions, 2, "8884.88", date(2026, 10, 26), "UTR-RAVI-OCT")
+    with api_client(db_url, ("collections_manager",), ["PUN01"]) as manager:
+        step = {"bucket": "1-30", "day": 0, "action": "call"}
+        assert manager.post("/api/v1/collections/strategies", json=step).status_code == 201
+    close_until(sessions, date(2026, 10, 26), size=10)
+    with api_client(db_url, ("collections_agent",), ["PUN01"]) as agent:
+        [case] = agent.get("/api/v1/collections/cases").json()
+        made = agent.post(f"/api/v1/collections/cases/{case['id']}/promises",
+                          json={"amount": "100", "promised_for": "2026-10-28"})  # fmt: skip
+        assert made.status_code == 201
+    close_until(sessions, date(2026, 10, 29), size=10)
+    with UnitOfWork(sessions) as uow:
+        tasks = uow.session.execute(select(CaseTask.kind, CaseTask.due_on)).all()
+    assert [tuple(t) for t in tasks] == [("call", date(2026, 10, 27))]

@@ -80,6 +80,8 @@ def agents(uow: UnitOfWork, scope: Scope) -> Table:
             held[case.agent] = (n + 1, owed + case.overdue)
     c, p = CollectionCase, Promise
     query = select(p.made_by, p.status, p.promised_for).join(c, c.id == p.case_id)
+    if scope.branch:
+        query = query.where(c.branch_code == scope.branch)
     if scope.branches is not None:
         query = query.where(c.branch_code.in_(sorted(scope.branches)))
     judged: dict[str, list[int]] = defaultdict(lambda: [0, 0])

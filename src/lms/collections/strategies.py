@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
 from lms.collections.cases import Standing, buckets, note
@@ -32,7 +32,9 @@ ACTIONS = ("message", "call", "visit", "sarfaesi_notice", "cheque_notice")
 # loan secured by collateral; the Negotiable Instruments Act s.138 for a cheque returned
 LEGAL = frozenset({"sarfaesi_notice", "cheque_notice"})
 FILLED = frozenset({"name", "amount", "loan_number", "dpd", "lender"})  # what a case gives
-MOVES = ("opened", "escalated", "eased")  # the events that start a stay in a bucket
+# the events that start a stay in a bucket (an escalation for a broken promise names no bucket:
+# the case stays where it is, and its steps do not start again)
+MOVES = ("opened", "escalated", "eased")
 
 
 def add_step(
@@ -83,10 +85,13 @@ def evaluate(
     if not steps or not open_cases:
         return 0
     ids = [c.id for c in open_cases]
-    since = dict(uow.session.execute(
-        select(CaseEvent.case_id, func.max(CaseEvent.day))
-        .where(CaseEvent.case_id.in_(ids), CaseEvent.kind.in_(MOVES)).group_by(CaseEvent.case_id)
-    ).all())  # fmt: skip
+    since: dict[int, date] = {}
+    for case_id, moved_on, detail in uow.session.execute(
+        select(CaseEvent.case_id, CaseEvent.day, CaseEvent.detail)
+        .where(CaseEvent.case_id.in_(ids), CaseEvent.kind.in_(MOVES))
+    ):  # fmt: skip
+        if "bucket" in detail:  # a move between buckets (not a broken promise's escalation)
+            since[case_id] = max(since.get(case_id, moved_on), moved_on)
     products = _products(uow, {c.customer_id for c in open_cases})
     grounds = _grounds(uow, {c.customer_id for c in open_cases})
     done = 0

@@ -255,7 +255,7 @@ def _calendar(events: Sequence[Event], as_of: date) -> dict[date, _Day]:
         today.tranches.sort(key=lambda e: e.reference)
         today.charges.sort(key=lambda e: e.reference)
         today.refunds.sort(key=lambda e: e.reference)
-        today.waivers.sort(key=lambda e: e.reference)
+        today.waivers.sort(key=lambda e: (len(e.reference), e.reference))  # waiver-9, waiver-10
     return calendar
 
 
