@@ -41,6 +41,7 @@ from lms.interfaces.web import (
     payment_pages,
     product_pages,
     queue_pages,
+    recovery_pages,
     report_pages,
     strategy_pages,
     user_pages,
@@ -257,6 +258,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             money_pages.router,
             collection_pages.router,
             strategy_pages.router,
+            recovery_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())

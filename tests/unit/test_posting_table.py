@@ -13,6 +13,7 @@ from lms.core.allocation import Component, Part
 from lms.core.kfs import FeeCharge
 from lms.core.terms import FeePayee
 from lms.ledger import rules
+from lms.ledger.accounts import Account
 from lms.ledger.rules import POSTING_RULES, JournalEntry
 
 DAY = date(2026, 10, 26)
@@ -26,6 +27,15 @@ FEES = (
     FeeCharge("processing", FeePayee.LENDER, D("100"), D("18")),
     FeeCharge("insurance", FeePayee.THIRD_PARTY, D("50"), D("0")),
 )
+
+# a loan's books at a write-off: interest paid ahead (a credit on the receivable), income held
+# in suspense and money held unapplied, each netting to the other side
+HELD = {
+    Account.LOAN_PRINCIPAL: D("84151.39"), Account.INTEREST_RECEIVABLE: D("-20"),
+    Account.INTEREST_ACCRUED: D("112.20"), Account.FEE_RECEIVABLE: D("590"),
+    Account.PENAL_RECEIVABLE: D("47.20"), Account.INTEREST_SUSPENSE: D("-1921.15"),
+    Account.PENAL_SUSPENSE: D("-40"), Account.UNAPPLIED_FUNDS: D("-300"),
+}  # fmt: skip
 
 SAMPLES: list[JournalEntry] = [
     rules.disbursement("1", DAY, D("1000"), FEES, D("5")),
@@ -53,13 +63,17 @@ SAMPLES: list[JournalEntry] = [
     rules.receipt_to_suspense(DAY, D("30")),
     rules.suspense_to_loan(DAY, D("30")),
     rules.gateway_fees(DAY, D("2"), D("0.36")),
+    rules.write_off("1", DAY, HELD, "write-off"),
+    rules.write_off("1", DAY, HELD, "settlement-1", settlement=True),
+    rules.write_off_recovery("1", DAY, D("500"), "UTR9"),
 ]
 
 
 @pytest.mark.parametrize("entry", SAMPLES, ids=lambda e: e.event)
 def test_each_rule_moves_only_the_accounts_of_its_row(entry: JournalEntry) -> None:
     _, debits, credits = POSTING_RULES[entry.event]
-    signed = entry.event in {"npa_suspense", "interest_due", "accrual"}
+    signed = entry.event in {"npa_suspense", "interest_due", "accrual", "write_off",
+                             "settlement_waiver"}  # fmt: skip
     for line in entry.lines:
         side = debits if line.debit else credits
         other = credits if line.debit else debits
@@ -110,3 +124,15 @@ def test_a_waiver_takes_its_part_out_of_income_and_its_gst_out_of_the_tax_owed()
         [("penal_income", D("35.05"), D(0)), ("penal_receivable", D(0), D("41.36")),
          ("tax_payable", D("6.31"), D(0))],
     ]  # fmt: skip
+
+
+def test_a_write_off_empties_what_the_books_hold_and_the_rest_is_its_loss() -> None:
+    entry = rules.write_off("1", DAY, HELD, "write-off")
+    moved = {line.account: line.debit - line.credit for line in entry.lines}
+    # 84,151.39 - 20 + 112.20 + 590 + 47.20 - 1,921.15 - 40 - 300 = 82,619.64
+    assert moved == {**{a: -v for a, v in HELD.items()}, Account.WRITE_OFF_EXPENSE: D("82619.64")}
+    assert (entry.event, entry.source) == ("write_off", "write_off:write-off")
+    waiver = rules.write_off("1", DAY, HELD, "settlement-1", settlement=True)
+    assert (waiver.event, waiver.source) == ("settlement_waiver", "settlement_waiver:settlement-1")
+    recovery = rules.write_off_recovery("1", DAY, D("500"), "UTR9")
+    assert recovery.source == "recovered:UTR9" and recovery.total == D("500")

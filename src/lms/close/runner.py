@@ -47,6 +47,7 @@ from lms.close.steps import (
     provision_entry,
     remind,
     restate,
+    settle,
     snapshot,
 )
 from lms.platform import business_date as calendar
@@ -65,6 +66,7 @@ STEPS: tuple[ModuleType, ...] = (
     penal,
     provision,
     provision_entry,
+    settle,
     remind,
     collect,
     allocate,

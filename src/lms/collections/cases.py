@@ -105,8 +105,9 @@ def _move(
         note(uow, case, day, "opened", bucket=among[bucket].label, dpd=standing.dpd)
         return 1
     if standing is None or bucket is None:
-        case.closed_on, case.outcome, case.dpd, case.overdue = day, "cured", 0, ZERO
-        note(uow, case, day, "cured")
+        outcome = _ended_by(uow, case)
+        case.closed_on, case.outcome, case.dpd, case.overdue = day, outcome, 0, ZERO
+        note(uow, case, day, outcome)
         return 1
     changed = bucket != case.bucket or (case.dpd, case.overdue) != (standing.dpd, standing.overdue)
     if bucket != case.bucket:
@@ -115,6 +116,19 @@ def _move(
         case.bucket, case.worst_bucket = bucket, max(case.worst_bucket, bucket)
     case.dpd, case.overdue = standing.dpd, standing.overdue
     return int(changed)
+
+
+def _ended_by(uow: UnitOfWork, case: CollectionCase) -> str:
+    """Why nothing of a borrower is overdue any more: "cured" (paid), unless a loan of theirs
+    left the book since the case opened without being paid: "settled", or "written_off" (in
+    full: the claim given up)."""
+    ended = uow.session.scalars(
+        select(Loan.status).where(
+            Loan.customer_id == case.customer_id, Loan.written_off_on >= case.opened_on,
+            Loan.status.in_(("settled", "written_off")),
+        ).order_by(Loan.status)
+    ).first()  # fmt: skip
+    return ended or "cured"
 
 
 def note(
@@ -145,16 +159,20 @@ def _judge_promises(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     return len(due)
 
 
-def paid_between(uow: UnitOfWork, customer_id: int, since: date, until: date) -> Decimal:
-    """What the borrower paid on their loans with value dates `since`..`until`, not returned."""
+def paid_between(
+    uow: UnitOfWork, customer_id: int, since: date, until: date, loan_id: int | None = None
+) -> Decimal:
+    """What the borrower paid on their loans (or on the one loan `loan_id`) with value dates
+    `since`..`until`, not returned."""
     e = LoanEvent
     returned = select(e.loan_id, e.reference).where(e.kind == "reversal").subquery()
+    whose = Loan.customer_id == customer_id if loan_id is None else Loan.id == loan_id
     total = uow.session.scalar(
         select(func.sum(e.amount))
         .join(Loan, Loan.id == e.loan_id)
         .outerjoin(returned, (returned.c.loan_id == e.loan_id)
                    & (returned.c.reference == e.reference))
-        .where(Loan.customer_id == customer_id, e.kind.in_(MONEY_IN),
+        .where(whose, e.kind.in_(MONEY_IN),
                e.value_date.between(since, until), returned.c.reference.is_(None))
     )  # fmt: skip
     return total or ZERO

@@ -128,3 +128,24 @@ class CaseTask(Base):
     status: Mapped[str] = mapped_column(String(10), index=True)  # open, done
     done_by: Mapped[str | None] = mapped_column(String(80))
     done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Settlement(Base):
+    """A one-time settlement agreed with a borrower: `amount` paid by the instalments of `plan`
+    ([{"due_on", "amount"}]) from `agreed_on`, and the rest of the loan waived when it is all
+    paid (completed); a plan instalment left unpaid past the grace days breaks it."""
+
+    __tablename__ = "settlements"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    owed: Mapped[Decimal] = mapped_column(Money)  # what the loan owed when it was agreed
+    agreed_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(10), index=True)  # open, completed, broken
+    asked_by: Mapped[str] = mapped_column(String(80))
+    approved_by: Mapped[str] = mapped_column(String(80))
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    paid: Mapped[Decimal] = mapped_column(Money)  # received towards it, as of the last close
+    waived: Mapped[Decimal | None] = mapped_column(Money)  # on completion: what the books waived

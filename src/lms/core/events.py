@@ -31,6 +31,8 @@ class EventKind(StrEnum):
     CHARGE_WAIVER = "charge_waiver"  # a charge rightly levied, forgiven in part or in full
     RATE_CHANGE = "rate_change"
     FORECLOSURE = "foreclosure"
+    WRITE_OFF = "write_off"  # the loan taken off the books (technical: the claim kept; full)
+    SETTLEMENT = "settlement"  # a compromise settlement completed: the rest waived
 
 
 FEES_COLLECTED = "fees:collected"  # reference of the charge of upfront fees paid apart

@@ -29,6 +29,7 @@ class Account(StrEnum):
     INTEREST_INCOME = "interest_income"
     FEE_INCOME = "fee_income"
     PENAL_INCOME = "penal_income"
+    RECOVERY_INCOME = "recovery_income"  # money received on loans written off (bad debts recovered)
     INTEREST_SUSPENSE = "interest_suspense"  # interest on NPA loans, not yet recognised
     PENAL_SUSPENSE = "penal_suspense"  # penal charges on NPA loans, not yet recognised
     RECEIPTS_SUSPENSE = "receipts_suspense"  # money received, not yet matched to a loan
@@ -53,6 +54,7 @@ ACCOUNT_TYPES: dict[Account, AccountType] = {
     Account.INTEREST_INCOME: AccountType.INCOME,
     Account.FEE_INCOME: AccountType.INCOME,
     Account.PENAL_INCOME: AccountType.INCOME,
+    Account.RECOVERY_INCOME: AccountType.INCOME,
     Account.INTEREST_SUSPENSE: AccountType.LIABILITY,
     Account.PENAL_SUSPENSE: AccountType.LIABILITY,
     Account.RECEIPTS_SUSPENSE: AccountType.LIABILITY,

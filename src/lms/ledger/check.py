@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import func, select
@@ -117,8 +118,11 @@ def _trial_balance(session: Session) -> list[LedgerProblem]:
     return []
 
 
-def account_balances(session: Session, loan_id: str | None = None) -> dict[str, Decimal]:
-    """Debit-minus-credit balance of every account (of one loan, if given)."""
+def account_balances(
+    session: Session, loan_id: str | None = None, through: date | None = None
+) -> dict[str, Decimal]:
+    """Debit-minus-credit balance of every account (of one loan, if given; of the entries
+    dated up to `through`, if given)."""
     query = select(
         JournalLineRow.account, func.sum(JournalLineRow.debit), func.sum(JournalLineRow.credit)
     ).group_by(JournalLineRow.account)
@@ -126,6 +130,8 @@ def account_balances(session: Session, loan_id: str | None = None) -> dict[str, 
         query = query.join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id).where(
             JournalEntryRow.loan_id == loan_id
         )
+        if through is not None:
+            query = query.where(JournalEntryRow.value_date <= through)
     return {account: debit - credit for account, debit, credit in session.execute(query)}
 
 

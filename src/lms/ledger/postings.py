@@ -184,6 +184,18 @@ def _waivers(loan_id: str, state: LoanState) -> list[JournalEntry]:
     ]
 
 
+def recoveries(loan_id: str, written_off_on: date, state: LoanState) -> list[JournalEntry]:
+    """The entries of a loan taken off the books on `written_off_on` (written off or settled):
+    each payment received after that day, whole, as recovery income."""
+    return [
+        rules.write_off_recovery(
+            loan_id, a.payment.value_date, a.payment.amount, a.payment.reference
+        )
+        for a in state.applied
+        if a.payment.value_date > written_off_on
+    ]
+
+
 def _credited(entry: JournalEntry, account: Account) -> Decimal:
     return sum((line.credit - line.debit for line in entry.lines if line.account is account), ZERO)
 

@@ -8,7 +8,7 @@ the accounts its row of `POSTING_RULES` names (a test holds every rule to its ro
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -18,6 +18,7 @@ from lms.core.kfs import FeeCharge
 from lms.core.money import ZERO
 from lms.core.terms import FeePayee
 from lms.ledger.accounts import Account
+from lms.ledger.table import POSTING_RULES as POSTING_RULES  # the rules' table, kept apart
 
 
 class LedgerError(ValueError):
@@ -331,51 +332,39 @@ def reversal_of(entry: JournalEntry, value_date: date) -> JournalEntry:
     return _entry("reversal", value_date, entry.loan_id, lines, entry.source)
 
 
-_A = Account
-# The posting table: each kind of journal entry, the event that causes it, and the accounts
-# it may debit and credit (a negative amount of a signed rule moves the same pair the other
-# way). Every rule above builds exactly one kind; tests/unit/test_posting_rules.py holds each
-# rule to its row. A reversal mirrors the entry it reverses.
-POSTING_RULES: dict[str, tuple[str, frozenset[Account], frozenset[Account]]] = {
-    kind: (cause, frozenset(debits), frozenset(credits))
-    for kind, cause, debits, credits in [
-        ("disbursement", "disbursement", [_A.LOAN_PRINCIPAL, _A.FEE_RECEIVABLE],
-         [_A.DISBURSEMENT_BANK, _A.FEE_INCOME, _A.THIRD_PARTY_PAYABLE, _A.TAX_PAYABLE,
-          _A.INTEREST_INCOME]),
-        ("tranche", "tranche", [_A.LOAN_PRINCIPAL], [_A.DISBURSEMENT_BANK]),
-        ("interest_due", "an installment falling due", [_A.INTEREST_RECEIVABLE, _A.INTEREST_INCOME],
-         [_A.INTEREST_ACCRUED, _A.INTEREST_INCOME, _A.INTEREST_SUSPENSE]),
-        ("repayment", "payment", [_A.COLLECTION_BANK],
-         [_A.LOAN_PRINCIPAL, _A.INTEREST_RECEIVABLE, _A.FEE_RECEIVABLE, _A.PENAL_RECEIVABLE,
-          _A.UNAPPLIED_FUNDS]),
-        ("prepayment", "prepayment", [_A.COLLECTION_BANK],
-         [_A.LOAN_PRINCIPAL, _A.INTEREST_RECEIVABLE, _A.FEE_RECEIVABLE, _A.PENAL_RECEIVABLE,
-          _A.UNAPPLIED_FUNDS]),
-        ("excess_applied", "unapplied funds meeting a due", [_A.UNAPPLIED_FUNDS],
-         [_A.LOAN_PRINCIPAL, _A.INTEREST_RECEIVABLE, _A.FEE_RECEIVABLE, _A.PENAL_RECEIVABLE]),
-        ("advance_released", "rate_change, tranche, prepayment or foreclosure",
-         [_A.LOAN_PRINCIPAL, _A.INTEREST_RECEIVABLE], [_A.UNAPPLIED_FUNDS]),
-        ("charge", "charge", [_A.FEE_RECEIVABLE], [_A.FEE_INCOME, _A.TAX_PAYABLE]),
-        ("penal_charge", "penal", [_A.PENAL_RECEIVABLE],
-         [_A.PENAL_INCOME, _A.PENAL_SUSPENSE, _A.TAX_PAYABLE]),
-        ("charge_waiver", "charge_waiver", [_A.FEE_INCOME, _A.PENAL_INCOME, _A.TAX_PAYABLE],
-         [_A.FEE_RECEIVABLE, _A.PENAL_RECEIVABLE]),
-        ("recovery", "reversal of a refunded payment", [_A.FEE_RECEIVABLE], [_A.UNAPPLIED_FUNDS]),
-        ("refund", "refund", [_A.UNAPPLIED_FUNDS], [_A.COLLECTION_BANK]),
-        ("npa_suspense", "any event on an NPA", [_A.INTEREST_INCOME, _A.PENAL_INCOME],
-         [_A.INTEREST_SUSPENSE, _A.PENAL_SUSPENSE]),
-        ("npa_income_reversal", "the close: a loan turning NPA",
-         [_A.INTEREST_INCOME, _A.PENAL_INCOME], [_A.INTEREST_SUSPENSE, _A.PENAL_SUSPENSE]),
-        ("npa_upgrade", "the close: an NPA upgraded", [_A.INTEREST_SUSPENSE, _A.PENAL_SUSPENSE],
-         [_A.INTEREST_INCOME, _A.PENAL_INCOME]),
-        ("accrual", "the close: interest accrued", [_A.INTEREST_ACCRUED], [_A.INTEREST_INCOME]),
-        ("provision", "the close: a month end", [_A.PROVISION_EXPENSE, _A.PROVISIONS],
-         [_A.PROVISIONS, _A.PROVISION_EXPENSE]),
-        ("receipt_to_suspense", "a payment no loan is known for", [_A.COLLECTION_BANK],
-         [_A.RECEIPTS_SUSPENSE]),
-        ("suspense_to_loan", "a held payment matched", [_A.RECEIPTS_SUSPENSE],
-         [_A.COLLECTION_BANK]),
-        ("gateway_fees", "a gateway settlement", [_A.GATEWAY_FEES, _A.INPUT_TAX],
-         [_A.COLLECTION_BANK]),
-    ]
-}  # fmt: skip
+WRITTEN_DOWN = (
+    Account.LOAN_PRINCIPAL,
+    Account.INTEREST_RECEIVABLE,
+    Account.INTEREST_ACCRUED,
+    Account.FEE_RECEIVABLE,
+    Account.PENAL_RECEIVABLE,
+    Account.INTEREST_SUSPENSE,
+    Account.PENAL_SUSPENSE,
+    Account.UNAPPLIED_FUNDS,
+)  # what a loan holds on the books: a write-off or a settlement's waiver empties them all
+
+
+def write_off(
+    loan_id: str,
+    day: date,
+    held: Mapping[Account, Decimal],
+    reference: str,
+    *,
+    settlement: bool = False,
+) -> JournalEntry:
+    """The loan taken off the books: `held` (debit-minus-credit balances of WRITTEN_DOWN) goes;
+    what it was owed, less the income never recognised (suspense) and the money held for it
+    (unapplied funds), is a loss. With `settlement`, the loss is the waiver of a compromise
+    settlement: what its payments left unpaid."""
+    lines = [credit(account, held.get(account, ZERO)) for account in WRITTEN_DOWN]
+    loss = sum((held.get(account, ZERO) for account in WRITTEN_DOWN), ZERO)
+    lines.append(debit(Account.WRITE_OFF_EXPENSE, loss))
+    kind = "settlement_waiver" if settlement else "write_off"
+    return _entry(kind, day, loan_id, lines, f"{kind}:{reference}")
+
+
+def write_off_recovery(loan_id: str, day: date, amount: Decimal, reference: str) -> JournalEntry:
+    """Money received on a loan the books no longer hold (written off or settled): income
+    when received (bad debts recovered), owed to no receivable."""
+    lines = [debit(Account.COLLECTION_BANK, amount), credit(Account.RECOVERY_INCOME, amount)]
+    return _entry("write_off_recovery", day, loan_id, lines, f"recovered:{reference}")

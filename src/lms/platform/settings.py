@@ -142,6 +142,9 @@ class Settings(BaseSettings):
     agent_capacity: int = Field(
         150, ge=1, description="open cases the close gives one collections agent at most"
     )
+    settlement_grace_days: int = Field(
+        7, ge=0, description="days a settlement's instalment may be late before it breaks"
+    )
 
 
 def get_settings() -> Settings:

@@ -22,6 +22,8 @@ from lms.core.schedule import Schedule
 from lms.core.terms import BPITreatment, FeePayee
 from lms.ledger.accounts import Account
 from lms.ledger.check import LedgerProblem, account_balances
+from lms.ledger.postings import recoveries
+from lms.ledger.rules import WRITTEN_DOWN
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import Loan
 from lms.servicing.service import loan_history, loan_schedule, loan_terms, replayed
@@ -141,6 +143,8 @@ def loan_expected(
     else:
         state, events = known
         assert state.as_of == loan.last_event_on
+    if loan.written_off_on is not None:
+        return written_off_expected(uow, loan, state)
     deducted = loan_terms(loan).bpi is BPITreatment.DEDUCT
     refunded = sum(
         (e.amount for e in events if isinstance(e, Refund) and e.value_date <= loan.last_event_on),
@@ -152,6 +156,20 @@ def loan_expected(
     # the accrual the close booked for the running installment (zeroed when it is raised)
     accrued = ZERO if npa else loan.accrued_interest or ZERO
     return expected_balances(schedule, deducted, state, through, refunded, charges, npa, accrued)
+
+
+def written_off_expected(uow: UnitOfWork, loan: Loan, state: LoanState) -> dict[Account, Decimal]:
+    """A loan taken off the books on day W: its entries up to W as posted, with nothing left
+    on the accounts a write-off empties, and each payment after W as recovery income."""
+    assert loan.written_off_on is not None
+    through = loan.written_off_on
+    frozen = account_balances(uow.session, str(loan.id), through)
+    balances = {Account(a): v for a, v in frozen.items() if Account(a) not in WRITTEN_DOWN}
+    for entry in recoveries(str(loan.id), through, state):
+        for line in entry.lines:
+            moved = line.debit - line.credit
+            balances[line.account] = balances.get(line.account, ZERO) + moved
+    return {account: amount for account, amount in balances.items() if amount}
 
 
 def penal_unrecognised(charges: Sequence[Charge], penal_due: Decimal) -> Decimal:

@@ -16,7 +16,7 @@ updated or deleted; the reversal of a restated entry keeps its value date.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 from sqlalchemy import select
@@ -27,7 +27,7 @@ from lms.core.terms import BPITreatment
 from lms.ledger import rules
 from lms.ledger.accounts import Account
 from lms.ledger.check import account_balances, balances_of_loans
-from lms.ledger.postings import LoanBooking, same_entry, servicing_entries
+from lms.ledger.postings import LoanBooking, recoveries, same_entry, servicing_entries
 from lms.ledger.rules import JournalEntry, reversal_of
 from lms.ledger.service import LiveEntry, Posting, live_entries, post_entry, post_many
 from lms.platform.db import UnitOfWork
@@ -77,6 +77,10 @@ def settle_ledger(
         dated before that day (a payment or prepayment on it: the replay before its value date
         is the same), so only entries from then on are compared; None compares all. `known`: loan
     event ids of sources the caller has at hand (spares reading the loan's events)."""
+    if loan.written_off_on is not None:  # off the books: only money received is posted
+        _settle_recoveries(uow, loan, state, cause, posting_date, known or {})
+        check_loan_ledger(uow, loan, (state, events), cause=cause, on=posting_date)
+        return
     booking = loan_booking(loan, state)
     posted = live_entries(uow, str(loan.id), since)
     derived = servicing_entries(
@@ -92,6 +96,25 @@ def settle_ledger(
     if day < posting_date:  # past day-ends changed: the close restates them
         uow.session.add(LoanRestatement(loan_id=loan.id, from_date=day))
     check_loan_ledger(uow, loan, (state, events), cause=cause, on=posting_date)
+
+
+def _settle_recoveries(
+    uow: UnitOfWork,
+    loan: Loan,
+    state: LoanState,
+    cause: int | None,
+    posting_date: date,
+    known: Mapping[str, int],
+) -> None:
+    """A loan written off or settled on day W: its entries up to W stay as they are; after W
+    each payment is a recovery (income when received), and a payment reversed loses its
+    recovery like any entry no longer derived."""
+    assert loan.written_off_on is not None
+    since = loan.written_off_on + timedelta(days=1)
+    posted = live_entries(uow, str(loan.id), since)
+    derived = recoveries(str(loan.id), loan.written_off_on, state)
+    postings = _postings(uow, loan.id, derived, posted, cause, known)
+    post_many(uow, postings, posting_date=posting_date)
 
 
 def _postings(
@@ -152,6 +175,7 @@ def _event_ids(uow: UnitOfWork, loan_id: int) -> dict[str, int]:
             found["disbursement"] = event_id
         elif kind == "payment":
             found[f"repayment:{reference}"] = event_id
+            found[f"recovered:{reference}"] = event_id
         elif kind == "refund":
             found[f"refund:{reference}"] = event_id
             found[f"recovery:{reference}"] = event_id

@@ -162,7 +162,8 @@ class Loan(Base):
     principal: Mapped[Decimal] = mapped_column(Money)
     annual_rate: Mapped[Decimal] = mapped_column(DecimalText)
     terms: Mapped[dict[str, Any]] = mapped_column(JSON)  # the full schedule spec of the loan
-    status: Mapped[str] = mapped_column(String(16), index=True)  # approved, active, closed
+    status: Mapped[str] = mapped_column(String(16), index=True)  # approved, active, closed,
+    # written_off, settled
     emi: Mapped[Decimal] = mapped_column(Money)
     apr: Mapped[Decimal | None] = mapped_column(DecimalText)  # None: imported in bulk
     net_disbursed: Mapped[Decimal] = mapped_column(Money)
@@ -195,6 +196,11 @@ class Loan(Base):
     asset_class: Mapped[str | None] = mapped_column(String(8))
     npa_since: Mapped[date | None] = mapped_column(Date)
     asset_category: Mapped[str | None] = mapped_column(String(16))
+    # taken off the books on this day (lms.servicing.write_offs): written off, "technical" (the
+    # borrower still owes it all) or "full", or settled ("settlement": the rest waived); the
+    # ledger holds nothing of it after that day but recoveries
+    written_off_on: Mapped[date | None] = mapped_column(Date)
+    write_off_kind: Mapped[str | None] = mapped_column(String(12))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

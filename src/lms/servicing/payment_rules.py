@@ -68,6 +68,7 @@ class Payable:
     disbursed_on: date | None
     step: Decimal  # the loan's precision: its amounts are multiples of this
     backdate_days: int = DEFAULT_BACKDATE_DAYS  # the product's: how far back a value date goes
+    written_off_on: date | None = None  # off the books from then: money after it is a recovery
 
 
 def repeated(
@@ -111,7 +112,9 @@ def repeated(
 
 def check(loan: Payable, request: PaymentRequest, posting_date: date) -> None:
     """Raise ConflictError or InvalidError if the loan cannot take this payment now."""
-    if loan.status != "active":
+    if loan.status == "written_off":
+        _check_recovery(loan, request)
+    elif loan.status != "active":
         raise ConflictError(f"loan {loan.id} is {loan.status}; payments need an active loan")
     if request.amount <= 0:
         raise InvalidError([("amount", "must be greater than zero")])
@@ -129,6 +132,17 @@ def check(loan: Payable, request: PaymentRequest, posting_date: date) -> None:
             [("value_date", f"is more than {loan.backdate_days} days before the posting date"
                             f" {posting_date} (the product's limit)")]
         )  # fmt: skip
+
+
+def _check_recovery(loan: Payable, request: PaymentRequest) -> None:
+    """A written-off loan takes money as a recovery: a plain payment dated after the day it
+    was written off (its history up to then is closed)."""
+    if request.reschedule is not None:
+        raise ConflictError(f"loan {loan.id} is written off: it takes payments, not prepayments")
+    if loan.written_off_on is not None and request.value_date <= loan.written_off_on:
+        raise InvalidError(
+            [("value_date", f"must be after the write-off on {loan.written_off_on}")]
+        )
 
 
 def plausible(amount: Decimal, could_owe: Decimal, ceiling: Decimal) -> None:

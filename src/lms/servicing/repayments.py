@@ -135,6 +135,11 @@ def reverse_payment(
         raise InvalidError(
             [("known_on", f"is before the payment's value date {payment.value_date}")]
         )
+    if loan.written_off_on is not None and payment.value_date <= loan.written_off_on:
+        raise ConflictError(
+            f"loan {loan.id} was written off on {loan.written_off_on}: its history up to then"
+            " is closed (a payment before it cannot be reversed)"
+        )
     if reference_taken(uow, loan.id, "reversal", payment.reference):
         raise ConflictError(f"payment {event_id} is already reversed")
     returned = reason is ReversalReason.RETURNED
@@ -238,6 +243,8 @@ def refund_excess(
     loan = locked_loan(uow, loan_id)
     if loan.last_event_on is None:
         raise ConflictError(f"loan {loan_id} is not disbursed; it holds no funds")
+    if loan.written_off_on is not None:
+        raise ConflictError(f"loan {loan_id} is off the books: what it receives is recovery income")
     if value_date < loan.last_event_on:
         raise ConflictError(
             f"refund date {value_date} is before the loan's last event on {loan.last_event_on}"
@@ -311,7 +318,7 @@ def payable(loan: Loan, back: int | None = None) -> Payable:
     step = loan_terms(loan).precision.step
     return Payable(
         loan.id, loan.customer_id, loan.status, loan.disbursed_on, step,
-        payment_rules.DEFAULT_BACKDATE_DAYS if back is None else back,
+        payment_rules.DEFAULT_BACKDATE_DAYS if back is None else back, loan.written_off_on,
     )  # fmt: skip
 
 
@@ -410,6 +417,7 @@ def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
     loan.emi = current_emi(state, loan_terms(loan), loan.emi)
     loan.last_event_on = state.as_of
     loan.oldest_unpaid_due = oldest_unpaid_due(state)
-    loan.status, loan.closed_on = (
-        ("closed", state.closed_on) if state.closed_on else ("active", None)
-    )
+    if loan.written_off_on is None:  # off the books, a loan keeps its standing
+        loan.status, loan.closed_on = (
+            ("closed", state.closed_on) if state.closed_on else ("active", None)
+        )

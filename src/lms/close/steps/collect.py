@@ -4,21 +4,23 @@ tomorrow reminded; then the strategies' steps due for each open case (messages, 
 After the snapshot step (it reads the day's DPD and overdue).
 
 Guarantee: a borrower's standing is their worst DPD and their total overdue over their active
-loans at the day-end, as the snapshots have them; messages name their most overdue loan.
+loans at the day-end, as the snapshots have them, and over their loans written off in the books
+only (the claim kept), as their schedules have them; messages name their most overdue loan.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from lms.close.models import LoanSnapshot
 from lms.collections.cases import Standing, review
 from lms.collections.models import CollectionCase
 from lms.collections.strategies import evaluate
 from lms.platform.db import UnitOfWork
-from lms.servicing.models import Loan
+from lms.servicing.models import Loan, LoanInstallment
 
 NAME = "collect"
 KEY = "customer"
@@ -38,12 +40,17 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
 def standings(uow: UnitOfWork, day: date, low: int, high: int) -> dict[int, Standing]:
     s = LoanSnapshot
     overdue = s.principal_due + s.interest_due
-    rows = uow.session.execute(
-        select(Loan.customer_id, Loan.branch_code, Loan.id, s.dpd, overdue)
-        .join(Loan, Loan.id == s.loan_id)
-        .where(s.day == day, s.status == "active", Loan.customer_id.between(low, high), s.dpd > 0)
-        .order_by(Loan.customer_id, overdue.desc(), Loan.id)
-    ).all()
+    rows: list[Any] = list(
+        uow.session.execute(
+            select(Loan.customer_id, Loan.branch_code, Loan.id, s.dpd, overdue)
+            .join(Loan, Loan.id == s.loan_id)
+            .where(
+                s.day == day, s.status == "active", Loan.customer_id.between(low, high), s.dpd > 0
+            )
+        )
+    )
+    rows += _claims_kept(uow, day, low, high)
+    rows.sort(key=lambda r: (r[0], -r[4], r[2]))  # by borrower, most overdue first
     found: dict[int, Standing] = {}
     for customer_id, branch, loan_id, dpd, owed in rows:
         was = found.get(customer_id)
@@ -53,3 +60,20 @@ def standings(uow: UnitOfWork, day: date, low: int, high: int) -> dict[int, Stan
             found[customer_id] = Standing(customer_id, was.branch_code, max(was.dpd, dpd),
                                           was.overdue + owed, was.loan_id)  # fmt: skip
     return found
+
+
+def _claims_kept(uow: UnitOfWork, day: date, low: int, high: int) -> list[Any]:
+    """Loans written off in the books only (technical): the borrower still owes them, so they
+    stay in collections with their DPD and overdue on `day` as their schedule has them."""
+    i = LoanInstallment
+    unpaid = func.sum(i.principal + i.interest - i.principal_paid - i.interest_paid)
+    rows = uow.session.execute(
+        select(Loan.customer_id, Loan.branch_code, Loan.id, Loan.oldest_unpaid_due, unpaid)
+        .join(i, i.loan_id == Loan.id)
+        .where(Loan.status == "written_off", Loan.write_off_kind == "technical",
+               Loan.customer_id.between(low, high), Loan.oldest_unpaid_due <= day,
+               i.due_date <= day)
+        .group_by(Loan.customer_id, Loan.branch_code, Loan.id, Loan.oldest_unpaid_due)
+    ).all()  # fmt: skip
+    return [(c, b, loan, (day - oldest).days + 1, owed) for c, b, loan, oldest, owed in rows
+            if oldest is not None]  # fmt: skip

@@ -41,6 +41,7 @@ def create_app(database_url: str) -> FastAPI:
         nach_routes,
         payment_routes,
         read_routes,
+        recovery_routes,
         report_routes,
         routes,
         strategy_routes,
@@ -79,7 +80,7 @@ def create_app(database_url: str) -> FastAPI:
     for module in (
         identity_routes, catalog_routes, routes, payment_routes, nach_routes, counter_routes,
         read_routes, approval_routes, directory_routes, dashboard_routes, report_routes,
-        charge_routes, channel_routes, collection_routes, strategy_routes,
+        charge_routes, channel_routes, collection_routes, strategy_routes, recovery_routes,
     ):  # fmt: skip
         app.include_router(module.router, prefix="/api/v1", dependencies=checked)
     install_openapi(app, {(m, PREFIX + p) for (m, p), needed in ROUTES.items() if needed == PUBLIC})

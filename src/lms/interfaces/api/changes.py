@@ -5,8 +5,9 @@ route queues one.
 Kinds: `product_change` (a new version of an existing product; a product code no loan can yet
 use is created at once), `benchmark_rate` (a benchmark's new rate, re-pricing every floating
 loan on it), `statement_match` (a suspense credit named as a loan's repayment by hand),
-`charge_waiver` (a charge forgiven in part or in full, asked and decided with permissions of
-their own; a checker sees only the loans of their branches).
+`charge_waiver` (a charge forgiven in part or in full), `write_off` (a loan taken off the books,
+technical or full) and `settlement` (a one-time settlement agreed with its plan), each asked
+and decided with permissions of their own; a checker sees only the loans of their branches.
 
 Guarantee: a queued change is checked as far as it can be before it waits (the body's schema,
 the line and the loan exist), and runs through the same service as an immediate one.
@@ -25,6 +26,7 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel
 from sqlalchemy import select
 
+from lms.collections import settlements
 from lms.identity.approvals import Approval, decide, propose
 from lms.identity.roles import Permission
 from lms.identity.service import Principal
@@ -33,7 +35,7 @@ from lms.interfaces.api.security import within_branches
 from lms.payments.reconcile import match_by_hand
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import NotFoundError
-from lms.servicing import catalog, rates
+from lms.servicing import catalog, rates, write_offs
 from lms.servicing.charges import waive_charge
 from lms.servicing.models import Loan, Product
 
@@ -139,11 +141,33 @@ def _waiver(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
     return {"loan_id": event.loan_id, "event_id": event.id, "reference": event.reference}
 
 
+def _write_off(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
+    asked = row.request
+    event = write_offs.write_off(
+        uow, loan_id=int(asked["loan_id"]), kind=asked["kind"], reason=asked["reason"],
+        posting_date=day,
+    )  # fmt: skip
+    return {"loan_id": event.loan_id, "event_id": event.id, "written_off": f"{event.amount:.2f}"}
+
+
+def _settlement(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
+    asked = row.request
+    plan = [settlements.PlanStep(date.fromisoformat(p["due_on"]), Decimal(p["amount"]))
+            for p in asked["plan"]]  # fmt: skip
+    agreed = settlements.agree(
+        uow, loan_id=int(asked["loan_id"]), amount=Decimal(asked["amount"]), plan=plan,
+        asked_by=row.maker, approved_by=uow.actor or "", day=day,
+    )  # fmt: skip
+    return {"loan_id": agreed.loan_id, "settlement_id": agreed.id, "owed": f"{agreed.owed:.2f}"}
+
+
 KINDS: dict[str, Kind] = {
     "product_change": Kind(Permission.CATALOG_WRITE, _product),
     "benchmark_rate": Kind(Permission.CATALOG_WRITE, _rate),
     "statement_match": Kind(Permission.MONEY_FILES, _match),
     "charge_waiver": Kind(Permission.WAIVERS_REQUEST, _waiver, Permission.WAIVERS_APPROVE),
+    "write_off": Kind(Permission.WRITEOFFS_REQUEST, _write_off, Permission.WRITEOFFS_APPROVE),
+    "settlement": Kind(Permission.SETTLEMENTS_REQUEST, _settlement, Permission.SETTLEMENTS_APPROVE),
 }
 
 

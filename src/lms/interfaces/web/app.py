@@ -25,6 +25,7 @@ from lms.interfaces.web import (
     payment_pages,
     product_pages,
     queue_pages,
+    recovery_pages,
     report_pages,
     strategy_pages,
     user_pages,
@@ -39,6 +40,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(loan_pages.router, include_in_schema=False)
     app.include_router(loan_actions.router, include_in_schema=False)
     app.include_router(charge_pages.router, include_in_schema=False)
+    app.include_router(recovery_pages.router, include_in_schema=False)
     app.include_router(queue_pages.router, include_in_schema=False)
     app.include_router(product_pages.router, include_in_schema=False)
     app.include_router(close_pages.router, include_in_schema=False)

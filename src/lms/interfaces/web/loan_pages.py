@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from lms.close import listing
 from lms.close.loan_view import loan_view
 from lms.close.portfolio import installment_plan
+from lms.collections.settlements import standing
 from lms.core.events import ReversalReason
 from lms.documents.service import loan_kfs, payment_receipt, statement_document
 from lms.interfaces.api.app import UnitOfWorkDep, today
@@ -31,6 +32,7 @@ from lms.interfaces.web.render import page
 from lms.interfaces.web.session import ROOT, FormChecked, Staff
 from lms.platform.audit import undone
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
+from lms.servicing import write_offs
 from lms.servicing.charges import WAIVER_REASONS
 from lms.servicing.repayments import PaymentRequest, record_payment, reverse_payment
 from lms.servicing.service import existing_loan
@@ -83,12 +85,16 @@ def drawn(
     extra.setdefault("rate_form", {"day": view.today.isoformat(), "reschedule": "reduce_emi"})
     extra.setdefault("charge_form", {"tax_rate": "18"})
     extra.setdefault("waiver_form", {})
+    extra.setdefault("write_off_form", {"kind": "technical"})
+    extra.setdefault("settlement_form", {})
     reversed_refs = {e.event.reference for e in view.events if e.event.kind == "reversal"}
     reversible = [e.event for e in view.events if e.event.kind in ("payment", "prepayment")
                   and e.event.reference not in reversed_refs]  # fmt: skip
     return page(request, "loan.html", status, v=view, channels=CHANNELS,
                 reasons=[r.value for r in ReversalReason], reversible=reversible,
-                waiver_reasons=WAIVER_REASONS, **extra)  # fmt: skip
+                waiver_reasons=WAIVER_REASONS, recovery=standing(uow, loan_id),
+                write_off_kinds=write_offs.KINDS, write_off_reasons=write_offs.REASONS,
+                **extra)  # fmt: skip
 
 
 @router.post(f"{ROOT}/loans/{{loan_id}}/payments", dependencies=[FormChecked], response_model=None)

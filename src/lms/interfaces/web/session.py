@@ -52,6 +52,8 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/app/loans/{loan_id}/rate-changes"): P.LOANS_CHANGE,
     ("POST", "/app/loans/{loan_id}/charges"): P.CHARGES_LEVY,
     ("POST", "/app/loans/{loan_id}/waivers"): P.WAIVERS_REQUEST,
+    ("POST", "/app/loans/{loan_id}/write-off"): P.WRITEOFFS_REQUEST,
+    ("POST", "/app/loans/{loan_id}/settlements"): P.SETTLEMENTS_REQUEST,
     ("GET", "/app/customers"): P.CUSTOMERS_READ,
     ("GET", "/app/customers/{customer_id}"): P.CUSTOMERS_READ,
     ("GET", "/app/branches"): P.LOANS_READ,
