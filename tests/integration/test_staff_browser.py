@@ -195,6 +195,43 @@ def test_a_maker_asks_for_a_waiver_and_a_checker_approves_it(
     assert errors == []
 
 
+def test_a_manager_asks_for_a_settlement_and_finance_agrees_it(tmp_path: Path) -> None:
+    """Loan 3 (nothing paid: October's and November's EMIs due, 1,921.15 of interest) is
+    offered a settlement of 50,000 in two instalments by a collections agent; the preview
+    shows what it owes and what would be waived; finance agrees it in the queue; the loan's
+    page then lists the settlement, open."""
+    with _served(tmp_path, ("collections_agent",), ["PUN01"]) as (server, agent, url):
+        checker, secret = new_user(url, ("finance",))
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+            page = browser.new_page(viewport={"width": 1024, "height": 1300})
+            _sign_in(page, server, agent, None, "/app/loans/3")
+            page.get_by_label("Agreed sum (₹)").fill("50000")
+            page.get_by_label("Plan: a line per instalment").fill(
+                "2026-12-15 25000\n2027-01-15 25000"
+            )
+            page.locator("form[action$='/settlements'] button").click()
+            expect(page.get_by_role("status", name="Settlement preview")).to_contain_text(
+                "The loan owes ₹1,01,921.15 today. If ₹50,000.00 is paid by the plan"
+                " (2 instalments, the last on 15 Jan 2027), about ₹51,921.15 is waived"
+            )
+            _shot(page, "9-settlement-preview")
+            page.get_by_role("button", name="Ask for this settlement").click()
+            expect(page.get_by_text("waits for a second person")).to_be_visible()
+            page.get_by_role("button", name="Sign out").click()
+            _sign_in(page, server, checker, secret, "/app/approvals")
+            request = page.locator("article.request", has_text="Settle loan 3 for 50000.00")
+            request.get_by_role("button", name="Approve").click()
+            expect(page.get_by_role("status")).to_contain_text("decided")
+            page.goto(f"{server}/app/loans/3#recovery")
+            cells = page.locator("#settlements-table tbody tr").nth(0).locator("td")
+            expect(cells).to_have_text(["27 Nov 2026", "1,01,921.15", "50,000.00",
+                                        "2026-12-15: 25000.00; 2027-01-15: 25000.00", "0.00",
+                                        "open", ""])  # fmt: skip
+            _shot(page, "10-settlement-agreed")
+            browser.close()
+
+
 PAGES = ("/app", "/app/loans", "/app/loans/2", "/app/search?q=Borrower", "/app/customers",
          "/app/customers/2", "/app/products", "/app/products/1", "/app/branches",
          "/app/benchmarks", "/app/approvals", "/app/payments", "/app/payments/files",
