@@ -288,3 +288,56 @@ def test_a_broken_promise_does_not_start_the_buckets_steps_again(
     with UnitOfWork(sessions) as uow:
         tasks = uow.session.execute(select(CaseTask.kind, CaseTask.due_on)).all()
     assert [tuple(t) for t in tasks] == [("call", date(2026, 10, 27))]
+
+
+def test_cases_go_first_to_the_agent_whose_territory_holds_the_borrowers_pin_code(
+    db_url: str, engine: Engine
+) -> None:
+    """Three borrowers of PUN01, none paying: Asha lives in 411001, Ravi in 411038, Meena gave
+    no address. Agent A covers 411001 only; agent B has no territory (the whole branch).
+    Asha's case goes to A (a territory first), Ravi's and Meena's to B (A does not cover them)."""
+    people = [
+        {"name": "Asha Patil", "addresses": [{"kind": "home", "text": "Shivajinagar", "pin": "411001"}]},
+        {"name": "Ravi Kumar", "addresses": [{"kind": "home", "text": "Kothrud", "pin": "411038"}]},
+        {"name": "Meena Joshi"},
+    ]  # fmt: skip
+    sessions = book_of_loans(db_url, engine, people, business_date=date(2026, 10, 26))
+    a, _ = new_user(db_url, ("collections_agent",), ["PUN01"])
+    b, _ = new_user(db_url, ("collections_agent",), ["PUN01"])
+    with api_client(db_url, ("collections_manager",), ["PUN01"]) as manager:
+        wrong = manager.put(f"/api/v1/collections/agents/{a}/territory",
+                            json={"pin_codes": ["4110"]})  # fmt: skip
+        assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "pin_codes"
+        set_a = manager.put(f"/api/v1/collections/agents/{a}/territory",
+                            json={"pin_codes": ["411001", "411001"]})  # fmt: skip
+        assert set_a.json()["pin_codes"] == ["411001"]
+        listed = {x["username"]: x["pin_codes"] for x in
+                  manager.get("/api/v1/collections/agents").json()}  # fmt: skip
+        assert listed == {a: ["411001"], b: []}
+    with api_client(db_url, ("collections_manager",), ["BLR01"]) as elsewhere:
+        assert elsewhere.put(f"/api/v1/collections/agents/{a}/territory",
+                             json={"pin_codes": []}).status_code == 404  # fmt: skip
+    close_until(sessions, date(2026, 10, 26), size=10)
+    with UnitOfWork(sessions) as uow:
+        given = uow.session.execute(
+            select(
+                CollectionCase.customer_id, CollectionCase.pin_code, CollectionCase.agent
+            ).order_by(CollectionCase.customer_id)
+        ).all()
+    assert [tuple(g) for g in given] == [(1, "411001", a), (2, "411038", b), (3, None, b)]
+    with staff_browser(db_url, ("collections_manager",), ["PUN01"]) as manager:
+        page = manager.get("/app/collections/strategy")
+        assert [r[:3] for r in rows(page.text, "agents-table")] == [
+            [a, "PUN01", "1"],
+            [b, "PUN01", "2"],
+        ]
+        assert 'value="411001"' in page.text
+        bad = manager.post(f"/app/collections/agents/{b}/territory",
+                           data={"csrf": csrf(page.text), "pin_codes": "41103"})  # fmt: skip
+        assert bad.status_code == 422 and "pin_codes: must be at most 200 PIN codes" in bad.text
+        saved = manager.post(
+            f"/app/collections/agents/{b}/territory",
+            data={"csrf": csrf(page.text), "pin_codes": "411039, 411038"},
+        )
+        assert saved.status_code == 303
+        assert 'value="411038, 411039"' in manager.get(saved.headers["location"]).text

@@ -24,8 +24,9 @@ from sqlalchemy import func, select
 from lms.collections.models import CaseEvent, CollectionCase, Promise
 from lms.notices.outbox import queue_message
 from lms.platform.db import UnitOfWork
+from lms.platform.db.bulk import among as amid
 from lms.platform.settings import get_settings
-from lms.servicing.models import Loan, LoanEvent
+from lms.servicing.models import Customer, Loan, LoanEvent
 from lms.servicing.payment_rules import MONEY_IN
 
 ZERO = Decimal(0)
@@ -74,36 +75,63 @@ def review(uow: UnitOfWork, day: date, low: int, high: int, standings: dict[int,
         select(CollectionCase).where(CollectionCase.customer_id.between(low, high),
                                      CollectionCase.closed_on.is_(None))
     )}  # fmt: skip
-    touched = 0
+    touched, opened = 0, []
     for customer_id in sorted(set(standings) | set(cases)):
-        standing = standings.get(customer_id)
-        touched += _move(uow, day, cases.get(customer_id), standing, among)
+        standing, case = standings.get(customer_id), cases.get(customer_id)
+        if case is not None:
+            touched += _move(uow, day, case, standing, among)
+        elif standing is not None and (bucket := bucket_of(standing.dpd, among)) is not None:
+            opened.append(CollectionCase(
+                customer_id=customer_id, branch_code=standing.branch_code, opened_on=day,
+                bucket=bucket, worst_bucket=bucket, dpd=standing.dpd, overdue=standing.overdue,
+                broken_promises=0,
+            ))  # fmt: skip
+    _open(uow, day, opened, among)
     uow.session.flush()
+    touched += len(opened)
     touched += _judge_promises(uow, day, low, high)
     _remind_promises(uow, day, low, high, standings)
     return touched
 
 
+def _open(
+    uow: UnitOfWork, day: date, opened: list[CollectionCase], among: tuple[Bucket, ...]
+) -> None:
+    """Store the cases opened today (in one insert), each with its borrower's PIN code and
+    the first line of its history."""
+    if not opened:
+        return
+    pins = pin_codes(uow, [c.customer_id for c in opened])
+    for case in opened:
+        case.pin_code = pins.get(case.customer_id)
+    uow.session.add_all(opened)
+    uow.session.flush()
+    for case in opened:
+        note(uow, case, day, "opened", bucket=among[case.bucket].label, dpd=case.dpd)
+
+
+def pin_codes(uow: UnitOfWork, customer_ids: list[int]) -> dict[int, str]:
+    """The PIN code of each borrower's first address that has one (addresses are sealed: read
+    and opened here)."""
+    found = {}
+    rows = uow.session.execute(
+        select(Customer.id, Customer.addresses).where(amid(uow, Customer.id, customer_ids))
+    )
+    for customer_id, addresses in rows:
+        pin = next((a["pin"] for a in addresses or [] if a.get("pin")), None)
+        if pin:
+            found[customer_id] = str(pin)
+    return found
+
+
 def _move(
     uow: UnitOfWork,
     day: date,
-    case: CollectionCase | None,
+    case: CollectionCase,
     standing: Standing | None,
     among: tuple[Bucket, ...],
 ) -> int:
     bucket = bucket_of(standing.dpd, among) if standing is not None else None
-    if case is None:
-        if standing is None or bucket is None:
-            return 0
-        case = CollectionCase(
-            customer_id=standing.customer_id, branch_code=standing.branch_code, opened_on=day,
-            bucket=bucket, worst_bucket=bucket, dpd=standing.dpd, overdue=standing.overdue,
-            broken_promises=0,
-        )  # fmt: skip
-        uow.session.add(case)
-        uow.session.flush()
-        note(uow, case, day, "opened", bucket=among[bucket].label, dpd=standing.dpd)
-        return 1
     if standing is None or bucket is None:
         outcome = _ended_by(uow, case)
         case.closed_on, case.outcome, case.dpd, case.overdue = day, outcome, 0, ZERO

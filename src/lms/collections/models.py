@@ -12,7 +12,19 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, String, Text, text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.platform.db import Base, Money
@@ -44,7 +56,10 @@ class CollectionCase(Base):
     agent: Mapped[str | None] = mapped_column(String(80), index=True)  # the user it is with
     broken_promises: Mapped[int] = mapped_column(Integer, default=0)
     closed_on: Mapped[date | None] = mapped_column(Date)
-    outcome: Mapped[str | None] = mapped_column(String(16))  # cured (later: settled, written off)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # cured, settled, written_off
+    # the PIN code of the borrower's first address with one, when the case opened: the area
+    # agents are given by (lms.collections.allocation); shown unmasked, as the masking does
+    pin_code: Mapped[str | None] = mapped_column(String(6))
 
 
 class CaseEvent(Base):
@@ -149,3 +164,15 @@ class Settlement(Base):
     closed_on: Mapped[date | None] = mapped_column(Date)
     paid: Mapped[Decimal] = mapped_column(Money)  # received towards it, as of the last close
     waived: Mapped[Decimal | None] = mapped_column(Money)  # on completion: what the books waived
+
+
+class AgentTerritory(Base):
+    """A PIN code an agent covers: an agent with any takes only cases in them (field visits
+    are by area); one with none takes any case of their branches."""
+
+    __tablename__ = "agent_territories"
+    __table_args__ = (UniqueConstraint("username", "pin_code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), index=True)
+    pin_code: Mapped[str] = mapped_column(String(6))

@@ -106,6 +106,8 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/collections/strategies"): P.LOANS_READ,
     ("POST", "/collections/strategies"): P.COLLECTIONS_MANAGE,
     ("POST", "/collections/strategies/{step_id}/retirement"): P.COLLECTIONS_MANAGE,
+    ("GET", "/collections/agents"): P.COLLECTIONS_MANAGE,
+    ("PUT", "/collections/agents/{username}/territory"): P.COLLECTIONS_MANAGE,
     ("GET", "/collections/tasks"): P.LOANS_READ,
     ("GET", "/loans/{loan_id}/messages"): P.LOANS_READ,
     ("GET", "/receipts/tally"): P.REPORTS_READ,

@@ -1,6 +1,7 @@
-"""Collections strategies and tasks under /api/v1: the steps (per bucket and product, a
+"""Collections strategies, tasks and agents under /api/v1: the steps (per bucket and product, a
 message or a task on a day into the bucket), added and retired by managers; the open tasks
-they set (today's calls and visits), within the caller's branches.
+they set (today's calls and visits), within the caller's branches; the agents with their
+territories (the PIN codes they cover), set by managers.
 
 Guarantees: a step that could not act is 422 naming the field; steps are never edited (a
 change is a new step and the old one retired); tasks show only cases the caller may see.
@@ -9,18 +10,21 @@ change is a new step and the old one retired); tasks show only cases the caller 
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from lms.collections import strategies
+from lms.collections.allocation import active_agents, cases_held, set_territory, territories
 from lms.collections.models import CaseTask, CollectionCase, Strategy
 from lms.collections.work import bucket_label
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.schemas import RequestBody
 from lms.interfaces.api.security import principal_of
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import NotFoundError
 
 router = APIRouter()
 
@@ -112,3 +116,45 @@ def open_tasks(
     if agent is not None:
         query = query.where(c.agent == agent)
     return [(task, who) for task, who in uow.session.execute(query.limit(500))]
+
+
+class TerritoryIn(RequestBody):
+    pin_codes: list[str] = Field(max_length=200)  # six digits each; none: the whole branch
+
+
+class AgentOut(BaseModel):
+    username: str
+    branches: list[str] | None
+    pin_codes: list[str]  # the territory (none: any case of their branches)
+    open_cases: int
+
+
+@router.get("/collections/agents")
+def agents(request: Request, uow: UnitOfWorkDep) -> list[AgentOut]:
+    """The active collections agents of the caller's branches, with their territories and the
+    open cases they hold."""
+    return [AgentOut(**a) for a in agents_of(uow, principal_of(request).branches)]
+
+
+@router.put("/collections/agents/{username}/territory")
+def territory(request: Request, username: str, body: TerritoryIn, uow: UnitOfWorkDep) -> AgentOut:
+    """Make the PIN codes the agent's whole territory (the close allocates by it)."""
+    mine = {a["username"]: a for a in agents_of(uow, principal_of(request).branches)}
+    if username not in mine:
+        raise NotFoundError("agent", username)
+    kept = set_territory(uow, username, body.pin_codes)
+    uow.commit()
+    return AgentOut(**{**mine[username], "pin_codes": kept})
+
+
+def agents_of(uow: UnitOfWork, branches: frozenset[str] | None) -> list[dict[str, Any]]:
+    """The active agents sharing a branch with `branches` (None: all), as AgentOut has them."""
+    areas, held = territories(uow), cases_held(uow)
+    found = []
+    for user in active_agents(uow):
+        if branches is not None and not (user.branches and set(user.branches) & branches):
+            continue
+        found.append({"username": user.username, "branches": user.branches,
+                      "pin_codes": sorted(areas.get(user.username, ())),
+                      "open_cases": held.get(user.username, 0)})  # fmt: skip
+    return found

@@ -1,6 +1,7 @@
 """The collections strategy as a page: its steps by bucket and day (a message of an event, a
-call, a field visit, a legal notice), each added or retired by a manager; and today's tasks on
-the work queue page (lms.interfaces.web.collection_pages).
+call, a field visit, a legal notice), each added or retired by a manager; the agents of the
+manager's branches with their territories (PIN codes), set here; and today's tasks on the work
+queue page (lms.interfaces.web.collection_pages).
 
 Guarantees: the API's service (lms.collections.strategies); a step that could not act is shown
 on the form, naming the field, with nothing written; the form token and `collections.manage`
@@ -16,16 +17,18 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from lms.collections import strategies
+from lms.collections.allocation import set_territory
 from lms.collections.cases import buckets
 from lms.collections.models import Strategy
 from lms.collections.work import bucket_label
 from lms.identity.roles import Permission
 from lms.interfaces.api.app import UnitOfWorkDep
+from lms.interfaces.api.strategy_routes import agents_of
 from lms.interfaces.web.loan_pages import reasons
 from lms.interfaces.web.render import page
 from lms.interfaces.web.session import ROOT, FormChecked, Staff
 from lms.notices.templates import TEMPLATES
-from lms.platform.errors import InvalidError
+from lms.platform.errors import InvalidError, NotFoundError
 
 router = APIRouter()
 
@@ -41,14 +44,17 @@ def _drawn(
     who: Staff,
     status: int = 200,
     problems: list[str] | None = None,
+    territory_problems: list[str] | None = None,
 ) -> HTMLResponse:
     s = Strategy
     rows = uow.session.scalars(select(s).order_by(s.active.desc(), s.bucket, s.day, s.id))
     events = sorted(e for e, t in TEMPLATES.items() if set(t.params) <= strategies.FILLED)
+    may_change = who.may(Permission.COLLECTIONS_MANAGE)
     return page(request, "collection_strategy.html", status, steps=list(rows),
                 label=bucket_label, buckets=[b.label for b in buckets()], events=events,
-                actions=strategies.ACTIONS, problems=problems or [],
-                may_change=who.may(Permission.COLLECTIONS_MANAGE))  # fmt: skip
+                actions=strategies.ACTIONS, problems=problems or [], may_change=may_change,
+                agents=agents_of(uow, who.branches) if may_change else [],
+                territory_problems=territory_problems or [])  # fmt: skip
 
 
 @router.post(f"{ROOT}/collections/strategy", dependencies=[FormChecked], response_model=None)
@@ -76,3 +82,22 @@ def retire(request: Request, uow: UnitOfWorkDep, who: Staff, step_id: int) -> Re
     strategies.retire_step(uow, step_id)
     uow.commit()
     return RedirectResponse(f"{ROOT}/collections/strategy?retired={step_id}", status_code=303)
+
+
+@router.post(f"{ROOT}/collections/agents/{{username}}/territory", dependencies=[FormChecked],
+             response_model=None)  # fmt: skip
+def territory(
+    request: Request, uow: UnitOfWorkDep, who: Staff, username: str,
+    pin_codes: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:  # fmt: skip
+    """Make the PIN codes typed (separated by commas or spaces) the agent's territory."""
+    if username not in {a["username"] for a in agents_of(uow, who.branches)}:
+        raise NotFoundError("agent", username)
+    try:
+        set_territory(uow, username, pin_codes.replace(",", " ").split())
+        uow.commit()
+    except InvalidError as exc:
+        uow.session.rollback()
+        return _drawn(request, uow, who, 422, territory_problems=reasons(exc))
+    return RedirectResponse(f"{ROOT}/collections/strategy?territory={username}#agents-h",
+                            status_code=303)  # fmt: skip
