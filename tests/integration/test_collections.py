@@ -100,6 +100,15 @@ def test_a_case_opens_is_allocated_a_promise_breaks_it_escalates_and_payment_cur
             select(CollectionCase.customer_id, CollectionCase.closed_on, CollectionCase.outcome)
         ).all()
     assert [tuple(c) for c in cases] == [(1, date(2026, 11, 26), "cured")]  # Ravi: never a case
+    with api_client(db_url, ("collections_manager",), ["PUN01"]) as manager:
+        by_bucket = manager.get("/api/v1/dashboards/case_buckets").json()["rows"]
+    # October in 1-30; in November it rolled forward from 1-30 (25 Nov) and was cured in
+    # 31-60 (26 Nov); the broken promise's escalation of 5 Nov moved no bucket
+    assert by_bucket == [
+        ["2026-10", "1-30", 1, 0, 0, 0, "0.00", "0.00"],
+        ["2026-11", "1-30", 1, 1, 0, 0, "100.00", "0.00"],
+        ["2026-11", "31-60", 1, 0, 0, 1, "0.00", "100.00"],
+    ]
     sound(sessions)
 
 

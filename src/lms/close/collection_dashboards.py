@@ -1,6 +1,7 @@
-"""Collections dashboards: cases by month (opened, cured, the cure rate) and promises to pay by
-month of their date (made, kept, partly kept, broken, the kept rate), and agents side by side
-(open cases, overdue held, promises judged and kept). Each filters by branch and period like
+"""Collections dashboards: cases by month (opened, cured, the cure rate), buckets by month (the
+cases in each, rolled forward, rolled back and cured, with the roll-forward and cure rates, from
+each case's history), promises to pay by month of their date (made, kept, partly kept, broken,
+the kept rate), and agents side by side (open cases, overdue held, promises judged and kept). Each filters by branch and period like
 the other dashboards (lms.close.dashboards).
 
 Guarantees: read only; counts of stored rows; rates in percent to two places (none when there
@@ -10,12 +11,14 @@ is nothing to divide by); a caller's branches bound every row.
 from __future__ import annotations
 
 from collections import defaultdict
+from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import Select, func, select
 
 from lms.close.dashboards import Scope, Table, in_period, month_of, percent
-from lms.collections.models import CollectionCase, Promise
+from lms.collections.cases import buckets
+from lms.collections.models import CaseEvent, CollectionCase, Promise
 from lms.platform.db import UnitOfWork
 
 ZERO = Decimal(0)
@@ -95,3 +98,73 @@ def agents(uow: UnitOfWork, scope: Scope) -> Table:
     return Table("agents", "Agents: open cases held and promises kept",
                  ("agent", "open_cases", "overdue_held", "promises_judged", "kept",
                   "kept_rate_percent"), rows, ("bar", "agent", ("open_cases",)))  # fmt: skip
+
+
+ENDINGS = ("cured", "settled", "written_off")  # how a case closes
+
+
+def case_buckets(uow: UnitOfWork, scope: Scope, today: date) -> Table:
+    """Each month and bucket: the cases that were in the bucket at some time in the month, how
+    many of those stays ended in it by rolling forward (to a worse bucket), rolling back (to a
+    better one) or a cure, and the roll-forward and cure rates (of the cases in the bucket)."""
+    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for label, start, end, how in _stays(uow, scope):
+        for month in _months(start, end, scope, today):
+            of = counts[month, label]
+            of[0] += 1
+            if end is not None and month_of(end) == month and how in ("forward", "back", "cured"):
+                of[("forward", "back", "cured").index(how) + 1] += 1
+    order = {b.label: k for k, b in enumerate(buckets())}
+    rows = [(m, b, n, fwd, back, cured, percent(Decimal(fwd), Decimal(n)),
+             percent(Decimal(cured), Decimal(n)))
+            for (m, b), (n, fwd, back, cured) in sorted(
+                counts.items(), key=lambda kv: (kv[0][0], order.get(kv[0][1], 99)))]  # fmt: skip
+    return Table("case_buckets", "Collection buckets by month: rolled forward, back and cured",
+                 ("month", "bucket", "cases", "rolled_forward", "rolled_back", "cured",
+                  "roll_forward_percent", "cure_rate_percent"), rows,
+                 ("bar", "bucket", ("rolled_forward", "cured")))  # fmt: skip
+
+
+def _stays(uow: UnitOfWork, scope: Scope) -> list[tuple[str, date, date | None, str | None]]:
+    """Each stay of a case in a bucket: (bucket, entered, left or None, how it ended: forward,
+    back, cured (or settled, written off), or None while it lasts)."""
+    c, e = CollectionCase, CaseEvent
+    query = (
+        select(e.case_id, e.day, e.kind, e.detail).join(c, c.id == e.case_id)
+        .where(e.kind.in_(("opened", "escalated", "eased", *ENDINGS)))
+        .order_by(e.case_id, e.day, e.id)
+    )  # fmt: skip
+    if scope.branch:
+        query = query.where(c.branch_code == scope.branch)
+    if scope.branches is not None:
+        query = query.where(c.branch_code.in_(sorted(scope.branches)))
+    stays: list[tuple[str, date, date | None, str | None]] = []
+    current: dict[int, tuple[str, date]] = {}
+    for case_id, day, kind, detail in uow.session.execute(query):
+        was = current.pop(case_id, None)
+        if kind in ENDINGS:
+            if was is not None:
+                stays.append((was[0], was[1], day, "cured" if kind == "cured" else kind))
+            continue
+        label = (detail or {}).get("bucket")
+        if label is None:  # a broken promise's escalation: the case stays where it is
+            if was is not None:
+                current[case_id] = was
+            continue
+        if was is not None:
+            stays.append((was[0], was[1], day, "forward" if kind == "escalated" else "back"))
+        current[case_id] = (label, day)
+    stays += [(label, start, None, None) for label, start in current.values()]
+    return stays
+
+
+def _months(start: date, end: date | None, scope: Scope, today: date) -> list[str]:
+    """The months of the scope's period that a stay from `start` to `end` (None: on today)
+    touches."""
+    first = month_of(max(start, scope.since) if scope.since else start)
+    last = month_of(min(end or today, scope.until) if scope.until else end or today)
+    months, year, month = [], int(first[:4]), int(first[5:])
+    while (label := f"{year:04d}-{month:02d}") <= last:
+        months.append(label)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return months

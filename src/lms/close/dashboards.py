@@ -194,7 +194,7 @@ def _exact(value: Any) -> Any:
 
 
 NAMES = ("disbursements", "collections", "buckets", "npa", "roll_rates", "vintages", "league",
-         "cases", "promises", "agents")  # fmt: skip
+         "cases", "case_buckets", "promises", "agents")  # fmt: skip
 
 
 def dashboard(uow: UnitOfWork, name: str, scope: Scope, today: date) -> Table:
@@ -219,4 +219,6 @@ def dashboard(uow: UnitOfWork, name: str, scope: Scope, today: date) -> Table:
     if name in ("cases", "promises", "agents"):
         kept: Table = getattr(collection_dashboards, name)(uow, scope)
         return kept
+    if name == "case_buckets":
+        return collection_dashboards.case_buckets(uow, scope, today)
     raise InvalidError([("name", f"must be one of {', '.join(NAMES)}")])
