@@ -24,7 +24,7 @@ import pytest
 from api_client import api_client
 from book_setup import book_of_loans
 from providers import Provider, provider
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.close.runner import close_until
@@ -109,6 +109,13 @@ def test_reminders_go_out_on_the_right_days_by_every_channel_within_the_hours(
     assert send_queued(sessions, now=datetime(2026, 10, 27, 8, 0, tzinfo=IST)) == (13, 0)
 
     assert [m["To"] for m in received].count("ravi@example.in") == 4
+    with UnitOfWork(sessions) as uow:  # each sent e-mail logs the address it went to
+        went = uow.session.execute(
+            select(Notice.recipient, func.count()).where(Notice.channel == "email",
+                                                         Notice.status == "sent")
+            .group_by(Notice.recipient).order_by(Notice.recipient)
+        ).all()  # fmt: skip
+    assert [tuple(w) for w in went] == [("asha@example.in", 3), ("ravi@example.in", 4)]
     hindi = [m for m in received if m["To"] == "ravi@example.in"][-1]
     subject = str(make_header(decode_header(hindi["Subject"])))
     assert subject == "26 अक्टूबर 2026 को देय आपकी 8,884.88 रुपये की EMI बकाया है"

@@ -124,10 +124,10 @@ def test_present_file_respond_bounce_and_present_again(book: sessionmaker[Sessio
     with UnitOfWork(book) as uow:
         state = loan_state(uow, loan_id=2, as_of=date(2026, 10, 27))
         notice = uow.session.execute(
-            select(Notice.recipient, Notice.data).where(Notice.template == "nach_returned")
+            select(Notice.customer_id, Notice.data).where(Notice.template == "nach_returned")
         ).one()
     assert state.installments[0].unpaid == D("8884.88") and state.charges_due == D("590.00")
-    assert (notice[0], notice[1]["reason"]) == ("sunita@example.in", "balance insufficient")
+    assert (notice[0], notice[1]["reason"]) == (2, "balance insufficient")  # Sunita's
     close_until(
         book, date(2026, 11, 2)
     )  # presented again on 29 Oct (3 days after the first), not after

@@ -14,15 +14,17 @@ agents give the same allocation (ties broken by name).
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter
 from datetime import date
 
 from sqlalchemy import delete, func, select
 
-from lms.collections.cases import note
+from lms.collections.cases import History
 from lms.collections.models import AgentTerritory, CollectionCase
 from lms.identity.models import User
 from lms.platform.db import UnitOfWork
+from lms.platform.db.bulk import update_rows
 from lms.platform.errors import InvalidError
 from lms.platform.settings import get_settings
 
@@ -31,28 +33,71 @@ AGENTS = ("collections_agent",)
 
 def allocate_waiting(uow: UnitOfWork, day: date) -> int:
     """Give every open case without an agent to an agent of its branch with room; how many."""
-    capacity = get_settings().agent_capacity
     c = CollectionCase
-    held, agents = cases_held(uow), active_agents(uow)
-    waiting = uow.session.scalars(
-        select(c).where(c.closed_on.is_(None), c.agent.is_(None))
+    waiting = uow.session.execute(
+        select(c.id, c.branch_code, c.pin_code).where(c.closed_on.is_(None), c.agent.is_(None))
         .order_by(c.broken_promises.desc(), c.dpd.desc(), c.overdue.desc(), c.id)
-    )  # fmt: skip
-    areas = territories(uow)
-    given = 0
-    for case in waiting:
-        able = [u.username for u in agents
-                if (u.branches is None or case.branch_code in u.branches)
-                and held[u.username] < capacity
-                and (u.username not in areas or case.pin_code in areas[u.username])]  # fmt: skip
-        if not able:
-            continue
-        chosen = min(able, key=lambda name: (name not in areas, held[name], name))
-        case.agent = chosen
-        held[chosen] += 1
-        note(uow, case, day, "allocated", agent=chosen, was=None)
-        given += 1
-    return given
+    ).all()  # fmt: skip
+    if not waiting:
+        return 0
+    pick = _Picker(uow)
+    chosen = [(case_id, pick(branch, pin)) for case_id, branch, pin in waiting]
+    rows = [{"id": case_id, "agent": agent, "was": None} for case_id, agent in chosen if agent]
+    table = CollectionCase.metadata.tables["collection_cases"]
+    won = set(update_rows(uow, table, ["id"], rows, guard={"agent": "was"}))
+    history = History()  # a case a manager allocated meanwhile keeps theirs, unrecorded here
+    for case_id, agent in chosen:
+        if agent and case_id in won:
+            history.add(case_id, day, "allocated", agent=agent, was=None)
+    history.write(uow)
+    return len(won)
+
+
+class _Picker:
+    """The agent a case of a branch (and PIN code) goes to: among those covering the PIN code,
+    else among those of the branch without a territory, the one with the fewest open cases
+    (then by name) who still has room. Each group is a heap; an entry whose count is stale
+    (the agent took a case through another group) is put back with the right count."""
+
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.capacity = get_settings().agent_capacity
+        self.held = cases_held(uow)
+        self.agents = active_agents(uow)
+        self.areas = territories(uow)
+        self.groups: dict[tuple[str, str | None], list[tuple[int, str]]] = {}
+
+    def __call__(self, branch: str, pin: str | None) -> str | None:
+        if pin is not None:
+            found = self._take((branch, pin))
+            if found is not None:
+                return found
+        return self._take((branch, None))
+
+    def _take(self, key: tuple[str, str | None]) -> str | None:
+        heap = self.groups.get(key)
+        if heap is None:
+            heap = self.groups[key] = self._group(*key)
+        while heap:
+            count, name = heap[0]
+            if count != self.held[name]:  # stale: taken elsewhere since
+                heapq.heapreplace(heap, (self.held[name], name))
+                continue
+            if count >= self.capacity:
+                return None  # the fewest held is full: all are
+            self.held[name] += 1
+            heapq.heapreplace(heap, (count + 1, name))
+            return name
+        return None
+
+    def _group(self, branch: str, pin: str | None) -> list[tuple[int, str]]:
+        members = [
+            (self.held[u.username], u.username) for u in self.agents
+            if (u.branches is None or branch in u.branches)
+            and (pin in self.areas.get(u.username, ()) if pin is not None
+                 else u.username not in self.areas)
+        ]  # fmt: skip
+        heapq.heapify(members)
+        return members
 
 
 def territories(uow: UnitOfWork) -> dict[str, set[str]]:

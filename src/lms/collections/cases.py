@@ -22,9 +22,10 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lms.collections.models import CaseEvent, CollectionCase, Promise
-from lms.notices.outbox import queue_message
+from lms.notices.outbox import Message, queue_messages
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import among as amid
+from lms.platform.db.bulk import insert_rows
 from lms.platform.settings import get_settings
 from lms.servicing.models import Customer, Loan, LoanEvent
 from lms.servicing.payment_rules import MONEY_IN
@@ -75,19 +76,21 @@ def review(uow: UnitOfWork, day: date, low: int, high: int, standings: dict[int,
         select(CollectionCase).where(CollectionCase.customer_id.between(low, high),
                                      CollectionCase.closed_on.is_(None))
     )}  # fmt: skip
-    touched, opened = 0, []
+    touched, opened, history = 0, [], History()
     for customer_id in sorted(set(standings) | set(cases)):
         standing, case = standings.get(customer_id), cases.get(customer_id)
         if case is not None:
-            touched += _move(uow, day, case, standing, among)
+            touched += _move(uow, day, case, standing, among, history)
         elif standing is not None and (bucket := bucket_of(standing.dpd, among)) is not None:
-            opened.append(CollectionCase(
-                customer_id=customer_id, branch_code=standing.branch_code, opened_on=day,
-                bucket=bucket, worst_bucket=bucket, dpd=standing.dpd, overdue=standing.overdue,
-                broken_promises=0,
-            ))  # fmt: skip
-    _open(uow, day, opened, among)
+            opened.append({
+                "customer_id": customer_id, "branch_code": standing.branch_code,
+                "opened_on": day, "bucket": bucket, "worst_bucket": bucket, "dpd": standing.dpd,
+                "overdue": standing.overdue, "broken_promises": 0, "agent": None,
+                "closed_on": None, "outcome": None,
+            })  # fmt: skip
+    _open(uow, day, opened, among, history)
     uow.session.flush()
+    history.write(uow)
     touched += len(opened)
     touched += _judge_promises(uow, day, low, high)
     _remind_promises(uow, day, low, high, standings)
@@ -95,19 +98,22 @@ def review(uow: UnitOfWork, day: date, low: int, high: int, standings: dict[int,
 
 
 def _open(
-    uow: UnitOfWork, day: date, opened: list[CollectionCase], among: tuple[Bucket, ...]
+    uow: UnitOfWork,
+    day: date,
+    opened: list[dict[str, Any]],
+    among: tuple[Bucket, ...],
+    history: History,
 ) -> None:
     """Store the cases opened today (in one insert), each with its borrower's PIN code and
     the first line of its history."""
     if not opened:
         return
-    pins = pin_codes(uow, [c.customer_id for c in opened])
+    pins = pin_codes(uow, [c["customer_id"] for c in opened])
     for case in opened:
-        case.pin_code = pins.get(case.customer_id)
-    uow.session.add_all(opened)
-    uow.session.flush()
-    for case in opened:
-        note(uow, case, day, "opened", bucket=among[case.bucket].label, dpd=case.dpd)
+        case["pin_code"] = pins.get(case["customer_id"])
+    ids = insert_rows(uow, CollectionCase.metadata.tables["collection_cases"], opened, ids=True)
+    for case_id, case in zip(ids, opened, strict=True):
+        history.add(case_id, day, "opened", bucket=among[case["bucket"]].label, dpd=case["dpd"])
 
 
 def pin_codes(uow: UnitOfWork, customer_ids: list[int]) -> dict[int, str]:
@@ -130,17 +136,18 @@ def _move(
     case: CollectionCase,
     standing: Standing | None,
     among: tuple[Bucket, ...],
+    history: History,
 ) -> int:
     bucket = bucket_of(standing.dpd, among) if standing is not None else None
     if standing is None or bucket is None:
         outcome = _ended_by(uow, case)
         case.closed_on, case.outcome, case.dpd, case.overdue = day, outcome, 0, ZERO
-        note(uow, case, day, outcome)
+        history.add(case.id, day, outcome)
         return 1
     changed = bucket != case.bucket or (case.dpd, case.overdue) != (standing.dpd, standing.overdue)
     if bucket != case.bucket:
         kind = "escalated" if bucket > case.bucket else "eased"
-        note(uow, case, day, kind, bucket=among[bucket].label, dpd=standing.dpd)
+        history.add(case.id, day, kind, bucket=among[bucket].label, dpd=standing.dpd)
         case.bucket, case.worst_bucket = bucket, max(case.worst_bucket, bucket)
     case.dpd, case.overdue = standing.dpd, standing.overdue
     return int(changed)
@@ -157,6 +164,23 @@ def _ended_by(uow: UnitOfWork, case: CollectionCase) -> str:
         ).order_by(Loan.status)
     ).first()  # fmt: skip
     return ended or "cured"
+
+
+class History:
+    """Lines of cases' histories, kept to be appended together (`write`: one insert)."""
+
+    def __init__(self) -> None:
+        self.rows: list[dict[str, Any]] = []
+
+    def add(
+        self, case_id: int, day: date, kind: str, actor: str | None = None, **detail: Any
+    ) -> None:
+        self.rows.append({"case_id": case_id, "day": day, "kind": kind, "detail": detail,
+                          "actor": actor, "created_at": datetime.now(UTC)})  # fmt: skip
+
+    def write(self, uow: UnitOfWork) -> None:
+        insert_rows(uow, CaseEvent.metadata.tables["case_events"], self.rows)
+        self.rows.clear()
 
 
 def note(
@@ -216,9 +240,9 @@ def _remind_promises(
         .where(Promise.promised_for == day + timedelta(days=2), Promise.status == "open",
                CollectionCase.customer_id.between(low, high))
     ).all()  # fmt: skip
-    for promise, customer_id in soon:
-        standing = standings.get(customer_id)
-        if standing is not None:
-            data = {"amount": str(promise.amount), "promise_date": promise.promised_for.isoformat()}
-            queue_message(uow, loan_id=standing.loan_id, event="promise_reminder", data=data,
-                          day=day + timedelta(days=1))  # fmt: skip
+    messages = [
+        Message(standings[customer_id].loan_id, "promise_reminder",
+                {"amount": str(promise.amount), "promise_date": promise.promised_for.isoformat()})
+        for promise, customer_id in soon if customer_id in standings
+    ]  # fmt: skip
+    queue_messages(uow, messages, day + timedelta(days=1))

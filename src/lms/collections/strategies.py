@@ -15,15 +15,17 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
-from lms.collections.cases import Standing, buckets, note
+from lms.collections.cases import History, Standing, buckets
 from lms.collections.models import CaseEvent, CaseTask, CollectionCase, Strategy
-from lms.notices.outbox import queue_message
+from lms.notices.outbox import Message, queue_messages
 from lms.notices.templates import TEMPLATES
 from lms.platform.db import UnitOfWork
+from lms.platform.db.bulk import among, insert_rows
 from lms.platform.errors import InvalidError, NotFoundError
 from lms.servicing.models import Loan, LoanEvent, Product
 
@@ -88,13 +90,13 @@ def evaluate(
     since: dict[int, date] = {}
     for case_id, moved_on, detail in uow.session.execute(
         select(CaseEvent.case_id, CaseEvent.day, CaseEvent.detail)
-        .where(CaseEvent.case_id.in_(ids), CaseEvent.kind.in_(MOVES))
+        .where(among(uow, CaseEvent.case_id, ids), CaseEvent.kind.in_(MOVES))
     ):  # fmt: skip
         if "bucket" in detail:  # a move between buckets (not a broken promise's escalation)
             since[case_id] = max(since.get(case_id, moved_on), moved_on)
     products = _products(uow, {c.customer_id for c in open_cases})
     grounds = _grounds(uow, {c.customer_id for c in open_cases})
-    done = 0
+    done, messages, tasks, history = 0, list[Message](), list[dict[str, Any]](), History()
     for case in open_cases:
         stay = (day - since.get(case.id, case.opened_on)).days
         for step in steps:
@@ -104,7 +106,11 @@ def evaluate(
             if step.action in LEGAL and step.action not in grounds.get(case.customer_id, set()):
                 continue  # no ground for this notice: no secured loan, or no cheque returned
             if step.bucket == case.bucket and step.day == stay and wanted:
-                done += _act(uow, day, case, step, standings.get(case.customer_id))
+                done += _act(day, case, step, standings.get(case.customer_id),
+                             (messages, tasks, history))  # fmt: skip
+    queue_messages(uow, messages, day + timedelta(days=1))  # all at once: the next morning's
+    insert_rows(uow, CaseTask.metadata.tables["case_tasks"], tasks)
+    history.write(uow)
     return done
 
 
@@ -112,7 +118,7 @@ def _products(uow: UnitOfWork, customers: set[int]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     for customer_id, code in uow.session.execute(
         select(Loan.customer_id, Product.code).join(Product, Product.id == Loan.product_id)
-        .where(Loan.customer_id.in_(customers), Loan.status == "active")
+        .where(among(uow, Loan.customer_id, sorted(customers)), Loan.status == "active")
     ):  # fmt: skip
         found.setdefault(customer_id, set()).add(code)
     return found
@@ -125,7 +131,11 @@ def _grounds(uow: UnitOfWork, customers: set[int]) -> dict[int, set[str]]:
     secured = (
         select(Loan.customer_id)
         .join(Product, Product.id == Loan.product_id)
-        .where(Loan.customer_id.in_(customers), Loan.status == "active", Product.secured.is_(True))
+        .where(
+            among(uow, Loan.customer_id, sorted(customers)),
+            Loan.status == "active",
+            Product.secured.is_(True),
+        )
     )
     for customer_id in uow.session.scalars(secured):
         found.setdefault(customer_id, set()).add("sarfaesi_notice")
@@ -133,7 +143,8 @@ def _grounds(uow: UnitOfWork, customers: set[int]) -> dict[int, set[str]]:
     bounced = (
         select(Loan.customer_id).join(e, e.loan_id == Loan.id)
         .join(returned, (returned.loan_id == e.loan_id) & (returned.reference == e.reference))
-        .where(Loan.customer_id.in_(customers), e.kind == "payment", e.channel == "cheque",
+        .where(among(uow, Loan.customer_id, sorted(customers)), e.kind == "payment",
+               e.channel == "cheque",
                returned.kind == "reversal", returned.reason.like("returned%"))
     )  # fmt: skip
     for customer_id in uow.session.scalars(bounced):
@@ -142,19 +153,22 @@ def _grounds(uow: UnitOfWork, customers: set[int]) -> dict[int, set[str]]:
 
 
 def _act(
-    uow: UnitOfWork, day: date, case: CollectionCase, step: Strategy, standing: Standing | None
-) -> int:
+    day: date, case: CollectionCase, step: Strategy, standing: Standing | None,
+    out: tuple[list[Message], list[dict[str, Any]], History],
+) -> int:  # fmt: skip
+    """The step's message or task for the case, added to `out` (written by the caller)."""
+    messages, tasks, history = out
     if step.action == "message":
         if standing is None or step.event is None:
             return 0
         data = {"amount": str(case.overdue.quantize(Decimal("0.01"))), "dpd": case.dpd}
-        queue_message(uow, loan_id=standing.loan_id, event=step.event, data=data,
-                      day=day + timedelta(days=1))  # fmt: skip
-        note(uow, case, day, "message_queued", event=step.event, strategy=step.id)
+        messages.append(Message(standing.loan_id, step.event, data))
+        history.add(case.id, day, "message_queued", event=step.event, strategy=step.id)
         return 1
-    uow.session.add(CaseTask(case_id=case.id, strategy_id=step.id, kind=step.action,
-                             due_on=day + timedelta(days=1), status="open"))  # fmt: skip
-    note(uow, case, day, "task_set", task=step.action, strategy=step.id)
+    tasks.append({"case_id": case.id, "strategy_id": step.id, "kind": step.action,
+                  "due_on": day + timedelta(days=1), "status": "open", "done_by": None,
+                  "done_at": None})  # fmt: skip
+    history.add(case.id, day, "task_set", task=step.action, strategy=step.id)
     return 1
 
 

@@ -41,7 +41,8 @@ class Notice(Base):
     lang: Mapped[str | None] = mapped_column(String(2))
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
     day: Mapped[date | None] = mapped_column(Date)  # the business date it is for (the cap's)
-    recipient: Mapped[str | None] = mapped_column(String(254))  # e-mail's; SMS: the phone then
+    # the e-mail address it went to, written when it is sent (read from the borrower then)
+    recipient: Mapped[str | None] = mapped_column(String(254))
     # queued, sent, failed; never sent: no_address, opted_out, capped
     status: Mapped[str] = mapped_column(String(10), index=True)
     error: Mapped[str | None] = mapped_column(Text)

@@ -19,8 +19,10 @@ deleted.
 from __future__ import annotations
 
 import smtplib
-from collections.abc import Iterator
+from collections import Counter
+from collections.abc import Iterator, Sequence
 from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
 from decimal import Decimal
 from typing import Any
@@ -42,6 +44,7 @@ from lms.notices.channels import (
 from lms.notices.models import ChannelOptOut, Notice
 from lms.notices.templates import TEMPLATES, render
 from lms.platform.db import UnitOfWork
+from lms.platform.db.bulk import among, insert_rows
 from lms.platform.db.sealed import phone_digits
 from lms.platform.settings import get_settings
 from lms.servicing.models import Consent, Customer, Loan
@@ -50,62 +53,114 @@ CHANNELS = ("email", "sms", "whatsapp")
 KEPT = ("queued", "sent", "failed")  # the notices that count towards the day's cap
 
 
+@dataclass(frozen=True, slots=True)
+class Message:
+    """An event's message to a loan's borrower (`data`: the template's values)."""
+
+    loan_id: int
+    event: str
+    data: dict[str, Any]
+
+
 def queue_message(
     uow: UnitOfWork, *, loan_id: int, event: str, data: dict[str, Any], day: date
 ) -> list[Notice]:
     """Queue the event's message to the loan's borrower on each channel, on business date
     `day` (each notice's status says whether it will go)."""
-    template = TEMPLATES[event]
-    customer = uow.session.scalars(
-        select(Customer).join(Loan, Loan.customer_id == Customer.id).where(Loan.id == loan_id)
-    ).one()
-    out = set(
-        uow.session.scalars(
-            select(ChannelOptOut.channel).where(
-                ChannelOptOut.customer_id == customer.id, ChannelOptOut.opted_out
-            )
-        )
-    )
-    notices = []
-    for channel, address in _reachable(uow, customer):
-        status = "opted_out" if channel in out else _capped(uow, customer.id, channel, day)
-        notice = Notice(
-            loan_id=loan_id, customer_id=customer.id, channel=channel, template=event,
-            version=template.version, lang=customer.language or "en", data=data, day=day,
-            recipient=address if channel == "email" else None,
-            status=status if address or channel != "email" else "no_address",
-            created_at=datetime.now(UTC),
-        )  # fmt: skip
-        uow.session.add(notice)
-        notices.append(notice)
+    ids = queue_messages(uow, [Message(loan_id, event, data)], day)
+    return list(uow.session.scalars(select(Notice).where(Notice.id.in_(ids)).order_by(Notice.id)))
+
+
+def queue_messages(uow: UnitOfWork, messages: Sequence[Message], day: date) -> list[int]:
+    """Queue each message as `queue_message` does, in the order given (a later one finds the
+    earlier in the day's cap), in a few queries and one insert whatever their number; the ids
+    of the notices written."""
+    if not messages:
+        return []
+    people = _borrowers(uow, sorted({m.loan_id for m in messages}))
+    customers = sorted({p.customer_id for p in people.values()})
+    out = _opted_out(uow, customers)
+    sent = _sent_today(uow, customers, day)
+    cap, now = get_settings().messages_per_day, datetime.now(UTC)
+    rows = []
+    for message in messages:
+        who = people[message.loan_id]
+        template = TEMPLATES[message.event]
+        for channel in who.channels:
+            if channel == "email" and not who.has_email:
+                status = "no_address"  # the address is read when a notice goes
+            elif (who.customer_id, channel) in out:
+                status = "opted_out"
+            elif sent[who.customer_id, channel] >= cap:
+                status = "capped"
+            else:
+                status = "queued"
+                sent[who.customer_id, channel] += 1
+            rows.append({
+                "loan_id": message.loan_id, "customer_id": who.customer_id, "channel": channel,
+                "template": message.event, "version": template.version, "lang": who.lang,
+                "data": message.data, "day": day, "recipient": None, "status": status,
+                "created_at": now,
+            })  # fmt: skip
     uow.session.flush()
-    return notices
+    return insert_rows(uow, Notice.metadata.tables["notices"], rows, ids=True)
 
 
-def _reachable(uow: UnitOfWork, customer: Customer) -> list[tuple[str, str | None]]:
-    """(channel, address) for each channel the borrower may be sent on: e-mail always (its
-    notice says `no_address` without one), SMS and WhatsApp with a phone and the channel set
-    up (WhatsApp also needs the borrower's consent)."""
+@dataclass(frozen=True, slots=True)
+class _Borrower:
+    customer_id: int
+    has_email: bool
+    lang: str
+    channels: tuple[str, ...]  # those the borrower may be sent on (lms.notices.outbox)
+
+
+def _borrowers(uow: UnitOfWork, loan_ids: list[int]) -> dict[int, _Borrower]:
+    """Each loan's borrower and the channels they may be sent on: e-mail always (its notice
+    says `no_address` without one), SMS and WhatsApp with a phone and the channel set up
+    (WhatsApp also needs the borrower's consent). Nothing sealed is opened."""
     s = get_settings()
-    found: list[tuple[str, str | None]] = [("email", customer.email)]
-    if customer.phone and s.sms_url:
-        found.append(("sms", None))
-    if customer.phone and s.whatsapp_phone_id:
-        consent = uow.session.scalar(
-            select(Consent.id).where(Consent.customer_id == customer.id,
-                                     Consent.purpose == "whatsapp").limit(1)
-        )  # fmt: skip
-        if consent is not None:
-            found.append(("whatsapp", None))
+    c = Customer
+    rows = uow.session.execute(
+        select(Loan.id, c.id, c.email.is_not(None), c.phone.is_not(None), c.language)
+        .join(c, c.id == Loan.customer_id).where(among(uow, Loan.id, loan_ids))
+    ).all()  # fmt: skip
+    consented: set[int] = set()
+    if s.whatsapp_phone_id:
+        consented = set(uow.session.scalars(
+            select(Consent.customer_id).where(among(uow, Consent.customer_id,
+                                                    sorted({r[1] for r in rows})),
+                                              Consent.purpose == "whatsapp")
+        ))  # fmt: skip
+    found = {}
+    for loan_id, customer_id, has_email, has_phone, lang in rows:
+        channels = ["email"]
+        if has_phone and s.sms_url:
+            channels.append("sms")
+        if has_phone and customer_id in consented:
+            channels.append("whatsapp")
+        found[loan_id] = _Borrower(customer_id, bool(has_email), lang or "en", tuple(channels))
     return found
 
 
-def _capped(uow: UnitOfWork, customer_id: int, channel: str, day: date) -> str:
-    sent = uow.session.scalar(
-        select(func.count()).where(Notice.customer_id == customer_id, Notice.channel == channel,
-                                   Notice.day == day, Notice.status.in_(KEPT))
+def _opted_out(uow: UnitOfWork, customers: list[int]) -> set[tuple[int, str]]:
+    o = ChannelOptOut
+    rows = uow.session.execute(
+        select(o.customer_id, o.channel).where(among(uow, o.customer_id, customers), o.opted_out)
+    )
+    return {(customer, channel) for customer, channel in rows}
+
+
+def _sent_today(uow: UnitOfWork, customers: list[int], day: date) -> Counter[tuple[int, str]]:
+    """The notices of `day` that count towards each borrower's cap on each channel."""
+    n = Notice
+    rows = uow.session.execute(
+        select(n.customer_id, n.channel, func.count())
+        .where(among(uow, n.customer_id, customers), n.day == day, n.status.in_(KEPT))
+        .group_by(n.customer_id, n.channel)
     )  # fmt: skip
-    return "capped" if (sent or 0) >= get_settings().messages_per_day else "queued"
+    return Counter(
+        {(customer, channel): count for customer, channel, count in rows if customer is not None}
+    )
 
 
 def quiet_at(now: datetime) -> bool:
@@ -169,7 +224,8 @@ def _send_one(
             select(Customer, Loan.external_id).join(Loan, Loan.customer_id == Customer.id)
             .where(Loan.id == notice.loan_id)
         ).one()  # fmt: skip
-        address = notice.recipient if notice.channel == "email" else _international(customer.phone)
+        address = customer.email if notice.channel == "email" else _international(customer.phone)
+        notice.recipient = address if notice.channel == "email" else None  # where it went
         try:
             message = render(
                 notice.template, notice.lang or "en", _values(notice, customer, number)

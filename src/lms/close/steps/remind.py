@@ -16,7 +16,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.notices.outbox import queue_message
+from lms.notices.outbox import Message, queue_messages
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import Loan, LoanInstallment
 
@@ -36,9 +36,10 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
                i.due_date.in_([day, *ahead]), unpaid > Decimal(0))
         .order_by(i.loan_id, i.due_date)
     ).all()  # fmt: skip
-    morning = day + timedelta(days=1)
-    for loan_id, due, owed in rows:
-        event = "missed" if due == day else ahead[due]
-        data = {"amount": str(owed), "due_date": due.isoformat()}
-        queue_message(uow, loan_id=loan_id, event=event, data=data, day=morning)
+    messages = [
+        Message(loan_id, "missed" if due == day else ahead[due],
+                {"amount": str(owed), "due_date": due.isoformat()})
+        for loan_id, due, owed in rows
+    ]  # fmt: skip
+    queue_messages(uow, messages, day + timedelta(days=1))  # the next morning's
     return len({loan_id for loan_id, _, _ in rows})

@@ -107,9 +107,15 @@ def _arrays(
     for k, name in enumerate(typed):
         kind = table.c[name].type
         bind = kind.bind_processor(dialect)
+        if isinstance(kind, JSON):  # as text, cast to JSON by the statement
+            bind = _json_text
         params[f"a{k}"] = [bind(r[k]) if bind else r[k] for r in rows]
         arrays.append(f"%(a{k})s::{kind.compile(dialect=dialect)}[]")
     return f"unnest({', '.join(arrays)})", params
+
+
+def _json_text(value: Any) -> str | None:
+    return None if value is None else json.dumps(value)
 
 
 def _numbered(
