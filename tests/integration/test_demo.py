@@ -26,8 +26,8 @@ from lms.platform.db import UnitOfWork, make_session_factory
 from lms.platform.db.migrate import upgrade
 from lms.servicing.balances import loan_ledger_problems
 from lms.servicing.models import LedgerAlarm, Loan, LoanEvent, LoanInstallment, Product
-from lms.servicing.repayments import oldest_unpaid_due
 from lms.servicing.service import loan_state
+from lms.servicing.stored_state import oldest_unpaid_due
 
 AS_OF = date(2026, 11, 26)
 

@@ -27,8 +27,8 @@ from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.platform.db.migrate import upgrade
 from lms.servicing.models import Loan
 from lms.servicing.payment_rules import owed_on
-from lms.servicing.repayments import oldest_unpaid_due
 from lms.servicing.service import loan_history, loan_terms, loan_waterfall, replayed
+from lms.servicing.stored_state import oldest_unpaid_due
 
 DAY = date(2026, 11, 26)
 AHEAD = Waterfall(

@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import bindparam, delete, func, insert, select, update
+from sqlalchemy import func, select
 
 from lms.core.events import Event, ReversalReason
 from lms.core.replay import LoanState
@@ -24,10 +24,9 @@ from lms.ledger.service import post_entry
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.servicing import payment_rules
-from lms.servicing.figures import current_emi
 from lms.servicing.ledger_sync import settle_ledger
 from lms.servicing.models import Loan, LoanEvent, LoanInstallment, Product
-from lms.servicing.payment_rules import MONEY_IN, Payable, first_unpaid_due
+from lms.servicing.payment_rules import MONEY_IN, Payable
 from lms.servicing.payment_rules import PaymentRequest as PaymentRequest
 from lms.servicing.service import (
     loan_history,
@@ -37,6 +36,7 @@ from lms.servicing.service import (
     reference_taken,
     replayed,
 )
+from lms.servicing.stored_state import store_state
 
 _MONEY_IN = MONEY_IN  # event kinds that bring money in (and can be returned)
 
@@ -208,7 +208,7 @@ def _settle(
     if since is not None:
         since = min([since, *(d + timedelta(days=1) for d in _known_dates(loan))])
     _raise_dues(loan, state)
-    _store(uow, loan, state)
+    store_state(uow, loan, state)
     settle_ledger(
         uow, loan, state, events, cause=cause, day=day, posting_date=posting_date, since=since,
         known=known,
@@ -337,87 +337,3 @@ def could_owe(uow: UnitOfWork, loan_id: int) -> Decimal:
         )
     ).one()
     return sum((v or Decimal(0) for v in (due, charged, taxed)), Decimal(0)) - (paid or 0)
-
-
-def oldest_unpaid_due(state: LoanState) -> date | None:
-    """The due date of the oldest installment that will still be unpaid at its day-end if no
-    more money comes (lms.servicing.payment_rules.first_unpaid_due)."""
-    return first_unpaid_due(state.installments, state.as_of, state.excess)
-
-
-_INSTALLMENTS = LoanInstallment.metadata.tables["loan_installments"]
-_UPDATE_INSTALLMENT = (
-    update(_INSTALLMENTS)
-    .where(
-        _INSTALLMENTS.c.loan_id == bindparam("key_loan"),
-        _INSTALLMENTS.c.number == bindparam("key_number"),
-    )
-    .values(
-        {
-            name: bindparam(name)
-            for name in ("due_date", "principal", "interest", "principal_paid", "interest_paid")
-        }
-    )
-)
-
-
-def _keyed(values: dict[str, object]) -> dict[str, object]:
-    """Parameters of _UPDATE_INSTALLMENT (the key under names the SET clause does not use)."""
-    rest = {k: v for k, v in values.items() if k not in ("loan_id", "number")}
-    return {"key_loan": values["loan_id"], "key_number": values["number"], **rest}
-
-
-def _store(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
-    """Make the stored installments and the loan's figures equal the replayed state (a
-    foreclosure replaces the installments not yet due by one; the stored rows follow). Only
-    what changed is written."""
-    columns = (
-        LoanInstallment.due_date,
-        LoanInstallment.principal,
-        LoanInstallment.interest,
-        LoanInstallment.principal_paid,
-        LoanInstallment.interest_paid,
-    )
-    stored = {
-        number: tuple(values)
-        for number, *values in uow.session.execute(
-            select(LoanInstallment.number, *columns).where(LoanInstallment.loan_id == loan.id)
-        )
-    }
-    names = [column.key for column in columns]
-    added: list[dict[str, object]] = []
-    changed: list[dict[str, object]] = []
-    for item in state.installments:
-        wanted = (
-            item.due_date,
-            item.principal,
-            item.interest,
-            item.principal_paid,
-            item.interest_paid,
-        )
-        have = stored.pop(item.number, None)
-        if have != wanted:
-            values = {
-                "loan_id": loan.id,
-                "number": item.number,
-                **dict(zip(names, wanted, strict=True)),
-            }
-            (added if have is None else changed).append(values)
-    if added:
-        uow.session.execute(insert(_INSTALLMENTS), added)
-    if changed:
-        uow.session.execute(_UPDATE_INSTALLMENT, [_keyed(values) for values in changed])
-    if stored:  # derived rows of a schedule that a revision or a foreclosure replaced
-        uow.session.execute(
-            delete(LoanInstallment).where(
-                LoanInstallment.loan_id == loan.id, LoanInstallment.number.in_(list(stored))
-            )
-        )
-    loan.excess = state.excess
-    loan.emi = current_emi(state, loan_terms(loan), loan.emi)
-    loan.last_event_on = state.as_of
-    loan.oldest_unpaid_due = oldest_unpaid_due(state)
-    if loan.written_off_on is None:  # off the books, a loan keeps its standing
-        loan.status, loan.closed_on = (
-            ("closed", state.closed_on) if state.closed_on else ("active", None)
-        )
