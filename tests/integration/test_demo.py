@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from lms.close.failures import open_failures
 from lms.close.models import LoanSnapshot
+from lms.collections.models import CaseEvent, CollectionCase
 from lms.demo.builder import DemoSummary, build_demo, closed_from
 from lms.interfaces.api.app import create_app
 from lms.interfaces.cli.main import app
@@ -87,6 +88,15 @@ def test_a_small_demo_book_is_sound_closed_and_exact(db_url: str, engine: Engine
         entries = set(session.scalars(select(JournalEntryRow.event)))
         days = session.execute(select(func.min(LoanSnapshot.day), func.max(LoanSnapshot.day))).one()
         mandates = session.scalar(select(func.count()).select_from(Mandate))
+        agents = Counter(session.scalars(
+            select(CollectionCase.agent).where(CollectionCase.closed_on.is_(None))
+        ))  # fmt: skip
+        actions = Counter(session.scalars(select(CaseEvent.kind)))
+    # the overdue borrowers' cases, all with the demo's agent; the strategy's notices, calls
+    # and visits done on their days
+    assert agents == {"demo-agent": 9}  # the nine loans overdue, each of its own borrower
+    assert actions == {"opened": 9, "allocated": 9, "task_set": 6, "message_queued": 5,
+                       "escalated": 2}  # fmt: skip
     assert statuses == {"active": 46, "closed": 14}
     assert classes == {"STD": 51, "SMA-0": 2, "SMA-1": 1, "SMA-2": 1, "NPA": 5}
     assert overdue == 9

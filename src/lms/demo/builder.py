@@ -28,9 +28,11 @@ from sqlalchemy import Engine, event, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.close.runner import close_day
+from lms.collections.strategies import add_step
 from lms.demo.data import BRANCHES, PRODUCTS, REPO_MOVES, RULES
 from lms.demo.history import History
 from lms.demo.plan import Borrower, draw_borrowers
+from lms.demo.staff import demo_agent
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork
 from lms.servicing.catalog import create_branch, create_customer, create_product
@@ -160,6 +162,21 @@ def _catalog(uow: UnitOfWork, as_of: date) -> None:
         )
         for days, rate in REPO_MOVES
     )
+    uow.actor = "demo"
+    for bucket, day, action, message in STRATEGY:
+        add_step(uow, bucket=bucket, day=day, action=action, event=message, product_code=None)
+    demo_agent(uow)
+
+
+# the demo's collections strategy: a notice on entering each bucket, a call three days into
+# 1-30, a field visit on entering 31-60 and 61-90 (the close does them for each open case)
+STRATEGY = (
+    ("1-30", 0, "message", "overdue_notice"),
+    ("1-30", 3, "call", None),
+    ("31-60", 0, "message", "overdue_notice"),
+    ("31-60", 0, "visit", None),
+    ("61-90", 0, "visit", None),
+)
 
 
 def _customers(uow: UnitOfWork, borrowers: list[Borrower]) -> dict[int, int]:

@@ -1,7 +1,8 @@
 """The demo book's members of staff, with known passwords (the demo serves on the loopback
 address only): an administrator, signed in afresh each time the demo starts so that a newcomer
-can call the API at once, and a loan officer of every branch (no second factor) to sign in to
-the staff application with.
+can call the API at once, and a loan officer and a collections agent of every branch (no
+second factor) to sign in to the staff application with (the agent is made with the book, so
+the book's closes give it cases).
 
 Guarantee: the same users on every start of the same book; a new session token each start.
 """
@@ -23,6 +24,8 @@ USERNAME = "demo-admin"
 PASSWORD = "demo-admin-password"  # a demo on 127.0.0.1 only; never a real book's
 OFFICER = "demo-officer"
 OFFICER_PASSWORD = "demo-officer-password"
+AGENT = "demo-agent"
+AGENT_PASSWORD = "demo-agent-password"
 
 
 @dataclass(frozen=True)
@@ -58,4 +61,15 @@ def _officer(uow: UnitOfWork, now: datetime) -> None:
     create_user(
         uow, username=OFFICER, display_name="Demo loan officer", password=OFFICER_PASSWORD,
         roles=["loan_officer"], branches=branches, actor="demo", now=now,
+    )  # fmt: skip
+
+
+def demo_agent(uow: UnitOfWork) -> None:
+    """The demo collections agent, of every branch (made with the book)."""
+    if uow.session.scalar(select(User.id).where(User.username == AGENT)) is not None:
+        return
+    branches = list(uow.session.scalars(select(Branch.code).order_by(Branch.code)))
+    create_user(
+        uow, username=AGENT, display_name="Demo collections agent", password=AGENT_PASSWORD,
+        roles=["collections_agent"], branches=branches, actor="demo", now=datetime.now(UTC),
     )  # fmt: skip

@@ -205,7 +205,7 @@ def demo(
 
 
 def _sign_in_demo_staff(url: str, port: int) -> None:
-    from lms.demo.staff import OFFICER, OFFICER_PASSWORD, demo_staff
+    from lms.demo.staff import AGENT, AGENT_PASSWORD, OFFICER, OFFICER_PASSWORD, demo_staff
     from lms.platform.db import make_engine, make_session_factory
 
     engine = make_engine(url)
@@ -215,7 +215,8 @@ def _sign_in_demo_staff(url: str, port: int) -> None:
     engine.dispose()
     typer.echo(
         f"staff application: http://127.0.0.1:{port}/app — sign in as {OFFICER} with the"
-        f" password {OFFICER_PASSWORD} (a loan officer of every branch)\n"
+        f" password {OFFICER_PASSWORD} (a loan officer of every branch), or as {AGENT} with"
+        f" {AGENT_PASSWORD} (a collections agent)\n"
         f"API: signed in as {staff.username} (password {staff.password}, second factor "
         f"{staff.totp_secret}); call it with the header\n"
         f"  Authorization: Bearer {staff.token}"
