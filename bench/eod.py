@@ -128,24 +128,27 @@ def main() -> None:
         day += timedelta(days=1)
 
 
-def _timed(what: str, url: str, day: date, loans: int) -> None:
-    """Close `day` in this process, printing each step's time and the total."""
+def _timed(what: str, url: str, day: date, loans: int) -> dict[str, float]:
+    """Close `day` in this process, printing each step's time and the total; each step's."""
     engine = make_engine(url)
     sessions = make_session_factory(engine)
     print(f"{what}:")
     started = time.perf_counter()
     lap = [started]
+    took: dict[str, float] = {}
 
     def step_done(step: str, touched: int) -> None:
         now = time.perf_counter()
-        print(f"  {step:<16} {now - lap[0]:6.1f} s  {touched:>9,} loans", flush=True)
+        took[step] = now - lap[0]
+        print(f"  {step:<16} {took[step]:6.1f} s  {touched:>9,} loans", flush=True)
         lap[0] = now
 
     close_day(sessions, day, progress=step_done)
-    took = time.perf_counter() - started
+    total = time.perf_counter() - started
     engine.dispose()
-    print(f"{what}: {day} closed in {took:.1f} s ({loans / took:,.0f} loans/s; "
-          f"1,000,000 loans: {1_000_000 / loans * took:.0f} s)")  # fmt: skip
+    print(f"{what}: {day} closed in {total:.1f} s ({loans / total:,.0f} loans/s; "
+          f"1,000,000 loans: {1_000_000 / loans * total:.0f} s)")  # fmt: skip
+    return took
 
 
 def _copy_of(source: str, target: str, loans: int) -> str:

@@ -67,6 +67,7 @@ def test_a_case_opens_is_allocated_a_promise_breaks_it_escalates_and_payment_cur
         made = caller.post(f"/api/v1/collections/cases/{case['id']}/promises",
                            json={"amount": "8884.88", "promised_for": "2026-11-05"})  # fmt: skip
         assert (made.status_code, made.json()["status"]) == (201, "open")
+        caller_name = made.json()["made_by"].removeprefix("user:")
         logged = caller.post(f"/api/v1/collections/cases/{case['id']}/outcomes", json={
             "kind": "visit", "disposition": "promised_to_pay", "note": "salary on the 5th",
             "latitude": "18.5204", "longitude": "73.8567"})  # fmt: skip
@@ -102,6 +103,15 @@ def test_a_case_opens_is_allocated_a_promise_breaks_it_escalates_and_payment_cur
     assert [tuple(c) for c in cases] == [(1, date(2026, 11, 26), "cured")]  # Ravi: never a case
     with api_client(db_url, ("collections_manager",), ["PUN01"]) as manager:
         by_bucket = manager.get("/api/v1/dashboards/case_buckets").json()["rows"]
+        board = manager.get("/api/v1/dashboards/agents").json()["rows"]
+    # the agent's case brought in Asha's two EMIs (26 Nov) and holds nothing overdue now; the
+    # promise of 5 Nov, taken by the other agent who called, was judged broken
+    assert sorted(board) == sorted(
+        [
+            [agent, 0, "0.00", "17769.76", "100.00", 0, 0, None],
+            [caller_name, 0, "0.00", "0.00", None, 1, 0, "0.00"],
+        ]
+    )
     # October in 1-30; in November it rolled forward from 1-30 (25 Nov) and was cured in
     # 31-60 (26 Nov); the broken promise's escalation of 5 Nov moved no bucket
     assert by_bucket == [
@@ -192,8 +202,8 @@ def test_the_close_gives_waiting_cases_to_agents_of_their_branch_within_capacity
     with api_client(db_url, ("collections_manager",), ["PUN01"]) as manager:
         board = manager.get("/api/v1/dashboards/agents").json()["rows"]
         cases = manager.get("/api/v1/dashboards/cases").json()["rows"]
-    assert board == [[min(first, second), 1, "8884.88", 0, 0, None],
-                     [max(first, second), 1, "8884.88", 0, 0, None]]  # fmt: skip
+    assert board == [[min(first, second), 1, "8884.88", "0.00", "0.00", 0, 0, None],
+                     [max(first, second), 1, "8884.88", "0.00", "0.00", 0, 0, None]]  # fmt: skip
     assert cases == [["2026-10", 3, 0, "0.00"]]
 
 

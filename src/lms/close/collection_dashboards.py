@@ -1,8 +1,9 @@
 """Collections dashboards: cases by month (opened, cured, the cure rate), buckets by month (the
 cases in each, rolled forward, rolled back and cured, with the roll-forward and cure rates, from
 each case's history), promises to pay by month of their date (made, kept, partly kept, broken,
-the kept rate), and agents side by side (open cases, overdue held, promises judged and kept). Each filters by branch and period like
-the other dashboards (lms.close.dashboards).
+the kept rate), and agents side by side (open cases, overdue held, money their cases brought
+in and the collection efficiency: collected over collected and still overdue, promises judged
+and kept). Each filters by branch and period like the other dashboards (lms.close.dashboards).
 
 Guarantees: read only; counts of stored rows; rates in percent to two places (none when there
 is nothing to divide by); a caller's branches bound every row.
@@ -14,12 +15,14 @@ from collections import defaultdict
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, func, or_, select
 
 from lms.close.dashboards import Scope, Table, in_period, month_of, percent
 from lms.collections.cases import buckets
 from lms.collections.models import CaseEvent, CollectionCase, Promise
 from lms.platform.db import UnitOfWork
+from lms.servicing.models import Loan, LoanEvent
+from lms.servicing.payment_rules import MONEY_IN
 
 ZERO = Decimal(0)
 
@@ -92,12 +95,45 @@ def agents(uow: UnitOfWork, scope: Scope) -> Table:
         if status != "open" and in_period(day, scope):
             judged[who.removeprefix("user:")][0] += 1
             judged[who.removeprefix("user:")][1] += status == "kept"
-    names = sorted(set(held) | set(judged))
-    rows = [(a, held.get(a, (0, ZERO))[0], held.get(a, (0, ZERO))[1], judged[a][0], judged[a][1],
-             percent(Decimal(judged[a][1]), Decimal(judged[a][0]))) for a in names]  # fmt: skip
-    return Table("agents", "Agents: open cases held and promises kept",
-                 ("agent", "open_cases", "overdue_held", "promises_judged", "kept",
+    got = collected(uow, scope)
+    names = sorted(set(held) | set(judged) | set(got))
+    rows = []
+    for a in names:
+        cases, owed = held.get(a, (0, ZERO))
+        rows.append((a, cases, owed, got.get(a, ZERO), percent(got.get(a, ZERO),
+                     got.get(a, ZERO) + owed), judged[a][0], judged[a][1],
+                     percent(Decimal(judged[a][1]), Decimal(judged[a][0]))))  # fmt: skip
+    return Table("agents", "Agents: open cases held, money collected and promises kept",
+                 ("agent", "open_cases", "overdue_held", "collected",
+                  "collection_efficiency_percent", "promises_judged", "kept",
                   "kept_rate_percent"), rows, ("bar", "agent", ("open_cases",)))  # fmt: skip
+
+
+def collected(uow: UnitOfWork, scope: Scope) -> dict[str, Decimal]:
+    """Money each agent's cases brought in the period: payments (not returned) on the loans of
+    a case's borrower from the day the case opened to the day it closed, while it was theirs
+    (a case's agent now; a case reallocated counts for its present agent)."""
+    c, e, loan = CollectionCase, LoanEvent, Loan
+    returned = select(e.loan_id, e.reference).where(e.kind == "reversal").subquery()
+    query = (
+        select(c.agent, e.value_date, func.sum(e.amount))
+        .join(loan, loan.customer_id == c.customer_id).join(e, e.loan_id == loan.id)
+        .outerjoin(returned, (returned.c.loan_id == e.loan_id)
+                   & (returned.c.reference == e.reference))
+        .where(c.agent.is_not(None), e.kind.in_(MONEY_IN), e.value_date >= c.opened_on,
+               or_(c.closed_on.is_(None), e.value_date <= c.closed_on),
+               returned.c.reference.is_(None))
+        .group_by(c.agent, e.value_date)
+    )  # fmt: skip
+    if scope.branch:
+        query = query.where(c.branch_code == scope.branch)
+    if scope.branches is not None:
+        query = query.where(c.branch_code.in_(sorted(scope.branches)))
+    got: dict[str, Decimal] = defaultdict(lambda: ZERO)
+    for agent, day, amount in uow.session.execute(query):
+        if agent is not None and in_period(day, scope):
+            got[agent] += amount or ZERO
+    return dict(got)
 
 
 ENDINGS = ("cured", "settled", "written_off")  # how a case closes
