@@ -48,7 +48,8 @@ def figures(
     until: date | None = None,
     format: Literal["json", "csv", "xlsx"] = "json",
 ) -> TableOut | Response:
-    """A dashboard's table: disbursements, collections, buckets or npa (see the docs)."""
+    """A dashboard's table: disbursements, collections, buckets, npa, roll_rates, vintages,
+    league, cases, case_buckets, promises or agents."""
     if name not in NAMES:
         raise NotFoundError("dashboard", name)
     table = dashboard(uow, name, scope_of(request, branch, product_id, since, until), today(uow))
