@@ -25,7 +25,7 @@ from lms.collections.models import CaseEvent, CollectionCase, Promise
 from lms.notices.outbox import Message, queue_messages
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import among as amid
-from lms.platform.db.bulk import insert_rows
+from lms.platform.db.bulk import insert_rows, update_rows
 from lms.platform.settings import get_settings
 from lms.servicing.models import Customer, Loan, LoanEvent
 from lms.servicing.payment_rules import MONEY_IN
@@ -70,31 +70,73 @@ class Standing:
 
 def review(uow: UnitOfWork, day: date, low: int, high: int, standings: dict[int, Standing]) -> int:
     """The close's work for borrowers `low`..`high` on `day`, given their `standings` at its
-    day-end (those overdue); how many cases it touched."""
-    among = buckets()
-    cases = {c.customer_id: c for c in uow.session.scalars(
-        select(CollectionCase).where(CollectionCase.customer_id.between(low, high),
-                                     CollectionCase.closed_on.is_(None))
+    day-end (those overdue); how many cases it touched. Cases are read and written together
+    (a few statements per partition, whatever the number of cases)."""
+    among, c = buckets(), CollectionCase
+    cases = {r.customer_id: r for r in uow.session.execute(
+        select(c.id, c.customer_id, c.bucket, c.worst_bucket, c.dpd, c.overdue, c.opened_on,
+               c.bucket_since)
+        .where(c.customer_id.between(low, high), c.closed_on.is_(None))
     )}  # fmt: skip
-    touched, opened, history = 0, [], History()
+    opened, moved, ended, history = [], [], [], History()
     for customer_id in sorted(set(standings) | set(cases)):
         standing, case = standings.get(customer_id), cases.get(customer_id)
-        if case is not None:
-            touched += _move(uow, day, case, standing, among, history)
-        elif standing is not None and (bucket := bucket_of(standing.dpd, among)) is not None:
+        bucket = bucket_of(standing.dpd, among) if standing is not None else None
+        if case is not None and (standing is None or bucket is None):
+            ended.append(case)
+        elif case is not None and standing is not None and bucket is not None:
+            change = _moved(case, standing, bucket, among, day, history)
+            if change is not None:
+                moved.append(change)
+        elif standing is not None and bucket is not None:
             opened.append({
                 "customer_id": customer_id, "branch_code": standing.branch_code,
                 "opened_on": day, "bucket": bucket, "worst_bucket": bucket, "dpd": standing.dpd,
                 "overdue": standing.overdue, "broken_promises": 0, "agent": None,
-                "closed_on": None, "outcome": None,
+                "closed_on": None, "outcome": None, "bucket_since": day,
             })  # fmt: skip
     _open(uow, day, opened, among, history)
-    uow.session.flush()
+    _end(uow, day, ended, history)
+    update_rows(uow, _CASES, ["id"], moved)
     history.write(uow)
-    touched += len(opened)
+    touched = len(opened) + len(ended) + len(moved)
     touched += _judge_promises(uow, day, low, high)
     _remind_promises(uow, day, low, high, standings)
     return touched
+
+
+_CASES = CollectionCase.metadata.tables["collection_cases"]
+
+
+def _moved(
+    case: Any, standing: Standing, bucket: int, among: tuple[Bucket, ...], day: date,
+    history: History,
+) -> dict[str, Any] | None:  # fmt: skip
+    """The case's new figures (None: unchanged); a move between buckets in its history."""
+    if (bucket, standing.dpd, standing.overdue) == (case.bucket, case.dpd, case.overdue):
+        return None
+    change = {"id": case.id, "bucket": bucket, "worst_bucket": max(case.worst_bucket, bucket),
+              "dpd": standing.dpd, "overdue": standing.overdue,
+              "bucket_since": case.bucket_since}  # fmt: skip
+    if bucket != case.bucket:
+        kind = "escalated" if bucket > case.bucket else "eased"
+        history.add(case.id, day, kind, bucket=among[bucket].label, dpd=standing.dpd)
+        change["bucket_since"] = day
+    return change
+
+
+def _end(uow: UnitOfWork, day: date, ended: list[Any], history: History) -> None:
+    """Close the cases of borrowers with nothing overdue any more, each with why."""
+    if not ended:
+        return
+    why = _ended_by(uow, ended)
+    rows = []
+    for case in ended:
+        outcome = why.get(case.customer_id, "cured")
+        rows.append({"id": case.id, "closed_on": day, "outcome": outcome, "dpd": 0,
+                     "overdue": ZERO})  # fmt: skip
+        history.add(case.id, day, outcome)
+    update_rows(uow, _CASES, ["id"], rows)
 
 
 def _open(
@@ -130,40 +172,22 @@ def pin_codes(uow: UnitOfWork, customer_ids: list[int]) -> dict[int, str]:
     return found
 
 
-def _move(
-    uow: UnitOfWork,
-    day: date,
-    case: CollectionCase,
-    standing: Standing | None,
-    among: tuple[Bucket, ...],
-    history: History,
-) -> int:
-    bucket = bucket_of(standing.dpd, among) if standing is not None else None
-    if standing is None or bucket is None:
-        outcome = _ended_by(uow, case)
-        case.closed_on, case.outcome, case.dpd, case.overdue = day, outcome, 0, ZERO
-        history.add(case.id, day, outcome)
-        return 1
-    changed = bucket != case.bucket or (case.dpd, case.overdue) != (standing.dpd, standing.overdue)
-    if bucket != case.bucket:
-        kind = "escalated" if bucket > case.bucket else "eased"
-        history.add(case.id, day, kind, bucket=among[bucket].label, dpd=standing.dpd)
-        case.bucket, case.worst_bucket = bucket, max(case.worst_bucket, bucket)
-    case.dpd, case.overdue = standing.dpd, standing.overdue
-    return int(changed)
-
-
-def _ended_by(uow: UnitOfWork, case: CollectionCase) -> str:
-    """Why nothing of a borrower is overdue any more: "cured" (paid), unless a loan of theirs
-    left the book since the case opened without being paid: "settled", or "written_off" (in
-    full: the claim given up)."""
-    ended = uow.session.scalars(
-        select(Loan.status).where(
-            Loan.customer_id == case.customer_id, Loan.written_off_on >= case.opened_on,
+def _ended_by(uow: UnitOfWork, cases: list[Any]) -> dict[int, str]:
+    """Why nothing of a borrower is overdue any more, where it is not that they paid (cured):
+    a loan of theirs left the book since their case opened without being paid: "settled", or
+    "written_off" (in full: the claim given up)."""
+    opened = {case.customer_id: case.opened_on for case in cases}
+    rows = uow.session.execute(
+        select(Loan.customer_id, Loan.status, Loan.written_off_on).where(
+            amid(uow, Loan.customer_id, sorted(opened)),
             Loan.status.in_(("settled", "written_off")),
-        ).order_by(Loan.status)
-    ).first()  # fmt: skip
-    return ended or "cured"
+        )
+    )  # fmt: skip
+    found: dict[int, str] = {}
+    for customer_id, status, since in sorted(rows, key=lambda r: r[1]):
+        if since is not None and since >= opened[customer_id]:
+            found.setdefault(customer_id, status)
+    return found
 
 
 class History:

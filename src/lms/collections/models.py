@@ -50,6 +50,8 @@ class CollectionCase(Base):
     branch_code: Mapped[str] = mapped_column(String(16), index=True)
     opened_on: Mapped[date] = mapped_column(Date)
     bucket: Mapped[int] = mapped_column(Integer)  # index into the buckets (LMS_COLLECTION_BUCKETS)
+    # the day it entered its bucket (the strategies' steps count their days from it)
+    bucket_since: Mapped[date | None] = mapped_column(Date)
     worst_bucket: Mapped[int] = mapped_column(Integer)
     dpd: Mapped[int] = mapped_column(Integer)  # the borrower's worst, at the last close
     overdue: Mapped[Decimal] = mapped_column(Money)  # over all their loans, at the last close

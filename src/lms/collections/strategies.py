@@ -12,16 +12,15 @@ whose variables a case can fill (checked when the step is added).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
 from lms.collections.cases import History, Standing, buckets
-from lms.collections.models import CaseEvent, CaseTask, CollectionCase, Strategy
+from lms.collections.models import CaseTask, CollectionCase, Strategy
 from lms.notices.outbox import Message, queue_messages
 from lms.notices.templates import TEMPLATES
 from lms.platform.db import UnitOfWork
@@ -34,9 +33,6 @@ ACTIONS = ("message", "call", "visit", "sarfaesi_notice", "cheque_notice")
 # loan secured by collateral; the Negotiable Instruments Act s.138 for a cheque returned
 LEGAL = frozenset({"sarfaesi_notice", "cheque_notice"})
 FILLED = frozenset({"name", "amount", "loan_number", "dpd", "lender"})  # what a case gives
-# the events that start a stay in a bucket (an escalation for a broken promise names no bucket:
-# the case stays where it is, and its steps do not start again)
-MOVES = ("opened", "escalated", "eased")
 
 
 def add_step(
@@ -79,26 +75,28 @@ def retire_step(uow: UnitOfWork, step_id: int) -> None:
 
 
 def evaluate(
-    uow: UnitOfWork, day: date, cases: Iterable[CollectionCase], standings: dict[int, Standing]
+    uow: UnitOfWork, day: date, low: int, high: int, standings: dict[int, Standing]
 ) -> int:
-    """Do what the active steps say for the open `cases` on `day`; how many actions."""
+    """Do what the active steps say on `day` for the open cases of borrowers `low`..`high`;
+    how many actions. Only the cases some step falls on today are read (a step's day counts
+    from the day the case entered its bucket)."""
     steps = list(uow.session.scalars(select(Strategy).where(Strategy.active)))
-    open_cases = [c for c in cases if c.closed_on is None]
-    if not steps or not open_cases:
+    if not steps:
         return 0
-    ids = [c.id for c in open_cases]
-    since: dict[int, date] = {}
-    for case_id, moved_on, detail in uow.session.execute(
-        select(CaseEvent.case_id, CaseEvent.day, CaseEvent.detail)
-        .where(among(uow, CaseEvent.case_id, ids), CaseEvent.kind.in_(MOVES))
-    ):  # fmt: skip
-        if "bucket" in detail:  # a move between buckets (not a broken promise's escalation)
-            since[case_id] = max(since.get(case_id, moved_on), moved_on)
+    c = CollectionCase
+    due = or_(*(and_(c.bucket == b, c.bucket_since == day - timedelta(days=d))
+                for b, d in sorted({(s.bucket, s.day) for s in steps})))  # fmt: skip
+    open_cases = list(uow.session.scalars(
+        select(c).where(c.customer_id.between(low, high), c.closed_on.is_(None), due)
+        .order_by(c.id)
+    ))  # fmt: skip
+    if not open_cases:
+        return 0
     products = _products(uow, {c.customer_id for c in open_cases})
     grounds = _grounds(uow, {c.customer_id for c in open_cases})
     done, messages, tasks, history = 0, list[Message](), list[dict[str, Any]](), History()
     for case in open_cases:
-        stay = (day - since.get(case.id, case.opened_on)).days
+        stay = (day - (case.bucket_since or case.opened_on)).days
         for step in steps:
             wanted = step.product_code is None or step.product_code in products.get(
                 case.customer_id, set()

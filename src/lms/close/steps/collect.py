@@ -17,7 +17,6 @@ from sqlalchemy import func, select
 
 from lms.close.models import LoanSnapshot
 from lms.collections.cases import Standing, review
-from lms.collections.models import CollectionCase
 from lms.collections.strategies import evaluate
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import Loan, LoanInstallment
@@ -29,12 +28,7 @@ KEY = "customer"
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     found = standings(uow, day, low, high)
     touched = review(uow, day, low, high, found)
-    open_cases = uow.session.scalars(
-        select(CollectionCase).where(
-            CollectionCase.customer_id.between(low, high), CollectionCase.closed_on.is_(None)
-        )
-    )
-    return touched + evaluate(uow, day, list(open_cases), found)
+    return touched + evaluate(uow, day, low, high, found)
 
 
 def standings(uow: UnitOfWork, day: date, low: int, high: int) -> dict[int, Standing]:
