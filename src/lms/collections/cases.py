@@ -195,12 +195,13 @@ class History:
 
     def __init__(self) -> None:
         self.rows: list[dict[str, Any]] = []
+        self.now = datetime.now(UTC)  # one work, one time
 
     def add(
         self, case_id: int, day: date, kind: str, actor: str | None = None, **detail: Any
     ) -> None:
         self.rows.append({"case_id": case_id, "day": day, "kind": kind, "detail": detail,
-                          "actor": actor, "created_at": datetime.now(UTC)})  # fmt: skip
+                          "actor": actor, "created_at": self.now})  # fmt: skip
 
     def write(self, uow: UnitOfWork) -> None:
         insert_rows(uow, CaseEvent.metadata.tables["case_events"], self.rows)

@@ -86,10 +86,10 @@ def evaluate(
     c = CollectionCase
     due = or_(*(and_(c.bucket == b, c.bucket_since == day - timedelta(days=d))
                 for b, d in sorted({(s.bucket, s.day) for s in steps})))  # fmt: skip
-    open_cases = list(uow.session.scalars(
-        select(c).where(c.customer_id.between(low, high), c.closed_on.is_(None), due)
-        .order_by(c.id)
-    ))  # fmt: skip
+    open_cases = uow.session.execute(  # rows, not objects: read only
+        select(c.id, c.customer_id, c.bucket, c.bucket_since, c.opened_on, c.overdue, c.dpd)
+        .where(c.customer_id.between(low, high), c.closed_on.is_(None), due).order_by(c.id)
+    ).all()  # fmt: skip
     if not open_cases:
         return 0
     products = _products(uow, {c.customer_id for c in open_cases})
@@ -151,7 +151,7 @@ def _grounds(uow: UnitOfWork, customers: set[int]) -> dict[int, set[str]]:
 
 
 def _act(
-    day: date, case: CollectionCase, step: Strategy, standing: Standing | None,
+    day: date, case: Any, step: Strategy, standing: Standing | None,
     out: tuple[list[Message], list[dict[str, Any]], History],
 ) -> int:  # fmt: skip
     """The step's message or task for the case, added to `out` (written by the caller)."""
