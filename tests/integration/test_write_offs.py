@@ -25,7 +25,7 @@ from lms.collections.models import CollectionCase, Settlement
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.ledger.rules import WRITTEN_DOWN
 from lms.platform.db import UnitOfWork
-from lms.platform.errors import InvalidError
+from lms.platform.errors import ConflictError
 from lms.servicing.models import Loan
 from lms.servicing.repayments import PaymentRequest, record_payment, reverse_payment
 
@@ -91,16 +91,22 @@ def test_a_technical_write_off_empties_the_books_and_money_after_it_is_recovery_
     assert all(not after.get(a.value) for a in WRITTEN_DOWN)
     with UnitOfWork(sessions) as uow:  # the history up to the write-off is closed
         same_day = PaymentRequest(D("5000"), date(2026, 11, 28), "UTR-SAME-DAY", "upi")
-        with pytest.raises(InvalidError, match="after the write-off on 2026-11-28"):
+        with pytest.raises(ConflictError, match="money for it is taken from 2026-11-29"):
             record_payment(uow, loan_id=1, request=same_day, posting_date=date(2026, 11, 28))
     close_until(sessions, date(2026, 11, 28), size=10)
     paid = _pay(sessions, 1, "10000", date(2026, 11, 29), "UTR-RECOVERED")
     assert _lines(sessions, "write_off_recovery") == {
         "collection_bank": D("10000.00"), "recovery_income": D("-10000.00")}  # fmt: skip
+    with UnitOfWork(sessions) as uow:  # a receipt of 27 Nov found later: a recovery of 29 Nov
+        late = PaymentRequest(D("500"), date(2026, 11, 27), "UTR-FOUND-LATE", "upi")
+        event, _ = record_payment(uow, loan_id=1, request=late, posting_date=date(2026, 11, 29))
+        uow.commit()
+        assert event.value_date == date(2026, 11, 29)
+    assert _lines(sessions, "write_off_recovery")["recovery_income"] == D("-10500.00")
     with api_client(db_url, ("collections_agent",), ["PUN01"]) as agent:
         standing = agent.get("/api/v1/loans/1/recovery").json()
     assert (standing["written_off"], standing["recovered"], standing["bureau_status"]) == (
-        f"{loss:.2f}", "10000.00", "written_off")  # fmt: skip
+        f"{loss:.2f}", "10500.00", "written_off")  # fmt: skip
     close_until(sessions, date(2026, 11, 29), size=10)
     with UnitOfWork(sessions) as uow:  # the claim is kept: the case goes on, on what is left
         case = uow.session.scalars(
@@ -110,7 +116,8 @@ def test_a_technical_write_off_empties_the_books_and_money_after_it_is_recovery_
         reverse_payment(uow, loan_id=1, event_id=paid, known_on=date(2026, 11, 30),
                         posting_date=date(2026, 11, 30), return_code="01")  # fmt: skip
         uow.commit()
-    assert sound(sessions, 1).get("recovery_income", D(0)) == D(0)  # the bounce takes it back
+    # the bounce takes its recovery back (and levies no charge on a loan off the books)
+    assert sound(sessions, 1).get("recovery_income") == D("-500.00")
     assert _loan(sessions, 1)[0] == "written_off"
 
 

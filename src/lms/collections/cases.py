@@ -180,7 +180,8 @@ def _ended_by(uow: UnitOfWork, cases: list[Any]) -> dict[int, str]:
     rows = uow.session.execute(
         select(Loan.customer_id, Loan.status, Loan.written_off_on).where(
             amid(uow, Loan.customer_id, sorted(opened)),
-            Loan.status.in_(("settled", "written_off")),
+            (Loan.status == "settled")
+            | ((Loan.status == "written_off") & (Loan.write_off_kind == "full")),
         )
     )  # fmt: skip
     found: dict[int, str] = {}

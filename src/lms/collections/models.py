@@ -153,6 +153,15 @@ class Settlement(Base):
     paid (completed); a plan instalment left unpaid past the grace days breaks it."""
 
     __tablename__ = "settlements"
+    __table_args__ = (
+        Index(
+            "ix_settlements_open",
+            "loan_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
@@ -160,7 +169,9 @@ class Settlement(Base):
     plan: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     owed: Mapped[Decimal] = mapped_column(Money)  # what the loan owed when it was agreed
     agreed_on: Mapped[date] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(10), index=True)  # open, completed, broken
+    # open, completed, broken, superseded (the loan repaid in full or foreclosed meanwhile)
+    status: Mapped[str] = mapped_column(String(10), index=True)
+    after_event: Mapped[int] = mapped_column(Integer)  # the loan's last event when agreed
     asked_by: Mapped[str] = mapped_column(String(80))
     approved_by: Mapped[str] = mapped_column(String(80))
     closed_on: Mapped[date | None] = mapped_column(Date)

@@ -4,7 +4,7 @@ instalments, and the rest is waived once the agreed sum is in.
 An offer is checked (`checked_offer`), asked for by one person and agreed on another's approval
 (maker-checker: a settlement needs an authority above the one that asked); the close then
 follows each open settlement (`follow`): money received on the loan from the day it was agreed
-counts towards it; when the agreed sum is in, the rest of the loan is waived by an entry of the
+counts towards it once cleared; when the agreed sum is in, the rest of the loan is waived by an entry of the
 settlement's rule (lms.servicing.write_offs: the books emptied, the loss named), the loan is
 `settled` and the bureaus are told so; a plan instalment unpaid past the grace days
 (LMS_SETTLEMENT_GRACE_DAYS) breaks the settlement, and the loan is owed in full as before.
@@ -21,14 +21,16 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from lms.collections.cases import paid_between
 from lms.collections.models import Settlement
+from lms.payments.models import Presentation
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError
 from lms.platform.settings import get_settings
+from lms.servicing import write_offs
 from lms.servicing.models import Loan, LoanEvent
+from lms.servicing.payment_rules import MONEY_IN
 from lms.servicing.service import existing_loan, loan_terms, locked_loan, replayed
 from lms.servicing.write_offs import recovered, take_off_books
 
@@ -91,10 +93,12 @@ def agree(
     day: date,
 ) -> Settlement:
     """The settlement agreed on `day` (on a second person's approval)."""
+    locked_loan(uow, loan_id)  # one settlement agreed at a time per loan
     loan, owed = checked_offer(uow, loan_id=loan_id, amount=amount, plan=plan, day=day)
+    last = uow.session.scalar(select(func.max(LoanEvent.id)).where(LoanEvent.loan_id == loan.id))
     row = Settlement(
         loan_id=loan.id, amount=amount, owed=owed, agreed_on=day, status="open",
-        asked_by=asked_by, approved_by=approved_by, paid=ZERO,
+        asked_by=asked_by, approved_by=approved_by, paid=ZERO, after_event=last or 0,
         plan=[{"due_on": p.due_on.isoformat(), "amount": str(p.amount)} for p in plan],
     )  # fmt: skip
     uow.session.add(row)
@@ -110,7 +114,9 @@ def open_settlement(uow: UnitOfWork, loan_id: int) -> Settlement | None:
 
 def follow(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     """The close's work on the open settlements of loans `low`..`high` at the day-end of
-    `day`: each completed, broken or left open; how many changed."""
+    `day`: each completed, broken or left open; how many changed. Money counts once it has
+    cleared: while a debit presented for the loan awaits the bank's answer, the settlement is
+    not completed (it may be broken: what has not cleared does not keep it)."""
     rows = uow.session.scalars(
         select(Settlement)
         .where(Settlement.status == "open", Settlement.loan_id.between(low, high))
@@ -118,17 +124,74 @@ def follow(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     ).all()
     changed = 0
     for row in rows:
-        loan = existing_loan(uow, row.loan_id)
-        paid = paid_between(uow, loan.customer_id, row.agreed_on, day, loan_id=loan.id)
+        loan = locked_loan(uow, row.loan_id)  # a write-off or a payment waits for this one
+        paid = _paid_towards(uow, row, day)
         row.paid = paid
-        if paid >= row.amount:
-            complete(uow, row, day)
-        elif _late(row, paid, day):
+        if loan.status not in SETTLEABLE:  # repaid in full or foreclosed meanwhile
+            row.status, row.closed_on = "superseded", day
+        elif paid >= row.amount and not _awaiting(uow, loan.id):
+            complete(uow, row, loan, day)
+        elif _late(row, paid - _uncleared(uow, loan.id), day):
             row.status, row.closed_on = "broken", day
         else:
             continue
         changed += 1
     return changed
+
+
+def _paid_towards(uow: UnitOfWork, row: Settlement, day: date) -> Decimal:
+    """Money received on the loan since the settlement was agreed (events after the last one
+    it had then: money it owed less of is not counted twice), not returned, by `day`."""
+    e = LoanEvent
+    returned = select(e.reference).where(e.loan_id == row.loan_id, e.kind == "reversal")
+    total = uow.session.scalar(
+        select(func.sum(e.amount)).where(
+            e.loan_id == row.loan_id, e.kind.in_(MONEY_IN), e.id > row.after_event,
+            e.value_date <= day, e.reference.not_in(returned),
+        )
+    )  # fmt: skip
+    return total or ZERO
+
+
+def _awaiting(uow: UnitOfWork, loan_id: int) -> bool:
+    """Whether a debit presented for the loan still awaits the bank's answer."""
+    p = Presentation
+    found = select(p.id).where(p.loan_id == loan_id, p.status == "presented").limit(1)
+    return uow.session.scalar(found) is not None
+
+
+def _uncleared(uow: UnitOfWork, loan_id: int) -> Decimal:
+    """What the debits presented for the loan and not yet answered bring, if they clear."""
+    p = Presentation
+    total = uow.session.scalar(
+        select(func.sum(p.amount)).where(p.loan_id == loan_id, p.status == "presented")
+    )
+    return total or ZERO
+
+
+def checked_write_off(
+    uow: UnitOfWork, *, loan_id: int, kind: str, reason: str, day: date
+) -> tuple[Loan, Decimal]:
+    """`lms.servicing.write_offs.checked_write_off`, and refused while a debit presented for
+    the loan awaits the bank's answer (its return would reopen the closed history)."""
+    loan, loss = write_offs.checked_write_off(
+        uow, loan_id=loan_id, kind=kind, reason=reason, day=day
+    )
+    if _awaiting(uow, loan.id):
+        raise ConflictError(
+            f"a debit presented for loan {loan.id} awaits the bank's answer: write it off after"
+        )
+    return loan, loss
+
+
+def write_off(
+    uow: UnitOfWork, *, loan_id: int, kind: str, reason: str, posting_date: date
+) -> LoanEvent:
+    """Write the loan off (lms.servicing.write_offs), checked as `checked_write_off` does."""
+    checked_write_off(uow, loan_id=loan_id, kind=kind, reason=reason, day=posting_date)
+    return write_offs.write_off(
+        uow, loan_id=loan_id, kind=kind, reason=reason, posting_date=posting_date
+    )
 
 
 def _late(row: Settlement, paid: Decimal, day: date) -> bool:
@@ -143,9 +206,9 @@ def _late(row: Settlement, paid: Decimal, day: date) -> bool:
     return False
 
 
-def complete(uow: UnitOfWork, row: Settlement, day: date) -> None:
-    """The agreed sum is in: the rest of the loan waived on `day` and the loan settled."""
-    loan = locked_loan(uow, row.loan_id)
+def complete(uow: UnitOfWork, row: Settlement, loan: Loan, day: date) -> None:
+    """The agreed sum is in: the rest of the loan (row-locked) waived on `day` and the loan
+    settled."""
     event = LoanEvent(
         loan_id=loan.id, kind="settlement", value_date=day, amount=row.amount,
         reference=f"settlement-{row.id}", created_at=datetime.now(UTC),

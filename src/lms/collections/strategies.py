@@ -28,6 +28,7 @@ from lms.platform.db.bulk import among, insert_rows
 from lms.platform.errors import InvalidError, NotFoundError
 from lms.servicing.models import Loan, LoanEvent, Product
 
+CLAIMED = ("active", "written_off")  # loans a borrower owes (a technical write-off: all of it)
 ACTIONS = ("message", "call", "visit", "sarfaesi_notice", "cheque_notice")
 # legal notices only where the law gives them: SARFAESI (a demand notice under s.13(2)) for a
 # loan secured by collateral; the Negotiable Instruments Act s.138 for a cheque returned
@@ -116,7 +117,7 @@ def _products(uow: UnitOfWork, customers: set[int]) -> dict[int, set[str]]:
     found: dict[int, set[str]] = {}
     for customer_id, code in uow.session.execute(
         select(Loan.customer_id, Product.code).join(Product, Product.id == Loan.product_id)
-        .where(among(uow, Loan.customer_id, sorted(customers)), Loan.status == "active")
+        .where(among(uow, Loan.customer_id, sorted(customers)), Loan.status.in_(CLAIMED))
     ):  # fmt: skip
         found.setdefault(customer_id, set()).add(code)
     return found
@@ -131,7 +132,7 @@ def _grounds(uow: UnitOfWork, customers: set[int]) -> dict[int, set[str]]:
         .join(Product, Product.id == Loan.product_id)
         .where(
             among(uow, Loan.customer_id, sorted(customers)),
-            Loan.status == "active",
+            Loan.status.in_(CLAIMED),
             Product.secured.is_(True),
         )
     )

@@ -68,7 +68,6 @@ class Payable:
     disbursed_on: date | None
     step: Decimal  # the loan's precision: its amounts are multiples of this
     backdate_days: int = DEFAULT_BACKDATE_DAYS  # the product's: how far back a value date goes
-    written_off_on: date | None = None  # off the books from then: money after it is a recovery
 
 
 def repeated(
@@ -135,14 +134,10 @@ def check(loan: Payable, request: PaymentRequest, posting_date: date) -> None:
 
 
 def _check_recovery(loan: Payable, request: PaymentRequest) -> None:
-    """A written-off loan takes money as a recovery: a plain payment dated after the day it
-    was written off (its history up to then is closed)."""
+    """A written-off loan takes money as a recovery: a plain payment (one dated on or before
+    the write-off is taken the day after it: lms.servicing.repayments)."""
     if request.reschedule is not None:
         raise ConflictError(f"loan {loan.id} is written off: it takes payments, not prepayments")
-    if loan.written_off_on is not None and request.value_date <= loan.written_off_on:
-        raise InvalidError(
-            [("value_date", f"must be after the write-off on {loan.written_off_on}")]
-        )
 
 
 def plausible(amount: Decimal, could_owe: Decimal, ceiling: Decimal) -> None:

@@ -11,6 +11,7 @@ restated (reversed and posted again), each naming the event that caused it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -45,7 +46,7 @@ def record_payment(
     uow: UnitOfWork, *, loan_id: int, request: PaymentRequest, posting_date: date
 ) -> tuple[LoanEvent, bool]:
     """Apply a repayment to loan `loan_id`; returns (the payment event, whether it is new)."""
-    loan, earlier = _admitted(uow, loan_id, request, posting_date)
+    loan, earlier, request = _admitted(uow, loan_id, request, posting_date)
     if earlier is not None:
         return earlier, False
     return _recorded(uow, loan, request, posting_date), True
@@ -58,7 +59,7 @@ def try_payment(
     is written (a missing or closed loan, a conflicting reference, a value date or an amount
     the payment rules refuse): a caller can hold the money instead, in the same transaction."""
     try:
-        loan, earlier = _admitted(uow, loan_id, request, posting_date)
+        loan, earlier, request = _admitted(uow, loan_id, request, posting_date)
     except (ConflictError, InvalidError, NotFoundError) as exc:
         return str(exc)
     if earlier is not None:
@@ -68,14 +69,32 @@ def try_payment(
 
 def _admitted(
     uow: UnitOfWork, loan_id: int, request: PaymentRequest, posting_date: date
-) -> tuple[Loan, LoanEvent | None]:
-    """The loan, locked, and the earlier payment this one repeats (None: a new payment that
-    passes every check of the payment rules); a refusal raises. Writes nothing."""
+) -> tuple[Loan, LoanEvent | None, PaymentRequest]:
+    """The loan, locked, the earlier payment this one repeats (None: a new payment that
+    passes every check of the payment rules) and the payment as it will be taken; a refusal
+    raises. Writes nothing."""
     loan = locked_loan(uow, loan_id)
+    request = _as_recovery(loan, request, posting_date)
     earlier = _repeated(uow, loan, request)
     if earlier is None:
         _check(uow, loan, request, posting_date)
-    return loan, earlier
+    return loan, earlier, request
+
+
+def _as_recovery(loan: Loan, request: PaymentRequest, posting_date: date) -> PaymentRequest:
+    """Money for a loan written off, dated on or before the write-off (a receipt of that day
+    found later, a cheque, a gateway's late webhook): its history up to the write-off is
+    closed, so it is taken as a recovery on the day after (refused on the write-off day
+    itself: from the next business date)."""
+    off = loan.written_off_on
+    if loan.status != "written_off" or off is None or request.value_date > off:
+        return request
+    after = off + timedelta(days=1)
+    if after > posting_date:
+        raise ConflictError(
+            f"loan {loan.id} was written off on {off}: money for it is taken from {after}"
+        )
+    return replace(request, value_date=after)
 
 
 def _recorded(
@@ -152,7 +171,7 @@ def reverse_payment(
         created_at=datetime.now(UTC),
     )
     uow.session.add(reversal)
-    if returned:
+    if returned and loan.written_off_on is None:  # off the books: no charge, and no GST
         _levy_bounce_charge(uow, loan, payment, known_on)
     uow.session.flush()
     resettle(uow, loan, day=known_on, posting_date=posting_date, cause=reversal.id)
@@ -307,7 +326,7 @@ def _repeated(uow: UnitOfWork, loan: Loan, request: PaymentRequest) -> LoanEvent
 def _check(uow: UnitOfWork, loan: Loan, request: PaymentRequest, posting_date: date) -> None:
     rules = payment_rules_of(uow, loan.product_id)
     payment_rules.check(payable(loan, rules.backdate_days), request, posting_date)
-    if loan.status == "active":
+    if loan.status in ("active", "written_off"):  # a recovery is held to what is owed too
         ceiling = rules.payment_ceiling or payment_rules.DEFAULT_PAYMENT_CEILING
         payment_rules.plausible(request.amount, could_owe(uow, loan.id), ceiling)
 
@@ -318,7 +337,7 @@ def payable(loan: Loan, back: int | None = None) -> Payable:
     step = loan_terms(loan).precision.step
     return Payable(
         loan.id, loan.customer_id, loan.status, loan.disbursed_on, step,
-        payment_rules.DEFAULT_BACKDATE_DAYS if back is None else back, loan.written_off_on,
+        payment_rules.DEFAULT_BACKDATE_DAYS if back is None else back,
     )  # fmt: skip
 
 

@@ -39,7 +39,11 @@ def standings(uow: UnitOfWork, day: date, low: int, high: int) -> dict[int, Stan
             select(Loan.customer_id, Loan.branch_code, Loan.id, s.dpd, overdue)
             .join(Loan, Loan.id == s.loan_id)
             .where(
-                s.day == day, s.status == "active", Loan.customer_id.between(low, high), s.dpd > 0
+                s.day == day,
+                s.status == "active",
+                Loan.customer_id.between(low, high),
+                s.dpd > 0,
+                Loan.status == "active",  # not a loan settled or written off since the snapshot
             )
         )
     )

@@ -39,13 +39,19 @@ KEY = "customer"
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     pending = uow.session.execute(
         select(
-            LoanRestatement.id, LoanRestatement.loan_id, LoanRestatement.from_date, Loan.customer_id
+            LoanRestatement.id,
+            LoanRestatement.loan_id,
+            LoanRestatement.from_date,
+            Loan.customer_id,
+            Loan.written_off_on,
         )
         .join(Loan, Loan.id == LoanRestatement.loan_id)
         .where(Loan.customer_id.between(low, high), LoanRestatement.restated_on.is_(None))
     ).all()
     by_borrower: dict[int, dict[int, date]] = {}
-    for _, loan_id, since, customer in pending:
+    for _, loan_id, since, customer, off in pending:
+        if off is not None:  # off the books: its history up to then is closed, not restated
+            continue
         changed = by_borrower.setdefault(customer, {})
         changed[loan_id] = min(since, changed.get(loan_id, since))
     for customer, changed in by_borrower.items():

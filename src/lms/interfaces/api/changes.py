@@ -35,7 +35,7 @@ from lms.interfaces.api.security import within_branches
 from lms.payments.reconcile import match_by_hand
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import NotFoundError
-from lms.servicing import catalog, rates, write_offs
+from lms.servicing import catalog, rates
 from lms.servicing.charges import waive_charge
 from lms.servicing.models import Loan, Product
 
@@ -143,7 +143,7 @@ def _waiver(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
 
 def _write_off(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
     asked = row.request
-    event = write_offs.write_off(
+    event = settlements.write_off(
         uow, loan_id=int(asked["loan_id"]), kind=asked["kind"], reason=asked["reason"],
         posting_date=day,
     )  # fmt: skip

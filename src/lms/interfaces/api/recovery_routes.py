@@ -21,7 +21,6 @@ from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.changes import ApprovalOut, accepted, queue
 from lms.interfaces.api.schemas import Amount, RequestBody, Shown, shown
 from lms.platform.db import UnitOfWork
-from lms.servicing import write_offs
 
 router = APIRouter()
 
@@ -75,7 +74,7 @@ def ask_write_off(loan_id: int, body: WriteOffIn, uow: UnitOfWorkDep) -> JSONRes
 
 def request_write_off(uow: UnitOfWork, loan_id: int, body: WriteOffIn) -> ApprovalOut:
     """Check the write-off as it would be made today, then queue it (committed)."""
-    _, loss = write_offs.checked_write_off(
+    _, loss = settlements.checked_write_off(
         uow, loan_id=loan_id, kind=body.kind, reason=body.reason, day=today(uow)
     )
     subject = f"Write off loan {loan_id} ({body.kind}, {body.reason}): {shown(loss)} on the books"

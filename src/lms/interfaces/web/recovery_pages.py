@@ -50,7 +50,7 @@ def write_off(
     try:
         asked = WriteOffIn.model_validate(form)
         if confirm != "yes":
-            loan, loss = write_offs.checked_write_off(
+            loan, loss = settlements.checked_write_off(
                 uow, loan_id=loan_id, kind=asked.kind, reason=asked.reason, day=today(uow)
             )
             held = write_offs.held_on_books(uow, loan)
