@@ -333,6 +333,11 @@ def test_cases_go_first_to_the_agent_whose_territory_holds_the_borrowers_pin_cod
         listed = {x["username"]: x["pin_codes"] for x in
                   manager.get("/api/v1/collections/agents").json()}  # fmt: skip
         assert listed == {a: ["411001"], b: []}
+        crew = manager.put(f"/api/v1/collections/agents/{b}/team",
+                           json={"team": "Pune field", "agency": "Acme Recoveries"})  # fmt: skip
+        assert (crew.json()["team"], crew.json()["agency"]) == ("Pune field", "Acme Recoveries")
+        empty = manager.put(f"/api/v1/collections/agents/{b}/team", json={"team": ""})
+        assert empty.status_code == 422 and empty.json()["errors"][0]["field"] == "team"
     with api_client(db_url, ("collections_manager",), ["BLR01"]) as elsewhere:
         assert elsewhere.put(f"/api/v1/collections/agents/{a}/territory",
                              json={"pin_codes": []}).status_code == 404  # fmt: skip
@@ -346,17 +351,17 @@ def test_cases_go_first_to_the_agent_whose_territory_holds_the_borrowers_pin_cod
     assert [tuple(g) for g in given] == [(1, "411001", a), (2, "411038", b), (3, None, b)]
     with staff_browser(db_url, ("collections_manager",), ["PUN01"]) as manager:
         page = manager.get("/app/collections/strategy")
-        assert [r[:3] for r in rows(page.text, "agents-table")] == [
-            [a, "PUN01", "1"],
-            [b, "PUN01", "2"],
-        ]
+        assert [r[:5] for r in rows(page.text, "agents-table")] == [
+            [a, "PUN01", "1", "-", "in-house"], [b, "PUN01", "2", "Pune field", "Acme Recoveries"]
+        ]  # fmt: skip
         assert 'value="411001"' in page.text
-        bad = manager.post(f"/app/collections/agents/{b}/territory",
+        bad = manager.post(f"/app/collections/agents/{b}",
                            data={"csrf": csrf(page.text), "pin_codes": "41103"})  # fmt: skip
         assert bad.status_code == 422 and "pin_codes: must be at most 200 PIN codes" in bad.text
-        saved = manager.post(
-            f"/app/collections/agents/{b}/territory",
-            data={"csrf": csrf(page.text), "pin_codes": "411039, 411038"},
-        )
+        saved = manager.post(f"/app/collections/agents/{b}",
+                             data={"csrf": csrf(page.text), "pin_codes": "411039, 411038",
+                                   "team": "Pune field", "agency": ""})  # fmt: skip
         assert saved.status_code == 303
-        assert 'value="411038, 411039"' in manager.get(saved.headers["location"]).text
+        after = manager.get(saved.headers["location"]).text
+        assert 'value="411038, 411039"' in after  # and now in-house (no agency given)
+        assert rows(after, "agents-table")[1][3:5] == ["Pune field", "in-house"]

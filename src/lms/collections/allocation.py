@@ -21,7 +21,7 @@ from datetime import date
 from sqlalchemy import delete, func, select
 
 from lms.collections.cases import History
-from lms.collections.models import AgentTerritory, CollectionCase
+from lms.collections.models import AgentTeam, AgentTerritory, CollectionCase
 from lms.identity.models import User
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import update_rows
@@ -110,13 +110,43 @@ def territories(uow: UnitOfWork) -> dict[str, set[str]]:
     return found
 
 
+def teams(uow: UnitOfWork) -> dict[str, AgentTeam]:
+    """Each agent given a team: their team and agency."""
+    return {t.username: t for t in uow.session.scalars(select(AgentTeam))}
+
+
+def set_team(uow: UnitOfWork, username: str, team: str, agency: str | None) -> AgentTeam:
+    """Put the agent in `team`, of the recovery agency `agency` (None: in-house)."""
+    _agent(uow, username)
+    team, agency = team.strip(), (agency or "").strip() or None
+    problems = []
+    if not 0 < len(team) <= 64:
+        problems.append(("team", "must be 1 to 64 characters"))
+    if agency is not None and len(agency) > 120:
+        problems.append(("agency", "must be at most 120 characters"))
+    if problems:
+        raise InvalidError(problems)
+    row = uow.session.scalar(select(AgentTeam).where(AgentTeam.username == username))
+    if row is None:
+        row = AgentTeam(username=username, team=team, agency=agency)
+        uow.session.add(row)
+    row.team, row.agency = team, agency
+    uow.session.flush()
+    return row
+
+
+def _agent(uow: UnitOfWork, username: str) -> User:
+    agent = uow.session.scalar(select(User).where(User.username == username, User.active))
+    if agent is None or not set(AGENTS) & set(agent.roles):
+        raise InvalidError([("username", f"{username!r} is not an active collections agent")])
+    return agent
+
+
 def set_territory(uow: UnitOfWork, username: str, pin_codes: list[str]) -> list[str]:
     """Make `pin_codes` the agent's whole territory (none: any case of their branches);
     refused, naming the field, for someone who is not an active agent or a code that is not
     six digits."""
-    agent = uow.session.scalar(select(User).where(User.username == username, User.active))
-    if agent is None or not set(AGENTS) & set(agent.roles):
-        raise InvalidError([("username", f"{username!r} is not an active collections agent")])
+    _agent(uow, username)
     wrong = [p for p in pin_codes if not (len(p) == 6 and p.isascii() and p.isdigit())]
     if wrong or len(pin_codes) > 200:
         raise InvalidError([("pin_codes", "must be at most 200 PIN codes of six digits")])

@@ -189,3 +189,15 @@ class AgentTerritory(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     username: Mapped[str] = mapped_column(String(64), index=True)
     pin_code: Mapped[str] = mapped_column(String(6))
+
+
+class AgentTeam(Base):
+    """The team an agent works in, and for an agent of a recovery agency the agency's name
+    (None: in-house staff)."""
+
+    __tablename__ = "agent_teams"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    username: Mapped[str] = mapped_column(String(64), unique=True)
+    team: Mapped[str] = mapped_column(String(64))
+    agency: Mapped[str | None] = mapped_column(String(120))

@@ -108,6 +108,7 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/collections/strategies/{step_id}/retirement"): P.COLLECTIONS_MANAGE,
     ("GET", "/collections/agents"): P.COLLECTIONS_MANAGE,
     ("PUT", "/collections/agents/{username}/territory"): P.COLLECTIONS_MANAGE,
+    ("PUT", "/collections/agents/{username}/team"): P.COLLECTIONS_MANAGE,
     ("GET", "/collections/tasks"): P.LOANS_READ,
     ("GET", "/loans/{loan_id}/messages"): P.LOANS_READ,
     ("GET", "/receipts/tally"): P.REPORTS_READ,

@@ -17,7 +17,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy import select
 
 from lms.collections import strategies
-from lms.collections.allocation import active_agents, cases_held, set_territory, territories
+from lms.collections.allocation import (
+    active_agents,
+    cases_held,
+    set_team,
+    set_territory,
+    teams,
+    territories,
+)
 from lms.collections.models import CaseTask, CollectionCase, Strategy
 from lms.collections.work import bucket_label
 from lms.interfaces.api.app import UnitOfWorkDep, today
@@ -122,10 +129,17 @@ class TerritoryIn(RequestBody):
     pin_codes: list[str] = Field(max_length=200)  # six digits each; none: the whole branch
 
 
+class TeamIn(RequestBody):
+    team: str = Field(min_length=1, max_length=64)
+    agency: str | None = Field(default=None, max_length=120)  # a recovery agency's name
+
+
 class AgentOut(BaseModel):
     username: str
     branches: list[str] | None
     pin_codes: list[str]  # the territory (none: any case of their branches)
+    team: str | None
+    agency: str | None  # the recovery agency they work for (None: in-house)
     open_cases: int
 
 
@@ -147,14 +161,27 @@ def territory(request: Request, username: str, body: TerritoryIn, uow: UnitOfWor
     return AgentOut(**{**mine[username], "pin_codes": kept})
 
 
+@router.put("/collections/agents/{username}/team")
+def team(request: Request, username: str, body: TeamIn, uow: UnitOfWorkDep) -> AgentOut:
+    """Put the agent in a team, in-house or of a recovery agency."""
+    mine = {a["username"]: a for a in agents_of(uow, principal_of(request).branches)}
+    if username not in mine:
+        raise NotFoundError("agent", username)
+    row = set_team(uow, username, body.team, body.agency)
+    uow.commit()
+    return AgentOut(**{**mine[username], "team": row.team, "agency": row.agency})
+
+
 def agents_of(uow: UnitOfWork, branches: frozenset[str] | None) -> list[dict[str, Any]]:
     """The active agents sharing a branch with `branches` (None: all), as AgentOut has them."""
-    areas, held = territories(uow), cases_held(uow)
+    areas, held, crews = territories(uow), cases_held(uow), teams(uow)
     found = []
     for user in active_agents(uow):
         if branches is not None and not (user.branches and set(user.branches) & branches):
             continue
         found.append({"username": user.username, "branches": user.branches,
                       "pin_codes": sorted(areas.get(user.username, ())),
+                      "team": crews[user.username].team if user.username in crews else None,
+                      "agency": crews[user.username].agency if user.username in crews else None,
                       "open_cases": held.get(user.username, 0)})  # fmt: skip
     return found

@@ -96,7 +96,7 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/app/collections/strategy"): P.LOANS_READ,
     ("POST", "/app/collections/strategy"): P.COLLECTIONS_MANAGE,
     ("POST", "/app/collections/strategy/{step_id}/retirement"): P.COLLECTIONS_MANAGE,
-    ("POST", "/app/collections/agents/{username}/territory"): P.COLLECTIONS_MANAGE,
+    ("POST", "/app/collections/agents/{username}"): P.COLLECTIONS_MANAGE,
     # the queue shows and decides only the kinds the person may (lms.interfaces.api.changes)
     ("GET", "/app/approvals"): P.LOANS_READ,
     ("POST", "/app/approvals/{approval_id}/{decision}"): P.LOANS_READ,

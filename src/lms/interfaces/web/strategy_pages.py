@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from lms.collections import strategies
-from lms.collections.allocation import set_territory
+from lms.collections.allocation import set_team, set_territory
 from lms.collections.cases import buckets
 from lms.collections.models import Strategy
 from lms.collections.work import bucket_label
@@ -84,17 +84,22 @@ def retire(request: Request, uow: UnitOfWorkDep, who: Staff, step_id: int) -> Re
     return RedirectResponse(f"{ROOT}/collections/strategy?retired={step_id}", status_code=303)
 
 
-@router.post(f"{ROOT}/collections/agents/{{username}}/territory", dependencies=[FormChecked],
+@router.post(f"{ROOT}/collections/agents/{{username}}", dependencies=[FormChecked],
              response_model=None)  # fmt: skip
-def territory(
+def agent(
     request: Request, uow: UnitOfWorkDep, who: Staff, username: str,
     pin_codes: Annotated[str, Form(max_length=2000)] = "",
+    team: Annotated[str, Form(max_length=64)] = "",
+    agency: Annotated[str, Form(max_length=120)] = "",
 ) -> Response:  # fmt: skip
-    """Make the PIN codes typed (separated by commas or spaces) the agent's territory."""
+    """Make the PIN codes typed (separated by commas or spaces) the agent's territory, and put
+    them in the team typed (of the recovery agency typed; none: in-house)."""
     if username not in {a["username"] for a in agents_of(uow, who.branches)}:
         raise NotFoundError("agent", username)
     try:
         set_territory(uow, username, pin_codes.replace(",", " ").split())
+        if team.strip() or agency.strip():
+            set_team(uow, username, team, agency)
         uow.commit()
     except InvalidError as exc:
         uow.session.rollback()
