@@ -349,6 +349,15 @@ def test_cases_go_first_to_the_agent_whose_territory_holds_the_borrowers_pin_cod
             ).order_by(CollectionCase.customer_id)
         ).all()
     assert [tuple(g) for g in given] == [(1, "411001", a), (2, "411038", b), (3, None, b)]
+    with UnitOfWork(sessions) as uow:  # B works for an agency: their borrowers are told so
+        told = uow.session.execute(
+            select(Notice.customer_id, Notice.data, Notice.day)
+            .where(Notice.template == "agency_assigned").order_by(Notice.customer_id)
+        ).all()  # fmt: skip
+    assert [tuple(t) for t in told] == [
+        (2, {"agency": "Acme Recoveries"}, date(2026, 10, 27)),
+        (3, {"agency": "Acme Recoveries"}, date(2026, 10, 27)),
+    ]
     with staff_browser(db_url, ("collections_manager",), ["PUN01"]) as manager:
         page = manager.get("/app/collections/strategy")
         assert [r[:5] for r in rows(page.text, "agents-table")] == [

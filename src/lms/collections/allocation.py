@@ -16,17 +16,19 @@ from __future__ import annotations
 
 import heapq
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 
 from sqlalchemy import delete, func, select
 
-from lms.collections.cases import History
+from lms.collections.cases import CLAIMED, History
 from lms.collections.models import AgentTeam, AgentTerritory, CollectionCase
 from lms.identity.models import User
+from lms.notices.outbox import Message, queue_messages
 from lms.platform.db import UnitOfWork
-from lms.platform.db.bulk import update_rows
+from lms.platform.db.bulk import among, update_rows
 from lms.platform.errors import InvalidError
 from lms.platform.settings import get_settings
+from lms.servicing.models import Loan
 
 AGENTS = ("collections_agent",)
 
@@ -35,13 +37,14 @@ def allocate_waiting(uow: UnitOfWork, day: date) -> int:
     """Give every open case without an agent to an agent of its branch with room; how many."""
     c = CollectionCase
     waiting = uow.session.execute(
-        select(c.id, c.branch_code, c.pin_code).where(c.closed_on.is_(None), c.agent.is_(None))
+        select(c.id, c.branch_code, c.pin_code, c.customer_id)
+        .where(c.closed_on.is_(None), c.agent.is_(None))
         .order_by(c.broken_promises.desc(), c.dpd.desc(), c.overdue.desc(), c.id)
     ).all()  # fmt: skip
     if not waiting:
         return 0
     pick = _Picker(uow)
-    chosen = [(case_id, pick(branch, pin)) for case_id, branch, pin in waiting]
+    chosen = [(case_id, pick(branch, pin)) for case_id, branch, pin, _ in waiting]
     rows = [{"id": case_id, "agent": agent, "was": None} for case_id, agent in chosen if agent]
     table = CollectionCase.metadata.tables["collection_cases"]
     won = set(update_rows(uow, table, ["id"], rows, guard={"agent": "was"}))
@@ -50,7 +53,28 @@ def allocate_waiting(uow: UnitOfWork, day: date) -> int:
         if agent and case_id in won:
             history.add(case_id, day, "allocated", agent=agent, was=None)
     history.write(uow)
+    whose = {case_id: customer for case_id, _, _, customer in waiting}
+    tell_of_agencies(uow, day, [(whose[k], a) for k, a in chosen if a and k in won], pick.crews)
     return len(won)
+
+
+def tell_of_agencies(
+    uow: UnitOfWork, day: date, given: list[tuple[int, str]], crews: dict[str, AgentTeam]
+) -> None:
+    """RBI's fair practices: a borrower whose case goes to an agent of a recovery agency is
+    told the agency's name (`given`: the borrowers and their new agents), the next morning."""
+    told = {customer: crews[agent].agency for customer, agent in given
+            if agent in crews and crews[agent].agency}  # fmt: skip
+    if not told:
+        return
+    loans = dict(uow.session.execute(  # each borrower's first loan they still owe on
+        select(Loan.customer_id, func.min(Loan.id))
+        .where(among(uow, Loan.customer_id, sorted(told)), Loan.status.in_(CLAIMED))
+        .group_by(Loan.customer_id)
+    ).all())  # fmt: skip
+    messages = [Message(loans[c], "agency_assigned", {"agency": agency})
+                for c, agency in sorted(told.items()) if c in loans]  # fmt: skip
+    queue_messages(uow, messages, day + timedelta(days=1))
 
 
 class _Picker:
@@ -64,6 +88,7 @@ class _Picker:
         self.held = cases_held(uow)
         self.agents = active_agents(uow)
         self.areas = territories(uow)
+        self.crews = teams(uow)
         self.groups: dict[tuple[str, str | None], list[tuple[int, str]]] = {}
 
     def __call__(self, branch: str, pin: str | None) -> str | None:

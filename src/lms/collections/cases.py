@@ -31,6 +31,7 @@ from lms.servicing.models import Customer, Loan, LoanEvent
 from lms.servicing.payment_rules import MONEY_IN
 
 ZERO = Decimal(0)
+CLAIMED = ("active", "written_off")  # loans a borrower owes (a technical write-off: all of it)
 
 
 @dataclass(frozen=True, slots=True)

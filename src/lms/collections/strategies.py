@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import aliased
 
-from lms.collections.cases import History, Standing, buckets
+from lms.collections.cases import CLAIMED, History, Standing, buckets
 from lms.collections.models import CaseTask, CollectionCase, Strategy
 from lms.notices.outbox import Message, queue_messages
 from lms.notices.templates import TEMPLATES
@@ -28,7 +28,6 @@ from lms.platform.db.bulk import among, insert_rows
 from lms.platform.errors import InvalidError, NotFoundError
 from lms.servicing.models import Loan, LoanEvent, Product
 
-CLAIMED = ("active", "written_off")  # loans a borrower owes (a technical write-off: all of it)
 ACTIONS = ("message", "call", "visit", "sarfaesi_notice", "cheque_notice")
 # legal notices only where the law gives them: SARFAESI (a demand notice under s.13(2)) for a
 # loan secured by collateral; the Negotiable Instruments Act s.138 for a cheque returned

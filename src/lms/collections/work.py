@@ -15,6 +15,7 @@ from decimal import Decimal
 
 from sqlalchemy import Select, select
 
+from lms.collections.allocation import teams, tell_of_agencies
 from lms.collections.cases import buckets, note
 from lms.collections.models import CaseEvent, CollectionCase, Outcome, Promise
 from lms.collections.strategies import tasks_done_by_outcome
@@ -64,6 +65,7 @@ def allocate(uow: UnitOfWork, case: CollectionCase, *, agent: str, day: date) ->
     if case.agent != agent:
         note(uow, case, day, "allocated", uow.actor, agent=agent, was=case.agent)
         case.agent = agent
+        tell_of_agencies(uow, day, [(case.customer_id, agent)], teams(uow))
 
 
 @dataclass(frozen=True, slots=True)

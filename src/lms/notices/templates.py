@@ -131,6 +131,19 @@ TEMPLATES: dict[str, Template] = {
                 " {promise_date}. {lender}",
                 "प्रिय {name}, वादे के अनुसार कृपया ऋण {loan_number} के {amount} रुपये"
                 " {promise_date} तक चुकाएँ। {lender}")),
+        _t("agency_assigned", 1, "name loan_number agency lender",
+           subject=("{agency} may contact you about loan {loan_number}",
+                    "ऋण {loan_number} के बारे में {agency} आपसे संपर्क कर सकती है"),
+           body=("Dear {name},\n\nFor loan {loan_number} you may be contacted by {agency}, a"
+                 " recovery agency acting for us. Its agents carry our letter of authority and"
+                 " their identity card; call us to check before you pay anyone." + _SIGN,
+                 "प्रिय {name},\n\nऋण {loan_number} के लिए हमारी ओर से वसूली एजेंसी {agency}"
+                 " आपसे संपर्क कर सकती है। उसके एजेंट हमारा प्राधिकार पत्र और अपना पहचान पत्र साथ"
+                 " रखते हैं; किसी को भुगतान करने से पहले हमें फ़ोन करके पुष्टि करें।" + _SIGN),
+           sms=("Dear {name}, for loan {loan_number} {agency}, a recovery agency acting for us,"
+                " may contact you. Call us to check. {lender}",
+                "प्रिय {name}, ऋण {loan_number} के लिए हमारी ओर से वसूली एजेंसी {agency} आपसे"
+                " संपर्क कर सकती है। पुष्टि के लिए हमें फ़ोन करें। {lender}")),
         _t("payment_received", 1, "name amount loan_number paid_on reference lender",
            subject=("We received Rs {amount} for loan {loan_number}",
                     "ऋण {loan_number} के लिए {amount} रुपये प्राप्त हुए"),
