@@ -15,6 +15,8 @@ Run: .venv/bin/python bench/eod.py [--loans 100000] [--workers] [--keep-book] [-
 (--through closes each later date through D in this process: month ends, the due date.)
 (--keep-book builds the book once into its own database and closes a copy of it, so the close
 can be timed again after a change without building a million loans again.)
+(--evening-of DATABASE --day D closes only D, on a fresh copy of DATABASE: a kept book as it
+stood the evening before D, so one kind of day can be timed again after a change.)
 Needs: PostgreSQL at postgresql://root@127.0.0.1:5432; Redis at 127.0.0.1:6379 for --workers.
 """
 
@@ -105,8 +107,17 @@ def main() -> None:
     parser.add_argument(
         "--through", type=date.fromisoformat, help="then close each date through this one"
     )
+    parser.add_argument("--evening-of", help="a database to copy: the book the evening before")
+    parser.add_argument("--day", type=date.fromisoformat, help="with --evening-of: close this")
     args = parser.parse_args()
     print(server_settings())
+    if args.evening_of:
+        url = _copy_of(args.evening_of, "lms_bench_eod_day", 0)
+        with psycopg.connect(url, autocommit=True) as connection:
+            connection.execute("VACUUM ANALYZE")
+            connection.execute("CHECKPOINT")
+        _timed(f"{args.day:%a %d %b}", url, args.day, args.loans)
+        return
     started = time.perf_counter()
     if args.keep_book:
         url = _copy_of(f"lms_bench_eod_book_{args.loans}", "lms_bench_eod", args.loans)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
@@ -29,8 +30,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lms.close.runner import close_until
 from lms.notices.models import Notice
-from lms.notices.outbox import queue_message, send_queued
-from lms.platform.db import UnitOfWork
+from lms.notices.outbox import Message, queue_message, queue_messages, send_queued
+from lms.notices.queue_sql import queue_messages_sql
+from lms.platform.db import UnitOfWork, make_engine
 from lms.servicing.catalog import record_consent
 from lms.servicing.repayments import PaymentRequest, record_payment
 
@@ -62,8 +64,10 @@ def channels(
         yield received, sms, whatsapp
 
 
-def _book(db_url: str, engine: Engine) -> sessionmaker[Session]:
-    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 20))
+def _book(
+    db_url: str, engine: Engine, people: list[dict[str, str]] = PEOPLE
+) -> sessionmaker[Session]:
+    sessions = book_of_loans(db_url, engine, people, business_date=date(2026, 10, 20))
     with api_client(db_url) as api:
         for body in ({"opt_out": ["sms"], "language": "hi"},):
             answer = api.post("/api/v1/customers/2/contact-preferences", json=body)
@@ -219,3 +223,51 @@ def test_the_days_cap_and_a_providers_refusal(
     with UnitOfWork(sessions) as uow:
         errors = list(uow.session.scalars(select(Notice.error).where(Notice.status == "failed")))
     assert errors == ['ChannelError: 400: {"error": {"message": "refused by the stand-in"}}'] * 2
+
+
+def test_the_close_s_queueing_in_the_database_writes_what_the_outbox_writes(
+    postgres_url: str, channels: tuple[list[EmailMessage], Provider, Provider],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    """queue_messages_sql (the close's reminders on PostgreSQL) against queue_messages on the
+    same messages in the same order: every borrower's channels, an opt-out, a missing e-mail
+    address, WhatsApp consent, and the day's cap reached partly by a notice already kept."""
+    monkeypatch.setenv("LMS_MESSAGES_PER_DAY", "2")
+    engine = make_engine(postgres_url)
+    people = [*PEOPLE, {"name": "Meera Joshi", "phone": "9876543212"}]  # no e-mail address
+    sessions = _book(postgres_url, engine, people)
+    day = date(2026, 10, 27)
+    events = ["due_today", "missed", "due_soon", "due_today"]
+    messages = [Message(loan, event, {"amount": f"{loan}.5000", "due_date": "2026-10-26"})
+                for event in events for loan in (3, 1, 2, 1)]  # fmt: skip
+    with UnitOfWork(sessions) as uow:  # one kept notice of the day already counts for Ravi
+        before = max(queue_messages(uow, [Message(2, "due_soon", {"amount": "1"})], day))
+        uow.commit()
+    source = " UNION ALL ".join(
+        f"SELECT {m.loan_id} AS loan_id, {m.loan_id} AS customer_id,"  # loan k is customer k's
+        f" '{m.event}'::text AS template,"
+        f" '{json.dumps(m.data)}'::json AS data, {k} AS ord"
+        for k, m in enumerate(messages)
+    )
+    written = {}
+    for way in ("outbox", "database"):
+        with UnitOfWork(sessions) as uow:
+            if way == "outbox":
+                queue_messages(uow, messages, day)
+            else:
+                assert queue_messages_sql(uow, source, {}, day) == (len(written["outbox"]), 3)
+            written[way] = [tuple(r) for r in uow.session.execute(
+                select(Notice.loan_id, Notice.customer_id, Notice.channel, Notice.template,
+                       Notice.version, Notice.lang, Notice.data, Notice.day, Notice.status,
+                       Notice.recipient)
+                .where(Notice.id > before).order_by(Notice.id))]  # fmt: skip
+            uow.rollback()
+    assert written["database"] == written["outbox"]
+    statuses = Counter((n[1], n[2], n[8]) for n in written["outbox"])
+    assert statuses == {  # per customer and channel: two a day at most, Ravi's kept one counted
+        (1, "email", "queued"): 2, (1, "email", "capped"): 6, (1, "sms", "queued"): 2,
+        (1, "sms", "capped"): 6, (1, "whatsapp", "queued"): 2, (1, "whatsapp", "capped"): 6,
+        (2, "email", "queued"): 1, (2, "email", "capped"): 3, (2, "sms", "opted_out"): 4,
+        (3, "email", "no_address"): 4, (3, "sms", "queued"): 2, (3, "sms", "capped"): 2,
+    }  # fmt: skip
+    engine.dispose()
