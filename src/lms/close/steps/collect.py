@@ -13,7 +13,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, true
 
 from lms.close.models import LoanSnapshot
 from lms.collections.cases import Standing, review
@@ -32,21 +32,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
 
 
 def standings(uow: UnitOfWork, day: date, low: int, high: int) -> dict[int, Standing]:
-    s = LoanSnapshot
-    overdue = s.principal_due + s.interest_due
-    rows: list[Any] = list(
-        uow.session.execute(
-            select(Loan.customer_id, Loan.branch_code, Loan.id, s.dpd, overdue)
-            .join(Loan, Loan.id == s.loan_id)
-            .where(
-                s.day == day,
-                s.status == "active",
-                Loan.customer_id.between(low, high),
-                s.dpd > 0,
-                Loan.status == "active",  # not a loan settled or written off since the snapshot
-            )
-        )
-    )
+    rows: list[Any] = list(uow.session.execute(_day_ends(uow, day, low, high)))
     rows += _claims_kept(uow, day, low, high)
     rows.sort(key=lambda r: (r[0], -r[4], r[2]))  # by borrower, most overdue first
     found: dict[int, Standing] = {}
@@ -58,6 +44,28 @@ def standings(uow: UnitOfWork, day: date, low: int, high: int) -> dict[int, Stan
             found[customer_id] = Standing(customer_id, was.branch_code, max(was.dpd, dpd),
                                           was.overdue + owed, was.loan_id)  # fmt: skip
     return found
+
+
+def _day_ends(uow: UnitOfWork, day: date, low: int, high: int) -> Any:
+    """(borrower, branch, loan, DPD, overdue) of the borrowers' active loans overdue at the
+    day-end, from the day's snapshots."""
+    s = LoanSnapshot
+    day_end = select(s.dpd, (s.principal_due + s.interest_due).label("owed")).where(
+        s.day == day, s.status == "active", s.dpd > 0
+    )
+    loans = select(Loan.customer_id, Loan.branch_code, Loan.id).where(
+        Loan.customer_id.between(low, high),
+        Loan.status == "active",  # not a loan settled or written off since the snapshot
+    )
+    if uow.session.get_bind().dialect.name != "postgresql":
+        joined = day_end.add_columns(s.loan_id).subquery()
+        return loans.add_columns(joined.c.dpd, joined.c.owed).join(
+            joined, joined.c.loan_id == Loan.id
+        )
+    # each loan's snapshot read by its key: the day's snapshots are new, so the planner has
+    # no figures for them and would otherwise read all of the day's for every partition
+    found = day_end.where(s.loan_id == Loan.id).offset(0).lateral()
+    return loans.add_columns(found.c.dpd, found.c.owed).join(found, true())
 
 
 def _claims_kept(uow: UnitOfWork, day: date, low: int, high: int) -> list[Any]:
