@@ -3,8 +3,7 @@ reminders to a whole book, where building a million notices in Python would take
 minute.
 
 `queue_messages_sql` takes a query giving, per message, the loan (`loan_id`) and its borrower
-(`customer_id`), the event
-(`template`), the template's values (`data`, JSON) and the message's place in the order they
+(`customer_id`), the event (`template`), the template's values (`data`, JSON) and the message's place in the order they
 are queued (`ord`), and writes the notices in one INSERT ... SELECT by the rules of
 `lms.notices.outbox.queue_messages`: one notice per channel the borrower may be sent on
 (e-mail always; SMS with a phone and the SMS gateway set up; WhatsApp with a phone, the
@@ -23,7 +22,7 @@ from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from typing import Any
 
-from lms.notices.outbox import KEPT
+from lms.notices.outbox import CHANNELS, KEPT
 from lms.notices.templates import TEMPLATES
 from lms.platform.db import UnitOfWork
 from lms.platform.settings import get_settings
@@ -42,7 +41,7 @@ wanted AS (
         WHEN EXISTS (SELECT 1 FROM channel_opt_outs o WHERE o.customer_id = b.customer_id
                      AND o.channel = ch.channel AND o.opted_out) THEN 'opted_out'
         END AS barred
-    FROM b CROSS JOIN (VALUES ('email'), ('sms'), ('whatsapp')) AS ch(channel)
+    FROM b CROSS JOIN unnest(%(channels)s::text[]) AS ch(channel)
     WHERE ch.channel = 'email'
        OR (ch.channel = 'sms' AND b.has_phone AND %(sms)s)
        OR (ch.channel = 'whatsapp' AND b.has_phone AND %(whatsapp)s AND EXISTS (
@@ -69,7 +68,7 @@ SELECT r.loan_id, r.customer_id, r.channel, r.template, t.version, r.lang, r.dat
 FROM ranked r
 LEFT JOIN sent s ON s.customer_id = r.customer_id AND s.channel = r.channel
 JOIN (VALUES {versions}) AS t(template, version) ON t.template = r.template
-ORDER BY r.ord, array_position(ARRAY['email', 'sms', 'whatsapp'], r.channel::text)
+ORDER BY r.ord, array_position(%(channels)s::text[], r.channel::text)
 RETURNING loan_id)
 SELECT count(*), count(DISTINCT loan_id) FROM ins
 """
@@ -79,8 +78,8 @@ def queue_messages_sql(
     uow: UnitOfWork, source: str, params: Mapping[str, Any], day: date
 ) -> tuple[int, int]:
     """Queue on business date `day` the messages of the query `source` (columns loan_id,
-    customer_id (the loan's borrower), template, data, ord; with `params`) as `queue_messages` would; how many notices were
-    written, and for how many loans."""
+    customer_id (the loan's borrower), template, data, ord; with `params`) as
+    `queue_messages` would; how many notices were written, and for how many loans."""
     settings = get_settings()
     versions = ", ".join(
         f"('{name}', {int(template.version)})" for name, template in TEMPLATES.items()
@@ -91,7 +90,8 @@ def queue_messages_sql(
     notices, loans = connection.exec_driver_sql(
         _QUEUE.format(source=source, versions=versions),
         {
-            **params, "day": day, "kept": list(KEPT), "cap": settings.messages_per_day,
+            **params, "day": day, "kept": list(KEPT), "channels": list(CHANNELS),
+            "cap": settings.messages_per_day,
             "sms": bool(settings.sms_url), "whatsapp": bool(settings.whatsapp_phone_id),
             "now": datetime.now(UTC),
         },

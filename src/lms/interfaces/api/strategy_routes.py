@@ -153,23 +153,27 @@ def agents(request: Request, uow: UnitOfWorkDep) -> list[AgentOut]:
 @router.put("/collections/agents/{username}/territory")
 def territory(request: Request, username: str, body: TerritoryIn, uow: UnitOfWorkDep) -> AgentOut:
     """Make the PIN codes the agent's whole territory (the close allocates by it)."""
-    mine = {a["username"]: a for a in agents_of(uow, principal_of(request).branches)}
-    if username not in mine:
-        raise NotFoundError("agent", username)
+    shown = _agent_of(request, uow, username)
     kept = set_territory(uow, username, body.pin_codes)
     uow.commit()
-    return AgentOut(**{**mine[username], "pin_codes": kept})
+    return AgentOut(**{**shown, "pin_codes": kept})
 
 
 @router.put("/collections/agents/{username}/team")
 def team(request: Request, username: str, body: TeamIn, uow: UnitOfWorkDep) -> AgentOut:
     """Put the agent in a team, in-house or of a recovery agency."""
+    shown = _agent_of(request, uow, username)
+    row = set_team(uow, username, body.team, body.agency)
+    uow.commit()
+    return AgentOut(**{**shown, "team": row.team, "agency": row.agency})
+
+
+def _agent_of(request: Request, uow: UnitOfWork, username: str) -> dict[str, Any]:
+    """The agent as AgentOut has them, if they share a branch with the caller; else 404."""
     mine = {a["username"]: a for a in agents_of(uow, principal_of(request).branches)}
     if username not in mine:
         raise NotFoundError("agent", username)
-    row = set_team(uow, username, body.team, body.agency)
-    uow.commit()
-    return AgentOut(**{**mine[username], "team": row.team, "agency": row.agency})
+    return mine[username]
 
 
 def agents_of(uow: UnitOfWork, branches: frozenset[str] | None) -> list[dict[str, Any]]:
