@@ -75,7 +75,7 @@ def statement_document(
         state.dpd, (upcoming.due_date, upcoming.unpaid) if upcoming else None, state.excess,
     )  # fmt: skip
     shown = [line for line in lines if since <= line.day <= as_of]
-    borrower = _borrower(uow.session.get(Customer, loan.customer_id))
+    borrower = borrower_of(uow.session.get(Customer, loan.customer_id))
     return statement_pdf(facts, lender_identity(), borrower, (since, as_of), shown, opening, lang)
 
 
@@ -117,7 +117,7 @@ def payment_receipt(uow: UnitOfWork, *, loan_id: int, event_id: int, lang: str =
         f"R-{event.id}", label, event.value_date, event.amount, event.channel or "", event.reference or "",
         principal, interest, event.amount - principal - interest - held, held, returned,
     )  # fmt: skip
-    borrower = _borrower(uow.session.get(Customer, loan.customer_id))
+    borrower = borrower_of(uow.session.get(Customer, loan.customer_id))
     return receipt_pdf(receipt, lender_identity(), borrower, lang)
 
 
@@ -135,7 +135,7 @@ def loan_kfs(uow: UnitOfWork, *, loan_id: int, lang: str = "en") -> bytes:
         rate_description(loan, product, terms, schedule, lang),
         contingent_charges(product, charge_exempt(product, borrower), lang),
     )  # fmt: skip
-    return kfs_pdf(facts, lender_identity(), _borrower(borrower), terms, schedule, lang)
+    return kfs_pdf(facts, lender_identity(), borrower_of(borrower), terms, schedule, lang)
 
 
 def lender_identity() -> Lender:
@@ -145,7 +145,9 @@ def lender_identity() -> Lender:
                   s.grievance_officer, s.nodal_officer, s.cooling_off_days)  # fmt: skip
 
 
-def _borrower(customer: Customer | None) -> Borrower:
+def borrower_of(customer: Customer | None) -> Borrower:
+    """The borrower as documents name them: name, home (or first) address with its PIN code,
+    identity numbers masked."""
     if customer is None:
         return Borrower("", "", "")
     addresses = customer.addresses or []

@@ -1,6 +1,7 @@
 """The words of the documents a lender hands to a borrower, in English and Hindi (the KFS must
 be in a language the borrower understands; RBI, April 2024): every label and sentence of the
-KFS, the statement and the receipt, dates with the month's name, and an amount in words.
+KFS, the statement and the receipt (and, taken in from lms.documents.certificate_words, of the
+certificates and the repayment schedule), dates with the month's name, and an amount in words.
 
 Guarantees: both languages have every key (a test holds them equal); a sentence takes its
 figures by name (`words(lang)("kfs.issued", on=...)`), so each language orders them its own
@@ -13,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
+
+from lms.documents.certificate_words import CERTIFICATE_TEXT
 
 LANGUAGES = ("en", "hi")
 PAISA = Decimal("0.01")
@@ -285,6 +288,18 @@ TEXT: dict[str, dict[str, str]] = {
         "kind.rate change": "दर परिवर्तन",
     },
 }
+
+
+def _take_in(more: dict[str, dict[str, str]]) -> None:
+    """Add `more` words, kept in a module of their own, to the catalogue (a key said twice
+    would hide one of them: refused)."""
+    for lang, said in more.items():
+        if clash := TEXT[lang].keys() & said.keys():
+            raise ValueError(f"document words said twice: {sorted(clash)}")
+        TEXT[lang].update(said)
+
+
+_take_in(CERTIFICATE_TEXT)
 
 Words = Callable[..., str]
 Units = tuple[tuple[int, str], ...]
