@@ -1,5 +1,6 @@
 """Local stand-ins of the messaging providers the product talks to over HTTP, for the tests:
-an Indian SMS gateway and the WhatsApp Business Cloud API. Each is a real HTTP server on the
+an Indian SMS gateway, the WhatsApp Business Cloud API and a payment gateway's orders
+(Razorpay's `POST /v1/orders`). Each is a real HTTP server on the
 loopback address that keeps every request (method, path, headers, JSON body) and answers as
 the provider does (a message id), or refuses as told."""
 
@@ -24,7 +25,8 @@ class Provider:
 
 @contextmanager
 def provider(kind: str) -> Iterator[Provider]:
-    """A running stand-in of `kind` ("sms" or "whatsapp") until the end of the block."""
+    """A running stand-in of `kind` ("sms", "whatsapp" or "razorpay") until the end of the
+    block."""
     ids = count(1)
     state = Provider("")
 
@@ -36,6 +38,9 @@ def provider(kind: str) -> Iterator[Provider]:
                                    "body": body})  # fmt: skip
             if state.refuse is not None:
                 self._answer(state.refuse, {"error": {"message": "refused by the stand-in"}})
+            elif kind == "razorpay":
+                self._answer(200, {"id": f"order_T{next(ids):06d}", "entity": "order",
+                                   "amount": body["amount"], "status": "created"})  # fmt: skip
             elif kind == "sms":
                 self._answer(200, {"id": f"SMS{next(ids):06d}", "status": "accepted"})
             else:

@@ -43,6 +43,7 @@ from lms.interfaces.web import (
     queue_pages,
     recovery_pages,
     report_pages,
+    request_pages,
     strategy_pages,
     user_pages,
 )
@@ -259,6 +260,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             collection_pages.router,
             strategy_pages.router,
             recovery_pages.router,
+            request_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())

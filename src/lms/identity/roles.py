@@ -43,6 +43,7 @@ class Permission(StrEnum):
     SETTLEMENTS_APPROVE = "settlements.approve"  # agree one someone else asked for
     WRITEOFFS_REQUEST = "writeoffs.request"  # ask for a loan to be written off
     WRITEOFFS_APPROVE = "writeoffs.approve"  # write off a loan someone else asked for
+    REQUESTS_ANSWER = "requests.answer"  # borrowers' service requests and complaints
     CLOSE_RUN = "close.run"  # the daily close: park the loans that keep a date from closing
 
 
@@ -68,10 +69,11 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     | {P.LOANS_WRITE, P.LOANS_CHANGE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.PAYMENTS_REVERSE}
     | {P.REFUNDS_REQUEST, P.REFUNDS_APPROVE, P.MANDATES_WRITE, P.REPORTS_READ}
     | {P.CHARGES_LEVY, P.WAIVERS_REQUEST, P.WAIVERS_APPROVE, P.REPORTS_SCHEDULE}
-    | {P.COLLECTIONS_WORK, P.COLLECTIONS_MANAGE, P.SETTLEMENTS_REQUEST, P.WRITEOFFS_REQUEST},
+    | {P.COLLECTIONS_WORK, P.COLLECTIONS_MANAGE, P.SETTLEMENTS_REQUEST, P.WRITEOFFS_REQUEST}
+    | {P.REQUESTS_ANSWER},
     Role.LOAN_OFFICER: _PII
     | {P.LOANS_WRITE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.REFUNDS_REQUEST, P.MANDATES_WRITE}
-    | {P.CHARGES_LEVY, P.WAIVERS_REQUEST},
+    | {P.CHARGES_LEVY, P.WAIVERS_REQUEST, P.REQUESTS_ANSWER},
     Role.COLLECTIONS_AGENT: _PII
     | {P.PAYMENTS_TAKE, P.WAIVERS_REQUEST, P.COLLECTIONS_WORK, P.SETTLEMENTS_REQUEST},
     Role.COLLECTIONS_MANAGER: _PII

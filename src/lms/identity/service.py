@@ -122,7 +122,7 @@ def sign_in(
     if user is None or not user.active:
         password_matches(_DUMMY, password)  # the same work as for a real user: no timing hint
         return SignIn(None, None, "unknown or inactive user")
-    if user.locked_until is not None and _aware(user.locked_until) > now:
+    if user.locked_until is not None and aware(user.locked_until) > now:
         return SignIn(None, None, "locked")
     refused = None
     if not password_matches(user.password_hash, password):
@@ -222,12 +222,12 @@ def rotate_api_key(
         expires_at=old.expires_at, actor=actor, now=now,
     )  # fmt: skip
     ends = now + overlap
-    old.expires_at = ends if old.expires_at is None else min(_aware(old.expires_at), ends)
+    old.expires_at = ends if old.expires_at is None else min(aware(old.expires_at), ends)
     return new, token
 
 
 def _still_valid(expires_at: datetime | None, now: datetime) -> bool:
-    return expires_at is None or _aware(expires_at) > now
+    return expires_at is None or aware(expires_at) > now
 
 
 def revoke_api_key(uow: UnitOfWork, prefix: str, now: datetime) -> bool:
@@ -245,14 +245,16 @@ def principal_for(uow: UnitOfWork, token_text: str, now: datetime) -> Principal 
         return None
     if token.kind == "k":
         return _key_principal(uow, token, now)
-    return _session_principal(uow, token, now)
+    if token.kind == "s":
+        return _session_principal(uow, token, now)
+    return None  # a borrower's session is no staff member's (lms.portal.access)
 
 
 def _key_principal(uow: UnitOfWork, token: Token, now: datetime) -> Principal | None:
     key = uow.session.scalar(select(ApiCredential).where(ApiCredential.prefix == token.prefix))
     if key is None or not same(key.secret_hash, token.secret) or key.revoked_at is not None:
         return None
-    if key.expires_at is not None and _aware(key.expires_at) <= now:
+    if key.expires_at is not None and aware(key.expires_at) <= now:
         return None
     scopes = frozenset(Permission(scope) for scope in key.scopes)
     branches = None if key.branches is None else frozenset(key.branches)
@@ -270,17 +272,17 @@ def _session_principal(uow: UnitOfWork, token: Token, now: datetime) -> Principa
     session, user = found
     if not same(session.secret_hash, token.secret) or session.ended_at is not None:
         return None
-    if _aware(session.expires_at) <= now or _aware(session.last_seen_at) + SESSION_IDLE <= now:
+    if aware(session.expires_at) <= now or aware(session.last_seen_at) + SESSION_IDLE <= now:
         return None
     if not user.active:
         return None
-    if now - _aware(session.last_seen_at) >= _SEEN_EVERY:
+    if now - aware(session.last_seen_at) >= _SEEN_EVERY:
         session.last_seen_at = now
     branches = None if user.branches is None else frozenset(user.branches)
     held = _roles(user.roles)
     return Principal(f"user:{user.username}", _permissions_of(held), branches, user.id)
 
 
-def _aware(moment: datetime) -> datetime:
+def aware(moment: datetime) -> datetime:
     """SQLite gives back naive datetimes (stored as UTC): read them as UTC."""
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)

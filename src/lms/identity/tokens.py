@@ -36,7 +36,7 @@ def password_matches(stored_hash: str, password: str) -> bool:
 class Token:
     """A bearer token as given to its holder once: `lms_<kind>_<prefix>_<secret>`."""
 
-    kind: str  # "s" a staff session, "k" an API key
+    kind: str  # "s" a staff session, "k" an API key, "b" a borrower's session
     prefix: str
     secret: str
 
@@ -55,7 +55,7 @@ def new_token(kind: str) -> Token:
 def parse_token(text: str) -> Token | None:
     """The parts of a bearer token, or None if it is not one of ours."""
     parts = text.split("_", 3)
-    if len(parts) != 4 or parts[0] != TOKEN_MARK or parts[1] not in ("s", "k"):
+    if len(parts) != 4 or parts[0] != TOKEN_MARK or parts[1] not in ("s", "k", "b"):
         return None
     kind, prefix, secret = parts[1:]
     if not (0 < len(prefix) <= 16 and 0 < len(secret) <= 128 and prefix.isalnum()):

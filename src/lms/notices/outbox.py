@@ -182,7 +182,7 @@ def send_queued(
             select(Notice.id).where(Notice.status == "queued").order_by(Notice.id).limit(limit)
         ))  # fmt: skip
     sent = failed = 0
-    with _channels() as channels:
+    with open_channels() as channels:
         for notice_id in ids:
             outcome = _send_one(sessions, notice_id, channels)
             sent, failed = sent + (outcome == "sent"), failed + (outcome == "failed")
@@ -190,7 +190,7 @@ def send_queued(
 
 
 @contextmanager
-def _channels() -> Iterator[dict[str, Channel | ChannelError]]:
+def open_channels() -> Iterator[dict[str, Channel | ChannelError]]:
     """Each channel's adapter, or why it cannot send (its notices stay queued)."""
     with ExitStack() as stack:
         found: dict[str, Channel | ChannelError] = {}
@@ -224,7 +224,8 @@ def _send_one(
             select(Customer, Loan.external_id).join(Loan, Loan.customer_id == Customer.id)
             .where(Loan.id == notice.loan_id)
         ).one()  # fmt: skip
-        address = customer.email if notice.channel == "email" else _international(customer.phone)
+        address = (customer.email if notice.channel == "email"
+                   else international_phone(customer.phone))  # fmt: skip
         notice.recipient = address if notice.channel == "email" else None  # where it went
         try:
             message = render(
@@ -241,7 +242,7 @@ def _send_one(
         return notice.status
 
 
-def _international(phone: str | None) -> str | None:
+def international_phone(phone: str | None) -> str | None:
     """An Indian phone as the providers take it: +91 and the ten digits."""
     digits = phone_digits(phone) if phone else None
     return f"+91{digits[-10:]}" if digits else None

@@ -6,7 +6,9 @@ $LMS_SMTP_PASSWORD (optional: log in), $LMS_SMTP_STARTTLS (1 to upgrade the conn
 $LMS_MAIL_FROM (default lms@localhost).
 
 Guarantees: `queue_notice` only writes outbox rows (in the caller's unit of work);
-`send_queued` sends each queued notice once, and nothing within the quiet hours.
+`send_queued` sends each queued notice once, and nothing within the quiet hours; `send_now`
+sends one message at once, whatever the hour (a one-time code the borrower is waiting for),
+and keeps nothing of it.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ from typing import Any
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.notices import outbox
+from lms.notices.channels import ChannelError, Outgoing
 from lms.notices.models import Notice
+from lms.notices.templates import render
 from lms.platform.db import UnitOfWork
 from lms.platform.settings import get_settings
 
@@ -47,3 +51,15 @@ def send_messages(messages: list[EmailMessage]) -> None:
             if "From" not in message:
                 message["From"] = get_settings().mail_from
             smtp.send_message(message)
+
+
+def send_now(channel: str, to: str, event: str, lang: str, values: dict[str, object]) -> str:
+    """Send the event's message on `channel` ("email", "sms") to `to` now; the provider's id.
+    Raises ChannelError when the channel is not set up or the provider refuses."""
+    values = {"lender": get_settings().lender_name, **values}
+    message = Outgoing(to, event, lang, render(event, lang, values), reference=event)
+    with outbox.open_channels() as channels:
+        adapter = channels[channel]
+        if isinstance(adapter, ChannelError):
+            raise adapter
+        return adapter.send(message)

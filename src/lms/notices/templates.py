@@ -176,6 +176,38 @@ TEMPLATES: dict[str, Template] = {
                  " की वापसी RBI के नियमों के अनुसार की जाएगी।" + _SIGN),
            sms=("Dear {name}, loan {loan_number} is closed on {closed_on}. No dues. {lender}",
                 "प्रिय {name}, ऋण {loan_number} {closed_on} को बंद हुआ। कोई बकाया नहीं। {lender}")),
+        _t("sign_in_code", 1, "code minutes lender",
+           subject=("Your sign-in code: {code}", "आपका साइन-इन कोड: {code}"),
+           body=("Your code to sign in to your loan account is {code}. It works once, within"
+                 " {minutes} minutes. Do not share it with anyone, our staff included." + _SIGN,
+                 "आपके ऋण खाते में साइन-इन का कोड {code} है। यह {minutes} मिनट के भीतर एक बार"
+                 " काम करता है। इसे किसी को न बताएँ, हमारे कर्मचारियों को भी नहीं।" + _SIGN),
+           sms=("{code} is your code to sign in to your loan account, valid {minutes} min. Do"
+                " not share it. {lender}",
+                "{code} आपके ऋण खाते में साइन-इन का कोड है, {minutes} मिनट तक मान्य। इसे किसी को"
+                " न बताएँ। {lender}")),
+        _t("contact_code", 1, "code minutes lender",
+           subject=("Your verification code: {code}", "आपका सत्यापन कोड: {code}"),
+           body=("Your code to confirm this contact detail for your loan account is {code}. It"
+                 " works once, within {minutes} minutes. If you did not ask for it, tell us."
+                 + _SIGN,
+                 "अपने ऋण खाते के लिए यह संपर्क विवरण पुष्ट करने का कोड {code} है। यह {minutes}"
+                 " मिनट के भीतर एक बार काम करता है। यदि आपने यह नहीं माँगा, तो हमें बताएँ।"
+                 + _SIGN),
+           sms=("{code} is your code to confirm this contact for your loan account, valid"
+                " {minutes} min. {lender}",
+                "{code} आपके ऋण खाते के लिए यह संपर्क पुष्ट करने का कोड है, {minutes} मिनट तक"
+                " मान्य। {lender}")),
+        _t("request_update", 1, "name reference status lender",
+           subject=("Your request {reference}: {status}", "आपका अनुरोध {reference}: {status}"),
+           body=("Dear {name},\n\nThere is an update on your request {reference}: {status}."
+                 " Sign in to your loan account to read it." + _SIGN,
+                 "प्रिय {name},\n\nआपके अनुरोध {reference} पर नई जानकारी है: {status}। इसे पढ़ने"
+                 " के लिए अपने ऋण खाते में साइन-इन करें।" + _SIGN),
+           sms=("Dear {name}, update on your request {reference}: {status}. Sign in to read"
+                " it. {lender}",
+                "प्रिय {name}, आपके अनुरोध {reference} पर नई जानकारी: {status}। पढ़ने के लिए"
+                " साइन-इन करें। {lender}")),
     )
 }  # fmt: skip
 

@@ -76,6 +76,12 @@ class PaymentGateway(Protocol):
 
     def verify(self, body: bytes, signature: str) -> bool: ...
 
+    def checkout(
+        self, order_ref: str, *, description: str, back: str
+    ) -> tuple[str, dict[str, str]]: ...
+
+    def checkout_signed(self, order_ref: str, payment_ref: str, signature: str) -> bool: ...
+
     def event_of(self, body: bytes) -> tuple[str, Captured | None]:
         """The event's name, and the money it reports taken (None for other events)."""
         ...
@@ -134,6 +140,26 @@ class Razorpay:
         if not str(order.get("id", "")).startswith("order_"):
             raise GatewayError(f"razorpay answered without an order id: {order!r}"[:300])
         return str(order["id"])
+
+    def checkout(
+        self, order_ref: str, *, description: str, back: str
+    ) -> tuple[str, dict[str, str]]:
+        """The gateway's hosted checkout for an order: the address a browser form posts to and
+        its fields (Razorpay's embedded checkout; it posts the outcome back to `back`)."""
+        url = f"{self.base_url.rstrip('/')}/v1/checkout/embedded"
+        fields = {"key_id": self.key_id, "order_id": order_ref, "callback_url": back,
+                  "cancel_url": back, "name": get_settings().lender_name,
+                  "description": description}  # fmt: skip
+        return url, fields
+
+    def checkout_signed(self, order_ref: str, payment_ref: str, signature: str) -> bool:
+        """Whether a checkout's outcome carries the gateway's signature: HMAC-SHA256 of
+        `order_id|payment_id` under the key secret, hex."""
+        if not self.key_secret or not signature:
+            return False
+        text = f"{order_ref}|{payment_ref}".encode()
+        wanted = hmac.new(self.key_secret.encode(), text, hashlib.sha256).hexdigest()
+        return hmac.compare_digest(wanted, signature.strip())
 
     def verify(self, body: bytes, signature: str) -> bool:
         if not self.webhook_secret or not signature:

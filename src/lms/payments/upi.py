@@ -62,7 +62,7 @@ def payment_request(uow: UnitOfWork, *, loan_id: int, day: date) -> PaymentLink:
         raise NotFoundError("loan", loan_id)
     if loan.status != "active":
         raise ConflictError(f"loan {loan_id} is {loan.status}; payments need an active loan")
-    due, amount = _asked(uow, loan, day)
+    due, amount = amount_asked(uow, loan, day)
     reference = f"U{due:%y%m%d}{loan_id:09d}"
     earlier = uow.session.scalar(select(PaymentLink).where(PaymentLink.reference == reference))
     if earlier is not None:
@@ -79,7 +79,7 @@ def payment_request(uow: UnitOfWork, *, loan_id: int, day: date) -> PaymentLink:
     return row
 
 
-def _asked(uow: UnitOfWork, loan: Loan, day: date) -> tuple[date, Decimal]:
+def amount_asked(uow: UnitOfWork, loan: Loan, day: date) -> tuple[date, Decimal]:
     """(the due date the request names, the amount to ask for): what is unpaid of the
     installments due by `day` (named by `day`), else of the next one, less what is held."""
     unpaid = (LoanInstallment.principal + LoanInstallment.interest

@@ -37,6 +37,7 @@ from lms.platform.db.sealed import Sealed
 AUDITED = frozenset({
     "branches", "customers", "consents", "products", "loans", "loan_events", "users",
     "api_credentials", "refund_requests", "receipts", "mandates", "benchmark_rates", "approvals",
+    "service_requests",
 })  # fmt: skip
 _DIALECT = sqlite.dialect()  # sealing does not depend on the database
 SECRET_COLUMNS = frozenset({"password_hash", "secret_hash", "totp_secret"})

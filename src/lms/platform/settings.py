@@ -44,6 +44,9 @@ class Settings(BaseSettings):
     nodal_officer: str = Field(
         "", description="the principal nodal officer the borrower escalates to (in the KFS)"
     )
+    request_sla_hours: int = Field(
+        72, ge=1, le=720, description="hours staff have to answer a borrower's service request"
+    )
     cooling_off_days: int = Field(
         3, ge=1, le=30, description="days a digital loan can be left without penalty (KFS)"
     )

@@ -28,10 +28,12 @@ def answer(
     detail: str,
     errors: list[dict[str, str]] | None = None,
 ) -> Response:
-    """The error as problem+json, or as a page of the staff application for its paths."""
-    page = getattr(request.app.state, "error_page", None)
-    if page is not None and (request.url.path + "/").startswith("/app/"):
-        return page(request, status, title, detail)  # type: ignore[no-any-return]
+    """The error as problem+json, or as a page of the staff application or the borrower
+    portal for their paths (`app.state.error_pages`: a path prefix, its error page)."""
+    path = request.url.path + "/"
+    for prefix, page in getattr(request.app.state, "error_pages", {}).items():
+        if path.startswith(prefix):
+            return page(request, status, title, detail)  # type: ignore[no-any-return]
     return problem(status, title, detail, errors)
 
 

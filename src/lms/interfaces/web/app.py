@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse
 from fastapi.staticfiles import StaticFiles
 
+from lms.interfaces.portal.app import install_portal
 from lms.interfaces.web import (
     catalog_pages,
     charge_pages,
@@ -27,6 +28,7 @@ from lms.interfaces.web import (
     queue_pages,
     recovery_pages,
     report_pages,
+    request_pages,
     strategy_pages,
     user_pages,
 )
@@ -42,6 +44,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(charge_pages.router, include_in_schema=False)
     app.include_router(recovery_pages.router, include_in_schema=False)
     app.include_router(queue_pages.router, include_in_schema=False)
+    app.include_router(request_pages.router, include_in_schema=False)
     app.include_router(product_pages.router, include_in_schema=False)
     app.include_router(close_pages.router, include_in_schema=False)
     # before the collections pages: /app/collections/strategy is not a case's number
@@ -53,7 +56,8 @@ def install_web(app: FastAPI) -> None:
     app.include_router(payment_pages.router, include_in_schema=False)
     app.include_router(money_pages.router, include_in_schema=False)
     app.include_router(catalog_pages.router, include_in_schema=False)
-    app.state.error_page = error_page
+    app.state.error_pages = {f"{ROOT}/": error_page}
+    install_portal(app)
 
     @app.exception_handler(NotSignedInError)
     async def to_sign_in(_: Request, exc: NotSignedInError) -> RedirectResponse:

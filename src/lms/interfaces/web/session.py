@@ -97,6 +97,10 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/app/collections/strategy"): P.COLLECTIONS_MANAGE,
     ("POST", "/app/collections/strategy/{step_id}/retirement"): P.COLLECTIONS_MANAGE,
     ("POST", "/app/collections/agents/{username}"): P.COLLECTIONS_MANAGE,
+    ("GET", "/app/requests"): P.CUSTOMERS_READ,
+    ("GET", "/app/requests/{request_id}"): P.CUSTOMERS_READ,
+    ("GET", "/app/requests/{request_id}/attachments/{message_id}"): P.CUSTOMERS_READ,
+    ("POST", "/app/requests/{request_id}/replies"): P.REQUESTS_ANSWER,
     # the queue shows and decides only the kinds the person may (lms.interfaces.api.changes)
     ("GET", "/app/approvals"): P.LOANS_READ,
     ("POST", "/app/approvals/{approval_id}/{decision}"): P.LOANS_READ,

@@ -1,0 +1,1 @@
+"""The borrower portal's pages under /my."""

@@ -1,0 +1,294 @@
+"""The borrower portal over HTTP on every database, used as borrowers use it: signing in with a
+one-time code sent by e-mail (a real SMTP server) or SMS (the SMS gateway's stand-in), codes
+that expire, work once and lock signing in after five wrong tries; the home page's figures;
+a co-borrower's joint loan; every route refused to a stranger and, with another borrower's
+ids, answered 404; paying through the gateway's signed webhook; a request answered by staff.
+
+The book is portal_setup's: on 26 Nov 2026 each loan owes its October and November EMIs of
+8,884.88 each (17,769.76), 32 days past due (26 Oct to 26 Nov counted both ends), and all of
+its principal of 1,00,000; its next EMI is 8,884.88 on 26 Dec 2026.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import re
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal as D
+from email.message import EmailMessage
+
+import pytest
+from api_client import csrf, staff_browser
+from fastapi.testclient import TestClient
+from portal_setup import challenge_of, code_in, portal_book, sign_in, text_of
+from providers import provider
+from sqlalchemy import Engine, func, select, update
+from sqlalchemy.orm import Session, sessionmaker
+
+from lms.interfaces.api.app import create_app
+from lms.interfaces.portal import loan_pages, pages, request_pages
+from lms.interfaces.portal.app import OPEN
+from lms.platform.db import UnitOfWork, make_session_factory
+from lms.portal.models import BorrowerCode, ServiceRequest
+from lms.servicing.models import LoanEvent
+from lms.servicing.service import loan_state
+
+SECRET = "whsec_portal"
+SESSIONS: dict[str, sessionmaker[Session]] = {}  # the book's sessions, by its URL
+
+
+@pytest.fixture
+def book(
+    db_url: str,
+    engine: Engine,
+    smtp: tuple[list[EmailMessage], int],
+    monkeypatch: pytest.MonkeyPatch,
+) -> Iterator[tuple[str, list[EmailMessage]]]:
+    received, port = smtp
+    for name, value in {"LMS_SMTP_HOST": "127.0.0.1", "LMS_SMTP_PORT": str(port),
+                        "LMS_GRIEVANCE_OFFICER": "Meera Shah, 020-4000-1000, grievance@lender.in",
+                        "LMS_RAZORPAY_KEY_ID": "rzp_test_key",
+                        "LMS_RAZORPAY_KEY_SECRET": "rzp_test_secret",
+                        "LMS_RAZORPAY_WEBHOOK_SECRET": SECRET}.items():  # fmt: skip
+        monkeypatch.setenv(name, value)
+    portal_book(db_url, engine)
+    SESSIONS[db_url] = make_session_factory(engine)
+    yield db_url, received
+    SESSIONS.pop(db_url)
+
+
+def _client(url: str) -> TestClient:
+    return TestClient(create_app(url), follow_redirects=False)
+
+
+def _figures(html: str) -> list[str]:
+    return re.findall(r'data-figure="outstanding">([^<]+)<', html)
+
+
+def test_a_borrower_signs_in_with_an_emailed_code_and_sees_each_loan(
+    book: tuple[str, list[EmailMessage]],
+) -> None:
+    url, received = book
+    client = _client(url)
+    assert client.get("/my").headers["location"] == "/my/sign-in"
+    sign_in(client, "PL-1", " Asha@Example.in ", received)
+    assert received[-1]["To"] == "asha@example.in"
+    assert "Do not share it" in text_of(received[-1])
+    home = client.get("/my").text
+    assert "PL-1" in home and "PL-2" not in home and "PL-3" not in home
+    assert _figures(home) == ["₹1,00,000.00"]
+    assert "₹17,769.76 · 32 days past due" in home
+    assert "₹8,884.88 · 26 Dec 2026" in home  # the next EMI
+    assert "No auto-debit mandate" in home
+    hindi = client.get("/my/language?to=hi&back=/my")
+    assert hindi.headers["location"] == "/my"
+    assert "मेरे ऋण" in client.get("/my").text  # the cookie keeps the language
+
+
+def test_a_co_borrower_sees_the_joint_loan_beside_their_own(
+    book: tuple[str, list[EmailMessage]],
+) -> None:
+    url, _ = book
+    client = _client(url)
+    with provider("sms") as sms:
+        import os
+
+        os.environ["LMS_SMS_URL"], os.environ["LMS_SMS_API_KEY"] = sms.url, "key"
+        os.environ["LMS_SMS_DLT_ENTITY_ID"] = "1101"
+        os.environ["LMS_SMS_DLT_TEMPLATES"] = '{"sign_in_code": "1107"}'
+        try:
+            asked = client.post("/my/sign-in", data={"loan_number": "PL-1",
+                                                     "contact": "09123456780"})  # fmt: skip
+            sent = sms.requests[-1]["body"]
+        finally:
+            for name in ("LMS_SMS_URL", "LMS_SMS_API_KEY", "LMS_SMS_DLT_ENTITY_ID",
+                         "LMS_SMS_DLT_TEMPLATES"):  # fmt: skip
+                del os.environ[name]
+    assert (sent["to"], sent["dlt_template_id"]) == ("+919123456780", "1107")
+    code = re.search(r"\b(\d{6})\b", sent["text"]).group(1)  # type: ignore[union-attr]
+    taken = client.post("/my/code", data={"challenge": challenge_of(asked.text), "code": code})
+    assert taken.status_code == 303
+    home = client.get("/my").text
+    assert "PL-1" in home and "PL-3" in home and "Co-borrower" in home
+    assert client.get("/my/loans/1").status_code == 200
+    assert client.get("/my/loans/2").status_code == 404
+
+
+def test_a_code_works_once_within_its_life_and_wrong_codes_lock_signing_in(
+    book: tuple[str, list[EmailMessage]],
+) -> None:
+    url, received = book
+    client = _client(url)
+    unknown = client.post("/my/sign-in", data={"loan_number": "PL-9", "contact": "x@y.in"})
+    stranger = client.post("/my/sign-in", data={"loan_number": "PL-1", "contact": "b@y.in"})
+    assert unknown.status_code == stranger.status_code == 200 and received == []
+    asked = client.post("/my/sign-in", data={"loan_number": "PL-2", "contact": "bharat@example.in"})
+    challenge, code = challenge_of(asked.text), code_in(received[-1])
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    assert client.post("/my/code", data={"challenge": challenge, "code": wrong}).status_code == 422
+    assert client.post("/my/code", data={"challenge": challenge, "code": code}).status_code == 303
+    again = _client(url).post("/my/code", data={"challenge": challenge, "code": code})
+    assert again.status_code == 422  # used once
+    sessions = SESSIONS[url]
+    asked = client.post("/my/sign-in", data={"loan_number": "PL-2", "contact": "bharat@example.in"})
+    challenge, code = challenge_of(asked.text), code_in(received[-1])
+    with UnitOfWork(sessions) as uow:  # its ten minutes pass
+        uow.session.execute(update(BorrowerCode).where(BorrowerCode.challenge == challenge)
+                            .values(expires_at=datetime.now(UTC) - timedelta(seconds=1)))  # fmt: skip
+        uow.commit()
+    assert client.post("/my/code", data={"challenge": challenge, "code": code}).status_code == 422
+    asked = client.post("/my/sign-in", data={"loan_number": "PL-2", "contact": "bharat@example.in"})
+    challenge, code = challenge_of(asked.text), code_in(received[-1])
+    for _ in range(4):  # the first wrong code was counted too: five in all
+        client.post("/my/code", data={"challenge": challenge, "code": wrong})
+    locked = client.post("/my/code", data={"challenge": challenge, "code": code})
+    assert locked.status_code == 429 and "too many wrong codes" in locked.text
+    refused = client.post(
+        "/my/sign-in", data={"loan_number": "PL-2", "contact": "bharat@example.in"}
+    )
+    assert refused.status_code == 422 and "too many wrong codes" in refused.text
+    assert len(received) == 3  # no code sent while locked
+
+
+def test_at_most_three_codes_are_sent_in_fifteen_minutes(
+    book: tuple[str, list[EmailMessage]],
+) -> None:
+    url, received = book
+    client = _client(url)
+    form = {"loan_number": "PL-1", "contact": "asha@example.in"}
+    assert [client.post("/my/sign-in", data=form).status_code for _ in range(4)] == [
+        200, 200, 200, 422
+    ]  # fmt: skip
+    assert len(received) == 3
+
+
+def test_every_route_needs_a_borrower_and_another_borrowers_ids_are_not_there(
+    book: tuple[str, list[EmailMessage]],
+) -> None:
+    url, received = book
+    asha, bharat = _client(url), _client(url)
+    sign_in(asha, "PL-1", "asha@example.in", received)
+    sign_in(bharat, "PL-2", "bharat@example.in", received)
+    raised = asha.post("/my/requests", data={
+        "csrf": csrf(asha.get("/my/requests").text), "loan_id": "1", "kind": "support",
+        "category": "statement", "subject": "Statement copy", "body": "Please send it.",
+    }, files={"attachment": ("note.pdf", b"%PDF-1.4 note", "application/pdf")})  # fmt: skip
+    request_id = int(raised.headers["location"].rsplit("/", 1)[1])
+    paid = asha.post("/my/loans/1/pay", data={"csrf": csrf(asha.get("/my/loans/1/pay").text),
+                                              "choice": "due", "method": "upi"})  # fmt: skip
+    reference = re.search(r"/upi/(\w+)\.png", paid.text).group(1)  # type: ignore[union-attr]
+    ids = {"loan_id": "1", "request_id": str(request_id), "message_id": "1",
+           "reference": reference, "name": "statement"}  # fmt: skip
+    token = csrf(bharat.get("/my").text)
+    routes = [(m, r.path) for module in (pages, loan_pages, request_pages)  # type: ignore[attr-defined]
+              for r in module.router.routes for m in getattr(r, "methods", ())]  # fmt: skip
+    for method, path in routes:
+        if (method, path) in OPEN:
+            continue
+        target = re.sub(r"\{(\w+)\}", lambda m: ids.get(m.group(1), "x"), path)
+        stranger = _client(url).request(method, target)
+        if method == "GET":
+            assert stranger.status_code == 303, (method, path)
+            assert stranger.headers["location"] == "/my/sign-in"
+        else:  # no session, so no form token
+            assert stranger.status_code == 403, (method, path)
+        if "{" in path:
+            answer = bharat.request(method, target, data={"csrf": token, "body": "mine now",
+                                    "choice": "due", "method": "upi", "loan_id": "1",
+                                    "kind": "support", "category": "other", "subject": "take"})  # fmt: skip
+            assert answer.status_code == 404, (method, path, answer.text[:200])
+    asha_own = asha.get(f"/my/requests/{request_id}/attachments/1")
+    assert asha_own.content == b"%PDF-1.4 note"
+
+
+def test_a_payment_through_the_gateway_shows_on_the_loan_once_its_webhook_confirms_it(
+    book: tuple[str, list[EmailMessage]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, received = book
+    client = _client(url)
+    sign_in(client, "PL-1", "asha@example.in", received)
+    with provider("razorpay") as gateway:
+        monkeypatch.setenv("LMS_RAZORPAY_URL", gateway.url)
+        form = {"csrf": csrf(client.get("/my/loans/1/pay").text), "choice": "custom",
+                "amount": "10,000.00", "method": "gateway"}  # fmt: skip
+        checkout = client.post("/my/loans/1/pay", data=form)
+    assert checkout.status_code == 200, checkout.text
+    assert gateway.requests[-1]["body"]["amount"] == 1000000  # paise
+    assert f'action="{gateway.url}/v1/checkout/embedded"' in checkout.text
+    assert 'name="order_id" value="order_T000001"' in checkout.text
+    signature = hmac.new(b"rzp_test_secret", b"order_T000001|pay_P1", hashlib.sha256).hexdigest()
+    back = client.post("/my/gateway/razorpay/return", data={"razorpay_order_id": "order_T000001",
+                       "razorpay_payment_id": "pay_P1", "razorpay_signature": signature})  # fmt: skip
+    assert back.headers["location"] == "/my/loans/1?paying=received"
+    forged = client.post("/my/gateway/razorpay/return", data={
+        "razorpay_order_id": "order_T000001", "razorpay_payment_id": "pay_P1",
+        "razorpay_signature": "0" * 64})  # fmt: skip
+    assert forged.headers["location"] == "/my/loans/1"
+    assert _figures(client.get("/my/loans/1").text) == ["₹1,00,000.00"]  # not posted yet
+    entity = {"id": "pay_P1", "entity": "payment", "amount": 1000000, "currency": "INR",
+              "status": "captured", "order_id": "order_T000001", "created_at": 1795680000}  # fmt: skip
+    body = json.dumps({"event": "payment.captured", "payload": {"payment": {"entity": entity}}})
+    signed = hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+    hook = client.post("/api/v1/gateways/razorpay/webhook", content=body,
+                       headers={"X-Razorpay-Signature": signed})  # fmt: skip
+    assert hook.json()["outcome"] == "posted"
+    # by hand: October's EMI is 1,000.00 interest (1 % of 1,00,000) and 7,884.88 principal;
+    # November's 921.15 interest (1 % of 92,115.12) and 7,963.73 principal. 10,000 pays all of
+    # October's and both interests, and 10,000 - 8,884.88 - 921.15 = 193.97 of November's
+    # principal (the same whether the waterfall takes interest first or installment by
+    # installment): 1,00,000 - 7,884.88 - 193.97 = 91,921.15 outstanding
+    page = client.get("/my/loans/1").text
+    sessions = SESSIONS[url]
+    with UnitOfWork(sessions) as uow:
+        state = loan_state(uow, loan_id=1, as_of=datetime(2026, 11, 26).date())
+        assert uow.session.scalar(select(func.count()).select_from(LoanEvent)
+                                  .where(LoanEvent.reference == "pay_P1")) == 1  # fmt: skip
+    assert state.principal_outstanding == D("91921.15")
+    assert _figures(page) == ["₹91,921.15"]
+    assert client.post("/my/gateway/razorpay/return", data={
+        "razorpay_order_id": "order_T000001", "razorpay_payment_id": "pay_P1",
+        "razorpay_signature": signature}).headers["location"] == "/my/loans/1?paying=posted"  # fmt: skip
+
+
+def test_a_request_is_answered_by_staff_and_the_borrower_told(
+    book: tuple[str, list[EmailMessage]],
+) -> None:
+    url, received = book
+    client = _client(url)
+    sign_in(client, "PL-1", "asha@example.in", received)
+    token = csrf(client.get("/my/requests").text)
+    bad = client.post("/my/requests", data={"csrf": token, "loan_id": "1", "kind": "support",
+                                            "category": "statement", "subject": "x", "body": ""})  # fmt: skip
+    assert bad.status_code == 422
+    assert "subject: must be 3 to 120 characters; body: must be 1 to 4,000 characters" in bad.text
+    made = client.post("/my/requests", data={"csrf": token, "loan_id": "1", "kind": "complaint",
+                       "category": "charges", "subject": "Bounce charge twice",
+                       "body": "I was charged twice for one return."})  # fmt: skip
+    assert made.status_code == 303
+    sessions = SESSIONS[url]
+    with UnitOfWork(sessions) as uow:
+        (raised,) = uow.session.scalars(select(ServiceRequest)).all()
+        reference, raised_id = raised.reference, raised.id
+        created = raised.created_at.replace(tzinfo=UTC)
+        assert raised.due_at.replace(tzinfo=UTC) - created == timedelta(days=30)
+    assert reference == f"GR-261126-{raised_id:06d}"
+    staff = staff_browser(url, ("loan_officer",), ["PUN01"])
+    queue = staff.get("/app/requests").text
+    assert reference in queue and "29 d 23 h left" in queue
+    page = staff.get(f"/app/requests/{raised_id}").text
+    answered = staff.post(f"/app/requests/{raised_id}/replies", data={
+        "csrf": csrf(page), "body": "The second charge is reversed.", "resolve": "yes"})  # fmt: skip
+    assert answered.status_code == 303
+    mine = client.get(f"/my/requests/{raised_id}").text
+    assert "The second charge is reversed." in mine and "Resolved" in mine
+    assert "cms.rbi.org.in" in mine  # a resolved complaint may still go to the Ombudsman
+    grievance = client.get("/my/grievance").text
+    assert "Meera Shah, 020-4000-1000, grievance@lender.in" in grievance
+    with UnitOfWork(sessions) as uow:
+        from lms.notices.models import Notice
+
+        told = uow.session.scalars(select(Notice).where(Notice.template == "request_update"))
+        assert [(n.data["status"], n.channel) for n in told] == [("resolved", "email")]
