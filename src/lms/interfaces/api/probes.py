@@ -21,6 +21,7 @@ import re
 import secrets
 import time
 from typing import Any
+from urllib.parse import urlsplit
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -28,6 +29,7 @@ from sqlalchemy import text
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from lms.interfaces.api.errors import problem
+from lms.platform.settings import get_settings
 
 access_log = logging.getLogger("lms.access")
 MAX_BODY = 16 * 1024 * 1024  # the largest request body taken (a month's bank statement fits)
@@ -60,10 +62,20 @@ _POLICIES = (
 
 def policies(path: str) -> tuple[bytes, bytes]:
     """(content security policy, referrer policy) of the answer to `path`."""
+    if path.startswith("/my"):
+        return _portal(), b"same-origin"
     for prefixes, content, referrer in _POLICIES:
         if path.startswith(prefixes):
             return content, referrer
     return _NOTHING, b"no-referrer"
+
+
+def _portal() -> bytes:
+    """The borrower portal's pages: as the staff pages', but their checkout form may also go
+    to the payment gateway's own page."""
+    gateway = urlsplit(get_settings().razorpay_url)
+    origin = f"{gateway.scheme}://{gateway.netloc}".encode()
+    return _PAGES.replace(b"form-action 'self'", b"form-action 'self' " + origin)
 
 
 class RequestIds:
