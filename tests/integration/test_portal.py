@@ -292,3 +292,58 @@ def test_a_request_is_answered_by_staff_and_the_borrower_told(
 
         told = uow.session.scalars(select(Notice).where(Notice.template == "request_update"))
         assert [(n.data["status"], n.channel) for n in told] == [("resolved", "email")]
+
+
+def test_a_new_contact_detail_is_written_only_with_the_code_sent_to_it(
+    book: tuple[str, list[EmailMessage]],
+) -> None:
+    url, received = book
+    client = _client(url)
+    sign_in(client, "PL-2", "bharat@example.in", received)
+    token = csrf(client.get("/my/contact").text)
+    bad = client.post("/my/contact", data={"csrf": token, "contact": "not a contact"})
+    assert bad.status_code == 422 and "contact: is neither a mobile number" in bad.text
+    asked = client.post("/my/contact", data={"csrf": token, "contact": "Bharat.Das@mail.in"})
+    assert received[-1]["To"] == "bharat.das@mail.in"  # the new address proves itself
+    challenge, code = challenge_of(asked.text), code_in(received[-1])
+    wrong = f"{(int(code) + 1) % 10**6:06d}"
+    form = {"csrf": token, "challenge": challenge}
+    assert client.post("/my/contact/code", data={**form, "code": wrong}).status_code == 422
+    assert "bharat@example.in" in client.get("/my/contact").text  # unchanged
+    done = client.post("/my/contact/code", data={**form, "code": code})
+    assert done.headers["location"] == "/my/contact?done=true"
+    assert "bharat.das@mail.in" in client.get("/my/contact").text
+    asha = _client(url)  # a sign-in code cannot change anyone's contact
+    sign_in(asha, "PL-1", "asha@example.in", received)
+    again = asha.post("/my/contact/code", data={"csrf": csrf(asha.get("/my/contact").text),
+                                                "challenge": challenge, "code": code})  # fmt: skip
+    assert again.status_code == 422
+    fresh = _client(url).post("/my/sign-in", data={"loan_number": "PL-2",
+                                                   "contact": "bharat.das@mail.in"})  # fmt: skip
+    assert fresh.status_code == 200 and received[-1]["To"] == "bharat.das@mail.in"
+
+
+def test_a_complaint_may_go_to_the_ombudsman_after_thirty_days_without_a_resolution(
+    book: tuple[str, list[EmailMessage]],
+) -> None:
+    url, received = book
+    client = _client(url)
+    sign_in(client, "PL-1", "asha@example.in", received)
+    made = client.post("/my/requests", data={
+        "csrf": csrf(client.get("/my/grievance").text), "loan_id": "1", "kind": "complaint",
+        "category": "recovery_conduct", "subject": "Calls at night", "body": "An agent called at 22:00.",
+    })  # fmt: skip
+    page = made.headers["location"]
+    assert "cms.rbi.org.in" not in client.get(page).text
+    with UnitOfWork(SESSIONS[url]) as uow:  # thirty days pass, unresolved
+        then = datetime.now(UTC) - timedelta(days=30, hours=2)
+        uow.session.execute(update(ServiceRequest).values(
+            created_at=then, due_at=then + timedelta(days=30)))  # fmt: skip
+        uow.commit()
+    assert "cms.rbi.org.in" in client.get(page).text
+    staff = staff_browser(url, ("loan_officer",), ["PUN01"])
+    assert '<td class="negative">2 h late</td>' in staff.get("/app/requests").text
+    elsewhere = staff_browser(url, ("loan_officer",), ["BLR01"])
+    request_id = page.rsplit("/", 1)[1]
+    assert elsewhere.get(f"/app/requests/{request_id}").status_code == 404
+    assert "Calls at night" not in elsewhere.get("/app/requests").text

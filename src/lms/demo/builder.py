@@ -187,6 +187,7 @@ def _customers(uow: UnitOfWork, borrowers: list[Borrower]) -> dict[int, int]:
             branch_code=b.branch,
             name=b.name,
             phone=b.phone,
+            email=b.email,
             kind="entity" if b.product == "MSME" else "individual",
         ).id
         for b in borrowers

@@ -78,6 +78,11 @@ class Borrower:
         """How a part-prepayment revises the schedule."""
         return self.rnd.choice(["reduce_emi", "reduce_tenure"])
 
+    @property
+    def email(self) -> str:
+        """The borrower's e-mail address (example.com is reserved for examples: nothing is delivered)."""
+        return f"{self.name.split()[0].lower()}.{self.number}@example.com"
+
 
 def _collection_day(day: date) -> date:
     """The first collection day on or after `day`."""

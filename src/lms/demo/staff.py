@@ -4,7 +4,8 @@ can call the API at once, and a loan officer and a collections agent of every br
 second factor) to sign in to the staff application with (the agent is made with the book, so
 the book's closes give it cases).
 
-Guarantee: the same users on every start of the same book; a new session token each start.
+Guarantee: the same users on every start of the same book; a new session token each start;
+a borrower to try the borrower portal as.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from sqlalchemy import select
 from lms.identity.models import User
 from lms.identity.service import create_user, sign_in
 from lms.platform.db import UnitOfWork
-from lms.servicing.models import Branch
+from lms.servicing.models import Branch, Customer, Loan
 
 USERNAME = "demo-admin"
 PASSWORD = "demo-admin-password"  # a demo on 127.0.0.1 only; never a real book's
@@ -34,6 +35,18 @@ class DemoStaff:
     password: str
     totp_secret: str
     token: str
+    borrower: tuple[str, str] | None = None  # a loan number and its borrower's e-mail
+
+
+def _a_borrower(uow: UnitOfWork) -> tuple[str, str] | None:
+    """An active loan with something overdue (else any active one) and its borrower's e-mail:
+    someone to sign in to the borrower portal as."""
+    found = uow.session.execute(
+        select(Loan.external_id, Customer.email).join(Customer, Customer.id == Loan.customer_id)
+        .where(Loan.status == "active", Customer.email.is_not(None))
+        .order_by((Loan.dpd > 0).desc(), Loan.id).limit(1)
+    ).first()  # fmt: skip
+    return (found[0], str(found[1])) if found is not None else None
 
 
 def demo_staff(uow: UnitOfWork) -> DemoStaff:
@@ -50,7 +63,7 @@ def demo_staff(uow: UnitOfWork) -> DemoStaff:
     outcome = sign_in(uow, username=USERNAME, password=PASSWORD, code=code, origin="demo", now=now)
     assert outcome.token is not None, outcome.refused
     _officer(uow, now)
-    return DemoStaff(USERNAME, PASSWORD, secret, str(outcome.token))
+    return DemoStaff(USERNAME, PASSWORD, secret, str(outcome.token), _a_borrower(uow))
 
 
 def _officer(uow: UnitOfWork, now: datetime) -> None:

@@ -201,6 +201,9 @@ def demo(
             _demo_stamp().write_text(_demo_stamp_text(loans, today))
     _sign_in_demo_staff(url, port)
     if serve_after:
+        from lms.demo.mailbox import start_mailbox
+
+        start_mailbox()
         serve(database_url=url, host="127.0.0.1", port=port, workers=1)
 
 
@@ -221,6 +224,9 @@ def _sign_in_demo_staff(url: str, port: int) -> None:
         f"{staff.totp_secret}); call it with the header\n"
         f"  Authorization: Bearer {staff.token}"
     )
+    if staff.borrower:  # the one-time code shows below, in the demo's mailbox
+        typer.echo(f"borrower portal: http://127.0.0.1:{port}/my — loan {staff.borrower[0]},"
+                   f" e-mail {staff.borrower[1]}")  # fmt: skip
 
 
 def _build_demo_book(url: str, loans: int, today: date) -> None:
