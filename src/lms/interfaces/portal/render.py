@@ -15,6 +15,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from lms.documents import display
+from lms.documents.words import kind_of
 from lms.interfaces.portal.session import form_token, language, session_token
 from lms.interfaces.portal.texts import words
 
@@ -33,7 +34,8 @@ def page(request: Request, name: str, status: int = 200, **context: Any) -> HTML
         name,
         {"t": words(lang), "lang": lang, "day": lambda d: display.day(d, lang),
          "signed_in": signed_in, "csrf": form_token(token) if token and signed_in else "",
-         "here": request.url.path, **context},
+         "kind": lambda line_kind: kind_of(line_kind, lang), "here": request.url.path,
+         **context},
         status_code=status,
     )  # fmt: skip
 

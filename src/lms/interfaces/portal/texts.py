@@ -121,6 +121,18 @@ TEXTS: dict[str, tuple[str, str]] = {
     "kind.support": ("Help with something else", "किसी अन्य बात में सहायता"),
     "kind.complaint": ("Complaint", "शिकायत"),
     "category": ("Topic", "विषय"),
+    "cat.payment": ("A payment", "कोई भुगतान"),
+    "cat.statement": ("My statement", "मेरा खाता विवरण"),
+    "cat.charges": ("Charges", "शुल्क"),
+    "cat.documents": ("Documents", "दस्तावेज़"),
+    "cat.insurance": ("Insurance", "बीमा"),
+    "cat.interest": ("Interest rate", "ब्याज दर"),
+    "cat.recovery_conduct": (
+        "Conduct of recovery staff or agents",
+        "वसूली कर्मचारियों या एजेंटों का आचरण",
+    ),
+    "cat.service": ("Our service", "हमारी सेवा"),
+    "cat.other": ("Something else", "कुछ और"),
     "subject": ("Subject", "विषय-पंक्ति"),
     "message": ("Message", "संदेश"),
     "attachment": (
