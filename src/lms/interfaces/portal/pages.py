@@ -9,8 +9,9 @@ nothing but the count of wrong codes.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -36,6 +37,7 @@ from lms.portal.overview import summaries
 from lms.servicing.models import Customer
 
 router = APIRouter()
+T = TypeVar("T")
 
 
 @router.get(f"{ROOT}/sign-in")
@@ -70,18 +72,11 @@ def take_code(
     code: Annotated[str, Form(max_length=12)],
 ) -> Response:
     """Open a session with the right code; the code page again, saying so, without it."""
-    try:
-        token = access.sign_in_with_code(
-            uow, challenge=challenge, code=code.strip(), now=datetime.now(UTC)
-        )
-    except ConflictError as exc:  # locked out
-        return page(request, "code.html", 429, refused=str(exc), challenge=challenge,
-                    action=f"{ROOT}/code")  # fmt: skip
-    uow.commit()  # the session, or the count of a wrong code
-    if token is None:
-        wrong = words(language(request))("code.wrong")
-        return page(request, "code.html", 422, refused=wrong, challenge=challenge,
-                    action=f"{ROOT}/code")  # fmt: skip
+    now = datetime.now(UTC)
+    token = _by_code(request, uow, challenge, f"{ROOT}/code", lambda: access.sign_in_with_code(
+        uow, challenge=challenge, code=code.strip(), now=now))  # fmt: skip
+    if not isinstance(token, str):
+        return token
     answer = RedirectResponse(ROOT, status_code=303)
     answer.set_cookie(COOKIE, token, httponly=True, samesite="lax", path=ROOT,
                       secure=request.url.scheme == "https",
@@ -164,19 +159,31 @@ def confirm_contact(
     challenge: Annotated[str, Form(max_length=64)],
     code: Annotated[str, Form(max_length=12)],
 ) -> Response:
-    try:
-        done = contact.confirm_contact(
-            uow, customer_id=who, challenge=challenge, code=code.strip(), now=datetime.now(UTC)
-        )
-    except ConflictError as exc:
-        return page(request, "code.html", 429, refused=str(exc), challenge=challenge,
-                    action=f"{ROOT}/contact/code")  # fmt: skip
-    uow.commit()
-    if not done:
-        wrong = words(language(request))("code.wrong")
-        return page(request, "code.html", 422, refused=wrong, challenge=challenge,
-                    action=f"{ROOT}/contact/code")  # fmt: skip
+    now = datetime.now(UTC)
+    done = _by_code(request, uow, challenge, f"{ROOT}/contact/code", lambda: contact.confirm_contact(
+        uow, customer_id=who, challenge=challenge, code=code.strip(), now=now) or None)  # fmt: skip
+    if isinstance(done, Response):
+        return done
     return RedirectResponse(f"{ROOT}/contact?done=true", status_code=303)
+
+
+def _by_code(
+    request: Request, uow: UnitOfWorkDep, challenge: str, action: str,
+    take: Callable[[], T | None],
+) -> T | Response:  # fmt: skip
+    """What `take` (the check of a typed code) gives; the code page again, saying why, when it
+    gives nothing (a wrong, used or expired code: its count is kept) or the borrower is locked
+    out."""
+    try:
+        taken = take()
+    except ConflictError as exc:  # locked out
+        return page(request, "code.html", 429, refused=str(exc), challenge=challenge,
+                    action=action)  # fmt: skip
+    uow.commit()  # what the code opened, or the count of a wrong code
+    if taken is None:
+        wrong = words(language(request))("code.wrong")
+        return page(request, "code.html", 422, refused=wrong, challenge=challenge, action=action)
+    return taken
 
 
 def refusal(exc: Exception) -> str:
