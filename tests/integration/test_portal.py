@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -25,6 +26,7 @@ from api_client import csrf, staff_browser
 from fastapi.testclient import TestClient
 from portal_setup import challenge_of, code_in, portal_book, sign_in, text_of
 from providers import provider
+from pypdf import PdfReader
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -33,7 +35,9 @@ from lms.interfaces.portal import loan_pages, pages, request_pages
 from lms.interfaces.portal.app import OPEN
 from lms.platform.db import UnitOfWork, make_session_factory
 from lms.portal.models import BorrowerCode, ServiceRequest
+from lms.servicing.foreclosure import foreclose_loan
 from lms.servicing.models import LoanEvent
+from lms.servicing.repayments import PaymentRequest, record_payment
 from lms.servicing.service import loan_state
 
 SECRET = "whsec_portal"
@@ -347,3 +351,34 @@ def test_a_complaint_may_go_to_the_ombudsman_after_thirty_days_without_a_resolut
     request_id = page.rsplit("/", 1)[1]
     assert elsewhere.get(f"/app/requests/{request_id}").status_code == 404
     assert "Calls at night" not in elsewhere.get("/app/requests").text
+
+
+def test_the_interest_certificate_and_after_closure_the_no_dues_certificate(
+    book: tuple[str, list[EmailMessage]],
+) -> None:
+    """Bharat pays both EMIs on 26 Nov: principal 7,884.88 + 7,963.73 = 15,848.61 and interest
+    1,000.00 + 921.15 = 1,921.15 in the financial year 2026-27; then forecloses the loan."""
+    url, received = book
+    day = datetime(2026, 11, 26).date()
+    with UnitOfWork(SESSIONS[url]) as uow:
+        paid = PaymentRequest(D("17769.76"), day, "NACH-1", "nach")
+        record_payment(uow, loan_id=2, request=paid, posting_date=day)
+        uow.commit()
+    client = _client(url)
+    sign_in(client, "PL-2", "bharat@example.in", received)
+    assert "no-dues" not in client.get("/my/loans/2").text
+    assert client.get("/my/loans/2/documents/no-dues").status_code == 409
+    certificate = client.get("/my/loans/2/documents/interest-certificate?fy=2026")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(certificate.content)).pages)
+    assert "15,848.61" in text and "1,921.15" in text and "2026-27" in text
+    assert client.get("/my/loans/2/documents/interest-certificate?fy=2027").status_code == 422
+    with UnitOfWork(SESSIONS[url]) as uow:
+        foreclose_loan(uow, loan_id=2, on=day, reference="FC-1", channel="neft", posting_date=day)
+        uow.commit()
+    home = client.get("/my").text
+    assert "Closed" in home and "Pay now" not in home and _figures(home) == ["₹0.00"]
+    assert client.get("/my/loans/2/pay").status_code == 409  # a closed loan takes nothing
+    assert 'href="/my/loans/2/documents/no-dues?lang=en"' in client.get("/my/loans/2").text
+    no_dues = client.get("/my/loans/2/documents/no-dues")
+    text = " ".join(p.extract_text() for p in PdfReader(io.BytesIO(no_dues.content)).pages)
+    assert "No-dues certificate" in text and "foreclosed" in text and "Bharat Das" in text
