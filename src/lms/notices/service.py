@@ -55,11 +55,14 @@ def send_messages(messages: list[EmailMessage]) -> None:
 
 def send_now(channel: str, to: str, event: str, lang: str, values: dict[str, object]) -> str:
     """Send the event's message on `channel` ("email", "sms") to `to` now; the provider's id.
-    Raises ChannelError when the channel is not set up or the provider refuses."""
+    Raises ChannelError when the channel is not set up, cannot be reached or refuses."""
     values = {"lender": get_settings().lender_name, **values}
     message = Outgoing(to, event, lang, render(event, lang, values), reference=event)
-    with outbox.open_channels() as channels:
-        adapter = channels[channel]
-        if isinstance(adapter, ChannelError):
-            raise adapter
-        return adapter.send(message)
+    try:
+        with outbox.open_channels() as channels:
+            adapter = channels[channel]
+            if isinstance(adapter, ChannelError):
+                raise adapter
+            return adapter.send(message)
+    except OSError as exc:  # the mail server could not be reached
+        raise ChannelError(f"{type(exc).__name__}: {exc}"[:500]) from exc

@@ -27,6 +27,7 @@ from lms.payments.gateway import Captured, PaymentGateway, Settled
 from lms.payments.models import GatewayEvent, GatewaySettlement, PaymentOrder
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
+from lms.servicing.foreclosure import foreclose_loan, foreclosure_quote
 from lms.servicing.models import Loan, LoanEvent
 from lms.servicing.repayments import PaymentRequest, try_payment
 
@@ -36,9 +37,16 @@ class SignatureError(Exception):
 
 
 def create_payment_order(
-    uow: UnitOfWork, gateway: PaymentGateway, *, loan_id: int, amount: Decimal
+    uow: UnitOfWork,
+    gateway: PaymentGateway,
+    *,
+    loan_id: int,
+    amount: Decimal,
+    purpose: str | None = None,
 ) -> PaymentOrder:
-    """An order at the gateway for `amount` on the loan (a checkout the borrower pays)."""
+    """An order at the gateway for `amount` on the loan (a checkout the borrower pays);
+    `purpose` "foreclosure": the amount is the loan's foreclosure quote, and the money closes
+    the loan when it comes on the quote's day."""
     loan = uow.session.get(Loan, loan_id)
     if loan is None:
         raise NotFoundError("loan", loan_id)
@@ -50,7 +58,7 @@ def create_payment_order(
     order_ref = gateway.create_order(amount, receipt, {"loan_id": str(loan_id)})
     order = PaymentOrder(
         gateway=gateway.name, order_ref=order_ref, loan_id=loan_id, amount=amount,
-        receipt=receipt, status="created", created_at=datetime.now(UTC),
+        receipt=receipt, status="created", purpose=purpose, created_at=datetime.now(UTC),
     )  # fmt: skip
     uow.session.add(order)
     uow.session.flush()
@@ -98,15 +106,11 @@ def receive_webhook(
     if order is None:  # money taken for an order we never made: held, not lost
         _to_suspense(uow, record, captured, posting_date, "unknown_order")
         return WebhookResult("unknown_order", captured.payment_ref)
-    request = PaymentRequest(
-        captured.amount, min(captured.paid_on, posting_date), captured.payment_ref, "gateway",
-        idempotency_key=f"{gateway.name}:{captured.payment_ref}",
-    )  # fmt: skip
-    taken = try_payment(uow, loan_id=order.loan_id, request=request, posting_date=posting_date)
+    taken = _take(uow, gateway, order, captured, posting_date)
     if isinstance(taken, str):  # the loan cannot take it (closed since, say): held, not lost
         _to_suspense(uow, record, captured, posting_date, "suspense")
         return WebhookResult("suspense", captured.payment_ref, order.loan_id)
-    record.outcome = "posted" if taken[1] else "repeat"
+    record.outcome = "posted" if taken else "repeat"
     if order.status != "paid":
         order.status, order.payment_ref, order.paid_at = (
             "paid",
@@ -115,6 +119,44 @@ def receive_webhook(
         )
     uow.session.flush()
     return WebhookResult(record.outcome, captured.payment_ref, order.loan_id)
+
+
+def _take(
+    uow: UnitOfWork,
+    gateway: PaymentGateway,
+    order: PaymentOrder,
+    captured: Captured,
+    posting_date: date,
+) -> bool | str:
+    """Post the money on the order's loan: whether it was new (False: posted before), or why
+    the loan cannot take it."""
+    key = f"{gateway.name}:{captured.payment_ref}"
+    if order.purpose == "foreclosure" and _foreclosed(uow, order, captured, posting_date, key):
+        return True
+    request = PaymentRequest(
+        captured.amount, min(captured.paid_on, posting_date), captured.payment_ref, "gateway",
+        idempotency_key=key,
+    )  # fmt: skip
+    taken = try_payment(uow, loan_id=order.loan_id, request=request, posting_date=posting_date)
+    return taken if isinstance(taken, str) else taken[1]
+
+
+def _foreclosed(
+    uow: UnitOfWork, order: PaymentOrder, captured: Captured, posting_date: date, key: str
+) -> bool:
+    """Close the loan with the money if it is still the loan's foreclosure quote on the day it
+    was paid (the quote grows by a day's interest each day); whether it did. Otherwise the
+    money is taken as a repayment, as any other."""
+    on = min(captured.paid_on, posting_date)
+    try:
+        with uow.session.begin_nested():
+            if foreclosure_quote(uow, loan_id=order.loan_id, on=on).payable != captured.amount:
+                return False
+            foreclose_loan(uow, loan_id=order.loan_id, on=on, reference=captured.payment_ref,
+                           channel="gateway", posting_date=posting_date, idempotency_key=key)  # fmt: skip
+    except (ConflictError, InvalidError):  # closed or changed since: a repayment, or suspense
+        return False
+    return True
 
 
 def _to_suspense(

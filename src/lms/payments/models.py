@@ -88,6 +88,8 @@ class PaymentOrder(Base):
     amount: Mapped[Decimal] = mapped_column(Money)
     receipt: Mapped[str] = mapped_column(String(40))  # our reference, sent to the gateway
     status: Mapped[str] = mapped_column(String(16))  # created, paid
+    # what the money is for: None a repayment; "foreclosure" the quote that closes the loan
+    purpose: Mapped[str | None] = mapped_column(String(12))
     payment_ref: Mapped[str | None] = mapped_column(String(64))  # the gateway's payment id
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     paid_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

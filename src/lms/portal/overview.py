@@ -65,7 +65,7 @@ def summary(uow: UnitOfWork, loan: Loan, customer_id: int, today: date) -> LoanS
     mandate = uow.session.scalar(
         select(Mandate).where(Mandate.loan_id == loan.id).order_by(Mandate.id.desc()).limit(1)
     )
-    closed = loan.status != "active"
+    closed = loan.status in ("closed", "settled")  # a written-off loan is still owed
     return LoanSummary(
         loan, product.name if product is not None else "", loan.customer_id != customer_id,
         ZERO if closed else state.principal_outstanding,

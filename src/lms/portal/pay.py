@@ -16,12 +16,13 @@ from datetime import UTC, date, datetime
 from decimal import Decimal, InvalidOperation
 
 from lms.payments.models import PaymentLink
-from lms.payments.upi import amount_asked, payment_request, upi_link
+from lms.payments.upi import upi_link
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError
 from lms.platform.settings import get_settings
 from lms.servicing.foreclosure import foreclosure_quote
 from lms.servicing.models import Loan
+from lms.servicing.service import loan_state
 
 CHOICES = ("due", "foreclosure", "custom")
 METHODS = ("upi", "gateway")
@@ -35,15 +36,19 @@ class Payable:
 
 
 def payable(uow: UnitOfWork, loan: Loan, today: date) -> Payable:
-    """What the borrower may pay on the loan today."""
+    """What the borrower may pay on the loan today: what is overdue and due today, charges
+    included (the waterfall pays them first, so less would leave installments unpaid), else
+    the next installment, less what the loan holds; and what closes it."""
     if loan.status != "active":
         raise ConflictError(f"loan {loan.external_id} is {loan.status}; it takes no payment")
-    closing = foreclosure_quote(uow, loan_id=loan.id, on=today).payable
-    try:
-        due: Decimal | None = amount_asked(uow, loan, today)[1]
-    except ConflictError:  # nothing owed now, or covered by what the loan holds
-        due = None
-    return Payable(due, closing.quantize(PAISE))
+    closing = foreclosure_quote(uow, loan_id=loan.id, on=today).payable.quantize(PAISE)
+    state = loan_state(uow, loan_id=loan.id, as_of=today)
+    owed = state.principal_due + state.interest_due + state.charges_due
+    if owed <= 0:
+        owed = next((i.unpaid for i in state.installments if i.due_date > today and i.unpaid),
+                    Decimal(0))  # fmt: skip
+    due = min(owed - state.excess, closing).quantize(PAISE)
+    return Payable(due if due > 0 else None, closing)
 
 
 def amount_of(uow: UnitOfWork, loan: Loan, choice: str, custom: str, today: date) -> Decimal:
@@ -61,8 +66,10 @@ def amount_of(uow: UnitOfWork, loan: Loan, choice: str, custom: str, today: date
         amount = Decimal(custom.replace(",", "").strip())
     except InvalidOperation:
         raise InvalidError([("amount", "is not an amount")]) from None
-    if not amount.is_finite() or amount <= 0 or amount != amount.quantize(PAISE):
-        raise InvalidError([("amount", "must be above 0, in whole paise")])
+    if not amount.is_finite() or amount <= 0 or amount.adjusted() > 12:
+        raise InvalidError([("amount", "must be above 0 and below a lakh crore")])
+    if amount != amount.quantize(PAISE):
+        raise InvalidError([("amount", "must be in whole paise")])
     if amount > can.closing:
         raise InvalidError([("amount", f"must be at most {can.closing}, which closes the loan")])
     return amount
@@ -71,10 +78,13 @@ def amount_of(uow: UnitOfWork, loan: Loan, choice: str, custom: str, today: date
 def upi_request(uow: UnitOfWork, loan: Loan, choice: str, amount: Decimal, today: date) -> (
     PaymentLink
 ):  # fmt: skip
-    """A UPI request for `amount`: the due's own request for the amount due, else one of its
-    own reference (either names the loan when the credit comes back on a statement)."""
-    if choice == "due":
-        return payment_request(uow, loan_id=loan.id, day=today)
+    """A UPI request for `amount`, of a reference of its own (which names the loan when the
+    credit comes back on a bank statement). Closing the loan is not offered by UPI: the credit
+    reaches the book a day or more later, when the quote has grown; the gateway's order
+    closes it on the day it is paid."""
+    if choice == "foreclosure":
+        raise InvalidError([("method", "to close the loan, pay by card or net banking; by UPI,"
+                                       " pay the amount as your own amount")])  # fmt: skip
     reference = f"B{today:%y%m%d}{loan.id:09d}{secrets.token_hex(3).upper()}"
     settings = get_settings()
     link = upi_link(vpa=settings.upi_vpa, payee=settings.lender_name, amount=amount,

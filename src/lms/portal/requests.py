@@ -31,7 +31,7 @@ from lms.portal.models import RequestMessage, ServiceRequest
 from lms.servicing.models import Loan
 
 KINDS = ("part_prepayment", "emi_date_change", "mandate_change", "support", "complaint")
-CATEGORIES = {
+CATEGORIES = {  # a complaint's topics, and every other request's
     "support": ("payment", "statement", "charges", "documents", "insurance", "other"),
     "complaint": ("charges", "interest", "recovery_conduct", "documents", "service", "other"),
 }
@@ -85,7 +85,7 @@ def _problems(asked: Raised) -> list[tuple[str, str]]:
     problems = []
     if asked.kind not in KINDS:
         problems.append(("kind", f"must be one of {', '.join(KINDS)}"))
-    allowed = CATEGORIES.get(asked.kind, (asked.kind,))
+    allowed = CATEGORIES["complaint" if asked.kind == "complaint" else "support"]
     if asked.category not in allowed:
         problems.append(("category", f"must be one of {', '.join(allowed)}"))
     if not 3 <= len(asked.subject.strip()) <= 120:
@@ -138,10 +138,13 @@ def borrower_reply(
     attachment: Attachment | None,
     now: datetime,
 ) -> RequestMessage:
-    """The borrower's message on their request: it is open again for staff."""
+    """The borrower's message on their request: it is open again for staff, due within the SLA
+    from now (a complaint keeps its 30 days from when it was made)."""
     problems = _body_problems(body, attachment)
     if problems:
         raise InvalidError(problems)
+    if request.kind != "complaint":  # answered again within the SLA (a complaint: 30 days)
+        request.due_at = now + timedelta(hours=get_settings().request_sla_hours)
     request.status = "open"
     return _message(uow, request, f"borrower:{request.customer_id}", body, attachment, now)
 

@@ -82,9 +82,17 @@ def foreclosure_charge(uow: UnitOfWork, loan: Loan, principal: Decimal) -> tuple
 
 
 def foreclose_loan(
-    uow: UnitOfWork, *, loan_id: int, on: date, reference: str, channel: str, posting_date: date
+    uow: UnitOfWork,
+    *,
+    loan_id: int,
+    on: date,
+    reference: str,
+    channel: str,
+    posting_date: date,
+    idempotency_key: str | None = None,
 ) -> ForeclosureQuote:
-    """Close loan `loan_id` on `on` with a payment of the quoted amount."""
+    """Close loan `loan_id` on `on` with a payment of the quoted amount (`idempotency_key`:
+    the payment's, so that the same money reported again is known as a repeat)."""
     loan = locked_loan(uow, loan_id)
     quote = foreclosure_quote(uow, loan_id=loan_id, on=on)
     if quote.payable <= 0:
@@ -104,7 +112,7 @@ def foreclose_loan(
         )
     uow.session.add(LoanEvent(loan_id=loan.id, kind="foreclosure", value_date=on, created_at=now))
     uow.session.flush()
-    request = PaymentRequest(quote.payable, on, reference, channel)
+    request = PaymentRequest(quote.payable, on, reference, channel, idempotency_key=idempotency_key)
     record_payment(uow, loan_id=loan_id, request=request, posting_date=posting_date)
     if loan.status != "closed":
         raise ConflictError(f"loan {loan_id} did not close; quote {quote}")  # a bug: roll back

@@ -96,25 +96,26 @@ def install_error_handlers(app: FastAPI) -> None:
         return answer(request, 400, "Bad request", str(exc))
 
     @app.exception_handler(LedgerError)
-    async def ledger_error(_: Request, exc: LedgerError) -> JSONResponse:
-        return problem(409, "Ledger conflict", str(exc))
+    async def ledger_error(request: Request, exc: LedgerError) -> Response:
+        return answer(request, 409, "Ledger conflict", str(exc))
 
     @app.exception_handler(ReplayError)
-    async def replay_error(_: Request, exc: ReplayError) -> JSONResponse:
-        return problem(409, "Conflict with the loan's history", str(exc))
+    async def replay_error(request: Request, exc: ReplayError) -> Response:
+        return answer(request, 409, "Conflict with the loan's history", str(exc))
 
     @app.exception_handler(DataError)
     @app.exception_handler(OverflowError)
-    async def unstorable(_: Request, exc: Exception) -> JSONResponse:
+    async def unstorable(request: Request, exc: Exception) -> Response:
         # a value no column can hold (a number too large, a NUL character in a query): the
         # database refused it and nothing was written
-        return problem(
-            422, "Invalid request", "a value is out of range or holds a character not allowed"
-        )
+        return answer(
+            request, 422, "Invalid request",
+            "a value is out of range or holds a character not allowed",
+        )  # fmt: skip
 
     @app.exception_handler(IntegrityError)
-    async def integrity_error(_: Request, exc: IntegrityError) -> JSONResponse:
+    async def integrity_error(request: Request, exc: IntegrityError) -> Response:
         # a concurrent request wrote the same unique key first; nothing of this one was kept
-        return problem(
-            409, "Conflict", "a concurrent request made the same change; retry to see it"
+        return answer(
+            request, 409, "Conflict", "a concurrent request made the same change; retry to see it"
         )

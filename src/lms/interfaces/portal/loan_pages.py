@@ -84,7 +84,8 @@ def pay_now(
             uow.commit()
             return page(request, "upi.html", loan=loan, link=link)
         gateway = gateway_named(GATEWAY)
-        order = create_payment_order(uow, gateway, loan_id=loan.id, amount=wanted)
+        purpose = "foreclosure" if choice == "foreclosure" else None
+        order = create_payment_order(uow, gateway, loan_id=loan.id, amount=wanted, purpose=purpose)
         back = str(request.url_for("gateway_return", name=GATEWAY))
         url, fields = gateway.checkout(order.order_ref, description=loan.external_id, back=back)
         uow.commit()
