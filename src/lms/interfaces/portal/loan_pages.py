@@ -33,6 +33,7 @@ from lms.portal.overview import detail
 
 router = APIRouter()
 GATEWAY = "razorpay"
+LINES_SHOWN = 36  # transactions on the loan's page (a long loan's would pass the page budget)
 
 
 @router.get(f"{ROOT}/loans/{{loan_id}}")
@@ -48,7 +49,7 @@ def loan_page(
     first = financial_year(loan.disbursed_on or day)
     years = list(range(financial_year(day), first - 1, -1))
     return page(request, "loan.html", d=detail(uow, loan, who, day), today=day, years=years,
-                paying=paying)  # fmt: skip
+                paying=paying, shown=LINES_SHOWN)  # fmt: skip
 
 
 def financial_year(day: date) -> int:

@@ -70,6 +70,10 @@ TEXTS: dict[str, tuple[str, str]] = {
     "st.not_due": ("Not yet due", "अभी देय नहीं"),
     "st.planned": ("Planned", "नियोजित"),
     "transactions": ("Transactions", "लेन-देन"),
+    "transactions.older": (
+        "The latest transactions; every one is in your statement of account, below.",
+        "नवीनतम लेन-देन; सभी लेन-देन नीचे आपके खाता विवरण में हैं।",
+    ),
     "date": ("Date", "तिथि"),
     "what": ("Transaction", "लेन-देन"),
     "reference": ("Reference", "संदर्भ"),
