@@ -459,3 +459,17 @@ def test_a_written_off_loan_still_shows_what_is_owed(
     home = client.get("/my").text
     assert _figures(home) == ["₹1,00,000.00"] and "₹17,769.76 · 32 days past due" in home
     assert "Written off" in home and "Pay now" not in home
+
+
+def test_one_connection_may_ask_for_and_type_twenty_codes_in_fifteen_minutes(
+    book: tuple[str, list[EmailMessage]],
+) -> None:
+    url, received = book
+    client = _client(url)
+    for k in range(20):  # whoever it claims to be
+        asked = client.post("/my/sign-in", data={"loan_number": f"PL-{k}", "contact": "x@y.in"})
+        assert asked.status_code == 200
+    refused = client.post("/my/sign-in", data={"loan_number": "PL-1", "contact": "asha@example.in"})
+    assert refused.status_code == 429 and "too many attempts from your connection" in refused.text
+    typed = client.post("/my/code", data={"challenge": "c", "code": "123456"})
+    assert typed.status_code == 429 and received == []

@@ -9,6 +9,7 @@ nothing but the count of wrong codes.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, TypeVar
@@ -37,6 +38,8 @@ from lms.portal.overview import summaries
 from lms.servicing.models import Customer
 
 router = APIRouter()
+CODE_ATTEMPTS_PER_ADDRESS = 20  # codes asked for and typed, from one address
+CODE_ATTEMPTS_WINDOW = 900.0  # seconds
 T = TypeVar("T")
 
 
@@ -53,6 +56,8 @@ def ask_code(
     contact: Annotated[str, Form(max_length=254)],
 ) -> Response:
     """Send a code if the details match; the page to type it on, either way."""
+    if busy := _throttled(request):
+        return busy
     try:
         challenge = access.ask_sign_in_code(
             uow, loan_number=loan_number, contact=contact, now=datetime.now(UTC)
@@ -72,6 +77,8 @@ def take_code(
     code: Annotated[str, Form(max_length=12)],
 ) -> Response:
     """Open a session with the right code; the code page again, saying so, without it."""
+    if busy := _throttled(request):
+        return busy
     now = datetime.now(UTC)
     token = _by_code(request, uow, challenge, f"{ROOT}/code", lambda: access.sign_in_with_code(
         uow, challenge=challenge, code=code.strip(), now=now))  # fmt: skip
@@ -165,6 +172,17 @@ def confirm_contact(
     if isinstance(done, Response):
         return done
     return RedirectResponse(f"{ROOT}/contact?done=true", status_code=303)
+
+
+def _throttled(request: Request) -> Response | None:
+    """The page saying to wait, when the caller's address has asked for or typed codes too
+    often lately (whoever it claims to be); None when it may go on (the attempt counted)."""
+    address = request.client.host if request.client else ""
+    wait = request.app.state.code_attempts.wait(address, time.monotonic())
+    if not wait:
+        return None
+    said = f"too many attempts from your connection; try again in {wait // 60 + 1} minutes"
+    return page(request, "sign_in.html", 429, refused=said)
 
 
 def _by_code(
