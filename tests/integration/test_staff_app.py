@@ -33,6 +33,7 @@ from lms.interfaces.web import (
     catalog_pages,
     charge_pages,
     close_pages,
+    closure_pages,
     collection_pages,
     dashboard_pages,
     loan_actions,
@@ -261,6 +262,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             strategy_pages.router,
             recovery_pages.router,
             request_pages.router,
+            closure_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())

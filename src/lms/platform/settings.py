@@ -47,6 +47,9 @@ class Settings(BaseSettings):
     request_sla_hours: int = Field(
         72, ge=1, le=720, description="hours staff have to answer a borrower's service request"
     )
+    release_delay_compensation: Decimal = Field(
+        Decimal(5000), ge=0, description="paid per day a closed loan's security is released late"
+    )
     cooling_off_days: int = Field(
         3, ge=1, le=30, description="days a digital loan can be left without penalty (KFS)"
     )

@@ -322,3 +322,20 @@ class LoanInstallment(Base):
     interest: Mapped[Decimal] = mapped_column(Money)
     principal_paid: Mapped[Decimal] = mapped_column(Money)
     interest_paid: Mapped[Decimal] = mapped_column(Money)
+
+
+class SecurityRelease(Base):
+    """The release of a closed secured loan's security: its original documents returned to the
+    borrower and the charge on the asset removed from its registry (RBI, 13 Sep 2023: within
+    30 days of closure, or the lender compensates the borrower for each day of delay)."""
+
+    __tablename__ = "security_releases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), unique=True)
+    # documents lost or damaged by the lender: 30 more days to help obtain copies
+    extended_because: Mapped[str | None] = mapped_column(Text)
+    returned_on: Mapped[date | None] = mapped_column(Date)  # the documents given back
+    charge_removed_on: Mapped[date | None] = mapped_column(Date)  # CERSAI, ROC or RTO
+    updated_by: Mapped[str | None] = mapped_column(String(80))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

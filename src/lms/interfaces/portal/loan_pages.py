@@ -30,6 +30,7 @@ from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.portal import pay
 from lms.portal.access import own_loan
 from lms.portal.overview import detail
+from lms.servicing.closure_duties import release_of
 
 router = APIRouter()
 GATEWAY = "razorpay"
@@ -49,7 +50,7 @@ def loan_page(
     first = financial_year(loan.disbursed_on or day)
     years = list(range(financial_year(day), first - 1, -1))
     return page(request, "loan.html", d=detail(uow, loan, who, day), today=day, years=years,
-                paying=paying, shown=LINES_SHOWN)  # fmt: skip
+                paying=paying, shown=LINES_SHOWN, release=release_of(uow, loan.id))  # fmt: skip
 
 
 def financial_year(day: date) -> int:

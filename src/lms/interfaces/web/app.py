@@ -17,6 +17,7 @@ from lms.interfaces.web import (
     catalog_pages,
     charge_pages,
     close_pages,
+    closure_pages,
     collection_pages,
     dashboard_pages,
     loan_actions,
@@ -45,6 +46,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(recovery_pages.router, include_in_schema=False)
     app.include_router(queue_pages.router, include_in_schema=False)
     app.include_router(request_pages.router, include_in_schema=False)
+    app.include_router(closure_pages.router, include_in_schema=False)
     app.include_router(product_pages.router, include_in_schema=False)
     app.include_router(close_pages.router, include_in_schema=False)
     # before the collections pages: /app/collections/strategy is not a case's number

@@ -97,6 +97,8 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/app/collections/strategy"): P.COLLECTIONS_MANAGE,
     ("POST", "/app/collections/strategy/{step_id}/retirement"): P.COLLECTIONS_MANAGE,
     ("POST", "/app/collections/agents/{username}"): P.COLLECTIONS_MANAGE,
+    ("GET", "/app/closures"): P.LOANS_READ,
+    ("POST", "/app/closures/{loan_id}"): P.LOANS_WRITE,
     ("GET", "/app/requests"): P.CUSTOMERS_READ,
     ("GET", "/app/requests/{request_id}"): P.CUSTOMERS_READ,
     ("GET", "/app/requests/{request_id}/attachments/{message_id}"): P.CUSTOMERS_READ,
