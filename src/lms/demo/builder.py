@@ -101,6 +101,7 @@ def _build(
         day += timedelta(days=1)
     with UnitOfWork(sessions, origin="demo") as uow:
         _mandates(uow, as_of)
+        _releases(uow, as_of)
         uow.commit()
     _analyze(sessions)
     counts = history.counts
@@ -238,3 +239,20 @@ def _mandates(uow: UnitOfWork, as_of: date) -> None:
             f"DEMO{loan_id:016d}",
         )  # fmt: skip
         register_mandate(uow, loan_id=loan_id, request=request)
+
+
+def _releases(uow: UnitOfWork, as_of: date) -> None:
+    """The security of the secured loans closed more than a fortnight ago was released, its
+    documents returned 5 to 14 days after closure and the charge removed a week after them
+    (nine in ten; the rest are late); those closed lately wait (staff record them)."""
+    from lms.servicing.closure_duties import record_release, releases
+
+    for duty in releases(uow, today=as_of, branches=None):
+        pick = random.Random(duty.loan_id)
+        given = duty.closed_on + timedelta(days=pick.randrange(5, 15))
+        late = pick.random() < 0.1
+        removed = given + timedelta(days=7 + (pick.randrange(20, 40) if late else 0))
+        if removed > as_of - timedelta(days=14):
+            continue
+        record_release(uow, loan_id=duty.loan_id, today=as_of, actor="demo",
+                       returned_on=given, charge_removed_on=removed)  # fmt: skip
