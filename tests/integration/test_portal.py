@@ -17,7 +17,7 @@ import io
 import json
 import re
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal as D
 from email.message import EmailMessage
 
@@ -33,14 +33,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from lms.interfaces.api.app import create_app
 from lms.interfaces.portal import loan_pages, pages, request_pages
 from lms.interfaces.portal.app import OPEN
+from lms.notices.service import send_queued
 from lms.platform.db import UnitOfWork, make_session_factory
 from lms.portal.models import BorrowerCode, ServiceRequest
+from lms.portal.requests import Raised, raise_request, staff_reply
 from lms.servicing.foreclosure import foreclose_loan
-from lms.servicing.models import Loan, LoanEvent
+from lms.servicing.models import Customer, Loan, LoanEvent
 from lms.servicing.repayments import PaymentRequest, record_payment
 from lms.servicing.service import loan_state
 
 SECRET = "whsec_portal"
+NOV26 = date(2026, 11, 26)
 SESSIONS: dict[str, sessionmaker[Session]] = {}  # the book's sessions, by its URL
 
 
@@ -473,3 +476,21 @@ def test_one_connection_may_ask_for_and_type_twenty_codes_in_fifteen_minutes(
     assert refused.status_code == 429 and "too many attempts from your connection" in refused.text
     typed = client.post("/my/code", data={"challenge": "c", "code": "123456"})
     assert typed.status_code == 429 and received == []
+
+
+def test_a_co_borrowers_request_is_answered_to_the_co_borrower_not_the_borrower(
+    book: tuple[str, list[EmailMessage]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url, received = book
+    monkeypatch.setenv("LMS_QUIET_HOURS", "00:00-23:59")
+    with UnitOfWork(SESSIONS[url]) as uow:
+        uow.session.get(Customer, 3).email = "chitra@example.in"  # type: ignore[union-attr]
+        asked = Raised("support", "statement", "Joint statement", "Please send it.")
+        made = raise_request(uow, customer_id=3, loan_id=1, asked=asked,
+                             today=NOV26, now=datetime.now(UTC))  # fmt: skip
+        staff_reply(uow, made, actor="user:t", body="Sent.", resolve=True, today=NOV26,
+                    now=datetime.now(UTC))  # fmt: skip
+        uow.commit()
+    assert send_queued(SESSIONS[url]) == (1, 0)
+    assert [m["To"] for m in received] == ["chitra@example.in"]
+    assert "Dear Chitra Iyer" in text_of(received[-1])

@@ -60,14 +60,22 @@ class Message:
     loan_id: int
     event: str
     data: dict[str, Any]
+    customer_id: int | None = None  # to another party of the loan (a co-borrower) instead
 
 
 def queue_message(
-    uow: UnitOfWork, *, loan_id: int, event: str, data: dict[str, Any], day: date
+    uow: UnitOfWork,
+    *,
+    loan_id: int,
+    event: str,
+    data: dict[str, Any],
+    day: date,
+    customer_id: int | None = None,
 ) -> list[Notice]:
-    """Queue the event's message to the loan's borrower on each channel, on business date
-    `day` (each notice's status says whether it will go)."""
-    ids = queue_messages(uow, [Message(loan_id, event, data)], day)
+    """Queue the event's message to the loan's borrower (or to `customer_id`, another party of
+    the loan) on each channel, on business date `day` (each notice's status says whether it
+    will go)."""
+    ids = queue_messages(uow, [Message(loan_id, event, data, customer_id)], day)
     return list(uow.session.scalars(select(Notice).where(Notice.id.in_(ids)).order_by(Notice.id)))
 
 
@@ -78,13 +86,14 @@ def queue_messages(uow: UnitOfWork, messages: Sequence[Message], day: date) -> l
     if not messages:
         return []
     people = _borrowers(uow, sorted({m.loan_id for m in messages}))
-    customers = sorted({p.customer_id for p in people.values()})
+    parties = _parties(uow, sorted({m.customer_id for m in messages if m.customer_id}))
+    customers = sorted({p.customer_id for p in (*people.values(), *parties.values())})
     out = _opted_out(uow, customers)
     sent = _sent_today(uow, customers, day)
     cap, now = get_settings().messages_per_day, datetime.now(UTC)
     rows = []
     for message in messages:
-        who = people[message.loan_id]
+        who = parties[message.customer_id] if message.customer_id else people[message.loan_id]
         template = TEMPLATES[message.event]
         for channel in who.channels:
             if channel == "email" and not who.has_email:
@@ -118,12 +127,31 @@ def _borrowers(uow: UnitOfWork, loan_ids: list[int]) -> dict[int, _Borrower]:
     """Each loan's borrower and the channels they may be sent on: e-mail always (its notice
     says `no_address` without one), SMS and WhatsApp with a phone and the channel set up
     (WhatsApp also needs the borrower's consent). Nothing sealed is opened."""
-    s = get_settings()
     c = Customer
     rows = uow.session.execute(
         select(Loan.id, c.id, c.email.is_not(None), c.phone.is_not(None), c.language)
         .join(c, c.id == Loan.customer_id).where(among(uow, Loan.id, loan_ids))
     ).all()  # fmt: skip
+    return _reachable(uow, [tuple(row) for row in rows])
+
+
+def _parties(uow: UnitOfWork, customer_ids: list[int]) -> dict[int, _Borrower]:
+    """The customers `customer_ids` (parties of a loan beside its borrower) as `_borrowers`
+    finds borrowers, by customer id."""
+    if not customer_ids:
+        return {}
+    c = Customer
+    rows = uow.session.execute(
+        select(c.id, c.id, c.email.is_not(None), c.phone.is_not(None), c.language)
+        .where(among(uow, c.id, customer_ids))
+    ).all()  # fmt: skip
+    return _reachable(uow, [tuple(row) for row in rows])
+
+
+def _reachable(uow: UnitOfWork, rows: list[tuple[Any, ...]]) -> dict[int, _Borrower]:
+    """(key, customer id, has an e-mail, has a phone, language) rows: each key's person and
+    the channels they may be sent on."""
+    s = get_settings()
     consented: set[int] = set()
     if s.whatsapp_phone_id:
         consented = set(uow.session.scalars(
@@ -132,13 +160,13 @@ def _borrowers(uow: UnitOfWork, loan_ids: list[int]) -> dict[int, _Borrower]:
                                               Consent.purpose == "whatsapp")
         ))  # fmt: skip
     found = {}
-    for loan_id, customer_id, has_email, has_phone, lang in rows:
+    for key, customer_id, has_email, has_phone, lang in rows:
         channels = ["email"]
         if has_phone and s.sms_url:
             channels.append("sms")
         if has_phone and customer_id in consented:
             channels.append("whatsapp")
-        found[loan_id] = _Borrower(customer_id, bool(has_email), lang or "en", tuple(channels))
+        found[key] = _Borrower(customer_id, bool(has_email), lang or "en", tuple(channels))
     return found
 
 
@@ -220,9 +248,9 @@ def _send_one(
         channel = channels.get(notice.channel) if notice is not None else None
         if notice is None or channel is None or isinstance(channel, ChannelError):
             return "kept"  # another sender took it, or its channel is not set up here
-        customer, number = uow.session.execute(
-            select(Customer, Loan.external_id).join(Loan, Loan.customer_id == Customer.id)
-            .where(Loan.id == notice.loan_id)
+        customer, number = uow.session.execute(  # the notice's person (the borrower, of old)
+            select(Customer, Loan.external_id).join(Loan, Loan.id == notice.loan_id)
+            .where(Customer.id == func.coalesce(notice.customer_id, Loan.customer_id))
         ).one()  # fmt: skip
         address = (customer.email if notice.channel == "email"
                    else international_phone(customer.phone))  # fmt: skip

@@ -28,10 +28,18 @@ from lms.platform.settings import get_settings
 
 
 def queue_notice(
-    uow: UnitOfWork, *, loan_id: int, template: str, data: dict[str, Any], day: date
+    uow: UnitOfWork,
+    *,
+    loan_id: int,
+    template: str,
+    data: dict[str, Any],
+    day: date,
+    customer_id: int | None = None,
 ) -> list[Notice]:
-    """Queue the event `template`'s message to the loan's borrower on business date `day`."""
-    return outbox.queue_message(uow, loan_id=loan_id, event=template, data=data, day=day)
+    """Queue the event `template`'s message to the loan's borrower (or to `customer_id`,
+    another party of the loan) on business date `day`."""
+    return outbox.queue_message(uow, loan_id=loan_id, event=template, data=data, day=day,
+                                customer_id=customer_id)  # fmt: skip
 
 
 def send_queued(sessions: sessionmaker[Session], *, limit: int = 1000) -> tuple[int, int]:

@@ -170,8 +170,14 @@ def staff_reply(
     request.status = "resolved" if resolve else "answered"
     if resolve:
         request.resolved_at, request.resolved_by = now, actor
-    queue_notice(uow, loan_id=request.loan_id, template="request_update",
-                 data={"reference": request.reference, "status": request.status}, day=today)  # fmt: skip
+    queue_notice(
+        uow,
+        loan_id=request.loan_id,
+        template="request_update",
+        data={"reference": request.reference, "status": request.status},
+        day=today,
+        customer_id=request.customer_id,
+    )  # the one who asked, a co-borrower too
     return message
 
 
