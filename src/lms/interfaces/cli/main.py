@@ -6,10 +6,8 @@ code 2, writing nothing; output goes to stdout in the format asked for.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
@@ -21,6 +19,13 @@ from lms.core.replay import ReplayError
 from lms.core.schedule import generate_schedule
 from lms.core.validation import ScheduleError
 from lms.interfaces.cli.close import eod_app, worker, worker_help
+from lms.interfaces.cli.demo_book import (
+    build_demo_book,
+    demo_book,
+    demo_stamp,
+    demo_stamp_text,
+    sign_in_demo_staff,
+)
 from lms.interfaces.cli.identity import audit_app, keys_app, pii_app, users_app
 from lms.interfaces.cli.payments import nach_app, notices_app, statement_app
 from lms.interfaces.cli.render import (
@@ -29,6 +34,7 @@ from lms.interfaces.cli.render import (
     render_states_json,
     render_states_table,
     render_table,
+    shown_url,
 )
 from lms.interfaces.cli.reports import reports_app
 from lms.interfaces.cli.scenario import load_scenario
@@ -168,7 +174,7 @@ def db_upgrade(database_url: DatabaseOption = None) -> None:
 
     url = resolve_database_url(database_url)
     upgrade(url)
-    typer.echo(f"database at the latest schema: {_shown(url)}")
+    typer.echo(f"database at the latest schema: {shown_url(url)}")
 
 
 @app.command()
@@ -190,116 +196,21 @@ def demo(
     from lms.interfaces.api.app import business_date
 
     today = business_date()
-    url, reuse = (database_url, False) if database_url else _demo_book(loans, today, fresh)
+    url, reuse = (database_url, False) if database_url else demo_book(loans, today, fresh)
     if reuse:
         typer.echo(
-            f"reusing today's demo book of {loans} loans in {_shown(url)} (--fresh rebuilds)"
+            f"reusing today's demo book of {loans} loans in {shown_url(url)} (--fresh rebuilds)"
         )
     else:
-        _build_demo_book(url, loans, today)
+        build_demo_book(url, loans, today)
         if not database_url:
-            _demo_stamp().write_text(_demo_stamp_text(loans, today))
-    _sign_in_demo_staff(url, port)
+            demo_stamp().write_text(demo_stamp_text(loans, today))
+    sign_in_demo_staff(url, port)
     if serve_after:
         from lms.demo.mailbox import start_mailbox
 
         start_mailbox()
         serve(database_url=url, host="127.0.0.1", port=port, workers=1)
-
-
-def _sign_in_demo_staff(url: str, port: int) -> None:
-    from lms.demo.staff import AGENT, AGENT_PASSWORD, OFFICER, OFFICER_PASSWORD, demo_staff
-    from lms.platform.db import make_engine, make_session_factory
-
-    engine = make_engine(url)
-    with UnitOfWork(make_session_factory(engine)) as uow:
-        staff = demo_staff(uow)
-        uow.commit()
-    engine.dispose()
-    typer.echo(
-        f"staff application: http://127.0.0.1:{port}/app — sign in as {OFFICER} with the"
-        f" password {OFFICER_PASSWORD} (a loan officer of every branch), or as {AGENT} with"
-        f" {AGENT_PASSWORD} (a collections agent)\n"
-        f"API: signed in as {staff.username} (password {staff.password}, second factor "
-        f"{staff.totp_secret}); call it with the header\n"
-        f"  Authorization: Bearer {staff.token}"
-    )
-    if staff.borrower:  # the one-time code shows below, in the demo's mailbox
-        typer.echo(f"borrower portal: http://127.0.0.1:{port}/my — loan {staff.borrower[0]},"
-                   f" e-mail {staff.borrower[1]}")  # fmt: skip
-
-
-def _build_demo_book(url: str, loans: int, today: date) -> None:
-    from lms.demo.builder import build_demo
-    from lms.ledger.check import ledger_problems
-    from lms.platform.db import make_engine, make_session_factory
-    from lms.platform.db.migrate import upgrade
-    from lms.servicing.balances import loan_ledger_problems
-
-    upgrade(url)
-    engine = make_engine(url)
-    sessions = make_session_factory(engine)
-    typer.echo(f"building {loans} demo loans in {_shown(url)} ...")
-
-    def progress(done: int) -> None:
-        if done % 250 == 0 and done < loans:
-            typer.echo(f"  {done} loans ...")
-
-    summary = build_demo(sessions, loans=loans, as_of=today, progress=progress)
-    with UnitOfWork(sessions) as uow:
-        problems = ledger_problems(uow.session) + loan_ledger_problems(uow)
-    engine.dispose()
-    typer.echo(
-        f"{summary.loans} loans, {summary.payments} payments, {summary.reversals} returned debits; "
-        f"ledger {'sound' if not problems else f'has {len(problems)} problems'}"
-    )
-    if problems:
-        raise typer.Exit(1)
-
-
-def _demo_book(loans: int, today: date, fresh: bool) -> tuple[str, bool]:
-    """The default demo database's URL, and whether today's book of `loans` loans is there."""
-    from sqlalchemy.engine import make_url
-
-    from lms.platform.db import default_sqlite_url
-
-    path = Path(make_url(default_sqlite_url()).database or "lms.sqlite3").with_name("demo.sqlite3")
-    stamp = _demo_stamp()
-    same = stamp.exists() and stamp.read_text() == _demo_stamp_text(loans, today)
-    if not fresh and path.exists() and same:
-        return f"sqlite:///{path}", True
-    for stale in (
-        path,
-        stamp,
-        path.with_name(path.name + "-wal"),
-        path.with_name(path.name + "-shm"),
-    ):
-        stale.unlink(missing_ok=True)
-    return f"sqlite:///{path}", False
-
-
-def _demo_stamp() -> Path:
-    """Beside the default demo database: what it was built from."""
-    from sqlalchemy.engine import make_url
-
-    from lms.platform.db import default_sqlite_url
-
-    return Path(make_url(default_sqlite_url()).database or "lms.sqlite3").with_name("demo.json")
-
-
-def _demo_stamp_text(loans: int, today: date) -> str:
-    """What the default demo book was built from: reused only if all of it is the same."""
-    from lms import __version__
-    from lms.platform.db.migrate import head_revision
-
-    return json.dumps(
-        {
-            "loans": loans,
-            "as_of": today.isoformat(),
-            "version": __version__,
-            "schema": head_revision(),
-        }
-    )
 
 
 @app.command()
@@ -318,7 +229,7 @@ def serve(
 
     url = resolve_database_url(database_url)
     upgrade(url)
-    typer.echo(f"lms serving {_shown(url)} on http://{host}:{port} (API docs at /docs)")
+    typer.echo(f"lms serving {shown_url(url)} on http://{host}:{port} (API docs at /docs)")
     logs = _log_config()
     if workers == 1:
         uvicorn.run(create_app(url), host=host, port=port, log_config=logs)
@@ -370,7 +281,12 @@ def ledger_check(database_url: DatabaseOption = None) -> None:
             problems = ledger_problems(uow.session) + loan_ledger_problems(uow)
     except SQLAlchemyError as exc:
         _fail(
-            [("--database-url", f"cannot read the ledger at {_shown(url)}: {type(exc).__name__}")]
+            [
+                (
+                    "--database-url",
+                    f"cannot read the ledger at {shown_url(url)}: {type(exc).__name__}",
+                )
+            ]
         )
     finally:
         engine.dispose()
@@ -380,7 +296,7 @@ def ledger_check(database_url: DatabaseOption = None) -> None:
         typer.echo(f"problem: {where}{loan}: {problem.message}", err=True)
     if problems:
         raise typer.Exit(1)
-    typer.echo(f"ledger sound: {_shown(url)}")
+    typer.echo(f"ledger sound: {shown_url(url)}")
 
 
 def _existing(database_url: str | None) -> str:
@@ -391,12 +307,6 @@ def _existing(database_url: str | None) -> str:
         return existing_database_url(database_url)
     except DatabaseMissingError as exc:
         raise _fail([("--database-url", str(exc))]) from None
-
-
-def _shown(url: str) -> str:
-    from sqlalchemy.engine import make_url
-
-    return make_url(url).render_as_string(hide_password=True)
 
 
 def _fail(problems: list[tuple[str, str]]) -> typer.Exit:

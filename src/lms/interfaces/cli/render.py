@@ -190,3 +190,10 @@ def _table(header: list[str], lines: list[list[str]]) -> list[str]:
         "  ".join("-" * w for w in widths),
         *("  ".join(v.rjust(w) for v, w in zip(line, widths, strict=True)) for line in lines),
     ]
+
+
+def shown_url(url: str) -> str:
+    """A database URL as the console shows it: its password hidden."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
