@@ -43,6 +43,11 @@ def financial_year(first: int) -> tuple[date, date]:
     return date(first, 4, 1), date(first + 1, 3, 31)
 
 
+def year_of(day: date) -> int:
+    """The year the Indian financial year holding `day` starts in."""
+    return day.year if day.month >= 4 else day.year - 1
+
+
 def year_label(first: int) -> str:
     """``2026`` → ``2026-27``, as the year is named."""
     return f"{first}-{(first + 1) % 100:02d}"

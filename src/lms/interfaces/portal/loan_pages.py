@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from lms.documents import certificates
+from lms.documents.certificates_pdf import year_of
 from lms.documents.service import loan_kfs, payment_receipt, statement_document
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.portal.pages import refusal
@@ -47,15 +48,10 @@ def loan_page(
 ) -> HTMLResponse:
     loan = own_loan(uow, who, loan_id)
     day = today(uow)
-    first = financial_year(loan.disbursed_on or day)
-    years = list(range(financial_year(day), first - 1, -1))
+    first = year_of(loan.disbursed_on or day)
+    years = list(range(year_of(day), first - 1, -1))
     return page(request, "loan.html", d=detail(uow, loan, who, day), today=day, years=years,
                 paying=paying, shown=LINES_SHOWN, release=release_of(uow, loan.id))  # fmt: skip
-
-
-def financial_year(day: date) -> int:
-    """The year India's financial year holding `day` starts in (1 April to 31 March)."""
-    return day.year if day.month >= 4 else day.year - 1
 
 
 @router.get(f"{ROOT}/loans/{{loan_id}}/pay")
@@ -158,7 +154,7 @@ def document(
     elif name == "kfs":
         content = loan_kfs(uow, loan_id=loan.id, lang=lang)
     elif name == "interest-certificate":
-        year = fy if fy is not None else financial_year(day)
+        year = fy if fy is not None else year_of(day)
         content = certificates.interest_certificate(
             uow, loan_id=loan.id, fy_start_year=year, as_of=day, lang=lang
         )
