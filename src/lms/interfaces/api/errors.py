@@ -95,6 +95,12 @@ def install_error_handlers(app: FastAPI) -> None:
             return answer(request, 409, "Conflict", str(exc))
         return answer(request, 400, "Bad request", str(exc))
 
+    _install_storage_handlers(app)
+
+
+def _install_storage_handlers(app: FastAPI) -> None:
+    """What the ledger, the replay and the database refuse, as the caller's kind of answer."""
+
     @app.exception_handler(LedgerError)
     async def ledger_error(request: Request, exc: LedgerError) -> Response:
         return answer(request, 409, "Ledger conflict", str(exc))
