@@ -41,7 +41,7 @@ def payable(uow: UnitOfWork, loan: Loan, today: date) -> Payable:
     the next installment, less what the loan holds; and what closes it."""
     if loan.status != "active":
         raise ConflictError(f"loan {loan.external_id} is {loan.status}; it takes no payment")
-    closing = foreclosure_quote(uow, loan_id=loan.id, on=today).payable.quantize(PAISE)
+    closing = closing_amount(uow, loan, today)
     state = loan_state(uow, loan_id=loan.id, as_of=today)
     owed = state.principal_due + state.interest_due + state.charges_due
     if owed <= 0:
@@ -49,6 +49,11 @@ def payable(uow: UnitOfWork, loan: Loan, today: date) -> Payable:
                     Decimal(0))  # fmt: skip
     due = min(owed - state.excess, closing).quantize(PAISE)
     return Payable(due if due > 0 else None, closing)
+
+
+def closing_amount(uow: UnitOfWork, loan: Loan, today: date) -> Decimal:
+    """What closes the loan today (its foreclosure quote)."""
+    return foreclosure_quote(uow, loan_id=loan.id, on=today).payable.quantize(PAISE)
 
 
 def amount_of(uow: UnitOfWork, loan: Loan, choice: str, custom: str, today: date) -> Decimal:

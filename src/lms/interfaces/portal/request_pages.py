@@ -23,7 +23,7 @@ from lms.platform.settings import get_settings
 from lms.portal import requests as rq
 from lms.portal.access import loans_of, own_loan
 from lms.portal.models import RequestMessage
-from lms.portal.pay import payable
+from lms.portal.pay import closing_amount
 
 router = APIRouter()
 ASKED = tuple(k for k in rq.KINDS if k != "complaint")  # the requests page's kinds
@@ -39,7 +39,7 @@ def _requests(
 ) -> HTMLResponse:
     loans = loans_of(uow, who)
     day = today(uow)
-    quotes = [(loan.external_id, payable(uow, loan, day).closing)
+    quotes = [(loan.external_id, closing_amount(uow, loan, day))
               for loan in loans if loan.status == "active"]  # fmt: skip
     extra.setdefault("form", {})
     return page(request, "requests.html", status, requests=rq.requests_of(uow, who), loans=loans,
