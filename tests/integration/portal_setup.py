@@ -9,6 +9,9 @@ PL-3 and is a co-borrower of PL-1.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import re
 from email.message import EmailMessage
 
@@ -63,3 +66,14 @@ def sign_in(client: TestClient, loan: str, contact: str, received: list[EmailMes
     )
     assert answer.status_code == 303, answer.text
     assert answer.headers["location"] == "/my"
+
+
+def gateway_event(secret: str, payment: str, paise: int, event: str = "payment.captured") -> (
+    tuple[str, str]
+):  # fmt: skip
+    """The gateway's webhook body reporting `payment` of `paise` on the first order captured,
+    and its signature under `secret` (Razorpay's shape: HMAC-SHA256 of the body, hex)."""
+    entity = {"id": payment, "entity": "payment", "amount": paise, "currency": "INR",
+              "status": "captured", "order_id": "order_T000001", "created_at": 1795680000}  # fmt: skip
+    body = json.dumps({"event": event, "payload": {"payment": {"entity": entity}}})
+    return body, hmac.new(secret.encode(), body.encode(), hashlib.sha256).hexdigest()

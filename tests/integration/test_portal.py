@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import io
-import json
 import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
@@ -24,7 +23,7 @@ from email.message import EmailMessage
 import pytest
 from api_client import csrf, staff_browser
 from fastapi.testclient import TestClient
-from portal_setup import challenge_of, code_in, portal_book, sign_in, text_of
+from portal_setup import challenge_of, code_in, gateway_event, portal_book, sign_in, text_of
 from providers import provider
 from pypdf import PdfReader
 from sqlalchemy import Engine, func, select, update
@@ -232,10 +231,7 @@ def test_a_payment_through_the_gateway_shows_on_the_loan_once_its_webhook_confir
         "razorpay_signature": "0" * 64})  # fmt: skip
     assert forged.headers["location"] == "/my/loans/1"
     assert _figures(client.get("/my/loans/1").text) == ["₹1,00,000.00"]  # not posted yet
-    entity = {"id": "pay_P1", "entity": "payment", "amount": 1000000, "currency": "INR",
-              "status": "captured", "order_id": "order_T000001", "created_at": 1795680000}  # fmt: skip
-    body = json.dumps({"event": "payment.captured", "payload": {"payment": {"entity": entity}}})
-    signed = hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+    body, signed = gateway_event(SECRET, "pay_P1", 1000000)
     hook = client.post("/api/v1/gateways/razorpay/webhook", content=body,
                        headers={"X-Razorpay-Signature": signed})  # fmt: skip
     assert hook.json()["outcome"] == "posted"
@@ -406,11 +402,8 @@ def test_the_foreclosure_amount_paid_through_the_gateway_closes_the_loan_once(
     # 1,00,000 - 7,884.88 - 7,963.73 = 84,151.39, with no interest since the last due date
     # (26 Nov is the business date) and no foreclosure charge in the test product
     assert paise == 10192115
-    entity = {"id": "pay_F1", "entity": "payment", "amount": paise, "currency": "INR",
-              "status": "captured", "order_id": "order_T000001", "created_at": 1795680000}  # fmt: skip
     for event in ("payment.captured", "order.paid"):  # the gateway reports it twice
-        body = json.dumps({"event": event, "payload": {"payment": {"entity": entity}}})
-        signed = hmac.new(SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+        body, signed = gateway_event(SECRET, "pay_F1", paise, event)
         hook = client.post("/api/v1/gateways/razorpay/webhook", content=body,
                            headers={"X-Razorpay-Signature": signed,
                                     "X-Razorpay-Event-Id": f"evt_{event}"})  # fmt: skip

@@ -13,9 +13,6 @@ and November EMIs), 32 days past due, principal outstanding 1,00,000.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-import json
 import os
 import subprocess
 from email.message import EmailMessage
@@ -26,7 +23,7 @@ import pytest
 from api_client import PASSWORD, new_user
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import Error, Page, Response, expect, sync_playwright
-from portal_setup import code_in, portal_book
+from portal_setup import code_in, gateway_event, portal_book
 from providers import provider
 from served import serving
 
@@ -186,10 +183,7 @@ def _sign_in(page: Page, server: str, received: list[EmailMessage]) -> None:
 
 def _webhook(server: str, paise: int) -> None:
     """The gateway's signed webhook: the order's payment captured."""
-    entity = {"id": "pay_B1", "entity": "payment", "amount": paise, "currency": "INR",
-              "status": "captured", "order_id": "order_T000001", "created_at": 1795680000}  # fmt: skip
-    body = json.dumps({"event": "payment.captured", "payload": {"payment": {"entity": entity}}})
-    signed = hmac.new(WEBHOOK_SECRET.encode(), body.encode(), hashlib.sha256).hexdigest()
+    body, signed = gateway_event(WEBHOOK_SECRET, "pay_B1", paise)
     answer = httpx.post(f"{server}/api/v1/gateways/razorpay/webhook", content=body,
                         headers={"X-Razorpay-Signature": signed})  # fmt: skip
     assert answer.json()["outcome"] == "posted", answer.text
