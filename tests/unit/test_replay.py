@@ -23,7 +23,7 @@ from lms.core.allocation import (
     Waterfall,
     allocate,
 )
-from lms.core.book import charge_positions
+from lms.core.charge_positions import charge_positions
 from lms.core.replay import (
     Charge,
     ChargeWaiver,

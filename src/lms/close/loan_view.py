@@ -20,7 +20,7 @@ from sqlalchemy import String, cast, or_, select
 from lms.close.listing import LoanLine, loan_lines
 from lms.close.models import LoanSnapshot
 from lms.close.portfolio import PlanRow, installment_plan
-from lms.core.book import ChargePosition
+from lms.core.charge_positions import ChargePosition
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.notices.models import Notice
 from lms.payments.models import Mandate

@@ -23,7 +23,15 @@ from lms.core.allocation import (
     allocate,
     owed_components,
 )
-from lms.core.events import Charge, ChargeWaiver, Money, Prepayment, Refund, Tranche
+from lms.core.events import (
+    Charge,
+    ChargeWaiver,
+    Money,
+    Prepayment,
+    Refund,
+    Restructure,
+    Tranche,
+)
 from lms.core.foreclosure import foreclosed_rows
 from lms.core.money import ZERO, Rounding
 from lms.core.revision import Reschedule, Revision, RevisionError, revised_rows
@@ -62,6 +70,21 @@ class ExcessApplied:
 
     day: date
     parts: tuple[Part, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Capitalised:
+    """What a restructure (`reference`) on `day` capitalised: the unpaid parts of installments
+    due by then, now part of the principal re-amortised (for the ledger: the interest moves
+    from receivable to principal; principal stays principal)."""
+
+    day: date
+    reference: str
+    parts: tuple[Part, ...]
+
+    @property
+    def interest(self) -> Decimal:
+        return sum((p.amount for p in self.parts if p.component is Component.INTEREST), ZERO)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +130,7 @@ class LoanState:
     # unapplied funds, by day (for the ledger: from what it paid back to unapplied funds)
     released: tuple[ExcessApplied, ...] = ()
     waived: tuple[Waived, ...] = ()  # charges forgiven, in the order of their waivers
+    capitalised: tuple[Capitalised, ...] = ()  # arrears restructures capitalised, in order
 
 
 class ReplayError(ValueError):
@@ -139,6 +163,7 @@ class Book:
         self.waived: dict[int, Decimal] = {}  # charge k: how much of it is waived
         self.waivers: list[Waived] = []
         self.released: dict[date, list[Part]] = {}
+        self.capitalised: list[Capitalised] = []
         # day, balance and rate before, balance and rate after (lms.core.foreclosure)
         self.revisions: list[tuple[date, Decimal, Decimal, Decimal, Decimal]] = []
         self.left = self.zero
@@ -251,6 +276,24 @@ class Book:
         )
         self.tranched += tranche.amount
 
+    def restructure(self, event: Restructure) -> None:
+        """Capitalise the arrears (if asked) and re-amortise the principal (`Restructure`)."""
+        change, parts = self.zero, []
+        if event.capitalise:
+            for row in self.rows[self.first_open : bisect_right(self.due_dates, event.day)]:
+                for component, owed in ((Component.INTEREST, row.interest),
+                                        (Component.PRINCIPAL, row.principal)):  # fmt: skip
+                    unpaid = owed - self.paid[row.number, component]
+                    if unpaid > 0:
+                        parts.append(Part(row.number, component, unpaid))
+                        self.paid[row.number, component] = owed
+                        change += unpaid
+        if parts:
+            self.capitalised.append(Capitalised(event.day, event.reference, tuple(parts)))
+        rate = self.rate if event.annual_rate is None else event.annual_rate
+        self.revise(event.day, change, rate, Reschedule.REDUCE_EMI, event.reference,
+                    (event.installments, event.emi))  # fmt: skip
+
     def revise(
         self,
         day: date,
@@ -258,13 +301,15 @@ class Book:
         rate: Decimal | None,
         keep: Reschedule,
         reference: str,
+        restructure: tuple[int | None, Decimal | None] = (None, None),
     ) -> None:
         if self.terms is None or self.rate is None or rate is None:
             raise ReplayError(f"{reference!r} revises the schedule: the loan's terms are needed")
         self._release_after(day)
         balance = sum((r.principal for r in self.rows if r.due_date > day), self.zero)
+        revision = Revision(day, change, self.rate, rate, keep, *restructure)
         try:
-            rows = revised_rows(self.terms, self.rows, Revision(day, change, self.rate, rate, keep))
+            rows = revised_rows(self.terms, self.rows, revision)
         except RevisionError as exc:
             raise ReplayError(f"{reference!r} on {day}: {exc}") from None
         self.revisions.append((day, balance, self.rate, balance + change, rate))
@@ -359,36 +404,5 @@ class Book:
             charges=tuple(self.charges),
             released=tuple(ExcessApplied(d, tuple(p)) for d, p in sorted(self.released.items())),
             waived=tuple(self.waivers),
+            capitalised=tuple(self.capitalised),
         )
-
-
-@dataclass(frozen=True, slots=True)
-class ChargePosition:
-    """One charge at a state's day-end: levied (with its GST), paid, waived and still owed."""
-
-    charge: Charge
-    paid: Decimal
-    waived: Decimal
-
-    @property
-    def unpaid(self) -> Decimal:
-        return self.charge.amount + self.charge.tax - self.paid - self.waived
-
-
-def charge_positions(state: LoanState) -> list[ChargePosition]:
-    """Every live charge of `state` (charge k is "installment" -k in the parts paid), in the
-    order levied, with what the payments and the unapplied funds paid of it and what waivers
-    forgave."""
-    paid: dict[int, Decimal] = {}
-    moves = [*(a.parts for a in state.applied), *(e.parts for e in state.excess_applied)]
-    for parts in moves:
-        for part in parts:
-            if part.installment < 0:
-                paid[-part.installment] = paid.get(-part.installment, ZERO) + part.amount
-    waived: dict[str, Decimal] = {}
-    for w in state.waived:
-        waived[w.charge.reference] = waived.get(w.charge.reference, ZERO) + w.amount
-    return [
-        ChargePosition(c, paid.get(k, ZERO), waived.get(c.reference, ZERO))
-        for k, c in enumerate(state.charges, 1)
-    ]

@@ -7,6 +7,9 @@ dates: SMA-0/1/2 and NPA for one facility, the borrower-level rule, and NPA agei
   that date; they are upgraded only when nothing is overdue on any of them.
 - An NPA ages: sub-standard for 12 months, then doubtful (D1 for its first year, D2 up to three
   years, D3 beyond); loss only when identified as such (not by age).
+- A restructure for financial stress makes a standard facility NPA from its day; a facility
+  NPA when restructured (or so made) stays NPA through the plan's specified period however
+  well it is paid, and is upgraded after it only when nothing is overdue (`Facility.held`).
 - Classification has a memory (an NPA stays NPA until nothing is overdue), so a date's class
   depends on the days before it: `classify` stamps one day-end from that day's DPD and the
   day before's NPA dates; `classify_history` folds it over consecutive day-ends. The daily
@@ -68,6 +71,7 @@ class Facility:
     borrower: int
     dpd: int
     npa_since: date | None  # the day it became NPA, as stamped the day before (None: not NPA)
+    held: tuple[date, date] | None = None  # NPA from the first day until before the second
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,15 +100,20 @@ def classify_history(
     days: Iterable[tuple[date, Iterable[tuple[int, int, int]]]],
     thresholds: Thresholds = Thresholds(),
     npa_since: Mapping[int, date | None] | None = None,
+    held: Mapping[int, tuple[date, date]] | None = None,
 ) -> Iterator[tuple[date, dict[int, Stamp]]]:
     """The stamps of consecutive day-ends, each `(day, [(loan_id, borrower, dpd), ...])`: each
     day is classified by `classify` from its DPD and the NPA dates stamped the day before (for
-    the first day, `npa_since`, by loan; none if not given). Give every day: a day left out is
-    a day the NPA memory skips."""
+    the first day, `npa_since`, by loan; none if not given) and the restructures' NPA holds
+    (`held`, by loan). Give every day: a day left out is a day the NPA memory skips."""
     since: dict[int, date | None] = dict(npa_since or {})
+    holds = held or {}
     for day, facilities in days:
         stamps = classify(
-            (Facility(loan, borrower, dpd, since.get(loan)) for loan, borrower, dpd in facilities),
+            (
+                Facility(loan, borrower, dpd, since.get(loan), holds.get(loan))
+                for loan, borrower, dpd in facilities
+            ),
             day,
             thresholds,
         )
@@ -113,11 +122,17 @@ def classify_history(
 
 
 def classify_loan_history(
-    dpd_by_day: Iterable[tuple[date, int]], thresholds: Thresholds = Thresholds()
+    dpd_by_day: Iterable[tuple[date, int]],
+    thresholds: Thresholds = Thresholds(),
+    held: tuple[date, date] | None = None,
 ) -> Iterator[tuple[date, Stamp]]:
     """One loan as its borrower's only facility: its stamp at each of consecutive day-ends
-    `(day, dpd)` (`classify_history`)."""
-    history = classify_history(((day, [(0, 0, dpd)]) for day, dpd in dpd_by_day), thresholds)
+    `(day, dpd)` (`classify_history`), NPA through `held` (a restructure's hold) if given."""
+    history = classify_history(
+        ((day, [(0, 0, dpd)]) for day, dpd in dpd_by_day),
+        thresholds,
+        held={0: held} if held else None,
+    )
     for day, stamps in history:
         yield day, stamps[0]
 
@@ -126,8 +141,9 @@ def _borrower(group: list[Facility], day: date, thresholds: Thresholds) -> Mappi
     own = {f.loan_id: facility_class(f.dpd, thresholds) for f in group}
     was_npa = [f.npa_since for f in group if f.npa_since is not None]
     any_overdue = any(f.dpd > 0 for f in group)
-    if was_npa and any_overdue:  # stays NPA until nothing is overdue anywhere
-        since: date | None = min(was_npa)
+    holding = [f.npa_since or f.held[0] for f in group if f.held and f.held[0] <= day < f.held[1]]
+    if holding or (was_npa and any_overdue):  # stays NPA until nothing is overdue anywhere
+        since: date | None = min([*was_npa, *holding])
     elif any(c is AssetClass.NPA for c in own.values()):
         # becomes NPA, all facilities with it, from the day the first one went past the NPA
         # threshold (today, closing daily; earlier when a book's first close catches up)

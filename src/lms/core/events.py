@@ -33,6 +33,7 @@ class EventKind(StrEnum):
     FORECLOSURE = "foreclosure"
     WRITE_OFF = "write_off"  # the loan taken off the books (technical: the claim kept; full)
     SETTLEMENT = "settlement"  # a compromise settlement completed: the rest waived
+    RESTRUCTURE = "restructure"  # the schedule re-amortised, arrears capitalised (re-aged)
 
 
 FEES_COLLECTED = "fees:collected"  # reference of the charge of upfront fees paid apart
@@ -144,6 +145,23 @@ class Tranche:
 
 
 @dataclass(frozen=True, slots=True)
+class Restructure:
+    """The loan restructured on `day`, after the day's payments: what is unpaid of the
+    installments due by then is capitalised (joins the principal, the loan re-aged to current)
+    if `capitalise`, or stays owed as it is; the principal is re-amortised over `installments`
+    installments from the next due date, or at `emi` for as long as it takes (neither: as many
+    as were left), at `annual_rate` (None: the rate in force). Charges are never capitalised
+    (RBI: no interest on penal charges); they stay owed."""
+
+    day: date
+    reference: str
+    installments: int | None = None
+    emi: Decimal | None = None
+    annual_rate: Decimal | None = None
+    capitalise: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class Foreclosure:
     """The loan is repaid in full on `day`: what is not yet due falls due that day
     (lms.core.foreclosure)."""
@@ -161,6 +179,7 @@ Event = (
     | Prepayment
     | RateChange
     | Tranche
+    | Restructure
     | Foreclosure
 )
 Money = Payment | Prepayment  # money received, which a reversal can void

@@ -1,6 +1,9 @@
 """Provisions for loan losses by asset category, with the RBI's default rates per lender type
 (each rate a setting).
 
+A standard loan restructured under a relief scheme carries 10 % through its specified period
+(RBI Resolution Framework 2.0; a setting, `restructured_standard`).
+
 Banks: standard 0.40 %, sub-standard 15 % (25 % unsecured), doubtful: the unsecured part 100 %,
 the secured part 25 % / 40 % / 100 % (D1 / D2 / D3), loss 100 %. NBFCs: standard 0.40 %,
 sub-standard 10 %, doubtful unsecured 100 %, secured 20 % / 30 % / 50 %, loss 100 %: per loan,
@@ -40,7 +43,12 @@ class ProvisionRates:
     d2: Decimal
     d3: Decimal
     loss: Decimal
-    mfi: bool = False  # NBFC-MFI: by instalments' days overdue, portfolio floor (see above)
+    mfi: bool = False
+    # a standard loan restructured under a relief scheme, through its specified period (RBI
+    # Resolution Framework 2.0, 5 May 2021: 10 %); the standard rate if that is higher
+    restructured_standard: Decimal = Decimal(
+        10
+    )  # NBFC-MFI: by instalments' days overdue, portfolio floor (see above)
 
 
 def _rates(*values: str, mfi: bool = False) -> ProvisionRates:
@@ -59,7 +67,7 @@ def rates_for(lender_type: str, overrides: dict[str, str] | None = None) -> Prov
     """The lender type's default rates with any of them overridden (a setting)."""
     if lender_type not in LENDER_TYPES:
         raise ValueError(f"lender type must be one of {sorted(LENDER_TYPES)}")
-    known = {f.name for f in fields(ProvisionRates)} - {"mfi"}
+    known = {f.name for f in fields(ProvisionRates)} - {"mfi"}  # restructured_standard too
     changes = {k: Decimal(v) for k, v in (overrides or {}).items() if k in known}
     unknown = set(overrides or {}) - known
     if unknown:
@@ -73,10 +81,13 @@ def provision(
     principal: Decimal,
     *,
     secured: bool,
+    restructured: bool = False,
 ) -> Decimal:
     """The provision required for a bank's or an NBFC's loan of this category and principal
-    outstanding."""
-    return Rounding().apply(principal * percent(rates, category, secured=secured) / 100)
+    outstanding (`restructured`: a standard loan restructured under a relief scheme, in its
+    specified period)."""
+    rate = percent(rates, category, secured=secured, restructured=restructured)
+    return Rounding().apply(principal * rate / 100)
 
 
 def mfi_aged(rates: ProvisionRates, overdue: Iterable[tuple[int, Decimal]]) -> Decimal:
@@ -97,12 +108,14 @@ def mfi_book(rates: ProvisionRates, outstanding: Decimal, aged: Decimal) -> Deci
     return max(Rounding().apply(outstanding * rates.standard / 100), aged)
 
 
-def percent(rates: ProvisionRates, category: AssetCategory, *, secured: bool) -> Decimal:
+def percent(
+    rates: ProvisionRates, category: AssetCategory, *, secured: bool, restructured: bool = False
+) -> Decimal:
     """The rate of a bank's or an NBFC's loan (not an MFI's: see mfi_aged)."""
     if rates.mfi:
         raise ValueError("an NBFC-MFI provides by instalment age: use mfi_aged and mfi_book")
     if category is AssetCategory.STANDARD:
-        return rates.standard
+        return max(rates.standard, rates.restructured_standard) if restructured else rates.standard
     if category is AssetCategory.SUBSTANDARD:
         return rates.substandard if secured else rates.substandard_unsecured
     if category is AssetCategory.LOSS or not secured:

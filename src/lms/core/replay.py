@@ -6,7 +6,8 @@ not yet due; charges are levied, and waivers forgive what is unpaid of them; una
 (excess) pay what falls due; payments are split by the waterfall over what is owed, and what
 they cannot place is held as excess; a
 part-prepayment pays what is still due and reduces the principal by the rest (the installments
-not yet due are worked out again, lms.core.revision); refunds pay excess back. On the day of a
+not yet due are worked out again, lms.core.revision); a restructure capitalises what is still
+unpaid and re-amortises the principal; refunds pay excess back. On the day of a
 foreclosure, prepayments come first, then everything falls due, then excess and payments.
 A reversal (a returned cheque or NACH debit) voids its payment from the payment's own value
 date once the reversal is known, so a backdated payment or a reversal is just another replay;
@@ -36,6 +37,7 @@ from lms.core.allocation import STANDARD, Component, Waterfall
 from lms.core.book import (
     Applied,
     Book,
+    Capitalised,
     ExcessApplied,
     InstallmentState,
     LoanState,
@@ -53,6 +55,7 @@ from lms.core.events import (
     Prepayment,
     RateChange,
     Refund,
+    Restructure,
     Reversal,
     Tranche,
 )
@@ -78,6 +81,7 @@ __all__ = [
     "RateChange",
     "Refund",
     "ReplayError",
+    "Restructure",
     "Reversal",
     "Tranche",
     "Waived",
@@ -99,6 +103,7 @@ class _Day:
     foreclosure: bool = False
     payments: list[Payment] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
+    restructures: list[Restructure] = field(default_factory=list)
 
 
 def replay(
@@ -131,6 +136,7 @@ class DayEnd(NamedTuple):
     principal_outstanding: Decimal
     applied: tuple[Applied, ...]
     excess_applied: tuple[ExcessApplied, ...]
+    capitalised: tuple[Capitalised, ...] = ()
 
 
 def day_ends(
@@ -175,7 +181,7 @@ def _walk(
         left = sum(
             (r.principal - book.paid.get((r.number, PRINCIPAL), ZERO) for r in book.rows), book.zero
         )
-        ends[wanted] = DayEnd(left, tuple(applied), tuple(from_excess))
+        ends[wanted] = DayEnd(left, tuple(applied), tuple(from_excess), tuple(book.capitalised))
     return ends
 
 
@@ -221,6 +227,8 @@ def _run_day(
         applied.append(Applied(payment, parts, held))
     if not today.foreclosure:  # after the day's dues are met by its other money
         applied.extend(book.prepay(p, waterfall) for p in today.prepayments)
+    for restructure in today.restructures:  # what the day's money left unpaid
+        book.restructure(restructure)
     for refund in today.refunds:
         book.refund(refund)
 
@@ -249,6 +257,8 @@ def _calendar(events: Sequence[Event], as_of: date) -> dict[date, _Day]:
             on(event.day).foreclosure = True
         elif isinstance(event, ChargeWaiver) and event.day <= as_of:
             on(event.day).waivers.append(event)
+        elif isinstance(event, Restructure) and event.day <= as_of:
+            on(event.day).restructures.append(event)
     for charge in live_charges(events, as_of):
         on(charge.day).charges.append(charge)
     for today in calendar.values():

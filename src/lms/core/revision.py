@@ -22,6 +22,9 @@ balance is amortised again with the due dates the loan already has, by the borro
   rounding step is paid with the row before it, and at the schedule's own last installment up to
   what that installment carried beyond the EMI (so a revision that changes nothing gives back
   the same schedule).
+- a restructure names the new number of installments (a level EMI over them) or the new EMI
+  (as many installments as it takes, a stub of one rounding step paid with the row before it);
+  installments beyond the schedule's last take the loan's next due dates.
 
 The first installment's principal is the new EMI less its interest for a whole period, so what
 it carries on top (interest accrued before the day, broken-period interest) is paid on top.
@@ -64,6 +67,8 @@ class Revision:
     rate_before: Decimal
     rate_after: Decimal
     keep: Reschedule
+    count: int | None = None  # a restructure: this many installments from the running one on
+    emi: Decimal | None = None  # a restructure: this EMI, the tenure following from it
 
 
 class RevisionError(ValueError):
@@ -110,9 +115,14 @@ def revised_rows(
     first_interest = _running_interest(walk, future[0], revision.day, (old, before), (new, balance))
     if first_interest < 0:
         raise RevisionError("the installment running on the day would carry negative interest")
-    if revision.keep is Reschedule.REDUCE_EMI:
-        emi = terms.rounding.apply_ratio(*level_installment(balance, new.periodic, len(future)))
-        count = len(future)
+    if revision.emi is not None:
+        emi, count = revision.emi, MAX_INSTALLMENTS - len(kept)
+        walk.fold = True
+    elif revision.keep is Reschedule.REDUCE_EMI:
+        count = revision.count or len(future)
+        if len(kept) + count > MAX_INSTALLMENTS:
+            raise RevisionError(f"the schedule would run past {MAX_INSTALLMENTS} installments")
+        emi = terms.rounding.apply_ratio(*level_installment(balance, new.periodic, count))
     else:
         emi = _current_emi(terms, future, old, before)
         count = MAX_INSTALLMENTS - len(kept)

@@ -26,6 +26,7 @@ from lms.core.replay import (
     Prepayment,
     RateChange,
     Refund,
+    Restructure,
     Reversal,
     Tranche,
     day_ends,
@@ -41,7 +42,8 @@ ZERO = Decimal(0)
 class StatementLine:
     day: date
     # disbursement, tranche, payment, prepayment, returned payment, charge, charge waived,
-    # excess applied, refund, rate change (the amount column then holds the new rate)
+    # excess applied, refund, rate change (the amount column then holds the new rate),
+    # restructure (no money: the principal and interest columns hold the arrears capitalised)
     kind: str
     reference: str
     amount: Decimal  # money moved: disbursed (negative: paid out), received, returned
@@ -146,6 +148,14 @@ def _lines_of(
         )
         for a in paid.applied
         if a.payment.value_date == day
+    )
+    capitalised = {c.reference: c.parts for c in state.capitalised}
+    lines.extend(
+        _line(
+            day, "restructure", e.reference, ZERO, capitalised.get(e.reference, ()), ZERO, balance
+        )
+        for e in todays
+        if isinstance(e, Restructure) and e.day == day
     )
     return lines
 

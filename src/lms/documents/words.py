@@ -157,6 +157,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kind.excess applied": "excess applied",
         "kind.refund": "refund",
         "kind.rate change": "rate change",
+        "kind.restructure": "restructure: arrears capitalised",
     },
     "hi": {
         "lender": "ऋणदाता",
@@ -286,6 +287,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kind.excess applied": "अग्रिम राशि समायोजित",
         "kind.refund": "धनवापसी",
         "kind.rate change": "दर परिवर्तन",
+        "kind.restructure": "पुनर्गठन: बकाया मूलधन में जोड़ा गया",
     },
 }
 

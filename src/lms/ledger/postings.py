@@ -3,7 +3,8 @@ the servicing half of the ledger as a pure function of the loan's replayed state
 
 `servicing_entries` gives, by source, the entry every event and every due of the loan must
 have: the disbursement, tranches, each payment as the replay applied it, unapplied funds used
-on a due date, advance payments given back by a revision, charges, penal charges, waivers, recoveries,
+on a due date, advance payments given back by a revision, interest a restructure capitalised,
+charges, penal charges, waivers, recoveries,
 refunds, and the interest of each installment raised so far. Servicing posts what is missing
 and restates what differs (lms.servicing.ledger_sync): the old entry reversed, the new posted, both
 naming the event that caused it; so the ledger follows the replay by its rules, with no
@@ -100,6 +101,9 @@ def servicing_entries(
         entries.append(rules.repayment(lid, used.day, used.parts, ZERO, from_excess=True))
     for given_back in state.released:
         entries.append(rules.advance_released(lid, given_back.day, given_back.parts))
+    for moved in state.capitalised:
+        if moved.interest:
+            entries.append(rules.capitalisation(lid, moved.day, moved.interest, moved.reference))
     if since is not None:
         entries = [e for e in entries if e.value_date >= since]
     return Postings(entries, accrual_booked)

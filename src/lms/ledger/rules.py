@@ -232,6 +232,14 @@ def advance_released(loan_id: str, day: date, parts: Sequence[Part]) -> JournalE
     return _entry("advance_released", day, loan_id, lines, f"released:{day.isoformat()}")
 
 
+def capitalisation(loan_id: str, day: date, interest: Decimal, reference: str) -> JournalEntry:
+    """A restructure capitalised overdue interest: the receivable becomes principal (the
+    overdue principal it capitalised stays principal: no line). On an NPA the income it was
+    raised to stays in suspense (unrealised: lms.servicing.balances)."""
+    lines = [debit(Account.LOAN_PRINCIPAL, interest), credit(Account.INTEREST_RECEIVABLE, interest)]
+    return _entry("capitalisation", day, loan_id, lines, f"restructure:{reference}")
+
+
 def charge(loan_id: str, day: date, amount: Decimal, tax: Decimal, reference: str) -> JournalEntry:
     """A fee levied during the loan's life (a bounce charge, a foreclosure charge): receivable
     with its GST, the fee as income, the GST owed to the government."""

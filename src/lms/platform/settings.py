@@ -50,6 +50,12 @@ class Settings(BaseSettings):
     release_delay_compensation: Decimal = Field(
         Decimal(5000), ge=0, description="paid per day a closed loan's security is released late"
     )
+    restructure_specified_months: int = Field(
+        12,
+        ge=1,
+        le=60,
+        description="a restructured loan's specified period, from its first due date after",
+    )
     cooling_off_days: int = Field(
         3, ge=1, le=30, description="days a digital loan can be left without penalty (KFS)"
     )

@@ -16,7 +16,8 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from lms.close.portfolio import PlanRow, installment_plan
-from lms.core.book import RECOVERY, ChargePosition
+from lms.core.book import RECOVERY
+from lms.core.charge_positions import ChargePosition
 from lms.documents.service import loan_statement
 from lms.documents.statement import StatementLine
 from lms.payments.models import Mandate

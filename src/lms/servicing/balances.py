@@ -56,6 +56,7 @@ def expected_balances(
         Account.LOAN_PRINCIPAL: principal
         + state.principal_tranched
         - sum((i.principal_paid for i in state.installments), ZERO)
+        + sum((p.amount for c in state.capitalised for p in c.parts), ZERO)
         - state.principal_prepaid,
         Account.DISBURSEMENT_BANK: -(principal - lender - others - tax - bpi + collected)
         - state.principal_tranched,
@@ -74,9 +75,11 @@ def expected_balances(
 
 
 def unpaid_raised_interest(state: LoanState, through: date | None) -> Decimal:
-    """The unpaid interest of the installments raised (due by `through`): what an NPA holds in
-    suspense (interest paid ahead of its due is nobody's income yet)."""
-    return sum(
+    """The unpaid interest of the installments raised (due by `through`) and the interest a
+    restructure capitalised: what an NPA holds in suspense (interest paid ahead of its due is
+    nobody's income yet; capitalised interest is unrealised, RBI: held until the upgrade)."""
+    capitalised = sum((c.interest for c in state.capitalised), ZERO)
+    return capitalised + sum(
         (
             i.interest - i.interest_paid
             for i in state.installments

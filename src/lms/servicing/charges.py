@@ -19,7 +19,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
-from lms.core.book import ChargePosition, charge_positions
+from lms.core.charge_positions import ChargePosition, charge_positions
 from lms.core.events import FEES_COLLECTED
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError

@@ -201,6 +201,14 @@ class Loan(Base):
     # ledger holds nothing of it after that day but recoveries
     written_off_on: Mapped[date | None] = mapped_column(Date)
     write_off_kind: Mapped[str | None] = mapped_column(String(12))
+    # the last restructure (lms.servicing.restructures): its day, reason and the end of its
+    # specified period; an NPA until `npa_held_until` however well it is paid, when it is held
+    restructured_on: Mapped[date | None] = mapped_column(Date)
+    restructure_reason: Mapped[str | None] = mapped_column(String(24))
+    specified_until: Mapped[date | None] = mapped_column(Date)
+    npa_held_until: Mapped[date | None] = mapped_column(Date)
+    # interest restructures capitalised: unrealised, so held in suspense while an NPA
+    capitalised_interest: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -219,7 +227,7 @@ class LoanEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
     # disbursement, tranche, payment, prepayment, reversal, refund, charge, penal,
-    # charge_reversal, charge_waiver, rate_change, foreclosure (lms.core.events.EventKind)
+    # charge_reversal, charge_waiver, rate_change, restructure, foreclosure (EventKind)
     kind: Mapped[str] = mapped_column(String(16))
     value_date: Mapped[date] = mapped_column(Date)
     amount: Mapped[Decimal | None] = mapped_column(Money)
@@ -229,6 +237,7 @@ class LoanEvent(Base):
     channel: Mapped[str | None] = mapped_column(String(16))  # upi, nach, neft, cash ...
     idempotency_key: Mapped[str | None] = mapped_column(String(128))
     rate: Mapped[Decimal | None] = mapped_column(DecimalText)  # a rate change's new rate
+    installments: Mapped[int | None] = mapped_column(Integer)  # a restructure's new tenure
     reschedule: Mapped[str | None] = mapped_column(String(16))  # reduce_emi / reduce_tenure
     # a reversal's reason: "returned:<code>" (NPCI or cheque return code; the product's bounce
     # charge applies) or "posting_error" (no charge; the money goes to suspense or its loan)

@@ -35,6 +35,7 @@ from lms.core.replay import (
     Prepayment,
     RateChange,
     Refund,
+    Restructure,
     Reversal,
     Tranche,
     replay,
@@ -167,12 +168,13 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             LoanEvent.reschedule,
             LoanEvent.reason,
             LoanEvent.charge_reference,
+            LoanEvent.installments,
         )
         .where(LoanEvent.loan_id == loan.id, LoanEvent.kind != "disbursement")
         .order_by(LoanEvent.id)
     )
     events: list[Event] = []
-    for kind, day, amount, reference, tax, rate, reschedule, reason, charge in stored:
+    for kind, day, amount, reference, tax, rate, reschedule, reason, charge, count in stored:
         money = terms.precision.apply(amount or Decimal(0))
         ref = reference or ""
         if kind in ("charge", "penal"):
@@ -199,6 +201,9 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             events.append(Tranche(day, money, ref))
         elif kind == "foreclosure":
             events.append(Foreclosure(day))
+        elif kind == "restructure":
+            emi = None if amount is None else money
+            events.append(Restructure(day, ref, count, emi, rate, reschedule == "capitalise"))
     return loan_schedule(loan).installments, events
 
 

@@ -13,6 +13,7 @@ from datetime import date
 
 from sqlalchemy import bindparam, delete, insert, select, update
 
+from lms.core.money import ZERO
 from lms.core.replay import LoanState
 from lms.platform.db import UnitOfWork
 from lms.servicing.figures import current_emi
@@ -99,6 +100,9 @@ def store_state(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
     loan.emi = current_emi(state, loan_terms(loan), loan.emi)
     loan.last_event_on = state.as_of
     loan.oldest_unpaid_due = oldest_unpaid_due(state)
+    capitalised = sum((c.interest for c in state.capitalised), ZERO)
+    if capitalised or loan.capitalised_interest:
+        loan.capitalised_interest = capitalised
     if loan.written_off_on is None:  # off the books, a loan keeps its standing
         loan.status, loan.closed_on = (
             ("closed", state.closed_on) if state.closed_on else ("active", None)

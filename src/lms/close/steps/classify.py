@@ -5,6 +5,8 @@ Each close is one step of `lms.core.classification.classify_history`: today's DP
 dates stamped yesterday, through the same `classify` that `lms simulate` folds over a loan's
 days, so the two agree.
 
+A restructure's hold (an NPA through its specified period) is the loan's own data
+(`restructured_on`, `npa_held_until`), read with the rest.
 Partitioned by borrower (customer ids), so a borrower's loans are always classified together.
 Set-based: the partition's active loans are read once into a temporary table; the borrowers
 with no loan NPA or past the NPA threshold are stamped by one UPDATE (each loan its own DPD's
@@ -60,27 +62,29 @@ def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None
     if not flipped:
         return
     ids = list(flipped)
-    accrued: dict[int, Decimal | None] = dict(
-        uow.session.execute(
-            select(Loan.id, Loan.accrued_interest).where(among(uow, Loan.id, ids))
-        ).all()
-    )
+    accrued: dict[int, Decimal | None] = {}
     unpaid = dict.fromkeys(flipped, Decimal(0))
-    unpaid.update(  # the loans that changed side: the unpaid interest of the dues raised
-        (k, v)
-        for k, v in uow.session.execute(
-            select(
-                LoanInstallment.loan_id,
-                func.sum(LoanInstallment.interest - LoanInstallment.interest_paid),
-            )
-            .join(Loan, Loan.id == LoanInstallment.loan_id)
-            .where(among(uow, LoanInstallment.loan_id, ids), among(uow, Loan.id, ids))
-            # dues are raised up to the day at most: the (loan, due date) index reads only those
-            .where(LoanInstallment.due_date <= day)
-            .where(LoanInstallment.due_date <= Loan.interest_posted_through)
-            .group_by(LoanInstallment.loan_id)
+    for loan_id, interest, capitalised in uow.session.execute(
+        select(Loan.id, Loan.accrued_interest, Loan.capitalised_interest).where(
+            among(uow, Loan.id, ids)
         )
-    )
+    ):
+        accrued[loan_id], unpaid[loan_id] = interest, capitalised or Decimal(0)
+    for loan_id, raised in uow.session.execute(
+        # the loans that changed side: the unpaid interest of the dues raised (and above,
+        # what restructures capitalised)
+        select(
+            LoanInstallment.loan_id,
+            func.sum(LoanInstallment.interest - LoanInstallment.interest_paid),
+        )
+        .join(Loan, Loan.id == LoanInstallment.loan_id)
+        .where(among(uow, LoanInstallment.loan_id, ids), among(uow, Loan.id, ids))
+        # dues are raised up to the day at most: the (loan, due date) index reads only those
+        .where(LoanInstallment.due_date <= day)
+        .where(LoanInstallment.due_date <= Loan.interest_posted_through)
+        .group_by(LoanInstallment.loan_id)
+    ):
+        unpaid[loan_id] += raised
     penal = set(_with_penal(uow, ids))
     targets = {
         loan_id: (
@@ -137,6 +141,8 @@ _PART = Table(
     Column("npa_since", Date),
     Column("asset_class", String(8)),
     Column("asset_category", String(16)),
+    Column("restructured_on", Date),
+    Column("npa_held_until", Date),
     prefixes=["TEMPORARY"],
 )
 
@@ -152,13 +158,14 @@ def _own_class(dpd: Any) -> Any:
     )
 
 
-def _npa_prone() -> Any:
+def _npa_prone(day: date) -> Any:
     """The borrowers with a loan NPA (by its date or its stamp: an upgrade moves its income
-    back) or past the NPA threshold: classified by the pure rule, borrower by borrower (one NPA
-    facility makes all the borrower's facilities NPA)."""
+    back), past the NPA threshold or held NPA by a restructure: classified by the pure rule,
+    borrower by borrower (one NPA facility makes all the borrower's facilities NPA)."""
     p = _PART.c
     npa = or_(p.npa_since.is_not(None), p.asset_class == AssetClass.NPA.value)
-    return select(p.customer_id).where(or_(npa, func.coalesce(p.dpd, 0) > _RULE.npa))
+    held = (p.restructured_on <= day) & (p.npa_held_until > day)
+    return select(p.customer_id).where(or_(npa, held, func.coalesce(p.dpd, 0) > _RULE.npa))
 
 
 def _stamp_npa_free(uow: UnitOfWork, prone: Any) -> None:
@@ -187,7 +194,7 @@ def _stamp_npa_free(uow: UnitOfWork, prone: Any) -> None:
 
 def _read_partition(uow: UnitOfWork, low: int, high: int) -> None:
     columns: list[Any] = [Loan.id, Loan.customer_id, Loan.dpd, Loan.npa_since]
-    columns += [Loan.asset_class, Loan.asset_category]
+    columns += [Loan.asset_class, Loan.asset_category, Loan.restructured_on, Loan.npa_held_until]
     connection = uow.session.connection()
     _PART.create(connection)
     in_partition = (Loan.customer_id.between(low, high), Loan.status == "active")
@@ -198,7 +205,7 @@ def _read_partition(uow: UnitOfWork, low: int, high: int) -> None:
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     _read_partition(uow, low, high)
-    prone = _npa_prone()
+    prone = _npa_prone(day)
     _stamp_npa_free(uow, prone)
     p = _PART.c
     rows = uow.session.execute(
@@ -206,10 +213,21 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             p.customer_id.in_(prone)
         )
     ).all()
+    holds = {
+        loan: (start, until)
+        for loan, start, until in uow.session.execute(
+            select(p.id, p.restructured_on, p.npa_held_until).where(
+                p.customer_id.in_(prone), p.npa_held_until.is_not(None)
+            )
+        )
+    }
     total = uow.session.scalar(select(func.count()).select_from(_PART))
     _PART.drop(uow.session.connection())
     stamps = classify(
-        (Facility(loan, customer, dpd or 0, since) for loan, customer, dpd, since, _, _ in rows),
+        (
+            Facility(loan, customer, dpd or 0, since, holds.get(loan))
+            for loan, customer, dpd, since, _, _ in rows
+        ),
         day,
     )
     changed = [

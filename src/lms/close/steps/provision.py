@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -40,6 +41,17 @@ def lender_rates() -> ProvisionRates:
     """The rates of the lender type, with the overrides of the settings."""
     settings = get_settings()
     return rates_for(settings.lender_type, {k: str(v) for k, v in settings.provision_rates.items()})
+
+
+def relief_restructured(reason: str | None, specified_until: date | None, day: date) -> bool:
+    """Whether a loan is a standard account restructured under a relief scheme still in its
+    specified period on `day` (the higher provision: lms.core.provisioning)."""
+    return reason == "relief_scheme" and specified_until is not None and day < specified_until
+
+
+def relief_restructured_sql(day: date) -> Any:
+    """`relief_restructured` of the loan row, as SQL."""
+    return (Loan.restructure_reason == "relief_scheme") & (Loan.specified_until > day)
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
@@ -73,7 +85,10 @@ def loan_provision(
     product = uow.session.get(Product, loan.product_id)
     secured = bool(product and product.secured)
     category = AssetCategory(snapshot.category)
-    return provision(rates, category, snapshot.principal_outstanding, secured=secured)
+    relief = relief_restructured(loan.restructure_reason, loan.specified_until, snapshot.day)
+    return provision(
+        rates, category, snapshot.principal_outstanding, secured=secured, restructured=relief
+    )
 
 
 def _by_category(
@@ -85,15 +100,20 @@ def _by_category(
             LoanSnapshot.principal_outstanding,
             LoanSnapshot.category,
             Product.secured,
+            Loan.restructure_reason,
+            Loan.specified_until,
         )
         .join(Loan, Loan.id == LoanSnapshot.loan_id)
         .join(Product, Product.id == Loan.product_id)
         .where(LoanSnapshot.day == day, LoanSnapshot.loan_id.between(low, high))
     ).all()
     return {
-        loan: provision(rates, AssetCategory(category), principal, secured=bool(secured))
-        for loan, principal, category, secured in rows
-    }
+        loan: provision(
+            rates, AssetCategory(category), principal, secured=bool(secured),
+            restructured=relief_restructured(reason, until, day),
+        )
+        for loan, principal, category, secured, reason, until in rows
+    }  # fmt: skip
 
 
 def _aged(

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.sql.functions import coalesce
 
 from lms.close.models import LoanSnapshot
-from lms.close.steps.provision import lender_rates, month_end
+from lms.close.steps.provision import lender_rates, month_end, relief_restructured_sql
 from lms.core.book import LoanState
 from lms.core.classification import AssetCategory
 from lms.core.provisioning import percent
@@ -122,7 +122,10 @@ def _provision(uow: UnitOfWork, day: date, outstanding: Any) -> Any:
         return None
     category = coalesce(Loan.asset_category, literal("standard", String))
     secured = coalesce(Product.secured, false())
+    relief = (category == AssetCategory.STANDARD.value) & relief_restructured_sql(day)
+    restructured = literal(percent(rates, AssetCategory.STANDARD, secured=False, restructured=True))
     rate = case(
+        (relief, restructured),
         *(
             (
                 (category == kind.value) & (secured == held),
@@ -130,7 +133,7 @@ def _provision(uow: UnitOfWork, day: date, outstanding: Any) -> Any:
             )
             for kind in AssetCategory
             for held in (True, False)
-        )
+        ),
     )
     exact = type_coerce(outstanding, Numeric(18, 4)) * rate / 100
     return type_coerce(func.round(exact, 2), Money)

@@ -6,7 +6,8 @@ Kinds: `product_change` (a new version of an existing product; a product code no
 use is created at once), `benchmark_rate` (a benchmark's new rate, re-pricing every floating
 loan on it), `statement_match` (a suspense credit named as a loan's repayment by hand),
 `charge_waiver` (a charge forgiven in part or in full), `write_off` (a loan taken off the books,
-technical or full) and `settlement` (a one-time settlement agreed with its plan), each asked
+technical or full), `settlement` (a one-time settlement agreed with its plan) and
+`restructure` (a loan restructured from its value date: lms.servicing.restructures), each asked
 and decided with permissions of their own; a checker sees only the loans of their branches.
 
 Guarantee: a queued change is checked as far as it can be before it waits (the body's schema,
@@ -35,7 +36,7 @@ from lms.interfaces.api.security import within_branches
 from lms.payments.reconcile import match_by_hand
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import NotFoundError
-from lms.servicing import catalog, rates
+from lms.servicing import catalog, rates, restructures
 from lms.servicing.charges import waive_charge
 from lms.servicing.models import Loan, Product
 
@@ -161,6 +162,18 @@ def _settlement(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
     return {"loan_id": agreed.loan_id, "settlement_id": agreed.id, "owed": f"{agreed.owed:.2f}"}
 
 
+def _restructure(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
+    asked = row.request
+    ask = restructures.RestructureAsk(
+        date.fromisoformat(asked["day"]), asked["reason"], asked["reference"],
+        asked.get("installments"), None if asked.get("emi") is None else Decimal(asked["emi"]),
+        None if asked.get("annual_rate") is None else Decimal(asked["annual_rate"]),
+        bool(asked.get("capitalise", True)),
+    )  # fmt: skip
+    event = restructures.restructure(uow, loan_id=int(asked["loan_id"]), ask=ask, today=day)
+    return {"loan_id": event.loan_id, "event_id": event.id, "reference": event.reference}
+
+
 KINDS: dict[str, Kind] = {
     "product_change": Kind(Permission.CATALOG_WRITE, _product),
     "benchmark_rate": Kind(Permission.CATALOG_WRITE, _rate),
@@ -168,6 +181,9 @@ KINDS: dict[str, Kind] = {
     "charge_waiver": Kind(Permission.WAIVERS_REQUEST, _waiver, Permission.WAIVERS_APPROVE),
     "write_off": Kind(Permission.WRITEOFFS_REQUEST, _write_off, Permission.WRITEOFFS_APPROVE),
     "settlement": Kind(Permission.SETTLEMENTS_REQUEST, _settlement, Permission.SETTLEMENTS_APPROVE),
+    "restructure": Kind(
+        Permission.RESTRUCTURES_REQUEST, _restructure, Permission.RESTRUCTURES_APPROVE
+    ),
 }
 
 

@@ -17,7 +17,7 @@ from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
-from lms.core.book import ChargePosition
+from lms.core.charge_positions import ChargePosition
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.changes import ApprovalOut, accepted, queue
 from lms.interfaces.api.schemas import Amount, RequestBody, Shown, shown

@@ -3,7 +3,7 @@
 Documented in docs/simulate-spec.md. The terms are a schedule spec (docs/schedule-spec.md);
 events are payments (`pay`), part-prepayments (`prepay`), reversals of either (`reverse`),
 further tranches (`disburse`), rate changes (`rate`), charges (`charge`), refunds of excess
-(`refund`) and a foreclosure (`foreclose`); each observation date gets the loan's state at its
+(`refund`), restructures (`restructure`) and a foreclosure (`foreclose`); each observation date gets the loan's state at its
 day-end from `lms.core.replay`, and its asset class from the loan's DPD on every day since the
 disbursement (`lms.core.classification.classify_history`, as the daily close stamps it).
 
@@ -19,12 +19,13 @@ from datetime import date, timedelta
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from lms.core.accrual import penal_charge
 from lms.core.allocation import Component
 from lms.core.classification import Stamp, classify_loan_history
 from lms.core.dpd_history import dpd_by_day
+from lms.core.frequency import add_months
 from lms.core.periods import build_timeline
 from lms.core.replay import (
     Charge,
@@ -35,6 +36,7 @@ from lms.core.replay import (
     Prepayment,
     RateChange,
     Refund,
+    Restructure,
     Reversal,
     Tranche,
     replay,
@@ -96,6 +98,27 @@ class ForecloseEvent(_Strict):
     date: IsoDate
 
 
+class RestructureEvent(_Strict):
+    """A restructure (lms.servicing.restructures): a new tenure or EMI, a new rate, the arrears
+    capitalised or kept; its reason decides the classification's hold."""
+
+    type: Literal["restructure"]
+    date: IsoDate
+    reference: str = Field(default="restructure", min_length=1, max_length=64)
+    installments: int | None = Field(None, ge=1, le=1200)
+    emi: Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False)] | None = None
+    annual_rate: Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
+    capitalise: bool = True
+    reason: Literal["financial_stress", "relief_scheme", "borrower_request"] = "financial_stress"
+    specified_months: int = Field(12, ge=1, le=60)
+
+    @model_validator(mode="after")
+    def _one_plan(self) -> RestructureEvent:
+        if self.installments is not None and self.emi is not None:
+            raise ValueError("give installments or emi, not both")
+        return self
+
+
 AnyEvent = (
     PayEvent
     | PrepayEvent
@@ -105,6 +128,7 @@ AnyEvent = (
     | ChargeEvent
     | RateEvent
     | ForecloseEvent
+    | RestructureEvent
 )
 
 
@@ -129,6 +153,7 @@ class Scenario:
     events: tuple[Event, ...]
     observe: tuple[date, ...]
     penal: tuple[Decimal, Decimal] | None = None  # percent a year, GST percent
+    restructure: tuple[str, int] | None = None  # the last restructure's reason, months held
 
     @property
     def accrual_start(self) -> date:
@@ -145,9 +170,28 @@ class Scenario:
         states = [replay(rows, events, day, terms=self.terms) for day in self.observe]
         self._check_prepayments(states)
         first = min(self.terms.disbursement_date, *self.observe)
-        daily = dpd_by_day(rows, events, first, max(self.observe), terms=self.terms)
-        stamps = dict(classify_loan_history(daily))
+        daily = list(dpd_by_day(rows, events, first, max(self.observe), terms=self.terms))
+        stamps = dict(classify_loan_history(daily, held=self._held(daily, events)))
         return [(state, stamps[state.as_of]) for state in states]
+
+    def _held(self, daily: list[tuple[date, int]], events: list[Event]) -> tuple[date, date] | None:
+        """The last restructure's NPA hold, as lms.servicing.restructures sets it: through the
+        specified period from its first due date after, for financial stress, or for a loan
+        that was NPA the day before (a borrower's request holds nothing)."""
+        if self.restructure is None:
+            return None
+        reason, months = self.restructure
+        day = max(e.day for e in self.events if isinstance(e, Restructure))
+        after = replay(self.schedule.installments, events, day, terms=self.terms)
+        first_due = next((i.due_date for i in after.installments if i.due_date > day), None)
+        if reason == "borrower_request" or first_due is None:
+            return None
+        until = add_months(first_due, months, first_due.day)
+        if reason == "financial_stress":
+            return (day, until)
+        before = dict(classify_loan_history(d for d in daily if d[0] < day))
+        stamp = before.get(day - timedelta(days=1))
+        return (day, until) if stamp is not None and stamp.npa_since is not None else None
 
     def _check_prepayments(self, states: list[LoanState]) -> None:
         for state in states:
@@ -202,10 +246,16 @@ def load_scenario(text: str | bytes) -> Scenario:
     events = tuple(_event(e) for e in spec.events)
     _check_references(events)
     penal = None if spec.penal is None else (spec.penal.rate, spec.penal.tax)
-    return Scenario(terms, generate_schedule(terms), events, spec.observe, penal)
+    restructures = [e for e in spec.events if isinstance(e, RestructureEvent)]
+    last = max(restructures, key=lambda e: e.date, default=None)
+    hold = None if last is None else (last.reason, last.specified_months)
+    return Scenario(terms, generate_schedule(terms), events, spec.observe, penal, hold)
 
 
 def _event(spec: AnyEvent) -> Event:
+    if isinstance(spec, RestructureEvent):
+        return Restructure(spec.date, spec.reference, spec.installments, spec.emi,
+                           spec.annual_rate, spec.capitalise)  # fmt: skip
     if isinstance(spec, PrepayEvent):
         return Prepayment(spec.date, spec.amount, spec.reference, Reschedule(spec.reschedule))
     if isinstance(spec, DisburseEvent):

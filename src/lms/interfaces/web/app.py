@@ -30,6 +30,7 @@ from lms.interfaces.web import (
     recovery_pages,
     report_pages,
     request_pages,
+    restructure_pages,
     strategy_pages,
     user_pages,
 )
@@ -44,6 +45,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(loan_actions.router, include_in_schema=False)
     app.include_router(charge_pages.router, include_in_schema=False)
     app.include_router(recovery_pages.router, include_in_schema=False)
+    app.include_router(restructure_pages.router, include_in_schema=False)
     app.include_router(queue_pages.router, include_in_schema=False)
     app.include_router(request_pages.router, include_in_schema=False)
     app.include_router(closure_pages.router, include_in_schema=False)

@@ -1,0 +1,112 @@
+"""Restructures under /api/v1: a restructure previewed (the plan before and after: EMI, tenure,
+interest still to pay, APR, what is capitalised and how the classification will treat it), and
+asked for, which waits for a second person (maker-checker) and is applied when approved.
+
+Guarantees: the preview writes nothing; a request is checked as it would be applied today
+before it waits (422 naming the field, 409 for a loan that cannot take it); nothing is written
+but the pending request.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from fastapi import APIRouter, status
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+
+from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.changes import ApprovalOut, accepted, queue
+from lms.interfaces.api.schemas import Amount, RequestBody, Shown, shown
+from lms.platform.db import UnitOfWork
+from lms.servicing import restructures
+from lms.servicing.restructures import Plan, RestructureAsk
+
+router = APIRouter()
+
+
+class RestructureIn(RequestBody):
+    day: date  # the value date, not after the business date when applied
+    reason: str = Field(min_length=1, max_length=24)  # lms.servicing.restructures.REASONS
+    reference: str = Field(min_length=1, max_length=64)
+    installments: int | None = Field(None, ge=1, le=1200)  # the new tenure, from the next due
+    emi: Amount | None = None  # or the new EMI
+    annual_rate: Decimal | None = Field(None, ge=0, le=100, allow_inf_nan=False)
+    capitalise: bool = True  # the arrears join the principal (the loan re-aged to current)
+
+    def ask(self) -> RestructureAsk:
+        return RestructureAsk(
+            self.day, self.reason, self.reference, self.installments, self.emi,
+            self.annual_rate, self.capitalise,
+        )  # fmt: skip
+
+
+class InstallmentOut(BaseModel):
+    number: int
+    due_date: date
+    principal: Shown
+    interest: Shown
+    total: Shown
+
+
+class PlanOut(BaseModel):
+    principal: Shown  # principal outstanding after the day
+    overdue: Shown  # principal and interest due and unpaid
+    tenure: int  # installments after the day
+    emi: Shown
+    interest: Shown  # interest of those installments
+    apr: Shown | None
+    last_due: date | None
+    installments: list[InstallmentOut]
+
+
+class RestructurePreviewOut(BaseModel):
+    before: PlanOut
+    after: PlanOut
+    capitalised: Shown
+    downgraded: bool  # a standard loan made NPA from the day (financial stress)
+    specified_until: date | None
+    npa_held_until: date | None
+
+
+def _plan(plan: Plan) -> PlanOut:
+    rows = [
+        InstallmentOut(number=i.number, due_date=i.due_date, principal=i.principal,
+                       interest=i.interest, total=i.principal + i.interest)
+        for i in plan.installments
+    ]  # fmt: skip
+    return PlanOut(
+        principal=plan.principal, overdue=plan.overdue, tenure=plan.tenure, emi=plan.emi,
+        interest=plan.interest, apr=plan.apr, last_due=plan.last_due, installments=rows,
+    )  # fmt: skip
+
+
+@router.post("/loans/{loan_id}/restructure-preview")
+def preview(loan_id: int, body: RestructureIn, uow: UnitOfWorkDep) -> RestructurePreviewOut:
+    """What the restructure would do, as it would be applied today (nothing is written)."""
+    seen = restructures.preview(uow, loan_id=loan_id, ask=body.ask(), today=today(uow))
+    return RestructurePreviewOut(
+        before=_plan(seen.before), after=_plan(seen.after), capitalised=seen.capitalised,
+        downgraded=seen.downgraded, specified_until=seen.specified_until,
+        npa_held_until=seen.npa_held_until,
+    )  # fmt: skip
+
+
+@router.post("/loans/{loan_id}/restructures", status_code=status.HTTP_202_ACCEPTED)
+def ask(loan_id: int, body: RestructureIn, uow: UnitOfWorkDep) -> JSONResponse:
+    """Ask for the loan to be restructured: checked, then queued for approval (202)."""
+    return accepted(request_restructure(uow, loan_id, body))
+
+
+def request_restructure(uow: UnitOfWork, loan_id: int, body: RestructureIn) -> ApprovalOut:
+    """Check the restructure as it would be applied today, then queue it (committed)."""
+    seen = restructures.preview(uow, loan_id=loan_id, ask=body.ask(), today=today(uow))
+    after = seen.after
+    subject = (
+        f"Restructure loan {loan_id} ({body.reason}): {after.tenure} installments of"
+        f" {shown(after.emi)} (was {seen.before.tenure} of {shown(seen.before.emi)}),"
+        f" {shown(seen.capitalised)} capitalised"
+    )
+    asked = {"loan_id": loan_id, **body.model_dump(mode="json")}
+    return queue(uow, kind="restructure", subject=subject, request=asked)

@@ -1,0 +1,225 @@
+"""Restructuring a live loan: the principal re-amortised over a new tenure or at a new EMI, the
+rate changed, the arrears capitalised (the loan re-aged to current) or left owed; previewed
+before it is asked for, applied from its value date once approved.
+
+Why it was restructured decides how the classification treats it (RBI, Prudential Framework
+for Resolution of Stressed Assets, 7 Jun 2019, and the relief schemes under it):
+
+- `financial_stress`: a standard loan is downgraded to NPA from the restructure's day; the
+  loan stays NPA through the specified period (`LMS_RESTRUCTURE_SPECIFIED_MONTHS` from its
+  first due date after), then is upgraded only if nothing is overdue.
+- `relief_scheme`: a standard loan stays standard, marked restructured, and carries the higher
+  provision of a restructured standard account through the specified period; an NPA stays NPA
+  through it as above.
+- `borrower_request`: a change asked for by a borrower in good standing (a longer tenure, a
+  lower EMI); refused for a loan with anything overdue, which is financial stress.
+
+Guarantees: a restructure is checked in full (the loan, the day, the plan: the replay must be
+able to take it) before it is queued and again when it is applied; applying it stores one
+event, replayed with the loan like any other, so the ledger follows by its posting rule (the
+capitalised interest moved from receivable to principal); a restructure never capitalises a
+charge (RBI: no interest on penal charges), which stays owed as it was.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from fractions import Fraction
+
+from lms.core.frequency import add_months
+from lms.core.irr import IRRError, periodic_irr
+from lms.core.money import ZERO, Rounding
+from lms.core.replay import InstallmentState, LoanState, ReplayError, Restructure, replay
+from lms.core.terms import MAX_AMOUNT, MAX_INSTALLMENTS
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError, InvalidError
+from lms.platform.settings import get_settings
+from lms.servicing.models import Loan, LoanEvent
+from lms.servicing.repayments import book_event
+from lms.servicing.service import (
+    existing_loan,
+    loan_history,
+    loan_terms,
+    loan_waterfall,
+    locked_loan,
+    reference_taken,
+)
+
+REASONS = ("financial_stress", "relief_scheme", "borrower_request")
+
+
+@dataclass(frozen=True)
+class RestructureAsk:
+    """What is asked: the value date, the new tenure (installments from the next due date) or
+    EMI (neither: as many installments as are left), the new rate (None: unchanged), whether
+    the arrears are capitalised, the reason and the restructure's reference."""
+
+    day: date
+    reason: str
+    reference: str
+    installments: int | None = None
+    emi: Decimal | None = None
+    annual_rate: Decimal | None = None
+    capitalise: bool = True
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The loan's repayment plan after the day, before or after the restructure."""
+
+    principal: Decimal  # principal outstanding
+    overdue: Decimal  # principal and interest due by the day and unpaid
+    installments: tuple[InstallmentState, ...]  # those due after the day
+    emi: Decimal  # the level installment (the first one when fewer than three are left)
+    interest: Decimal  # interest of the installments due after the day
+    apr: Decimal | None  # the plan's annual rate as an IRR of what is owed and its installments
+
+    @property
+    def tenure(self) -> int:
+        return len(self.installments)
+
+    @property
+    def last_due(self) -> date | None:
+        return self.installments[-1].due_date if self.installments else None
+
+
+@dataclass(frozen=True)
+class RestructurePreview:
+    before: Plan
+    after: Plan
+    capitalised: Decimal  # arrears made principal
+    downgraded: bool  # a standard loan made NPA by it
+    specified_until: date | None  # the end of its specified period (None: a borrower's request)
+    npa_held_until: date | None  # NPA at least until then, however well it is paid
+
+
+def preview(
+    uow: UnitOfWork, *, loan_id: int, ask: RestructureAsk, today: date
+) -> RestructurePreview:
+    """The loan's plan before and after the restructure asked for (nothing is written)."""
+    return _checked(uow, existing_loan(uow, loan_id), ask, today)
+
+
+def restructure(uow: UnitOfWork, *, loan_id: int, ask: RestructureAsk, today: date) -> LoanEvent:
+    """Apply the restructure (approved): store its event, settle the loan and the ledger from
+    its value date, mark the loan for the classification."""
+    loan = locked_loan(uow, loan_id)
+    seen = _checked(uow, loan, ask, today)
+    event = book_event(
+        uow, loan, kind="restructure", value_date=ask.day, posting_date=today,
+        reference=ask.reference, installments=ask.installments, amount=ask.emi,
+        rate=ask.annual_rate, reschedule="capitalise" if ask.capitalise else "keep",
+        reason=ask.reason,
+    )  # fmt: skip
+    loan.restructured_on, loan.restructure_reason = ask.day, ask.reason
+    loan.specified_until, loan.npa_held_until = seen.specified_until, seen.npa_held_until
+    return event
+
+
+def _checked(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date) -> RestructurePreview:
+    if loan.status != "active" or loan.disbursed_on is None:
+        raise ConflictError(f"loan {loan.id} is {loan.status}; only an active loan is restructured")
+    _check_fields(uow, loan, ask, today)
+    terms = loan_terms(loan)
+    rows, events = loan_history(uow, loan)
+    waterfall = loan_waterfall(uow, loan)
+    before = replay(rows, events, ask.day, waterfall, terms)
+    if ask.reason == "borrower_request" and before.dpd > 0:
+        raise InvalidError([("reason", "the loan has dues overdue: that is financial stress")])
+    event = Restructure(
+        ask.day, ask.reference, ask.installments, ask.emi, ask.annual_rate, ask.capitalise
+    )
+    try:
+        after = replay(rows, [*events, event], ask.day, waterfall, terms)
+    except ReplayError as exc:
+        raise InvalidError([("plan", str(exc).split(": ", 1)[-1])]) from None
+    first_due = next((i.due_date for i in after.installments if i.due_date > ask.day), None)
+    specified = None
+    if ask.reason != "borrower_request" and first_due is not None:
+        months = get_settings().restructure_specified_months
+        specified = add_months(first_due, months, first_due.day)
+    npa_now = loan.asset_class == "NPA" or ask.reason == "financial_stress"
+    capitalised = sum((sum((p.amount for p in c.parts), ZERO) for c in after.capitalised), ZERO)
+    per_year, running = terms.cycle.periods_per_year, _running(before)
+    return RestructurePreview(
+        _plan(before, per_year, running), _plan(after, per_year, running), capitalised,
+        downgraded=ask.reason == "financial_stress" and loan.asset_class != "NPA",
+        specified_until=specified, npa_held_until=specified if npa_now else None,
+    )  # fmt: skip
+
+
+def _check_fields(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date) -> None:
+    assert loan.disbursed_on is not None
+    problems = []
+    if not loan.disbursed_on < ask.day <= today:
+        problems.append(
+            ("day", f"must be after the disbursement and not after the business date {today}")
+        )
+    elif loan.restructured_on is not None and ask.day < loan.restructured_on:
+        problems.append(("day", f"is before the loan's last restructure ({loan.restructured_on})"))
+    if ask.reason not in REASONS:
+        problems.append(("reason", f"must be one of {', '.join(REASONS)}"))
+    if ask.installments is not None and ask.emi is not None:
+        problems.append(("emi", "give the new number of installments or the new EMI, not both"))
+    if ask.installments is not None and not 1 <= ask.installments <= MAX_INSTALLMENTS:
+        problems.append(("installments", f"must be from 1 to {MAX_INSTALLMENTS}"))
+    if ask.emi is not None and not ZERO < ask.emi <= MAX_AMOUNT:
+        problems.append(("emi", "must be an amount above zero"))
+    if ask.annual_rate is not None and not ZERO <= ask.annual_rate <= Decimal(100):
+        problems.append(("annual_rate", "must be from 0 to 100 percent"))
+    if not ask.reference or reference_taken(uow, loan.id, "restructure", ask.reference):
+        problems.append(("reference", f"{ask.reference!r} is already a restructure of the loan"))
+    if problems:
+        raise InvalidError(problems)
+
+
+def _running(state: LoanState) -> tuple[Decimal, Fraction]:
+    """The installment running on the state's day: its interest for its days before the day
+    (pro rata of its period's days: owed on the day, before and after alike, as the
+    restructured running installment keeps it), and the part of its period still to run."""
+    day, previous = state.as_of, None
+    for item in state.installments:
+        if item.due_date > day:
+            start = previous or item.due_date
+            days = (item.due_date - start).days
+            if not days:
+                return ZERO, Fraction(1)
+            accrued = Rounding().apply(item.interest * (day - start).days / days)
+            return accrued, Fraction((item.due_date - day).days, days)
+        previous = item.due_date
+    return ZERO, Fraction(1)
+
+
+def _plan(state: LoanState, per_year: Fraction, running: tuple[Decimal, Fraction]) -> Plan:
+    future = tuple(i for i in state.installments if i.due_date > state.as_of)
+    level = (future[1] if len(future) >= 3 else future[0]) if future else None
+    return Plan(
+        principal=state.principal_outstanding,
+        overdue=state.principal_due + state.interest_due,
+        installments=future,
+        emi=level.principal + level.interest if level is not None else ZERO,
+        interest=sum((i.interest for i in future), ZERO),
+        apr=_apr(future, per_year, running),
+    )
+
+
+def _apr(
+    future: tuple[InstallmentState, ...], per_year: Fraction, running: tuple[Decimal, Fraction]
+) -> Decimal | None:
+    """The annual rate at which the installments after the day repay what they carry that is
+    owed on the day (their principal and the interest accrued before it): the periodic IRR of
+    that out and each installment in, the first after the part of its period still to run and
+    each next a period later, x periods a year (as the KFS states an APR)."""
+    accrued, left = running
+    owed = sum((i.principal for i in future), accrued)
+    if owed <= 0:
+        return None
+    flows: list[tuple[Fraction, Decimal]] = [(Fraction(0), -owed)]
+    flows += [(left + k, i.principal + i.interest) for k, i in enumerate(future)]
+    try:
+        periodic = periodic_irr(flows)
+    except IRRError:
+        return None
+    return Rounding().apply(periodic * 100 * per_year.numerator / per_year.denominator)

@@ -1,0 +1,203 @@
+"""Restructures through the API and the daily close: previewed, asked for, approved by a
+second person, applied from the value date, posted by their rule and classified by the RBI's
+rule for restructured accounts.
+
+The book: Asha's loan 1 and Ravi's loan 2, 1,00,000 at 12 % for 12 months from 26 Sep 2026
+(EMI 8,884.88 on the 26th), neither paying October's or November's installment: 17,769.76
+overdue on 10 Dec, of which interest 1,000.00 + 921.15 = 1,921.15 and principal 7,884.88 +
+7,963.73 = 15,848.61; 84,151.39 not yet due. Restructured on 10 Dec with the arrears
+capitalised, the new principal is 84,151.39 + 17,769.76 = 1,01,921.15. Worked by hand: the
+running installment (26 Dec) keeps its 841.51 (84,151.39 x 1 %) and adds 1 % a month on
+17,769.76 for 16 of the period's 30 days (94.77): 936.29; over 24 installments the EMI is the
+annuity 1,01,921.15 x 0.01 / (1 - 1.01^-24) = 4,797.78 (computed below with fractions).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
+from fractions import Fraction
+
+from api_client import api_client, approved, csrf, rows, staff_browser
+from book_setup import book_of_loans, sound
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from lms.close.models import LoanSnapshot
+from lms.close.runner import close_until
+from lms.ledger.models import JournalEntryRow, JournalLineRow
+from lms.platform.db import UnitOfWork
+from lms.servicing.models import Loan
+from lms.servicing.repayments import PaymentRequest, record_payment
+
+PEOPLE = [{"name": "Asha Patil", "email": "asha@example.in"},
+          {"name": "Ravi Kumar", "email": "ravi@example.in"}]  # fmt: skip
+DEC10 = date(2026, 12, 10)
+ASK = {"day": "2026-12-10", "reason": "financial_stress", "reference": "RS-1", "installments": 24}
+
+
+def annuity(principal: D, count: int) -> D:
+    rate = Fraction(1, 100)
+    exact = Fraction(principal) * rate / (1 - (1 + rate) ** -count)
+    return (D(exact.numerator) / D(exact.denominator)).quantize(D("0.01"), ROUND_HALF_UP)
+
+
+def interest_of(balance: D, count: int) -> D:
+    """The interest of the new rows, worked row by row: 936.29 for the running installment,
+    then 1 % of the balance; each row's principal the EMI less a whole period's interest, the
+    last row all that is left."""
+    emi, total, left = annuity(balance, count), D("936.29"), balance
+    for k in range(count):
+        regular = (left / 100).quantize(D("0.01"), ROUND_HALF_UP)
+        total += regular if k else 0
+        left -= left if k == count - 1 else emi - regular
+    return total
+
+
+def _lines(sessions: sessionmaker[Session], kind: str) -> dict[str, D]:
+    with UnitOfWork(sessions) as uow:
+        found = uow.session.execute(
+            select(JournalLineRow.account, JournalLineRow.debit - JournalLineRow.credit)
+            .join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id)
+            .where(JournalEntryRow.event == kind)
+        ).all()
+    return {account: amount for account, amount in found}  # noqa: C416
+
+
+def _stamp(sessions: sessionmaker[Session], loan_id: int) -> tuple[object, ...]:
+    with UnitOfWork(sessions) as uow:
+        loan = uow.session.get(Loan, loan_id)
+        assert loan is not None
+        return loan.dpd, loan.asset_class, loan.npa_since, loan.asset_category
+
+
+def test_a_restructure_for_stress_capitalises_the_arrears_and_holds_the_loan_npa(
+    db_url: str, engine: Engine
+) -> None:
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 20))
+    close_until(sessions, date(2026, 12, 9), size=10)
+    assert _stamp(sessions, 1) == (45, "SMA-1", None, "standard")
+    with api_client(db_url, ("branch_manager",), ["PUN01"]) as manager:
+        seen = manager.post("/api/v1/loans/1/restructure-preview", json=ASK)
+        assert seen.status_code == 200, seen.text
+        preview = seen.json()
+        asked = manager.post("/api/v1/loans/1/restructures", json=ASK)
+        assert asked.status_code == 202, asked.text
+        refused = manager.post(f"/api/v1/approvals/{asked.json()['id']}/approval", json={})
+        assert refused.status_code == 403  # a branch manager asks; risk or finance decides
+    before, after = preview["before"], preview["after"]
+    assert (before["principal"], before["overdue"], before["tenure"], before["emi"]) == (
+        "100000.00", "17769.76", 10, "8884.88")  # fmt: skip
+    assert (after["principal"], after["overdue"], after["tenure"]) == ("101921.15", "0.00", 24)
+    assert before["apr"] == after["apr"] == "12.00"  # the same rate on what is owed, both ways
+    assert after["emi"] == str(annuity(D("101921.15"), 24))
+    first = after["installments"][0]
+    assert (first["due_date"], first["interest"]) == ("2026-12-26", "936.29")
+    # its principal: the EMI less a whole period's interest (1,019.21 on 1,01,921.15)
+    assert D(first["total"]) == D(after["emi"]) - D("1019.21") + D("936.29")
+    assert after["last_due"] == "2028-11-26"
+    assert (preview["capitalised"], preview["downgraded"]) == ("17769.76", True)
+    assert preview["specified_until"] == preview["npa_held_until"] == "2027-12-26"
+    approved(db_url, asked.json())
+    with UnitOfWork(sessions) as uow:
+        loan = uow.session.get(Loan, 1)
+        assert loan is not None
+        assert (loan.restructured_on, loan.restructure_reason, loan.npa_held_until) == (
+            DEC10, "financial_stress", date(2027, 12, 26))  # fmt: skip
+        assert (loan.oldest_unpaid_due, loan.capitalised_interest) == (
+            date(2026, 12, 26),
+            D("1921.15"),
+        )
+    assert _lines(sessions, "capitalisation") == {
+        "loan_principal": D("1921.15"), "interest_receivable": D("-1921.15")}  # fmt: skip
+    books = sound(sessions, 1)
+    assert books["loan_principal"] == D("101921.15")
+    with api_client(db_url, ("branch_manager",), ["PUN01"]) as manager:
+        lines = manager.get("/api/v1/loans/1/statement").json()
+    assert [line for line in lines if line["kind"] == "restructure"] == [
+        {"date": "2026-12-10", "kind": "restructure", "reference": "RS-1", "amount": "0.00",
+         "principal": "15848.61", "interest": "1921.15", "held": "0.00",
+         "balance": "101921.15"},
+    ]  # fmt: skip
+    close_until(sessions, DEC10, size=10)  # nothing overdue, yet NPA: downgraded for stress
+    assert _stamp(sessions, 1) == (0, "NPA", DEC10, "substandard")
+    assert sound(sessions, 1)["interest_suspense"] == D("-1921.15")  # unrealised, held
+    with UnitOfWork(sessions) as uow:  # December's new installment paid on time
+        paid = PaymentRequest(D(first["total"]), date(2026, 12, 26), "UTR-DEC", "upi")
+        record_payment(uow, loan_id=1, request=paid, posting_date=date(2026, 12, 26))
+        uow.commit()
+    close_until(sessions, date(2026, 12, 27), size=10)
+    assert _stamp(sessions, 1) == (0, "NPA", DEC10, "substandard")  # held through the period
+    sound(sessions)
+
+
+def test_a_relief_scheme_keeps_a_standard_loan_standard_with_the_higher_provision(
+    db_url: str, engine: Engine
+) -> None:
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 20))
+    close_until(sessions, date(2026, 12, 9), size=10)
+    with staff_browser(db_url, ("branch_manager",), ["PUN01"]) as manager:  # from its page
+        page = manager.get("/app/loans/2")
+        asked = {"csrf": csrf(page.text), "day": "2026-12-10", "reason": "relief_scheme",
+                 "reference": "RS-2", "plan": "installments", "value": "10",
+                 "capitalise": "yes"}  # fmt: skip
+        preview = manager.post("/app/loans/2/restructures", data=asked)
+        assert preview.status_code == 200, preview.text
+        emi = annuity(D("101921.15"), 10)
+        assert rows(preview.text, "restructure-plans") == [
+            ["Principal outstanding", "1,00,000.00", "1,01,921.15"],
+            ["Overdue", "17,769.76", "0.00"],
+            ["Installments left", "10", "10"],
+            ["EMI", "8,884.88", f"{emi:,.2f}"],
+            ["Last due", "26 Sep 2027", "26 Sep 2027"],
+            # 6,618.53 in all (the last installment 8,884.85) less October's and November's
+            ["Interest still to pay", "4,697.38", f"{interest_of(D('101921.15'), 10):,.2f}"],
+            ["APR (%)", "12.00", "12.00"],
+        ]
+        assert "stays NPA" not in preview.text and "specified period runs to 26 Dec 2027" in (
+            preview.text)  # fmt: skip
+        done = manager.post("/app/loans/2/restructures", data={**asked, "confirm": "yes"})
+        assert done.status_code == 303
+    with staff_browser(db_url, ("risk",)) as risk:
+        queue = risk.get("/app/approvals")
+        (request_id,) = re.findall(r'action="/app/approvals/(\d+)/approval"', queue.text)
+        decided = risk.post(f"/app/approvals/{request_id}/approval",
+                            data={"csrf": csrf(queue.text), "note": ""})  # fmt: skip
+        assert decided.status_code == 303
+        assert "Restructured on 10 Dec 2026 (relief scheme)" in risk.get("/app/loans/2").text
+    close_until(sessions, date(2026, 12, 31), size=10)  # 26 Dec's installment left unpaid
+    dpd, asset_class, since, category = _stamp(sessions, 2)
+    assert (dpd, asset_class, since, category) == (6, "SMA-0", None, "standard")
+    with UnitOfWork(sessions) as uow:
+        snapshot = uow.session.get(LoanSnapshot, (date(2026, 12, 31), 2))
+        assert snapshot is not None
+        # 10 % of 1,01,921.15 (0.40 % for a standard loan not restructured: 407.68)
+        assert snapshot.provision == D("10192.12")
+    sound(sessions)
+
+
+def test_a_restructure_asked_wrongly_is_refused_and_writes_nothing(
+    db_url: str, engine: Engine
+) -> None:
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 20))
+    close_until(sessions, date(2026, 12, 9), size=10)
+    with api_client(db_url, ("branch_manager",), ["PUN01"]) as manager:
+        for change, field in [
+            ({"emi": "5000.00"}, "emi"),  # both a tenure and an EMI
+            ({"reason": "borrower_request"}, "reason"),  # arrears: that is stress
+            ({"reason": "whim"}, "reason"),
+            ({"day": "2026-12-11"}, "day"),  # after the business date
+            ({"installments": None, "emi": "500.00"}, "plan"),  # below the interest
+        ]:
+            answer = manager.post("/api/v1/loans/2/restructures", json={**ASK, **change})
+            assert answer.status_code == 422, (change, answer.text)
+            assert answer.json()["errors"][0]["field"] == field, answer.text
+    with api_client(db_url, ("collections_agent",), ["PUN01"]) as agent:
+        assert agent.post("/api/v1/loans/2/restructure-preview", json=ASK).status_code == 403
+    with api_client(db_url) as admin:
+        assert admin.get("/api/v1/approvals").json() == []
+    with UnitOfWork(sessions) as uow:
+        loan = uow.session.get(Loan, 2)
+        assert loan is not None and loan.restructured_on is None

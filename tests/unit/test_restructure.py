@@ -1,0 +1,160 @@
+"""Restructures in the replay, against schedules worked out here by an independent method.
+
+The loan: 1,00,000 at 12 % (1 % a month) for 12 months from 5 Jan 2026, EMI 8,884.88 on the
+5th. Installment 1 is paid; 2 (5 Mar) and 3 (5 Apr) are not. On 20 Apr it is restructured.
+
+The independent method (`expected_rows`): exact rational arithmetic (fractions), rounded half
+up to the paisa only where a figure is stated. The running installment (5 May) keeps its
+period's interest on the principal it was scheduled on (76,108.02 x 1 %) and adds 1 % a month
+on what the restructure added, for the 15 of the period's 30 days from 20 Apr; the EMI is the
+annuity of the new balance over the new tenure, P r / (1 - (1 + r)^-n); every later row's
+interest is 1 % of the balance, its principal the EMI less that interest (the first row's
+principal likewise the EMI less a whole period's interest); the last row takes what is left.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
+from fractions import Fraction
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from lms.core.frequency import add_months
+from lms.core.replay import Payment, ReplayError, Restructure, replay
+from lms.core.schedule import generate_schedule
+from lms.core.terms import LoanTerms
+
+TERMS = LoanTerms(
+    principal=D(100000), annual_rate=D(12), disbursement_date=date(2026, 1, 5), installments=12
+)
+ROWS = generate_schedule(TERMS).installments
+PAID = Payment(date(2026, 2, 5), D("8884.88"), "P1")
+DAY = date(2026, 4, 20)
+ARREARS_PRINCIPAL = D("7963.73") + D("8043.37")  # installments 2 and 3
+ARREARS_INTEREST = D("921.15") + D("841.51")
+
+
+def paisa(x: Fraction) -> D:
+    return (D(x.numerator) / D(x.denominator)).quantize(D("0.01"), ROUND_HALF_UP)
+
+
+def expected_rows(
+    scheduled: D, added: D, count: int | None, emi: D | None, rate: Fraction = Fraction(1, 100)
+) -> list[tuple[D, D, D]]:
+    """(principal, interest, balance after) of each new row, from 5 May on."""
+    balance = scheduled + added
+    old = Fraction(scheduled) * Fraction(1, 100)  # the period's interest as scheduled
+    first_interest = paisa(old + Fraction(added) * rate * Fraction(15, 30))
+    if emi is None:
+        assert count is not None
+        emi = paisa(Fraction(balance) * rate / (1 - (1 + rate) ** -count))
+    rows, left, k = [], balance, 0
+    while left > 0:
+        regular = paisa(Fraction(left) * rate)
+        interest = first_interest if k == 0 else regular
+        principal = min(emi - regular, left)
+        if (count is not None and k == count - 1) or (
+            count is None and left - principal <= D("0.01")
+        ):
+            principal = left
+        left -= principal
+        rows.append((principal, interest, left))
+        k += 1
+    return rows
+
+
+def got_rows(restructure: Restructure, as_of: date = DAY) -> list[tuple[D, D, D]]:
+    state = replay(ROWS, [PAID, restructure], as_of, terms=TERMS)
+    future = [i for i in state.installments if i.due_date > DAY]
+    balance, out = sum(i.principal for i in future), []
+    for item in future:
+        balance -= item.principal
+        out.append((item.principal, item.interest, balance))
+    return out
+
+
+def test_capitalised_over_eighteen_installments_is_current_with_the_arrears_as_principal() -> None:
+    state = replay(ROWS, [PAID, Restructure(DAY, "R1", installments=18)], DAY, terms=TERMS)
+    assert state.dpd == 0 and state.principal_due == 0 and state.interest_due == 0
+    assert state.principal_outstanding == D("76108.02") + ARREARS_PRINCIPAL + ARREARS_INTEREST
+    (moved,) = state.capitalised
+    assert (moved.day, moved.reference, moved.interest) == (DAY, "R1", ARREARS_INTEREST)
+    added = ARREARS_PRINCIPAL + ARREARS_INTEREST
+    assert got_rows(Restructure(DAY, "R1", installments=18)) == expected_rows(
+        D("76108.02"), added, 18, None
+    )
+    dates = [i.due_date for i in state.installments if i.due_date > DAY]
+    assert dates == [add_months(date(2026, 5, 5), k, 5) for k in range(18)]
+    # the figures a person checks: 849.93 = 761.08 + 17,769.76 x 1 % x 15/30 (88.85)
+    first, second = [i for i in state.installments if i.due_date > DAY][:2]
+    assert (first.interest, second.principal + second.interest) == (D("849.93"), D("5724.86"))
+
+
+def test_a_new_emi_sets_the_tenure() -> None:
+    added = ARREARS_PRINCIPAL + ARREARS_INTEREST
+    got = got_rows(Restructure(DAY, "R1", emi=D("4000")))
+    assert got == expected_rows(D("76108.02"), added, None, D("4000"))
+    assert len(got) == 27 and got[-1][2] == 0
+
+
+def test_a_new_rate_applies_from_the_day() -> None:
+    got = got_rows(Restructure(DAY, "R1", installments=24, annual_rate=D("9")))
+    # 761.08 as scheduled, then the change at 0.75 % a month for 15/30 of the period:
+    # (93,877.78 x 0.75 % - 76,108.02 x 1 %) x 1/2 = (704.0834 - 761.0802) / 2 = -28.4984,
+    # so 761.0802 - 28.4984 = 732.5818 -> 732.58
+    assert got[0][1] == D("732.58")
+    later = expected_rows(D("76108.02"), ARREARS_PRINCIPAL + ARREARS_INTEREST, 24, None,
+                          Fraction(3, 400))  # fmt: skip
+    assert got[1:] == later[1:]
+
+
+def test_arrears_kept_stay_overdue_and_only_the_rest_is_re_amortised() -> None:
+    event = Restructure(DAY, "R1", installments=24, capitalise=False)
+    state = replay(ROWS, [PAID, event], DAY, terms=TERMS)
+    assert state.dpd == 47 and state.capitalised == ()  # 5 Mar to 20 Apr: 27 + 20 days
+    assert state.principal_due == ARREARS_PRINCIPAL
+    assert got_rows(event) == expected_rows(D("76108.02"), D(0), 24, None)
+
+
+def test_a_restructure_the_emi_cannot_carry_is_refused() -> None:
+    with pytest.raises(ReplayError, match="no longer covers the interest"):
+        replay(ROWS, [PAID, Restructure(DAY, "R1", emi=D("900"))], DAY, terms=TERMS)
+
+
+def test_payments_of_the_day_count_before_the_arrears_are_capitalised() -> None:
+    paid_today = Payment(DAY, D("8884.88"), "P2")  # pays installment 2 on the day
+    state = replay(ROWS, [PAID, paid_today, Restructure(DAY, "R1", installments=18)], DAY,
+                   terms=TERMS)  # fmt: skip
+    (moved,) = state.capitalised
+    assert sum(p.amount for p in moved.parts) == D("8043.37") + D("841.51")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    count=st.integers(min_value=1, max_value=120),
+    late=st.integers(min_value=0, max_value=9),
+    pay=st.integers(min_value=0, max_value=3),
+)
+def test_every_restructure_repays_exactly_what_was_owed(count: int, late: int, pay: int) -> None:
+    """Whatever the tenure, the day and what was paid before: the new rows repay exactly the
+    principal left plus the arrears capitalised, the loan is current, and paid parts stay."""
+    day = add_months(date(2026, 2, 6), late, 6)
+    events = [Payment(date(2026, 2 + k, 5), D("8884.88"), f"P{k}") for k in range(pay)]
+    before = replay(ROWS, events, day, terms=TERMS)
+    if not any(i.due_date > day for i in before.installments):
+        return
+    after = replay(ROWS, [*events, Restructure(day, "R", installments=count)], day, terms=TERMS)
+    owed = before.principal_outstanding + before.interest_due
+    assert after.principal_outstanding == owed
+    future = [i for i in after.installments if i.due_date > day]
+    assert len(future) == count and sum(i.principal for i in future) == owed
+    assert after.dpd == 0
+    paid_before = sum(i.principal_paid + i.interest_paid for i in before.installments)
+    capitalised = sum(p.amount for c in after.capitalised for p in c.parts)
+    assert sum(i.principal_paid + i.interest_paid for i in after.installments) == (
+        paid_before + capitalised
+    )
