@@ -63,7 +63,10 @@ def _lines(sessions: sessionmaker[Session], kind: str) -> dict[str, D]:
             .join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id)
             .where(JournalEntryRow.event == kind)
         ).all()
-    return {account: amount for account, amount in found}  # noqa: C416
+    totals: dict[str, D] = {}
+    for account, amount in found:
+        totals[account] = totals.get(account, D(0)) + amount
+    return totals
 
 
 def _stamp(sessions: sessionmaker[Session], loan_id: int) -> tuple[object, ...]:
@@ -201,3 +204,46 @@ def test_a_restructure_asked_wrongly_is_refused_and_writes_nothing(
     with UnitOfWork(sessions) as uow:
         loan = uow.session.get(Loan, 2)
         assert loan is not None and loan.restructured_on is None
+
+
+def test_a_capitalising_moratorium_defers_three_installments_through_the_close(
+    db_url: str, engine: Engine
+) -> None:
+    """Loan 1 from 20 Oct: October's, November's and December's installments deferred, their
+    interest capitalised on each due date by the close: 1,000.00 (1 % of 1,00,000), 1,010.00
+    (of 1,01,000.00) and 1,020.10 (of 1,02,010.00): 1,03,030.10 repaid over the 12
+    installments that were left, 26 Jan to 26 Dec 2027; never overdue meanwhile."""
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 20))
+    ask = {"day": "2026-10-20", "periods": 3, "interest": "capitalised", "reference": "COVID-1"}
+    with api_client(db_url, ("branch_manager",), ["PUN01"]) as manager:
+        seen = manager.post("/api/v1/loans/1/moratorium-preview", json=ask)
+        assert seen.status_code == 200, seen.text
+        wrong = manager.post("/api/v1/loans/1/moratoria", json={**ask, "interest": "forgiven"})
+        assert wrong.status_code == 422 and wrong.json()["errors"][0]["field"] == "interest"
+        pending = manager.post("/api/v1/loans/1/moratoria", json=ask).json()
+    preview = seen.json()
+    assert preview["deferred_until"] == "2026-12-26"
+    assert (preview["before"]["tenure"], preview["after"]["tenure"]) == (12, 15)
+    assert [(i["principal"], i["interest"]) for i in preview["after"]["installments"][:3]] == [
+        ("0.00", "1000.00"), ("0.00", "1010.00"), ("0.00", "1020.10")]  # fmt: skip
+    approved(db_url, pending)
+    close_until(sessions, date(2026, 12, 27), size=10)
+    assert _stamp(sessions, 1) == (0, "STD", None, "standard")
+    assert _stamp(sessions, 2)[:2] == (63, "SMA-2")  # Ravi's loan, no relief: since 26 Oct
+    with UnitOfWork(sessions) as uow:
+        loan = uow.session.get(Loan, 1)
+        assert loan is not None and loan.capitalised_interest == D("3030.10")
+    assert _lines(sessions, "capitalisation") == {
+        "loan_principal": D("3030.10"), "interest_receivable": D("-3030.10")}  # fmt: skip
+    assert sound(sessions, 1)["loan_principal"] == D("103030.10")
+    with api_client(db_url, ("branch_manager",), ["PUN01"]) as manager:
+        plan = manager.get("/api/v1/loans/1/schedule").json()
+        prepay = manager.post("/api/v1/loans/1/moratorium-preview",
+                              json={**ask, "day": "2026-12-27", "reference": "COVID-2"})  # fmt: skip
+    rows = plan["installments"] if isinstance(plan, dict) else plan
+    future = [r for r in rows if r["due_date"] > "2026-12-26"]
+    emi = annuity(D("103030.10"), 12)
+    assert (len(future), future[-1]["due_date"]) == (12, "2027-12-26")
+    assert D(future[1]["principal"]) + D(future[1]["interest"]) == emi
+    assert prepay.status_code == 200  # a second relief once the first has run its course
+    sound(sessions)

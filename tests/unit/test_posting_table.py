@@ -90,7 +90,7 @@ def test_entries_a_replay_can_restate_carry_their_source() -> None:
     assert sources[:4] == ["disbursement", "disbursement", "tranche:T2", "due:2026-10-26"]
     assert sources[6:18] == [
         "repayment:U1", "prepayment:P1", "excess:2026-10-26", "released:2026-10-26",
-        "restructure:R-1", "charge:bounce:U1", "penal:penal:2026-10", "penal:penal:2026-10", "waiver:waiver-1",
+        "capitalised:R-1", "charge:bounce:U1", "penal:penal:2026-10", "penal:penal:2026-10", "waiver:waiver-1",
         "waiver:waiver-2", "recovery:R1", "refund:R1",
     ]  # fmt: skip
     assert rules.accrual("1", DAY, D("3")).source is None

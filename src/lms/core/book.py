@@ -26,6 +26,7 @@ from lms.core.allocation import (
 from lms.core.events import (
     Charge,
     ChargeWaiver,
+    LoanMoratorium,
     Money,
     Prepayment,
     Refund,
@@ -34,9 +35,10 @@ from lms.core.events import (
 )
 from lms.core.foreclosure import foreclosed_rows
 from lms.core.money import ZERO, Rounding
+from lms.core.relief import moratorium_rows
 from lms.core.revision import Reschedule, Revision, RevisionError, revised_rows
 from lms.core.rows import Installment
-from lms.core.terms import LoanTerms
+from lms.core.terms import LoanTerms, MoratoriumInterest
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +166,9 @@ class Book:
         self.waivers: list[Waived] = []
         self.released: dict[date, list[Part]] = {}
         self.capitalised: list[Capitalised] = []
+        self.relief_until: date | None = None  # a moratorium's last deferred due date
+        # a capitalising moratorium's due dates: (its reference, periods left, count after)
+        self.capitalise_at: dict[date, tuple[str, int, int]] = {}
         # day, balance and rate before, balance and rate after (lms.core.foreclosure)
         self.revisions: list[tuple[date, Decimal, Decimal, Decimal, Decimal]] = []
         self.left = self.zero
@@ -294,6 +299,49 @@ class Book:
         self.revise(event.day, change, rate, Reschedule.REDUCE_EMI, event.reference,
                     (event.installments, event.emi))  # fmt: skip
 
+    def grant(self, event: LoanMoratorium) -> None:
+        """Defer the next installments (lms.core.relief); a capitalising moratorium marks its
+        due dates, on which `capitalise_deferred` adds their unpaid interest to the principal."""
+        if self.terms is None or self.rate is None:
+            raise ReplayError(f"{event.reference!r} revises the schedule: the terms are needed")
+        self._refuse_in_relief(event.day, event.reference)
+        self._release_after(event.day)
+        count = sum(1 for r in self.rows if r.due_date > event.day)
+        try:
+            rows = moratorium_rows(
+                self.terms, self.rows, event.day, event.periods, event.interest, self.rate
+            )
+        except RevisionError as exc:
+            raise ReplayError(f"{event.reference!r} on {event.day}: {exc}") from None
+        deferred = [r.due_date for r in rows if r.due_date > event.day][: event.periods]
+        self.relief_until = deferred[-1] if deferred else None
+        if event.interest is MoratoriumInterest.CAPITALISED:
+            for k, due in enumerate(deferred):
+                self.capitalise_at[due] = (event.reference, event.periods - k - 1, count)
+        self._set_rows(rows)
+
+    def capitalise_deferred(self, day: date) -> None:
+        """On a capitalising moratorium's due date, after the day's money: what is unpaid of
+        the installment's interest joins the principal, and what follows is worked out again."""
+        reference, left, count = self.capitalise_at.pop(day)
+        assert self.terms is not None and self.rate is not None
+        row = next(r for r in self.rows if r.due_date == day)
+        unpaid = row.interest - self.paid[row.number, Component.INTEREST]
+        if unpaid > 0:
+            self.paid[row.number, Component.INTEREST] = row.interest
+            part = Part(row.number, Component.INTEREST, unpaid)
+            self.capitalised.append(Capitalised(day, f"{reference}@{day.isoformat()}", (part,)))
+        rows = moratorium_rows(self.terms, self.rows, day, left, MoratoriumInterest.CAPITALISED,
+                               self.rate, count, unpaid)  # fmt: skip
+        self._set_rows(rows)
+
+    def _refuse_in_relief(self, day: date, reference: str) -> None:
+        if self.relief_until is not None and day < self.relief_until:
+            raise ReplayError(
+                f"{reference!r} on {day}: a moratorium defers the installments until"
+                f" {self.relief_until}"
+            )
+
     def revise(
         self,
         day: date,
@@ -305,6 +353,7 @@ class Book:
     ) -> None:
         if self.terms is None or self.rate is None or rate is None:
             raise ReplayError(f"{reference!r} revises the schedule: the loan's terms are needed")
+        self._refuse_in_relief(day, reference)
         self._release_after(day)
         balance = sum((r.principal for r in self.rows if r.due_date > day), self.zero)
         revision = Revision(day, change, self.rate, rate, keep, *restructure)

@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from lms.core.allocation import Component
 from lms.core.revision import Reschedule
+from lms.core.terms import MoratoriumInterest
 
 
 class EventKind(StrEnum):
@@ -34,6 +35,7 @@ class EventKind(StrEnum):
     WRITE_OFF = "write_off"  # the loan taken off the books (technical: the claim kept; full)
     SETTLEMENT = "settlement"  # a compromise settlement completed: the rest waived
     RESTRUCTURE = "restructure"  # the schedule re-amortised, arrears capitalised (re-aged)
+    MORATORIUM = "moratorium"  # installments deferred under a relief scheme
 
 
 FEES_COLLECTED = "fees:collected"  # reference of the charge of upfront fees paid apart
@@ -162,6 +164,19 @@ class Restructure:
 
 
 @dataclass(frozen=True, slots=True)
+class LoanMoratorium:
+    """A moratorium granted on `day` (lms.core.relief): the installments of the next
+    `periods` periods carry no principal; their interest is collected, capitalised, deferred to
+    the first installment after ("first_installment") or waived, as `interest` says; the loan
+    ends `periods` installments later. Nothing else may revise the schedule until it ends."""
+
+    day: date
+    periods: int
+    interest: MoratoriumInterest
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
 class Foreclosure:
     """The loan is repaid in full on `day`: what is not yet due falls due that day
     (lms.core.foreclosure)."""
@@ -180,6 +195,7 @@ Event = (
     | RateChange
     | Tranche
     | Restructure
+    | LoanMoratorium
     | Foreclosure
 )
 Money = Payment | Prepayment  # money received, which a reversal can void

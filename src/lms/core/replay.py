@@ -7,7 +7,9 @@ not yet due; charges are levied, and waivers forgive what is unpaid of them; una
 they cannot place is held as excess; a
 part-prepayment pays what is still due and reduces the principal by the rest (the installments
 not yet due are worked out again, lms.core.revision); a restructure capitalises what is still
-unpaid and re-amortises the principal; refunds pay excess back. On the day of a
+unpaid and re-amortises the principal; a moratorium defers the next installments (on a
+capitalising moratorium's due dates, what the day left unpaid of their interest joins the
+principal); refunds pay excess back. On the day of a
 foreclosure, prepayments come first, then everything falls due, then excess and payments.
 A reversal (a returned cheque or NACH debit) voids its payment from the payment's own value
 date once the reversal is known, so a backdated payment or a reversal is just another replay;
@@ -50,6 +52,7 @@ from lms.core.events import (
     ChargeWaiver,
     Event,
     Foreclosure,
+    LoanMoratorium,
     Money,
     Payment,
     Prepayment,
@@ -75,6 +78,7 @@ __all__ = [
     "ExcessApplied",
     "Foreclosure",
     "InstallmentState",
+    "LoanMoratorium",
     "LoanState",
     "Payment",
     "Prepayment",
@@ -104,6 +108,7 @@ class _Day:
     payments: list[Payment] = field(default_factory=list)
     refunds: list[Refund] = field(default_factory=list)
     restructures: list[Restructure] = field(default_factory=list)
+    moratoria: list[LoanMoratorium] = field(default_factory=list)
 
 
 def replay(
@@ -229,6 +234,10 @@ def _run_day(
         applied.extend(book.prepay(p, waterfall) for p in today.prepayments)
     for restructure in today.restructures:  # what the day's money left unpaid
         book.restructure(restructure)
+    if day in book.capitalise_at:  # a deferred installment's interest the day left unpaid
+        book.capitalise_deferred(day)
+    for moratorium in today.moratoria:
+        book.grant(moratorium)
     for refund in today.refunds:
         book.refund(refund)
 
@@ -259,6 +268,8 @@ def _calendar(events: Sequence[Event], as_of: date) -> dict[date, _Day]:
             on(event.day).waivers.append(event)
         elif isinstance(event, Restructure) and event.day <= as_of:
             on(event.day).restructures.append(event)
+        elif isinstance(event, LoanMoratorium) and event.day <= as_of:
+            on(event.day).moratoria.append(event)
     for charge in live_charges(events, as_of):
         on(charge.day).charges.append(charge)
     for today in calendar.values():

@@ -215,10 +215,17 @@ class _Walk:
         self.last_extra = max(future[-1].total - emi, Decimal(0))
 
     def rows(
-        self, future: list[Installment], first_interest: Decimal, emi: Decimal, count: int
+        self,
+        future: list[Installment],
+        first_interest: Decimal,
+        emi: Decimal,
+        count: int,
+        number: int | None = None,
     ) -> list[Installment]:
+        """`count` rows at most, numbered from `number` (default: the first of `future`), due
+        on the dates of `future` and then on the loan's timeline."""
         out: list[Installment] = []
-        number = future[0].number
+        number = future[0].number if number is None else number
         while self.balance > 0:
             index = len(out)
             if index == count:
@@ -228,7 +235,7 @@ class _Walk:
                 if index < len(future)
                 else self.timeline.due_date(number + index - 1)
             )
-            regular = self.terms.precision.apply(apply_factor(self.balance, self._factor(due)))
+            regular = self.terms.precision.apply(apply_factor(self.balance, self.factor(due)))
             interest = first_interest if index == 0 else regular
             principal = min(emi - regular, self.balance)
             if index == count - 1 or (
@@ -252,10 +259,31 @@ class _Walk:
         dust = self.terms.rounding.step
         return dust + (self.last_extra if number == self.last_number else 0)
 
-    def _factor(self, due: date) -> tuple[Decimal, Decimal]:
+    def factor(self, due: date) -> tuple[Decimal, Decimal]:
         if self.terms.interest_basis is InterestBasis.PERIODIC:
             return self.rates.periodic_factor
         return self.rates.factor_between(self.previous, due)
+
+
+def amortised_rows(
+    terms: LoanTerms,
+    rate: Decimal,
+    balance: Decimal,
+    previous: date,
+    number: int,
+    count: int,
+    extra: Decimal = Decimal(0),
+) -> list[Installment]:
+    """`balance` repaid at `rate` by a level EMI over `count` installments numbered from
+    `number`, due on the loan's own due dates (installment n on the timeline's n-th), the
+    period before the first starting on `previous`; `extra` (interest deferred to it) is paid
+    on top of the first. The last row takes what rounding leaves."""
+    rates = Rates.of(replace(terms, annual_rate=rate))
+    walk = _Walk(terms, rates, balance, previous)
+    emi = terms.rounding.apply_ratio(*level_installment(balance, rates.periodic, count))
+    due = walk.timeline.due_date(number - 1)
+    first = terms.precision.apply(apply_factor(balance, walk.factor(due))) + extra
+    return walk.rows([], first, emi, count, number)
 
 
 def rate_rise_effect(

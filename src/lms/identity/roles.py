@@ -43,7 +43,7 @@ class Permission(StrEnum):
     SETTLEMENTS_APPROVE = "settlements.approve"  # agree one someone else asked for
     WRITEOFFS_REQUEST = "writeoffs.request"  # ask for a loan to be written off
     WRITEOFFS_APPROVE = "writeoffs.approve"  # write off a loan someone else asked for
-    RESTRUCTURES_REQUEST = "restructures.request"  # preview a restructure and ask for it
+    RESTRUCTURES_REQUEST = "restructures.request"  # preview a restructure or moratorium, ask
     RESTRUCTURES_APPROVE = "restructures.approve"  # apply one someone else asked for
     REQUESTS_ANSWER = "requests.answer"  # borrowers' service requests and complaints
     CLOSE_RUN = "close.run"  # the daily close: park the loans that keep a date from closing

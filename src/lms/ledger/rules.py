@@ -233,11 +233,11 @@ def advance_released(loan_id: str, day: date, parts: Sequence[Part]) -> JournalE
 
 
 def capitalisation(loan_id: str, day: date, interest: Decimal, reference: str) -> JournalEntry:
-    """A restructure capitalised overdue interest: the receivable becomes principal (the
-    overdue principal it capitalised stays principal: no line). On an NPA the income it was
-    raised to stays in suspense (unrealised: lms.servicing.balances)."""
+    """A restructure capitalised overdue interest, or a moratorium a deferred installment's:
+    the receivable becomes principal (principal capitalised stays principal: no line). On an
+    NPA the income it was raised to stays in suspense (unrealised: lms.servicing.balances)."""
     lines = [debit(Account.LOAN_PRINCIPAL, interest), credit(Account.INTEREST_RECEIVABLE, interest)]
-    return _entry("capitalisation", day, loan_id, lines, f"restructure:{reference}")
+    return _entry("capitalisation", day, loan_id, lines, f"capitalised:{reference}")
 
 
 def charge(loan_id: str, day: date, amount: Decimal, tax: Decimal, reference: str) -> JournalEntry:

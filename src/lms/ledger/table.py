@@ -35,8 +35,10 @@ POSTING_RULES: dict[str, tuple[str, frozenset[Account], frozenset[Account]]] = {
           _A.UNAPPLIED_FUNDS]),
         ("excess_applied", "unapplied funds meeting a due", [_A.UNAPPLIED_FUNDS],
          [_A.LOAN_PRINCIPAL, _A.INTEREST_RECEIVABLE, _A.FEE_RECEIVABLE, _A.PENAL_RECEIVABLE]),
-        ("capitalisation", "restructure", [_A.LOAN_PRINCIPAL], [_A.INTEREST_RECEIVABLE]),
-        ("advance_released", "rate_change, tranche, prepayment, restructure or foreclosure",
+        ("capitalisation", "restructure or moratorium", [_A.LOAN_PRINCIPAL],
+         [_A.INTEREST_RECEIVABLE]),
+        ("advance_released", "rate_change, tranche, prepayment, restructure, moratorium or"
+         " foreclosure",
          [_A.LOAN_PRINCIPAL, _A.INTEREST_RECEIVABLE], [_A.UNAPPLIED_FUNDS]),
         ("charge", "charge", [_A.FEE_RECEIVABLE], [_A.FEE_INCOME, _A.TAX_PAYABLE]),
         ("penal_charge", "penal", [_A.PENAL_RECEIVABLE],

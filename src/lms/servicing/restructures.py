@@ -26,17 +26,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from fractions import Fraction
 
 from lms.core.frequency import add_months
-from lms.core.irr import IRRError, periodic_irr
-from lms.core.money import ZERO, Rounding
-from lms.core.replay import InstallmentState, LoanState, ReplayError, Restructure, replay
+from lms.core.money import ZERO
+from lms.core.replay import ReplayError, Restructure, replay
 from lms.core.terms import MAX_AMOUNT, MAX_INSTALLMENTS
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError
 from lms.platform.settings import get_settings
 from lms.servicing.models import Loan, LoanEvent
+from lms.servicing.plans import Plan, compared
 from lms.servicing.repayments import book_event
 from lms.servicing.service import (
     existing_loan,
@@ -63,26 +62,6 @@ class RestructureAsk:
     emi: Decimal | None = None
     annual_rate: Decimal | None = None
     capitalise: bool = True
-
-
-@dataclass(frozen=True)
-class Plan:
-    """The loan's repayment plan after the day, before or after the restructure."""
-
-    principal: Decimal  # principal outstanding
-    overdue: Decimal  # principal and interest due by the day and unpaid
-    installments: tuple[InstallmentState, ...]  # those due after the day
-    emi: Decimal  # the level installment (the first one when fewer than three are left)
-    interest: Decimal  # interest of the installments due after the day
-    apr: Decimal | None  # the plan's annual rate as an IRR of what is owed and its installments
-
-    @property
-    def tenure(self) -> int:
-        return len(self.installments)
-
-    @property
-    def last_due(self) -> date | None:
-        return self.installments[-1].due_date if self.installments else None
 
 
 @dataclass(frozen=True)
@@ -133,6 +112,8 @@ def _checked(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date) -> R
     )
     try:
         after = replay(rows, [*events, event], ask.day, waterfall, terms)
+        last = max(ask.day, loan.last_event_on or ask.day)  # the events after it still fit
+        replay(rows, [*events, event], last, waterfall, terms)
     except ReplayError as exc:
         raise InvalidError([("plan", str(exc).split(": ", 1)[-1])]) from None
     first_due = next((i.due_date for i in after.installments if i.due_date > ask.day), None)
@@ -142,9 +123,8 @@ def _checked(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date) -> R
         specified = add_months(first_due, months, first_due.day)
     npa_now = loan.asset_class == "NPA" or ask.reason == "financial_stress"
     capitalised = sum((sum((p.amount for p in c.parts), ZERO) for c in after.capitalised), ZERO)
-    per_year, running = terms.cycle.periods_per_year, _running(before)
     return RestructurePreview(
-        _plan(before, per_year, running), _plan(after, per_year, running), capitalised,
+        *compared(before, after, terms.cycle.periods_per_year), capitalised,
         downgraded=ask.reason == "financial_stress" and loan.asset_class != "NPA",
         specified_until=specified, npa_held_until=specified if npa_now else None,
     )  # fmt: skip
@@ -173,53 +153,3 @@ def _check_fields(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date)
         problems.append(("reference", f"{ask.reference!r} is already a restructure of the loan"))
     if problems:
         raise InvalidError(problems)
-
-
-def _running(state: LoanState) -> tuple[Decimal, Fraction]:
-    """The installment running on the state's day: its interest for its days before the day
-    (pro rata of its period's days: owed on the day, before and after alike, as the
-    restructured running installment keeps it), and the part of its period still to run."""
-    day, previous = state.as_of, None
-    for item in state.installments:
-        if item.due_date > day:
-            start = previous or item.due_date
-            days = (item.due_date - start).days
-            if not days:
-                return ZERO, Fraction(1)
-            accrued = Rounding().apply(item.interest * (day - start).days / days)
-            return accrued, Fraction((item.due_date - day).days, days)
-        previous = item.due_date
-    return ZERO, Fraction(1)
-
-
-def _plan(state: LoanState, per_year: Fraction, running: tuple[Decimal, Fraction]) -> Plan:
-    future = tuple(i for i in state.installments if i.due_date > state.as_of)
-    level = (future[1] if len(future) >= 3 else future[0]) if future else None
-    return Plan(
-        principal=state.principal_outstanding,
-        overdue=state.principal_due + state.interest_due,
-        installments=future,
-        emi=level.principal + level.interest if level is not None else ZERO,
-        interest=sum((i.interest for i in future), ZERO),
-        apr=_apr(future, per_year, running),
-    )
-
-
-def _apr(
-    future: tuple[InstallmentState, ...], per_year: Fraction, running: tuple[Decimal, Fraction]
-) -> Decimal | None:
-    """The annual rate at which the installments after the day repay what they carry that is
-    owed on the day (their principal and the interest accrued before it): the periodic IRR of
-    that out and each installment in, the first after the part of its period still to run and
-    each next a period later, x periods a year (as the KFS states an APR)."""
-    accrued, left = running
-    owed = sum((i.principal for i in future), accrued)
-    if owed <= 0:
-        return None
-    flows: list[tuple[Fraction, Decimal]] = [(Fraction(0), -owed)]
-    flows += [(left + k, i.principal + i.interest) for k, i in enumerate(future)]
-    try:
-        periodic = periodic_irr(flows)
-    except IRRError:
-        return None
-    return Rounding().apply(periodic * 100 * per_year.numerator / per_year.denominator)

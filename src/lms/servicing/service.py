@@ -30,6 +30,7 @@ from lms.core.replay import (
     ChargeWaiver,
     Event,
     Foreclosure,
+    LoanMoratorium,
     LoanState,
     Payment,
     Prepayment,
@@ -43,7 +44,7 @@ from lms.core.replay import (
 from lms.core.revision import Reschedule
 from lms.core.rows import Installment
 from lms.core.schedule import Schedule, generate_schedule
-from lms.core.terms import BPITreatment, LoanTerms
+from lms.core.terms import BPITreatment, LoanTerms, MoratoriumInterest
 from lms.ledger.service import post_entry
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
@@ -153,6 +154,15 @@ def _schedule_cached(terms: LoanTerms) -> Schedule:
     return generate_schedule(terms)
 
 
+# how a moratorium's event names what happens to its deferred installments' interest
+MORATORIUM_INTEREST = {
+    "collected": MoratoriumInterest.COLLECTED,
+    "capitalised": MoratoriumInterest.CAPITALISED,
+    "deferred": MoratoriumInterest.FIRST_INSTALLMENT,
+    "waived": MoratoriumInterest.WAIVED,
+}
+
+
 def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], list[Event]]:
     """The loan's schedule rows and its events after disbursement as replay events, in one
     query. Amounts are put back to the loan's precision (storage keeps four decimal places)."""
@@ -201,6 +211,9 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             events.append(Tranche(day, money, ref))
         elif kind == "foreclosure":
             events.append(Foreclosure(day))
+        elif kind == "moratorium":
+            mode = MORATORIUM_INTEREST[reschedule or "collected"]
+            events.append(LoanMoratorium(day, count or 0, mode, ref))
         elif kind == "restructure":
             emi = None if amount is None else money
             events.append(Restructure(day, ref, count, emi, rate, reschedule == "capitalise"))

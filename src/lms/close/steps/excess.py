@@ -1,9 +1,12 @@
-"""Step: unapplied funds pay installments falling due (loans holding excess only): today's, or
-any since the loan's last event (a payment booked after its value date leaves its state there).
+"""Step: unapplied funds pay installments falling due (loans holding excess only), and a
+capitalising moratorium adds a deferred installment's unpaid interest to the principal: on
+today's due dates, or any since the loan's last event (a payment booked after its value date
+leaves its state there).
 
 These are the few loans whose stored state changes without an event; each is replayed to the
-day through the servicing layer (`resettle`), which raises its dues, moves the excess and
-posts the ledger. Guarantee: a loan that fails is recorded and skipped; the others complete.
+day through the servicing layer (`resettle`), which raises its dues, moves the excess or the
+interest capitalised and posts the ledger. Guarantee: a loan that fails is recorded and
+skipped; the others complete.
 """
 
 from __future__ import annotations
@@ -11,11 +14,11 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 
 from lms.close.failures import per_loan
 from lms.platform.db import UnitOfWork
-from lms.servicing.models import Loan, LoanInstallment
+from lms.servicing.models import Loan, LoanEvent, LoanInstallment
 from lms.servicing.repayments import resettle
 from lms.servicing.service import locked_loan
 
@@ -30,10 +33,24 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         LoanInstallment.due_date <= day,
         LoanInstallment.due_date > Loan.last_event_on,
     )
+    capitalising = exists().where(
+        LoanEvent.loan_id == Loan.id,
+        LoanEvent.kind == "moratorium",
+        LoanEvent.reschedule == "capitalised",
+    )
+    deferred_due = exists().where(  # a deferred installment (no principal) left unpaid
+        LoanInstallment.loan_id == Loan.id,
+        LoanInstallment.due_date <= day,
+        LoanInstallment.due_date > Loan.last_event_on,
+        LoanInstallment.principal == Decimal(0),
+        LoanInstallment.interest > LoanInstallment.interest_paid,
+    )
     ids = uow.session.scalars(
         select(Loan.id)
         .where(
-            Loan.id.between(low, high), Loan.status == "active", Loan.excess > Decimal(0), due_today
+            Loan.id.between(low, high),
+            Loan.status == "active",
+            or_((Loan.excess > Decimal(0)) & due_today, capitalising & deferred_due),
         )
         .order_by(Loan.id)
     ).all()

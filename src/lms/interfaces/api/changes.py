@@ -7,7 +7,8 @@ use is created at once), `benchmark_rate` (a benchmark's new rate, re-pricing ev
 loan on it), `statement_match` (a suspense credit named as a loan's repayment by hand),
 `charge_waiver` (a charge forgiven in part or in full), `write_off` (a loan taken off the books,
 technical or full), `settlement` (a one-time settlement agreed with its plan) and
-`restructure` (a loan restructured from its value date: lms.servicing.restructures), each asked
+`restructure` (a loan restructured from its value date: lms.servicing.restructures) and
+`moratorium` (installments deferred under a relief scheme: lms.servicing.moratoria), each asked
 and decided with permissions of their own; a checker sees only the loans of their branches.
 
 Guarantee: a queued change is checked as far as it can be before it waits (the body's schema,
@@ -36,7 +37,7 @@ from lms.interfaces.api.security import within_branches
 from lms.payments.reconcile import match_by_hand
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import NotFoundError
-from lms.servicing import catalog, rates, restructures
+from lms.servicing import catalog, moratoria, rates, restructures
 from lms.servicing.charges import waive_charge
 from lms.servicing.models import Loan, Product
 
@@ -174,6 +175,14 @@ def _restructure(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
     return {"loan_id": event.loan_id, "event_id": event.id, "reference": event.reference}
 
 
+def _moratorium(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
+    asked = row.request
+    ask = moratoria.MoratoriumAsk(date.fromisoformat(asked["day"]), int(asked["periods"]),
+                                  asked["interest"], asked["reference"])  # fmt: skip
+    event = moratoria.grant(uow, loan_id=int(asked["loan_id"]), ask=ask, today=day)
+    return {"loan_id": event.loan_id, "event_id": event.id, "reference": event.reference}
+
+
 KINDS: dict[str, Kind] = {
     "product_change": Kind(Permission.CATALOG_WRITE, _product),
     "benchmark_rate": Kind(Permission.CATALOG_WRITE, _rate),
@@ -183,6 +192,9 @@ KINDS: dict[str, Kind] = {
     "settlement": Kind(Permission.SETTLEMENTS_REQUEST, _settlement, Permission.SETTLEMENTS_APPROVE),
     "restructure": Kind(
         Permission.RESTRUCTURES_REQUEST, _restructure, Permission.RESTRUCTURES_APPROVE
+    ),
+    "moratorium": Kind(
+        Permission.RESTRUCTURES_REQUEST, _moratorium, Permission.RESTRUCTURES_APPROVE
     ),
 }
 

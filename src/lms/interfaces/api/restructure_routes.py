@@ -1,6 +1,7 @@
-"""Restructures under /api/v1: a restructure previewed (the plan before and after: EMI, tenure,
-interest still to pay, APR, what is capitalised and how the classification will treat it), and
-asked for, which waits for a second person (maker-checker) and is applied when approved.
+"""Restructures and moratoria under /api/v1: a restructure previewed (the plan before and
+after: EMI, tenure, interest still to pay, APR, what is capitalised and how the classification
+will treat it), a moratorium previewed likewise (and until when it defers); each asked for,
+which waits for a second person (maker-checker) and is applied when approved.
 
 Guarantees: the preview writes nothing; a request is checked as it would be applied today
 before it waits (422 naming the field, 409 for a loan that cannot take it); nothing is written
@@ -20,8 +21,10 @@ from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.changes import ApprovalOut, accepted, queue
 from lms.interfaces.api.schemas import Amount, RequestBody, Shown, shown
 from lms.platform.db import UnitOfWork
-from lms.servicing import restructures
-from lms.servicing.restructures import Plan, RestructureAsk
+from lms.servicing import moratoria, restructures
+from lms.servicing.moratoria import MoratoriumAsk
+from lms.servicing.plans import Plan
+from lms.servicing.restructures import RestructureAsk
 
 router = APIRouter()
 
@@ -110,3 +113,42 @@ def request_restructure(uow: UnitOfWork, loan_id: int, body: RestructureIn) -> A
     )
     asked = {"loan_id": loan_id, **body.model_dump(mode="json")}
     return queue(uow, kind="restructure", subject=subject, request=asked)
+
+
+class MoratoriumIn(RequestBody):
+    day: date  # from the day: the installments falling due after it are deferred
+    periods: int = Field(ge=1, le=moratoria.LONGEST)
+    interest: str = Field(min_length=1, max_length=12)  # collected, capitalised, deferred, waived
+    reference: str = Field(min_length=1, max_length=64)
+
+    def ask(self) -> MoratoriumAsk:
+        return MoratoriumAsk(self.day, self.periods, self.interest, self.reference)
+
+
+class MoratoriumPreviewOut(BaseModel):
+    before: PlanOut
+    after: PlanOut
+    deferred_until: date
+
+
+@router.post("/loans/{loan_id}/moratorium-preview")
+def preview_moratorium(
+    loan_id: int, body: MoratoriumIn, uow: UnitOfWorkDep
+) -> MoratoriumPreviewOut:
+    """What the moratorium would do, as it would be granted today (nothing is written)."""
+    seen = moratoria.preview(uow, loan_id=loan_id, ask=body.ask(), today=today(uow))
+    return MoratoriumPreviewOut(
+        before=_plan(seen.before), after=_plan(seen.after), deferred_until=seen.deferred_until
+    )
+
+
+@router.post("/loans/{loan_id}/moratoria", status_code=status.HTTP_202_ACCEPTED)
+def ask_moratorium(loan_id: int, body: MoratoriumIn, uow: UnitOfWorkDep) -> JSONResponse:
+    """Ask for a moratorium on the loan: checked, then queued for approval (202)."""
+    seen = moratoria.preview(uow, loan_id=loan_id, ask=body.ask(), today=today(uow))
+    subject = (
+        f"Moratorium on loan {loan_id}: {body.periods} installment(s) deferred to"
+        f" {seen.deferred_until}, interest {body.interest}"
+    )
+    asked = {"loan_id": loan_id, **body.model_dump(mode="json")}
+    return accepted(queue(uow, kind="moratorium", subject=subject, request=asked))

@@ -79,6 +79,8 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/loans/{loan_id}/write-off"): P.WRITEOFFS_REQUEST,
     ("POST", "/loans/{loan_id}/restructure-preview"): P.RESTRUCTURES_REQUEST,
     ("POST", "/loans/{loan_id}/restructures"): P.RESTRUCTURES_REQUEST,
+    ("POST", "/loans/{loan_id}/moratorium-preview"): P.RESTRUCTURES_REQUEST,
+    ("POST", "/loans/{loan_id}/moratoria"): P.RESTRUCTURES_REQUEST,
     ("POST", "/loans/{loan_id}/settlements"): P.SETTLEMENTS_REQUEST,
     ("GET", "/loans/{loan_id}/settlements"): P.LOANS_READ,
     ("GET", "/loans/{loan_id}/recovery"): P.LOANS_READ,

@@ -3,7 +3,8 @@
 Documented in docs/simulate-spec.md. The terms are a schedule spec (docs/schedule-spec.md);
 events are payments (`pay`), part-prepayments (`prepay`), reversals of either (`reverse`),
 further tranches (`disburse`), rate changes (`rate`), charges (`charge`), refunds of excess
-(`refund`), restructures (`restructure`) and a foreclosure (`foreclose`); each observation date gets the loan's state at its
+(`refund`), restructures (`restructure`), moratoria (`moratorium`) and a foreclosure
+(`foreclose`); each observation date gets the loan's state at its
 day-end from `lms.core.replay`, and its asset class from the loan's DPD on every day since the
 disbursement (`lms.core.classification.classify_history`, as the daily close stamps it).
 
@@ -31,6 +32,7 @@ from lms.core.replay import (
     Charge,
     Event,
     Foreclosure,
+    LoanMoratorium,
     LoanState,
     Payment,
     Prepayment,
@@ -44,6 +46,7 @@ from lms.core.replay import (
 from lms.core.revision import Reschedule
 from lms.core.schedule import Schedule, generate_schedule
 from lms.core.terms import MAX_AMOUNT, LoanTerms
+from lms.servicing.service import MORATORIUM_INTEREST
 from lms.servicing.spec import IsoDate, SpecError, parse_spec, problem_of
 
 
@@ -119,6 +122,16 @@ class RestructureEvent(_Strict):
         return self
 
 
+class MoratoriumEvent(_Strict):
+    """A moratorium (lms.core.relief): the next `periods` installments deferred."""
+
+    type: Literal["moratorium"]
+    date: IsoDate
+    periods: int = Field(ge=1, le=24)
+    interest: Literal["collected", "capitalised", "deferred", "waived"]
+    reference: str = Field(default="moratorium", min_length=1, max_length=64)
+
+
 AnyEvent = (
     PayEvent
     | PrepayEvent
@@ -129,6 +142,7 @@ AnyEvent = (
     | RateEvent
     | ForecloseEvent
     | RestructureEvent
+    | MoratoriumEvent
 )
 
 
@@ -253,6 +267,9 @@ def load_scenario(text: str | bytes) -> Scenario:
 
 
 def _event(spec: AnyEvent) -> Event:
+    if isinstance(spec, MoratoriumEvent):
+        interest = MORATORIUM_INTEREST[spec.interest]
+        return LoanMoratorium(spec.date, spec.periods, interest, spec.reference)
     if isinstance(spec, RestructureEvent):
         return Restructure(spec.date, spec.reference, spec.installments, spec.emi,
                            spec.annual_rate, spec.capitalise)  # fmt: skip

@@ -1,4 +1,4 @@
-"""Restructures in the replay, against schedules worked out here by an independent method.
+"""Restructures and moratoria in the replay, against schedules worked out here by an independent method.
 
 The loan: 1,00,000 at 12 % (1 % a month) for 12 months from 5 Jan 2026, EMI 8,884.88 on the
 5th. Installment 1 is paid; 2 (5 Mar) and 3 (5 Apr) are not. On 20 Apr it is restructured.
@@ -24,9 +24,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from lms.core.frequency import add_months
-from lms.core.replay import Payment, ReplayError, Restructure, replay
+from lms.core.replay import (
+    LoanMoratorium,
+    Payment,
+    Prepayment,
+    ReplayError,
+    Restructure,
+    replay,
+)
+from lms.core.revision import Reschedule
 from lms.core.schedule import generate_schedule
-from lms.core.terms import LoanTerms
+from lms.core.terms import LoanTerms, MoratoriumInterest
 
 TERMS = LoanTerms(
     principal=D(100000), annual_rate=D(12), disbursement_date=date(2026, 1, 5), installments=12
@@ -158,3 +166,76 @@ def test_every_restructure_repays_exactly_what_was_owed(count: int, late: int, p
     assert sum(i.principal_paid + i.interest_paid for i in after.installments) == (
         paid_before + capitalised
     )
+
+
+# -- moratoria: the same loan, installments 1 and 2 paid, a moratorium of three periods from
+# 20 Mar 2026 (installments 3, 4 and 5, 5 Apr to 5 Jun, deferred). By hand at 1 % a month on
+# 84,151.39 (after February's and March's principal): 841.51 a period. Capitalised, the balance
+# grows on each deferred due date: 84,992.90, then 849.93 on it, 85,842.83, then 858.43 on
+# it: 86,701.26. Then as many installments as were left (10), from 5 Jul 2026 to 5 Apr 2027.
+
+GRANTED = date(2026, 3, 20)
+BOTH_PAID = [PAID, Payment(date(2026, 3, 5), D("8884.88"), "P2")]
+
+
+def moratorium(interest: MoratoriumInterest) -> list[tuple[int, date, D, D]]:
+    event = LoanMoratorium(GRANTED, 3, interest, "M1")
+    state = replay(ROWS, [*BOTH_PAID, event], date(2027, 6, 1), terms=TERMS)
+    return [(i.number, i.due_date, i.principal, i.interest) for i in state.installments[2:]]
+
+
+def amortised(balance: D, first_extra: D = D(0)) -> list[tuple[D, D]]:
+    """(principal, interest) of 10 level installments of `balance` at 1 %, by fractions."""
+    rate, left, out = Fraction(1, 100), balance, []
+    emi = paisa(Fraction(balance) * rate / (1 - (1 + rate) ** -10))
+    for k in range(10):
+        interest = paisa(Fraction(left) * rate)
+        principal = left if k == 9 else emi - interest
+        out.append((principal, interest + (first_extra if k == 0 else 0)))
+        left -= principal
+    return out
+
+
+DEFERRED_DUES = [date(2026, 4, 5), date(2026, 5, 5), date(2026, 6, 5)]
+AFTER_DUES = [add_months(date(2026, 7, 5), k, 5) for k in range(10)]
+
+
+@pytest.mark.parametrize(
+    ("interest", "deferred_interest", "balance", "extra"),
+    [
+        (MoratoriumInterest.COLLECTED, [D("841.51")] * 3, D("84151.39"), D(0)),
+        (MoratoriumInterest.CAPITALISED, [D("841.51"), D("849.93"), D("858.43")],
+         D("86701.26"), D(0)),
+        (MoratoriumInterest.FIRST_INSTALLMENT, [D(0)] * 3, D("84151.39"), D("2524.53")),
+        (MoratoriumInterest.WAIVED, [D(0)] * 3, D("84151.39"), D(0)),
+    ],
+)  # fmt: skip
+def test_a_moratorium_defers_three_installments_then_repays_over_those_left(
+    interest: MoratoriumInterest, deferred_interest: list[D], balance: D, extra: D
+) -> None:
+    rows = moratorium(interest)
+    assert rows[:3] == [(3 + k, DEFERRED_DUES[k], D(0), deferred_interest[k]) for k in range(3)]
+    after = [(6 + k, AFTER_DUES[k], *pair) for k, pair in enumerate(amortised(balance, extra))]
+    assert rows[3:] == after
+
+
+def test_capitalised_interest_is_recorded_and_nothing_is_overdue_in_the_moratorium() -> None:
+    event = LoanMoratorium(GRANTED, 3, MoratoriumInterest.CAPITALISED, "M1")
+    state = replay(ROWS, [*BOTH_PAID, event], date(2026, 6, 30), terms=TERMS)
+    assert state.dpd == 0 and state.principal_outstanding == D("86701.26")
+    assert [(c.day, c.reference, c.interest) for c in state.capitalised] == [
+        (date(2026, 4, 5), "M1@2026-04-05", D("841.51")),
+        (date(2026, 5, 5), "M1@2026-05-05", D("849.93")),
+        (date(2026, 6, 5), "M1@2026-06-05", D("858.43")),
+    ]
+
+
+def test_nothing_else_revises_the_schedule_while_a_moratorium_runs() -> None:
+    event = LoanMoratorium(GRANTED, 3, MoratoriumInterest.COLLECTED, "M1")
+    prepay = Prepayment(date(2026, 5, 10), D("10000"), "PP", Reschedule.REDUCE_EMI)
+    with pytest.raises(ReplayError, match="a moratorium defers the installments until 2026-06-05"):
+        replay(ROWS, [*BOTH_PAID, event, prepay], date(2026, 5, 10), terms=TERMS)
+    after = Prepayment(date(2026, 6, 10), D("10000"), "PP", Reschedule.REDUCE_EMI)
+    state = replay(ROWS, [*BOTH_PAID, event, after], date(2026, 6, 10), terms=TERMS)
+    # it pays the three deferred installments' interest (principal-only: 3 x 841.51) first
+    assert state.principal_prepaid == D("10000") - 3 * D("841.51")
