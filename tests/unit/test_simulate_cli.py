@@ -190,3 +190,41 @@ def test_an_npa_stays_npa_until_all_its_arrears_are_paid() -> None:
     ]
     table = runner.invoke(app, ["simulate", "-"], input=json.dumps(scenario))
     assert "DPD 36 (NPA)" in table.stdout
+
+
+def test_a_restructure_for_stress_re_ages_the_loan_and_holds_it_npa() -> None:
+    """examples/simulate-restructure.json: two installments unpaid (46 DPD on 19 Apr), the
+    arrears capitalised on 20 Apr over 18 installments (the figures of
+    tests/unit/test_live_loan_changes.py): current, yet NPA from the day; 5 May's new
+    installment paid (4,786.08 + 849.93), still NPA through the specified period (to 5 May
+    2027). The same with a relief scheme: a standard loan stays standard."""
+    example = EXAMPLE.parent / "simulate-restructure.json"
+    result = runner.invoke(app, ["simulate", str(example), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    states = json.loads(result.stdout)
+    assert [(s["dpd"], s["asset_class"], s["npa_since"], s["principal_outstanding"])
+            for s in states] == [
+        (46, "SMA-1", None, "92115.12"),
+        (0, "NPA", "2026-04-20", "93877.78"),
+        (0, "NPA", "2026-04-20", "89091.70"),
+    ]  # fmt: skip
+    scenario = json.loads(example.read_text())
+    scenario["events"][1]["reason"] = "relief_scheme"
+    result = runner.invoke(app, ["simulate", "-", "--format", "json"], input=json.dumps(scenario))
+    assert [s["asset_class"] for s in json.loads(result.stdout)] == ["SMA-1", "STD", "STD"]
+    scenario["events"][1]["emi"] = "5000"
+    result = runner.invoke(app, ["simulate", "-"], input=json.dumps(scenario))
+    assert result.exit_code == 2 and "installments or emi, not both" in result.output
+
+
+def test_a_capitalising_moratorium_grows_the_balance_on_each_deferred_due_date() -> None:
+    """examples/simulate-moratorium.json: 841.51, 849.93 and 858.43 capitalised (1 % a month
+    on 84,151.39 growing); 10 installments of 9,154.10 from 5 Jul; never overdue meanwhile."""
+    example = EXAMPLE.parent / "simulate-moratorium.json"
+    result = runner.invoke(app, ["simulate", str(example), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    june, july = json.loads(result.stdout)
+    assert (june["dpd"], june["principal_outstanding"], len(june["installments"])) == (
+        0, "86701.26", 15)  # fmt: skip
+    assert [i["interest"] for i in june["installments"][2:5]] == ["841.51", "849.93", "858.43"]
+    assert (july["dpd"], july["installments"][5]["unpaid"]) == (1, "9154.10")
