@@ -7,7 +7,9 @@ fails the example. At the end: the stored installments and figures equal the rep
 proves (entries balance, reversals mirror, each loan's ledger = its replay), no entry is an
 unnamed adjustment, no close step failed and no ledger alarm was recorded; and the loan can
 still be foreclosed with the book sound. The same payments posted through the bulk path
-leave the same book. Charges are added and waived (in part or in full) among the other events.
+leave the same book. Charges are added and waived (in part or in full), loans restructured
+(arrears capitalised or kept) and given moratoria (their interest collected, capitalised,
+deferred or waived) among the other events.
 """
 
 from __future__ import annotations
@@ -26,11 +28,13 @@ from tests.integration.book_setup import open_book
 from lms.close.failures import open_failures
 from lms.close.runner import close_until
 from lms.core.events import FEES_COLLECTED, ReversalReason
+from lms.core.replay import ReplayError
 from lms.ledger.check import ledger_problems
 from lms.ledger.models import JournalEntryRow
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork, make_engine
 from lms.platform.errors import ConflictError, InvalidError
+from lms.servicing import moratoria, restructures
 from lms.servicing.balances import loan_ledger_problems
 from lms.servicing.bulk_payments import post_payments
 from lms.servicing.catalog import ProductRules
@@ -54,7 +58,9 @@ reverse = st.tuples(
     st.just("reverse"), st.integers(0, 5), st.sampled_from(list(ReversalReason)), st.just(0)
 )
 others = st.tuples(
-    st.sampled_from(["refund", "rate", "tranche", "close", "waive", "charge"]),
+    st.sampled_from(
+        ["refund", "rate", "tranche", "close", "waive", "charge", "restructure", "moratorium"]
+    ),
     st.integers(0, 10), st.integers(1, 40), st.just(0),
 )  # fmt: skip
 histories = st.lists(st.one_of(pay, pay, prepay, reverse, others), min_size=1, max_size=7)
@@ -85,6 +91,8 @@ class History:
             "tranche": lambda uow: self._tranche(uow, k, day),
             "waive": lambda uow: self._waive(uow, back, value),
             "charge": lambda uow: self._charge(uow, k, value),
+            "restructure": lambda uow: self._restructure(uow, k, day, value),
+            "moratorium": lambda uow: self._moratorium(uow, k, day, value),
         }
         if kind == "close":
             last = self.today + timedelta(days=int(value) - 1)
@@ -95,7 +103,7 @@ class History:
         with UnitOfWork(self.sessions) as uow:
             try:
                 actions[kind](uow)
-            except (ConflictError, InvalidError):
+            except (ConflictError, InvalidError, ReplayError):
                 return  # refused: nothing written (the unit of work rolls back)
             uow.commit()
 
@@ -162,6 +170,20 @@ class History:
                 amount=max(share, D("0.01")), reason="goodwill", posting_date=self.today,
             )  # fmt: skip
 
+    def _restructure(self, uow: UnitOfWork, k: int, day: date, value: object) -> None:
+        """Over `value` installments; the arrears capitalised when it is even, else kept."""
+        count = int(value)  # type: ignore[call-overload]
+        ask = restructures.RestructureAsk(day, "financial_stress", f"RS{k}", installments=count,
+                                          capitalise=count % 2 == 0)  # fmt: skip
+        restructures.restructure(uow, loan_id=self.loan_id, ask=ask, today=self.today)
+
+    def _moratorium(self, uow: UnitOfWork, k: int, day: date, value: object) -> None:
+        """1 to 4 periods, each way of handling their interest in turn."""
+        n = int(value)  # type: ignore[call-overload]
+        interest = list(moratoria.INTEREST)[n % 4]
+        ask = moratoria.MoratoriumAsk(day, 1 + n % 4, interest, f"MO{k}")
+        moratoria.grant(uow, loan_id=self.loan_id, ask=ask, today=self.today)
+
     def _charge(self, uow: UnitOfWork, k: int, rupees: object) -> None:
         add_charge(
             uow, loan_id=self.loan_id, amount=D(int(rupees)) * 25, tax_rate=D(18),  # type: ignore[call-overload]
@@ -220,9 +242,19 @@ WAIVED = [
 ]  # fmt: skip
 
 
+# a loan in arrears restructured (capitalised), then a capitalising moratorium run through the
+# close, a backdated payment before the restructure, and a rate change refused inside the relief
+RELIEVED = [
+    ("close", 0, 40, 0), ("pay", 0, 500000, False), ("close", 0, 30, 0),
+    ("restructure", 0, 24, 0), ("moratorium", 0, 5, 0), ("close", 0, 40, 0),
+    ("pay", 30, 300000, False), ("rate", 0, 30, 0), ("close", 0, 35, 0),
+]  # fmt: skip
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(ops=histories)
 @example(ops=WAIVED)
+@example(ops=RELIEVED)
 def test_random_histories_keep_state_ledger_and_replay_equal(
     tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, int, object, object]]
 ) -> None:
