@@ -45,6 +45,7 @@ from lms.interfaces.web import (
     recovery_pages,
     report_pages,
     request_pages,
+    restructure_pages,
     strategy_pages,
     user_pages,
 )
@@ -263,6 +264,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             recovery_pages.router,
             request_pages.router,
             closure_pages.router,
+            restructure_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())

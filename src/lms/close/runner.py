@@ -36,6 +36,7 @@ from lms.close.schedules import send_due
 from lms.close.steps import (
     accrue,
     allocate,
+    charges,
     classify,
     collect,
     dpd,
@@ -62,6 +63,7 @@ STEPS: tuple[ModuleType, ...] = (
     accrue,
     dpd,
     classify,
+    charges,
     snapshot,
     penal,
     provision,

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lms.core.allocation import Bucket, Component, FutureRule
+from lms.core.charge_rules import parse_rules, rule_problems
 from lms.core.revision import Reschedule
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import InvalidError, NotFoundError
@@ -107,9 +108,11 @@ class ProductRules:
     # a value date more than this many days before the posting date is refused
     payment_ceiling: Decimal = DEFAULT_PAYMENT_CEILING
     backdate_days: int = DEFAULT_BACKDATE_DAYS
+    # charges by rule during life (lms.core.charge_rules), in their JSON form
+    charge_rules: tuple[dict[str, Any], ...] = ()
 
     def problems(self) -> list[tuple[str, str]]:
-        found = []
+        found = rule_problems(self.charge_rules)
         if self.bounce_charge is not None and not (
             self.bounce_charge[0] > 0 and 0 <= self.bounce_charge[1] <= 100
         ):
@@ -210,6 +213,7 @@ def _rule_columns(rules: ProductRules) -> dict[str, Any]:
         "backdate_days": rules.backdate_days,
         "penal_rate": penal,
         "penal_tax": penal_tax,
+        "charge_rules": [r.as_json() for r in parse_rules(rules.charge_rules)] or None,
         "rate_type": rules.rate_type,
         "benchmark": rules.benchmark,
         "reschedule": rules.reschedule,

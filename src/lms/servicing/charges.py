@@ -20,10 +20,11 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from lms.core.charge_positions import ChargePosition, charge_positions
+from lms.core.charge_rules import ChargeOn, parse_rules
 from lms.core.events import FEES_COLLECTED
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
-from lms.servicing.models import Loan, LoanEvent
+from lms.servicing.models import Loan, LoanEvent, Product
 from lms.servicing.repayments import book_event
 from lms.servicing.service import (
     existing_loan,
@@ -75,6 +76,32 @@ def add_charge(
     return book_event(
         uow, loan, kind="charge", value_date=posting_date, posting_date=posting_date,
         amount=amount, tax=tax, reference=reference,
+    )  # fmt: skip
+
+
+def levy_by_rule(uow: UnitOfWork, *, loan_id: int, rule: str, posting_date: date) -> LoanEvent:
+    """Levy the product's charge for event `rule` (a statement copy, a mandate swap: lms.core
+    .charge_rules) on an active loan, owed from `posting_date`; referenced `<rule>:<n>`."""
+    loan = locked_loan(uow, loan_id)
+    _check_active(loan, posting_date)
+    product = uow.session.get(Product, loan.product_id)
+    rules = parse_rules(product.charge_rules if product is not None else None)
+    found = next((r for r in rules if r.on is ChargeOn.EVENT and r.name == rule), None)
+    if found is None:
+        named = ", ".join(r.name for r in rules if r.on is ChargeOn.EVENT) or "none"
+        raise InvalidError(
+            [("rule", f"the product has no event charge {rule!r} (it has: {named})")]
+        )
+    amount, tax = found.charge(Decimal(0))
+    taken = uow.session.scalar(
+        select(func.count()).where(
+            LoanEvent.loan_id == loan.id, LoanEvent.kind == "charge",
+            LoanEvent.reference.like(f"{rule}:%"),
+        )
+    )  # fmt: skip
+    return book_event(
+        uow, loan, kind="charge", value_date=posting_date, posting_date=posting_date,
+        amount=amount, tax=tax, reference=f"{rule}:{(taken or 0) + 1}",
     )  # fmt: skip
 
 

@@ -22,32 +22,17 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import NamedTuple
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, select
 
-from lms.close.failures import per_loan
+from lms.close.levies import Levy, levy
 from lms.close.models import LoanSnapshot
-from lms.close.steps.snapshot import rewrite
 from lms.core.accrual import penal_charge
-from lms.ledger import rules
-from lms.ledger.service import post_entries
 from lms.platform.db import UnitOfWork
-from lms.platform.db.bulk import insert_rows
 from lms.servicing.charges import waivers_of
 from lms.servicing.models import Loan, LoanEvent, Product
-from lms.servicing.repayments import resettle
-from lms.servicing.service import locked_loan
 
 NAME = "penal"
-
-
-class Levy(NamedTuple):
-    loan: int
-    amount: Decimal
-    tax: Decimal
-    held: bool  # money held or received that day pays it at once: the loan is replayed
-    npa: bool  # the charge's income is held in suspense until received
 
 
 KEY = "loan"
@@ -91,8 +76,9 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         )
         if amount > 0:  # money held, or received that day, pays the charge at once: replay
             replay_it = excess > 0 or (last is not None and last >= day)
-            charges.append(Levy(loan_id, amount, tax, replay_it, cls == "NPA"))
-    _levy(uow, day, charges)
+            reference = f"penal:{day:%Y-%m}"
+            charges.append(Levy(loan_id, amount, tax, replay_it, cls == "NPA", "penal", reference))
+    levy(uow, day, charges, NAME)
     return len(charges)
 
 
@@ -172,46 +158,3 @@ def restate_month(uow: UnitOfWork, loan: Loan, month_end: date, today: date) -> 
     loan.last_event_on = max(loan.last_event_on, month_end)
     uow.session.flush()
     return added[0].id
-
-
-def _levy(uow: UnitOfWork, day: date, charges: list[Levy]) -> None:
-    if not charges:
-        return
-    now, reference = datetime.now(UTC), f"penal:{day:%Y-%m}"
-
-    def events(levies: list[Levy]) -> list[int]:
-        return insert_rows(
-            uow,
-            LoanEvent.metadata.tables["loan_events"],
-            [
-                {"loan_id": c.loan, "kind": "penal", "value_date": day, "amount": c.amount,
-                 "tax": c.tax, "reference": reference, "created_at": now}
-                for c in levies
-            ],
-            ids=True,
-        )  # fmt: skip
-
-    plain = [c for c in charges if not c.held]
-    entries = [
-        rules.penal_charge(str(c.loan), day, c.amount, c.tax, npa=c.npa, reference=reference)
-        for c in plain
-    ]
-    event_ids: list[int | None] = list(events(plain))
-    post_entries(uow, entries, posting_date=day, event_ids=event_ids)
-    # the charge is the loan's latest event: its stored state (installments untouched) is its
-    # state on the day, and the ledger check reads the charge from there
-    uow.session.execute(
-        update(Loan)
-        .where(Loan.id.in_([c.loan for c in plain]), Loan.last_event_on < day)
-        .values(last_event_on=day)
-        .execution_options(synchronize_session=False)
-    )
-    for charge in (c for c in charges if c.held):  # unapplied funds (or that day's payments)
-        loan_id = charge.loan  # pay the charge: the charge and its replay together, or neither
-        with per_loan(uow, day, NAME, loan_id):
-            (event_id,) = events([charge])
-            loan = locked_loan(uow, loan_id)
-            state = resettle(uow, loan, day=day, posting_date=day, cause=event_id)
-            snapshot = uow.session.get(LoanSnapshot, (day, loan_id))
-            if snapshot is not None:
-                rewrite(snapshot, state)

@@ -7,6 +7,10 @@ changed date to yesterday, this step replays the changed loans (the others keep 
 DPD), classifies the borrower's facilities again (lms.core.classification) and rewrites those
 days' snapshots; the loans' current stamps then continue from the restated yesterday.
 
+A changed loan's overdue charges by rule levied since the change are checked again
+(lms.close.steps.charges.restate_overdue_charges): one whose installment was in fact paid by
+the day it was levied is reversed.
+
 At each restated month end, a changed loan's penal charge for the month is worked out again
 from the restated days (lms.close.steps.penal.restate_month): a wrong one is reversed and the
 right one levied on the month end, and the loan is replayed and its ledger moved to match (one
@@ -23,6 +27,7 @@ from datetime import date, timedelta
 from sqlalchemy import select, update
 
 from lms.close.models import LoanSnapshot
+from lms.close.steps.charges import restate_overdue_charges
 from lms.close.steps.penal import restate_month
 from lms.close.steps.provision import lender_rates, loan_provision, month_end
 from lms.close.steps.snapshot import rewrite
@@ -91,6 +96,10 @@ def _restate(uow: UnitOfWork, customer: int, changed: dict[int, date], day: date
             if month_end(current):
                 recharged |= _restate_month_end(uow, loans, changed, snapshots, current, day)
         current += timedelta(days=1)
+    for loan_id, changed_on in changed.items():  # overdue charges a backdated payment undid
+        cause = restate_overdue_charges(uow, loans[loan_id], changed_on, day)
+        if cause is not None:
+            recharged.setdefault(loan_id, cause)
     for loan_id, cause in sorted(recharged.items()):  # the right penal charges, posted today
         resettle(uow, locked_loan(uow, loan_id), day=day, posting_date=day, cause=cause)
     for loan_id, loan in loans.items():  # today's close continues from the restated yesterday

@@ -110,6 +110,7 @@ def rules_of(body: ProductIn) -> catalog.ProductRules:
         secured=body.secured,
         payment_ceiling=body.payment_ceiling,
         backdate_days=body.backdate_days,
+        charge_rules=tuple(body.charge_rules),
     )
 
 

@@ -51,6 +51,10 @@ class ChargeIn(RequestBody):
     reference: str = Field(min_length=1, max_length=64)
 
 
+class EventChargeIn(RequestBody):
+    rule: str = Field(min_length=1, max_length=40)  # the product's event charge, by name
+
+
 class WaiverIn(RequestBody):
     charge: str = Field(min_length=1, max_length=64)  # the charge's reference
     amount: Amount  # with its GST share
@@ -62,6 +66,16 @@ def loan_charges(loan_id: int, uow: UnitOfWorkDep) -> list[ChargeOut]:
     """Every live charge of the loan as of the business date: fees and penal charges levied,
     with GST, and what is paid, waived and unpaid of each."""
     return [ChargeOut.of(p) for p in charges.positions(uow, loan_id, today(uow))]
+
+
+@router.post("/loans/{loan_id}/event-charges", status_code=status.HTTP_201_CREATED)
+def add_event_charge(loan_id: int, body: EventChargeIn, uow: UnitOfWorkDep) -> ChargeOut:
+    """Levy the product's charge for an event (a statement copy, a mandate swap), by name."""
+    day = today(uow)
+    event = charges.levy_by_rule(uow, loan_id=loan_id, rule=body.rule, posting_date=day)
+    uow.commit()
+    levied = charges.positions(uow, loan_id, day)
+    return ChargeOut.of(next(p for p in levied if p.charge.reference == event.reference))
 
 
 @router.post("/loans/{loan_id}/charges", status_code=status.HTTP_201_CREATED)

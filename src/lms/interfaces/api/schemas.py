@@ -165,6 +165,9 @@ class ProductIn(_Request):
     payment_ceiling: Decimal = Field(default=Decimal("1.1"), ge=1, le=10, allow_inf_nan=False)
     # and value dates further back than this many days before the posting date
     backdate_days: int = Field(default=365, ge=0, le=3650)
+    # charges by rule during life: {name, on: installment|overdue|event, amount or percent,
+    # tax, days (overdue)} (lms.core.charge_rules)
+    charge_rules: list[dict[str, str | int]] = Field(default_factory=list, max_length=20)
 
 
 class ProductOut(BaseModel):

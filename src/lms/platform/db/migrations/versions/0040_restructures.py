@@ -1,5 +1,6 @@
 """Restructures: a restructure event's new number of installments, and on the loan the mark
-the classification keeps (when, why, and until when an NPA stays NPA).
+the classification keeps (when, why, and until when an NPA stays NPA); a product's charges by
+rule.
 
 Revision ID: 0040
 Revises: 0039
@@ -20,6 +21,8 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("products") as batch:
+        batch.add_column(sa.Column("charge_rules", sa.JSON(), nullable=True))
     with op.batch_alter_table("loan_events") as batch:
         batch.add_column(sa.Column("installments", sa.Integer(), nullable=True))
     with op.batch_alter_table("loans") as batch:
@@ -39,3 +42,5 @@ def downgrade() -> None:
         batch.drop_column("restructured_on")
     with op.batch_alter_table("loan_events") as batch:
         batch.drop_column("installments")
+    with op.batch_alter_table("products") as batch:
+        batch.drop_column("charge_rules")
