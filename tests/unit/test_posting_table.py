@@ -63,6 +63,7 @@ SAMPLES: list[JournalEntry] = [
     rules.accrual("1", DAY, D("3")),
     rules.receipt_to_suspense(DAY, D("30")),
     rules.suspense_to_loan(DAY, D("30")),
+    rules.top_up_transfer(DAY, D("30"), "top-up:2"),
     rules.gateway_fees(DAY, D("2"), D("0.36")),
     rules.write_off("1", DAY, HELD, "write-off"),
     rules.write_off("1", DAY, HELD, "settlement-1", settlement=True),

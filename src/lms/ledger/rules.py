@@ -310,6 +310,15 @@ def receipt_to_suspense(value_date: date, amount: Decimal) -> JournalEntry:
     return _entry("receipt_to_suspense", value_date, None, lines)
 
 
+def top_up_transfer(value_date: date, amount: Decimal, source: str) -> JournalEntry:
+    """A top-up loan's payout paid off an old loan: the old loan's repayment took `amount`
+    into the collection account, but it never left the lender; it goes back to the
+    disbursement account, so the bank accounts show only the cash that was paid out (no loan:
+    each loan's own entries are whole)."""
+    lines = [debit(Account.DISBURSEMENT_BANK, amount), credit(Account.COLLECTION_BANK, amount)]
+    return _entry("top_up_transfer", value_date, None, lines, source)
+
+
 def suspense_to_loan(value_date: date, amount: Decimal) -> JournalEntry:
     """Suspense money found a loan: it leaves suspense (the loan's repayment then takes it
     into the collection account as any repayment does)."""

@@ -60,6 +60,8 @@ POSTING_RULES: dict[str, tuple[str, frozenset[Account], frozenset[Account]]] = {
          [_A.RECEIPTS_SUSPENSE]),
         ("suspense_to_loan", "a held payment matched", [_A.RECEIPTS_SUSPENSE],
          [_A.COLLECTION_BANK]),
+        ("top_up_transfer", "a top-up paying off an old loan", [_A.DISBURSEMENT_BANK],
+         [_A.COLLECTION_BANK]),
         ("gateway_fees", "a gateway settlement", [_A.GATEWAY_FEES, _A.INPUT_TAX],
          [_A.COLLECTION_BANK]),
         ("write_off", "write_off", _WRITTEN_OFF_DEBITS, _WRITTEN_OFF_CREDITS),

@@ -144,6 +144,9 @@ class Product(Base):
     # levied by the daily close, never compounded, never on charges
     penal_rate: Mapped[Decimal | None] = mapped_column(DecimalText)
     penal_tax: Mapped[Decimal | None] = mapped_column(DecimalText)
+    # charges by rule during life: per installment, overdue after N days, on events
+    # (lms.core.charge_rules, as JSON)
+    charge_rules: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -207,6 +210,8 @@ class Loan(Base):
     restructure_reason: Mapped[str | None] = mapped_column(String(24))
     specified_until: Mapped[date | None] = mapped_column(Date)
     npa_held_until: Mapped[date | None] = mapped_column(Date)
+    # the top-up loan whose payout paid this loan off (lms.servicing.top_ups)
+    topped_up_by: Mapped[int | None] = mapped_column(Integer)
     # interest restructures capitalised: unrealised, so held in suspense while an NPA
     capitalised_interest: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -45,6 +45,7 @@ from lms.core.revision import Reschedule
 from lms.core.rows import Installment
 from lms.core.schedule import Schedule, generate_schedule
 from lms.core.terms import BPITreatment, LoanTerms, MoratoriumInterest
+from lms.ledger.accounts import Account
 from lms.ledger.service import post_entry
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
@@ -119,6 +120,18 @@ def _post_disbursement(
     uow.session.add_all(events)
     uow.session.flush()
     post_entry(uow, entry, posting_date=posting_date, event_id=events[-1].id)  # paid out
+
+
+def net_payout(uow: UnitOfWork, loan: Loan) -> Decimal:
+    """What the bank pays the borrower at disbursement: the principal (or first tranche) less
+    the fees and broken-period interest kept back, as the disbursement entry has it."""
+    terms, schedule = loan_terms(loan), loan_schedule(loan)
+    collected = disbursement.collects_fees(uow.session.get(Product, loan.product_id))
+    entry = disbursement.disbursement_entry(
+        loan.id, terms, schedule.fee_charges, schedule.bpi, collected=collected
+    )
+    bank = Account.DISBURSEMENT_BANK
+    return sum((line.credit for line in entry.lines if line.account is bank), Decimal(0))
 
 
 def interest_from(terms: LoanTerms) -> date | None:

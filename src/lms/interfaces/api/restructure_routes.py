@@ -1,7 +1,8 @@
 """Restructures and moratoria under /api/v1: a restructure previewed (the plan before and
 after: EMI, tenure, interest still to pay, APR, what is capitalised and how the classification
 will treat it), a moratorium previewed likewise (and until when it defers); each asked for,
-which waits for a second person (maker-checker) and is applied when approved.
+which waits for a second person (maker-checker) and is applied when approved; a top-up loan
+paid out, its payout first closing the borrower's older loan.
 
 Guarantees: the preview writes nothing; a request is checked as it would be applied today
 before it waits (422 naming the field, 409 for a loan that cannot take it); nothing is written
@@ -21,7 +22,7 @@ from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.changes import ApprovalOut, accepted, queue
 from lms.interfaces.api.schemas import Amount, RequestBody, Shown, shown
 from lms.platform.db import UnitOfWork
-from lms.servicing import moratoria, restructures
+from lms.servicing import moratoria, restructures, top_ups
 from lms.servicing.moratoria import MoratoriumAsk
 from lms.servicing.plans import Plan
 from lms.servicing.restructures import RestructureAsk
@@ -152,3 +153,27 @@ def ask_moratorium(loan_id: int, body: MoratoriumIn, uow: UnitOfWorkDep) -> JSON
     )
     asked = {"loan_id": loan_id, **body.model_dump(mode="json")}
     return accepted(queue(uow, kind="moratorium", subject=subject, request=asked))
+
+
+class TopUpIn(RequestBody):
+    old_loan_id: int = Field(ge=1, lt=2**31)  # the borrower's active loan the payout pays off
+
+
+class TopUpOut(BaseModel):
+    loan_id: int
+    paid_off: int
+    payoff: Shown
+    paid_out: Shown
+
+
+@router.post("/loans/{loan_id}/top-up", status_code=status.HTTP_201_CREATED)
+def top_up(loan_id: int, body: TopUpIn, uow: UnitOfWorkDep) -> TopUpOut:
+    """Pay out approved loan `loan_id` as a top-up: its payout first closes the borrower's
+    loan `old_loan_id` (foreclosed on the new loan's disbursement date), the rest is paid out."""
+    done = top_ups.disburse_top_up(
+        uow, loan_id=loan_id, old_loan_id=body.old_loan_id, posting_date=today(uow)
+    )
+    uow.commit()
+    return TopUpOut(
+        loan_id=done.loan_id, paid_off=done.paid_off, payoff=done.payoff, paid_out=done.paid_out
+    )

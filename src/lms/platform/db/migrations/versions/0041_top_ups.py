@@ -1,0 +1,26 @@
+"""Top-ups: the loan whose payout paid a loan off.
+
+Revision ID: 0041
+Revises: 0040
+Create Date: 2026-12-04 07:00:00+00:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0041"
+down_revision: str | Sequence[str] | None = "0040"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("loans") as batch:
+        batch.add_column(sa.Column("topped_up_by", sa.Integer(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("loans") as batch:
+        batch.drop_column("topped_up_by")
