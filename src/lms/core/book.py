@@ -26,19 +26,16 @@ from lms.core.allocation import (
 from lms.core.events import (
     Charge,
     ChargeWaiver,
-    LoanMoratorium,
     Money,
     Prepayment,
     Refund,
-    Restructure,
     Tranche,
 )
 from lms.core.foreclosure import foreclosed_rows
 from lms.core.money import ZERO, Rounding
-from lms.core.relief import moratorium_rows
 from lms.core.revision import Reschedule, Revision, RevisionError, revised_rows
 from lms.core.rows import Installment
-from lms.core.terms import LoanTerms, MoratoriumInterest
+from lms.core.terms import LoanTerms
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,7 +75,8 @@ class ExcessApplied:
 class Capitalised:
     """What a restructure (`reference`) on `day` capitalised: the unpaid parts of installments
     due by then, now part of the principal re-amortised (for the ledger: the interest moves
-    from receivable to principal; principal stays principal)."""
+    from receivable to principal; principal stays principal). Also what a small-balance
+    waiver forgave of the installments (for the ledger: an expense)."""
 
     day: date
     reference: str
@@ -133,6 +131,7 @@ class LoanState:
     released: tuple[ExcessApplied, ...] = ()
     waived: tuple[Waived, ...] = ()  # charges forgiven, in the order of their waivers
     capitalised: tuple[Capitalised, ...] = ()  # arrears restructures capitalised, in order
+    forgiven: tuple[Capitalised, ...] = ()  # small balances forgiven (installments' parts)
 
 
 class ReplayError(ValueError):
@@ -166,15 +165,16 @@ class Book:
         self.waivers: list[Waived] = []
         self.released: dict[date, list[Part]] = {}
         self.capitalised: list[Capitalised] = []
+        self.forgiven: list[Capitalised] = []
         self.relief_until: date | None = None  # a moratorium's last deferred due date
         # a capitalising moratorium's due dates: (its reference, periods left, count after)
         self.capitalise_at: dict[date, tuple[str, int, int]] = {}
         # day, balance and rate before, balance and rate after (lms.core.foreclosure)
         self.revisions: list[tuple[date, Decimal, Decimal, Decimal, Decimal]] = []
         self.left = self.zero
-        self._set_rows(tuple(rows))
+        self.set_rows(tuple(rows))
 
-    def _set_rows(self, rows: tuple[Installment, ...]) -> None:
+    def set_rows(self, rows: tuple[Installment, ...]) -> None:
         numbers = {r.number for r in rows}
         for key in [k for k in self.paid if k[0] > 0 and k[0] not in numbers]:
             del self.paid[key]
@@ -210,7 +210,7 @@ class Book:
         if k is None:
             return
         charge = self.charges[k - 1]
-        amount = min(waiver.amount, self._charge_unpaid(k, charge))
+        amount = min(waiver.amount, self.charge_unpaid(k, charge))
         if amount <= 0:
             return
         self.waived[k] = self.waived.get(k, self.zero) + amount
@@ -219,7 +219,7 @@ class Book:
         if self.closed_on is None and self.left == ZERO:
             self.closed_on = waiver.day
 
-    def _charge_unpaid(self, k: int, charge: Charge) -> Decimal:
+    def charge_unpaid(self, k: int, charge: Charge) -> Decimal:
         owed = charge.amount + charge.tax - self.paid[-k, charge.component]
         return owed - self.waived[k] if k in self.waived else owed
 
@@ -281,61 +281,7 @@ class Book:
         )
         self.tranched += tranche.amount
 
-    def restructure(self, event: Restructure) -> None:
-        """Capitalise the arrears (if asked) and re-amortise the principal (`Restructure`)."""
-        change, parts = self.zero, []
-        if event.capitalise:
-            for row in self.rows[self.first_open : bisect_right(self.due_dates, event.day)]:
-                for component, owed in ((Component.INTEREST, row.interest),
-                                        (Component.PRINCIPAL, row.principal)):  # fmt: skip
-                    unpaid = owed - self.paid[row.number, component]
-                    if unpaid > 0:
-                        parts.append(Part(row.number, component, unpaid))
-                        self.paid[row.number, component] = owed
-                        change += unpaid
-        if parts:
-            self.capitalised.append(Capitalised(event.day, event.reference, tuple(parts)))
-        rate = self.rate if event.annual_rate is None else event.annual_rate
-        self.revise(event.day, change, rate, Reschedule.REDUCE_EMI, event.reference,
-                    (event.installments, event.emi))  # fmt: skip
-
-    def grant(self, event: LoanMoratorium) -> None:
-        """Defer the next installments (lms.core.relief); a capitalising moratorium marks its
-        due dates, on which `capitalise_deferred` adds their unpaid interest to the principal."""
-        if self.terms is None or self.rate is None:
-            raise ReplayError(f"{event.reference!r} revises the schedule: the terms are needed")
-        self._refuse_in_relief(event.day, event.reference)
-        self._release_after(event.day)
-        count = sum(1 for r in self.rows if r.due_date > event.day)
-        try:
-            rows = moratorium_rows(
-                self.terms, self.rows, event.day, event.periods, event.interest, self.rate
-            )
-        except RevisionError as exc:
-            raise ReplayError(f"{event.reference!r} on {event.day}: {exc}") from None
-        deferred = [r.due_date for r in rows if r.due_date > event.day][: event.periods]
-        self.relief_until = deferred[-1] if deferred else None
-        if event.interest is MoratoriumInterest.CAPITALISED:
-            for k, due in enumerate(deferred):
-                self.capitalise_at[due] = (event.reference, event.periods - k - 1, count)
-        self._set_rows(rows)
-
-    def capitalise_deferred(self, day: date) -> None:
-        """On a capitalising moratorium's due date, after the day's money: what is unpaid of
-        the installment's interest joins the principal, and what follows is worked out again."""
-        reference, left, count = self.capitalise_at.pop(day)
-        assert self.terms is not None and self.rate is not None
-        row = next(r for r in self.rows if r.due_date == day)
-        unpaid = row.interest - self.paid[row.number, Component.INTEREST]
-        if unpaid > 0:
-            self.paid[row.number, Component.INTEREST] = row.interest
-            part = Part(row.number, Component.INTEREST, unpaid)
-            self.capitalised.append(Capitalised(day, f"{reference}@{day.isoformat()}", (part,)))
-        rows = moratorium_rows(self.terms, self.rows, day, left, MoratoriumInterest.CAPITALISED,
-                               self.rate, count, unpaid)  # fmt: skip
-        self._set_rows(rows)
-
-    def _refuse_in_relief(self, day: date, reference: str) -> None:
+    def refuse_in_relief(self, day: date, reference: str) -> None:
         if self.relief_until is not None and day < self.relief_until:
             raise ReplayError(
                 f"{reference!r} on {day}: a moratorium defers the installments until"
@@ -353,8 +299,8 @@ class Book:
     ) -> None:
         if self.terms is None or self.rate is None or rate is None:
             raise ReplayError(f"{reference!r} revises the schedule: the loan's terms are needed")
-        self._refuse_in_relief(day, reference)
-        self._release_after(day)
+        self.refuse_in_relief(day, reference)
+        self.release_after(day)
         balance = sum((r.principal for r in self.rows if r.due_date > day), self.zero)
         revision = Revision(day, change, self.rate, rate, keep, *restructure)
         try:
@@ -363,17 +309,15 @@ class Book:
             raise ReplayError(f"{reference!r} on {day}: {exc}") from None
         self.revisions.append((day, balance, self.rate, balance + change, rate))
         self.rate = rate
-        self._set_rows(rows)
+        self.set_rows(rows)
 
     def foreclose(self, day: date) -> None:
         if self.terms is None or self.rate is None:
             raise ReplayError("a foreclosure needs the loan's terms")
-        self._release_after(day)
-        self._set_rows(
-            foreclosed_rows(self.terms, self.rows, day, self.rate, tuple(self.revisions))
-        )
+        self.release_after(day)
+        self.set_rows(foreclosed_rows(self.terms, self.rows, day, self.rate, tuple(self.revisions)))
 
-    def _release_after(self, day: date) -> None:
+    def release_after(self, day: date) -> None:
         """Money paid ahead on installments due after `day` goes back to unapplied funds."""
         for row in self.rows:
             if row.due_date > day:
@@ -397,14 +341,14 @@ class Book:
             for row in self.rows[self.first_open : stop]
         )
         charges = (
-            (-k, charge.day, charge.component, self._charge_unpaid(k, charge))
+            (-k, charge.day, charge.component, self.charge_unpaid(k, charge))
             for k, charge in enumerate(self.charges, start=1)
         )
         return owed_components(rows, charges, day, ahead)
 
     def charges_due(self, only: Component | None = None) -> Decimal:
         owed = (
-            self._charge_unpaid(k, c)
+            self.charge_unpaid(k, c)
             for k, c in enumerate(self.charges, 1)
             if only is None or c.component is only
         )
@@ -454,4 +398,5 @@ class Book:
             released=tuple(ExcessApplied(d, tuple(p)) for d, p in sorted(self.released.items())),
             waived=tuple(self.waivers),
             capitalised=tuple(self.capitalised),
+            forgiven=tuple(self.forgiven),
         )

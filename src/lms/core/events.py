@@ -36,6 +36,7 @@ class EventKind(StrEnum):
     SETTLEMENT = "settlement"  # a compromise settlement completed: the rest waived
     RESTRUCTURE = "restructure"  # the schedule re-amortised, arrears capitalised (re-aged)
     MORATORIUM = "moratorium"  # installments deferred under a relief scheme
+    SMALL_BALANCE = "small_balance"  # a remainder under the product's threshold forgiven
 
 
 FEES_COLLECTED = "fees:collected"  # reference of the charge of upfront fees paid apart
@@ -177,6 +178,16 @@ class LoanMoratorium:
 
 
 @dataclass(frozen=True, slots=True)
+class SmallBalanceWaiver:
+    """Everything still owed on `day` (what is unpaid of the installments due by then, and of
+    the charges) forgiven: a remainder under the product's small-balance threshold at the end
+    of the loan, so that it closes."""
+
+    day: date
+    reference: str
+
+
+@dataclass(frozen=True, slots=True)
 class Foreclosure:
     """The loan is repaid in full on `day`: what is not yet due falls due that day
     (lms.core.foreclosure)."""
@@ -196,6 +207,7 @@ Event = (
     | Tranche
     | Restructure
     | LoanMoratorium
+    | SmallBalanceWaiver
     | Foreclosure
 )
 Money = Payment | Prepayment  # money received, which a reversal can void

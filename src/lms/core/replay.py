@@ -9,7 +9,7 @@ part-prepayment pays what is still due and reduces the principal by the rest (th
 not yet due are worked out again, lms.core.revision); a restructure capitalises what is still
 unpaid and re-amortises the principal; a moratorium defers the next installments (on a
 capitalising moratorium's due dates, what the day left unpaid of their interest joins the
-principal); refunds pay excess back. On the day of a
+principal); a small-balance waiver forgives what is still owed; refunds pay excess back. On the day of a
 foreclosure, prepayments come first, then everything falls due, then excess and payments.
 A reversal (a returned cheque or NACH debit) voids its payment from the payment's own value
 date once the reversal is known, so a backdated payment or a reversal is just another replay;
@@ -60,8 +60,11 @@ from lms.core.events import (
     Refund,
     Restructure,
     Reversal,
+    SmallBalanceWaiver,
     Tranche,
 )
+from lms.core.live_changes import capitalise_deferred, forgive, grant
+from lms.core.live_changes import restructure as restructure_book
 from lms.core.money import ZERO
 from lms.core.rows import Installment
 from lms.core.terms import LoanTerms
@@ -87,6 +90,7 @@ __all__ = [
     "ReplayError",
     "Restructure",
     "Reversal",
+    "SmallBalanceWaiver",
     "Tranche",
     "Waived",
     "day_ends",
@@ -109,6 +113,7 @@ class _Day:
     refunds: list[Refund] = field(default_factory=list)
     restructures: list[Restructure] = field(default_factory=list)
     moratoria: list[LoanMoratorium] = field(default_factory=list)
+    small_balances: list[SmallBalanceWaiver] = field(default_factory=list)
 
 
 def replay(
@@ -233,11 +238,13 @@ def _run_day(
     if not today.foreclosure:  # after the day's dues are met by its other money
         applied.extend(book.prepay(p, waterfall) for p in today.prepayments)
     for restructure in today.restructures:  # what the day's money left unpaid
-        book.restructure(restructure)
+        restructure_book(book, restructure)
     if day in book.capitalise_at:  # a deferred installment's interest the day left unpaid
-        book.capitalise_deferred(day)
+        capitalise_deferred(book, day)
     for moratorium in today.moratoria:
-        book.grant(moratorium)
+        grant(book, moratorium)
+    for small in today.small_balances:  # what the day's money left, forgiven
+        forgive(book, small)
     for refund in today.refunds:
         book.refund(refund)
 
@@ -270,6 +277,8 @@ def _calendar(events: Sequence[Event], as_of: date) -> dict[date, _Day]:
             on(event.day).restructures.append(event)
         elif isinstance(event, LoanMoratorium) and event.day <= as_of:
             on(event.day).moratoria.append(event)
+        elif isinstance(event, SmallBalanceWaiver) and event.day <= as_of:
+            on(event.day).small_balances.append(event)
     for charge in live_charges(events, as_of):
         on(charge.day).charges.append(charge)
     for today in calendar.values():

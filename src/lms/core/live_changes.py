@@ -1,0 +1,101 @@
+"""Changes to a live loan's schedule that the replay applies to its working book: a
+restructure (arrears capitalised, the principal re-amortised), a moratorium granted and its
+capitalisations on the deferred due dates (lms.core.relief), and a small-balance waiver.
+
+Guarantees: as lms.core.book's: paid parts never exceed what was owed; installments due on or
+before the day are never changed but by being paid (capitalised or forgiven parts count as
+paid, recorded in `capitalised` or `forgiven` for the ledger); money paid ahead on replaced
+installments goes back to unapplied funds.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from datetime import date
+
+from lms.core.allocation import Component, Part
+from lms.core.book import Book, Capitalised, ReplayError
+from lms.core.events import ChargeWaiver, LoanMoratorium, Restructure, SmallBalanceWaiver
+from lms.core.money import ZERO
+from lms.core.relief import moratorium_rows
+from lms.core.revision import Reschedule, RevisionError
+from lms.core.terms import MoratoriumInterest
+
+
+def arrears_settled(book: Book, day: date) -> list[Part]:
+    """What is unpaid of the installments due by `day`, by installment and component, now
+    counted paid (by capitalisation or forgiveness: the caller records which)."""
+    parts = []
+    for row in book.rows[book.first_open : bisect_right(book.due_dates, day)]:
+        for component, owed in ((Component.INTEREST, row.interest),
+                                (Component.PRINCIPAL, row.principal)):  # fmt: skip
+            unpaid = owed - book.paid[row.number, component]
+            if unpaid > 0:
+                parts.append(Part(row.number, component, unpaid))
+                book.paid[row.number, component] = owed
+                book.left -= unpaid
+    return parts
+
+
+def restructure(book: Book, event: Restructure) -> None:
+    """Capitalise the arrears (if asked) and re-amortise the principal (`Restructure`)."""
+    parts = arrears_settled(book, event.day) if event.capitalise else []
+    change = sum((p.amount for p in parts), book.zero)
+    if parts:
+        book.capitalised.append(Capitalised(event.day, event.reference, tuple(parts)))
+    rate = book.rate if event.annual_rate is None else event.annual_rate
+    book.revise(event.day, change, rate, Reschedule.REDUCE_EMI, event.reference,
+                (event.installments, event.emi))  # fmt: skip
+
+
+def forgive(book: Book, event: SmallBalanceWaiver) -> None:
+    """Forgive all that is unpaid of the installments due by the day and of the charges:
+    the installments' parts recorded (`forgiven`), each charge's as a waiver."""
+    day = event.day
+    parts = arrears_settled(book, day)
+    if parts:
+        book.forgiven.append(Capitalised(day, event.reference, tuple(parts)))
+    for k, charge in enumerate(book.charges, 1):
+        owed = book.charge_unpaid(k, charge)
+        if owed > 0:
+            book.waive(ChargeWaiver(day, charge.reference, owed, f"{event.reference}:{k}"))
+    if book.closed_on is None and book.left == ZERO:
+        book.closed_on = day
+
+
+def grant(book: Book, event: LoanMoratorium) -> None:
+    """Defer the next installments (lms.core.relief); a capitalising moratorium marks its
+    due dates, on which `capitalise_deferred` adds their unpaid interest to the principal."""
+    if book.terms is None or book.rate is None:
+        raise ReplayError(f"{event.reference!r} revises the schedule: the terms are needed")
+    book.refuse_in_relief(event.day, event.reference)
+    book.release_after(event.day)
+    count = sum(1 for r in book.rows if r.due_date > event.day)
+    try:
+        rows = moratorium_rows(
+            book.terms, book.rows, event.day, event.periods, event.interest, book.rate
+        )
+    except RevisionError as exc:
+        raise ReplayError(f"{event.reference!r} on {event.day}: {exc}") from None
+    deferred = [r.due_date for r in rows if r.due_date > event.day][: event.periods]
+    book.relief_until = deferred[-1] if deferred else None
+    if event.interest is MoratoriumInterest.CAPITALISED:
+        for k, due in enumerate(deferred):
+            book.capitalise_at[due] = (event.reference, event.periods - k - 1, count)
+    book.set_rows(rows)
+
+
+def capitalise_deferred(book: Book, day: date) -> None:
+    """On a capitalising moratorium's due date, after the day's money: what is unpaid of
+    the installment's interest joins the principal, and what follows is worked out again."""
+    reference, left, count = book.capitalise_at.pop(day)
+    assert book.terms is not None and book.rate is not None
+    row = next(r for r in book.rows if r.due_date == day)
+    unpaid = row.interest - book.paid[row.number, Component.INTEREST]
+    if unpaid > 0:
+        book.paid[row.number, Component.INTEREST] = row.interest
+        part = Part(row.number, Component.INTEREST, unpaid)
+        book.capitalised.append(Capitalised(day, f"{reference}@{day.isoformat()}", (part,)))
+    rows = moratorium_rows(book.terms, book.rows, day, left, MoratoriumInterest.CAPITALISED,
+                           book.rate, count, unpaid)  # fmt: skip
+    book.set_rows(rows)
