@@ -49,6 +49,7 @@ SAMPLES: list[JournalEntry] = [
     rules.repayment("1", DAY, PARTS, D("0"), from_excess=True),
     rules.advance_released("1", DAY, PARTS[:2]),
     rules.capitalisation("1", DAY, D("1762.66"), "R-1"),
+    rules.small_balance("1", DAY, PARTS[:2], "SB-1"),
     rules.charge("1", DAY, D("500"), D("90"), "bounce:U1"),
     rules.penal_charge("1", DAY, D("40"), D("7.20"), reference="penal:2026-10"),
     rules.penal_charge("1", DAY, D("40"), D("7.20"), npa=True, reference="penal:2026-10"),
@@ -89,9 +90,9 @@ def test_every_kind_in_the_table_has_a_sample() -> None:
 def test_entries_a_replay_can_restate_carry_their_source() -> None:
     sources = [e.source for e in SAMPLES]
     assert sources[:4] == ["disbursement", "disbursement", "tranche:T2", "due:2026-10-26"]
-    assert sources[6:18] == [
+    assert sources[6:19] == [
         "repayment:U1", "prepayment:P1", "excess:2026-10-26", "released:2026-10-26",
-        "capitalised:R-1", "charge:bounce:U1", "penal:penal:2026-10", "penal:penal:2026-10", "waiver:waiver-1",
+        "capitalised:R-1", "small_balance:SB-1", "charge:bounce:U1", "penal:penal:2026-10", "penal:penal:2026-10", "waiver:waiver-1",
         "waiver:waiver-2", "recovery:R1", "refund:R1",
     ]  # fmt: skip
     assert rules.accrual("1", DAY, D("3")).source is None

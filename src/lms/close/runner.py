@@ -49,6 +49,7 @@ from lms.close.steps import (
     remind,
     restate,
     settle,
+    small_balances,
     snapshot,
 )
 from lms.platform import business_date as calendar
@@ -58,6 +59,7 @@ from lms.servicing.models import Customer, Loan
 STEPS: tuple[ModuleType, ...] = (
     restate,
     excess,
+    small_balances,
     dues,
     present,
     accrue,

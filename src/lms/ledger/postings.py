@@ -4,7 +4,7 @@ the servicing half of the ledger as a pure function of the loan's replayed state
 `servicing_entries` gives, by source, the entry every event and every due of the loan must
 have: the disbursement, tranches, each payment as the replay applied it, unapplied funds used
 on a due date, advance payments given back by a revision, interest a restructure capitalised,
-charges, penal charges, waivers, recoveries,
+small balances forgiven, charges, penal charges, waivers, recoveries,
 refunds, and the interest of each installment raised so far. Servicing posts what is missing
 and restates what differs (lms.servicing.ledger_sync): the old entry reversed, the new posted, both
 naming the event that caused it; so the ledger follows the replay by its rules, with no
@@ -104,6 +104,8 @@ def servicing_entries(
     for moved in state.capitalised:
         if moved.interest:
             entries.append(rules.capitalisation(lid, moved.day, moved.interest, moved.reference))
+    for gone in state.forgiven:
+        entries.append(rules.small_balance(lid, gone.day, gone.parts, gone.reference))
     if since is not None:
         entries = [e for e in entries if e.value_date >= since]
     return Postings(entries, accrual_booked)

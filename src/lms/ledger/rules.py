@@ -240,6 +240,15 @@ def capitalisation(loan_id: str, day: date, interest: Decimal, reference: str) -
     return _entry("capitalisation", day, loan_id, lines, f"capitalised:{reference}")
 
 
+def small_balance(loan_id: str, day: date, parts: Sequence[Part], reference: str) -> JournalEntry:
+    """A remainder of the installments under the product's small-balance threshold forgiven
+    at the end of the loan (its charges are forgiven by waivers): the receivables go, an
+    expense of the lender's (the write-off expense: a small write-off)."""
+    lines = [credit(_COMPONENT_ACCOUNT[p.component], p.amount) for p in parts]
+    lines.append(debit(Account.WRITE_OFF_EXPENSE, sum((p.amount for p in parts), ZERO)))
+    return _entry("small_balance", day, loan_id, lines, f"small_balance:{reference}")
+
+
 def charge(loan_id: str, day: date, amount: Decimal, tax: Decimal, reference: str) -> JournalEntry:
     """A fee levied during the loan's life (a bounce charge, a foreclosure charge): receivable
     with its GST, the fee as income, the GST owed to the government."""

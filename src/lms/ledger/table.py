@@ -40,6 +40,8 @@ POSTING_RULES: dict[str, tuple[str, frozenset[Account], frozenset[Account]]] = {
         ("advance_released", "rate_change, tranche, prepayment, restructure, moratorium or"
          " foreclosure",
          [_A.LOAN_PRINCIPAL, _A.INTEREST_RECEIVABLE], [_A.UNAPPLIED_FUNDS]),
+        ("small_balance", "small_balance", [_A.WRITE_OFF_EXPENSE],
+         [_A.LOAN_PRINCIPAL, _A.INTEREST_RECEIVABLE]),
         ("charge", "charge", [_A.FEE_RECEIVABLE], [_A.FEE_INCOME, _A.TAX_PAYABLE]),
         ("penal_charge", "penal", [_A.PENAL_RECEIVABLE],
          [_A.PENAL_INCOME, _A.PENAL_SUSPENSE, _A.TAX_PAYABLE]),

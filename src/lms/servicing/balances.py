@@ -65,6 +65,7 @@ def expected_balances(
         Account.TAX_PAYABLE: -tax,
         Account.COLLECTION_BANK: sum((a.payment.amount for a in state.applied), ZERO) - refunded,
         Account.UNAPPLIED_FUNDS: -state.excess,
+        Account.WRITE_OFF_EXPENSE: sum((p.amount for f in state.forgiven for p in f.parts), ZERO),
     }
     interest = _interest_balances(state, interest_through, bpi + accrued, npa)
     for part in (interest, _charge_balances(state, charges, npa)):

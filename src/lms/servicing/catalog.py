@@ -110,9 +110,12 @@ class ProductRules:
     backdate_days: int = DEFAULT_BACKDATE_DAYS
     # charges by rule during life (lms.core.charge_rules), in their JSON form
     charge_rules: tuple[dict[str, Any], ...] = ()
+    small_balance: Decimal | None = None  # forgiven at the end of the loan (rupees)
 
     def problems(self) -> list[tuple[str, str]]:
         found = rule_problems(self.charge_rules)
+        if self.small_balance is not None and not 0 < self.small_balance <= 1000:
+            found.append(("small_balance", "must be above 0 and at most 1000 rupees"))
         if self.bounce_charge is not None and not (
             self.bounce_charge[0] > 0 and 0 <= self.bounce_charge[1] <= 100
         ):
@@ -214,6 +217,7 @@ def _rule_columns(rules: ProductRules) -> dict[str, Any]:
         "penal_rate": penal,
         "penal_tax": penal_tax,
         "charge_rules": [r.as_json() for r in parse_rules(rules.charge_rules)] or None,
+        "small_balance": rules.small_balance,
         "rate_type": rules.rate_type,
         "benchmark": rules.benchmark,
         "reschedule": rules.reschedule,

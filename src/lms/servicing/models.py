@@ -147,6 +147,8 @@ class Product(Base):
     # charges by rule during life: per installment, overdue after N days, on events
     # (lms.core.charge_rules, as JSON)
     charge_rules: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    # a remainder at most this much once every installment has fallen due is forgiven
+    small_balance: Mapped[Decimal | None] = mapped_column(Money)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

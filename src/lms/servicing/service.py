@@ -38,6 +38,7 @@ from lms.core.replay import (
     Refund,
     Restructure,
     Reversal,
+    SmallBalanceWaiver,
     Tranche,
     replay,
 )
@@ -224,6 +225,8 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             events.append(Tranche(day, money, ref))
         elif kind == "foreclosure":
             events.append(Foreclosure(day))
+        elif kind == "small_balance":
+            events.append(SmallBalanceWaiver(day, ref))
         elif kind == "moratorium":
             mode = MORATORIUM_INTEREST[reschedule or "collected"]
             events.append(LoanMoratorium(day, count or 0, mode, ref))

@@ -111,6 +111,7 @@ def rules_of(body: ProductIn) -> catalog.ProductRules:
         payment_ceiling=body.payment_ceiling,
         backdate_days=body.backdate_days,
         charge_rules=tuple(body.charge_rules),
+        small_balance=body.small_balance,
     )
 
 

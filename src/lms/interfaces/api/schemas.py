@@ -168,6 +168,8 @@ class ProductIn(_Request):
     # charges by rule during life: {name, on: installment|overdue|event, amount or percent,
     # tax, days (overdue)} (lms.core.charge_rules)
     charge_rules: list[dict[str, str | int]] = Field(default_factory=list, max_length=20)
+    # a remainder at most this much once every installment has fallen due is forgiven
+    small_balance: Decimal | None = Field(default=None, gt=0, le=1000, allow_inf_nan=False)
 
 
 class ProductOut(BaseModel):
