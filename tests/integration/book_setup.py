@@ -1,6 +1,6 @@
 """The set-up the servicing tests share: a migrated database with a branch, customers, a product.
 
-Guarantees: `sound` asserts the book proves (as `lms ledger check` does); `open_book` runs the migrations, adds branch `branch`, each customer in
+Guarantees: `entry_totals` sums the journal entries of a kind by account; `sound` asserts the book proves (as `lms ledger check` does); `open_book` runs the migrations, adds branch `branch`, each customer in
 `customers` and one product (code and name ``PL``, wide ranges, no settings unless given),
 commits, and returns the session factory bound to `engine`.
 """
@@ -12,11 +12,12 @@ from datetime import date
 from decimal import Decimal
 from decimal import Decimal as D
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.close.runner import close_day
 from lms.ledger.check import account_balances, ledger_problems
+from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.platform.db.migrate import upgrade
@@ -36,6 +37,20 @@ def sound(sessions: sessionmaker[Session], loan_id: int | None = None) -> dict[s
         assert ledger_problems(uow.session) == []
         assert loan_ledger_problems(uow) == []
         return account_balances(uow.session, None if loan_id is None else str(loan_id))
+
+
+def entry_totals(sessions: sessionmaker[Session], kind: str) -> dict[str, Decimal]:
+    """Debit-minus-credit by account of all the journal entries of `kind`."""
+    with UnitOfWork(sessions) as uow:
+        found = uow.session.execute(
+            select(JournalLineRow.account, JournalLineRow.debit - JournalLineRow.credit)
+            .join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id)
+            .where(JournalEntryRow.event == kind)
+        ).all()
+    totals: dict[str, Decimal] = {}
+    for account, amount in found:
+        totals[account] = totals.get(account, Decimal(0)) + amount
+    return totals
 
 
 def open_book(

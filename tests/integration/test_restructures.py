@@ -21,13 +21,12 @@ from decimal import Decimal as D
 from fractions import Fraction
 
 from api_client import api_client, approved, csrf, rows, staff_browser
-from book_setup import book_of_loans, sound
-from sqlalchemy import Engine, select
+from book_setup import book_of_loans, entry_totals, sound
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.close.models import LoanSnapshot
 from lms.close.runner import close_until
-from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import Loan
 from lms.servicing.repayments import PaymentRequest, record_payment
@@ -54,19 +53,6 @@ def interest_of(balance: D, count: int) -> D:
         total += regular if k else 0
         left -= left if k == count - 1 else emi - regular
     return total
-
-
-def _lines(sessions: sessionmaker[Session], kind: str) -> dict[str, D]:
-    with UnitOfWork(sessions) as uow:
-        found = uow.session.execute(
-            select(JournalLineRow.account, JournalLineRow.debit - JournalLineRow.credit)
-            .join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id)
-            .where(JournalEntryRow.event == kind)
-        ).all()
-    totals: dict[str, D] = {}
-    for account, amount in found:
-        totals[account] = totals.get(account, D(0)) + amount
-    return totals
 
 
 def _stamp(sessions: sessionmaker[Session], loan_id: int) -> tuple[object, ...]:
@@ -113,7 +99,7 @@ def test_a_restructure_for_stress_capitalises_the_arrears_and_holds_the_loan_npa
             date(2026, 12, 26),
             D("1921.15"),
         )
-    assert _lines(sessions, "capitalisation") == {
+    assert entry_totals(sessions, "capitalisation") == {
         "loan_principal": D("1921.15"), "interest_receivable": D("-1921.15")}  # fmt: skip
     books = sound(sessions, 1)
     assert books["loan_principal"] == D("101921.15")
@@ -233,7 +219,7 @@ def test_a_capitalising_moratorium_defers_three_installments_through_the_close(
     with UnitOfWork(sessions) as uow:
         loan = uow.session.get(Loan, 1)
         assert loan is not None and loan.capitalised_interest == D("3030.10")
-    assert _lines(sessions, "capitalisation") == {
+    assert entry_totals(sessions, "capitalisation") == {
         "loan_principal": D("3030.10"), "interest_receivable": D("-3030.10")}  # fmt: skip
     assert sound(sessions, 1)["loan_principal"] == D("103030.10")
     with api_client(db_url, ("branch_manager",), ["PUN01"]) as manager:

@@ -16,13 +16,12 @@ from decimal import Decimal as D
 
 import pytest
 from api_client import api_client, approved, csrf, rows, staff_browser
-from book_setup import book_of_loans, sound
+from book_setup import book_of_loans, entry_totals, sound
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.close.runner import close_until
 from lms.collections.models import CollectionCase, Settlement
-from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.ledger.rules import WRITTEN_DOWN
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError
@@ -39,20 +38,6 @@ def _pay(sessions: sessionmaker[Session], loan_id: int, amount: str, day: date, 
         event, _ = record_payment(uow, loan_id=loan_id, request=request, posting_date=day)
         uow.commit()
         return event.id
-
-
-def _lines(sessions: sessionmaker[Session], kind: str) -> dict[str, D]:
-    """Debit-minus-credit by account of the entries of `kind`."""
-    with UnitOfWork(sessions) as uow:
-        found = uow.session.execute(
-            select(JournalLineRow.account, JournalLineRow.debit - JournalLineRow.credit)
-            .join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id)
-            .where(JournalEntryRow.event == kind)
-        ).all()
-    totals: dict[str, D] = {}
-    for account, amount in found:
-        totals[account] = totals.get(account, D(0)) + amount
-    return totals
 
 
 def _loan(sessions: sessionmaker[Session], loan_id: int) -> tuple[str, date | None, str | None]:
@@ -85,7 +70,7 @@ def test_a_technical_write_off_empties_the_books_and_money_after_it_is_recovery_
     loss = sum(held.values(), D(0))
     assert approved(db_url, pending)["written_off"] == f"{loss:.2f}"
     assert _loan(sessions, 1) == ("written_off", date(2026, 11, 28), "technical")
-    entry = _lines(sessions, "write_off")
+    entry = entry_totals(sessions, "write_off")
     assert entry == {**{a: -v for a, v in held.items()}, "write_off_expense": loss}
     after = sound(sessions, 1)
     assert all(not after.get(a.value) for a in WRITTEN_DOWN)
@@ -95,14 +80,14 @@ def test_a_technical_write_off_empties_the_books_and_money_after_it_is_recovery_
             record_payment(uow, loan_id=1, request=same_day, posting_date=date(2026, 11, 28))
     close_until(sessions, date(2026, 11, 28), size=10)
     paid = _pay(sessions, 1, "10000", date(2026, 11, 29), "UTR-RECOVERED")
-    assert _lines(sessions, "write_off_recovery") == {
+    assert entry_totals(sessions, "write_off_recovery") == {
         "collection_bank": D("10000.00"), "recovery_income": D("-10000.00")}  # fmt: skip
     with UnitOfWork(sessions) as uow:  # a receipt of 27 Nov found later: a recovery of 29 Nov
         late = PaymentRequest(D("500"), date(2026, 11, 27), "UTR-FOUND-LATE", "upi")
         event, _ = record_payment(uow, loan_id=1, request=late, posting_date=date(2026, 11, 29))
         uow.commit()
         assert event.value_date == date(2026, 11, 29)
-    assert _lines(sessions, "write_off_recovery")["recovery_income"] == D("-10500.00")
+    assert entry_totals(sessions, "write_off_recovery")["recovery_income"] == D("-10500.00")
     with api_client(db_url, ("collections_agent",), ["PUN01"]) as agent:
         standing = agent.get("/api/v1/loans/1/recovery").json()
     assert (standing["written_off"], standing["recovered"], standing["bureau_status"]) == (
@@ -180,7 +165,7 @@ def test_a_settlement_paid_by_its_plan_waives_the_rest_and_a_missed_one_breaks(
         assert (done.status, done.closed_on) == ("completed", date(2026, 12, 10))
         waived = done.waived
     assert _loan(sessions, 1) == ("settled", date(2026, 12, 10), "settlement")
-    entry = _lines(sessions, "settlement_waiver")
+    entry = entry_totals(sessions, "settlement_waiver")
     assert entry["write_off_expense"] == waived and waived is not None and waived > 0
     books = sound(sessions, 1)
     assert all(not books.get(a.value) for a in WRITTEN_DOWN)
