@@ -66,6 +66,7 @@ class RestructureAsk:
 
 @dataclass(frozen=True)
 class RestructurePreview:
+    day: date
     before: Plan
     after: Plan
     capitalised: Decimal  # arrears made principal
@@ -124,7 +125,7 @@ def _checked(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date) -> R
     npa_now = loan.asset_class == "NPA" or ask.reason == "financial_stress"
     capitalised = sum((sum((p.amount for p in c.parts), ZERO) for c in after.capitalised), ZERO)
     return RestructurePreview(
-        *compared(before, after, terms.cycle.periods_per_year), capitalised,
+        ask.day, *compared(before, after, terms.cycle.periods_per_year), capitalised,
         downgraded=ask.reason == "financial_stress" and loan.asset_class != "NPA",
         specified_until=specified, npa_held_until=specified if npa_now else None,
     )  # fmt: skip
