@@ -233,3 +233,33 @@ def test_a_capitalising_moratorium_defers_three_installments_through_the_close(
     assert D(future[1]["principal"]) + D(future[1]["interest"]) == emi
     assert prepay.status_code == 200  # a second relief once the first has run its course
     sound(sessions)
+
+
+def test_a_moratorium_from_the_loan_page_is_previewed_then_asked_for(
+    db_url: str, engine: Engine
+) -> None:
+    """Loan 2 from 20 Oct, two installments deferred, their interest waived: 12 installments
+    left become 14, the EMI unchanged (the same principal over the same count after them), the
+    last due 26 Nov 2027 (two months later), and the interest still to pay the same 6,618.53:
+    the two deferred months' interest (1,000.00 each, on 1,00,000) is waived."""
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 20))
+    with staff_browser(db_url, ("branch_manager",), ["PUN01"]) as manager:
+        page = manager.get("/app/loans/2")
+        asked = {"csrf": csrf(page.text), "day": "2026-10-20", "periods": "2",
+                 "interest": "waived", "reference": "RELIEF-2"}  # fmt: skip
+        preview = manager.post("/app/loans/2/moratoria", data=asked)
+        assert preview.status_code == 200, preview.text
+        assert rows(preview.text, "moratorium-plans") == [
+            ["Installments left", "12", "14"],
+            ["EMI", "8,884.88", "8,884.88"],
+            ["Last due", "26 Sep 2027", "26 Nov 2027"],
+            ["Interest still to pay", "6,618.53", "6,618.53"],
+        ]
+        wrong = manager.post("/app/loans/2/moratoria", data={**asked, "periods": "40"})
+        assert wrong.status_code == 422 and "periods" in wrong.text
+        done = manager.post("/app/loans/2/moratoria", data={**asked, "confirm": "yes"})
+        assert done.status_code == 303
+    with api_client(db_url) as admin:
+        (pending,) = admin.get("/api/v1/approvals").json()
+    assert approved(db_url, pending)["reference"] == "RELIEF-2"
+    sound(sessions)

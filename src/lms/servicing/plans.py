@@ -58,7 +58,8 @@ def running_of(state: LoanState) -> tuple[Decimal, Fraction]:
 
 def plan_of(state: LoanState, per_year: Fraction, running: tuple[Decimal, Fraction]) -> Plan:
     future = tuple(i for i in state.installments if i.due_date > state.as_of)
-    level = (future[1] if len(future) >= 3 else future[0]) if future else None
+    paying = [i for i in future if i.principal > 0]  # deferred installments carry none
+    level = (paying[1] if len(paying) >= 3 else paying[0]) if paying else None
     return Plan(
         principal=state.principal_outstanding,
         overdue=state.principal_due + state.interest_due,

@@ -146,13 +146,18 @@ def preview_moratorium(
 @router.post("/loans/{loan_id}/moratoria", status_code=status.HTTP_202_ACCEPTED)
 def ask_moratorium(loan_id: int, body: MoratoriumIn, uow: UnitOfWorkDep) -> JSONResponse:
     """Ask for a moratorium on the loan: checked, then queued for approval (202)."""
+    return accepted(request_moratorium(uow, loan_id, body))
+
+
+def request_moratorium(uow: UnitOfWork, loan_id: int, body: MoratoriumIn) -> ApprovalOut:
+    """Check the moratorium as it would be granted today, then queue it (committed)."""
     seen = moratoria.preview(uow, loan_id=loan_id, ask=body.ask(), today=today(uow))
     subject = (
         f"Moratorium on loan {loan_id}: {body.periods} installment(s) deferred to"
         f" {seen.deferred_until}, interest {body.interest}"
     )
     asked = {"loan_id": loan_id, **body.model_dump(mode="json")}
-    return accepted(queue(uow, kind="moratorium", subject=subject, request=asked))
+    return queue(uow, kind="moratorium", subject=subject, request=asked)
 
 
 class TopUpIn(RequestBody):

@@ -87,6 +87,8 @@ def drawn(
     extra.setdefault("waiver_form", {})
     extra.setdefault("write_off_form", {"kind": "technical"})
     extra.setdefault("settlement_form", {})
+    extra.setdefault("moratorium_form", {"day": view.today.isoformat(), "periods": "3",
+                                         "interest": "capitalised"})  # fmt: skip
     extra.setdefault("restructure_form", {"day": view.today.isoformat(), "capitalise": "yes",
                                           "reason": "financial_stress", "plan": "installments"})  # fmt: skip
     reversed_refs = {e.event.reference for e in view.events if e.event.kind == "reversal"}

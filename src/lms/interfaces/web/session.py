@@ -54,6 +54,7 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/app/loans/{loan_id}/waivers"): P.WAIVERS_REQUEST,
     ("POST", "/app/loans/{loan_id}/write-off"): P.WRITEOFFS_REQUEST,
     ("POST", "/app/loans/{loan_id}/restructures"): P.RESTRUCTURES_REQUEST,
+    ("POST", "/app/loans/{loan_id}/moratoria"): P.RESTRUCTURES_REQUEST,
     ("POST", "/app/loans/{loan_id}/settlements"): P.SETTLEMENTS_REQUEST,
     ("GET", "/app/customers"): P.CUSTOMERS_READ,
     ("GET", "/app/customers/{customer_id}"): P.CUSTOMERS_READ,
