@@ -212,6 +212,8 @@ class Loan(Base):
     restructure_reason: Mapped[str | None] = mapped_column(String(24))
     specified_until: Mapped[date | None] = mapped_column(Date)
     npa_held_until: Mapped[date | None] = mapped_column(Date)
+    # the last installment a moratorium defers falls due on this day (lms.servicing.moratoria)
+    relief_until: Mapped[date | None] = mapped_column(Date)
     # the top-up loan whose payout paid this loan off (lms.servicing.top_ups)
     topped_up_by: Mapped[int | None] = mapped_column(Integer)
     # interest restructures capitalised: unrealised, so held in suspense while an NPA

@@ -62,7 +62,8 @@ def preview(uow: UnitOfWork, *, loan_id: int, ask: MoratoriumAsk, today: date) -
 def grant(uow: UnitOfWork, *, loan_id: int, ask: MoratoriumAsk, today: date) -> LoanEvent:
     """Apply the moratorium (approved): store its event, settle the loan and the ledger."""
     loan = locked_loan(uow, loan_id)
-    _checked(uow, loan, ask, today)
+    seen = _checked(uow, loan, ask, today)
+    loan.relief_until = seen.deferred_until
     return book_event(
         uow, loan, kind="moratorium", value_date=ask.day, posting_date=today,
         reference=ask.reference, installments=ask.periods, reschedule=ask.interest,

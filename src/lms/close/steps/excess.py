@@ -18,7 +18,7 @@ from sqlalchemy import exists, or_, select
 
 from lms.close.failures import per_loan
 from lms.platform.db import UnitOfWork
-from lms.servicing.models import Loan, LoanEvent, LoanInstallment
+from lms.servicing.models import Loan, LoanInstallment
 from lms.servicing.repayments import resettle
 from lms.servicing.service import locked_loan
 
@@ -33,11 +33,6 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         LoanInstallment.due_date <= day,
         LoanInstallment.due_date > Loan.last_event_on,
     )
-    capitalising = exists().where(
-        LoanEvent.loan_id == Loan.id,
-        LoanEvent.kind == "moratorium",
-        LoanEvent.reschedule == "capitalised",
-    )
     deferred_due = exists().where(  # a deferred installment (no principal) left unpaid
         LoanInstallment.loan_id == Loan.id,
         LoanInstallment.due_date <= day,
@@ -45,12 +40,15 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         LoanInstallment.principal == Decimal(0),
         LoanInstallment.interest > LoanInstallment.interest_paid,
     )
+    held = (Loan.excess > Decimal(0)) & due_today
+    # a loan in a moratorium (its deferred installments: a capitalising one's interest) only
+    relieved = Loan.relief_until.is_not(None) & (Loan.relief_until > Loan.last_event_on)
     ids = uow.session.scalars(
         select(Loan.id)
         .where(
             Loan.id.between(low, high),
             Loan.status == "active",
-            or_((Loan.excess > Decimal(0)) & due_today, capitalising & deferred_due),
+            or_(held, relieved & deferred_due),
         )
         .order_by(Loan.id)
     ).all()

@@ -1,4 +1,5 @@
-"""Top-ups: the loan whose payout paid a loan off; a product's small-balance threshold.
+"""Top-ups: the loan whose payout paid a loan off; a product's small-balance threshold; the
+last installment a loan's moratorium defers.
 
 Revision ID: 0041
 Revises: 0040
@@ -21,6 +22,7 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("loans") as batch:
         batch.add_column(sa.Column("topped_up_by", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("relief_until", sa.Date(), nullable=True))
     with op.batch_alter_table("products") as batch:
         batch.add_column(sa.Column("small_balance", Money(), nullable=True))
 
@@ -29,4 +31,5 @@ def downgrade() -> None:
     with op.batch_alter_table("products") as batch:
         batch.drop_column("small_balance")
     with op.batch_alter_table("loans") as batch:
+        batch.drop_column("relief_until")
         batch.drop_column("topped_up_by")
