@@ -22,7 +22,7 @@ from fractions import Fraction
 
 from api_client import api_client, approved, csrf, rows, staff_browser
 from book_setup import book_of_loans, entry_totals, sound
-from sqlalchemy import Engine
+from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.close.models import LoanSnapshot
@@ -119,6 +119,10 @@ def test_a_restructure_for_stress_capitalises_the_arrears_and_holds_the_loan_npa
         uow.commit()
     close_until(sessions, date(2026, 12, 27), size=10)
     assert _stamp(sessions, 1) == (0, "NPA", DEC10, "substandard")  # held through the period
+    with api_client(db_url, ("branch_manager",), ["PUN01"]) as manager:  # no way out of it
+        asked = {**ASK, "day": "2026-12-28", "reference": "RS-3", "reason": "borrower_request"}
+        refused = manager.post("/api/v1/loans/1/restructure-preview", json=asked)
+        assert refused.status_code == 422 and refused.json()["errors"][0]["field"] == "reason"
     sound(sessions)
 
 
@@ -232,6 +236,13 @@ def test_a_capitalising_moratorium_defers_three_installments_through_the_close(
     assert (len(future), future[-1]["due_date"]) == (12, "2027-12-26")
     assert D(future[1]["principal"]) + D(future[1]["interest"]) == emi
     assert prepay.status_code == 200  # a second relief once the first has run its course
+    with api_client(db_url) as admin:
+        lines = admin.get("/api/v1/loans/1/statement").json()
+    assert [(x["date"], x["interest"], x["balance"]) for x in lines
+            if x["kind"] == "interest capitalised"] == [
+        ("2026-10-26", "1000.00", "101000.00"), ("2026-11-26", "1010.00", "102010.00"),
+        ("2026-12-26", "1020.10", "103030.10"),
+    ]  # fmt: skip
     sound(sessions)
 
 
@@ -262,4 +273,32 @@ def test_a_moratorium_from_the_loan_page_is_previewed_then_asked_for(
     with api_client(db_url) as admin:
         (pending,) = admin.get("/api/v1/approvals").json()
     assert approved(db_url, pending)["reference"] == "RELIEF-2"
+    sound(sessions)
+
+
+def test_a_backdated_restructure_for_stress_restates_the_days_since_as_npa(
+    db_url: str, engine: Engine
+) -> None:
+    """Restructured on 10 Dec with effect from 8 Dec: the close of 10 Dec restates 8 and 9 Dec,
+    NPA from 8 Dec (downgraded on the restructure's day), with the provision of that class."""
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 20))
+    close_until(sessions, date(2026, 12, 9), size=10)
+    with api_client(db_url, ("branch_manager",), ["PUN01"]) as manager:
+        pending = manager.post("/api/v1/loans/1/restructures",
+                               json={**ASK, "day": "2026-12-08"}).json()  # fmt: skip
+    approved(db_url, pending)
+    close_until(sessions, DEC10, size=10)
+    with UnitOfWork(sessions) as uow:
+        found = uow.session.scalars(
+            select(LoanSnapshot)
+            .where(LoanSnapshot.loan_id == 1, LoanSnapshot.day >= date(2026, 12, 7))
+            .order_by(LoanSnapshot.day)
+        ).all()
+        stamps = [(s.day.day, s.dpd, s.asset_class, s.npa_since) for s in found]
+    assert stamps == [
+        (7, 43, "SMA-1", None),
+        (8, 0, "NPA", date(2026, 12, 8)),
+        (9, 0, "NPA", date(2026, 12, 8)),
+        (10, 0, "NPA", date(2026, 12, 8)),
+    ]
     sound(sessions)

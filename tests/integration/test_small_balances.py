@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal as D
 
+from api_client import api_client
 from book_setup import open_book, sound
 from sqlalchemy import Engine, select
 
@@ -61,6 +62,11 @@ def test_a_small_remainder_is_forgiven_and_the_loan_closes(db_url: str, engine: 
         ).all()
         assert [(e.loan_id, e.source, e.value_date) for e in entries] == [
             ("1", "small_balance:small-balance:2026-12-26", date(2026, 12, 26))]  # fmt: skip
+    with api_client(db_url) as admin:
+        lines = admin.get("/api/v1/loans/1/statement").json()
+    (forgiven,) = [x for x in lines if x["kind"] == "small balance forgiven"]
+    assert D(forgiven["principal"]) + D(forgiven["interest"]) == D("6.50")
+    assert forgiven["balance"] == "0.00"
     books = sound(sessions, 1)
     assert books["write_off_expense"] == D("6.50")
     assert not books.get("loan_principal") and not books.get("interest_receivable")

@@ -48,3 +48,9 @@ def test_each_problem_is_named(rule: dict[str, object], field: str, reason: str)
 def test_a_name_used_twice_is_refused() -> None:
     rule = {"name": "x", "on": "installment", "amount": "5"}
     assert rule_problems([rule, rule]) == [("charge_rules[1].name", "'x' is named twice")]
+
+
+def test_a_rule_may_not_take_the_name_of_the_systems_own_charges() -> None:
+    rule = {"name": "penal", "on": "overdue", "days": 5, "percent": "1"}
+    assert rule_problems([rule]) == [
+        ("charge_rules[0].name", "'penal' names the system's own charges")]  # fmt: skip

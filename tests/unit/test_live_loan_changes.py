@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from lms.core.frequency import add_months
 from lms.core.replay import (
+    Foreclosure,
     LoanMoratorium,
     Payment,
     Prepayment,
@@ -239,3 +240,24 @@ def test_nothing_else_revises_the_schedule_while_a_moratorium_runs() -> None:
     state = replay(ROWS, [*BOTH_PAID, event, after], date(2026, 6, 10), terms=TERMS)
     # it pays the three deferred installments' interest (principal-only: 3 x 841.51) first
     assert state.principal_prepaid == D("10000") - 3 * D("841.51")
+
+
+@pytest.mark.parametrize(
+    ("interest", "expected"),
+    [
+        # 15 days since 5 Apr on 92,115.12 at 12 % / 365: 454.27; plus March's and April's
+        # deferred interest, 921.15 each (1 % of 92,115.12), to be paid with June's installment
+        (MoratoriumInterest.FIRST_INSTALLMENT, D("454.27") + 2 * D("921.15")),
+        (MoratoriumInterest.WAIVED, D("0.00")),  # the days are inside the waived moratorium
+        (MoratoriumInterest.COLLECTED, D("454.27")),  # March's and April's stay owed as rows
+    ],
+)
+def test_a_foreclosure_inside_a_moratorium_keeps_what_it_owes(
+    interest: MoratoriumInterest, expected: D
+) -> None:
+    event = LoanMoratorium(date(2026, 2, 10), 3, interest, "M1")
+    events = [PAID, event, Foreclosure(date(2026, 4, 20))]
+    state = replay(ROWS, events, date(2026, 4, 20), terms=TERMS)
+    final = state.installments[-1]
+    assert (final.due_date, final.principal, final.interest) == (
+        date(2026, 4, 20), D("92115.12"), expected)  # fmt: skip

@@ -21,10 +21,12 @@ from lms.ledger import rules
 from lms.ledger.rules import JournalEntry
 from lms.ledger.service import post_entries
 from lms.platform.db import UnitOfWork
-from lms.platform.db.bulk import insert_rows
+from lms.platform.db.bulk import among, insert_rows
 from lms.servicing.models import Loan, LoanEvent
 from lms.servicing.repayments import resettle
 from lms.servicing.service import locked_loan
+
+_CHUNK = 10_000
 
 
 class Levy(NamedTuple):
@@ -69,12 +71,14 @@ def levy(uow: UnitOfWork, day: date, charges: list[Levy], step: str) -> None:
     post_entries(uow, entries, posting_date=day, event_ids=event_ids)
     # the charge is the loan's latest event: its stored state (installments untouched) is its
     # state on the day, and the ledger check reads the charge from there
-    uow.session.execute(
-        update(Loan)
-        .where(Loan.id.in_([c.loan for c in plain]), Loan.last_event_on < day)
-        .values(last_event_on=day)
-        .execution_options(synchronize_session=False)
-    )
+    loans = sorted({c.loan for c in plain})
+    for start in range(0, len(loans), _CHUNK):  # SQLite binds at most 32,766 values
+        uow.session.execute(
+            update(Loan)
+            .where(among(uow, Loan.id, loans[start : start + _CHUNK]), Loan.last_event_on < day)
+            .values(last_event_on=day)
+            .execution_options(synchronize_session=False)
+        )
     for charge in (c for c in charges if c.held):  # unapplied funds (or that day's payments)
         loan_id = charge.loan  # pay the charge: the charge and its replay together, or neither
         with per_loan(uow, day, step, loan_id):

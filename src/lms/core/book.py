@@ -169,6 +169,10 @@ class Book:
         self.relief_until: date | None = None  # a moratorium's last deferred due date
         # a capitalising moratorium's due dates: (its reference, periods left, count after)
         self.capitalise_at: dict[date, tuple[str, int, int]] = {}
+        # a moratorium's interest that a foreclosure inside it must still (or must not) charge:
+        # deferred installments' interest by due date, and whether its interest is waived
+        self.deferred_interest: dict[date, Decimal] = {}
+        self.interest_waived = False
         # day, balance and rate before, balance and rate after (lms.core.foreclosure)
         self.revisions: list[tuple[date, Decimal, Decimal, Decimal, Decimal]] = []
         self.left = self.zero
@@ -282,10 +286,11 @@ class Book:
         self.tranched += tranche.amount
 
     def refuse_in_relief(self, day: date, reference: str) -> None:
-        if self.relief_until is not None and day < self.relief_until:
+        # on the last deferred due date a capitalisation still follows the day's revisions
+        until = self.relief_until
+        if until is not None and (day < until or day in self.capitalise_at):
             raise ReplayError(
-                f"{reference!r} on {day}: a moratorium defers the installments until"
-                f" {self.relief_until}"
+                f"{reference!r} on {day}: a moratorium defers the installments until {until}"
             )
 
     def revise(
@@ -315,7 +320,23 @@ class Book:
         if self.terms is None or self.rate is None:
             raise ReplayError("a foreclosure needs the loan's terms")
         self.release_after(day)
-        self.set_rows(foreclosed_rows(self.terms, self.rows, day, self.rate, tuple(self.revisions)))
+        rows = foreclosed_rows(self.terms, self.rows, day, self.rate, tuple(self.revisions))
+        if self.relief_until is not None and rows[-1].due_date == day and rows is not self.rows:
+            rows = (*rows[:-1], self._relieved(rows[-1], day))
+        self.capitalise_at = {d: v for d, v in self.capitalise_at.items() if d <= day}
+        self.relief_until = None
+        self.set_rows(rows)
+
+    def _relieved(self, final: Installment, day: date) -> Installment:
+        """The foreclosure's installment inside (or just after) a moratorium: its interest
+        waived for days the moratorium waives, and the interest deferred installments due by
+        the day carried (it was to be paid with the first installment after them)."""
+        assert self.relief_until is not None
+        interest = final.interest
+        if self.interest_waived and day <= self.relief_until:
+            interest = final.interest * 0
+        interest += sum((v for d, v in self.deferred_interest.items() if d <= day), self.zero)
+        return final._replace(interest=interest, total=final.principal + interest)
 
     def release_after(self, day: date) -> None:
         """Money paid ahead on installments due after `day` goes back to unapplied funds."""

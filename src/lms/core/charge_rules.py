@@ -21,6 +21,9 @@ from typing import Any
 from lms.core.money import Rounding
 
 _PAISA = Rounding()
+# names the system's own charges and waivers are referenced by: a rule may not take one
+RESERVED = frozenset({"bounce", "penal", "fees", "recovery", "foreclosure", "waiver",
+                      "small-balance", "top-up"})  # fmt: skip
 
 
 class ChargeOn(StrEnum):
@@ -76,6 +79,8 @@ def rule_problems(raw: Sequence[Mapping[str, Any]] | None) -> list[tuple[str, st
             continue
         if not rule.name or not rule.name.replace("_", "").replace("-", "").isalnum():
             found.append((f"{where}.name", "letters, digits, - and _ only"))
+        elif rule.name.lower() in RESERVED:
+            found.append((f"{where}.name", f"{rule.name!r} names the system's own charges"))
         elif rule.name in names:
             found.append((f"{where}.name", f"{rule.name!r} is named twice"))
         names.add(rule.name)

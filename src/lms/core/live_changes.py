@@ -79,6 +79,11 @@ def grant(book: Book, event: LoanMoratorium) -> None:
         raise ReplayError(f"{event.reference!r} on {event.day}: {exc}") from None
     deferred = [r.due_date for r in rows if r.due_date > event.day][: event.periods]
     book.relief_until = deferred[-1] if deferred else None
+    book.interest_waived = event.interest is MoratoriumInterest.WAIVED
+    if event.interest is MoratoriumInterest.FIRST_INSTALLMENT:  # what each deferred row owes
+        owed = moratorium_rows(book.terms, book.rows, event.day, event.periods,
+                               MoratoriumInterest.COLLECTED, book.rate)  # fmt: skip
+        book.deferred_interest = {r.due_date: r.interest for r in owed if r.due_date in deferred}
     if event.interest is MoratoriumInterest.CAPITALISED:
         for k, due in enumerate(deferred):
             book.capitalise_at[due] = (event.reference, event.periods - k - 1, count)
@@ -90,7 +95,9 @@ def capitalise_deferred(book: Book, day: date) -> None:
     the installment's interest joins the principal, and what follows is worked out again."""
     reference, left, count = book.capitalise_at.pop(day)
     assert book.terms is not None and book.rate is not None
-    row = next(r for r in book.rows if r.due_date == day)
+    row = next((r for r in book.rows if r.due_date == day), None)
+    if row is None:  # a foreclosure replaced the installment: nothing is left to capitalise
+        return
     unpaid = row.interest - book.paid[row.number, Component.INTEREST]
     if unpaid > 0:
         book.paid[row.number, Component.INTEREST] = row.interest

@@ -147,6 +147,7 @@ class DayEnd(NamedTuple):
     applied: tuple[Applied, ...]
     excess_applied: tuple[ExcessApplied, ...]
     capitalised: tuple[Capitalised, ...] = ()
+    forgiven: tuple[Capitalised, ...] = ()
 
 
 def day_ends(
@@ -191,7 +192,9 @@ def _walk(
         left = sum(
             (r.principal - book.paid.get((r.number, PRINCIPAL), ZERO) for r in book.rows), book.zero
         )
-        ends[wanted] = DayEnd(left, tuple(applied), tuple(from_excess), tuple(book.capitalised))
+        ends[wanted] = DayEnd(
+            left, tuple(applied), tuple(from_excess), tuple(book.capitalised), tuple(book.forgiven)
+        )
     return ends
 
 

@@ -43,7 +43,8 @@ class StatementLine:
     day: date
     # disbursement, tranche, payment, prepayment, returned payment, charge, charge waived,
     # excess applied, refund, rate change (the amount column then holds the new rate),
-    # restructure (no money: the principal and interest columns hold the arrears capitalised)
+    # restructure (no money: the principal and interest columns hold the arrears capitalised),
+    # interest capitalised (a moratorium's, on a deferred due date), small balance forgiven
     kind: str
     reference: str
     amount: Decimal  # money moved: disbursed (negative: paid out), received, returned
@@ -156,6 +157,16 @@ def _lines_of(
         )
         for e in todays
         if isinstance(e, Restructure) and e.day == day
+    )
+    lines.extend(  # a moratorium's deferred interest added to the principal on its due date
+        _line(day, "interest capitalised", c.reference, ZERO, c.parts, ZERO, balance)
+        for c in state.capitalised
+        if c.day == day and "@" in c.reference
+    )
+    lines.extend(
+        _line(day, "small balance forgiven", c.reference, ZERO, c.parts, ZERO, balance)
+        for c in state.forgiven
+        if c.day == day
     )
     return lines
 

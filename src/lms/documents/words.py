@@ -158,6 +158,8 @@ TEXT: dict[str, dict[str, str]] = {
         "kind.refund": "refund",
         "kind.rate change": "rate change",
         "kind.restructure": "restructure: arrears capitalised",
+        "kind.interest capitalised": "interest capitalised (moratorium)",
+        "kind.small balance forgiven": "small balance forgiven",
     },
     "hi": {
         "lender": "ऋणदाता",
@@ -288,6 +290,8 @@ TEXT: dict[str, dict[str, str]] = {
         "kind.refund": "धनवापसी",
         "kind.rate change": "दर परिवर्तन",
         "kind.restructure": "पुनर्गठन: बकाया मूलधन में जोड़ा गया",
+        "kind.interest capitalised": "ब्याज मूलधन में जोड़ा गया (मोरेटोरियम)",
+        "kind.small balance forgiven": "छोटी शेष राशि माफ़",
     },
 }
 

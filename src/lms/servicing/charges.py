@@ -93,15 +93,13 @@ def levy_by_rule(uow: UnitOfWork, *, loan_id: int, rule: str, posting_date: date
             [("rule", f"the product has no event charge {rule!r} (it has: {named})")]
         )
     amount, tax = found.charge(Decimal(0))
-    taken = uow.session.scalar(
-        select(func.count()).where(
-            LoanEvent.loan_id == loan.id, LoanEvent.kind == "charge",
-            LoanEvent.reference.like(f"{rule}:%"),
-        )
-    )  # fmt: skip
+    references = uow.session.scalars(
+        select(LoanEvent.reference).where(LoanEvent.loan_id == loan.id, LoanEvent.kind == "charge")
+    )
+    taken = sum(1 for r in references if r and r.startswith(f"{rule}:"))
     return book_event(
         uow, loan, kind="charge", value_date=posting_date, posting_date=posting_date,
-        amount=amount, tax=tax, reference=f"{rule}:{(taken or 0) + 1}",
+        amount=amount, tax=tax, reference=f"{rule}:{taken + 1}",
     )  # fmt: skip
 
 

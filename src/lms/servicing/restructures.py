@@ -94,7 +94,9 @@ def restructure(uow: UnitOfWork, *, loan_id: int, ask: RestructureAsk, today: da
         reason=ask.reason,
     )  # fmt: skip
     loan.restructured_on, loan.restructure_reason = ask.day, ask.reason
-    loan.specified_until, loan.npa_held_until = seen.specified_until, seen.npa_held_until
+    # a later restructure never shortens a hold or a specified period already running
+    loan.specified_until = _later(loan.specified_until, seen.specified_until)
+    loan.npa_held_until = _later(loan.npa_held_until, seen.npa_held_until)
     return event
 
 
@@ -106,8 +108,10 @@ def _checked(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date) -> R
     rows, events = loan_history(uow, loan)
     waterfall = loan_waterfall(uow, loan)
     before = replay(rows, events, ask.day, waterfall, terms)
-    if ask.reason == "borrower_request" and before.dpd > 0:
-        raise InvalidError([("reason", "the loan has dues overdue: that is financial stress")])
+    if ask.reason == "borrower_request" and (before.dpd > 0 or _held(loan, ask.day)):
+        raise InvalidError(
+            [("reason", "the loan is overdue, an NPA or in a restructure's specified period")]
+        )
     event = Restructure(
         ask.day, ask.reference, ask.installments, ask.emi, ask.annual_rate, ask.capitalise
     )
@@ -123,12 +127,25 @@ def _checked(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date) -> R
         months = get_settings().restructure_specified_months
         specified = add_months(first_due, months, first_due.day)
     npa_now = loan.asset_class == "NPA" or ask.reason == "financial_stress"
-    capitalised = sum((sum((p.amount for p in c.parts), ZERO) for c in after.capitalised), ZERO)
+    capitalised = sum(  # this restructure's own, not an earlier one's or a moratorium's
+        (p.amount for c in after.capitalised if c.reference == ask.reference for p in c.parts),
+        ZERO,
+    )
     return RestructurePreview(
         ask.day, *compared(before, after, terms.cycle.periods_per_year), capitalised,
         downgraded=ask.reason == "financial_stress" and loan.asset_class != "NPA",
         specified_until=specified, npa_held_until=specified if npa_now else None,
     )  # fmt: skip
+
+
+def _held(loan: Loan, day: date) -> bool:
+    """Whether the loan is an NPA, or inside a restructure's specified period, on `day`."""
+    running = loan.specified_until is not None and day < loan.specified_until
+    return loan.asset_class == "NPA" or running
+
+
+def _later(kept: date | None, new: date | None) -> date | None:
+    return max((d for d in (kept, new) if d is not None), default=None)
 
 
 def _check_fields(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date) -> None:

@@ -16,7 +16,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import select
 
 from lms.close.levies import Levy, levy
 from lms.core.charge_rules import ChargeOn, ChargeRule, parse_rules
@@ -61,12 +61,12 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             if found is not None:
                 kind, reference, (amount, tax) = found
                 wanted.append(Levy(loan, amount, tax, held, cls == "NPA", kind, reference))
-    levied = set(
+    levied = set(  # what a re-run of today's close already levied (charges bear the day)
         uow.session.execute(
             select(LoanEvent.loan_id, LoanEvent.reference).where(
-                tuple_(LoanEvent.loan_id, LoanEvent.reference).in_(
-                    [(c.loan, c.reference) for c in wanted]
-                )
+                LoanEvent.loan_id.between(low, high),
+                LoanEvent.value_date == day,
+                LoanEvent.kind.in_(("charge", "penal")),
             )
         ).all()
         if wanted
@@ -113,7 +113,10 @@ def restate_overdue_charges(uow: UnitOfWork, loan: Loan, since: date, today: dat
     for charge in levied:
         others = [e for e in events if e is not charge]
         state = replay(rows, others, charge.day, loan_waterfall(uow, loan), loan_terms(loan))
-        number = int(charge.reference.rsplit(":", 1)[1])
+        tail = charge.reference.rsplit(":", 1)[1]
+        if not tail.isdigit():
+            continue  # not an overdue charge by rule (`<rule>:<installment number>`)
+        number = int(tail)
         item = next((i for i in state.installments if i.number == number), None)
         if item is None or item.unpaid <= 0:
             added.append(LoanEvent(loan_id=loan.id, kind="charge_reversal", value_date=today,

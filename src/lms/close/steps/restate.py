@@ -147,7 +147,12 @@ def _restate_day(
             continue
         if loan_id in changed and current >= changed[loan_id]:
             rewrite(snapshot, replayed(uow, loan, current))
-        facilities.append(Facility(loan_id, loan.customer_id, snapshot.dpd, since.get(loan_id)))
+        held = None  # a restructure's NPA hold, as the classify step reads it
+        if loan.restructured_on is not None and loan.npa_held_until is not None:
+            held = (loan.restructured_on, loan.npa_held_until)
+        facilities.append(
+            Facility(loan_id, loan.customer_id, snapshot.dpd, since.get(loan_id), held)
+        )
     stamps = classify(facilities, current)
     for loan_id, stamp in stamps.items():
         snapshot = snapshots[(loan_id, current)]
