@@ -261,3 +261,23 @@ def test_a_foreclosure_inside_a_moratorium_keeps_what_it_owes(
     final = state.installments[-1]
     assert (final.due_date, final.principal, final.interest) == (
         date(2026, 4, 20), D("92115.12"), expected)  # fmt: skip
+
+
+def test_a_matured_loan_is_restructured_onto_its_next_due_dates() -> None:
+    """Only installment 1 paid; on 20 Mar 2027 every installment has fallen due (the last on 5
+    Jan 2027): all 97,733.65 owed (principal 92,115.12, interest
+    5,618.53) is capitalised over 12 installments from 5 Apr 2027, the loan's next due date;
+    they are numbered by their place on the loan's timeline (15 to 26: 13 and 14 would have
+    fallen due on 5 Feb and 5 Mar). The first carries 1 % a month for 16 of its 31 days on
+    the new balance: 977.3365 x 16 / 31 = 504.4318, so 504.43."""
+    day = date(2027, 3, 20)
+    state = replay(ROWS, [PAID, Restructure(day, "R", installments=12)], day, terms=TERMS)
+    assert (state.dpd, state.principal_outstanding) == (0, D("97733.65"))
+    assert [c.interest for c in state.capitalised] == [D("5618.53")]
+    new = [i for i in state.installments if i.due_date > day]
+    assert [i.number for i in new] == list(range(15, 27))
+    assert [i.due_date for i in new] == [add_months(date(2027, 4, 5), k, 5) for k in range(12)]
+    assert new[0].interest == D("504.43") and sum(i.principal for i in new) == D("97733.65")
+    with pytest.raises(ReplayError, match="no installment falls due after 2027-03-20"):
+        replay(ROWS, [PAID, Restructure(day, "R", capitalise=False, installments=12)], day,
+               terms=TERMS)  # fmt: skip

@@ -24,7 +24,10 @@ balance is amortised again with the due dates the loan already has, by the borro
   the same schedule).
 - a restructure names the new number of installments (a level EMI over them) or the new EMI
   (as many installments as it takes, a stub of one rounding step paid with the row before it);
-  installments beyond the schedule's last take the loan's next due dates.
+  installments beyond the schedule's last take the loan's next due dates. A loan whose every
+  installment has fallen due can be restructured only so (with arrears capitalised): its new
+  installments start on its first due date after the day and are numbered by their place on
+  its timeline (the numbers of due dates that passed unscheduled are skipped).
 
 The first installment's principal is the new EMI less its interest for a whole period, so what
 it carries on top (interest accrued before the day, broken-period interest) is paid on top.
@@ -100,8 +103,9 @@ def revised_rows(
     """`rows` with the installments due after `revision.day` worked out again."""
     kept = tuple(row for row in rows if row.due_date <= revision.day)
     future = [row for row in rows if row.due_date > revision.day]
-    if not future:
-        raise RevisionError(f"no installment falls due after {revision.day}")
+    start = kept[-1].due_date if kept else None
+    if not future:  # every installment has fallen due: only a restructure starts new ones
+        future, start = _beyond(terms, kept, revision)
     blocker = revision_blocker(terms, future[0].number)
     if blocker is not None:
         raise RevisionError(blocker)
@@ -111,7 +115,7 @@ def revised_rows(
         raise RevisionError("it repays all the principal not yet due: foreclose the loan instead")
     old = Rates.of(replace(terms, annual_rate=revision.rate_before))
     new = Rates.of(replace(terms, annual_rate=revision.rate_after))
-    walk = _Walk(terms, new, balance, kept[-1].due_date if kept else None)
+    walk = _Walk(terms, new, balance, start)
     first_interest = _running_interest(walk, future[0], revision.day, (old, before), (new, balance))
     if first_interest < 0:
         raise RevisionError("the installment running on the day would carry negative interest")
@@ -128,6 +132,26 @@ def revised_rows(
         count = MAX_INSTALLMENTS - len(kept)
         walk.keep_emi(future, emi)
     return (*kept, *walk.rows(future, first_interest, emi, count))
+
+
+def _beyond(
+    terms: LoanTerms, kept: tuple[Installment, ...], revision: Revision
+) -> tuple[list[Installment], date]:
+    """For a restructure of a loan whose every installment has fallen due: an empty
+    installment on the loan's first due date after the day (numbered by its place on the
+    loan's timeline, so installments after it take the timeline's dates), and the due date
+    before it, where its period starts (the new balance earns interest from the day)."""
+    if (revision.count is None and revision.emi is None) or revision.principal_change <= 0:
+        raise RevisionError(f"no installment falls due after {revision.day}")
+    timeline = build_timeline(terms)
+    index = kept[-1].number if kept else 0
+    while timeline.due_date(index) <= revision.day:
+        index += 1
+        if index >= MAX_INSTALLMENTS:
+            raise RevisionError(f"the schedule would run past {MAX_INSTALLMENTS} installments")
+    zero = terms.precision.apply(Decimal(0))
+    empty = Installment(index + 1, timeline.due_date(index), zero, zero, zero, zero)
+    return [empty], timeline.due_date(index - 1)
 
 
 def _running_interest(
