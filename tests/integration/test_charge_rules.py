@@ -50,6 +50,10 @@ def test_the_close_levies_charges_by_rule_and_staff_levy_event_charges(
         copy = admin.post("/api/v1/loans/1/event-charges", json={"rule": "statement_copy"})
         unknown = admin.post("/api/v1/loans/1/event-charges", json={"rule": "courier"})
         state = admin.get("/api/v1/loans/2").json()
+        product = admin.get("/api/v1/products/1").json()
+    assert [r["name"] for r in product["charge_rules"]] == ["collection", "late", "statement_copy"]
+    assert product["charge_rules"][1] == {
+        "name": "late", "on": "overdue", "tax": "18", "percent": "2", "days": 15}  # fmt: skip
     fields = ("reference", "day", "kind", "amount", "tax", "paid", "unpaid")
     assert [tuple(c[f] for f in fields) for c in asha] == [
         ("collection:2026-10-26", "2026-10-26", "fee", "50.00", "9.00", "59.00", "0.00"),

@@ -155,6 +155,7 @@ def product_fields(product: Product) -> dict[str, Any]:
         "rate_type": product.rate_type or "fixed", "benchmark": product.benchmark,
         "reschedule": product.reschedule or "reduce_tenure",
         "fee_collection": product.fee_collection or "deduct", "secured": bool(product.secured),
+        "charge_rules": product.charge_rules or [], "small_balance": money(product.small_balance),
         **{k: v for k in ("payment_ceiling", "backdate_days")
            if (v := getattr(product, k)) is not None},
     }  # fmt: skip
