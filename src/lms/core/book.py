@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from lms.core.actual_balance import Deviation
 from lms.core.allocation import (
     Bucket,
     Component,
@@ -176,6 +177,7 @@ class Book:
         # day, balance and rate before, balance and rate after (lms.core.foreclosure)
         self.revisions: list[tuple[date, Decimal, Decimal, Decimal, Decimal]] = []
         self.left = self.zero
+        self.deviation = Deviation(terms) if terms is not None and terms.actual_balance else None
         self.set_rows(tuple(rows))
 
     def set_rows(self, rows: tuple[Installment, ...]) -> None:

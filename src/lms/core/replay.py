@@ -220,6 +220,9 @@ def _run_day(
     applied: list[Applied],
     from_excess: list[ExcessApplied],
 ) -> None:
+    deviation = book.deviation  # interest on the actual balance (lms.core.actual_balance)
+    if deviation is not None and book.due_on(day):
+        deviation.settle(book, day)
     for change in today.rate_changes:
         book.revise(day, ZERO, change.annual_rate, change.keep, change.reference)
     for tranche in today.tranches:
@@ -231,6 +234,8 @@ def _run_day(
     if today.foreclosure:  # what was prepaid that day counts before everything falls due
         applied.extend(book.prepay(p, waterfall) for p in today.prepayments)
         book.foreclose(day)
+        if deviation is not None:
+            deviation.settle_foreclosure(book, day)
     if book.excess and (book.due_on(day) or today.charges):
         parts, _ = book.apply(book.take_excess(), day, waterfall)
         if parts:
@@ -250,6 +255,8 @@ def _run_day(
         forgive(book, small)
     for refund in today.refunds:
         book.refund(refund)
+    if deviation is not None:
+        deviation.mark(book, day)
 
 
 def _calendar(events: Sequence[Event], as_of: date) -> dict[date, _Day]:

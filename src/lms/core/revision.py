@@ -58,6 +58,10 @@ class Reschedule(StrEnum):
 
     REDUCE_EMI = "reduce_emi"
     REDUCE_TENURE = "reduce_tenure"
+    ADJUST_LAST = "adjust_last"  # the same EMI and number of installments: the last takes the rest
+
+
+CHOICES = frozenset({Reschedule.REDUCE_EMI.value, Reschedule.REDUCE_TENURE.value})  # a borrower's
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +131,8 @@ def revised_rows(
         if len(kept) + count > MAX_INSTALLMENTS:
             raise RevisionError(f"the schedule would run past {MAX_INSTALLMENTS} installments")
         emi = terms.rounding.apply_ratio(*level_installment(balance, new.periodic, count))
+    elif revision.keep is Reschedule.ADJUST_LAST:
+        emi, count = _current_emi(terms, future, old, before), len(future)
     else:
         emi = _current_emi(terms, future, old, before)
         count = MAX_INSTALLMENTS - len(kept)

@@ -53,6 +53,14 @@ class BPITreatment(StrEnum):
     LAST = "last"  # added to the last installment
 
 
+class Recalculation(StrEnum):
+    """Interest on the actual balance: how the installments not yet due take the difference
+    that late or early money made to an installment's interest."""
+
+    KEEP_EMI = "keep_emi"  # the EMI stays; the last installment takes what is left
+    REAMORTISE = "reamortise"  # a new level EMI over the installments left
+
+
 class FeePayee(StrEnum):
     LENDER = "lender"
     THIRD_PARTY = "third_party"
@@ -130,6 +138,9 @@ class LoanTerms:
     business_day_rule: BusinessDayRule = BusinessDayRule.UNCHANGED
     fees: tuple[Fee, ...] = ()
     apr_includes_tax: bool = True  # whether tax on upfront fees reduces the APR's net amount
+    # interest on the principal actually outstanding, day by day (lms.core.actual_balance)
+    actual_balance: bool = False
+    recalculation: Recalculation = Recalculation.KEEP_EMI
 
 
 PAISA_HALF_UP = Rounding(PAISA, RoundingMode.HALF_UP)

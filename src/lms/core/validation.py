@@ -176,6 +176,13 @@ def _structure_problems(t: LoanTerms) -> list[Problem]:
             out.append(Problem("step.percent", "must be greater than -100"))
     if t.balloon is not None:
         out.extend(_balloon_problems(t))
+    if t.actual_balance and (t.method is not Method.EMI or t.step or t.balloon):
+        out.append(
+            Problem(
+                "interest_on_actual_balance",
+                "applies to level-EMI schedules without steps or a balloon only",
+            )
+        )
     return out
 
 

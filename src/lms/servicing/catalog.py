@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from lms.core.allocation import Bucket, Component, FutureRule
 from lms.core.charge_rules import parse_rules, rule_problems
-from lms.core.revision import Reschedule
+from lms.core.revision import CHOICES
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import InvalidError, NotFoundError
 from lms.servicing.models import Branch, Consent, Customer, Product, phone_index
@@ -134,7 +134,7 @@ class ProductRules:
             found.append(("benchmark", "is needed for a floating rate, and only for one"))
         if self.fee_collection not in ("deduct", "collect"):
             found.append(("fee_collection", "must be 'deduct' or 'collect'"))
-        if self.reschedule not in {r.value for r in Reschedule}:
+        if self.reschedule not in CHOICES:
             found.append(("reschedule", "must be 'reduce_emi' or 'reduce_tenure'"))
         if not 1 <= self.payment_ceiling <= 10:
             found.append(("payment_ceiling", "must be from 1 to 10 (times what could be owed)"))

@@ -24,7 +24,7 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from lms.core.replay import ReplayError
-from lms.core.revision import Reschedule
+from lms.core.revision import CHOICES, Reschedule
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError
 from lms.servicing.models import BenchmarkRate, Loan, LoanEvent, LoanInstallment, Product
@@ -161,7 +161,7 @@ def change_rate(
                 f"must be after the disbursement and not after the business date {posting_date}",
             )
         )
-    if reschedule not in {r.value for r in Reschedule}:
+    if reschedule not in CHOICES:
         problems.append(("reschedule", "must be 'reduce_emi' or 'reduce_tenure'"))
     if not Decimal(0) <= annual_rate <= Decimal(100):
         problems.append(("annual_rate", "must be from 0 to 100 percent"))

@@ -42,6 +42,7 @@ from lms.core.terms import (
     Method,
     Moratorium,
     MoratoriumInterest,
+    Recalculation,
     StepPolicy,
 )
 from lms.core.validation import ScheduleError, check_terms
@@ -162,6 +163,8 @@ class ScheduleSpec(_Strict):
     business_day_rule: BusinessDayRule = BusinessDayRule.UNCHANGED
     fees: tuple[FeeSpec, ...] = ()
     apr_includes_tax: Flag = True
+    interest_on_actual_balance: Flag = False
+    recalculation: Recalculation = Recalculation.KEEP_EMI
 
     @field_validator("day_count")
     @classmethod
@@ -274,6 +277,8 @@ def _to_terms(spec: ScheduleSpec) -> LoanTerms:
         business_day_rule=spec.business_day_rule,
         fees=tuple(Fee(f.name, f.amount, f.percent, f.payee, f.tax) for f in spec.fees),
         apr_includes_tax=spec.apr_includes_tax,
+        actual_balance=spec.interest_on_actual_balance,
+        recalculation=spec.recalculation,
     )
 
 

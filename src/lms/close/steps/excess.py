@@ -1,7 +1,9 @@
-"""Step: unapplied funds pay installments falling due (loans holding excess only), and a
-capitalising moratorium adds a deferred installment's unpaid interest to the principal: on
-today's due dates, or any since the loan's last event (a payment booked after its value date
-leaves its state there).
+"""Step: unapplied funds pay installments falling due (loans holding excess only), a
+capitalising moratorium adds a deferred installment's unpaid interest to the principal, and
+an installment of a loan with interest on the actual balance takes what late or early money
+changed of its interest (loans that owed principal, held money or had an event in its
+period only: for the others nothing changes): on today's due dates, or any since the loan's
+last event (a payment booked after its value date leaves its state there).
 
 These are the few loans whose stored state changes without an event; each is replayed to the
 day through the servicing layer (`resettle`), which raises its dues, moves the excess or the
@@ -18,7 +20,7 @@ from sqlalchemy import exists, or_, select
 
 from lms.close.failures import per_loan
 from lms.platform.db import UnitOfWork
-from lms.servicing.models import Loan, LoanInstallment
+from lms.servicing.models import Loan, LoanInstallment, Product
 from lms.servicing.repayments import resettle
 from lms.servicing.service import locked_loan
 
@@ -41,6 +43,19 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         LoanInstallment.interest > LoanInstallment.interest_paid,
     )
     held = (Loan.excess > Decimal(0)) & due_today
+    recalculated = Loan.product_id.in_(
+        select(Product.id).where(Product.settings["interest_on_actual_balance"].as_boolean())
+    )
+    owed_before = exists().where(  # principal unpaid of an installment due before today
+        LoanInstallment.loan_id == Loan.id,
+        LoanInstallment.due_date < day,
+        LoanInstallment.principal_paid < LoanInstallment.principal,
+    )
+    settled_before = exists().where(  # its state stands on an earlier due date: no event since
+        LoanInstallment.loan_id == Loan.id,
+        LoanInstallment.due_date >= Loan.last_event_on,
+        LoanInstallment.due_date < day,
+    )
     # a loan in a moratorium (its deferred installments: a capitalising one's interest) only
     relieved = Loan.relief_until.is_not(None) & (Loan.relief_until > Loan.last_event_on)
     ids = uow.session.scalars(
@@ -48,7 +63,11 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         .where(
             Loan.id.between(low, high),
             Loan.status == "active",
-            or_(held, relieved & deferred_due),
+            or_(
+                held,
+                relieved & deferred_due,
+                recalculated & due_today & (owed_before | ~settled_before),
+            ),
         )
         .order_by(Loan.id)
     ).all()
