@@ -17,6 +17,7 @@ from datetime import date
 from decimal import ROUND_HALF_EVEN
 from decimal import Decimal as D
 
+from api_client import api_client, staff_browser
 from book_setup import open_book, sound
 from sqlalchemy import Engine, select
 
@@ -93,6 +94,24 @@ def test_late_early_and_unpaid_principal_through_the_close(db_url: str, engine: 
             (i.principal, i.interest, i.principal_paid, i.interest_paid) for i in state.installments
         ]
         assert sum(i.principal for i in state.installments) == D(120000)
+    with api_client(db_url) as admin:
+        plain = admin.get("/api/v1/loans/3/schedule").json()
+        ahead = admin.get("/api/v1/loans/3/schedule", params={"projected": "true"}).json()
+        assert admin.get("/api/v1/loans/3/schedule?projected=maybe").status_code == 422
+    with staff_browser(db_url) as browser:
+        page = browser.get("/app/loans/3").text
+    projected = page[
+        page.index('id="projected"') : page.index("</table>", page.index('id="projected"'))
+    ]
+    assert "If nothing more is paid by 1 May 2026" in projected
+    assert "<td>4</td><td>1 May 2026</td>" in projected and "1,090.46" in projected
+    # if Meera pays nothing more, her fourth installment (1 May) carries April's interest on
+    # the balance and on the 19,179.12 of principal then overdue
+    overdue = rows[1].principal + meera[2][0]
+    april = _interest(rows[2].balance + march, 30) + _interest(overdue, 30)
+    assert (plain["projected_to"], ahead["projected_to"]) == (None, "2026-05-01")
+    assert plain["installments"][3]["interest"] == str(rows[3].interest + _interest(march, 30))
+    assert (ahead["installments"][3]["interest"], str(april)) == ("1090.46", "1090.46")
     for k in (1, 2, 3):
         books = sound(sessions, k)
         # accrued to the day-end of 1 Apr: every installment due by then, in full

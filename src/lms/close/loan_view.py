@@ -19,7 +19,7 @@ from sqlalchemy import String, cast, or_, select
 
 from lms.close.listing import LoanLine, loan_lines
 from lms.close.models import LoanSnapshot
-from lms.close.portfolio import PlanRow, installment_plan
+from lms.close.portfolio import PlanRow, installment_plan, projected_plan
 from lms.core.charge_positions import ChargePosition
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.notices.models import Notice
@@ -73,6 +73,10 @@ class LoanView:
     charges: list[ChargePosition] = field(default_factory=list)  # levied, paid, waived, unpaid
     dpd_history: list[DpdPoint] = field(default_factory=list)  # month-ends, newest first
     messages: list[Notice] = field(default_factory=list)  # newest first
+    # interest on the actual balance: the next installments as they will stand on the next
+    # due date if nothing more is paid, and that date
+    projected: list[PlanRow] = field(default_factory=list)
+    projected_to: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +104,17 @@ def loan_view(uow: UnitOfWork, *, loan_id: int, today: date) -> LoanView:
         _events(uow, loan.id), list(mandates), _audit(uow, loan.id), today,
         positions(uow, loan.id, today), _dpd_history(uow, loan.id),
         list(uow.session.scalars(notices.limit(MESSAGES_SHOWN))),
+        *_projected(uow, loan, today),
     )  # fmt: skip
+
+
+def _projected(uow: UnitOfWork, loan: Loan, today: date) -> tuple[list[PlanRow], date | None]:
+    """A loan with interest on the actual balance: its next three installments as they will
+    stand on the next due date if nothing more is paid (none for other loans)."""
+    if not loan.terms.get("interest_on_actual_balance"):
+        return [], None
+    _, to, plan = projected_plan(uow, loan_id=loan.id, today=today)
+    return [row for row in plan if to is not None and row.due_date >= to][:3], to
 
 
 def _dpd_history(uow: UnitOfWork, loan_id: int) -> list[DpdPoint]:

@@ -47,7 +47,7 @@ from lms.platform.business_date import business_date
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import InvalidError
 from lms.servicing.models import Loan, LoanInstallment
-from lms.servicing.service import existing_loan, loan_schedule, where_dpd
+from lms.servicing.service import existing_loan, loan_schedule, loan_state, where_dpd
 
 COUNT_CAP = 10_000
 ZERO = Decimal(0)
@@ -194,6 +194,17 @@ class PlanRow:
 def installment_plan(uow: UnitOfWork, *, loan_id: int, today: date) -> tuple[Loan, list[PlanRow]]:
     """(the loan, its installment plan in number order), each installment's status read at
     the day-end of `today`; a loan not paid out has its terms' plan, every row "planned"."""
+    loan, _, plan = projected_plan(uow, loan_id=loan_id, today=today, projected=False)
+    return loan, plan
+
+
+def projected_plan(
+    uow: UnitOfWork, *, loan_id: int, today: date, projected: bool = True
+) -> tuple[Loan, date | None, list[PlanRow]]:
+    """(the loan, the due date projected to or None, its plan) as `installment_plan`, but
+    `projected`: the plan as it will stand on the loan's next due date if nothing more is
+    paid (what money held pays then; with interest on the actual balance, what late or
+    early money changes of the installment running). None: no due date ahead, as it is."""
     loan = existing_loan(uow, loan_id)
     stored = uow.session.execute(
         select(
@@ -216,6 +227,20 @@ def installment_plan(uow: UnitOfWork, *, loan_id: int, today: date) -> tuple[Loa
             (i.number, i.due_date, i.principal, i.interest, ZERO, ZERO)
             for i in loan_schedule(loan).installments
         ]
+    upcoming = min((row[1] for row in rows if row[1] > today), default=None)
+    to = upcoming if projected and loan.status == "active" else None
+    if to is not None:
+        state = loan_state(uow, loan_id=loan_id, as_of=max(to, loan.last_event_on or to))
+        rows = [
+            (i.number, i.due_date, i.principal, i.interest, i.principal_paid, i.interest_paid)
+            for i in state.installments
+        ]
+    return loan, to, _plan(rows, today, planned)
+
+
+def _plan(
+    rows: list[tuple[int, date, Decimal, Decimal, Decimal, Decimal]], today: date, planned: bool
+) -> list[PlanRow]:
     left = sum((row[2] for row in rows), ZERO)
     plan = []
     for number, due, principal, interest, principal_paid, interest_paid in rows:
@@ -225,7 +250,7 @@ def installment_plan(uow: UnitOfWork, *, loan_id: int, today: date) -> tuple[Loa
         plan.append(
             PlanRow(number, due, principal, interest, principal_paid, interest_paid, left, status)
         )
-    return loan, plan
+    return plan
 
 
 def _status(paid: bool, due: date, today: date) -> str:

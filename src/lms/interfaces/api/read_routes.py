@@ -15,9 +15,9 @@ from fastapi import APIRouter, Request
 from lms.close.portfolio import (
     Cell,
     dpd_buckets,
-    installment_plan,
     last_closed,
     portfolio_summary,
+    projected_plan,
 )
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.schemas import PlanRowOut, PortfolioSummaryOut, ScheduleOut, SummaryCellOut
@@ -27,15 +27,18 @@ router = APIRouter()
 
 
 @router.get("/loans/{loan_id}/schedule")
-def schedule(loan_id: int, uow: UnitOfWorkDep) -> ScheduleOut:
+def schedule(loan_id: int, uow: UnitOfWorkDep, projected: bool = False) -> ScheduleOut:
     """The loan's installment plan as it stands (revised by prepayments and rate changes),
-    what is paid of each installment and the principal left after it."""
+    what is paid of each installment and the principal left after it. `projected`: as it
+    will stand on the next due date if nothing more is paid (with interest on the actual
+    balance, the running installment's interest after late or early money)."""
     day = today(uow)
-    loan, plan = installment_plan(uow, loan_id=loan_id, today=day)
+    loan, to, plan = projected_plan(uow, loan_id=loan_id, today=day, projected=projected)
     return ScheduleOut(
         loan_id=loan.id,
         status=loan.status,
         as_of=day,
+        projected_to=to,
         installments=[PlanRowOut.model_validate(row, from_attributes=True) for row in plan],
     )
 

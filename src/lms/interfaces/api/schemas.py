@@ -386,6 +386,7 @@ class ScheduleOut(BaseModel):
     loan_id: int
     status: str
     as_of: date  # the business date the installments' status is read on
+    projected_to: date | None = None  # the next due date the plan is projected to, if asked
     installments: list[PlanRowOut]
 
 
