@@ -228,3 +228,19 @@ def test_a_capitalising_moratorium_grows_the_balance_on_each_deferred_due_date()
         0, "86701.26", 15)  # fmt: skip
     assert [i["interest"] for i in june["installments"][2:5]] == ["841.51", "849.93", "858.43"]
     assert (july["dpd"], july["installments"][5]["unpaid"]) == (1, "9154.10")
+
+
+def test_interest_on_the_actual_balance_moves_the_installment_on_its_due_date() -> None:
+    """examples/simulate-actual-balance.json: 9,644.08 overdue 10 days (12 % x 10 / 365:
+    31.7065) and 10,661.85 held 9 days (31.5476 less): the third installment's interest rises
+    by 0.1589, rounded once to 0.16, on its due date; before it, the schedule's 1,028.52."""
+    example = EXAMPLE.parent / "simulate-actual-balance.json"
+    result = runner.invoke(app, ["simulate", str(example), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    before, on = json.loads(result.stdout)
+    third = [
+        (i["principal"], i["interest"], i["unpaid"]) for i in (before, on)[1]["installments"][2:3]
+    ]
+    assert before["installments"][2]["interest"] == "1028.52" and before["excess"] == "10661.85"
+    assert third == [("9633.17", "1028.68", "0.00")]
+    assert (on["excess"], on["dpd"], on["principal_outstanding"]) == ("0.00", 0, "91283.91")
