@@ -1,8 +1,10 @@
-"""Step: small balances forgiven. A loan whose every installment has fallen due and which
-still owes something, but no more than its product's `small_balance` (a rounding shortfall,
-a few rupees of a charge), has the rest forgiven so it closes: a small-balance waiver (an
-event of the replay: what is unpaid of the installments to the write-off expense by its
-posting rule, each charge by a waiver), on the day it first qualifies.
+"""Step: small balances forgiven or refunded. A loan whose every installment has fallen due
+and which still owes something, but no more than its product's `small_balance` (a rounding
+shortfall, a few rupees of a charge), has the rest forgiven so it closes: a small-balance
+waiver (an event of the replay: what is unpaid of the installments to the write-off expense by
+its posting rule, each charge by a waiver), on the day it first qualifies. A closed loan
+holding unapplied funds of no more than the threshold (an overpaid last EMI) has them refunded
+to the borrower (a refund, by its posting rule); more than that waits for staff to refund.
 
 Not for an NPA (its interest is held in suspense: a remainder there is for collections or a
 settlement). Candidates come from the stored installments in one query; each is replayed
@@ -20,7 +22,7 @@ from sqlalchemy import func, or_, select
 from lms.close.failures import per_loan
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import Loan, LoanInstallment, Product
-from lms.servicing.repayments import book_event
+from lms.servicing.repayments import book_event, refund_excess
 from lms.servicing.service import locked_loan, replayed
 
 NAME = "small_balances"
@@ -51,6 +53,21 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     for loan_id, limit in candidates:
         with per_loan(uow, day, NAME, loan_id):
             done += _forgive(uow, loan_id, limit or Decimal(0), day)
+    overpaid = uow.session.scalars(
+        select(Loan.id)
+        .join(Product, Product.id == Loan.product_id)
+        .where(
+            Loan.id.between(low, high), Loan.status == "closed", Loan.written_off_on.is_(None),
+            Loan.excess > Decimal(0), Loan.excess <= Product.small_balance,
+        )
+        .order_by(Loan.id)
+    ).all()  # fmt: skip
+    for loan_id in overpaid:
+        with per_loan(uow, day, NAME, loan_id):
+            loan = locked_loan(uow, loan_id)
+            refund_excess(uow, loan_id=loan_id, amount=loan.excess, value_date=day,
+                          reference=f"small-excess:{day.isoformat()}", posting_date=day)  # fmt: skip
+            done += 1
     return done
 
 
