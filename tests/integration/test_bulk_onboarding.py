@@ -1,7 +1,7 @@
 """Bulk onboarding on every configured database: what onboard + disburse would write, at once.
 
 The proof: the same loans of fixed and floating products, with fees deducted or collected
-apart, BPI deducted, in and out of the vectorised lane, booked once through `onboard_loan` +
+apart, BPI deducted, an advance EMI kept back, in and out of the vectorised lane, booked once through `onboard_loan` +
 `disburse_loan` and once through `onboard_bulk`, write equal loan rows (the APR apart), events,
 installments and journal lines, loan for loan; and the regressions the drift caused: spreads,
 product ranges, collected fees.
@@ -154,6 +154,11 @@ PRODUCTS: dict[str, tuple[dict[str, object], ProductRules]] = {
     "FLT": (
         {"bpi": "deduct", "fees": [{"name": "processing", "amount": "5000", "tax": "18"}]},
         ProductRules(rate_type="floating", benchmark="REPO", reschedule="reduce_emi"),
+    ),
+    # a vehicle loan with an advance EMI kept back from the payout (outside the lane)
+    "ADV": (
+        {"advance_emis": 1, "fees": [{"name": "processing", "percent": "1", "tax": "18"}]},
+        ProductRules(),
     ),
     # equal principal parts: outside the vectorised lane, through the core one loan at a time
     "EQP": (

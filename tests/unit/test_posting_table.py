@@ -69,6 +69,7 @@ SAMPLES: list[JournalEntry] = [
     rules.write_off("1", DAY, HELD, "write-off"),
     rules.write_off("1", DAY, HELD, "settlement-1", settlement=True),
     rules.write_off_recovery("1", DAY, D("500"), "UTR9"),
+    rules.advance_emi("1", DAY, D("16000.26")),
 ]
 
 

@@ -61,6 +61,7 @@ class Figures(TypedDict):
     fee_charges: tuple[FeeCharge, ...]
     net_disbursed: Decimal
     apr_basis: AprBasis
+    advance: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +92,10 @@ def key_figures(
     emi: Decimal,
     bpi: Decimal,
     capitalised: Decimal,
+    advance: Decimal = ZERO,
 ) -> Figures:
-    """The totals of a schedule: fees, net disbursed amount, interest, payable, APR basis."""
+    """The totals of a schedule: fees, net disbursed amount, interest, payable, APR basis;
+    `advance`: installments collected on the disbursement date, kept back from the payout."""
     fees = [fee_amount(fee, terms.principal, terms.precision) for fee in terms.fees]
     charges = tuple(
         FeeCharge(fee.name, fee.payee, base, tax)
@@ -104,6 +107,7 @@ def key_figures(
     deducted_bpi = bpi if terms.bpi is BPITreatment.DEDUCT else ZERO
     principal = terms.precision.apply(terms.principal)
     net = principal - fees_total - deducted_bpi - (tax_total if terms.apr_includes_tax else ZERO)
+    net -= advance
     total_interest = sum(map(itemgetter(3), rows), ZERO) + deducted_bpi + capitalised
     return {
         "installments": rows,
@@ -116,6 +120,7 @@ def key_figures(
         "fee_charges": charges,
         "net_disbursed": net,
         "apr_basis": apr_basis(terms, timeline),
+        "advance": advance,
     }
 
 

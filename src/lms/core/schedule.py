@@ -14,11 +14,11 @@ same terms always give the same schedule; no clock, no I/O.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
-from lms.core.amortization import equal_principal_part, level_amounts
+from lms.core.amortization import equal_principal_part, level_amounts, level_installment
 from lms.core.bpi import apply_bpi, broken_period_interest
 from lms.core.frequency import DateRangeError
 from lms.core.interest import Factor, FlatInterest, Rates, apply_factor
@@ -59,6 +59,9 @@ class Schedule:
         Decimal  # principal - upfront fees (with tax, if the APR includes it) - BPI deducted
     )
     apr_basis: AprBasis = field(repr=False)  # what the APR needs beyond the rows; see `apr`
+    # advance EMIs: the installments collected on the disbursement date, kept back from the
+    # payout (the rows repay the rest); also taken out of net_disbursed
+    advance: Decimal = ZERO
 
     @property
     def apr(self) -> Decimal:
@@ -256,6 +259,8 @@ class _Walk:
 def generate_schedule(terms: LoanTerms) -> Schedule:
     """The repayment schedule of `terms`. Raises `ScheduleError` naming the offending field."""
     check_terms(terms)
+    if terms.advance_emis:
+        return _with_advance(terms)
     try:
         timeline = build_timeline(terms)
         walk = _Walk(terms, timeline)
@@ -270,6 +275,33 @@ def generate_schedule(terms: LoanTerms) -> Schedule:
     figures = key_figures(
         terms, timeline, tuple(rows), emi=emi, bpi=bpi, capitalised=walk.capitalised
     )
+    return Schedule(**figures)
+
+
+def _with_advance(terms: LoanTerms) -> Schedule:
+    """Advance EMIs: the first `k` of `n` installments are paid on the disbursement date (kept
+    back from the payout), the other `n - k` on the loan's due dates, all of one EMI. With
+    L = P / a(n - k), the level installment of the principal over the installments after,
+    P = k E + E a(n - k) gives E = P L / (k L + P), rounded by the installment rounding. The
+    rows are the schedule of P - k E over n - k installments; where rounding makes its EMI
+    differ from E, E becomes that EMI (at most three tries, as the change shrinks by k / a)."""
+    k, count = terms.advance_emis, terms.installments
+    assert count is not None  # a fixed installment is refused with advance EMIs
+    numerator, denominator = level_installment(terms.principal, Rates.of(terms).periodic, count - k)
+    p_num, p_den = terms.principal.as_integer_ratio()
+    emi = terms.rounding.apply_ratio(p_num * numerator, k * numerator * p_den + p_num * denominator)
+    for attempt in range(3):
+        rest = generate_schedule(
+            replace(terms, principal=terms.principal - k * emi, installments=count - k,
+                    advance_emis=0, fees=())
+        )  # fmt: skip
+        if rest.emi == emi or attempt == 2:
+            break
+        emi = rest.emi
+    figures = key_figures(
+        terms, build_timeline(terms), rest.installments, emi=emi, bpi=rest.bpi,
+        capitalised=rest.capitalised_interest, advance=k * emi,
+    )  # fmt: skip
     return Schedule(**figures)
 
 

@@ -141,6 +141,8 @@ class LoanTerms:
     # interest on the principal actually outstanding, day by day (lms.core.actual_balance)
     actual_balance: bool = False
     recalculation: Recalculation = Recalculation.KEEP_EMI
+    # the first N installments collected on the disbursement date, kept back from the payout
+    advance_emis: int = 0
 
 
 PAISA_HALF_UP = Rounding(PAISA, RoundingMode.HALF_UP)

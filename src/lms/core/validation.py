@@ -14,6 +14,7 @@ from lms.core.kfs import fee_amount
 from lms.core.terms import (
     MAX_AMOUNT,
     MAX_INSTALLMENTS,
+    BPITreatment,
     BulletInterest,
     LoanTerms,
     Method,
@@ -183,7 +184,26 @@ def _structure_problems(t: LoanTerms) -> list[Problem]:
                 "applies to level-EMI schedules without steps or a balloon only",
             )
         )
+    out.extend(_advance_problems(t))
     return out
+
+
+def _advance_problems(t: LoanTerms) -> list[Problem]:
+    if not t.advance_emis:
+        return []
+    plain = t.method is Method.EMI and not (t.step or t.balloon or t.fixed_installment)
+    special = t.moratorium.periods or t.grace_principal or t.grace_interest
+    if not plain or special or t.interest_free_periods or t.bpi is not BPITreatment.NONE:
+        return [
+            Problem(
+                "advance_emis",
+                "applies to level-EMI schedules without steps, a balloon, a fixed installment,"
+                " a moratorium, grace, interest-free periods or separate BPI only",
+            )
+        ]
+    if t.installments is not None and t.advance_emis >= t.installments:
+        return [Problem("advance_emis", "must be fewer than the installments")]
+    return []
 
 
 def _balloon_problems(t: LoanTerms) -> list[Problem]:

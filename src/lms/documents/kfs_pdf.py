@@ -136,6 +136,10 @@ def _part_one(facts: KfsFacts, terms: LoanTerms, schedule: Schedule, lang: str) 
                          treatment=w(f"bpi.{terms.bpi.value}"))],
         [w("kfs.total_interest"), rupees(schedule.total_interest)],
     ]  # fmt: skip
+    if schedule.advance:
+        ahead = terms.advance_emis
+        rows.insert(4, [w("kfs.advance"), w("kfs.advance_value", n=ahead, amount=rupees(
+            schedule.advance), start=day(terms.disbursement_date, lang))])  # fmt: skip
     rows += [[w("kfs.fee", name=f.name, payee=w("kfs.to_lender" if f.payee.value == "lender"
                                                 else "kfs.to_third_party")),
               w("kfs.fee_value", amount=rupees(f.amount), tax=rupees(f.tax))]

@@ -48,8 +48,9 @@ def loan_statement(
     waterfall = loan_waterfall(uow, loan)
     terms = loan_terms(loan)
     lines = statement_lines(
-        rows, events, terms.principal, loan.disbursed_on, as_of, waterfall, terms
-    )
+        rows, events, terms.principal, loan.disbursed_on, as_of, waterfall, terms,
+        loan_schedule(loan).advance,
+    )  # fmt: skip
     return words("en")("st.loan", number=loan.external_id, id=loan.id), lines
 
 

@@ -67,11 +67,18 @@ def statement_lines(
     as_of: date,
     waterfall: Waterfall = STANDARD,
     terms: LoanTerms | None = None,
+    advance: Decimal = ZERO,
 ) -> list[StatementLine]:
-    """The statement of a loan disbursed on `disbursed_on`, up to the day-end of `as_of`."""
-    opening = StatementLine(
+    """The statement of a loan disbursed on `disbursed_on`, up to the day-end of `as_of`;
+    `advance`: advance EMIs collected on the disbursement date (a line after it)."""
+    opening = [StatementLine(
         disbursed_on, "disbursement", "", -disbursed, ZERO, ZERO, ZERO, disbursed
-    )
+    )]  # fmt: skip
+    if advance:
+        opening.append(
+            StatementLine(disbursed_on, "advance EMI", "", advance, advance, ZERO, ZERO,
+                          disbursed - advance)
+        )  # fmt: skip
     final = replay(rows, events, as_of, waterfall, terms)
     days = sorted(
         {d for d in map(_day_of, events) if d <= as_of}
@@ -84,7 +91,7 @@ def statement_lines(
     payments = {e.reference: e for e in events if isinstance(e, Payment | Prepayment)}
     void = {e.reference for e in events if isinstance(e, ChargeReversal)}
     forgiven = {w.reference: w.amount for w in final.waived}  # what each waiver did forgive
-    lines = [opening]
+    lines = opening
     for day in days:
         state = final if day == as_of else states[day]
         same_day = _returned_the_same_day(todays.get(day, []), payments, day)

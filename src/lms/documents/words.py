@@ -72,6 +72,8 @@ TEXT: dict[str, dict[str, str]] = {
         "kfs.to_third_party": "a third party",
         "kfs.fee_value": "{amount} + tax {tax}",
         "kfs.net_disbursed": "Net disbursed amount",
+        "kfs.advance": "Advance EMIs",
+        "kfs.advance_value": "{n} paid on {start}, {amount} kept back from the amount paid out",
         "kfs.total_payable": "Total amount to be paid",
         "kfs.apr": "Annual percentage rate (APR)",
         "kfs.contingent": "Contingent charges",
@@ -160,6 +162,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kind.restructure": "restructure: arrears capitalised",
         "kind.interest capitalised": "interest capitalised (moratorium)",
         "kind.small balance forgiven": "small balance forgiven",
+        "kind.advance EMI": "advance EMI",
     },
     "hi": {
         "lender": "ऋणदाता",
@@ -205,6 +208,8 @@ TEXT: dict[str, dict[str, str]] = {
         "kfs.to_third_party": "तृतीय पक्ष",
         "kfs.fee_value": "{amount} + कर {tax}",
         "kfs.net_disbursed": "शुद्ध संवितरित राशि",
+        "kfs.advance": "अग्रिम ईएमआई",
+        "kfs.advance_value": "{n} ईएमआई {start} को, {amount} संवितरित राशि से रोकी गई",
         "kfs.total_payable": "चुकाई जाने वाली कुल राशि",
         "kfs.apr": "वार्षिक प्रतिशत दर (APR)",
         "kfs.contingent": "आकस्मिक प्रभार",
@@ -292,6 +297,7 @@ TEXT: dict[str, dict[str, str]] = {
         "kind.restructure": "पुनर्गठन: बकाया मूलधन में जोड़ा गया",
         "kind.interest capitalised": "ब्याज मूलधन में जोड़ा गया (मोरेटोरियम)",
         "kind.small balance forgiven": "छोटी शेष राशि माफ़",
+        "kind.advance EMI": "अग्रिम ईएमआई",
     },
 }
 

@@ -136,6 +136,13 @@ def disbursement(
     )
 
 
+def advance_emi(loan_id: str, value_date: date, amount: Decimal) -> JournalEntry:
+    """Advance EMIs: the first installments collected on the disbursement date, kept back from
+    the payout (the bank pays out that much less; the principal lent falls by it)."""
+    lines = [debit(Account.DISBURSEMENT_BANK, amount), credit(Account.LOAN_PRINCIPAL, amount)]
+    return _entry("advance_emi", value_date, loan_id, lines, "advance_emi")
+
+
 def tranche(loan_id: str, value_date: date, amount: Decimal, reference: str) -> JournalEntry:
     """A further tranche paid out: more principal lent from the disbursement account."""
     lines = [debit(Account.LOAN_PRINCIPAL, amount), credit(Account.DISBURSEMENT_BANK, amount)]

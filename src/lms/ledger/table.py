@@ -24,6 +24,8 @@ POSTING_RULES: dict[str, tuple[str, frozenset[Account], frozenset[Account]]] = {
         ("disbursement", "disbursement", [_A.LOAN_PRINCIPAL, _A.FEE_RECEIVABLE],
          [_A.DISBURSEMENT_BANK, _A.FEE_INCOME, _A.THIRD_PARTY_PAYABLE, _A.TAX_PAYABLE,
           _A.INTEREST_INCOME]),
+        ("advance_emi", "disbursement with advance EMIs", [_A.DISBURSEMENT_BANK],
+         [_A.LOAN_PRINCIPAL]),
         ("tranche", "tranche", [_A.LOAN_PRINCIPAL], [_A.DISBURSEMENT_BANK]),
         ("interest_due", "an installment falling due", [_A.INTEREST_RECEIVABLE, _A.INTEREST_INCOME],
          [_A.INTEREST_ACCRUED, _A.INTEREST_INCOME, _A.INTEREST_SUSPENSE]),

@@ -44,6 +44,7 @@ class LoanFigures(NamedTuple):
     bpi: Decimal
     fee_charges: tuple[FeeCharge, ...]
     net_disbursed: Decimal
+    advance: Decimal = Decimal(0)  # advance EMIs kept back from the payout
 
 
 @dataclass(frozen=True)
@@ -175,8 +176,9 @@ class ScheduleBatch:
         if column is None or lane is None or int(lane.counts[column]) == 1:
             schedule = self.schedule(index)
             return LoanFigures(
-                terms, schedule.emi, schedule.bpi, schedule.fee_charges, schedule.net_disbursed
-            )
+                terms, schedule.emi, schedule.bpi, schedule.fee_charges, schedule.net_disbursed,
+                schedule.advance,
+            )  # fmt: skip
         emi, bpi = self._lane_level(column), self._lane_bpi(column)
         # the core's own figures; fee charges and the net amount do not depend on the rows
         figures = key_figures(
@@ -253,6 +255,7 @@ def is_fast_product(product: LoanTerms) -> bool:
         and t.step is None
         and t.balloon is None
         and t.fixed_installment is None
+        and t.advance_emis == 0
         and t.moratorium.periods == 0
         and t.grace_principal == t.grace_interest == t.interest_free_periods == 0
         and t.bpi in (BPITreatment.NONE, BPITreatment.DEDUCT)

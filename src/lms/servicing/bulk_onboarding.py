@@ -38,7 +38,7 @@ from sqlalchemy import Table, insert
 
 from lms.core.terms import LoanTerms
 from lms.core.validation import terms_problems
-from lms.ledger.rules import JournalEntry
+from lms.ledger.rules import JournalEntry, advance_emi
 from lms.ledger.service import post_entries
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import copy_rows, insert_rows
@@ -117,8 +117,13 @@ def onboard_bulk(
         disbursement_entry(loan_id, f.terms, f.fee_charges, f.bpi, collected=collected)
         for loan_id, f in zip(loan_ids, paid, strict=True)
     ]
+    kept = [  # advance EMIs kept back from the payout, by their own rule
+        (advance_emi(str(loan_id), f.terms.disbursement_date, f.advance), event_id)
+        for loan_id, f, event_id in zip(loan_ids, paid, paid_out, strict=True)
+        if f.advance
+    ]
     posted = posting_date or max(book.loans.disbursement_date, default=date.min)
-    _post(uow, entries, paid_out, posted)
+    _post(uow, [*entries, *(e for e, _ in kept)], [*paid_out, *(i for _, i in kept)], posted)
     return len(loan_ids)
 
 

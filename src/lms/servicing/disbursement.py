@@ -20,6 +20,7 @@ from typing import NamedTuple
 from lms.core.events import FEES_COLLECTED
 from lms.core.kfs import FeeCharge
 from lms.core.money import ZERO
+from lms.core.schedule import Schedule
 from lms.core.terms import BPITreatment, LoanTerms
 from lms.ledger import rules
 from lms.ledger.rules import JournalEntry
@@ -71,6 +72,22 @@ def disbursement_entry(
         deducted,
         fees_collected=collected,
     )
+
+
+def disbursement_entries(
+    loan_id: int,
+    terms: LoanTerms,
+    schedule: Schedule,
+    *,
+    collected: bool,
+) -> list[JournalEntry]:
+    """The entries of paying out: the disbursement, then the advance EMIs kept back (if any)."""
+    entry = disbursement_entry(
+        loan_id, terms, schedule.fee_charges, schedule.bpi, collected=collected
+    )
+    if not schedule.advance:
+        return [entry]
+    return [entry, rules.advance_emi(str(loan_id), terms.disbursement_date, schedule.advance)]
 
 
 def disbursement_events(

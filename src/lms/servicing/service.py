@@ -110,9 +110,7 @@ def _post_disbursement(
     collects apart become a charge the borrower owes from disbursement."""
     collected = disbursement.collects_fees(uow.session.get(Product, loan.product_id))
     charges = schedule.fee_charges
-    entry = disbursement.disbursement_entry(
-        loan.id, terms, charges, schedule.bpi, collected=collected
-    )
+    entries = disbursement.disbursement_entries(loan.id, terms, schedule, collected=collected)
     now = datetime.now(UTC)
     events = [
         LoanEvent(loan_id=loan.id, created_at=now, **event._asdict())
@@ -120,19 +118,19 @@ def _post_disbursement(
     ]
     uow.session.add_all(events)
     uow.session.flush()
-    post_entry(uow, entry, posting_date=posting_date, event_id=events[-1].id)  # paid out
+    for entry in entries:  # paid out (and the advance EMIs kept back)
+        post_entry(uow, entry, posting_date=posting_date, event_id=events[-1].id)
 
 
 def net_payout(uow: UnitOfWork, loan: Loan) -> Decimal:
     """What the bank pays the borrower at disbursement: the principal (or first tranche) less
-    the fees and broken-period interest kept back, as the disbursement entry has it."""
+    the fees, broken-period interest and advance EMIs kept back, as the entries have it."""
     terms, schedule = loan_terms(loan), loan_schedule(loan)
     collected = disbursement.collects_fees(uow.session.get(Product, loan.product_id))
-    entry = disbursement.disbursement_entry(
-        loan.id, terms, schedule.fee_charges, schedule.bpi, collected=collected
-    )
+    entries = disbursement.disbursement_entries(loan.id, terms, schedule, collected=collected)
     bank = Account.DISBURSEMENT_BANK
-    return sum((line.credit for line in entry.lines if line.account is bank), Decimal(0))
+    lines = [line for entry in entries for line in entry.lines if line.account is bank]
+    return sum((line.credit - line.debit for line in lines), Decimal(0))
 
 
 def interest_from(terms: LoanTerms) -> date | None:
@@ -373,9 +371,11 @@ def product_template(settings: dict[str, Any]) -> LoanTerms:
         "annual_rate": "1",
         "disbursement_date": "2026-01-15",
     }
-    # enough installments for the product's grace and moratorium to leave one after them
-    held = int(settings.get("grace_principal", 0) or 0) + int(
-        (settings.get("moratorium") or {}).get("periods", 0) or 0
+    # enough installments for the product's grace, moratorium and advance EMIs to leave one
+    held = (
+        int(settings.get("grace_principal", 0) or 0)
+        + int((settings.get("moratorium") or {}).get("periods", 0) or 0)
+        + int(settings.get("advance_emis", 0) or 0)
     )
     return parsed_spec({**sample, "installments": held + 1})
 

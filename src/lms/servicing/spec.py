@@ -165,6 +165,7 @@ class ScheduleSpec(_Strict):
     apr_includes_tax: Flag = True
     interest_on_actual_balance: Flag = False
     recalculation: Recalculation = Recalculation.KEEP_EMI
+    advance_emis: Count = Field(default=0, ge=0, le=12)
 
     @field_validator("day_count")
     @classmethod
@@ -279,6 +280,7 @@ def _to_terms(spec: ScheduleSpec) -> LoanTerms:
         apr_includes_tax=spec.apr_includes_tax,
         actual_balance=spec.interest_on_actual_balance,
         recalculation=spec.recalculation,
+        advance_emis=spec.advance_emis,
     )
 
 
