@@ -221,3 +221,18 @@ def test_the_home_loan_example_runs_with_indian_holidays() -> None:
     assert len(doc["installments"]) == 240
     # 2027-09-05 is a Sunday: the installment moves to Monday 2027-09-06 (rule: following)
     assert doc["installments"][8]["due_date"] == "2027-09-06"
+
+
+def test_the_vehicle_example_keeps_an_advance_emi_back() -> None:
+    """examples/vehicle-advance-emi.json: the EMI of 5,00,000 at 10 % over 36 months paid one
+    month ahead, 16,133.59 / (1 + 10 % / 12) = 16,000.26, kept back with the fee and its GST;
+    35 installments from 10 Feb. Without an advance, no such figure is printed."""
+    path = str(EXAMPLES / "vehicle-advance-emi.json")
+    doc = json.loads(runner.invoke(app, ["schedule", path, "--format", "json"]).stdout)
+    assert (doc["emi"], doc["advance"], doc["net_disbursed"]) == (
+        "16000.26", "16000.26", "478099.74")  # fmt: skip
+    assert (len(doc["installments"]), doc["installments"][0]["due_date"]) == (35, "2026-02-10")
+    table = runner.invoke(app, ["schedule", path]).stdout
+    assert "Advance EMIs (kept back)  16000.26" in table
+    plain = runner.invoke(app, ["schedule", str(EXAMPLES / "home-loan.json")]).stdout
+    assert "Advance" not in plain

@@ -25,6 +25,8 @@ def schedule_document(schedule: Schedule) -> dict[str, Any]:
     """The schedule as a JSON-ready dict, amounts as strings."""
     figures = {name: str(getattr(schedule, name)) for name in FIGURES}
     figures["capitalised_interest"] = str(schedule.capitalised_interest)
+    if schedule.advance:  # advance EMIs, collected on the disbursement date
+        figures["advance"] = str(schedule.advance)
     rows = [
         {
             "number": row.number,
@@ -81,6 +83,8 @@ def render_table(schedule: Schedule) -> str:
         "net_disbursed": "Net disbursed",
         "apr": "APR (%)",
     }
+    if "advance" in document:
+        labels["advance"] = "Advance EMIs (kept back)"
     fee_lines = [
         (
             f"  {fee['name']} ({fee['payee'].replace('_', ' ')})",
