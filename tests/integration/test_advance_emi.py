@@ -68,6 +68,8 @@ def test_an_advance_emi_is_kept_back_from_the_payout(db_url: str, engine: Engine
     text = " ".join(
         " ".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf.content)).pages).split()
     )
+    assert "Loan term 36 installments" in text
+    assert "Installment (EMI) ₹16,000.26, 35 of them" in text
     assert "Advance EMIs 1 paid on 10 Jan 2026, ₹16,000.26 kept back from the amount paid out" in (
         text
     )

@@ -119,6 +119,7 @@ def _borrower_lines(borrower: Borrower) -> list[str]:
 
 def _part_one(facts: KfsFacts, terms: LoanTerms, schedule: Schedule, lang: str) -> list[list[str]]:
     w, count = words(lang), len(schedule.installments)
+    term = count + terms.advance_emis  # advance EMIs are installments of the term too
 
     def rupees(value: Decimal) -> str:
         return money(value, lang=lang)
@@ -127,7 +128,7 @@ def _part_one(facts: KfsFacts, terms: LoanTerms, schedule: Schedule, lang: str) 
         [w("kfs.key_fact"), w("kfs.value")],
         [w("kfs.loan_type"), facts.loan_type],
         [w("kfs.sanctioned"), rupees(terms.principal)],
-        [w("kfs.term"), w("kfs.installments", n=count) if count > 1 else w("kfs.installment_one")],
+        [w("kfs.term"), w("kfs.installments", n=term) if term > 1 else w("kfs.installment_one")],
         [w("kfs.emi"), w("kfs.emi_value", emi=rupees(schedule.emi), n=count) if count > 1
          else w("kfs.emi_one", emi=rupees(schedule.emi))],
         [w("kfs.starts"), day(schedule.installments[0].due_date, lang)],
