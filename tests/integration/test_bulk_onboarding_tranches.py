@@ -1,7 +1,7 @@
 """Bulk onboarding of loans paid out in tranches, on every configured database.
 
 The proof: the same home loans (fixed in the vectorised lane, floating with its fees collected
-apart, equal principal parts through the core), some paid out in tranches, booked once through
+apart, construction-linked pre-EMI and full EMI, equal principal parts through the core), some paid out in tranches, booked once through
 `onboard_loan` + `disburse_loan(amount=<first tranche>)` and once through `onboard_bulk` with
 the first tranches as a column, write equal loan rows (the APR apart), events, installments and
 journal entries with their sources and lines, loan for loan; a later tranche paid by
@@ -52,6 +52,10 @@ PRODUCTS: dict[str, tuple[dict[str, object], ProductRules]] = {
         {"due_day": 10, "fees": [{"name": "processing", "percent": "0.5", "tax": "18"}]},
         ProductRules(rate_type="floating", benchmark="REPO", fee_collection="collect"),
     ),
+    # construction-linked: pre-EMI (interest only until the last tranche), and the EMI of the
+    # sanctioned amount from the start; both outside the lane
+    "HLP": ({"due_day": 5, "tranche_repayment": "pre_emi"}, ProductRules()),
+    "HLS": ({"due_day": 5, "tranche_repayment": "full_emi"}, ProductRules()),
     # equal principal parts: outside the vectorised lane, through the core one loan at a time
     "HLE": (
         {"method": "equal_principal", "due_day": 1, "bpi": "deduct", "fees": [{"percent": "1"}]},

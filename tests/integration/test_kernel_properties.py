@@ -311,3 +311,19 @@ def test_random_histories_on_the_actual_balance_keep_state_ledger_and_replay_equ
         history.run(op, k, bulk=False)
     _assert_sound(history, closed=True)
     dispose()
+
+
+@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@given(ops=histories, mode=st.sampled_from(["pre_emi", "full_emi"]))
+@example(ops=[("tranche", 0, 1, 0), ("close", 0, 40, 0), ("pay", 0, 700000, False)], mode="pre_emi")
+def test_random_histories_of_construction_linked_loans_keep_state_ledger_and_replay_equal(
+    tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, int, object, object]], mode: str
+) -> None:
+    """The same histories on a loan paid out 80,000 of 1,00,000 whose product repays pre-EMI
+    (interest only until the last tranche) or the sanctioned EMI from the start."""
+    sessions, dispose = _book(tmp_path_factory, tranche_repayment=mode)
+    history = History(sessions)
+    for k, op in enumerate(ops):
+        history.run(op, k, bulk=False)
+    _assert_sound(history, closed=True)
+    dispose()

@@ -30,13 +30,12 @@ from lms.core.events import (
     Money,
     Prepayment,
     Refund,
-    Tranche,
 )
 from lms.core.foreclosure import foreclosed_rows
 from lms.core.money import ZERO, Rounding
 from lms.core.revision import Reschedule, Revision, RevisionError, revised_rows
 from lms.core.rows import Installment
-from lms.core.terms import LoanTerms
+from lms.core.terms import LoanTerms, pre_emi_running
 
 
 @dataclass(frozen=True, slots=True)
@@ -280,13 +279,6 @@ class Book:
             parts = (*parts, Part(0, Component.PRINCIPAL, rest))
         return Applied(prepayment, parts, self.zero)
 
-    def disburse(self, tranche: Tranche) -> None:
-        """A further tranche: the principal grows and the tenure is kept (a new EMI)."""
-        self.revise(
-            tranche.day, tranche.amount, self.rate, Reschedule.REDUCE_EMI, tranche.reference
-        )
-        self.tranched += tranche.amount
-
     def refuse_in_relief(self, day: date, reference: str) -> None:
         # on the last deferred due date a capitalisation still follows the day's revisions
         until = self.relief_until
@@ -307,6 +299,8 @@ class Book:
         if self.terms is None or self.rate is None or rate is None:
             raise ReplayError(f"{reference!r} revises the schedule: the loan's terms are needed")
         self.refuse_in_relief(day, reference)
+        if restructure == (None, None) and pre_emi_running(self.terms, self.tranched):
+            keep = Reschedule.INTEREST_ONLY  # a pre-EMI loan pays interest only until paid out
         self.release_after(day)
         balance = sum((r.principal for r in self.rows if r.due_date > day), self.zero)
         revision = Revision(day, change, self.rate, rate, keep, *restructure)

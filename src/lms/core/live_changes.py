@@ -12,14 +12,21 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from datetime import date
+from decimal import Decimal
 
 from lms.core.allocation import Component, Part
 from lms.core.book import Book, Capitalised, ReplayError
-from lms.core.events import ChargeWaiver, LoanMoratorium, Restructure, SmallBalanceWaiver
+from lms.core.events import (
+    ChargeWaiver,
+    LoanMoratorium,
+    Restructure,
+    SmallBalanceWaiver,
+    Tranche,
+)
 from lms.core.money import ZERO
 from lms.core.relief import moratorium_rows
 from lms.core.revision import Reschedule, RevisionError
-from lms.core.terms import MoratoriumInterest
+from lms.core.terms import MoratoriumInterest, TrancheRepayment, pre_emi_running
 
 
 def arrears_settled(book: Book, day: date) -> list[Part]:
@@ -106,3 +113,20 @@ def capitalise_deferred(book: Book, day: date) -> None:
     rows = moratorium_rows(book.terms, book.rows, day, left, MoratoriumInterest.CAPITALISED,
                            book.rate, count, unpaid)  # fmt: skip
     book.set_rows(rows)
+
+
+def disburse(book: Book, tranche: Tranche) -> None:
+    """A further tranche: the principal grows and, by the terms' tranche repayment, the tenure
+    is kept (a new EMI), the EMI is kept (full EMI), or interest only is paid until the last
+    tranche, from which the EMI runs over the loan's number of installments (pre-EMI)."""
+    terms = book.terms
+    mode = terms.tranche_repayment if terms is not None else TrancheRepayment.EMI
+    keep = Reschedule.REDUCE_TENURE if mode is TrancheRepayment.FULL_EMI else Reschedule.REDUCE_EMI
+    plan: tuple[int | None, Decimal | None] = (None, None)
+    if mode is TrancheRepayment.PRE_EMI and terms is not None:
+        if pre_emi_running(terms, book.tranched, tranche.amount):
+            keep = Reschedule.INTEREST_ONLY
+        else:  # the last tranche: the EMI from the installment running
+            plan = (terms.installments, None)
+    book.revise(tranche.day, tranche.amount, book.rate, keep, tranche.reference, plan)
+    book.tranched += tranche.amount

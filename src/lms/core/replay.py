@@ -63,7 +63,7 @@ from lms.core.events import (
     SmallBalanceWaiver,
     Tranche,
 )
-from lms.core.live_changes import capitalise_deferred, forgive, grant
+from lms.core.live_changes import capitalise_deferred, disburse, forgive, grant
 from lms.core.live_changes import restructure as restructure_book
 from lms.core.money import ZERO
 from lms.core.rows import Installment
@@ -226,7 +226,7 @@ def _run_day(
     for change in today.rate_changes:
         book.revise(day, ZERO, change.annual_rate, change.keep, change.reference)
     for tranche in today.tranches:
-        book.disburse(tranche)
+        disburse(book, tranche)
     for charge in today.charges:
         book.levy(charge)
     for waiver in today.waivers:

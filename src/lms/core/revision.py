@@ -59,6 +59,7 @@ class Reschedule(StrEnum):
     REDUCE_EMI = "reduce_emi"
     REDUCE_TENURE = "reduce_tenure"
     ADJUST_LAST = "adjust_last"  # the same EMI and number of installments: the last takes the rest
+    INTEREST_ONLY = "interest_only"  # pre-EMI: interest only, the principal at the last
 
 
 CHOICES = frozenset({Reschedule.REDUCE_EMI.value, Reschedule.REDUCE_TENURE.value})  # a borrower's
@@ -123,6 +124,8 @@ def revised_rows(
     first_interest = _running_interest(walk, future[0], revision.day, (old, before), (new, balance))
     if first_interest < 0:
         raise RevisionError("the installment running on the day would carry negative interest")
+    if revision.keep is Reschedule.INTEREST_ONLY and revision.count is None:
+        return (*kept, *walk.interest_only(future, first_interest))
     if revision.emi is not None:
         emi, count = revision.emi, MAX_INSTALLMENTS - len(kept)
         walk.fold = True
@@ -283,6 +286,25 @@ class _Walk:
                 )
             )
             self.previous = due
+        return out
+
+    def interest_only(
+        self, future: list[Installment], first_interest: Decimal
+    ) -> list[Installment]:
+        """The rows of `future` paying interest only, the last also the balance (pre-EMI)."""
+        out, zero = [], self.terms.precision.apply(Decimal(0))
+        for index, row in enumerate(future):
+            regular = self.terms.precision.apply(
+                apply_factor(self.balance, self.factor(row.due_date))
+            )
+            interest = first_interest if index == 0 else regular
+            principal = self.balance if index == len(future) - 1 else zero
+            self.balance -= principal
+            out.append(
+                Installment(row.number, row.due_date, principal, interest, principal + interest,
+                            self.balance)
+            )  # fmt: skip
+            self.previous = row.due_date
         return out
 
     def _stub_allowed(self, number: int) -> Decimal:

@@ -37,7 +37,7 @@ from lms.core.plan import (
     targets,
 )
 from lms.core.rows import Installment
-from lms.core.terms import MAX_INSTALLMENTS, BulletInterest, LoanTerms, Method
+from lms.core.terms import MAX_INSTALLMENTS, BulletInterest, LoanTerms, Method, TrancheRepayment
 from lms.core.validation import ScheduleError, check_terms
 
 __all__ = ["Installment", "Schedule", "generate_schedule", "reported_emi"]
@@ -261,6 +261,8 @@ def generate_schedule(terms: LoanTerms) -> Schedule:
     check_terms(terms)
     if terms.advance_emis:
         return _with_advance(terms)
+    if _partly(terms):
+        return _partly_paid_out(terms)
     try:
         timeline = build_timeline(terms)
         walk = _Walk(terms, timeline)
@@ -276,6 +278,29 @@ def generate_schedule(terms: LoanTerms) -> Schedule:
         terms, timeline, tuple(rows), emi=emi, bpi=bpi, capitalised=walk.capitalised
     )
     return Schedule(**figures)
+
+
+def _partly(terms: LoanTerms) -> bool:
+    """Whether `terms` are those of a first tranche whose product repays otherwise than by an
+    EMI on what was paid out."""
+    mode = terms.tranche_repayment
+    return (
+        mode is not TrancheRepayment.EMI
+        and terms.sanctioned is not None
+        and terms.sanctioned > terms.principal
+    )
+
+
+def _partly_paid_out(terms: LoanTerms) -> Schedule:
+    """A first tranche's schedule: pre-EMI, interest only on what was paid out (the principal
+    at the last installment, until a last tranche re-amortises it); full EMI, the EMI of the
+    sanctioned amount over the installments, repaying what was paid out sooner."""
+    assert terms.sanctioned is not None
+    plain = replace(terms, sanctioned=None, tranche_repayment=TrancheRepayment.EMI)
+    if terms.tranche_repayment is TrancheRepayment.PRE_EMI:
+        return generate_schedule(replace(plain, method=Method.INTEREST_ONLY))
+    full = generate_schedule(replace(plain, principal=terms.sanctioned))
+    return generate_schedule(replace(plain, fixed_installment=full.emi, installments=None))
 
 
 def _with_advance(terms: LoanTerms) -> Schedule:

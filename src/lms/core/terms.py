@@ -61,6 +61,14 @@ class Recalculation(StrEnum):
     REAMORTISE = "reamortise"  # a new level EMI over the installments left
 
 
+class TrancheRepayment(StrEnum):
+    """What a loan paid out in tranches repays while it is partly disbursed."""
+
+    EMI = "emi"  # an EMI on what was paid out, worked out again at each tranche (same tenure)
+    PRE_EMI = "pre_emi"  # interest only on what was paid out; the EMI after the last tranche
+    FULL_EMI = "full_emi"  # the EMI of the sanctioned amount from the start (tenure follows)
+
+
 class FeePayee(StrEnum):
     LENDER = "lender"
     THIRD_PARTY = "third_party"
@@ -143,9 +151,22 @@ class LoanTerms:
     recalculation: Recalculation = Recalculation.KEEP_EMI
     # the first N installments collected on the disbursement date, kept back from the payout
     advance_emis: int = 0
+    # paid out in tranches: the sanctioned amount (`principal` is what the first tranche paid
+    # out) and what the borrower repays until the last tranche
+    sanctioned: Decimal | None = None
+    tranche_repayment: TrancheRepayment = TrancheRepayment.EMI
 
 
 PAISA_HALF_UP = Rounding(PAISA, RoundingMode.HALF_UP)
 
 MAX_INSTALLMENTS = 1200
 MAX_AMOUNT = Decimal("99999999999999.99")  # the largest amount storage holds (NUMERIC(18, 4))
+
+
+def pre_emi_running(terms: LoanTerms | None, tranched: Decimal, more: Decimal = Decimal(0)) -> bool:
+    """Whether a pre-EMI loan is still partly paid out: its first tranche, the later ones
+    (`tranched`) and `more` short of the sanctioned amount."""
+    if terms is None or terms.tranche_repayment is not TrancheRepayment.PRE_EMI:
+        return False
+    sanctioned = terms.sanctioned
+    return sanctioned is not None and terms.principal + tranched + more < sanctioned

@@ -19,6 +19,7 @@ from lms.core.terms import (
     LoanTerms,
     Method,
     MoratoriumInterest,
+    TrancheRepayment,
 )
 
 MIN_STEP = Decimal("0.00000001")  # the finest rounding step (amounts stay within 60 digits)
@@ -185,6 +186,24 @@ def _structure_problems(t: LoanTerms) -> list[Problem]:
             )
         )
     out.extend(_advance_problems(t))
+    out.extend(_tranche_problems(t))
+    return out
+
+
+def _tranche_problems(t: LoanTerms) -> list[Problem]:
+    out = []
+    if t.sanctioned is not None and t.sanctioned < t.principal:
+        out.append(Problem("sanctioned", "must be at least the principal paid out"))
+    plain = t.method is Method.EMI and not (t.step or t.balloon or t.fixed_installment)
+    special = t.moratorium.periods or t.grace_principal or t.grace_interest or t.advance_emis
+    if t.tranche_repayment is not TrancheRepayment.EMI and (not plain or special):
+        out.append(
+            Problem(
+                "tranche_repayment",
+                "pre_emi and full_emi apply to level-EMI schedules without steps, a balloon, a"
+                " fixed installment, a moratorium, grace or advance EMIs only",
+            )
+        )
     return out
 
 

@@ -29,7 +29,7 @@ from lms.core.kfs import FeeCharge, key_figures
 from lms.core.money import ONE, ZERO
 from lms.core.periods import build_timeline
 from lms.core.schedule import Installment, Schedule, generate_schedule, reported_emi
-from lms.core.terms import BPITreatment, LoanTerms, Method
+from lms.core.terms import BPITreatment, LoanTerms, Method, TrancheRepayment
 from lms.core.validation import ScheduleError, check_terms
 from lms.servicing.bulk_lane import MONTHS_PER_PERIOD, Lane, run_lane
 
@@ -57,6 +57,7 @@ class LoanColumns:
     installments: Sequence[int]
     first_due_date: Sequence[date | None] | None = None  # None: follows from the disbursement
     due_day: Sequence[int | None] | None = None  # None (or a None entry): the product's due day
+    sanctioned: Sequence[Decimal] | None = None  # paid out in tranches: the sanctioned amounts
 
     def __len__(self) -> int:
         return len(self.principal)
@@ -74,6 +75,7 @@ class LoanColumns:
             [self.installments[k] for k in indices],
             pick(self.first_due_date),
             pick(self.due_day),
+            pick(self.sanctioned),
         )
 
     def terms(self, product: LoanTerms, index: int) -> LoanTerms:
@@ -88,6 +90,7 @@ class LoanColumns:
             due_day=_first_given(
                 None if self.due_day is None else self.due_day[index], product.due_day
             ),
+            sanctioned=None if self.sanctioned is None else self.sanctioned[index],
         )
 
 
@@ -256,6 +259,7 @@ def is_fast_product(product: LoanTerms) -> bool:
         and t.balloon is None
         and t.fixed_installment is None
         and t.advance_emis == 0
+        and t.tranche_repayment is TrancheRepayment.EMI
         and t.moratorium.periods == 0
         and t.grace_principal == t.grace_interest == t.interest_free_periods == 0
         and t.bpi in (BPITreatment.NONE, BPITreatment.DEDUCT)

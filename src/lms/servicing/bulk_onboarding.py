@@ -199,7 +199,8 @@ class _Payouts:
         indices = [k for k, t in enumerate(tranches) if t is not None]
         amounts = [t for t in tranches if t is not None]
         self._position = {k: j for j, k in enumerate(indices)}
-        columns = replace(sanctioned.loans.only(indices), principal=amounts)
+        picked = sanctioned.loans.only(indices)
+        columns = replace(picked, principal=amounts, sanctioned=picked.principal)
         self._tranches = generate_schedules(template, columns, numbers=indices) if indices else None
 
     def of(self, k: int) -> tuple[ScheduleBatch, int]:

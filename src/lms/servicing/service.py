@@ -147,7 +147,8 @@ def loan_terms(loan: Loan) -> LoanTerms:
     out in tranches starts its schedule from the first tranche."""
     spec = loan.terms
     if loan.first_tranche is not None:
-        spec = {**spec, "principal": str(loan.first_tranche.normalize())}
+        first, sanctioned = loan.first_tranche.normalize(), loan.principal.normalize()
+        spec = {**spec, "principal": str(first), "sanctioned": str(sanctioned)}
     return _terms_cached(json.dumps(spec, sort_keys=True))
 
 

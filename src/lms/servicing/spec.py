@@ -44,6 +44,7 @@ from lms.core.terms import (
     MoratoriumInterest,
     Recalculation,
     StepPolicy,
+    TrancheRepayment,
 )
 from lms.core.validation import ScheduleError, check_terms
 from lms.servicing.calendars import business_calendar
@@ -166,6 +167,8 @@ class ScheduleSpec(_Strict):
     interest_on_actual_balance: Flag = False
     recalculation: Recalculation = Recalculation.KEEP_EMI
     advance_emis: Count = Field(default=0, ge=0, le=12)
+    tranche_repayment: TrancheRepayment = TrancheRepayment.EMI
+    sanctioned: Amount | None = Field(default=None, gt=0)  # set for a loan paid out in tranches
 
     @field_validator("day_count")
     @classmethod
@@ -281,6 +284,8 @@ def _to_terms(spec: ScheduleSpec) -> LoanTerms:
         actual_balance=spec.interest_on_actual_balance,
         recalculation=spec.recalculation,
         advance_emis=spec.advance_emis,
+        sanctioned=spec.sanctioned,
+        tranche_repayment=spec.tranche_repayment,
     )
 
 
