@@ -281,3 +281,18 @@ def test_a_matured_loan_is_restructured_onto_its_next_due_dates() -> None:
     with pytest.raises(ReplayError, match="no installment falls due after 2027-03-20"):
         replay(ROWS, [PAID, Restructure(day, "R", capitalise=False, installments=12)], day,
                terms=TERMS)  # fmt: skip
+
+
+def test_a_loan_restructured_and_foreclosed_the_same_day_is_foreclosed_as_restructured() -> None:
+    """On 20 Apr (installments 2 and 3 unpaid) the arrears are capitalised, then the loan is
+    foreclosed that day: all the principal (arrears included) falls due, with interest from
+    5 Apr to 20 Apr on the principal not yet due before the restructure (84,151.39 less the
+    8,043.37 of installment 3, 76,108.02 x 12 % x 15 / 365; the capitalised arrears earn
+    nothing for days before they were capitalised)."""
+    restructure = Restructure(DAY, "RS1", installments=12)
+    state = replay(ROWS, [PAID, restructure, Foreclosure(DAY)], DAY, terms=TERMS)
+    owed = state.principal_due + state.interest_due
+    principal = D(100000) - D("7884.88") + ARREARS_INTEREST
+    interest = paisa(Fraction(D("76108.02")) * Fraction(12, 100) * Fraction(15, 365))
+    assert (state.principal_due, state.interest_due) == (principal, interest)
+    assert owed == principal + interest

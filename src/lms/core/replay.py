@@ -231,11 +231,8 @@ def _run_day(
         book.levy(charge)
     for waiver in today.waivers:
         book.waive(waiver)
-    if today.foreclosure:  # what was prepaid that day counts before everything falls due
-        applied.extend(book.prepay(p, waterfall) for p in today.prepayments)
-        book.foreclose(day)
-        if deviation is not None:
-            deviation.settle_foreclosure(book, day)
+    if today.foreclosure:
+        _foreclose(book, day, today, waterfall, applied)
     if book.excess and (book.due_on(day) or today.charges):
         parts, _ = book.apply(book.take_excess(), day, waterfall)
         if parts:
@@ -245,11 +242,11 @@ def _run_day(
         applied.append(Applied(payment, parts, held))
     if not today.foreclosure:  # after the day's dues are met by its other money
         applied.extend(book.prepay(p, waterfall) for p in today.prepayments)
-    for restructure in today.restructures:  # what the day's money left unpaid
+    for restructure in [] if today.foreclosure else today.restructures:  # what money left
         restructure_book(book, restructure)
     if day in book.capitalise_at:  # a deferred installment's interest the day left unpaid
         capitalise_deferred(book, day)
-    for moratorium in today.moratoria:
+    for moratorium in [] if today.foreclosure else today.moratoria:
         grant(book, moratorium)
     for small in today.small_balances:  # what the day's money left, forgiven
         forgive(book, small)
@@ -257,6 +254,21 @@ def _run_day(
         book.refund(refund)
     if deviation is not None:
         deviation.mark(book, day)
+
+
+def _foreclose(
+    book: Book, day: date, today: _Day, waterfall: Waterfall, applied: list[Applied]
+) -> None:
+    """A foreclosure's day: a restructure or moratorium of the day first (the loan as changed
+    is what is foreclosed), then what was prepaid that day, then everything falls due."""
+    for restructure in today.restructures:
+        restructure_book(book, restructure)
+    for moratorium in today.moratoria:
+        grant(book, moratorium)
+    applied.extend(book.prepay(p, waterfall) for p in today.prepayments)
+    book.foreclose(day)
+    if book.deviation is not None:
+        book.deviation.settle_foreclosure(book, day)
 
 
 def _calendar(events: Sequence[Event], as_of: date) -> dict[date, _Day]:
