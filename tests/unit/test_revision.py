@@ -124,7 +124,7 @@ def test_schedules_other_than_level_emi_are_refused() -> None:
     count=st.integers(3, 60),
     offset=st.integers(1, 1500),
     share=st.integers(0, 95),
-    keep=st.sampled_from(list(Reschedule)),
+    keep=st.sampled_from([Reschedule.REDUCE_EMI, Reschedule.REDUCE_TENURE]),  # a borrower's
     basis=st.sampled_from(list(InterestBasis)),
     year=st.sampled_from([DaysInYear.D365, DaysInYear.D360]),
     step=st.sampled_from(["0.01", "1", "10"]),
@@ -228,3 +228,41 @@ def test_a_revision_on_the_first_day_of_a_period_rounds_the_new_interest_once() 
     emi = paisa(F(D("84151.39")) * monthly / (1 - (1 + monthly) ** -10))
     assert rows[3].total == emi and rows[2].principal == emi - paisa(whole)
     assert sum(r.principal for r in rows[2:]) == D("84151.39")
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    principal=st.integers(10_000, 5_000_000),
+    rate=st.decimals(D("0.5"), D(30), places=2),
+    count=st.integers(3, 60),
+    offset=st.integers(1, 1500),
+    change=st.integers(-2000, 2000),
+    keep=st.sampled_from([Reschedule.ADJUST_LAST, Reschedule.INTEREST_ONLY]),
+)
+def test_the_system_s_own_revisions_repay_the_new_balance_on_the_same_dates(
+    principal: int, rate: D, count: int, offset: int, change: int, keep: Reschedule
+) -> None:
+    """The revisions the system makes itself (interest on the actual balance: the same EMI and
+    number of installments, the last taking the rest; pre-EMI: interest only, the principal at
+    the last): installments due by the day unchanged, the new balance repaid exactly, never
+    more installments than before, on the same due dates; interest only means no principal
+    before the last."""
+    terms = LoanTerms(D(principal), rate, date(2026, 1, 15), count)
+    rows = generate_schedule(terms).installments
+    day = date(2026, 1, 15) + timedelta(days=offset)
+    future = [r for r in rows if r.due_date > day]
+    if not future:
+        return
+    moved = D(change)
+    try:
+        revised = revised_rows(terms, rows, Revision(day, moved, rate, rate, keep))
+    except RevisionError as refused:  # the EMI no longer covering the interest, or none left
+        assert keep is Reschedule.ADJUST_LAST or "repays all" in str(refused)
+        return
+    kept = len(rows) - len(future)
+    assert revised[:kept] == rows[:kept]
+    new = revised[kept:]
+    assert sum(r.principal for r in new) == sum(r.principal for r in future) + moved
+    assert [r.due_date for r in new] == [r.due_date for r in future][: len(new)]
+    if keep is Reschedule.INTEREST_ONLY:
+        assert len(new) == len(future) and all(r.principal == 0 for r in new[:-1])
