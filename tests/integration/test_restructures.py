@@ -30,6 +30,7 @@ from lms.close.runner import close_until
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import Loan
 from lms.servicing.repayments import PaymentRequest, record_payment
+from lms.servicing.service import loan_state
 
 PEOPLE = [{"name": "Asha Patil", "email": "asha@example.in"},
           {"name": "Ravi Kumar", "email": "ravi@example.in"}]  # fmt: skip
@@ -301,4 +302,43 @@ def test_a_backdated_restructure_for_stress_restates_the_days_since_as_npa(
         (9, 0, "NPA", date(2026, 12, 8)),
         (10, 0, "NPA", date(2026, 12, 8)),
     ]
+    sound(sessions)
+
+
+def test_a_restructure_moves_the_installments_to_the_tenth(db_url: str, engine: Engine) -> None:
+    """Asha's arrears capitalised on 10 Dec over 24 installments, which move from the 26th to
+    the 10th: the installment running (due 26 Dec) falls on 10 Jan 2027, its period 26 Nov-10
+    Jan charged by days (84,151.39 x 12 % x 14 / 365 before the day, 1,01,921.15 x 12 % x
+    31 / 365 after); she pays it on 10 Jan and is current."""
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 20))
+    close_until(sessions, date(2026, 12, 9), size=10)
+    asked = {**ASK, "due_day": 10}
+    with api_client(db_url, ("branch_manager",), ["PUN01"]) as manager:
+        seen = manager.post("/api/v1/loans/1/restructure-preview", json=asked)
+        assert seen.status_code == 200, seen.text
+        first = seen.json()["after"]["installments"][0]
+        pending = manager.post("/api/v1/loans/1/restructures", json=asked).json()
+        bad = manager.post("/api/v1/loans/1/restructure-preview", json={**ASK, "due_day": 32})
+        assert bad.status_code == 422 and "due_day" in bad.text
+    approved(db_url, pending)
+    exact = (Fraction(D("84151.39")) * Fraction(12, 100) * Fraction(14, 365)
+             + Fraction(D("101921.15")) * Fraction(12, 100) * Fraction(31, 365))  # fmt: skip
+    charged = (D(exact.numerator) / D(exact.denominator)).quantize(D("0.01"), ROUND_HALF_UP)
+    emi = annuity(D("101921.15"), 24)
+    assert (first["due_date"], first["interest"]) == ("2027-01-10", f"{charged:.2f}")
+    assert first["principal"] == f"{emi - D('1019.21'):.2f}"  # the EMI less a month's interest
+    with UnitOfWork(sessions) as uow:
+        loan = uow.session.get(Loan, 1)
+        assert loan is not None
+        dates = [i.due_date for i in loan_state(uow, loan_id=1, as_of=DEC10).installments]
+    assert dates[2:5] == [date(2027, 1, 10), date(2027, 2, 10), date(2027, 3, 10)]
+    assert len(dates) == 2 + 24 and dates[-1] == date(2028, 12, 10)
+    close_until(sessions, date(2027, 1, 9), size=10)
+    with UnitOfWork(sessions) as uow:
+        total = D(first["principal"]) + D(first["interest"])
+        paid = PaymentRequest(total, date(2027, 1, 10), "UTR-J10", "upi")
+        record_payment(uow, loan_id=1, request=paid, posting_date=date(2027, 1, 10))
+        uow.commit()
+    close_until(sessions, date(2027, 1, 12), size=10)
+    assert _stamp(sessions, 1)[0] == 0
     sound(sessions)

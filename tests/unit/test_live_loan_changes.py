@@ -23,7 +23,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from lms.core.frequency import add_months
+from lms.core.frequency import Cycle, Frequency, add_months
 from lms.core.replay import (
     Foreclosure,
     LoanMoratorium,
@@ -296,3 +296,47 @@ def test_a_loan_restructured_and_foreclosed_the_same_day_is_foreclosed_as_restru
     interest = paisa(Fraction(D("76108.02")) * Fraction(12, 100) * Fraction(15, 365))
     assert (state.principal_due, state.interest_due) == (principal, interest)
     assert owed == principal + interest
+
+
+def test_a_restructure_moves_the_installments_to_a_new_due_day() -> None:
+    """On 20 Apr the arrears are capitalised, 9 installments asked, and the due day moved from
+    the 5th to the 20th: the installment running (due 5 May) now falls on 20 May, its period
+    5 Apr-20 May (45 days) charged by days: 76,108.02 x 12 % x 15 / 365 before the day and the
+    new balance x 12 % x 30 / 365 after; then eight more on the 20th at the EMI of the new
+    balance over nine months at 1 %, the last taking the rest."""
+    restructure = Restructure(DAY, "RS1", installments=9, due_day=20)
+    state = replay(ROWS, [PAID, restructure], DAY, terms=TERMS)
+    future = [i for i in state.installments if i.due_date > DAY]
+    balance = D("76108.02") + ARREARS_PRINCIPAL + ARREARS_INTEREST
+    first = paisa(
+        Fraction(D("76108.02")) * Fraction(12, 100) * Fraction(15, 365)
+        + Fraction(balance) * Fraction(12, 100) * Fraction(30, 365)
+    )
+    rate = Fraction(1, 100)
+    emi = paisa(Fraction(balance) * rate / (1 - (1 + rate) ** -9))
+    assert [i.due_date for i in future] == [add_months(date(2026, 5, 20), k, 20) for k in range(9)]
+    assert (future[0].interest, future[0].principal) == (
+        first,
+        emi - paisa(Fraction(balance) * rate),
+    )
+    left = balance - future[0].principal
+    for item in future[1:-1]:
+        assert (item.interest, item.principal) == (
+            paisa(Fraction(left) * rate),
+            emi - paisa(Fraction(left) * rate),
+        )
+        left -= item.principal
+    assert future[-1].principal == left and sum(i.principal for i in future) == balance
+    assert (state.dpd, state.principal_due) == (0, D("0.00"))
+
+
+def test_the_due_day_moves_only_for_loans_paid_by_months() -> None:
+    weekly = LoanTerms(
+        principal=D(50000), annual_rate=D(20), disbursement_date=date(2026, 1, 5),
+        installments=52, cycle=Cycle(Frequency.WEEKLY),
+    )  # fmt: skip
+    rows = generate_schedule(weekly).installments
+    with pytest.raises(ReplayError, match="only for monthly, quarterly or yearly loans"):
+        replay(
+            rows, [Restructure(date(2026, 3, 1), "RS", due_day=20)], date(2026, 3, 1), terms=weekly
+        )

@@ -295,6 +295,7 @@ class Book:
         keep: Reschedule,
         reference: str,
         restructure: tuple[int | None, Decimal | None] = (None, None),
+        broken: bool = False,
     ) -> None:
         if self.terms is None or self.rate is None or rate is None:
             raise ReplayError(f"{reference!r} revises the schedule: the loan's terms are needed")
@@ -303,7 +304,7 @@ class Book:
             keep = Reschedule.INTEREST_ONLY  # a pre-EMI loan pays interest only until paid out
         self.release_after(day)
         balance = sum((r.principal for r in self.rows if r.due_date > day), self.zero)
-        revision = Revision(day, change, self.rate, rate, keep, *restructure)
+        revision = Revision(day, change, self.rate, rate, keep, *restructure, broken=broken)
         try:
             rows = revised_rows(self.terms, self.rows, revision)
         except RevisionError as exc:

@@ -154,7 +154,8 @@ class Restructure:
     if `capitalise`, or stays owed as it is; the principal is re-amortised over `installments`
     installments from the next due date, or at `emi` for as long as it takes (neither: as many
     as were left), at `annual_rate` (None: the rate in force). Charges are never capitalised
-    (RBI: no interest on penal charges); they stay owed."""
+    (RBI: no interest on penal charges); they stay owed. With `due_day`, the installments
+    fall on that day of the month from the first such date after `day` (lms.core.due_day)."""
 
     day: date
     reference: str
@@ -162,6 +163,7 @@ class Restructure:
     emi: Decimal | None = None
     annual_rate: Decimal | None = None
     capitalise: bool = True
+    due_day: int | None = None  # a new day of the month for the installments (0: month end)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,6 +16,7 @@ from decimal import Decimal
 
 from lms.core.allocation import Component, Part
 from lms.core.book import Book, Capitalised, ReplayError
+from lms.core.due_day import move_due_day
 from lms.core.events import (
     ChargeWaiver,
     LoanMoratorium,
@@ -51,8 +52,15 @@ def restructure(book: Book, event: Restructure) -> None:
     if parts:
         book.capitalised.append(Capitalised(event.day, event.reference, tuple(parts)))
     rate = book.rate if event.annual_rate is None else event.annual_rate
+    moved = event.due_day is not None
+    if moved:
+        book.refuse_in_relief(event.day, event.reference)
+        try:
+            move_due_day(book, event.day, event.due_day or 0)
+        except RevisionError as exc:
+            raise ReplayError(f"{event.reference!r} on {event.day}: {exc}") from None
     book.revise(event.day, change, rate, Reschedule.REDUCE_EMI, event.reference,
-                (event.installments, event.emi))  # fmt: skip
+                (event.installments, event.emi), broken=moved)  # fmt: skip
 
 
 def forgive(book: Book, event: SmallBalanceWaiver) -> None:

@@ -77,6 +77,7 @@ class Revision:
     keep: Reschedule
     count: int | None = None  # a restructure: this many installments from the running one on
     emi: Decimal | None = None  # a restructure: this EMI, the tenure following from it
+    broken: bool = False  # the running installment's period was changed (a new due day)
 
 
 class RevisionError(ValueError):
@@ -121,6 +122,7 @@ def revised_rows(
     old = Rates.of(replace(terms, annual_rate=revision.rate_before))
     new = Rates.of(replace(terms, annual_rate=revision.rate_after))
     walk = _Walk(terms, new, balance, start)
+    walk.broken = revision.broken
     first_interest = _running_interest(walk, future[0], revision.day, (old, before), (new, balance))
     if first_interest < 0:
         raise RevisionError("the installment running on the day would carry negative interest")
@@ -176,7 +178,9 @@ def _running_interest(
     nothing for a regular row), already rounded where it was worked out."""
     terms, (old_rates, before) = walk.terms, old
     due = first.due_date
-    irregular_first = first.number == 1 and not walk.timeline.first_period_regular()
+    irregular_first = walk.broken or (
+        first.number == 1 and not walk.timeline.first_period_regular()
+    )
     if terms.interest_basis is InterestBasis.PERIODIC and not irregular_first:
         period = apply_factor(before, old_rates.periodic_factor)
     else:
@@ -202,7 +206,7 @@ def _tail(
     (old_rates, before), (new_rates, balance) = old, new
     terms, timeline, start = walk.terms, walk.timeline, walk.previous
     due = first.due_date
-    irregular_first = first.number == 1 and not timeline.first_period_regular()
+    irregular_first = walk.broken or (first.number == 1 and not timeline.first_period_regular())
     if terms.interest_basis is not InterestBasis.PERIODIC or irregular_first:
         changed = new_rates.interest_between(balance, day, due)
         return changed - old_rates.interest_between(before, day, due)
@@ -237,6 +241,7 @@ class _Walk:
         self.previous = start if start is not None else self.timeline.first_period_start
         self.fold = False  # keeping the EMI: pay a small stub with the row before it
         self.last_number, self.last_extra = 0, Decimal(0)
+        self.broken = False  # the first row's period is not a regular one: interest by days
 
     def keep_emi(self, future: list[Installment], emi: Decimal) -> None:
         """Keep `emi`: the schedule's own last installment may carry more than the EMI (what

@@ -62,6 +62,7 @@ class RestructureAsk:
     emi: Decimal | None = None
     annual_rate: Decimal | None = None
     capitalise: bool = True
+    due_day: int | None = None  # the installments move to this day of the month (0: its end)
 
 
 @dataclass(frozen=True)
@@ -91,7 +92,7 @@ def restructure(uow: UnitOfWork, *, loan_id: int, ask: RestructureAsk, today: da
         uow, loan, kind="restructure", value_date=ask.day, posting_date=today,
         reference=ask.reference, installments=ask.installments, amount=ask.emi,
         rate=ask.annual_rate, reschedule="capitalise" if ask.capitalise else "keep",
-        reason=ask.reason,
+        reason=ask.reason, due_day=ask.due_day,
     )  # fmt: skip
     loan.restructured_on, loan.restructure_reason = ask.day, ask.reason
     # a later restructure never shortens a hold or a specified period already running
@@ -113,8 +114,9 @@ def _checked(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date) -> R
             [("reason", "the loan is overdue, an NPA or in a restructure's specified period")]
         )
     event = Restructure(
-        ask.day, ask.reference, ask.installments, ask.emi, ask.annual_rate, ask.capitalise
-    )
+        ask.day, ask.reference, ask.installments, ask.emi, ask.annual_rate, ask.capitalise,
+        ask.due_day,
+    )  # fmt: skip
     try:
         after = replay(rows, [*events, event], ask.day, waterfall, terms)
         last = max(ask.day, loan.last_event_on or ask.day)  # the events after it still fit

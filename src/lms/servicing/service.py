@@ -192,12 +192,13 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             LoanEvent.reason,
             LoanEvent.charge_reference,
             LoanEvent.installments,
+            LoanEvent.due_day,
         )
         .where(LoanEvent.loan_id == loan.id, LoanEvent.kind != "disbursement")
         .order_by(LoanEvent.id)
     )
     events: list[Event] = []
-    for kind, day, amount, reference, tax, rate, reschedule, reason, charge, count in stored:
+    for kind, day, amount, reference, tax, rate, reschedule, reason, charge, count, moved in stored:
         money = terms.precision.apply(amount or Decimal(0))
         ref = reference or ""
         if kind in ("charge", "penal"):
@@ -231,7 +232,9 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             events.append(LoanMoratorium(day, count or 0, mode, ref))
         elif kind == "restructure":
             emi = None if amount is None else money
-            events.append(Restructure(day, ref, count, emi, rate, reschedule == "capitalise"))
+            events.append(
+                Restructure(day, ref, count, emi, rate, reschedule == "capitalise", moved)
+            )
     return loan_schedule(loan).installments, events
 
 

@@ -29,6 +29,7 @@ from pydantic import BaseModel
 from sqlalchemy import select
 
 from lms.collections import settlements
+from lms.core.frequency import LAST_DAY
 from lms.identity.approvals import Approval, decide, propose
 from lms.identity.roles import Permission
 from lms.identity.service import Principal
@@ -172,6 +173,7 @@ def _restructure(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
         asked.get("installments"), None if asked.get("emi") is None else Decimal(asked["emi"]),
         None if asked.get("annual_rate") is None else Decimal(asked["annual_rate"]),
         bool(asked.get("capitalise", True)),
+        LAST_DAY if asked.get("due_day") == "last" else asked.get("due_day"),
     )  # fmt: skip
     event = restructures.restructure(uow, loan_id=int(asked["loan_id"]), ask=ask, today=day)
     return {"loan_id": event.loan_id, "event_id": event.id, "reference": event.reference}

@@ -13,11 +13,13 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, status
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
+from lms.core.frequency import LAST_DAY
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.changes import ApprovalOut, accepted, queue
 from lms.interfaces.api.schemas import Amount, RequestBody, Shown, shown
@@ -38,11 +40,14 @@ class RestructureIn(RequestBody):
     emi: Amount | None = None  # or the new EMI
     annual_rate: Decimal | None = Field(None, ge=0, le=100, allow_inf_nan=False)
     capitalise: bool = True  # the arrears join the principal (the loan re-aged to current)
+    # the installments move to this day of the month ("last": the month's end)
+    due_day: Annotated[int, Field(ge=1, le=31)] | Literal["last"] | None = None
 
     def ask(self) -> RestructureAsk:
+        moved = LAST_DAY if self.due_day == "last" else self.due_day
         return RestructureAsk(
             self.day, self.reason, self.reference, self.installments, self.emi,
-            self.annual_rate, self.capitalise,
+            self.annual_rate, self.capitalise, moved,
         )  # fmt: skip
 
 

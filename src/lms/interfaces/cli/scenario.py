@@ -26,7 +26,7 @@ from lms.core.accrual import penal_charge
 from lms.core.allocation import Component
 from lms.core.classification import Stamp, classify_loan_history
 from lms.core.dpd_history import dpd_by_day
-from lms.core.frequency import add_months
+from lms.core.frequency import LAST_DAY, add_months
 from lms.core.periods import build_timeline
 from lms.core.replay import (
     Charge,
@@ -112,6 +112,7 @@ class RestructureEvent(_Strict):
     emi: Annotated[Decimal, Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False)] | None = None
     annual_rate: Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
     capitalise: bool = True
+    due_day: Annotated[int, Field(ge=1, le=31)] | Literal["last"] | None = None
     reason: Literal["financial_stress", "relief_scheme", "borrower_request"] = "financial_stress"
     specified_months: int = Field(12, ge=1, le=60)
 
@@ -271,8 +272,9 @@ def _event(spec: AnyEvent) -> Event:
         interest = MORATORIUM_INTEREST[spec.interest]
         return LoanMoratorium(spec.date, spec.periods, interest, spec.reference)
     if isinstance(spec, RestructureEvent):
+        moved = LAST_DAY if spec.due_day == "last" else spec.due_day
         return Restructure(spec.date, spec.reference, spec.installments, spec.emi,
-                           spec.annual_rate, spec.capitalise)  # fmt: skip
+                           spec.annual_rate, spec.capitalise, moved)  # fmt: skip
     if isinstance(spec, PrepayEvent):
         return Prepayment(spec.date, spec.amount, spec.reference, Reschedule(spec.reschedule))
     if isinstance(spec, DisburseEvent):

@@ -46,18 +46,20 @@ def restructure(
     value: Annotated[str, Form(max_length=20)] = "",
     annual_rate: Annotated[str, Form(max_length=12)] = "",
     capitalise: Annotated[str, Form(max_length=3)] = "",
+    due_day: Annotated[str, Form(max_length=4)] = "",
     confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     """Preview the restructure (the first press), ask for it (the second). `plan` says what
     `value` is: the new number of installments, or the new EMI."""
-    form = {"day": day, "reason": reason, "reference": reference, "plan": plan,
-            "value": value, "annual_rate": annual_rate, "capitalise": capitalise}  # fmt: skip
+    form = {"day": day, "reason": reason, "reference": reference, "plan": plan, "value": value,
+            "annual_rate": annual_rate, "capitalise": capitalise, "due_day": due_day}  # fmt: skip
     try:
         asked = RestructureIn.model_validate(
             {"day": day, "reason": reason, "reference": reference,
              "installments": value.strip() or None if plan == "installments" else None,
              "emi": value.replace(",", "").strip() or None if plan == "emi" else None,
-             "annual_rate": annual_rate.strip() or None, "capitalise": capitalise == "yes"}
+             "annual_rate": annual_rate.strip() or None, "capitalise": capitalise == "yes",
+             "due_day": due_day.strip() or None}
         )  # fmt: skip
         if confirm != "yes":
             seen = restructures.preview(uow, loan_id=loan_id, ask=asked.ask(), today=today(uow))
