@@ -8,7 +8,7 @@ proves (entries balance, reversals mirror, each loan's ledger = its replay), no 
 unnamed adjustment, no close step failed and no ledger alarm was recorded; and the loan can
 still be foreclosed with the book sound. The same payments posted through the bulk path
 leave the same book. Charges are added and waived (in part or in full), loans restructured
-(arrears capitalised or kept) and given moratoria (their interest collected, capitalised,
+(arrears capitalised, kept or moved to the end; installments moved to a new due day) and given moratoria (their interest collected, capitalised,
 deferred or waived) among the other events.
 """
 
@@ -171,10 +171,16 @@ class History:
             )  # fmt: skip
 
     def _restructure(self, uow: UnitOfWork, k: int, day: date, value: object) -> None:
-        """Over `value` installments; the arrears capitalised when it is even, else kept."""
+        """By `value` (mod 4): over `value` installments with the arrears capitalised (0) or kept
+        (1); the arrears moved to the end, nothing else changed (2); over `value` installments,
+        the arrears capitalised, moved to a new due day (3)."""
         count = int(value)  # type: ignore[call-overload]
-        ask = restructures.RestructureAsk(day, "financial_stress", f"RS{k}", installments=count,
-                                          capitalise=count % 2 == 0)  # fmt: skip
+        mode = count % 4
+        ask = restructures.RestructureAsk(
+            day, "financial_stress", f"RS{k}", installments=None if mode == 2 else count,
+            capitalise=mode in (0, 3), due_day=1 + count % 28 if mode == 3 else None,
+            to_end=mode == 2,
+        )  # fmt: skip
         restructures.restructure(uow, loan_id=self.loan_id, ask=ask, today=self.today)
 
     def _moratorium(self, uow: UnitOfWork, k: int, day: date, value: object) -> None:
@@ -258,10 +264,18 @@ RELIEVED = [
 ]  # fmt: skip
 
 
+# a loan in arrears re-aged by moving them to the end, paid, then restructured onto the 20th
+REAGED = [
+    ("close", 0, 70, 0), ("restructure", 0, 10, 0), ("close", 0, 20, 0),
+    ("pay", 0, 900000, False), ("restructure", 0, 19, 0), ("close", 0, 45, 0),
+]  # fmt: skip
+
+
 @settings(max_examples=20, deadline=None, suppress_health_check=list(HealthCheck))
 @given(ops=histories)
 @example(ops=WAIVED)
 @example(ops=RELIEVED)
+@example(ops=REAGED)
 def test_random_histories_keep_state_ledger_and_replay_equal(
     tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, int, object, object]]
 ) -> None:

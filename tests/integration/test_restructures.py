@@ -342,3 +342,37 @@ def test_a_restructure_moves_the_installments_to_the_tenth(db_url: str, engine: 
     close_until(sessions, date(2027, 1, 12), size=10)
     assert _stamp(sessions, 1)[0] == 0
     sound(sessions)
+
+
+def test_arrears_moved_to_the_end_re_age_the_loan_without_capitalising(
+    db_url: str, engine: Engine
+) -> None:
+    """Ravi's October and November installments (7,884.88 + 1,000.00 and 7,963.73 + 921.15)
+    move on 10 Dec to the end: two installments of their own on 26 Oct and 26 Nov 2027, the
+    same principal and interest; the twelve in between unchanged; nothing overdue. The interest
+    raised for October and November (1,921.15) is no longer receivable: it is raised again on
+    its new due dates (the due entries restated by their rule, naming the restructure)."""
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 20))
+    close_until(sessions, date(2026, 12, 9), size=10)
+    assert sound(sessions, 2)["interest_receivable"] == D("1921.15")
+    asked = {**ASK, "reference": "RS-END", "installments": None, "capitalise": False,
+             "to_end": True}  # fmt: skip
+    with api_client(db_url, ("branch_manager",), ["PUN01"]) as manager:
+        both = {**asked, "capitalise": True}
+        refused = manager.post("/api/v1/loans/2/restructure-preview", json=both)
+        assert refused.status_code == 422 and "to_end" in refused.text
+        pending = manager.post("/api/v1/loans/2/restructures", json=asked).json()
+    approved(db_url, pending)
+    with UnitOfWork(sessions) as uow:
+        state = loan_state(uow, loan_id=2, as_of=DEC10)
+    moved = [(i.due_date, i.principal, i.interest) for i in state.installments[-2:]]
+    assert moved == [(date(2027, 10, 26), D("7884.88"), D("1000.00")),
+                     (date(2027, 11, 26), D("7963.73"), D("921.15"))]  # fmt: skip
+    assert [(i.principal, i.interest) for i in state.installments[:2]] == [(D(0), D(0))] * 2
+    assert len(state.installments) == 14 and state.installments[2].principal == D("8043.37")
+    assert (state.dpd, state.principal_outstanding) == (0, D("100000.00"))
+    close_until(sessions, date(2026, 12, 11), size=10)
+    assert _stamp(sessions, 2)[0] == 0
+    books = sound(sessions, 2)
+    assert books["interest_receivable"] == D("0.00")
+    assert books["loan_principal"] == D("100000.00")

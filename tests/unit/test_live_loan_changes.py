@@ -340,3 +340,25 @@ def test_the_due_day_moves_only_for_loans_paid_by_months() -> None:
         replay(
             rows, [Restructure(date(2026, 3, 1), "RS", due_day=20)], date(2026, 3, 1), terms=weekly
         )
+
+
+def test_arrears_moved_to_the_end_become_installments_of_their_own() -> None:
+    """On 20 Apr installments 2 and 3 are unpaid but for 500.00 paid on 10 Mar (interest of
+    installment 2): what is unpaid of each (7,963.73 + 421.15 and 8,043.37 + 841.51) becomes
+    installment 13 (5 Jan 2027 + a month) and 14; installments 4 to 12 are untouched; the loan
+    is current; a year on with nothing paid, the oldest unpaid due is installment 4's."""
+    partly = Payment(date(2026, 3, 10), D(500), "P2")
+    reaged = Restructure(DAY, "RS1", capitalise=False, to_end=True)
+    state = replay(ROWS, [PAID, partly, reaged], DAY, terms=TERMS)
+    rows = state.installments
+    assert [(i.principal, i.interest) for i in rows[1:3]] == [(D(0), D(500)), (D(0), D(0))]
+    assert [(i.number, i.due_date, i.principal, i.interest) for i in rows[12:]] == [
+        (13, date(2027, 2, 5), D("7963.73"), D("421.15")),
+        (14, date(2027, 3, 5), D("8043.37"), D("841.51")),
+    ]
+    assert [(i.principal, i.interest) for i in rows[3:12]] == [
+        (r.principal, r.interest) for r in ROWS[3:12]
+    ]
+    assert (state.dpd, state.principal_due, state.interest_due) == (0, D(0), D(0))
+    later = replay(ROWS, [PAID, partly, reaged], date(2027, 3, 6), terms=TERMS)
+    assert later.dpd == (date(2027, 3, 6) - date(2026, 5, 5)).days + 1

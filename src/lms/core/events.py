@@ -155,7 +155,10 @@ class Restructure:
     installments from the next due date, or at `emi` for as long as it takes (neither: as many
     as were left), at `annual_rate` (None: the rate in force). Charges are never capitalised
     (RBI: no interest on penal charges); they stay owed. With `due_day`, the installments
-    fall on that day of the month from the first such date after `day` (lms.core.due_day)."""
+    fall on that day of the month from the first such date after `day` (lms.core.due_day).
+    With `to_end` (and not `capitalise`), what is unpaid of each installment due by `day`
+    becomes an installment of its own after the last, one period apart, the same principal and
+    interest (the loan re-aged to current; nothing else is re-amortised unless asked)."""
 
     day: date
     reference: str
@@ -164,6 +167,8 @@ class Restructure:
     annual_rate: Decimal | None = None
     capitalise: bool = True
     due_day: int | None = None  # a new day of the month for the installments (0: month end)
+    # the arrears (not capitalised) move to the end as installments of their own (re-ageing)
+    to_end: bool = False
 
 
 @dataclass(frozen=True, slots=True)

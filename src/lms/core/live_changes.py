@@ -25,8 +25,10 @@ from lms.core.events import (
     Tranche,
 )
 from lms.core.money import ZERO
+from lms.core.periods import build_timeline
 from lms.core.relief import moratorium_rows
 from lms.core.revision import Reschedule, RevisionError
+from lms.core.rows import Installment
 from lms.core.terms import MoratoriumInterest, TrancheRepayment, pre_emi_running
 
 
@@ -46,21 +48,52 @@ def arrears_settled(book: Book, day: date) -> list[Part]:
 
 
 def restructure(book: Book, event: Restructure) -> None:
-    """Capitalise the arrears (if asked) and re-amortise the principal (`Restructure`)."""
+    """Capitalise the arrears (if asked), re-amortise the principal, move the installments to
+    a new due day, or move the arrears to the end (`Restructure`)."""
     parts = arrears_settled(book, event.day) if event.capitalise else []
     change = sum((p.amount for p in parts), book.zero)
     if parts:
         book.capitalised.append(Capitalised(event.day, event.reference, tuple(parts)))
     rate = book.rate if event.annual_rate is None else event.annual_rate
     moved = event.due_day is not None
+    book.refuse_in_relief(event.day, event.reference)
     if moved:
-        book.refuse_in_relief(event.day, event.reference)
         try:
             move_due_day(book, event.day, event.due_day or 0)
         except RevisionError as exc:
             raise ReplayError(f"{event.reference!r} on {event.day}: {exc}") from None
-    book.revise(event.day, change, rate, Reschedule.REDUCE_EMI, event.reference,
-                (event.installments, event.emi), broken=moved)  # fmt: skip
+    plan = (event.installments, event.emi)
+    if not (event.to_end and plan == (None, None) and event.annual_rate is None and not moved):
+        book.revise(event.day, change, rate, Reschedule.REDUCE_EMI, event.reference, plan,
+                    broken=moved)  # fmt: skip
+    if event.to_end and not event.capitalise:
+        _arrears_to_end(book, event.day)
+
+
+def _arrears_to_end(book: Book, day: date) -> None:
+    """What is unpaid of each installment due by `day` becomes an installment of its own
+    after the last, on the loan's next due dates; the installment keeps what was paid."""
+    if book.terms is None:
+        raise ReplayError("moving the arrears to the end needs the loan's terms")
+    timeline = build_timeline(book.terms)
+    kept, moved = [], []
+    for row in book.rows:
+        paid_principal = book.paid[row.number, Component.PRINCIPAL]
+        paid_interest = book.paid[row.number, Component.INTEREST]
+        owed = row.principal - paid_principal, row.interest - paid_interest
+        if row.due_date > day or owed == (book.zero, book.zero):
+            kept.append(row)
+            continue
+        kept.append(row._replace(principal=paid_principal, interest=paid_interest,
+                                 total=paid_principal + paid_interest))  # fmt: skip
+        moved.append(owed)
+    left = sum((p for p, _ in moved), book.zero)
+    last = kept[-1].number
+    for j, (principal, interest) in enumerate(moved, 1):
+        left -= principal
+        due = timeline.due_date(last + j - 1)
+        kept.append(Installment(last + j, due, principal, interest, principal + interest, left))
+    book.set_rows(tuple(kept))
 
 
 def forgive(book: Book, event: SmallBalanceWaiver) -> None:

@@ -63,6 +63,7 @@ class RestructureAsk:
     annual_rate: Decimal | None = None
     capitalise: bool = True
     due_day: int | None = None  # the installments move to this day of the month (0: its end)
+    to_end: bool = False  # the arrears (not capitalised) move to the end: installments of their own
 
 
 @dataclass(frozen=True)
@@ -91,8 +92,7 @@ def restructure(uow: UnitOfWork, *, loan_id: int, ask: RestructureAsk, today: da
     event = book_event(
         uow, loan, kind="restructure", value_date=ask.day, posting_date=today,
         reference=ask.reference, installments=ask.installments, amount=ask.emi,
-        rate=ask.annual_rate, reschedule="capitalise" if ask.capitalise else "keep",
-        reason=ask.reason, due_day=ask.due_day,
+        rate=ask.annual_rate, reschedule=_arrears(ask), reason=ask.reason, due_day=ask.due_day,
     )  # fmt: skip
     loan.restructured_on, loan.restructure_reason = ask.day, ask.reason
     # a later restructure never shortens a hold or a specified period already running
@@ -115,7 +115,7 @@ def _checked(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date) -> R
         )
     event = Restructure(
         ask.day, ask.reference, ask.installments, ask.emi, ask.annual_rate, ask.capitalise,
-        ask.due_day,
+        ask.due_day, ask.to_end,
     )  # fmt: skip
     try:
         after = replay(rows, [*events, event], ask.day, waterfall, terms)
@@ -150,6 +150,11 @@ def _later(kept: date | None, new: date | None) -> date | None:
     return max((d for d in (kept, new) if d is not None), default=None)
 
 
+def _arrears(ask: RestructureAsk) -> str:
+    """What the restructure does with the arrears, as its event stores it."""
+    return "to_end" if ask.to_end else "capitalise" if ask.capitalise else "keep"
+
+
 def _check_fields(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date) -> None:
     assert loan.disbursed_on is not None
     problems = []
@@ -169,6 +174,10 @@ def _check_fields(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date)
         problems.append(("emi", "must be an amount above zero"))
     if ask.annual_rate is not None and not ZERO <= ask.annual_rate <= Decimal(100):
         problems.append(("annual_rate", "must be from 0 to 100 percent"))
+    if ask.to_end and ask.capitalise:
+        problems.append(
+            ("to_end", "moves arrears that are not capitalised: capitalise must be false")
+        )
     if not ask.reference or reference_taken(uow, loan.id, "restructure", ask.reference):
         problems.append(("reference", f"{ask.reference!r} is already a restructure of the loan"))
     if problems:

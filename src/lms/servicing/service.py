@@ -233,7 +233,16 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
         elif kind == "restructure":
             emi = None if amount is None else money
             events.append(
-                Restructure(day, ref, count, emi, rate, reschedule == "capitalise", moved)
+                Restructure(
+                    day,
+                    ref,
+                    count,
+                    emi,
+                    rate,
+                    reschedule == "capitalise",
+                    moved,
+                    reschedule == "to_end",
+                )
             )
     return loan_schedule(loan).installments, events
 

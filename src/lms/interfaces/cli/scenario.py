@@ -113,6 +113,7 @@ class RestructureEvent(_Strict):
     annual_rate: Annotated[Decimal, Field(ge=0, le=100, allow_inf_nan=False)] | None = None
     capitalise: bool = True
     due_day: Annotated[int, Field(ge=1, le=31)] | Literal["last"] | None = None
+    to_end: bool = False
     reason: Literal["financial_stress", "relief_scheme", "borrower_request"] = "financial_stress"
     specified_months: int = Field(12, ge=1, le=60)
 
@@ -120,6 +121,12 @@ class RestructureEvent(_Strict):
     def _one_plan(self) -> RestructureEvent:
         if self.installments is not None and self.emi is not None:
             raise ValueError("give installments or emi, not both")
+        return self
+
+    @model_validator(mode="after")
+    def _end_is_not_capitalised(self) -> RestructureEvent:
+        if self.to_end and self.capitalise:
+            raise ValueError("to_end moves arrears that are not capitalised: set capitalise false")
         return self
 
 
@@ -274,7 +281,7 @@ def _event(spec: AnyEvent) -> Event:
     if isinstance(spec, RestructureEvent):
         moved = LAST_DAY if spec.due_day == "last" else spec.due_day
         return Restructure(spec.date, spec.reference, spec.installments, spec.emi,
-                           spec.annual_rate, spec.capitalise, moved)  # fmt: skip
+                           spec.annual_rate, spec.capitalise, moved, spec.to_end)  # fmt: skip
     if isinstance(spec, PrepayEvent):
         return Prepayment(spec.date, spec.amount, spec.reference, Reschedule(spec.reschedule))
     if isinstance(spec, DisburseEvent):

@@ -59,7 +59,7 @@ def restructure(
              "installments": value.strip() or None if plan == "installments" else None,
              "emi": value.replace(",", "").strip() or None if plan == "emi" else None,
              "annual_rate": annual_rate.strip() or None, "capitalise": capitalise == "yes",
-             "due_day": due_day.strip() or None}
+             "due_day": due_day.strip() or None, "to_end": capitalise == "end"}
         )  # fmt: skip
         if confirm != "yes":
             seen = restructures.preview(uow, loan_id=loan_id, ask=asked.ask(), today=today(uow))
