@@ -146,3 +146,18 @@ def test_only_level_emi_schedules_take_it(change: dict[str, object]) -> None:
         "interest_on_actual_balance",
         "applies to level-EMI schedules without steps or a balloon only",
     ) in caught.value.problems
+
+
+def test_overdue_interest_earns_interest_only_where_the_product_compounds() -> None:
+    """Outside India a lender may compound: the second installment's interest (1,017.77),
+    unpaid through March, then earns interest beside its principal (9,644.08 + 1,017.77 for 31
+    days). The setting needs interest on the actual balance."""
+    terms = _terms(compound_overdue_interest=True)
+    events = [Payment(date(2026, 2, 1), ROWS[0].total, "p1")]
+    third = replay(ROWS, events, date(2026, 4, 1), terms=terms).installments[2]
+    assert third.interest == ROWS[2].interest + _interest(ROWS[1].total, 31) == Decimal("1137.18")
+    with pytest.raises(SpecError) as caught:
+        _terms(interest_on_actual_balance=False, compound_overdue_interest=True)
+    assert caught.value.problems == [
+        ("compound_overdue_interest", "needs interest_on_actual_balance")
+    ]

@@ -10,8 +10,9 @@ day-end records how far the actual principal strays from it:
 never below minus the principal not yet due. Overdue principal keeps earning interest until it
 is paid; money received ahead of a due date reduces the balance from the day it arrives (held
 as excess until the due date, it earns the borrower interest at the loan's rate). Overdue
-interest and charges earn nothing: interest is never compounded (RBI: penal charges, never
-penal interest).
+interest and charges earn nothing: interest is not compounded (RBI: penal charges, never
+penal interest), unless the product, for lenders elsewhere, sets `compound_overdue_interest`:
+then overdue interest counts in the deviation like overdue principal.
 
 On an installment's due date, before anything else that day, its interest grows (or shrinks)
 by the deviation's interest over its period (each stretch at the rate then in force, under
@@ -72,6 +73,12 @@ class Deviation:
         )
         scheduled = sum((r.principal for r in book.rows if r.due_date > day), book.zero)
         deviation = max(unpaid - book.excess - scheduled, -scheduled)
+        if self.terms.compound_overdue_interest:  # a setting for lenders outside India
+            deviation += sum(
+                (r.interest - book.paid[r.number, Component.INTEREST]
+                 for r in book.rows if r.due_date <= day),
+                book.zero,
+            )  # fmt: skip
         rate = book.rate if book.rate is not None else self.terms.annual_rate
         if self.marks and self.marks[-1][0] == day:
             self.marks.pop()

@@ -149,6 +149,8 @@ class LoanTerms:
     # interest on the principal actually outstanding, day by day (lms.core.actual_balance)
     actual_balance: bool = False
     recalculation: Recalculation = Recalculation.KEEP_EMI
+    # overdue interest earns interest too (off by default; RBI forbids it in India)
+    compound_overdue_interest: bool = False
     # the first N installments collected on the disbursement date, kept back from the payout
     advance_emis: int = 0
     # paid out in tranches: the sanctioned amount (`principal` is what the first tranche paid

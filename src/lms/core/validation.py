@@ -187,6 +187,8 @@ def _structure_problems(t: LoanTerms) -> list[Problem]:
         )
     out.extend(_advance_problems(t))
     out.extend(_tranche_problems(t))
+    if t.compound_overdue_interest and not t.actual_balance:
+        out.append(Problem("compound_overdue_interest", "needs interest_on_actual_balance"))
     return out
 
 

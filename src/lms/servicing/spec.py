@@ -166,6 +166,7 @@ class ScheduleSpec(_Strict):
     apr_includes_tax: Flag = True
     interest_on_actual_balance: Flag = False
     recalculation: Recalculation = Recalculation.KEEP_EMI
+    compound_overdue_interest: Flag = False
     advance_emis: Count = Field(default=0, ge=0, le=12)
     tranche_repayment: TrancheRepayment = TrancheRepayment.EMI
     sanctioned: Amount | None = Field(default=None, gt=0)  # set for a loan paid out in tranches
@@ -283,6 +284,7 @@ def _to_terms(spec: ScheduleSpec) -> LoanTerms:
         apr_includes_tax=spec.apr_includes_tax,
         actual_balance=spec.interest_on_actual_balance,
         recalculation=spec.recalculation,
+        compound_overdue_interest=spec.compound_overdue_interest,
         advance_emis=spec.advance_emis,
         sanctioned=spec.sanctioned,
         tranche_repayment=spec.tranche_repayment,
