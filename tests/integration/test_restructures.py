@@ -376,3 +376,42 @@ def test_arrears_moved_to_the_end_re_age_the_loan_without_capitalising(
     books = sound(sessions, 2)
     assert books["interest_receivable"] == D("0.00")
     assert books["loan_principal"] == D("100000.00")
+
+
+def test_a_down_payment_is_counted_in_the_preview_and_needed_before_approval(
+    db_url: str, engine: Engine
+) -> None:
+    """Asha's restructure asks a down payment of 5,000 on 10 Dec: the preview counts it (it
+    pays November's 1,000.00 and 921.15 of interest, then 3,078.85 of October's principal, by
+    the waterfall), so 17,769.76 - 5,000 = 12,769.76 is capitalised. Approved before the money
+    is in, it is refused and the request stays pending; once the payment is posted with that
+    value date, the approval applies it."""
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 20))
+    close_until(sessions, date(2026, 12, 9), size=10)
+    asked = {**ASK, "down_payment": "5000"}
+    with api_client(db_url, ("branch_manager",), ["PUN01"]) as manager:
+        answer = manager.post("/api/v1/loans/1/restructure-preview", json=asked)
+        assert answer.status_code == 200, answer.text
+        seen = answer.json()
+        assert seen["capitalised"] == "12769.76"
+        assert seen["after"]["principal"] == "96921.15"  # 84,151.39 + 12,769.76
+        pending = manager.post("/api/v1/loans/1/restructures", json=asked).json()
+        bad = manager.post("/api/v1/loans/1/restructure-preview", json={**ASK, "down_payment": "0"})
+        assert bad.status_code == 422
+    with api_client(db_url) as checker:
+        early = checker.post(f"/api/v1/approvals/{pending['id']}/approval", json={})
+        assert early.status_code == 409 and "down payment of 5000" in early.text
+        waiting = [a["id"] for a in checker.get("/api/v1/approvals").json()]
+        assert pending["id"] in waiting
+    with UnitOfWork(sessions) as uow:
+        paid = PaymentRequest(D(5000), DEC10, "UTR-DP", "neft")
+        record_payment(uow, loan_id=1, request=paid, posting_date=DEC10)
+        uow.commit()
+    approved(db_url, pending)
+    # the 12,769.76 capitalised is all principal (the down payment paid the interest first):
+    # no interest moves from receivable to principal, so no capitalisation entry
+    assert entry_totals(sessions, "capitalisation") == {}
+    with UnitOfWork(sessions) as uow:
+        state = loan_state(uow, loan_id=1, as_of=DEC10)
+    assert (state.dpd, state.principal_outstanding) == (0, D("96921.15"))
+    sound(sessions)

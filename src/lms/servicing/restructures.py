@@ -29,7 +29,7 @@ from decimal import Decimal
 
 from lms.core.frequency import add_months
 from lms.core.money import ZERO
-from lms.core.replay import ReplayError, Restructure, replay
+from lms.core.replay import Event, Payment, ReplayError, Restructure, replay
 from lms.core.terms import MAX_AMOUNT, MAX_INSTALLMENTS
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError
@@ -64,6 +64,8 @@ class RestructureAsk:
     capitalise: bool = True
     due_day: int | None = None  # the installments move to this day of the month (0: its end)
     to_end: bool = False  # the arrears (not capitalised) move to the end: installments of their own
+    # paid by the borrower on the day, before the restructure: what it pays is not capitalised
+    down_payment: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -88,7 +90,7 @@ def restructure(uow: UnitOfWork, *, loan_id: int, ask: RestructureAsk, today: da
     """Apply the restructure (approved): store its event, settle the loan and the ledger from
     its value date, mark the loan for the classification."""
     loan = locked_loan(uow, loan_id)
-    seen = _checked(uow, loan, ask, today)
+    seen = _checked(uow, loan, ask, today, applying=True)
     event = book_event(
         uow, loan, kind="restructure", value_date=ask.day, posting_date=today,
         reference=ask.reference, installments=ask.installments, amount=ask.emi,
@@ -101,12 +103,15 @@ def restructure(uow: UnitOfWork, *, loan_id: int, ask: RestructureAsk, today: da
     return event
 
 
-def _checked(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date) -> RestructurePreview:
+def _checked(
+    uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date, applying: bool = False
+) -> RestructurePreview:
     if loan.status != "active" or loan.disbursed_on is None:
         raise ConflictError(f"loan {loan.id} is {loan.status}; only an active loan is restructured")
     _check_fields(uow, loan, ask, today)
     terms = loan_terms(loan)
     rows, events = loan_history(uow, loan)
+    events = [*events, *_down_payment(ask, events, applying)]
     waterfall = loan_waterfall(uow, loan)
     before = replay(rows, events, ask.day, waterfall, terms)
     if ask.reason == "borrower_request" and (before.dpd > 0 or _held(loan, ask.day)):
@@ -150,6 +155,25 @@ def _later(kept: date | None, new: date | None) -> date | None:
     return max((d for d in (kept, new) if d is not None), default=None)
 
 
+def _down_payment(ask: RestructureAsk, events: list[Event], applying: bool) -> list[Payment]:
+    """A preview counts the down payment asked for as paid on the day (what of it has not been
+    received yet); applying the restructure needs it received (ConflictError)."""
+    if ask.down_payment is None:
+        return []
+    received = sum(
+        (e.amount for e in events if isinstance(e, Payment) and e.value_date == ask.day), ZERO
+    )
+    short = ask.down_payment - received
+    if short <= 0:
+        return []
+    if applying:
+        raise ConflictError(
+            f"the down payment of {ask.down_payment} is not received: {received} was paid on"
+            f" {ask.day}; post the payment with that value date first"
+        )
+    return [Payment(ask.day, short, f"{ask.reference}:down-payment")]
+
+
 def _arrears(ask: RestructureAsk) -> str:
     """What the restructure does with the arrears, as its event stores it."""
     return "to_end" if ask.to_end else "capitalise" if ask.capitalise else "keep"
@@ -174,6 +198,8 @@ def _check_fields(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date)
         problems.append(("emi", "must be an amount above zero"))
     if ask.annual_rate is not None and not ZERO <= ask.annual_rate <= Decimal(100):
         problems.append(("annual_rate", "must be from 0 to 100 percent"))
+    if ask.down_payment is not None and not ZERO < ask.down_payment <= MAX_AMOUNT:
+        problems.append(("down_payment", "must be an amount above zero"))
     if ask.to_end and ask.capitalise:
         problems.append(
             ("to_end", "moves arrears that are not capitalised: capitalise must be false")

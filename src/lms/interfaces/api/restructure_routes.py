@@ -42,15 +42,15 @@ class RestructureIn(RequestBody):
     capitalise: bool = True  # the arrears join the principal (the loan re-aged to current)
     # the installments move to this day of the month ("last": the month's end)
     due_day: Annotated[int, Field(ge=1, le=31)] | Literal["last"] | None = None
-    to_end: bool = (
-        False  # the arrears, not capitalised, move to the end (installments of their own)
-    )
+    # the arrears, not capitalised, move to the end (installments of their own)
+    to_end: bool = False
+    down_payment: Amount | None = None  # paid on the day before it (needed before it is applied)
 
     def ask(self) -> RestructureAsk:
         moved = LAST_DAY if self.due_day == "last" else self.due_day
         return RestructureAsk(
             self.day, self.reason, self.reference, self.installments, self.emi,
-            self.annual_rate, self.capitalise, moved, self.to_end,
+            self.annual_rate, self.capitalise, moved, self.to_end, self.down_payment,
         )  # fmt: skip
 
 

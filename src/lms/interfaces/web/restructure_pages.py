@@ -47,19 +47,22 @@ def restructure(
     annual_rate: Annotated[str, Form(max_length=12)] = "",
     capitalise: Annotated[str, Form(max_length=3)] = "",
     due_day: Annotated[str, Form(max_length=4)] = "",
+    down_payment: Annotated[str, Form(max_length=20)] = "",
     confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     """Preview the restructure (the first press), ask for it (the second). `plan` says what
     `value` is: the new number of installments, or the new EMI."""
     form = {"day": day, "reason": reason, "reference": reference, "plan": plan, "value": value,
-            "annual_rate": annual_rate, "capitalise": capitalise, "due_day": due_day}  # fmt: skip
+            "annual_rate": annual_rate, "capitalise": capitalise, "due_day": due_day,
+            "down_payment": down_payment}  # fmt: skip
     try:
         asked = RestructureIn.model_validate(
             {"day": day, "reason": reason, "reference": reference,
              "installments": value.strip() or None if plan == "installments" else None,
              "emi": value.replace(",", "").strip() or None if plan == "emi" else None,
              "annual_rate": annual_rate.strip() or None, "capitalise": capitalise == "yes",
-             "due_day": due_day.strip() or None, "to_end": capitalise == "end"}
+             "due_day": due_day.strip() or None, "to_end": capitalise == "end",
+             "down_payment": down_payment.replace(",", "").strip() or None}
         )  # fmt: skip
         if confirm != "yes":
             seen = restructures.preview(uow, loan_id=loan_id, ask=asked.ask(), today=today(uow))
