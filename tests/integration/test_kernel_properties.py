@@ -173,13 +173,13 @@ class History:
     def _restructure(self, uow: UnitOfWork, k: int, day: date, value: object) -> None:
         """By `value` (mod 4): over `value` installments with the arrears capitalised (0) or kept
         (1); the arrears moved to the end, nothing else changed (2); over `value` installments,
-        the arrears capitalised, moved to a new due day (3)."""
+        the arrears capitalised, moved to a new due day (3), quarterly when `value` % 8 is 7."""
         count = int(value)  # type: ignore[call-overload]
         mode = count % 4
         ask = restructures.RestructureAsk(
             day, "financial_stress", f"RS{k}", installments=None if mode == 2 else count,
             capitalise=mode in (0, 3), due_day=1 + count % 28 if mode == 3 else None,
-            to_end=mode == 2,
+            to_end=mode == 2, frequency="quarterly" if count % 8 == 7 else None,
         )  # fmt: skip
         restructures.restructure(uow, loan_id=self.loan_id, ask=ask, today=self.today)
 
@@ -268,6 +268,7 @@ RELIEVED = [
 REAGED = [
     ("close", 0, 70, 0), ("restructure", 0, 10, 0), ("close", 0, 20, 0),
     ("pay", 0, 900000, False), ("restructure", 0, 19, 0), ("close", 0, 45, 0),
+    ("restructure", 0, 7, 0), ("close", 0, 40, 0),
 ]  # fmt: skip
 
 

@@ -415,3 +415,42 @@ def test_a_down_payment_is_counted_in_the_preview_and_needed_before_approval(
         state = loan_state(uow, loan_id=1, as_of=DEC10)
     assert (state.dpd, state.principal_outstanding) == (0, D("96921.15"))
     sound(sessions)
+
+
+def test_a_restructure_makes_the_installments_quarterly_through_the_close(
+    db_url: str, engine: Engine
+) -> None:
+    """Ravi's arrears capitalised on 10 Dec over 8 quarterly installments: the running one
+    stays on 26 Dec, the next on 26 Mar 2027, then every three months at 3 % a quarter; the
+    close raises the quarter's interest on 26 Mar and nothing in January or February."""
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 20))
+    close_until(sessions, date(2026, 12, 9), size=10)
+    asked = {**ASK, "reference": "RS-Q", "installments": 8, "frequency": "quarterly"}
+    with api_client(db_url, ("branch_manager",), ["PUN01"]) as manager:
+        pending = manager.post("/api/v1/loans/2/restructures", json=asked).json()
+        bad = manager.post("/api/v1/loans/2/restructure-preview",
+                           json={**asked, "frequency": "weekly"})  # fmt: skip
+        assert bad.status_code == 422 and "frequency" in bad.text
+    approved(db_url, pending)
+    with UnitOfWork(sessions) as uow:
+        state = loan_state(uow, loan_id=2, as_of=DEC10)
+    future = [i for i in state.installments if i.due_date > DEC10]
+    assert [i.due_date for i in future[:3]] == [
+        date(2026, 12, 26), date(2027, 3, 26), date(2027, 6, 26)]  # fmt: skip
+    assert len(future) == 8 and future[-1].due_date == date(2028, 9, 26)
+    balance = sum(i.principal for i in future)
+    assert balance == D("101921.15")
+    left = balance - future[0].principal
+    quarter = (left * 3 / 100).quantize(D("0.01"), ROUND_HALF_UP)
+    assert future[1].interest == quarter
+    close_until(sessions, date(2026, 12, 25), size=10)
+    with UnitOfWork(sessions) as uow:
+        paid = PaymentRequest(future[0].principal + future[0].interest, date(2026, 12, 26),
+                              "UTR-Q1", "neft")  # fmt: skip
+        record_payment(uow, loan_id=2, request=paid, posting_date=date(2026, 12, 26))
+        uow.commit()
+    close_until(sessions, date(2027, 3, 25), size=10)
+    assert _stamp(sessions, 2)[0] == 0  # nothing due in January or February
+    close_until(sessions, date(2027, 3, 27), size=10)
+    assert _stamp(sessions, 2)[0] == 2  # the quarter's installment, unpaid since 26 Mar
+    sound(sessions)

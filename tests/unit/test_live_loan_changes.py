@@ -362,3 +362,32 @@ def test_arrears_moved_to_the_end_become_installments_of_their_own() -> None:
     assert (state.dpd, state.principal_due, state.interest_due) == (0, D(0), D(0))
     later = replay(ROWS, [PAID, partly, reaged], date(2027, 3, 6), terms=TERMS)
     assert later.dpd == (date(2027, 3, 6) - date(2026, 5, 5)).days + 1
+
+
+def test_a_restructure_makes_the_installments_quarterly() -> None:
+    """On 20 Apr, arrears capitalised, three quarterly installments asked: the running one
+    stays on 5 May, its month charged by days (76,108.02 x 12 % x 15 / 365 before the day, the
+    new balance x 12 % x 15 / 365 after); then 5 Aug and 5 Nov at 3 % a quarter, the EMI that
+    of the new balance over three quarters."""
+    restructure = Restructure(DAY, "RS1", installments=3, frequency=Frequency.QUARTERLY)
+    state = replay(ROWS, [PAID, restructure], DAY, terms=TERMS)
+    future = [i for i in state.installments if i.due_date > DAY]
+    balance = D("76108.02") + ARREARS_PRINCIPAL + ARREARS_INTEREST
+    quarter = Fraction(3, 100)
+    emi = paisa(Fraction(balance) * quarter / (1 - (1 + quarter) ** -3))
+    first = paisa(
+        (Fraction(D("76108.02")) + Fraction(balance)) * Fraction(12, 100) * Fraction(15, 365)
+    )
+    assert [i.due_date for i in future] == [date(2026, 5, 5), date(2026, 8, 5), date(2026, 11, 5)]
+    whole = paisa(Fraction(balance) * quarter)  # a whole quarter's interest
+    assert (future[0].interest, future[0].principal) == (first, emi - whole)
+    left = balance - future[0].principal
+    regular = paisa(Fraction(left) * quarter)
+    assert (future[1].interest, future[1].principal) == (regular, emi - regular)
+    assert sum(i.principal for i in future) == balance
+
+
+def test_a_new_frequency_needs_the_new_number_of_installments() -> None:
+    restructure = Restructure(DAY, "RS1", frequency=Frequency.QUARTERLY)
+    with pytest.raises(ReplayError, match="a new frequency needs the new number"):
+        replay(ROWS, [PAID, restructure], DAY, terms=TERMS)

@@ -1,8 +1,11 @@
-"""Changing the day of the month a loan's installments fall on (a restructure's `due_day`).
+"""Changing the day of the month a loan's installments fall on, or how often they fall (a
+restructure's `due_day` and `frequency`).
 
 From the restructure's day, the installments not yet due move to the new day: the first to the
-first such date after the day, the others one period after another (monthly, quarterly,
-half-yearly or yearly loans; a loan paid by days or weeks keeps its dates). The loan's terms
+first such date after the day, the others one period (the new one, if it changes) after another
+(monthly, quarterly, half-yearly or yearly loans; a loan paid by days or weeks keeps its
+dates; a new frequency needs the new number of installments or EMI, as its periodic rate
+differs). The loan's terms
 take the new day and a first due date from which the timeline gives exactly those dates
 (holiday moves included), so later revisions and installments beyond the schedule's last
 find them the same way. The installment running on the day covers the changed period (shorter
@@ -21,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
-from lms.core.frequency import Frequency, add_months
+from lms.core.frequency import Cycle, Frequency, add_months
 from lms.core.interest import Rates
 from lms.core.periods import build_timeline
 from lms.core.revision import RevisionError
@@ -40,18 +43,28 @@ def first_on(day: date, due_day: int) -> date:
     return candidate if candidate > day else add_months(day, 1, due_day)
 
 
-def move_due_day(book: Book, day: date, due_day: int) -> None:
-    """Move the installments due after `day` to `due_day` (RevisionError if they cannot)."""
+def move_due_day(
+    book: Book, day: date, due_day: int | None, frequency: Frequency | None = None
+) -> None:
+    """Move the installments due after `day` to `due_day` (None: the day they fall on now)
+    and, with `frequency`, one such period apart (RevisionError if they cannot)."""
     terms, rate = book.terms, book.rate
     if terms is None or rate is None:
         raise RevisionError("changing the due day needs the loan's terms")
-    if terms.cycle.frequency not in MONTHLY_KINDS:
+    if terms.cycle.frequency not in MONTHLY_KINDS or (
+        frequency is not None and frequency not in MONTHLY_KINDS
+    ):
         raise RevisionError("the due day changes only for monthly, quarterly or yearly loans")
+    cycle = terms.cycle if frequency is None else Cycle(frequency)
+    if due_day is None:
+        due_day = build_timeline(terms).cycle_day or day.day
     kept = [r for r in book.rows if r.due_date <= day]
     future = [r for r in book.rows if r.due_date > day]
     index = future[0].number - 1 if future else (kept[-1].number if kept else 0)
     first = first_on(day, due_day)
-    moved = replace(terms, due_day=due_day, first_due_date=terms.cycle.add(first, -index, due_day))
+    moved = replace(
+        terms, cycle=cycle, due_day=due_day, first_due_date=cycle.add(first, -index, due_day)
+    )
     timeline = build_timeline(moved)
     dates = timeline.due_dates(index, index + len(future))
     if dates and dates[0] <= day:  # a holiday moved the first back onto or before the day

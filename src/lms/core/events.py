@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 
 from lms.core.allocation import Component
+from lms.core.frequency import Frequency
 from lms.core.revision import Reschedule
 from lms.core.terms import MoratoriumInterest
 
@@ -169,6 +170,7 @@ class Restructure:
     due_day: int | None = None  # a new day of the month for the installments (0: month end)
     # the arrears (not capitalised) move to the end as installments of their own (re-ageing)
     to_end: bool = False
+    frequency: Frequency | None = None  # a new frequency (monthly, quarterly, half-yearly, yearly)
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,14 +55,16 @@ def restructure(book: Book, event: Restructure) -> None:
     if parts:
         book.capitalised.append(Capitalised(event.day, event.reference, tuple(parts)))
     rate = book.rate if event.annual_rate is None else event.annual_rate
-    moved = event.due_day is not None
+    moved = event.due_day is not None or event.frequency is not None
     book.refuse_in_relief(event.day, event.reference)
+    plan = (event.installments, event.emi)
     if moved:
         try:
-            move_due_day(book, event.day, event.due_day or 0)
+            if event.frequency is not None and plan == (None, None):
+                raise RevisionError("a new frequency needs the new number of installments or EMI")
+            move_due_day(book, event.day, event.due_day, event.frequency)
         except RevisionError as exc:
             raise ReplayError(f"{event.reference!r} on {event.day}: {exc}") from None
-    plan = (event.installments, event.emi)
     if not (event.to_end and plan == (None, None) and event.annual_rate is None and not moved):
         book.revise(event.day, change, rate, Reschedule.REDUCE_EMI, event.reference, plan,
                     broken=moved)  # fmt: skip

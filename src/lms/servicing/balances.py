@@ -8,13 +8,13 @@ names every loan whose ledger balances differ from it.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date
 from decimal import Decimal
 
 from sqlalchemy import select
 
 from lms.core.allocation import Component
+from lms.core.charge_positions import charge_positions
 from lms.core.events import FEES_COLLECTED
 from lms.core.money import Rounding
 from lms.core.replay import Charge, Event, LoanState, Refund, live_charges
@@ -115,7 +115,7 @@ def _charge_balances(
     forgave; an NPA's penal income held."""
     levied = [c for c in charges if c.reference != FEES_COLLECTED]
     penal = sum((c.amount for c in levied if c.component is Component.PENAL), ZERO)
-    penal_held = penal_unrecognised(charges, state.penal_due) if npa else ZERO
+    penal_held = penal_unrecognised(state) if npa else ZERO
     # a waiver takes its part out of the income (and its GST share out of the tax owed)
     forgiven = dict.fromkeys((Component.FEE, Component.PENAL), ZERO)
     for waived in state.waived:
@@ -176,15 +176,18 @@ def written_off_expected(uow: UnitOfWork, loan: Loan, state: LoanState) -> dict[
     return {account: amount for account, amount in balances.items() if amount}
 
 
-def penal_unrecognised(charges: Sequence[Charge], penal_due: Decimal) -> Decimal:
+def penal_unrecognised(state: LoanState) -> Decimal:
     """The income part of the penal charges levied and not received, held in suspense while
-    the loan is an NPA: what is due times the charges' share of charges with their GST,
-    rounded once to the paisa (the GST part stays a tax payable)."""
-    penal = [c for c in charges if c.component is Component.PENAL]
-    gross = sum((c.amount + c.tax for c in penal), ZERO)
-    if not gross or not penal_due:
-        return ZERO
-    return Rounding().apply(penal_due * sum((c.amount for c in penal), ZERO) / gross)
+    the loan is an NPA: of each charge, what is unpaid times its share of the charge with its
+    GST (all of it for a charge not paid at all), added unrounded and rounded once to the
+    paisa (the GST part stays a tax payable)."""
+    exact = ZERO
+    for position in charge_positions(state):
+        charge = position.charge
+        gross = charge.amount + charge.tax
+        if charge.component is Component.PENAL and gross and position.unpaid:
+            exact += position.unpaid * charge.amount / gross
+    return Rounding().apply(exact)
 
 
 def loan_penal_unrecognised(uow: UnitOfWork, loan: Loan) -> Decimal:
@@ -192,9 +195,7 @@ def loan_penal_unrecognised(uow: UnitOfWork, loan: Loan) -> Decimal:
     if loan.last_event_on is None:
         return ZERO
     rows, events = loan_history(uow, loan)
-    state = replayed(uow, loan, loan.last_event_on, (rows, events))
-    charges = live_charges(events, loan.last_event_on)
-    return penal_unrecognised(charges, state.penal_due)
+    return penal_unrecognised(replayed(uow, loan, loan.last_event_on, (rows, events)))
 
 
 def loan_ledger_problems(uow: UnitOfWork) -> list[LedgerProblem]:

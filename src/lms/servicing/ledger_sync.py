@@ -211,7 +211,7 @@ def suspense_targets(loan: Loan, state: LoanState) -> tuple[Decimal, Decimal]:
     if loan.asset_class != "NPA":
         return ZERO, ZERO
     unpaid = unpaid_raised_interest(state, loan.interest_posted_through)
-    return unpaid, penal_unrecognised(state.charges, state.penal_due)
+    return unpaid, penal_unrecognised(state)
 
 
 def suspense_moves(

@@ -248,6 +248,7 @@ class LoanEvent(Base):
     rate: Mapped[Decimal | None] = mapped_column(DecimalText)  # a rate change's new rate
     installments: Mapped[int | None] = mapped_column(Integer)  # a restructure's new tenure
     due_day: Mapped[int | None] = mapped_column(Integer)  # a restructure's new due day (0: last)
+    frequency: Mapped[str | None] = mapped_column(String(16))  # a restructure's new frequency
     reschedule: Mapped[str | None] = mapped_column(String(16))  # reduce_emi / reduce_tenure
     # a reversal's reason: "returned:<code>" (NPCI or cheque return code; the product's bounce
     # charge applies) or "posting_error" (no charge; the money goes to suspense or its loan)

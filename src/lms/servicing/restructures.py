@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from lms.core.frequency import add_months
+from lms.core.frequency import Frequency, add_months
 from lms.core.money import ZERO
 from lms.core.replay import Event, Payment, ReplayError, Restructure, replay
 from lms.core.terms import MAX_AMOUNT, MAX_INSTALLMENTS
@@ -47,6 +47,7 @@ from lms.servicing.service import (
 )
 
 REASONS = ("financial_stress", "relief_scheme", "borrower_request")
+FREQUENCIES = ("monthly", "quarterly", "half_yearly", "yearly")
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,7 @@ class RestructureAsk:
     to_end: bool = False  # the arrears (not capitalised) move to the end: installments of their own
     # paid by the borrower on the day, before the restructure: what it pays is not capitalised
     down_payment: Decimal | None = None
+    frequency: str | None = None  # monthly, quarterly, half_yearly or yearly from the day
 
 
 @dataclass(frozen=True)
@@ -95,6 +97,7 @@ def restructure(uow: UnitOfWork, *, loan_id: int, ask: RestructureAsk, today: da
         uow, loan, kind="restructure", value_date=ask.day, posting_date=today,
         reference=ask.reference, installments=ask.installments, amount=ask.emi,
         rate=ask.annual_rate, reschedule=_arrears(ask), reason=ask.reason, due_day=ask.due_day,
+        frequency=ask.frequency,
     )  # fmt: skip
     loan.restructured_on, loan.restructure_reason = ask.day, ask.reason
     # a later restructure never shortens a hold or a specified period already running
@@ -120,7 +123,7 @@ def _checked(
         )
     event = Restructure(
         ask.day, ask.reference, ask.installments, ask.emi, ask.annual_rate, ask.capitalise,
-        ask.due_day, ask.to_end,
+        ask.due_day, ask.to_end, None if ask.frequency is None else Frequency(ask.frequency),
     )  # fmt: skip
     try:
         after = replay(rows, [*events, event], ask.day, waterfall, terms)
@@ -200,6 +203,10 @@ def _check_fields(uow: UnitOfWork, loan: Loan, ask: RestructureAsk, today: date)
         problems.append(("annual_rate", "must be from 0 to 100 percent"))
     if ask.down_payment is not None and not ZERO < ask.down_payment <= MAX_AMOUNT:
         problems.append(("down_payment", "must be an amount above zero"))
+    if ask.frequency is not None and ask.frequency not in FREQUENCIES:
+        problems.append(("frequency", f"must be one of {', '.join(FREQUENCIES)}"))
+    elif ask.frequency is not None and ask.installments is None and ask.emi is None:
+        problems.append(("installments", "a new frequency needs the new number of installments"))
     if ask.to_end and ask.capitalise:
         problems.append(
             ("to_end", "moves arrears that are not capitalised: capitalise must be false")

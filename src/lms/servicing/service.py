@@ -23,6 +23,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Select, or_, select
 
 from lms.core.allocation import STANDARD, Bucket, Component, FutureRule, Waterfall
+from lms.core.frequency import Frequency
 from lms.core.periods import build_timeline
 from lms.core.replay import (
     Charge,
@@ -193,12 +194,25 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
             LoanEvent.charge_reference,
             LoanEvent.installments,
             LoanEvent.due_day,
+            LoanEvent.frequency,
         )
         .where(LoanEvent.loan_id == loan.id, LoanEvent.kind != "disbursement")
         .order_by(LoanEvent.id)
     )
     events: list[Event] = []
-    for kind, day, amount, reference, tax, rate, reschedule, reason, charge, count, moved in stored:
+    for (
+        kind,
+        day,
+        amount,
+        reference,
+        tax,
+        rate,
+        reschedule,
+        reason,
+        charge,
+        count,
+        *moved,
+    ) in stored:
         money = terms.precision.apply(amount or Decimal(0))
         ref = reference or ""
         if kind in ("charge", "penal"):
@@ -240,8 +254,9 @@ def loan_history(uow: UnitOfWork, loan: Loan) -> tuple[tuple[Installment, ...], 
                     emi,
                     rate,
                     reschedule == "capitalise",
-                    moved,
+                    moved[0],
                     reschedule == "to_end",
+                    None if moved[1] is None else Frequency(moved[1]),
                 )
             )
     return loan_schedule(loan).installments, events

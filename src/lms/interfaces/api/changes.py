@@ -176,6 +176,7 @@ def _restructure(uow: UnitOfWork, row: Approval, day: date) -> dict[str, Any]:
         LAST_DAY if asked.get("due_day") == "last" else asked.get("due_day"),
         bool(asked.get("to_end", False)),
         None if asked.get("down_payment") is None else Decimal(asked["down_payment"]),
+        asked.get("frequency"),
     )  # fmt: skip
     event = restructures.restructure(uow, loan_id=int(asked["loan_id"]), ask=ask, today=day)
     return {"loan_id": event.loan_id, "event_id": event.id, "reference": event.reference}

@@ -45,12 +45,14 @@ class RestructureIn(RequestBody):
     # the arrears, not capitalised, move to the end (installments of their own)
     to_end: bool = False
     down_payment: Amount | None = None  # paid on the day before it (needed before it is applied)
+    frequency: Literal["monthly", "quarterly", "half_yearly", "yearly"] | None = None
 
     def ask(self) -> RestructureAsk:
         moved = LAST_DAY if self.due_day == "last" else self.due_day
         return RestructureAsk(
             self.day, self.reason, self.reference, self.installments, self.emi,
             self.annual_rate, self.capitalise, moved, self.to_end, self.down_payment,
+            self.frequency,
         )  # fmt: skip
 
 

@@ -26,7 +26,7 @@ from lms.core.accrual import penal_charge
 from lms.core.allocation import Component
 from lms.core.classification import Stamp, classify_loan_history
 from lms.core.dpd_history import dpd_by_day
-from lms.core.frequency import LAST_DAY, add_months
+from lms.core.frequency import LAST_DAY, Frequency, add_months
 from lms.core.periods import build_timeline
 from lms.core.replay import (
     Charge,
@@ -114,6 +114,7 @@ class RestructureEvent(_Strict):
     capitalise: bool = True
     due_day: Annotated[int, Field(ge=1, le=31)] | Literal["last"] | None = None
     to_end: bool = False
+    frequency: Literal["monthly", "quarterly", "half_yearly", "yearly"] | None = None
     reason: Literal["financial_stress", "relief_scheme", "borrower_request"] = "financial_stress"
     specified_months: int = Field(12, ge=1, le=60)
 
@@ -281,7 +282,8 @@ def _event(spec: AnyEvent) -> Event:
     if isinstance(spec, RestructureEvent):
         moved = LAST_DAY if spec.due_day == "last" else spec.due_day
         return Restructure(spec.date, spec.reference, spec.installments, spec.emi,
-                           spec.annual_rate, spec.capitalise, moved, spec.to_end)  # fmt: skip
+                           spec.annual_rate, spec.capitalise, moved, spec.to_end,
+                           None if spec.frequency is None else Frequency(spec.frequency))  # fmt: skip
     if isinstance(spec, PrepayEvent):
         return Prepayment(spec.date, spec.amount, spec.reference, Reschedule(spec.reschedule))
     if isinstance(spec, DisburseEvent):

@@ -48,13 +48,14 @@ def restructure(
     capitalise: Annotated[str, Form(max_length=3)] = "",
     due_day: Annotated[str, Form(max_length=4)] = "",
     down_payment: Annotated[str, Form(max_length=20)] = "",
+    frequency: Annotated[str, Form(max_length=12)] = "",
     confirm: Annotated[str, Form(max_length=3)] = "",
 ) -> Response:
     """Preview the restructure (the first press), ask for it (the second). `plan` says what
     `value` is: the new number of installments, or the new EMI."""
     form = {"day": day, "reason": reason, "reference": reference, "plan": plan, "value": value,
             "annual_rate": annual_rate, "capitalise": capitalise, "due_day": due_day,
-            "down_payment": down_payment}  # fmt: skip
+            "down_payment": down_payment, "frequency": frequency}  # fmt: skip
     try:
         asked = RestructureIn.model_validate(
             {"day": day, "reason": reason, "reference": reference,
@@ -62,7 +63,8 @@ def restructure(
              "emi": value.replace(",", "").strip() or None if plan == "emi" else None,
              "annual_rate": annual_rate.strip() or None, "capitalise": capitalise == "yes",
              "due_day": due_day.strip() or None, "to_end": capitalise == "end",
-             "down_payment": down_payment.replace(",", "").strip() or None}
+             "down_payment": down_payment.replace(",", "").strip() or None,
+             "frequency": frequency or None}
         )  # fmt: skip
         if confirm != "yes":
             seen = restructures.preview(uow, loan_id=loan_id, ask=asked.ask(), today=today(uow))

@@ -1,4 +1,4 @@
-"""A restructure's new due day (the day of the month its installments move to).
+"""A restructure's new due day (the day of the month its installments move to) and frequency.
 
 Revision ID: 0042
 Revises: 0041
@@ -19,8 +19,10 @@ depends_on: str | Sequence[str] | None = None
 def upgrade() -> None:
     with op.batch_alter_table("loan_events") as batch:
         batch.add_column(sa.Column("due_day", sa.Integer(), nullable=True))
+        batch.add_column(sa.Column("frequency", sa.String(16), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("loan_events") as batch:
+        batch.drop_column("frequency")
         batch.drop_column("due_day")
