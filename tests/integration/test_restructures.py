@@ -454,3 +454,31 @@ def test_a_restructure_makes_the_installments_quarterly_through_the_close(
     close_until(sessions, date(2027, 3, 27), size=10)
     assert _stamp(sessions, 2)[0] == 2  # the quarter's installment, unpaid since 26 Mar
     sound(sessions)
+
+
+def test_the_loan_page_previews_arrears_moved_to_the_end(db_url: str, engine: Engine) -> None:
+    """From Ravi's page: the arrears moved to the end (no capitalisation), then quarterly from
+    the 10th: the preview shows nothing overdue, two more installments' worth at the end and
+    the new dates; nothing is written by the preview."""
+    sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 10, 20))
+    close_until(sessions, date(2026, 12, 9), size=10)
+    with staff_browser(db_url, ("branch_manager",), ["PUN01"]) as manager:
+        page = manager.get("/app/loans/2")
+        asked = {"csrf": csrf(page.text), "day": "2026-12-10", "reason": "relief_scheme",
+                 "reference": "RS-E", "plan": "installments", "value": "",
+                 "capitalise": "end"}  # fmt: skip
+        preview = manager.post("/app/loans/2/restructures", data=asked)
+        assert preview.status_code == 200, preview.text
+        plans = {row[0]: row[1:] for row in rows(preview.text, "restructure-plans")}
+        assert plans["Overdue"] == ["17,769.76", "0.00"]
+        assert plans["Installments left"] == ["10", "12"]
+        assert plans["Last due"] == ["26 Sep 2027", "26 Nov 2027"]
+        quarterly = {**asked, "value": "4", "capitalise": "yes", "frequency": "quarterly",
+                     "due_day": "10"}  # fmt: skip
+        again = manager.post("/app/loans/2/restructures", data=quarterly)
+        assert again.status_code == 200, again.text
+        plans = {row[0]: row[1:] for row in rows(again.text, "restructure-plans")}
+        assert plans["Installments left"] == ["10", "4"]
+        assert plans["Last due"] == ["26 Sep 2027", "10 Oct 2027"]  # 10 Jan, Apr, Jul, Oct
+    with UnitOfWork(sessions) as uow:
+        assert uow.session.scalars(select(Loan.restructured_on)).all() == [None, None]
