@@ -244,3 +244,51 @@ def test_interest_on_the_actual_balance_moves_the_installment_on_its_due_date() 
     assert before["installments"][2]["interest"] == "1028.52" and before["excess"] == "10661.85"
     assert third == [("9633.17", "1028.68", "0.00")]
     assert (on["excess"], on["dpd"], on["principal_outstanding"]) == ("0.00", 0, "91283.91")
+
+
+def _simulated(name: str) -> list[dict[str, object]]:
+    result = runner.invoke(app, ["simulate", str(EXAMPLE.parent / name), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    states: list[dict[str, object]] = json.loads(result.stdout)
+    return states
+
+
+def test_a_construction_loan_pays_pre_emi_until_its_last_tranche() -> None:
+    """examples/simulate-construction.json: 20,00,000 of 50,00,000 paid out at 9 %: 15,000 a
+    month of interest; 15,00,000 more on 20 Mar (April's 15,000 + 15,00,000 x 0.75 % x 16/31 =
+    20,806.45, then 26,250); the last 15,00,000 on 20 Jun: the EMI of 50,00,000 over 120
+    months (63,337.89) from 5 Jul, whose installment carries June's 26,250 + 15,00,000 x
+    0.75 % x 15/30 = 31,875 (so 125 installments, the last on 5 Jun 2036)."""
+    april, june = _simulated("simulate-construction.json")
+    assert (april["principal_outstanding"], april["dpd"]) == ("3500000.00", 0)
+    assert [i["interest"] for i in april["installments"][2:4]] == ["20806.45", "26250.00"]
+    assert {i["principal"] for i in april["installments"][:-1]} == {"0.00"}
+    running, next_one = june["installments"][5:7]
+    assert (running["principal"], running["interest"]) == ("25837.89", "31875.00")
+    assert D(next_one["principal"]) + D(next_one["interest"]) == D("63337.89")
+    assert (len(june["installments"]), june["installments"][-1]["due_date"]) == (125, "2036-06-05")
+
+
+def test_arrears_moved_to_the_end_bring_the_loan_current() -> None:
+    """examples/simulate-reage.json: February's EMI paid, March's and April's not (46 DPD on
+    19 Apr); re-aged on 20 Apr: installments 13 and 14 (5 Feb and 5 Mar 2027) carry their
+    7,963.73 + 921.15 and 8,043.37 + 841.51; nothing is overdue."""
+    before, after = _simulated("simulate-reage.json")
+    assert (before["dpd"], before["principal_due"], before["interest_due"]) == (
+        46, "16007.10", "1762.66")  # fmt: skip
+    assert (after["dpd"], after["principal_due"], after["principal_outstanding"]) == (
+        0, "0.00", "92115.12")  # fmt: skip
+    moved = [(i["number"], i["due_date"], i["principal"], i["interest"])
+             for i in after["installments"][12:]]  # fmt: skip
+    assert moved == [
+        (13, "2027-02-05", "7963.73", "921.15"),
+        (14, "2027-03-05", "8043.37", "841.51"),
+    ]
+
+
+def test_an_advance_emi_is_paid_on_the_disbursement_date() -> None:
+    """examples/simulate-advance-emi.json: 5,00,000 less the advance EMI of 16,000.26 is owed
+    from the disbursement date, in 35 installments from 10 Feb."""
+    paid_out, february = _simulated("simulate-advance-emi.json")
+    assert (paid_out["principal_outstanding"], len(paid_out["installments"])) == ("483999.74", 35)
+    assert (february["dpd"], february["installments"][0]["unpaid"]) == (0, "0.00")
