@@ -310,9 +310,15 @@ LATE = [
 ]  # fmt: skip
 
 
+# past maturity with principal unpaid, then part of it paid: the last installment takes the
+# interest since its due date on the day of the payment
+MATURED = [("close", 0, 40, 0)] * 10 + [("pay", 0, 5000000, False), ("close", 0, 10, 0)]
+
+
 @settings(max_examples=10, deadline=None, suppress_health_check=list(HealthCheck))
 @given(ops=histories)
 @example(ops=LATE)
+@example(ops=MATURED)
 def test_random_histories_on_the_actual_balance_keep_state_ledger_and_replay_equal(
     tmp_path_factory: pytest.TempPathFactory, ops: list[tuple[str, int, object, object]]
 ) -> None:

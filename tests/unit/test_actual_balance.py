@@ -161,3 +161,21 @@ def test_overdue_interest_earns_interest_only_where_the_product_compounds() -> N
     assert caught.value.problems == [
         ("compound_overdue_interest", "needs interest_on_actual_balance")
     ]
+
+
+def test_principal_unpaid_after_the_last_due_date_keeps_earning_until_paid() -> None:
+    """Every EMI paid on time but the last (1 Jan 2027: 10,519.42 of principal, checked
+    below), paid 20 days late: on that day 10,519.42 x 12 % x 20 / 365 falls due as an
+    installment of interest only, and the payment of both closes the loan."""
+    paid = [Payment(r.due_date, r.total, f"p{r.number}") for r in ROWS[:-1]]
+    last = ROWS[-1]
+    late = _interest(last.principal, 20)
+    assert (last.principal, late) == (Decimal("10519.42"), Decimal("69.17"))
+    day = date(2027, 1, 21)
+    settled = replay(ROWS, [*paid, Payment(day, last.total + late, "p12")], day, terms=TERMS)
+    extra = settled.installments[-1]
+    assert (extra.number, extra.due_date, extra.principal, extra.interest) == (
+        13, day, Decimal("0.00"), late)  # fmt: skip
+    assert (settled.closed_on, settled.excess, settled.dpd) == (day, Decimal("0.00"), 0)
+    unpaid = replay(ROWS, paid, day, terms=TERMS)  # no event on the day: nothing settled yet
+    assert len(unpaid.installments) == 12 and unpaid.dpd == 21

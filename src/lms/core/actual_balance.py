@@ -26,7 +26,10 @@ chooses what the installments not yet due do:
 
 The difference stays with the installment when there is nothing after it or the installments
 after it cannot be revised (a moratorium running): its total changes. A foreclosure's
-installment takes its period's difference up to the foreclosure day.
+installment takes its period's difference up to the foreclosure day. After the last due date,
+principal still unpaid keeps earning: on each day with money or a change of terms (not a charge
+the close levies), the interest since the last settlement falls due as an installment of
+interest only, numbered after the last.
 
 Guarantees: pure; a loan that is paid on its due dates (no overdue, nothing held) has exactly
 its schedule; no day's deviation is charged twice.
@@ -106,6 +109,19 @@ class Deviation:
         self._forget(day)
         if difference:
             _charge(book, index, difference, day, RESCHEDULE[self.terms.recalculation])
+
+    def settle_matured(self, book: Book, day: date) -> None:
+        """On a day after the last due date: principal still unpaid keeps earning, and the
+        interest since the last due date (or settlement) falls due that day, as an installment
+        of interest only after the last (a new due: what was raised before stays as it was)."""
+        final = book.rows[-1]
+        difference = self.terms.precision.apply(self.interest(final.due_date, day))
+        self._forget(day)
+        if difference > 0:
+            extra = Installment(
+                final.number + 1, day, book.zero, difference, difference, final.balance
+            )
+            book.set_rows((*book.rows, extra))
 
     def settle_foreclosure(self, book: Book, day: date) -> None:
         """On a foreclosure's day: its installment (the last) takes the difference so far."""

@@ -115,6 +115,16 @@ class _Day:
     moratoria: list[LoanMoratorium] = field(default_factory=list)
     small_balances: list[SmallBalanceWaiver] = field(default_factory=list)
 
+    def settles(self) -> bool:
+        """Whether the day brings money or changes the terms (not a charge alone, which the
+        close levies): after the last due date, such a day settles interest on the actual
+        balance."""
+        return bool(
+            self.payments or self.prepayments or self.foreclosure or self.refunds
+            or self.rate_changes or self.tranches or self.restructures or self.moratoria
+            or self.small_balances
+        )  # fmt: skip
+
 
 def replay(
     rows: Sequence[Installment],
@@ -223,6 +233,8 @@ def _run_day(
     deviation = book.deviation  # interest on the actual balance (lms.core.actual_balance)
     if deviation is not None and book.due_on(day):
         deviation.settle(book, day)
+    elif deviation is not None and today.settles() and book.rows and day > book.rows[-1].due_date:
+        deviation.settle_matured(book, day)
     for change in today.rate_changes:
         book.revise(day, ZERO, change.annual_rate, change.keep, change.reference)
     for tranche in today.tranches:
