@@ -190,6 +190,7 @@ def _customers(uow: UnitOfWork, borrowers: list[Borrower]) -> dict[int, int]:
             phone=b.phone,
             email=b.email,
             kind="entity" if b.product == "MSME" else "individual",
+            **b.kyc(),
         ).id
         for b in borrowers
     }

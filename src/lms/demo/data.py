@@ -93,6 +93,20 @@ FIRST = [
     "Arun",
     "Pooja",
 ]
+FEMALE = frozenset(
+    {"Asha", "Priya", "Meena", "Kavya", "Fatima", "Anita", "Lakshmi", "Harpreet", "Sunita",
+     "Deepa", "Pooja"}
+)  # fmt: skip
+# where each branch's borrowers live: the credit bureaus' state code, the PIN codes' first
+# four digits, the locality and the city
+PLACES = {
+    "PUN01": ("27", "4110", "Camp", "Pune"),
+    "BLR01": ("29", "5600", "Koramangala", "Bengaluru"),
+    "DEL01": ("07", "1100", "Karol Bagh", "New Delhi"),
+    "CHN01": ("33", "6000", "T Nagar", "Chennai"),
+    "KOL01": ("19", "7000", "Park Street", "Kolkata"),
+}
+STREETS = ("MG Road", "Station Road", "Gandhi Nagar", "Nehru Street", "Temple Road", "Main Road")
 LAST = [
     "Patil",
     "Kumar",
@@ -131,15 +145,26 @@ BEHAVIOURS = [
 # charge and rate rules beside the schedule settings (the home loan floats on the repo rate)
 PENAL = (Decimal(24), Decimal(18))  # 24 % a year on overdue amounts, + GST
 RULES = {
-    "PL": ProductRules(foreclosure_charge=(Decimal(4), Decimal(18)), penal_charge=PENAL),
+    "PL": ProductRules(
+        foreclosure_charge=(Decimal(4), Decimal(18)), penal_charge=PENAL, bureau_type="05"
+    ),
     "TW": ProductRules(
-        foreclosure_charge=(Decimal(3), Decimal(18)), penal_charge=PENAL, secured=True
+        foreclosure_charge=(Decimal(3), Decimal(18)),
+        penal_charge=PENAL,
+        secured=True,
+        bureau_type="13",
     ),
     "HL": ProductRules(
-        rate_type="floating", benchmark="REPO", reschedule="reduce_tenure", secured=True
+        rate_type="floating",
+        benchmark="REPO",
+        reschedule="reduce_tenure",
+        secured=True,
+        bureau_type="02",
     ),
-    "GL": ProductRules(secured=True),
-    "MSME": ProductRules(foreclosure_charge=(Decimal(2), Decimal(18)), penal_charge=PENAL),
+    "GL": ProductRules(secured=True, bureau_type="07"),
+    "MSME": ProductRules(
+        foreclosure_charge=(Decimal(2), Decimal(18)), penal_charge=PENAL, bureau_type="51"
+    ),
 }
 # the RBI repo rate, as the demo's benchmark: (days before the demo date, rate)
 REPO_MOVES = [(800, "6.50"), (540, "6.25"), (420, "6.00"), (180, "5.50")]

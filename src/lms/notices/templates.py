@@ -107,6 +107,21 @@ TEMPLATES: dict[str, Template] = {
                 " {debit_date} as per your UPI AutoPay mandate. {lender}",
                 "प्रिय {name}, UPI AutoPay मैंडेट के अनुसार ऋण {loan_number} के {amount} रुपये"
                 " {debit_date} को डेबिट होंगे। {lender}")),
+        _t("bureau_default", 1, "name amount loan_number due_date lender",
+           subject=("Loan {loan_number}: overdue since {due_date}, to be reported",
+                    "ऋण {loan_number}: {due_date} से अतिदेय, रिपोर्ट किया जाएगा"),
+           body=("Dear {name},\n\nRs {amount} of loan {loan_number} has been overdue since"
+                 " {due_date}. As the rules require, we will report the overdue amount to the"
+                 " credit information companies (credit bureaus) in our next report; it will"
+                 " show in your credit record. Pay it now to keep the overdue period short." + _SIGN,
+                 "प्रिय {name},\n\nऋण {loan_number} के {amount} रुपये {due_date} से अतिदेय हैं।"
+                 " नियमों के अनुसार हम अपनी अगली रिपोर्ट में यह अतिदेय राशि क्रेडिट सूचना कंपनियों"
+                 " (क्रेडिट ब्यूरो) को बताएँगे; यह आपके क्रेडिट रिकॉर्ड में दिखेगी। अतिदेय अवधि कम"
+                 " रखने के लिए अभी भुगतान करें।" + _SIGN),
+           sms=("Dear {name}, Rs {amount} of loan {loan_number} overdue since {due_date} will"
+                " be reported to the credit bureaus. Please pay now. {lender}",
+                "प्रिय {name}, ऋण {loan_number} के {due_date} से अतिदेय {amount} रुपये क्रेडिट"
+                " ब्यूरो को रिपोर्ट किए जाएँगे। कृपया अभी भुगतान करें। {lender}")),
         _t("overdue_notice", 1, "name amount loan_number dpd lender",
            subject=("Rs {amount} is overdue on loan {loan_number}",
                     "ऋण {loan_number} पर {amount} रुपये अतिदेय हैं"),

@@ -38,6 +38,14 @@ class Settings(BaseSettings):
         "", description="the RBI registration or licence number and CIN, on documents"
     )
     lender_website: str = Field("", description="where the lender's policies are published")
+    # -- credit bureau reporting: the member code each credit information company issued
+    bureau_members: dict[str, str] = Field(
+        default_factory=dict,
+        description='{"CIBIL": "NB12345678", ...}: member codes by bureau (10 characters)',
+    )
+    bureau_short_name: str = Field(
+        "", description="the member short name the bureaus know (default: the lender's name)"
+    )
     grievance_officer: str = Field(
         "", description="the grievance redressal officer: name, phone, e-mail (in the KFS)"
     )

@@ -28,6 +28,7 @@ from lms.servicing.spec import SpecError, parse_spec
 _PAN = re.compile(r"[A-Z]{5}[0-9]{4}[A-Z]")
 _AADHAAR = re.compile(r"[0-9]{12}")
 _PIN = re.compile(r"[1-9][0-9]{5}")
+_TWO_DIGITS = re.compile(r"[0-9]{2}")  # a state code, an account type code
 _CUSTOMER_KINDS = frozenset({"individual", "entity"})
 # schedule spec keys that belong to each loan, not to its product
 LOAN_KEYS = frozenset(
@@ -56,9 +57,11 @@ def create_customer(
     aadhaar: str | None = None,
     kind: str = "individual",
     addresses: Sequence[dict[str, str]] = (),
+    gender: str | None = None,
 ) -> Customer:
     """Add a customer; `kind` is individual or entity (the RBI's prepayment rules depend on
-    it); `addresses` are {kind, text, pin} (pin: a 6-digit Indian PIN code)."""
+    it); `addresses` are {kind, text, pin, state} (pin: a 6-digit Indian PIN code; state: the
+    two-digit code the credit bureaus use, optional); `gender` F, M or T."""
     if uow.session.get(Branch, branch_code) is None:
         raise NotFoundError("branch", branch_code)
     problems = []
@@ -67,6 +70,10 @@ def create_customer(
     for index, address in enumerate(addresses):
         if not _PIN.fullmatch(address.get("pin", "")) or not address.get("text"):
             problems.append((f"addresses[{index}]", "needs text and a 6-digit pin"))
+        elif not _TWO_DIGITS.fullmatch(address.get("state") or "00"):
+            problems.append((f"addresses[{index}].state", "a two-digit state code"))
+    if gender not in (None, "F", "M", "T"):
+        problems.append(("gender", "F, M or T"))
     if pan is not None and not _PAN.fullmatch(pan):
         problems.append(("pan", "must be 5 letters, 4 digits and a letter"))
     if aadhaar is not None and not _AADHAAR.fullmatch(aadhaar):
@@ -83,7 +90,8 @@ def create_customer(
         pan=pan,
         aadhaar_last4=None if aadhaar is None else aadhaar[-4:],
         kind=kind,
-        addresses=[dict(a) for a in addresses] or None,
+        gender=gender,
+        addresses=[{k: v for k, v in a.items() if v is not None} for a in addresses] or None,
         created_at=datetime.now(UTC),
     )
     uow.session.add(customer)
@@ -111,9 +119,12 @@ class ProductRules:
     # charges by rule during life (lms.core.charge_rules), in their JSON form
     charge_rules: tuple[dict[str, Any], ...] = ()
     small_balance: Decimal | None = None  # forgiven at the end of the loan (rupees)
+    bureau_type: str | None = None  # the credit bureaus' account type code (05: personal)
 
     def problems(self) -> list[tuple[str, str]]:
         found = rule_problems(self.charge_rules)
+        if self.bureau_type is not None and not _TWO_DIGITS.fullmatch(self.bureau_type):
+            found.append(("bureau_type", "the bureaus' two-digit account type code"))
         if self.small_balance is not None and not 0 < self.small_balance <= 1000:
             found.append(("small_balance", "must be above 0 and at most 1000 rupees"))
         if self.bounce_charge is not None and not (
@@ -218,6 +229,7 @@ def _rule_columns(rules: ProductRules) -> dict[str, Any]:
         "penal_tax": penal_tax,
         "charge_rules": [r.as_json() for r in parse_rules(rules.charge_rules)] or None,
         "small_balance": rules.small_balance,
+        "bureau_type": rules.bureau_type,
         "rate_type": rules.rate_type,
         "benchmark": rules.benchmark,
         "reschedule": rules.reschedule,

@@ -68,6 +68,7 @@ class Customer(Base):
     pan: Mapped[str | None] = mapped_column(Sealed("customers.pan"))  # for credit bureaus
     aadhaar_last4: Mapped[str | None] = mapped_column(String(4))  # never the full number
     kind: Mapped[str | None] = mapped_column(String(16))  # individual (None) or entity
+    gender: Mapped[str | None] = mapped_column(String(1))  # F, M, T (credit bureaus ask it)
     addresses: Mapped[list[dict[str, str]] | None] = mapped_column(  # [{kind, text, pin}]
         SealedJSON("customers.addresses")
     )
@@ -149,6 +150,7 @@ class Product(Base):
     charge_rules: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
     # a remainder at most this much once every installment has fallen due is forgiven
     small_balance: Mapped[Decimal | None] = mapped_column(Money)
+    bureau_type: Mapped[str | None] = mapped_column(String(2))  # the CICs' account type code
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -218,6 +220,7 @@ class Loan(Base):
     topped_up_by: Mapped[int | None] = mapped_column(Integer)
     # interest restructures capitalised: unrealised, so held in suspense while an NPA
     capitalised_interest: Mapped[Decimal | None] = mapped_column(Money)
+    suit_filed_on: Mapped[date | None] = mapped_column(Date)  # a recovery suit, for the CICs
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

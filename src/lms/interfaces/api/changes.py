@@ -113,6 +113,7 @@ def rules_of(body: ProductIn) -> catalog.ProductRules:
         backdate_days=body.backdate_days,
         charge_rules=tuple(body.charge_rules),
         small_balance=body.small_balance,
+        bureau_type=body.bureau_type,
     )
 
 

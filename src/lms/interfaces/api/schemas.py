@@ -81,12 +81,14 @@ class CustomerIn(_Request):
     aadhaar: str | None = None
     kind: Literal["individual", "entity"] = "individual"
     addresses: list[AddressIn] = []
+    gender: Literal["F", "M", "T"] | None = None  # the credit bureaus ask it
 
 
 class AddressIn(_Request):
     kind: Literal["permanent", "current", "office", "other"]
     text: str = Field(min_length=1, max_length=500)
     pin: str = Field(pattern="^[1-9][0-9]{5}$")
+    state: str | None = Field(default=None, pattern="^[0-9]{2}$")  # the bureaus' state code
 
 
 class CustomerOut(BaseModel):
@@ -170,6 +172,8 @@ class ProductIn(_Request):
     charge_rules: list[dict[str, str | int]] = Field(default_factory=list, max_length=20)
     # a remainder at most this much once every installment has fallen due is forgiven
     small_balance: Decimal | None = Field(default=None, gt=0, le=1000, allow_inf_nan=False)
+    # the credit bureaus' account type of its loans (05 personal, 02 housing, 07 gold ...)
+    bureau_type: str | None = Field(default=None, pattern="^[0-9]{2}$")
 
 
 class ProductOut(BaseModel):

@@ -30,6 +30,7 @@ from alembic.autogenerate.api import AutogenContext
 from sqlalchemy import Connection
 
 # every package's tables, registered on Base.metadata for autogenerate and the schema check
+import lms.bureau.models
 import lms.close.models
 import lms.collections.models
 import lms.identity.approvals

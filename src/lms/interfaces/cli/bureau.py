@@ -1,0 +1,122 @@
+"""`lms bureau`: the credit bureau data file as of a reporting date, a bureau's rejection
+report read back, and the corrections it queued.
+
+Guarantees: a bad date, a date not closed, an unknown bureau or a missing member code is a
+message naming it and exit status 2, with nothing written; the data file and the list of
+loans left out are written together, after the book recorded the file.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from lms.interfaces.cli.close import DatabaseOption, _day, _sessions, shell_actor
+from lms.platform.db import UnitOfWork
+
+bureau_app = typer.Typer(help="Credit bureau (CIC) reporting.", no_args_is_help=True)
+Bureau = Annotated[str, typer.Option("--bureau", help="CIBIL, EXPERIAN, EQUIFAX or CRIF.")]
+
+
+@bureau_app.command("file")
+def file(
+    database_url: DatabaseOption = None,
+    as_of: Annotated[
+        str | None,
+        typer.Option("--as-of", help="The reporting date (default: the last 15th or month end)."),
+    ] = None,
+    bureau: Bureau = "CIBIL",
+    member_code: Annotated[
+        str | None, typer.Option(help="The member code (default: from $LMS_BUREAU_MEMBERS).")
+    ] = None,
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="The file (default: in this folder).")
+    ] = None,
+) -> None:
+    """Write the consumer data file (TUDF) of the book as of a reporting date, and beside it
+    the loans left out with the reasons."""
+    from lms.bureau.service import bureau_file, latest_reporting_date, left_out_csv
+    from lms.bureau.tudf import Member, ddmmyyyy
+    from lms.interfaces.cli.payments import _business_date
+    from lms.platform.errors import ConflictError, InvalidError
+    from lms.platform.settings import get_settings
+
+    settings = get_settings()
+    code = member_code or settings.bureau_members.get(bureau.upper(), "")
+    member = Member(code, settings.bureau_short_name or settings.lender_name)
+    with UnitOfWork(_sessions(database_url)) as uow:
+        uow.actor = shell_actor()
+        day = _day(as_of, "--as-of") or latest_reporting_date(
+            _business_date(uow) - timedelta(days=1)
+        )
+        try:
+            made = bureau_file(uow, as_of=day, bureau=bureau.upper(), member=member,
+                               actor=uow.actor)  # fmt: skip
+        except (InvalidError, ConflictError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        uow.commit()
+    path = output or Path(f"{code}_{ddmmyyyy(day)}.tudf")
+    path.write_text(made.text, encoding="ascii", errors="replace")
+    left = path.with_suffix(".left-out.csv")
+    left.write_text(left_out_csv(made.left_out), encoding="utf-8")
+    typer.echo(
+        f"{path}: {made.accounts} accounts as of {day} (closed since {made.since} once); "
+        f"{len(made.left_out)} left out, listed in {left}; "
+        f"{made.told} borrowers told today their default will be reported"
+    )
+
+
+@bureau_app.command("rejections")
+def rejections(
+    report: Annotated[Path, typer.Argument(help="The bureau's rejection report (CSV).")],
+    database_url: DatabaseOption = None,
+    bureau: Bureau = "CIBIL",
+) -> None:
+    """Read a bureau's rejection report: each error queued for correction."""
+    from lms.bureau.service import read_rejections
+    from lms.interfaces.cli.payments import _business_date
+    from lms.platform.errors import InvalidError
+
+    if not report.is_file():
+        typer.echo(f"error: REPORT: no file {report}", err=True)
+        raise typer.Exit(2)
+    with UnitOfWork(_sessions(database_url)) as uow:
+        uow.actor = shell_actor()
+        try:
+            queued = read_rejections(uow, bureau=bureau.upper(), text=report.read_text("utf-8"),
+                                     received_on=_business_date(uow))  # fmt: skip
+        except InvalidError as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
+        uow.commit()
+    typer.echo(f"{queued} errors queued for correction")
+
+
+@bureau_app.command("corrections")
+def corrections(
+    database_url: DatabaseOption = None,
+    done: Annotated[int | None, typer.Option("--done", help="Mark this correction made.")] = None,
+) -> None:
+    """The bureaus' errors waiting for correction (or mark one made)."""
+    from lms.bureau.service import mark_corrected, open_corrections
+    from lms.interfaces.cli.payments import _business_date
+    from lms.platform.errors import ConflictError, NotFoundError
+
+    with UnitOfWork(_sessions(database_url)) as uow:
+        uow.actor = shell_actor()
+        if done is not None:
+            try:
+                mark_corrected(uow, correction_id=done, day=_business_date(uow), actor=uow.actor)
+            except (NotFoundError, ConflictError) as exc:
+                typer.echo(f"error: {exc}", err=True)
+                raise typer.Exit(2) from None
+            uow.commit()
+        for row in open_corrections(uow):
+            typer.echo(
+                f"{row.id}\t{row.bureau}\t{row.account_number}\t{row.segment}"
+                f"{'/' + row.field if row.field else ''}\t{row.code}\t{row.message}"
+            )
