@@ -6,13 +6,19 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import date
+from decimal import ROUND_HALF_UP
+from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+from tudf_checker import read
 from typer.testing import CliRunner
 
+from lms.bureau.service import bureau_file
+from lms.bureau.tudf import Member
 from lms.close.failures import open_failures
 from lms.close.models import LoanSnapshot
 from lms.collections.models import CaseEvent, CollectionCase
@@ -111,6 +117,44 @@ def test_a_small_demo_book_is_sound_closed_and_exact(db_url: str, engine: Engine
     assert kinds["payment"] + kinds["prepayment"] == summary.payments
     # the close's month end: accrual, penal charges, provisions; NPA income held in suspense
     assert {"accrual", "penal_charge", "provision", "npa_income_reversal"} <= entries
+    _bureau_file_reads_back(sessions)
+
+
+def _bureau_file_reads_back(sessions: sessionmaker[Session]) -> None:
+    """The demo book's credit bureau file as of 15 Nov, read field by field by the tests' own
+    reader: every record accepted, each account's balance the snapshot's principal outstanding
+    plus interest due in whole rupees, and every loan the close saw that day either in it or
+    left out for a reason the demo means (no address on file, or a firm's loan)."""
+    day = date(2026, 11, 15)
+    with UnitOfWork(sessions) as uow:
+        made = bureau_file(uow, as_of=day, bureau="CIBIL", member=Member("NB12340001", "Demo"),
+                           actor=None)  # fmt: skip
+        snapshots = {
+            loan_id: (number, owed)
+            for loan_id, number, owed in uow.session.execute(
+                select(LoanSnapshot.loan_id, Loan.external_id,
+                       LoanSnapshot.principal_outstanding + LoanSnapshot.interest_due)
+                .join(Loan, Loan.id == LoanSnapshot.loan_id)
+                .where(LoanSnapshot.day == day, LoanSnapshot.status == "active")
+            )
+        }  # fmt: skip
+        closed = uow.session.scalar(
+            select(func.count()).select_from(Loan)
+            .where(Loan.closed_on > date(2026, 10, 31), Loan.closed_on <= day)
+        )  # fmt: skip
+    _, records = read(made.text)
+    assert len(records) == made.accounts and made.accounts > 40
+    assert made.accounts + len(made.left_out) == len(snapshots) + closed
+    reasons = {r for row in made.left_out for r in row.reasons}
+    assert reasons == {
+        "address: none on file",
+        "borrower: an entity, reported in the commercial (MSME) format, not this one",
+    }
+    owed = {
+        number: f"{amount.quantize(D(1), ROUND_HALF_UP)}" for number, amount in snapshots.values()
+    }
+    balances = {r["TL"][0]["03"]: r["TL"][0]["13"] for r in records if "10" not in r["TL"][0]}
+    assert balances == {n: owed[n] for n in balances} and len(balances) > 30
 
 
 def test_lms_demo_builds_once_a_day_and_reuses_the_book(
