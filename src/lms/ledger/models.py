@@ -62,3 +62,15 @@ class JournalLineRow(Base):
     account: Mapped[str] = mapped_column(String(32))
     debit: Mapped[Decimal] = mapped_column(Money)
     credit: Mapped[Decimal] = mapped_column(Money)
+
+
+class AccountingPeriod(Base):
+    """An accounting period closed: no entry may be posted on or before `closed_through` (the
+    latest row is in force; a trigger refuses such entries on PostgreSQL and SQLite alike)."""
+
+    __tablename__ = "accounting_periods"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    closed_through: Mapped[date] = mapped_column(Date)
+    closed_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

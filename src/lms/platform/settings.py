@@ -46,6 +46,12 @@ class Settings(BaseSettings):
     bureau_short_name: str = Field(
         "", description="the member short name the bureaus know (default: the lender's name)"
     )
+    # -- the lender's general ledger: each account's ledger name and group, and the company
+    gl_accounts: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description='{"collection_bank": {"name": "HDFC Bank 1234", "group": "Bank Accounts"}}',
+    )
+    gl_company: str = Field("", description="the company in Tally (default: the lender's name)")
     grievance_officer: str = Field(
         "", description="the grievance redressal officer: name, phone, e-mail (in the KFS)"
     )

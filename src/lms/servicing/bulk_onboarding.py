@@ -38,6 +38,7 @@ from sqlalchemy import Table, insert
 
 from lms.core.terms import LoanTerms
 from lms.core.validation import terms_problems
+from lms.ledger.periods import check_open
 from lms.ledger.rules import JournalEntry, advance_emi
 from lms.ledger.service import post_entries
 from lms.platform.db import UnitOfWork
@@ -100,6 +101,8 @@ def onboard_bulk(
     """Book and disburse every loan of `book`, its journal entries posted on `posting_date`
     (the business date of the migration; default: the book's latest disbursement date).
     Returns how many loans were written."""
+    posted = posting_date or max(book.loans.disbursement_date, default=date.min)
+    check_open(uow, posted)
     product = latest_product(uow, product_code)
     template = product_template(product.settings)
     spreads, tranches = _checked(uow, product, template, book)
@@ -122,7 +125,6 @@ def onboard_bulk(
         for loan_id, f, event_id in zip(loan_ids, paid, paid_out, strict=True)
         if f.advance
     ]
-    posted = posting_date or max(book.loans.disbursement_date, default=date.min)
     _post(uow, [*entries, *(e for e, _ in kept)], [*paid_out, *(i for _, i in kept)], posted)
     return len(loan_ids)
 

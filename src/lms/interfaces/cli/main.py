@@ -18,6 +18,7 @@ from lms.core.irr import IRRError
 from lms.core.replay import ReplayError
 from lms.core.schedule import generate_schedule
 from lms.core.validation import ScheduleError
+from lms.interfaces.cli import books
 from lms.interfaces.cli.bureau import bureau_app
 from lms.interfaces.cli.close import eod_app, worker, worker_help
 from lms.interfaces.cli.demo_book import (
@@ -148,6 +149,9 @@ def simulate(
 
 ledger_app = typer.Typer(help="The double-entry ledger.", no_args_is_help=True)
 app.add_typer(ledger_app, name="ledger")
+ledger_app.command("export")(books.export)
+ledger_app.command("trial-balance")(books.trial_balance)
+ledger_app.command("close-period")(books.close_period)
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(eod_app, name="eod")
