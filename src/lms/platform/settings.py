@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         description='{"collection_bank": {"name": "HDFC Bank 1234", "group": "Bank Accounts"}}',
     )
     gl_company: str = Field("", description="the company in Tally (default: the lender's name)")
+    # -- events out: webhooks and a message broker
+    events_broker_url: str = Field(
+        "", description="amqp://user:password@host:5672/ (RabbitMQ); empty: no broker"
+    )
+    webhook_attempts: int = Field(8, ge=1, le=50, description="tries before a webhook is dead")
+    webhook_timeout_seconds: float = Field(10, gt=0, le=120, description="a webhook's timeout")
     grievance_officer: str = Field(
         "", description="the grievance redressal officer: name, phone, e-mail (in the KFS)"
     )

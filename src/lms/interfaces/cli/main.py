@@ -28,6 +28,7 @@ from lms.interfaces.cli.demo_book import (
     demo_stamp_text,
     sign_in_demo_staff,
 )
+from lms.interfaces.cli.events import events_app
 from lms.interfaces.cli.identity import audit_app, keys_app, pii_app, users_app
 from lms.interfaces.cli.payments import nach_app, notices_app, statement_app
 from lms.interfaces.cli.render import (
@@ -164,6 +165,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(pii_app, name="pii")
 app.add_typer(reports_app, name="reports")
 app.add_typer(bureau_app, name="bureau")
+app.add_typer(events_app, name="events")
 app.command("worker", help=worker_help)(worker)
 
 DatabaseOption = Annotated[
