@@ -32,8 +32,8 @@ from sqlalchemy import Connection
 # every package's tables, registered on Base.metadata for autogenerate and the schema check
 import lms.bureau.models
 import lms.close.models
-import lms.events.models
 import lms.collections.models
+import lms.events.models
 import lms.identity.approvals
 import lms.identity.models
 import lms.ledger.models

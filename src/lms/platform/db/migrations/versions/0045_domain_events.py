@@ -46,10 +46,15 @@ def upgrade() -> None:
     op.create_table(
         "webhook_deliveries",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("event_id", sa.Integer(), sa.ForeignKey("domain_events.id"), nullable=False,
-                  index=True),  # fmt: skip
-        sa.Column("subscription_id", sa.Integer(), sa.ForeignKey("webhook_subscriptions.id"),
-                  nullable=False),  # fmt: skip
+        sa.Column(
+            "event_id", sa.Integer(), sa.ForeignKey("domain_events.id"), nullable=False, index=True
+        ),
+        sa.Column(
+            "subscription_id",
+            sa.Integer(),
+            sa.ForeignKey("webhook_subscriptions.id"),
+            nullable=False,
+        ),
         sa.Column("status", sa.String(12), nullable=False, index=True),
         sa.Column("attempts", sa.Integer(), nullable=False),
         sa.Column("next_attempt_at", sa.DateTime(timezone=True), nullable=False),
