@@ -52,6 +52,15 @@ class Settings(BaseSettings):
         description='{"collection_bank": {"name": "HDFC Bank 1234", "group": "Bank Accounts"}}',
     )
     gl_company: str = Field("", description="the company in Tally (default: the lender's name)")
+    # -- documents: where their bytes are kept
+    document_store: Literal["local", "s3"] = Field("local", description="local disk or S3")
+    document_dir: str = Field("", description="the local store's folder (default: data folder)")
+    document_max_mb: int = Field(10, ge=1, le=100, description="the largest upload, in MB")
+    s3_endpoint: str = Field("", description="an S3-compatible endpoint (empty: AWS)")
+    s3_bucket: str = Field("lms-documents", description="the bucket documents are kept in")
+    s3_region: str = Field("ap-south-1", description="the bucket's region")
+    s3_access_key: str = Field("", description="the access key id (empty: the environment's)")
+    s3_secret_key: str = Field("", description="the secret access key")
     # -- events out: webhooks and a message broker
     events_broker_url: str = Field(
         "", description="amqp://user:password@host:5672/ (RabbitMQ); empty: no broker"

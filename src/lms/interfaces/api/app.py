@@ -37,6 +37,7 @@ def create_app(database_url: str) -> FastAPI:
         counter_routes,
         dashboard_routes,
         directory_routes,
+        document_routes,
         identity_routes,
         nach_routes,
         payment_routes,
@@ -82,7 +83,7 @@ def create_app(database_url: str) -> FastAPI:
         identity_routes, catalog_routes, routes, payment_routes, nach_routes, counter_routes,
         read_routes, approval_routes, directory_routes, dashboard_routes, report_routes,
         charge_routes, channel_routes, collection_routes, strategy_routes, recovery_routes,
-        restructure_routes,
+        restructure_routes, document_routes,
     ):  # fmt: skip
         app.include_router(module.router, prefix="/api/v1", dependencies=checked)
     install_openapi(app, {(m, PREFIX + p) for (m, p), needed in ROUTES.items() if needed == PUBLIC})

@@ -281,18 +281,23 @@ def statement(
 
 
 @router.get("/loans/{loan_id}/repayments/{event_id}/receipt.pdf", response_class=Response)
-def receipt(loan_id: int, event_id: int, uow: UnitOfWorkDep, lang: Language = "en") -> Response:
+def receipt(
+    loan_id: int, event_id: int, uow: UnitOfWorkDep, request: Request, lang: Language = "en"
+) -> Response:
     """The receipt of a repayment (amount in figures and words, where it went), in English or
     Hindi."""
     content = payment_receipt(uow, loan_id=loan_id, event_id=event_id, lang=lang)
+    _issued(uow, request, loan_id, "receipt", f"Receipt of payment {event_id} ({lang})", content)
     return Response(content, media_type="application/pdf")
 
 
 @router.get("/loans/{loan_id}/kfs.pdf", response_class=Response)
-def kfs(loan_id: int, uow: UnitOfWorkDep, lang: Language = "en") -> Response:
+def kfs(loan_id: int, uow: UnitOfWorkDep, request: Request, lang: Language = "en") -> Response:
     """The Key Facts Statement (RBI format) with the schedule and the APR computation sheet,
-    in English or Hindi (`lang=hi`)."""
-    return Response(loan_kfs(uow, loan_id=loan_id, lang=lang), media_type="application/pdf")
+    in English or Hindi (`lang=hi`); each one issued is kept with the loan's documents."""
+    content = loan_kfs(uow, loan_id=loan_id, lang=lang)
+    _issued(uow, request, loan_id, "kfs", f"Key Facts Statement ({lang})", content)
+    return Response(content, media_type="application/pdf")
 
 
 @router.get("/loans/{loan_id}")
@@ -377,3 +382,17 @@ def _loan_out(loan: Loan) -> LoanOut:
     if shown.apr is None and loan.terms:
         shown.apr = service.loan_schedule(loan).apr
     return shown
+
+
+def _issued(
+    uow: UnitOfWork, request: Request, loan_id: int, kind: str, name: str, content: bytes
+) -> None:
+    """Keep a document the product issued with the loan's documents (a new version when its
+    bytes differ from the last issued)."""
+    from lms.documents.filing import Filing, file_document
+    from lms.documents.store import blob_store
+
+    filing = Filing(kind, name, content, "application/pdf", loan_id=loan_id)
+    actor = principal_of(request).actor
+    file_document(uow, blob_store(), filing, actor=actor, today=today(uow), issued=True)
+    uow.commit()

@@ -33,6 +33,7 @@ from sqlalchemy import Connection
 import lms.bureau.models
 import lms.close.models
 import lms.collections.models
+import lms.documents.models
 import lms.events.models
 import lms.identity.approvals
 import lms.identity.models
