@@ -18,7 +18,7 @@ from lms.core.irr import IRRError
 from lms.core.replay import ReplayError
 from lms.core.schedule import generate_schedule
 from lms.core.validation import ScheduleError
-from lms.interfaces.cli import books
+from lms.interfaces.cli import books, migrate
 from lms.interfaces.cli.bureau import bureau_app
 from lms.interfaces.cli.close import eod_app, worker, worker_help
 from lms.interfaces.cli.demo_book import (
@@ -166,6 +166,7 @@ app.add_typer(pii_app, name="pii")
 app.add_typer(reports_app, name="reports")
 app.add_typer(bureau_app, name="bureau")
 app.add_typer(events_app, name="events")
+app.command("migrate")(migrate.migrate)
 app.command("worker", help=worker_help)(worker)
 
 DatabaseOption = Annotated[

@@ -20,8 +20,9 @@ def upgrade() -> None:
     op.create_table(
         "stored_documents",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
-        sa.Column("customer_id", sa.Integer(), sa.ForeignKey("customers.id"), nullable=False,
-                  index=True),
+        sa.Column(
+            "customer_id", sa.Integer(), sa.ForeignKey("customers.id"), nullable=False, index=True
+        ),
         sa.Column("loan_id", sa.Integer(), sa.ForeignKey("loans.id"), nullable=True, index=True),
         sa.Column("kind", sa.String(24), nullable=False),
         sa.Column("name", sa.String(120), nullable=False),
