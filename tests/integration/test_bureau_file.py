@@ -31,7 +31,13 @@ from tudf_checker import read
 from typer.testing import CliRunner
 
 from lms.bureau.models import BureauCorrection, BureauIntimation, BureauReport
-from lms.bureau.service import bureau_file, mark_corrected, open_corrections, read_rejections
+from lms.bureau.service import (
+    bureau_file,
+    mark_corrected,
+    open_corrections,
+    read_rejections,
+    reporting_status,
+)
 from lms.bureau.tudf import Member
 from lms.close.runner import close_until
 from lms.interfaces.cli.main import app
@@ -142,6 +148,14 @@ def test_a_default_is_intimated_once_and_a_date_not_closed_is_refused(
             (2, "17769.76", "2026-10-26"), (4, "17769.76", "2026-10-26"),
         ]  # fmt: skip
         assert uow.session.scalar(select(func.count()).select_from(BureauReport)) == 2
+        status = reporting_status(uow, date(2026, 12, 1), ["CIBIL", "EXPERIAN"])
+        assert [(d.as_of, d.bureau, d.made_on is not None, d.late(date(2026, 12, 1))) for d in status] == [
+            (date(2026, 10, 15), "CIBIL", False, True), (date(2026, 10, 15), "EXPERIAN", False, True),
+            (date(2026, 10, 31), "CIBIL", False, True), (date(2026, 10, 31), "EXPERIAN", False, True),
+            (date(2026, 11, 15), "CIBIL", False, True), (date(2026, 11, 15), "EXPERIAN", False, True),
+            (date(2026, 11, 30), "CIBIL", False, False), (date(2026, 11, 30), "EXPERIAN", True, False),
+        ]  # fmt: skip
+        assert status[-1].deadline == date(2026, 12, 7)
         with pytest.raises(ConflictError, match="the close of 2026-12-01 has not run"):
             bureau_file(uow, as_of=date(2026, 12, 1), bureau="CIBIL", member=MEMBER, actor=None)
         with pytest.raises(InvalidError) as refused:

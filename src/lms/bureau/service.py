@@ -19,7 +19,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
-from sqlalchemy import select, tuple_
+from sqlalchemy import func, select, tuple_
 
 from lms.bureau import tudf
 from lms.bureau.accounts import Figures, reported_loans
@@ -99,6 +99,42 @@ def bureau_file(
     uow.session.flush()
     result.report_id = report.id
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Due:
+    """A reporting date's file for a bureau: when it was made, and by when it must be sent."""
+
+    as_of: date
+    bureau: str
+    made_on: date | None  # the day of the first file made for it (None: none yet)
+    deadline: date  # seven days after the reporting date
+
+    def late(self, today: date) -> bool:
+        return self.made_on is None and today > self.deadline
+
+
+def reporting_status(
+    uow: UnitOfWork, today: date, bureaus: Iterable[str], days: int = 62
+) -> list[Due]:
+    """Each reporting date of the last `days` (closed by `today`) for each bureau: whether its
+    file was made, and its deadline."""
+    dates = []
+    day = latest_reporting_date(today - timedelta(days=1))
+    while day > today - timedelta(days=days):
+        dates.append(day)
+        day = previous_reporting_date(day)
+    made = {
+        (as_of, bureau): created.date()
+        for as_of, bureau, created in uow.session.execute(
+            select(BureauReport.as_of, BureauReport.bureau, func.min(BureauReport.created_at))
+            .where(BureauReport.as_of.in_(dates))
+            .group_by(BureauReport.as_of, BureauReport.bureau)
+        )
+    }
+    return [
+        Due(d, b, made.get((d, b)), d + timedelta(days=7)) for d in sorted(dates) for b in bureaus
+    ]
 
 
 def _checked(uow: UnitOfWork, as_of: date, bureau: str, member: tudf.Member) -> date:

@@ -70,6 +70,25 @@ def file(
     )
 
 
+@bureau_app.command("due")
+def due(database_url: DatabaseOption = None) -> None:
+    """The reporting dates of the last two months for each bureau with a member code, each
+    file made or not and its deadline; exit status 1 when one is past its deadline unmade."""
+    from lms.bureau.service import reporting_status
+    from lms.interfaces.cli.payments import _business_date
+    from lms.platform.settings import get_settings
+
+    bureaus = sorted(get_settings().bureau_members) or ["CIBIL"]
+    with UnitOfWork(_sessions(database_url)) as uow:
+        today = _business_date(uow)
+        rows = reporting_status(uow, today, bureaus)
+    for row in rows:
+        state = f"made {row.made_on}" if row.made_on else ("LATE" if row.late(today) else "due")
+        typer.echo(f"{row.as_of}\t{row.bureau}\tby {row.deadline}\t{state}")
+    if any(row.late(today) for row in rows):
+        raise typer.Exit(1)
+
+
 @bureau_app.command("rejections")
 def rejections(
     report: Annotated[Path, typer.Argument(help="The bureau's rejection report (CSV).")],
