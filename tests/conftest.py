@@ -131,3 +131,11 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if "db_url" in getattr(item, "fixturenames", ()):
             item.add_marker(pytest.mark.db)
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _documents_apart(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Documents the product keeps (a KFS issued, a file uploaded) go to a folder of the
+    test run's own, never the data folder of whoever runs the tests (session-wide, so the
+    property tests' examples share it)."""
+    os.environ.setdefault("LMS_DOCUMENT_DIR", str(tmp_path_factory.mktemp("documents")))

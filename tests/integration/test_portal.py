@@ -29,6 +29,9 @@ from pypdf import PdfReader
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
+from lms.documents.filing import Filing, file_document
+from lms.documents.models import StoredDocument
+from lms.documents.store import blob_store
 from lms.interfaces.api.app import create_app
 from lms.interfaces.portal import loan_pages, pages, request_pages
 from lms.interfaces.portal.app import OPEN
@@ -487,3 +490,34 @@ def test_a_co_borrowers_request_is_answered_to_the_co_borrower_not_the_borrower(
     assert send_queued(SESSIONS[url]) == (1, 0)
     assert [m["To"] for m in received] == ["chitra@example.in"]
     assert "Dear Chitra Iyer" in text_of(received[-1])
+
+
+def test_a_document_kept_with_the_loan_is_the_borrowers_alone_and_issued_ones_are_kept(
+    book: tuple[str, list[EmailMessage]],
+) -> None:
+    url, received = book
+    agreement = b"%PDF-1.7\nBharat's loan agreement\n%%EOF\n"
+    with UnitOfWork(SESSIONS[url]) as uow:
+        filing = Filing("agreement", "Loan agreement", agreement, "application/pdf", loan_id=2)
+        kept = file_document(uow, blob_store(), filing, actor="officer", today=NOV26)
+        other = file_document(uow, blob_store(), Filing("agreement", "Loan agreement",
+                              b"%PDF-1.7\nAsha's\n", "application/pdf", loan_id=1),
+                              actor="officer", today=NOV26)  # fmt: skip
+        uow.commit()
+    client = _client(url)
+    sign_in(client, "PL-2", "bharat@example.in", received)
+    page = client.get("/my/loans/2").text
+    assert f'href="/my/loans/2/files/{kept.id}">Loan agreement</a> · v1' in page
+    got = client.get(f"/my/loans/2/files/{kept.id}")
+    assert got.status_code == 200 and got.content == agreement
+    assert client.get(f"/my/loans/2/files/{other.id}").status_code == 404  # Asha's, on her loan
+    assert client.get(f"/my/loans/1/files/{other.id}").status_code == 404  # not Bharat's loan
+    issued = client.get("/my/loans/2/documents/kfs")
+    with UnitOfWork(SESSIONS[url]) as uow:
+        rows = uow.session.execute(
+            select(StoredDocument.kind, StoredDocument.sha256, StoredDocument.filed_by)
+            .where(StoredDocument.issued.is_(True))
+        ).all()  # fmt: skip
+    assert [tuple(r) for r in rows] == [
+        ("kfs", hashlib.sha256(issued.content).hexdigest(), f"borrower:{kept.customer_id}")
+    ]

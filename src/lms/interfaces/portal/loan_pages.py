@@ -12,13 +12,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
 from lms.documents import certificates
 from lms.documents.certificates_pdf import year_of
+from lms.documents.filing import Filing, file_document, listed, read
 from lms.documents.service import loan_kfs, payment_receipt, statement_document
+from lms.documents.store import blob_store
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.portal.pages import refusal
 from lms.interfaces.portal.render import page
@@ -34,6 +36,9 @@ from lms.portal.overview import detail
 from lms.servicing.closure_duties import release_of
 
 router = APIRouter()
+# the documents a borrower takes from the portal that are kept as issued, by their kind
+ISSUED = {"statement": "statement", "kfs": "kfs", "interest-certificate": "certificate",
+          "no-dues": "certificate", "receipt": "receipt"}  # fmt: skip
 GATEWAY = "razorpay"
 LINES_SHOWN = 36  # transactions on the loan's page (a long loan's would pass the page budget)
 
@@ -50,8 +55,10 @@ def loan_page(
     day = today(uow)
     first = year_of(loan.disbursed_on or day)
     years = list(range(year_of(day), first - 1, -1))
+    files = [f for f in listed(uow, loan_id=loan.id) if f.purged_on is None]
     return page(request, "loan.html", d=detail(uow, loan, who, day), today=day, years=years,
-                paying=paying, shown=LINES_SHOWN, release=release_of(uow, loan.id))  # fmt: skip
+                paying=paying, shown=LINES_SHOWN, release=release_of(uow, loan.id),
+                files=files)  # fmt: skip
 
 
 @router.get(f"{ROOT}/loans/{{loan_id}}/pay")
@@ -164,6 +171,27 @@ def document(
         content = payment_receipt(uow, loan_id=loan.id, event_id=event, lang=lang)
     else:
         raise NotFoundError("document", name)
+    if name in ISSUED:  # kept with the loan's documents, as issued to the borrower
+        filing = Filing(
+            ISSUED[name], f"{name} ({lang})", content, "application/pdf", loan_id=loan.id
+        )
+        file_document(
+            uow, blob_store(), filing, actor=uow.actor or "borrower", today=day, issued=True
+        )
+        uow.commit()
     filename = f"{name}-{loan.id}{'-hi' if lang == 'hi' else ''}.pdf"
     return Response(content, media_type="application/pdf",
+                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
+
+
+@router.get(f"{ROOT}/loans/{{loan_id}}/files/{{document_id}}", response_model=None)
+def kept_file(
+    uow: UnitOfWorkDep, who: Borrower, loan_id: int,
+    document_id: Annotated[int, Path(ge=1, lt=2**31)],
+) -> Response:  # fmt: skip
+    """A document kept with the borrower's loan (the agreement, a letter ...)."""
+    loan = own_loan(uow, who, loan_id)
+    row, content = read(uow, blob_store(), document_id, loan_id=loan.id, personal=True)
+    filename = f"document-{row.id}-v{row.version}.{row.content_type.split('/')[1]}"
+    return Response(content, media_type=row.content_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip

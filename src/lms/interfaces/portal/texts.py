@@ -93,6 +93,7 @@ TEXTS: dict[str, tuple[str, str]] = {
     "doc.kfs": ("Key Facts Statement", "मुख्य तथ्य विवरण"),
     "doc.interest": ("Interest certificate", "ब्याज प्रमाणपत्र"),
     "doc.no_dues": ("No-dues certificate", "अनापत्ति (नो-ड्यूज़) प्रमाणपत्र"),
+    "doc.kept": ("Kept with your loan", "आपके ऋण के साथ रखे दस्तावेज़"),
     "doc.receipt": ("Receipt", "रसीद"),
     "from": ("From", "से"),
     "to": ("To", "तक"),
