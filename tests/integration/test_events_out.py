@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pika
 import pytest
+from api_client import api_client
 from book_setup import book_of_loans
 from served import free_port
 from sqlalchemy import Engine, func, select
@@ -228,3 +229,22 @@ def test_every_event_is_published_to_rabbitmq_with_its_id(book: sessionmaker[Ses
         channel.basic_ack(method.delivery_tag)
     connection.close()
     assert got == [("payment.received", "event-3", "8884.88")]
+
+
+def test_subscriptions_through_the_api_for_administrators_only(
+    book: sessionmaker[Session], db_url: str, receiver: Receiver
+) -> None:
+    wanted = {"url": receiver.url, "secret": SECRET, "kinds": ["payment.received"]}
+    with api_client(db_url, ("loan_officer",), ["PUN01"]) as officer:
+        assert officer.post("/api/v1/webhook-subscriptions", json=wanted).status_code == 403
+    with api_client(db_url) as admin:
+        bad = admin.post("/api/v1/webhook-subscriptions", json={**wanted, "kinds": ["nope"]})
+        assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "kinds"
+        made = admin.post("/api/v1/webhook-subscriptions", json=wanted)
+        assert made.status_code == 201, made.text
+        listed = admin.get("/api/v1/webhook-subscriptions").json()
+        assert [(s["url"], s["kinds"]) for s in listed] == [(receiver.url, ["payment.received"])]
+        assert "secret" not in listed[0]
+    assert cycle(book)["delivered"] == 1 and receiver.ids == ["event-3"]
+    with api_client(db_url) as admin:
+        assert admin.get("/api/v1/webhook-deliveries/dead").json() == []
