@@ -268,3 +268,52 @@ def test_every_page_passes_the_accessibility_rules_and_fits_a_tablet(tmp_path: P
             browser.close()
     assert {p: v for p, v in found.items() if v} == {}
     assert wide == {}
+
+
+def test_a_loan_officer_files_the_loan_agreement_and_opens_it(
+    served: tuple[str, str, str], tmp_path: Path
+) -> None:
+    server, officer, _ = served
+    agreement = tmp_path / "agreement.pdf"
+    agreement.write_bytes(b"%PDF-1.7\nThe loan agreement of loan 2\n%%EOF\n")
+    picture = tmp_path / "agreement.png"
+    picture.write_bytes(b"\x89PNG\r\n\x1a\n" + b"\x00" * 16)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(f"{server}/app")
+        page.get_by_label("User name").fill(officer)
+        page.get_by_label("Password").fill(PASSWORD)
+        page.get_by_role("button", name="Sign in").click()
+        page.goto(f"{server}/app/loans/2#files")
+        form = page.locator("form[action$='/files']")
+        form.get_by_label("Name").fill("Loan agreement")
+        form.get_by_label("File (PDF; a letter may be a JPEG or PNG)").set_input_files(str(picture))
+        form.get_by_role("button", name="File it").click()  # an agreement must be a PDF
+        expect(page.get_by_role("alert")).to_contain_text(
+            "content_type: agreement documents are one of application/pdf"
+        )
+        expect(page.locator("#files-table")).to_contain_text("No document kept.")
+        form = page.locator("form[action$='/files']")
+        form.get_by_label("File (PDF; a letter may be a JPEG or PNG)").set_input_files(
+            str(agreement)
+        )
+        form.get_by_role("button", name="File it").click()
+        expect(page.get_by_role("status").filter(has_text="filed.")).to_be_visible()
+        row = page.locator("#files-table tbody tr").first
+        expect(row.locator("td")).to_have_text(
+            [
+                "Loan agreement",
+                "agreement",
+                "1",
+                "27 Nov 2026",
+                f"user:{officer}",
+                f"{len(agreement.read_bytes())} bytes",
+            ]
+        )
+        _shot(page, "5-document-filed")
+        href = row.get_by_role("link", name="Loan agreement").get_attribute("href")
+        opened = page.request.get(f"{server}{href}")  # the page's own session
+        assert opened.headers["content-type"] == "application/pdf"
+        assert opened.body() == agreement.read_bytes()
+        browser.close()

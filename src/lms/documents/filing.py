@@ -101,7 +101,7 @@ def _check(filing: Filing) -> None:
         problems.append(("kind", f"one of {', '.join(KINDS)}"))
     elif filing.content_type not in KINDS[filing.kind][0]:
         allowed = ", ".join(sorted(KINDS[filing.kind][0]))
-        problems.append(("content_type", f"a {filing.kind} document is one of {allowed}"))
+        problems.append(("content_type", f"{filing.kind} documents are one of {allowed}"))
     elif not filing.content.startswith(_MAGIC[filing.content_type]):
         problems.append(("file", f"its bytes are not {filing.content_type}"))
     if not 0 < len(filing.content) <= get_settings().document_max_mb * 2**20:

@@ -20,6 +20,7 @@ from lms.interfaces.web import (
     closure_pages,
     collection_pages,
     dashboard_pages,
+    document_pages,
     loan_actions,
     loan_pages,
     money_pages,
@@ -44,6 +45,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(loan_pages.router, include_in_schema=False)
     app.include_router(loan_actions.router, include_in_schema=False)
     app.include_router(charge_pages.router, include_in_schema=False)
+    app.include_router(document_pages.router, include_in_schema=False)
     app.include_router(recovery_pages.router, include_in_schema=False)
     app.include_router(restructure_pages.router, include_in_schema=False)
     app.include_router(queue_pages.router, include_in_schema=False)

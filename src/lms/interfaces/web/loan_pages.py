@@ -26,6 +26,7 @@ from lms.close.loan_view import loan_view
 from lms.close.portfolio import installment_plan
 from lms.collections.settlements import standing
 from lms.core.events import ReversalReason
+from lms.documents.filing import listed
 from lms.documents.service import loan_kfs, payment_receipt, statement_document
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.web.render import page
@@ -64,12 +65,14 @@ def loan_page(
     rate: Annotated[str | None, Query(max_length=12)] = None,
     charged: Annotated[str | None, Query(max_length=64)] = None,
     asked: Annotated[int | None, Query(ge=1, lt=2**31)] = None,
+    filed: Annotated[int | None, Query(ge=1, lt=2**31)] = None,
 ) -> HTMLResponse:
     """The loan (`posted`: the reference of a payment just posted; `reversed`: the id of a
     payment just reversed; `charged`: a charge just levied; `asked`: a waiver request just
     queued; to say so)."""
     return drawn(request, uow, loan_id, posted=posted, reversed=reversed_id,
-                 foreclosed=foreclosed, rate=rate, charged=charged, asked=asked)  # fmt: skip
+                 foreclosed=foreclosed, rate=rate, charged=charged, asked=asked,
+                 filed=filed)  # fmt: skip
 
 
 def drawn(
@@ -86,6 +89,7 @@ def drawn(
     extra.setdefault("charge_form", {"tax_rate": "18"})
     extra.setdefault("waiver_form", {})
     extra.setdefault("write_off_form", {"kind": "technical"})
+    extra.setdefault("file_form", {"kind": "agreement"})
     extra.setdefault("settlement_form", {})
     extra.setdefault("moratorium_form", {"day": view.today.isoformat(), "periods": "3",
                                          "interest": "capitalised"})  # fmt: skip
@@ -98,7 +102,7 @@ def drawn(
                 reasons=[r.value for r in ReversalReason], reversible=reversible,
                 waiver_reasons=WAIVER_REASONS, recovery=standing(uow, loan_id),
                 write_off_kinds=write_offs.KINDS, write_off_reasons=write_offs.REASONS,
-                **extra)  # fmt: skip
+                files=listed(uow, loan_id=loan_id), **extra)  # fmt: skip
 
 
 @router.post(f"{ROOT}/loans/{{loan_id}}/payments", dependencies=[FormChecked], response_model=None)

@@ -46,6 +46,8 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/app/loans"): P.LOANS_READ,
     ("GET", "/app/loans/{loan_id}"): P.LOANS_READ,
     ("GET", "/app/loans/{loan_id}/documents/{name}"): P.LOANS_READ,
+    ("POST", "/app/loans/{loan_id}/files"): P.LOANS_WRITE,
+    ("GET", "/app/loans/{loan_id}/files/{document_id}"): P.LOANS_READ,
     ("POST", "/app/loans/{loan_id}/payments"): P.PAYMENTS_TAKE,
     ("POST", "/app/loans/{loan_id}/reversals"): P.PAYMENTS_REVERSE,
     ("POST", "/app/loans/{loan_id}/foreclosure"): P.LOANS_CHANGE,
