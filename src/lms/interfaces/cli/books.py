@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from lms.interfaces.cli.close import DatabaseOption, _day, _sessions, shell_actor
+from lms.interfaces.cli.payments import refusals
 from lms.platform.db import UnitOfWork
 
 
@@ -85,16 +86,12 @@ def close_period(
     """Close the accounts through a day: nothing may be posted on or before it again."""
     from lms.interfaces.cli.payments import _business_date
     from lms.ledger.periods import close_period as close
-    from lms.platform.errors import ConflictError, InvalidError
 
     day = _day(through, "--through")
     assert day is not None
     with UnitOfWork(_sessions(database_url)) as uow:
-        try:
+        with refusals():
             close(uow, through=day, today=_business_date(uow), actor=shell_actor())
-        except (InvalidError, ConflictError) as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
         uow.commit()
     typer.echo(f"the accounts are closed through {day}")
 

@@ -1,8 +1,8 @@
 """`lms bureau`: the credit bureau data file as of a reporting date, a bureau's rejection
 report read back, and the corrections it queued.
 
-Guarantees: a bad date, a date not closed, an unknown bureau or a missing member code is a
-message naming it and exit status 2, with nothing written; the data file and the list of
+Guarantees: a bad date, an unknown bureau or a missing member code is a message naming it
+and exit status 2, a date whose close has not run exit status 1, with nothing written; the data file and the list of
 loans left out are written together, after the book recorded the file.
 """
 
@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from lms.interfaces.cli.close import DatabaseOption, _day, _sessions, shell_actor
+from lms.interfaces.cli.payments import refusals
 from lms.platform.db import UnitOfWork
 
 bureau_app = typer.Typer(help="Credit bureau (CIC) reporting.", no_args_is_help=True)
@@ -41,7 +42,6 @@ def file(
     from lms.bureau.service import bureau_file, latest_reporting_date, left_out_csv
     from lms.bureau.tudf import Member, ddmmyyyy
     from lms.interfaces.cli.payments import _business_date
-    from lms.platform.errors import ConflictError, InvalidError
     from lms.platform.settings import get_settings
 
     settings = get_settings()
@@ -52,12 +52,9 @@ def file(
         day = _day(as_of, "--as-of") or latest_reporting_date(
             _business_date(uow) - timedelta(days=1)
         )
-        try:
+        with refusals():
             made = bureau_file(uow, as_of=day, bureau=bureau.upper(), member=member,
                                actor=uow.actor)  # fmt: skip
-        except (InvalidError, ConflictError) as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
         uow.commit()
     path = output or Path(f"{code}_{ddmmyyyy(day)}.tudf")
     path.write_text(made.text, encoding="ascii", errors="replace")
@@ -98,19 +95,15 @@ def rejections(
     """Read a bureau's rejection report: each error queued for correction."""
     from lms.bureau.service import read_rejections
     from lms.interfaces.cli.payments import _business_date
-    from lms.platform.errors import InvalidError
 
     if not report.is_file():
         typer.echo(f"error: REPORT: no file {report}", err=True)
         raise typer.Exit(2)
     with UnitOfWork(_sessions(database_url)) as uow:
         uow.actor = shell_actor()
-        try:
+        with refusals():
             queued = read_rejections(uow, bureau=bureau.upper(), text=report.read_text("utf-8"),
                                      received_on=_business_date(uow))  # fmt: skip
-        except InvalidError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
         uow.commit()
     typer.echo(f"{queued} errors queued for correction")
 
@@ -123,16 +116,12 @@ def corrections(
     """The bureaus' errors waiting for correction (or mark one made)."""
     from lms.bureau.service import mark_corrected, open_corrections
     from lms.interfaces.cli.payments import _business_date
-    from lms.platform.errors import ConflictError, NotFoundError
 
     with UnitOfWork(_sessions(database_url)) as uow:
         uow.actor = shell_actor()
         if done is not None:
-            try:
+            with refusals():
                 mark_corrected(uow, correction_id=done, day=_business_date(uow), actor=uow.actor)
-            except (NotFoundError, ConflictError) as exc:
-                typer.echo(f"error: {exc}", err=True)
-                raise typer.Exit(2) from None
             uow.commit()
         for row in open_corrections(uow):
             typer.echo(

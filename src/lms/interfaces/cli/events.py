@@ -15,6 +15,7 @@ from typing import Annotated
 import typer
 
 from lms.interfaces.cli.close import DatabaseOption, _sessions, shell_actor
+from lms.interfaces.cli.payments import refusals
 from lms.platform.db import UnitOfWork
 
 events_app = typer.Typer(help="Domain events out: webhooks and a broker.", no_args_is_help=True)
@@ -59,14 +60,10 @@ def subscribe(
 ) -> None:
     """Subscribe a system to the events."""
     from lms.events.subscriptions import subscribe as add
-    from lms.platform.errors import InvalidError
 
     with UnitOfWork(_sessions(database_url)) as uow:
-        try:
+        with refusals():
             row = add(uow, url=url, secret=secret, kinds=kind or [], actor=shell_actor())
-        except InvalidError as exc:
-            typer.echo(f"error: {exc}", err=True)
-            raise typer.Exit(2) from None
         uow.commit()
         typer.echo(f"subscription {row.id}: {url}")
 
