@@ -168,3 +168,31 @@ def test_on_object_storage_and_purged_after_retention(
             read(uow, s3, old.id, loan_id=1, personal=True)
     keys = {o["Key"] for o in s3.client.list_objects_v2(Bucket=s3.bucket).get("Contents", [])}
     assert keys == {live.sha256}
+
+
+def test_the_purge_command_counts_first_then_purges(
+    book: sessionmaker[Session], db_url: str
+) -> None:
+    from typer.testing import CliRunner
+
+    from lms.documents.store import blob_store
+    from lms.interfaces.cli.main import app
+
+    with UnitOfWork(book) as uow:
+        row = file_document(uow, blob_store(), Filing("agreement", "Agreement", PDF_1, "application/pdf", loan_id=1),
+                            actor="ops", today=date(2026, 11, 26))  # fmt: skip
+        uow.session.execute(
+            update(Loan).where(Loan.id == 1).values(closed_on=date(2017, 1, 5), status="closed")
+        )
+        uow.commit()
+    runner = CliRunner()
+    dry = runner.invoke(app, ["documents", "purge", "--database-url", db_url, "--dry-run"])
+    assert dry.exit_code == 0 and "1 documents would be purged" in dry.output
+    assert blob_store().get(row.sha256) == PDF_1  # nothing removed
+    done = runner.invoke(app, ["documents", "purge", "--database-url", db_url])
+    assert done.exit_code == 0 and "1 documents were purged" in done.output
+    with UnitOfWork(book) as uow:
+        kept = uow.session.get(StoredDocument, row.id)
+        assert kept is not None and kept.purged_on == date(2026, 11, 26)
+    with pytest.raises(FileNotFoundError):
+        blob_store().get(row.sha256)

@@ -143,9 +143,10 @@ def read(
     return row, content
 
 
-def purge_expired(uow: UnitOfWork, store: BlobStore, today: date) -> int:
+def purge_expired(uow: UnitOfWork, store: BlobStore, today: date, *, remove: bool = True) -> int:
     """Remove the bytes of documents past retention; how many. A blob shared with a document
-    still kept stays."""
+    still kept stays. With `remove` False the rows are marked but no bytes removed (a dry
+    run, whose caller rolls back)."""
     ends = _relationship_ends(uow)
     loans_closed = dict(uow.session.execute(select(Loan.id, Loan.closed_on)).all())
     purged = 0
@@ -159,6 +160,8 @@ def purge_expired(uow: UnitOfWork, store: BlobStore, today: date) -> int:
         row.purged_on = today
         purged += 1
     uow.session.flush()
+    if not remove:
+        return purged
     kept = set(
         uow.session.scalars(select(StoredDocument.sha256).where(StoredDocument.purged_on.is_(None)))
     )

@@ -28,6 +28,7 @@ from lms.interfaces.cli.demo_book import (
     demo_stamp_text,
     sign_in_demo_staff,
 )
+from lms.interfaces.cli.documents import documents_app
 from lms.interfaces.cli.events import events_app
 from lms.interfaces.cli.identity import audit_app, keys_app, pii_app, users_app
 from lms.interfaces.cli.payments import nach_app, notices_app, statement_app
@@ -166,6 +167,7 @@ app.add_typer(pii_app, name="pii")
 app.add_typer(reports_app, name="reports")
 app.add_typer(bureau_app, name="bureau")
 app.add_typer(events_app, name="events")
+app.add_typer(documents_app, name="documents")
 app.command("migrate")(migrate.migrate)
 app.command("worker", help=worker_help)(worker)
 
