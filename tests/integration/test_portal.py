@@ -187,7 +187,7 @@ def test_every_route_needs_a_borrower_and_another_borrowers_ids_are_not_there(
                                               "choice": "due", "method": "upi"})  # fmt: skip
     reference = re.search(r"/upi/(\w+)\.png", paid.text).group(1)  # type: ignore[union-attr]
     ids = {"loan_id": "1", "request_id": str(request_id), "message_id": "1",
-           "reference": reference, "name": "statement"}  # fmt: skip
+           "reference": reference, "name": "statement", "document_id": "1"}  # fmt: skip
     token = csrf(bharat.get("/my").text)
     routes = [(m, r.path) for module in (pages, loan_pages, request_pages)  # type: ignore[attr-defined]
               for r in module.router.routes for m in getattr(r, "methods", ())]  # fmt: skip

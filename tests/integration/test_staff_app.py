@@ -36,6 +36,7 @@ from lms.interfaces.web import (
     closure_pages,
     collection_pages,
     dashboard_pages,
+    document_pages,
     loan_actions,
     loan_pages,
     money_pages,
@@ -265,6 +266,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             request_pages.router,
             closure_pages.router,
             restructure_pages.router,
+            document_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())
