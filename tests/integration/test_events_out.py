@@ -150,6 +150,8 @@ def test_webhooks_are_signed_retried_with_backoff_and_kept_dead(
         with pytest.raises(InvalidError) as refused:
             subscribe(uow, url="ftp://x", secret="short", kinds=["loan.nope"], actor="ops")
         assert [f for f, _ in refused.value.problems] == ["url", "secret", "kinds"]
+        with pytest.raises(InvalidError, match="url"):  # a port no client can use
+            subscribe(uow, url="http://127.0.0.1:abc/", secret=SECRET, kinds=[], actor="ops")
         subscribe(uow, url=receiver.url, secret=SECRET, kinds=["payment.received"], actor="ops")
         subscribe(uow, url="http://127.0.0.1:9/nobody", secret=SECRET, kinds=["loan.booked"],
                   actor="ops")  # fmt: skip

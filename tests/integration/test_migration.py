@@ -120,6 +120,9 @@ def test_a_dry_run_reports_every_rejected_row_and_writes_nothing(
         (3, "MIG-2", "principal", "a number"),
         (4, "MIG-3", "loan", "no product 'ZZ'"),
         (5, "MIG-4", "disbursement_date", "a date, YYYY-MM-DD"),
+        # MIG-1's payments (sorted by day: 26 Oct on line 3 first) have no loan in this file
+        (3, "MIG-1", "payments", "no loan of this file has this external_id"),
+        (2, "MIG-1", "payments", "no loan of this file has this external_id"),
     ]
 
 
@@ -161,3 +164,20 @@ def test_the_command_reads_csv_and_xlsx(
         ).exit_code
         == 2
     )
+
+
+def test_a_loan_refused_while_booked_leaves_no_customer_and_no_audit_record(
+    book: sessionmaker[Session],
+) -> None:
+    from lms.platform.audit import AuditRecord
+    from lms.servicing.models import Customer
+
+    def counts(uow: UnitOfWork) -> tuple[int, int]:
+        return (uow.session.scalar(select(func.count()).select_from(Customer)) or 0,
+                uow.session.scalar(select(func.count()).select_from(AuditRecord)) or 0)  # fmt: skip
+
+    with UnitOfWork(book) as uow:
+        before = counts(uow)
+        done = migrate(uow, [{**LOAN, "product": "ZZ"}], [], today=DEC1, dry_run=False)
+        uow.commit()
+        assert [r.field for r in done.rejected] == ["loan"] and counts(uow) == before

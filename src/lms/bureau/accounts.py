@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -181,7 +181,9 @@ def _from_snapshot(
         status=status or ("restructured" if loan.restructured_on else None),
         last_paid=paid.get(loan.id),
         settled=settled.get(loan.id),
-        overdue_since=None if closed or not snap.dpd else loan.oldest_unpaid_due,
+        # the spell's first overdue day as the day's DPD counts it (the due date's own day-end
+        # the first), not the loan's state today
+        overdue_since=None if closed or not snap.dpd else snap.day - timedelta(days=snap.dpd - 1),
     )
 
 

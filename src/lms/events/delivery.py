@@ -118,7 +118,7 @@ def _send(uow: UnitOfWork, row: WebhookDelivery, now: datetime, post: Post) -> b
     try:
         answer = post(subscription.url, body, headers)
         error = None if 200 <= answer < 300 else f"HTTP {answer}"
-    except httpx.HTTPError as exc:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as exc:  # UnicodeError is one
         error = f"{type(exc).__name__}: {exc}"[:500]
     row.attempts += 1
     if error is None:

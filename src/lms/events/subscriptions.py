@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+import httpx
+
 from lms.events.models import WebhookSubscription
 from lms.events.relay import KINDS
 from lms.platform.db import UnitOfWork
@@ -22,12 +24,27 @@ EVENT_KINDS = frozenset(
 )  # fmt: skip
 
 
+def _valid(url: str) -> bool:
+    """Whether an HTTP client can use the address (a port, a host it can encode)."""
+    try:
+        httpx.URL(url)
+        _ = urlsplit(url).port
+    except (httpx.InvalidURL, ValueError):  # UnicodeError is a ValueError
+        return False
+    return True
+
+
 def subscribe(
     uow: UnitOfWork, *, url: str, secret: str, kinds: list[str], actor: str
 ) -> WebhookSubscription:
     parts = urlsplit(url)
     problems = []
-    if parts.scheme not in ("http", "https") or not parts.netloc or len(url) > 500:
+    if (
+        not _valid(url)
+        or parts.scheme not in ("http", "https")
+        or not parts.netloc
+        or len(url) > 500
+    ):
         problems.append(("url", "an http(s) address of at most 500 characters"))
     if len(secret) < 16:
         problems.append(("secret", "at least 16 characters"))

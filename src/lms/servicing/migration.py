@@ -31,6 +31,7 @@ from typing import Any
 
 from sqlalchemy import select
 
+from lms.platform.audit import pending
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import DomainError, InvalidError
 from lms.servicing.catalog import create_customer
@@ -121,17 +122,23 @@ def migrate(
         external = row.get("external_id", "")
         problems = _loan_problems(uow, row)
         if problems:
+            paid.pop(external, None)  # rejected with their loan
             result.rejected += [Rejected(line, external, f, r) for f, r in problems]
             continue
+        kept = len(pending(uow.session))  # the audit records before this loan
         savepoint = uow.session.begin_nested()
         try:
-            result.payments += _book(uow, row, paid.get(external, []), today)
+            result.payments += _book(uow, row, paid.pop(external, []), today)
         except DomainError as exc:
             savepoint.rollback()
+            del pending(uow.session)[kept:]  # nothing of the loan is kept, its audit neither
             result.rejected += [Rejected(line, external, f, r) for f, r in _problems_of(exc)]
             continue
         savepoint.commit()
         result.booked.append(external)
+    for external, orphans in paid.items():  # payments of no loan booked by this file
+        result.rejected += [Rejected(line, external, "payments", "no loan of this file has this"
+                                     " external_id") for line, _ in orphans]  # fmt: skip
     if outer is not None:
         outer.rollback()
     return result
