@@ -143,6 +143,12 @@ def read(
     return row, content
 
 
+def file_name(row: StoredDocument) -> str:
+    """The name a download of the document carries: its id, version and type's extension."""
+    extension = {PDF: "pdf", JPEG: "jpg", PNG: "png"}[row.content_type]
+    return f"document-{row.id}-v{row.version}.{extension}"
+
+
 def purge_expired(uow: UnitOfWork, store: BlobStore, today: date, *, remove: bool = True) -> int:
     """Remove the bytes of documents past retention; how many. A blob shared with a document
     still kept stays. With `remove` False the rows are marked but no bytes removed (a dry

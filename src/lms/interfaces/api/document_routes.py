@@ -8,7 +8,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, HTTPException, Query, Request, Response, status
 
-from lms.documents.filing import PERSONAL, Filing, file_document, listed, read
+from lms.documents.filing import PERSONAL, Filing, file_document, file_name, listed, read
 from lms.documents.models import StoredDocument
 from lms.documents.store import blob_store
 from lms.identity.roles import Permission
@@ -86,9 +86,6 @@ def customer_document(
 
 
 def _download(row: StoredDocument, content: bytes) -> Response:
-    extension = {"application/pdf": "pdf", "image/jpeg": "jpg", "image/png": "png"}[
-        row.content_type
-    ]
-    headers = {"Content-Disposition": f'attachment; filename="document-{row.id}-v{row.version}.{extension}"',
+    headers = {"Content-Disposition": f'attachment; filename="{file_name(row)}"',
                "X-Content-SHA256": row.sha256}  # fmt: skip
     return Response(content, media_type=row.content_type, headers=headers)

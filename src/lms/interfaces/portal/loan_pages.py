@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from lms.documents import certificates
 from lms.documents.certificates_pdf import year_of
-from lms.documents.filing import Filing, file_document, listed, read
+from lms.documents.filing import Filing, file_document, file_name, listed, read
 from lms.documents.service import loan_kfs, payment_receipt, statement_document
 from lms.documents.store import blob_store
 from lms.interfaces.api.app import UnitOfWorkDep, today
@@ -192,6 +192,5 @@ def kept_file(
     """A document kept with the borrower's loan (the agreement, a letter ...)."""
     loan = own_loan(uow, who, loan_id)
     row, content = read(uow, blob_store(), document_id, loan_id=loan.id, personal=True)
-    filename = f"document-{row.id}-v{row.version}.{row.content_type.split('/')[1]}"
     return Response(content, media_type=row.content_type,
-                    headers={"Content-Disposition": f'attachment; filename="{filename}"'})  # fmt: skip
+                    headers={"Content-Disposition": f'attachment; filename="{file_name(row)}"'})  # fmt: skip

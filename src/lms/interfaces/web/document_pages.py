@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.responses import RedirectResponse, Response
 
-from lms.documents.filing import Filing, file_document, read
+from lms.documents.filing import Filing, file_document, file_name, read
 from lms.documents.store import blob_store
 from lms.identity.roles import Permission
 from lms.interfaces.api.app import UnitOfWorkDep, today
@@ -56,6 +56,5 @@ def kept_file(uow: UnitOfWorkDep, who: Staff, loan_id: int, document_id: int) ->
         raise NotFoundError("document", document_id)
     personal = who.may(Permission.CUSTOMERS_PII)
     row, content = read(uow, blob_store(), document_id, loan_id=loan_id, personal=personal)
-    filename = f"document-{row.id}-v{row.version}.{row.content_type.split('/')[1]}"
     return Response(content, media_type=row.content_type,
-                    headers={"Content-Disposition": f'inline; filename="{filename}"'})  # fmt: skip
+                    headers={"Content-Disposition": f'inline; filename="{file_name(row)}"'})  # fmt: skip
