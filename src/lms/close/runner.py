@@ -36,6 +36,7 @@ from lms.close.schedules import send_due
 from lms.close.steps import (
     accrue,
     allocate,
+    behaviour,
     charges,
     classify,
     collect,
@@ -74,6 +75,7 @@ STEPS: tuple[ModuleType, ...] = (
     remind,
     collect,
     allocate,
+    behaviour,
 )
 PARTITION_SIZE = 50_000
 

@@ -43,6 +43,7 @@ import lms.payments.models
 import lms.platform.audit
 import lms.platform.business_date
 import lms.portal.models
+import lms.risk.models
 import lms.servicing.models  # noqa: F401
 from lms.platform.db.base import Base
 from lms.platform.db.engine import make_engine, normalize_url, resolve_database_url
