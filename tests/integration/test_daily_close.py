@@ -20,13 +20,14 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lms.close.models import LoanSnapshot
 from lms.close.runner import CloseError, close_day, close_until
-from lms.close.steps.provision import lender_rates, loan_provision
+from lms.close.steps.provision import loan_provision
 from lms.core.schedule import generate_schedule
 from lms.core.terms import LoanTerms
 from lms.ledger.check import account_balances
 from lms.ledger.models import JournalLineRow
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork
+from lms.platform.settings import lender_rates
 from lms.servicing.catalog import ProductRules
 from lms.servicing.models import Loan
 from lms.servicing.onboarding import LoanRequest, onboard_loan

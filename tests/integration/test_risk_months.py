@@ -72,7 +72,9 @@ def test_the_close_and_the_backfill_write_the_same_month(db_url: str, engine: En
     sound(sessions)
     with UnitOfWork(sessions) as uow:
         stored = uow.session.scalars(select(LoanMonth).where(LoanMonth.month == NOV30)).all()
-        closed = _rows([{c: getattr(r, c) for c in LoanMonth.__table__.c.keys()} for r in stored])
+        closed = _rows(
+            [{c.name: getattr(r, c.name) for c in LoanMonth.__table__.c} for r in stored]
+        )
         assert {r.source for r in stored} == {"close"}
         replayed = _rows([r for chunk in replayed_months(uow, through=NOV30, months=1,
                                                          missing_only=False) for r in chunk])  # fmt: skip

@@ -49,6 +49,7 @@ from lms.close.steps import (
     provision_entry,
     remind,
     restate,
+    score,
     settle,
     small_balances,
     snapshot,
@@ -76,6 +77,7 @@ STEPS: tuple[ModuleType, ...] = (
     collect,
     allocate,
     behaviour,
+    score,
 )
 PARTITION_SIZE = 50_000
 

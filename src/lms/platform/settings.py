@@ -20,6 +20,8 @@ from typing import Literal
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from lms.core.provisioning import ProvisionRates, rates_for
+
 
 class Settings(BaseSettings):
     """The product's settings; see docs/settings.md for each one's meaning and default."""
@@ -67,6 +69,12 @@ class Settings(BaseSettings):
     )
     webhook_attempts: int = Field(8, ge=1, le=50, description="tries before a webhook is dead")
     webhook_timeout_seconds: float = Field(10, gt=0, le=120, description="a webhook's timeout")
+    # -- risk
+    risk_bands: list[Decimal] = Field(
+        default_factory=lambda: [Decimal(2), Decimal(5), Decimal(15), Decimal(35)],
+        description="where risk bands B, C, D and E begin: a probability of going bad within "
+        "three months, in percent (JSON list, rising); below the first: band A",
+    )
     grievance_officer: str = Field(
         "", description="the grievance redressal officer: name, phone, e-mail (in the KFS)"
     )
@@ -212,3 +220,9 @@ def data_folder(home: Path | None = None) -> Path:
         Path(xdg) if xdg and Path(xdg).is_absolute() else (home or Path.home()) / ".local" / "share"
     )
     return base / "lms"
+
+
+def lender_rates() -> ProvisionRates:
+    """The provision rates of the lender type, with the overrides of the settings."""
+    settings = get_settings()
+    return rates_for(settings.lender_type, {k: str(v) for k, v in settings.provision_rates.items()})

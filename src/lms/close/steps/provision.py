@@ -21,10 +21,10 @@ from sqlalchemy import func, select
 
 from lms.close.models import LoanSnapshot
 from lms.core.classification import AssetCategory
-from lms.core.provisioning import ProvisionRates, mfi_aged, provision, rates_for
+from lms.core.provisioning import ProvisionRates, mfi_aged, provision
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import update_rows
-from lms.platform.settings import get_settings
+from lms.platform.settings import lender_rates
 from lms.servicing.models import Loan, LoanInstallment, Product
 from lms.servicing.service import replayed
 
@@ -35,12 +35,6 @@ _SNAPSHOTS = LoanSnapshot.metadata.tables["loan_snapshots"]
 
 def month_end(day: date) -> bool:
     return (day + timedelta(days=1)).month != day.month
-
-
-def lender_rates() -> ProvisionRates:
-    """The rates of the lender type, with the overrides of the settings."""
-    settings = get_settings()
-    return rates_for(settings.lender_type, {k: str(v) for k, v in settings.provision_rates.items()})
 
 
 def relief_restructured(reason: str | None, specified_until: date | None, day: date) -> bool:

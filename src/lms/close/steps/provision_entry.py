@@ -17,13 +17,14 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from lms.close.models import LoanSnapshot
-from lms.close.steps.provision import lender_rates, month_end
+from lms.close.steps.provision import month_end
 from lms.core.provisioning import mfi_book
 from lms.ledger.accounts import Account
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.ledger.rules import JournalEntry, credit, debit
 from lms.ledger.service import post_entry
 from lms.platform.db import UnitOfWork
+from lms.platform.settings import lender_rates
 
 NAME = "provision_entry"
 KEY = "book"

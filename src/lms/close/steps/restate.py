@@ -29,10 +29,11 @@ from sqlalchemy import select, update
 from lms.close.models import LoanSnapshot
 from lms.close.steps.charges import restate_overdue_charges
 from lms.close.steps.penal import restate_month
-from lms.close.steps.provision import lender_rates, loan_provision, month_end
+from lms.close.steps.provision import loan_provision, month_end
 from lms.close.steps.snapshot import rewrite
 from lms.core.classification import Facility, classify
 from lms.platform.db import UnitOfWork
+from lms.platform.settings import lender_rates
 from lms.servicing.models import Loan, LoanRestatement
 from lms.servicing.repayments import resettle
 from lms.servicing.service import locked_loan, replayed

@@ -28,12 +28,13 @@ from sqlalchemy import (
 from sqlalchemy.sql.functions import coalesce
 
 from lms.close.models import LoanSnapshot
-from lms.close.steps.provision import lender_rates, month_end, relief_restructured_sql
+from lms.close.steps.provision import month_end, relief_restructured_sql
 from lms.core.book import LoanState
 from lms.core.classification import AssetCategory
 from lms.core.provisioning import percent
 from lms.platform.db import UnitOfWork
 from lms.platform.db.types import Money
+from lms.platform.settings import lender_rates
 from lms.servicing.models import Loan, LoanInstallment, Product
 
 ZERO = Decimal(0)

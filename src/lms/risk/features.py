@@ -1,0 +1,193 @@
+"""The features of each loan active at a month end, and whether it went bad in the three
+months after: the delinquency models' inputs and targets, from the loans' months of behaviour.
+
+A loan's features at month end M read only its rows of months up to M (the last six), the loan's
+own terms as booked (rate, principal, product, branch, disbursement) and its borrower's other loans' rows of
+month M: nothing after M (a test adds later months and finds the same figures). Set-based: one
+aggregate over the months and one over the borrowers, for a range of loan ids or the book.
+
+Targets: `dpd30`, more than 30 days past due (SMA-1 or worse) on some day-end of the three
+months after M, for loans at most 30 days past due at M; `dpd90`, more than 90 (an NPA by days
+past due), for loans at most 90 past due. A loan written off in those months went bad; one that
+closed went bad only if it was that late before closing.
+
+Features are statistical inputs, not amounts: sums of money are turned into ratios in floating
+point here (the ledger's figures are never touched); a figure a loan has no data for is NaN.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+from sqlalchemy import and_, func, select
+
+from lms.platform.db import UnitOfWork
+from lms.risk.models import LoanMonth
+from lms.risk.months import shift
+from lms.servicing.models import Loan
+
+# name, and how a reason code says it (the value is added after a colon)
+FEATURES: tuple[tuple[str, str], ...] = (
+    ("dpd", "days past due at the month end"),
+    ("max_dpd_3m", "most days past due in the last 3 months"),
+    ("max_dpd_6m", "most days past due in the last 6 months"),
+    ("overdue_days_3m", "days overdue in the last 3 months"),
+    ("overdue_days_6m", "days overdue in the last 6 months"),
+    ("late_trend", "days overdue, last 3 months less the 3 before"),
+    ("months_late_6m", "months paid late, of the last 6"),
+    ("partial_months_6m", "months paid in part, of the last 6"),
+    ("missed_months_6m", "months with nothing paid of what fell due, of the last 6"),
+    ("paid_share_3m", "share of the dues paid in the last 3 months"),
+    ("bounces_3m", "payments returned in the last 3 months"),
+    ("bounces_6m", "payments returned in the last 6 months"),
+    ("broken_promises_6m", "promises to pay broken in the last 6 months"),
+    ("excess_share", "unapplied funds held, against the month's dues"),
+    ("months_on_book", "months on book"),
+    ("installments_left", "installments left"),
+    ("outstanding_share", "share of the principal still outstanding"),
+    ("rate", "interest rate, percent a year"),
+    ("other_loans", "the borrower's other loans"),
+    ("borrower_worst_dpd", "the borrower's most days past due on any loan"),
+    ("product", "product"),
+    ("branch", "branch"),
+)
+NAMES = tuple(name for name, _ in FEATURES)
+CATEGORICAL = ("product", "branch")
+TARGETS = {"dpd30": 30, "dpd90": 90}  # the target: more than this many days past due
+ZERO = Decimal(0)
+HORIZON = 3  # months after the month end in which a loan may go bad
+
+
+@dataclass(frozen=True)
+class Frame:
+    """The loans active at a month end, their features (columns in `NAMES` order; `branch` as
+    an index into `branches`, `product` as the product id) and their DPD at the month end."""
+
+    month: date
+    loan_ids: np.ndarray[Any, np.dtype[np.int64]]
+    matrix: np.ndarray[Any, np.dtype[np.float64]]
+    branches: tuple[str, ...]
+
+    def column(self, name: str) -> np.ndarray[Any, np.dtype[np.float64]]:
+        return self.matrix[:, NAMES.index(name)]
+
+    def where(self, keep: np.ndarray[Any, np.dtype[np.bool_]]) -> Frame:
+        return Frame(self.month, self.loan_ids[keep], self.matrix[keep], self.branches)
+
+
+def features(
+    uow: UnitOfWork, month: date, *, low: int | None = None, high: int | None = None,
+    branches: tuple[str, ...] | None = None,
+) -> Frame:  # fmt: skip
+    """The features of the loans active at month end `month` (ids from `low` to `high`, or
+    all), by loan id; `branches` fixes the branch codes' order (a model's own), else sorted."""
+    rows = uow.session.execute(_query(month, low, high)).all()
+    people = _borrowers(uow, month, low, high)
+    codes = branches if branches is not None else tuple(sorted({r.branch_code for r in rows}))
+    index = {code: n for n, code in enumerate(codes)}
+    matrix = np.array(
+        [_row(r, month, people.get(r.customer_id, (1, 0)), index) for r in rows], dtype=np.float64
+    ).reshape(len(rows), len(NAMES))
+    ids = np.array([r.loan_id for r in rows], dtype=np.int64)
+    return Frame(month, ids, matrix, codes)
+
+
+def _query(month: date, low: int | None, high: int | None) -> Any:
+    m, first, recent = LoanMonth, shift(month, -5), shift(month, -2)
+    now, late3 = m.month == month, m.month >= recent
+    agg = (
+        select(
+            m.loan_id,
+            func.max(m.dpd).filter(now).label("dpd"),
+            func.max(m.max_dpd).filter(late3).label("max3"),
+            func.max(m.max_dpd).label("max6"),
+            func.sum(m.overdue_days).filter(late3).label("over3"),
+            func.sum(m.overdue_days).label("over6"),
+            func.count().filter(m.max_dpd > 0).label("late"),
+            func.count().filter(and_(m.paid > ZERO, m.paid < m.due)).label("partial"),
+            func.count().filter(and_(m.due > ZERO, m.paid == ZERO)).label("missed"),
+            func.sum(m.due).filter(late3).label("due3"),
+            func.sum(m.paid).filter(late3).label("paid3"),
+            func.sum(m.bounces).filter(late3).label("bounces3"),
+            func.sum(m.bounces).label("bounces6"),
+            func.sum(m.broken_promises).label("broken"),
+            func.max(m.excess).filter(now).label("excess"),
+            func.max(m.due).filter(now).label("due_now"),
+            func.max(m.principal_outstanding).filter(now).label("outstanding"),
+            func.max(m.installments_left).filter(now).label("left"),
+        )
+        .where(m.month.between(first, month))
+        .group_by(m.loan_id)
+        .having(func.count().filter(and_(now, m.status == "active")) == 1)
+    )
+    if low is not None and high is not None:
+        agg = agg.where(m.loan_id.between(low, high))
+    months = agg.subquery()
+    return (
+        select(
+            months, Loan.customer_id, Loan.branch_code, Loan.product_id, Loan.principal,
+            Loan.annual_rate, Loan.disbursed_on,
+        )
+        .join(Loan, Loan.id == months.c.loan_id)
+        .order_by(months.c.loan_id)
+    )  # fmt: skip
+
+
+def _borrowers(
+    uow: UnitOfWork, month: date, low: int | None, high: int | None
+) -> dict[int, tuple[int, int]]:
+    """Per borrower: their loans active at the month end, and the most days past due of any."""
+    m = LoanMonth
+    query = (
+        select(Loan.customer_id, func.count(), func.max(m.dpd))
+        .join(Loan, Loan.id == m.loan_id)
+        .where(m.month == month, m.status == "active")
+        .group_by(Loan.customer_id)
+    )
+    if low is not None and high is not None:
+        mine = select(Loan.customer_id).where(Loan.id.between(low, high))
+        query = query.where(Loan.customer_id.in_(mine))
+    return {customer: (count, worst) for customer, count, worst in uow.session.execute(query)}
+
+
+def _row(r: Any, month: date, borrower: tuple[int, int], branch: dict[str, int]) -> list[float]:
+    over3, over6 = r.over3 or 0, r.over6 or 0
+    due3 = Decimal(r.due3 or 0)
+    on_book = r.disbursed_on
+    return [
+        r.dpd, r.max3 or 0, r.max6, over3, over6, over3 - (over6 - over3), r.late, r.partial,
+        r.missed, _ratio(Decimal(r.paid3 or 0), due3), r.bounces3 or 0, r.bounces6,
+        r.broken, _ratio(r.excess, r.due_now),
+        (month.year - on_book.year) * 12 + month.month - on_book.month,
+        r.left, _ratio(r.outstanding, r.principal), float(r.annual_rate),
+        borrower[0] - 1, borrower[1], r.product_id, branch.get(r.branch_code, np.nan),
+    ]  # fmt: skip
+
+
+def _ratio(part: Decimal | None, whole: Decimal | None) -> float:
+    if part is None or not whole:
+        return np.nan
+    return float(part / whole)
+
+
+def outcomes(uow: UnitOfWork, frame: Frame, target: str) -> np.ndarray[Any, np.dtype[np.int8]]:
+    """1 for each loan of `frame` that went bad (`target`) in the three months after its month
+    end, else 0 (the caller makes sure those months are in the history)."""
+    m, limit = LoanMonth, TARGETS[target]
+    bad = (
+        select(m.loan_id)
+        .where(m.month.between(shift(frame.month, 1), shift(frame.month, HORIZON)))
+        .where((m.max_dpd > limit) | (m.status == "written_off"))
+        .distinct()
+    )
+    went = set(uow.session.scalars(bad))
+    return np.array([1 if int(i) in went else 0 for i in frame.loan_ids], dtype=np.int8)
+
+
+def eligible(frame: Frame, target: str) -> Frame:
+    """The loans of `frame` that can still go bad: at most the target's DPD at the month end."""
+    return frame.where(frame.column("dpd") <= TARGETS[target])

@@ -1,0 +1,109 @@
+"""Scoring the book at a month end with the active models: each eligible loan's probability
+of going bad within three months, its risk band, and the three features that raise it most,
+in words (the reason codes).
+
+Reason codes are the model's own feature contributions (LightGBM's TreeSHAP: for each loan,
+the contributions of its features and the model's base value add up to the model's log-odds,
+exactly); the three largest that raise the risk are given, each with the loan's value.
+
+Guarantees: a loan is scored once per month end and target (a second run scores only the loans
+not yet scored); a score names the model version that gave it; set-based per range of loan ids
+(the daily close scores each partition at a month end, `lms.close.steps.score`).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import date
+from decimal import Decimal
+from functools import lru_cache
+from typing import Any
+
+import lightgbm as lgb
+import numpy as np
+from sqlalchemy import insert, select
+
+from lms.platform.db import UnitOfWork
+from lms.platform.settings import get_settings
+from lms.risk.features import FEATURES, NAMES, TARGETS, Frame, eligible, features
+from lms.risk.models import LoanScore, RiskModel
+from lms.risk.training import active
+from lms.servicing.models import Product
+
+BANDS = "ABCDE"
+SHARES = frozenset({"paid_share_3m", "outstanding_share", "excess_share"})
+WORDS = dict(FEATURES)
+
+
+@lru_cache(maxsize=8)
+def booster(model_id: int, text: str) -> lgb.Booster:
+    """A model's trees, read once per process."""
+    return lgb.Booster(model_str=text)
+
+
+def contributions(model: RiskModel, matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Per loan, each feature's contribution to the log-odds, then the base value (last)."""
+    if not len(matrix):
+        return np.empty((0, len(NAMES) + 1))
+    return np.asarray(booster(model.id, model.booster).predict(matrix, pred_contrib=True))
+
+
+def band(pd_ppm: int) -> str:
+    """The band of a probability in parts per million (`LMS_RISK_BANDS`)."""
+    limits = get_settings().risk_bands
+    return BANDS[sum(1 for limit in limits if pd_ppm >= limit * Decimal(10_000))]
+
+
+def score(uow: UnitOfWork, month: date, *, low: int | None = None, high: int | None = None) -> int:
+    """Score the loans active at `month` (ids from `low` to `high`, or all) with each target's
+    active model; returns the scores written."""
+    written = 0
+    for target in TARGETS:
+        model = active(uow, target)
+        if model is None:
+            continue
+        frame = eligible(features(uow, month, low=low, high=high,
+                                  branches=tuple(model.card["branches"])), target)  # fmt: skip
+        done = set(uow.session.scalars(select(LoanScore.loan_id).where(
+            LoanScore.month == month, LoanScore.target == target)))  # fmt: skip
+        frame = frame.where(np.array([int(i) not in done for i in frame.loan_ids], dtype=bool))
+        rows = _rows(uow, model, frame)
+        if rows:
+            uow.session.execute(insert(LoanScore), rows)
+        written += len(rows)
+    return written
+
+
+def _rows(uow: UnitOfWork, model: RiskModel, frame: Frame) -> list[dict[str, Any]]:
+    parts = contributions(model, frame.matrix)
+    products = dict(uow.session.execute(select(Product.id, Product.code)).all())
+    rows = []
+    for n, loan_id in enumerate(frame.loan_ids):
+        ppm = round(1_000_000 / (1 + math.exp(-float(parts[n].sum()))))
+        rows.append({
+            "month": frame.month, "target": model.target, "loan_id": int(loan_id),
+            "model_id": model.id, "pd_ppm": ppm, "band": band(ppm),
+            "reasons": reasons(parts[n][:-1], frame.matrix[n], frame.branches, products),
+        })  # fmt: skip
+    return rows
+
+
+def reasons(
+    parts: np.ndarray[Any, Any], values: np.ndarray[Any, Any], branches: tuple[str, ...],
+    products: dict[int, str], top: int = 3,
+) -> list[str]:  # fmt: skip
+    """The `top` features that raise the risk most, most first, in words with their values."""
+    order = [int(k) for k in np.argsort(-parts, kind="mergesort")[:top] if parts[k] > 0]
+    return [f"{WORDS[NAMES[k]]}: {_value(NAMES[k], values[k], branches, products)}" for k in order]
+
+
+def _value(name: str, value: float, branches: tuple[str, ...], products: dict[int, str]) -> str:
+    if math.isnan(value):
+        return "none"
+    if name == "branch":
+        return branches[int(value)]
+    if name == "product":
+        return products.get(int(value), str(int(value)))
+    if name in SHARES:
+        return f"{value * 100:.0f} %"
+    return f"{value:g}"
