@@ -41,6 +41,7 @@ from lms.interfaces.cli.render import (
     shown_url,
 )
 from lms.interfaces.cli.reports import reports_app
+from lms.interfaces.cli.risk import risk_app
 from lms.interfaces.cli.scenario import load_scenario
 from lms.platform.db import UnitOfWork
 from lms.servicing.spec import SpecError, load_spec
@@ -166,6 +167,7 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(pii_app, name="pii")
 app.add_typer(reports_app, name="reports")
 app.add_typer(bureau_app, name="bureau")
+app.add_typer(risk_app, name="risk")
 app.add_typer(events_app, name="events")
 app.add_typer(documents_app, name="documents")
 app.command("migrate")(migrate.migrate)
