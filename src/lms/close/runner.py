@@ -51,6 +51,7 @@ from lms.close.steps import (
     restate,
     score,
     settle,
+    signals,
     small_balances,
     snapshot,
 )
@@ -78,6 +79,7 @@ STEPS: tuple[ModuleType, ...] = (
     allocate,
     behaviour,
     score,
+    signals,
 )
 PARTITION_SIZE = 50_000
 

@@ -109,6 +109,25 @@ def review(uow: UnitOfWork, day: date, low: int, high: int, standings: dict[int,
 _CASES = CollectionCase.metadata.tables["collection_cases"]
 
 
+def refresh_bands(uow: UnitOfWork, low: int, high: int) -> None:
+    """Each open case of borrowers `low`..`high` takes the worst risk band of the borrower's
+    active loans (lms.risk.signals writes them), where it differs."""
+    c = CollectionCase
+    worst = (
+        select(Loan.customer_id, func.max(Loan.risk_band).label("band"))
+        .where(Loan.customer_id.between(low, high), Loan.status == "active")
+        .group_by(Loan.customer_id)
+        .subquery()
+    )
+    rows = uow.session.execute(
+        select(c.id, worst.c.band)
+        .outerjoin(worst, worst.c.customer_id == c.customer_id)
+        .where(c.customer_id.between(low, high), c.closed_on.is_(None))
+        .where(c.risk_band.is_distinct_from(worst.c.band))
+    ).all()
+    update_rows(uow, _CASES, ["id"], [{"id": i, "risk_band": band} for i, band in rows])
+
+
 def _moved(
     case: Any, standing: Standing, bucket: int, among: tuple[Bucket, ...], day: date,
     history: History,

@@ -62,6 +62,7 @@ class CollectionCase(Base):
     # the PIN code of the borrower's first address with one, when the case opened: the area
     # agents are given by (lms.collections.allocation); shown unmasked, as the masking does
     pin_code: Mapped[str | None] = mapped_column(String(6))
+    risk_band: Mapped[str | None] = mapped_column(String(1))  # the worst of the borrower's loans
 
 
 class CaseEvent(Base):
@@ -126,6 +127,7 @@ class Strategy(Base):
     day: Mapped[int] = mapped_column(Integer)  # days after the case came into the bucket
     action: Mapped[str] = mapped_column(String(16))  # message, call, visit, legal_notice
     event: Mapped[str | None] = mapped_column(String(40))  # a message's template
+    min_band: Mapped[str | None] = mapped_column(String(1))  # only cases of this risk band or worse
     active: Mapped[bool] = mapped_column(Boolean)
     made_by: Mapped[str | None] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -5,6 +5,9 @@ or a task due the next day for its agent: a call, a field visit, or a legal noti
 law gives one (a SARFAESI demand notice for a secured loan, a notice under section 138 of the
 Negotiable Instruments Act for a returned cheque; a borrower without the ground gets none).
 
+A step may be kept for the riskier cases: those whose risk band (the worst of the borrower's
+loans, from the delinquency model and early warnings) is `min_band` or worse.
+
 Guarantees: a step acts once for a case's stay in a bucket (on that one day); steps are
 added and retired, never edited, so what acted is known; a message step names a template
 whose variables a case can fill (checked when the step is added).
@@ -33,11 +36,12 @@ ACTIONS = ("message", "call", "visit", "sarfaesi_notice", "cheque_notice")
 # loan secured by collateral; the Negotiable Instruments Act s.138 for a cheque returned
 LEGAL = frozenset({"sarfaesi_notice", "cheque_notice"})
 FILLED = frozenset({"name", "amount", "loan_number", "dpd", "lender"})  # what a case gives
+BANDS = "ABCDE"  # risk bands, least risky first (lms.risk.signals)
 
 
 def add_step(
     uow: UnitOfWork, *, bucket: str, day: int, action: str, event: str | None,
-    product_code: str | None,
+    product_code: str | None, min_band: str | None = None,
 ) -> Strategy:  # fmt: skip
     """Add a step (refused, naming each field, if it could not act)."""
     labels = [b.label for b in buckets()]
@@ -56,11 +60,14 @@ def add_step(
     if product_code and uow.session.scalar(select(Product.id).where(Product.code == product_code)
                                            .limit(1)) is None:  # fmt: skip
         problems.append(("product_code", f"no product {product_code!r}"))
+    if min_band and min_band not in BANDS:
+        problems.append(("min_band", f"must be one of {', '.join(BANDS)} (or none: every case)"))
     if problems:
         raise InvalidError(problems)
     step = Strategy(bucket=labels.index(bucket), day=day, action=action,
                     event=event if action == "message" else None,
-                    product_code=product_code or None, active=True, made_by=uow.actor,
+                    product_code=product_code or None, min_band=min_band or None, active=True,
+                    made_by=uow.actor,
                     created_at=datetime.now(UTC))  # fmt: skip
     uow.session.add(step)
     uow.session.flush()
@@ -87,7 +94,8 @@ def evaluate(
     due = or_(*(and_(c.bucket == b, c.bucket_since == day - timedelta(days=d))
                 for b, d in sorted({(s.bucket, s.day) for s in steps})))  # fmt: skip
     open_cases = uow.session.execute(  # rows, not objects: read only
-        select(c.id, c.customer_id, c.bucket, c.bucket_since, c.opened_on, c.overdue, c.dpd)
+        select(c.id, c.customer_id, c.bucket, c.bucket_since, c.opened_on, c.overdue, c.dpd,
+               c.risk_band)
         .where(c.customer_id.between(low, high), c.closed_on.is_(None), due).order_by(c.id)
     ).all()  # fmt: skip
     if not open_cases:
@@ -98,9 +106,10 @@ def evaluate(
     for case in open_cases:
         stay = (day - (case.bucket_since or case.opened_on)).days
         for step in steps:
-            wanted = step.product_code is None or step.product_code in products.get(
-                case.customer_id, set()
-            )
+            wanted = (
+                step.product_code is None
+                or step.product_code in products.get(case.customer_id, set())
+            ) and (step.min_band is None or (case.risk_band or "") >= step.min_band)
             if step.action in LEGAL and step.action not in grounds.get(case.customer_id, set()):
                 continue  # no ground for this notice: no secured loan, or no cheque returned
             if step.bucket == case.bucket and step.day == stay and wanted:

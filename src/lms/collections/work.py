@@ -34,15 +34,17 @@ COLLECTOR_ROLES = frozenset({"collections_agent", "collections_manager", "branch
 def queue(
     branches: frozenset[str] | None, agent: str | None = None, limit: int = 200
 ) -> Select[CollectionCase]:
-    """The open cases, most urgent first: broken promises, then days past due, then the
-    amount overdue; within `branches` (None: all), of one agent if named."""
+    """The open cases, most urgent first: broken promises, then the risk band (the riskiest
+    first, unbanded last), then days past due, then the amount overdue; within `branches`
+    (None: all), of one agent if named."""
     c = CollectionCase
     query = select(c).where(c.closed_on.is_(None))
     if branches is not None:
         query = query.where(c.branch_code.in_(sorted(branches)))
     if agent is not None:
         query = query.where(c.agent == agent)
-    order = (c.broken_promises.desc(), c.dpd.desc(), c.overdue.desc(), c.id)
+    order = (c.broken_promises.desc(), c.risk_band.desc().nulls_last(), c.dpd.desc(),
+             c.overdue.desc(), c.id)  # fmt: skip
     return query.order_by(*order).limit(limit)
 
 

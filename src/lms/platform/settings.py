@@ -75,6 +75,20 @@ class Settings(BaseSettings):
         description="where risk bands B, C, D and E begin: a probability of going bad within "
         "three months, in percent (JSON list, rising); below the first: band A",
     )
+    risk_signals: dict[str, int] = Field(
+        default_factory=lambda: {
+            "first_bounce": 6,
+            "rising_lateness": 5,
+            "partial_payment": 1,
+            "promise_broken": 1,
+            "related_loan_slipping": 31,
+        },
+        description="the early warnings and each one's figure (JSON; 0 turns one off): months "
+        "of clean history before a first bounce, days more overdue in the last three months "
+        "than the three before, (any) partial payment, (any) broken promise, the DPD a "
+        "related loan reaches",
+    )
+    risk_signal_days: int = Field(30, ge=1, le=365, description="days a warning stays open")
     grievance_officer: str = Field(
         "", description="the grievance redressal officer: name, phone, e-mail (in the KFS)"
     )

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     ForeignKey,
+    Index,
     Integer,
     String,
     Text,
@@ -76,3 +77,21 @@ class LoanScore(Base):
     pd_ppm: Mapped[int] = mapped_column(Integer)  # the probability, in parts per million
     band: Mapped[str] = mapped_column(String(2))  # A (least risky) to E
     reasons: Mapped[list[str]] = mapped_column(JSON)  # the top three, in words
+
+
+class RiskSignal(Base):
+    """An early warning raised on a loan by the daily close (`lms.risk.signals`), open until
+    it is cleared (`LMS_RISK_SIGNAL_DAYS` after it was raised)."""
+
+    __tablename__ = "risk_signals"
+    __table_args__ = (
+        Index("ix_risk_signals_loan_id_cleared_on", "loan_id", "cleared_on"),
+        Index("ix_risk_signals_raised_on", "raised_on"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"))
+    signal: Mapped[str] = mapped_column(String(24))  # a name of lms.risk.signals.SIGNALS
+    raised_on: Mapped[date] = mapped_column(Date)
+    detail: Mapped[str] = mapped_column(String(200))  # what raised it, in words
+    cleared_on: Mapped[date | None] = mapped_column(Date)

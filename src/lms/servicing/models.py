@@ -221,6 +221,9 @@ class Loan(Base):
     # interest restructures capitalised: unrealised, so held in suspense while an NPA
     capitalised_interest: Mapped[Decimal | None] = mapped_column(Money)
     suit_filed_on: Mapped[date | None] = mapped_column(Date)  # a recovery suit, for the CICs
+    # A (least risky) to E: the delinquency model's band raised by open early warnings
+    # (lms.risk.signals); None: neither scored nor warned of
+    risk_band: Mapped[str | None] = mapped_column(String(1))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
@@ -234,6 +237,8 @@ class LoanEvent(Base):
     __table_args__ = (
         UniqueConstraint("loan_id", "idempotency_key"),
         UniqueConstraint("loan_id", "kind", "reference"),
+        # the day's payments and returns, for the close's early warnings (lms.risk.signals)
+        Index("ix_loan_events_value_date_loan_id", "value_date", "loan_id"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import func, select, true
 
 from lms.close.models import LoanSnapshot
-from lms.collections.cases import Standing, review
+from lms.collections.cases import Standing, refresh_bands, review
 from lms.collections.strategies import evaluate
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import Loan, LoanInstallment
@@ -27,6 +27,7 @@ KEY = "customer"
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     found = standings(uow, day, low, high)
+    refresh_bands(uow, low, high)
     touched = review(uow, day, low, high, found)
     return touched + evaluate(uow, day, low, high, found)
 

@@ -43,6 +43,7 @@ class StepIn(RequestBody):
     action: str = Field(min_length=1, max_length=16)
     event: str | None = Field(default=None, max_length=40)  # a message's template
     product_code: str | None = Field(default=None, max_length=32)
+    min_band: str | None = Field(default=None, max_length=1)  # only cases of this band or worse
 
 
 class StepOut(BaseModel):
@@ -52,6 +53,7 @@ class StepOut(BaseModel):
     action: str
     event: str | None
     product_code: str | None
+    min_band: str | None
     active: bool
     made_by: str | None
 
@@ -59,7 +61,7 @@ class StepOut(BaseModel):
 def step_out(step: Strategy) -> StepOut:
     return StepOut(id=step.id, bucket=bucket_label(step.bucket), day=step.day,
                    action=step.action, event=step.event, product_code=step.product_code,
-                   active=step.active, made_by=step.made_by)  # fmt: skip
+                   min_band=step.min_band, active=step.active, made_by=step.made_by)  # fmt: skip
 
 
 @router.get("/collections/strategies")
@@ -73,7 +75,8 @@ def steps(uow: UnitOfWorkDep) -> list[StepOut]:
 @router.post("/collections/strategies", status_code=status.HTTP_201_CREATED)
 def add(body: StepIn, uow: UnitOfWorkDep) -> StepOut:
     step = strategies.add_step(uow, bucket=body.bucket, day=body.day, action=body.action,
-                               event=body.event, product_code=body.product_code)  # fmt: skip
+                               event=body.event, product_code=body.product_code,
+                               min_band=body.min_band)  # fmt: skip
     uow.commit()
     return step_out(step)
 

@@ -63,12 +63,14 @@ def add(
     bucket: Annotated[str, Form(max_length=16)], day: Annotated[str, Form(max_length=4)],
     action: Annotated[str, Form(max_length=16)], event: Annotated[str, Form(max_length=40)] = "",
     product_code: Annotated[str, Form(max_length=32)] = "",
+    min_band: Annotated[str, Form(max_length=1)] = "",
 ) -> Response:  # fmt: skip
     try:
         if not day.isdigit():
             raise InvalidError([("day", "must be a whole number of days")])
         strategies.add_step(uow, bucket=bucket, day=int(day), action=action,
-                            event=event or None, product_code=product_code or None)  # fmt: skip
+                            event=event or None, product_code=product_code or None,
+                            min_band=min_band or None)  # fmt: skip
         uow.commit()
     except InvalidError as exc:
         uow.session.rollback()

@@ -1,4 +1,5 @@
-"""Risk: each loan's month of behaviour, the delinquency models and the loans' scores.
+"""Risk: each loan's month of behaviour, the delinquency models and the loans' scores, early
+warning signals, and the risk band on loans, collection cases and strategy steps.
 
 Revision ID: 0047
 Revises: 0046
@@ -59,8 +60,29 @@ def upgrade() -> None:
         sa.Column("reasons", sa.JSON(), nullable=False),
     )
 
+    op.create_table(
+        "risk_signals",
+        sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
+        sa.Column("loan_id", sa.Integer(), sa.ForeignKey("loans.id"), nullable=False),
+        sa.Column("signal", sa.String(24), nullable=False),
+        sa.Column("raised_on", sa.Date(), nullable=False),
+        sa.Column("detail", sa.String(200), nullable=False),
+        sa.Column("cleared_on", sa.Date(), nullable=True),
+    )
+    op.create_index("ix_risk_signals_loan_id_cleared_on", "risk_signals", ["loan_id", "cleared_on"])
+    op.create_index("ix_risk_signals_raised_on", "risk_signals", ["raised_on"])
+    op.create_index("ix_loan_events_value_date_loan_id", "loan_events", ["value_date", "loan_id"])
+    op.add_column("loans", sa.Column("risk_band", sa.String(1), nullable=True))
+    op.add_column("collection_cases", sa.Column("risk_band", sa.String(1), nullable=True))
+    op.add_column("collection_strategies", sa.Column("min_band", sa.String(1), nullable=True))
+
 
 def downgrade() -> None:
+    op.drop_column("collection_strategies", "min_band")
+    op.drop_column("collection_cases", "risk_band")
+    op.drop_column("loans", "risk_band")
+    op.drop_index("ix_loan_events_value_date_loan_id", "loan_events")
+    op.drop_table("risk_signals")
     op.drop_table("loan_scores")
     op.drop_table("risk_models")
     op.drop_table("loan_months")
