@@ -12,6 +12,9 @@ Guarantees:
 - Tests that use `db_url` (directly or through `engine` / `session_factory`) are marked ``db``,
   so ``-m "not db"`` runs only the pure tests.
 - Importing this file creates no engine and opens no connection.
+- A fresh SQLite database migrated to the newest revision is a copy (SQLite's backup) of one
+  migrated by Alembic once per test process: the same bytes, without 47 migrations per test
+  (an existing file, another revision or another database migrates as ever).
 - Property tests (hypothesis) explore new random examples on a developer's machine, where a
   failure is a finding; under CI they run derandomized (the same examples every run), so a
   landing is decided by the code, not by chance.
@@ -19,11 +22,13 @@ Guarantees:
 
 from __future__ import annotations
 
+import functools
 import os
+import sqlite3
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
 import pytest
 from hypothesis import settings
@@ -33,6 +38,7 @@ from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.platform.db import make_engine, make_session_factory
+from lms.platform.db.migrate import URL_ATTRIBUTE, alembic_config
 
 # a loan whose ledger differs from its replayed state after an operation is an error under
 # test (in production it is recorded as a ledger alarm)
@@ -139,3 +145,40 @@ def _documents_apart(tmp_path_factory: pytest.TempPathFactory) -> None:
     test run's own, never the data folder of whoever runs the tests (session-wide, so the
     property tests' examples share it)."""
     os.environ.setdefault("LMS_DOCUMENT_DIR", str(tmp_path_factory.mktemp("documents")))
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _migrated_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Migrating a new SQLite file to the newest revision copies a file migrated once."""
+    from alembic import command
+
+    original = command.upgrade
+    made: list[Path] = []
+
+    @functools.wraps(original)  # Alembic's own command line lists the module's commands
+    def upgrade(config: Any, revision: str, *args: Any, **kwargs: Any) -> None:
+        url = config.attributes.get(URL_ATTRIBUTE)
+        target = _new_sqlite_file(url) if revision == "head" and not (args or kwargs) else None
+        if target is None:
+            original(config, revision, *args, **kwargs)
+            return
+        if not made:
+            made.append(tmp_path_factory.mktemp("migrated") / "head.sqlite3")
+            original(alembic_config(f"sqlite:///{made[0]}"), "head")
+        with sqlite3.connect(made[0]) as source, sqlite3.connect(target) as copy:
+            source.backup(copy)
+
+    command.upgrade = upgrade
+    yield
+    command.upgrade = original
+
+
+def _new_sqlite_file(url: object) -> Path | None:
+    """The file of a SQLite URL that names a file not yet holding anything (else None)."""
+    if not isinstance(url, str) or not url.startswith("sqlite:///"):
+        return None
+    name = make_url(url).database
+    if not name or name == ":memory:":
+        return None
+    path = Path(name)
+    return path if not path.exists() or path.stat().st_size == 0 else None

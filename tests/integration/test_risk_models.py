@@ -18,6 +18,7 @@ from lms.platform.errors import InvalidError
 from lms.risk import measures
 from lms.risk.features import NAMES, eligible, features, outcomes
 from lms.risk.models import LoanMonth, LoanScore, RiskModel
+from lms.risk.monitoring import alerts, judged_month, realised, stability
 from lms.risk.scoring import booster, contributions, score
 from lms.risk.training import dataset, train
 from lms.servicing.models import Loan
@@ -104,3 +105,29 @@ def test_too_short_a_history_is_refused(db_url: str, engine: Engine) -> None:
         with pytest.raises(InvalidError):
             train(uow, target="dpd60", actor="risk-team")
         assert uow.session.scalars(select(RiskModel)).all() == []
+
+
+def test_stability_realised_rates_and_alerts(db_url: str, engine: Engine) -> None:
+    july = date(2026, 7, 31)
+    with _book(db_url, engine) as uow:
+        model = train(uow, target="dpd30", actor="risk-team")
+        scored = score(uow, july)
+        assert judged_month(uow, "dpd30") == july  # October's three months are not in yet
+        bands = realised(uow, "dpd30", july)
+        assert sum(b.loans for b in bands) == scored
+        frame = eligible(features(uow, july, branches=tuple(model.card["branches"])), "dpd30")
+        assert (
+            sum(round(b.realised * b.loans) for b in bands) == outcomes(uow, frame, "dpd30").sum()
+        )
+        rates = [b.realised for b in bands if b.loans >= 30]
+        assert rates == sorted(rates) and rates[0] < rates[-1]  # the riskier bands went bad more
+        # a month like the ones learnt from is stable; shift July's arrears and it is not
+        steady = {s.name: s for s in stability(uow, model, july)}
+        assert steady["score"].against_learnt < 0.1 and steady["dpd"].month_on_month is not None
+        assert not [a for a in alerts(list(steady.values()), []) if a.startswith("dpd:")]
+        uow.session.execute(update(LoanMonth).where(LoanMonth.month == july).values(
+            dpd=LoanMonth.dpd + 25, max_dpd=LoanMonth.max_dpd + 25))  # fmt: skip
+        shifted = stability(uow, model, july)
+        found = alerts(shifted, [])
+        assert any(a.startswith("dpd: PSI ") and "month on month" in a for a in found)
+        assert any(a.startswith("score: PSI ") for a in found)

@@ -89,6 +89,9 @@ class Settings(BaseSettings):
         "related loan reaches",
     )
     risk_signal_days: int = Field(30, ge=1, le=365, description="days a warning stays open")
+    risk_psi_alert: float = Field(
+        0.25, gt=0, le=10, description="a PSI above this (score or feature) is an alert"
+    )
     grievance_officer: str = Field(
         "", description="the grievance redressal officer: name, phone, e-mail (in the KFS)"
     )

@@ -87,19 +87,48 @@ def summary(bad: Array, score: Array) -> dict[str, float]:
     }
 
 
-def psi(expected: Array, actual: Array, edges: Array) -> float:
-    """Population stability index of `actual` against `expected` over the bins `edges` (the
-    inner edges: n edges make n + 1 bins; NaN is its own bin). A share of nought is taken as
-    0.0001 so that an empty bin counts without dividing by zero."""
+def shares(values: Array, edges: Array) -> Array:
+    """The share of `values` in each bin of the inner `edges` (n edges, n + 1 bins, each holding
+    the values up to and including its upper edge), then the share that is NaN; a share of nought is taken as 0.0001 (an empty bin counts in a PSI
+    without a division by zero)."""
+    values = np.asarray(values, dtype=np.float64)
+    missing = np.isnan(values)
+    counts = np.bincount(
+        np.searchsorted(edges, values[~missing], side="left"), minlength=len(edges) + 1
+    )
+    found = np.r_[counts, missing.sum()].astype(np.float64)
+    return np.asarray(np.maximum(found / max(len(values), 1), 0.0001))
 
-    def shares(values: Array) -> Array:
-        values = np.asarray(values, dtype=np.float64)
-        missing = np.isnan(values)
-        counts = np.bincount(
-            np.searchsorted(edges, values[~missing], side="right"), minlength=len(edges) + 1
-        )
-        found = np.r_[counts, missing.sum()].astype(np.float64)
-        return np.asarray(np.maximum(found / max(len(values), 1), 0.0001))
 
-    e, a = shares(expected), shares(actual)
+def psi_of(expected: Array, actual: Array) -> float:
+    """Population stability index between two arrays of bin shares."""
+    e, a = np.asarray(expected, dtype=np.float64), np.asarray(actual, dtype=np.float64)
     return float(np.sum((a - e) * np.log(a / e)))
+
+
+def psi(expected: Array, actual: Array, edges: Array) -> float:
+    """Population stability index of `actual` against `expected` over the bins `edges`."""
+    return psi_of(shares(expected, edges), shares(actual, edges))
+
+
+def edges_of(values: Array) -> Array:
+    """The inner edges of (up to) ten bins of `values` (NaN aside): one bin per value when
+    there are at most ten, else the deciles (a value many share, such as nought days past
+    due, gets a bin of its own)."""
+    known = np.asarray(values, dtype=np.float64)
+    known = known[~np.isnan(known)]
+    distinct = np.unique(known)
+    if len(distinct) <= 10:
+        return np.asarray(distinct[:-1])
+    return np.unique(np.quantile(known, np.linspace(0.1, 0.9, 9)))
+
+
+def reference(matrix: Array, scores: Array, names: tuple[str, ...]) -> dict[str, Any]:
+    """The bins and shares of the score and of each feature in the data a model learnt from:
+    what later months are compared with (PSI)."""
+
+    def of(values: Array) -> dict[str, list[float]]:
+        edges = edges_of(values)
+        return {"edges": edges.tolist(), "shares": shares(values, edges).tolist()}
+
+    return {"score": of(scores), "features": {n: of(matrix[:, k]) for k, n in enumerate(names)}}

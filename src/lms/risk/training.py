@@ -98,6 +98,7 @@ def train(
             raise InvalidError([("history", f"the months {part} need both bad and good loans")])
     booster = fit(x, y, seed, _rounds(uow, when, target, branches, seed, rounds))
     card = _card(target, when, branches, booster, (y, yt), predict(booster, xt), xt, seed)
+    card["reference"] = measures.reference(x, predict(booster, x), NAMES)
     version = (uow.session.scalar(select(func.max(RiskModel.version)).where(
         RiskModel.target == target)) or 0) + 1  # fmt: skip
     uow.session.execute(update(RiskModel).where(RiskModel.target == target).values(active=False))
