@@ -5,12 +5,14 @@ to the model's output, scores are the model's probabilities, and the measures ar
 from __future__ import annotations
 
 import math
+from html import unescape
 from datetime import date
 
 import numpy as np
 import pytest
 from sqlalchemy import Engine, select, update
 
+from integration.api_client import rows, staff_browser
 from lms.demo.synthetic_risk import build
 from lms.platform.db import UnitOfWork, make_session_factory
 from lms.platform.db.migrate import upgrade
@@ -19,7 +21,9 @@ from lms.risk import measures
 from lms.risk.features import NAMES, eligible, features, outcomes
 from lms.risk.models import LoanMonth, LoanScore, RiskModel
 from lms.risk.monitoring import alerts, judged_month, realised, stability
+from lms.risk.overview import overview
 from lms.risk.scoring import booster, contributions, score
+from lms.risk.signals import rebanded
 from lms.risk.training import dataset, train
 from lms.servicing.models import Loan
 
@@ -131,3 +135,35 @@ def test_stability_realised_rates_and_alerts(db_url: str, engine: Engine) -> Non
         found = alerts(shifted, [])
         assert any(a.startswith("dpd: PSI ") and "month on month" in a for a in found)
         assert any(a.startswith("score: PSI ") for a in found)
+
+
+def test_the_risk_page_and_the_loan_page(db_url: str, engine: Engine) -> None:
+    with _book(db_url, engine) as uow:
+        model = train(uow, target="dpd30", actor="risk-team")
+        score(uow, LAST)
+        rebanded(uow, LAST, list(range(1, 2001)))
+        shown = overview(uow, branch=None)
+        worst = uow.session.scalar(select(LoanScore).order_by(LoanScore.pd_ppm.desc()).limit(1))
+        assert worst is not None
+        uow.commit()
+    assert [b.band for b in shown.bands] == sorted(b.band for b in shown.bands)
+    with staff_browser(db_url, ("risk",)) as browser:
+        page = browser.get("/app/risk")
+        assert page.status_code == 200
+        models = rows(page.text, "models-table")
+        held = model.card["held_out"]
+        assert models[0][1:2] == ["1"]
+        assert models[0][4] == f"{held['model']['auc']:.3f} ({held['dpd_rule']['auc']:.3f})"
+        bands = rows(page.text, "bands-table")
+        assert [r[0] for r in bands] == [b.band for b in shown.bands]
+        assert [int(r[1]) for r in bands] == [b.loans for b in shown.bands]
+        forecast = rows(page.text, "forecast-table")
+        assert len(forecast) == 7 and forecast[0][0] == f"{LAST} (now)"
+        loan = browser.get(f"/app/loans/{worst.loan_id}")
+        scored = rows(loan.text, "loan-scores")
+        assert scored[0][3] == worst.band and unescape(scored[0][4]) == "; ".join(worst.reasons)
+    with staff_browser(db_url, ("branch_manager",), ["PUN01"]) as browser:
+        mine = browser.get("/app/risk")
+        assert mine.status_code == 200 and '<option value="PUN01" selected>' in mine.text
+        assert "the whole book" not in mine.text
+        assert browser.get("/app/risk", params={"branch": "BLR01"}).status_code == 404

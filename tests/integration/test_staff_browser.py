@@ -236,7 +236,8 @@ PAGES = ("/app", "/app/loans", "/app/loans/2", "/app/search?q=Borrower", "/app/c
          "/app/customers/2", "/app/products", "/app/products/1", "/app/branches",
          "/app/benchmarks", "/app/approvals", "/app/payments", "/app/payments/files",
          "/app/payments/upi", "/app/payments/settlements", "/app/payments/refunds",
-         "/app/dashboards", "/app/reports", "/app/reports/sma", "/app/close", "/app/users")  # fmt: skip
+         "/app/dashboards", "/app/risk", "/app/reports", "/app/reports/sma", "/app/close",
+         "/app/users")  # fmt: skip
 
 
 def test_every_page_passes_the_accessibility_rules_and_fits_a_tablet(tmp_path: Path) -> None:

@@ -32,6 +32,7 @@ from lms.interfaces.web import (
     report_pages,
     request_pages,
     restructure_pages,
+    risk_pages,
     strategy_pages,
     user_pages,
 )
@@ -57,6 +58,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(strategy_pages.router, include_in_schema=False)
     app.include_router(collection_pages.router, include_in_schema=False)
     app.include_router(dashboard_pages.router, include_in_schema=False)
+    app.include_router(risk_pages.router, include_in_schema=False)
     app.include_router(report_pages.router, include_in_schema=False)
     app.include_router(user_pages.router, include_in_schema=False)
     app.include_router(payment_pages.router, include_in_schema=False)

@@ -33,6 +33,7 @@ from lms.interfaces.web.render import page
 from lms.interfaces.web.session import ROOT, FormChecked, Staff
 from lms.platform.audit import undone
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
+from lms.risk.overview import loan_risk
 from lms.servicing import write_offs
 from lms.servicing.charges import WAIVER_REASONS
 from lms.servicing.repayments import PaymentRequest, record_payment, reverse_payment
@@ -102,7 +103,8 @@ def drawn(
                 reasons=[r.value for r in ReversalReason], reversible=reversible,
                 waiver_reasons=WAIVER_REASONS, recovery=standing(uow, loan_id),
                 write_off_kinds=write_offs.KINDS, write_off_reasons=write_offs.REASONS,
-                files=listed(uow, loan_id=loan_id), **extra)  # fmt: skip
+                files=listed(uow, loan_id=loan_id), risk=loan_risk(uow, loan_id),
+                **extra)  # fmt: skip
 
 
 @router.post(f"{ROOT}/loans/{{loan_id}}/payments", dependencies=[FormChecked], response_model=None)
