@@ -5,8 +5,8 @@ to the model's output, scores are the model's probabilities, and the measures ar
 from __future__ import annotations
 
 import math
-from html import unescape
 from datetime import date
+from html import unescape
 
 import numpy as np
 import pytest
@@ -23,7 +23,6 @@ from lms.risk.models import LoanMonth, LoanScore, RiskModel
 from lms.risk.monitoring import alerts, judged_month, realised, stability
 from lms.risk.overview import overview
 from lms.risk.scoring import booster, contributions, score
-from lms.risk.signals import rebanded
 from lms.risk.training import dataset, train
 from lms.servicing.models import Loan
 
@@ -141,7 +140,6 @@ def test_the_risk_page_and_the_loan_page(db_url: str, engine: Engine) -> None:
     with _book(db_url, engine) as uow:
         model = train(uow, target="dpd30", actor="risk-team")
         score(uow, LAST)
-        rebanded(uow, LAST, list(range(1, 2001)))
         shown = overview(uow, branch=None)
         worst = uow.session.scalar(select(LoanScore).order_by(LoanScore.pd_ppm.desc()).limit(1))
         assert worst is not None
@@ -160,6 +158,7 @@ def test_the_risk_page_and_the_loan_page(db_url: str, engine: Engine) -> None:
         forecast = rows(page.text, "forecast-table")
         assert len(forecast) == 7 and forecast[0][0] == f"{LAST} (now)"
         loan = browser.get(f"/app/loans/{worst.loan_id}")
+        assert f"Risk: band {worst.band}</h2>" in loan.text  # scoring the newest month bands it
         scored = rows(loan.text, "loan-scores")
         assert scored[0][3] == worst.band and unescape(scored[0][4]) == "; ".join(worst.reasons)
     with staff_browser(db_url, ("branch_manager",), ["PUN01"]) as browser:

@@ -6,6 +6,8 @@ Reason codes are the model's own feature contributions (LightGBM's TreeSHAP: for
 the contributions of its features and the model's base value add up to the model's log-odds,
 exactly); the three largest that raise the risk are given, each with the loan's value.
 
+Scoring the newest month end also rewrites the scored loans' risk bands (`lms.risk.signals`).
+
 Guarantees: a loan is scored once per month end and target (a second run scores only the loans
 not yet scored); a score names the model version that gave it; set-based per range of loan ids
 (the daily close scores each partition at a month end, `lms.close.steps.score`).
@@ -21,12 +23,13 @@ from typing import Any
 
 import lightgbm as lgb
 import numpy as np
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from lms.platform.db import UnitOfWork
 from lms.platform.settings import get_settings
 from lms.risk.features import FEATURES, NAMES, TARGETS, Frame, eligible, features
 from lms.risk.models import LoanScore, RiskModel
+from lms.risk.signals import rebanded
 from lms.risk.training import active
 from lms.servicing.models import Product
 
@@ -57,7 +60,7 @@ def band(pd_ppm: int) -> str:
 def score(uow: UnitOfWork, month: date, *, low: int | None = None, high: int | None = None) -> int:
     """Score the loans active at `month` (ids from `low` to `high`, or all) with each target's
     active model; returns the scores written."""
-    written = 0
+    written, scored = 0, set[int]()
     for target in TARGETS:
         model = active(uow, target)
         if model is None:
@@ -71,6 +74,10 @@ def score(uow: UnitOfWork, month: date, *, low: int | None = None, high: int | N
         if rows:
             uow.session.execute(insert(LoanScore), rows)
         written += len(rows)
+        scored |= {row["loan_id"] for row in rows}
+    latest = uow.session.scalar(select(func.max(LoanScore.month)))
+    if scored and latest == month:  # the loans' bands follow their newest scores
+        rebanded(uow, month, sorted(scored))
     return written
 
 

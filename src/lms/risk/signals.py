@@ -18,7 +18,8 @@ signals and no score starts from C.
 
 Guarantees: a signal is open at most once per loan and kind (raised again only after it
 cleared); it clears `LMS_RISK_SIGNAL_DAYS` after it was raised; bands are rewritten only for
-the loans whose signals or scores changed that day; set-based per partition.
+the loans whose signals changed that day (and by the scoring, of the loans it scored);
+set-based per partition.
 """
 
 from __future__ import annotations
@@ -54,11 +55,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
                 found.setdefault((loan_id, name), detail)
     raised = _raise(uow, day, low, high, found)
     cleared = _clear(uow, day, low, high)
-    touched = {loan for loan, _ in raised} | cleared
-    if month_end(day):
-        touched |= set(uow.session.scalars(select(LoanScore.loan_id).where(
-            LoanScore.month == day, LoanScore.loan_id.between(low, high))))  # fmt: skip
-    rebanded(uow, day, sorted(touched))
+    rebanded(uow, day, sorted({loan for loan, _ in raised} | cleared))
     return len(raised)
 
 
