@@ -31,7 +31,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -69,7 +69,8 @@ from lms.core.money import ZERO
 from lms.core.rows import Installment
 from lms.core.terms import LoanTerms
 
-PRINCIPAL = Component.PRINCIPAL
+PRINCIPAL, INTEREST = Component.PRINCIPAL, Component.INTEREST
+_ONE_DAY = timedelta(days=1)
 
 __all__ = [
     "Applied",
@@ -158,6 +159,8 @@ class DayEnd(NamedTuple):
     excess_applied: tuple[ExcessApplied, ...]
     capitalised: tuple[Capitalised, ...] = ()
     forgiven: tuple[Capitalised, ...] = ()
+    excess: Decimal = ZERO  # unapplied funds held
+    dues: tuple[tuple[date, Decimal], ...] = ()  # each installment's due date and amount
 
 
 def day_ends(
@@ -203,9 +206,66 @@ def _walk(
             (r.principal - book.paid.get((r.number, PRINCIPAL), ZERO) for r in book.rows), book.zero
         )
         ends[wanted] = DayEnd(
-            left, tuple(applied), tuple(from_excess), tuple(book.capitalised), tuple(book.forgiven)
-        )
+            left, tuple(applied), tuple(from_excess), tuple(book.capitalised),
+            tuple(book.forgiven), book.excess, tuple((r.due_date, r.total) for r in book.rows),
+        )  # fmt: skip
     return ends
+
+
+def dpd_marks(
+    rows: Sequence[Installment],
+    events: Sequence[Event],
+    first: date,
+    last: date,
+    waterfall: Waterfall = STANDARD,
+    terms: LoanTerms | None = None,
+) -> list[tuple[date, int]]:
+    """(day, DPD at its day-end, as `replay(..., day)` has it) for `first` and each later day
+    through `last` on which DPD may do other than count on: an event's day, a due date, a
+    reversal becoming known. Between two marks DPD stays 0 or grows by one a day. One walk per
+    set of reversals known (as `day_ends`)."""
+    known = sorted({e.known_on for e in events if isinstance(e, Reversal)})
+    starts = [first, *(k for k in known if first < k <= last)]
+    marks: list[tuple[date, int]] = []
+    for n, start in enumerate(starts):
+        end = starts[n + 1] - _ONE_DAY if n + 1 < len(starts) else last
+        marks += _marks(rows, events, start, end, waterfall, terms)
+    return marks
+
+
+def _marks(
+    rows: Sequence[Installment], events: Sequence[Event], start: date, end: date,
+    waterfall: Waterfall, terms: LoanTerms | None,
+) -> list[tuple[date, int]]:  # fmt: skip
+    """One walk through `end`, DPD kept at `start` and at each step after it."""
+    calendar = _calendar(events, end)
+    book = Book(rows, terms)
+    applied: list[Applied] = []
+    from_excess: list[ExcessApplied] = []
+    event_days = sorted(calendar)
+    marks: list[tuple[date, int]] = []
+    day: date | None = None
+    while (step := _next_day(book, event_days, day, end)) is not None:
+        if step > start and not marks:
+            marks.append((start, _dpd(book, start)))
+        day = step
+        _run_day(book, day, calendar.get(day, _Day()), waterfall, applied, from_excess)
+        if day >= start:
+            marks.append((day, _dpd(book, day)))
+    return marks or [(start, _dpd(book, start))]
+
+
+def _dpd(book: Book, day: date) -> int:
+    """Days past due at the day-end of `day`: from the oldest installment due and unpaid."""
+    for r in book.rows:
+        if r.due_date > day:
+            break
+        paid = book.paid.get((r.number, PRINCIPAL), ZERO) + book.paid.get(
+            (r.number, INTEREST), ZERO
+        )
+        if r.total - paid > ZERO:
+            return (day - r.due_date).days + 1
+    return 0
 
 
 def _next_day(book: Book, event_days: list[date], after: date | None, as_of: date) -> date | None:

@@ -3,7 +3,11 @@ repayment history (on-time payers, late payers, partial payers, defaulters, boun
 part-prepayers, foreclosures; home loans floating on the repo rate through its moves, some paid
 out in two tranches), then the last weeks closed day by day by the daily close, so the book
 has days past due, SMA and NPA classes, and a month end's accrual, penal charges and
-provisions; three running loans in five get an eNACH mandate from the demo's date.
+provisions; three running loans in five get an eNACH mandate from the demo's date. Then the
+risk models: each loan's months of behaviour (from its replay), the delinquency models trained
+on them and measured on held-out months, and the last month ends scored. A defaulter's
+trouble shows in its last installments before it stops paying (late, some debits returned),
+as it does in a real book: what the models learn from, never the outcome itself.
 
 The history is built day by day through paths proven equal to the single services
 (lms.demo.history: bulk onboarding, the bulk payment path, the close's dues step, and the
@@ -35,6 +39,11 @@ from lms.demo.plan import Borrower, draw_borrowers
 from lms.demo.staff import demo_agent
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork
+from lms.platform.errors import InvalidError
+from lms.risk.features import TARGETS
+from lms.risk.months import backfill, shift
+from lms.risk.scoring import score
+from lms.risk.training import train
 from lms.servicing.catalog import create_branch, create_customer, create_product
 from lms.servicing.models import BenchmarkRate, Loan
 
@@ -103,6 +112,8 @@ def _build(
         _mandates(uow, as_of)
         _releases(uow, as_of)
         uow.commit()
+    if close:
+        _risk(sessions, as_of)
     _analyze(sessions)
     counts = history.counts
     closed = None if first is None else (first, as_of - timedelta(days=1))
@@ -199,6 +210,31 @@ def _customers(uow: UnitOfWork, borrowers: list[Borrower]) -> dict[int, int]:
 def _start_closing(sessions: sessionmaker[Session], day: date) -> None:
     with UnitOfWork(sessions) as uow:
         calendar.set_business_date(uow, day)
+        uow.commit()
+
+
+RISK_MONTHS = 24  # months of behaviour the demo's models learn from
+SCORED_MONTHS = 4  # month ends scored: the last, and three whose outcomes are known
+
+
+def _risk(sessions: sessionmaker[Session], as_of: date) -> None:
+    """The loans' months of behaviour from their replays, the two delinquency models trained
+    on them (a book too small or too young to learn from has none), and the last month ends
+    scored (oldest first, so the loans' bands are of the newest)."""
+    last = as_of.replace(day=1) - timedelta(days=1)
+    with UnitOfWork(sessions, origin="demo") as uow:
+        backfill(uow, through=last, months=RISK_MONTHS)
+        uow.commit()
+    for target in TARGETS:
+        with UnitOfWork(sessions, origin="demo") as uow:
+            try:
+                train(uow, target=target, actor="demo")
+            except InvalidError:
+                continue
+            uow.commit()
+    with UnitOfWork(sessions, origin="demo") as uow:
+        for back in range(SCORED_MONTHS - 1, -1, -1):
+            score(uow, shift(last, -back))
         uow.commit()
 
 

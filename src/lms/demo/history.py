@@ -131,7 +131,7 @@ class History:
         borrower = self.loans[loan_id]
         if number > borrower.stop:
             return
-        day = borrower.paid_on(due, after)
+        day = borrower.paid_on(due, after, number)
         if day <= self.as_of:
             self.payments.setdefault(day, []).append((loan_id, number))
 
@@ -214,7 +214,7 @@ class History:
     ) -> None:
         """Plan what follows installment `number`'s payment (`event`)."""
         borrower = self.loans[loan_id]
-        code = borrower.bounces(day, self.as_of)
+        code = borrower.bounces(day, self.as_of, number)
         if code is not None and day + RETURNED_AFTER <= self.as_of:
             self._plan(day + RETURNED_AFTER, loan_id, f"return:{code}", event)
         special = number == borrower.special and borrower.behaviour in ("prepayer", "foreclosed")

@@ -33,6 +33,7 @@ TENURES = (6, 12, 24, 36, 48, 60, 120, 180, 240)
 # NPCI return reasons of the demo's bounced debits (balance insufficient, mostly)
 RETURN_CODES = ("04", "04", "04", "04", "01", "68")
 BOUNCING = timedelta(days=183)  # how long before the demo's date a bouncer's debits bounce
+WARNING = 3  # installments a defaulter pays late, some returned, before it stops
 
 
 @dataclass
@@ -68,20 +69,31 @@ class Borrower:
         share = Decimal("0.6") if self.behaviour == "partial" else Decimal(1)
         return (emi * share).quantize(CENT)
 
-    def paid_on(self, due: date, after: date) -> date:
-        """When the borrower pays an installment due on `due`, after `after` (the last payment):
-        on the day, or (a late payer, often) on the first collection day 5 to 39 days after;
-        a payment that would come before the last one comes on the next collection day."""
+    def slipping(self, number: int) -> bool:
+        """Whether installment `number` is in a defaulter's last three paid ones, when the
+        trouble shows before it stops paying (late payments, returned debits)."""
+        return self.behaviour == "defaulter" and self.stop - WARNING < number <= self.stop
+
+    def paid_on(self, due: date, after: date, number: int) -> date:
+        """When the borrower pays installment `number` due on `due`, after `after` (the last
+        payment): on the day, or (a late payer, often; a defaulter slipping, mostly) on the
+        first collection day 5 to 39 (8 to 30) days after; a payment that would come before
+        the last one comes on the next collection day."""
         day = due
         if self.behaviour == "late" and self.rnd.random() < 0.6:
             day = _collection_day(due + timedelta(days=self.rnd.randrange(5, 40)))
+        elif self.slipping(number) and self.rnd.random() < 0.8:
+            day = _collection_day(due + timedelta(days=self.rnd.randrange(8, 31)))
         return day if day > after else _collection_day(after + timedelta(days=1))
 
-    def bounces(self, day: date, as_of: date) -> str | None:
-        """The return code if the debit of `day` is returned: a bouncer's, lately (in the six
-        months before `as_of`), one time in three."""
+    def bounces(self, day: date, as_of: date, number: int) -> str | None:
+        """The return code if the debit of installment `number` on `day` is returned: a
+        bouncer's, lately (in the six months before `as_of`), one time in three; a defaulter's
+        while slipping, two times in five."""
         recent = as_of - day < BOUNCING
         if self.behaviour == "bounced" and recent and self.rnd.random() < 1 / 3:
+            return self.rnd.choice(RETURN_CODES)
+        if self.slipping(number) and self.rnd.random() < 0.4:
             return self.rnd.choice(RETURN_CODES)
         return None
 
@@ -151,7 +163,8 @@ def _borrower(rnd: random.Random, number: int, as_of: date) -> Borrower:
     behaviour = rnd.choices([b for b, _ in BEHAVIOURS], weights=[w for _, w in BEHAVIOURS])[0]
     if behaviour == "prepayer" and code not in ("PL", "TW", "HL"):
         behaviour = "on_time"  # part-prepayments revise level-EMI schedules only
-    stop = rnd.randrange(1, 6) if behaviour == "defaulter" else 10**6
+    # a defaulter pays from 4 to 29 installments (the last three slipping) and stops
+    stop = rnd.randrange(4, 30) if behaviour == "defaulter" else 10**6
     special = rnd.randrange(3, 15)
     own = random.Random(rnd.getrandbits(64))
     return Borrower(

@@ -23,7 +23,7 @@ the backfill writes only months already closed (ending before the business date)
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -33,7 +33,7 @@ from sqlalchemy.sql.functions import coalesce
 
 from lms.collections.models import CollectionCase, Promise
 from lms.core.dpd_history import dpd_by_day
-from lms.core.replay import replay
+from lms.core.replay import day_ends
 from lms.platform.db import UnitOfWork
 from lms.platform.db.types import Money
 from lms.risk.models import LoanMonth
@@ -193,41 +193,30 @@ def _on_book(loan: Loan, month: date) -> bool:
 def _replayed(
     uow: UnitOfWork, loan: Loan, months: list[date], done: dict[date, tuple[str, Decimal, int, int]]
 ) -> list[dict[str, object]]:
-    """The rows of one loan's `months` (in order) from one reading of its history."""
+    """The rows of one loan's `months` (in order) from one reading of its history: its DPD
+    day by day and its day-ends (`lms.core.replay`), each walked once per reversal known."""
     assert loan.disbursed_on is not None
     rows, events = loan_history(uow, loan)
     waterfall, terms = loan_waterfall(uow, loan), loan_terms(loan)
+    ends = {month: last_day_end(loan, month) for month in months}
     first = max(months[0].replace(day=1), loan.disbursed_on)
-    last = last_day_end(loan, months[-1])
-    assert last is not None
+    last = max(end for end in ends.values() if end is not None)
     daily = dict(dpd_by_day(rows, events, first, last, waterfall, terms))
+    states = day_ends(rows, events, [e for e in ends.values() if e is not None], waterfall, terms)
     out = []
     for month in months:
-        end = last_day_end(loan, month)
+        end = ends[month]
         assert end is not None
         start = max(month.replace(day=1), loan.disbursed_on)
         span = [daily[start + timedelta(days=n)] for n in range((end - start).days + 1)]
-        state = replay(rows, events, end, waterfall, terms)
+        state = states[end]
         (status, paid, bounces, broken), first_day = done[month], month.replace(day=1)
-        due = [
-            i.principal + i.interest for i in state.installments if first_day <= i.due_date <= month
-        ]
-        left = sum(1 for i in state.installments if i.due_date > month)
+        due = sum((total for on, total in state.dues if first_day <= on <= month), ZERO)
         out.append({
             "month": month, "loan_id": loan.id, "status": status,
             "dpd": span[-1], "max_dpd": max(span), "overdue_days": sum(1 for d in span if d),
             "principal_outstanding": state.principal_outstanding, "excess": state.excess,
-            "due": sum(due, ZERO), "installments_left": left, "paid": paid, "bounces": bounces,
-            "broken_promises": broken, "source": "replay",
+            "due": due, "installments_left": sum(1 for on, _ in state.dues if on > month),
+            "paid": paid, "bounces": bounces, "broken_promises": broken, "source": "replay",
         })  # fmt: skip
     return out
-
-
-def history(
-    uow: UnitOfWork, first: date, last: date, loan_ids: Iterable[int] | None = None
-) -> Iterator[LoanMonth]:
-    """The rows of the months from `first` to `last` (of some loans, or all), by month, loan."""
-    query = select(LoanMonth).where(LoanMonth.month.between(first, last))
-    if loan_ids is not None:
-        query = query.where(LoanMonth.loan_id.in_(list(loan_ids)))
-    return iter(uow.session.scalars(query.order_by(LoanMonth.month, LoanMonth.loan_id)))
