@@ -31,6 +31,7 @@ from lms.payments.models import Mandate
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork, make_session_factory
 from lms.platform.db.migrate import upgrade
+from lms.risk.models import LoanMonth, LoanScore, RiskModel
 from lms.servicing.balances import loan_ledger_problems
 from lms.servicing.models import LedgerAlarm, Loan, LoanEvent, LoanInstallment, Product
 from lms.servicing.service import loan_state
@@ -77,7 +78,7 @@ def test_a_small_demo_book_is_sound_closed_and_exact(db_url: str, engine: Engine
     upgrade(db_url)
     sessions = make_session_factory(engine)
     summary = build_demo(sessions, loans=60, as_of=AS_OF)
-    assert summary == DemoSummary(60, 605, 6, (date(2026, 10, 25), date(2026, 11, 25)))
+    assert summary == DemoSummary(60, 620, 7, (date(2026, 10, 25), date(2026, 11, 25)))
     with UnitOfWork(sessions) as uow:
         session = uow.session
         assert ledger_problems(session) == []
@@ -98,6 +99,9 @@ def test_a_small_demo_book_is_sound_closed_and_exact(db_url: str, engine: Engine
             select(CollectionCase.agent).where(CollectionCase.closed_on.is_(None))
         ))  # fmt: skip
         actions = Counter(session.scalars(select(CaseEvent.kind)))
+        months = Counter(session.scalars(select(LoanMonth.source)))
+        cards = {m.target: m.card for m in session.scalars(select(RiskModel))}
+        scored = Counter(session.scalars(select(LoanScore.month)))
     # the overdue borrowers' cases, all with the demo's agent; the strategy's notices, calls
     # and visits done on their days
     assert agents == {"demo-agent": 9}  # the nine loans overdue, each of its own borrower
@@ -111,12 +115,20 @@ def test_a_small_demo_book_is_sound_closed_and_exact(db_url: str, engine: Engine
     # every kind of history the demo makes: bounced debits with their charge, part-prepayment,
     # tranche, repo moves, foreclosures, and the month end's penal charges
     assert kinds == {
-        "disbursement": 60, "payment": 604, "reversal": 6, "charge": 7, "prepayment": 1,
+        "disbursement": 60, "payment": 619, "reversal": 7, "charge": 8, "prepayment": 1,
         "tranche": 2, "rate_change": 7, "foreclosure": 2, "penal": 7,
     }  # fmt: skip
     assert kinds["payment"] + kinds["prepayment"] == summary.payments
     # the close's month end: accrual, penal charges, provisions; NPA income held in suspense
     assert {"accrual", "penal_charge", "provision", "npa_income_reversal"} <= entries
+    # the risk models: two years of months of behaviour from the replays, both models trained
+    # and measured on the three month ends whose outcomes are the latest known, the last four
+    # month ends scored
+    assert months == {"replay": 688}
+    assert sorted(cards) == ["dpd30", "dpd90"]
+    assert cards["dpd30"]["months"]["held_out"] == ["2026-05-31", "2026-06-30", "2026-07-31"]
+    assert sorted(scored) == [date(2026, 7, 31), date(2026, 8, 31), date(2026, 9, 30),
+                              date(2026, 10, 31)]  # fmt: skip
     _bureau_file_reads_back(sessions)
 
 
