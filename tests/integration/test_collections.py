@@ -139,10 +139,16 @@ def test_the_collections_pages_for_an_agent_and_a_manager(db_url: str, engine: E
         ]
         step = {"csrf": csrf(strategy.text), "bucket": "31-60", "day": "7", "action": "visit"}
         assert manager.post("/app/collections/strategy", data=step).status_code == 303
+        risky = {**step, "action": "call", "min_band": "D"}
+        assert manager.post("/app/collections/strategy", data=risky).status_code == 303
+        wrong = {**step, "min_band": "Z"}
+        refused = manager.post("/app/collections/strategy", data=wrong)
+        assert refused.status_code == 422 and "min_band: must be one of A, B, C, D, E" in refused.text
         wrong = manager.post("/app/collections/strategy", data={**step, "day": "x"})
         assert wrong.status_code == 422 and "day: must be a whole number of days" in wrong.text
         shown = rows(manager.get("/app/collections/strategy").text, "steps-table")
-        assert shown[0][:6] == ["1", "31-60", "7", "visit", "any", "active"]
+        assert shown[0][:7] == ["1", "31-60", "7", "visit", "any", "any", "active"]
+        assert shown[1][:7] == ["2", "31-60", "7", "call", "any", "D or worse", "active"]
         given = manager.post(f"/app/collections/{case_id}/allocation",
                              data={"csrf": csrf(page.text), "agent": agent})  # fmt: skip
         assert given.headers["location"] == f"/app/collections/{case_id}?done=allocation"
