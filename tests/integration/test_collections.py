@@ -231,6 +231,11 @@ def test_the_strategy_sends_a_message_and_sets_tasks_on_their_days(
             json={"bucket": "1-90", "day": 0, "action": "message", "event": "due_soon"},
         )
         assert [e["field"] for e in bad.json()["errors"]] == ["bucket", "event"]
+        banded = {"bucket": "1-30", "day": 1, "action": "visit", "min_band": "E"}
+        kept = manager.post("/api/v1/collections/strategies", json=banded)
+        assert (kept.status_code, kept.json()["min_band"]) == (201, "E")  # no case is E: idle
+        unknown = manager.post("/api/v1/collections/strategies", json={**banded, "min_band": "F"})
+        assert [e["field"] for e in unknown.json()["errors"]] == ["min_band"]
     close_until(sessions, date(2026, 10, 29), size=10)
     with UnitOfWork(sessions) as uow:
         notices = uow.session.execute(
