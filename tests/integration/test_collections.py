@@ -143,7 +143,9 @@ def test_the_collections_pages_for_an_agent_and_a_manager(db_url: str, engine: E
         assert manager.post("/app/collections/strategy", data=risky).status_code == 303
         wrong = {**step, "min_band": "Z"}
         refused = manager.post("/app/collections/strategy", data=wrong)
-        assert refused.status_code == 422 and "min_band: must be one of A, B, C, D, E" in refused.text
+        assert (
+            refused.status_code == 422 and "min_band: must be one of A, B, C, D, E" in refused.text
+        )
         wrong = manager.post("/app/collections/strategy", data={**step, "day": "x"})
         assert wrong.status_code == 422 and "day: must be a whole number of days" in wrong.text
         shown = rows(manager.get("/app/collections/strategy").text, "steps-table")

@@ -22,7 +22,7 @@ from lms.risk.features import NAMES, eligible, features, outcomes
 from lms.risk.models import LoanMonth, LoanScore, RiskModel
 from lms.risk.monitoring import alerts, judged_month, realised, stability
 from lms.risk.overview import overview
-from lms.risk.scoring import booster, contributions, score
+from lms.risk.scoring import booster, contributions, explain, score
 from lms.risk.training import dataset, train
 from lms.servicing.models import Loan
 
@@ -142,7 +142,11 @@ def test_the_risk_page_and_the_loan_page(db_url: str, engine: Engine) -> None:
         score(uow, LAST)
         shown = overview(uow, branch=None)
         worst = uow.session.scalar(select(LoanScore).order_by(LoanScore.pd_ppm.desc()).limit(1))
-        assert worst is not None
+        safest = uow.session.scalar(select(LoanScore).order_by(LoanScore.pd_ppm).limit(1))
+        assert worst is not None and safest is not None and safest.reasons == []  # band A
+        frame = features(uow, LAST, low=safest.loan_id, high=safest.loan_id,
+                         branches=tuple(model.card["branches"]))  # fmt: skip
+        told = explain(uow, model, frame.matrix, frame.branches)[0]
         uow.commit()
     assert [b.band for b in shown.bands] == sorted(b.band for b in shown.bands)
     with staff_browser(db_url, ("risk",)) as browser:
@@ -161,6 +165,9 @@ def test_the_risk_page_and_the_loan_page(db_url: str, engine: Engine) -> None:
         assert f"Risk: band {worst.band}</h2>" in loan.text  # scoring the newest month bands it
         scored = rows(loan.text, "loan-scores")
         assert scored[0][3] == worst.band and unescape(scored[0][4]) == "; ".join(worst.reasons)
+        # a safer band's reasons are worked out when its page is opened
+        shown = rows(browser.get(f"/app/loans/{safest.loan_id}").text, "loan-scores")
+        assert shown[0][3] == "A" and unescape(shown[0][4]) == ("; ".join(told) or "-")
     with staff_browser(db_url, ("branch_manager",), ["PUN01"]) as browser:
         mine = browser.get("/app/risk")
         assert mine.status_code == 200 and '<option value="PUN01" selected>' in mine.text

@@ -9,12 +9,15 @@ deepens (late days rising, bounces, partial payments), some borrowers recover, a
 from a shock with no warning: signals a model can learn, never the outcome itself. Loans close
 at maturity or are prepaid; one more than 180 days past due is written off.
 
-Guarantee: the same seed and size give the same book; the loans and months are written with
-the set-based writers (`insert_rows`: COPY on PostgreSQL). Never part of a lender's book.
+Guarantee: the same seed and size give the same book (the process is drawn twice from one
+seed: once for the loans' fates, once writing their months); the loans and months are written
+with the set-based writers (`insert_rows`: COPY on PostgreSQL), a month at a time. Never part
+of a lender's book.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -48,11 +51,18 @@ def build(uow: UnitOfWork, *, loans: int, months: int, last: date, seed: int = 1
     first = shift(last, -(months - 1))
     people = _people(uow, loans, rnd)
     terms = _terms(loans, months, rnd)
-    rows, ends = _months(loans, months, first, terms, rnd)
+    written: list[int] = []
+
+    def write(rows: list[dict[str, Any]]) -> None:
+        for start in range(0, len(rows), 200_000):
+            insert_rows(uow, LoanMonth.__table__, rows[start : start + 200_000])  # type: ignore[arg-type]
+        written.append(len(rows))
+
+    # the loans first (the months refer to them), with the fates the months will draw
+    ends = _months(loans, months, first, terms, np.random.default_rng(seed + 1), None)
     _loans(uow, people, products, terms, first, ends)
-    for start in range(0, len(rows), 200_000):
-        insert_rows(uow, LoanMonth.__table__, rows[start : start + 200_000])  # type: ignore[arg-type]
-    return Book(first, last, loans, len(rows))
+    _months(loans, months, first, terms, np.random.default_rng(seed + 1), write)
+    return Book(first, last, loans, sum(written))
 
 
 def _catalog(uow: UnitOfWork) -> list[int]:
@@ -97,15 +107,15 @@ def _terms(loans: int, months: int, rnd: np.random.Generator) -> dict[str, np.nd
 
 def _months(
     loans: int, months: int, first: date, t: dict[str, np.ndarray[Any, Any]],
-    rnd: np.random.Generator,
-) -> tuple[list[dict[str, Any]], dict[str, np.ndarray[Any, Any]]]:  # fmt: skip
-    """Month by month from the earliest disbursement: the stress, arrears and what shows."""
+    rnd: np.random.Generator, write: Callable[[list[dict[str, Any]]], None] | None,
+) -> dict[str, np.ndarray[Any, Any]]:  # fmt: skip
+    """Month by month from the earliest disbursement: the stress, arrears and what shows,
+    each month's rows given to `write` (None: only the loans' fates, for their rows)."""
     stress = rnd.normal(0, 1, loans) * 0.5
     behind = np.zeros(loans, dtype=np.int64)  # installments in arrears
     dpd_end = np.zeros(loans, dtype=np.int64)
     gone = np.full(loans, -1)  # the month index the loan left the book, and how (1 closed)
     how = np.zeros(loans, dtype=np.int8)
-    rows: list[dict[str, Any]] = []
     emi = t["principal"] / t["tenure"] * 1.08
     for m in range(int(t["start"].min()), months):
         stress = 0.85 * stress + 0.45 * rnd.normal(0, 1, loans) + 0.12 * t["quality"]
@@ -133,14 +143,14 @@ def _months(
         closing = matured | prepaid
         gone = np.where(closing | written, m, gone)
         how = np.where(closing, 1, np.where(written, 2, how))
-        if m >= 0:
-            rows += _rows(shift(first, m), live, t, emi, {
+        if m >= 0 and write is not None:
+            write(_rows(shift(first, m), live, t, emi, {
                 "dpd": np.where(closing, 0, dpd_end), "max_dpd": max_dpd, "overdue": overdue,
                 "paid": np.where(miss, np.where(partial, 0.5, 0.0), 1.0 + cure),
                 "bounces": bounces, "broken": broken, "left": left, "age": age,
                 "status": np.where(closing, 1, np.where(written, 2, 0)),
-            })  # fmt: skip
-    return rows, {"gone": gone, "how": how}
+            }))  # fmt: skip
+    return {"gone": gone, "how": how}
 
 
 def _rows(

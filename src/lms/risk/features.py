@@ -86,14 +86,47 @@ def features(
     """The features of the loans active at month end `month` (ids from `low` to `high`, or
     all), by loan id; `branches` fixes the branch codes' order (a model's own), else sorted."""
     rows = uow.session.execute(_query(month, low, high)).all()
+    if not rows:
+        return Frame(month, np.empty(0, dtype=np.int64), np.empty((0, len(NAMES))), branches or ())
     people = _borrowers(uow, month, low, high)
-    codes = branches if branches is not None else tuple(sorted({r.branch_code for r in rows}))
+    *numbers, customers, codes_of, disbursed = (list(c) for c in zip(*rows, strict=True))
+    raw = np.array(numbers, dtype=object)
+    raw[raw == None] = np.nan  # noqa: E711 (elementwise: the unknowns)
+    c = dict(zip(_NUMBERS, raw.astype(np.float64), strict=True))
+    codes = branches if branches is not None else tuple(sorted(set(codes_of)))
     index = {code: n for n, code in enumerate(codes)}
-    matrix = np.array(
-        [_row(r, month, people.get(r.customer_id, (1, 0)), index) for r in rows], dtype=np.float64
-    ).reshape(len(rows), len(NAMES))
-    ids = np.array([r.loan_id for r in rows], dtype=np.int64)
-    return Frame(month, ids, matrix, codes)
+    known = [people.get(k, (1, 0)) for k in customers]
+    zero = {k: np.nan_to_num(c[k]) for k in ("max3", "over3", "over6", "bounces3", "paid3", "due3")}
+    columns = {
+        "dpd": c["dpd"], "max_dpd_3m": zero["max3"], "max_dpd_6m": c["max6"],
+        "overdue_days_3m": zero["over3"], "overdue_days_6m": zero["over6"],
+        "late_trend": 2 * zero["over3"] - zero["over6"], "months_late_6m": c["late"],
+        "partial_months_6m": c["partial"], "missed_months_6m": c["missed"],
+        "paid_share_3m": _ratio(zero["paid3"], zero["due3"]), "bounces_3m": zero["bounces3"],
+        "bounces_6m": c["bounces6"], "broken_promises_6m": c["broken"],
+        "excess_share": _ratio(c["excess"], c["due_now"]),
+        "months_on_book": np.array([(month.year - d.year) * 12 + month.month - d.month
+                                    for d in disbursed], dtype=np.float64),
+        "installments_left": c["left"], "outstanding_share": _ratio(c["outstanding"], c["principal"]),
+        "rate": c["rate"], "other_loans": np.array([n - 1 for n, _ in known], dtype=np.float64),
+        "borrower_worst_dpd": np.array([w for _, w in known], dtype=np.float64),
+        "product": c["product"],
+        "branch": np.array([index.get(b, np.nan) for b in codes_of], dtype=np.float64),
+    }  # fmt: skip
+    matrix = np.column_stack([columns[name] for name in NAMES])
+    return Frame(month, c["loan_id"].astype(np.int64), matrix, codes)
+
+
+# the query's columns before the borrower, branch and disbursement, in order
+_NUMBERS = ("loan_id", "dpd", "max3", "max6", "over3", "over6", "late", "partial", "missed",
+            "due3", "paid3", "bounces3", "bounces6", "broken", "excess", "due_now",
+            "outstanding", "left", "product", "principal", "rate")  # fmt: skip
+
+
+def _ratio(part: np.ndarray[Any, Any], whole: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """part / whole, NaN where the whole is nought or unknown."""
+    safe = np.where((whole == 0) | np.isnan(whole), np.nan, whole)
+    return np.asarray(part / safe)
 
 
 def _query(month: date, low: int | None, high: int | None) -> Any:
@@ -129,8 +162,8 @@ def _query(month: date, low: int | None, high: int | None) -> Any:
     months = agg.subquery()
     return (
         select(
-            months, Loan.customer_id, Loan.branch_code, Loan.product_id, Loan.principal,
-            Loan.annual_rate, Loan.disbursed_on,
+            months, Loan.product_id, Loan.principal, Loan.annual_rate, Loan.customer_id,
+            Loan.branch_code, Loan.disbursed_on,
         )
         .join(Loan, Loan.id == months.c.loan_id)
         .order_by(months.c.loan_id)
@@ -152,26 +185,6 @@ def _borrowers(
         mine = select(Loan.customer_id).where(Loan.id.between(low, high))
         query = query.where(Loan.customer_id.in_(mine))
     return {customer: (count, worst) for customer, count, worst in uow.session.execute(query)}
-
-
-def _row(r: Any, month: date, borrower: tuple[int, int], branch: dict[str, int]) -> list[float]:
-    over3, over6 = r.over3 or 0, r.over6 or 0
-    due3 = Decimal(r.due3 or 0)
-    on_book = r.disbursed_on
-    return [
-        r.dpd, r.max3 or 0, r.max6, over3, over6, over3 - (over6 - over3), r.late, r.partial,
-        r.missed, _ratio(Decimal(r.paid3 or 0), due3), r.bounces3 or 0, r.bounces6,
-        r.broken, _ratio(r.excess, r.due_now),
-        (month.year - on_book.year) * 12 + month.month - on_book.month,
-        r.left, _ratio(r.outstanding, r.principal), float(r.annual_rate),
-        borrower[0] - 1, borrower[1], r.product_id, branch.get(r.branch_code, np.nan),
-    ]  # fmt: skip
-
-
-def _ratio(part: Decimal | None, whole: Decimal | None) -> float:
-    if part is None or not whole:
-        return np.nan
-    return float(part / whole)
 
 
 def outcomes(uow: UnitOfWork, frame: Frame, target: str) -> np.ndarray[Any, np.dtype[np.int8]]:

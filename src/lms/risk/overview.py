@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lms.platform.db import UnitOfWork
-from lms.risk.features import TARGETS
+from lms.risk.features import TARGETS, features
 from lms.risk.forecast import Forecast, Scope, forecast
 from lms.risk.models import LoanMonth, LoanScore, RiskModel, RiskSignal
 from lms.risk.monitoring import (
@@ -30,6 +30,7 @@ from lms.risk.monitoring import (
     realised,
     stability,
 )  # fmt: skip
+from lms.risk.scoring import explain
 from lms.risk.training import active
 from lms.servicing.models import Loan
 
@@ -116,16 +117,24 @@ def loan_risk(uow: UnitOfWork, loan_id: int) -> LoanRisk:
     scores = []
     for target in TARGETS:
         row = uow.session.execute(
-            select(LoanScore, RiskModel.version)
+            select(LoanScore, RiskModel)
             .join(RiskModel, RiskModel.id == LoanScore.model_id)
             .where(LoanScore.loan_id == loan_id, LoanScore.target == target)
             .order_by(LoanScore.month.desc()).limit(1)
         ).first()  # fmt: skip
         if row is not None:
-            s, version = row
-            scores.append((target, s.month, s.pd_ppm / 1_000_000, s.band, s.reasons, version))
+            s, model = row
+            why = s.reasons or _explained(uow, model, s.month, loan_id)
+            scores.append((target, s.month, s.pd_ppm / 1_000_000, s.band, why, model.version))
     open_now = uow.session.scalars(
         select(RiskSignal).where(RiskSignal.loan_id == loan_id, RiskSignal.cleared_on.is_(None))
         .order_by(RiskSignal.raised_on)
     ).all()  # fmt: skip
     return LoanRisk(band, scores, list(open_now))
+
+
+def _explained(uow: UnitOfWork, model: RiskModel, month: date, loan_id: int) -> list[str]:
+    """The reasons of a score written without them (a safer band's), worked out now from the
+    loan's features at that month end."""
+    frame = features(uow, month, low=loan_id, high=loan_id, branches=tuple(model.card["branches"]))
+    return explain(uow, model, frame.matrix, frame.branches)[0] if len(frame.loan_ids) else []

@@ -4,7 +4,10 @@ in words (the reason codes).
 
 Reason codes are the model's own feature contributions (LightGBM's TreeSHAP: for each loan,
 the contributions of its features and the model's base value add up to the model's log-odds,
-exactly); the three largest that raise the risk are given, each with the loan's value.
+exactly); the three largest that raise the risk are given, each with the loan's value. They
+are written with the scores of the loans in bands C to E (those acted on; worked out for a
+million loans they would cost minutes), and worked out when asked for the others (the loan's
+page: `explain`).
 
 Scoring the newest month end also rewrites the scored loans' risk bands (`lms.risk.signals`).
 
@@ -17,15 +20,15 @@ from __future__ import annotations
 
 import math
 from datetime import date
-from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
 import lightgbm as lgb
 import numpy as np
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, select
 
 from lms.platform.db import UnitOfWork
+from lms.platform.db.bulk import insert_rows
 from lms.platform.settings import get_settings
 from lms.risk.features import FEATURES, NAMES, TARGETS, Frame, eligible, features
 from lms.risk.models import LoanScore, RiskModel
@@ -34,6 +37,7 @@ from lms.risk.training import active
 from lms.servicing.models import Product
 
 BANDS = "ABCDE"
+EXPLAINED = frozenset("CDE")  # bands whose scores are written with their reasons
 SHARES = frozenset({"paid_share_3m", "outstanding_share", "excess_share"})
 WORDS = dict(FEATURES)
 
@@ -48,13 +52,22 @@ def contributions(model: RiskModel, matrix: np.ndarray[Any, Any]) -> np.ndarray[
     """Per loan, each feature's contribution to the log-odds, then the base value (last)."""
     if not len(matrix):
         return np.empty((0, len(NAMES) + 1))
-    return np.asarray(booster(model.id, model.booster).predict(matrix, pred_contrib=True))
+    trees = booster(model.id, model.booster)
+    return np.asarray(trees.predict(matrix, pred_contrib=True, num_threads=0))
 
 
-def band(pd_ppm: int) -> str:
-    """The band of a probability in parts per million (`LMS_RISK_BANDS`)."""
-    limits = get_settings().risk_bands
-    return BANDS[sum(1 for limit in limits if pd_ppm >= limit * Decimal(10_000))]
+def log_odds(model: RiskModel, matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
+    """Per loan, the model's log-odds of going bad (the contributions' sum, without them)."""
+    if not len(matrix):
+        return np.empty(0)
+    trees = booster(model.id, model.booster)
+    return np.asarray(trees.predict(matrix, raw_score=True, num_threads=0))
+
+
+def bands(ppm: np.ndarray[Any, Any]) -> list[str]:
+    """The bands of probabilities in parts per million (`LMS_RISK_BANDS`)."""
+    limits = np.array([float(limit * 10_000) for limit in get_settings().risk_bands])
+    return [BANDS[k] for k in np.searchsorted(limits, ppm, side="right")]
 
 
 def score(uow: UnitOfWork, month: date, *, low: int | None = None, high: int | None = None) -> int:
@@ -71,8 +84,7 @@ def score(uow: UnitOfWork, month: date, *, low: int | None = None, high: int | N
             LoanScore.month == month, LoanScore.target == target)))  # fmt: skip
         frame = frame.where(np.array([int(i) not in done for i in frame.loan_ids], dtype=bool))
         rows = _rows(uow, model, frame)
-        if rows:
-            uow.session.execute(insert(LoanScore), rows)
+        insert_rows(uow, LoanScore.metadata.tables["loan_scores"], rows)
         written += len(rows)
         scored |= {row["loan_id"] for row in rows}
     latest = uow.session.scalar(select(func.max(LoanScore.month)))
@@ -82,17 +94,28 @@ def score(uow: UnitOfWork, month: date, *, low: int | None = None, high: int | N
 
 
 def _rows(uow: UnitOfWork, model: RiskModel, frame: Frame) -> list[dict[str, Any]]:
-    parts = contributions(model, frame.matrix)
+    """The scores of the loans of `frame`, with reasons for those in the bands worth acting on
+    (`EXPLAINED`; a loan in a safer band gets its reasons when they are asked for:
+    `explain`)."""
+    ppm = np.rint(1_000_000 / (1 + np.exp(-log_odds(model, frame.matrix)))).astype(np.int64)
+    banded = bands(ppm)
+    told = np.flatnonzero(np.isin(banded, list(EXPLAINED)))
+    words = explain(uow, model, frame.matrix[told], frame.branches)
+    why: dict[int, list[str]] = dict(zip(told.tolist(), words, strict=True))
+    return [
+        {"month": frame.month, "target": model.target, "loan_id": int(loan_id),
+         "model_id": model.id, "pd_ppm": int(ppm[n]), "band": banded[n], "reasons": why.get(n, [])}
+        for n, loan_id in enumerate(frame.loan_ids)
+    ]  # fmt: skip
+
+
+def explain(
+    uow: UnitOfWork, model: RiskModel, matrix: np.ndarray[Any, Any], branches: tuple[str, ...]
+) -> list[list[str]]:
+    """The reasons, in words, of each row of `matrix` (a loan's features)."""
+    parts = contributions(model, matrix)
     products = dict(uow.session.execute(select(Product.id, Product.code)).all())
-    rows = []
-    for n, loan_id in enumerate(frame.loan_ids):
-        ppm = round(1_000_000 / (1 + math.exp(-float(parts[n].sum()))))
-        rows.append({
-            "month": frame.month, "target": model.target, "loan_id": int(loan_id),
-            "model_id": model.id, "pd_ppm": ppm, "band": band(ppm),
-            "reasons": reasons(parts[n][:-1], frame.matrix[n], frame.branches, products),
-        })  # fmt: skip
-    return rows
+    return [reasons(parts[n][:-1], matrix[n], branches, products) for n in range(len(matrix))]
 
 
 def reasons(

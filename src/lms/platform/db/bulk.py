@@ -43,11 +43,13 @@ def copy_rows(uow: UnitOfWork, table: str, columns: Sequence[str], rows: Iterabl
 
 
 def _converter(kind: Any) -> Callable[[Any], Any] | None:
-    """How COPY needs a column's value: sealed, as JSON text (a column of an unknown table
-    holding a dict too), or as it is (None)."""
+    """How COPY needs a column's value: sealed, as JSON text (a JSON column's value; a column
+    of an unknown table holding a dict too), or as it is (None)."""
     if isinstance(kind, Sealed):
         return lambda value: kind.process_bind_param(value, _POSTGRES)
-    if kind is None or isinstance(kind, JSON):
+    if isinstance(kind, JSON):
+        return _json_text
+    if kind is None:
         return lambda value: json.dumps(value) if isinstance(value, dict) else value
     return None
 
