@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import and_, func, select
+from sqlalchemy import Float, and_, func, select, type_coerce
 
 from lms.platform.db import UnitOfWork
 from lms.risk.models import LoanMonth
@@ -143,14 +143,14 @@ def _query(month: date, low: int | None, high: int | None) -> Any:
             func.count().filter(m.max_dpd > 0).label("late"),
             func.count().filter(and_(m.paid > ZERO, m.paid < m.due)).label("partial"),
             func.count().filter(and_(m.due > ZERO, m.paid == ZERO)).label("missed"),
-            func.sum(m.due).filter(late3).label("due3"),
-            func.sum(m.paid).filter(late3).label("paid3"),
+            _raw(func.sum(m.due).filter(late3)).label("due3"),
+            _raw(func.sum(m.paid).filter(late3)).label("paid3"),
             func.sum(m.bounces).filter(late3).label("bounces3"),
             func.sum(m.bounces).label("bounces6"),
             func.sum(m.broken_promises).label("broken"),
-            func.max(m.excess).filter(now).label("excess"),
-            func.max(m.due).filter(now).label("due_now"),
-            func.max(m.principal_outstanding).filter(now).label("outstanding"),
+            _raw(func.max(m.excess).filter(now)).label("excess"),
+            _raw(func.max(m.due).filter(now)).label("due_now"),
+            _raw(func.max(m.principal_outstanding).filter(now)).label("outstanding"),
             func.max(m.installments_left).filter(now).label("left"),
         )
         .where(m.month.between(first, month))
@@ -162,12 +162,19 @@ def _query(month: date, low: int | None, high: int | None) -> Any:
     months = agg.subquery()
     return (
         select(
-            months, Loan.product_id, Loan.principal, Loan.annual_rate, Loan.customer_id,
+            months, Loan.product_id, _raw(Loan.principal), Loan.annual_rate, Loan.customer_id,
             Loan.branch_code, Loan.disbursed_on,
         )
         .join(Loan, Loan.id == months.c.loan_id)
         .order_by(months.c.loan_id)
     )  # fmt: skip
+
+
+def _raw(amount: Any) -> Any:
+    """A sum of money as the database holds it, as a float (SQLite: in ten-thousandths of the
+    unit): only ever divided by another so held, so the scale cancels (the features are
+    ratios), and a million values are not made exact Decimals to be thrown away."""
+    return type_coerce(amount, Float)
 
 
 def _borrowers(

@@ -73,13 +73,15 @@ def bands(ppm: np.ndarray[Any, Any]) -> list[str]:
 def score(uow: UnitOfWork, month: date, *, low: int | None = None, high: int | None = None) -> int:
     """Score the loans active at `month` (ids from `low` to `high`, or all) with each target's
     active model; returns the scores written."""
-    written, scored = 0, set[int]()
+    written, scored, read = 0, set[int](), dict[tuple[str, ...], Frame]()
     for target in TARGETS:
         model = active(uow, target)
         if model is None:
             continue
-        frame = eligible(features(uow, month, low=low, high=high,
-                                  branches=tuple(model.card["branches"])), target)  # fmt: skip
+        branches = tuple(model.card["branches"])
+        if branches not in read:  # the models' branches are most often the same: read once
+            read[branches] = features(uow, month, low=low, high=high, branches=branches)
+        frame = eligible(read[branches], target)
         done = set(uow.session.scalars(select(LoanScore.loan_id).where(
             LoanScore.month == month, LoanScore.target == target)))  # fmt: skip
         frame = frame.where(np.array([int(i) not in done for i in frame.loan_ids], dtype=bool))

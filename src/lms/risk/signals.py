@@ -85,32 +85,36 @@ def _clear(uow: UnitOfWork, day: date, low: int, high: int) -> set[int]:
 
 
 def rebanded(uow: UnitOfWork, day: date, loan_ids: list[int]) -> None:
-    """Rewrite the risk band of `loan_ids` as of `day` (those whose band changes)."""
-    for start in range(0, len(loan_ids), 5_000):
-        ids = loan_ids[start : start + 5_000]
+    """Rewrite the risk band of `loan_ids` as of `day` (those whose band changes); read by
+    ranges of ids (a partition's loans are near each other), a few statements a range."""
+    ordered = sorted(loan_ids)
+    for start in range(0, len(ordered), 20_000):
+        ids = ordered[start : start + 20_000]
         bands = bands_of(uow, day, ids)
-        now = dict(
-            uow.session.execute(select(Loan.id, Loan.risk_band).where(Loan.id.in_(ids))).all()
-        )
+        now = dict(uow.session.execute(
+            select(Loan.id, Loan.risk_band).where(Loan.id.between(ids[0], ids[-1]))).all())  # fmt: skip
         changed = [{"id": i, "risk_band": b} for i, b in bands.items() if now.get(i) != b]
         update_rows(uow, Loan.metadata.tables["loans"], ["id"], changed)
 
 
 def bands_of(uow: UnitOfWork, day: date, loan_ids: list[int]) -> dict[int, str | None]:
-    """Each loan's band on `day`: its latest score's band raised by its open signals."""
+    """Each loan's band on `day` (`loan_ids` ascending): its latest score's band raised by its
+    open signals."""
+    low, high = loan_ids[0], loan_ids[-1]
     latest = uow.session.scalar(select(func.max(LoanScore.month)).where(LoanScore.month <= day))
     scored: dict[int, dict[str, str]] = {}
     if latest is not None:
         rows = select(LoanScore.loan_id, LoanScore.target, LoanScore.band).where(
-            LoanScore.month == latest, LoanScore.loan_id.in_(loan_ids)
+            LoanScore.month == latest, LoanScore.loan_id.between(low, high)
         )
         for loan_id, target, given in uow.session.execute(rows):
             scored.setdefault(loan_id, {})[target] = given
     warned = dict(uow.session.execute(
         select(RiskSignal.loan_id, func.count(func.distinct(RiskSignal.signal)))
-        .where(RiskSignal.loan_id.in_(loan_ids), RiskSignal.cleared_on.is_(None))
+        .where(RiskSignal.loan_id.between(low, high), RiskSignal.cleared_on.is_(None))
         .group_by(RiskSignal.loan_id)).all())  # fmt: skip
-    dpd = dict(uow.session.execute(select(Loan.id, Loan.dpd).where(Loan.id.in_(loan_ids))).all())
+    dpd = dict(uow.session.execute(
+        select(Loan.id, Loan.dpd).where(Loan.id.between(low, high))).all())  # fmt: skip
     return {i: band(scored.get(i, {}), warned.get(i, 0), dpd.get(i) or 0) for i in loan_ids}
 
 
