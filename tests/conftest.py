@@ -12,9 +12,10 @@ Guarantees:
 - Tests that use `db_url` (directly or through `engine` / `session_factory`) are marked ``db``,
   so ``-m "not db"`` runs only the pure tests.
 - Importing this file creates no engine and opens no connection.
-- A fresh SQLite database migrated to the newest revision is a copy (SQLite's backup) of one
-  migrated by Alembic once per test process: the same bytes, without 47 migrations per test
-  (an existing file, another revision or another database migrates as ever).
+- A fresh database migrated to the newest revision is a copy of one migrated by Alembic once
+  per test process, without the migrations per test: on SQLite the file (SQLite's backup), on
+  PostgreSQL the schema (pg_dump's SQL of a schema migrated once, run with the new schema's
+  name). An existing file or a schema holding tables, or another revision, migrates as ever.
 - Property tests (hypothesis) explore new random examples on a developer's machine, where a
   failure is a finding; under CI they run derandomized (the same examples every run), so a
   landing is decided by the code, not by chance.
@@ -25,11 +26,13 @@ from __future__ import annotations
 import functools
 import os
 import sqlite3
+import subprocess
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
+import psycopg
 import pytest
 from hypothesis import settings
 from sqlalchemy import Engine
@@ -154,11 +157,19 @@ def _migrated_once(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
 
     original = command.upgrade
     made: list[Path] = []
+    dumped: list[str] = []
 
     @functools.wraps(original)  # Alembic's own command line lists the module's commands
     def upgrade(config: Any, revision: str, *args: Any, **kwargs: Any) -> None:
         url = config.attributes.get(URL_ATTRIBUTE)
-        target = _new_sqlite_file(url) if revision == "head" and not (args or kwargs) else None
+        plain = revision == "head" and not (args or kwargs)
+        target = _new_sqlite_file(url) if plain else None
+        schema = _new_postgres_schema(url) if plain and target is None else None
+        if schema is not None:
+            if not dumped:
+                dumped.append(_postgres_dump(original, str(url)))
+            _run_dump(str(url), dumped[0].replace(_TOKEN, schema))
+            return
         if target is None:
             original(config, revision, *args, **kwargs)
             return
@@ -182,3 +193,57 @@ def _new_sqlite_file(url: object) -> Path | None:
         return None
     path = Path(name)
     return path if not path.exists() or path.stat().st_size == 0 else None
+
+
+_TOKEN = "lms_migrated_template_schema"
+
+
+def _libpq(url: str, schema: str | None = None) -> str:
+    """A SQLAlchemy URL as libpq's (its search path set to `schema` when given)."""
+    parsed = make_url(url).set(drivername="postgresql")
+    if schema is not None:
+        parsed = parsed.update_query_dict({"options": f"-csearch_path={schema}"})
+    return parsed.render_as_string(hide_password=False)
+
+
+def _new_postgres_schema(url: object) -> str | None:
+    """The schema a PostgreSQL test URL searches, when it holds no table yet (else None)."""
+    if not isinstance(url, str) or not url.startswith("postgresql"):
+        return None
+    options = make_url(url).query.get("options", "")
+    if not isinstance(options, str) or not options.startswith("-csearch_path="):
+        return None
+    schema = options.removeprefix("-csearch_path=")
+    with psycopg.connect(_libpq(url)) as connection:
+        found = connection.execute(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = %s", (schema,)
+        ).fetchone()
+    return schema if found is not None and found[0] == 0 else None
+
+
+def _postgres_dump(original: Any, url: str) -> str:
+    """Migrate a schema of its own to the newest revision, and give its SQL (every object
+    named with `_TOKEN` for its schema), then drop it."""
+    schema = f"lms_template_{uuid.uuid4().hex[:12]}"
+    with psycopg.connect(_libpq(url), autocommit=True) as connection:
+        connection.execute(f'CREATE SCHEMA "{schema}"')
+    try:
+        original(alembic_config(_libpq(url, schema)), "head")
+        dump = subprocess.run(
+            ["pg_dump", "--schema", schema, "--inserts", "--no-owner", "--no-privileges",
+             "--no-comments", "--dbname", _libpq(url)],
+            capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+    finally:
+        with psycopg.connect(_libpq(url), autocommit=True) as connection:
+            connection.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    kept = [  # psql's own commands (\restrict) and the schema, which each test makes, left out
+        line for line in dump.splitlines()
+        if line != f"CREATE SCHEMA {schema};" and not line.startswith("\\")
+    ]  # fmt: skip
+    return "\n".join(kept).replace(schema, _TOKEN)
+
+
+def _run_dump(url: str, script: str) -> None:
+    with psycopg.connect(_libpq(url)) as connection:
+        connection.execute(script.encode())
