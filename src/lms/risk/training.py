@@ -103,10 +103,11 @@ def train(
     version = (uow.session.scalar(select(func.max(RiskModel.version)).where(
         RiskModel.target == target)) or 0) + 1  # fmt: skip
     uow.session.execute(update(RiskModel).where(RiskModel.target == target).values(active=False))
-    card["version"] = version
+    now = datetime.now(UTC)
+    card["version"], card["trained_at"], card["trained_by"] = version, now.isoformat(), actor
     model = RiskModel(target=target, version=version, active=True, card=card,
                       booster=booster.model_to_string(), trained_by=actor,
-                      created_at=datetime.now(UTC))  # fmt: skip
+                      created_at=now)  # fmt: skip
     uow.session.add(model)
     uow.session.flush()
     return model

@@ -92,6 +92,7 @@ def card_text(card: dict[str, Any]) -> str:
     held, months = card["held_out"], card["months"]
     lines = [
         f"# {card['target']} model, version {card['version']}: {card['predicts']}",
+        f"trained {card['trained_at'][:16].replace('T', ' ')} UTC by {card['trained_by']}",
         f"learnt from {len(months['learnt_from'])} month ends "
         f"({months['learnt_from'][0]} to {months['learnt_from'][-1]}), "
         f"{card['loans']['learnt_from']} loans, bad rate {card['bad_rate']['learnt_from']:.2%}",
