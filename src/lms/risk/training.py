@@ -11,10 +11,10 @@ are given beside those of the rule that ranks loans by their DPD at the month en
 How many trees: the last month learnt from is first held apart, and the trees grown until it
 stops improving; the model is then grown to that many on all the months learnt from.
 
-Guarantees: reproducible (one thread, deterministic, seeded: the same history and seed give
-the same trees, byte for byte); a model that could not be measured is not kept (no bad or no
-good loan in either part is refused with the reason); a version is never changed, a new one
-is made active and the one before it inactive.
+Guarantees: reproducible (deterministic and seeded, on any number of threads: the same history
+and seed give the same trees, byte for byte); a model that could not be measured is not kept
+(no bad or no good loan in either part is refused with the reason); a version is never
+changed, a new one is made active and the one before it inactive.
 """
 
 from __future__ import annotations
@@ -46,7 +46,7 @@ PARAMS: dict[str, Any] = {
     "feature_fraction": 0.9,
     "deterministic": True,
     "force_row_wise": True,
-    "num_threads": 1,
+    "num_threads": 0,  # every core: "deterministic" keeps the trees the same whatever the threads
     "verbose": -1,
 }
 
