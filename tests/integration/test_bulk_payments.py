@@ -289,10 +289,10 @@ def test_a_recovery_after_a_refund_and_a_return_is_paid_as_one_by_one(
 def test_bulk_refuses_what_record_payment_refuses_for_the_same_reasons(
     demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """On two copies of the demo book (loan 4 closed, loans 1-3, 6, 9 and 10 active, each of
-    its own borrower), after 100.00 taken on loans 9 and 10 with keys K-9 and K-10: one batch on
+    """On two copies of the demo book (loan 4 closed, loans 1, 3, 6, 7, 9 and 12 active, each of
+    its own borrower), after 100.00 taken on loans 9 and 12 with keys K-9 and K-12: one batch on
     16 Dec of a payment on closed loan 4, one with a reference of loan 4's (another borrower's),
-    of 0, of 100.005, dated 17 Dec, a retry on loan 9 (its earlier payment, nothing new) and key K-10
+    of 0, of 100.005, dated 17 Dec, a retry on loan 9 (its earlier payment, nothing new) and key K-12
     reused for another payment. Bulk decides each by the payment rules itself (`try_payment`
     is not called) with `record_payment`'s reason."""
     bulk, single = tmp_path / "bulk.sqlite3", tmp_path / "single.sqlite3"
@@ -301,7 +301,7 @@ def test_bulk_refuses_what_record_payment_refuses_for_the_same_reasons(
         shutil.copy(demo, path)
         sessions = make_session_factory(make_engine(f"sqlite:///{path}"))
         with UnitOfWork(sessions) as uow:
-            for k in (9, 10):
+            for k in (9, 12):
                 request = PaymentRequest(D("100.00"), LATE, f"R-{k}", "upi", f"K-{k}")
                 event, _ = record_payment(uow, loan_id=k, request=request, posting_date=LATE)
                 taken[path, k] = event.id
@@ -309,11 +309,11 @@ def test_bulk_refuses_what_record_payment_refuses_for_the_same_reasons(
     payments = [
         (4, PaymentRequest(D("100.00"), LATE, "X-4", "neft")),
         (1, PaymentRequest(D("100.00"), LATE, "NACH-4-1", "nach")),
-        (2, PaymentRequest(D("0"), LATE, "X-2", "neft")),
+        (7, PaymentRequest(D("0"), LATE, "X-7", "neft")),
         (3, PaymentRequest(D("100.005"), LATE, "X-3", "neft")),
         (6, PaymentRequest(D("100.00"), date(2026, 12, 17), "X-6", "neft")),
         (9, PaymentRequest(D("100.00"), LATE, "R-9", "upi", "K-9")),
-        (10, PaymentRequest(D("200.00"), LATE, "R-10b", "upi", "K-10")),
+        (12, PaymentRequest(D("200.00"), LATE, "R-12b", "upi", "K-12")),
     ]
     refused = _one_by_one(f"sqlite:///{single}", payments)
 
@@ -328,10 +328,10 @@ def test_bulk_refuses_what_record_payment_refuses_for_the_same_reasons(
     assert refused == [
         (4, "loan 4 is closed; payments need an active loan"),
         (1, "reference 'NACH-4-1' already paid loan 4 of another borrower"),
-        (2, "amount: must be greater than zero"),
+        (7, "amount: must be greater than zero"),
         (3, "amount: must be a multiple of the loan's precision 0.01"),
         (6, "value_date: is after the posting date 2026-12-16: money not yet received"),
-        (10, "idempotency key 'K-10' was used for another payment"),
+        (12, "idempotency key 'K-12' was used for another payment"),
     ]
     assert [(o.loan_id, o.error) for o in outcomes if o.error] == refused
     retry = outcomes[5]

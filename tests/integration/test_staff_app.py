@@ -47,6 +47,7 @@ from lms.interfaces.web import (
     report_pages,
     request_pages,
     restructure_pages,
+    risk_pages,
     strategy_pages,
     user_pages,
 )
@@ -267,6 +268,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             closure_pages.router,
             restructure_pages.router,
             document_pages.router,
+            risk_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())
