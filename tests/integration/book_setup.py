@@ -7,8 +7,8 @@ commits, and returns the session factory bound to `engine`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import date
+from collections.abc import Callable, Mapping, Sequence
+from datetime import date, timedelta
 from decimal import Decimal
 from decimal import Decimal as D
 
@@ -94,6 +94,23 @@ def book_of_loans(
         calendar.set_business_date(uow, business_date)
         uow.commit()
     return sessions
+
+
+def lived_and_closed(
+    sessions: sessionmaker[Session],
+    first: date,
+    last: date,
+    events: Callable[[UnitOfWork, date], None],
+) -> None:
+    """Each day from `first` to `last`: what `events` does that day, committed, then the day's
+    close (which must fail for no loan)."""
+    day = first
+    while day <= last:
+        with UnitOfWork(sessions) as uow:
+            events(uow, day)
+            uow.commit()
+        assert close_day(sessions, day).failures == 0
+        day += timedelta(days=1)
 
 
 def table_contents(url: str, queries: Mapping[str, str]) -> dict[str, list[str]]:

@@ -4,14 +4,13 @@ figures of a few loans checked by hand."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal as D
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from integration.book_setup import EMI, book_of_loans, sound
-from lms.close.runner import close_day
+from integration.book_setup import EMI, book_of_loans, lived_and_closed, sound
 from lms.platform.db import UnitOfWork
 from lms.risk.models import LoanMonth
 from lms.risk.months import backfill, replayed_months
@@ -53,13 +52,7 @@ def _events(uow: UnitOfWork, day: date) -> None:
 
 def _closed_november(db_url: str, engine: Engine) -> sessionmaker[Session]:
     sessions = book_of_loans(db_url, engine, PEOPLE, business_date=date(2026, 11, 1))
-    day = date(2026, 11, 1)
-    while day <= NOV30:
-        with UnitOfWork(sessions) as uow:
-            _events(uow, day)
-            uow.commit()
-        assert close_day(sessions, day).failures == 0
-        day += timedelta(days=1)
+    lived_and_closed(sessions, date(2026, 11, 1), NOV30, _events)
     return sessions
 
 

@@ -4,14 +4,13 @@ strategy step kept for the riskier cases."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal as D
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from integration.book_setup import EMI, book_of_loans
-from lms.close.runner import close_day
+from integration.book_setup import EMI, book_of_loans, lived_and_closed
 from lms.collections.models import CaseTask, CollectionCase
 from lms.collections.strategies import add_step
 from lms.collections.work import PromiseAsked, promise
@@ -58,13 +57,7 @@ def _closed(db_url: str, engine: Engine, last: date) -> sessionmaker[Session]:
                  min_band="D")  # fmt: skip
         add_step(uow, bucket="1-30", day=3, action="visit", event=None, product_code=None)
         uow.commit()
-    day = OCT26
-    while day <= last:
-        with UnitOfWork(sessions) as uow:
-            _day(uow, day)
-            uow.commit()
-        assert close_day(sessions, day).failures == 0
-        day += timedelta(days=1)
+    lived_and_closed(sessions, OCT26, last, _day)
     return sessions
 
 

@@ -29,6 +29,7 @@ from lms.notices.templates import TEMPLATES
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import among, insert_rows
 from lms.platform.errors import InvalidError, NotFoundError
+from lms.servicing.models import RISK_BANDS as BANDS
 from lms.servicing.models import Loan, LoanEvent, Product
 
 ACTIONS = ("message", "call", "visit", "sarfaesi_notice", "cheque_notice")
@@ -36,7 +37,6 @@ ACTIONS = ("message", "call", "visit", "sarfaesi_notice", "cheque_notice")
 # loan secured by collateral; the Negotiable Instruments Act s.138 for a cheque returned
 LEGAL = frozenset({"sarfaesi_notice", "cheque_notice"})
 FILLED = frozenset({"name", "amount", "loan_number", "dpd", "lender"})  # what a case gives
-BANDS = "ABCDE"  # risk bands, least risky first (lms.risk.signals)
 
 
 def add_step(

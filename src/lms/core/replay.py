@@ -160,7 +160,7 @@ class DayEnd(NamedTuple):
     capitalised: tuple[Capitalised, ...] = ()
     forgiven: tuple[Capitalised, ...] = ()
     excess: Decimal = ZERO  # unapplied funds held
-    dues: tuple[tuple[date, Decimal], ...] = ()  # each installment's due date and amount
+    rows: tuple[Installment, ...] = ()  # the schedule as it stands then
 
 
 def day_ends(
@@ -207,7 +207,7 @@ def _walk(
         )
         ends[wanted] = DayEnd(
             left, tuple(applied), tuple(from_excess), tuple(book.capitalised),
-            tuple(book.forgiven), book.excess, tuple((r.due_date, r.total) for r in book.rows),
+            tuple(book.forgiven), book.excess, book.rows,
         )  # fmt: skip
     return ends
 

@@ -33,6 +33,7 @@ from sqlalchemy.sql.functions import coalesce
 
 from lms.collections.models import CollectionCase, Promise
 from lms.core.dpd_history import dpd_by_day
+from lms.core.frequency import LAST_DAY, add_months
 from lms.core.replay import day_ends
 from lms.platform.db import UnitOfWork
 from lms.platform.db.types import Money
@@ -47,7 +48,7 @@ CHUNK = 2_000  # loans read and written at once by the backfill
 
 def month_end(day: date) -> date:
     """The last day of `day`'s month."""
-    return (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+    return add_months(day, 0, LAST_DAY)
 
 
 def month_ends(first: date, last: date) -> list[date]:
@@ -55,14 +56,13 @@ def month_ends(first: date, last: date) -> list[date]:
     ends, end = [], month_end(first)
     while end <= last:
         ends.append(end)
-        end = month_end(end + timedelta(days=1))
+        end = shift(end, 1)
     return ends
 
 
 def shift(month: date, months: int) -> date:
-    """The month end `months` months after (or before, negative) the month end `month`."""
-    index = month.year * 12 + month.month - 1 + months
-    return month_end(date(index // 12, index % 12 + 1, 1))
+    """The month end `months` months after (or before, negative) `month`'s."""
+    return add_months(month, months, LAST_DAY)
 
 
 def facts(month: date, low: int, high: int) -> Select[*tuple[Any, ...]]:
@@ -211,12 +211,12 @@ def _replayed(
         span = [daily[start + timedelta(days=n)] for n in range((end - start).days + 1)]
         state = states[end]
         (status, paid, bounces, broken), first_day = done[month], month.replace(day=1)
-        due = sum((total for on, total in state.dues if first_day <= on <= month), ZERO)
+        due = sum((r.total for r in state.rows if first_day <= r.due_date <= month), ZERO)
         out.append({
             "month": month, "loan_id": loan.id, "status": status,
             "dpd": span[-1], "max_dpd": max(span), "overdue_days": sum(1 for d in span if d),
             "principal_outstanding": state.principal_outstanding, "excess": state.excess,
-            "due": due, "installments_left": sum(1 for on, _ in state.dues if on > month),
+            "due": due, "installments_left": sum(1 for r in state.rows if r.due_date > month),
             "paid": paid, "bounces": bounces, "broken_promises": broken, "source": "replay",
         })  # fmt: skip
     return out

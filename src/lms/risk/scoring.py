@@ -34,9 +34,9 @@ from lms.risk.features import FEATURES, NAMES, TARGETS, Frame, eligible, feature
 from lms.risk.models import LoanScore, RiskModel
 from lms.risk.signals import rebanded
 from lms.risk.training import active
+from lms.servicing.models import RISK_BANDS as BANDS
 from lms.servicing.models import Product
 
-BANDS = "ABCDE"
 EXPLAINED = frozenset("CDE")  # bands whose scores are written with their reasons
 SHARES = frozenset({"paid_share_3m", "outstanding_share", "excess_share"})
 WORDS = dict(FEATURES)

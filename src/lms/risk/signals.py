@@ -36,11 +36,11 @@ from lms.platform.db.bulk import update_rows
 from lms.platform.settings import get_settings
 from lms.risk.models import LoanMonth, LoanScore, RiskSignal
 from lms.risk.months import month_end, shift
+from lms.servicing.models import RISK_BANDS as BANDS
 from lms.servicing.models import Loan, LoanEvent, LoanParty
 
 SIGNALS = ("first_bounce", "rising_lateness", "partial_payment", "promise_broken",
            "related_loan_slipping")  # fmt: skip
-BANDS = "ABCDE"
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
@@ -90,16 +90,18 @@ def rebanded(uow: UnitOfWork, day: date, loan_ids: list[int]) -> None:
     ordered = sorted(loan_ids)
     for start in range(0, len(ordered), 20_000):
         ids = ordered[start : start + 20_000]
-        bands = bands_of(uow, day, ids)
-        now = dict(uow.session.execute(
-            select(Loan.id, Loan.risk_band).where(Loan.id.between(ids[0], ids[-1]))).all())  # fmt: skip
-        changed = [{"id": i, "risk_band": b} for i, b in bands.items() if now.get(i) != b]
+        loans = {i: (dpd, was) for i, dpd, was in uow.session.execute(
+            select(Loan.id, Loan.dpd, Loan.risk_band).where(Loan.id.between(ids[0], ids[-1])))}  # fmt: skip
+        bands = bands_of(uow, day, ids, {i: dpd for i, (dpd, _) in loans.items()})
+        changed = [{"id": i, "risk_band": b} for i, b in bands.items() if loans[i][1] != b]
         update_rows(uow, Loan.metadata.tables["loans"], ["id"], changed)
 
 
-def bands_of(uow: UnitOfWork, day: date, loan_ids: list[int]) -> dict[int, str | None]:
-    """Each loan's band on `day` (`loan_ids` ascending): its latest score's band raised by its
-    open signals."""
+def bands_of(
+    uow: UnitOfWork, day: date, loan_ids: list[int], dpd: dict[int, int | None]
+) -> dict[int, str | None]:
+    """Each loan's band on `day` (`loan_ids` ascending, with their DPD): its latest score's
+    band raised by its open signals."""
     low, high = loan_ids[0], loan_ids[-1]
     latest = uow.session.scalar(select(func.max(LoanScore.month)).where(LoanScore.month <= day))
     scored: dict[int, dict[str, str]] = {}
@@ -113,8 +115,6 @@ def bands_of(uow: UnitOfWork, day: date, loan_ids: list[int]) -> dict[int, str |
         select(RiskSignal.loan_id, func.count(func.distinct(RiskSignal.signal)))
         .where(RiskSignal.loan_id.between(low, high), RiskSignal.cleared_on.is_(None))
         .group_by(RiskSignal.loan_id)).all())  # fmt: skip
-    dpd = dict(uow.session.execute(
-        select(Loan.id, Loan.dpd).where(Loan.id.between(low, high))).all())  # fmt: skip
     return {i: band(scored.get(i, {}), warned.get(i, 0), dpd.get(i) or 0) for i in loan_ids}
 
 
@@ -147,7 +147,7 @@ def _first_bounce(uow: UnitOfWork, day: date, low: int, high: int, months: int) 
 
 
 def _rising_lateness(uow: UnitOfWork, day: date, low: int, high: int, days: int) -> Found:
-    if not month_end(day):
+    if day != month_end(day):
         return []
     m, recent = LoanMonth, LoanMonth.month > shift(day, -3)
     now, before = (func.coalesce(func.sum(m.overdue_days).filter(recent), 0),

@@ -227,6 +227,9 @@ class Loan(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
+# risk bands, least risky first (lms.risk: the delinquency model's band raised by warnings)
+RISK_BANDS = "ABCDE"
+
 # what a loan is stamped with when it is paid out, until the daily close says otherwise:
 # nothing overdue, standard; so the first close writes only the loans that differ
 FIRST_STAMP = {"dpd": 0, "asset_class": "STD", "asset_category": "standard"}
