@@ -10,7 +10,7 @@ from html import unescape
 
 import numpy as np
 import pytest
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine, delete, select, update
 
 from integration.api_client import rows, staff_browser
 from lms.demo.synthetic_risk import build
@@ -19,7 +19,7 @@ from lms.platform.db.migrate import upgrade
 from lms.platform.errors import InvalidError
 from lms.risk import measures
 from lms.risk.features import NAMES, eligible, features, outcomes
-from lms.risk.models import LoanMonth, LoanScore, RiskModel
+from lms.risk.models import LoanMonth, LoanScore, RiskBin, RiskModel
 from lms.risk.monitoring import alerts, judged_month, realised, stability
 from lms.risk.overview import overview
 from lms.risk.scoring import booster, contributions, explain, score
@@ -110,10 +110,24 @@ def test_too_short_a_history_is_refused(db_url: str, engine: Engine) -> None:
         assert uow.session.scalars(select(RiskModel)).all() == []
 
 
+def _learnt_psi(edges: list[float], learnt: list[float], values: np.ndarray) -> float:
+    """PSI against the learnt shares, the loans counted one by one (a bin holds the values up
+    to and including its upper edge; the last bin, the unknowns)."""
+    found = [0] * (len(edges) + 2)
+    for v in values.tolist():
+        found[
+            -1 if math.isnan(v) else next((k for k, e in enumerate(edges) if v <= e), len(edges))
+        ] += 1
+    shares = [max(n / len(values), 0.0001) for n in found]
+    return sum((a - e) * math.log(a / e) for a, e in zip(shares, learnt, strict=True))
+
+
 def test_stability_realised_rates_and_alerts(db_url: str, engine: Engine) -> None:
-    july = date(2026, 7, 31)
+    june, july = date(2026, 6, 30), date(2026, 7, 31)
     with _book(db_url, engine) as uow:
         model = train(uow, target="dpd30", actor="risk-team")
+        assert stability(uow, model, july) == []  # nothing scored at July yet
+        score(uow, june)
         scored = score(uow, july)
         assert judged_month(uow, "dpd30") == july  # October's three months are not in yet
         bands = realised(uow, "dpd30", july)
@@ -126,10 +140,22 @@ def test_stability_realised_rates_and_alerts(db_url: str, engine: Engine) -> Non
         assert rates == sorted(rates) and rates[0] < rates[-1]  # the riskier bands went bad more
         # a month like the ones learnt from is stable; shift July's arrears and it is not
         steady = {s.name: s for s in stability(uow, model, july)}
+        ref = model.card["reference"]
+        for k, name in enumerate(NAMES):  # the bins kept at scoring: the loans' own figures
+            bins = ref["features"][name]
+            want = _learnt_psi(bins["edges"], bins["shares"], frame.matrix[:, k])
+            assert math.isclose(steady[name].against_learnt, want, abs_tol=1e-12)
+        p = booster(model.id, model.booster).predict(frame.matrix)
+        want = _learnt_psi(ref["score"]["edges"], ref["score"]["shares"], p)
+        assert math.isclose(steady["score"].against_learnt, want, abs_tol=1e-12)
         assert steady["score"].against_learnt < 0.1 and steady["dpd"].month_on_month is not None
+        assert stability(uow, model, june)[0].month_on_month is None  # May was not scored
         assert not [a for a in alerts(list(steady.values()), []) if a.startswith("dpd:")]
         uow.session.execute(update(LoanMonth).where(LoanMonth.month == july).values(
             dpd=LoanMonth.dpd + 25, max_dpd=LoanMonth.max_dpd + 25))  # fmt: skip
+        for kept in (LoanScore, RiskBin):  # July scored again on the shifted months
+            uow.session.execute(delete(kept).where(kept.month == july))
+        score(uow, july)
         shifted = stability(uow, model, july)
         found = alerts(shifted, [])
         assert any(a.startswith("dpd: PSI ") and "month on month" in a for a in found)

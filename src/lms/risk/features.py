@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 import numpy as np
-from sqlalchemy import Float, and_, func, select, type_coerce
+from sqlalchemy import Float, and_, cast, func, select
 
 from lms.platform.db import UnitOfWork
 from lms.risk.models import LoanMonth
@@ -162,7 +162,7 @@ def _query(month: date, low: int | None, high: int | None) -> Any:
     months = agg.subquery()
     return (
         select(
-            months, Loan.product_id, _raw(Loan.principal), Loan.annual_rate, Loan.customer_id,
+            months, Loan.product_id, _raw(Loan.principal), _raw(Loan.annual_rate), Loan.customer_id,
             Loan.branch_code, Loan.disbursed_on,
         )
         .join(Loan, Loan.id == months.c.loan_id)
@@ -171,10 +171,11 @@ def _query(month: date, low: int | None, high: int | None) -> Any:
 
 
 def _raw(amount: Any) -> Any:
-    """A sum of money as the database holds it, as a float (SQLite: in ten-thousandths of the
-    unit): only ever divided by another so held, so the scale cancels (the features are
-    ratios), and a million values are not made exact Decimals to be thrown away."""
-    return type_coerce(amount, Float)
+    """A sum of money as the database holds it, cast to a float by the database (SQLite: in
+    ten-thousandths of the unit): only ever divided by another so held, so the scale cancels
+    (the features are ratios), and a million values are not made exact Decimals to be thrown
+    away."""
+    return cast(amount, Float)
 
 
 def _borrowers(
@@ -197,15 +198,19 @@ def _borrowers(
 def outcomes(uow: UnitOfWork, frame: Frame, target: str) -> np.ndarray[Any, np.dtype[np.int8]]:
     """1 for each loan of `frame` that went bad (`target`) in the three months after its month
     end, else 0 (the caller makes sure those months are in the history)."""
-    m, limit = LoanMonth, TARGETS[target]
-    bad = (
-        select(m.loan_id)
-        .where(m.month.between(shift(frame.month, 1), shift(frame.month, HORIZON)))
-        .where((m.max_dpd > limit) | (m.status == "written_off"))
-        .distinct()
-    )
+    bad = select(LoanMonth.loan_id).where(went_bad(frame.month, target)).distinct()
     went = set(uow.session.scalars(bad))
     return np.array([1 if int(i) in went else 0 for i in frame.loan_ids], dtype=np.int8)
+
+
+def went_bad(month: date, target: str) -> Any:
+    """The condition on a loan's months that it went bad (`target`) in the three months after
+    month end `month`: more than the target's days past due, or written off."""
+    m = LoanMonth
+    return and_(
+        m.month.between(shift(month, 1), shift(month, HORIZON)),
+        (m.max_dpd > TARGETS[target]) | (m.status == "written_off"),
+    )
 
 
 def eligible(frame: Frame, target: str) -> Frame:

@@ -87,17 +87,28 @@ def summary(bad: Array, score: Array) -> dict[str, float]:
     }
 
 
-def shares(values: Array, edges: Array) -> Array:
-    """The share of `values` in each bin of the inner `edges` (n edges, n + 1 bins, each holding
-    the values up to and including its upper edge), then the share that is NaN; a share of nought is taken as 0.0001 (an empty bin counts in a PSI
-    without a division by zero)."""
+def counts(values: Array, edges: Array) -> Array:
+    """How many of `values` fall in each bin of the inner `edges` (n edges, n + 1 bins, each
+    holding the values up to and including its upper edge), then how many are NaN."""
     values = np.asarray(values, dtype=np.float64)
     missing = np.isnan(values)
-    counts = np.bincount(
+    found = np.bincount(
         np.searchsorted(edges, values[~missing], side="left"), minlength=len(edges) + 1
     )
-    found = np.r_[counts, missing.sum()].astype(np.float64)
-    return np.asarray(np.maximum(found / max(len(values), 1), 0.0001))
+    return np.asarray(np.r_[found, missing.sum()], dtype=np.int64)
+
+
+def shares(values: Array, edges: Array) -> Array:
+    """The share of `values` in each bin of the inner `edges`, then the share that is NaN
+    (`counts`, as `shares_of`)."""
+    return shares_of(counts(values, edges))
+
+
+def shares_of(found: Array) -> Array:
+    """Each bin's share of the counts `found`; a share of nought is taken as 0.0001 (an empty
+    bin counts in a PSI without a division by zero)."""
+    found = np.asarray(found, dtype=np.float64)
+    return np.asarray(np.maximum(found / max(found.sum(), 1), 0.0001))
 
 
 def psi_of(expected: Array, actual: Array) -> float:

@@ -1,5 +1,6 @@
 """Tables of the risk models: each loan's month of behaviour, the trained models (versioned,
-with their model card) and the scores they gave.
+with their model card), the scores they gave and how the scored loans spread over the model's
+bins (for the stability of the score and the features).
 
 Guarantees: a loan's month is written once (its key refuses a second row), by the daily close
 from that month's snapshots or by the backfill from the loan's replay; a model version is never
@@ -77,6 +78,22 @@ class LoanScore(Base):
     pd_ppm: Mapped[int] = mapped_column(Integer)  # the probability, in parts per million
     band: Mapped[str] = mapped_column(String(2))  # A (least risky) to E
     reasons: Mapped[list[str]] = mapped_column(JSON)  # the top three, in words
+
+
+class RiskBin(Base):
+    """How many of the loans a model scored at a month end fell in one bin of the score or of
+    a feature (the bins of the model's card). Written by each scoring run for the loans it
+    scored, so a month end's figure is the sum of its rows (partitions score apart)."""
+
+    __tablename__ = "risk_bins"
+    __table_args__ = (Index("ix_risk_bins_model_id_month", "model_id", "month"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    month: Mapped[date] = mapped_column(Date)
+    model_id: Mapped[int] = mapped_column(ForeignKey("risk_models.id"))
+    name: Mapped[str] = mapped_column(String(24))  # "score" or a feature's name
+    bin: Mapped[int] = mapped_column(Integer)  # from 0; the last of a name's bins: no value
+    loans: Mapped[int] = mapped_column(Integer)
 
 
 class RiskSignal(Base):

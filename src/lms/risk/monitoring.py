@@ -5,14 +5,17 @@ against the predicted; and the alerts when a threshold is crossed.
 PSI, as risk teams read it: under 0.10 stable, 0.10 to 0.25 worth watching, above
 `LMS_RISK_PSI_ALERT` (0.25) a shift that calls the model into question. Bins are the model's
 own: the deciles of the score and of each feature in the data it learnt from (kept in its
-card), so every month is compared on the same bins.
+card), so every month is compared on the same bins. Scoring keeps how many loans fell in each
+bin (`binned`, table `risk_bins`), so the stability of a million loans is read from a few
+hundred rows, not worked out again from their features.
 
 The realised bad rate of a band is known three months after a scoring month end: of the loans
 scored then, the share that went bad (the model's target) in the three months after. An alert
 is raised when a band of at least 30 loans went bad at under half or over twice the rate it
 was predicted to.
 
-Guarantees: read only; the same month and model give the same figures.
+Guarantees: read only (`binned` gives rows for the caller to write); the same month and model
+give the same figures.
 """
 
 from __future__ import annotations
@@ -22,15 +25,14 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import exists, func, select
 
 from lms.platform.db import UnitOfWork
 from lms.platform.settings import get_settings
 from lms.risk import measures
-from lms.risk.features import HORIZON, NAMES, Frame, eligible, features, outcomes
-from lms.risk.models import LoanMonth, LoanScore, RiskModel
+from lms.risk.features import HORIZON, NAMES, Frame, went_bad
+from lms.risk.models import LoanMonth, LoanScore, RiskBin, RiskModel
 from lms.risk.months import shift
-from lms.risk.scoring import booster
 
 SMALLEST_BAND = 30  # loans a band needs before its realised rate is judged
 
@@ -50,50 +52,66 @@ class BandOutcome:
     realised: float  # the share that went bad
 
 
-def stability(uow: UnitOfWork, model: RiskModel, month: date) -> list[Stability]:
-    """PSI of the score and of each feature of the loans eligible at `month`."""
-    branches = tuple(model.card["branches"])
-    now = eligible(features(uow, month, branches=branches), model.target)
-    before = eligible(features(uow, shift(month, -1), branches=branches), model.target)
-    trees = booster(model.id, model.booster)
+def binned(model: RiskModel, frame: Frame, probability: Any) -> list[dict[str, Any]]:
+    """The rows of `risk_bins` for the loans of `frame` as `model` scored them (their
+    probabilities of going bad): how many fell in each bin of the score and of each feature."""
     ref = model.card["reference"]
-    rows = [
-        _psi("score", ref["score"], _predict(trees, now.matrix), _predict(trees, before.matrix))
+    columns = [("score", ref["score"], probability)] + [
+        (name, ref["features"][name], frame.matrix[:, k]) for k, name in enumerate(NAMES)
     ]
-    for k, name in enumerate(NAMES):
-        rows.append(_psi(name, ref["features"][name], now.matrix[:, k], before.matrix[:, k]))
+    return [
+        {"month": frame.month, "model_id": model.id, "name": name, "bin": k, "loans": int(n)}
+        for name, bins, values in columns
+        for k, n in enumerate(measures.counts(values, np.asarray(bins["edges"])))
+        if n
+    ]  # fmt: skip
+
+
+def stability(uow: UnitOfWork, model: RiskModel, month: date) -> list[Stability]:
+    """PSI of the score and of each feature of the loans `model` scored at `month`, from the
+    bins kept when it scored them (month on month: when it scored the month end before too)."""
+    now, before = _bins(uow, model, month), _bins(uow, model, shift(month, -1))
+    if not now:
+        return []
+    ref = model.card["reference"]
+    rows = []
+    for name in ("score", *NAMES):
+        learnt = np.asarray((ref["score"] if name == "score" else ref["features"][name])["shares"])
+        current = measures.shares_of(now[name])
+        previous = measures.psi_of(measures.shares_of(before[name]), current) if before else None
+        rows.append(Stability(name, previous, measures.psi_of(learnt, current)))
     return rows
 
 
-def _predict(trees: Any, matrix: np.ndarray[Any, Any]) -> np.ndarray[Any, Any]:
-    return np.asarray(trees.predict(matrix)) if len(matrix) else np.empty(0)
-
-
-def _psi(name: str, ref: dict[str, list[float]], now: Any, before: Any) -> Stability:
-    edges = np.asarray(ref["edges"], dtype=np.float64)
-    current = measures.shares(now, edges)
-    previous = measures.psi_of(measures.shares(before, edges), current) if len(before) else None
-    return Stability(name, previous, measures.psi_of(np.asarray(ref["shares"]), current))
+def _bins(uow: UnitOfWork, model: RiskModel, month: date) -> dict[str, np.ndarray[Any, Any]]:
+    """The loans per bin of the score and each feature that `model` scored at `month`."""
+    ref = model.card["reference"]
+    size = {name: len(ref["features"][name]["shares"]) for name in NAMES}
+    size["score"] = len(ref["score"]["shares"])
+    found = uow.session.execute(
+        select(RiskBin.name, RiskBin.bin, func.sum(RiskBin.loans))
+        .where(RiskBin.model_id == model.id, RiskBin.month == month)
+        .group_by(RiskBin.name, RiskBin.bin)
+    ).all()
+    out: dict[str, np.ndarray[Any, Any]] = {}
+    for name, k, loans in found:
+        out.setdefault(name, np.zeros(size[name], dtype=np.int64))[k] = loans
+    return out
 
 
 def realised(uow: UnitOfWork, target: str, month: date) -> list[BandOutcome]:
     """For the loans scored at `month` (whose three months after are in the history): per
     band, how many, the mean predicted probability and the share that went bad."""
+    s, m = LoanScore, LoanMonth
+    bad = exists().where(m.loan_id == s.loan_id, went_bad(month, target))
     rows = uow.session.execute(
-        select(LoanScore.loan_id, LoanScore.band, LoanScore.pd_ppm)
-        .where(LoanScore.month == month, LoanScore.target == target)
-        .order_by(LoanScore.loan_id)
+        select(s.band, func.count(), func.avg(s.pd_ppm), func.count().filter(bad))
+        .where(s.month == month, s.target == target)
+        .group_by(s.band)
+        .order_by(s.band)
     ).all()
-    if not rows:
-        return []
-    ids = np.array([r.loan_id for r in rows], dtype=np.int64)
-    bad = outcomes(uow, Frame(month, ids, np.empty((len(ids), len(NAMES))), ()), target)
-    out = []
-    for band in sorted({r.band for r in rows}):
-        mine = np.array([r.band == band for r in rows])
-        predicted = float(np.mean([r.pd_ppm for r in rows if r.band == band])) / 1_000_000
-        out.append(BandOutcome(band, int(mine.sum()), predicted, float(bad[mine].mean())))
-    return out
+    return [BandOutcome(band, n, float(mean) / 1_000_000, went / n)
+            for band, n, mean, went in rows]  # fmt: skip
 
 
 def judged_month(uow: UnitOfWork, target: str) -> date | None:

@@ -9,7 +9,9 @@ are written with the scores of the loans in bands C to E (those acted on; worked
 million loans they would cost minutes), and worked out when asked for the others (the loan's
 page: `explain`).
 
-Scoring the newest month end also rewrites the scored loans' risk bands (`lms.risk.signals`).
+Scoring the newest month end also rewrites the scored loans' risk bands (`lms.risk.signals`),
+and each scoring keeps how the loans it scored spread over the model's bins (the stability of
+the score and features: `lms.risk.monitoring`).
 
 Guarantees: a loan is scored once per month end and target (a second run scores only the loans
 not yet scored); a score names the model version that gave it; set-based per range of loan ids
@@ -31,7 +33,8 @@ from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import insert_rows
 from lms.platform.settings import get_settings
 from lms.risk.features import FEATURES, NAMES, TARGETS, Frame, eligible, features
-from lms.risk.models import LoanScore, RiskModel
+from lms.risk.models import LoanScore, RiskBin, RiskModel
+from lms.risk.monitoring import binned
 from lms.risk.signals import rebanded
 from lms.risk.training import active
 from lms.servicing.models import RISK_BANDS as BANDS
@@ -82,11 +85,11 @@ def score(uow: UnitOfWork, month: date, *, low: int | None = None, high: int | N
         if branches not in read:  # the models' branches are most often the same: read once
             read[branches] = features(uow, month, low=low, high=high, branches=branches)
         frame = eligible(read[branches], target)
-        done = set(uow.session.scalars(select(LoanScore.loan_id).where(
-            LoanScore.month == month, LoanScore.target == target)))  # fmt: skip
-        frame = frame.where(np.array([int(i) not in done for i in frame.loan_ids], dtype=bool))
-        rows = _rows(uow, model, frame)
+        frame = frame.where(~np.isin(frame.loan_ids, _scored(uow, month, target, frame)))
+        probability = 1 / (1 + np.exp(-log_odds(model, frame.matrix)))
+        rows = _rows(uow, model, frame, probability)
         insert_rows(uow, LoanScore.metadata.tables["loan_scores"], rows)
+        insert_rows(uow, RiskBin.metadata.tables["risk_bins"], binned(model, frame, probability))
         written += len(rows)
         scored |= {row["loan_id"] for row in rows}
     latest = uow.session.scalar(select(func.max(LoanScore.month)))
@@ -95,11 +98,24 @@ def score(uow: UnitOfWork, month: date, *, low: int | None = None, high: int | N
     return written
 
 
-def _rows(uow: UnitOfWork, model: RiskModel, frame: Frame) -> list[dict[str, Any]]:
-    """The scores of the loans of `frame`, with reasons for those in the bands worth acting on
-    (`EXPLAINED`; a loan in a safer band gets its reasons when they are asked for:
-    `explain`)."""
-    ppm = np.rint(1_000_000 / (1 + np.exp(-log_odds(model, frame.matrix)))).astype(np.int64)
+def _scored(uow: UnitOfWork, month: date, target: str, frame: Frame) -> np.ndarray[Any, Any]:
+    """The loans of `frame` (by their range of ids) already scored at `month` for `target`."""
+    if not len(frame.loan_ids):
+        return np.empty(0, dtype=np.int64)
+    low, high = int(frame.loan_ids[0]), int(frame.loan_ids[-1])
+    done = uow.session.scalars(select(LoanScore.loan_id).where(
+        LoanScore.month == month, LoanScore.target == target,
+        LoanScore.loan_id.between(low, high)))  # fmt: skip
+    return np.fromiter(done, dtype=np.int64)
+
+
+def _rows(
+    uow: UnitOfWork, model: RiskModel, frame: Frame, probability: np.ndarray[Any, Any]
+) -> list[dict[str, Any]]:
+    """The scores of the loans of `frame` (their `probability` of going bad), with reasons for
+    those in the bands worth acting on (`EXPLAINED`; a loan in a safer band gets its reasons
+    when they are asked for: `explain`)."""
+    ppm = np.rint(probability * 1_000_000).astype(np.int64)
     banded = bands(ppm)
     told = np.flatnonzero(np.isin(banded, list(EXPLAINED)))
     words = explain(uow, model, frame.matrix[told], frame.branches)
