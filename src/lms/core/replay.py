@@ -31,7 +31,7 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
@@ -70,7 +70,6 @@ from lms.core.rows import Installment
 from lms.core.terms import LoanTerms
 
 PRINCIPAL, INTEREST = Component.PRINCIPAL, Component.INTEREST
-_ONE_DAY = timedelta(days=1)
 
 __all__ = [
     "Applied",
@@ -137,18 +136,46 @@ def replay(
     """The loan's state at the day-end of `as_of`, from its schedule rows and its events.
     `terms` are needed only for events that revise the schedule (prepayments, rate changes,
     foreclosure)."""
-    calendar = _calendar(events, as_of)
-    book = Book(rows, terms)
-    applied: list[Applied] = []
-    from_excess: list[ExcessApplied] = []
-    event_days = sorted(calendar)
-    day: date | None = None
-    while True:
-        day = _next_day(book, event_days, day, as_of)
-        if day is None:
-            break
-        _run_day(book, day, calendar.get(day, _Day()), waterfall, applied, from_excess)
-    return book.state(as_of, tuple(applied), tuple(from_excess))
+    walk = Walk(rows, events, as_of, waterfall, terms)
+    walk.run_to(as_of)
+    return walk.book.state(as_of, tuple(walk.applied), tuple(walk.from_excess))
+
+
+class Walk:
+    """A replay under way, one day with something on it (an event, a due date) at a time, up
+    to `through`: `book` is the loan after the last day walked (`day`), and changes as the walk
+    goes on."""
+
+    def __init__(
+        self, rows: Sequence[Installment], events: Sequence[Event], through: date,
+        waterfall: Waterfall = STANDARD, terms: LoanTerms | None = None,
+    ) -> None:  # fmt: skip
+        self.book = Book(rows, terms)
+        self.applied: list[Applied] = []
+        self.from_excess: list[ExcessApplied] = []
+        self.day: date | None = None
+        self._calendar = _calendar(events, through)
+        self._days = sorted(self._calendar)
+        self._waterfall, self._through = waterfall, through
+
+    def next_day(self, until: date | None = None) -> date | None:
+        """The next day the walk would take (up to `until`, or to its end), without taking it."""
+        limit = self._through if until is None else min(until, self._through)
+        return _next_day(self.book, self._days, self.day, limit)
+
+    def step(self, until: date | None = None) -> date | None:
+        """Walk the next day (up to `until`, or to the walk's end); its date, or None."""
+        day = self.next_day(until)
+        if day is not None:
+            today = self._calendar.get(day, _Day())
+            _run_day(self.book, day, today, self._waterfall, self.applied, self.from_excess)
+            self.day = day
+        return day
+
+    def run_to(self, until: date) -> None:
+        """Walk every day up to `until`."""
+        while self.step(until) is not None:
+            pass
 
 
 class DayEnd(NamedTuple):
@@ -191,81 +218,19 @@ def _walk(
     terms: LoanTerms | None,
 ) -> dict[date, DayEnd]:
     """One replay through the last of `days` (ascending), keeping the loan at each."""
-    calendar = _calendar(events, days[-1])
-    book = Book(rows, terms)
-    applied: list[Applied] = []
-    from_excess: list[ExcessApplied] = []
-    event_days = sorted(calendar)
+    walk = Walk(rows, events, days[-1], waterfall, terms)
     ends: dict[date, DayEnd] = {}
-    day: date | None = None
     for wanted in days:
-        while (step := _next_day(book, event_days, day, wanted)) is not None:
-            day = step
-            _run_day(book, day, calendar.get(day, _Day()), waterfall, applied, from_excess)
+        walk.run_to(wanted)
+        book = walk.book
         left = sum(
             (r.principal - book.paid.get((r.number, PRINCIPAL), ZERO) for r in book.rows), book.zero
         )
         ends[wanted] = DayEnd(
-            left, tuple(applied), tuple(from_excess), tuple(book.capitalised),
+            left, tuple(walk.applied), tuple(walk.from_excess), tuple(book.capitalised),
             tuple(book.forgiven), book.excess, book.rows,
         )  # fmt: skip
     return ends
-
-
-def dpd_marks(
-    rows: Sequence[Installment],
-    events: Sequence[Event],
-    first: date,
-    last: date,
-    waterfall: Waterfall = STANDARD,
-    terms: LoanTerms | None = None,
-) -> list[tuple[date, int]]:
-    """(day, DPD at its day-end, as `replay(..., day)` has it) for `first` and each later day
-    through `last` on which DPD may do other than count on: an event's day, a due date, a
-    reversal becoming known. Between two marks DPD stays 0 or grows by one a day. One walk per
-    set of reversals known (as `day_ends`)."""
-    known = sorted({e.known_on for e in events if isinstance(e, Reversal)})
-    starts = [first, *(k for k in known if first < k <= last)]
-    marks: list[tuple[date, int]] = []
-    for n, start in enumerate(starts):
-        end = starts[n + 1] - _ONE_DAY if n + 1 < len(starts) else last
-        marks += _marks(rows, events, start, end, waterfall, terms)
-    return marks
-
-
-def _marks(
-    rows: Sequence[Installment], events: Sequence[Event], start: date, end: date,
-    waterfall: Waterfall, terms: LoanTerms | None,
-) -> list[tuple[date, int]]:  # fmt: skip
-    """One walk through `end`, DPD kept at `start` and at each step after it."""
-    calendar = _calendar(events, end)
-    book = Book(rows, terms)
-    applied: list[Applied] = []
-    from_excess: list[ExcessApplied] = []
-    event_days = sorted(calendar)
-    marks: list[tuple[date, int]] = []
-    day: date | None = None
-    while (step := _next_day(book, event_days, day, end)) is not None:
-        if step > start and not marks:
-            marks.append((start, _dpd(book, start)))
-        day = step
-        _run_day(book, day, calendar.get(day, _Day()), waterfall, applied, from_excess)
-        if day >= start:
-            marks.append((day, _dpd(book, day)))
-    return marks or [(start, _dpd(book, start))]
-
-
-def _dpd(book: Book, day: date) -> int:
-    """Days past due at the day-end of `day`: from the oldest installment due and unpaid."""
-    for r in book.rows:
-        if r.due_date > day:
-            break
-        paid = book.paid.get((r.number, PRINCIPAL), ZERO) + book.paid.get(
-            (r.number, INTEREST), ZERO
-        )
-        if r.total - paid > ZERO:
-            return (day - r.due_date).days + 1
-    return 0
 
 
 def _next_day(book: Book, event_days: list[date], after: date | None, as_of: date) -> date | None:
