@@ -26,6 +26,7 @@ import numpy as np
 from sqlalchemy import Float, and_, cast, func, select
 
 from lms.platform.db import UnitOfWork
+from lms.platform.db.bulk import read_rows
 from lms.risk.models import LoanMonth
 from lms.risk.months import shift
 from lms.servicing.models import Loan
@@ -85,7 +86,7 @@ def features(
 ) -> Frame:  # fmt: skip
     """The features of the loans active at month end `month` (ids from `low` to `high`, or
     all), by loan id; `branches` fixes the branch codes' order (a model's own), else sorted."""
-    rows = uow.session.execute(_query(month, low, high)).all()
+    rows = read_rows(uow, _query(month, low, high)).all()
     if not rows:
         return Frame(month, np.empty(0, dtype=np.int64), np.empty((0, len(NAMES))), branches or ())
     people = _borrowers(uow, month, low, high)
@@ -130,7 +131,7 @@ def _ratio(part: np.ndarray[Any, Any], whole: np.ndarray[Any, Any]) -> np.ndarra
 
 
 def _query(month: date, low: int | None, high: int | None) -> Any:
-    m, first, recent = LoanMonth, shift(month, -5), shift(month, -2)
+    m, recent = LoanMonth, shift(month, -2)
     now, late3 = m.month == month, m.month >= recent
     agg = (
         select(
@@ -153,7 +154,7 @@ def _query(month: date, low: int | None, high: int | None) -> Any:
             _raw(func.max(m.principal_outstanding).filter(now)).label("outstanding"),
             func.max(m.installments_left).filter(now).label("left"),
         )
-        .where(m.month.between(first, month))
+        .where(m.month.in_([shift(month, -k) for k in range(6)]))
         .group_by(m.loan_id)
         .having(func.count().filter(and_(now, m.status == "active")) == 1)
     )
@@ -192,7 +193,7 @@ def _borrowers(
     if low is not None and high is not None:
         mine = select(Loan.customer_id).where(Loan.id.between(low, high))
         query = query.where(Loan.customer_id.in_(mine))
-    return {customer: (count, worst) for customer, count, worst in uow.session.execute(query)}
+    return {customer: (count, worst) for customer, count, worst in read_rows(uow, query)}
 
 
 def outcomes(uow: UnitOfWork, frame: Frame, target: str) -> np.ndarray[Any, np.dtype[np.int8]]:

@@ -30,7 +30,7 @@ from lms.risk.monitoring import (
     realised,
     stability,
 )  # fmt: skip
-from lms.risk.scoring import explain
+from lms.risk.scoring import explain, probabilities
 from lms.risk.training import active
 from lms.servicing.models import Loan
 
@@ -124,7 +124,7 @@ def loan_risk(uow: UnitOfWork, loan_id: int) -> LoanRisk:
         ).first()  # fmt: skip
         if row is not None:
             s, model = row
-            why = s.reasons or _explained(uow, model, s.month, loan_id)
+            why = _explained(uow, model, s)
             scores.append((target, s.month, s.pd_ppm / 1_000_000, s.band, why, model.version))
     open_now = uow.session.scalars(
         select(RiskSignal).where(RiskSignal.loan_id == loan_id, RiskSignal.cleared_on.is_(None))
@@ -133,8 +133,14 @@ def loan_risk(uow: UnitOfWork, loan_id: int) -> LoanRisk:
     return LoanRisk(band, scores, list(open_now))
 
 
-def _explained(uow: UnitOfWork, model: RiskModel, month: date, loan_id: int) -> list[str]:
-    """The reasons of a score written without them (a safer band's), worked out now from the
-    loan's features at that month end."""
-    frame = features(uow, month, low=loan_id, high=loan_id, branches=tuple(model.card["branches"]))
-    return explain(uow, model, frame.matrix, frame.branches)[0] if len(frame.loan_ids) else []
+def _explained(uow: UnitOfWork, model: RiskModel, score: LoanScore) -> list[str]:
+    """The reasons of a score, worked out now from the loan's features at its month end; said
+    so when they no longer give the probability it was scored with (its terms changed)."""
+    frame = features(uow, score.month, low=score.loan_id, high=score.loan_id,
+                     branches=tuple(model.card["branches"]))  # fmt: skip
+    if not len(frame.loan_ids):
+        return []
+    why = explain(uow, model, frame.matrix, frame.branches)[0]
+    if abs(probabilities(model, frame.matrix)[0] * 1_000_000 - score.pd_ppm) > 1:
+        why.append("(worked out from the loan's terms now, which changed after it was scored)")
+    return why

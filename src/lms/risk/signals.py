@@ -32,7 +32,7 @@ from sqlalchemy.orm import aliased
 
 from lms.collections.models import CollectionCase, Promise
 from lms.platform.db import UnitOfWork
-from lms.platform.db.bulk import update_rows
+from lms.platform.db.bulk import read_rows, update_rows
 from lms.platform.settings import get_settings
 from lms.risk.models import LoanMonth, LoanScore, RiskSignal
 from lms.risk.months import month_end, shift
@@ -90,7 +90,7 @@ def rebanded(uow: UnitOfWork, day: date, loan_ids: list[int]) -> None:
     ordered = sorted(loan_ids)
     for start in range(0, len(ordered), 20_000):
         ids = ordered[start : start + 20_000]
-        loans = {i: (dpd, was) for i, dpd, was in uow.session.execute(
+        loans = {i: (dpd, was) for i, dpd, was in read_rows(uow,
             select(Loan.id, Loan.dpd, Loan.risk_band).where(Loan.id.between(ids[0], ids[-1])))}  # fmt: skip
         bands = bands_of(uow, day, ids, {i: dpd for i, (dpd, _) in loans.items()})
         changed = [{"id": i, "risk_band": b} for i, b in bands.items() if loans[i][1] != b]
@@ -109,7 +109,7 @@ def bands_of(
         rows = select(LoanScore.loan_id, LoanScore.target, LoanScore.band).where(
             LoanScore.month == latest, LoanScore.loan_id.between(low, high)
         )
-        for loan_id, target, given in uow.session.execute(rows):
+        for loan_id, target, given in read_rows(uow, rows):
             scored.setdefault(loan_id, {})[target] = given
     warned = dict(uow.session.execute(
         select(RiskSignal.loan_id, func.count(func.distinct(RiskSignal.signal)))
