@@ -43,6 +43,7 @@ from lms.close.steps import (
     dpd,
     dues,
     excess,
+    ltv,
     penal,
     present,
     provision,
@@ -80,6 +81,7 @@ STEPS: tuple[ModuleType, ...] = (
     behaviour,
     score,
     signals,
+    ltv,
 )
 PARTITION_SIZE = 50_000
 

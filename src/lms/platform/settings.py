@@ -211,6 +211,25 @@ class Settings(BaseSettings):
     settlement_grace_days: int = Field(
         7, ge=0, description="days a settlement's instalment may be late before it breaks"
     )
+    # -- lending against gold (lms.collateral)
+    gold_ltv_tiers: list[tuple[Decimal | None, Decimal]] = Field(
+        default_factory=lambda: [
+            (Decimal(250_000), Decimal(85)),
+            (Decimal(500_000), Decimal(80)),
+            (None, Decimal(75)),
+        ],
+        description="the highest loan-to-value ratio, in percent, by loan amount (JSON list of "
+        "[up to, percent], rising; the last up to null: any larger loan)",
+    )
+    gold_price_days: int = Field(
+        30, ge=1, le=90, description="days of closing prices the gold valuation averages"
+    )
+    gold_ornament_grams: Decimal = Field(
+        Decimal(1000), gt=0, description="gold ornaments one borrower may pledge, gross grams"
+    )
+    gold_coin_grams: Decimal = Field(
+        Decimal(50), gt=0, description="gold coins one borrower may pledge, gross grams"
+    )
 
 
 def get_settings() -> Settings:

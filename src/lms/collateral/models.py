@@ -1,0 +1,87 @@
+"""Tables of collateral: the daily gold price series, the items pledged on loans, each day's
+loan-to-value check of a gold loan, and the margin calls raised when a ceiling is crossed.
+
+Guarantees: nothing is deleted; an item is pledged, then released or sold (its dates say
+when); a price is kept once per day (its key refuses a second); a loan has at most one open
+margin call.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import Date, DateTime, ForeignKey, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from lms.platform.db.base import Base
+from lms.platform.db.types import DecimalText, Money
+
+KINDS = ("gold_ornament", "gold_coin")  # what may be pledged (no bullion: RBI)
+STATUSES = ("pledged", "released", "sold")
+
+
+class GoldPrice(Base):
+    """The closing price of a gram of 22-carat gold on a day, and where it was published."""
+
+    __tablename__ = "gold_prices"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    price: Mapped[Decimal] = mapped_column(Money)  # rupees a gram, 22 carats
+    source: Mapped[str] = mapped_column(String(40))
+    recorded_by: Mapped[str] = mapped_column(String(80))
+
+
+class CollateralItem(Base):
+    """An item pledged on a loan, as assayed in the borrower's presence."""
+
+    __tablename__ = "collateral_items"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))  # one of KINDS
+    description: Mapped[str] = mapped_column(String(120))
+    pieces: Mapped[int] = mapped_column(Integer)
+    gross_grams: Mapped[Decimal] = mapped_column(DecimalText)
+    net_grams: Mapped[Decimal] = mapped_column(DecimalText)  # the gold content: stones out
+    carats: Mapped[Decimal] = mapped_column(DecimalText)  # purity, as assayed
+    assay_certificate: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(10))  # one of STATUSES
+    pledged_on: Mapped[date] = mapped_column(Date)
+    released_on: Mapped[date | None] = mapped_column(Date)  # released or sold
+    released_by: Mapped[str | None] = mapped_column(String(80))
+    acknowledgement: Mapped[str | None] = mapped_column(String(200))  # the borrower's receipt
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class LtvCheck(Base):
+    """A gold loan's loan-to-value ratio at a day-end, as the daily close worked it out."""
+
+    __tablename__ = "ltv_checks"
+
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    loan_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    price: Mapped[Decimal] = mapped_column(DecimalText)  # the reference price a gram
+    value: Mapped[Decimal] = mapped_column(Money)  # of the gold pledged
+    owed: Mapped[Decimal] = mapped_column(Money)  # what the ratio is of
+    ltv: Mapped[Decimal] = mapped_column(DecimalText)  # percent
+    ceiling: Mapped[Decimal] = mapped_column(DecimalText)  # percent
+
+
+class MarginCall(Base):
+    """A call on the borrower to pay down or pledge more when a gold loan's ratio crossed its
+    ceiling; open until a later day-end finds it within (met) or the loan closes."""
+
+    __tablename__ = "margin_calls"
+    __table_args__ = (Index("ix_margin_calls_loan_id_closed_on", "loan_id", "closed_on"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"))
+    raised_on: Mapped[date] = mapped_column(Date)
+    ltv: Mapped[Decimal] = mapped_column(DecimalText)
+    ceiling: Mapped[Decimal] = mapped_column(DecimalText)
+    pay_down: Mapped[Decimal] = mapped_column(Money)  # a payment that cures it
+    more_value: Mapped[Decimal] = mapped_column(Money)  # or more gold worth this much
+    closed_on: Mapped[date | None] = mapped_column(Date)
+    outcome: Mapped[str | None] = mapped_column(String(16))  # met, loan_closed

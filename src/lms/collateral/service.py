@@ -1,0 +1,215 @@
+"""Gold pledged on loans: the price series, pledging items at sanction (refused when the loan
+would exceed its loan-to-value ceiling or the borrower the weight limits), each gold loan's
+ratio at a day-end, margin calls, and the release of the pledge when the loan closes.
+
+What the ratio is of (`owed_of`): for a bullet loan (one installment) the whole amount
+repayable at maturity, as the RBI's directions ask; for any other loan the principal
+outstanding, the interest fallen due and unpaid, and the interest accrued and not yet due;
+less the borrower's money the loan holds unapplied (a payment made to meet a margin call
+before anything falls due waits as excess, and counts).
+
+Guarantees: works in the caller's unit of work and never commits; bad input raises
+`InvalidError` naming each field and writes nothing; a price is kept once a day (the same
+price again does nothing, another is a conflict); a loan has at most one open margin call.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from sqlalchemy import select
+
+from lms.collateral.models import KINDS, CollateralItem, GoldPrice
+from lms.core.gold import GoldPriceError, Tier, ceiling, gold_value, ltv, reference_price
+from lms.platform.db import UnitOfWork
+from lms.platform.db.bulk import among
+from lms.platform.errors import ConflictError, InvalidError, NotFoundError
+from lms.platform.settings import get_settings
+from lms.servicing.models import Loan, LoanInstallment
+
+ZERO = Decimal(0)
+
+
+def tiers() -> tuple[Tier, ...]:
+    """The loan-to-value ceilings of the settings (`LMS_GOLD_LTV_TIERS`)."""
+    return tuple(Tier(up_to, percent) for up_to, percent in get_settings().gold_ltv_tiers)
+
+
+def record_price(uow: UnitOfWork, day: date, price: Decimal, source: str) -> GoldPrice:
+    """Keep the closing price of a gram of 22-carat gold on `day`."""
+    if price <= 0:
+        raise InvalidError([("price", "must be more than nought")])
+    if not source.strip():
+        raise InvalidError([("source", "is required (who published the price)")])
+    kept = uow.session.get(GoldPrice, day)
+    if kept is not None:
+        if kept.price != price:
+            raise ConflictError(f"the gold price of {day} is kept already: {kept.price}")
+        return kept
+    row = GoldPrice(day=day, price=price, source=source.strip()[:40],
+                    recorded_by=uow.actor or "system")  # fmt: skip
+    uow.session.add(row)
+    uow.session.flush()
+    return row
+
+
+def price_on(uow: UnitOfWork, day: date) -> Decimal:
+    """The reference price of a gram of 22-carat gold for valuing on `day` (lms.core.gold)."""
+    days = get_settings().gold_price_days
+    rows = uow.session.execute(
+        select(GoldPrice.day, GoldPrice.price)
+        .where(GoldPrice.day < day, GoldPrice.day >= day - timedelta(days=days))
+    ).all()  # fmt: skip
+    closing = dict(rows)
+    if not closing:  # none in the window: the last before it, if any
+        last = uow.session.execute(
+            select(GoldPrice.day, GoldPrice.price).where(GoldPrice.day < day)
+            .order_by(GoldPrice.day.desc()).limit(1)
+        ).first()  # fmt: skip
+        closing = {last[0]: last[1]} if last is not None else {}
+    try:
+        return reference_price(closing, day, days)
+    except GoldPriceError as exc:
+        raise InvalidError([("gold_price", str(exc))]) from exc
+
+
+@dataclass(frozen=True)
+class Item:
+    """An item as the appraiser records it."""
+
+    kind: str
+    description: str
+    pieces: int
+    gross_grams: str
+    net_grams: str
+    carats: str
+    assay_certificate: str
+
+
+def pledge(uow: UnitOfWork, loan_id: int, items: Sequence[Item], on: date) -> list[CollateralItem]:
+    """Pledge `items` on the loan on `on`; refused if a figure is wrong, the borrower would hold
+    more than the weight limits, or the loan would exceed its ceiling at `on`'s price."""
+    loan = uow.session.get(Loan, loan_id)
+    if loan is None:
+        raise NotFoundError("loan", loan_id)
+    if loan.status not in ("approved", "active"):
+        raise ConflictError(f"loan {loan_id} is {loan.status}: nothing can be pledged on it")
+    if not items:
+        raise InvalidError([("items", "at least one item is pledged")])
+    parsed = [_parsed(n, item) for n, item in enumerate(items)]
+    _within_limits(uow, loan, items)
+    price = price_on(uow, on)
+    value = value_of(uow, loan_id, price) + sum(
+        (gold_value(net, carats, price) for _, net, carats in parsed), ZERO
+    )
+    owed, limit = owed_on(uow, loan, on), ceiling(loan.principal, tiers())
+    ratio = ltv(owed, value)
+    if ratio is None or ratio > limit:
+        raise InvalidError([("items", f"worth {value:.2f} at {price:.2f} a gram: {owed:.2f} "
+                                      f"owed is {ratio} % of it, above the ceiling of {limit} %")])  # fmt: skip
+    now, made = datetime.now(UTC), []
+    for item, (gross, net, carats) in zip(items, parsed, strict=True):
+        row = CollateralItem(
+            loan_id=loan_id, kind=item.kind, description=item.description.strip()[:120],
+            pieces=item.pieces, gross_grams=gross, net_grams=net, carats=carats,
+            assay_certificate=item.assay_certificate.strip()[:64], status="pledged",
+            pledged_on=on, created_by=uow.actor or "system", created_at=now,
+        )  # fmt: skip
+        uow.session.add(row)
+        made.append(row)
+    uow.session.flush()
+    return made
+
+
+def _parsed(n: int, item: Item) -> tuple[Decimal, Decimal, Decimal]:
+    field, problems = f"items[{n}]", []
+    if item.kind not in KINDS:
+        problems.append((f"{field}.kind", f"must be one of {', '.join(KINDS)} (no bullion)"))
+    if item.pieces < 1:
+        problems.append((f"{field}.pieces", "at least one"))
+    if not item.description.strip():
+        problems.append((f"{field}.description", "is required"))
+    if not item.assay_certificate.strip():
+        problems.append((f"{field}.assay_certificate", "is required (assayed before pledge)"))
+    figures = []
+    for name in ("gross_grams", "net_grams", "carats"):
+        try:
+            figures.append(Decimal(getattr(item, name)))
+        except InvalidOperation:
+            problems.append((f"{field}.{name}", "is not a number"))
+    if len(figures) == 3:
+        gross, net, carats = figures
+        if not 0 < net <= gross:
+            problems.append((f"{field}.net_grams", "must be more than nought, at most the gross"))
+        if not 0 < carats <= 24:
+            problems.append((f"{field}.carats", "from above 0 to 24"))
+    if problems:
+        raise InvalidError(problems)
+    return figures[0], figures[1], figures[2]
+
+
+def _within_limits(uow: UnitOfWork, loan: Loan, items: Sequence[Item]) -> None:
+    """The borrower's gold pledged on all their loans, with `items`, within the weight limits
+    (`LMS_GOLD_ORNAMENT_GRAMS`, `LMS_GOLD_COIN_GRAMS`, gross)."""
+    settings = get_settings()
+    limits = {"gold_ornament": settings.gold_ornament_grams, "gold_coin": settings.gold_coin_grams}
+    held = uow.session.execute(
+        select(CollateralItem.kind, CollateralItem.gross_grams)
+        .join(Loan, Loan.id == CollateralItem.loan_id)
+        .where(Loan.customer_id == loan.customer_id, CollateralItem.status == "pledged")
+    ).all()
+    weights = [(kind, grams) for kind, grams in held]
+    weights += [(item.kind, Decimal(item.gross_grams)) for item in items]
+    problems = []
+    for kind, limit in limits.items():
+        total = sum((grams for k, grams in weights if k == kind), ZERO)
+        if total > limit:
+            problems.append(("items", f"{kind.replace('_', ' ')}s would weigh {total} g in all "
+                                      f"for this borrower, above the limit of {limit} g"))  # fmt: skip
+    if problems:
+        raise InvalidError(problems)
+
+
+def owed_on(uow: UnitOfWork, loan: Loan, day: date) -> Decimal:
+    """What a gold loan's ratio is of at `day` (see the module's note)."""
+    return owed_of(unpaid(uow, [loan.id])[loan.id], loan.accrued_interest or ZERO, loan.excess, day)
+
+
+def unpaid(
+    uow: UnitOfWork, loan_ids: Sequence[int]
+) -> dict[int, list[tuple[date, Decimal, Decimal]]]:
+    """Per loan, its installments: due date, principal and interest unpaid."""
+    i = LoanInstallment
+    found: dict[int, list[tuple[date, Decimal, Decimal]]] = {k: [] for k in loan_ids}
+    for loan_id, due, p, p_paid, n, n_paid in uow.session.execute(
+        select(i.loan_id, i.due_date, i.principal, i.principal_paid, i.interest, i.interest_paid)
+        .where(among(uow, i.loan_id, loan_ids)).order_by(i.loan_id, i.number)
+    ):  # fmt: skip
+        found[loan_id].append((due, p - p_paid, n - n_paid))
+    return found
+
+
+def owed_of(
+    rows: Sequence[tuple[date, Decimal, Decimal]], accrued: Decimal, excess: Decimal, day: date
+) -> Decimal:
+    """From a loan's installments (due date, principal and interest unpaid), its interest
+    accrued and not yet due and the borrower's money it holds unapplied (`excess`): what its
+    ratio is of at `day`, never below nought."""
+    if len(rows) == 1:  # a bullet loan: everything repayable at maturity
+        total = rows[0][1] + rows[0][2]
+    else:
+        due_interest = sum((n for due, _, n in rows if due <= day), ZERO)
+        total = sum((p for _, p, _ in rows), ZERO) + due_interest + accrued
+    return max(total - excess, ZERO)
+
+
+def value_of(uow: UnitOfWork, loan_id: int, price: Decimal) -> Decimal:
+    """The gold pledged on a loan, valued at `price` a gram of 22 carats."""
+    items = uow.session.execute(
+        select(CollateralItem.net_grams, CollateralItem.carats)
+        .where(CollateralItem.loan_id == loan_id, CollateralItem.status == "pledged")
+    ).all()  # fmt: skip
+    return sum((gold_value(net, carats, price) for net, carats in items), ZERO)
