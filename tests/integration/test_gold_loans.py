@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from integration.api_client import api_client, csrf, rows, staff_browser
 from integration.book_setup import lived_and_closed, open_book, sound
 from lms.collateral.models import CollateralItem, LtvCheck, MarginCall
 from lms.collateral.service import Item, pledge, record_price
@@ -127,10 +128,64 @@ def test_a_price_fall_calls_for_margin_a_payment_meets_it_and_the_gold_goes_back
         )
         with pytest.raises(InvalidError):
             release(uow, 1, OCT13, " ")
-        given = release(uow, 1, OCT13, "receipt R-1")
+        uow.commit()
+    with staff_browser(db_url, ("loan_officer",), ["PUN01"]) as browser:
+        page = browser.get("/app/loans/1")
+        pledged = [["necklace (gold ornament)", "1", "40", "36", "22", "AS-1", "pledged"],
+                   ["bangles, a pair (gold ornament)", "2", "20", "18.5", "18", "AS-2", "pledged"]]  # fmt: skip
+        assert rows(page.text, "collateral-items") == pledged and 'id="release-form"' in page.text
+        assert rows(page.text, "margin-calls") == [
+            ["11 Oct 2026", "91.26 % (ceiling 85 %)", "15,363.65", "18,074.88", "12 Oct 2026: met"]
+        ]
+        assert ("Loan to value 83.12 % at the day-end of 12 Oct 2026: 2,04,000.00 owed against "
+                "gold worth 2,45,454.54 at 4,800.00 a gram of 22 carats (ceiling 85 %).") in page.text  # fmt: skip
+        posted = browser.post("/app/loans/1/collateral/release",
+                              data={"csrf": csrf(page.text), "acknowledgement": "receipt R-1"})  # fmt: skip
+        assert posted.status_code == 303
+        shown = rows(browser.get("/app/loans/1").text, "collateral-items")
+        assert [r[-1] for r in shown] == ["released 13 Oct 2026 (receipt R-1)"] * 2
+        assert 'id="release-form"' not in browser.get("/app/loans/1").text
+    with UnitOfWork(sessions) as uow:
+        given = uow.session.scalars(select(CollateralItem).order_by(CollateralItem.id)).all()
         assert [(i.description, i.status, i.released_on, i.acknowledgement) for i in given] == [
             ("necklace", "released", OCT13, "receipt R-1"),
             ("bangles, a pair", "released", OCT13, "receipt R-1"),
         ]
-        uow.commit()
+        again = release(uow, 1, OCT13, "receipt R-1")  # a retry gives what it gave
+        assert [i.id for i in again] == [i.id for i in given]
     sound(sessions)
+
+
+def _body(*items: Item) -> dict[str, object]:
+    return {"items": [item.__dict__ for item in items]}
+
+
+def test_the_gold_api(db_url: str, engine: Engine) -> None:
+    sessions = _book(db_url, engine)
+    officer = api_client(db_url, ("loan_officer",), ["PUN01"])
+    price = {"day": str(SEP26), "price": "7000", "source": "IBJA"}
+    assert officer.post("/api/v1/gold/prices", json=price).status_code == 403
+    admin = api_client(db_url)
+    kept = admin.post("/api/v1/gold/prices", json=price)
+    assert (kept.status_code, kept.json()["price"]) == (201, "7000.00")
+    ahead = admin.post("/api/v1/gold/prices", json={**price, "day": str(OCT11)})
+    assert ahead.status_code == 422 and ahead.json()["errors"][0]["field"] == "day"
+    first = officer.post("/api/v1/loans/1/collateral", json=_body(NECKLACE, BANGLES))
+    again = officer.post("/api/v1/loans/1/collateral", json=_body(NECKLACE, BANGLES))
+    assert (first.status_code, again.status_code) == (201, 201) and first.json() == again.json()
+    items = first.json()["items"]
+    assert [(i["description"], i["net_grams"], i["carats"], i["status"]) for i in items] == [
+        ("necklace", "36", "22", "pledged"), ("bangles, a pair", "18.5", "18", "pledged")]  # fmt: skip
+    other = Item("gold_ornament", "necklace", 1, "40", "35", "22", "AS-1")  # AS-1, other figures
+    assert officer.post("/api/v1/loans/1/collateral", json=_body(other)).status_code == 409
+    heavy = Item("gold_ornament", "ring", 1, "5", "6", "22", "AS-9")  # more net than gross
+    refused = officer.post("/api/v1/loans/1/collateral", json=_body(heavy))
+    assert refused.status_code == 422
+    assert refused.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in refused.json()["errors"]] == ["items[0].net_grams"]
+    active = officer.post("/api/v1/loans/1/collateral/release", json={"acknowledgement": "R-1"})
+    assert active.status_code == 409
+    shown = officer.get("/api/v1/loans/1/collateral").json()
+    assert (len(shown["items"]), shown["latest_check"], shown["margin_calls"]) == (2, None, [])
+    with UnitOfWork(sessions) as uow:
+        assert len(uow.session.scalars(select(CollateralItem)).all()) == 2

@@ -100,6 +100,9 @@ def pledge(uow: UnitOfWork, loan_id: int, items: Sequence[Item], on: date) -> li
     if not items:
         raise InvalidError([("items", "at least one item is pledged")])
     parsed = [_parsed(n, item) for n, item in enumerate(items)]
+    again = _pledged_before(uow, loan_id, items, parsed)
+    if again is not None:
+        return again
     _within_limits(uow, loan, items)
     price = price_on(uow, on)
     value = value_of(uow, loan_id, price) + sum(
@@ -122,6 +125,25 @@ def pledge(uow: UnitOfWork, loan_id: int, items: Sequence[Item], on: date) -> li
         made.append(row)
     uow.session.flush()
     return made
+
+
+def _pledged_before(
+    uow: UnitOfWork, loan_id: int, items: Sequence[Item], parsed: Sequence[tuple[Decimal, ...]]
+) -> list[CollateralItem] | None:
+    """The items, if this very pledge was made before (a retry: the same assay certificates
+    with the same figures); None if none of them was; a conflict if only some, or otherwise."""
+    kept = {i.assay_certificate: i for i in uow.session.scalars(select(CollateralItem).where(
+        CollateralItem.loan_id == loan_id,
+        CollateralItem.assay_certificate.in_([i.assay_certificate.strip() for i in items])))}  # fmt: skip
+    if not kept:
+        return None
+    same = [kept.get(item.assay_certificate.strip()) for item in items]
+    if all(k is not None and (k.kind, k.pieces, k.gross_grams, k.net_grams, k.carats)
+           == (item.kind, item.pieces, *figures)
+           for k, item, figures in zip(same, items, parsed, strict=True)):  # fmt: skip
+        return [k for k in same if k is not None]
+    raise ConflictError(f"loan {loan_id}: assay certificates {', '.join(sorted(kept))} are "
+                        "pledged already with other figures")  # fmt: skip
 
 
 def _parsed(n: int, item: Item) -> tuple[Decimal, Decimal, Decimal]:

@@ -11,6 +11,7 @@ work and never commits.
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
@@ -89,7 +90,12 @@ def release(uow: UnitOfWork, loan_id: int, on: date, acknowledgement: str) -> li
         raise InvalidError([("on", f"is before the loan closed ({loan.closed_on})")])
     items = list(uow.session.scalars(select(CollateralItem).where(
         CollateralItem.loan_id == loan_id, CollateralItem.status == "pledged")))  # fmt: skip
-    if not items:
+    if not items:  # a retry of the same release gives what it gave
+        given = list(uow.session.scalars(select(CollateralItem).where(
+            CollateralItem.loan_id == loan_id,
+            CollateralItem.acknowledgement == acknowledgement.strip()[:200])))  # fmt: skip
+        if given:
+            return given
         raise ConflictError(f"loan {loan_id} has no gold pledged")
     for item in items:
         item.status, item.released_on = "released", on
@@ -99,3 +105,30 @@ def release(uow: UnitOfWork, loan_id: int, on: date, acknowledgement: str) -> li
         )
     uow.session.flush()
     return items
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A loan's collateral as its page and the API show it."""
+
+    items: list[CollateralItem]
+    check: LtvCheck | None  # the last day-end's ratio
+    calls: list[MarginCall]
+
+    @property
+    def releasable(self) -> bool:
+        """Items still pledged (given back once the loan has closed)."""
+        return any(i.status == "pledged" for i in self.items)
+
+
+def holding(uow: UnitOfWork, loan_id: int) -> Holding:
+    """A loan's items, its latest check and its margin calls."""
+    if uow.session.get(Loan, loan_id) is None:
+        raise NotFoundError("loan", loan_id)
+    items = uow.session.scalars(select(CollateralItem).where(
+        CollateralItem.loan_id == loan_id).order_by(CollateralItem.id))  # fmt: skip
+    check = uow.session.scalar(select(LtvCheck).where(LtvCheck.loan_id == loan_id)
+                               .order_by(LtvCheck.day.desc()).limit(1))  # fmt: skip
+    calls = uow.session.scalars(select(MarginCall).where(
+        MarginCall.loan_id == loan_id).order_by(MarginCall.id))  # fmt: skip
+    return Holding(list(items), check, list(calls))

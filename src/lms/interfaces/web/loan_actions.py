@@ -1,11 +1,13 @@
 """Live-loan changes from its page: a new rate from a date (previewed by a trial of the
-change: the EMI and installments it leaves), and closing the loan early (the foreclosure quote
+change: the EMI and installments it leaves), closing the loan early (the foreclosure quote
 for a date: principal, interest to that date, charges, the product's foreclosure charge and
-its tax, unapplied funds set off; then the foreclosure with a payment of exactly that).
+its tax, unapplied funds set off; then the foreclosure with a payment of exactly that), and
+giving a closed gold loan's pledge back with the borrower's acknowledgement.
 
-Guarantees: the API's services (lms.servicing.rates, lms.servicing.foreclosure); a preview and
-a quote write nothing; a refusal is shown on the page with nothing written; `loans.change` is
-needed, and the form token.
+Guarantees: the API's services (lms.servicing.rates, lms.servicing.foreclosure,
+lms.collateral.watch); a preview and a quote write nothing; a refusal is shown on the page
+with nothing written; `loans.change` (a release: `collateral.write`) is needed, and the form
+token.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from pydantic import ValidationError
 
+from lms.collateral.watch import release
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.schemas import RateChangeIn
 from lms.interfaces.web.loan_pages import CHANNELS, drawn, preview_of, reasons
@@ -26,6 +29,26 @@ from lms.servicing.foreclosure import foreclose_loan, foreclosure_quote
 from lms.servicing.rates import change_rate
 
 router = APIRouter()
+
+
+@router.post(f"{ROOT}/loans/{{loan_id}}/collateral/release", dependencies=[FormChecked],
+             response_model=None)  # fmt: skip
+def collateral_release(
+    request: Request,
+    uow: UnitOfWorkDep,
+    who: Staff,
+    loan_id: int,
+    acknowledgement: Annotated[str, Form(max_length=200)] = "",
+) -> Response:
+    """Give the gold back today; the borrower's receipt is recorded with it."""
+    try:
+        release(uow, loan_id, today(uow), acknowledgement)
+        uow.commit()
+    except (InvalidError, ConflictError, NotFoundError) as exc:
+        uow.session.rollback()
+        return drawn(request, uow, loan_id, 422, release_form={"acknowledgement": acknowledgement},
+                     release_problems=reasons(exc))  # fmt: skip
+    return RedirectResponse(f"{ROOT}/loans/{loan_id}?released=1#collateral-h", status_code=303)
 
 
 @router.post(f"{ROOT}/loans/{{loan_id}}/foreclosure", dependencies=[FormChecked],

@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from lms.close import listing
 from lms.close.loan_view import loan_view
 from lms.close.portfolio import installment_plan
+from lms.collateral.watch import holding
 from lms.collections.settlements import standing
 from lms.core.events import ReversalReason
 from lms.documents.filing import listed
@@ -92,6 +93,7 @@ def drawn(
     extra.setdefault("write_off_form", {"kind": "technical"})
     extra.setdefault("file_form", {"kind": "agreement"})
     extra.setdefault("settlement_form", {})
+    extra.setdefault("release_form", {})
     extra.setdefault("moratorium_form", {"day": view.today.isoformat(), "periods": "3",
                                          "interest": "capitalised"})  # fmt: skip
     extra.setdefault("restructure_form", {"day": view.today.isoformat(), "capitalise": "yes",
@@ -104,7 +106,7 @@ def drawn(
                 waiver_reasons=WAIVER_REASONS, recovery=standing(uow, loan_id),
                 write_off_kinds=write_offs.KINDS, write_off_reasons=write_offs.REASONS,
                 files=listed(uow, loan_id=loan_id), risk=loan_risk(uow, loan_id),
-                **extra)  # fmt: skip
+                collateral=holding(uow, loan_id), **extra)  # fmt: skip
 
 
 @router.post(f"{ROOT}/loans/{{loan_id}}/payments", dependencies=[FormChecked], response_model=None)

@@ -58,6 +58,7 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/app/loans/{loan_id}/restructures"): P.RESTRUCTURES_REQUEST,
     ("POST", "/app/loans/{loan_id}/moratoria"): P.RESTRUCTURES_REQUEST,
     ("POST", "/app/loans/{loan_id}/settlements"): P.SETTLEMENTS_REQUEST,
+    ("POST", "/app/loans/{loan_id}/collateral/release"): P.COLLATERAL_WRITE,
     ("GET", "/app/customers"): P.CUSTOMERS_READ,
     ("GET", "/app/customers/{customer_id}"): P.CUSTOMERS_READ,
     ("GET", "/app/branches"): P.LOANS_READ,

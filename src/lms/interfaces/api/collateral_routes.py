@@ -1,0 +1,168 @@
+"""Gold loans under /api/v1: the daily gold price kept, items pledged on a loan (checked
+against its loan-to-value ceiling and the borrower's weight limits), a loan's collateral with
+its latest ratio and margin calls, and the release of the pledge once the loan has closed.
+
+Guarantees: bad figures are 422 naming the field, a loan that cannot take the request 409, and
+nothing is written; a pledge retried with the same assay certificates and figures, a price
+kept again, or a release retried with the same acknowledgement returns the first result.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+
+from fastapi import APIRouter, status
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from lms.collateral.models import GoldPrice
+from lms.collateral.service import Item, pledge, record_price
+from lms.collateral.watch import holding, release
+from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.schemas import Amount, RequestBody, Shown
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import InvalidError
+
+router = APIRouter()
+Grams = Field(pattern=r"^\d{1,6}(\.\d{1,3})?$")  # weights to the milligram
+Carats = Field(pattern=r"^\d{1,2}(\.\d{1,2})?$")
+
+
+class PriceIn(RequestBody):
+    day: date
+    price: Amount  # rupees a gram of 22-carat gold, at the day's close
+    source: str = Field(min_length=1, max_length=40)  # who published it
+
+
+class PriceOut(BaseModel):
+    day: date
+    price: Shown
+    source: str
+    recorded_by: str
+
+
+class ItemIn(RequestBody):
+    kind: str = Field(min_length=1, max_length=16)  # gold_ornament or gold_coin
+    description: str = Field(min_length=1, max_length=120)
+    pieces: int = Field(ge=1, le=1000)
+    gross_grams: str = Grams
+    net_grams: str = Grams  # the gold content, stones out
+    carats: str = Carats  # purity as assayed
+    assay_certificate: str = Field(min_length=1, max_length=64)
+
+
+class PledgeIn(RequestBody):
+    items: list[ItemIn] = Field(min_length=1, max_length=50)
+
+
+class ReleaseIn(RequestBody):
+    acknowledgement: str = Field(min_length=1, max_length=200)  # the borrower's receipt
+
+
+class ItemOut(BaseModel):
+    id: int
+    kind: str
+    description: str
+    pieces: int
+    gross_grams: str
+    net_grams: str
+    carats: str
+    assay_certificate: str
+    status: str  # pledged, released, sold
+    pledged_on: date
+    released_on: date | None
+    acknowledgement: str | None
+
+
+class CheckOut(BaseModel):
+    day: date
+    price: str  # the reference price a gram of 22 carats
+    value: Shown
+    owed: Shown
+    ltv: str  # percent
+    ceiling: str
+
+
+class CallOut(BaseModel):
+    id: int
+    raised_on: date
+    ltv: str
+    ceiling: str
+    pay_down: Shown  # a payment that cures it
+    more_value: Shown  # or more gold worth this much
+    closed_on: date | None
+    outcome: str | None  # met, loan_closed
+
+
+class CollateralOut(BaseModel):
+    loan_id: int
+    items: list[ItemOut]
+    latest_check: CheckOut | None  # the last day-end's ratio
+    margin_calls: list[CallOut]
+
+
+@router.post("/gold/prices", status_code=status.HTTP_201_CREATED)
+def keep_price(body: PriceIn, uow: UnitOfWorkDep) -> PriceOut:
+    """Keep a day's closing price of 22-carat gold (the same again changes nothing)."""
+    if body.day > today(uow):
+        raise InvalidError([("day", f"is after the business date {today(uow)}")])
+    row = record_price(uow, body.day, body.price, body.source)
+    uow.commit()
+    return PriceOut(day=row.day, price=row.price, source=row.source, recorded_by=row.recorded_by)
+
+
+@router.get("/gold/prices")
+def prices(uow: UnitOfWorkDep, since: date | None = None) -> list[PriceOut]:
+    """The prices kept, newest first (from `since`, or the last 60)."""
+    query = select(GoldPrice).order_by(GoldPrice.day.desc())
+    query = query.where(GoldPrice.day >= since) if since else query.limit(60)
+    return [PriceOut(day=p.day, price=p.price, source=p.source, recorded_by=p.recorded_by)
+            for p in uow.session.scalars(query)]  # fmt: skip
+
+
+@router.post("/loans/{loan_id}/collateral", status_code=status.HTTP_201_CREATED)
+def pledge_items(loan_id: int, body: PledgeIn, uow: UnitOfWorkDep) -> CollateralOut:
+    """Pledge items on the loan, valued at the business date's reference price."""
+    items = [Item(**i.model_dump()) for i in body.items]
+    pledge(uow, loan_id, items, today(uow))
+    uow.commit()
+    return collateral_of(uow, loan_id)
+
+
+@router.get("/loans/{loan_id}/collateral")
+def collateral(loan_id: int, uow: UnitOfWorkDep) -> CollateralOut:
+    return collateral_of(uow, loan_id)
+
+
+@router.post("/loans/{loan_id}/collateral/release")
+def release_items(loan_id: int, body: ReleaseIn, uow: UnitOfWorkDep) -> CollateralOut:
+    """Give a closed loan's gold back to the borrower today, with their acknowledgement."""
+    release(uow, loan_id, today(uow), body.acknowledgement)
+    uow.commit()
+    return collateral_of(uow, loan_id)
+
+
+def collateral_of(uow: UnitOfWork, loan_id: int) -> CollateralOut:
+    """A loan's items, its latest check and its margin calls."""
+    held = holding(uow, loan_id)
+    check = held.check
+    return CollateralOut(
+        loan_id=loan_id,
+        items=[ItemOut(id=i.id, kind=i.kind, description=i.description, pieces=i.pieces,
+                       gross_grams=_figure(i.gross_grams), net_grams=_figure(i.net_grams),
+                       carats=_figure(i.carats), assay_certificate=i.assay_certificate,
+                       status=i.status, pledged_on=i.pledged_on, released_on=i.released_on,
+                       acknowledgement=i.acknowledgement) for i in held.items],
+        latest_check=None if check is None else CheckOut(
+            day=check.day, price=f"{check.price:.2f}", value=check.value, owed=check.owed,
+            ltv=str(check.ltv), ceiling=str(check.ceiling)),
+        margin_calls=[CallOut(id=c.id, raised_on=c.raised_on, ltv=str(c.ltv),
+                              ceiling=str(c.ceiling), pay_down=c.pay_down,
+                              more_value=c.more_value, closed_on=c.closed_on,
+                              outcome=c.outcome) for c in held.calls],
+    )  # fmt: skip
+
+
+def _figure(value: Decimal) -> str:
+    return f"{value.normalize():f}"
