@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from integration.api_client import api_client, csrf, rows, staff_browser
 from integration.book_setup import lived_and_closed, open_book, sound
-from lms.collateral.models import CollateralItem, LtvCheck, MarginCall
+from lms.collateral.models import CollateralItem, GoldPrice, LtvCheck, MarginCall
 from lms.collateral.service import Item, pledge, record_price
 from lms.collateral.watch import release
+from lms.interfaces.cli.main import app
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError
@@ -189,3 +192,33 @@ def test_the_gold_api(db_url: str, engine: Engine) -> None:
     assert (len(shown["items"]), shown["latest_check"], shown["margin_calls"]) == (2, None, [])
     with UnitOfWork(sessions) as uow:
         assert len(uow.session.scalars(select(CollateralItem)).all()) == 2
+
+
+def test_the_gold_command(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    sessions = _book(db_url, engine)
+    runner, url = CliRunner(), ["--database-url", db_url]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("day,price\n2026-09-26,7000\n2026-09-27,-1\nsoon,7000\n", encoding="utf-8")
+    refused = runner.invoke(app, ["gold", "prices", str(bad), *url])
+    assert refused.exit_code == 2
+    assert "line 3: '2026-09-27,-1' is not YYYY-MM-DD,price" in refused.output
+    assert "line 4: 'soon,7000' is not YYYY-MM-DD,price" in refused.output
+    good = tmp_path / "prices.csv"
+    good.write_text("day,price\n2026-09-27,7010.5\n2026-09-26,7000\n", encoding="utf-8")
+    kept = runner.invoke(app, ["gold", "prices", str(good), *url])
+    assert kept.exit_code == 0 and kept.output == "2 prices kept (2026-09-26 to 2026-09-27)\n"
+    clash = tmp_path / "clash.csv"
+    clash.write_text("2026-09-26,7001\n", encoding="utf-8")
+    assert runner.invoke(app, ["gold", "prices", str(clash), *url]).exit_code == 1
+    with UnitOfWork(sessions) as uow:
+        kept_prices = uow.session.scalars(select(GoldPrice).where(GoldPrice.day >= SEP26)).all()
+        assert [(p.day, p.price, p.recorded_by.startswith("cli:")) for p in kept_prices] == [
+            (SEP26, D("7000.00"), True), (date(2026, 9, 27), D("7010.50"), True)]  # fmt: skip
+        pledge(uow, 1, [NECKLACE, BANGLES], SEP26)
+        uow.commit()
+    shown = runner.invoke(app, ["gold", "loan", "1", *url])
+    assert shown.output == (
+        "necklace (gold_ornament): 1 pieces, 40 g gross, 36 g net, 22 carats, pledged\n"
+        "bangles, a pair (gold_ornament): 2 pieces, 20 g gross, 18.5 g net, 18 carats, pledged\n"
+    )
+    assert runner.invoke(app, ["gold", "loan", "99", *url]).exit_code == 2

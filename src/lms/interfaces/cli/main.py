@@ -30,6 +30,7 @@ from lms.interfaces.cli.demo_book import (
 )
 from lms.interfaces.cli.documents import documents_app
 from lms.interfaces.cli.events import events_app
+from lms.interfaces.cli.gold import gold_app
 from lms.interfaces.cli.identity import audit_app, keys_app, pii_app, users_app
 from lms.interfaces.cli.payments import nach_app, notices_app, statement_app
 from lms.interfaces.cli.render import (
@@ -168,6 +169,7 @@ app.add_typer(pii_app, name="pii")
 app.add_typer(reports_app, name="reports")
 app.add_typer(bureau_app, name="bureau")
 app.add_typer(risk_app, name="risk")
+app.add_typer(gold_app, name="gold")
 app.add_typer(events_app, name="events")
 app.add_typer(documents_app, name="documents")
 app.command("migrate")(migrate.migrate)
