@@ -21,6 +21,7 @@ from lms.bureau.service import bureau_file
 from lms.bureau.tudf import Member
 from lms.close.failures import open_failures
 from lms.close.models import LoanSnapshot
+from lms.collateral.models import CollateralItem, LtvCheck, MarginCall
 from lms.collections.models import CaseEvent, CollectionCase
 from lms.demo.builder import DemoSummary, build_demo, closed_from
 from lms.interfaces.api.app import create_app
@@ -102,6 +103,10 @@ def test_a_small_demo_book_is_sound_closed_and_exact(db_url: str, engine: Engine
         months = Counter(session.scalars(select(LoanMonth.source)))
         cards = {m.target: m.card for m in session.scalars(select(RiskModel))}
         scored = Counter(session.scalars(select(LoanScore.month)))
+        gold = Counter(session.scalars(select(CollateralItem.status)))
+        calls = [(c.loan_id, c.raised_on, c.ltv, c.closed_on) for c in session.scalars(
+            select(MarginCall).order_by(MarginCall.loan_id))]  # fmt: skip
+        checked = session.scalar(select(func.count()).select_from(LtvCheck))
     # the overdue borrowers' cases, all with the demo's agent; the strategy's notices, calls
     # and visits done on their days
     assert agents == {"demo-agent": 9}  # the nine loans overdue, each of its own borrower
@@ -129,6 +134,14 @@ def test_a_small_demo_book_is_sound_closed_and_exact(db_url: str, engine: Engine
     assert cards["dpd30"]["months"]["held_out"] == ["2026-05-31", "2026-06-30", "2026-07-31"]
     assert sorted(scored) == [date(2026, 7, 31), date(2026, 8, 31), date(2026, 9, 30),
                               date(2026, 10, 31)]  # fmt: skip
+    # gold pledged on the eight gold loans the day each was paid out, given back on the day the
+    # three closed ones closed; those active checked at each of the 32 closes (192 checks), and
+    # the price's fall (6,150 a gram from 21 Nov, valued from the 22nd) calls for margin on three
+    assert gold == {"pledged": 10, "released": 5}
+    assert checked == 192
+    assert calls == [(38, date(2026, 11, 22), D("89.45"), None),
+                     (55, date(2026, 11, 22), D("82.30"), None),
+                     (57, date(2026, 11, 22), D("88.71"), None)]  # fmt: skip
     _bureau_file_reads_back(sessions)
 
 

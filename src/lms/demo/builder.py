@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from lms.close.runner import close_day
 from lms.collections.strategies import add_step
 from lms.demo.data import BRANCHES, PRODUCTS, REPO_MOVES, RULES
+from lms.demo.gold import give_back, keep_prices
 from lms.demo.history import History
 from lms.demo.plan import Borrower, draw_borrowers
 from lms.demo.staff import demo_agent
@@ -96,6 +97,9 @@ def _build(
         customers = _customers(uow, borrowers)
         uow.commit()
     history = History(borrowers, customers, as_of, progress)
+    with UnitOfWork(sessions, origin="demo") as uow:
+        keep_prices(uow, history.first_day, as_of)
+        uow.commit()
     first = closed_from(as_of) if close else None
     day = history.first_day if first is None else min(history.first_day, first)
     while day <= as_of:
@@ -111,6 +115,7 @@ def _build(
     with UnitOfWork(sessions, origin="demo") as uow:
         _mandates(uow, as_of)
         _releases(uow, as_of)
+        give_back(uow, as_of)
         uow.commit()
     if close:
         _risk(sessions, as_of)

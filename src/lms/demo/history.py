@@ -28,6 +28,8 @@ from sqlalchemy import select, tuple_
 
 from lms.close.steps import dues
 from lms.demo.data import REPO_MOVES
+from lms.demo.gold import CODE as GOLD
+from lms.demo.gold import pledge_gold
 from lms.demo.plan import Borrower
 from lms.platform.db import UnitOfWork
 from lms.servicing.bulk import LoanColumns
@@ -110,6 +112,9 @@ class History:
             booked = _onboard_group(uow, day, group, self.customers)
         before = len(self.loans)
         self.loans.update(booked)
+        for loan_id, b in booked.items():
+            if b.product == GOLD:  # the ornaments pledged the day it is paid out
+                pledge_gold(uow, loan_id, day)
         for move in sorted(m for m in self.moves if m <= day):  # moves of the month before
             late = [k for k, b in booked.items() if b.product == "HL" and b.disbursed < move]
             if late:
