@@ -17,6 +17,8 @@ from typer.testing import CliRunner
 
 from integration.api_client import api_client, csrf, rows, staff_browser
 from integration.book_setup import lived_and_closed, open_book, sound
+from lms.close.failures import open_failures
+from lms.close.runner import close_day
 from lms.collateral.models import CollateralItem, GoldPrice, LtvCheck, MarginCall
 from lms.collateral.service import Item, pledge, record_price
 from lms.collateral.watch import release
@@ -222,3 +224,30 @@ def test_the_gold_command(db_url: str, engine: Engine, tmp_path: Path) -> None:
         "bangles, a pair (gold_ornament): 2 pieces, 20 g gross, 18.5 g net, 18 carats, pledged\n"
     )
     assert runner.invoke(app, ["gold", "loan", "99", *url]).exit_code == 2
+
+
+def test_a_close_without_a_recent_gold_price_fails_for_the_gold_loan_alone(
+    db_url: str, engine: Engine
+) -> None:
+    sessions = _book(db_url, engine)  # prices to 25 Sep, then none
+    with UnitOfWork(sessions) as uow:
+        pledge(uow, 1, [NECKLACE, BANGLES], SEP26)
+        uow.commit()
+    oct25, oct26 = date(2026, 10, 25), date(2026, 10, 26)
+    day = SEP26
+    while day <= oct25:  # 25 Sep is still within the 30 days before each of these
+        assert close_day(sessions, day).failures == 0
+        day += timedelta(days=1)
+    stuck = close_day(sessions, oct26)
+    with UnitOfWork(sessions) as uow:
+        assert stuck.failures == 1 and calendar.business_date(uow) == oct26
+        assert [(f.step, f.loan_id, f.error) for f in open_failures(uow, oct26)] == [
+            ("ltv", 1, "InvalidError: gold_price: no gold price in the days before 2026-10-26: "
+             "keep the prices (lms gold prices), then close again")]  # fmt: skip
+        record_price(uow, oct25, D("7000"), "IBJA")
+        uow.commit()
+    again = close_day(sessions, oct26)
+    with UnitOfWork(sessions) as uow:
+        assert again.failures == 0 and calendar.business_date(uow) == date(2026, 10, 27)
+        check = uow.session.get(LtvCheck, (oct26, 1))
+        assert check is not None and (check.price, check.ltv) == (D("7000.0000"), D("62.58"))

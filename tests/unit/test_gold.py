@@ -40,7 +40,9 @@ def test_the_lower_of_the_30_day_average_and_the_last_closing_price() -> None:
 def test_a_day_without_a_price_takes_the_last_one_before_it() -> None:
     prices = {date(2026, 11, 27): D("7100"), date(2026, 11, 28): D("7050")}  # none on 29-30 Nov
     assert reference_price(prices, DEC1) == D("7050")  # average 7,075, last 7,050
-    assert reference_price({date(2026, 9, 1): D("6000")}, DEC1) == D("6000")  # none in 30 days
+    with pytest.raises(GoldPriceError):  # none in the 30 days before: stale
+        reference_price({date(2026, 10, 31): D("6000")}, DEC1)
+    assert reference_price({date(2026, 11, 1): D("6000")}, DEC1) == D("6000")  # 30 days before
     with pytest.raises(GoldPriceError):
         reference_price({DEC1: D("7000")}, DEC1)
 

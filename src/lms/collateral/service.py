@@ -59,21 +59,16 @@ def record_price(uow: UnitOfWork, day: date, price: Decimal, source: str) -> Gol
 def price_on(uow: UnitOfWork, day: date) -> Decimal:
     """The reference price of a gram of 22-carat gold for valuing on `day` (lms.core.gold)."""
     days = get_settings().gold_price_days
-    rows = uow.session.execute(
+    closing = dict(uow.session.execute(
         select(GoldPrice.day, GoldPrice.price)
         .where(GoldPrice.day < day, GoldPrice.day >= day - timedelta(days=days))
-    ).all()  # fmt: skip
-    closing = dict(rows)
-    if not closing:  # none in the window: the last before it, if any
-        last = uow.session.execute(
-            select(GoldPrice.day, GoldPrice.price).where(GoldPrice.day < day)
-            .order_by(GoldPrice.day.desc()).limit(1)
-        ).first()  # fmt: skip
-        closing = {last[0]: last[1]} if last is not None else {}
+    ).all())  # fmt: skip
     try:
         return reference_price(closing, day, days)
     except GoldPriceError as exc:
-        raise InvalidError([("gold_price", str(exc))]) from exc
+        raise InvalidError(
+            [("gold_price", f"{exc}: keep the prices first (lms gold prices)")]
+        ) from exc
 
 
 @dataclass(frozen=True)

@@ -3,9 +3,9 @@ ratio at the day-end (kept in `ltv_checks`), a margin call raised when it is abo
 ceiling and met when a later day-end finds it within; and the release of the pledge to the
 borrower once the loan is closed, with the borrower's acknowledgement.
 
-Guarantees: one check per loan and day (the key refuses a second); at most one open margin
-call per loan; the pledge of an open loan is never released; works in the caller's unit of
-work and never commits.
+Guarantees: one check per loan and day (a loan checked already is left out of a second run;
+the key refuses a second row); at most one open margin call per loan; the pledge of an open
+loan is never released; works in the caller's unit of work and never commits.
 """
 
 from __future__ import annotations
@@ -25,34 +25,59 @@ from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.servicing.models import Loan
 
 
-def check(uow: UnitOfWork, day: date, low: int, high: int) -> int:
-    """The day-end check of the gold loans with ids from `low` to `high`; returns how many."""
-    items = uow.session.execute(
+@dataclass(frozen=True)
+class Batch:
+    """The gold loans of a range of ids to check at a day-end: active, not checked yet that
+    day, with their gold (net grams, carats), installments unpaid and open margin calls."""
+
+    day: date
+    loans: dict[int, Loan]
+    gold: dict[int, list[tuple[Decimal, Decimal]]]
+    unpaid: dict[int, list[tuple[date, Decimal, Decimal]]]
+    calls: dict[int, MarginCall]
+
+
+def batch(uow: UnitOfWork, day: date, low: int, high: int) -> Batch:
+    """The day-end's gold loans with ids from `low` to `high`; the open margin calls of those
+    that are no longer active are closed with their loans."""
+    gold: dict[int, list[tuple[Decimal, Decimal]]] = defaultdict(list)
+    for loan_id, net, carats in uow.session.execute(
         select(CollateralItem.loan_id, CollateralItem.net_grams, CollateralItem.carats)
         .where(CollateralItem.loan_id.between(low, high), CollateralItem.status == "pledged")
-    ).all()  # fmt: skip
-    if not items:
-        return 0
+    ):  # fmt: skip
+        gold[loan_id].append((net, carats))
     loans = {loan.id: loan for loan in uow.session.scalars(
-        select(Loan).where(Loan.id.in_({i.loan_id for i in items})))}  # fmt: skip
+        select(Loan).where(Loan.id.in_(list(gold))))} if gold else {}  # fmt: skip
     calls = {c.loan_id: c for c in uow.session.scalars(select(MarginCall).where(
         MarginCall.loan_id.in_(list(loans)), MarginCall.closed_on.is_(None)))}  # fmt: skip
-    live = sorted(k for k, loan in loans.items() if loan.status == "active")
-    for loan_id in set(calls) - set(live):  # the loan closed: nothing more to call for
-        calls[loan_id].closed_on, calls[loan_id].outcome = day, "loan_closed"
-    if not live:
-        return 0
-    price = price_on(uow, day)
-    value: dict[int, Decimal] = defaultdict(lambda: ZERO)
-    for loan_id, net, carats in items:
-        value[loan_id] += gold_value(net, carats, price)
-    owed = unpaid(uow, live)
-    for loan_id in live:
-        loan = loans[loan_id]
-        amount = owed_of(owed[loan_id], loan.accrued_interest or ZERO, loan.excess, day)
-        _judge(uow, day, loan, price, value[loan_id], amount, calls.get(loan_id))
+    for loan_id, call in calls.items():
+        if loans[loan_id].status != "active":  # closed: nothing more to call for
+            call.closed_on, call.outcome = day, "loan_closed"
+    done = set(uow.session.scalars(select(LtvCheck.loan_id).where(
+        LtvCheck.day == day, LtvCheck.loan_id.between(low, high))))  # fmt: skip
+    live = {k: loan for k, loan in loans.items() if loan.status == "active" and k not in done}
+    return Batch(day, live, dict(gold), unpaid(uow, sorted(live)) if live else {}, calls)
+
+
+def judge(uow: UnitOfWork, found: Batch, loan_id: int, price: Decimal | None) -> None:
+    """Keep one loan's check of the day at `price` (None: there is none to value the gold
+    at, an error), raising a margin call or meeting the open one."""
+    if price is None:
+        raise InvalidError([("gold_price", f"no gold price in the days before {found.day}: "
+                                           "keep the prices (lms gold prices), then close again")])  # fmt: skip
+    loan = found.loans[loan_id]
+    value = sum((gold_value(net, carats, price) for net, carats in found.gold[loan_id]), ZERO)
+    owed = owed_of(found.unpaid[loan_id], loan.accrued_interest or ZERO, loan.excess, found.day)
+    _judge(uow, found.day, loan, price, value, owed, found.calls.get(loan_id))
     uow.session.flush()
-    return len(live)
+
+
+def price_or_none(uow: UnitOfWork, day: date) -> Decimal | None:
+    """The reference price for valuing on `day`, or None when there is no recent price."""
+    try:
+        return price_on(uow, day)
+    except InvalidError:
+        return None
 
 
 def _judge(

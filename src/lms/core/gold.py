@@ -49,16 +49,14 @@ TIERS = (
 
 def reference_price(closing: Mapping[date, Decimal], on: date, days: int = 30) -> Decimal:
     """The price a gram of 22-carat gold is valued at on `on`: the lower of the average of the
-    closing prices of the `days` days before it (the days with a price) and the last closing
-    price before it. Not rounded (the value it gives is)."""
-    before = [d for d in closing if d < on]
-    if not before:
-        raise GoldPriceError(f"no gold price before {on}")
-    last = closing[max(before)]
-    window = [closing[d] for d in before if d >= on - timedelta(days=days)]
-    if not window:  # no price within the window: the last one is all there is
-        return last
-    return min(last, sum(window, Decimal(0)) / len(window))
+    closing prices of the `days` days before it (the days with a price: markets close on
+    holidays) and the last of them. Not rounded (the value it gives is). A price older than
+    that is stale: no value is given."""
+    window = sorted(d for d in closing if on - timedelta(days=days) <= d < on)
+    if not window:
+        raise GoldPriceError(f"no gold price in the {days} days before {on}")
+    average = sum((closing[d] for d in window), Decimal(0)) / len(window)
+    return min(closing[window[-1]], average)
 
 
 def gold_value(net_grams: Decimal, carats: Decimal, price: Decimal) -> Decimal:

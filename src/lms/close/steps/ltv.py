@@ -2,21 +2,29 @@
 raised when it is above and met when it is back within, and an open call closed with its loan
 (`lms.collateral.watch`).
 
-Nothing for a partition with no gold pledged; a partition with gold loans and no gold price
-recorded before the day stops with that problem (record the price, then close again).
-Guarantee: one check per loan and day; at most one open margin call per loan.
+Each loan in its own savepoint: one that cannot be checked (no gold price in the days before:
+keep the prices, then close again) is a close failure of that loan, keeping the date from
+advancing, and the others go on. Guarantee: one check per loan and day (a partition run again
+checks only the loans it has not); at most one open margin call per loan.
 """
 
 from __future__ import annotations
 
 from datetime import date
 
+from lms.close.failures import per_loan
 from lms.collateral import watch
 from lms.platform.db import UnitOfWork
 
 NAME = "ltv"
 KEY = "loan"
+RETRY = True  # a partition with failed loans is run again (the loans checked are left out)
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
-    return watch.check(uow, day, low, high)
+    found = watch.batch(uow, day, low, high)
+    price = watch.price_or_none(uow, day) if found.loans else None
+    for loan_id in sorted(found.loans):
+        with per_loan(uow, day, NAME, loan_id):
+            watch.judge(uow, found, loan_id, price)
+    return len(found.loans)
