@@ -206,16 +206,24 @@ def test_the_gold_command(db_url: str, engine: Engine, tmp_path: Path) -> None:
     assert "line 3: '2026-09-27,-1' is not YYYY-MM-DD,price" in refused.output
     assert "line 4: 'soon,7000' is not YYYY-MM-DD,price" in refused.output
     good = tmp_path / "prices.csv"
-    good.write_text("day,price\n2026-09-27,7010.5\n2026-09-26,7000\n", encoding="utf-8")
+    good.write_text("day,price\n2026-09-26,7010.5\n2026-09-25,7000\n", encoding="utf-8")
     kept = runner.invoke(app, ["gold", "prices", str(good), *url])
-    assert kept.exit_code == 0 and kept.output == "2 prices kept (2026-09-26 to 2026-09-27)\n"
+    assert kept.exit_code == 0 and kept.output == "2 prices kept (2026-09-25 to 2026-09-26)\n"
+    ahead = tmp_path / "ahead.csv"
+    ahead.write_text("2026-09-27,7000\n", encoding="utf-8")  # the business date is 26 Sep
+    refused = runner.invoke(app, ["gold", "prices", str(ahead), *url])
+    assert (
+        refused.exit_code == 2
+        and "2026-09-27 is after the business date 2026-09-26" in refused.output
+    )
     clash = tmp_path / "clash.csv"
     clash.write_text("2026-09-26,7001\n", encoding="utf-8")
     assert runner.invoke(app, ["gold", "prices", str(clash), *url]).exit_code == 1
     with UnitOfWork(sessions) as uow:
         kept_prices = uow.session.scalars(select(GoldPrice).where(GoldPrice.day >= SEP26)).all()
         assert [(p.day, p.price, p.recorded_by.startswith("cli:")) for p in kept_prices] == [
-            (SEP26, D("7000.00"), True), (date(2026, 9, 27), D("7010.50"), True)]  # fmt: skip
+            (SEP26, D("7010.50"), True)
+        ]  # fmt: skip (25 Sep's, the same again, is as it was)
         pledge(uow, 1, [NECKLACE, BANGLES], SEP26)
         uow.commit()
     shown = runner.invoke(app, ["gold", "loan", "1", *url])
@@ -251,3 +259,59 @@ def test_a_close_without_a_recent_gold_price_fails_for_the_gold_loan_alone(
         assert again.failures == 0 and calendar.business_date(uow) == date(2026, 10, 27)
         check = uow.session.get(LtvCheck, (oct26, 1))
         assert check is not None and (check.price, check.ltv) == (D("7000.0000"), D("62.58"))
+
+
+def _short(uow: UnitOfWork, day: date) -> None:
+    record_price(uow, day, _price(day), "IBJA")
+    if day == SEP26:
+        pledge(uow, 1, [NECKLACE, BANGLES], day)
+    if day == OCT12:  # a chain of 2 g, 22 carats: 9,600 more; 87.83 %, still above 85 %
+        pledge(uow, 1, [Item("gold_ornament", "chain", 1, "2", "2", "22", "AS-5")], day)
+
+
+def test_more_gold_short_of_the_call_is_taken_and_the_call_closes_with_the_loan(
+    db_url: str, engine: Engine
+) -> None:
+    sessions = _book(db_url, engine)
+    lived_and_closed(sessions, SEP26, OCT12, _short)
+    with UnitOfWork(sessions) as uow:
+        check = uow.session.get(LtvCheck, (OCT12, 1))
+        assert check is not None and (check.value, check.ltv) == (D("255054.54"), D("87.83"))
+        foreclose_loan(
+            uow, loan_id=1, on=OCT13, reference="F-1", channel="neft", posting_date=OCT13
+        )
+        release(uow, 1, OCT13, "receipt R-1")
+        record_price(uow, OCT13, _price(OCT13), "IBJA")
+        uow.commit()
+    assert close_day(sessions, OCT13).failures == 0
+    with UnitOfWork(sessions) as uow:
+        calls = uow.session.scalars(select(MarginCall)).all()
+        assert [(c.raised_on, c.closed_on, c.outcome) for c in calls] == [
+            (OCT11, OCT13, "loan_closed")
+        ]
+
+
+def test_a_pledge_before_the_payout_is_checked_on_what_the_loan_will_owe(
+    db_url: str, engine: Engine
+) -> None:
+    sessions = _book(db_url, engine)
+    with UnitOfWork(sessions) as uow:
+        request = LoanRequest("GL-2", "PUN01", 1, "PL", D(200000), D(12), 12, SEP26)
+        approved = onboard_loan(uow, request=request)
+        with pytest.raises(InvalidError) as refused:  # 2,24,000 repayable at maturity
+            pledge(uow, approved.id, [BANGLES], SEP26)
+        assert refused.value.problems == [("items", "worth 105954.54 at 7000.00 a gram: "
+            "224000.00 owed is 211.42 % of it, above the ceiling of 85 %")]  # fmt: skip
+        with pytest.raises(InvalidError) as twice:
+            pledge(uow, approved.id, [NECKLACE, NECKLACE], SEP26)
+        assert twice.value.problems == [("items", "an assay certificate is given twice")]
+        odd = Item("gold_ornament", "ring", 1, "NaN", "Infinity", "22", "AS-7")
+        with pytest.raises(InvalidError) as refused:
+            pledge(uow, approved.id, [odd], SEP26)
+        assert [f for f, _ in refused.value.problems] == [
+            "items[0].gross_grams",
+            "items[0].net_grams",
+        ]
+        for price in (D("7000.123"), D("1E+7"), D(0)):
+            with pytest.raises(InvalidError):
+                record_price(uow, SEP26, price, "IBJA")

@@ -36,6 +36,11 @@ class CollateralItem(Base):
     """An item pledged on a loan, as assayed in the borrower's presence."""
 
     __tablename__ = "collateral_items"
+    # an assay certificate is pledged once on a loan (a retried pledge finds it)
+    __table_args__ = (
+        Index("ux_collateral_items_loan_id_assay_certificate", "loan_id", "assay_certificate",
+              unique=True),
+    )  # fmt: skip
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)

@@ -26,11 +26,14 @@ from lms.collateral.models import KINDS, CollateralItem, GoldPrice
 from lms.core.gold import GoldPriceError, Tier, ceiling, gold_value, ltv, reference_price
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import among
-from lms.platform.errors import ConflictError, InvalidError, NotFoundError
+from lms.platform.errors import ConflictError, InvalidError
 from lms.platform.settings import get_settings
-from lms.servicing.models import Loan, LoanInstallment
+from lms.servicing.models import Customer, Loan, LoanInstallment
+from lms.servicing.service import locked_loan
 
 ZERO = Decimal(0)
+PAISA = Decimal("0.01")
+MAX_PRICE = Decimal(1_000_000)  # rupees a gram: a figure above it is a typing mistake
 
 
 def tiers() -> tuple[Tier, ...]:
@@ -40,8 +43,9 @@ def tiers() -> tuple[Tier, ...]:
 
 def record_price(uow: UnitOfWork, day: date, price: Decimal, source: str) -> GoldPrice:
     """Keep the closing price of a gram of 22-carat gold on `day`."""
-    if price <= 0:
-        raise InvalidError([("price", "must be more than nought")])
+    if not price.is_finite() or not 0 < price <= MAX_PRICE or price != price.quantize(PAISA):
+        raise InvalidError([("price", "rupees a gram: more than nought, at most 10,00,000, "
+                                      "to the paisa")])  # fmt: skip
     if not source.strip():
         raise InvalidError([("source", "is required (who published the price)")])
     kept = uow.session.get(GoldPrice, day)
@@ -87,25 +91,26 @@ class Item:
 def pledge(uow: UnitOfWork, loan_id: int, items: Sequence[Item], on: date) -> list[CollateralItem]:
     """Pledge `items` on the loan on `on`; refused if a figure is wrong, the borrower would hold
     more than the weight limits, or the loan would exceed its ceiling at `on`'s price."""
-    loan = uow.session.get(Loan, loan_id)
-    if loan is None:
-        raise NotFoundError("loan", loan_id)
+    loan = locked_loan(uow, loan_id)  # one pledge at a time on a loan
     if loan.status not in ("approved", "active"):
         raise ConflictError(f"loan {loan_id} is {loan.status}: nothing can be pledged on it")
     if not items:
         raise InvalidError([("items", "at least one item is pledged")])
     parsed = [_parsed(n, item) for n, item in enumerate(items)]
+    certificates = [_certificate(item) for item in items]
+    if len(set(certificates)) < len(certificates):
+        raise InvalidError([("items", "an assay certificate is given twice")])
     again = _pledged_before(uow, loan_id, items, parsed)
     if again is not None:
         return again
-    _within_limits(uow, loan, items)
+    _within_limits(uow, loan, items, parsed)
     price = price_on(uow, on)
-    value = value_of(uow, loan_id, price) + sum(
-        (gold_value(net, carats, price) for _, net, carats in parsed), ZERO
-    )
+    held = value_of(uow, loan_id, price)
+    value = held + sum((gold_value(net, carats, price) for _, net, carats in parsed), ZERO)
     owed, limit = owed_on(uow, loan, on), ceiling(loan.principal, tiers())
-    ratio = ltv(owed, value)
-    if ratio is None or ratio > limit:
+    ratio, before = ltv(owed, value), ltv(owed, held)
+    topping_up = before is not None and ratio is not None and ratio < before  # to meet a call
+    if ratio is None or (ratio > limit and not topping_up):
         raise InvalidError([("items", f"worth {value:.2f} at {price:.2f} a gram: {owed:.2f} "
                                       f"owed is {ratio} % of it, above the ceiling of {limit} %")])  # fmt: skip
     now, made = datetime.now(UTC), []
@@ -113,7 +118,7 @@ def pledge(uow: UnitOfWork, loan_id: int, items: Sequence[Item], on: date) -> li
         row = CollateralItem(
             loan_id=loan_id, kind=item.kind, description=item.description.strip()[:120],
             pieces=item.pieces, gross_grams=gross, net_grams=net, carats=carats,
-            assay_certificate=item.assay_certificate.strip()[:64], status="pledged",
+            assay_certificate=_certificate(item), status="pledged",
             pledged_on=on, created_by=uow.actor or "system", created_at=now,
         )  # fmt: skip
         uow.session.add(row)
@@ -129,16 +134,20 @@ def _pledged_before(
     with the same figures); None if none of them was; a conflict if only some, or otherwise."""
     kept = {i.assay_certificate: i for i in uow.session.scalars(select(CollateralItem).where(
         CollateralItem.loan_id == loan_id,
-        CollateralItem.assay_certificate.in_([i.assay_certificate.strip() for i in items])))}  # fmt: skip
+        CollateralItem.assay_certificate.in_([_certificate(i) for i in items])))}  # fmt: skip
     if not kept:
         return None
-    same = [kept.get(item.assay_certificate.strip()) for item in items]
+    same = [kept.get(_certificate(item)) for item in items]
     if all(k is not None and (k.kind, k.pieces, k.gross_grams, k.net_grams, k.carats)
            == (item.kind, item.pieces, *figures)
            for k, item, figures in zip(same, items, parsed, strict=True)):  # fmt: skip
         return [k for k in same if k is not None]
     raise ConflictError(f"loan {loan_id}: assay certificates {', '.join(sorted(kept))} are "
                         "pledged already with other figures")  # fmt: skip
+
+
+def _certificate(item: Item) -> str:
+    return item.assay_certificate.strip()[:64]
 
 
 def _parsed(n: int, item: Item) -> tuple[Decimal, Decimal, Decimal]:
@@ -154,9 +163,12 @@ def _parsed(n: int, item: Item) -> tuple[Decimal, Decimal, Decimal]:
     figures = []
     for name in ("gross_grams", "net_grams", "carats"):
         try:
-            figures.append(Decimal(getattr(item, name)))
+            figure = Decimal(getattr(item, name))
+            if not figure.is_finite() or abs(figure) > 10**6:
+                raise InvalidOperation
+            figures.append(figure)
         except InvalidOperation:
-            problems.append((f"{field}.{name}", "is not a number"))
+            problems.append((f"{field}.{name}", "is not a number of grams or carats"))
     if len(figures) == 3:
         gross, net, carats = figures
         if not 0 < net <= gross:
@@ -168,9 +180,15 @@ def _parsed(n: int, item: Item) -> tuple[Decimal, Decimal, Decimal]:
     return figures[0], figures[1], figures[2]
 
 
-def _within_limits(uow: UnitOfWork, loan: Loan, items: Sequence[Item]) -> None:
+def _within_limits(
+    uow: UnitOfWork, loan: Loan, items: Sequence[Item], parsed: Sequence[tuple[Decimal, ...]]
+) -> None:
     """The borrower's gold pledged on all their loans, with `items`, within the weight limits
-    (`LMS_GOLD_ORNAMENT_GRAMS`, `LMS_GOLD_COIN_GRAMS`, gross)."""
+    (`LMS_GOLD_ORNAMENT_GRAMS`, `LMS_GOLD_COIN_GRAMS`, gross); the borrower is locked first,
+    so two pledges on two of their loans at once are weighed one after the other."""
+    uow.session.execute(
+        select(Customer.id).where(Customer.id == loan.customer_id).with_for_update()
+    )
     settings = get_settings()
     limits = {"gold_ornament": settings.gold_ornament_grams, "gold_coin": settings.gold_coin_grams}
     held = uow.session.execute(
@@ -179,7 +197,7 @@ def _within_limits(uow: UnitOfWork, loan: Loan, items: Sequence[Item]) -> None:
         .where(Loan.customer_id == loan.customer_id, CollateralItem.status == "pledged")
     ).all()
     weights = [(kind, grams) for kind, grams in held]
-    weights += [(item.kind, Decimal(item.gross_grams)) for item in items]
+    weights += [(item.kind, figures[0]) for item, figures in zip(items, parsed, strict=True)]
     problems = []
     for kind, limit in limits.items():
         total = sum((grams for k, grams in weights if k == kind), ZERO)
@@ -191,7 +209,12 @@ def _within_limits(uow: UnitOfWork, loan: Loan, items: Sequence[Item]) -> None:
 
 
 def owed_on(uow: UnitOfWork, loan: Loan, day: date) -> Decimal:
-    """What a gold loan's ratio is of at `day` (see the module's note)."""
+    """What a gold loan's ratio is of at `day` (see the module's note); for a loan not paid out
+    yet, what it will owe the day it is."""
+    if loan.status == "approved":
+        terms = loan.terms or {}
+        bullet = terms.get("method") == "bullet" and terms.get("bullet_interest") == "end"
+        return loan.emi if bullet else loan.principal  # a bullet's one installment: it all
     return owed_of(unpaid(uow, [loan.id])[loan.id], loan.accrued_interest or ZERO, loan.excess, day)
 
 

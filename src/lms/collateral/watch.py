@@ -46,16 +46,18 @@ def batch(uow: UnitOfWork, day: date, low: int, high: int) -> Batch:
         .where(CollateralItem.loan_id.between(low, high), CollateralItem.status == "pledged")
     ):  # fmt: skip
         gold[loan_id].append((net, carats))
-    loans = {loan.id: loan for loan in uow.session.scalars(
-        select(Loan).where(Loan.id.in_(list(gold))))} if gold else {}  # fmt: skip
     calls = {c.loan_id: c for c in uow.session.scalars(select(MarginCall).where(
-        MarginCall.loan_id.in_(list(loans)), MarginCall.closed_on.is_(None)))}  # fmt: skip
-    for loan_id, call in calls.items():
-        if loans[loan_id].status != "active":  # closed: nothing more to call for
+        MarginCall.loan_id.between(low, high), MarginCall.closed_on.is_(None)))}  # fmt: skip
+    wanted = set(gold) | set(calls)
+    loans = {loan.id: loan for loan in uow.session.scalars(
+        select(Loan).where(Loan.id.in_(sorted(wanted))))} if wanted else {}  # fmt: skip
+    for loan_id, call in calls.items():  # closed (its gold given back or not): no more to call
+        if loans[loan_id].status != "active":
             call.closed_on, call.outcome = day, "loan_closed"
     done = set(uow.session.scalars(select(LtvCheck.loan_id).where(
         LtvCheck.day == day, LtvCheck.loan_id.between(low, high))))  # fmt: skip
-    live = {k: loan for k, loan in loans.items() if loan.status == "active" and k not in done}
+    live = {k: loan for k, loan in loans.items()
+            if k in gold and loan.status == "active" and k not in done}  # fmt: skip
     return Batch(day, live, dict(gold), unpaid(uow, sorted(live)) if live else {}, calls)
 
 
@@ -105,7 +107,7 @@ def release(uow: UnitOfWork, loan_id: int, on: date, acknowledgement: str) -> li
     loan = uow.session.get(Loan, loan_id)
     if loan is None:
         raise NotFoundError("loan", loan_id)
-    if loan.status != "closed" or loan.closed_on is None:
+    if loan.status not in ("closed", "settled") or loan.closed_on is None:
         raise ConflictError(
             f"loan {loan_id} is {loan.status}: its pledge is released when it closes"
         )

@@ -79,7 +79,8 @@ def give_back(uow: UnitOfWork, as_of: date) -> None:
     """The gold of the gold loans closed before the last three days, given back the day each
     closed; the borrower's receipt recorded."""
     closed = uow.session.scalars(
-        select(Loan).where(Loan.status == "closed", Loan.closed_on < as_of - timedelta(days=3))
+        select(Loan).where(Loan.status.in_(("closed", "settled")))
+        .where(Loan.closed_on < as_of - timedelta(days=3))
         .where(Loan.id.in_(select(CollateralItem.loan_id).where(CollateralItem.status == "pledged")))
         .order_by(Loan.id)
     ).all()  # fmt: skip

@@ -16,7 +16,7 @@ from typing import Annotated
 import typer
 
 from lms.interfaces.cli.close import DatabaseOption, _sessions, shell_actor
-from lms.interfaces.cli.payments import refusals
+from lms.interfaces.cli.payments import _business_date, refusals
 from lms.platform.db import UnitOfWork
 
 gold_app = typer.Typer(help="Gold prices and gold loans.", no_args_is_help=True)
@@ -35,6 +35,11 @@ def prices(
     rows = _read(file)
     with UnitOfWork(_sessions(database_url)) as uow:
         uow.actor = shell_actor()
+        today = _business_date(uow)
+        if rows and rows[-1][0] > today:
+            typer.echo(f"error: {file.name}: {rows[-1][0]} is after the business date {today}",
+                       err=True)  # fmt: skip
+            raise typer.Exit(2)
         with refusals():
             for day, price in rows:
                 record_price(uow, day, price, source)

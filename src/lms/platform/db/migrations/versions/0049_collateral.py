@@ -46,6 +46,12 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(80), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     )
+    op.create_index(
+        "ux_collateral_items_loan_id_assay_certificate",
+        "collateral_items",
+        ["loan_id", "assay_certificate"],
+        unique=True,
+    )
     op.create_table(
         "ltv_checks",
         sa.Column("day", sa.Date(), primary_key=True),
@@ -73,5 +79,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_margin_calls_loan_id_closed_on", table_name="margin_calls")
+    op.drop_index("ux_collateral_items_loan_id_assay_certificate", table_name="collateral_items")
     for table in ("margin_calls", "ltv_checks", "collateral_items", "gold_prices"):
         op.drop_table(table)
