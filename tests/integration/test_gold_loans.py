@@ -277,9 +277,27 @@ def test_more_gold_short_of_the_call_is_taken_and_the_call_closes_with_the_loan(
     with UnitOfWork(sessions) as uow:
         check = uow.session.get(LtvCheck, (OCT12, 1))
         assert check is not None and (check.value, check.ltv) == (D("255054.54"), D("87.83"))
-        foreclose_loan(
-            uow, loan_id=1, on=OCT13, reference="F-1", channel="neft", posting_date=OCT13
-        )
+    with staff_browser(db_url, ("loan_officer",), ["PUN01"]) as browser:
+        listed = browser.get("/app/gold")
+        assert rows(listed.text, "calls-table") == [
+            [
+                "GL-1",
+                "A",
+                "PUN01",
+                "11 Oct 2026",
+                "91.26 % (ceiling 85 %)",
+                "15,363.65",
+                "18,074.88",
+            ]
+        ]
+        assert "Gold is valued today at 4,800.00 a gram" in listed.text
+        with UnitOfWork(sessions) as uow:
+            foreclose_loan(uow, loan_id=1, on=OCT13, reference="F-1", channel="neft",
+                           posting_date=OCT13)  # fmt: skip
+            uow.commit()
+        waiting = browser.get("/app/gold").text
+        assert rows(waiting, "waiting-table") == [["GL-1", "A", "PUN01", "13 Oct 2026", "0", "3"]]
+    with UnitOfWork(sessions) as uow:
         release(uow, 1, OCT13, "receipt R-1")
         record_price(uow, OCT13, _price(OCT13), "IBJA")
         uow.commit()

@@ -21,6 +21,7 @@ from lms.interfaces.web import (
     collection_pages,
     dashboard_pages,
     document_pages,
+    gold_pages,
     loan_actions,
     loan_pages,
     money_pages,
@@ -59,6 +60,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(collection_pages.router, include_in_schema=False)
     app.include_router(dashboard_pages.router, include_in_schema=False)
     app.include_router(risk_pages.router, include_in_schema=False)
+    app.include_router(gold_pages.router, include_in_schema=False)
     app.include_router(report_pages.router, include_in_schema=False)
     app.include_router(user_pages.router, include_in_schema=False)
     app.include_router(payment_pages.router, include_in_schema=False)

@@ -70,6 +70,7 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/app/close"): P.REPORTS_READ,
     ("GET", "/app/dashboards"): P.REPORTS_READ,
     ("GET", "/app/risk"): P.REPORTS_READ,
+    ("GET", "/app/gold"): P.LOANS_READ,
     ("GET", "/app/payments"): P.LOANS_READ,  # each part shown by its own permission
     ("POST", "/app/payments/lines/{line_id}/match"): P.MONEY_FILES,
     ("GET", "/app/payments/files"): P.MONEY_FILES,

@@ -1,0 +1,87 @@
+"""The gold work list: the day's gold price, the open margin calls to chase (the worst ratio
+first) and the closed loans whose gold is still to be given back (the longest waiting first),
+within the caller's branches.
+
+Guarantee: read only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from lms.collateral.models import CollateralItem, GoldPrice, MarginCall
+from lms.collateral.service import price_on
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import InvalidError
+from lms.servicing.models import Customer, Loan
+
+RELEASE_DAYS = 7  # the RBI's limit, in working days, to give the gold back after closure
+
+
+@dataclass(frozen=True)
+class Call:
+    loan_id: int
+    external_id: str
+    borrower: str
+    branch: str
+    raised_on: date
+    ltv: Decimal
+    ceiling: Decimal
+    pay_down: Decimal
+    more_value: Decimal
+
+
+@dataclass(frozen=True)
+class Waiting:
+    loan_id: int
+    external_id: str
+    borrower: str
+    branch: str
+    closed_on: date
+    days: int  # calendar days since it closed
+    items: int
+
+
+@dataclass(frozen=True)
+class GoldOverview:
+    last_price: GoldPrice | None
+    reference: Decimal | None  # today's valuation price, if there is a recent one
+    calls: list[Call]
+    waiting: list[Waiting]
+
+
+def gold_overview(uow: UnitOfWork, *, branches: frozenset[str] | None, today: date) -> GoldOverview:
+    """The work list of the caller's branches (None: all)."""
+    last = uow.session.scalar(select(GoldPrice).order_by(GoldPrice.day.desc()).limit(1))
+    try:
+        reference: Decimal | None = price_on(uow, today)
+    except InvalidError:
+        reference = None
+    mine = Loan.branch_code.in_(sorted(branches)) if branches is not None else Loan.id.is_not(None)
+    calls = [
+        Call(loan.id, loan.external_id, name, loan.branch_code, c.raised_on, c.ltv, c.ceiling,
+             c.pay_down, c.more_value)
+        for c, loan, name in uow.session.execute(
+            select(MarginCall, Loan, Customer.name).join(Loan, Loan.id == MarginCall.loan_id)
+            .join(Customer, Customer.id == Loan.customer_id)
+            .where(MarginCall.closed_on.is_(None), mine))
+    ]  # fmt: skip
+    calls.sort(key=lambda c: (-c.ltv, c.loan_id))
+    closed = uow.session.execute(
+        select(Loan, Customer.name, func.count(CollateralItem.id))
+        .join(Customer, Customer.id == Loan.customer_id)
+        .join(CollateralItem, CollateralItem.loan_id == Loan.id)
+        .where(CollateralItem.status == "pledged", Loan.status.in_(("closed", "settled")), mine)
+        .group_by(Loan.id, Customer.name)
+    ).all()  # fmt: skip
+    waiting = sorted(
+        (Waiting(loan.id, loan.external_id, name, loan.branch_code, loan.closed_on,
+                 (today - loan.closed_on).days, items)
+         for loan, name, items in closed if loan.closed_on is not None),
+        key=lambda w: (-w.days, w.loan_id),
+    )  # fmt: skip
+    return GoldOverview(last, reference, calls, waiting)
