@@ -37,6 +37,7 @@ from lms.interfaces.web import (
     collection_pages,
     dashboard_pages,
     document_pages,
+    gold_pages,
     loan_actions,
     loan_pages,
     money_pages,
@@ -269,6 +270,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             restructure_pages.router,
             document_pages.router,
             risk_pages.router,
+            gold_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())
