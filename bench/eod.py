@@ -23,9 +23,7 @@ Needs: PostgreSQL at postgresql://root@127.0.0.1:5432; Redis at 127.0.0.1:6379 f
 from __future__ import annotations
 
 import argparse
-import os
 import random
-import signal
 import subprocess
 import sys
 import time
@@ -41,7 +39,7 @@ from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.platform.db.migrate import upgrade
 from lms.servicing.bulk import LoanColumns
 from lms.servicing.bulk_onboarding import BulkBook, onboard_bulk
-from onboarding import SERVER, branch_and_product, fresh, server_settings
+from onboarding import SERVER, branch_and_product, close_workers, fresh, server_settings
 
 DAY = date(2026, 11, 26)
 STATES = """
@@ -186,27 +184,14 @@ def _copy_of(source: str, target: str, loans: int) -> str:
 
 def _with_workers(url: str, day: date) -> float:
     lms = str(Path(sys.executable).with_name("lms"))
-    env = {**os.environ, "LMS_CLOSE_QUEUE": "lms-close-bench"}
-    workers = subprocess.Popen(
-        [lms, "worker", "--processes", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        time.sleep(3)  # the workers start
+    with close_workers("lms-close-bench"):
         started = time.perf_counter()
         subprocess.run(
             [lms, "eod", "run", "--database-url", url, "--date", day.isoformat(), "--queue"],
-            env=env,
             check=True,
             stdout=subprocess.DEVNULL,
         )
         return time.perf_counter() - started
-    finally:
-        os.killpg(workers.pid, signal.SIGTERM)
-        workers.wait(timeout=60)
 
 
 if __name__ == "__main__":

@@ -12,10 +12,17 @@ Run: .venv/bin/python bench/onboarding.py [--loans 1000000] [--chunk 50000]
 from __future__ import annotations
 
 import argparse
+import os
 import random
+import signal
+import subprocess
+import sys
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import psycopg
 
@@ -31,6 +38,23 @@ SETTINGS = {
     "bpi": "deduct",
     "fees": [{"name": "processing", "percent": "1.5", "tax": "18"}],
 }
+
+
+@contextmanager
+def close_workers(queue: str) -> Iterator[None]:
+    """`lms worker --processes 2` on the close's queue `queue` (set in this process's
+    environment too, for a dispatcher made here), started and given time to start; stopped
+    after the block."""
+    os.environ["LMS_CLOSE_QUEUE"] = queue
+    lms = str(Path(sys.executable).with_name("lms"))
+    workers = subprocess.Popen([lms, "worker", "--processes", "2"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    try:
+        time.sleep(5)  # the workers start
+        yield
+    finally:
+        os.killpg(workers.pid, signal.SIGTERM)
+        workers.wait(timeout=60)
 
 
 def server_settings() -> str:

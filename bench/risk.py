@@ -17,13 +17,8 @@ Needs: PostgreSQL at postgresql://root@127.0.0.1:5432; Redis at 127.0.0.1:6379 f
 from __future__ import annotations
 
 import argparse
-import os
-import signal
-import subprocess
-import sys
 import time
 from datetime import date
-from pathlib import Path
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -36,7 +31,7 @@ from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.platform.db.migrate import upgrade
 from lms.risk.models import LoanScore, RiskBin
 from lms.risk.training import train
-from onboarding import fresh, server_settings
+from onboarding import close_workers, fresh, server_settings
 
 LAST = date(2026, 10, 31)
 DATABASE = "lms_bench_risk"
@@ -110,20 +105,12 @@ def _score(sessions: sessionmaker[Session], workers: str = "") -> None:
 
 
 def _on_workers(sessions: sessionmaker[Session], url: str, parts: range) -> float:
-    os.environ["LMS_CLOSE_QUEUE"] = "lms-close-bench"  # read when the worker module loads
-    from lms.close.worker import queue_dispatch
+    with close_workers("lms-close-bench"):
+        from lms.close.worker import queue_dispatch  # reads the queue when it loads
 
-    lms = str(Path(sys.executable).with_name("lms"))
-    workers = subprocess.Popen([lms, "worker", "--processes", "2"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
-    try:
-        time.sleep(5)  # the workers start
         started = time.perf_counter()
         queue_dispatch(url)(sessions, score_step.NAME, LAST, parts, PARTITION_SIZE)
         return time.perf_counter() - started
-    finally:
-        os.killpg(workers.pid, signal.SIGTERM)
-        workers.wait(timeout=60)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,8 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from lms.collateral.models import CollateralItem, GoldPrice, MarginCall
-from lms.collateral.service import price_on
+from lms.collateral.service import price_or_none
 from lms.platform.db import UnitOfWork
-from lms.platform.errors import InvalidError
 from lms.servicing.models import Customer, Loan
 
 RELEASE_DAYS = 7  # the RBI's limit, in working days, to give the gold back after closure
@@ -57,10 +56,7 @@ class GoldOverview:
 def gold_overview(uow: UnitOfWork, *, branches: frozenset[str] | None, today: date) -> GoldOverview:
     """The work list of the caller's branches (None: all)."""
     last = uow.session.scalar(select(GoldPrice).order_by(GoldPrice.day.desc()).limit(1))
-    try:
-        reference: Decimal | None = price_on(uow, today)
-    except InvalidError:
-        reference = None
+    reference = price_or_none(uow, today)
     mine = Loan.branch_code.in_(sorted(branches)) if branches is not None else Loan.id.is_not(None)
     calls = [
         Call(loan.id, loan.external_id, name, loan.branch_code, c.raised_on, c.ltv, c.ceiling,

@@ -75,6 +75,14 @@ def price_on(uow: UnitOfWork, day: date) -> Decimal:
         ) from exc
 
 
+def price_or_none(uow: UnitOfWork, day: date) -> Decimal | None:
+    """`price_on`, or None when there is no recent price to value gold at."""
+    try:
+        return price_on(uow, day)
+    except InvalidError:
+        return None
+
+
 @dataclass(frozen=True)
 class Item:
     """An item as the appraiser records it."""

@@ -18,7 +18,7 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from lms.collateral.models import CollateralItem, LtvCheck, MarginCall
-from lms.collateral.service import ZERO, owed_of, price_on, tiers, unpaid
+from lms.collateral.service import ZERO, owed_of, tiers, unpaid
 from lms.core.gold import ceiling, gold_value, ltv, shortfall
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
@@ -72,14 +72,6 @@ def judge(uow: UnitOfWork, found: Batch, loan_id: int, price: Decimal | None) ->
     owed = owed_of(found.unpaid[loan_id], loan.accrued_interest or ZERO, loan.excess, found.day)
     _judge(uow, found.day, loan, price, value, owed, found.calls.get(loan_id))
     uow.session.flush()
-
-
-def price_or_none(uow: UnitOfWork, day: date) -> Decimal | None:
-    """The reference price for valuing on `day`, or None when there is no recent price."""
-    try:
-        return price_on(uow, day)
-    except InvalidError:
-        return None
 
 
 def _judge(

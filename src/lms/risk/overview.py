@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from lms.platform.db import UnitOfWork
-from lms.risk.features import TARGETS, features
+from lms.risk.features import TARGETS, Frame, features
 from lms.risk.forecast import Forecast, Scope, forecast
 from lms.risk.models import LoanMonth, LoanScore, RiskModel, RiskSignal
 from lms.risk.monitoring import (
@@ -114,7 +114,7 @@ class LoanRisk:
 def loan_risk(uow: UnitOfWork, loan_id: int) -> LoanRisk:
     """One loan's band, its latest score per target (with reasons) and its open warnings."""
     band = uow.session.scalar(select(Loan.risk_band).where(Loan.id == loan_id))
-    scores = []
+    scores, read = [], dict[tuple[date, tuple[str, ...]], Frame]()
     for target in TARGETS:
         row = uow.session.execute(
             select(LoanScore, RiskModel)
@@ -124,7 +124,7 @@ def loan_risk(uow: UnitOfWork, loan_id: int) -> LoanRisk:
         ).first()  # fmt: skip
         if row is not None:
             s, model = row
-            why = _explained(uow, model, s)
+            why = _explained(uow, model, s, read)
             scores.append((target, s.month, s.pd_ppm / 1_000_000, s.band, why, model.version))
     open_now = uow.session.scalars(
         select(RiskSignal).where(RiskSignal.loan_id == loan_id, RiskSignal.cleared_on.is_(None))
@@ -133,11 +133,18 @@ def loan_risk(uow: UnitOfWork, loan_id: int) -> LoanRisk:
     return LoanRisk(band, scores, list(open_now))
 
 
-def _explained(uow: UnitOfWork, model: RiskModel, score: LoanScore) -> list[str]:
-    """The reasons of a score, worked out now from the loan's features at its month end; said
-    so when they no longer give the probability it was scored with (its terms changed)."""
-    frame = features(uow, score.month, low=score.loan_id, high=score.loan_id,
-                     branches=tuple(model.card["branches"]))  # fmt: skip
+def _explained(
+    uow: UnitOfWork, model: RiskModel, score: LoanScore,
+    read: dict[tuple[date, tuple[str, ...]], Frame],
+) -> list[str]:  # fmt: skip
+    """The reasons of a score, worked out now from the loan's features at its month end (read
+    once for both models, which mostly share the month and the branches); said so when they
+    no longer give the probability it was scored with (its terms changed)."""
+    key = (score.month, tuple(model.card["branches"]))
+    if key not in read:
+        read[key] = features(uow, score.month, low=score.loan_id, high=score.loan_id,
+                             branches=key[1])  # fmt: skip
+    frame = read[key]
     if not len(frame.loan_ids):
         return []
     why = explain(uow, model, frame.matrix, frame.branches)[0]

@@ -14,6 +14,7 @@ from datetime import date
 
 from lms.close.failures import per_loan
 from lms.collateral import watch
+from lms.collateral.service import price_or_none
 from lms.platform.db import UnitOfWork
 
 NAME = "ltv"
@@ -23,7 +24,7 @@ RETRY = True  # a partition with failed loans is run again (the loans checked ar
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
     found = watch.batch(uow, day, low, high)
-    price = watch.price_or_none(uow, day) if found.loans else None
+    price = price_or_none(uow, day) if found.loans else None
     for loan_id in sorted(found.loans):
         with per_loan(uow, day, NAME, loan_id):
             watch.judge(uow, found, loan_id, price)
