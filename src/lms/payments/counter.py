@@ -39,9 +39,11 @@ def take_receipt(
     collector: str,
     day: date,
     cheque: tuple[str, str] | None = None,
+    posted: date | None = None,
 ) -> Receipt:
-    """Cash or a cheque (number, bank) for the loan, received by `collector` on `day` (the
-    business date): numbered and posted as the loan's repayment."""
+    """Cash or a cheque (number, bank) for the loan, received by `collector` on `day`:
+    numbered and posted as the loan's repayment on `posted` (the business date; default
+    `day`), with `day` its value date."""
     loan = uow.session.get(Loan, loan_id)
     if loan is None:
         raise NotFoundError("loan", loan_id)
@@ -75,7 +77,7 @@ def take_receipt(
     uow.session.add(receipt)
     uow.session.flush()
     record_payment(uow, loan_id=loan_id, request=PaymentRequest(amount, day, receipt.number, mode),
-                   posting_date=day)  # fmt: skip
+                   posting_date=posted or day)  # fmt: skip
     return receipt
 
 

@@ -230,6 +230,38 @@ class Settings(BaseSettings):
     gold_coin_grams: Decimal = Field(
         Decimal(50), gt=0, description="gold coins one borrower may pledge, gross grams"
     )
+    # -- microfinance (lms.microfinance; the RBI framework for microfinance loans, 2022)
+    mfi_income_limit: Decimal = Field(
+        Decimal(300_000),
+        gt=0,
+        description="a microfinance borrower's household income a year, at most (rupees)",
+    )
+    mfi_repayment_cap: Decimal = Field(
+        Decimal(50),
+        gt=0,
+        le=100,
+        description="a household's monthly repayments on all its "
+        "loans, at most this percent of its monthly income",
+    )
+    mfi_group_members: tuple[int, int] = Field(
+        (4, 10),
+        description="the fewest and the most members of a joint liability group "
+        "(JSON [fewest, most])",
+    )
+    mfi_rate_ceiling: Decimal = Field(
+        Decimal(24),
+        gt=0,
+        le=100,
+        description="the pricing policy's ceiling on a microfinance "
+        "loan's interest rate, percent a year",
+    )
+    mfi_fee_ceiling: Decimal = Field(
+        Decimal(1),
+        ge=0,
+        le=100,
+        description="the pricing policy's ceiling on a microfinance "
+        "loan's upfront fees, percent of the loan (tax excluded)",
+    )
 
 
 def get_settings() -> Settings:

@@ -21,6 +21,7 @@ from lms.core.charge_rules import parse_rules, rule_problems
 from lms.core.revision import CHOICES
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import InvalidError, NotFoundError
+from lms.platform.settings import get_settings
 from lms.servicing.models import Branch, Consent, Customer, Product, phone_index
 from lms.servicing.payment_rules import DEFAULT_BACKDATE_DAYS, DEFAULT_PAYMENT_CEILING
 from lms.servicing.spec import SpecError, parse_spec
@@ -120,6 +121,11 @@ class ProductRules:
     charge_rules: tuple[dict[str, Any], ...] = ()
     small_balance: Decimal | None = None  # forgiven at the end of the loan (rupees)
     bureau_type: str | None = None  # the credit bureaus' account type code (05: personal)
+    # a microfinance product (RBI 2022): collateral-free, no prepayment charge, its loans
+    # checked against the household's income; joint liability: a member's group covers a
+    # shortfall at the centre meeting
+    microfinance: bool = False
+    joint_liability: bool = False
 
     def problems(self) -> list[tuple[str, str]]:
         found = rule_problems(self.charge_rules)
@@ -139,6 +145,7 @@ class ProductRules:
         ):
             if rule is not None and not (0 < rule[0] <= 100 and 0 <= rule[1] <= 100):
                 found.append((name, "needs a percent above 0 up to 100 and a tax percent 0-100"))
+        found.extend(self._microfinance_problems())
         if self.rate_type not in ("fixed", "floating"):
             found.append(("rate_type", "must be 'fixed' or 'floating'"))
         if (self.rate_type == "floating") != (self.benchmark is not None):
@@ -151,6 +158,18 @@ class ProductRules:
             found.append(("payment_ceiling", "must be from 1 to 10 (times what could be owed)"))
         if not 0 <= self.backdate_days <= 3650:
             found.append(("backdate_days", "must be from 0 to 3650 days"))
+        return found
+
+    def _microfinance_problems(self) -> list[tuple[str, str]]:
+        found = []
+        if not self.microfinance:
+            if self.joint_liability:
+                found.append(("joint_liability", "applies to microfinance products only"))
+            return found
+        if self.foreclosure_charge is not None:
+            found.append(("foreclosure_charge", "a microfinance loan has no prepayment charge"))
+        if self.secured:
+            found.append(("secured", "a microfinance loan is free of collateral"))
         return found
 
 
@@ -187,6 +206,9 @@ def create_product(
         problems.extend(_settings_problems(settings, amount[0], rate[0], tenure[0]))
     problems.extend(_waterfall_problems(waterfall, future_rule))
     problems.extend(rules.problems())
+    ceiling = get_settings().mfi_rate_ceiling
+    if rules.microfinance and rate[1] > ceiling:
+        problems.append(("rate", f"is above the pricing policy's ceiling of {ceiling} % a year"))
     if problems:
         raise InvalidError(problems)
     latest = uow.session.scalar(select(func.max(Product.version)).where(Product.code == code))
@@ -230,6 +252,8 @@ def _rule_columns(rules: ProductRules) -> dict[str, Any]:
         "charge_rules": [r.as_json() for r in parse_rules(rules.charge_rules)] or None,
         "small_balance": rules.small_balance,
         "bureau_type": rules.bureau_type,
+        "microfinance": rules.microfinance or None,
+        "joint_liability": rules.joint_liability or None,
         "rate_type": rules.rate_type,
         "benchmark": rules.benchmark,
         "reschedule": rules.reschedule,

@@ -151,6 +151,9 @@ class Product(Base):
     # a remainder at most this much once every installment has fallen due is forgiven
     small_balance: Mapped[Decimal | None] = mapped_column(Money)
     bureau_type: Mapped[str | None] = mapped_column(String(2))  # the CICs' account type code
+    # a microfinance product: its loans are checked against the household's income (RBI 2022)
+    microfinance: Mapped[bool | None] = mapped_column(Boolean)
+    joint_liability: Mapped[bool | None] = mapped_column(Boolean)  # the group covers a shortfall
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 

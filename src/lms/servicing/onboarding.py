@@ -22,6 +22,7 @@ from lms.core.schedule import generate_schedule
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
 from lms.servicing.catalog import latest_product
+from lms.servicing.households import check_microfinance
 from lms.servicing.models import BenchmarkRate, Customer, Loan, LoanParty, Product
 from lms.servicing.service import loan_spec, parsed_spec
 
@@ -70,7 +71,10 @@ def onboard_loan(uow: UnitOfWork, *, request: LoanRequest) -> Loan:
     _check_parties(uow, request)
     spread = loan_spread(uow, product, request.annual_rate, request.disbursement_date)
     spec = _terms_of(request, product)
-    schedule = generate_schedule(parsed_spec(spec))
+    terms = parsed_spec(spec)
+    schedule = generate_schedule(terms)
+    if product.microfinance:
+        check_microfinance(uow, customer.id, terms, schedule)
     loan = Loan(
         external_id=request.external_id,
         branch_code=request.branch_code,

@@ -114,6 +114,8 @@ def rules_of(body: ProductIn) -> catalog.ProductRules:
         charge_rules=tuple(body.charge_rules),
         small_balance=body.small_balance,
         bureau_type=body.bureau_type,
+        microfinance=body.microfinance,
+        joint_liability=body.joint_liability,
     )
 
 

@@ -174,6 +174,10 @@ class ProductIn(_Request):
     small_balance: Decimal | None = Field(default=None, gt=0, le=1000, allow_inf_nan=False)
     # the credit bureaus' account type of its loans (05 personal, 02 housing, 07 gold ...)
     bureau_type: str | None = Field(default=None, pattern="^[0-9]{2}$")
+    # a microfinance product: each loan checked against its household's income; with joint
+    # liability a member's group covers a shortfall at the centre meeting
+    microfinance: bool = False
+    joint_liability: bool = False
 
 
 class ProductOut(BaseModel):

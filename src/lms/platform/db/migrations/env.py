@@ -39,12 +39,14 @@ import lms.events.models
 import lms.identity.approvals
 import lms.identity.models
 import lms.ledger.models
+import lms.microfinance.models
 import lms.notices.models
 import lms.payments.models
 import lms.platform.audit
 import lms.platform.business_date
 import lms.portal.models
 import lms.risk.models
+import lms.servicing.households
 import lms.servicing.models  # noqa: F401
 from lms.platform.db.base import Base
 from lms.platform.db.engine import make_engine, normalize_url, resolve_database_url

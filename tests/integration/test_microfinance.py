@@ -1,0 +1,209 @@
+"""Group lending at a centre: four members of a joint liability group, each lent 20,800 at a
+flat 20 % a year over 52 weekly installments (interest 20,800 x 20 % x 52/52 = 4,160: 24,960
+repaid in installments of 480.00, 400 principal and 80 interest), paid out on Tuesday 29 Sep
+2026; the centre meets on Tuesdays from 6 Oct. At the first meeting one member pays 300 and
+the group covers her other 180; at the second she pays nothing and the group does not cover,
+so the third meeting's sheet asks her for 960.
+
+The household check, by hand: a household earning 1,20,000 a year has 10,000 a month and may
+owe 5,000 a month (50 %). One loan's 480 a week is 480 x 52 / 12 = 2,080.00 a month; with the
+2,000.00 a month it owes other lenders that is 4,080.00; a second such loan in the household
+would make it 6,160.00, above the cap."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from decimal import Decimal as D
+
+import pytest
+from sqlalchemy import Engine, func, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from integration.book_setup import open_book, sound
+from lms.identity.service import create_user
+from lms.microfinance.centres import CentreRequest, form_group, lend_through, open_centre
+from lms.microfinance.models import MeetingLine
+from lms.microfinance.sheets import Taken, collection_sheet, post_sheet
+from lms.payments.models import Receipt
+from lms.platform import business_date as calendar
+from lms.platform.db import UnitOfWork
+from lms.platform.errors import ConflictError, InvalidError
+from lms.servicing.catalog import ProductRules, create_product
+from lms.servicing.households import assess, form_household
+from lms.servicing.models import LoanInstallment
+from lms.servicing.onboarding import LoanRequest, onboard_loan
+from lms.servicing.service import disburse_loan
+
+SEP29, OCT6, OCT13, OCT20 = (
+    date(2026, 9, 29),
+    date(2026, 10, 6),
+    date(2026, 10, 13),
+    date(2026, 10, 20),
+)
+WEEKLY_FLAT = {"frequency": "weekly", "method": "flat"}
+PEOPLE = [{"name": n} for n in ("Anita", "Bharati", "Chitra", "Devi", "Esther", "Farida")]
+
+
+def _book(db_url: str, engine: Engine) -> sessionmaker[Session]:
+    sessions = open_book(db_url, engine, customers=PEOPLE)
+    with UnitOfWork(sessions) as uow:
+        for code, joint in (("JLG", True), ("MF", False)):
+            create_product(
+                uow, code=code, name=code, settings=WEEKLY_FLAT,
+                amount=(D(5000), D(100000)), rate=(D(18), D(24)), tenure=(26, 104),
+                rules=ProductRules(microfinance=True, joint_liability=joint),
+            )  # fmt: skip
+        create_user(uow, username="fo-1", display_name="Field officer", password="a-long-password",
+                    roles=["loan_officer"], branches=["PUN01"], actor="test",
+                    now=datetime.now(UTC))  # fmt: skip
+        for members, income in (((1, 5), "120000"), ((2,), "150000"), ((3,), "150000"),
+                                ((4,), "150000"), ((6,), "400000")):  # fmt: skip
+            household = form_household(uow, members, SEP29)
+            assess(uow, household.id, day=SEP29, annual_income=D(income),
+                   other_obligations=D(2000), source="bureau")  # fmt: skip
+        calendar.set_business_date(uow, SEP29)
+        uow.commit()
+    return sessions
+
+
+def _lend(uow: UnitOfWork, customer: int, product: str = "JLG") -> int:
+    request = LoanRequest(f"{product}-{customer}", "PUN01", customer, product, D(20800), D(20),
+                          52, SEP29, first_due_date=OCT6)  # fmt: skip
+    return onboard_loan(uow, request=request).id
+
+
+def test_the_household_cap_and_the_income_limit_refuse_a_loan(db_url: str, engine: Engine) -> None:
+    sessions = _book(db_url, engine)
+    with UnitOfWork(sessions) as uow:
+        assert _lend(uow, 1) == 1  # 4,080.00 of 5,000.00
+        with pytest.raises(InvalidError) as refused:
+            _lend(uow, 5)  # the same household
+        assert refused.value.problems == [("principal", "the household's monthly repayments "
+            "would be 6160.00 (2080.00 of them this loan's), above the cap of 5000.00: 50 % of "
+            "its monthly income of 10000.00")]  # fmt: skip
+        with pytest.raises(InvalidError) as refused:
+            _lend(uow, 6)
+        assert refused.value.problems == [("customer_id", "the household's income of 400000.00 "
+                                           "a year is above the microfinance limit of 300000")]  # fmt: skip
+        with pytest.raises(InvalidError) as refused:
+            onboard_loan(uow, request=LoanRequest("X", "PUN01", 2, "JLG", D(20800), D(20), 52,
+                                                  SEP29, fees=[{"name": "processing",
+                                                                "percent": "1.5"}]))  # fmt: skip
+        assert refused.value.problems == [("fees", "upfront fees of 312.00 are above the "
+                                           "pricing policy's ceiling of 1 % of the loan")]  # fmt: skip
+
+
+def _group_lent(sessions: sessionmaker[Session]) -> tuple[int, list[int]]:
+    with UnitOfWork(sessions) as uow:
+        centre = open_centre(uow, CentreRequest("C-1", "Hadapsar", "PUN01", "Temple hall",
+                                                "08:30", "weekly", OCT6, "fo-1"))  # fmt: skip
+        group = form_group(uow, centre.id, "Lotus", [1, 2, 3, 4], SEP29)
+        loans = [_lend(uow, customer) for customer in (1, 2, 3, 4)]
+        for loan_id in loans:
+            disburse_loan(uow, loan_id=loan_id, posting_date=SEP29)
+            lend_through(uow, group.id, loan_id)
+        uow.commit()
+        return centre.id, loans
+
+
+def _meet(sessions: sessionmaker[Session], centre: int, day: date, taken: list[Taken]) -> int:
+    with UnitOfWork(sessions) as uow:
+        calendar.set_business_date(uow, day)
+        meeting = post_sheet(uow, centre, day, taken=taken, collector="fo-1", posted=day)
+        uow.commit()
+        return meeting.id
+
+
+def test_a_meeting_with_one_member_short_covered_by_the_group(db_url: str, engine: Engine) -> None:
+    sessions = _book(db_url, engine)
+    centre, (a, b, c, d) = _group_lent(sessions)
+    with UnitOfWork(sessions) as uow:
+        sheet = collection_sheet(uow, centre, OCT6)
+        assert [(r.member, r.group, r.installment, r.arrears, r.joint) for r in sheet.rows] == [
+            (name, "Lotus", D("480.00"), D("0.00"), True)
+            for name in ("Anita", "Bharati", "Chitra", "Devi")
+        ]
+    full = [Taken(loan, D(480)) for loan in (a, b, c)]
+    first = _meet(sessions, centre, OCT6, [*full, Taken(d, D(300), cover=D(180))])
+    with UnitOfWork(sessions) as uow:
+        lines = {x.loan_id: x for x in uow.session.scalars(select(MeetingLine))}
+        assert (lines[d].collected, lines[d].cover, lines[d].attended) == (D(300), D(180), True)
+        assert lines[d].receipt == "PUN01-20261006-00004"
+        assert lines[d].cover_receipt == "PUN01-20261006-00005"
+        assert uow.session.scalar(select(func.sum(Receipt.amount))) == D("1920.00")
+        paid = uow.session.execute(
+            select(LoanInstallment.loan_id, LoanInstallment.principal_paid,
+                   LoanInstallment.interest_paid).where(LoanInstallment.number == 1)
+        ).all()  # fmt: skip
+        assert sorted(paid) == [(loan, D("400.00"), D("80.00")) for loan in (a, b, c, d)]
+    sound(sessions)
+    # the same posting again is the same meeting; other figures are a conflict
+    assert _meet(sessions, centre, OCT6, [*full, Taken(d, D(300), cover=D(180))]) == first
+    with pytest.raises(ConflictError):
+        _meet(sessions, centre, OCT6, [*full, Taken(d, D(480))])
+    # the second meeting: Devi stays away and the group does not pay for her
+    _meet(sessions, centre, OCT13, [*full, Taken(d, attended=False)])
+    with UnitOfWork(sessions) as uow:
+        calendar.set_business_date(uow, OCT20)
+        uow.commit()
+        rows = {r.loan_id: r for r in collection_sheet(uow, centre, OCT20).rows}
+        assert (rows[d].installment, rows[d].arrears, rows[d].due) == (
+            D("480.00"), D("480.00"), D("960.00"))  # fmt: skip
+        assert rows[a].due == D("480.00")
+    sound(sessions)
+
+
+def test_bad_sheets_are_refused_whole(db_url: str, engine: Engine) -> None:
+    sessions = _book(db_url, engine)
+    centre, (a, b, _, d) = _group_lent(sessions)
+    with UnitOfWork(sessions) as uow:
+        calendar.set_business_date(uow, OCT6)
+        with pytest.raises(InvalidError) as refused:
+            post_sheet(uow, centre, OCT6, collector="fo-1", posted=OCT6, taken=[
+                Taken(a, D(480)), Taken(b, D("-1")), Taken(d, D(300), cover=D(200)),
+                Taken(a, D(1)), Taken(999, D(1)),
+            ])  # fmt: skip
+        assert refused.value.problems == [
+            ("lines[3].loan_id", "is not on the sheet, or is named twice"),
+            ("lines[4].loan_id", "is not on the sheet, or is named twice"),
+            ("lines[1].collected", "must be nought or more, in paise"),
+            ("lines[2].cover", "is more than the member's shortfall of 180.00"),
+        ]
+        with pytest.raises(InvalidError) as refused:
+            post_sheet(uow, centre, OCT13, collector=" ", posted=OCT6, taken=[])
+        assert refused.value.problems == [
+            ("on", "is after the business date 2026-10-06"), ("collector", "is required")]  # fmt: skip
+        assert uow.session.scalar(select(func.count()).select_from(Receipt)) == 0
+
+
+def test_a_group_and_its_loans_are_checked(db_url: str, engine: Engine) -> None:
+    sessions = _book(db_url, engine)
+    with UnitOfWork(sessions) as uow:
+        with pytest.raises(InvalidError) as refused:
+            open_centre(
+                uow, CentreRequest("C-1", "", "XX", "here", "8:30", "daily", OCT6, "nobody")
+            )
+        assert [f for f, _ in refused.value.problems] == [
+            "name", "branch_code", "meeting_time", "frequency", "field_officer"]  # fmt: skip
+        centre = open_centre(uow, CentreRequest("C-1", "Hadapsar", "PUN01", "Temple hall",
+                                                "08:30", "weekly", OCT6, "fo-1"))  # fmt: skip
+        with pytest.raises(InvalidError) as refused:
+            form_group(uow, centre.id, "Lotus", [1, 2, 3], SEP29)
+        assert refused.value.problems == [("members", "4 to 10 customers, each once")]
+        group = form_group(uow, centre.id, "Lotus", [1, 2, 3, 4], SEP29)
+        with pytest.raises(InvalidError) as refused:
+            form_group(uow, centre.id, "Rose", [4, 5, 6, 99], SEP29)
+        assert refused.value.problems == [
+            ("members[0]", "is a member of another group"),
+            ("members[3]", "customer 99 does not exist"),
+        ]
+        off_day = LoanRequest("JLG-2", "PUN01", 2, "JLG", D(20800), D(20), 52, SEP29,
+                              first_due_date=date(2026, 10, 7))  # fmt: skip
+        loan = onboard_loan(uow, request=off_day)
+        with pytest.raises(InvalidError) as refused:
+            lend_through(uow, group.id, loan.id)
+        assert refused.value.problems == [("loan_id", "its first installment, on 2026-10-07, is "
+                                           "not on a meeting day of the centre")]  # fmt: skip
+        outsider = _lend(uow, 3, "MF")  # microfinance, without joint liability
+        linked = lend_through(uow, group.id, outsider)
+        assert lend_through(uow, group.id, outsider) is linked  # again: nothing new
