@@ -12,13 +12,17 @@ would make it 6,160.00, above the cap."""
 
 from __future__ import annotations
 
+import re
+import subprocess
 from datetime import UTC, date, datetime
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from integration.api_client import api_client
 from integration.book_setup import open_book, sound
 from lms.identity.service import create_user
 from lms.microfinance.centres import CentreRequest, form_group, lend_through, open_centre
@@ -41,7 +45,7 @@ SEP29, OCT6, OCT13, OCT20 = (
     date(2026, 10, 20),
 )
 WEEKLY_FLAT = {"frequency": "weekly", "method": "flat"}
-PEOPLE = [{"name": n} for n in ("Anita", "Bharati", "Chitra", "Devi", "Esther", "Farida")]
+PEOPLE = [{"name": n} for n in ("Anita", "Bharati", "Chitra", "Devi", "Esther", "Farida", "Gauri")]
 
 
 def _book(db_url: str, engine: Engine) -> sessionmaker[Session]:
@@ -207,3 +211,72 @@ def test_a_group_and_its_loans_are_checked(db_url: str, engine: Engine) -> None:
         outsider = _lend(uow, 3, "MF")  # microfinance, without joint liability
         linked = lend_through(uow, group.id, outsider)
         assert lend_through(uow, group.id, outsider) is linked  # again: nothing new
+
+
+def test_the_microfinance_api(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    sessions = _book(db_url, engine)
+    officer = api_client(db_url, ("loan_officer",), ["PUN01"])
+    body = {"members": [7], "annual_income": "90000", "other_obligations": "0", "source": "bureau"}
+    made = officer.post("/api/v1/households", json=body)
+    assert made.status_code == 201
+    assert {k: made.json()[k] for k in ("members", "monthly_income", "cap", "headroom")} == {
+        "members": [7], "monthly_income": "7500.00", "cap": "3750.00", "headroom": "3750.00"}  # fmt: skip
+    again = officer.post("/api/v1/households", json=body)
+    assert again.status_code == 422 and again.json()["errors"][0]["field"] == "members[0]"
+    centre = officer.post("/api/v1/centres", json={
+        "code": "C-1", "name": "Hadapsar", "branch_code": "PUN01", "place": "Temple hall",
+        "meeting_time": "08:30", "frequency": "weekly", "first_meeting": str(OCT6),
+        "field_officer": "fo-1"}).json()  # fmt: skip
+    assert centre["next_meetings"][:3] == ["2026-10-06", "2026-10-13", "2026-10-20"]
+    group = officer.post(f"/api/v1/centres/{centre['id']}/groups",
+                         json={"name": "Lotus", "members": [1, 2, 3, 4]}).json()["groups"][0]  # fmt: skip
+    loan = {"external_id": "JLG-1", "branch_code": "PUN01", "customer_id": 1,
+            "product_code": "JLG", "principal": "20800", "annual_rate": "20", "installments": 52,
+            "disbursement_date": str(SEP29), "first_due_date": str(OCT6)}  # fmt: skip
+    assert officer.post("/api/v1/loans", json=loan).status_code == 201
+    capped = officer.post("/api/v1/loans", json={**loan, "external_id": "JLG-5", "customer_id": 5})
+    assert capped.status_code == 422
+    assert capped.headers["content-type"] == "application/problem+json"
+    assert [e["field"] for e in capped.json()["errors"]] == ["principal"]
+    with UnitOfWork(sessions) as uow:
+        loans = [1, *(_lend(uow, customer) for customer in (2, 3, 4))]
+        for loan_id in loans:
+            disburse_loan(uow, loan_id=loan_id, posting_date=SEP29)
+        uow.commit()
+    for loan_id in loans:
+        linked = officer.post(f"/api/v1/groups/{group['id']}/loans", json={"loan_id": loan_id})
+        assert linked.status_code == 201
+    assert linked.json()["groups"][0]["loans"] == loans
+    sheet = officer.get(f"/api/v1/centres/{centre['id']}/sheet", params={"on": str(OCT6)}).json()
+    assert [(x["member"], x["due"]) for x in sheet["lines"]] == [
+        ("Anita", "480.00"), ("Bharati", "480.00"), ("Chitra", "480.00"), ("Devi", "480.00")]  # fmt: skip
+    lines = [{"loan_id": n, "collected": "480"} for n in loans[:3]]
+    lines.append({"loan_id": loans[3], "collected": "300", "cover": "180"})
+    early = officer.post(f"/api/v1/centres/{centre['id']}/meetings",
+                         json={"on": str(OCT6), "lines": lines})  # fmt: skip
+    assert early.status_code == 422 and early.json()["errors"][0]["field"] == "on"
+    with UnitOfWork(sessions) as uow:
+        calendar.set_business_date(uow, OCT6)
+        uow.commit()
+    posted = officer.post(f"/api/v1/centres/{centre['id']}/meetings",
+                          json={"on": str(OCT6), "lines": lines})  # fmt: skip
+    assert posted.status_code == 201 and posted.json()["posted"]
+    assert [(x["collected"], x["cover"]) for x in posted.json()["lines"]][3] == ("300.00", "180.00")
+    listed = officer.get("/api/v1/centres").json()
+    # 4 x 20,800 paid out, 4 x 400 of principal repaid
+    assert [(c["code"], c["groups"], c["loans"], c["outstanding"], c["arrears"], c["par_30"])
+            for c in listed] == [("C-1", 1, 4, "81600.00", "0.00", "0.00")]  # fmt: skip
+    pdf = officer.get(f"/api/v1/centres/{centre['id']}/sheet.pdf", params={"on": str(OCT6)})
+    assert pdf.headers["content-type"] == "application/pdf"
+    (tmp_path / "sheet.pdf").write_bytes(pdf.content)
+    text = subprocess.run(["pdftotext", "-layout", str(tmp_path / "sheet.pdf"), "-"],
+                          capture_output=True, text=True, check=True).stdout  # fmt: skip
+    assert "Collection sheet: centre C-1 Hadapsar, 06 Oct 2026" in text
+    assert re.search(r"Devi\s+4\s+480\.00\s+0\.00\s+480\.00\s+300\.00\s+180\.00\s+yes", text)
+    assert re.search(
+        r"Total\s+4 members\s+1,920\.00\s+0\.00\s+1,920\.00\s+1,740\.00\s+180\.00", text
+    )
+    elsewhere = api_client(db_url, ("loan_officer",), ["BLR01"])
+    assert elsewhere.get(f"/api/v1/centres/{centre['id']}").status_code == 404
+    assert elsewhere.get("/api/v1/centres").json() == []
+    sound(sessions)

@@ -48,6 +48,7 @@ class Permission(StrEnum):
     REQUESTS_ANSWER = "requests.answer"  # borrowers' service requests and complaints
     CLOSE_RUN = "close.run"  # the daily close: park the loans that keep a date from closing
     COLLATERAL_WRITE = "collateral.write"  # gold pledged on loans, and given back on closure
+    GROUPS_WRITE = "groups.write"  # microfinance centres, groups and the loans lent through them
 
 
 class Role(StrEnum):
@@ -73,10 +74,11 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     | {P.REFUNDS_REQUEST, P.REFUNDS_APPROVE, P.MANDATES_WRITE, P.REPORTS_READ}
     | {P.CHARGES_LEVY, P.WAIVERS_REQUEST, P.WAIVERS_APPROVE, P.REPORTS_SCHEDULE}
     | {P.COLLECTIONS_WORK, P.COLLECTIONS_MANAGE, P.SETTLEMENTS_REQUEST, P.WRITEOFFS_REQUEST}
-    | {P.REQUESTS_ANSWER, P.RESTRUCTURES_REQUEST, P.COLLATERAL_WRITE},
+    | {P.REQUESTS_ANSWER, P.RESTRUCTURES_REQUEST, P.COLLATERAL_WRITE, P.GROUPS_WRITE},
     Role.LOAN_OFFICER: _PII
     | {P.LOANS_WRITE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.REFUNDS_REQUEST, P.MANDATES_WRITE}
-    | {P.CHARGES_LEVY, P.WAIVERS_REQUEST, P.REQUESTS_ANSWER, P.COLLATERAL_WRITE},
+    | {P.CHARGES_LEVY, P.WAIVERS_REQUEST, P.REQUESTS_ANSWER, P.COLLATERAL_WRITE}
+    | {P.GROUPS_WRITE},
     Role.COLLECTIONS_AGENT: _PII
     | {P.PAYMENTS_TAKE, P.WAIVERS_REQUEST, P.COLLECTIONS_WORK, P.SETTLEMENTS_REQUEST},
     Role.COLLECTIONS_MANAGER: _PII
@@ -95,7 +97,7 @@ PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.AUDITOR: _READ | {P.REPORTS_READ, P.AUDIT_READ},
     Role.INTEGRATION: _READ
     | {P.LOANS_WRITE, P.CUSTOMERS_WRITE, P.PAYMENTS_TAKE, P.MANDATES_WRITE, P.MONEY_FILES}
-    | {P.COLLATERAL_WRITE},
+    | {P.COLLATERAL_WRITE, P.GROUPS_WRITE},
 }
 
 # roles that approve or move money: their staff sign in with a second factor (TOTP)

@@ -13,18 +13,20 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import Depends, HTTPException, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.concurrency import run_in_threadpool
 
 from lms.identity.roles import Permission
 from lms.identity.service import Principal, principal_for
 from lms.interfaces.api.app import UnitOfWorkDep
+from lms.microfinance.models import Centre, LendingGroup
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import Customer, Loan
 
@@ -84,6 +86,17 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/loans/{loan_id}/collateral"): P.COLLATERAL_WRITE,
     ("GET", "/loans/{loan_id}/collateral"): P.LOANS_READ,
     ("POST", "/loans/{loan_id}/collateral/release"): P.COLLATERAL_WRITE,
+    ("POST", "/households"): P.CUSTOMERS_WRITE,
+    ("GET", "/households/{household_id}"): P.CUSTOMERS_READ,
+    ("POST", "/households/{household_id}/assessments"): P.CUSTOMERS_WRITE,
+    ("POST", "/centres"): P.GROUPS_WRITE,
+    ("GET", "/centres"): P.LOANS_READ,
+    ("GET", "/centres/{centre_id}"): P.LOANS_READ,
+    ("POST", "/centres/{centre_id}/groups"): P.GROUPS_WRITE,
+    ("POST", "/groups/{group_id}/loans"): P.GROUPS_WRITE,
+    ("GET", "/centres/{centre_id}/sheet"): P.LOANS_READ,
+    ("GET", "/centres/{centre_id}/sheet.pdf"): P.LOANS_READ,
+    ("POST", "/centres/{centre_id}/meetings"): P.PAYMENTS_TAKE,
     ("POST", "/loans/{loan_id}/restructure-preview"): P.RESTRUCTURES_REQUEST,
     ("POST", "/loans/{loan_id}/restructures"): P.RESTRUCTURES_REQUEST,
     ("POST", "/loans/{loan_id}/moratorium-preview"): P.RESTRUCTURES_REQUEST,
@@ -245,16 +258,28 @@ def _branch_check(sessions: sessionmaker[Session], who: Principal, params: dict[
 
 
 def within_branches(uow: UnitOfWork, who: Principal, params: dict[str, str]) -> None:
-    """A loan or customer of a branch `who` may not see is, to them, not there."""
+    """A loan, customer, centre or group of a branch `who` may not see is, to them, not
+    there."""
     if who.branches is None:
         return
-    for name, column, key in (("loan_id", Loan.branch_code, Loan.id), ("customer_id",
-                              Customer.branch_code, Customer.id)):  # fmt: skip
+    for name, query in _BRANCH_OF.items():
         value = params.get(name, "")
         if value.isascii() and value.isdigit() and int(value) < 2**31:
-            branch = uow.session.scalar(select(column).where(key == int(value)))
+            branch = uow.session.scalar(query(int(value)))
             if branch is not None and branch not in who.branches:
                 raise HTTPException(404, f"no {name.removesuffix('_id')} {value}")
+
+
+_BRANCH_OF: dict[str, Callable[[int], Select[str]]] = {
+    "loan_id": lambda key: select(Loan.branch_code).where(Loan.id == key),
+    "customer_id": lambda key: select(Customer.branch_code).where(Customer.id == key),
+    "centre_id": lambda key: select(Centre.branch_code).where(Centre.id == key),
+    "group_id": lambda key: (
+        select(Centre.branch_code)
+        .join(LendingGroup, LendingGroup.centre_id == Centre.id)
+        .where(LendingGroup.id == key)
+    ),
+}
 
 
 def principal_of(request: Request) -> Principal:
