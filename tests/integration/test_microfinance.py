@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import subprocess
-from datetime import UTC, date, datetime
+from datetime import date
 from decimal import Decimal as D
 from pathlib import Path
 
@@ -22,9 +22,9 @@ import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from integration.api_client import api_client
-from integration.book_setup import open_book, sound
-from lms.identity.service import create_user
+from integration.api_client import api_client, csrf, rows, staff_browser
+from integration.book_setup import sound
+from integration.group_setup import OCT6, OCT13, OCT20, SEP29, group_book, group_lent, lend
 from lms.microfinance.centres import CentreRequest, form_group, lend_through, open_centre
 from lms.microfinance.models import MeetingLine
 from lms.microfinance.sheets import Taken, collection_sheet, post_sheet
@@ -32,61 +32,22 @@ from lms.payments.models import Receipt
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError
-from lms.servicing.catalog import ProductRules, create_product
-from lms.servicing.households import assess, form_household
 from lms.servicing.models import LoanInstallment
 from lms.servicing.onboarding import LoanRequest, onboard_loan
 from lms.servicing.service import disburse_loan
 
-SEP29, OCT6, OCT13, OCT20 = (
-    date(2026, 9, 29),
-    date(2026, 10, 6),
-    date(2026, 10, 13),
-    date(2026, 10, 20),
-)
-WEEKLY_FLAT = {"frequency": "weekly", "method": "flat"}
-PEOPLE = [{"name": n} for n in ("Anita", "Bharati", "Chitra", "Devi", "Esther", "Farida", "Gauri")]
-
-
-def _book(db_url: str, engine: Engine) -> sessionmaker[Session]:
-    sessions = open_book(db_url, engine, customers=PEOPLE)
-    with UnitOfWork(sessions) as uow:
-        for code, joint in (("JLG", True), ("MF", False)):
-            create_product(
-                uow, code=code, name=code, settings=WEEKLY_FLAT,
-                amount=(D(5000), D(100000)), rate=(D(18), D(24)), tenure=(26, 104),
-                rules=ProductRules(microfinance=True, joint_liability=joint),
-            )  # fmt: skip
-        create_user(uow, username="fo-1", display_name="Field officer", password="a-long-password",
-                    roles=["loan_officer"], branches=["PUN01"], actor="test",
-                    now=datetime.now(UTC))  # fmt: skip
-        for members, income in (((1, 5), "120000"), ((2,), "150000"), ((3,), "150000"),
-                                ((4,), "150000"), ((6,), "400000")):  # fmt: skip
-            household = form_household(uow, members, SEP29)
-            assess(uow, household.id, day=SEP29, annual_income=D(income),
-                   other_obligations=D(2000), source="bureau")  # fmt: skip
-        calendar.set_business_date(uow, SEP29)
-        uow.commit()
-    return sessions
-
-
-def _lend(uow: UnitOfWork, customer: int, product: str = "JLG") -> int:
-    request = LoanRequest(f"{product}-{customer}", "PUN01", customer, product, D(20800), D(20),
-                          52, SEP29, first_due_date=OCT6)  # fmt: skip
-    return onboard_loan(uow, request=request).id
-
 
 def test_the_household_cap_and_the_income_limit_refuse_a_loan(db_url: str, engine: Engine) -> None:
-    sessions = _book(db_url, engine)
+    sessions = group_book(db_url, engine)
     with UnitOfWork(sessions) as uow:
-        assert _lend(uow, 1) == 1  # 4,080.00 of 5,000.00
+        assert lend(uow, 1) == 1  # 4,080.00 of 5,000.00
         with pytest.raises(InvalidError) as refused:
-            _lend(uow, 5)  # the same household
+            lend(uow, 5)  # the same household
         assert refused.value.problems == [("principal", "the household's monthly repayments "
             "would be 6160.00 (2080.00 of them this loan's), above the cap of 5000.00: 50 % of "
             "its monthly income of 10000.00")]  # fmt: skip
         with pytest.raises(InvalidError) as refused:
-            _lend(uow, 6)
+            lend(uow, 6)
         assert refused.value.problems == [("customer_id", "the household's income of 400000.00 "
                                            "a year is above the microfinance limit of 300000")]  # fmt: skip
         with pytest.raises(InvalidError) as refused:
@@ -95,19 +56,6 @@ def test_the_household_cap_and_the_income_limit_refuse_a_loan(db_url: str, engin
                                                                 "percent": "1.5"}]))  # fmt: skip
         assert refused.value.problems == [("fees", "upfront fees of 312.00 are above the "
                                            "pricing policy's ceiling of 1 % of the loan")]  # fmt: skip
-
-
-def _group_lent(sessions: sessionmaker[Session]) -> tuple[int, list[int]]:
-    with UnitOfWork(sessions) as uow:
-        centre = open_centre(uow, CentreRequest("C-1", "Hadapsar", "PUN01", "Temple hall",
-                                                "08:30", "weekly", OCT6, "fo-1"))  # fmt: skip
-        group = form_group(uow, centre.id, "Lotus", [1, 2, 3, 4], SEP29)
-        loans = [_lend(uow, customer) for customer in (1, 2, 3, 4)]
-        for loan_id in loans:
-            disburse_loan(uow, loan_id=loan_id, posting_date=SEP29)
-            lend_through(uow, group.id, loan_id)
-        uow.commit()
-        return centre.id, loans
 
 
 def _meet(sessions: sessionmaker[Session], centre: int, day: date, taken: list[Taken]) -> int:
@@ -119,8 +67,8 @@ def _meet(sessions: sessionmaker[Session], centre: int, day: date, taken: list[T
 
 
 def test_a_meeting_with_one_member_short_covered_by_the_group(db_url: str, engine: Engine) -> None:
-    sessions = _book(db_url, engine)
-    centre, (a, b, c, d) = _group_lent(sessions)
+    sessions = group_book(db_url, engine)
+    centre, (a, b, c, d) = group_lent(sessions)
     with UnitOfWork(sessions) as uow:
         sheet = collection_sheet(uow, centre, OCT6)
         assert [(r.member, r.group, r.installment, r.arrears, r.joint) for r in sheet.rows] == [
@@ -158,8 +106,8 @@ def test_a_meeting_with_one_member_short_covered_by_the_group(db_url: str, engin
 
 
 def test_bad_sheets_are_refused_whole(db_url: str, engine: Engine) -> None:
-    sessions = _book(db_url, engine)
-    centre, (a, b, _, d) = _group_lent(sessions)
+    sessions = group_book(db_url, engine)
+    centre, (a, b, _, d) = group_lent(sessions)
     with UnitOfWork(sessions) as uow:
         calendar.set_business_date(uow, OCT6)
         with pytest.raises(InvalidError) as refused:
@@ -181,7 +129,7 @@ def test_bad_sheets_are_refused_whole(db_url: str, engine: Engine) -> None:
 
 
 def test_a_group_and_its_loans_are_checked(db_url: str, engine: Engine) -> None:
-    sessions = _book(db_url, engine)
+    sessions = group_book(db_url, engine)
     with UnitOfWork(sessions) as uow:
         with pytest.raises(InvalidError) as refused:
             open_centre(
@@ -208,13 +156,13 @@ def test_a_group_and_its_loans_are_checked(db_url: str, engine: Engine) -> None:
             lend_through(uow, group.id, loan.id)
         assert refused.value.problems == [("loan_id", "its first installment, on 2026-10-07, is "
                                            "not on a meeting day of the centre")]  # fmt: skip
-        outsider = _lend(uow, 3, "MF")  # microfinance, without joint liability
+        outsider = lend(uow, 3, "MF")  # microfinance, without joint liability
         linked = lend_through(uow, group.id, outsider)
         assert lend_through(uow, group.id, outsider) is linked  # again: nothing new
 
 
 def test_the_microfinance_api(db_url: str, engine: Engine, tmp_path: Path) -> None:
-    sessions = _book(db_url, engine)
+    sessions = group_book(db_url, engine)
     officer = api_client(db_url, ("loan_officer",), ["PUN01"])
     body = {"members": [7], "annual_income": "90000", "other_obligations": "0", "source": "bureau"}
     made = officer.post("/api/v1/households", json=body)
@@ -239,7 +187,7 @@ def test_the_microfinance_api(db_url: str, engine: Engine, tmp_path: Path) -> No
     assert capped.headers["content-type"] == "application/problem+json"
     assert [e["field"] for e in capped.json()["errors"]] == ["principal"]
     with UnitOfWork(sessions) as uow:
-        loans = [1, *(_lend(uow, customer) for customer in (2, 3, 4))]
+        loans = [1, *(lend(uow, customer) for customer in (2, 3, 4))]
         for loan_id in loans:
             disburse_loan(uow, loan_id=loan_id, posting_date=SEP29)
         uow.commit()
@@ -279,4 +227,43 @@ def test_the_microfinance_api(db_url: str, engine: Engine, tmp_path: Path) -> No
     elsewhere = api_client(db_url, ("loan_officer",), ["BLR01"])
     assert elsewhere.get(f"/api/v1/centres/{centre['id']}").status_code == 404
     assert elsewhere.get("/api/v1/centres").json() == []
+    sound(sessions)
+
+
+def test_the_sheet_filled_in_and_posted_from_the_staff_application(
+    db_url: str, engine: Engine
+) -> None:
+    sessions = group_book(db_url, engine)
+    centre, (a, b, c, d) = group_lent(sessions)
+    with UnitOfWork(sessions) as uow:
+        calendar.set_business_date(uow, OCT6)
+        uow.commit()
+    officer = staff_browser(db_url, ("loan_officer",), ["PUN01"])
+    listed = officer.get("/app/centres").text
+    assert rows(listed, "centres-table") == [
+        ["C-1 Hadapsar", "PUN01", "fo-1", "1", "4", "83,200.00", "0.00", "0.00 %"]
+    ]
+    assert rows(listed, "officers-table") == [["fo-1", "1", "4", "83,200.00", "0.00", "0.00 %"]]
+    blank = officer.get(f"/app/centres/{centre}/sheet").text
+    assert 'value="480.00"' in blank and "Due at this meeting: ₹1,920.00." in blank
+    form = {"csrf": csrf(blank), "on": str(OCT6)}
+    for loan in (a, b, c):
+        form |= {f"collected-{loan}": "480", f"cover-{loan}": "0", f"attended-{loan}": "on"}
+    form |= {f"collected-{d}": "300", f"cover-{d}": "200", f"attended-{d}": "on"}
+    refused = officer.post(f"/app/centres/{centre}/sheet", data=form)
+    assert refused.status_code == 422
+    assert "Devi: cover: is more than the member&#39;s shortfall of 180.00" in refused.text
+    assert 'value="200"' in refused.text  # the officer's figures are kept
+    posted = officer.post(f"/app/centres/{centre}/sheet", data={**form, f"cover-{d}": "180"})
+    assert posted.status_code == 303
+    shown = officer.get(posted.headers["location"]).text
+    assert rows(shown, "sheet-table") == [
+        ["Anita", "Lotus", "480.00", "480.00", "0.00", "yes"],
+        ["Bharati", "Lotus", "480.00", "480.00", "0.00", "yes"],
+        ["Chitra", "Lotus", "480.00", "480.00", "0.00", "yes"],
+        ["Devi", "Lotus", "480.00", "300.00", "180.00", "yes"],
+    ]
+    assert "₹1,920.00 taken by" in shown
+    auditor = staff_browser(db_url, ("auditor",))
+    assert auditor.post(f"/app/centres/{centre}/sheet", data=form).status_code == 403
     sound(sessions)

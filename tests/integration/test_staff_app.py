@@ -31,6 +31,7 @@ from lms.interfaces.api.schemas import ProductIn
 from lms.interfaces.api.security import VERIFIED
 from lms.interfaces.web import (
     catalog_pages,
+    centre_pages,
     charge_pages,
     close_pages,
     closure_pages,
@@ -271,6 +272,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             document_pages.router,
             risk_pages.router,
             gold_pages.router,
+            centre_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())

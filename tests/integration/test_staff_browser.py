@@ -21,11 +21,13 @@ import pytest
 from api_client import PASSWORD, api_client, new_user
 from axe_playwright_python.sync_playwright import Axe
 from book_setup import nine_loans_closed
+from group_setup import OCT6, group_book, group_lent
 from playwright.sync_api import Page, expect, sync_playwright
 from served import serving
 
 from lms.close.dashboards import NAMES
-from lms.platform.db import make_engine
+from lms.platform import business_date as calendar
+from lms.platform.db import UnitOfWork, make_engine
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("LMS_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts"))
@@ -318,3 +320,41 @@ def test_a_loan_officer_files_the_loan_agreement_and_opens_it(
         assert opened.headers["content-type"] == "application/pdf"
         assert opened.body() == agreement.read_bytes()
         browser.close()
+
+
+def test_a_field_officer_fills_in_the_collection_sheet_on_a_phone(tmp_path: Path) -> None:
+    """At a phone's width (390 px) the sheet of group Lotus (four members, 480.00 each) is
+    filled in: Devi pays 300.00 and the group covers her other 180.00; the posted sheet shows
+    what was taken, the centres page the book; both pass axe-core and do not scroll sideways."""
+    url = f"sqlite:///{tmp_path / 'groups.sqlite3'}"
+    engine = make_engine(url)
+    sessions = group_book(url, engine)
+    centre, loans = group_lent(sessions)
+    with UnitOfWork(sessions) as uow:
+        calendar.set_business_date(uow, OCT6)
+        uow.commit()
+    engine.dispose()
+    officer, _ = new_user(url, ("loan_officer",), ["PUN01"])
+    with serving(url) as server, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 390, "height": 844})
+        _sign_in(page, server, officer, None, f"/app/centres/{centre}/sheet")
+        expect(page.get_by_role("heading", name="Collection sheet")).to_be_visible()
+        axe, found, wide = Axe(), [], []
+        found += axe.run(page).response["violations"]
+        wide.append(page.evaluate("document.documentElement.scrollWidth"))
+        page.locator(f"#collected-{loans[3]}").fill("300")
+        page.locator(f"#cover-{loans[3]}").fill("180")
+        _shot(page, "sheet-1-filled")
+        page.get_by_role("button", name="Post the sheet").click()
+        expect(page.locator("#posted")).to_contain_text("₹1,920.00 taken by")
+        expect(page.locator("#sheet-table tbody tr").nth(3)).to_contain_text("300.00")
+        found += axe.run(page).response["violations"]
+        wide.append(page.evaluate("document.documentElement.scrollWidth"))
+        _shot(page, "sheet-2-posted")
+        page.goto(f"{server}/app/centres")
+        expect(page.locator("#centres-table")).to_contain_text("81,600.00")
+        found += axe.run(page).response["violations"]
+        browser.close()
+    assert [(v["id"], v["nodes"][0]["html"][:80]) for v in found] == []
+    assert max(wide) <= 390

@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from lms.interfaces.portal.app import install_portal
 from lms.interfaces.web import (
     catalog_pages,
+    centre_pages,
     charge_pages,
     close_pages,
     closure_pages,
@@ -61,6 +62,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(dashboard_pages.router, include_in_schema=False)
     app.include_router(risk_pages.router, include_in_schema=False)
     app.include_router(gold_pages.router, include_in_schema=False)
+    app.include_router(centre_pages.router, include_in_schema=False)
     app.include_router(report_pages.router, include_in_schema=False)
     app.include_router(user_pages.router, include_in_schema=False)
     app.include_router(payment_pages.router, include_in_schema=False)

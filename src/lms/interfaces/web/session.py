@@ -71,6 +71,11 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/app/dashboards"): P.REPORTS_READ,
     ("GET", "/app/risk"): P.REPORTS_READ,
     ("GET", "/app/gold"): P.LOANS_READ,
+    ("GET", "/app/centres"): P.LOANS_READ,
+    ("GET", "/app/centres/{centre_id}"): P.LOANS_READ,
+    ("GET", "/app/centres/{centre_id}/sheet"): P.LOANS_READ,
+    ("GET", "/app/centres/{centre_id}/sheet.pdf"): P.LOANS_READ,
+    ("POST", "/app/centres/{centre_id}/sheet"): P.PAYMENTS_TAKE,
     ("GET", "/app/payments"): P.LOANS_READ,  # each part shown by its own permission
     ("POST", "/app/payments/lines/{line_id}/match"): P.MONEY_FILES,
     ("GET", "/app/payments/files"): P.MONEY_FILES,
