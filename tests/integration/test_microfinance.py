@@ -21,10 +21,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from integration.api_client import api_client, csrf, rows, staff_browser
 from integration.book_setup import sound
 from integration.group_setup import OCT6, OCT13, OCT20, SEP29, group_book, group_lent, lend
+from lms.interfaces.cli.main import app
 from lms.microfinance.centres import CentreRequest, form_group, lend_through, open_centre
 from lms.microfinance.models import MeetingLine
 from lms.microfinance.sheets import Taken, collection_sheet, post_sheet
@@ -267,3 +269,30 @@ def test_the_sheet_filled_in_and_posted_from_the_staff_application(
     auditor = staff_browser(db_url, ("auditor",))
     assert auditor.post(f"/app/centres/{centre}/sheet", data=form).status_code == 403
     sound(sessions)
+
+
+def test_the_centres_command(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    sessions = group_book(db_url, engine)
+    centre, loans = group_lent(sessions)
+    _meet(sessions, centre, OCT6, [Taken(n, D(480)) for n in loans[:3]])  # Devi pays nothing
+    runner, url = CliRunner(), ["--database-url", db_url]
+    listed = runner.invoke(app, ["centres", "list", *url])
+    # Devi's 480.00 of 6 Oct unpaid: arrears; she is not yet 30 days past due
+    assert listed.output == ("C-1 Hadapsar (PUN01, fo-1): 1 groups, 4 loans, outstanding "
+                             "82000.00, arrears 0.00, PAR 30 0.00 %\n")  # fmt: skip
+    with UnitOfWork(sessions) as uow:
+        calendar.set_business_date(uow, OCT13)
+        uow.commit()
+    shown = runner.invoke(app, ["centres", "sheet", "C-1", "--pdf", str(tmp_path / "s.pdf"), *url])
+    assert shown.exit_code == 0
+    assert shown.output.splitlines()[3] == "Lotus / Devi (loan 4): due 960.00"
+    assert shown.output.splitlines()[-1] == f"4 members, not posted; PDF: {tmp_path / 's.pdf'}"
+    assert (tmp_path / "s.pdf").read_bytes().startswith(b"%PDF")
+    posted = runner.invoke(app, ["centres", "sheet", "C-1", "--on", str(OCT6), *url])
+    assert (
+        posted.output.splitlines()[3] == "Lotus / Devi (loan 4): due 480.00, paid 0.00, group 0.00"
+    )
+    assert runner.invoke(app, ["centres", "list", *url]).output.endswith(
+        "arrears 480.00, PAR 30 0.00 %\n")  # fmt: skip
+    unknown = runner.invoke(app, ["centres", "sheet", "C-9", *url])
+    assert unknown.exit_code == 2 and "no centre 'C-9'" in unknown.output

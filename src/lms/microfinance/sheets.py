@@ -128,8 +128,8 @@ def _posted(uow: UnitOfWork, meeting: Meeting) -> list[Row]:
         .where(MeetingLine.meeting_id == meeting.id)
         .order_by(LendingGroup.name, Customer.name, Loan.id)
     )
-    return [Row(line.loan_id, group, member, line.installment, line.arrears, bool(joint),
-                line.attended, line.collected, line.cover)
+    return [Row(line.loan_id, group, member, _paise(line.installment), _paise(line.arrears),
+                bool(joint), line.attended, _paise(line.collected), _paise(line.cover))
             for line, group, member, joint in uow.session.execute(query)]  # fmt: skip
 
 

@@ -20,6 +20,7 @@ from lms.core.schedule import generate_schedule
 from lms.core.validation import ScheduleError
 from lms.interfaces.cli import books, migrate
 from lms.interfaces.cli.bureau import bureau_app
+from lms.interfaces.cli.centres import centres_app
 from lms.interfaces.cli.close import eod_app, worker, worker_help
 from lms.interfaces.cli.demo_book import (
     build_demo_book,
@@ -170,6 +171,7 @@ app.add_typer(reports_app, name="reports")
 app.add_typer(bureau_app, name="bureau")
 app.add_typer(risk_app, name="risk")
 app.add_typer(gold_app, name="gold")
+app.add_typer(centres_app, name="centres")
 app.add_typer(events_app, name="events")
 app.add_typer(documents_app, name="documents")
 app.command("migrate")(migrate.migrate)
