@@ -3,7 +3,8 @@ two weekly flat microfinance products (JLG with joint liability, MF without), a 
 (fo-1), households assessed on 29 Sep 2026 (Anita and Esther one household of 1,20,000 a year,
 Farida's of 4,00,000, the others 1,50,000; each owing other lenders 2,000 a month), and, with
 `group_lent`, centre C-1 meeting on Tuesdays from 6 Oct with group Lotus of Anita to Devi, each
-lent 20,800 at a flat 20 % over 52 weeks (480.00 a week) and paid out on 29 Sep.
+lent 20,800 at a flat 12 % over 52 weeks (448.00 a week; 22.71 % a year on the reducing
+balance) and paid out on 29 Sep.
 """
 
 from __future__ import annotations
@@ -40,7 +41,7 @@ def group_book(db_url: str, engine: Engine) -> sessionmaker[Session]:
         for code, joint in (("JLG", True), ("MF", False)):
             create_product(
                 uow, code=code, name=code, settings=WEEKLY_FLAT,
-                amount=(D(5000), D(100000)), rate=(D(18), D(24)), tenure=(26, 104),
+                amount=(D(5000), D(100000)), rate=(D(10), D(24)), tenure=(26, 104),
                 rules=ProductRules(microfinance=True, joint_liability=joint),
             )  # fmt: skip
         create_user(uow, username="fo-1", display_name="Field officer", password="a-long-password",
@@ -57,7 +58,7 @@ def group_book(db_url: str, engine: Engine) -> sessionmaker[Session]:
 
 
 def lend(uow: UnitOfWork, customer: int, product: str = "JLG") -> int:
-    request = LoanRequest(f"{product}-{customer}", "PUN01", customer, product, D(20800), D(20),
+    request = LoanRequest(f"{product}-{customer}", "PUN01", customer, product, D(20800), D(12),
                           52, SEP29, first_due_date=OCT6)  # fmt: skip
     return onboard_loan(uow, request=request).id
 

@@ -166,7 +166,7 @@ def test_a_maker_asks_for_a_waiver_and_a_checker_approves_it(
         page.get_by_label("Reference (e.g. legal:notice-1)").fill("legal:notice-1")
         page.get_by_label("Amount before GST (₹)").fill("1000")
         page.locator("form[action$='/charges'] button").click()
-        expect(page.get_by_role("status", name="Charge preview")).to_contain_text("₹1,180.00")
+        expect(page.get_by_role("status", name="Charge preview")).to_contain_text("₹1,148.00")
         page.get_by_role("button", name="Levy this charge").click()
         expect(page.get_by_text("Charge legal:notice-1 levied.")).to_be_visible()
 
@@ -191,7 +191,7 @@ def test_a_maker_asks_for_a_waiver_and_a_checker_approves_it(
         page.goto(f"{server}/app/loans/2#charges")
         cells = page.locator("#charges-table tbody tr").nth(0).locator("td")
         expect(cells).to_have_text(["legal:notice-1", "27 Nov 2026", "fee", "1,000.00",
-                                    "180.00", "0.00", "590.00", "590.00"])  # fmt: skip
+                                    "148.00", "0.00", "590.00", "590.00"])  # fmt: skip
         _shot(page, "8-waived")
         browser.close()
     assert errors == []
@@ -323,8 +323,8 @@ def test_a_loan_officer_files_the_loan_agreement_and_opens_it(
 
 
 def test_a_field_officer_fills_in_the_collection_sheet_on_a_phone(tmp_path: Path) -> None:
-    """At a phone's width (390 px) the sheet of group Lotus (four members, 480.00 each) is
-    filled in: Devi pays 300.00 and the group covers her other 180.00; the posted sheet shows
+    """At a phone's width (390 px) the sheet of group Lotus (four members, 448.00 each) is
+    filled in: Devi pays 300.00 and the group covers her other 148.00; the posted sheet shows
     what was taken, the centres page the book; both pass axe-core and do not scroll sideways."""
     url = f"sqlite:///{tmp_path / 'groups.sqlite3'}"
     engine = make_engine(url)
@@ -344,10 +344,10 @@ def test_a_field_officer_fills_in_the_collection_sheet_on_a_phone(tmp_path: Path
         found += axe.run(page).response["violations"]
         wide.append(page.evaluate("document.documentElement.scrollWidth"))
         page.locator(f"#collected-{loans[3]}").fill("300")
-        page.locator(f"#cover-{loans[3]}").fill("180")
+        page.locator(f"#cover-{loans[3]}").fill("148")
         _shot(page, "sheet-1-filled")
         page.get_by_role("button", name="Post the sheet").click()
-        expect(page.locator("#posted")).to_contain_text("₹1,920.00 taken by")
+        expect(page.locator("#posted")).to_contain_text("₹1,792.00 taken by")
         expect(page.locator("#sheet-table tbody tr").nth(3)).to_contain_text("300.00")
         found += axe.run(page).response["violations"]
         wide.append(page.evaluate("document.documentElement.scrollWidth"))

@@ -22,6 +22,8 @@ from datetime import date
 from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 
 from lms.core.frequency import Cycle, Frequency
+from lms.core.kfs import annual_percentage_rate
+from lms.core.schedule import Schedule
 
 PAISA = Decimal("0.01")
 HUNDRED = Decimal(100)
@@ -35,6 +37,14 @@ def monthly_equivalent(installment: Decimal, cycle: Cycle) -> Decimal:
     per_year = cycle.periods_per_year
     exact = installment * per_year.numerator / (per_year.denominator * 12)
     return exact.quantize(PAISA, rounding=ROUND_CEILING)
+
+
+def reducing_rate(schedule: Schedule, principal: Decimal) -> Decimal:
+    """The loan's interest as a rate a year on the reducing balance, in percent to two places:
+    the internal rate of return of its installments against the principal (fees left out).
+    The pricing ceiling applies to it: a flat rate of 12 % over 52 weeks is 22.71 % on the
+    reducing balance."""
+    return annual_percentage_rate(schedule.apr_basis, schedule.installments, principal)
 
 
 @dataclass(frozen=True)

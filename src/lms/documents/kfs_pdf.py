@@ -59,6 +59,9 @@ class KfsFacts:
     loan_type: str  # the product's name
     rate_type: str  # fixed, or floating on a benchmark with its spread
     contingent: Sequence[str]  # penal, bounce, foreclosure charges as the product has them
+    # a microfinance loan: the pricing policy's ceilings (rate a year on the reducing balance,
+    # fees: percent of the loan) and the loan's own rate on the reducing balance
+    pricing: tuple[Decimal, Decimal, Decimal] | None = None
 
 
 def kfs_pdf(
@@ -153,6 +156,9 @@ def _part_one(facts: KfsFacts, terms: LoanTerms, schedule: Schedule, lang: str) 
     rows += [
         [w("kfs.contingent") if k == 0 else "", line] for k, line in enumerate(facts.contingent)
     ]
+    if facts.pricing is not None:
+        rate, fees, own = facts.pricing
+        rows.append([w("kfs.pricing"), w("kfs.pricing_value", rate=rate, fees=fees, own=own)])
     return rows
 
 

@@ -11,6 +11,7 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
+from lms.core.microfinance import reducing_rate
 from lms.core.revision import RevisionError, rate_rise_effect
 from lms.core.schedule import Schedule
 from lms.core.terms import LoanTerms
@@ -122,6 +123,18 @@ def payment_receipt(uow: UnitOfWork, *, loan_id: int, event_id: int, lang: str =
     return receipt_pdf(receipt, lender_identity(), borrower, lang)
 
 
+def pricing_policy(
+    product: Product | None, schedule: Schedule, principal: Decimal
+) -> tuple[Decimal, Decimal, Decimal] | None:
+    """A microfinance loan's pricing ceilings (rate, fees) and its own rate on the reducing
+    balance, as the KFS discloses them."""
+    if product is None or not product.microfinance:
+        return None
+    settings = get_settings()
+    own = reducing_rate(schedule, principal)
+    return settings.mfi_rate_ceiling, settings.mfi_fee_ceiling, own
+
+
 def loan_kfs(uow: UnitOfWork, *, loan_id: int, lang: str = "en") -> bytes:
     """The Key Facts Statement of the loan as booked, as PDF bytes: the lender as the settings
     name it, the borrower with their address and masked identity numbers."""
@@ -135,6 +148,7 @@ def loan_kfs(uow: UnitOfWork, *, loan_id: int, lang: str = "en") -> bytes:
         product.name if product is not None else w("kfs.loan"),
         rate_description(loan, product, terms, schedule, lang),
         contingent_charges(product, charge_exempt(product, borrower), lang),
+        pricing_policy(product, schedule, terms.principal),
     )  # fmt: skip
     return kfs_pdf(facts, lender_identity(), borrower_of(borrower), terms, schedule, lang)
 

@@ -77,6 +77,10 @@ TEXT: dict[str, dict[str, str]] = {
         "kfs.total_payable": "Total amount to be paid",
         "kfs.apr": "Annual percentage rate (APR)",
         "kfs.contingent": "Contingent charges",
+        "kfs.pricing": "Microfinance pricing policy",
+        "kfs.pricing_value": "interest at most {rate}% a year on the reducing balance (this "
+        "loan: {own}%) and upfront fees at most {fees}% of the loan (before tax); no charge "
+        "for repaying early",
         "kfs.penal": "penal charge {rate}% a year on the overdue amount + {tax}% GST (not"
         " interest; never compounded)",
         "kfs.bounce": "bounce charge {amount} + {tax}% GST per returned payment",
@@ -213,6 +217,10 @@ TEXT: dict[str, dict[str, str]] = {
         "kfs.total_payable": "चुकाई जाने वाली कुल राशि",
         "kfs.apr": "वार्षिक प्रतिशत दर (APR)",
         "kfs.contingent": "आकस्मिक प्रभार",
+        "kfs.pricing": "सूक्ष्म वित्त मूल्य निर्धारण नीति",
+        "kfs.pricing_value": "घटती शेष राशि पर ब्याज अधिकतम {rate}% प्रति वर्ष (इस ऋण पर: "
+        "{own}%) और अग्रिम शुल्क ऋण का अधिकतम {fees}% (कर से पहले); समय से पहले चुकाने पर "
+        "कोई प्रभार नहीं",
         "kfs.penal": "दंडात्मक प्रभार: अतिदेय राशि पर {rate}% वार्षिक + {tax}% GST (यह ब्याज नहीं"
         " है; इस पर कभी चक्रवृद्धि नहीं की जाती)",
         "kfs.bounce": "बाउंस प्रभार: प्रत्येक लौटाए गए भुगतान पर {amount} + {tax}% GST",

@@ -6,7 +6,8 @@ credit bureau reports them or as declared). A microfinance product's loan is ref
 household earns more than the income limit, or when the household's monthly repayments on all
 its loans (every loan of its members here that is booked and not closed, the other lenders'
 figure, and the new loan) would exceed the cap's share of its monthly income; and when the
-loan's rate or upfront fees exceed the lender's pricing policy (lms.core.microfinance).
+loan's interest (as a rate on the reducing balance) or its upfront fees exceed the lender's
+pricing policy (lms.core.microfinance).
 
 Guarantees: nothing is deleted: an assessment is never edited, a later one takes over; a
 customer belongs to one household; works in the caller's unit of work and never commits; a
@@ -22,7 +23,12 @@ from decimal import Decimal
 from sqlalchemy import Date, DateTime, ForeignKey, Integer, String, select
 from sqlalchemy.orm import Mapped, mapped_column
 
-from lms.core.microfinance import Affordability, affordability, monthly_equivalent
+from lms.core.microfinance import (
+    Affordability,
+    affordability,
+    monthly_equivalent,
+    reducing_rate,
+)
 from lms.core.schedule import Schedule
 from lms.core.terms import LoanTerms
 from lms.platform.db import UnitOfWork
@@ -192,6 +198,10 @@ def check_microfinance(
                          f"{current.obligations + new} ({new} of them this loan's), above the "
                          f"cap of {current.limit}: {settings.mfi_repayment_cap} % of its monthly "
                          f"income of {current.monthly_income}"))  # fmt: skip
+    rate = reducing_rate(schedule, terms.principal)
+    if rate > settings.mfi_rate_ceiling:
+        problems.append(("annual_rate", f"is {rate} % a year on the reducing balance, above the "
+                         f"pricing policy's ceiling of {settings.mfi_rate_ceiling} %"))  # fmt: skip
     fees = sum((f.amount for f in schedule.fee_charges), Decimal(0))
     if fees * HUNDRED > terms.principal * settings.mfi_fee_ceiling:
         problems.append(("fees", f"upfront fees of {fees} are above the pricing policy's "

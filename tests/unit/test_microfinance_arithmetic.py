@@ -6,6 +6,7 @@ from datetime import date
 from decimal import Decimal as D
 
 import pytest
+import pyxirr
 
 from lms.core.frequency import Cycle, Frequency
 from lms.core.microfinance import (
@@ -13,8 +14,11 @@ from lms.core.microfinance import (
     affordability,
     meeting_dates,
     monthly_equivalent,
+    reducing_rate,
     sheet_problems,
 )
+from lms.core.schedule import generate_schedule
+from lms.servicing.spec import parse_spec
 
 
 def test_installments_count_at_their_monthly_equivalent_rounded_up() -> None:
@@ -64,3 +68,20 @@ def test_a_cover_is_only_for_a_jointly_liable_loan_and_only_the_shortfall() -> N
         ("lines[2].cover", "the loan's product has no joint liability"),
         ("lines[3].collected", "must be nought or more, in paise"),
     ]
+
+
+def test_a_flat_rate_is_priced_by_its_rate_on_the_reducing_balance() -> None:
+    """20,800 over 52 weeks at a flat 12 % (448.00 a week) and a flat 20 % (480.00): the IRR of
+    the installments against the principal, times 52, is 22.7069 % and 37.0183 % (pyxirr.irr,
+    an independent solver); an EMI loan's is its own rate."""
+    weekly = {"principal": "20800", "disbursement_date": "2026-09-29", "installments": 52,
+              "frequency": "weekly", "method": "flat"}  # fmt: skip
+    for rate, expected in (("12", 448), ("20", 480)):
+        schedule = generate_schedule(parse_spec({**weekly, "annual_rate": rate}))
+        flows = [-20800.0] + [float(row.total) for row in schedule.installments]
+        assert {row.total for row in schedule.installments} == {D(expected)}
+        assert reducing_rate(schedule, D(20800)) == D(f"{pyxirr.irr(flows) * 5200:.2f}")
+    assert reducing_rate(generate_schedule(parse_spec({**weekly, "annual_rate": "12"})),
+                         D(20800)) == D("22.71")  # fmt: skip
+    emi = generate_schedule(parse_spec({**weekly, "method": "emi", "annual_rate": "22"}))
+    assert reducing_rate(emi, D(20800)) == D("22.00")
