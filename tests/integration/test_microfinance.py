@@ -28,13 +28,16 @@ from typer.testing import CliRunner
 from integration.api_client import api_client, csrf, rows, staff_browser
 from integration.book_setup import sound
 from integration.group_setup import OCT6, OCT13, OCT20, SEP29, group_book, group_lent, lend
+from lms.demo.builder import build_demo
 from lms.interfaces.cli.main import app
 from lms.microfinance.centres import CentreRequest, form_group, lend_through, open_centre
-from lms.microfinance.models import MeetingLine
+from lms.microfinance.models import Meeting, MeetingLine
+from lms.microfinance.overview import centre_books
 from lms.microfinance.sheets import Taken, collection_sheet, post_sheet
 from lms.payments.models import Receipt
 from lms.platform import business_date as calendar
-from lms.platform.db import UnitOfWork
+from lms.platform.db import UnitOfWork, make_session_factory
+from lms.platform.db.migrate import upgrade
 from lms.platform.errors import ConflictError, InvalidError
 from lms.servicing.models import LoanInstallment
 from lms.servicing.onboarding import LoanRequest, onboard_loan
@@ -310,3 +313,30 @@ def test_the_centres_command(db_url: str, engine: Engine, tmp_path: Path) -> Non
         "arrears 448.00, PAR 30 0.00 %\n")  # fmt: skip
     unknown = runner.invoke(app, ["centres", "sheet", "C-9", *url])
     assert unknown.exit_code == 2 and "no centre 'C-9'" in unknown.output
+
+
+def test_the_demo_lends_through_a_centre_and_posts_its_meetings(
+    db_url: str, engine: Engine
+) -> None:
+    """The demo's group lending on a small book without closes: one centre, two groups of
+    five, 26 weekly meetings to the demo's date; reproducible to the paisa."""
+    upgrade(db_url)
+    sessions = make_session_factory(engine)
+    build_demo(sessions, loans=8, as_of=date(2026, 11, 26), centres=1, close=False)
+    with UnitOfWork(sessions) as uow:
+        meetings = uow.session.scalars(select(Meeting.held_on).order_by(Meeting.held_on)).all()
+        lines = uow.session.execute(
+            select(MeetingLine.loan_id, MeetingLine.installment, MeetingLine.collected,
+                   MeetingLine.cover)
+        ).all()  # fmt: skip
+        books = centre_books(uow, date(2026, 11, 26))
+    assert (len(meetings), meetings[0], meetings[-1]) == (26, date(2026, 6, 2), date(2026, 11, 24))
+    assert len(lines) == 260
+    covered = [x for x in lines if x.cover]
+    assert len(covered) == 42 and all(x.collected + x.cover == x.installment for x in covered)
+    missed = {x.loan_id for x in lines if not x.collected and not x.cover}
+    assert len(missed) == 1  # the member who stopped paying, her group not covering
+    [book] = books
+    assert (book.code, book.groups, book.loans, book.outstanding, book.arrears) == (
+        "PUN01-C1", 2, 10, D("163880.67"), D("3434.24"))  # fmt: skip
+    sound(sessions)

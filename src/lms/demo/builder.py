@@ -35,6 +35,7 @@ from lms.close.runner import close_day
 from lms.collections.strategies import add_step
 from lms.demo.data import BRANCHES, PRODUCTS, REPO_MOVES, RULES
 from lms.demo.gold import give_back, keep_prices
+from lms.demo.groups import Groups
 from lms.demo.history import History
 from lms.demo.plan import Borrower, draw_borrowers
 from lms.demo.staff import demo_agent
@@ -75,12 +76,16 @@ def build_demo(
     seed: int = 7,
     progress: Callable[[int], None] | None = None,
     close: bool = True,
+    centres: int | None = None,
 ) -> DemoSummary:
     """Create the demo book in an empty, migrated database; `progress` hears the number of
     loans booked so far. Without `close`, nothing is closed and no business date is set (the
-    history alone, every day through `as_of`)."""
+    history alone, every day through `as_of`). `centres` group-lending centres run beside it
+    (lms.demo.groups; default one for every 300 loans, at most three)."""
+    groups = Groups(as_of, loans // 300 if centres is None else centres)
     with _fast_commits(sessions):
-        return _build(sessions, draw_borrowers(seed, loans, as_of), as_of, progress, close)
+        return _build(sessions, draw_borrowers(seed, loans, as_of), as_of, progress, close,
+                      groups)  # fmt: skip
 
 
 def _build(
@@ -89,12 +94,14 @@ def _build(
     as_of: date,
     progress: Callable[[int], None] | None,
     close: bool,
+    groups: Groups,
 ) -> DemoSummary:
     """The catalog and customers, then each day's history through `as_of`, the days from
     `closed_from(as_of)` closed (with `close`), then the mandates."""
     with UnitOfWork(sessions, origin="demo") as uow:
         _catalog(uow, as_of)
         customers = _customers(uow, borrowers)
+        groups.setup(uow)
         uow.commit()
     history = History(borrowers, customers, as_of, progress)
     with UnitOfWork(sessions, origin="demo") as uow:
@@ -108,6 +115,10 @@ def _build(
         if history.busy(day):
             with UnitOfWork(sessions, origin="demo") as uow:
                 history.run_day(uow, day)
+                uow.commit()
+        if groups.busy(day):
+            with UnitOfWork(sessions, origin="demo") as uow:
+                groups.run_day(uow, day)
                 uow.commit()
         if first is not None and first <= day < as_of:
             _close(sessions, day)

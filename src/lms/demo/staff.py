@@ -62,11 +62,11 @@ def demo_staff(uow: UnitOfWork) -> DemoStaff:
     code = pyotp.TOTP(secret).now()
     outcome = sign_in(uow, username=USERNAME, password=PASSWORD, code=code, origin="demo", now=now)
     assert outcome.token is not None, outcome.refused
-    _officer(uow, now)
+    demo_officer(uow, now)
     return DemoStaff(USERNAME, PASSWORD, secret, str(outcome.token), _a_borrower(uow))
 
 
-def _officer(uow: UnitOfWork, now: datetime) -> None:
+def demo_officer(uow: UnitOfWork, now: datetime) -> None:
     """The demo loan officer, of every branch of the book (made on first use)."""
     if uow.session.scalar(select(User.id).where(User.username == OFFICER)) is not None:
         return
