@@ -243,6 +243,21 @@ class Settings(BaseSettings):
         description="a household's monthly repayments on all its "
         "loans, at most this percent of its monthly income",
     )
+    # -- co-lending (lms.colending; the RBI's co-lending directions, 2025)
+    colend_min_share: Decimal = Field(
+        Decimal(10),
+        ge=0,
+        lt=100,
+        description="the share of every co-lent loan the "
+        "originating lender keeps, at least (percent)",
+    )
+    colend_take_days: int = Field(
+        15,
+        ge=0,
+        le=365,
+        description="days after a loan is paid out within which the partner "
+        "takes its share (a loan is co-lent no later)",
+    )
     mfi_group_members: tuple[int, int] = Field(
         (4, 10),
         description="the fewest and the most members of a joint liability group "

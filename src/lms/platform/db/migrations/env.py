@@ -32,6 +32,7 @@ from sqlalchemy import Connection
 # every package's tables, registered on Base.metadata for autogenerate and the schema check
 import lms.bureau.models
 import lms.close.models
+import lms.colending.models
 import lms.collateral.models
 import lms.collections.models
 import lms.documents.models
