@@ -12,13 +12,16 @@ rest of each line: 20,000, 300.00, 1,020.00, 980.00, 750.00, 135.00, and 19,115.
 
 from __future__ import annotations
 
+import subprocess
 from datetime import date, timedelta
 from decimal import Decimal as D
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
+from integration.api_client import api_client
 from integration.book_setup import lived_and_closed, open_book, sound
 from lms.colending.models import Settlement
 from lms.colending.service import (
@@ -32,7 +35,7 @@ from lms.colending.settlement import settle, statement
 from lms.core.colending import CASH, ESCROW
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.platform import business_date as calendar
-from lms.platform.db import UnitOfWork
+from lms.platform.db import UnitOfWork, make_session_factory
 from lms.platform.errors import ConflictError, InvalidError
 from lms.servicing.onboarding import LoanRequest, onboard_loan
 from lms.servicing.repayments import PaymentRequest, record_payment
@@ -190,3 +193,51 @@ def test_arrangements_and_loans_are_checked(db_url: str, engine: Engine) -> None
             ("loan_id", "paid out on 2026-09-01, more than 15 days ago: the partner takes its "
                         "share within 15"),
         ]  # fmt: skip
+
+
+def test_the_colending_api_and_the_kfs(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    _book(db_url, engine)
+    officer = api_client(db_url, ("loan_officer",), ["PUN01"])
+    body = {"code": "BANK-C", "partner": "Bank C", "partner_share": "70", "partner_rate": "8.5",
+            "own_rate": "20", "escrow_account": "ESCROW-003"}  # fmt: skip
+    assert officer.post("/api/v1/colending/arrangements", json=body).status_code == 403
+    admin = api_client(db_url)
+    made = admin.post("/api/v1/colending/arrangements", json=body)
+    assert (made.status_code, made.json()["blended_rate"]) == (201, "11.95")  # 5.95 + 6
+    listed = officer.get("/api/v1/colending/arrangements").json()
+    assert [(a["code"], a["blended_rate"]) for a in listed] == [("BANK-A", "10.8"),
+                                                                ("BANK-C", "11.95")]  # fmt: skip
+    loan = {"external_id": "CL-3", "branch_code": "PUN01", "customer_id": 1, "product_code": "PL",
+            "principal": "50000", "annual_rate": "11.95", "installments": 10,
+            "disbursement_date": str(SEP1)}  # fmt: skip
+    loan_id = officer.post("/api/v1/loans", json=loan).json()["id"]
+    assert officer.post(f"/api/v1/loans/{loan_id}/disbursement").status_code == 200
+    lent = officer.post(f"/api/v1/loans/{loan_id}/colending", json={"arrangement": "BANK-C"})
+    assert lent.status_code == 201
+    wrong = officer.post("/api/v1/loans/1/colending", json={"arrangement": "BANK-C"})
+    assert wrong.status_code == 409  # under BANK-A already
+    day = admin.get("/api/v1/colending/arrangements/BANK-C/statement",
+                    params={"day": str(SEP1)}).json()  # fmt: skip
+    # 70 % of 50,000 funded; the fees (500 + 90 GST) are all ours (fee share 0)
+    assert (day["net"], [(r["loan"], r["principal"], r["charges"]) for r in day["rows"]]) == (
+        "-35000.00", [("CL-3", "-35000.00", "0.00")])  # fmt: skip
+    early = admin.post("/api/v1/colending/arrangements/BANK-C/settlements",
+                       json={"day": str(SEP1)})  # fmt: skip
+    assert early.status_code == 422 and early.json()["errors"][0]["field"] == "day"
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        calendar.set_business_date(uow, SEP1 + timedelta(days=1))
+        uow.commit()
+    settled = admin.post("/api/v1/colending/arrangements/BANK-C/settlements",
+                         json={"day": str(SEP1)})  # fmt: skip
+    assert settled.status_code == 201 and settled.headers["content-type"].startswith("text/csv")
+    assert settled.text.splitlines()[-1] == "total,,,-35000.00,0.00,0.00,0.00,-35000.00,35000.00"
+    books = admin.get("/api/v1/colending/arrangements/BANK-C/books",
+                      params={"lender": "originator"}).json()  # fmt: skip
+    assert books == {"escrow": "-14410.00", "fee_income": "-500.00",
+                     "loan_principal": "15000.00", "tax_payable": "-90.00"}  # fmt: skip
+    kfs = officer.get(f"/api/v1/loans/{loan_id}/kfs.pdf")
+    (tmp_path / "kfs.pdf").write_bytes(kfs.content)
+    said = " ".join(subprocess.run(["pdftotext", str(tmp_path / "kfs.pdf"), "-"],
+                                   capture_output=True, text=True, check=True).stdout.split())  # fmt: skip
+    assert ("Co-lending: this loan is lent jointly by Your lender (30%) and Bank C (70%), at a "
+            "blended rate of 11.95% a year") in said  # fmt: skip

@@ -31,6 +31,7 @@ from sqlalchemy import select
 
 from lms.colending.models import Arrangement, CoLentLoan, Settlement
 from lms.core.colending import ESCROW, Line, Split, blended_rate, originator_lines, partner_lines
+from lms.documents.kfs_pdf import CoLending
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
@@ -198,3 +199,14 @@ def lender_balances(
             found[ESCROW] = found.get(ESCROW, ZERO) - net
             found["bank"] = found.get("bank", ZERO) + net
     return {account: value for account, value in sorted(found.items()) if value}
+
+
+def kfs_terms(uow: UnitOfWork, loan_id: int) -> CoLending | None:
+    """What the KFS of a co-lent loan says of it (None: not co-lent)."""
+    row = uow.session.get(CoLentLoan, loan_id)
+    if row is None:
+        return None
+    arrangement = uow.session.get(Arrangement, row.arrangement_id)
+    assert arrangement is not None
+    return CoLending(arrangement.partner, row.partner_share, HUNDRED - row.partner_share,
+                     blend_of(row))  # fmt: skip

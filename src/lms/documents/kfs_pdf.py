@@ -62,6 +62,17 @@ class KfsFacts:
     # a microfinance loan: the pricing policy's ceilings (rate a year on the reducing balance,
     # fees: percent of the loan) and the loan's own rate on the reducing balance
     pricing: tuple[Decimal, Decimal, Decimal] | None = None
+    colending: CoLending | None = None  # lent jointly with a partner lender
+
+
+@dataclass(frozen=True, slots=True)
+class CoLending:
+    """A co-lent loan's partner, the two shares and the blended rate the borrower pays."""
+
+    partner: str
+    partner_share: Decimal
+    own_share: Decimal
+    blended_rate: Decimal
 
 
 def kfs_pdf(
@@ -87,7 +98,8 @@ def kfs_pdf(
               for k, (label, value) in enumerate(_part_one(facts, terms, schedule, lang))],
              regular, widths=(200, 320), cells=cells),
         Paragraph(w("kfs.part2"), head),
-        *[Paragraph(f"<b>{k}.</b> {line}", text) for k, line in enumerate(_part_two(lender, w), 1)],
+        *[Paragraph(f"<b>{k}.</b> {line}", text)
+          for k, line in enumerate(_part_two(lender, w, facts.colending), 1)],
         Spacer(1, 8),
         KeepTogether([Paragraph(w("kfs.acceptance"), head), Paragraph(w("kfs.accept"), text),
                       Paragraph("<br/><br/>" + w("kfs.sign"), text)]),
@@ -162,7 +174,7 @@ def _part_one(facts: KfsFacts, terms: LoanTerms, schedule: Schedule, lang: str) 
     return rows
 
 
-def _part_two(lender: Lender, w: Words) -> list[str]:
+def _part_two(lender: Lender, w: Words, colending: CoLending | None) -> list[str]:
     site = f" ({_escape(lender.website)})" if lender.website else ""
     grievance = _escape(lender.grievance_officer) or w("kfs.grievance_officer")
     nodal = _escape(lender.nodal_officer) or w("kfs.nodal_officer")
@@ -170,7 +182,16 @@ def _part_two(lender: Lender, w: Words) -> list[str]:
         w("kfs.recovery", site=site),
         w("kfs.grievances", grievance=grievance, nodal=nodal),
         w("kfs.transfer"),
-        w("kfs.colending"),
+        w("kfs.colending")
+        if colending is None
+        else w(
+            "kfs.colending_terms",
+            lender=_escape(lender.name),
+            partner=_escape(colending.partner),
+            own=f"{colending.own_share.normalize():f}",
+            share=f"{colending.partner_share.normalize():f}",
+            rate=f"{colending.blended_rate.normalize():f}",
+        ),
         w("kfs.digital", days=lender.cooling_off_days),
     ]
 

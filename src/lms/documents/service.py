@@ -16,7 +16,7 @@ from lms.core.revision import RevisionError, rate_rise_effect
 from lms.core.schedule import Schedule
 from lms.core.terms import LoanTerms
 from lms.documents.fonts import money
-from lms.documents.kfs_pdf import Borrower, KfsFacts, Lender, kfs_pdf
+from lms.documents.kfs_pdf import Borrower, CoLending, KfsFacts, Lender, kfs_pdf
 from lms.documents.pdf import StatementFacts, statement_pdf
 from lms.documents.receipt_pdf import Receipt, receipt_pdf
 from lms.documents.statement import StatementLine, statement_lines
@@ -135,9 +135,12 @@ def pricing_policy(
     return settings.mfi_rate_ceiling, settings.mfi_fee_ceiling, own
 
 
-def loan_kfs(uow: UnitOfWork, *, loan_id: int, lang: str = "en") -> bytes:
+def loan_kfs(
+    uow: UnitOfWork, *, loan_id: int, lang: str = "en", colending: CoLending | None = None
+) -> bytes:
     """The Key Facts Statement of the loan as booked, as PDF bytes: the lender as the settings
-    name it, the borrower with their address and masked identity numbers."""
+    name it, the borrower with their address and masked identity numbers; a co-lent loan's
+    partner, shares and blend as `colending` gives them (lms.colending.service.kfs_terms)."""
     loan = existing_loan(uow, loan_id)
     product = uow.session.get(Product, loan.product_id)
     borrower = uow.session.get(Customer, loan.customer_id)
@@ -148,7 +151,7 @@ def loan_kfs(uow: UnitOfWork, *, loan_id: int, lang: str = "en") -> bytes:
         product.name if product is not None else w("kfs.loan"),
         rate_description(loan, product, terms, schedule, lang),
         contingent_charges(product, charge_exempt(product, borrower), lang),
-        pricing_policy(product, schedule, terms.principal),
+        pricing_policy(product, schedule, terms.principal), colending,
     )  # fmt: skip
     return kfs_pdf(facts, lender_identity(), borrower_of(borrower), terms, schedule, lang)
 

@@ -101,6 +101,9 @@ TEXT: dict[str, dict[str, str]] = {
         "kfs.transfer": "Transfer and securitisation: the lender may transfer or securitise the"
         " loan; the borrower will be told, and the terms of this statement stay as they are.",
         "kfs.colending": "Co-lending: not applicable to this loan.",
+        "kfs.colending_terms": "Co-lending: this loan is lent jointly by {lender} ({own}%) and "
+        "{partner} ({share}%), at a blended rate of {rate}% a year; {lender} services it and is "
+        "your single point of contact, grievances included.",
         "kfs.digital": "Digital loans: the borrower may exit within {days} days of disbursement"
         " (the cooling-off period) by repaying the principal and the interest for those days,"
         " without any penalty. No lending service provider acts for this loan.",
@@ -242,6 +245,9 @@ TEXT: dict[str, dict[str, str]] = {
         "kfs.transfer": "अंतरण और प्रतिभूतिकरण: ऋणदाता ऋण का अंतरण या प्रतिभूतिकरण कर सकता है;"
         " उधारकर्ता को सूचित किया जाएगा, और इस विवरण की शर्तें यथावत रहेंगी।",
         "kfs.colending": "सह-उधार: इस ऋण पर लागू नहीं।",
+        "kfs.colending_terms": "सह-उधार: यह ऋण {lender} ({own}%) और {partner} ({share}%) द्वारा "
+        "संयुक्त रूप से {rate}% प्रति वर्ष की मिश्रित दर पर दिया गया है; {lender} इसकी सेवा करता "
+        "है और शिकायतों सहित आपका एकमात्र संपर्क बिंदु है।",
         "kfs.digital": "डिजिटल ऋण: उधारकर्ता संवितरण के {days} दिनों के भीतर (कूलिंग-ऑफ अवधि) मूलधन और"
         " उन दिनों का ब्याज चुकाकर, बिना किसी दंड के, ऋण से बाहर निकल सकता है। इस ऋण के"
         " लिए कोई ऋण सेवा प्रदाता कार्य नहीं करता।",

@@ -15,6 +15,7 @@ from sqlalchemy import select
 
 from lms.close import listing
 from lms.close.portfolio import LoanFilter, loan_page
+from lms.colending.service import kfs_terms
 from lms.core.classification import AssetClass
 from lms.core.events import ReversalReason
 from lms.documents.service import (
@@ -295,7 +296,7 @@ def receipt(
 def kfs(loan_id: int, uow: UnitOfWorkDep, request: Request, lang: Language = "en") -> Response:
     """The Key Facts Statement (RBI format) with the schedule and the APR computation sheet,
     in English or Hindi (`lang=hi`); each one issued is kept with the loan's documents."""
-    content = loan_kfs(uow, loan_id=loan_id, lang=lang)
+    content = loan_kfs(uow, loan_id=loan_id, lang=lang, colending=kfs_terms(uow, loan_id))
     _issued(uow, request, loan_id, "kfs", f"Key Facts Statement ({lang})", content)
     return Response(content, media_type="application/pdf")
 

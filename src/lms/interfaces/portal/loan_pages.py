@@ -16,6 +16,7 @@ from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 
+from lms.colending.service import kfs_terms
 from lms.documents import certificates
 from lms.documents.certificates_pdf import year_of
 from lms.documents.filing import Filing, file_document, file_name, listed, read
@@ -159,7 +160,7 @@ def document(
     elif name == "schedule":
         content = certificates.loan_schedule_document(uow, loan_id=loan.id, as_of=day, lang=lang)
     elif name == "kfs":
-        content = loan_kfs(uow, loan_id=loan.id, lang=lang)
+        content = loan_kfs(uow, loan_id=loan.id, lang=lang, colending=kfs_terms(uow, loan.id))
     elif name == "interest-certificate":
         year = fy if fy is not None else year_of(day)
         content = certificates.interest_certificate(

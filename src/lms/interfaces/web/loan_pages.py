@@ -24,6 +24,7 @@ from pydantic import ValidationError
 from lms.close import listing
 from lms.close.loan_view import loan_view
 from lms.close.portfolio import installment_plan
+from lms.colending.service import kfs_terms
 from lms.collateral.watch import holding
 from lms.collections.settlements import standing
 from lms.core.events import ReversalReason
@@ -272,7 +273,7 @@ def document(
     if loan_id >= 2**31:
         raise NotFoundError("loan", loan_id)
     if name == "kfs":
-        content = loan_kfs(uow, loan_id=loan_id, lang=lang)
+        content = loan_kfs(uow, loan_id=loan_id, lang=lang, colending=kfs_terms(uow, loan_id))
     elif name == "statement":
         day = today(uow)
         start = since or existing_loan(uow, loan_id).disbursed_on or day
