@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
+from typer.testing import CliRunner
 
 from integration.api_client import api_client
 from integration.book_setup import lived_and_closed, open_book, sound
@@ -33,6 +34,7 @@ from lms.colending.service import (
 )
 from lms.colending.settlement import settle, statement
 from lms.core.colending import CASH, ESCROW
+from lms.interfaces.cli.main import app
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork, make_session_factory
@@ -241,3 +243,26 @@ def test_the_colending_api_and_the_kfs(db_url: str, engine: Engine, tmp_path: Pa
                                    capture_output=True, text=True, check=True).stdout.split())  # fmt: skip
     assert ("Co-lending: this loan is lent jointly by Your lender (30%) and Bank C (70%), at a "
             "blended rate of 11.95% a year") in said  # fmt: skip
+
+
+def test_the_colending_command(db_url: str, engine: Engine, tmp_path: Path) -> None:
+    sessions = _book(db_url, engine)
+    _pay(sessions, OCT10, "6000.01", "UPI-1")
+    with UnitOfWork(sessions) as uow:
+        calendar.set_business_date(uow, OCT20)
+        uow.commit()
+    runner, url = CliRunner(), ["--database-url", db_url]
+    shown = runner.invoke(app, ["colending", "books", "BANK-A", "--through", str(OCT10), *url])
+    assert shown.output == ("escrow: -75024.99\nfee_income: -250.00\ninterest_income: -600.00\n"
+                            "loan_principal: 75919.99\ntax_payable: -45.00\n")  # fmt: skip
+    out = tmp_path / "s.csv"
+    done = runner.invoke(app, ["colending", "settle", "BANK-A", "--day", str(OCT10),
+                               "--out", str(out), *url])  # fmt: skip
+    assert done.exit_code == 0, done.output
+    assert done.output == f"BANK-A {OCT10}: 1 loans, net 4680.01 to the partner; file {out}\n"
+    assert out.read_text().splitlines()[2] == "CL-1,STD,0,4080.01,600.00,0.00,0.00,4680.01,75919.99"
+    late = runner.invoke(app, ["colending", "settle", "BANK-A", "--day", str(OCT20),
+                               "--out", str(out), *url])  # fmt: skip
+    assert late.exit_code == 2 and "before the business date 2026-10-20" in late.output
+    unknown = runner.invoke(app, ["colending", "books", "BANK-Z", *url])
+    assert unknown.exit_code == 2 and "BANK-Z" in unknown.output

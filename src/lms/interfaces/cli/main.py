@@ -22,6 +22,7 @@ from lms.interfaces.cli import books, migrate
 from lms.interfaces.cli.bureau import bureau_app
 from lms.interfaces.cli.centres import centres_app
 from lms.interfaces.cli.close import eod_app, worker, worker_help
+from lms.interfaces.cli.colending import colending_app
 from lms.interfaces.cli.demo_book import (
     build_demo_book,
     demo_book,
@@ -172,6 +173,7 @@ app.add_typer(bureau_app, name="bureau")
 app.add_typer(risk_app, name="risk")
 app.add_typer(gold_app, name="gold")
 app.add_typer(centres_app, name="centres")
+app.add_typer(colending_app, name="colending")
 app.add_typer(events_app, name="events")
 app.add_typer(documents_app, name="documents")
 app.command("migrate")(migrate.migrate)
