@@ -15,7 +15,9 @@ from lms.core.gold import (
     gold_value,
     ltv,
     reference_price,
+    reserve_price,
     shortfall,
+    working_days_after,
 )
 
 DEC1 = date(2026, 12, 1)
@@ -74,3 +76,16 @@ def test_the_ratio_and_what_cures_a_breach() -> None:
     # 2,24,000 owed on 2,45,454.54 of gold at 85 %: 2,08,636.359 allowed, so 15,363.641 to pay
     # (rounded up), or gold worth 2,24,000 / 0.85 - 2,45,454.54 = 18,074.8717... more
     assert shortfall(D("224000"), D("245454.54"), D(85)) == Shortfall(D("15363.65"), D("18074.88"))
+
+
+def test_the_reserve_price_and_the_surplus_deadline() -> None:
+    # 3,57,954.54 of gold: 90 % is 3,22,159.086, up to 3,22,159.09; after two failed auctions
+    # 85 %: 3,04,261.359, up to 3,04,261.36
+    value = D("357954.54")
+    assert reserve_price(value, 0, D(90), D(85)) == D("322159.09")
+    assert reserve_price(value, 1, D(90), D(85)) == D("322159.09")
+    assert reserve_price(value, 2, D(90), D(85)) == D("304261.36")
+    # seven working days after Tuesday 16 Feb 2027: Thursday 25 Feb; after a Friday: Monday
+    assert working_days_after(date(2027, 2, 16), 7) == date(2027, 2, 25)
+    assert working_days_after(date(2027, 2, 19), 1) == date(2027, 2, 22)
+    assert working_days_after(date(2027, 2, 19), 0) == date(2027, 2, 19)

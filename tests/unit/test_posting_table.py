@@ -66,6 +66,8 @@ SAMPLES: list[JournalEntry] = [
     rules.suspense_to_loan(DAY, D("30")),
     rules.top_up_transfer(DAY, D("30"), "top-up:2"),
     rules.gateway_fees(DAY, D("2"), D("0.36")),
+    rules.auction_surplus(DAY, D("124000"), "AUCTION-1"),
+    rules.surplus_refund(DAY, D("124000"), "AUCTION-1"),
     rules.write_off("1", DAY, HELD, "write-off"),
     rules.write_off("1", DAY, HELD, "settlement-1", settlement=True),
     rules.write_off_recovery("1", DAY, D("500"), "UTR9"),

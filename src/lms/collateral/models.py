@@ -3,7 +3,7 @@ loan-to-value check of a gold loan, and the margin calls raised when a ceiling i
 
 Guarantees: nothing is deleted; an item is pledged, then released or sold (its dates say
 when); a price is kept once per day (its key refuses a second); a loan has at most one open
-margin call.
+margin call; a loan has at most one auction that is not cancelled.
 """
 
 from __future__ import annotations
@@ -90,3 +90,30 @@ class MarginCall(Base):
     more_value: Mapped[Decimal] = mapped_column(Money)  # or more gold worth this much
     closed_on: Mapped[date | None] = mapped_column(Date)
     outcome: Mapped[str | None] = mapped_column(String(16))  # met, loan_closed
+
+
+class GoldAuction(Base):
+    """The auction of a defaulted gold loan's pledge: the notice, failed attempts, and the
+    sale with its proceeds applied and any surplus owed back to the borrower."""
+
+    __tablename__ = "gold_auctions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    status: Mapped[str] = mapped_column(String(10))  # notified, sold, cancelled
+    noticed_on: Mapped[date] = mapped_column(Date)
+    earliest_on: Mapped[date] = mapped_column(Date)  # the notice's period over
+    overdue: Mapped[Decimal] = mapped_column(Money)  # what the notice asked for
+    failures: Mapped[int] = mapped_column(Integer)  # auctions held without a bid at reserve
+    sold_on: Mapped[date | None] = mapped_column(Date)
+    buyer: Mapped[str | None] = mapped_column(String(120))
+    value: Mapped[Decimal | None] = mapped_column(Money)  # the gold's value on the day
+    reserve: Mapped[Decimal | None] = mapped_column(Money)
+    proceeds: Mapped[Decimal | None] = mapped_column(Money)
+    applied: Mapped[Decimal | None] = mapped_column(Money)  # to the loan
+    surplus: Mapped[Decimal | None] = mapped_column(Money)  # owed back to the borrower
+    surplus_due_by: Mapped[date | None] = mapped_column(Date)
+    refunded_on: Mapped[date | None] = mapped_column(Date)
+    refund_reference: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

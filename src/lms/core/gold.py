@@ -6,7 +6,10 @@ closing price (`reference_price`), for the gold content alone (net weight, stone
 out) and in proportion to its purity (`gold_value`: 18 carats is worth 18/22 of 22-carat gold
 by weight). The loan may be at most a share of that value, by the loan's size (`ceiling`:
 85 % up to 2.5 lakh, 80 % up to 5 lakh, 75 % above, by default), kept through the tenure; for
-a bullet loan the amount compared is the whole amount repayable at maturity.
+a bullet loan the amount compared is the whole amount repayable at maturity. Gold auctioned
+after a default may not go below a reserve price (`reserve_price`: 90 % of its value then, 85 %
+after two failed auctions), and any surplus goes back to the borrower within seven working
+days (`working_days_after`).
 
 Rounding, at named points only: a value is rounded down to the paisa (collateral is never
 overstated); a loan-to-value ratio is rounded up to a hundredth of a percent (never
@@ -99,3 +102,19 @@ def shortfall(owed: Decimal, value: Decimal, percent: Decimal) -> Shortfall | No
     pay_down = (owed - allowed).quantize(PAISA, rounding=ROUND_CEILING)
     more_value = (owed * HUNDRED / percent - value).quantize(PAISA, rounding=ROUND_CEILING)
     return Shortfall(pay_down, more_value)
+
+
+def reserve_price(value: Decimal, failures: int, first: Decimal, later: Decimal) -> Decimal:
+    """The least an auction may sell pledged gold worth `value` for: `first` percent of it
+    (90 % by default), or `later` percent (85 %) once two auctions have failed; rounded up to
+    the paisa (the borrower's gold never goes for less than the rule)."""
+    percent = first if failures < 2 else later
+    return (value * percent / HUNDRED).quantize(PAISA, rounding=ROUND_CEILING)
+
+
+def working_days_after(day: date, count: int) -> date:
+    """The date `count` working days (Monday to Friday) after `day`."""
+    while count > 0:
+        day += timedelta(days=1)
+        count -= day.weekday() < 5
+    return day

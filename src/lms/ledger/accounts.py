@@ -41,6 +41,7 @@ class Account(StrEnum):
     PROVISIONS = "provisions"  # allowance for expected loss (a contra-asset, credit balance)
     GATEWAY_FEES = "gateway_fees"  # what payment gateways keep of the money they collect
     INPUT_TAX = "input_tax"  # GST paid on such fees, claimable (input tax credit)
+    AUCTION_SURPLUS = "auction_surplus"  # what a pledge's auction fetched beyond the loan's dues
 
 
 ACCOUNT_TYPES: dict[Account, AccountType] = {
@@ -66,4 +67,5 @@ ACCOUNT_TYPES: dict[Account, AccountType] = {
     Account.PROVISIONS: AccountType.ASSET,
     Account.GATEWAY_FEES: AccountType.EXPENSE,
     Account.INPUT_TAX: AccountType.ASSET,
+    Account.AUCTION_SURPLUS: AccountType.LIABILITY,
 }

@@ -45,7 +45,7 @@ GROUPS: dict[Account, str] = {
     _A.TAX_PAYABLE: "Duties & Taxes", _A.THIRD_PARTY_PAYABLE: "Current Liabilities",
     _A.WRITE_OFF_EXPENSE: "Indirect Expenses", _A.PROVISION_EXPENSE: "Indirect Expenses",
     _A.PROVISIONS: "Provisions", _A.GATEWAY_FEES: "Indirect Expenses",
-    _A.INPUT_TAX: "Duties & Taxes",
+    _A.INPUT_TAX: "Duties & Taxes", _A.AUCTION_SURPLUS: "Current Liabilities",
 }  # fmt: skip
 
 

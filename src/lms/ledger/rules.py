@@ -353,6 +353,19 @@ def gateway_fees(settled_on: date, fee: Decimal, tax: Decimal) -> JournalEntry:
     return _entry("gateway_fees", settled_on, None, lines)
 
 
+def auction_surplus(value_date: date, amount: Decimal, reference: str) -> JournalEntry:
+    """What an auction of pledged gold fetched beyond the loan's dues: received, and owed back
+    to the borrower (the loan itself is whole: its own entries take what it owed)."""
+    lines = [debit(Account.COLLECTION_BANK, amount), credit(Account.AUCTION_SURPLUS, amount)]
+    return _entry("auction_surplus", value_date, None, lines, f"auction:{reference}")
+
+
+def surplus_refund(value_date: date, amount: Decimal, reference: str) -> JournalEntry:
+    """An auction's surplus paid back to the borrower."""
+    lines = [debit(Account.AUCTION_SURPLUS, amount), credit(Account.COLLECTION_BANK, amount)]
+    return _entry("surplus_refund", value_date, None, lines, f"surplus:{reference}")
+
+
 def refund(loan_id: str, value_date: date, amount: Decimal, reference: str) -> JournalEntry:
     """Unapplied funds paid back to the borrower from the collection account."""
     lines = [debit(Account.UNAPPLIED_FUNDS, amount), credit(Account.COLLECTION_BANK, amount)]

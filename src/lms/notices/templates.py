@@ -135,6 +135,21 @@ TEMPLATES: dict[str, Template] = {
                 " Please pay now. {lender}",
                 "प्रिय {name}, ऋण {loan_number} के {amount} रुपये {dpd} दिनों से अतिदेय हैं।"
                 " कृपया अभी भुगतान करें। {lender}")),
+        _t("gold_auction_notice", 1, "name amount loan_number auction_from lender",
+           subject=("Notice of auction of the gold pledged for loan {loan_number}",
+                    "ऋण {loan_number} के लिए गिरवी सोने की नीलामी की सूचना"),
+           body=("Dear {name},\n\nRs {amount} of your gold loan {loan_number} is overdue. Unless"
+                 " the loan is repaid, the gold pledged for it will be auctioned on or after"
+                 " {auction_from}, at no less than the reserve price the rules set; whatever the"
+                 " sale fetches beyond what you owe will be paid back to you." + _SIGN,
+                 "प्रिय {name},\n\nआपके स्वर्ण ऋण {loan_number} के {amount} रुपये अतिदेय हैं।"
+                 " ऋण न चुकाए जाने पर उसके लिए गिरवी सोना {auction_from} को या उसके बाद नियमों द्वारा"
+                 " तय आरक्षित मूल्य से कम पर नहीं, नीलाम किया जाएगा; बिक्री से आपके बकाया से अधिक"
+                 " जो भी मिलेगा, वह आपको लौटा दिया जाएगा।" + _SIGN),
+           sms=("Dear {name}, Rs {amount} of gold loan {loan_number} is overdue. Unless repaid,"
+                " the pledged gold will be auctioned on or after {auction_from}. {lender}",
+                "प्रिय {name}, स्वर्ण ऋण {loan_number} के {amount} रुपये अतिदेय हैं। न चुकाने पर"
+                " गिरवी सोना {auction_from} को या उसके बाद नीलाम होगा। {lender}")),
         _t("promise_reminder", 1, "name amount loan_number promise_date lender",
            subject=("A reminder of your promise to pay Rs {amount} by {promise_date}",
                     "{promise_date} तक {amount} रुपये चुकाने के आपके वादे की याद"),

@@ -243,6 +243,28 @@ class Settings(BaseSettings):
         description="a household's monthly repayments on all its "
         "loans, at most this percent of its monthly income",
     )
+    gold_auction_overdue_days: int = Field(
+        30,
+        ge=1,
+        description="days a gold loan's installment is overdue before the auction "
+        "notice may be given",
+    )
+    gold_auction_notice_days: int = Field(
+        21,
+        ge=1,
+        description="days from the auction notice to the earliest auction",
+    )
+    gold_reserve_percent: tuple[Decimal, Decimal] = Field(
+        (Decimal(90), Decimal(85)),
+        description="an auction's reserve price, percent of the "
+        "gold's value then: at first, and after two failed auctions (JSON [first, later])",
+    )
+    gold_surplus_days: int = Field(
+        7,
+        ge=0,
+        description="working days after an auction within which its surplus is "
+        "refunded to the borrower",
+    )
     # -- co-lending (lms.colending; the RBI's co-lending directions, 2025)
     colend_min_share: Decimal = Field(
         Decimal(10),

@@ -40,7 +40,9 @@ class ForeclosureQuote:
     payable: Decimal  # what the borrower pays to close the loan on `on`
 
 
-def foreclosure_quote(uow: UnitOfWork, *, loan_id: int, on: date) -> ForeclosureQuote:
+def foreclosure_quote(
+    uow: UnitOfWork, *, loan_id: int, on: date, charge: bool = True
+) -> ForeclosureQuote:
     loan = existing_loan(uow, loan_id)
     _check(loan, on)
     rows, events = loan_history(uow, loan)
@@ -48,7 +50,7 @@ def foreclosure_quote(uow: UnitOfWork, *, loan_id: int, on: date) -> Foreclosure
     principal = sum((i.principal - i.principal_paid for i in state.installments), Decimal(0))
     interest = sum((i.interest - i.interest_paid for i in state.installments), Decimal(0))
     charges = state.charges_due
-    fee, tax = foreclosure_charge(uow, loan, principal)
+    fee, tax = foreclosure_charge(uow, loan, principal) if charge else (Decimal(0), Decimal(0))
     return ForeclosureQuote(
         on,
         principal,
@@ -90,11 +92,13 @@ def foreclose_loan(
     channel: str,
     posting_date: date,
     idempotency_key: str | None = None,
+    charge: bool = True,
 ) -> ForeclosureQuote:
     """Close loan `loan_id` on `on` with a payment of the quoted amount (`idempotency_key`:
-    the payment's, so that the same money reported again is known as a repeat)."""
+    the payment's, so that the same money reported again is known as a repeat). Without
+    `charge`, no foreclosure charge (the lender closing it: its pledge sold)."""
     loan = locked_loan(uow, loan_id)
-    quote = foreclosure_quote(uow, loan_id=loan_id, on=on)
+    quote = foreclosure_quote(uow, loan_id=loan_id, on=on, charge=charge)
     if quote.payable <= 0:
         raise ConflictError(f"loan {loan_id} owes nothing to foreclose on {on}")
     now = datetime.now(UTC)

@@ -16,13 +16,14 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from lms.collateral.models import GoldPrice
+from lms.collateral import auction
+from lms.collateral.models import GoldAuction, GoldPrice
 from lms.collateral.service import Item, pledge, record_price
 from lms.collateral.watch import holding, release
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.api.schemas import Amount, RequestBody, Shown
 from lms.platform.db import UnitOfWork
-from lms.platform.errors import InvalidError
+from lms.platform.errors import InvalidError, NotFoundError
 
 router = APIRouter()
 Grams = Field(pattern=r"^\d{1,6}(\.\d{1,3})?$")  # weights to the milligram
@@ -166,3 +167,75 @@ def collateral_of(uow: UnitOfWork, loan_id: int) -> CollateralOut:
 
 def _figure(value: Decimal) -> str:
     return f"{value.normalize():f}"
+
+
+class SaleIn(RequestBody):
+    proceeds: Amount  # what the gold fetched
+    buyer: str = Field(min_length=1, max_length=120)
+
+
+class RefundIn(RequestBody):
+    reference: str = Field(min_length=1, max_length=64)  # the transfer's UTR
+
+
+class AuctionOut(BaseModel):
+    loan_id: int
+    status: str  # notified, sold, cancelled
+    noticed_on: date
+    earliest_on: date
+    overdue: Shown  # what the notice asked for
+    failures: int
+    sold_on: date | None
+    buyer: str | None
+    value: Shown | None
+    reserve: Shown | None
+    proceeds: Shown | None
+    applied: Shown | None
+    surplus: Shown | None
+    surplus_due_by: date | None
+    refunded_on: date | None
+    refund_reference: str | None
+
+
+def _auction(row: GoldAuction) -> AuctionOut:
+    return AuctionOut.model_validate(row, from_attributes=True)
+
+
+@router.post("/loans/{loan_id}/auction", status_code=status.HTTP_201_CREATED)
+def auction_notice(loan_id: int, uow: UnitOfWorkDep) -> AuctionOut:
+    """Give the borrower of a gold loan in default the auction notice (again: the same one)."""
+    row = auction.give_notice(uow, loan_id, today(uow))
+    uow.commit()
+    return _auction(row)
+
+
+@router.get("/loans/{loan_id}/auction")
+def auction_state(loan_id: int, uow: UnitOfWorkDep) -> AuctionOut:
+    row = auction.auction_of(uow, loan_id)
+    if row is None:
+        raise NotFoundError("auction of loan", loan_id)
+    return _auction(row)
+
+
+@router.post("/loans/{loan_id}/auction/failures")
+def auction_failed(loan_id: int, uow: UnitOfWorkDep) -> AuctionOut:
+    """Today's auction drew no bid at the reserve price."""
+    row = auction.record_failure(uow, loan_id, today(uow))
+    uow.commit()
+    return _auction(row)
+
+
+@router.post("/loans/{loan_id}/auction/sale")
+def auction_sale(loan_id: int, body: SaleIn, uow: UnitOfWorkDep) -> AuctionOut:
+    """The pledge sold today: the proceeds applied to the loan, any surplus owed back."""
+    row = auction.record_sale(uow, loan_id, today(uow), body.proceeds, body.buyer)
+    uow.commit()
+    return _auction(row)
+
+
+@router.post("/loans/{loan_id}/auction/refund")
+def auction_refund(loan_id: int, body: RefundIn, uow: UnitOfWorkDep) -> AuctionOut:
+    """The auction's surplus paid to the borrower today."""
+    row = auction.refund_surplus(uow, loan_id, today(uow), body.reference)
+    uow.commit()
+    return _auction(row)
