@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from integration.api_client import api_client
+from integration.api_client import api_client, rows, staff_browser
 from integration.book_setup import entry_totals, lived_and_closed, open_book, sound
 from lms.collateral.auction import give_notice, record_failure, record_sale, refund_surplus
 from lms.collateral.models import CollateralItem, MarginCall
@@ -138,6 +138,9 @@ def test_the_auction_api(db_url: str, engine: Engine) -> None:
     noticed = officer.post("/api/v1/loans/1/auction")
     assert noticed.status_code == 201
     assert (noticed.json()["status"], noticed.json()["earliest_on"]) == ("notified", str(FIRST))
+    browser = staff_browser(db_url, ("loan_officer",), ["PUN01"])
+    assert rows(browser.get("/app/gold").text, "auctions-table") == [
+        ["GL-1", "A", "PUN01", "noticed: auction from", "15 Feb 2027", "2,06,000.00"]]  # fmt: skip
     with UnitOfWork(sessions) as uow:
         calendar.set_business_date(uow, SALE)
         uow.commit()
@@ -156,4 +159,5 @@ def test_the_auction_api(db_url: str, engine: Engine) -> None:
     paid = admin.post("/api/v1/loans/1/auction/refund", json={"reference": "UTR-77"})
     assert (paid.status_code, paid.json()["refunded_on"]) == (200, str(SALE))
     assert officer.get("/api/v1/loans/1/auction").json()["refund_reference"] == "UTR-77"
+    assert "None under way." in browser.get("/app/gold").text
     sound(sessions)

@@ -1,5 +1,6 @@
 """The gold work list: the day's gold price, the open margin calls to chase (the worst ratio
-first) and the closed loans whose gold is still to be given back (the longest waiting first),
+first), the closed loans whose gold is still to be given back (the longest waiting first), and
+the auctions under way or whose surplus is still to be refunded (the earliest date first),
 within the caller's branches.
 
 Guarantee: read only.
@@ -11,9 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 
-from lms.collateral.models import CollateralItem, GoldPrice, MarginCall
+from lms.collateral.models import CollateralItem, GoldAuction, GoldPrice, MarginCall
 from lms.collateral.service import price_or_none
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import Customer, Loan
@@ -46,11 +47,23 @@ class Waiting:
 
 
 @dataclass(frozen=True)
+class Auction:
+    loan_id: int
+    external_id: str
+    borrower: str
+    branch: str
+    status: str  # notified (the auction ahead), sold (the surplus to refund)
+    day: date  # the earliest auction, or the surplus's last day
+    amount: Decimal  # what the notice asked for, or the surplus
+
+
+@dataclass(frozen=True)
 class GoldOverview:
     last_price: GoldPrice | None
     reference: Decimal | None  # today's valuation price, if there is a recent one
     calls: list[Call]
     waiting: list[Waiting]
+    auctions: list[Auction]
 
 
 def gold_overview(uow: UnitOfWork, *, branches: frozenset[str] | None, today: date) -> GoldOverview:
@@ -80,4 +93,22 @@ def gold_overview(uow: UnitOfWork, *, branches: frozenset[str] | None, today: da
          for loan, name, items in closed if loan.closed_on is not None),
         key=lambda w: (-w.days, w.loan_id),
     )  # fmt: skip
-    return GoldOverview(last, reference, calls, waiting)
+    return GoldOverview(last, reference, calls, waiting, _auctions(uow, mine))
+
+
+def _auctions(uow: UnitOfWork, mine: ColumnElement[bool]) -> list[Auction]:
+    """The auctions noticed and not yet held, and those sold whose surplus is unpaid."""
+    a = GoldAuction
+    rows = uow.session.execute(
+        select(a, Loan, Customer.name).join(Loan, Loan.id == a.loan_id)
+        .join(Customer, Customer.id == Loan.customer_id)
+        .where(mine, (a.status == "notified")
+               | ((a.status == "sold") & (a.surplus > Decimal(0)) & a.refunded_on.is_(None))))  # fmt: skip
+    found = []
+    for row, loan, name in rows:
+        ahead = row.status == "notified"
+        day = row.earliest_on if ahead else row.surplus_due_by or row.earliest_on
+        amount = row.overdue if ahead else row.surplus or Decimal(0)
+        found.append(Auction(loan.id, loan.external_id, name, loan.branch_code, row.status, day,
+                             amount))  # fmt: skip
+    return sorted(found, key=lambda x: (x.day, x.loan_id))
