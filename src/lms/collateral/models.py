@@ -1,5 +1,7 @@
 """Tables of collateral: the daily gold price series, the items pledged on loans, each day's
-loan-to-value check of a gold loan, and the margin calls raised when a ceiling is crossed.
+loan-to-value check of a gold loan, and the margin calls raised when a ceiling is crossed; the
+auctions of defaulted loans' gold; securities' closing prices and the shares and fund units
+pledged on loans (checked by the same day-end and calls).
 
 Guarantees: nothing is deleted; an item is pledged, then released or sold (its dates say
 when); a price is kept once per day (its key refuses a second); a loan has at most one open
@@ -115,5 +117,43 @@ class GoldAuction(Base):
     surplus_due_by: Mapped[date | None] = mapped_column(Date)
     refunded_on: Mapped[date | None] = mapped_column(Date)
     refund_reference: Mapped[str | None] = mapped_column(String(64))
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+SECURITY_KINDS = ("equity", "equity_fund", "debt_fund")  # shares, equity and debt fund units
+
+
+class SecurityPrice(Base):
+    """A security's closing price (a fund's NAV) on a day, and where it was published."""
+
+    __tablename__ = "security_prices"
+
+    isin: Mapped[str] = mapped_column(String(12), primary_key=True)
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    price: Mapped[Decimal] = mapped_column(DecimalText)  # NAVs have four places
+    source: Mapped[str] = mapped_column(String(40))
+    recorded_by: Mapped[str] = mapped_column(String(80))
+
+
+class PledgedSecurity(Base):
+    """Shares or fund units pledged on a loan (marked in the depository's pledge)."""
+
+    __tablename__ = "pledged_securities"
+    __table_args__ = (
+        Index("ux_pledged_securities_loan_id_pledge_reference", "loan_id", "pledge_reference",
+              unique=True),
+    )  # fmt: skip
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(12))  # one of SECURITY_KINDS
+    isin: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(120))
+    quantity: Mapped[Decimal] = mapped_column(DecimalText)
+    pledge_reference: Mapped[str] = mapped_column(String(64))  # the depository's pledge number
+    status: Mapped[str] = mapped_column(String(10))  # pledged, released, sold (invoked)
+    pledged_on: Mapped[date] = mapped_column(Date)
+    released_on: Mapped[date | None] = mapped_column(Date)
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -4,8 +4,8 @@ ratio at a day-end, margin calls, and the release of the pledge when the loan cl
 
 What the ratio is of (`owed_of`): for a bullet loan (one installment) the whole amount
 repayable at maturity, as the RBI's directions ask; for any other loan the principal
-outstanding, the interest fallen due and unpaid, and the interest accrued and not yet due;
-less the borrower's money the loan holds unapplied (a payment made to meet a margin call
+outstanding, the interest fallen due and unpaid, and the interest accrued to the day and not
+yet due (the running installment's, pro rata of its days); less the borrower's money the loan holds unapplied (a payment made to meet a margin call
 before anything falls due waits as excess, and counts).
 
 Guarantees: works in the caller's unit of work and never commits; bad input raises
@@ -22,7 +22,8 @@ from decimal import Decimal, InvalidOperation
 
 from sqlalchemy import select
 
-from lms.collateral.models import KINDS, CollateralItem, GoldPrice
+from lms.collateral.models import KINDS, CollateralItem, GoldPrice, PledgedSecurity
+from lms.core.accrual import accrued_for
 from lms.core.gold import GoldPriceError, Tier, ceiling, gold_value, ltv, reference_price
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import among
@@ -104,6 +105,8 @@ def pledge(uow: UnitOfWork, loan_id: int, items: Sequence[Item], on: date) -> li
         raise ConflictError(f"loan {loan_id} is {loan.status}: nothing can be pledged on it")
     if not items:
         raise InvalidError([("items", "at least one item is pledged")])
+    if uow.session.scalar(select(PledgedSecurity.id).where(PledgedSecurity.loan_id == loan_id)):
+        raise ConflictError(f"loan {loan_id} is lent against securities")
     parsed = [_parsed(n, item) for n, item in enumerate(items)]
     certificates = [_certificate(item) for item in items]
     if len(set(certificates)) < len(certificates):
@@ -223,7 +226,12 @@ def owed_on(uow: UnitOfWork, loan: Loan, day: date) -> Decimal:
         terms = loan.terms or {}
         bullet = terms.get("method") == "bullet" and terms.get("bullet_interest") == "end"
         return loan.emi if bullet else loan.principal  # a bullet's one installment: it all
-    return owed_of(unpaid(uow, [loan.id])[loan.id], loan.accrued_interest or ZERO, loan.excess, day)
+    return owed_of(unpaid(uow, [loan.id])[loan.id], interest_start(loan), loan.excess, day)
+
+
+def interest_start(loan: Loan) -> date | None:
+    """The day the loan's first installment's interest runs from."""
+    return loan.interest_from or loan.disbursed_on
 
 
 def unpaid(
@@ -241,17 +249,30 @@ def unpaid(
 
 
 def owed_of(
-    rows: Sequence[tuple[date, Decimal, Decimal]], accrued: Decimal, excess: Decimal, day: date
+    rows: Sequence[tuple[date, Decimal, Decimal]], start: date | None, excess: Decimal, day: date
 ) -> Decimal:
-    """From a loan's installments (due date, principal and interest unpaid), its interest
-    accrued and not yet due and the borrower's money it holds unapplied (`excess`): what its
-    ratio is of at `day`, never below nought."""
+    """From a loan's installments (due date, principal and interest unpaid), the day its first
+    period starts and the borrower's money it holds unapplied (`excess`): what its ratio is of
+    at `day`, never below nought. The interest accrued is the running installment's, pro rata
+    of its period's days passed at `day`'s end (lms.core.accrual)."""
     if len(rows) == 1:  # a bullet loan: everything repayable at maturity
         total = rows[0][1] + rows[0][2]
     else:
         due_interest = sum((n for due, _, n in rows if due <= day), ZERO)
-        total = sum((p for _, p, _ in rows), ZERO) + due_interest + accrued
-    return max(total - excess, ZERO)
+        total = sum((p for _, p, _ in rows), ZERO) + due_interest + _accrued(rows, start, day)
+    return max(total - excess, ZERO).quantize(PAISA)
+
+
+def _accrued(
+    rows: Sequence[tuple[date, Decimal, Decimal]], start: date | None, day: date
+) -> Decimal:
+    """The running installment's interest accrued by `day`'s end."""
+    begins = start
+    for due, _, interest in rows:
+        if due > day:
+            return accrued_for(interest, begins, due, day) if begins is not None else ZERO
+        begins = due
+    return ZERO
 
 
 def value_of(uow: UnitOfWork, loan_id: int, price: Decimal) -> Decimal:

@@ -1,7 +1,7 @@
 """Watching gold loans every day, and giving the gold back: each gold loan's loan-to-value
 ratio at the day-end (kept in `ltv_checks`), a margin call raised when it is above the loan's
-ceiling and met when a later day-end finds it within; and the release of the pledge to the
-borrower once the loan is closed, with the borrower's acknowledgement.
+ceiling and met when a later day-end finds it within; and the release of the pledge (gold, or
+securities) to the borrower once the loan is closed, with the borrower's acknowledgement.
 
 Guarantees: one check per loan and day (a loan checked already is left out of a second run;
 the key refuses a second row); at most one open margin call per loan; the pledge of an open
@@ -17,8 +17,8 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.collateral.models import CollateralItem, LtvCheck, MarginCall
-from lms.collateral.service import ZERO, owed_of, tiers, unpaid
+from lms.collateral.models import CollateralItem, LtvCheck, MarginCall, PledgedSecurity
+from lms.collateral.service import ZERO, interest_start, owed_of, tiers, unpaid
 from lms.core.gold import ceiling, gold_value, ltv, shortfall
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
@@ -49,8 +49,9 @@ def batch(uow: UnitOfWork, day: date, low: int, high: int) -> Batch:
     calls = {c.loan_id: c for c in uow.session.scalars(select(MarginCall).where(
         MarginCall.loan_id.between(low, high), MarginCall.closed_on.is_(None)))}  # fmt: skip
     wanted = set(gold) | set(calls)
-    loans = {loan.id: loan for loan in uow.session.scalars(
-        select(Loan).where(Loan.id.in_(sorted(wanted))))} if wanted else {}  # fmt: skip
+    loans = {loan.id: loan for loan in uow.session.scalars(  # as the close's steps left them
+        select(Loan).where(Loan.id.in_(sorted(wanted)))
+        .execution_options(populate_existing=True))} if wanted else {}  # fmt: skip
     for loan_id, call in calls.items():  # closed (its gold given back or not): no more to call
         if loans[loan_id].status != "active":
             call.closed_on, call.outcome = day, "loan_closed"
@@ -69,7 +70,7 @@ def judge(uow: UnitOfWork, found: Batch, loan_id: int, price: Decimal | None) ->
                                            "keep the prices (lms gold prices), then close again")])  # fmt: skip
     loan = found.loans[loan_id]
     value = sum((gold_value(net, carats, price) for net, carats in found.gold[loan_id]), ZERO)
-    owed = owed_of(found.unpaid[loan_id], loan.accrued_interest or ZERO, loan.excess, found.day)
+    owed = owed_of(found.unpaid[loan_id], interest_start(loan), loan.excess, found.day)
     _judge(uow, found.day, loan, price, value, owed, found.calls.get(loan_id))
     uow.session.flush()
 
@@ -107,8 +108,11 @@ def release(uow: UnitOfWork, loan_id: int, on: date, acknowledgement: str) -> li
         raise InvalidError([("acknowledgement", "is required (the borrower's receipt)")])
     if on < loan.closed_on:
         raise InvalidError([("on", f"is before the loan closed ({loan.closed_on})")])
+    _release_securities(uow, loan_id, on)
     items = list(uow.session.scalars(select(CollateralItem).where(
         CollateralItem.loan_id == loan_id, CollateralItem.status == "pledged")))  # fmt: skip
+    if not items and _had_securities(uow, loan_id):
+        return []
     if not items:  # a retry of the same release gives what it gave
         given = list(uow.session.scalars(select(CollateralItem).where(
             CollateralItem.loan_id == loan_id,
@@ -126,6 +130,18 @@ def release(uow: UnitOfWork, loan_id: int, on: date, acknowledgement: str) -> li
     return items
 
 
+def _release_securities(uow: UnitOfWork, loan_id: int, on: date) -> None:
+    """The shares and fund units pledged on the loan released (their pledges closed)."""
+    for row in uow.session.scalars(select(PledgedSecurity).where(
+            PledgedSecurity.loan_id == loan_id, PledgedSecurity.status == "pledged")):  # fmt: skip
+        row.status, row.released_on = "released", on
+
+
+def _had_securities(uow: UnitOfWork, loan_id: int) -> bool:
+    found = select(PledgedSecurity.id).where(PledgedSecurity.loan_id == loan_id).limit(1)
+    return uow.session.scalar(found) is not None
+
+
 @dataclass(frozen=True)
 class Holding:
     """A loan's collateral as its page and the API show it."""
@@ -133,11 +149,13 @@ class Holding:
     items: list[CollateralItem]
     check: LtvCheck | None  # the last day-end's ratio
     calls: list[MarginCall]
+    securities: list[PledgedSecurity]
 
     @property
     def releasable(self) -> bool:
         """Items still pledged (given back once the loan has closed)."""
-        return any(i.status == "pledged" for i in self.items)
+        pledged = [i.status for i in self.items] + [x.status for x in self.securities]
+        return "pledged" in pledged
 
 
 def holding(uow: UnitOfWork, loan_id: int) -> Holding:
@@ -150,4 +168,6 @@ def holding(uow: UnitOfWork, loan_id: int) -> Holding:
                                .order_by(LtvCheck.day.desc()).limit(1))  # fmt: skip
     calls = uow.session.scalars(select(MarginCall).where(
         MarginCall.loan_id == loan_id).order_by(MarginCall.id))  # fmt: skip
-    return Holding(list(items), check, list(calls))
+    held = uow.session.scalars(select(PledgedSecurity).where(
+        PledgedSecurity.loan_id == loan_id).order_by(PledgedSecurity.id))  # fmt: skip
+    return Holding(list(items), check, list(calls), list(held))

@@ -265,6 +265,19 @@ class Settings(BaseSettings):
         description="working days after an auction within which its surplus is "
         "refunded to the borrower",
     )
+    # -- lending against securities (lms.collateral.securities)
+    security_haircuts: dict[str, Decimal] = Field(
+        default_factory=lambda: {"equity": Decimal(50), "equity_fund": Decimal(50),
+                                 "debt_fund": Decimal(25)},
+        description="the percent of a pledged security's value that does not count towards the "
+        "drawing power, by class (JSON object)",
+    )  # fmt: skip
+    security_price_days: int = Field(
+        5,
+        ge=1,
+        le=30,
+        description="days a security's last closing price may be old and still value it",
+    )
     # -- co-lending (lms.colending; the RBI's co-lending directions, 2025)
     colend_min_share: Decimal = Field(
         Decimal(10),

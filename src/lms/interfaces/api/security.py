@@ -87,6 +87,8 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/loans/{loan_id}/collateral"): P.LOANS_READ,
     ("POST", "/loans/{loan_id}/collateral/release"): P.COLLATERAL_WRITE,
     ("POST", "/loans/{loan_id}/auction"): P.COLLATERAL_WRITE,
+    ("POST", "/securities/prices"): P.CATALOG_WRITE,
+    ("POST", "/loans/{loan_id}/securities"): P.COLLATERAL_WRITE,
     ("GET", "/loans/{loan_id}/auction"): P.LOANS_READ,
     ("POST", "/loans/{loan_id}/auction/failures"): P.COLLATERAL_WRITE,
     ("POST", "/loans/{loan_id}/auction/sale"): P.COLLATERAL_WRITE,
