@@ -123,3 +123,35 @@ def test_the_securities_api(db_url: str, engine: Engine) -> None:
     bad = officer.post("/api/v1/loans/1/securities", json={"items": [{**FUND.__dict__,
                                                                       "isin": "X"}]})  # fmt: skip
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "items[0].isin"
+
+
+def test_a_property_mortgaged_and_revalued(db_url: str, engine: Engine) -> None:
+    """A 2,00,000 loan (up to 30 lakh: at most 90 % of the property's value) against a flat
+    valued at 2,20,000: 90.91 % is refused; at 2,50,000 (80 %) it is recorded, revalued later,
+    and released when the loan closes."""
+    sessions = _book(db_url, engine)
+    officer = api_client(db_url, ("loan_officer",), ["PUN01"])
+    flat = {"description": "Flat 4B, Sai Residency, Pune", "charge_reference": "CERSAI-4001",
+            "value": "220000", "valued_on": "2026-09-28", "valuer": "R. Joshi & Co"}  # fmt: skip
+    refused = officer.post("/api/v1/loans/1/property", json=flat)
+    assert refused.status_code == 422
+    assert refused.json()["errors"] == [{"field": "value", "reason": "200000.00 owed is 90.91 % "
+                                         "of 220000, above the ceiling of 90 %"}]  # fmt: skip
+    made = officer.post("/api/v1/loans/1/property", json={**flat, "value": "250000"})
+    assert made.status_code == 201
+    again = officer.post("/api/v1/loans/1/property", json={**flat, "value": "250000"})
+    assert again.json()["properties"] == made.json()["properties"]
+    [home] = made.json()["properties"]
+    assert (home["value"], home["valued_on"], home["status"]) == ("250000.00", "2026-09-28",
+                                                                  "pledged")  # fmt: skip
+    later = officer.post(f"/api/v1/loans/1/property/{home['id']}/valuations",
+                         json={"value": "262500.50", "valued_on": "2026-10-01",
+                               "valuer": "R. Joshi & Co"})  # fmt: skip
+    assert later.json()["properties"][0]["value"] == "262500.50"
+    with UnitOfWork(sessions) as uow:
+        foreclose_loan(uow, loan_id=1, on=OCT1, reference="F-1", channel="neft",
+                       posting_date=OCT1)  # fmt: skip
+        release(uow, 1, OCT1, "charge satisfied: CERSAI-4001")
+        uow.commit()
+    assert officer.get("/api/v1/loans/1/collateral").json()["properties"][0]["status"] == (
+        "released")  # fmt: skip

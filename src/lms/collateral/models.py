@@ -157,3 +157,33 @@ class PledgedSecurity(Base):
     released_on: Mapped[date | None] = mapped_column(Date)
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PropertyPledge(Base):
+    """A property mortgaged for a loan (its charge registered with CERSAI)."""
+
+    __tablename__ = "property_pledges"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), index=True)
+    description: Mapped[str] = mapped_column(String(200))  # what and where
+    charge_reference: Mapped[str] = mapped_column(String(64))  # the CERSAI security interest id
+    status: Mapped[str] = mapped_column(String(10))  # pledged, released, sold
+    pledged_on: Mapped[date] = mapped_column(Date)
+    released_on: Mapped[date | None] = mapped_column(Date)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class PropertyValuation(Base):
+    """A valuation of a mortgaged property (the latest counts; none is ever changed)."""
+
+    __tablename__ = "property_valuations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    property_id: Mapped[int] = mapped_column(ForeignKey("property_pledges.id"), index=True)
+    valued_on: Mapped[date] = mapped_column(Date)
+    value: Mapped[Decimal] = mapped_column(Money)
+    valuer: Mapped[str] = mapped_column(String(120))
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -17,7 +17,13 @@ from decimal import Decimal
 
 from sqlalchemy import select
 
-from lms.collateral.models import CollateralItem, LtvCheck, MarginCall, PledgedSecurity
+from lms.collateral.models import (
+    CollateralItem,
+    LtvCheck,
+    MarginCall,
+    PledgedSecurity,
+    PropertyPledge,
+)
 from lms.collateral.service import ZERO, interest_start, owed_of, tiers, unpaid
 from lms.core.gold import ceiling, gold_value, ltv, shortfall
 from lms.platform.db import UnitOfWork
@@ -131,15 +137,22 @@ def release(uow: UnitOfWork, loan_id: int, on: date, acknowledgement: str) -> li
 
 
 def _release_securities(uow: UnitOfWork, loan_id: int, on: date) -> None:
-    """The shares and fund units pledged on the loan released (their pledges closed)."""
+    """The shares, fund units and property pledged for the loan released (their pledges and
+    charges closed)."""
     for row in uow.session.scalars(select(PledgedSecurity).where(
             PledgedSecurity.loan_id == loan_id, PledgedSecurity.status == "pledged")):  # fmt: skip
         row.status, row.released_on = "released", on
+    for home in uow.session.scalars(select(PropertyPledge).where(
+            PropertyPledge.loan_id == loan_id, PropertyPledge.status == "pledged")):  # fmt: skip
+        home.status, home.released_on = "released", on
 
 
 def _had_securities(uow: UnitOfWork, loan_id: int) -> bool:
-    found = select(PledgedSecurity.id).where(PledgedSecurity.loan_id == loan_id).limit(1)
-    return uow.session.scalar(found) is not None
+    """Whether the loan had other collateral than gold."""
+    return any(
+        uow.session.scalar(select(model.id).where(model.loan_id == loan_id).limit(1)) is not None
+        for model in (PledgedSecurity, PropertyPledge)
+    )
 
 
 @dataclass(frozen=True)
@@ -150,11 +163,13 @@ class Holding:
     check: LtvCheck | None  # the last day-end's ratio
     calls: list[MarginCall]
     securities: list[PledgedSecurity]
+    properties: list[PropertyPledge]
 
     @property
     def releasable(self) -> bool:
         """Items still pledged (given back once the loan has closed)."""
         pledged = [i.status for i in self.items] + [x.status for x in self.securities]
+        pledged += [p.status for p in self.properties]
         return "pledged" in pledged
 
 
@@ -170,4 +185,6 @@ def holding(uow: UnitOfWork, loan_id: int) -> Holding:
         MarginCall.loan_id == loan_id).order_by(MarginCall.id))  # fmt: skip
     held = uow.session.scalars(select(PledgedSecurity).where(
         PledgedSecurity.loan_id == loan_id).order_by(PledgedSecurity.id))  # fmt: skip
-    return Holding(list(items), check, list(calls), list(held))
+    homes = uow.session.scalars(select(PropertyPledge).where(
+        PropertyPledge.loan_id == loan_id).order_by(PropertyPledge.id))  # fmt: skip
+    return Holding(list(items), check, list(calls), list(held), list(homes))

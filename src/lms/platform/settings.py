@@ -265,6 +265,15 @@ class Settings(BaseSettings):
         description="working days after an auction within which its surplus is "
         "refunded to the borrower",
     )
+    property_ltv_tiers: list[tuple[Decimal | None, Decimal]] = Field(
+        default_factory=lambda: [
+            (Decimal(3_000_000), Decimal(90)),
+            (Decimal(7_500_000), Decimal(80)),
+            (None, Decimal(75)),
+        ],
+        description="the highest loan-to-value ratio against property, in percent, by loan "
+        "amount (JSON list of [up to, percent]; the RBI's for housing loans by default)",
+    )
     # -- lending against securities (lms.collateral.securities)
     security_haircuts: dict[str, Decimal] = Field(
         default_factory=lambda: {"equity": Decimal(50), "equity_fund": Decimal(50),

@@ -45,6 +45,7 @@ def create_app(database_url: str) -> FastAPI:
         microfinance_routes,
         nach_routes,
         payment_routes,
+        pledge_routes,
         read_routes,
         recovery_routes,
         report_routes,
@@ -88,7 +89,7 @@ def create_app(database_url: str) -> FastAPI:
         read_routes, approval_routes, directory_routes, dashboard_routes, report_routes,
         charge_routes, channel_routes, collection_routes, strategy_routes, recovery_routes,
         restructure_routes, document_routes, event_routes, collateral_routes,
-        microfinance_routes, colending_routes,
+        microfinance_routes, colending_routes, pledge_routes,
     ):  # fmt: skip
         app.include_router(module.router, prefix="/api/v1", dependencies=checked)
     install_openapi(app, {(m, PREFIX + p) for (m, p), needed in ROUTES.items() if needed == PUBLIC})

@@ -16,8 +16,9 @@ from fastapi import APIRouter, status
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from lms.collateral import auction, securities
-from lms.collateral.models import GoldAuction, GoldPrice
+from lms.collateral import auction
+from lms.collateral.models import GoldAuction, GoldPrice, PropertyPledge
+from lms.collateral.property import latest_value
 from lms.collateral.service import Item, pledge, record_price
 from lms.collateral.watch import holding, release
 from lms.interfaces.api.app import UnitOfWorkDep, today
@@ -108,10 +109,23 @@ class SecurityOut(BaseModel):
     released_on: date | None
 
 
+class PropertyOut(BaseModel):
+    id: int
+    description: str
+    charge_reference: str
+    status: str  # pledged, released
+    pledged_on: date
+    released_on: date | None
+    value: Shown | None  # the latest valuation
+    valued_on: date | None
+    valuer: str | None
+
+
 class CollateralOut(BaseModel):
     loan_id: int
     items: list[ItemOut]
     securities: list[SecurityOut]
+    properties: list[PropertyOut]
     latest_check: CheckOut | None  # the last day-end's ratio
     margin_calls: list[CallOut]
 
@@ -164,14 +178,15 @@ def collateral_of(uow: UnitOfWork, loan_id: int) -> CollateralOut:
     return CollateralOut(
         loan_id=loan_id,
         items=[ItemOut(id=i.id, kind=i.kind, description=i.description, pieces=i.pieces,
-                       gross_grams=_figure(i.gross_grams), net_grams=_figure(i.net_grams),
-                       carats=_figure(i.carats), assay_certificate=i.assay_certificate,
+                       gross_grams=figure(i.gross_grams), net_grams=figure(i.net_grams),
+                       carats=figure(i.carats), assay_certificate=i.assay_certificate,
                        status=i.status, pledged_on=i.pledged_on, released_on=i.released_on,
                        acknowledgement=i.acknowledgement) for i in held.items],
         securities=[SecurityOut(id=x.id, kind=x.kind, isin=x.isin, name=x.name,
-                                quantity=_figure(x.quantity), pledge_reference=x.pledge_reference,
+                                quantity=figure(x.quantity), pledge_reference=x.pledge_reference,
                                 status=x.status, pledged_on=x.pledged_on,
                                 released_on=x.released_on) for x in held.securities],
+        properties=[_property(uow, p) for p in held.properties],
         latest_check=None if check is None else CheckOut(
             day=check.day, price=f"{check.price:.2f}", value=check.value, owed=check.owed,
             ltv=str(check.ltv), ceiling=str(check.ceiling)),
@@ -182,7 +197,17 @@ def collateral_of(uow: UnitOfWork, loan_id: int) -> CollateralOut:
     )  # fmt: skip
 
 
-def _figure(value: Decimal) -> str:
+def _property(uow: UnitOfWork, row: PropertyPledge) -> PropertyOut:
+    valued = latest_value(uow, row.id)
+    return PropertyOut(id=row.id, description=row.description,
+                       charge_reference=row.charge_reference, status=row.status,
+                       pledged_on=row.pledged_on, released_on=row.released_on,
+                       value=valued.value if valued else None,
+                       valued_on=valued.valued_on if valued else None,
+                       valuer=valued.valuer if valued else None)  # fmt: skip
+
+
+def figure(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
@@ -256,49 +281,3 @@ def auction_refund(loan_id: int, body: RefundIn, uow: UnitOfWorkDep) -> AuctionO
     row = auction.refund_surplus(uow, loan_id, today(uow), body.reference)
     uow.commit()
     return _auction(row)
-
-
-class SecurityPriceIn(RequestBody):
-    isin: str = Field(min_length=12, max_length=12)
-    day: date
-    price: Decimal = Field(gt=0, le=10**9, allow_inf_nan=False)  # a fund's NAV: four places
-    source: str = Field(min_length=1, max_length=40)
-
-
-class SecurityPriceOut(BaseModel):
-    isin: str
-    day: date
-    price: str
-    source: str
-
-
-class SecurityIn(RequestBody):
-    kind: str = Field(min_length=1, max_length=12)  # equity, equity_fund, debt_fund
-    isin: str = Field(min_length=1, max_length=12)
-    name: str = Field(min_length=1, max_length=120)
-    quantity: str = Field(pattern=r"^\d{1,12}(\.\d{1,3})?$")
-    pledge_reference: str = Field(min_length=1, max_length=64)  # the depository's pledge
-
-
-class SecuritiesIn(RequestBody):
-    items: list[SecurityIn] = Field(min_length=1, max_length=50)
-
-
-@router.post("/securities/prices", status_code=status.HTTP_201_CREATED)
-def keep_security_price(body: SecurityPriceIn, uow: UnitOfWorkDep) -> SecurityPriceOut:
-    """Keep a security's closing price (a fund's NAV) of a day (the same again does nothing)."""
-    if body.day > today(uow):
-        raise InvalidError([("day", f"is after the business date {today(uow)}")])
-    row = securities.record_security_price(uow, body.isin, body.day, body.price, body.source)
-    uow.commit()
-    return SecurityPriceOut(isin=row.isin, day=row.day, price=_figure(Decimal(row.price)),
-                            source=row.source)  # fmt: skip
-
-
-@router.post("/loans/{loan_id}/securities", status_code=status.HTTP_201_CREATED)
-def pledge_securities(loan_id: int, body: SecuritiesIn, uow: UnitOfWorkDep) -> CollateralOut:
-    """Pledge shares or fund units on the loan, within its drawing power at today's prices."""
-    items = [securities.Security(**i.model_dump()) for i in body.items]
-    securities.pledge_securities(uow, loan_id, items, today(uow))
-    uow.commit()
-    return collateral_of(uow, loan_id)

@@ -89,6 +89,8 @@ ROUTES: dict[tuple[str, str], Permission | str] = {
     ("POST", "/loans/{loan_id}/auction"): P.COLLATERAL_WRITE,
     ("POST", "/securities/prices"): P.CATALOG_WRITE,
     ("POST", "/loans/{loan_id}/securities"): P.COLLATERAL_WRITE,
+    ("POST", "/loans/{loan_id}/property"): P.COLLATERAL_WRITE,
+    ("POST", "/loans/{loan_id}/property/{property_id}/valuations"): P.COLLATERAL_WRITE,
     ("GET", "/loans/{loan_id}/auction"): P.LOANS_READ,
     ("POST", "/loans/{loan_id}/auction/failures"): P.COLLATERAL_WRITE,
     ("POST", "/loans/{loan_id}/auction/sale"): P.COLLATERAL_WRITE,
