@@ -292,3 +292,34 @@ def test_an_advance_emi_is_paid_on_the_disbursement_date() -> None:
     paid_out, february = _simulated("simulate-advance-emi.json")
     assert (paid_out["principal_outstanding"], len(paid_out["installments"])) == ("483999.74", 35)
     assert (february["dpd"], february["installments"][0]["unpaid"]) == (0, "0.00")
+
+
+def _states(name: str) -> list[tuple[str, str, str, str, int, str]]:
+    path = EXAMPLE.parent / name
+    result = runner.invoke(app, ["simulate", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    return [(s["as_of"], s["principal_outstanding"], s["principal_due"], s["interest_due"],
+             s["dpd"], s["asset_class"]) for s in json.loads(result.stdout)]  # fmt: skip
+
+
+def test_the_group_meeting_example() -> None:
+    """examples/simulate-jlg-meeting.json: 20,800 at a flat 12 % over 52 weeks (448.00: 400 of
+    principal, 48 of interest); on 6 Oct the member pays 300 and her group 148 (two receipts),
+    nothing on 13 Oct (a day past due that evening), 448 on 20 Oct, which clears the 13th's
+    installment and leaves the 20th's unpaid that evening."""
+    assert _states("simulate-jlg-meeting.json") == [
+        ("2026-10-06", "20400.00", "0.00", "0.00", 0, "STD"),
+        ("2026-10-13", "20400.00", "400.00", "48.00", 1, "SMA-0"),
+        ("2026-10-20", "20000.00", "400.00", "48.00", 1, "SMA-0"),
+    ]
+
+
+def test_the_co_lent_loan_example() -> None:
+    """examples/simulate-colent.json: the co-lent loan at its blended 10.8 % (equal principal,
+    10,000 + 900.00 due on 1 Oct), paid 6,000.01 on 10 Oct (interest 900, principal 5,100.01:
+    4,899.99 of it still overdue, ten days) and the rest on 20 Oct."""
+    assert _states("simulate-colent.json") == [
+        ("2026-10-01", "100000.00", "10000.00", "900.00", 1, "SMA-0"),
+        ("2026-10-10", "94899.99", "4899.99", "0.00", 10, "SMA-0"),
+        ("2026-10-20", "90000.00", "0.00", "0.00", 0, "STD"),
+    ]
