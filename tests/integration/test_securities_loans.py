@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from integration.api_client import api_client
+from integration.api_client import api_client, rows, staff_browser
 from integration.book_setup import lived_and_closed, open_book, sound
 from lms.collateral.models import LtvCheck, MarginCall, PledgedSecurity
 from lms.collateral.securities import Security, pledge_securities, record_security_price
@@ -120,6 +120,11 @@ def test_the_securities_api(db_url: str, engine: Engine) -> None:
     held = pledged.json()["securities"]
     assert [(s["isin"], s["quantity"], s["status"]) for s in held] == [
         ("INE009A01021", "200", "pledged"), ("INF109K01Z48", "5000", "pledged")]  # fmt: skip
+    page = staff_browser(db_url, ("loan_officer",), ["PUN01"]).get("/app/loans/1").text
+    assert rows(page, "collateral-securities") == [
+        ["Infosys Ltd", "INE009A01021", "equity", "200", "PLG-1", "pledged"],
+        ["A short duration fund", "INF109K01Z48", "debt fund", "5000", "PLG-2", "pledged"],
+    ]
     bad = officer.post("/api/v1/loans/1/securities", json={"items": [{**FUND.__dict__,
                                                                       "isin": "X"}]})  # fmt: skip
     assert bad.status_code == 422 and bad.json()["errors"][0]["field"] == "items[0].isin"
