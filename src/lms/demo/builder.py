@@ -12,6 +12,8 @@ as it does in a real book: what the models learn from, never the outcome itself.
 The history is built day by day through paths proven equal to the single services
 (lms.demo.history: bulk onboarding, the bulk payment path, the close's dues step, and the
 single services for the rarer events); the closed weeks through `lms.close.runner.close_day`.
+Beside it, day by day, the group lending of microfinance centres (lms.demo.groups) and personal
+loans co-lent with a bank (lms.demo.colent).
 
 Guarantees: the same seed, size and date always build the same book; the book's business date
 is `as_of` (every earlier day of the closed weeks closed, none failed), so `lms eod run`
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from lms.close.runner import close_day
 from lms.collections.strategies import add_step
+from lms.demo.colent import CoLent
 from lms.demo.data import BRANCHES, PRODUCTS, REPO_MOVES, RULES
 from lms.demo.gold import give_back, keep_prices
 from lms.demo.groups import Groups
@@ -77,15 +80,18 @@ def build_demo(
     progress: Callable[[int], None] | None = None,
     close: bool = True,
     centres: int | None = None,
+    colent: int | None = None,
 ) -> DemoSummary:
     """Create the demo book in an empty, migrated database; `progress` hears the number of
     loans booked so far. Without `close`, nothing is closed and no business date is set (the
     history alone, every day through `as_of`). `centres` group-lending centres run beside it
-    (lms.demo.groups; default one for every 300 loans, at most three)."""
-    groups = Groups(as_of, loans // 300 if centres is None else centres)
+    (lms.demo.groups; default one for every 300 loans, at most three), and `colent` loans
+    co-lent with a bank (lms.demo.colent; default one for every 100 loans)."""
+    beside = (Groups(as_of, loans // 300 if centres is None else centres),
+              CoLent(as_of, loans // 100 if colent is None else colent))  # fmt: skip
     with _fast_commits(sessions):
         return _build(sessions, draw_borrowers(seed, loans, as_of), as_of, progress, close,
-                      groups)  # fmt: skip
+                      beside)  # fmt: skip
 
 
 def _build(
@@ -94,14 +100,15 @@ def _build(
     as_of: date,
     progress: Callable[[int], None] | None,
     close: bool,
-    groups: Groups,
+    beside: tuple[Groups, CoLent],
 ) -> DemoSummary:
     """The catalog and customers, then each day's history through `as_of`, the days from
     `closed_from(as_of)` closed (with `close`), then the mandates."""
     with UnitOfWork(sessions, origin="demo") as uow:
         _catalog(uow, as_of)
         customers = _customers(uow, borrowers)
-        groups.setup(uow)
+        for part in beside:
+            part.setup(uow)
         uow.commit()
     history = History(borrowers, customers, as_of, progress)
     with UnitOfWork(sessions, origin="demo") as uow:
@@ -116,10 +123,11 @@ def _build(
             with UnitOfWork(sessions, origin="demo") as uow:
                 history.run_day(uow, day)
                 uow.commit()
-        if groups.busy(day):
-            with UnitOfWork(sessions, origin="demo") as uow:
-                groups.run_day(uow, day)
-                uow.commit()
+        for part in beside:
+            if part.busy(day):
+                with UnitOfWork(sessions, origin="demo") as uow:
+                    part.run_day(uow, day)
+                    uow.commit()
         if first is not None and first <= day < as_of:
             _close(sessions, day)
         day += timedelta(days=1)
