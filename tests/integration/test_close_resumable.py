@@ -57,7 +57,7 @@ def _close(url: str, kill_at: int | None = None) -> int | None:
     steps are done in the book (counted in close_steps, earlier runs' included): a point
     defined by work done, not by wall time, so load on the machine cannot move it."""
     command = [LMS, "eod", "run", "--database-url", url, "--until", UNTIL,
-               "--partition-size", "2"]  # fmt: skip
+               "--partition-size", "8"]  # fmt: skip
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     if kill_at is None:
         _, err = process.communicate(timeout=300)
@@ -198,7 +198,7 @@ def test_two_worker_processes_close_as_the_process_alone_does(
     )
     try:
         command = [LMS, "eod", "run", "--database-url", f"sqlite:///{queued}", "--until",
-                   UNTIL, "--partition-size", "2", "--queue"]  # fmt: skip
+                   UNTIL, "--partition-size", "8", "--queue"]  # fmt: skip
         done = subprocess.run(command, env=env, capture_output=True, text=True, timeout=300)
         assert done.returncode == 0, done.stderr
     finally:
@@ -217,7 +217,7 @@ def test_on_postgresql_two_workers_close_as_one_process_does(
         for url in (postgres_url, second):
             _demo_into(url)
         env = {**os.environ, "LMS_CLOSE_QUEUE": f"lms-close-test-{uuid.uuid4().hex[:8]}"}
-        run = [LMS, "eod", "run", "--until", UNTIL, "--partition-size", "2"]
+        run = [LMS, "eod", "run", "--until", UNTIL, "--partition-size", "8"]
         done = subprocess.run(
             [*run, "--database-url", postgres_url], capture_output=True, text=True
         )

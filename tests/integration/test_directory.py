@@ -88,6 +88,7 @@ def test_a_product_shows_every_setting_in_the_shape_it_was_given(admin: TestClie
         "rate_type": "fixed", "benchmark": None, "reschedule": "reduce_tenure",
         "fee_collection": "deduct", "secured": False, "payment_ceiling": "1.1",
         "backdate_days": 365, "charge_rules": [], "small_balance": None, "bureau_type": None,
+        "microfinance": False, "joint_liability": False,
     }  # fmt: skip
     missing = admin.get("/api/v1/products/99")
     assert (missing.status_code, missing.headers["content-type"]) == (404, PROBLEM)

@@ -166,7 +166,7 @@ def test_a_maker_asks_for_a_waiver_and_a_checker_approves_it(
         page.get_by_label("Reference (e.g. legal:notice-1)").fill("legal:notice-1")
         page.get_by_label("Amount before GST (₹)").fill("1000")
         page.locator("form[action$='/charges'] button").click()
-        expect(page.get_by_role("status", name="Charge preview")).to_contain_text("₹1,148.00")
+        expect(page.get_by_role("status", name="Charge preview")).to_contain_text("₹1,180.00")
         page.get_by_role("button", name="Levy this charge").click()
         expect(page.get_by_text("Charge legal:notice-1 levied.")).to_be_visible()
 
@@ -191,7 +191,7 @@ def test_a_maker_asks_for_a_waiver_and_a_checker_approves_it(
         page.goto(f"{server}/app/loans/2#charges")
         cells = page.locator("#charges-table tbody tr").nth(0).locator("td")
         expect(cells).to_have_text(["legal:notice-1", "27 Nov 2026", "fee", "1,000.00",
-                                    "148.00", "0.00", "590.00", "590.00"])  # fmt: skip
+                                    "180.00", "0.00", "590.00", "590.00"])  # fmt: skip
         _shot(page, "8-waived")
         browser.close()
     assert errors == []
