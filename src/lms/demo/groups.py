@@ -1,7 +1,7 @@
 """The demo's group lending: centres in the first branches, each with two joint liability
 groups of five women, every member's household assessed and lent 20,000 to 40,000 at 22 % a
 year on the reducing balance over 52 weeks, paid out a week before the centre's first meeting
-half a year before the demo's date; then every weekly meeting's collection sheet posted by the
+four months before the demo's date; then every weekly meeting's collection sheet posted by the
 demo's loan officer, the field officer of every centre. Most members pay their installment
 in full; some now and then come short and their group covers the rest; one member of each
 centre stops paying after some months, and her group does not cover her, so the centres show
@@ -31,7 +31,7 @@ from lms.servicing.service import disburse_loan
 
 CODE = "JLG"
 WEEKS = 52
-RUN_WEEKS = 26  # the centres' first meeting, weeks before the demo's date
+RUN_WEEKS = 16  # the centres' first meeting, weeks before the demo's date
 CENTRES = (
     ("PUN01-C1", "Hadapsar", "PUN01", "Vitthal temple hall, Hadapsar", "08:30"),
     ("BLR01-C1", "Ejipura", "BLR01", "Community hall, Ejipura", "09:00"),
@@ -68,7 +68,7 @@ def members(centres: int, seed: int = 11) -> list[Member]:
                     Decimal(rnd.choice((150_000, 180_000, 210_000, 240_000))),
                     Decimal(rnd.choice((0, 500, 1_000, 1_500))),
                     rnd.choice((0.0, 0.0, 0.0, 0.15, 0.3)),
-                    rnd.randrange(10, 20) if (g, k) == (1, (c + 2) % 5) else None,
+                    rnd.randrange(6, 12) if (g, k) == (1, (c + 2) % 5) else None,
                 ))  # fmt: skip
     return found
 
