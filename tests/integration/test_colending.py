@@ -22,7 +22,7 @@ from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
-from integration.api_client import api_client
+from integration.api_client import api_client, rows, staff_browser
 from integration.book_setup import lived_and_closed, open_book, sound
 from lms.colending.models import CoLentLoan, Settlement
 from lms.colending.service import (
@@ -294,3 +294,29 @@ def test_the_demo_co_lends_and_settles(db_url: str, engine: Engine) -> None:
     for loan in lent:
         assert _parts_add_up(sessions, str(loan)) == []
     sound(sessions)
+
+
+def test_the_colending_page(db_url: str, engine: Engine) -> None:
+    sessions = _book(db_url, engine)
+    _pay(sessions, OCT10, "6000.01", "UPI-1")
+    with UnitOfWork(sessions) as uow:
+        settle(uow, "BANK-A", SEP1)
+        calendar.set_business_date(uow, OCT20)
+        uow.commit()
+    finance = staff_browser(db_url, ("finance",))
+    html = finance.get("/app/colending", params={"day": str(OCT10)}).text
+    assert "Last settled: 1 Sep 2026, ₹79,705.00 from the partner." in html
+    # the bank funded 79,705.00 from its own bank (settled on 1 Sep) and holds 4,680.01 of
+    # 10 Oct's payment in the escrow, not yet settled
+    assert rows(html, "books-BANK-A") == [
+        ["bank", "-79,705.00", "0.00"], ["escrow", "4,680.01", "-17,795.00"],
+        ["fee income", "-250.00", "-750.00"],
+        ["interest income", "-600.00", "-300.00"], ["loan principal", "75,919.99", "18,980.00"],
+        ["tax payable", "-45.00", "-135.00"],
+    ]  # fmt: skip
+    assert rows(html, "statement-BANK-A") == [
+        ["CL-1", "STD", "0", "4,080.01", "600.00", "0.00", "0.00", "4,680.01"]]  # fmt: skip
+    csv_file = finance.get("/app/colending/BANK-A/statement.csv", params={"day": str(OCT10)})
+    assert csv_file.text.splitlines()[2] == "CL-1,STD,0,4080.01,600.00,0.00,0.00,4680.01,75919.99"
+    officer = staff_browser(db_url, ("loan_officer",), ["PUN01"])
+    assert officer.get("/app/colending").status_code == 403

@@ -35,6 +35,7 @@ from lms.interfaces.web import (
     charge_pages,
     close_pages,
     closure_pages,
+    colending_pages,
     collection_pages,
     dashboard_pages,
     document_pages,
@@ -273,6 +274,7 @@ def test_every_page_is_in_the_permission_table() -> None:
             risk_pages.router,
             gold_pages.router,
             centre_pages.router,
+            colending_pages.router,
         )
         for route in router.routes
         for method in getattr(route, "methods", ())

@@ -239,7 +239,7 @@ PAGES = ("/app", "/app/loans", "/app/loans/2", "/app/search?q=Borrower", "/app/c
          "/app/benchmarks", "/app/approvals", "/app/payments", "/app/payments/files",
          "/app/payments/upi", "/app/payments/settlements", "/app/payments/refunds",
          "/app/dashboards", "/app/risk", "/app/reports", "/app/reports/sma", "/app/close",
-         "/app/users")  # fmt: skip
+         "/app/users", "/app/gold", "/app/centres", "/app/colending")  # fmt: skip
 
 
 def test_every_page_passes_the_accessibility_rules_and_fits_a_tablet(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from lms.interfaces.web import (
     charge_pages,
     close_pages,
     closure_pages,
+    colending_pages,
     collection_pages,
     dashboard_pages,
     document_pages,
@@ -63,6 +64,7 @@ def install_web(app: FastAPI) -> None:
     app.include_router(risk_pages.router, include_in_schema=False)
     app.include_router(gold_pages.router, include_in_schema=False)
     app.include_router(centre_pages.router, include_in_schema=False)
+    app.include_router(colending_pages.router, include_in_schema=False)
     app.include_router(report_pages.router, include_in_schema=False)
     app.include_router(user_pages.router, include_in_schema=False)
     app.include_router(payment_pages.router, include_in_schema=False)

@@ -71,6 +71,8 @@ PAGES: dict[tuple[str, str], Permission | str] = {
     ("GET", "/app/dashboards"): P.REPORTS_READ,
     ("GET", "/app/risk"): P.REPORTS_READ,
     ("GET", "/app/gold"): P.LOANS_READ,
+    ("GET", "/app/colending"): P.REPORTS_READ,
+    ("GET", "/app/colending/{code}/statement.csv"): P.REPORTS_READ,
     ("GET", "/app/centres"): P.LOANS_READ,
     ("GET", "/app/centres/{centre_id}"): P.LOANS_READ,
     ("GET", "/app/centres/{centre_id}/sheet"): P.LOANS_READ,
