@@ -108,8 +108,8 @@ def _due(uow: UnitOfWork, centre_id: int, on: date) -> list[Row]:
     for loan_id, group, member, due_today, earlier, excess, joint in uow.session.execute(query):
         held = _paise(excess)  # paid ahead: meets the arrears first, then the day's due
         earlier = _paise(earlier)
-        installment = max(ZERO, _paise(due_today) - max(ZERO, held - earlier))
-        rows.append(Row(loan_id, group, member, installment, max(ZERO, earlier - held),
+        installment = max(ZERO, _paise(due_today) - max(ZERO, held - earlier)).quantize(PAISA)
+        rows.append(Row(loan_id, group, member, installment, max(ZERO, earlier - held).quantize(PAISA),
                         bool(joint)))  # fmt: skip
     return rows
 
