@@ -165,6 +165,21 @@ def _body(*items: Item) -> dict[str, object]:
     return {"items": [item.__dict__ for item in items]}
 
 
+def test_a_photograph_of_the_ornaments_is_filed_with_the_loan(
+    db_url: str, engine: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("LMS_DOCUMENT_DIR", str(tmp_path / "documents"))
+    _book(db_url, engine)
+    officer = api_client(db_url, ("loan_officer",), ["PUN01"])
+    photo = b"\xff\xd8\xff\xe0" + b"\x00" * 60  # a JPEG's opening bytes
+    filed = officer.post("/api/v1/loans/1/documents?kind=collateral&name=Necklace AS-1",
+                         content=photo, headers={"Content-Type": "image/jpeg"})  # fmt: skip
+    assert filed.status_code == 201, filed.text
+    assert (filed.json()["kind"], filed.json()["size"]) == ("collateral", 64)
+    got = officer.get(f"/api/v1/loans/1/documents/{filed.json()['id']}")
+    assert got.content == photo
+
+
 def test_the_gold_api(db_url: str, engine: Engine) -> None:
     sessions = _book(db_url, engine)
     officer = api_client(db_url, ("loan_officer",), ["PUN01"])

@@ -41,6 +41,8 @@ KINDS: dict[str, tuple[frozenset[str], int]] = {
     "statement": (frozenset({PDF}), 8),
     "certificate": (frozenset({PDF}), 8),
     "correspondence": (frozenset({PDF, JPEG, PNG}), 8),
+    # photographs of pledged ornaments, assay certificates, valuation reports
+    "collateral": (frozenset({PDF, JPEG, PNG}), 8),
 }
 PERSONAL = frozenset({"kyc"})  # read only with personal data in clear, or by its owner
 
