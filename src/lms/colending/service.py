@@ -148,57 +148,65 @@ class LenderEntry:
 
 
 def lender_entries(
-    uow: UnitOfWork, arrangement_id: int, lender: str, *, since: date | None = None,
-    through: date,
-) -> Iterator[LenderEntry]:  # fmt: skip
-    """`lender`'s entries of the arrangement's loans posted from `since` through `through`, in
-    the order they were posted."""
+    uow: UnitOfWork, arrangement_id: int, lender: str, *, through: date
+) -> Iterator[LenderEntry]:
+    """`lender`'s entries of the arrangement's loans posted through `through`, in the order
+    they were posted."""
+    for loan, entry_id, event, posted, partner, originator in _split_entries(
+        uow, arrangement_id, through
+    ):
+        yield LenderEntry(loan, entry_id, event, posted,
+                          partner if lender == "partner" else originator)  # fmt: skip
+
+
+def _split_entries(
+    uow: UnitOfWork, arrangement_id: int, through: date
+) -> Iterator[tuple[int, int, str, date, list[Line], list[Line]]]:
+    """Each entry of the arrangement's loans through `through`, read once and split: (loan,
+    entry, event, posting date, the partner's lines, the originator's)."""
     loans = {row.loan_id: split_of(row) for row in uow.session.scalars(
         select(CoLentLoan).where(CoLentLoan.arrangement_id == arrangement_id))}  # fmt: skip
     e, x = JournalEntryRow, JournalLineRow
-    query = (
+    rows = uow.session.execute(
         select(e.id, e.loan_id, e.event, e.posting_date, x.account, x.debit, x.credit)
         .join(x, x.entry_id == e.id)
         .where(e.loan_id.in_([str(k) for k in loans]), e.posting_date <= through)
         .order_by(e.id, x.id)
-    )
-    if since is not None:
-        query = query.where(e.posting_date >= since)
-    rows = uow.session.execute(query).all()
+    ).all()
     for entry_id, group in groupby(rows, key=itemgetter(0)):
         found = list(group)
         _, loan, event, posted = found[0][:4]
         lines = [Line(r[4], Decimal(r[5]), Decimal(r[6])) for r in found]
-        yield _split(entry_id, int(str(loan)), event, posted, lines, loans, lender)
+        partner = partner_lines(lines, loans[int(str(loan))])
+        yield int(str(loan)), entry_id, event, posted, partner, originator_lines(lines, partner)
 
 
-def _split(
-    entry_id: int, loan: int, event: str, posted: date, lines: list[Line],
-    loans: dict[int, Split], lender: str,
-) -> LenderEntry:  # fmt: skip
-    partner = partner_lines(lines, loans[loan])
-    mine = partner if lender == "partner" else originator_lines(lines, partner)
-    return LenderEntry(loan, entry_id, event, posted, mine)
+def books(uow: UnitOfWork, arrangement_id: int, through: date) -> dict[str, dict[str, Decimal]]:
+    """Each lender's balance of each account (debit less credit) of the arrangement's loans at
+    the end of `through`, from one read of their journal; the partner's with its settlements
+    (escrow to its bank)."""
+    found: dict[str, dict[str, Decimal]] = {lender: {} for lender in LENDERS}
+    for *_, partner, originator in _split_entries(uow, arrangement_id, through):
+        for lender, lines in (("partner", partner), ("originator", originator)):
+            for line in lines:
+                found[lender][line.account] = found[lender].get(line.account, ZERO) + line.net
+    mine = found["partner"]
+    paid = uow.session.scalars(select(Settlement.net).where(
+        Settlement.arrangement_id == arrangement_id, Settlement.day <= through))  # fmt: skip
+    for net in paid:
+        mine[ESCROW] = mine.get(ESCROW, ZERO) - net
+        mine["bank"] = mine.get("bank", ZERO) + net
+    return {lender: {account: value for account, value in sorted(balances.items()) if value}
+            for lender, balances in found.items()}  # fmt: skip
 
 
 def lender_balances(
     uow: UnitOfWork, arrangement_id: int, lender: str, through: date
 ) -> dict[str, Decimal]:
-    """`lender`'s balance of each account (debit less credit) of the arrangement's loans at the
-    end of `through`; the partner's with its settlements (escrow to its bank)."""
+    """`lender`'s part of `books`."""
     if lender not in LENDERS:
         raise InvalidError([("lender", f"one of {list(LENDERS)}")])
-    found: dict[str, Decimal] = {}
-    for entry in lender_entries(uow, arrangement_id, lender, through=through):
-        for line in entry.lines:
-            found[line.account] = found.get(line.account, ZERO) + line.net
-    if lender == "partner":
-        paid = uow.session.scalars(select(Settlement.net).where(
-            Settlement.arrangement_id == arrangement_id, Settlement.day <= through))  # fmt: skip
-        for net in paid:
-            found[ESCROW] = found.get(ESCROW, ZERO) - net
-            found["bank"] = found.get("bank", ZERO) + net
-    return {account: value for account, value in sorted(found.items()) if value}
+    return books(uow, arrangement_id, through)[lender]
 
 
 def kfs_terms(uow: UnitOfWork, loan_id: int) -> CoLending | None:

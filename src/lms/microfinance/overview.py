@@ -22,7 +22,7 @@ from sqlalchemy import case, func, select
 
 from lms.documents.tables import table_pdf
 from lms.microfinance.models import Centre, GroupLoan, LendingGroup
-from lms.microfinance.sheets import Sheet
+from lms.microfinance.sheets import Sheet, paise
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import Loan, LoanInstallment
 
@@ -108,7 +108,7 @@ def centre_books(
         query = query.where(Centre.branch_code.in_(branches))
     return [
         CentreBook(c.id, c.code, c.name, c.branch_code, c.field_officer, g or 0, n or 0,
-                   _paise(out), _paise(arrears), _paise(risk))
+                   paise(out), paise(arrears), paise(risk))
         for c, g, n, out, arrears, risk in uow.session.execute(query)
     ]  # fmt: skip
 
@@ -123,10 +123,6 @@ def officer_books(books: list[CentreBook]) -> list[OfficerBook]:
                                              was.outstanding + b.outstanding,
                                              was.at_risk + b.at_risk)  # fmt: skip
     return [found[name] for name in sorted(found)]
-
-
-def _paise(value: Decimal | None) -> Decimal:
-    return Decimal(value or 0).quantize(PAISA)
 
 
 COLUMNS = ("group", "member", "loan", "installment", "arrears", "due", "collected",

@@ -106,15 +106,16 @@ def _due(uow: UnitOfWork, centre_id: int, on: date) -> list[Row]:
     )  # fmt: skip
     rows = []
     for loan_id, group, member, due_today, earlier, excess, joint in uow.session.execute(query):
-        held = _paise(excess)  # paid ahead: meets the arrears first, then the day's due
-        earlier = _paise(earlier)
-        installment = max(ZERO, _paise(due_today) - max(ZERO, held - earlier)).quantize(PAISA)
+        held = paise(excess)  # paid ahead: meets the arrears first, then the day's due
+        earlier = paise(earlier)
+        installment = max(ZERO, paise(due_today) - max(ZERO, held - earlier)).quantize(PAISA)
         rows.append(Row(loan_id, group, member, installment, max(ZERO, earlier - held).quantize(PAISA),
                         bool(joint)))  # fmt: skip
     return rows
 
 
-def _paise(amount: Decimal | None) -> Decimal:
+def paise(amount: Decimal | None) -> Decimal:
+    """A database sum (None: nothing) to the paisa."""
     return Decimal(amount or 0).quantize(PAISA)
 
 
@@ -128,8 +129,8 @@ def _posted(uow: UnitOfWork, meeting: Meeting) -> list[Row]:
         .where(MeetingLine.meeting_id == meeting.id)
         .order_by(LendingGroup.name, Customer.name, Loan.id)
     )
-    return [Row(line.loan_id, group, member, _paise(line.installment), _paise(line.arrears),
-                bool(joint), line.attended, _paise(line.collected), _paise(line.cover))
+    return [Row(line.loan_id, group, member, paise(line.installment), paise(line.arrears),
+                bool(joint), line.attended, paise(line.collected), paise(line.cover))
             for line, group, member, joint in uow.session.execute(query)]  # fmt: skip
 
 
@@ -144,9 +145,8 @@ def post_sheet(
 ) -> Meeting:
     """Post the meeting of `on` (on or before the business date `posted`): every member's
     payment and the group's covers as receipts, and the meeting's lines."""
-    centre = uow.session.scalar(select(Centre).where(Centre.id == centre_id).with_for_update())
-    if centre is None:
-        existing_centre(uow, centre_id)  # raises not found
+    existing_centre(uow, centre_id)
+    uow.session.execute(select(Centre.id).where(Centre.id == centre_id).with_for_update())
     sheet = collection_sheet(uow, centre_id, on)
     if sheet.meeting is not None:
         return _same_meeting(sheet, taken)

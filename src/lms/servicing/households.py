@@ -162,9 +162,12 @@ def household_loans(uow: UnitOfWork, household_id: int) -> list[Loan]:
     )
 
 
-def obligations(uow: UnitOfWork, household_id: int) -> Affordability | None:
-    """The household's monthly repayments against the cap (None: never assessed)."""
-    assessed = latest_assessment(uow, household_id)
+def obligations(
+    uow: UnitOfWork, household_id: int, assessed: HouseholdAssessment | None = None
+) -> Affordability | None:
+    """The household's monthly repayments against the cap, by its latest assessment (or
+    `assessed`, read already); None: never assessed."""
+    assessed = assessed or latest_assessment(uow, household_id)
     if assessed is None:
         return None
     ours = [monthly_equivalent(loan.emi, loan_terms(loan).cycle)
@@ -190,7 +193,7 @@ def check_microfinance(
     if assessed.annual_income > settings.mfi_income_limit:
         problems.append(("customer_id", f"the household's income of {assessed.annual_income:.2f} a "
                          f"year is above the microfinance limit of {settings.mfi_income_limit}"))  # fmt: skip
-    current = obligations(uow, household_id)
+    current = obligations(uow, household_id, assessed)
     assert current is not None
     new = monthly_equivalent(schedule.emi, terms.cycle)
     if current.obligations + new > current.limit:

@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import func, select
 
 from lms.colending.models import Arrangement, CoLentLoan, Settlement
-from lms.colending.service import blend_of, lender_balances
+from lms.colending.service import blend_of, books
 from lms.colending.settlement import statement, statement_csv
 from lms.interfaces.api.app import UnitOfWorkDep, today
 from lms.interfaces.web.render import page
@@ -38,11 +38,10 @@ def colending(
                                    .where(CoLentLoan.arrangement_id == a.id))  # fmt: skip
         last = uow.session.scalar(select(Settlement).where(Settlement.arrangement_id == a.id)
                                   .order_by(Settlement.day.desc()).limit(1))  # fmt: skip
-        books = {lender: lender_balances(uow, a.id, lender, now)
-                 for lender in ("partner", "originator")}  # fmt: skip
-        accounts = sorted(set(books["partner"]) | set(books["originator"]))
+        both = books(uow, a.id, now)
+        accounts = sorted(set(both["partner"]) | set(both["originator"]))
         rows.append({"a": a, "blend": blend_of(a), "loans": loans or 0, "last": last,
-                     "books": books, "accounts": accounts,
+                     "books": both, "accounts": accounts,
                      "statement": statement(uow, a.code, shown)})  # fmt: skip
     return page(request, "colending.html", rows=rows, day=shown, today=now)
 
