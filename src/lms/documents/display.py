@@ -11,7 +11,8 @@ from __future__ import annotations
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
-from lms.documents.words import in_hindi_words, indian_words, month_day, rupees_and_paise
+from lms.documents.number_words import in_hindi_words, indian_words, rupees_and_paise
+from lms.documents.words import month_day
 
 PAISA = Decimal("0.01")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
