@@ -7,6 +7,7 @@ every error is problem+json (lms.interfaces.api.errors). OpenAPI docs are served
 
 from __future__ import annotations
 
+import importlib
 import os
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -25,34 +26,37 @@ from lms.interfaces.api.probes import RequestIds, install_probes
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.platform.settings import get_settings
 
+# the API's route modules, in the order their routes are matched (imported when an app is made)
+ROUTERS = (
+    "identity_routes",
+    "catalog_routes",
+    "routes",
+    "payment_routes",
+    "nach_routes",
+    "counter_routes",
+    "read_routes",
+    "approval_routes",
+    "directory_routes",
+    "dashboard_routes",
+    "report_routes",
+    "charge_routes",
+    "channel_routes",
+    "collection_routes",
+    "strategy_routes",
+    "recovery_routes",
+    "restructure_routes",
+    "document_routes",
+    "event_routes",
+    "collateral_routes",
+    "microfinance_routes",
+    "colending_routes",
+    "pledge_routes",
+)
+
 
 def create_app(database_url: str) -> FastAPI:
     """The API over the database at `database_url` (already migrated: `lms db upgrade`)."""
-    from lms.interfaces.api import (
-        approval_routes,
-        catalog_routes,
-        channel_routes,
-        charge_routes,
-        colending_routes,
-        collateral_routes,
-        collection_routes,
-        counter_routes,
-        dashboard_routes,
-        directory_routes,
-        document_routes,
-        event_routes,
-        identity_routes,
-        microfinance_routes,
-        nach_routes,
-        payment_routes,
-        pledge_routes,
-        read_routes,
-        recovery_routes,
-        report_routes,
-        restructure_routes,
-        routes,
-        strategy_routes,
-    )
+    from lms.interfaces.api import identity_routes
     from lms.interfaces.api.openapi import install_openapi
     from lms.interfaces.api.security import PREFIX, PUBLIC, ROUTES, authorize
     from lms.interfaces.web.app import install_web
@@ -84,13 +88,8 @@ def create_app(database_url: str) -> FastAPI:
     install_probes(app)
     app.add_middleware(RequestIds)
     checked = [Depends(authorize)]  # every route: the permission of lms.interfaces.api.security
-    for module in (
-        identity_routes, catalog_routes, routes, payment_routes, nach_routes, counter_routes,
-        read_routes, approval_routes, directory_routes, dashboard_routes, report_routes,
-        charge_routes, channel_routes, collection_routes, strategy_routes, recovery_routes,
-        restructure_routes, document_routes, event_routes, collateral_routes,
-        microfinance_routes, colending_routes, pledge_routes,
-    ):  # fmt: skip
+    for name in ROUTERS:
+        module = importlib.import_module(f"lms.interfaces.api.{name}")
         app.include_router(module.router, prefix="/api/v1", dependencies=checked)
     install_openapi(app, {(m, PREFIX + p) for (m, p), needed in ROUTES.items() if needed == PUBLIC})
     install_web(app)
