@@ -138,10 +138,8 @@ def sheet_pdf(sheet: Sheet) -> bytes:
          r.cover, "" if r.attended is None else "yes" if r.attended else "no", ""]
         for r in sheet.rows
     ]  # fmt: skip
-    total = [sum((r.installment for r in sheet.rows), ZERO), sum((r.arrears for r in sheet.rows),
-             ZERO), sum((r.due for r in sheet.rows), ZERO)]  # fmt: skip
-    taken = [sum((r.collected or ZERO for r in sheet.rows), ZERO),
-             sum((r.cover or ZERO for r in sheet.rows), ZERO)] if sheet.meeting else [None, None]  # fmt: skip
+    total = [sheet.total(name) for name in ("installment", "arrears", "due")]
+    taken = [sheet.total("collected"), sheet.total("cover")] if sheet.meeting else [None, None]
     rows.append(["Total", f"{len(sheet.rows)} members", None, *total, *taken, "", ""])
     status = "posted" if sheet.meeting else "to be filled in at the meeting"
     note = (f"{centre.place}, {centre.meeting_time}, meets {centre.frequency}; field officer "

@@ -64,6 +64,10 @@ class Sheet:
     rows: list[Row]
     meeting: Meeting | None  # posted: the meeting
 
+    def total(self, name: str) -> Decimal:
+        """The sum of a column of the rows (installment, arrears, due, collected, cover)."""
+        return sum((getattr(r, name) or ZERO for r in self.rows), ZERO)
+
 
 @dataclass(frozen=True)
 class Taken:

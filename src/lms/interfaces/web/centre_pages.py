@@ -120,10 +120,6 @@ def _drawn(
     request: Request, uow: UnitOfWork, centre_id: int, on: date, status: int = 200, **more: object
 ) -> HTMLResponse:
     found = collection_sheet(uow, centre_id, on)
-    totals = {
-        "due": sum((r.due for r in found.rows), Decimal(0)),
-        "collected": sum((r.collected or 0 for r in found.rows), Decimal(0)),
-        "cover": sum((r.cover or 0 for r in found.rows), Decimal(0)),
-    }
+    totals = {name: found.total(name) for name in ("due", "collected", "cover")}
     return page(request, "sheet.html", status, s=found, totals=totals, form=more.pop("form", {}),
                 **more)  # fmt: skip
