@@ -11,6 +11,7 @@ from decimal import Decimal as D
 from pathlib import Path
 
 import pytest
+from cic_checker import read_commercial
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session, sessionmaker
@@ -148,14 +149,17 @@ def test_a_small_demo_book_is_sound_closed_and_exact(db_url: str, engine: Engine
 
 
 def _bureau_file_reads_back(sessions: sessionmaker[Session]) -> None:
-    """The demo book's credit bureau file as of 15 Nov, read field by field by the tests' own
-    reader: every record accepted, each account's balance the snapshot's principal outstanding
-    plus interest due in whole rupees, and every loan the close saw that day either in it or
-    left out for a reason the demo means (no address on file, or a firm's loan)."""
+    """The demo book's credit bureau files as of 15 Nov, read field by field by the tests' own
+    readers: every record accepted, each account's balance the snapshot's principal
+    outstanding plus interest due in whole rupees, and every loan the close saw that day in
+    the consumer file or the commercial file (the firms' loans), or left out for the reason the
+    demo means (no address on file)."""
     day = date(2026, 11, 15)
     with UnitOfWork(sessions) as uow:
         made = bureau_file(uow, as_of=day, bureau="CIBIL", member=Member("NB12340001", "Demo"),
                            actor=None)  # fmt: skip
+        firms = bureau_file(uow, as_of=day, bureau="CIBIL", member=Member("CM12340001", "Demo"),
+                            actor=None, kind="commercial")  # fmt: skip
         snapshots = {
             loan_id: (number, owed)
             for loan_id, number, owed in uow.session.execute(
@@ -170,18 +174,24 @@ def _bureau_file_reads_back(sessions: sessionmaker[Session]) -> None:
             .where(Loan.closed_on > date(2026, 10, 31), Loan.closed_on <= day)
         )  # fmt: skip
     _, records = read(made.text)
+    _, facilities = read_commercial(firms.text)
     assert len(records) == made.accounts and made.accounts > 40
-    assert made.accounts + len(made.left_out) == len(snapshots) + closed
-    reasons = {r for row in made.left_out for r in row.reasons}
-    assert reasons == {
-        "address: none on file",
-        "borrower: an entity, reported in the commercial (MSME) format, not this one",
-    }
+    assert len(facilities) == firms.accounts and firms.accounts > 0
+    left = made.left_out + firms.left_out
+    assert made.accounts + firms.accounts + len(left) == len(snapshots) + closed
+    reasons = {r for row in left for r in row.reasons}
+    assert reasons == {"address: none on file"}
     owed = {
         number: f"{amount.quantize(D(1), ROUND_HALF_UP)}" for number, amount in snapshots.values()
     }
     balances = {r["TL"][0]["03"]: r["TL"][0]["13"] for r in records if "10" not in r["TL"][0]}
     assert balances == {n: owed[n] for n in balances} and len(balances) > 30
+    firm_balances = {
+        f["CR"]["account number 2"]: f["CR"]["current balance 9"]
+        for f in facilities
+        if not f["CR"]["date closed 10"]
+    }
+    assert firm_balances == {n: owed[n] for n in firm_balances}
 
 
 def test_lms_demo_builds_once_a_day_and_reuses_the_book(

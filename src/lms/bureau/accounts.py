@@ -15,7 +15,7 @@ overdue the principal and interest due and unpaid (charges are not part of eithe
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
@@ -23,11 +23,12 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
+from lms.bureau.tudf import Address
 from lms.close.models import LoanSnapshot
 from lms.collections.models import Settlement
 from lms.collections.settlements import bureau_status
 from lms.platform.db import UnitOfWork
-from lms.servicing.models import Loan, LoanEvent, Product
+from lms.servicing.models import Customer, Loan, LoanEvent, Product
 from lms.servicing.service import loan_state
 from lms.servicing.stored_state import oldest_unpaid_due
 
@@ -62,6 +63,30 @@ class Figures:
     written_off_principal: Decimal | None = None
     settled: Decimal | None = None
     overdue_since: date | None = None  # the oldest unpaid due date (a default's spell)
+    microfinance: bool = False  # a microfinance product's: reported in its own format
+    disbursed: Decimal = ZERO  # the principal paid out
+    branch: str = ""
+    written_off_on: date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class LeftOut:
+    """A loan left out of a file, and every reason."""
+
+    loan_id: int
+    number: str
+    customer_id: int
+    reasons: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Written:
+    """A chunk of loans as one format writes them: its lines, the loans left out, and the
+    loans reported."""
+
+    lines: list[str] = field(default_factory=list)
+    left_out: list[LeftOut] = field(default_factory=list)
+    reported: list[Figures] = field(default_factory=list)
 
 
 def reported_loans(uow: UnitOfWork, as_of: date, since: date) -> Iterator[Figures]:
@@ -75,8 +100,8 @@ def reported_loans(uow: UnitOfWork, as_of: date, since: date) -> Iterator[Figure
             return
         paid = _last_paid(uow, [r[0].id for r in rows] + [loan.id for loan, _ in off], as_of)
         settled = _settled(uow, [r[0].id for r in rows if r[0].status == "settled"])
-        found = [_from_snapshot(loan, snap, bureau, paid, settled) for loan, snap, bureau in rows]
-        found += [_from_replay(uow, loan, bureau, as_of, paid) for loan, bureau in off]
+        found = [_from_snapshot(loan, snap, product, paid, settled) for loan, snap, product in rows]
+        found += [_from_replay(uow, loan, product, as_of, paid) for loan, product in off]
         found.sort(key=lambda f: f.loan_id)
         yield from found
         if len(rows) < _CHUNK:
@@ -86,12 +111,12 @@ def reported_loans(uow: UnitOfWork, as_of: date, since: date) -> Iterator[Figure
 
 def _snapshot_rows(
     uow: UnitOfWork, as_of: date, since: date, after: int
-) -> list[tuple[Loan, LoanSnapshot, str | None]]:
+) -> list[tuple[Loan, LoanSnapshot, Product]]:
     """The loans the close of `as_of` snapshot, and those closed after `since` (by their
     closing day's snapshot)."""
     s = LoanSnapshot
     query = (
-        select(Loan, s, Product.bureau_type)
+        select(Loan, s, Product)
         .join(s, s.loan_id == Loan.id)
         .join(Product, Product.id == Loan.product_id)
         .where(
@@ -104,15 +129,15 @@ def _snapshot_rows(
         .order_by(Loan.id)
         .limit(_CHUNK)
     )
-    return [(loan, snap, bureau) for loan, snap, bureau in uow.session.execute(query)]
+    return [(loan, snap, product) for loan, snap, product in uow.session.execute(query)]
 
 
 def _written_off_rows(
     uow: UnitOfWork, as_of: date, after: int, upto: int | None
-) -> list[tuple[Loan, str | None]]:
+) -> list[tuple[Loan, Product]]:
     """Loans written off by `as_of` (and not settled before it): none has a snapshot."""
     query = (
-        select(Loan, Product.bureau_type)
+        select(Loan, Product)
         .join(Product, Product.id == Loan.product_id)
         .where(
             Loan.id > after,
@@ -124,7 +149,7 @@ def _written_off_rows(
     )
     if upto is not None:
         query = query.where(Loan.id <= upto)
-    return [(loan, bureau) for loan, bureau in uow.session.execute(query)]
+    return [(loan, product) for loan, product in uow.session.execute(query)]
 
 
 def _last_paid(uow: UnitOfWork, loan_ids: list[int], as_of: date) -> dict[int, date]:
@@ -165,14 +190,14 @@ def _settled(uow: UnitOfWork, loan_ids: list[int]) -> dict[int, Decimal]:
 def _from_snapshot(
     loan: Loan,
     snap: LoanSnapshot,
-    bureau: str | None,
+    product: Product,
     paid: dict[int, date],
     settled: dict[int, Decimal],
 ) -> Figures:
     closed = snap.status in ("closed", "settled")
     status = bureau_status(loan) if snap.status == "settled" else None
     return Figures(
-        **_terms(loan, bureau),
+        **_terms(loan, product),
         closed=loan.closed_on if closed else None,
         balance=ZERO if closed else snap.principal_outstanding + snap.interest_due,
         overdue=ZERO if closed else snap.principal_due + snap.interest_due,
@@ -188,7 +213,7 @@ def _from_snapshot(
 
 
 def _from_replay(
-    uow: UnitOfWork, loan: Loan, bureau: str | None, as_of: date, paid: dict[int, date]
+    uow: UnitOfWork, loan: Loan, product: Product, as_of: date, paid: dict[int, date]
 ) -> Figures:
     """A loan written off: what the borrower still owes by its events, and what was taken
     off the books (the principal part: what was outstanding on the write-off's day)."""
@@ -199,7 +224,7 @@ def _from_replay(
         select(LoanEvent.amount).where(LoanEvent.loan_id == loan.id, LoanEvent.kind == "write_off")
     )
     return Figures(
-        **_terms(loan, bureau),
+        **_terms(loan, product),
         closed=None,
         balance=state.principal_outstanding + state.interest_due,
         overdue=state.principal_due + state.interest_due,
@@ -208,17 +233,20 @@ def _from_replay(
         status="written_off",
         last_paid=paid.get(loan.id),
         written_off=written_off,
+        written_off_on=loan.written_off_on,
         written_off_principal=at_write_off.principal_outstanding,
         overdue_since=oldest_unpaid_due(state),
     )
 
 
-def _terms(loan: Loan, bureau: str | None) -> dict[str, Any]:
+def _terms(loan: Loan, product: Product) -> dict[str, Any]:
     terms = loan.terms
     assert loan.disbursed_on is not None
     return {
         "loan_id": loan.id, "customer_id": loan.customer_id, "number": loan.external_id,
-        "bureau_type": bureau, "opened": loan.disbursed_on,
+        "bureau_type": product.bureau_type, "microfinance": bool(product.microfinance),
+        "opened": loan.disbursed_on, "disbursed": loan.principal,
+        "branch": loan.branch_code,
         "sanctioned": Decimal(str(terms.get("sanctioned") or loan.principal)),
         "suit_filed": loan.suit_filed_on is not None, "rate": loan.annual_rate,
         "tenure": terms.get("installments"), "emi": loan.emi,
@@ -234,3 +262,11 @@ def _class(asset_class: str, category: str) -> str:
     if asset_class.startswith("SMA"):
         return "SMA"
     return "loss" if category == "loss" else "doubtful" if "doubtful" in category else "substandard"
+
+
+def customer_addresses(customer: Customer) -> tuple[Address, ...]:
+    """The customer's addresses as the bureaus' formats take them."""
+    return tuple(
+        Address(a.get("text", ""), a.get("state"), a.get("pin", ""), a.get("kind", ""))
+        for a in customer.addresses or ()
+    )

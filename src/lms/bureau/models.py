@@ -24,7 +24,9 @@ class BureauReport(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     as_of: Mapped[date] = mapped_column(Date, index=True)
     bureau: Mapped[str] = mapped_column(String(16))  # CIBIL, EXPERIAN, EQUIFAX, CRIF
-    member_id: Mapped[str] = mapped_column(String(10))
+    member_id: Mapped[str] = mapped_column(String(14))
+    # consumer, microfinance or commercial (None: a consumer file written before the others)
+    kind: Mapped[str | None] = mapped_column(String(16))
     accounts: Mapped[int] = mapped_column(Integer)  # account records in the file
     left_out: Mapped[int] = mapped_column(Integer)  # loans not in it (each with its reasons)
     sha256: Mapped[str] = mapped_column(String(64))  # of the file's bytes

@@ -1,5 +1,7 @@
-"""Reporting the book to the credit information companies: the consumer data file as of a
-reporting date (the 15th and the month end, sent within seven days), the list of what was
+"""Reporting the book to the credit information companies: the data files as of a reporting
+date (the 15th and the month end, sent within seven days) in the consumer format, the
+microfinance format (loans of microfinance products) and the commercial format (loans to
+firms and companies), the list of what was
 left out and why, the borrower's intimation before a default is first reported, and a
 bureau's rejection report read back into a queue of corrections.
 
@@ -21,26 +23,23 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select, tuple_
 
-from lms.bureau import tudf
-from lms.bureau.accounts import Figures, reported_loans
+from lms.bureau import commercial, consumer, mfi, microfinance, msme, tudf
+from lms.bureau.accounts import Figures, LeftOut, reported_loans
 from lms.bureau.models import BureauCorrection, BureauIntimation, BureauReport
 from lms.notices.outbox import Message, queue_messages
 from lms.platform.business_date import business_date
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import ConflictError, InvalidError, NotFoundError
-from lms.servicing.models import Customer, Loan, LoanParty
+from lms.servicing.models import Loan
 
 BUREAUS = ("CIBIL", "EXPERIAN", "EQUIFAX", "CRIF")
 REJECTION_COLUMNS = ("account_number", "segment", "field", "code", "message")
-_ROLES = {"co_borrower": "joint", "guarantor": "guarantor"}
-
-
-@dataclass(frozen=True, slots=True)
-class LeftOut:
-    loan_id: int
-    number: str
-    customer_id: int
-    reasons: tuple[str, ...]
+FORMATS = ("consumer", "microfinance", "commercial")
+WRITERS = {
+    "consumer": consumer.chunk_records,
+    "microfinance": microfinance.chunk_records,
+    "commercial": commercial.chunk_records,
+}
 
 
 @dataclass(slots=True)
@@ -49,6 +48,7 @@ class BureauFile:
 
     as_of: date
     since: date  # the previous reporting date (closed loans after it are reported once)
+    kind: str = "consumer"  # FORMATS
     text: str = ""
     accounts: int = 0
     left_out: list[LeftOut] = field(default_factory=list)
@@ -70,35 +70,46 @@ def latest_reporting_date(day: date) -> date:
 
 
 def bureau_file(
-    uow: UnitOfWork, *, as_of: date, bureau: str, member: tudf.Member, actor: str | None
+    uow: UnitOfWork,
+    *,
+    as_of: date,
+    bureau: str,
+    member: tudf.Member,
+    actor: str | None,
+    kind: str = "consumer",
 ) -> BureauFile:
-    """The consumer data file of the book as of `as_of` for `bureau` (member code and short
-    name as the bureau issued them), recorded; the intimations it needs queued."""
-    today = _checked(uow, as_of, bureau, member)
-    result = BureauFile(as_of, previous_reporting_date(as_of))
-    records, defaults = [], []
+    """The data file of `kind` (FORMATS) of the book as of `as_of` for `bureau` (member code
+    and short name as the bureau issued them for that format), recorded; the intimations it
+    needs queued."""
+    today = _checked(uow, as_of, bureau, member, kind)
+    result = BureauFile(as_of, previous_reporting_date(as_of), kind=kind)
+    lines: list[str] = []
+    defaults: list[Figures] = []
     for chunk in _chunks(reported_loans(uow, as_of, result.since), 1000):
-        people = _consumers(uow, chunk)
-        for figures in chunk:
-            written, left = _records(member, figures, people, as_of)
-            if left is not None:
-                result.left_out.append(left)
-                continue
-            records.extend(written)
-            result.accounts += 1
-            if figures.dpd > 0 and figures.overdue_since is not None:
-                defaults.append(figures)
+        written = WRITERS[kind](uow, member, chunk, as_of)
+        lines.extend(written.lines)
+        result.left_out.extend(written.left_out)
+        result.accounts += len(written.reported)
+        defaults.extend(f for f in written.reported if f.dpd > 0 and f.overdue_since is not None)
     result.told = _intimate(uow, defaults, today)
-    result.text = tudf.data_file(member, as_of, records)
+    result.text = _whole(kind, member, today, as_of, lines)
     report = BureauReport(
         as_of=as_of, bureau=bureau, member_id=member.code, accounts=result.accounts,
         left_out=len(result.left_out), sha256=hashlib.sha256(result.text.encode()).hexdigest(),
-        actor=actor, created_at=datetime.now(UTC),
+        actor=actor, created_at=datetime.now(UTC), kind=kind,
     )  # fmt: skip
     uow.session.add(report)
     uow.session.flush()
     result.report_id = report.id
     return result
+
+
+def _whole(kind: str, member: tudf.Member, today: date, as_of: date, lines: list[str]) -> str:
+    if kind == "microfinance":
+        return mfi.data_file(member.code, today, as_of, lines)
+    if kind == "commercial":
+        return msme.data_file(member, today, as_of, lines)
+    return tudf.data_file(member, as_of, lines)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,12 +148,16 @@ def reporting_status(
     ]
 
 
-def _checked(uow: UnitOfWork, as_of: date, bureau: str, member: tudf.Member) -> date:
+def _checked(uow: UnitOfWork, as_of: date, bureau: str, member: tudf.Member, kind: str) -> date:
     problems = []
     if bureau not in BUREAUS:
         problems.append(("bureau", f"must be one of {', '.join(BUREAUS)}"))
-    if len(member.code) != 10 or not member.code.isalnum():
+    if kind not in FORMATS:
+        problems.append(("format", f"must be one of {', '.join(FORMATS)}"))
+    if kind == "consumer" and (len(member.code) != 10 or not member.code.isalnum()):
         problems.append(("member_code", "the bureau's member code: 10 letters and digits"))
+    elif not 1 <= len(member.code) <= 14 or not member.code.isalnum():
+        problems.append(("member_code", "the bureau's member id: 1 to 14 letters and digits"))
     if not member.short_name.strip():
         problems.append(("short_name", "the member's short name is required"))
     if problems:
@@ -151,84 +166,6 @@ def _checked(uow: UnitOfWork, as_of: date, bureau: str, member: tudf.Member) -> 
     if today is None or as_of >= today:
         raise ConflictError(f"the close of {as_of} has not run: the file reports its figures")
     return today
-
-
-def _records(
-    member: tudf.Member,
-    figures: Figures,
-    people: dict[int, list[tuple[tudf.Consumer, str]]],
-    as_of: date,
-) -> tuple[list[str], LeftOut | None]:
-    """The loan's records, one per consumer (the borrower; co-borrowers and guarantors), or
-    why it is left out (any consumer's problem leaves the whole loan out)."""
-    reasons: list[str] = []
-    if figures.bureau_type is None:
-        reasons.append("product: no bureau account type set")
-    accounts = []
-    for consumer, ownership in people.get(figures.loan_id, []):
-        account = _account(figures, ownership)
-        found = tudf.account_problems(account, as_of) + tudf.consumer_problems(consumer, as_of)
-        reasons.extend(r for r in found if r not in reasons)
-        accounts.append((consumer, account))
-    if reasons:
-        return [], LeftOut(figures.loan_id, figures.number, figures.customer_id, tuple(reasons))
-    return [tudf.record(member, c, a, as_of) for c, a in accounts], None
-
-
-def _account(f: Figures, ownership: str) -> tudf.Account:
-    return tudf.Account(
-        number=f.number, account_type=f.bureau_type or "", ownership=ownership,
-        opened=f.opened, last_paid=f.last_paid, closed=f.closed, sanctioned=f.sanctioned,
-        balance=f.balance, overdue=f.overdue, dpd=f.dpd, asset_class=f.asset_class,
-        status=f.status, suit_filed=f.suit_filed, rate=f.rate, tenure=f.tenure, emi=f.emi,
-        frequency=f.frequency, written_off=f.written_off,
-        written_off_principal=f.written_off_principal, settled=f.settled,
-    )  # fmt: skip
-
-
-def _consumers(uow: UnitOfWork, chunk: list[Figures]) -> dict[int, list[tuple[tudf.Consumer, str]]]:
-    """Each loan's consumers with their ownership: the borrower (individual, or joint when
-    the loan has co-borrowers), then its co-borrowers (joint) and guarantors."""
-    loan_ids = [f.loan_id for f in chunk]
-    parties: dict[int, list[tuple[int, str]]] = {}
-    for loan_id, customer_id, role in uow.session.execute(
-        select(LoanParty.loan_id, LoanParty.customer_id, LoanParty.role)
-        .where(LoanParty.loan_id.in_(loan_ids))
-        .order_by(LoanParty.loan_id, LoanParty.customer_id)
-    ):
-        parties.setdefault(loan_id, []).append((customer_id, _ROLES.get(role, "guarantor")))
-    wanted = {f.customer_id for f in chunk} | {c for ps in parties.values() for c, _ in ps}
-    customers = {
-        c.id: _consumer(c)
-        for c in uow.session.scalars(select(Customer).where(Customer.id.in_(sorted(wanted))))
-    }
-    found = {}
-    for f in chunk:
-        others = parties.get(f.loan_id, [])
-        joint = any(role == "joint" for _, role in others)
-        found[f.loan_id] = [(customers[f.customer_id], "joint" if joint else "individual")]
-        found[f.loan_id] += [(customers[c], role) for c, role in others]
-    return {
-        loan_id: [(c, tudf.OWNERSHIP[role]) for c, role in people]
-        for loan_id, people in found.items()
-    }
-
-
-def _consumer(customer: Customer) -> tudf.Consumer:
-    addresses = tuple(
-        tudf.Address(a.get("text", ""), a.get("state"), a.get("pin", ""), a.get("kind", ""))
-        for a in customer.addresses or ()
-    )
-    return tudf.Consumer(
-        name=customer.name,
-        birth=customer.date_of_birth,
-        gender=customer.gender,
-        ids=(("pan", customer.pan),) if customer.pan else (),
-        phones=((customer.phone, "mobile"),) if customer.phone else (),
-        emails=(customer.email,) if customer.email else (),
-        addresses=addresses,
-        entity=customer.kind == "entity",
-    )
 
 
 def _intimate(uow: UnitOfWork, defaults: list[Figures], today: date) -> int:

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 
 from lms.close.steps import dues
+from lms.demo.data import PLACES
 from lms.demo.staff import OFFICER, demo_officer
 from lms.microfinance.centres import CentreRequest, form_group, lend_through, open_centre
 from lms.microfinance.sheets import Taken, collection_sheet, post_sheet
@@ -112,7 +113,16 @@ class Groups:
                 self.customers += list(zip(ids, people, strict=True))
 
     def _member(self, uow: UnitOfWork, branch: str, m: Member) -> int:
-        customer = create_customer(uow, branch_code=branch, name=m.name, gender="F")
+        rnd = random.Random(f"{branch}/{m.group}/{m.name}")
+        state, pin, _, city = PLACES[branch]
+        where = CENTRES[m.centre][1]
+        customer = create_customer(
+            uow, branch_code=branch, name=m.name, gender="F",
+            date_of_birth=date(rnd.randrange(1970, 2000), rnd.randrange(1, 13), rnd.randrange(1, 29)),
+            phone=f"9{rnd.randrange(10**8, 10**9)}",
+            addresses=[{"kind": "current", "state": state, "pin": pin + f"{rnd.randrange(1, 100):02d}",
+                        "text": f"House {rnd.randrange(1, 300)}, {where}, {city}"}],
+        )  # fmt: skip
         household = form_household(uow, [customer.id], self.paid_out)
         assess(uow, household.id, day=self.paid_out, annual_income=m.income,
                other_obligations=m.elsewhere, source="bureau")  # fmt: skip

@@ -19,6 +19,7 @@ from lms.interfaces.cli.payments import refusals
 from lms.platform.db import UnitOfWork
 
 bureau_app = typer.Typer(help="Credit bureau (CIC) reporting.", no_args_is_help=True)
+_SUFFIXES = {"consumer": "tudf", "microfinance": "mfi", "commercial": "ccr"}
 Bureau = Annotated[str, typer.Option("--bureau", help="CIBIL, EXPERIAN, EQUIFAX or CRIF.")]
 
 
@@ -30,6 +31,9 @@ def file(
         typer.Option("--as-of", help="The reporting date (default: the last 15th or month end)."),
     ] = None,
     bureau: Bureau = "CIBIL",
+    kind: Annotated[
+        str, typer.Option("--format", help="consumer, microfinance or commercial.")
+    ] = "consumer",
     member_code: Annotated[
         str | None, typer.Option(help="The member code (default: from $LMS_BUREAU_MEMBERS).")
     ] = None,
@@ -37,15 +41,16 @@ def file(
         Path | None, typer.Option("--output", "-o", help="The file (default: in this folder).")
     ] = None,
 ) -> None:
-    """Write the consumer data file (TUDF) of the book as of a reporting date, and beside it
-    the loans left out with the reasons."""
+    """Write a data file of the book as of a reporting date (consumer: TUDF; microfinance;
+    commercial), and beside it the loans left out with the reasons."""
     from lms.bureau.service import bureau_file, latest_reporting_date, left_out_csv
     from lms.bureau.tudf import Member, ddmmyyyy
     from lms.interfaces.cli.payments import _business_date
     from lms.platform.settings import get_settings
 
     settings = get_settings()
-    code = member_code or settings.bureau_members.get(bureau.upper(), "")
+    key = bureau.upper() if kind == "consumer" else f"{bureau.upper()}-{kind.upper()}"
+    code = member_code or settings.bureau_members.get(key, "")
     member = Member(code, settings.bureau_short_name or settings.lender_name)
     with UnitOfWork(_sessions(database_url)) as uow:
         uow.actor = shell_actor()
@@ -54,9 +59,9 @@ def file(
         )
         with refusals():
             made = bureau_file(uow, as_of=day, bureau=bureau.upper(), member=member,
-                               actor=uow.actor)  # fmt: skip
+                               actor=uow.actor, kind=kind)  # fmt: skip
         uow.commit()
-    path = output or Path(f"{code}_{ddmmyyyy(day)}.tudf")
+    path = output or Path(f"{code}_{ddmmyyyy(day)}.{_SUFFIXES[kind]}")
     path.write_text(made.text, encoding="ascii", errors="replace")
     left = path.with_suffix(".left-out.csv")
     left.write_text(left_out_csv(made.left_out), encoding="utf-8")
