@@ -1,13 +1,15 @@
 """An independent reader of the microfinance and commercial bureau files for the tests. It takes
-each segment's fields, widths and required marks from the tables of docs/bureau-formats.md
-(read as text, not from the product's writer) and its own patterns for the values, and checks
-a file line by line, returning the records as dictionaries keyed by field name.
+each segment's fields, widths, required marks and codes (the value column's backticked
+values) and the state codes from the tables of docs/bureau-formats.md (read as text, not
+from the product's writer), with its own patterns for the values' forms, and checks a file
+line by line, returning the records as dictionaries keyed by field name.
 
 It checks: the header and trailer at their positions and the trailer's counts; segments in
 the order the format requires (a member, her address, then her accounts; a borrower, its
 address, its facility); each line with exactly the table's number of fields; every required
 field present, every value within its width and of its pattern (dates of the calendar, codes
-of the tables, digits); a PAN or a phone for each member.
+of the tables, digits); a PAN or a phone for each member; no account, member or facility
+written twice.
 """
 
 from __future__ import annotations
@@ -20,25 +22,21 @@ from typing import Any
 DOC = Path(__file__).resolve().parents[2] / "docs" / "bureau-formats.md"
 DATE = r"(0[1-9]|[12][0-9]|3[01])(0[1-9]|1[0-2])(19|20)[0-9]{2}"
 RUPEES = r"[0-9]{1,9}"
-STATE = r"[A-Z]{2}"
-PATTERNS = {  # by segment and field number; fields not named take any text
-    "CNSCRD": {1: "CNSCRD", 10: DATE, 11: r"[0-9]{1,3}", 12: DATE, 13: "[FMT]", 16: "K(0[1-9]|1[0-5])",
-               19: r"[A-Z]{5}[0-9]{4}[A-Z]", 23: "P0[0-8]", 24: r"[0-9]{10}", 25: RUPEES,
-               26: "[YN]", 28: r"[^@\s]+@[^@\s]+"},
-    "ADRCRD": {1: "ADRCRD", 3: STATE, 4: r"[1-9][0-9]{5}", 6: STATE, 7: r"[1-9][0-9]{5}"},
-    "ACTCRD": {1: "ACTCRD", 7: DATE, 8: "T0[1-3]", 10: r"[1-9][0-9]{0,2}", 12: "S(0[4-9]|1[0-2])",
-               14: DATE, 15: DATE, 16: DATE, 17: DATE, 18: RUPEES, 19: RUPEES, 20: RUPEES,
-               21: r"[0-9]{1,3}", 22: "F(0[1-8]|10)", 23: RUPEES, 24: RUPEES, 25: RUPEES,
-               26: r"[0-9]{1,3}", 27: RUPEES, 28: DATE, 30: r"[0-9]{1,3}", 31: r"[0-9]{1,3}",
-               35: "MON|TUE|WED|THU|FRI|SAT|SUN", 36: r"([01][0-9]|2[0-3]):[0-5][0-9]"},
-    "HD": {1: "HD", 4: DATE, 5: DATE, 6: "01"},
-    "BS": {1: "BS", 5: r"[A-Z]{3}[PFHCTABLJG][A-Z][0-9]{4}[A-Z]",
-           6: "11|12|13|20|40|51|52|60|70|80"},
-    "AS": {1: "AS", 5: STATE, 6: r"[1-9][0-9]{5}", 7: "IN", 8: r"[0-9]{10,15}"},
-    "CR": {1: "CR", 3: DATE, 4: r"[0-9]{1,12}", 5: "INR", 6: r"[0-9]{2}", 7: r"[0-9]{1,3}",
-           8: "[WFMQB]", 9: r"[0-9]{1,12}", 10: DATE, 11: r"[0-9]{3}", 12: "STD|SMA|SUB|DBT|LSS",
-           13: r"[0-9]{1,12}", 14: r"[0-9]{1,12}", 15: DATE, 16: "[CWSPR]", 17: r"[0-9]{1,12}",
-           18: r"[0-9]{1,12}", 19: "[YN]"},
+PIN = r"[1-9][0-9]{5}"
+AMOUNT = r"[0-9]{1,12}"
+PATTERNS = {  # the values' forms by segment and field number (codes come from the document)
+    "CNSCRD": {10: DATE, 11: r"[0-9]{1,3}", 12: DATE, 19: r"[A-Z]{5}[0-9]{4}[A-Z]", 24: r"[0-9]{10}",
+               25: RUPEES, 28: r"[^@\s]+@[^@\s]+"},
+    "ADRCRD": {4: PIN, 7: PIN},
+    "ACTCRD": {7: DATE, 10: r"[1-9][0-9]{0,2}", 14: DATE, 15: DATE, 16: DATE, 17: DATE,
+               18: RUPEES, 19: RUPEES, 20: RUPEES, 21: r"[0-9]{1,3}", 23: RUPEES, 24: RUPEES,
+               25: RUPEES, 26: r"[0-9]{1,3}", 27: RUPEES, 28: DATE, 30: r"[0-9]{1,3}",
+               31: r"[0-9]{1,3}", 36: r"([01][0-9]|2[0-3]):[0-5][0-9]"},
+    "HD": {4: DATE, 5: DATE},
+    "BS": {5: r"[A-Z]{3}[PFHCTABLJG][A-Z][0-9]{4}[A-Z]"},
+    "AS": {6: PIN, 8: r"[0-9]{10,15}"},
+    "CR": {3: DATE, 4: AMOUNT, 6: r"[0-9]{2}", 7: r"[0-9]{1,3}", 9: AMOUNT, 10: DATE,
+           11: r"[0-9]{3}", 13: AMOUNT, 14: AMOUNT, 15: DATE, 17: AMOUNT, 18: AMOUNT},
 }  # fmt: skip
 
 
@@ -46,33 +44,42 @@ class RejectedError(AssertionError):
     pass
 
 
-def _tables() -> dict[str, list[tuple[str, bool, int | None]]]:
-    """Each segment's fields from the document: (name, required, width)."""
+Field = tuple[str, bool, int, frozenset[str]]  # name, required, width, codes (none: any)
+
+
+def _tables() -> dict[str, list[Field]]:
+    """Each segment's fields from the document, in order: the codes a field takes are those
+    its value column puts in backticks."""
     text = DOC.read_text()
-    found: dict[str, list[tuple[str, bool, int | None]]] = {}
+    found: dict[str, list[Field]] = {}
+    row = r"^\| (\d+) \| ([^|]+) \|\s*(yes)?\s*\| +(\d+) \| ([^\n]*)\|$"
     for segment in ("CNSCRD", "ADRCRD", "ACTCRD"):
         section = text.split(f"(`{segment}`)", 1)[1].split("###", 1)[0]
-        rows = re.findall(r"^\| (\d+) \| ([^|]+) \| (yes)? ?\| +(\d+) \|", section, re.M)
-        assert [int(n) for n, *_ in rows] == list(range(1, len(rows) + 1)), segment
-        found[segment] = [(name.strip(), bool(req), int(width)) for _, name, req, width in rows]
+        found[segment] = _fields_of(re.findall(row, section, re.M), segment)
     commercial = text.split("## Commercial file", 1)[1].split("## States", 1)[0]
     for segment in ("HD", "BS", "AS", "CR"):
-        rows = re.findall(
-            rf"^\| {segment} \| ([\d-]+) \| ([^|]+) \|\s*([^|]*?)\s*\|", commercial, re.M
-        )
-        fields: list[tuple[str, bool, int | None]] = [("segment", True, None)]
-        for numbers, name, required in rows:
-            first, _, last = numbers.partition("-")
-            for n in range(int(first), int(last or first) + 1):
-                fields.append((f"{name.strip()} {n}", "yes" in required and n == int(first), 100))
-        assert [f[0].rsplit(" ", 1)[-1] for f in fields[1:]] == [
-            str(n) for n in range(2, len(fields) + 1)
-        ], segment
-        found[segment] = fields
+        rows = re.findall(rf"^\| {segment} \|{row[3:]}", commercial, re.M)
+        found[segment] = _fields_of(rows, segment)
     return found
 
 
+def _fields_of(rows: list[tuple[str, ...]], segment: str) -> list[Field]:
+    assert [int(r[0]) for r in rows] == list(range(1, len(rows) + 1)), segment
+    return [
+        (name.strip(), bool(required), int(width), frozenset(re.findall(r"`([^`]+)`", value)))
+        for _, name, required, width, value in rows
+    ]
+
+
+def _states() -> frozenset[str]:
+    """The two-letter codes of the document's state table."""
+    table = DOC.read_text().split("## States", 1)[1]
+    return frozenset(re.findall(r"\| ([A-Z]{2}) \|", table))
+
+
 TABLES = _tables()
+STATE_CODES = _states()
+STATE_FIELDS = {"ADRCRD": {3, 6}, "AS": {5}}
 
 
 def read_microfinance(text: str) -> tuple[dict[str, str], list[dict[str, Any]]]:
@@ -85,8 +92,11 @@ def read_microfinance(text: str) -> tuple[dict[str, str], list[dict[str, Any]]]:
         raise RejectedError("header and trailer are 100 characters")
     header = {"member": head[3:17].rstrip(), "previous": head[17:31], "made": head[31:39],
               "reported": head[39:47]}  # fmt: skip
-    if header["previous"].strip() or head[47:].strip() or not re.fullmatch(DATE, header["made"]):
+    if header["previous"].strip() or head[47:].strip() or not header["member"]:
         raise RejectedError(f"bad header {head!r}")
+    made, reported = (datetime.strptime(header[k], "%d%m%Y") for k in ("made", "reported"))
+    if reported >= made:
+        raise RejectedError(f"the reporting date is not before the day made: {head!r}")
     members: list[dict[str, Any]] = []
     for line in body:
         segment = line.split("|", 1)[0]
@@ -102,6 +112,13 @@ def read_microfinance(text: str) -> tuple[dict[str, str], list[dict[str, Any]]]:
     counts = (len(members), sum(len(m["accounts"]) for m in members))
     if trail[:23] != f"TRL{counts[0]:010d}{counts[1]:010d}" or trail[23:].strip():
         raise RejectedError(f"trailer {trail[:23]!r} does not count {counts}")
+    references = [a["unique account reference"] for m in members for a in m["accounts"]]
+    numbers = [a["account number"] for m in members for a in m["accounts"]]
+    ids = [m["member"]["member id"] for m in members]
+    if len(set(references)) < len(references) or len(set(numbers)) < len(numbers):
+        raise RejectedError("an account reported twice")
+    if len(set(ids)) < len(ids):
+        raise RejectedError("a member written twice")
     for m in members:
         if not m["accounts"]:
             raise RejectedError("a member with no account")
@@ -125,6 +142,9 @@ def read_commercial(text: str) -> tuple[dict[str, str], list[dict[str, dict[str,
         if segment == "BS":
             facilities.append({})
         facilities[-1][segment] = _fields(segment, line)
+    numbers = [f["CR"]["account number"] for f in facilities]
+    if len(set(numbers)) < len(numbers):
+        raise RejectedError("a facility reported twice")
     if lines[-2] != f"TS|{len(facilities)}|{len(facilities)}" or (len(lines) - 3) % 3:
         raise RejectedError(f"trailer {lines[-2]!r} does not count the facilities")
     return header, facilities
@@ -138,11 +158,15 @@ def _fields(segment: str, line: str) -> dict[str, str]:
     if len(values) != len(table):
         raise RejectedError(f"{segment}: {len(values)} fields, the table has {len(table)}")
     found = {}
-    for n, ((name, required, width), value) in enumerate(zip(table, values, strict=True), 1):
+    for n, ((name, required, width, codes), value) in enumerate(zip(table, values, strict=True), 1):
         if required and not value:
             raise RejectedError(f"{segment} {n} ({name}) is required")
-        if width is not None and len(value) > width:
+        if len(value) > width:
             raise RejectedError(f"{segment} {n} ({name}) is longer than {width}")
+        if value and codes and value not in codes:
+            raise RejectedError(f"{segment} {n} ({name}) {value!r} is not one of {sorted(codes)}")
+        if value and n in STATE_FIELDS.get(segment, ()) and value not in STATE_CODES:
+            raise RejectedError(f"{segment} {n} ({name}) {value!r} is not a state's code")
         pattern = PATTERNS[segment].get(n)
         if value and pattern and not re.fullmatch(pattern, value):
             raise RejectedError(f"{segment} {n} ({name}) {value!r} is not {pattern}")

@@ -34,6 +34,7 @@ from lms.bureau.models import BureauCorrection, BureauIntimation, BureauReport
 from lms.bureau.service import (
     bureau_file,
     mark_corrected,
+    member_files,
     open_corrections,
     read_rejections,
     reporting_status,
@@ -148,13 +149,20 @@ def test_a_default_is_intimated_once_and_a_date_not_closed_is_refused(
             (2, "17769.76", "2026-10-26"), (4, "17769.76", "2026-10-26"),
         ]  # fmt: skip
         assert uow.session.scalar(select(func.count()).select_from(BureauReport)) == 2
-        status = reporting_status(uow, date(2026, 12, 1), ["CIBIL", "EXPERIAN"])
-        assert [(d.as_of, d.bureau, d.made_on is not None, d.late(date(2026, 12, 1))) for d in status] == [
-            (date(2026, 10, 15), "CIBIL", False, True), (date(2026, 10, 15), "EXPERIAN", False, True),
-            (date(2026, 10, 31), "CIBIL", False, True), (date(2026, 10, 31), "EXPERIAN", False, True),
-            (date(2026, 11, 15), "CIBIL", False, True), (date(2026, 11, 15), "EXPERIAN", False, True),
-            (date(2026, 11, 30), "CIBIL", False, False), (date(2026, 11, 30), "EXPERIAN", True, False),
+        files = [("CIBIL", "consumer"), ("EXPERIAN", "consumer"), ("EXPERIAN", "microfinance")]
+        status = reporting_status(uow, date(2026, 12, 1), files)
+        assert [(d.as_of, d.bureau, d.kind, d.made_on is not None, d.late(date(2026, 12, 1)))
+                for d in status if d.as_of == NOV30 or d.bureau == "CIBIL"] == [
+            (date(2026, 10, 15), "CIBIL", "consumer", False, True),
+            (date(2026, 10, 31), "CIBIL", "consumer", False, True),
+            (date(2026, 11, 15), "CIBIL", "consumer", False, True),
+            (NOV30, "CIBIL", "consumer", False, False),
+            (NOV30, "EXPERIAN", "consumer", True, False),
+            (NOV30, "EXPERIAN", "microfinance", False, False),
         ]  # fmt: skip
+        assert len(status) == 12 and sum(d.late(date(2026, 12, 1)) for d in status) == 9
+        assert member_files({"CIBIL": "A", "crif-Microfinance": "B"}) == [
+            ("CIBIL", "consumer"), ("CRIF", "microfinance")]  # fmt: skip
         assert status[-1].deadline == date(2026, 12, 7)
         with pytest.raises(ConflictError, match="the close of 2026-12-01 has not run"):
             bureau_file(uow, as_of=date(2026, 12, 1), bureau="CIBIL", member=MEMBER, actor=None)

@@ -23,11 +23,12 @@ from pathlib import Path
 import pytest
 from book_setup import book_of_loans
 from cic_checker import read_commercial, read_microfinance
-from group_setup import OCT6, OCT13, group_book, group_lent
+from group_setup import OCT6, OCT13, SEP29, group_book, group_lent, lend
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 from typer.testing import CliRunner
 
+from lms.bureau import service
 from lms.bureau.models import BureauReport
 from lms.bureau.service import bureau_file
 from lms.bureau.tudf import Member
@@ -38,6 +39,7 @@ from lms.platform.db import UnitOfWork
 from lms.platform.errors import InvalidError
 from lms.servicing.catalog import ProductRules
 from lms.servicing.models import Customer
+from lms.servicing.service import disburse_loan
 
 OCT15 = date(2026, 10, 15)
 MFI = Member("MFI0000123", "Test MFI")
@@ -69,6 +71,9 @@ def centre_book(db_url: str, engine: Engine) -> tuple[sessionmaker[Session], lis
             customer.name, customer.date_of_birth, customer.phone = name, birth, phone
             customer.gender, customer.addresses = "F", [HOME]
         uow.commit()
+    with UnitOfWork(sessions) as uow:  # Bharati's second loan, not through the group
+        disburse_loan(uow, loan_id=lend(uow, 2, "MF"), posting_date=SEP29)
+        uow.commit()
     a, b, c, d = loans
     full = [Taken(loan, D(448)) for loan in (a, b, c)]
     _meet(sessions, centre, OCT6, [*full, Taken(d, D(300), cover=D(148))])
@@ -78,9 +83,10 @@ def centre_book(db_url: str, engine: Engine) -> tuple[sessionmaker[Session], lis
 
 
 def test_the_microfinance_file_reads_back_with_the_figures_worked_by_hand(
-    centre_book: tuple[sessionmaker[Session], list[int]],
+    centre_book: tuple[sessionmaker[Session], list[int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    sessions, (a, _, c, d) = centre_book
+    sessions, (a, b, c, d) = centre_book
+    monkeypatch.setattr(service, "CHUNK", 1)  # Bharati's two loans read apart, written together
     with UnitOfWork(sessions) as uow:
         made = bureau_file(uow, as_of=OCT15, bureau="CRIF", member=MFI, actor="tester",
                            kind="microfinance")  # fmt: skip
@@ -123,6 +129,18 @@ def test_the_microfinance_file_reads_back_with_the_figures_worked_by_hand(
     assert (bharati["member"]["name 2"], bharati["member"]["key person's name"]) == ("", "")
     assert bharati["member"]["monthly family income"] == "12500"  # 1,50,000 a year
     assert bharati["member"]["group leader"] == "N"
+    # her loans: through the group (cycle 1), and her own (cycle 2: nothing paid of 20,800 at
+    # a flat 12 %, so 448 + 448 overdue since 6 Oct and 96 of interest in the balance)
+    assert [x["unique account reference"] for x in bharati["accounts"]] == [str(b), "5"]
+    assert {k: v for k, v in bharati["accounts"][1].items() if v} == {
+        "segment": "ACTCRD", "unique account reference": "5", "account number": "MF-2",
+        "branch id": "PUN01", "date of account information": "15102026", "loan category": "T03",
+        "loan cycle": "2", "account status": "S05", "sanction date": "29092026",
+        "date opened": "29092026", "amount applied for": "20800", "amount sanctioned": "20800",
+        "amount disbursed": "20800", "number of installments": "52", "repayment frequency": "F01",
+        "installment amount": "448", "current balance": "20896", "amount overdue": "896",
+        "DPD": "10",
+    }  # fmt: skip
     assert {k: v for k, v in devi["accounts"][0].items() if v} == {
         **common, "unique account reference": str(d), "account number": "JLG-4",
         "account status": "S05", "date of last payment": "06102026", "current balance": "20448",
@@ -132,7 +150,7 @@ def test_the_microfinance_file_reads_back_with_the_figures_worked_by_hand(
     assert [(r.loan_id, r.reasons) for r in made.left_out] == [
         (c, ("date_of_birth: required in the microfinance format",))
     ]
-    assert (made.accounts, made.told, made.kind) == (3, 1, "microfinance")
+    assert (made.accounts, made.told, made.kind) == (4, 2, "microfinance")
     # the consumer file of the same book holds none of them, and lists none as left out
     assert (consumer.accounts, consumer.left_out, consumer.told) == (0, [], 0)
     assert kinds == ["microfinance", "consumer"]
@@ -208,7 +226,7 @@ def test_the_command_writes_each_format_and_refuses_a_bad_one(
     args = ["bureau", "file", "--database-url", db_url, "--as-of", "2026-10-15"]
     done = runner.invoke(app, [*args, "--format", "microfinance", "--member-code", "MFI0000123"])
     assert done.exit_code == 0, done.output
-    assert "3 accounts as of 2026-10-15" in done.output and "1 left out" in done.output
+    assert "4 accounts as of 2026-10-15" in done.output and "1 left out" in done.output
     text = (tmp_path / "MFI0000123_15102026.mfi").read_text()
     assert len(read_microfinance(text)[1]) == 3
     left = (tmp_path / "MFI0000123_15102026.left-out.csv").read_text()

@@ -187,9 +187,9 @@ def _bureau_file_reads_back(sessions: sessionmaker[Session]) -> None:
     balances = {r["TL"][0]["03"]: r["TL"][0]["13"] for r in records if "10" not in r["TL"][0]}
     assert balances == {n: owed[n] for n in balances} and len(balances) > 30
     firm_balances = {
-        f["CR"]["account number 2"]: f["CR"]["current balance 9"]
+        f["CR"]["account number"]: f["CR"]["current balance"]
         for f in facilities
-        if not f["CR"]["date closed 10"]
+        if not f["CR"]["date closed"]
     }
     assert firm_balances == {n: owed[n] for n in firm_balances}
 

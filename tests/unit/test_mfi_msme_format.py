@@ -87,7 +87,7 @@ def test_a_facility_is_its_borrower_address_and_credit_lines() -> None:
     assert msme.problems(firm, loan, DAY) == []
     assert msme.facility_lines(firm, loan) == [
         "BS|PUN01|RANE CASTINGS PRIVATE LIMITED|RANE CASTINGS PRIVAT|AAACR1234K|20",
-        "AS|PLOT 7, MIDC BHOSARI, PUNE|||MH|411026|IN|020 2712 0000",
+        "AS|PLOT 7, MIDC BHOSARI, PUNE|||MH|411026|IN|02027120000",
         "CR|PL-1|26092026|100000|INR|51|12|M|101921||036|SMA|17770|8885|||||N",
     ]
     text = msme.data_file(Member("CM00001234", "Test"), DAY, DAY, ["BS|x", "AS|x", "CR|x"])

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
+from lms.bureau import mfi
 from lms.bureau.tudf import Address
 from lms.close.models import LoanSnapshot
 from lms.collections.models import Settlement
@@ -87,6 +88,8 @@ class Written:
     lines: list[str] = field(default_factory=list)
     left_out: list[LeftOut] = field(default_factory=list)
     reported: list[Figures] = field(default_factory=list)
+    # the microfinance file's: each member (by member id) with her accounts
+    members: dict[str, tuple[mfi.Borrower, list[mfi.Loan]]] = field(default_factory=dict)
 
 
 def reported_loans(uow: UnitOfWork, as_of: date, since: date) -> Iterator[Figures]:

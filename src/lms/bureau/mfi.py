@@ -17,25 +17,23 @@ with no separator or line break inside a value.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
+from lms.bureau.fields import (
+    STATES,
+    address_text,
+    is_usable,
+    phone_digits,
+    text_fields,
+    usable_address,
+)
 from lms.bureau.tudf import Address, ddmmyyyy, rupees
 
-SEPARATOR = "|"
 HEADER_LENGTH = TRAILER_LENGTH = 100
 GENDERS = frozenset({"F", "M", "T"})
-# the states by the two-digit code the customer's address holds (the consumer format's)
-STATES = {
-    "01": "JK", "02": "HP", "03": "PB", "04": "CH", "05": "UK", "06": "HR", "07": "DL",
-    "08": "RJ", "09": "UP", "10": "BR", "11": "SK", "12": "AR", "13": "NL", "14": "MN",
-    "15": "MZ", "16": "TR", "17": "ML", "18": "AS", "19": "WB", "20": "JH", "21": "OR",
-    "22": "CG", "23": "MP", "24": "GJ", "25": "DD", "26": "DN", "27": "MH", "28": "AP",
-    "29": "KA", "30": "GA", "31": "LD", "32": "KL", "33": "TN", "34": "PY", "35": "AN",
-    "36": "TS", "38": "LA",
-}  # fmt: skip
 CATEGORIES = {"group": "T01", "member_of_group": "T02", "individual": "T03"}
 STATUSES = {"current": "S04", "delinquent": "S05", "written_off": "S06", "closed": "S07",
             "restructured": "S08", "restructured_closed": "S09", "settled": "S10",
@@ -69,7 +67,6 @@ WIDTHS = {"member_id": 35, "branch_id": 30, "centre_id": 30, "group_id": 20, "na
           "account_number": 35, "loan_officer": 30, "purpose": 20}  # fmt: skip
 MAX_DPD = 999
 _PAN = re.compile(r"[A-Z]{5}[0-9]{4}[A-Z]")
-_PIN = re.compile(r"[1-9][0-9]{5}")
 _NAME_FORBIDDEN = re.compile(r"[0-9~!#$%^&*=|?+,@]")
 
 
@@ -141,7 +138,7 @@ def member_problems(borrower: Borrower, reported: date) -> list[str]:
         found.append("gender: required (F, M or T)")
     if b.pan is not None and not _PAN.fullmatch(b.pan):
         found.append("pan: must be 5 letters, 4 digits and a letter")
-    if b.pan is None and not _phone(b.phone):
+    if b.pan is None and not phone_digits(b.phone):
         found.append("identity: neither an identity number (PAN ...) nor a phone number")
     if usable_address(b.addresses) is None:
         found.append("address: none with text, a known state and a PIN code")
@@ -185,6 +182,7 @@ def member_lines(borrower: Borrower, loans: Sequence[Loan], reported: date) -> l
 
 
 def data_file(member_id: str, created: date, reported: date, lines: Sequence[str]) -> str:
+    """The whole file: header, the members' lines, and the trailer counting them."""
     members = sum(1 for line in lines if line.startswith("CNSCRD|"))
     accounts = sum(1 for line in lines if line.startswith("ACTCRD|"))
     body = [header(member_id, created, reported), *lines, trailer(members, accounts)]
@@ -206,24 +204,27 @@ def _member(b: Borrower, reported: date) -> str:
         "birth_date": ddmmyyyy(b.birth), "age": str(age), "age_as_on": ddmmyyyy(reported),
         "gender": b.gender, "key_person_name": b.key_person and b.key_person.upper(),
         "key_person_relationship": KEY_PERSON_OTHER if b.key_person else None, "pan": b.pan,
-        "phone_type": MOBILE if _phone(b.phone) else None, "phone": _phone(b.phone),
+        "phone_type": MOBILE if phone_digits(b.phone) else None, "phone": phone_digits(b.phone),
         "monthly_family_income": _amount(b.monthly_income),
-        "group_leader": ("Y" if b.group_leader else "N") if b.group else None, "email": b.email,
+        "group_leader": ("Y" if b.group_leader else "N") if b.group else None,
+        "email": b.email if b.email and len(b.email) <= WIDTHS["email"] else None,
     }  # fmt: skip
-    return text_fields(MEMBER_FIELDS, values)
+    return text_fields(MEMBER_FIELDS, values, WIDTHS)
 
 
 def _addresses(b: Borrower) -> str:
     current = usable_address(b.addresses)
     assert current is not None
-    permanent = next((a for a in b.addresses if a.category == "permanent" and _usable(a)), current)
+    permanent = next(
+        (a for a in b.addresses if a.category == "permanent" and is_usable(a)), current
+    )
     values = {
-        "segment": "ADRCRD", "permanent_address": _text(permanent.text),
+        "segment": "ADRCRD", "permanent_address": address_text(permanent.text),
         "permanent_state": STATES[permanent.state or ""], "permanent_pin": permanent.pin,
-        "current_address": _text(current.text), "current_state": STATES[current.state or ""],
+        "current_address": address_text(current.text), "current_state": STATES[current.state or ""],
         "current_pin": current.pin,
     }  # fmt: skip
-    return text_fields(ADDRESS_FIELDS, values)
+    return text_fields(ADDRESS_FIELDS, values, WIDTHS)
 
 
 def _account(n: Loan, reported: date) -> str:
@@ -246,20 +247,7 @@ def _account(n: Loan, reported: date) -> str:
         "meeting_day": None if n.meeting_day is None else WEEKDAYS[n.meeting_day],
         "meeting_time": n.meeting_time,
     }  # fmt: skip
-    return text_fields(ACCOUNT_FIELDS, values)
-
-
-def text_fields(fields: tuple[str, ...], values: Mapping[str, str | None]) -> str:
-    """The segment's fields in their places; each value cut to its width, with no separator
-    or line break in it."""
-    return SEPARATOR.join(_clean(values.get(f), WIDTHS.get(f)) for f in fields)
-
-
-def _clean(value: str | None, width: int | None) -> str:
-    if not value:
-        return ""
-    text = " ".join(value.replace(SEPARATOR, " ").split())
-    return text[:width] if width else text
+    return text_fields(ACCOUNT_FIELDS, values, WIDTHS)
 
 
 def _name_parts(name: str) -> list[str]:
@@ -268,30 +256,6 @@ def _name_parts(name: str) -> list[str]:
     if len(words) == 1:
         return words
     return [words[0], " ".join(words[1:-1]), words[-1]]
-
-
-def usable_address(addresses: tuple[Address, ...]) -> Address | None:
-    """The address reported as current: the current one if usable, else the first usable."""
-    usable = [a for a in addresses if _usable(a)]
-    return next((a for a in usable if a.category == "current"), usable[0] if usable else None)
-
-
-def _usable(address: Address) -> bool:
-    return (
-        bool(address.text.strip())
-        and (address.state or "") in STATES
-        and bool(_PIN.fullmatch(address.pin))
-        and not address.pin.endswith("000")
-    )
-
-
-def _text(text: str) -> str:
-    return " ".join(text.replace(",", ", ").split()).upper()
-
-
-def _phone(phone: str | None) -> str | None:
-    digits = "".join(ch for ch in phone or "" if ch.isdigit())
-    return digits[-10:] if len(digits) >= 10 else None
 
 
 def _date(day: date | None) -> str | None:

@@ -45,19 +45,16 @@ class Placed:
 def chunk_records(
     uow: UnitOfWork, member: tudf.Member, chunk: Sequence[Figures], as_of: date
 ) -> Written:
-    """The chunk's microfinance records: each member's segments with her loans' accounts (a
-    member whose loans fall in two chunks is written twice, with the same member id)."""
+    """The chunk's microfinance members, each with her loans' accounts (the file writes each
+    member once, with her accounts of every chunk)."""
     written = Written()
-    members: dict[str, tuple[mfi.Borrower, list[mfi.Loan]]] = {}
     for figures, borrower, account, reasons in records(uow, chunk, as_of):
         if reasons or borrower is None:
             left = LeftOut(figures.loan_id, figures.number, figures.customer_id, tuple(reasons))
             written.left_out.append(left)
             continue
-        members.setdefault(borrower.member_id, (borrower, []))[1].append(account)
+        written.members.setdefault(borrower.member_id, (borrower, []))[1].append(account)
         written.reported.append(figures)
-    for borrower, accounts in members.values():
-        written.lines.extend(mfi.member_lines(borrower, accounts, as_of))
     return written
 
 
@@ -70,7 +67,7 @@ def records(
     if not loans:
         return []
     customers = {f.customer_id for f in loans}
-    placed = _placed(uow, [f.loan_id for f in loans])
+    placed = _placed(uow, [f.loan_id for f in loans], as_of)
     meetings = _meetings(uow, [f.loan_id for f in loans], as_of)
     cycles = _cycles(uow, customers)
     borrowers = _borrowers(uow, customers, placed, loans, as_of)
@@ -85,7 +82,8 @@ def records(
     return found
 
 
-def _placed(uow: UnitOfWork, loan_ids: list[int]) -> dict[int, Placed]:
+def _placed(uow: UnitOfWork, loan_ids: list[int], as_of: date) -> dict[int, Placed]:
+    """Each group loan's centre, group and whether its member led the group on `as_of`."""
     rows = uow.session.execute(
         select(GroupLoan.loan_id, Centre, LendingGroup, GroupMember.leader)
         .join(Centre, Centre.id == GroupLoan.centre_id)
@@ -94,7 +92,9 @@ def _placed(uow: UnitOfWork, loan_ids: list[int]) -> dict[int, Placed]:
         .outerjoin(
             GroupMember,
             (GroupMember.group_id == GroupLoan.group_id)
-            & (GroupMember.customer_id == Loan.customer_id),
+            & (GroupMember.customer_id == Loan.customer_id)
+            & (GroupMember.joined_on <= as_of)
+            & (GroupMember.left_on.is_(None) | (GroupMember.left_on > as_of)),
         )
         .where(GroupLoan.loan_id.in_(loan_ids))
     )
@@ -150,14 +150,21 @@ def _borrowers(
             continue
         where = placed.get(f.loan_id)
         found[(f.customer_id, f.loan_id)] = mfi.Borrower(
-            member_id=str(c.id), branch=c.branch_code,
+            member_id=str(c.id),
+            branch=c.branch_code,
             centre=where.centre.code if where else None,
-            group=str(where.group.id) if where else None, name=c.name, birth=c.date_of_birth,
-            gender=c.gender, key_person=key_person.get(c.id), pan=c.pan, phone=c.phone,
-            monthly_income=income.get(c.id), group_leader=bool(where and where.leader),
+            group=str(where.group.id) if where else None,
+            name=c.name,
+            birth=c.date_of_birth,
+            gender=c.gender,
+            key_person=key_person.get(c.id),
+            pan=c.pan,
+            phone=c.phone,
+            monthly_income=income.get(c.id),
+            group_leader=bool(where and where.leader),
             addresses=customer_addresses(c),
             email=c.email,
-        )  # fmt: skip
+        )
     return found
 
 
@@ -169,25 +176,22 @@ def _households(
     homes = dict(
         uow.session.execute(
             select(HouseholdMember.customer_id, HouseholdMember.household_id).where(
-                HouseholdMember.customer_id.in_(sorted(customers))
+                HouseholdMember.customer_id.in_(sorted(customers)),
+                HouseholdMember.added_on <= as_of,
             )
         ).all()
     )
     if not homes:
         return {}, {}
-    yearly: dict[int, Decimal] = {}
-    for household_id, annual in uow.session.execute(
-        select(HouseholdAssessment.household_id, HouseholdAssessment.annual_income)
-        .where(HouseholdAssessment.household_id.in_(sorted(set(homes.values()))),
-               HouseholdAssessment.assessed_on <= as_of)
-        .order_by(HouseholdAssessment.assessed_on, HouseholdAssessment.id)
-    ):  # fmt: skip
-        yearly[household_id] = annual  # the latest wins
+    yearly = _incomes(uow, set(homes.values()), as_of)
     members: dict[int, list[tuple[int, str]]] = {}
     for household_id, customer_id, name in uow.session.execute(
         select(HouseholdMember.household_id, Customer.id, Customer.name)
         .join(Customer, Customer.id == HouseholdMember.customer_id)
-        .where(HouseholdMember.household_id.in_(sorted(set(homes.values()))))
+        .where(
+            HouseholdMember.household_id.in_(sorted(set(homes.values()))),
+            HouseholdMember.added_on <= as_of,
+        )
         .order_by(Customer.id)
     ):
         members.setdefault(household_id, []).append((customer_id, name))
@@ -202,6 +206,19 @@ def _households(
         if any(other != c for other, _ in members.get(h, []))
     }
     return income, key
+
+
+def _incomes(uow: UnitOfWork, households: set[int], as_of: date) -> dict[int, Decimal]:
+    """Each household's yearly income by its latest assessment on or before `as_of`."""
+    yearly: dict[int, Decimal] = {}
+    for household_id, annual in uow.session.execute(
+        select(HouseholdAssessment.household_id, HouseholdAssessment.annual_income)
+        .where(HouseholdAssessment.household_id.in_(sorted(households)),
+               HouseholdAssessment.assessed_on <= as_of)
+        .order_by(HouseholdAssessment.assessed_on, HouseholdAssessment.id)
+    ):  # fmt: skip
+        yearly[household_id] = annual  # the latest wins
+    return yearly
 
 
 def _account(f: Figures, where: Placed | None, meetings: tuple[int, int], cycle: int) -> mfi.Loan:

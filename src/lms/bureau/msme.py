@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from lms.bureau.mfi import STATES, text_fields, usable_address
+from lms.bureau.fields import STATES, phone_digits, text_fields, usable_address
 from lms.bureau.tudf import Address, Member, ddmmyyyy, rupees
 
 # the PAN's fourth letter: the holder's status, and the constitution code reported
@@ -45,6 +45,9 @@ FACILITY_FIELDS = (
     "tenure", "frequency", "balance", "closed", "dpd", "asset_class", "overdue",
     "installment", "last_paid", "status", "written_off", "settled", "suit_filed",
 )  # fmt: skip
+WIDTHS = {"member_id": 14, "short_name": 20, "branch": 30, "name": 100, "pan": 10,
+          "address_1": 100, "address_2": 100, "address_3": 100, "mobile": 15,
+          "account_number": 25, "credit_type": 2}  # fmt: skip
 VERSION = "01"
 _PAN = re.compile(r"[A-Z]{3}[CFHABTLJGP][A-Z][0-9]{4}[A-Z]")
 
@@ -105,9 +108,10 @@ def problems(business: Business, facility: Facility, reported: date) -> list[str
 
 
 def header(member: Member, created: date, reported: date) -> str:
+    """The header line: the lender's member id and short name, the day made, the date."""
     values = {"segment": "HD", "member_id": member.code, "short_name": member.short_name,
               "created": ddmmyyyy(created), "reported": ddmmyyyy(reported), "version": VERSION}  # fmt: skip
-    return text_fields(HEADER_FIELDS, values)
+    return text_fields(HEADER_FIELDS, values, WIDTHS)
 
 
 def facility_lines(business: Business, facility: Facility) -> list[str]:
@@ -120,15 +124,16 @@ def facility_lines(business: Business, facility: Facility) -> list[str]:
                 "constitution": CONSTITUTIONS[business.pan[3]]}  # fmt: skip
     where = {"segment": "AS", "address_1": lines[0], "address_2": lines[1], "address_3": lines[2],
              "state": STATES[address.state or ""], "pin": address.pin, "country": "IN",
-             "mobile": business.mobile}  # fmt: skip
+             "mobile": phone_digits(business.mobile, keep=15)}  # fmt: skip
     return [
-        text_fields(BORROWER_FIELDS, borrower),
-        text_fields(ADDRESS_FIELDS, where),
-        text_fields(FACILITY_FIELDS, _facility(facility)),
+        text_fields(BORROWER_FIELDS, borrower, WIDTHS),
+        text_fields(ADDRESS_FIELDS, where, WIDTHS),
+        text_fields(FACILITY_FIELDS, _facility(facility), WIDTHS),
     ]
 
 
 def data_file(member: Member, created: date, reported: date, lines: Sequence[str]) -> str:
+    """The whole file: header, the facilities' lines, and the trailer counting them."""
     borrowers = sum(1 for line in lines if line.startswith("BS|"))
     facilities = sum(1 for line in lines if line.startswith("CR|"))
     trailer = f"TS|{borrowers}|{facilities}"
@@ -145,11 +150,20 @@ def _facility(f: Facility) -> dict[str, str | None]:
         "asset_class": ASSET_CLASSES[f.asset_class], "overdue": rupees(f.overdue),
         "installment": rupees(f.installment) if f.installment else None,
         "last_paid": ddmmyyyy(f.last_paid) if f.last_paid else None,
-        "status": STATUSES["closed"] if f.closed and not f.status else STATUSES.get(f.status or ""),
+        "status": _status(f),
         "written_off": rupees(f.written_off) if f.written_off else None,
         "settled": rupees(f.settled) if f.settled else None,
         "suit_filed": "Y" if f.suit_filed else "N",
     }  # fmt: skip
+
+
+def _status(f: Facility) -> str | None:
+    """How the facility ended (a restructured loan since closed is closed), or None."""
+    if f.status in ("written_off", "settled", "post_write_off_settled"):
+        return STATUSES[f.status]
+    if f.closed:
+        return STATUSES["closed"]
+    return STATUSES.get(f.status or "")
 
 
 def _address_lines(text: str) -> list[str]:

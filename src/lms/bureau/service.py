@@ -35,6 +35,7 @@ from lms.servicing.models import Loan
 BUREAUS = ("CIBIL", "EXPERIAN", "EQUIFAX", "CRIF")
 REJECTION_COLUMNS = ("account_number", "segment", "field", "code", "message")
 FORMATS = ("consumer", "microfinance", "commercial")
+CHUNK = 1000  # loans read and written together
 WRITERS = {
     "consumer": consumer.chunk_records,
     "microfinance": microfinance.chunk_records,
@@ -84,14 +85,21 @@ def bureau_file(
     today = _checked(uow, as_of, bureau, member, kind)
     result = BureauFile(as_of, previous_reporting_date(as_of), kind=kind)
     lines: list[str] = []
+    members: dict[str, tuple[mfi.Borrower, list[mfi.Loan]]] = {}
     defaults: list[Figures] = []
-    for chunk in _chunks(reported_loans(uow, as_of, result.since), 1000):
+    for chunk in _chunks(reported_loans(uow, as_of, result.since), CHUNK):
         written = WRITERS[kind](uow, member, chunk, as_of)
         lines.extend(written.lines)
+        for key, (borrower, accounts) in written.members.items():
+            members.setdefault(key, (borrower, []))[1].extend(accounts)
         result.left_out.extend(written.left_out)
         result.accounts += len(written.reported)
         defaults.extend(f for f in written.reported if f.dpd > 0 and f.overdue_since is not None)
     result.told = _intimate(uow, defaults, today)
+    if kind == "microfinance":
+        lines = [
+            x for b, accounts in members.values() for x in mfi.member_lines(b, accounts, as_of)
+        ]
     result.text = _whole(kind, member, today, as_of, lines)
     report = BureauReport(
         as_of=as_of, bureau=bureau, member_id=member.code, accounts=result.accounts,
@@ -114,38 +122,53 @@ def _whole(kind: str, member: tudf.Member, today: date, as_of: date, lines: list
 
 @dataclass(frozen=True, slots=True)
 class Due:
-    """A reporting date's file for a bureau: when it was made, and by when it must be sent."""
+    """A reporting date's file of one format for a bureau: when it was made, and by when it
+    must be sent."""
 
     as_of: date
     bureau: str
     made_on: date | None  # the day of the first file made for it (None: none yet)
     deadline: date  # seven days after the reporting date
+    kind: str = "consumer"  # FORMATS
 
     def late(self, today: date) -> bool:
         return self.made_on is None and today > self.deadline
 
 
 def reporting_status(
-    uow: UnitOfWork, today: date, bureaus: Iterable[str], days: int = 62
+    uow: UnitOfWork, today: date, files: Iterable[tuple[str, str]], days: int = 62
 ) -> list[Due]:
-    """Each reporting date of the last `days` (closed by `today`) for each bureau: whether its
-    file was made, and its deadline."""
+    """Each reporting date of the last `days` (closed by `today`) for each (bureau, format):
+    whether its file was made, and its deadline."""
     dates = []
     day = latest_reporting_date(today - timedelta(days=1))
     while day > today - timedelta(days=days):
         dates.append(day)
         day = previous_reporting_date(day)
+    kind = func.coalesce(BureauReport.kind, "consumer")
     made = {
-        (as_of, bureau): created.date()
-        for as_of, bureau, created in uow.session.execute(
-            select(BureauReport.as_of, BureauReport.bureau, func.min(BureauReport.created_at))
+        (as_of, bureau, made_kind): created.date()
+        for as_of, bureau, made_kind, created in uow.session.execute(
+            select(BureauReport.as_of, BureauReport.bureau, kind, func.min(BureauReport.created_at))
             .where(BureauReport.as_of.in_(dates))
-            .group_by(BureauReport.as_of, BureauReport.bureau)
+            .group_by(BureauReport.as_of, BureauReport.bureau, kind)
         )
     }
     return [
-        Due(d, b, made.get((d, b)), d + timedelta(days=7)) for d in sorted(dates) for b in bureaus
+        Due(d, b, made.get((d, b, k)), d + timedelta(days=7), k)
+        for d in sorted(dates)
+        for b, k in files
     ]
+
+
+def member_files(members: dict[str, str]) -> list[tuple[str, str]]:
+    """The (bureau, format) files a lender makes, by the keys of its member ids: `CIBIL` for
+    the consumer file, `CIBIL-MICROFINANCE` and `CIBIL-COMMERCIAL` for the others."""
+    found = []
+    for key in sorted(members):
+        bureau, _, kind = key.upper().partition("-")
+        found.append((bureau, kind.lower() or "consumer"))
+    return found
 
 
 def _checked(uow: UnitOfWork, as_of: date, bureau: str, member: tudf.Member, kind: str) -> date:

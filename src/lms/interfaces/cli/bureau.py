@@ -49,7 +49,7 @@ def file(
     from lms.platform.settings import get_settings
 
     settings = get_settings()
-    key = bureau.upper() if kind == "consumer" else f"{bureau.upper()}-{kind.upper()}"
+    key = bureau.upper() if kind.lower() == "consumer" else f"{bureau.upper()}-{kind.upper()}"
     code = member_code or settings.bureau_members.get(key, "")
     member = Member(code, settings.bureau_short_name or settings.lender_name)
     with UnitOfWork(_sessions(database_url)) as uow:
@@ -59,9 +59,9 @@ def file(
         )
         with refusals():
             made = bureau_file(uow, as_of=day, bureau=bureau.upper(), member=member,
-                               actor=uow.actor, kind=kind)  # fmt: skip
+                               actor=uow.actor, kind=kind.lower())  # fmt: skip
         uow.commit()
-    path = output or Path(f"{code}_{ddmmyyyy(day)}.{_SUFFIXES[kind]}")
+    path = output or Path(f"{code}_{ddmmyyyy(day)}.{_SUFFIXES[kind.lower()]}")
     path.write_text(made.text, encoding="ascii", errors="replace")
     left = path.with_suffix(".left-out.csv")
     left.write_text(left_out_csv(made.left_out), encoding="utf-8")
@@ -74,19 +74,20 @@ def file(
 
 @bureau_app.command("due")
 def due(database_url: DatabaseOption = None) -> None:
-    """The reporting dates of the last two months for each bureau with a member code, each
-    file made or not and its deadline; exit status 1 when one is past its deadline unmade."""
-    from lms.bureau.service import reporting_status
+    """The reporting dates of the last two months for each bureau and format with a member
+    code, each file made or not and its deadline; exit status 1 when one is past its deadline
+    unmade."""
+    from lms.bureau.service import member_files, reporting_status
     from lms.interfaces.cli.payments import _business_date
     from lms.platform.settings import get_settings
 
-    bureaus = sorted(get_settings().bureau_members) or ["CIBIL"]
+    files = member_files(get_settings().bureau_members) or [("CIBIL", "consumer")]
     with UnitOfWork(_sessions(database_url)) as uow:
         today = _business_date(uow)
-        rows = reporting_status(uow, today, bureaus)
+        rows = reporting_status(uow, today, files)
     for row in rows:
         state = f"made {row.made_on}" if row.made_on else ("LATE" if row.late(today) else "due")
-        typer.echo(f"{row.as_of}\t{row.bureau}\tby {row.deadline}\t{state}")
+        typer.echo(f"{row.as_of}\t{row.bureau}\t{row.kind}\tby {row.deadline}\t{state}")
     if any(row.late(today) for row in rows):
         raise typer.Exit(1)
 
