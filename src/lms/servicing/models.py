@@ -347,7 +347,11 @@ class LoanRestatement(Base):
 class LoanInstallment(Base):
     __tablename__ = "loan_installments"
     # the close finds each loan's dues by it, a partition (a range of loans) at a time
-    __table_args__ = (Index("ix_loan_installments_loan_id_due_date", "loan_id", "due_date"),)
+    __table_args__ = (
+        Index("ix_loan_installments_loan_id_due_date", "loan_id", "due_date"),
+        # a partition's installments falling due on given days (the close's reminders)
+        Index("ix_loan_installments_due_date_loan_id", "due_date", "loan_id"),
+    )
 
     loan_id: Mapped[int] = mapped_column(ForeignKey("loans.id"), primary_key=True)
     number: Mapped[int] = mapped_column(Integer, primary_key=True)
