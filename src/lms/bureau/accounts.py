@@ -14,7 +14,7 @@ overdue the principal and interest due and unpaid (charges are not part of eithe
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
@@ -23,8 +23,7 @@ from typing import Any
 from sqlalchemy import and_, exists, func, or_, select
 from sqlalchemy.orm import aliased
 
-from lms.bureau import mfi
-from lms.bureau.tudf import Address
+from lms.bureau.tudf import Address, Member
 from lms.close.models import LoanSnapshot
 from lms.collections.models import Settlement
 from lms.collections.settlements import bureau_status
@@ -88,8 +87,28 @@ class Written:
     lines: list[str] = field(default_factory=list)
     left_out: list[LeftOut] = field(default_factory=list)
     reported: list[Figures] = field(default_factory=list)
-    # the microfinance file's: each member (by member id) with her accounts
-    members: dict[str, tuple[mfi.Borrower, list[mfi.Loan]]] = field(default_factory=dict)
+
+
+class DataFile:
+    """A bureau file written a chunk of loans at a time: each format says how a chunk's loans
+    are written (`records`) and how its lines become the file (`text`)."""
+
+    def __init__(self, member: Member) -> None:
+        self.member = member
+        self.lines: list[str] = []
+
+    def add(self, uow: UnitOfWork, chunk: Sequence[Figures], as_of: date) -> Written:
+        """Write a chunk's loans; what was written, left out and reported."""
+        written = self.records(uow, chunk, as_of)
+        self.lines.extend(written.lines)
+        return written
+
+    def records(self, uow: UnitOfWork, chunk: Sequence[Figures], as_of: date) -> Written:
+        raise NotImplementedError
+
+    def text(self, made: date, as_of: date) -> str:
+        """The whole file, made on business date `made`."""
+        raise NotImplementedError
 
 
 def reported_loans(uow: UnitOfWork, as_of: date, since: date) -> Iterator[Figures]:

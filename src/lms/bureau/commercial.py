@@ -12,36 +12,41 @@ from datetime import date
 
 from sqlalchemy import select
 
-from lms.bureau import msme, tudf
-from lms.bureau.accounts import Figures, LeftOut, Written, customer_addresses
+from lms.bureau import msme
+from lms.bureau.accounts import DataFile, Figures, LeftOut, Written, customer_addresses
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import Customer
 
 
-def chunk_records(
-    uow: UnitOfWork, member: tudf.Member, chunk: Sequence[Figures], as_of: date
-) -> Written:
-    """The chunk's facilities to businesses (microfinance loans are never to businesses)."""
-    wanted = sorted({f.customer_id for f in chunk if not f.microfinance})
-    businesses = {
-        c.id: _business(c)
-        for c in uow.session.scalars(
-            select(Customer).where(Customer.id.in_(wanted), Customer.kind == "entity")
-        )
-    }
-    written = Written()
-    for f in chunk:
-        business = businesses.get(f.customer_id)
-        if business is None or f.microfinance:
-            continue
-        facility = _facility(f)
-        reasons = msme.problems(business, facility, as_of)
-        if reasons:
-            written.left_out.append(LeftOut(f.loan_id, f.number, f.customer_id, tuple(reasons)))
-            continue
-        written.lines.extend(msme.facility_lines(business, facility))
-        written.reported.append(f)
-    return written
+class CommercialFile(DataFile):
+    """The commercial file."""
+
+    def records(self, uow: UnitOfWork, chunk: Sequence[Figures], as_of: date) -> Written:
+        """The chunk's facilities to businesses (microfinance loans are never to businesses)."""
+        wanted = sorted({f.customer_id for f in chunk if not f.microfinance})
+        businesses = {
+            c.id: _business(c)
+            for c in uow.session.scalars(
+                select(Customer).where(Customer.id.in_(wanted), Customer.kind == "entity")
+            )
+        }
+        written = Written()
+        for f in chunk:
+            business = businesses.get(f.customer_id)
+            if business is None or f.microfinance:
+                continue
+            facility = _facility(f)
+            reasons = msme.problems(business, facility, as_of)
+            if reasons:
+                left = LeftOut(f.loan_id, f.number, f.customer_id, tuple(reasons))
+                written.left_out.append(left)
+                continue
+            written.lines.extend(msme.facility_lines(business, facility))
+            written.reported.append(f)
+        return written
+
+    def text(self, made: date, as_of: date) -> str:
+        return msme.data_file(self.member, made, as_of, self.lines)
 
 
 def _business(c: Customer) -> msme.Business:

@@ -15,30 +15,35 @@ from datetime import date
 from sqlalchemy import select
 
 from lms.bureau import tudf
-from lms.bureau.accounts import Figures, LeftOut, Written, customer_addresses
+from lms.bureau.accounts import DataFile, Figures, LeftOut, Written, customer_addresses
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import Customer, LoanParty
 
 _ROLES = {"co_borrower": "joint", "guarantor": "guarantor"}
 
 
-def chunk_records(
-    uow: UnitOfWork, member: tudf.Member, chunk: Sequence[Figures], as_of: date
-) -> Written:
-    """The chunk's consumer records (loans to individuals on other than microfinance terms)."""
-    loans = [f for f in chunk if not f.microfinance]
-    people = _consumers(uow, loans)
-    written = Written()
-    for figures in loans:
-        if people[figures.loan_id][0][0].entity:
-            continue  # a firm's or a company's loan: the commercial file's
-        records, left = _records(member, figures, people, as_of)
-        if left is not None:
-            written.left_out.append(left)
-        else:
-            written.lines.extend(records)
-            written.reported.append(figures)
-    return written
+class ConsumerFile(DataFile):
+    """The consumer file (TUDF)."""
+
+    def records(self, uow: UnitOfWork, chunk: Sequence[Figures], as_of: date) -> Written:
+        """The chunk's consumer records (loans to individuals on other than microfinance
+        terms)."""
+        loans = [f for f in chunk if not f.microfinance]
+        people = _consumers(uow, loans)
+        written = Written()
+        for figures in loans:
+            if people[figures.loan_id][0][0].entity:
+                continue  # a firm's or a company's loan: the commercial file's
+            records, left = _records(self.member, figures, people, as_of)
+            if left is not None:
+                written.left_out.append(left)
+            else:
+                written.lines.extend(records)
+                written.reported.append(figures)
+        return written
+
+    def text(self, made: date, as_of: date) -> str:
+        return tudf.data_file(self.member, as_of, self.lines)
 
 
 def _records(

@@ -19,7 +19,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from sqlalchemy import Integer, cast, func, select
 
 from lms.bureau import mfi, tudf
-from lms.bureau.accounts import Figures, LeftOut, Written, customer_addresses
+from lms.bureau.accounts import DataFile, Figures, LeftOut, Written, customer_addresses
 from lms.microfinance.models import (
     Centre,
     GroupLoan,
@@ -42,23 +42,31 @@ class Placed:
     leader: bool
 
 
-def chunk_records(
-    uow: UnitOfWork, member: tudf.Member, chunk: Sequence[Figures], as_of: date
-) -> Written:
-    """The chunk's microfinance members, each with her loans' accounts (the file writes each
-    member once, with her accounts of every chunk)."""
-    written = Written()
-    for figures, borrower, account, reasons in records(uow, chunk, as_of):
-        if reasons or borrower is None:
-            left = LeftOut(figures.loan_id, figures.number, figures.customer_id, tuple(reasons))
-            written.left_out.append(left)
-            continue
-        written.members.setdefault(borrower.member_id, (borrower, []))[1].append(account)
-        written.reported.append(figures)
-    return written
+class MicrofinanceFile(DataFile):
+    """The microfinance file: each member written once, with her loans of every chunk."""
+
+    def __init__(self, member: tudf.Member) -> None:
+        super().__init__(member)
+        self.members: dict[str, tuple[mfi.Borrower, list[mfi.Loan]]] = {}
+
+    def records(self, uow: UnitOfWork, chunk: Sequence[Figures], as_of: date) -> Written:
+        """The chunk's microfinance loans, kept with their members (no lines yet)."""
+        written = Written()
+        for figures, borrower, account, reasons in loan_records(uow, chunk, as_of):
+            if reasons or borrower is None:
+                left = LeftOut(figures.loan_id, figures.number, figures.customer_id, tuple(reasons))
+                written.left_out.append(left)
+                continue
+            self.members.setdefault(borrower.member_id, (borrower, []))[1].append(account)
+            written.reported.append(figures)
+        return written
+
+    def text(self, made: date, as_of: date) -> str:
+        lines = [x for b, loans in self.members.values() for x in mfi.member_lines(b, loans, as_of)]
+        return mfi.data_file(self.member.code, made, as_of, lines)
 
 
-def records(
+def loan_records(
     uow: UnitOfWork, chunk: Sequence[Figures], as_of: date
 ) -> list[tuple[Figures, mfi.Borrower | None, mfi.Loan, list[str]]]:
     """Each microfinance loan of the chunk: its figures, its member (None: unknown), its account

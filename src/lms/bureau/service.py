@@ -23,8 +23,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import func, select, tuple_
 
-from lms.bureau import commercial, consumer, mfi, microfinance, msme, tudf
-from lms.bureau.accounts import Figures, LeftOut, reported_loans
+from lms.bureau import commercial, consumer, microfinance, tudf
+from lms.bureau.accounts import DataFile, Figures, LeftOut, reported_loans
 from lms.bureau.models import BureauCorrection, BureauIntimation, BureauReport
 from lms.notices.outbox import Message, queue_messages
 from lms.platform.business_date import business_date
@@ -36,10 +36,10 @@ BUREAUS = ("CIBIL", "EXPERIAN", "EQUIFAX", "CRIF")
 REJECTION_COLUMNS = ("account_number", "segment", "field", "code", "message")
 FORMATS = ("consumer", "microfinance", "commercial")
 CHUNK = 1000  # loans read and written together
-WRITERS = {
-    "consumer": consumer.chunk_records,
-    "microfinance": microfinance.chunk_records,
-    "commercial": commercial.chunk_records,
+FILES: dict[str, type[DataFile]] = {
+    "consumer": consumer.ConsumerFile,
+    "microfinance": microfinance.MicrofinanceFile,
+    "commercial": commercial.CommercialFile,
 }
 
 
@@ -84,23 +84,15 @@ def bureau_file(
     needs queued."""
     today = _checked(uow, as_of, bureau, member, kind)
     result = BureauFile(as_of, previous_reporting_date(as_of), kind=kind)
-    lines: list[str] = []
-    members: dict[str, tuple[mfi.Borrower, list[mfi.Loan]]] = {}
+    writer = FILES[kind](member)
     defaults: list[Figures] = []
     for chunk in _chunks(reported_loans(uow, as_of, result.since), CHUNK):
-        written = WRITERS[kind](uow, member, chunk, as_of)
-        lines.extend(written.lines)
-        for key, (borrower, accounts) in written.members.items():
-            members.setdefault(key, (borrower, []))[1].extend(accounts)
+        written = writer.add(uow, chunk, as_of)
         result.left_out.extend(written.left_out)
         result.accounts += len(written.reported)
         defaults.extend(f for f in written.reported if f.dpd > 0 and f.overdue_since is not None)
     result.told = _intimate(uow, defaults, today)
-    if kind == "microfinance":
-        lines = [
-            x for b, accounts in members.values() for x in mfi.member_lines(b, accounts, as_of)
-        ]
-    result.text = _whole(kind, member, today, as_of, lines)
+    result.text = writer.text(today, as_of)
     report = BureauReport(
         as_of=as_of, bureau=bureau, member_id=member.code, accounts=result.accounts,
         left_out=len(result.left_out), sha256=hashlib.sha256(result.text.encode()).hexdigest(),
@@ -110,14 +102,6 @@ def bureau_file(
     uow.session.flush()
     result.report_id = report.id
     return result
-
-
-def _whole(kind: str, member: tudf.Member, today: date, as_of: date, lines: list[str]) -> str:
-    if kind == "microfinance":
-        return mfi.data_file(member.code, today, as_of, lines)
-    if kind == "commercial":
-        return msme.data_file(member, today, as_of, lines)
-    return tudf.data_file(member, as_of, lines)
 
 
 @dataclass(frozen=True, slots=True)
