@@ -55,7 +55,7 @@ QUERIES = {
     " LEFT JOIN loan_events v ON v.id = e.event_id"
     " LEFT JOIN loan_events c ON c.id = e.cause_event_id",
     "loans": "SELECT id, status, excess, last_event_on, oldest_unpaid_due,"
-    " interest_posted_through, closed_on FROM loans",
+    " interest_posted_through, closed_on, principal_outstanding FROM loans",
     "installments": "SELECT * FROM loan_installments",
     "restatements": "SELECT loan_id, from_date FROM loan_restatements",
 }

@@ -5,7 +5,7 @@ stored state equal to its replay; `lms demo` builds it once a day and reuses it.
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date
+from datetime import date, timedelta
 from decimal import ROUND_HALF_UP
 from decimal import Decimal as D
 from pathlib import Path
@@ -40,11 +40,12 @@ from lms.servicing.service import loan_state
 from lms.servicing.stored_state import oldest_unpaid_due
 
 AS_OF = date(2026, 11, 26)
+ONE = timedelta(days=1)
 
 
 def _replay_differences(uow: UnitOfWork) -> list[tuple[int, str]]:
-    """Each loan whose stored installments, unapplied funds, oldest unpaid due date or status
-    differ from its replay on its last event's date, with what differs."""
+    """Each loan whose stored installments, unapplied funds, oldest unpaid due date, principal
+    outstanding or status differ from its replay on its last event's date, with what differs."""
     found = []
     for loan in uow.session.scalars(select(Loan).order_by(Loan.id)):
         assert loan.last_event_on is not None
@@ -63,9 +64,27 @@ def _replay_differences(uow: UnitOfWork) -> list[tuple[int, str]]:
             "installments": [tuple(r) for r in stored] == replayed,
             "excess": loan.excess == state.excess,
             "oldest unpaid due": loan.oldest_unpaid_due == oldest_unpaid_due(state),
+            "principal outstanding": loan.principal_outstanding == state.principal_outstanding,
             "status": (loan.status == "closed") == (state.closed_on is not None),
         }
         found += [(loan.id, what) for what, same in checks.items() if not same]
+    return found
+
+
+def _snapshot_differences(uow: UnitOfWork, days: list[date]) -> list[tuple[int, date]]:
+    """Each (loan, day) of `days` whose snapshot's principal outstanding, principal and interest
+    due or unapplied funds differ from its replay to that day; every loan the close saw that day
+    is compared (a month end, an ordinary day, the last day closed)."""
+    found = []
+    for day in days:
+        for snapshot in uow.session.scalars(select(LoanSnapshot).where(LoanSnapshot.day == day)):
+            state = loan_state(uow, loan_id=snapshot.loan_id, as_of=day)
+            seen = (snapshot.principal_outstanding, snapshot.principal_due, snapshot.interest_due,
+                    snapshot.excess)  # fmt: skip
+            wanted = (state.principal_outstanding, state.principal_due, state.interest_due,
+                      state.excess)  # fmt: skip
+            if seen != wanted:
+                found.append((snapshot.loan_id, day))
     return found
 
 
@@ -86,6 +105,9 @@ def test_a_small_demo_book_is_sound_closed_and_exact(db_url: str, engine: Engine
         assert ledger_problems(session) == []
         assert loan_ledger_problems(uow) == []
         assert _replay_differences(uow) == []
+        assert (
+            _snapshot_differences(uow, [date(2026, 10, 31), date(2026, 11, 10), AS_OF - ONE]) == []
+        )
         assert session.scalars(select(LedgerAlarm)).all() == []
         assert calendar.business_date(uow) == AS_OF
         assert open_failures(uow, AS_OF) == []

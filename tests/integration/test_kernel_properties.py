@@ -235,6 +235,7 @@ def _assert_sound(history: History, closed: bool = False) -> list[tuple[object, 
             for i in state.installments
         ]
         assert loan.excess == state.excess
+        assert loan.principal_outstanding == state.principal_outstanding
         assert ledger_problems(uow.session) == []
         assert loan_ledger_problems(uow) == []
         assert uow.session.scalars(select(LedgerAlarm)).all() == []

@@ -142,6 +142,16 @@ class ScheduleBatch:
             for k in range(count)
         ]
 
+    def principal_units(self, index: int) -> int:
+        """Loan `index`'s installments' principal summed, in minor units: what it owes once paid
+        out (less than the amount lent by any advance EMIs kept back)."""
+        column = self._position.get(index)
+        if column is None:
+            return sum(self._units(r.principal) for r in self.schedule(index).installments)
+        lane = self._lane
+        assert lane is not None
+        return int(lane.principal[: int(lane.counts[column]), column].sum())
+
     def first_due(self, index: int) -> date:
         """Loan `index`'s first due date."""
         column = self._position.get(index)

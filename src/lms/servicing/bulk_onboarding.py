@@ -81,13 +81,15 @@ class BulkBook:
 class _Booking(NamedTuple):
     """A loan as booked: the KFS figures of its sanctioned schedule (the row's EMI and net
     amount, as `onboard_loan` stores them), the figures of what is paid out (its first
-    tranche's schedule, or the same), its spread, first tranche and first due date."""
+    tranche's schedule, or the same), its spread, first tranche, first due date and principal
+    outstanding."""
 
     kfs: LoanFigures
     paid: LoanFigures
     spread: Decimal | None
     first_tranche: Decimal | None
     first_due: date
+    outstanding: Decimal  # its installments' principal
 
 
 def onboard_bulk(
@@ -218,7 +220,8 @@ class _Payouts:
         kfs = self.sanctioned.figures(k)
         batch, j = self.of(k)
         paid = kfs if batch is self.sanctioned else batch.figures(j)
-        return _Booking(kfs, paid, spread, tranche, batch.first_due(j))
+        outstanding = Decimal(batch.principal_units(j)).scaleb(batch.exponent)
+        return _Booking(kfs, paid, spread, tranche, batch.first_due(j), outstanding)
 
 
 def _loan_row(
@@ -246,6 +249,7 @@ def _loan_row(
         "last_event_on": day,
         "spread": booking.spread,
         "oldest_unpaid_due": booking.first_due,
+        "principal_outstanding": booking.outstanding,
         "interest_from": interest_from(booking.paid.terms),
         "created_at": now,
         **FIRST_STAMP,

@@ -85,6 +85,7 @@ class _Ordinary:
     parts: tuple[Part, ...]
     paid: dict[int, tuple[Decimal, Decimal]]  # installment: (principal, interest) paid after
     oldest_unpaid: date | None  # None: it repays the loan, which closes on the value date
+    principal_outstanding: Decimal  # the loan's after the payment
 
 
 def post_payments(
@@ -214,7 +215,11 @@ def _settle(
     after = _with_parts(rows, parts)
     changed = {part.installment for part in parts}
     paid = {i.number: (i.principal_paid, i.interest_paid) for i in after if i.number in changed}
-    return _Ordinary(loan_id, request, parts, paid, first_unpaid_due(after, day, Decimal(0)))
+    principal = sum((p.amount for p in parts if p.component is Component.PRINCIPAL), Decimal(0))
+    return _Ordinary(
+        loan_id, request, parts, paid, first_unpaid_due(after, day, Decimal(0)),
+        loan["principal_outstanding"] - principal,
+    )  # fmt: skip
 
 
 def _with_parts(rows: list[InstallmentState], parts: tuple[Part, ...]) -> list[InstallmentState]:
@@ -245,6 +250,7 @@ def _loans(uow: UnitOfWork, ids: list[int]) -> dict[int, dict[str, Any]]:
                 Loan.excess,
                 Loan.last_event_on,
                 Loan.interest_posted_through,
+                Loan.principal_outstanding,
                 Loan.product_id,
                 Loan.terms["precision"].label("precision"),
             )
@@ -344,6 +350,7 @@ def _write(
             "id": o.loan_id,
             "last_event_on": o.request.value_date,
             "oldest_unpaid_due": o.oldest_unpaid,
+            "principal_outstanding": o.principal_outstanding,
             "status": "active" if o.oldest_unpaid else "closed",
             "closed_on": None if o.oldest_unpaid else o.request.value_date,
         }

@@ -194,6 +194,9 @@ class Loan(Base):
     # the due date of the oldest installment not fully paid (None: all paid); until the next
     # event, DPD on any day D is D - this + 1 when this is on or before D
     oldest_unpaid_due: Mapped[date | None] = mapped_column(Date, index=True)
+    # principal not yet repaid, due or not: the sum over its stored installments, kept by every
+    # writer of them (the close's snapshots read it instead of summing the installments)
+    principal_outstanding: Mapped[Decimal] = mapped_column(Money)
     # stamped by the daily close: days past due, asset class (STD, SMA-0/1/2, NPA), the day it
     # became NPA (borrower-level), and its category (standard, substandard, doubtful-1/2/3)
     dpd: Mapped[int | None] = mapped_column(Integer)

@@ -88,6 +88,7 @@ def onboard_loan(uow: UnitOfWork, *, request: LoanRequest) -> Loan:
         apr=schedule.apr,
         net_disbursed=schedule.net_disbursed,
         excess=Decimal("0.00"),
+        principal_outstanding=Decimal("0.00"),  # nothing paid out yet
         disbursement_account=request.disbursement_account,
         documents=[dict(d) for d in request.documents] or None,
         spread=spread,

@@ -90,6 +90,7 @@ def disburse_loan(
         terms.disbursement_date,
     )
     loan.oldest_unpaid_due = schedule.installments[0].due_date
+    loan.principal_outstanding = sum((row.principal for row in schedule.installments), Decimal(0))
     loan.interest_from = interest_from(terms)
     for column, value in FIRST_STAMP.items():
         setattr(loan, column, value)

@@ -100,6 +100,7 @@ def store_state(uow: UnitOfWork, loan: Loan, state: LoanState) -> None:
     loan.emi = current_emi(state, loan_terms(loan), loan.emi)
     loan.last_event_on = state.as_of
     loan.oldest_unpaid_due = oldest_unpaid_due(state)
+    loan.principal_outstanding = state.principal_outstanding
     capitalised = sum((c.interest for c in state.capitalised), ZERO)
     if capitalised or loan.capitalised_interest:
         loan.capitalised_interest = capitalised

@@ -2,8 +2,9 @@
 DPD, class, category), for reports that read history without replaying loans.
 
 Active loans, and loans closed that day. Set-based: one INSERT ... SELECT per partition, the
-outstanding and dues summed from the stored installments (and at month ends on PostgreSQL,
-each loan's required provision: see `_provision`). Guarantee: written once per loan and day (the close marks the partition
+principal outstanding read from the loan row (kept by every writer of its installments), the
+dues summed from the installments due and unpaid (and at month ends on PostgreSQL, each
+loan's required provision: see `_provision`). Guarantee: written once per loan and day (the close marks the partition
 done in the same transaction, and the key refuses a second row).
 """
 
@@ -49,7 +50,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             literal(day),
             Loan.id,
             Loan.status,
-            coalesce(sums.c.left, ZERO),
+            Loan.principal_outstanding,
             coalesce(sums.c.p_due, ZERO),
             coalesce(sums.c.i_due, ZERO),
             Loan.excess,
@@ -64,7 +65,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
             (Loan.status == "active") | (Loan.closed_on == day),  # closed loans once, then no more
         )
     )
-    provision = _provision(uow, day, coalesce(sums.c.left, ZERO))
+    provision = _provision(uow, day, Loan.principal_outstanding)
     if provision is not None:
         source = source.add_columns(provision).join(Product, Product.id == Loan.product_id)
     columns = [*_COLUMNS, *(["provision"] if provision is not None else [])]
@@ -85,29 +86,32 @@ _COLUMNS = (
 
 
 def _sums(day: date, low: int, high: int) -> Any:
-    """Per loan of the partition: principal outstanding, and principal and interest due by
-    `day` and unpaid, summed from its stored installments not paid in full (a loan with none
-    has no row: zero)."""
-    due = LoanInstallment.due_date <= day
+    """Per loan of the partition with something due by `day` and unpaid: the principal and
+    interest of it, summed from its installments (a loan with none has no row: zero).
+
+    Only the loans whose oldest unpaid due date is on or before `day`, and only their
+    installments from that date on, are read: with no unapplied funds, every installment
+    before that date is paid in full (`first_unpaid_due`); a loan holding funds may have
+    skipped installments they cover, so all of its installments due are read."""
+    i = LoanInstallment
+    since = case((Loan.excess > ZERO, literal(date.min)), else_=Loan.oldest_unpaid_due)
     return (
         select(
-            LoanInstallment.loan_id,
-            func.sum(LoanInstallment.principal - LoanInstallment.principal_paid).label("left"),
-            # only the installments due are summed (none: NULL, taken as zero by the caller)
-            func.sum(LoanInstallment.principal - LoanInstallment.principal_paid)
-            .filter(due)
-            .label("p_due"),
-            func.sum(LoanInstallment.interest - LoanInstallment.interest_paid)
-            .filter(due)
-            .label("i_due"),
+            i.loan_id,
+            func.sum(i.principal - i.principal_paid).label("p_due"),
+            func.sum(i.interest - i.interest_paid).label("i_due"),
         )
+        .join(Loan, Loan.id == i.loan_id)
         .where(
-            LoanInstallment.loan_id.between(low, high),
-            # an installment paid in full adds nothing to any of the sums: left out of them
-            (LoanInstallment.principal_paid != LoanInstallment.principal)
-            | (LoanInstallment.interest_paid != LoanInstallment.interest),
+            Loan.id.between(low, high),
+            (Loan.oldest_unpaid_due <= day) | (Loan.excess > ZERO),
+            i.loan_id.between(low, high),
+            i.due_date <= day,
+            i.due_date >= since,
+            # an installment paid in full adds nothing to the sums: left out of them
+            (i.principal_paid != i.principal) | (i.interest_paid != i.interest),
         )
-        .group_by(LoanInstallment.loan_id)
+        .group_by(i.loan_id)
         .subquery()
     )
 
