@@ -16,17 +16,23 @@ from decimal import Decimal as D
 
 import pytest
 from api_client import api_client, browser_of, csrf, new_user, rows, staff_browser
-from book_setup import book_of_loans, sound
+from book_setup import SEP26, book_of_loans, open_book, sound
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms.close.runner import close_until
+from lms.close.steps.collect import standings
+from lms.collections.cases import Standing
 from lms.collections.models import CaseTask, CollectionCase
 from lms.notices.models import Notice
+from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork
 from lms.servicing.models import LoanEvent
+from lms.servicing.onboarding import LoanRequest, onboard_loan
 from lms.servicing.repayments import PaymentRequest, record_payment
+from lms.servicing.service import disburse_loan
 
+AUG26 = date(2026, 8, 26)
 PEOPLE = [{"name": "Asha Patil", "email": "asha@example.in"},
           {"name": "Ravi Kumar", "email": "ravi@example.in"}]  # fmt: skip
 
@@ -394,3 +400,24 @@ def test_cases_go_first_to_the_agent_whose_territory_holds_the_borrowers_pin_cod
         after = manager.get(saved.headers["location"]).text
         assert 'value="411038, 411039"' in after  # and now in-house (no agency given)
         assert rows(after, "agents-table")[1][3:5] == ["Pune field", "in-house"]
+
+
+def test_a_borrower_s_standing_is_the_worst_dpd_and_the_total_named_by_the_most_overdue_loan(
+    db_url: str, engine: Engine
+) -> None:
+    """One borrower, three loans at 12 % for 12 months, none paid: 50,000 (loan 1) and 50,000
+    (loan 2) paid out on 26 Sep, EMI 4,442.44 each, October's unpaid (DPD 2 on 27 Oct); 20,000
+    (loan 3) paid out on 26 Aug, EMI 1,776.98, September's and October's unpaid (DPD 32). The
+    standing: DPD 32, overdue 4,442.44 x 2 + 1,776.98 x 2 = 12,438.84, named by loan 1 (the
+    most overdue, with loan 2; the lower id first)."""
+    sessions = open_book(db_url, engine, customers=({"name": "Asha Patil"},))
+    with UnitOfWork(sessions) as uow:
+        for name, amount, day in (("A", 50000, SEP26), ("B", 50000, SEP26), ("C", 20000, AUG26)):
+            request = LoanRequest(f"L-{name}", "PUN01", 1, "PL", D(amount), D(12), 12, day)
+            disburse_loan(uow, loan_id=onboard_loan(uow, request=request).id, posting_date=day)
+        calendar.set_business_date(uow, date(2026, 10, 25))
+        uow.commit()
+    close_until(sessions, date(2026, 10, 27))
+    with UnitOfWork(sessions) as uow:
+        found = standings(uow, date(2026, 10, 27), 1, 1)
+    assert found == {1: Standing(1, "PUN01", 32, D("12438.84"), 1)}

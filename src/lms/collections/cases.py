@@ -98,7 +98,9 @@ def review(uow: UnitOfWork, day: date, low: int, high: int, standings: dict[int,
             })  # fmt: skip
     _open(uow, day, opened, among, history)
     _end(uow, day, ended, history)
-    update_rows(uow, _CASES, ["id"], moved)
+    # most moves are a day more past due in the same bucket: those rows carry only the figures
+    update_rows(uow, _CASES, ["id"], [m for m in moved if len(m) > 3])
+    update_rows(uow, _CASES, ["id"], [m for m in moved if len(m) == 3])
     history.write(uow)
     touched = len(opened) + len(ended) + len(moved)
     touched += _judge_promises(uow, day, low, high)
@@ -111,19 +113,18 @@ _CASES = CollectionCase.metadata.tables["collection_cases"]
 
 def refresh_bands(uow: UnitOfWork, low: int, high: int) -> None:
     """Each open case of borrowers `low`..`high` takes the worst risk band of the borrower's
-    active loans (lms.risk.signals writes them), where it differs."""
+    active loans (lms.risk.signals writes them), where it differs. Only the open cases'
+    borrowers' loans are read (by borrower), not every loan of the range."""
     c = CollectionCase
     worst = (
-        select(Loan.customer_id, func.max(Loan.risk_band).label("band"))
-        .where(Loan.customer_id.between(low, high), Loan.status == "active")
-        .group_by(Loan.customer_id)
-        .subquery()
+        select(func.max(Loan.risk_band))
+        .where(Loan.customer_id == c.customer_id, Loan.status == "active")
+        .scalar_subquery()
     )
     rows = uow.session.execute(
-        select(c.id, worst.c.band)
-        .outerjoin(worst, worst.c.customer_id == c.customer_id)
+        select(c.id, worst)
         .where(c.customer_id.between(low, high), c.closed_on.is_(None))
-        .where(c.risk_band.is_distinct_from(worst.c.band))
+        .where(c.risk_band.is_distinct_from(worst))
     ).all()
     update_rows(uow, _CASES, ["id"], [{"id": i, "risk_band": band} for i, band in rows])
 
@@ -132,16 +133,16 @@ def _moved(
     case: Any, standing: Standing, bucket: int, among: tuple[Bucket, ...], day: date,
     history: History,
 ) -> dict[str, Any] | None:  # fmt: skip
-    """The case's new figures (None: unchanged); a move between buckets in its history."""
+    """The case's new figures (None: unchanged): its id, DPD and overdue, and with its bucket
+    changed its buckets too; a move between buckets in its history."""
     if (bucket, standing.dpd, standing.overdue) == (case.bucket, case.dpd, case.overdue):
         return None
-    change = {"id": case.id, "bucket": bucket, "worst_bucket": max(case.worst_bucket, bucket),
-              "dpd": standing.dpd, "overdue": standing.overdue,
-              "bucket_since": case.bucket_since}  # fmt: skip
-    if bucket != case.bucket:
-        kind = "escalated" if bucket > case.bucket else "eased"
-        history.add(case.id, day, kind, bucket=among[bucket].label, dpd=standing.dpd)
-        change["bucket_since"] = day
+    change = {"id": case.id, "dpd": standing.dpd, "overdue": standing.overdue}
+    if bucket == case.bucket:
+        return change
+    kind = "escalated" if bucket > case.bucket else "eased"
+    history.add(case.id, day, kind, bucket=among[bucket].label, dpd=standing.dpd)
+    change.update(bucket=bucket, worst_bucket=max(case.worst_bucket, bucket), bucket_since=day)
     return change
 
 

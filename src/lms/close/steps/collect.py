@@ -57,6 +57,7 @@ def _day_ends(uow: UnitOfWork, day: date, low: int, high: int) -> Any:
     loans = select(Loan.customer_id, Loan.branch_code, Loan.id).where(
         Loan.customer_id.between(low, high),
         Loan.status == "active",  # not a loan settled or written off since the snapshot
+        Loan.dpd > 0,  # as the snapshot has it (written from the row): only those looked up
     )
     if uow.session.get_bind().dialect.name != "postgresql":
         joined = day_end.add_columns(s.loan_id).subquery()
