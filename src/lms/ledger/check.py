@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
-from lms.ledger.models import JournalEntryRow, JournalLineRow
+from lms.ledger.models import SUSPENSE_LINES, JournalEntryRow, JournalLineRow
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import among
 
@@ -135,24 +135,18 @@ def account_balances(
     return {account: debit - credit for account, debit, credit in session.execute(query)}
 
 
-def balances_of_loans(
-    uow: UnitOfWork, loan_ids: Sequence[str], accounts: Sequence[str]
-) -> dict[str, dict[str, Decimal]]:
-    """Debit-minus-credit balance of `accounts` for each of `loan_ids` (ids as the ledger keeps
-    them), in one query: {loan: {account: balance}} (an account with no line is absent)."""
+def suspense_held(uow: UnitOfWork, loan_ids: Sequence[str]) -> dict[str, dict[str, Decimal]]:
+    """Debit-minus-credit balance of the suspense accounts (interest and penal) of each of
+    `loan_ids` (ids as the ledger keeps them), read from their suspense lines alone (a partial
+    index holds them): {loan: {account: balance}} (an account with no line is absent)."""
     found: dict[str, dict[str, Decimal]] = {}
+    line = JournalLineRow
     for start in range(0, len(loan_ids), 20_000):
         query = (
-            select(
-                JournalEntryRow.loan_id,
-                JournalLineRow.account,
-                func.sum(JournalLineRow.debit),
-                func.sum(JournalLineRow.credit),
-            )
-            .join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id)
-            .where(among(uow, JournalEntryRow.loan_id, loan_ids[start : start + 20_000]))
-            .where(JournalLineRow.account.in_(list(accounts)))
-            .group_by(JournalEntryRow.loan_id, JournalLineRow.account)
+            select(line.loan_id, line.account, func.sum(line.debit), func.sum(line.credit))
+            .where(among(uow, line.loan_id, loan_ids[start : start + 20_000]))
+            .where(text(SUSPENSE_LINES))  # as the index's own predicate: literal, not bound
+            .group_by(line.loan_id, line.account)
         )
         for loan, account, debit, credit in uow.session.execute(query):
             found.setdefault(str(loan), {})[account] = debit - credit

@@ -46,6 +46,9 @@ class JournalEntryRow(Base):
     actor: Mapped[str | None] = mapped_column(String(80))  # who asked (None: the system)
 
 
+SUSPENSE_LINES = "account IN ('interest_suspense', 'penal_suspense')"
+
+
 class JournalLineRow(Base):
     __tablename__ = "journal_lines"
     __table_args__ = (
@@ -53,11 +56,20 @@ class JournalLineRow(Base):
         CheckConstraint(
             "(debit > 0 AND credit = 0) OR (credit > 0 AND debit = 0)", name="one_side"
         ),
+        # what suspense holds for a loan, read when loans become NPA or are upgraded: only the
+        # suspense lines are in it, so the other lines' inserts do not maintain it
+        Index(
+            "ix_journal_lines_suspense",
+            "loan_id",
+            postgresql_where=text(SUSPENSE_LINES),
+            sqlite_where=text(SUSPENSE_LINES),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
-    # its entry's loan (a loan's lines are read through its entries: no index of its own)
+    # its entry's loan (a loan's lines are read through its entries: no index of its own but
+    # for its suspense lines)
     loan_id: Mapped[str | None] = mapped_column(String(64))
     account: Mapped[str] = mapped_column(String(32))
     debit: Mapped[Decimal] = mapped_column(Money)

@@ -26,7 +26,7 @@ from lms.core.replay import LoanState
 from lms.core.terms import BPITreatment
 from lms.ledger import rules
 from lms.ledger.accounts import Account
-from lms.ledger.check import account_balances, balances_of_loans
+from lms.ledger.check import account_balances, suspense_held
 from lms.ledger.postings import LoanBooking, recoveries, same_entry, servicing_entries
 from lms.ledger.rules import JournalEntry, reversal_of
 from lms.ledger.service import LiveEntry, Posting, live_entries, post_entry, post_many
@@ -227,7 +227,7 @@ def suspense_moves_of(
 ) -> dict[int, tuple[Decimal, Decimal]]:
     """`suspense_moves` of many loans (by id: their interest and penal targets) in one query."""
     accounts = (Account.INTEREST_SUSPENSE.value, Account.PENAL_SUSPENSE.value)
-    held = balances_of_loans(uow, [str(k) for k in targets], accounts)
+    held = suspense_held(uow, [str(k) for k in targets])
     moves = {}
     for loan_id, (interest_target, penal_target) in targets.items():
         now = held.get(str(loan_id), {})

@@ -99,14 +99,17 @@ def _move_interest(uow: UnitOfWork, day: date, flipped: dict[int, bool]) -> None
             entries.append(rules.income_to_suspense(str(loan_id), day, interest_move))
         if penal_move:
             entries.append(rules.income_to_suspense(str(loan_id), day, penal_move, penal=True))
-    cleared = []
     for loan_id, to_npa in flipped.items():
         taken = (accrued.get(loan_id) or Decimal(0)) if to_npa else Decimal(0)
         if taken:
             entries.append(rules.accrual(str(loan_id), day, -taken))
-        if to_npa:
-            cleared.append({"id": loan_id, "accrued_through": None, "accrued_interest": None})
-    update_rows(uow, _LOANS, ("id",), cleared)
+    npa = [loan_id for loan_id, to_npa in flipped.items() if to_npa]
+    if npa:  # accrues no more: one statement for all of them, the same values for each
+        uow.session.execute(
+            update(Loan).where(among(uow, Loan.id, npa))
+            .values(accrued_through=None, accrued_interest=None)
+            .execution_options(synchronize_session=False)
+        )  # fmt: skip
     post_entries(uow, entries, posting_date=day)
 
 
