@@ -27,12 +27,12 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import and_, exists, func, insert, select, update
+from sqlalchemy import and_, exists, func, select, update
 from sqlalchemy.orm import aliased
 
 from lms.collections.models import CollectionCase, Promise
 from lms.platform.db import UnitOfWork
-from lms.platform.db.bulk import read_rows, update_rows
+from lms.platform.db.bulk import insert_rows, read_rows, update_rows
 from lms.platform.settings import get_settings
 from lms.risk.models import LoanMonth, LoanScore, RiskSignal
 from lms.risk.months import month_end, shift
@@ -66,11 +66,10 @@ def _raise(
     open_now = set(uow.session.execute(select(s.loan_id, s.signal).where(
         s.loan_id.between(low, high), s.cleared_on.is_(None))).all())  # fmt: skip
     new = [key for key in sorted(found) if key not in open_now]
-    if new:
-        uow.session.execute(insert(RiskSignal), [
-            {"loan_id": loan, "signal": name, "raised_on": day, "detail": found[(loan, name)][:200],
-             "cleared_on": None} for loan, name in new
-        ])  # fmt: skip
+    insert_rows(uow, RiskSignal.metadata.tables["risk_signals"], [
+        {"loan_id": loan, "signal": name, "raised_on": day, "detail": found[(loan, name)][:200],
+         "cleared_on": None} for loan, name in new
+    ])  # fmt: skip
     return new
 
 
