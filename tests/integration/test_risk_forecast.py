@@ -38,7 +38,8 @@ def _book(db_url: str, engine: Engine) -> UnitOfWork:
             uow.session.add(Loan(
                 id=k, external_id=f"F-{k}", branch_code="PUN01", product_id=1, customer_id=k,
                 principal=D(1000), annual_rate=D(12), terms={}, status="active", emi=D(0),
-                net_disbursed=D(1000), excess=D(0), disbursed_on=date(2026, 6, 1),
+                net_disbursed=D(1000), excess=D(0), principal_outstanding=D(0),
+                disbursed_on=date(2026, 6, 1),
                 created_at=datetime.now(UTC)))  # fmt: skip
             uow.session.flush()
             for month, status, dpd, left in months:

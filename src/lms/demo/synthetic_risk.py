@@ -191,6 +191,7 @@ def _loans(
             "annual_rate": Decimal(rate), "terms": {}, "emi": Decimal(0),
             "status": ("active", "closed", "written_off")[int(ends["how"][k])],
             "net_disbursed": Decimal(int(t["principal"][k])), "excess": Decimal(0),
+            "principal_outstanding": Decimal(0),  # no installments stored: they owe none
             "disbursed_on": shift(first, int(t["start"][k])).replace(day=int(t["due_day"][k])),
             "closed_on": left_on if ends["how"][k] == 1 else None,
             "written_off_on": left_on if ends["how"][k] == 2 else None, "created_at": now,
