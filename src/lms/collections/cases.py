@@ -99,8 +99,8 @@ def review(uow: UnitOfWork, day: date, low: int, high: int, standings: dict[int,
     _open(uow, day, opened, among, history)
     _end(uow, day, ended, history)
     # most moves are a day more past due in the same bucket: those rows carry only the figures
-    update_rows(uow, _CASES, ["id"], [m for m in moved if len(m) > 3])
-    update_rows(uow, _CASES, ["id"], [m for m in moved if len(m) == 3])
+    update_rows(uow, _CASES, ["id"], [m for m in moved if "bucket" in m])
+    update_rows(uow, _CASES, ["id"], [m for m in moved if "bucket" not in m])
     history.write(uow)
     touched = len(opened) + len(ended) + len(moved)
     touched += _judge_promises(uow, day, low, high)
