@@ -119,10 +119,22 @@ def new_key_spec(key_id: str) -> str:
 
 _lock = threading.Lock()
 _rings: dict[str, Keyring] = {}
+_by_place: dict[tuple[str | None, ...], Keyring] = {}
+_PLACE = ("LMS_PII_KEYS", "XDG_DATA_HOME", "HOME")  # all that decides which keyring
 
 
 def keyring() -> Keyring:
-    """The keyring the settings name (parsed once per distinct value)."""
+    """The keyring the settings name: parsed once per distinct value, and looked up by the
+    few variables that name it (a sealed value is opened thousands of times a second, so
+    neither the settings nor the embedded key's file are read again for each)."""
+    place = tuple(os.environ.get(name) for name in _PLACE)
+    ring = _by_place.get(place)
+    if ring is None:
+        ring = _by_place[place] = _named_keyring()
+    return ring
+
+
+def _named_keyring() -> Keyring:
     from lms.platform.settings import data_folder, get_settings
 
     spec = get_settings().pii_keys or _embedded_key(data_folder() / "pii.key")
