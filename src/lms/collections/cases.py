@@ -25,7 +25,7 @@ from lms.collections.models import CaseEvent, CollectionCase, Promise
 from lms.notices.outbox import Message, queue_messages
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import among as amid
-from lms.platform.db.bulk import insert_rows, update_rows
+from lms.platform.db.bulk import insert_rows, read_rows, update_rows
 from lms.platform.settings import get_settings
 from lms.servicing.models import Customer, Loan, LoanEvent
 from lms.servicing.payment_rules import MONEY_IN
@@ -74,7 +74,7 @@ def review(uow: UnitOfWork, day: date, low: int, high: int, standings: dict[int,
     day-end (those overdue); how many cases it touched. Cases are read and written together
     (a few statements per partition, whatever the number of cases)."""
     among, c = buckets(), CollectionCase
-    cases = {r.customer_id: r for r in uow.session.execute(
+    cases = {r.customer_id: r for r in read_rows(uow,
         select(c.id, c.customer_id, c.bucket, c.worst_bucket, c.dpd, c.overdue, c.opened_on,
                c.bucket_since)
         .where(c.customer_id.between(low, high), c.closed_on.is_(None))
@@ -121,10 +121,11 @@ def refresh_bands(uow: UnitOfWork, low: int, high: int) -> None:
         .where(Loan.customer_id == c.customer_id, Loan.status == "active")
         .scalar_subquery()
     )
-    rows = uow.session.execute(
+    rows = read_rows(
+        uow,
         select(c.id, worst)
         .where(c.customer_id.between(low, high), c.closed_on.is_(None))
-        .where(c.risk_band.is_distinct_from(worst))
+        .where(c.risk_band.is_distinct_from(worst)),
     ).all()
     update_rows(uow, _CASES, ["id"], [{"id": i, "risk_band": band} for i, band in rows])
 
@@ -183,8 +184,8 @@ def pin_codes(uow: UnitOfWork, customer_ids: list[int]) -> dict[int, str]:
     """The PIN code of each borrower's first address that has one (addresses are sealed: read
     and opened here)."""
     found = {}
-    rows = uow.session.execute(
-        select(Customer.id, Customer.addresses).where(amid(uow, Customer.id, customer_ids))
+    rows = read_rows(
+        uow, select(Customer.id, Customer.addresses).where(amid(uow, Customer.id, customer_ids))
     )
     for customer_id, addresses in rows:
         pin = next((a["pin"] for a in addresses or [] if a.get("pin")), None)

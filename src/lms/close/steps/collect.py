@@ -19,6 +19,7 @@ from lms.close.models import LoanSnapshot
 from lms.collections.cases import Standing, refresh_bands, review
 from lms.collections.strategies import evaluate
 from lms.platform.db import UnitOfWork
+from lms.platform.db.bulk import read_rows
 from lms.servicing.models import Loan, LoanInstallment
 
 NAME = "collect"
@@ -33,7 +34,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
 
 
 def standings(uow: UnitOfWork, day: date, low: int, high: int) -> dict[int, Standing]:
-    rows: list[Any] = list(uow.session.execute(_day_ends(uow, day, low, high)))
+    rows: list[Any] = list(read_rows(uow, _day_ends(uow, day, low, high)))
     rows += _claims_kept(uow, day, low, high)
     rows.sort(key=lambda r: (r[0], -r[4], r[2]))  # by borrower, most overdue first
     found: dict[int, Standing] = {}
