@@ -288,3 +288,24 @@ def test_the_list_by_dpd_bucket_and_unknown_filter_values_refused(client: TestCl
         assert response.status_code == 422, params
         assert response.headers["content-type"] == PROBLEM
         assert field in response.text
+
+
+@pytest.mark.parametrize("replica", ["same", "dead"])
+def test_the_summary_and_list_read_a_replica_that_answers_and_else_the_primary(
+    client: TestClient, db_url: str, monkeypatch: pytest.MonkeyPatch, replica: str
+) -> None:
+    """A replica that answers and is not behind serves the reads (here the database itself
+    plays an up-to-date standby; SQLite is no PostgreSQL standby, so it reads the primary);
+    one that does not answer sends them to the primary: the same figures, no error."""
+    url = db_url if replica == "same" else "postgresql://root@127.0.0.1:1/none"
+    monkeypatch.setenv("LMS_DATABASE_REPLICA_URL", url)
+    served = "replica" if replica == "same" and db_url.startswith("postgresql") else "primary"
+    with api_client(db_url) as reader:
+        for _ in range(2):  # a dead replica is not asked again at once: still the primary
+            response = reader.get("/api/v1/portfolio/summary", params={"as_of": "2026-11-26"})
+            assert response.status_code == 200, response.text
+            assert response.headers["X-Read-From"] == served
+            assert _cells(response.json()["cells"]) == SUMMARY
+        listed = reader.get("/api/v1/loans", params={"dpd_min": 32})
+        assert listed.headers["X-Read-From"] == served
+        assert [item["id"] for item in listed.json()["items"]] == [3, 5, 6, 7]

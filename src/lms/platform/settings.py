@@ -32,6 +32,15 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         None, description="the database; unset: the book `lms demo` builds in the data folder"
     )
+    database_replica_url: str | None = Field(
+        None, description="a PostgreSQL hot standby: lists, summaries, dashboards, reports read it"
+    )
+    replica_max_lag: float = Field(
+        30, ge=0, description="seconds behind the primary past which reads go to the primary"
+    )
+    replica_retry: float = Field(
+        10, gt=0, description="seconds before a replica that did not answer is asked again"
+    )
     timezone: str = Field("Asia/Kolkata", description="the lender's time zone (calendar day)")
     lender_name: str = Field("Your lender", description="shown to borrowers (notices, UPI)")
     # -- the lender as its documents name it (KFS, statements, receipts)

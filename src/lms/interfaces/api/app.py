@@ -1,7 +1,8 @@
 """`create_app`: the FastAPI application of the REST API, wired to one database.
 
 Guarantees: nothing is built at import time (the engine is made when the app is created); each
-request runs in its own unit of work, committed only when the service returned without error;
+request runs in its own unit of work, committed only when the service returned without error
+(a route that only reads may read a replica, lms.platform.db.replica);
 every error is problem+json (lms.interfaces.api.errors). OpenAPI docs are served at /docs.
 """
 
@@ -15,7 +16,7 @@ from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, FastAPI, Request
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -24,6 +25,7 @@ from lms.interfaces.api.errors import install_error_handlers
 from lms.interfaces.api.payment_groups import PaymentGroups
 from lms.interfaces.api.probes import RequestIds, install_probes
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
+from lms.platform.db.replica import ReadRouter, read_router
 from lms.platform.settings import get_settings
 
 # the API's route modules, in the order their routes are matched (imported when an app is made)
@@ -64,11 +66,19 @@ def create_app(database_url: str) -> FastAPI:
     # FastAPIOffline serves the Swagger UI and ReDoc assets from its own package: the running
     # product never loads anything from the internet (FastAPI's default /docs uses a CDN).
     engine = make_engine(database_url)
+    settings = get_settings()
+    sessions = make_session_factory(engine)
+    reads, replica = read_router(
+        sessions, settings.database_replica_url,
+        max_lag=settings.replica_max_lag, retry_after=settings.replica_retry,
+    )  # fmt: skip
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         yield
         engine.dispose()  # the app's connections closed when it stops, not left to the GC
+        if replica is not None:
+            replica.dispose()
 
     app: FastAPI = FastAPIOffline(
         title="lms",
@@ -76,8 +86,9 @@ def create_app(database_url: str) -> FastAPI:
         description="Open-source loan management system.",
         lifespan=lifespan,
     )
-    app.state.sessions = make_session_factory(engine)
-    size = get_settings().payment_group_size
+    app.state.sessions = sessions
+    app.state.reads = reads
+    size = settings.payment_group_size
     app.state.payment_groups = (
         PaymentGroups(app.state.sessions, size=size, calendar_day=business_date) if size else None
     )
@@ -112,6 +123,20 @@ def unit_of_work(request: Request) -> Iterator[UnitOfWork]:
 
 
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work)]
+
+
+def read_unit_of_work(request: Request, response: Response) -> Iterator[UnitOfWork]:
+    """A unit of work for a request that only reads and may be a few seconds stale: on the
+    replica when one answers in time (lms.platform.db.replica), else on the primary; the
+    answer says which in its `X-Read-From` header."""
+    router: ReadRouter = request.app.state.reads
+    sessions, where = router.choose()
+    response.headers["X-Read-From"] = where
+    with UnitOfWork(sessions) as uow:
+        yield uow
+
+
+ReadUnitOfWorkDep = Annotated[UnitOfWork, Depends(read_unit_of_work)]
 
 
 def today(uow: UnitOfWork) -> date:

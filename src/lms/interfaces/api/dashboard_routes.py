@@ -15,7 +15,7 @@ from pydantic import BaseModel
 
 from lms.close.dashboards import NAMES, Scope, Table, dashboard
 from lms.documents.tables import table_csv, table_xlsx
-from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.app import ReadUnitOfWorkDep, today
 from lms.interfaces.api.security import visible_branches
 from lms.platform.errors import NotFoundError
 
@@ -41,7 +41,7 @@ def scope_of(
 def figures(
     name: str,
     request: Request,
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     branch: Annotated[str | None, Query(max_length=16)] = None,
     product_id: Annotated[int | None, Query(ge=1, lt=2**31)] = None,
     since: date | None = None,

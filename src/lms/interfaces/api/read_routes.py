@@ -19,7 +19,7 @@ from lms.close.portfolio import (
     portfolio_summary,
     projected_plan,
 )
-from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.app import ReadUnitOfWorkDep, UnitOfWorkDep, today
 from lms.interfaces.api.schemas import PlanRowOut, PortfolioSummaryOut, ScheduleOut, SummaryCellOut
 from lms.interfaces.api.security import visible_branches
 
@@ -44,7 +44,9 @@ def schedule(loan_id: int, uow: UnitOfWorkDep, projected: bool = False) -> Sched
 
 
 @router.get("/portfolio/summary")
-def summary(uow: UnitOfWorkDep, request: Request, as_of: date | None = None) -> PortfolioSummaryOut:
+def summary(
+    uow: ReadUnitOfWorkDep, request: Request, as_of: date | None = None
+) -> PortfolioSummaryOut:
     """Loans active at the day-end of `as_of` (default: the last date closed) by branch and
     DPD bucket: how many, principal outstanding, principal and interest overdue; from the
     daily close's snapshots of that date."""

@@ -17,7 +17,7 @@ from lms.close.dashboards import Table
 from lms.close.portfolio import last_closed
 from lms.close.reports import NAMES, report
 from lms.documents.tables import table_pdf
-from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.app import ReadUnitOfWorkDep, today
 from lms.interfaces.api.dashboard_routes import TableOut, answered, scope_of
 from lms.platform.errors import NotFoundError
 
@@ -28,7 +28,7 @@ router = APIRouter()
 def get_report(
     name: str,
     request: Request,
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     as_of: date | None = None,
     since: date | None = None,
     until: date | None = None,

@@ -25,7 +25,7 @@ from lms.documents.service import (
     statement_document,
 )
 from lms.documents.statement import statement_csv
-from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.app import ReadUnitOfWorkDep, UnitOfWorkDep, today
 from lms.interfaces.api.payment_groups import PaymentGroups
 from lms.interfaces.api.schemas import (
     DisbursementIn,
@@ -333,7 +333,7 @@ def get_loan(loan_id: int, uow: UnitOfWorkDep, as_of: date | None = None) -> Loa
 
 @router.get("/loans")
 def list_loans(
-    uow: UnitOfWorkDep,
+    uow: ReadUnitOfWorkDep,
     request: Request,
     status_: Annotated[LoanStatus | None, Query(alias="status")] = None,
     branch: str | None = None,
