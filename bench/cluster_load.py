@@ -146,8 +146,8 @@ def report(env: Environment, seconds: float) -> None:
           f"{total.get_response_time_percentile(0.5):>4.0f}ms "
           f"{total.get_response_time_percentile(0.95):>4.0f}ms "
           f"{total.get_response_time_percentile(0.99):>4.0f}ms {total.num_failures:>7}")  # fmt: skip
-    for (method, name), error in env.stats.errors.items():
-        print(f"  failure: {method} {name}: {error.error} x{error.occurrences}")
+    for error in env.stats.errors.values():
+        print(f"  failure: {error.method} {error.name}: {error.error} x{error.occurrences}")
 
 
 def verify() -> None:

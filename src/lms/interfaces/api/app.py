@@ -16,8 +16,9 @@ from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, FastAPI, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request, Response
 from fastapi_offline import FastAPIOffline
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
 
 from lms import __version__
@@ -132,8 +133,28 @@ def read_unit_of_work(request: Request, response: Response) -> Iterator[UnitOfWo
     router: ReadRouter = request.app.state.reads
     sessions, where = router.choose()
     response.headers["X-Read-From"] = where
-    with UnitOfWork(sessions) as uow:
+    uow = UnitOfWork(sessions).__enter__()
+    try:
         yield uow
+    except DBAPIError as error:  # the replica went away mid-request: asked again, the
+        if where != "replica":  # primary answers
+            raise
+        router.lost(error)
+        raise HTTPException(
+            503, "the read replica went away; ask again", {"Retry-After": "1"}
+        ) from error
+    finally:
+        _end_read(uow, router, where)
+
+
+def _end_read(uow: UnitOfWork, router: ReadRouter, where: str) -> None:
+    """Close a read's unit of work; a replica that went away after answering costs nothing."""
+    try:
+        uow.__exit__(None, None, None)
+    except DBAPIError as error:
+        if where != "replica":
+            raise
+        router.lost(error)
 
 
 ReadUnitOfWorkDep = Annotated[UnitOfWork, Depends(read_unit_of_work)]

@@ -68,6 +68,11 @@ class ReadRouter:
             return self.primary, "primary"
         return self.replica, "replica"
 
+    def lost(self, error: BaseException) -> None:
+        """The replica failed a request that had chosen it: not asked for `retry_after`."""
+        self._down_until = self.clock() + self.retry_after
+        log.warning("replica lost mid-request, reads on the primary: %s", error)
+
 
 def replica_engine(url: str) -> Engine:
     """An engine on the replica at `url` that gives up connecting after CONNECT_TIMEOUT."""
