@@ -17,7 +17,7 @@ from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 
 from lms.close.dashboards import NAMES, dashboard
-from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.app import ReadUnitOfWorkDep, today
 from lms.interfaces.api.dashboard_routes import TableOut, answered, scope_of
 from lms.interfaces.web.render import page
 from lms.interfaces.web.session import ROOT, Staff
@@ -31,7 +31,7 @@ Product_ = Annotated[int | None, Query(ge=1, lt=2**31)]
 
 @router.get(f"{ROOT}/dashboards")
 def dashboards(
-    request: Request, uow: UnitOfWorkDep, who: Staff, branch: Branch_ = None,
+    request: Request, uow: ReadUnitOfWorkDep, who: Staff, branch: Branch_ = None,
     product_id: Product_ = None, since: date | None = None, until: date | None = None,
 ) -> HTMLResponse:  # fmt: skip
     scope = scope_of(request, branch or None, product_id, since, until)
@@ -58,7 +58,7 @@ def _plain(shown: object) -> list[list[object]]:
 
 @router.get(f"{ROOT}/dashboards/{{name}}/export", response_model=None)
 def export(
-    request: Request, uow: UnitOfWorkDep, who: Staff, name: str,
+    request: Request, uow: ReadUnitOfWorkDep, who: Staff, name: str,
     format: Literal["csv", "xlsx"] = "csv", branch: Branch_ = None,
     product_id: Product_ = None, since: date | None = None, until: date | None = None,
 ) -> Response:  # fmt: skip

@@ -18,7 +18,7 @@ from lms.close.portfolio import last_closed
 from lms.close.reports import NAMES, report
 from lms.close.schedules import Asked, add_schedule, cancel_schedule, schedules
 from lms.identity.roles import Permission
-from lms.interfaces.api.app import UnitOfWorkDep, today
+from lms.interfaces.api.app import ReadUnitOfWorkDep, UnitOfWorkDep, today
 from lms.interfaces.api.dashboard_routes import scope_of
 from lms.interfaces.api.report_routes import report_answer
 from lms.interfaces.web.loan_pages import reasons
@@ -88,7 +88,7 @@ def cancel(request: Request, uow: UnitOfWorkDep, who: Staff, schedule_id: int) -
 
 @router.get(f"{ROOT}/reports/{{name}}", response_model=None)
 def one_report(
-    request: Request, uow: UnitOfWorkDep, who: Staff, name: str,
+    request: Request, uow: ReadUnitOfWorkDep, who: Staff, name: str,
     as_of: date | None = None, since: date | None = None, until: date | None = None,
     branch: Annotated[str | None, Query(max_length=16)] = None,
     account: Annotated[str | None, Query(max_length=32)] = None,
