@@ -4,13 +4,15 @@ DPD, class, category), for reports that read history without replaying loans.
 Active loans, and loans closed that day. Set-based: one INSERT ... SELECT per partition, the
 principal outstanding read from the loan row (kept by every writer of its installments), the
 dues summed from the installments due and unpaid (and at month ends on PostgreSQL, each
-loan's required provision: see `_provision`). Guarantee: written once per loan and day (the close marks the partition
-done in the same transaction, and the key refuses a second row).
+loan's required provision: see `_provision`). On PostgreSQL the snapshots are partitioned by
+month, each month's made here before its first snapshot (`month_partition`). Guarantee:
+written once per loan and day (the close marks the partition done in the same transaction,
+and the key refuses a second row).
 """
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -70,6 +72,7 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         source = source.add_columns(provision).join(Product, Product.id == Loan.product_id)
     columns = [*_COLUMNS, *(["provision"] if provision is not None else [])]
     table = LoanSnapshot.metadata.tables["loan_snapshots"]
+    month_partition(uow, day)
     uow.session.execute(insert(table).from_select(columns, source))
     written = (
         select(func.count())
@@ -142,6 +145,28 @@ def _provision(uow: UnitOfWork, day: date, outstanding: Any) -> Any:
     )
     exact = type_coerce(outstanding, Numeric(18, 4)) * rate / 100
     return type_coerce(func.round(exact, 2), Money)
+
+
+def month_partition(uow: UnitOfWork, day: date) -> None:
+    """PostgreSQL: the snapshots are partitioned by month (migration 0060); the month of `day`
+    gets its partition before its first snapshot, made by the first partition of the close
+    that needs it. Workers racing to make it queue on an advisory lock taken only when it is
+    missing; the later ones find it made (a new statement sees the first one's commit)."""
+    if uow.session.get_bind().dialect.name != "postgresql":
+        return
+    first = day.replace(day=1)
+    name = f"loan_snapshots_y{first:%Y}m{first:%m}"
+    connection = uow.session.connection()
+    missing = "SELECT to_regclass(%(n)s) IS NULL"
+    if not connection.exec_driver_sql(missing, {"n": name}).scalar():
+        return
+    connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('loan_snapshots'))")
+    if connection.exec_driver_sql(missing, {"n": name}).scalar():
+        after = (first + timedelta(days=32)).replace(day=1)
+        connection.exec_driver_sql(
+            f"CREATE TABLE {name} PARTITION OF loan_snapshots"
+            f" FOR VALUES FROM ('{first}') TO ('{after}')"
+        )
 
 
 def rewrite(snapshot: LoanSnapshot, state: LoanState) -> None:
