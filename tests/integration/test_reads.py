@@ -308,4 +308,7 @@ def test_the_summary_and_list_read_a_replica_that_answers_and_else_the_primary(
             assert _cells(response.json()["cells"]) == SUMMARY
         listed = reader.get("/api/v1/loans", params={"dpd_min": 32})
         assert listed.headers["X-Read-From"] == served
+        exported = reader.get("/api/v1/dashboards/buckets", params={"format": "csv"})
+        assert (exported.status_code, exported.headers["X-Read-From"]) == (200, served)
+        assert "x-read-from" not in reader.get("/api/v1/loans/1").headers  # the primary's
         assert [item["id"] for item in listed.json()["items"]] == [3, 5, 6, 7]

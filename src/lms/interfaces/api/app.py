@@ -16,7 +16,7 @@ from datetime import date, datetime
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from fastapi import Depends, FastAPI, HTTPException, Request, Response
+from fastapi import Depends, FastAPI, HTTPException, Request
 from fastapi_offline import FastAPIOffline
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, sessionmaker
@@ -126,13 +126,14 @@ def unit_of_work(request: Request) -> Iterator[UnitOfWork]:
 UnitOfWorkDep = Annotated[UnitOfWork, Depends(unit_of_work)]
 
 
-def read_unit_of_work(request: Request, response: Response) -> Iterator[UnitOfWork]:
+def read_unit_of_work(request: Request) -> Iterator[UnitOfWork]:
     """A unit of work for a request that only reads and may be a few seconds stale: on the
     replica when one answers in time (lms.platform.db.replica), else on the primary; the
-    answer says which in its `X-Read-From` header."""
+    answer says which in its `X-Read-From` header (written by the RequestIds middleware, so
+    a page or a file returned whole carries it too)."""
     router: ReadRouter = request.app.state.reads
     sessions, where = router.choose()
-    response.headers["X-Read-From"] = where
+    request.state.read_from = where
     uow = UnitOfWork(sessions).__enter__()
     try:
         yield uow

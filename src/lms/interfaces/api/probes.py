@@ -80,8 +80,8 @@ def _portal() -> bytes:
 
 class RequestIds:
     """ASGI middleware (no per-request task, unlike Starlette's BaseHTTPMiddleware): the
-    request id in `request.state.request_id` and the answer's `X-Request-ID`, then the
-    access log line."""
+    request id in `request.state.request_id` and the answer's `X-Request-ID` (and
+    `X-Read-From` for a read that chose a database), then the access log line."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -108,6 +108,9 @@ class RequestIds:
                                       (b"content-security-policy", content),
                                       (b"referrer-policy", referrer),
                                       (b"x-request-id", request_id.encode())]  # fmt: skip
+                read_from = scope["state"].get("read_from")  # lms.platform.db.replica
+                if read_from:
+                    message["headers"].append((b"x-read-from", read_from.encode()))
             await send(message)
 
         try:
