@@ -20,6 +20,7 @@ from gevent import monkey
 monkey.patch_all()  # before anything opens a socket: locust's users are gevent greenlets
 
 import argparse  # noqa: E402
+import json  # noqa: E402
 import os  # noqa: E402
 import random  # noqa: E402
 import re  # noqa: E402
@@ -162,11 +163,10 @@ def verify() -> None:
     twice = [r for r, n in counts.items() if n != "1"]
     print(f"acknowledged repayments {len(ACKNOWLEDGED):,}: in the book {len(counts):,}, "
           f"missing {len(missing)}, more than once {len(twice)}")  # fmt: skip
-    state = Path("/var/tmp/lms-cluster/env.json").read_text()
-    keys = re.search(r'"LMS_PII_KEYS": "([^"]+)"', state)
+    nodes = json.loads(Path("/var/tmp/lms-cluster/env.json").read_text())  # the nodes' settings
     check = subprocess.run(
         [str(ROOT / ".venv/bin/lms"), "ledger", "check", "--database-url", PRIMARY],
-        capture_output=True, text=True, env={**os.environ, "LMS_PII_KEYS": keys.group(1) if keys else ""},
+        capture_output=True, text=True, env={**os.environ, **nodes},
     )  # fmt: skip
     print(f"ledger check: {'sound' if check.returncode == 0 else check.stdout + check.stderr}")
 

@@ -8,6 +8,7 @@ ledger proves at the end. Needs root (network namespaces): skipped elsewhere, a 
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -101,11 +102,5 @@ def test_the_cluster_serves_through_the_balancer_survives_failures_and_closes_on
     assert re.search(r"snapshot \d+", closed), closed
     check = subprocess.run([str(ROOT / ".venv" / "bin" / "lms"), "ledger", "check",
                             "--database-url", PRIMARY], capture_output=True, text=True,
-                           env={**env, "LMS_PII_KEYS": _keys(state)})  # fmt: skip
+                           env={**env, **json.loads((state / "env.json").read_text())})  # fmt: skip
     assert check.returncode == 0, check.stdout + check.stderr
-
-
-def _keys(state: Path) -> str:
-    import json
-
-    return str(json.loads((state / "env.json").read_text())["LMS_PII_KEYS"])
