@@ -174,3 +174,40 @@ def test_references_of_the_ledger_hold_on_every_database(
         with UnitOfWork(sessions) as uow, pytest.raises(DBAPIError, match=r"999999|FOREIGN KEY"):
             uow.session.execute(text(statement))
             uow.session.flush()
+
+
+def test_the_check_reads_a_range_of_entries_at_a_time_and_finds_the_same(
+    sessions: sessionmaker[Session], db_url: str
+) -> None:
+    """Entries 1-4: a disbursement, an entry filing a line under another loan, the reversal of
+    the disbursement (a true mirror) and a reversal of entry 2 whose lines are not its mirror
+    (7 where 5 was posted). Read two entries at a time, the reversal of entry 2 is checked in
+    the range after its original's: the same two problems as read all at once."""
+    first = _post_loan(sessions)
+    five, seven = ("50000", "70000") if db_url.startswith("sqlite") else ("5", "7")
+    entry = (
+        "INSERT INTO journal_entries (loan_id, event, value_date, posting_date, created_at,"
+        " reverses_id) VALUES ('L2', '{event}', '2026-01-15', '2026-01-15',"
+        " '2026-01-15 00:00:00+00:00', {reverses}) RETURNING id"
+    )
+    lines = (
+        "INSERT INTO journal_lines (entry_id, loan_id, account, debit, credit) VALUES"
+        " ({entry}, 'L2', 'collection_bank', {debit}, 0),"
+        " ({entry}, '{other}', 'loan_principal', 0, {debit})"
+    )
+    with UnitOfWork(sessions) as uow:
+        odd = uow.session.execute(text(entry.format(event="odd", reverses="NULL"))).scalar_one()
+        uow.session.execute(text(lines.format(entry=odd, debit=five, other="L3")))
+        reverse_entry(uow, first, posting_date=DAY)
+        bad = uow.session.execute(text(entry.format(event="reversal", reverses=odd))).scalar_one()
+        uow.session.execute(text(lines.format(entry=bad, debit=seven, other="L2")))
+        uow.commit()
+    with UnitOfWork(sessions) as uow:
+        by_twos = ledger_problems(uow.session, per_range=2)
+        at_once = ledger_problems(uow.session)
+    assert (first, odd, bad) == (1, 2, 4)
+    assert [(p.entry_id, p.loan_id, p.message) for p in by_twos] == [
+        (2, "L2", "a line names loan L3, its entry loan L2"),
+        (4, "L2", "does not mirror entry 2"),
+    ]
+    assert by_twos == at_once

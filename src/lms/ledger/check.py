@@ -4,6 +4,10 @@ A loan's lines are found through its entries (the entries' loan index, then the 
 index): a line's loan is its entry's, and the lines carry no loan index of their own, which
 would cost an index entry for each of the millions of lines a close writes.
 
+The check walks the entries a range at a time (a million entries, a tenth of a partition of the
+lines on PostgreSQL): each range's statements name it, so they read one partition's lines, and
+what is held in memory is one range's problems and reversals, whatever the size of the book.
+
 Guarantee: `ledger_problems` reads only; it lists every entry whose debits and credits differ,
 every line filed under another loan than its entry's, every reversal that does not mirror its
 entry, and a trial balance that does not net to zero,
@@ -33,21 +37,40 @@ class LedgerProblem:
     message: str
 
 
-def ledger_problems(session: Session) -> list[LedgerProblem]:
-    """Every problem found in the stored ledger."""
-    return [
-        *_unbalanced_entries(session),
-        *_misfiled_lines(session),
-        *_bad_reversals(session),
-        *_trial_balance(session),
-    ]
+# entries checked at a time: a tenth of a partition of the lines on PostgreSQL (ten million
+# entries each, migration 0061), so each range's statements read one partition's lines
+ENTRIES_PER_RANGE = 1_000_000
 
 
-def _misfiled_lines(session: Session) -> list[LedgerProblem]:
+def ledger_problems(session: Session, per_range: int = ENTRIES_PER_RANGE) -> list[LedgerProblem]:
+    """Every problem found in the stored ledger, read a range of `per_range` entries at a time
+    (the problems of each range in entry order: unbalanced, misfiled, reversals), then the
+    trial balance of them all."""
+    top = session.scalar(select(func.max(JournalEntryRow.id))) or 0
+    problems: list[LedgerProblem] = []
+    debits = credits = Decimal(0)
+    for low in range(0, top + 1, per_range):
+        entries = (low, low + per_range - 1)
+        problems += _unbalanced_entries(session, entries)
+        problems += _misfiled_lines(session, entries)
+        problems += _bad_reversals(session, entries)
+        range_debits, range_credits = _totals(session, entries)
+        debits, credits = debits + range_debits, credits + range_credits
+    if debits != credits:
+        message = f"trial balance: debits {debits} differ from credits {credits}"
+        problems.append(LedgerProblem(None, None, message))
+    return problems
+
+
+Range = tuple[int, int]
+
+
+def _misfiled_lines(session: Session, entries: Range) -> list[LedgerProblem]:
     """Lines whose loan is not their entry's (a loan's lines are read through its entries)."""
     rows = session.execute(
         select(JournalLineRow.entry_id, JournalEntryRow.loan_id, JournalLineRow.loan_id)
         .join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id)
+        .where(JournalLineRow.entry_id.between(*entries), JournalEntryRow.id.between(*entries))
         .where(JournalLineRow.loan_id.is_distinct_from(JournalEntryRow.loan_id))
         .order_by(JournalLineRow.entry_id)
     )
@@ -57,7 +80,7 @@ def _misfiled_lines(session: Session) -> list[LedgerProblem]:
     ]
 
 
-def _unbalanced_entries(session: Session) -> list[LedgerProblem]:
+def _unbalanced_entries(session: Session, entries: Range) -> list[LedgerProblem]:
     rows = session.execute(
         select(
             JournalLineRow.entry_id,
@@ -66,6 +89,7 @@ def _unbalanced_entries(session: Session) -> list[LedgerProblem]:
             func.sum(JournalLineRow.credit),
         )
         .join(JournalEntryRow, JournalEntryRow.id == JournalLineRow.entry_id)
+        .where(JournalLineRow.entry_id.between(*entries), JournalEntryRow.id.between(*entries))
         .group_by(JournalLineRow.entry_id, JournalEntryRow.loan_id)
         .order_by(JournalLineRow.entry_id)
     )
@@ -76,46 +100,40 @@ def _unbalanced_entries(session: Session) -> list[LedgerProblem]:
     ]
 
 
-def _bad_reversals(session: Session) -> list[LedgerProblem]:
+def _bad_reversals(session: Session, entries: Range) -> list[LedgerProblem]:
+    """Reversals in the range whose lines are not their original's, mirrored (the originals'
+    lines read by their entries, wherever they are)."""
+    entry = JournalEntryRow
+    in_range = (entry.id.between(*entries), entry.reverses_id.is_not(None))
+    reversals = session.execute(
+        select(entry.id, entry.reverses_id, entry.loan_id).where(*in_range).order_by(entry.id)
+    ).all()
+    if not reversals:
+        return []
+    both = select(entry.id).where(*in_range).union(select(entry.reverses_id).where(*in_range))
     lines: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
-    for entry, account, debit, credit in session.execute(
-        select(
-            JournalLineRow.entry_id,
-            JournalLineRow.account,
-            JournalLineRow.debit,
-            JournalLineRow.credit,
-        )
+    line = JournalLineRow
+    for entry_id, account, debit, credit in session.execute(
+        select(line.entry_id, line.account, line.debit, line.credit).where(line.entry_id.in_(both))
     ):
-        lines[entry][account] += debit - credit
+        lines[entry_id][account] += debit - credit
     problems = []
-    for reversal, original, loan in session.execute(
-        select(JournalEntryRow.id, JournalEntryRow.reverses_id, JournalEntryRow.loan_id).where(
-            JournalEntryRow.reverses_id.is_not(None)
-        )
-    ):
+    for reversal, original, loan in reversals:
         assert original is not None
-        mirrored = {account: -amount for account, amount in lines[original].items()}
-        if {a: v for a, v in lines[reversal].items() if v} != {
-            a: v for a, v in mirrored.items() if v
-        }:
+        mirrored = {a: -v for a, v in lines[original].items() if v}
+        if {a: v for a, v in lines[reversal].items() if v} != mirrored:
             problems.append(LedgerProblem(reversal, loan, f"does not mirror entry {original}"))
     return problems
 
 
-def _trial_balance(session: Session) -> list[LedgerProblem]:
+def _totals(session: Session, entries: Range) -> tuple[Decimal, Decimal]:
     debits, credits = session.execute(
         select(
             func.coalesce(func.sum(JournalLineRow.debit), 0),
             func.coalesce(func.sum(JournalLineRow.credit), 0),
-        )
+        ).where(JournalLineRow.entry_id.between(*entries))
     ).one()
-    if debits != credits:
-        return [
-            LedgerProblem(
-                None, None, f"trial balance: debits {debits} differ from credits {credits}"
-            )
-        ]
-    return []
+    return Decimal(debits), Decimal(credits)
 
 
 def account_balances(

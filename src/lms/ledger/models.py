@@ -11,7 +11,17 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Index, Integer, String, text
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from lms.platform.db import Base, Money
@@ -66,7 +76,11 @@ class JournalLineRow(Base):
         ),
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    # 64-bit on PostgreSQL (a ten-million-loan book writes two billion lines a year); SQLite's
+    # own row ids are 64-bit integers already
+    id: Mapped[int] = mapped_column(
+        BigInteger().with_variant(Integer(), "sqlite"), primary_key=True, autoincrement=True
+    )
     entry_id: Mapped[int] = mapped_column(ForeignKey("journal_entries.id"), index=True)
     # its entry's loan (a loan's lines are read through its entries: no index of its own but
     # for its suspense lines)

@@ -133,7 +133,8 @@ def _first_bounce(uow: UnitOfWork, day: date, low: int, high: int, months: int) 
     since = day - timedelta(days=months * 30)
     returned = and_(e.kind == "reversal", e.reason.like("returned%"))
     before = exists().where(
-        earlier.loan_id == e.loan_id, earlier.kind == "reversal",
+        earlier.loan_id == e.loan_id, earlier.loan_id.between(low, high),
+        earlier.kind == "reversal",
         earlier.reason.like("returned%"), earlier.value_date.between(since, day),
         earlier.id != e.id,
     )  # fmt: skip

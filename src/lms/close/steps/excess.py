@@ -30,13 +30,15 @@ RETRY = True  # a partition with failed loans is run again (the others are no-op
 
 
 def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
+    # the loan's installments, the partition's range named too: only its table partition is read
+    in_range = (LoanInstallment.loan_id == Loan.id, LoanInstallment.loan_id.between(low, high))
     due_today = exists().where(  # today, or since its last event (a backdated payment's excess)
-        LoanInstallment.loan_id == Loan.id,
+        *in_range,
         LoanInstallment.due_date <= day,
         LoanInstallment.due_date > Loan.last_event_on,
     )
     deferred_due = exists().where(  # a deferred installment (no principal) left unpaid
-        LoanInstallment.loan_id == Loan.id,
+        *in_range,
         LoanInstallment.due_date <= day,
         LoanInstallment.due_date > Loan.last_event_on,
         LoanInstallment.principal == Decimal(0),
@@ -47,12 +49,12 @@ def run(uow: UnitOfWork, day: date, low: int, high: int) -> int:
         select(Product.id).where(Product.settings["interest_on_actual_balance"].as_boolean())
     )
     owed_before = exists().where(  # principal unpaid of an installment due before today
-        LoanInstallment.loan_id == Loan.id,
+        *in_range,
         LoanInstallment.due_date < day,
         LoanInstallment.principal_paid < LoanInstallment.principal,
     )
     settled_before = exists().where(  # its state stands on an earlier due date: no event since
-        LoanInstallment.loan_id == Loan.id,
+        *in_range,
         LoanInstallment.due_date >= Loan.last_event_on,
         LoanInstallment.due_date < day,
     )
