@@ -3,7 +3,9 @@
 API nodes behind HAProxy, and a close worker. The same shape a lender deploys on real
 machines (see docs/deployment.md); here to test and measure it.
 
-    scripts/cluster up [--loans N]   build it: hosts, databases, a demo book of N loans, nodes
+    scripts/cluster up [--loans N] [--set LMS_NAME=VALUE ...]
+                                     build it: hosts, databases, a demo book of N loans, nodes
+                                     (each --set a setting every node gets: a mail server ...)
     scripts/cluster status           what runs, the replica's lag, the balancer's answer
     scripts/cluster stop NAME        stop one part (api1, api2, replica, broker, worker)
     scripts/cluster start NAME       start it again
@@ -136,6 +138,7 @@ defaults
     timeout server 60s
     retries 2
     option redispatch
+    option forwardfor
 frontend api
     bind {NET}.10:8080
     default_backend nodes
@@ -201,7 +204,7 @@ def _alive(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split()[2] != "Z"  # not a zombie
 
 
-def up(loans: int) -> None:
+def up(loans: int, settings: dict[str, str]) -> None:
     if STATE.exists():
         sys.exit(f"cluster: {STATE} exists: `scripts/cluster down` first")
     if shutil.which("haproxy") is None:
@@ -215,6 +218,8 @@ def up(loans: int) -> None:
         "LMS_BROKER_URL": f"redis://:{secrets.token_hex(16)}@{ip('broker')}:6379/0",
         "LMS_PII_KEYS": new_key_spec("k1"),
         "LMS_DOCUMENT_DIR": str(STATE / "documents"), "XDG_DATA_HOME": str(STATE / "data"),
+        "LMS_TRUSTED_PROXIES": ip("lb"),  # the callers' own addresses, in audit and throttles
+        **settings,
     }))  # fmt: skip
     network_up()
     databases_up()
@@ -266,13 +271,18 @@ def main() -> None:
     parser.add_argument("command", choices=["up", "down", "status", "stop", "start", "close"])
     parser.add_argument("part", nargs="?", help="for stop and start: api1, api2, replica, ...")
     parser.add_argument("--loans", type=int, default=200, help="the demo book's size (up)")
+    parser.add_argument("--set", action="append", default=[], metavar="LMS_NAME=VALUE",
+                        help="a setting every node gets (up; repeatable)")  # fmt: skip
     args = parser.parse_args()
+    settings = dict(item.partition("=")[::2] for item in args.set)
+    if any(not name.startswith("LMS_") for name in settings):
+        sys.exit("cluster: --set takes LMS_NAME=VALUE")
     if os.geteuid() != 0:
         sys.exit("cluster: network namespaces need root")
     if args.command in ("stop", "start") and not args.part:
         sys.exit(f"cluster: {args.command} what? (api1, api2, replica, broker, worker)")
     actions: dict[str, Callable[[], None]] = {
-        "up": lambda: up(args.loans), "down": down, "status": status, "close": close,
+        "up": lambda: up(args.loans, settings), "down": down, "status": status, "close": close,
         "stop": lambda: stop(args.part), "start": lambda: start(args.part),
     }  # fmt: skip
     actions[args.command]()

@@ -24,9 +24,9 @@ class Provider:
 
 
 @contextmanager
-def provider(kind: str) -> Iterator[Provider]:
+def provider(kind: str, address: tuple[str, int] = ("127.0.0.1", 0)) -> Iterator[Provider]:
     """A running stand-in of `kind` ("sms", "whatsapp" or "razorpay") until the end of the
-    block."""
+    block, listening on `address` (default: the loopback address, a free port)."""
     ids = count(1)
     state = Provider("")
 
@@ -58,8 +58,8 @@ def provider(kind: str) -> Iterator[Provider]:
         def log_message(self, *args: object) -> None:  # quiet
             return
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.url = f"http://127.0.0.1:{server.server_address[1]}"
+    server = ThreadingHTTPServer(address, Handler)
+    state.url = f"http://{address[0]}:{server.server_address[1]}"
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

@@ -1,7 +1,7 @@
 """`scripts/cluster` at a small size: hosts in network namespaces holding a PostgreSQL primary
 and its streaming replica, a broker, two API nodes behind HAProxy and a close worker. Through
-the balancer: reads come from the replica, a repayment (and its retry) lands once and reaches
-the replica; an API node stopped, the balancer still answers every request; the replica
+the balancer: reads come from the replica, a repayment (and its retry) lands once, is audited
+with the caller's own address (not the balancer's) and reaches the replica; an API node stopped, the balancer still answers every request; the replica
 stopped, reads come from the primary; the close runs on the worker through the broker; the
 ledger proves at the end. Needs root (network namespaces): skipped elsewhere, a failure in CI.
 """
@@ -88,6 +88,12 @@ def test_the_cluster_serves_through_the_balancer_survives_failures_and_closes_on
             break
         time.sleep(0.1)
     assert _replica_count(sql) == 1
+    audited = subprocess.run(  # the caller's own address (the balancer's forwarded for it)
+        ["psql", PRIMARY, "-Atc", "SELECT DISTINCT address FROM audit_records WHERE entity ="
+         f" 'loan_events' AND entity_id = '{first.json()['id']}'"],
+        capture_output=True, text=True, check=True,
+    ).stdout.split()  # fmt: skip
+    assert audited == ["10.231.0.1"]
 
     _cluster(env, "stop", "api1")
     answers = [api.get("/api/v1/loans", params={"limit": 5}).status_code for _ in range(8)]

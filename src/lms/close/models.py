@@ -97,3 +97,16 @@ class ReportSchedule(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     last_sent_for: Mapped[date | None] = mapped_column(Date)  # the closed date last sent for
     last_error: Mapped[str | None] = mapped_column(Text)  # of the last try, if it failed
+
+
+class ThinnedMonth(Base):
+    """A month whose daily snapshots were thinned to its last day (lms.close.retention): the
+    other days' figures are no longer kept, and are refused rather than shown empty."""
+
+    __tablename__ = "thinned_snapshot_months"
+
+    month: Mapped[date] = mapped_column(Date, primary_key=True)  # its first day
+    kept_day: Mapped[date] = mapped_column(Date)  # the day whose snapshots stay
+    removed: Mapped[int] = mapped_column(Integer)  # snapshots removed (other days')
+    thinned_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor: Mapped[str | None] = mapped_column(String(80))

@@ -41,6 +41,11 @@ class Settings(BaseSettings):
     replica_retry: float = Field(
         10, gt=0, description="seconds before a replica that did not answer is asked again"
     )
+    trusted_proxies: str = Field(
+        "127.0.0.1",
+        description="the load balancers whose X-Forwarded-For names the caller's address"
+        " (comma-separated addresses or networks; for audit records and sign-in throttles)",
+    )
     timezone: str = Field("Asia/Kolkata", description="the lender's time zone (calendar day)")
     lender_name: str = Field("Your lender", description="shown to borrowers (notices, UPI)")
     # -- the lender as its documents name it (KFS, statements, receipts)

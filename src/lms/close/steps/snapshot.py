@@ -147,6 +147,14 @@ def _provision(uow: UnitOfWork, day: date, outstanding: Any) -> Any:
     return type_coerce(func.round(exact, 2), Money)
 
 
+def month_table(day: date) -> tuple[str, date, date]:
+    """The partition of the snapshots of `day`'s month (PostgreSQL): its name and its bounds,
+    its first day and the next month's."""
+    first = day.replace(day=1)
+    after = (first + timedelta(days=32)).replace(day=1)
+    return f"loan_snapshots_y{first:%Y}m{first:%m}", first, after
+
+
 def month_partition(uow: UnitOfWork, day: date) -> None:
     """PostgreSQL: the snapshots are partitioned by month (migration 0060); the month of `day`
     gets its partition before its first snapshot, made by the first partition of the close
@@ -154,15 +162,13 @@ def month_partition(uow: UnitOfWork, day: date) -> None:
     missing; the later ones find it made (a new statement sees the first one's commit)."""
     if uow.session.get_bind().dialect.name != "postgresql":
         return
-    first = day.replace(day=1)
-    name = f"loan_snapshots_y{first:%Y}m{first:%m}"
+    name, first, after = month_table(day)
     connection = uow.session.connection()
     missing = "SELECT to_regclass(%(n)s) IS NULL"
     if not connection.exec_driver_sql(missing, {"n": name}).scalar():
         return
     connection.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtext('loan_snapshots'))")
     if connection.exec_driver_sql(missing, {"n": name}).scalar():
-        after = (first + timedelta(days=32)).replace(day=1)
         connection.exec_driver_sql(
             f"CREATE TABLE {name} PARTITION OF loan_snapshots"
             f" FOR VALUES FROM ('{first}') TO ('{after}')"

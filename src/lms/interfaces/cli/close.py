@@ -192,6 +192,32 @@ def park_failure(
     typer.echo(f"parked {parked} failures of loan {loan} on {target}")
 
 
+@eod_app.command("retain")
+def retain_snapshots(
+    months: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Whole months before the business date's month whose daily"
+            " snapshots are kept; earlier months keep their last day only.",
+        ),
+    ] = 13,
+    database_url: DatabaseOption = None,
+) -> None:
+    """Thin the daily snapshots of months past the retention to each month's last day."""
+    from lms.close.retention import thin_snapshots
+
+    sessions = _sessions(database_url)
+    with UnitOfWork(sessions) as uow:
+        uow.actor = shell_actor()
+        thinned = thin_snapshots(uow, months=months, now=datetime.now(ZoneInfo("UTC")))
+        uow.commit()
+    for month in thinned:
+        typer.echo(f"{month.month:%Y-%m}: kept {month.kept_day}, removed {month.removed} snapshots")
+    if not thinned:
+        typer.echo(f"nothing to thin: daily snapshots kept for {months} months")
+
+
 worker_help = "Run daily-close partitions from the queue (Dramatiq on Redis, $LMS_BROKER_URL)."
 
 

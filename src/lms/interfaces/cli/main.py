@@ -47,6 +47,7 @@ from lms.interfaces.cli.reports import reports_app
 from lms.interfaces.cli.risk import risk_app
 from lms.interfaces.cli.scenario import load_scenario
 from lms.platform.db import UnitOfWork
+from lms.platform.settings import get_settings
 from lms.servicing.spec import SpecError, load_spec
 
 app = typer.Typer(
@@ -250,8 +251,10 @@ def serve(
     upgrade(url)
     typer.echo(f"lms serving {shown_url(url)} on http://{host}:{port} (API docs at /docs)")
     logs = _log_config()
+    proxies = get_settings().trusted_proxies  # behind them, the caller is X-Forwarded-For's
     if workers == 1:
-        uvicorn.run(create_app(url), host=host, port=port, log_config=logs)
+        uvicorn.run(create_app(url), host=host, port=port, log_config=logs,
+                    forwarded_allow_ips=proxies)  # fmt: skip
         return
     os.environ["LMS_DATABASE_URL"] = url  # each worker process builds its app from it
     uvicorn.run(
@@ -261,6 +264,7 @@ def serve(
         host=host,
         port=port,
         log_config=logs,
+        forwarded_allow_ips=proxies,
     )
 
 
