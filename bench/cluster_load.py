@@ -281,28 +281,26 @@ def report(env: Environment, seconds: float) -> None:
         print(f"  failure: {error.method} {error.name}: {error.error} x{error.occurrences}")
 
 
-def verify() -> None:
-    """Every acknowledged repayment in the book once; the ledger proves."""
+def in_the_book(prefix: str, acknowledged: list[str], what: str) -> None:
+    """Print how many of the `acknowledged` references (each starting `prefix`) the book holds
+    as loan events: missing, and more than once."""
     rows = subprocess.run(
         ["psql", PRIMARY, "-Atc", "SELECT reference, count(*) FROM loan_events"
-         " WHERE reference LIKE 'LOAD-%' GROUP BY reference"],
+         f" WHERE reference LIKE '{prefix}%' GROUP BY reference"],
         capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
     counts = dict(row.split("|") for row in rows)
-    missing = [r for r in ACKNOWLEDGED if r not in counts]
+    missing = [r for r in acknowledged if r not in counts]
     twice = [r for r, n in counts.items() if n != "1"]
-    print(f"acknowledged repayments {len(ACKNOWLEDGED):,}: in the book {len(counts):,}, "
+    print(f"{what} {len(acknowledged):,}: in the book {len(counts):,}, "
           f"missing {len(missing)}, more than once {len(twice)}")  # fmt: skip
-    rows = subprocess.run(
-        ["psql", PRIMARY, "-Atc", "SELECT reference, count(*) FROM loan_events"
-         " WHERE reference LIKE 'pay_LOAD%' GROUP BY reference"],
-        capture_output=True, text=True, check=True,
-    ).stdout.split()  # fmt: skip
-    counts = dict(row.split("|") for row in rows)
-    missing = [r for r in CAPTURED if r not in counts]
-    twice = [r for r, n in counts.items() if n != "1"]
-    print(f"captured gateway payments {len(CAPTURED):,} (each reported twice): in the book "
-          f"{len(counts):,}, missing {len(missing)}, more than once {len(twice)}")  # fmt: skip
+
+
+def verify() -> None:
+    """Every acknowledged repayment and captured gateway payment in the book once; the ledger
+    proves."""
+    in_the_book("LOAD-", ACKNOWLEDGED, "acknowledged repayments")
+    in_the_book("pay_LOAD", CAPTURED, "captured gateway payments (each reported twice)")
     nodes = json.loads(Path("/var/tmp/lms-cluster/env.json").read_text())  # the nodes' settings
     check = subprocess.run(
         [str(ROOT / ".venv/bin/lms"), "ledger", "check", "--database-url", PRIMARY],
