@@ -17,6 +17,7 @@ from test_api import LOAN, client  # noqa: F401  (the API over a book with one p
 
 from lms.interfaces.api import payment_groups
 from lms.ledger.check import ledger_problems
+from lms.platform.audit import AuditRecord
 from lms.platform.db import UnitOfWork, make_engine, make_session_factory
 from lms.servicing.balances import loan_ledger_problems
 from lms.servicing.models import LoanEvent, LoanInstallment
@@ -115,3 +116,29 @@ def test_a_group_that_fails_is_answered_one_by_one(
     again = _pay(client, loan, "F-1", "F-1")
     assert again.status_code == 200  # type: ignore[attr-defined]
     assert again.json()["id"] == answer.json()["id"]  # type: ignore[attr-defined]
+
+
+def test_a_grouped_payment_is_audited_with_its_own_request(
+    client: TestClient,  # noqa: F811
+    db_url: str,
+) -> None:
+    """The group's transaction is not the request's, yet each payment's audit records (its
+    event, its loan's update) name the request that brought it and where it came from."""
+    [loan] = _loans(client, 1)
+    body = {"amount": "1000.00", "value_date": DAY, "reference": "UTR-AUD-1", "channel": "upi"}
+    paid = client.post(f"/api/v1/loans/{loan}/repayments", json=body,
+                       headers={"X-Request-ID": "req-pay-1"})  # fmt: skip
+    assert paid.status_code == 201
+    engine = make_engine(db_url)
+    with UnitOfWork(make_session_factory(engine)) as uow:
+        records = uow.session.execute(
+            select(AuditRecord.entity, AuditRecord.entity_id, AuditRecord.address)
+            .where(AuditRecord.request_id == "req-pay-1")
+            .order_by(AuditRecord.id)
+        ).all()
+    engine.dispose()
+    assert [tuple(r) for r in records] == [
+        ("loan_events", str(paid.json()["id"]), "testclient"),
+        ("loans", str(loan), "testclient"),  # its state moved on, written in two steps
+        ("loans", str(loan), "testclient"),
+    ]

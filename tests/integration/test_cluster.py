@@ -89,8 +89,8 @@ def test_the_cluster_serves_through_the_balancer_survives_failures_and_closes_on
         time.sleep(0.1)
     assert _replica_count(sql) == 1
     audited = subprocess.run(  # the caller's own address (the balancer's forwarded for it)
-        ["psql", PRIMARY, "-Atc", "SELECT DISTINCT address FROM audit_records WHERE entity ="
-         f" 'loan_events' AND entity_id = '{first.json()['id']}'"],
+        ["psql", PRIMARY, "-Atc", "SELECT DISTINCT address FROM audit_records WHERE"
+         f" request_id = '{first.headers['X-Request-Id']}'"],
         capture_output=True, text=True, check=True,
     ).stdout.split()  # fmt: skip
     assert audited == ["10.231.0.1"]

@@ -211,7 +211,10 @@ def test_the_migration_moves_a_written_book_out_of_partitions_and_back(
         ("journal_lines", "r"), ("loan_events", "r"), ("loan_installments", "r")
     ]  # fmt: skip
     assert {table: _rows(postgres_url, sql) for table, sql in CONTENTS.items()} == written
-    keys = "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'p'"
+    keys = (
+        "SELECT conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'p'"
+        " AND connamespace = current_schema()::regnamespace"
+    )
     assert sorted(_rows(postgres_url, f"{keys} AND conname IN ('pk_loan_events', 'pk_journal_lines')")) == [
         ("pk_journal_lines", "PRIMARY KEY (id)"), ("pk_loan_events", "PRIMARY KEY (id)")
     ]  # fmt: skip

@@ -23,10 +23,12 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from lms.platform.audit import pending
 from lms.platform.business_date import business_date as stored_business_date
 from lms.platform.db import UnitOfWork
 from lms.platform.db.bulk import among
@@ -42,6 +44,7 @@ class _Waiting:
     loan_id: int
     request: PaymentRequest
     actor: str | None
+    asked: tuple[str | None, str | None] = (None, None)  # its request's address and id
     done: threading.Event = field(default_factory=threading.Event)
     outcome: Outcome | None = None  # None: the group failed; take it one by one
 
@@ -59,10 +62,14 @@ class PaymentGroups:
         self._ready = threading.Condition()
         self._writer: threading.Thread | None = None
 
-    def take(self, loan_id: int, request: PaymentRequest, actor: str | None) -> Outcome | None:
-        """Post the payment in the next group, recorded as `actor`'s; its outcome once
-        committed, or None if the group failed (nothing of it was written)."""
-        waiting = _Waiting(loan_id, request, actor)
+    def take(
+        self, loan_id: int, request: PaymentRequest, actor: str | None,
+        asked: tuple[str | None, str | None] = (None, None),
+    ) -> Outcome | None:  # fmt: skip
+        """Post the payment in the next group, recorded as `actor`'s, asked from `asked` (the
+        request's address and id, on its audit records); its outcome once committed, or None
+        if the group failed (nothing of it was written)."""
+        waiting = _Waiting(loan_id, request, actor, asked)
         with self._ready:
             if self._writer is None or not self._writer.is_alive():
                 self._writer = threading.Thread(target=self._run, daemon=True, name="payments")
@@ -98,13 +105,31 @@ class PaymentGroups:
                 for round_ in _rounds(group):  # a loan's payments in the order they came
                     uow.actor = group[round_[0]].actor
                     payments = [(group[k].loan_id, group[k].request) for k in round_]
+                    before = len(pending(uow.session))
                     done = post_payments(uow, payments, posting_date=day)
+                    uow.session.flush()  # the round's audit records collected
+                    _asked_from(pending(uow.session)[before:], [group[k] for k in round_], done)
                     outcomes.update(zip(round_, done, strict=True))
                 uow.commit()
         except Exception:  # the group wrote nothing: each is taken again on its own
             _log.exception("a payment group of %d failed; taken one by one", len(group))
             return [None] * len(group)
         return [outcomes[k] for k in range(len(group))]
+
+
+def _asked_from(records: list[dict[str, Any]], round_: list[_Waiting], done: list[Outcome]) -> None:
+    """Each of a round's audit records carries the address and id of the request whose payment
+    wrote it (its event, or its loan: a round holds a loan once), not the group's (none)."""
+    by_event = {str(o.event_id): w.asked for w, o in zip(round_, done, strict=True) if o.new}
+    by_loan = {str(w.loan_id): w.asked for w in round_}
+    for record in records:
+        chosen = by_event if record["entity"] == "loan_events" else by_loan
+        asked = chosen.get(record["entity_id"]) if record["entity"] in _BY else None
+        if asked is not None:
+            record["address"], record["request_id"] = asked
+
+
+_BY = ("loan_events", "loans")  # the audited tables a payment writes
 
 
 def _rounds(group: list[_Waiting]) -> list[list[int]]:
