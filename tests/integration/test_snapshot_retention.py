@@ -16,8 +16,10 @@ from book_setup import nine_loans_closed
 from sqlalchemy import Engine, func, select, text
 from typer.testing import CliRunner
 
+from lms.close.dashboards import Scope
 from lms.close.models import LoanSnapshot, ThinnedMonth
 from lms.close.portfolio import portfolio_summary
+from lms.close.reports import iracp
 from lms.close.runner import close_until
 from lms.interfaces.cli.main import app
 from lms.platform.db import UnitOfWork
@@ -57,9 +59,14 @@ def test_months_past_the_retention_keep_their_last_day_only(db_url: str, engine:
         assert portfolio_summary(uow, day=date(2026, 11, 30)) == before  # the month end, as it was
         with pytest.raises(InvalidError) as refused:
             portfolio_summary(uow, day=date(2026, 11, 27))
-        assert refused.value.problems == [
+        thinned_day = [
             ("as_of", "the daily figures of November 2026 were thinned to its last day, 2026-11-30")
         ]
+        assert refused.value.problems == thinned_day
+        with pytest.raises(InvalidError) as report:  # the returns read one day's snapshots too
+            iracp(uow, Scope(), date(2026, 11, 27))
+        assert report.value.problems == thinned_day
+        assert iracp(uow, Scope(), date(2026, 11, 30)).rows[-1][1] == 8  # the kept day
         audited = uow.session.execute(
             text(
                 "SELECT action, entity, entity_id FROM audit_records WHERE entity = 'snapshot_month'"

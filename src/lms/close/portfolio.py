@@ -41,7 +41,8 @@ from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, Select, case, func, literal, select
 
-from lms.close.models import CloseStep, LoanSnapshot, ThinnedMonth
+from lms.close.models import CloseStep, LoanSnapshot
+from lms.close.retention import refuse_thinned
 from lms.core.classification import AssetClass, Thresholds
 from lms.platform.business_date import business_date
 from lms.platform.db import UnitOfWork
@@ -385,10 +386,7 @@ def _closed(uow: UnitOfWork, day: date) -> None:
     current = business_date(uow)
     if current is None or day >= current:
         raise InvalidError([("as_of", f"{day} is not closed yet (the business date is {current})")])
-    thinned = uow.session.get(ThinnedMonth, day.replace(day=1))
-    if thinned is not None and thinned.kept_day != day:
-        kept = f"the daily figures of {day:%B %Y} were thinned to its last day, {thinned.kept_day}"
-        raise InvalidError([("as_of", kept)])
+    refuse_thinned(uow, day)
     snapped = uow.session.scalar(
         select(CloseStep.day).where(CloseStep.day == day, CloseStep.step == "snapshot").limit(1)
     )

@@ -29,6 +29,7 @@ from sqlalchemy import func, select
 from lms.close import ledger_reports
 from lms.close.dashboards import Scope, Table, scoped
 from lms.close.models import LoanSnapshot
+from lms.close.retention import refuse_thinned
 from lms.ledger.models import JournalEntryRow, JournalLineRow
 from lms.platform.db import UnitOfWork
 from lms.platform.errors import InvalidError
@@ -41,6 +42,7 @@ ZERO = Decimal(0)
 
 
 def _closed(uow: UnitOfWork, day: date) -> None:
+    refuse_thinned(uow, day)
     if uow.session.scalar(select(LoanSnapshot.day).where(LoanSnapshot.day == day).limit(1)) is None:
         raise InvalidError([("as_of", f"{day.isoformat()} has not been closed")])
 

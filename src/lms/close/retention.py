@@ -5,7 +5,7 @@ A snapshot is the close's copy of what replaying the loan gives for that day (th
 the ledger, never thinned, hold the loans' history), so thinning loses no fact of the book:
 a day's figures can be rebuilt by replay. Each thinned month is recorded (its kept day, how
 many snapshots went, when and by whom, and in the audit trail), and a report asked for another
-day of it is refused (lms.close.portfolio) rather than answered with an empty book.
+day of it is refused (`refuse_thinned`) rather than answered with an empty book.
 
 On PostgreSQL a month is a partition (migration 0060): its last day's rows are copied to a new
 table that replaces it, so the other days' rows go with the old table at once, with no dead
@@ -25,6 +25,16 @@ from lms.close.steps.snapshot import month_table
 from lms.platform import audit
 from lms.platform.business_date import business_date
 from lms.platform.db import UnitOfWork
+from lms.platform.errors import InvalidError
+
+
+def refuse_thinned(uow: UnitOfWork, day: date) -> None:
+    """Refuse `day` when its month was thinned and it is not the day kept (for the readers of
+    one day's snapshots: reports and the portfolio summary)."""
+    thinned = uow.session.get(ThinnedMonth, day.replace(day=1))
+    if thinned is not None and thinned.kept_day != day:
+        kept = f"the daily figures of {day:%B %Y} were thinned to its last day, {thinned.kept_day}"
+        raise InvalidError([("as_of", kept)])
 
 
 def horizon(current: date, months: int) -> date:
