@@ -138,6 +138,7 @@ defaults
     timeout server 60s
     retries 2
     option redispatch
+    http-request del-header X-Forwarded-For
     option forwardfor
 frontend api
     bind {NET}.10:8080

@@ -132,13 +132,18 @@ def test_a_grouped_payment_is_audited_with_its_own_request(
     engine = make_engine(db_url)
     with UnitOfWork(make_session_factory(engine)) as uow:
         records = uow.session.execute(
-            select(AuditRecord.entity, AuditRecord.entity_id, AuditRecord.address)
+            select(
+                AuditRecord.entity,
+                AuditRecord.entity_id,
+                AuditRecord.address,
+                AuditRecord.actor.like("user:%"),
+            )
             .where(AuditRecord.request_id == "req-pay-1")
             .order_by(AuditRecord.id)
         ).all()
     engine.dispose()
     assert [tuple(r) for r in records] == [
-        ("loan_events", str(paid.json()["id"]), "testclient"),
-        ("loans", str(loan), "testclient"),  # its state moved on, written in two steps
-        ("loans", str(loan), "testclient"),
+        ("loan_events", str(paid.json()["id"]), "testclient", True),
+        ("loans", str(loan), "testclient", True),  # its state moved on, written in two steps
+        ("loans", str(loan), "testclient", True),
     ]

@@ -77,7 +77,7 @@ def test_the_cluster_serves_through_the_balancer_survives_failures_and_closes_on
     loan = api.get("/api/v1/loans", params={"status": "active", "limit": 1}).json()["items"][0]
     body = {"amount": "1000.00", "value_date": date.today().isoformat(),
             "reference": "UTR-CLUSTER-1", "channel": "upi"}  # fmt: skip
-    key = {"Idempotency-Key": "cluster-payment-1"}
+    key = {"Idempotency-Key": "cluster-payment-1", "X-Forwarded-For": "203.0.113.9"}  # a claim
     first = api.post(f"/api/v1/loans/{loan['id']}/repayments", json=body, headers=key)
     again = api.post(f"/api/v1/loans/{loan['id']}/repayments", json=body, headers=key)
     assert (first.status_code, again.status_code) == (201, 200), first.text + again.text
@@ -88,7 +88,7 @@ def test_the_cluster_serves_through_the_balancer_survives_failures_and_closes_on
             break
         time.sleep(0.1)
     assert _replica_count(sql) == 1
-    audited = subprocess.run(  # the caller's own address (the balancer's forwarded for it)
+    audited = subprocess.run(  # the caller's own address, as the balancer saw it (not claimed)
         ["psql", PRIMARY, "-Atc", "SELECT DISTINCT address FROM audit_records WHERE"
          f" request_id = '{first.headers['X-Request-Id']}'"],
         capture_output=True, text=True, check=True,

@@ -49,7 +49,10 @@ def test_every_lms_container_of_the_compose_file_gets_the_same_real_settings() -
     balanced = re.findall(r"^\s+server (\S+) (\S+):8000 check$",
                           (ROOT / "deploy" / "haproxy.cfg").read_text(), re.M)  # fmt: skip
     assert balanced == [("api1", "api1"), ("api2", "api2")]
-    assert "option forwardfor" in (ROOT / "deploy" / "haproxy.cfg").read_text()
+    balancer = (ROOT / "deploy" / "haproxy.cfg").read_text()
+    assert balancer.index("del-header X-Forwarded-For") < balancer.index("option forwardfor")
+    address = services["balancer"]["networks"]["default"]["ipv4_address"]
+    assert settings[0]["LMS_TRUSTED_PROXIES"] == address  # the balancer alone is believed
 
 
 def _free_port() -> int:

@@ -1,9 +1,11 @@
 """On PostgreSQL the installments and loan events are partitioned by loan id (a million loans
 a partition) and the journal lines by entry id (ten million entries a partition): a loan's
-first row makes its partition, each row lands in its range's, every statement of a close day
-that names one of the tables touches only the partition of the close's range (EXPLAIN of the
-statements as the close sent them), the ledger check walks the lines range by range, and the
-migration moves a written book out of the partitions and back without losing a row.
+first row makes its partition, each row lands in its range's, a close day makes the partitions
+ahead of its rows in a transaction of its own (giving up on a lock not had in time, which
+leaves it to the trigger), every statement of a close day that names one of the tables touches
+only the partition of the close's range (EXPLAIN of the statements as the close sent them),
+the ledger check walks the lines range by range, and the migration moves a written book out
+of the partitions and back without losing a row.
 
 The book: loans 999,999 and 1,000,000 (the sequence set so), one each side of the first
 boundary, 1,00,000 at 12 % for 12 months paid out on 26 Sep 2026 (12 installments each), and
@@ -28,7 +30,7 @@ from lms.close import runner
 from lms.close.runner import close_day
 from lms.ledger.check import ledger_problems
 from lms.platform import business_date as calendar
-from lms.platform.db import UnitOfWork, make_engine
+from lms.platform.db import UnitOfWork, make_engine, partitions
 from lms.platform.db.migrate import downgrade, upgrade
 from lms.servicing.onboarding import LoanRequest, onboard_loan
 from lms.servicing.repayments import PaymentRequest, record_payment
@@ -85,6 +87,42 @@ def test_each_row_lands_in_its_range_partition(
         ("journal_lines_p0001", 10000000, 10000002, 6),
     ]
     sound(sessions)  # the ledger check across the boundary: every entry balanced, no problem
+    made = "SELECT c.relname FROM pg_inherits h JOIN pg_class c ON c.oid = h.inhrelid WHERE"
+    assert [row[0] for row in _rows(postgres_url, f"{made} h.inhparent = 'loan_installments'"
+                                                  "::regclass ORDER BY 1")] == [
+        "loan_installments_p0000", "loan_installments_p0001",
+        "loan_installments_p0002",  # made ahead by the close, in its own transaction
+    ]  # fmt: skip
+    assert [row[0] for row in _rows(postgres_url, f"{made} h.inhparent = 'journal_lines'"
+                                                  "::regclass ORDER BY 1")] == [
+        "journal_lines_p0000", "journal_lines_p0001",  # the newest entry's then two ahead
+        "journal_lines_p0002",
+    ]  # fmt: skip
+
+
+def test_a_partition_is_made_ahead_while_another_transaction_writes_the_table(
+    postgres_url: str, book: tuple[Engine, sessionmaker[Session]]
+) -> None:
+    """Making a partition locks its parent: the close's making ahead waits at most LOCK_WAIT
+    for a transaction holding the table, then leaves it to the trigger, without failing."""
+    _, sessions = book
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(partitions, "LOCK_WAIT", "200ms")
+    holder = make_engine(postgres_url).connect()
+    try:
+        holder.exec_driver_sql("BEGIN")
+        holder.exec_driver_sql("LOCK TABLE loan_installments IN ACCESS SHARE MODE")
+        partitions.make_ahead(sessions)  # waits 200 ms, warns, returns
+        named = "SELECT to_regclass('loan_installments_p0002') IS NULL"
+        assert _rows(postgres_url, named) == [(True,)]
+    finally:
+        holder.exec_driver_sql("ROLLBACK")
+        holder.close()
+        monkey.undo()
+    partitions.make_ahead(sessions)
+    assert _rows(postgres_url, "SELECT to_regclass('loan_installments_p0002') IS NULL") == [
+        (False,)
+    ]
 
 
 Sent = list[tuple[str, object, str | None]]  # statement, parameters, partition expected

@@ -8,8 +8,9 @@ many snapshots went, when and by whom, and in the audit trail), and a report ask
 day of it is refused (`refuse_thinned`) rather than answered with an empty book.
 
 On PostgreSQL a month is a partition (migration 0060): its last day's rows are copied to a new
-table that replaces it, so the other days' rows go with the old table at once, with no dead
-rows left to vacuum. Elsewhere they are deleted. Guarantee: the months thinned are those whose
+table, indexed and bounded like the partition, that replaces it, so the other days' rows go
+with the old table at once, with no dead rows left to vacuum, and the parent is locked only
+for the swap; the command commits each month on its own. Elsewhere they are deleted. Guarantee: the months thinned are those whose
 every day lies more than `months` whole months before the business date's month, once each;
 the current month and the months kept are not touched.
 """
@@ -44,9 +45,11 @@ def horizon(current: date, months: int) -> date:
     return date(index // 12, index % 12 + 1, 1)
 
 
-def thin_snapshots(uow: UnitOfWork, *, months: int, now: datetime) -> list[ThinnedMonth]:
-    """Thin every month of closed days before the horizon not thinned yet, oldest first; the
-    caller commits."""
+def thin_snapshots(
+    uow: UnitOfWork, *, months: int, now: datetime, at_most: int | None = None
+) -> list[ThinnedMonth]:
+    """Thin the months of closed days before the horizon not thinned yet, oldest first, at
+    most `at_most` of them (a month a transaction keeps each lock short); the caller commits."""
     current = business_date(uow)
     if current is None:
         return []
@@ -61,10 +64,12 @@ def thin_snapshots(uow: UnitOfWork, *, months: int, now: datetime) -> list[Thinn
     for day in closed:
         first = day.replace(day=1)
         by_month[first] = max(by_month.get(first, day), day)
-    thinned = []
+    thinned: list[ThinnedMonth] = []
     for first, kept in sorted(by_month.items()):
         if first in done:
             continue
+        if at_most is not None and len(thinned) >= at_most:
+            break
         removed = _thin(uow, kept)
         row = ThinnedMonth(month=first, kept_day=kept, removed=removed, thinned_at=now,
                            actor=uow.actor)  # fmt: skip
@@ -85,16 +90,20 @@ def _thin(uow: UnitOfWork, kept: date) -> int:
         in_month = (LoanSnapshot.day >= first, LoanSnapshot.day < after)
         result = connection.execute(delete(LoanSnapshot).where(*in_month, LoanSnapshot.day != kept))
         return int(result.rowcount)
-    total = connection.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
-    for statement in (
-        f"CREATE TABLE {name}_kept (LIKE loan_snapshots INCLUDING DEFAULTS INCLUDING CONSTRAINTS)",
+    removed = connection.exec_driver_sql(
+        f"SELECT count(*) FROM {name} WHERE day <> '{kept}'"
+    ).scalar_one()
+    for statement in (  # the new table indexed and bounded before the parent is locked, so the
+        f"CREATE TABLE {name}_kept (LIKE loan_snapshots INCLUDING ALL)",  # attach builds and
+        f"ALTER TABLE {name}_kept ADD CONSTRAINT {name}_kept_month"  # scans nothing
+        f" CHECK (day >= '{first}' AND day < '{after}')",
         f"INSERT INTO {name}_kept SELECT * FROM {name} WHERE day = '{kept}'",
         f"ALTER TABLE loan_snapshots DETACH PARTITION {name}",
         f"DROP TABLE {name}",
         f"ALTER TABLE {name}_kept RENAME TO {name}",
         f"ALTER TABLE loan_snapshots ATTACH PARTITION {name}"
         f" FOR VALUES FROM ('{first}') TO ('{after}')",
+        f"ALTER TABLE {name} DROP CONSTRAINT {name}_kept_month",
     ):
         connection.exec_driver_sql(statement)
-    left = connection.exec_driver_sql(f"SELECT count(*) FROM {name}").scalar_one()
-    return int(total - left)
+    return int(removed)

@@ -58,6 +58,7 @@ from lms.close.steps import (
 )
 from lms.platform import business_date as calendar
 from lms.platform.db import UnitOfWork
+from lms.platform.db.partitions import make_ahead
 from lms.servicing.models import Customer, Loan
 
 STEPS: tuple[ModuleType, ...] = (
@@ -126,6 +127,7 @@ def close_day(
             raise CloseError(
                 f"the close of {day} was started with partitions of {started}: resume with those"
             )
+    make_ahead(sessions)  # the day's new rows find their table partitions made (ADR 45)
     touched: dict[str, int] = {}
     for step in STEPS:
         parts = partitions(sessions, step.KEY, size)

@@ -6,7 +6,8 @@ would cost an index entry for each of the millions of lines a close writes.
 
 The check walks the entries a range at a time (a million entries, a tenth of a partition of the
 lines on PostgreSQL): each range's statements name it, so they read one partition's lines, and
-what is held in memory is one range's problems and reversals, whatever the size of the book.
+what is held in memory besides the problems found is one range's reversals and their lines,
+whatever the size of the book.
 
 Guarantee: `ledger_problems` reads only; it lists every entry whose debits and credits differ,
 every line filed under another loan than its entry's, every reversal that does not mirror its
@@ -110,13 +111,16 @@ def _bad_reversals(session: Session, entries: Range) -> list[LedgerProblem]:
     ).all()
     if not reversals:
         return []
-    both = select(entry.id).where(*in_range).union(select(entry.reverses_id).where(*in_range))
+    both = sorted({r for r, _, _ in reversals} | {o for _, o, _ in reversals if o is not None})
     lines: dict[int, dict[str, Decimal]] = defaultdict(lambda: defaultdict(Decimal))
     line = JournalLineRow
-    for entry_id, account, debit, credit in session.execute(
-        select(line.entry_id, line.account, line.debit, line.credit).where(line.entry_id.in_(both))
-    ):
-        lines[entry_id][account] += debit - credit
+    for start in range(0, len(both), 5_000):  # ids named: only their partitions are read
+        for entry_id, account, debit, credit in session.execute(
+            select(line.entry_id, line.account, line.debit, line.credit).where(
+                line.entry_id.in_(both[start : start + 5_000])
+            )
+        ):
+            lines[entry_id][account] += debit - credit
     problems = []
     for reversal, original, loan in reversals:
         assert original is not None

@@ -118,11 +118,13 @@ class PaymentGroups:
 
 
 def _asked_from(records: list[dict[str, Any]], round_: list[_Waiting], done: list[Outcome]) -> None:
-    """Each of a round's audit records carries the address and id of the request whose payment
-    wrote it (its event, or its loan: a round holds a loan once), not the group's (none)."""
+    """Each of a round's audit records carries the round's actor (the unit of work's is the
+    last round's when it commits) and the address and id of the request whose payment wrote
+    it (its event, or its loan: a round holds a loan once), not the group's (none)."""
     by_event = {str(o.event_id): w.asked for w, o in zip(round_, done, strict=True) if o.new}
     by_loan = {str(w.loan_id): w.asked for w in round_}
     for record in records:
+        record["actor"] = round_[0].actor
         chosen = by_event if record["entity"] == "loan_events" else by_loan
         asked = chosen.get(record["entity_id"]) if record["entity"] in _BY else None
         if asked is not None:

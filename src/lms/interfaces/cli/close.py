@@ -208,11 +208,17 @@ def retain_snapshots(
     from lms.close.retention import thin_snapshots
 
     sessions = _sessions(database_url)
-    with UnitOfWork(sessions) as uow:
-        uow.actor = shell_actor()
-        thinned = thin_snapshots(uow, months=months, now=datetime.now(ZoneInfo("UTC")))
-        uow.commit()
-    for month in thinned:
+    thinned = 0
+    while True:  # a month a transaction: the snapshots' table locked a moment each
+        with UnitOfWork(sessions) as uow:
+            uow.actor = shell_actor()
+            now = datetime.now(ZoneInfo("UTC"))
+            done = thin_snapshots(uow, months=months, now=now, at_most=1)
+            uow.commit()
+        if not done:
+            break
+        thinned += 1
+        month = done[0]
         typer.echo(f"{month.month:%Y-%m}: kept {month.kept_day}, removed {month.removed} snapshots")
     if not thinned:
         typer.echo(f"nothing to thin: daily snapshots kept for {months} months")

@@ -12,7 +12,7 @@ of its statements would visit them all. A partition is made when the first loan 
 its range is inserted, by a statement trigger on `loans` (or `journal_entries`) that reads the
 statement's new ids; racing inserts queue on an advisory lock taken only when one is missing.
 The line ids become 64-bit (two billion lines is a year of a ten-million-loan book).
-Keys, unique constraints and indexes keep their names, on every partition; the events' key
+The parents' keys, unique constraints and indexes keep their names; the events' key
 becomes (id, loan_id), as a partitioned table's key must hold its partition key (the ids stay
 unique: one sequence numbers them). SQLite keeps one table each.
 
@@ -41,10 +41,9 @@ BEGIN
         part := format('%s_p%s', parent, lpad(k::text, 4, '0'));
         IF to_regclass(format('%I.%I', schema, part)) IS NULL THEN
             PERFORM pg_advisory_xact_lock(hashtext(schema || '.' || parent));
-            IF to_regclass(format('%I.%I', schema, part)) IS NULL THEN
-                EXECUTE format('CREATE TABLE %I.%I PARTITION OF %I.%I FOR VALUES FROM (%s) TO (%s)',
-                               schema, part, schema, parent, k * width, (k + 1) * width);
-            END IF;
+            EXECUTE format('CREATE TABLE IF NOT EXISTS %I.%I PARTITION OF %I.%I'
+                           ' FOR VALUES FROM (%s) TO (%s)',
+                           schema, part, schema, parent, k * width, (k + 1) * width);
         END IF;
     END LOOP;
 END $$;
@@ -74,7 +73,8 @@ CREATE TRIGGER journal_entries_partitions AFTER INSERT ON journal_entries
     FOR EACH STATEMENT EXECUTE FUNCTION lms_entry_partitions();
 """
 
-# each table: its partition key, width, and what is made on the new table (names as before)
+# each table: its partition key, width, and what is made on the new table (the parent's
+# constraints and indexes keep their names; each partition's own get PostgreSQL's)
 _KEYED = {
     "loan_installments": (
         "loan_id",
@@ -158,7 +158,14 @@ def _partitioned(table: str) -> None:
         op.execute("ALTER SEQUENCE journal_lines_id_seq AS bigint")
     for statement in made:
         op.execute(statement)
-    top = op.get_bind().exec_driver_sql(f"SELECT max({key}) FROM {old}").scalar()
+    ids = "journal_entries" if key == "entry_id" else "loans"  # rows to come name these too
+    top = (
+        op.get_bind()
+        .exec_driver_sql(
+            f"SELECT greatest((SELECT max({key}) FROM {old}), (SELECT max(id) FROM {ids}))"
+        )
+        .scalar()
+    )
     if top is not None:  # else the first row's insert makes its partition
         op.execute(f"SELECT lms_range_partitions(current_schema(), '{table}', 0, {top}, {width})")
     _filled(table, old)
