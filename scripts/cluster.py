@@ -138,10 +138,10 @@ defaults
     timeout server 60s
     retries 2
     option redispatch
-    http-request del-header X-Forwarded-For
     option forwardfor
 frontend api
     bind {NET}.10:8080
+    http-request del-header X-Forwarded-For
     default_backend nodes
 backend nodes
     balance roundrobin

@@ -43,7 +43,7 @@ from lms.demo.history import History
 from lms.demo.plan import Borrower, draw_borrowers
 from lms.demo.staff import demo_agent
 from lms.platform import business_date as calendar
-from lms.platform.db import UnitOfWork
+from lms.platform.db import Base, UnitOfWork
 from lms.platform.errors import InvalidError
 from lms.risk.features import TARGETS
 from lms.risk.months import backfill, shift
@@ -273,9 +273,14 @@ def _close(sessions: sessionmaker[Session], day: date) -> None:
 
 
 def _analyze(sessions: sessionmaker[Session]) -> None:
-    """Refresh the database's planner statistics (the book grew from nothing)."""
+    """Refresh the book's planner statistics (it grew from nothing): its own tables only, not
+    every schema of the database (another book's tables may be being made or dropped)."""
     with sessions() as session:
-        session.execute(text("ANALYZE"))
+        if session.get_bind().dialect.name == "postgresql":
+            tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+            session.execute(text(f"ANALYZE {tables}"))
+        else:
+            session.execute(text("ANALYZE"))
         session.commit()
 
 
