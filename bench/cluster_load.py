@@ -67,14 +67,20 @@ SETTINGS = {
 }  # fmt: skip
 
 
-class Staff(HttpUser):
+class Signed(HttpUser):
+    """A user of the API with the demo's staff token."""
+
+    abstract = True
+
+    def on_start(self) -> None:
+        self.client.headers["Authorization"] = f"Bearer {TOKEN[0]}"
+
+
+class Staff(Signed):
     """A branch officer or analyst reading: lists, the summary, a loan and its schedule."""
 
     weight = 7
     wait_time = between(0.05, 0.25)
-
-    def on_start(self) -> None:
-        self.client.headers["Authorization"] = f"Bearer {TOKEN[0]}"
 
     @task(3)
     def loan_list(self) -> None:
@@ -96,14 +102,11 @@ class Staff(HttpUser):
         self.client.get(f"/api/v1/loans/{loan}/schedule", name="GET /loans/{id}/schedule")
 
 
-class Payer(HttpUser):
+class Payer(Signed):
     """Repayments arriving (a UPI or NACH integration), each with its idempotency key."""
 
     weight = 3
     wait_time = between(0.05, 0.25)
-
-    def on_start(self) -> None:
-        self.client.headers["Authorization"] = f"Bearer {TOKEN[0]}"
 
     @task
     def repay(self) -> None:
@@ -177,15 +180,12 @@ class Borrower(HttpUser):
             self.client.get(random.choice(self.loans), name="GET /my/loans/{id}")
 
 
-class Gateway(HttpUser):
+class Gateway(Signed):
     """The payment gateway: a borrower's order made (the staff API, as the portal's pay page
     does), then its capture reported by webhook, and reported again (gateways retry)."""
 
     weight = 1
     wait_time = between(0.2, 0.6)
-
-    def on_start(self) -> None:
-        self.client.headers["Authorization"] = f"Bearer {TOKEN[0]}"
 
     @task
     def pay(self) -> None:

@@ -120,8 +120,7 @@ def repay(
     what a group does not take as new is answered by the single path."""
     request = PaymentRequest(**body.model_dump(), idempotency_key=idempotency_key)
     groups: PaymentGroups | None = http.app.state.payment_groups
-    asked = (http.client.host if http.client else None, getattr(http.state, "request_id", None))
-    outcome = groups.take(loan_id, request, uow.actor, asked) if groups is not None else None
+    outcome = groups.take(loan_id, request, uow.actor, uow.asked) if groups is not None else None
     if outcome is not None and outcome.new and outcome.event_id is not None:
         return RepaymentOut(
             id=outcome.event_id,

@@ -103,3 +103,8 @@ class UnitOfWork:
     def requested(self, *, address: str | None, request_id: str | None) -> None:
         """Where the work was asked from: recorded on its audit records."""
         self.session.info["address"], self.session.info["request_id"] = address, request_id
+
+    @property
+    def asked(self) -> tuple[str | None, str | None]:
+        """Where the work was asked from (`requested`): the address and the request's id."""
+        return self.session.info.get("address"), self.session.info.get("request_id")
